@@ -1,0 +1,84 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+
+namespace StaticNet;
+
+/// <summary>
+/// What every generated network offers, for code that handles networks generically (the <see cref="Training.Trainer"/>,
+/// metrics, tools). The generated class also has the same members as <c>const</c>s and non-virtual methods, which are
+/// what hot code should call.
+/// </summary>
+/// <remarks>
+/// Thread safety: <see cref="Forward"/> and <see cref="ForwardBatch"/> only read the weights and keep their
+/// intermediate activations on the stack or in per-thread scratch memory, so any number of threads may run inference
+/// on one instance at once, sharing one copy of the weights. Anything that writes the weights (training, loading,
+/// writing <see cref="Parameters"/>) must not run concurrently with anything else on the same instance.
+/// </remarks>
+public interface INetwork
+{
+    /// <summary>The number of floats in one input sample.</summary>
+    int InputSize { get; }
+
+    /// <summary>The number of floats in one output sample.</summary>
+    int OutputSize { get; }
+
+    /// <summary>The number of trainable parameters, counted as PyTorch counts them.</summary>
+    int ParameterCount { get; }
+
+    /// <summary>
+    /// Every trainable parameter in the network's internal layout (which pads and transposes some tensors for
+    /// speed). Use it to snapshot and restore weights, or to step an optimizer; use <see cref="ParameterTensors"/>
+    /// to read a tensor in PyTorch's layout.
+    /// </summary>
+    Span<float> Parameters { get; }
+
+    /// <summary>The network's tensors: PyTorch names and shapes, and where each lives in <see cref="Parameters"/>.</summary>
+    IReadOnlyList<ParameterTensor> ParameterTensors { get; }
+
+    /// <summary>Runs one sample through the network. Allocates nothing.</summary>
+    /// <param name="input">Exactly <see cref="InputSize"/> floats.</param>
+    /// <param name="output">Exactly <see cref="OutputSize"/> floats, overwritten.</param>
+    void Forward(ReadOnlySpan<float> input, Span<float> output);
+
+    /// <summary>Runs n samples through the network, row after row. Allocates nothing after a thread's first call.</summary>
+    /// <param name="inputs">n × <see cref="InputSize"/> floats.</param>
+    /// <param name="outputs">n × <see cref="OutputSize"/> floats, overwritten.</param>
+    void ForwardBatch(ReadOnlySpan<float> inputs, Span<float> outputs);
+
+    /// <summary>Loads every tensor from a safetensors stream; all or nothing: on any error the weights are unchanged.</summary>
+    void LoadSafetensors(Stream stream);
+
+    /// <summary>Writes every tensor to a safetensors stream with PyTorch names and layouts.</summary>
+    void SaveSafetensors(Stream stream);
+}
+
+/// <summary>A generated network that has a loss, and so can compute gradients and train.</summary>
+public interface ITrainableNetwork : INetwork
+{
+    /// <summary>The loss the network minimises.</summary>
+    Loss Loss { get; }
+
+    /// <summary>
+    /// The gradient of the last <see cref="ComputeGradients"/> or <see cref="TrainStep"/> with respect to
+    /// <see cref="Parameters"/>, in the same internal layout.
+    /// </summary>
+    Span<float> Gradients { get; }
+
+    /// <summary>Computes the mean loss of n samples without changing anything.</summary>
+    /// <param name="inputs">n × <see cref="INetwork.InputSize"/> floats.</param>
+    /// <param name="targets">n × <see cref="INetwork.OutputSize"/> floats.</param>
+    float ComputeLoss(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets);
+
+    /// <summary>
+    /// Computes the mean loss of n samples and overwrites <see cref="Gradients"/> with its gradient. Allocates nothing.
+    /// </summary>
+    float ComputeGradients(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets);
+
+    /// <summary>
+    /// One training step: the mean loss and its gradient over n samples, then one optimizer step. If the loss is not
+    /// finite, throws <see cref="TrainingDivergedException"/> before the weights are touched. Allocates nothing after
+    /// the optimizer's first step.
+    /// </summary>
+    float TrainStep(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, Optimizers.Optimizer optimizer);
+}

@@ -1,0 +1,24 @@
+using System;
+
+namespace StaticNet;
+
+/// <summary>
+/// Thrown when a training step produces a loss or gradient that is NaN or infinite. The step that diverged has not
+/// been applied: the weights are those from before it.
+/// </summary>
+public sealed class TrainingDivergedException : Exception
+{
+    /// <summary>Creates the exception with the loss value that was found.</summary>
+    public TrainingDivergedException(float loss)
+        : base($"Training diverged: the mean loss is {loss} (expected a finite number). The step was not applied; " +
+               "the weights are those from before it. Lower the learning rate, scale the inputs, or clip gradients.")
+    {
+        Loss = loss;
+    }
+
+    /// <summary>Creates the exception with a message of the caller's.</summary>
+    public TrainingDivergedException(string message, float loss) : base(message) => Loss = loss;
+
+    /// <summary>The non-finite loss.</summary>
+    public float Loss { get; }
+}
