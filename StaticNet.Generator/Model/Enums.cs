@@ -1,0 +1,32 @@
+namespace StaticNet.Generator.Model;
+
+// Mirrors of the runtime's StaticNet.Activation and StaticNet.Loss: the generator cannot reference the runtime, so the
+// numeric values are the contract (attribute arguments arrive as those numbers).
+
+/// <summary>Mirror of <c>StaticNet.Activation</c>.</summary>
+internal enum ActivationKind
+{
+    None = 0,
+    ReLU = 1,
+    LeakyReLU = 2,
+    Sigmoid = 3,
+    Tanh = 4,
+    Softmax = 5,
+    GELU = 6,
+}
+
+/// <summary>Mirror of <c>StaticNet.Loss</c>.</summary>
+internal enum LossKind
+{
+    None = 0,
+    MeanSquaredError = 1,
+    BinaryCrossEntropy = 2,
+    SoftmaxCrossEntropy = 3,
+}
+
+/// <summary>The attributes that describe a network, one per kind.</summary>
+internal enum LayerKind
+{
+    Input,
+    Dense,
+}
