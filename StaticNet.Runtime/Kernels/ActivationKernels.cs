@@ -1,0 +1,183 @@
+using System;
+using System.ComponentModel;
+using System.Numerics.Tensors;
+
+namespace StaticNet.Kernels;
+
+/// <summary>
+/// Activations and their derivatives, applied to the first <c>columns</c> floats of each of <c>rows</c> rows that are
+/// <c>stride</c> floats apart (the padding columns are left alone, so they stay zero). Forward passes work in place on
+/// the layer's output; backward passes turn the gradient with respect to the activation's output into the gradient
+/// with respect to its input, in place, from the saved output (or, for GELU, the saved input).
+/// </summary>
+/// <remarks>Not for direct use: called by generated code with literal sizes.</remarks>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public static class ActivationKernels
+{
+    /// <summary>The slope of <see cref="Activation.LeakyReLU"/> for negative inputs, PyTorch's default.</summary>
+    public const float LeakyReLUSlope = 0.01f;
+
+    /// <summary><c>y = max(y, 0)</c>.</summary>
+    public static void ReLU(Span<float> y, int rows, int columns, int stride)
+    {
+        for (int r = 0; r < rows; r++)
+        {
+            Span<float> row = y.Slice(r * stride, columns);
+            TensorPrimitives.Max(row, 0f, row);
+        }
+    }
+
+    /// <summary><c>dy = y &gt; 0 ? dy : 0</c>.</summary>
+    public static void ReLUBackward(ReadOnlySpan<float> y, Span<float> dy, int rows, int columns, int stride)
+    {
+        for (int r = 0; r < rows; r++)
+        {
+            ReadOnlySpan<float> yRow = y.Slice(r * stride, columns);
+            Span<float> dyRow = dy.Slice(r * stride, columns);
+            for (int j = 0; j < yRow.Length; j++)
+                if (!(yRow[j] > 0f)) dyRow[j] = 0f;
+        }
+    }
+
+    /// <summary><c>y = y &gt; 0 ? y : 0.01·y</c>.</summary>
+    public static void LeakyReLU(Span<float> y, int rows, int columns, int stride)
+    {
+        for (int r = 0; r < rows; r++)
+        {
+            Span<float> row = y.Slice(r * stride, columns);
+            for (int j = 0; j < row.Length; j++)
+                if (row[j] < 0f) row[j] *= LeakyReLUSlope;
+        }
+    }
+
+    /// <summary><c>dy = y &gt; 0 ? dy : 0.01·dy</c>.</summary>
+    public static void LeakyReLUBackward(ReadOnlySpan<float> y, Span<float> dy, int rows, int columns, int stride)
+    {
+        for (int r = 0; r < rows; r++)
+        {
+            ReadOnlySpan<float> yRow = y.Slice(r * stride, columns);
+            Span<float> dyRow = dy.Slice(r * stride, columns);
+            for (int j = 0; j < yRow.Length; j++)
+                if (!(yRow[j] > 0f)) dyRow[j] *= LeakyReLUSlope;
+        }
+    }
+
+    /// <summary><c>y = 1 / (1 + e⁻ʸ)</c>.</summary>
+    public static void Sigmoid(Span<float> y, int rows, int columns, int stride)
+    {
+        for (int r = 0; r < rows; r++)
+        {
+            Span<float> row = y.Slice(r * stride, columns);
+            TensorPrimitives.Sigmoid(row, row);
+        }
+    }
+
+    /// <summary><c>dy = dy · y · (1 − y)</c>.</summary>
+    public static void SigmoidBackward(ReadOnlySpan<float> y, Span<float> dy, int rows, int columns, int stride)
+    {
+        for (int r = 0; r < rows; r++)
+        {
+            ReadOnlySpan<float> yRow = y.Slice(r * stride, columns);
+            Span<float> dyRow = dy.Slice(r * stride, columns);
+            for (int j = 0; j < yRow.Length; j++)
+                dyRow[j] *= yRow[j] * (1f - yRow[j]);
+        }
+    }
+
+    /// <summary><c>y = tanh(y)</c>.</summary>
+    public static void Tanh(Span<float> y, int rows, int columns, int stride)
+    {
+        for (int r = 0; r < rows; r++)
+        {
+            Span<float> row = y.Slice(r * stride, columns);
+            TensorPrimitives.Tanh(row, row);
+        }
+    }
+
+    /// <summary><c>dy = dy · (1 − y²)</c>.</summary>
+    public static void TanhBackward(ReadOnlySpan<float> y, Span<float> dy, int rows, int columns, int stride)
+    {
+        for (int r = 0; r < rows; r++)
+        {
+            ReadOnlySpan<float> yRow = y.Slice(r * stride, columns);
+            Span<float> dyRow = dy.Slice(r * stride, columns);
+            for (int j = 0; j < yRow.Length; j++)
+                dyRow[j] *= 1f - yRow[j] * yRow[j];
+        }
+    }
+
+    /// <summary>Each row becomes <c>softmax(row)</c>.</summary>
+    public static void Softmax(Span<float> y, int rows, int columns, int stride)
+    {
+        for (int r = 0; r < rows; r++)
+        {
+            Span<float> row = y.Slice(r * stride, columns);
+            TensorPrimitives.SoftMax(row, row);
+        }
+    }
+
+    /// <summary><c>dy = y ⊙ (dy − ⟨dy, y⟩)</c> per row.</summary>
+    public static void SoftmaxBackward(ReadOnlySpan<float> y, Span<float> dy, int rows, int columns, int stride)
+    {
+        for (int r = 0; r < rows; r++)
+        {
+            ReadOnlySpan<float> yRow = y.Slice(r * stride, columns);
+            Span<float> dyRow = dy.Slice(r * stride, columns);
+            float dot = TensorPrimitives.Dot(yRow, dyRow);
+            for (int j = 0; j < yRow.Length; j++)
+                dyRow[j] = yRow[j] * (dyRow[j] - dot);
+        }
+    }
+
+    /// <summary>
+    /// <c>y = z · Φ(z)</c>, the exact (erf) GELU, as <c>torch.nn.GELU()</c>. <paramref name="z"/> and <paramref name="y"/>
+    /// may be the same buffer (inference), or distinct so that <paramref name="z"/> is kept for the backward pass.
+    /// </summary>
+    public static void Gelu(ReadOnlySpan<float> z, Span<float> y, int rows, int columns, int stride)
+    {
+        for (int r = 0; r < rows; r++)
+        {
+            ReadOnlySpan<float> zRow = z.Slice(r * stride, columns);
+            Span<float> yRow = y.Slice(r * stride, columns);
+            for (int j = 0; j < zRow.Length; j++)
+            {
+                float v = zRow[j];
+                yRow[j] = v * NormalCdf(v);
+            }
+        }
+    }
+
+    /// <summary><c>dy = dy · (Φ(z) + z · φ(z))</c>.</summary>
+    public static void GeluBackward(ReadOnlySpan<float> z, Span<float> dy, int rows, int columns, int stride)
+    {
+        const float InvSqrt2Pi = 0.3989422804014327f;
+        for (int r = 0; r < rows; r++)
+        {
+            ReadOnlySpan<float> zRow = z.Slice(r * stride, columns);
+            Span<float> dyRow = dy.Slice(r * stride, columns);
+            for (int j = 0; j < zRow.Length; j++)
+            {
+                float v = zRow[j];
+                dyRow[j] *= NormalCdf(v) + v * InvSqrt2Pi * MathF.Exp(-0.5f * v * v);
+            }
+        }
+    }
+
+    /// <summary>Φ(x) = (1 + erf(x/√2)) / 2.</summary>
+    internal static float NormalCdf(float x) => 0.5f * (1f + Erf(x * 0.70710678118654752f));
+
+    /// <summary>
+    /// The error function, to about 1e-7 absolute (Abramowitz and Stegun 7.1.26 refined with one extra term:
+    /// W. J. Cody's rational form would be more exact but float precision does not need it).
+    /// </summary>
+    internal static float Erf(float x)
+    {
+        // erf(x) = 1 − t·exp(−x² + P(t)) with t = 1/(1 + |x|/2): Numerical Recipes' erfc approximation, error < 1.2e-7.
+        float ax = MathF.Abs(x);
+        float t = 1f / (1f + 0.5f * ax);
+        float poly = -1.26551223f + t * (1.00002368f + t * (0.37409196f + t * (0.09678418f + t * (-0.18628806f +
+                     t * (0.27886807f + t * (-1.13520398f + t * (1.48851587f + t * (-0.82215223f + t * 0.17087277f))))))));
+        float erfc = t * MathF.Exp(-ax * ax + poly);
+        return x >= 0f ? 1f - erfc : erfc - 1f;
+    }
+}

@@ -1,0 +1,34 @@
+using System;
+using System.ComponentModel;
+using System.Runtime.CompilerServices;
+
+namespace StaticNet.Kernels;
+
+/// <summary>
+/// A zeroed float buffer whose first element sits on a 64-byte boundary (a cache line, and one 512-bit vector), in a
+/// pinned array so that the alignment holds for the buffer's lifetime. Generated networks carve their parameters,
+/// gradients and activations out of these at construction.
+/// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public sealed class AlignedBuffer
+{
+    private const int AlignmentFloats = 16;
+    private readonly float[] _array;
+    private readonly int _start;
+
+    /// <summary>Allocates a zeroed buffer of <paramref name="length"/> floats.</summary>
+    public unsafe AlignedBuffer(int length)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        _array = GC.AllocateArray<float>(length + AlignmentFloats, pinned: true);
+        nuint address = (nuint)Unsafe.AsPointer(ref _array[0]);
+        _start = (int)((AlignmentFloats * sizeof(float) - (int)(address % (AlignmentFloats * sizeof(float)))) % (AlignmentFloats * sizeof(float)) / sizeof(float));
+        Length = length;
+    }
+
+    /// <summary>The number of floats.</summary>
+    public int Length { get; }
+
+    /// <summary>The buffer.</summary>
+    public Span<float> Span => _array.AsSpan(_start, Length);
+}

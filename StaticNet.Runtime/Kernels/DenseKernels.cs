@@ -1,0 +1,81 @@
+using System;
+using System.ComponentModel;
+
+namespace StaticNet.Kernels;
+
+/// <summary>
+/// The fully connected layer's kernels, called by generated code with literal sizes. Matrices are row-major; a layer's
+/// weight is stored transposed, <c>[inputs, width]</c>, where <c>width</c> is the layer's output count rounded up to a
+/// multiple of 16 (the padding columns are zero and stay zero), so that a forward pass streams the weights in order.
+/// </summary>
+/// <remarks>Not for direct use: the generator guarantees the sizes, these methods only assert them.</remarks>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public static class DenseKernels
+{
+    /// <summary>The multiple that every padded width is rounded up to.</summary>
+    public const int WidthAlignment = 16;
+
+    /// <summary>
+    /// <c>y[r, j] = bias[j] + Σₖ x[r·xStride + k] · weight[k·width + j]</c> for <c>r &lt; rows</c>, <c>j &lt; width</c>.
+    /// </summary>
+    /// <param name="x">The layer's input, <c>rows</c> rows of <c>xStride</c> floats (the first <c>inputs</c> are used).</param>
+    /// <param name="rows">The number of samples.</param>
+    /// <param name="inputs">The number of inputs per sample.</param>
+    /// <param name="xStride">The distance between two rows of <paramref name="x"/>.</param>
+    /// <param name="weight">The transposed weight, <c>[inputs, width]</c>.</param>
+    /// <param name="bias">The bias, <c>[width]</c>.</param>
+    /// <param name="y">The output, <c>[rows, width]</c>, overwritten.</param>
+    /// <param name="width">The padded output width, a multiple of <see cref="WidthAlignment"/>.</param>
+    public static void Forward(ReadOnlySpan<float> x, int rows, int inputs, int xStride,
+        ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, Span<float> y, int width)
+    {
+        CheckSizes(x.Length, rows, inputs, xStride, weight.Length, width, y.Length);
+        ReferenceKernels.DenseForward(x, rows, inputs, xStride, weight, bias, y, width);
+    }
+
+    /// <summary>
+    /// Accumulates the parameter gradients: <c>dWeight[k, j] += Σᵣ x[r, k] · dy[r, j]</c> and
+    /// <c>dBias[j] += Σᵣ dy[r, j]</c>.
+    /// </summary>
+    /// <param name="x">The layer's input as in <see cref="Forward"/>.</param>
+    /// <param name="rows">The number of samples.</param>
+    /// <param name="inputs">The number of inputs per sample.</param>
+    /// <param name="xStride">The distance between two rows of <paramref name="x"/>.</param>
+    /// <param name="dy">The gradient of the loss with respect to the layer's pre-activation output, <c>[rows, width]</c>.</param>
+    /// <param name="width">The padded output width.</param>
+    /// <param name="dWeight">The weight gradient, <c>[inputs, width]</c>, accumulated into.</param>
+    /// <param name="dBias">The bias gradient, <c>[width]</c>, accumulated into.</param>
+    public static void BackwardWeights(ReadOnlySpan<float> x, int rows, int inputs, int xStride,
+        ReadOnlySpan<float> dy, int width, Span<float> dWeight, Span<float> dBias)
+    {
+        CheckSizes(x.Length, rows, inputs, xStride, dWeight.Length, width, dy.Length);
+        ReferenceKernels.DenseBackwardWeights(x, rows, inputs, xStride, dy, width, dWeight, dBias);
+    }
+
+    /// <summary>
+    /// The gradient with respect to the layer's input: <c>dx[r·dxStride + k] = Σⱼ dy[r, j] · weight[k, j]</c> for
+    /// <c>k &lt; inputs</c> (the rest of each row of <paramref name="dx"/> is not written).
+    /// </summary>
+    /// <param name="dy">The gradient with respect to the pre-activation output, <c>[rows, width]</c>.</param>
+    /// <param name="rows">The number of samples.</param>
+    /// <param name="width">The padded output width.</param>
+    /// <param name="weight">The transposed weight, <c>[inputs, width]</c>.</param>
+    /// <param name="inputs">The number of inputs per sample.</param>
+    /// <param name="dx">The input gradient, <c>rows</c> rows of <c>dxStride</c> floats, overwritten.</param>
+    /// <param name="dxStride">The distance between two rows of <paramref name="dx"/>.</param>
+    public static void BackwardInput(ReadOnlySpan<float> dy, int rows, int width, ReadOnlySpan<float> weight,
+        int inputs, Span<float> dx, int dxStride)
+    {
+        CheckSizes(dx.Length, rows, inputs, dxStride, weight.Length, width, dy.Length);
+        ReferenceKernels.DenseBackwardInput(dy, rows, width, weight, inputs, dx, dxStride);
+    }
+
+    private static void CheckSizes(int xLength, int rows, int inputs, int xStride, int weightLength, int width, int yLength)
+    {
+        if (rows <= 0 || inputs <= 0 || xStride < inputs || width % WidthAlignment != 0 ||
+            xLength < (rows - 1) * xStride + inputs || weightLength < inputs * width || yLength < rows * width)
+            throw new ArgumentException(
+                $"Dense kernel called with inconsistent sizes: rows {rows}, inputs {inputs}, stride {xStride}, width {width}; " +
+                $"buffers x {xLength}, weight {weightLength}, y {yLength}.");
+    }
+}
