@@ -5,7 +5,7 @@ using System.IO;
 namespace StaticNet;
 
 /// <summary>
-/// What every generated network offers, for code that handles networks generically (the <see cref="Training.Trainer"/>,
+/// What every generated network offers, for code that handles networks generically (the <c>StaticNet.Training.Trainer</c>,
 /// metrics, tools). The generated class also has the same members as <c>const</c>s and non-virtual methods, which are
 /// what hot code should call.
 /// </summary>
@@ -61,7 +61,7 @@ public interface ITrainableNetwork : INetwork
 
     /// <summary>
     /// The gradient of the last <see cref="ComputeGradients"/> or <see cref="TrainStep"/> with respect to
-    /// <see cref="Parameters"/>, in the same internal layout.
+    /// <see cref="INetwork.Parameters"/>, in the same internal layout.
     /// </summary>
     Span<float> Gradients { get; }
 
