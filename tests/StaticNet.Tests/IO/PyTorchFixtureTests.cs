@@ -135,4 +135,41 @@ public class PyTorchFixtureTests
         foreach (ParameterTensor tensor in layout)
             Assert.Equal(read.Get(tensor.Name).Data, again.Get(tensor.Name).Data);
     }
+
+    /// <summary>
+    /// Checks the fixtures' conventions independently of any generated code: <c>output = act(x·W1ᵀ + b1)·W2ᵀ + b2</c>
+    /// with weights <c>[out, in]</c> row-major, and <c>loss</c> the mean squared error over all elements.
+    /// </summary>
+    [Theory]
+    [InlineData("activation_none.safetensors", 1.6722927f)]
+    [InlineData("activation_relu.safetensors", 1.1409467f)]
+    public void Fixture_OutputAndLoss_FollowPyTorchConventions(string file, float lossPrintedByPyTorch)
+    {
+        SafetensorsFile read = Read(file);
+        float[] hidden = Linear(read.Get("input"), read.Get("hidden.weight"), read.Get("hidden.bias"));
+        if (file.Contains("relu"))
+            hidden = hidden.Select(v => Math.Max(v, 0f)).ToArray();
+        float[] output = Linear(new SafetensorsTensor("h", [4, 6], hidden), read.Get("out.weight"), read.Get("out.bias"));
+        float[] target = read.Get("target").Data;
+        float loss = output.Zip(target, (o, t) => (o - t) * (o - t)).Sum() / output.Length;
+
+        Assert.All(output.Zip(read.Get("output").Data), p => Assert.Equal(p.Second, p.First, 1e-5f));
+        Assert.Equal(read.Get("loss").Data[0], loss, 1e-5f);
+        Assert.Equal(lossPrintedByPyTorch, read.Get("loss").Data[0]);
+    }
+
+    private static float[] Linear(SafetensorsTensor x, SafetensorsTensor weight, SafetensorsTensor bias)
+    {
+        int batch = x.Shape[0], inputs = x.Shape[1], outputs = weight.Shape[0];
+        var y = new float[batch * outputs];
+        for (int b = 0; b < batch; b++)
+            for (int o = 0; o < outputs; o++)
+            {
+                double sum = bias.Data[o];
+                for (int i = 0; i < inputs; i++)
+                    sum += (double)x.Data[b * inputs + i] * weight.Data[o * inputs + i];
+                y[b * outputs + o] = (float)sum;
+            }
+        return y;
+    }
 }
