@@ -112,7 +112,7 @@ public sealed class Trainer
         for (int epoch = 1; epoch <= options.Epochs; epoch++)
         {
             TimeSpan epochStart = clock.Elapsed;
-            if (options.Shuffle) Shuffle(order, random);
+            if (options.Shuffle) SeededShuffle.Shuffle(order, random);
 
             double lossSum = 0;   // sum over samples of the batch-mean loss × the batch's sample count
             int samplesSeen = 0;
@@ -221,17 +221,6 @@ public sealed class Trainer
 
     private static bool IsClassifier(ITrainableNetwork network) =>
         network.OutputSize > 1 || network.Loss == Loss.BinaryCrossEntropy;
-
-    // Fisher–Yates on System.Random(seed), whose seeded sequence is fixed, so that a seed gives the same order on every
-    // platform and .NET version (Random.Shuffle's way of drawing is not a documented contract).
-    private static void Shuffle(int[] order, Random random)
-    {
-        for (int i = order.Length - 1; i > 0; i--)
-        {
-            int j = random.Next(i + 1);
-            (order[i], order[j]) = (order[j], order[i]);
-        }
-    }
 
     // Buffers for evaluating one network, reused across epochs.
     private sealed class EvaluationScratch
