@@ -7,11 +7,6 @@ using StaticNet.Optimizers;
 
 namespace StaticNet.Training;
 
-/// <summary>The mean loss of a network on a dataset and, for classifiers, its accuracy.</summary>
-/// <param name="Loss">The mean loss over every sample.</param>
-/// <param name="Accuracy">The fraction of samples classified correctly, or null when the network is not a classifier.</param>
-public readonly record struct Evaluation(double Loss, double? Accuracy);
-
 /// <summary>
 /// Trains a network with mini-batches: shuffled epochs, validation after each epoch, early stopping, progress reports.
 /// </summary>
@@ -148,7 +143,7 @@ public sealed class Trainer
             }
 
             double trainLoss = lossSum / samplesSeen;
-            Evaluation? evaluation = validation is null ? null : Evaluate(_network, validation, validationScratch!);
+            Evaluation? evaluation = validation is null ? null : EvaluateWith(_network, validation, validationScratch!);
             history.Add(new EpochRecord(epoch, trainLoss, evaluation?.Loss, evaluation?.Accuracy, (clock.Elapsed - epochStart).TotalSeconds));
             if (progress is not null)
             {
@@ -162,9 +157,9 @@ public sealed class Trainer
                 bestEpoch = epoch;
                 continue;
             }
-            // Lower loss or higher accuracy is better; compare on a "higher is better" score.
+            // Lower loss or higher accuracy is better; compare on a "higher is better" score (NaN until the first).
             double score = monitorsAccuracy ? validationResult.Accuracy ?? double.NaN : -validationResult.Loss;
-            if (bestEpoch == 0 || score > bestScore + options.MinDelta)
+            if (double.IsNaN(bestScore) || score > bestScore + options.MinDelta)
             {
                 bestScore = score;
                 bestEpoch = epoch;
@@ -194,10 +189,10 @@ public sealed class Trainer
         ArgumentNullException.ThrowIfNull(data);
         Dataset.CheckCompatible(network, data, nameof(data));
         if (data.Count == 0) throw new ArgumentException("Expected at least one sample; found an empty dataset.", nameof(data));
-        return Evaluate(network, data, new EvaluationScratch(network));
+        return EvaluateWith(network, data, new EvaluationScratch(network));
     }
 
-    private static Evaluation Evaluate(ITrainableNetwork network, Dataset data, EvaluationScratch scratch)
+    private static Evaluation EvaluateWith(ITrainableNetwork network, Dataset data, EvaluationScratch scratch)
     {
         // The chunk losses are means; weight each by its row count to get the mean over all samples.
         double lossSum = 0;
