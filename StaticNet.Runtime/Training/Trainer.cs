@@ -7,11 +7,6 @@ using StaticNet.Optimizers;
 
 namespace StaticNet.Training;
 
-/// <summary>The mean loss of a network on a dataset and, for classifiers, its accuracy.</summary>
-/// <param name="Loss">The mean loss over every sample.</param>
-/// <param name="Accuracy">The fraction of samples classified correctly, or null when the network is not a classifier.</param>
-public readonly record struct Evaluation(double Loss, double? Accuracy);
-
 /// <summary>
 /// Trains a network with mini-batches: shuffled epochs, validation after each epoch, early stopping, progress reports.
 /// </summary>
@@ -112,7 +107,7 @@ public sealed class Trainer
         for (int epoch = 1; epoch <= options.Epochs; epoch++)
         {
             TimeSpan epochStart = clock.Elapsed;
-            if (options.Shuffle) Shuffle(order, random);
+            if (options.Shuffle) SeededShuffle.Shuffle(order, random);
 
             double lossSum = 0;   // sum over samples of the batch-mean loss × the batch's sample count
             int samplesSeen = 0;
@@ -148,7 +143,7 @@ public sealed class Trainer
             }
 
             double trainLoss = lossSum / samplesSeen;
-            Evaluation? evaluation = validation is null ? null : Evaluate(_network, validation, validationScratch!);
+            Evaluation? evaluation = validation is null ? null : EvaluateWith(_network, validation, validationScratch!);
             history.Add(new EpochRecord(epoch, trainLoss, evaluation?.Loss, evaluation?.Accuracy, (clock.Elapsed - epochStart).TotalSeconds));
             if (progress is not null)
             {
@@ -162,9 +157,9 @@ public sealed class Trainer
                 bestEpoch = epoch;
                 continue;
             }
-            // Lower loss or higher accuracy is better; compare on a "higher is better" score.
+            // Lower loss or higher accuracy is better; compare on a "higher is better" score (NaN until the first).
             double score = monitorsAccuracy ? validationResult.Accuracy ?? double.NaN : -validationResult.Loss;
-            if (bestEpoch == 0 || score > bestScore + options.MinDelta)
+            if (double.IsNaN(bestScore) || score > bestScore + options.MinDelta)
             {
                 bestScore = score;
                 bestEpoch = epoch;
@@ -194,10 +189,10 @@ public sealed class Trainer
         ArgumentNullException.ThrowIfNull(data);
         Dataset.CheckCompatible(network, data, nameof(data));
         if (data.Count == 0) throw new ArgumentException("Expected at least one sample; found an empty dataset.", nameof(data));
-        return Evaluate(network, data, new EvaluationScratch(network));
+        return EvaluateWith(network, data, new EvaluationScratch(network));
     }
 
-    private static Evaluation Evaluate(ITrainableNetwork network, Dataset data, EvaluationScratch scratch)
+    private static Evaluation EvaluateWith(ITrainableNetwork network, Dataset data, EvaluationScratch scratch)
     {
         // The chunk losses are means; weight each by its row count to get the mean over all samples.
         double lossSum = 0;
@@ -221,17 +216,6 @@ public sealed class Trainer
 
     private static bool IsClassifier(ITrainableNetwork network) =>
         network.OutputSize > 1 || network.Loss == Loss.BinaryCrossEntropy;
-
-    // Fisher–Yates on System.Random(seed), whose seeded sequence is fixed, so that a seed gives the same order on every
-    // platform and .NET version (Random.Shuffle's way of drawing is not a documented contract).
-    private static void Shuffle(int[] order, Random random)
-    {
-        for (int i = order.Length - 1; i > 0; i--)
-        {
-            int j = random.Next(i + 1);
-            (order[i], order[j]) = (order[j], order[i]);
-        }
-    }
 
     // Buffers for evaluating one network, reused across epochs.
     private sealed class EvaluationScratch
