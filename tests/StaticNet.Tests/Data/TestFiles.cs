@@ -52,7 +52,7 @@ internal sealed class NonSeekableStream(byte[] content) : Stream
 }
 
 /// <summary>
-/// The real data sets, where this machine has them: digits.csv.gz (in the repository at samples/QuickStart, or in
+/// The real data sets, where this machine has them: digits.csv.gz (in the repository at samples/QuickStart/data, or in
 /// /work/shared/data) and Fashion-MNIST (Debian's dataset-fashion-mnist). Tests that need them are skipped otherwise.
 /// </summary>
 internal static class RealDataFiles
@@ -60,7 +60,7 @@ internal static class RealDataFiles
     public const string FashionMnistDirectory = "/usr/share/datasets/fashion-mnist";
 
     public static string? Digits { get; } = FirstExisting(
-        System.IO.Path.Combine(RepositoryRoot() ?? "", "samples", "QuickStart", "digits.csv.gz"),
+        System.IO.Path.Combine(RepositoryRoot() ?? "", "samples", "QuickStart", "data", "digits.csv.gz"),
         "/work/shared/data/digits.csv.gz");
 
     public static string FashionMnist(string name) => System.IO.Path.Combine(FashionMnistDirectory, name);
@@ -84,7 +84,7 @@ public sealed class DigitsFactAttribute : FactAttribute
 {
     public DigitsFactAttribute()
     {
-        if (RealDataFiles.Digits is null) Skip = "digits.csv.gz is in neither samples/QuickStart nor /work/shared/data.";
+        if (RealDataFiles.Digits is null) Skip = "digits.csv.gz is in neither samples/QuickStart/data nor /work/shared/data.";
     }
 }
 
