@@ -149,42 +149,42 @@ internal static partial class DenseSimd
     public static void BackwardInput<V>(ref float dy, int rows, int width, ref float weight, int inputs, ref float dx,
         int dxStride) where V : struct, ISimdVector<V>
     {
+        // k outer, rows inner: each block of weight rows is read from L2 once and stays in L1 while every row of dy
+        // (small, L1-resident) is dotted with it.
         nint w = width, s = dxStride, m = rows, inputCount = inputs;
         nint tileR = ManyRegisters ? 4 : 2;
-        nint r = 0;
-        while (r < m)
+        nint k = 0;
+        while (k < inputCount)
         {
-            nint rowsLeft = m - r;
-            nint tr = rowsLeft >= tileR ? tileR : rowsLeft >= 2 ? 2 : 1;
-            ref float dyr = ref Unsafe.Add(ref dy, r * w);
-            ref float dxr = ref Unsafe.Add(ref dx, r * s);
-            nint k = 0;
-            for (; k + 4 <= inputCount; k += 4)
-            {
-                ref float wk = ref Unsafe.Add(ref weight, k * w);
-                ref float d = ref Unsafe.Add(ref dxr, k);
-                if (tr == 4) BackwardInputTile4x4<V>(ref dyr, w, ref wk, ref d, s);
-                else if (tr == 2) BackwardInputTile2x4<V>(ref dyr, w, ref wk, ref d, s);
-                else BackwardInputTile1x4<V>(ref dyr, w, ref wk, ref d, s);
-            }
-            if (k + 2 <= inputCount)
-            {
-                ref float wk = ref Unsafe.Add(ref weight, k * w);
-                ref float d = ref Unsafe.Add(ref dxr, k);
-                if (tr == 4) BackwardInputTile4x2<V>(ref dyr, w, ref wk, ref d, s);
-                else if (tr == 2) BackwardInputTile2x2<V>(ref dyr, w, ref wk, ref d, s);
-                else BackwardInputTile1x2<V>(ref dyr, w, ref wk, ref d, s);
-                k += 2;
-            }
-            if (k < inputCount)
-            {
-                ref float wk = ref Unsafe.Add(ref weight, k * w);
-                ref float d = ref Unsafe.Add(ref dxr, k);
-                if (tr == 4) BackwardInputTile4x1<V>(ref dyr, w, ref wk, ref d, s);
-                else if (tr == 2) BackwardInputTile2x1<V>(ref dyr, w, ref wk, ref d, s);
-                else BackwardInputTile1x1<V>(ref dyr, w, ref wk, ref d, s);
-            }
-            r += tr;
+            nint inputsLeft = inputCount - k;
+            nint tk = inputsLeft >= 4 ? 4 : inputsLeft >= 2 ? 2 : 1;
+            ref float wk = ref Unsafe.Add(ref weight, k * w);
+            nint r = 0;
+            for (; r + tileR <= m; r += tileR)
+                BackwardInputTile<V>(tileR, tk, ref Unsafe.Add(ref dy, r * w), w, ref wk, ref Unsafe.Add(ref dx, r * s + k), s);
+            for (; r + 2 <= m; r += 2)
+                BackwardInputTile<V>(2, tk, ref Unsafe.Add(ref dy, r * w), w, ref wk, ref Unsafe.Add(ref dx, r * s + k), s);
+            for (; r < m; r++)
+                BackwardInputTile<V>(1, tk, ref Unsafe.Add(ref dy, r * w), w, ref wk, ref Unsafe.Add(ref dx, r * s + k), s);
+            k += tk;
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void BackwardInputTile<V>(nint tileRows, nint tileInputs, ref float dy, nint width, ref float weight,
+        ref float dx, nint dxStride) where V : struct, ISimdVector<V>
+    {
+        switch (tileRows * 8 + tileInputs)
+        {
+            case 4 * 8 + 4: BackwardInputTile4x4<V>(ref dy, width, ref weight, ref dx, dxStride); break;
+            case 4 * 8 + 2: BackwardInputTile4x2<V>(ref dy, width, ref weight, ref dx, dxStride); break;
+            case 4 * 8 + 1: BackwardInputTile4x1<V>(ref dy, width, ref weight, ref dx, dxStride); break;
+            case 2 * 8 + 4: BackwardInputTile2x4<V>(ref dy, width, ref weight, ref dx, dxStride); break;
+            case 2 * 8 + 2: BackwardInputTile2x2<V>(ref dy, width, ref weight, ref dx, dxStride); break;
+            case 2 * 8 + 1: BackwardInputTile2x1<V>(ref dy, width, ref weight, ref dx, dxStride); break;
+            case 1 * 8 + 4: BackwardInputTile1x4<V>(ref dy, width, ref weight, ref dx, dxStride); break;
+            case 1 * 8 + 2: BackwardInputTile1x2<V>(ref dy, width, ref weight, ref dx, dxStride); break;
+            default: BackwardInputTile1x1<V>(ref dy, width, ref weight, ref dx, dxStride); break;
         }
     }
 }

@@ -43,6 +43,25 @@ internal interface ISimdVector<TSelf> where TSelf : struct, ISimdVector<TSelf>
     static abstract TSelf SelectPositive(TSelf condition, TSelf ifPositive, TSelf otherwise);
 
     static abstract float Sum(TSelf value);
+
+    /// <summary>The lanes of the vector added down to one 128-bit vector (same total, fewer lanes).</summary>
+    static abstract Vector128<float> Fold128(TSelf value);
+}
+
+/// <summary>Reductions shared by the vector widths.</summary>
+internal static class SimdReduce
+{
+    /// <summary><c>[Σa, Σb, Σc, Σd]</c>: four horizontal sums at the cost of about one.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Sum4<V>(V a, V b, V c, V d) where V : struct, ISimdVector<V>
+    {
+        Vector128<float> a4 = V.Fold128(a), b4 = V.Fold128(b), c4 = V.Fold128(c), d4 = V.Fold128(d);
+        if (Sse3.IsSupported)
+            return Sse3.HorizontalAdd(Sse3.HorizontalAdd(a4, b4), Sse3.HorizontalAdd(c4, d4));
+        if (AdvSimd.Arm64.IsSupported)
+            return AdvSimd.Arm64.AddPairwise(AdvSimd.Arm64.AddPairwise(a4, b4), AdvSimd.Arm64.AddPairwise(c4, d4));
+        return Vector128.Create(Vector128.Sum(a4), Vector128.Sum(b4), Vector128.Sum(c4), Vector128.Sum(d4));
+    }
 }
 
 /// <summary>Which code path the kernels take; tests force the narrower ones to compare them with the reference.</summary>
@@ -141,6 +160,13 @@ internal readonly struct V512 : ISimdVector<V512>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Sum(V512 value) => Vector512.Sum(value._value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Fold128(V512 value)
+    {
+        Vector256<float> half = value._value.GetLower() + value._value.GetUpper();
+        return half.GetLower() + half.GetUpper();
+    }
 }
 
 /// <summary>A 256-bit vector of 8 floats.</summary>
@@ -199,6 +225,9 @@ internal readonly struct V256 : ISimdVector<V256>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Sum(V256 value) => Vector256.Sum(value._value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Fold128(V256 value) => value._value.GetLower() + value._value.GetUpper();
 }
 
 /// <summary>A 128-bit vector of 4 floats.</summary>
@@ -261,4 +290,7 @@ internal readonly struct V128 : ISimdVector<V128>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Sum(V128 value) => Vector128.Sum(value._value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Fold128(V128 value) => value._value;
 }
