@@ -1,0 +1,14 @@
+namespace StaticNet.Generator.Shapes;
+
+/// <summary>The IDs of the shape rules, shared by the generator (which skips a network that breaks one) and the analyzers (which report it).</summary>
+internal static class DiagnosticIds
+{
+    public const string NoInput = "SNET001";
+    public const string SeveralInputs = "SNET002";
+    public const string NonPositiveSize = "SNET003";
+    public const string LayerBeforeInput = "SNET004";
+    public const string UnsupportedInputRank = "SNET005";
+    public const string NoLayers = "SNET006";
+    public const string DuplicateName = "SNET007";
+    public const string InvalidName = "SNET008";
+}

@@ -1,0 +1,192 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+
+namespace StaticNet.IO;
+
+/// <summary>
+/// Reads and writes the <see href="https://github.com/huggingface/safetensors">safetensors</see> format with PyTorch
+/// names and layouts: an 8-byte little-endian header length, a UTF-8 JSON header, then the tensor bytes.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Writing produces float32 (<c>F32</c>) tensors, row-major, one after another in the order given, with the header
+/// padded with spaces to a multiple of 8 bytes; PyTorch reads the result with <c>safetensors.torch.load_file</c>.
+/// </para>
+/// <para>
+/// Reading validates the whole file before anything is returned or changed: the header length, the JSON, every
+/// tensor's dtype, shape and data offsets, and that the data is all there. Any problem throws
+/// <see cref="SafetensorsFormatException"/> with a message that says what was expected and what was found. Streams that
+/// cannot seek work too. Network parameters load from <c>F32</c>, <c>F16</c>, <c>BF16</c> or <c>F64</c> tensors
+/// (converted to float, F64 rounded to nearest); <see cref="Read(Stream)"/> also converts integer and boolean
+/// tensors. Tensors with other dtypes (e.g. 8-bit floats) are rejected when they are needed and ignored otherwise.
+/// </para>
+/// </remarks>
+public static class Safetensors
+{
+    /// <summary>
+    /// Loads the named tensors from a safetensors stream into a network's parameter buffer, all or nothing: every
+    /// tensor is checked (present, same shape, floating-point dtype) and decoded into a copy first, so on any error
+    /// <paramref name="parameters"/> is left exactly as it was. Tensors in the file that are not asked for are ignored.
+    /// </summary>
+    /// <param name="stream">The safetensors data; read from its current position.</param>
+    /// <param name="tensors">The tensors to load, with PyTorch names and shapes and their place in the buffer.</param>
+    /// <param name="parameters">The parameter buffer, in the layout <paramref name="tensors"/> describe.</param>
+    /// <exception cref="SafetensorsFormatException">The stream is not valid safetensors or does not fit the tensors.</exception>
+    /// <exception cref="ArgumentException">A tensor does not fit in <paramref name="parameters"/>.</exception>
+    public static void Load(Stream stream, IReadOnlyList<ParameterTensor> tensors, Span<float> parameters)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentNullException.ThrowIfNull(tensors);
+        CheckFits(tensors, parameters.Length);
+
+        SafetensorsHeader header = SafetensorsHeader.Read(stream);
+        var entries = new SafetensorsEntry[tensors.Count];
+        var problems = new List<string>();
+        bool missing = false;
+        for (int i = 0; i < tensors.Count; i++)
+        {
+            ParameterTensor tensor = tensors[i];
+            if (!header.TryGet(tensor.Name, out SafetensorsEntry? entry))
+            {
+                problems.Add($"Tensor '{tensor.Name}' {tensor.ShapeText} is missing.");
+                missing = true;
+            }
+            else if (!tensor.Shape.SequenceEqual(entry!.Shape))
+                problems.Add($"Tensor '{tensor.Name}': expected shape {tensor.ShapeText}, found {entry.ShapeText}.");
+            else if (!SafetensorsDTypes.IsFloatingPoint(entry.DType))
+                problems.Add($"Tensor '{tensor.Name}': expected dtype F32, found {entry.DTypeName} (StaticNet loads {SafetensorsDTypes.LoadableText}).");
+            else
+                entries[i] = entry;
+        }
+        if (problems.Count > 0)
+        {
+            if (missing)
+                problems.Add(header.DescribeContents());
+            throw new SafetensorsFormatException(string.Join(" ", problems));
+        }
+
+        byte[] body = header.ReadBody(stream);
+        float[] staging = parameters.ToArray();
+        float[] scratch = new float[MaxElementCount(tensors)];
+        for (int i = 0; i < tensors.Count; i++)
+        {
+            Span<float> values = scratch.AsSpan(0, tensors[i].ElementCount);
+            SafetensorsDTypes.Decode(entries[i].DType, Bytes(body, entries[i]), values);
+            tensors[i].ImportFrom(values, staging);
+        }
+        staging.CopyTo(parameters);
+    }
+
+    /// <summary>
+    /// Writes tensors from a network's parameter buffer as float32 safetensors, in the given order, each in PyTorch's
+    /// row-major layout (see <see cref="ParameterTensor.ExportTo"/>).
+    /// </summary>
+    /// <param name="stream">Where to write, from its current position.</param>
+    /// <param name="tensors">The tensors to write, with PyTorch names and shapes and their place in the buffer.</param>
+    /// <param name="parameters">The parameter buffer (or a gradient buffer of the same layout).</param>
+    /// <param name="metadata">Strings for the file's <c>__metadata__</c>, or <see langword="null"/> for none.</param>
+    /// <exception cref="ArgumentException">Two tensors share a name, or a tensor does not fit in <paramref name="parameters"/>.</exception>
+    public static void Save(Stream stream, IReadOnlyList<ParameterTensor> tensors, ReadOnlySpan<float> parameters, IReadOnlyDictionary<string, string>? metadata = null)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentNullException.ThrowIfNull(tensors);
+        CheckFits(tensors, parameters.Length);
+        var layout = new (string Name, int[] Shape)[tensors.Count];
+        for (int i = 0; i < layout.Length; i++)
+            layout[i] = (tensors[i].Name, tensors[i].Shape.ToArray());
+        SafetensorsHeader.WriteF32(stream, layout, metadata);
+
+        float[] scratch = new float[MaxElementCount(tensors)];
+        foreach (ParameterTensor tensor in tensors)
+        {
+            Span<float> values = scratch.AsSpan(0, tensor.ElementCount);
+            tensor.ExportTo(parameters, values);
+            SafetensorsDTypes.WriteF32(stream, values);
+        }
+    }
+
+    /// <summary>Reads every tensor of a safetensors stream, converted to float, and its metadata.</summary>
+    /// <param name="stream">The safetensors data; read from its current position.</param>
+    /// <exception cref="SafetensorsFormatException">The stream is not valid safetensors, or a tensor's dtype cannot be converted to float.</exception>
+    public static SafetensorsFile Read(Stream stream)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        SafetensorsHeader header = SafetensorsHeader.Read(stream);
+        foreach (SafetensorsEntry entry in header.Entries)
+        {
+            if (entry.DType == SafetensorsDType.Unknown)
+                throw new SafetensorsFormatException($"Tensor '{entry.Name}' has dtype {entry.DTypeName}, which StaticNet cannot convert to float.");
+        }
+        byte[] body = header.ReadBody(stream);
+        var tensors = new SafetensorsTensor[header.Entries.Count];
+        for (int i = 0; i < tensors.Length; i++)
+        {
+            SafetensorsEntry entry = header.Entries[i];
+            var data = new float[entry.ElementCount];
+            SafetensorsDTypes.Decode(entry.DType, Bytes(body, entry), data);
+            tensors[i] = new SafetensorsTensor(entry.Name, entry.Shape, data, entry.DTypeName);
+        }
+        return new SafetensorsFile(tensors, header.Metadata);
+    }
+
+    /// <summary>Reads every tensor of a safetensors file, converted to float, and its metadata.</summary>
+    /// <param name="path">The file's path.</param>
+    /// <exception cref="SafetensorsFormatException">The file is not valid safetensors, or a tensor's dtype cannot be converted to float.</exception>
+    public static SafetensorsFile Read(string path)
+    {
+        using FileStream stream = File.OpenRead(path);
+        return Read(stream);
+    }
+
+    /// <summary>Writes named float tensors as float32 safetensors, in the given order.</summary>
+    /// <param name="stream">Where to write, from its current position.</param>
+    /// <param name="tensors">The tensors; names must be unique and must not be <c>__metadata__</c>.</param>
+    /// <param name="metadata">Strings for the file's <c>__metadata__</c>, or <see langword="null"/> for none.</param>
+    /// <exception cref="ArgumentException">Two tensors share a name, or a name is reserved.</exception>
+    public static void Write(Stream stream, IReadOnlyList<SafetensorsTensor> tensors, IReadOnlyDictionary<string, string>? metadata = null)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentNullException.ThrowIfNull(tensors);
+        var layout = new (string Name, int[] Shape)[tensors.Count];
+        for (int i = 0; i < layout.Length; i++)
+            layout[i] = (tensors[i].Name, tensors[i].Shape.ToArray());
+        SafetensorsHeader.WriteF32(stream, layout, metadata);
+        foreach (SafetensorsTensor tensor in tensors)
+            SafetensorsDTypes.WriteF32(stream, tensor.Data);
+    }
+
+    /// <summary>Writes a <see cref="SafetensorsFile"/>'s tensors and metadata as float32 safetensors.</summary>
+    /// <param name="stream">Where to write, from its current position.</param>
+    /// <param name="file">The tensors and metadata.</param>
+    public static void Write(Stream stream, SafetensorsFile file)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        Write(stream, file.Tensors, file.Metadata);
+    }
+
+    private static ReadOnlySpan<byte> Bytes(byte[] body, SafetensorsEntry entry) =>
+        body.AsSpan((int)entry.Begin, (int)(entry.End - entry.Begin));
+
+    private static int MaxElementCount(IReadOnlyList<ParameterTensor> tensors)
+    {
+        int max = 0;
+        foreach (ParameterTensor tensor in tensors)
+            max = Math.Max(max, tensor.ElementCount);
+        return max;
+    }
+
+    /// <summary>Checks that every tensor lies inside a parameter buffer of the given length.</summary>
+    private static void CheckFits(IReadOnlyList<ParameterTensor> tensors, int length)
+    {
+        foreach (ParameterTensor tensor in tensors)
+        {
+            ArgumentNullException.ThrowIfNull(tensor, nameof(tensors));
+            long end = tensor.Offset + (tensor.Layout == TensorLayout.TransposedMatrix
+                ? (long)tensor.Shape[1] * tensor.Stride
+                : tensor.ElementCount);
+            if (tensor.Offset < 0 || end > length)
+                throw new ArgumentException($"Tensor '{tensor.Name}' {tensor.ShapeText} spans elements [{tensor.Offset}, {end}) of the parameter buffer, which has {length}.", nameof(tensors));
+        }
+    }
+}

@@ -1,0 +1,119 @@
+using System;
+using System.Buffers.Binary;
+using System.IO;
+using System.Runtime.InteropServices;
+
+namespace StaticNet.IO;
+
+/// <summary>The safetensors dtypes StaticNet can convert to float; <see cref="Unknown"/> for any other (e.g. F8_E4M3).</summary>
+internal enum SafetensorsDType
+{
+    Unknown = 0,
+    Bool,
+    U8,
+    I8,
+    I16,
+    U16,
+    F16,
+    BF16,
+    I32,
+    U32,
+    F32,
+    I64,
+    U64,
+    F64,
+}
+
+/// <summary>Parsing, sizes and little-endian decoding of <see cref="SafetensorsDType"/>.</summary>
+internal static class SafetensorsDTypes
+{
+    /// <summary>The floating-point dtypes <see cref="Safetensors.Load"/> accepts for network parameters.</summary>
+    public const string LoadableText = "F32, F16, BF16 and F64";
+
+    public static SafetensorsDType Parse(string name) => name switch
+    {
+        "BOOL" => SafetensorsDType.Bool,
+        "U8" => SafetensorsDType.U8,
+        "I8" => SafetensorsDType.I8,
+        "I16" => SafetensorsDType.I16,
+        "U16" => SafetensorsDType.U16,
+        "F16" => SafetensorsDType.F16,
+        "BF16" => SafetensorsDType.BF16,
+        "I32" => SafetensorsDType.I32,
+        "U32" => SafetensorsDType.U32,
+        "F32" => SafetensorsDType.F32,
+        "I64" => SafetensorsDType.I64,
+        "U64" => SafetensorsDType.U64,
+        "F64" => SafetensorsDType.F64,
+        _ => SafetensorsDType.Unknown,
+    };
+
+    /// <summary>Bytes per element; 0 for <see cref="SafetensorsDType.Unknown"/>.</summary>
+    public static int Size(SafetensorsDType dtype) => dtype switch
+    {
+        SafetensorsDType.Bool or SafetensorsDType.U8 or SafetensorsDType.I8 => 1,
+        SafetensorsDType.I16 or SafetensorsDType.U16 or SafetensorsDType.F16 or SafetensorsDType.BF16 => 2,
+        SafetensorsDType.I32 or SafetensorsDType.U32 or SafetensorsDType.F32 => 4,
+        SafetensorsDType.I64 or SafetensorsDType.U64 or SafetensorsDType.F64 => 8,
+        _ => 0,
+    };
+
+    /// <summary>Whether <see cref="Safetensors.Load"/> accepts the dtype for a parameter.</summary>
+    public static bool IsFloatingPoint(SafetensorsDType dtype) =>
+        dtype is SafetensorsDType.F32 or SafetensorsDType.F16 or SafetensorsDType.BF16 or SafetensorsDType.F64;
+
+    /// <summary>Converts little-endian elements to float (F64 and 64-bit integers round to nearest).</summary>
+    /// <param name="dtype">A known dtype.</param>
+    /// <param name="source">Exactly <c>destination.Length × Size(dtype)</c> bytes.</param>
+    /// <param name="destination">The floats to write.</param>
+    public static void Decode(SafetensorsDType dtype, ReadOnlySpan<byte> source, Span<float> destination)
+    {
+        int size = Size(dtype);
+        if (size == 0 || source.Length != destination.Length * size)
+            throw new ArgumentException($"Cannot decode {source.Length} bytes of {dtype} into {destination.Length} floats.");
+        if (dtype == SafetensorsDType.F32 && BitConverter.IsLittleEndian)
+        {
+            source.CopyTo(MemoryMarshal.AsBytes(destination));
+            return;
+        }
+        for (int i = 0; i < destination.Length; i++)
+        {
+            ReadOnlySpan<byte> e = source.Slice(i * size, size);
+            destination[i] = dtype switch
+            {
+                SafetensorsDType.F32 => BinaryPrimitives.ReadSingleLittleEndian(e),
+                SafetensorsDType.F64 => (float)BinaryPrimitives.ReadDoubleLittleEndian(e),
+                SafetensorsDType.F16 => (float)BinaryPrimitives.ReadHalfLittleEndian(e),
+                SafetensorsDType.BF16 => BitConverter.Int32BitsToSingle(BinaryPrimitives.ReadUInt16LittleEndian(e) << 16),
+                SafetensorsDType.Bool => e[0] != 0 ? 1f : 0f,
+                SafetensorsDType.U8 => e[0],
+                SafetensorsDType.I8 => (sbyte)e[0],
+                SafetensorsDType.I16 => BinaryPrimitives.ReadInt16LittleEndian(e),
+                SafetensorsDType.U16 => BinaryPrimitives.ReadUInt16LittleEndian(e),
+                SafetensorsDType.I32 => BinaryPrimitives.ReadInt32LittleEndian(e),
+                SafetensorsDType.U32 => BinaryPrimitives.ReadUInt32LittleEndian(e),
+                SafetensorsDType.I64 => BinaryPrimitives.ReadInt64LittleEndian(e),
+                _ => BinaryPrimitives.ReadUInt64LittleEndian(e),
+            };
+        }
+    }
+
+    /// <summary>Writes floats as little-endian F32 to a stream, converting in small chunks on big-endian hosts.</summary>
+    public static void WriteF32(Stream stream, ReadOnlySpan<float> values)
+    {
+        if (BitConverter.IsLittleEndian)
+        {
+            stream.Write(MemoryMarshal.AsBytes(values));
+            return;
+        }
+        Span<byte> chunk = stackalloc byte[256];
+        while (!values.IsEmpty)
+        {
+            int n = Math.Min(values.Length, chunk.Length / 4);
+            for (int i = 0; i < n; i++)
+                BinaryPrimitives.WriteSingleLittleEndian(chunk.Slice(i * 4), values[i]);
+            stream.Write(chunk.Slice(0, n * 4));
+            values = values.Slice(n);
+        }
+    }
+}

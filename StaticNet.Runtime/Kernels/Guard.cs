@@ -1,0 +1,53 @@
+using System;
+using System.ComponentModel;
+
+namespace StaticNet.Kernels;
+
+/// <summary>Argument checks of generated networks, with messages that say what was expected and what was found.</summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public static class Guard
+{
+    /// <summary>Throws unless a one-sample buffer has exactly <paramref name="expected"/> floats.</summary>
+    public static void SampleLength(int length, int expected, string parameterName, string network)
+    {
+        if (length != expected)
+            throw new ArgumentException(
+                $"{network}: expected '{parameterName}' to hold one sample of {expected} floats; found {length}.", parameterName);
+    }
+
+    /// <summary>
+    /// Checks a batch: <paramref name="inputsLength"/> a multiple of <paramref name="inputSize"/>, and
+    /// <paramref name="otherLength"/> exactly as many rows of <paramref name="otherSize"/>; returns the number of samples.
+    /// </summary>
+    public static int BatchRows(int inputsLength, int inputSize, int otherLength, int otherSize, string otherName,
+        string network, bool requireSamples = false)
+    {
+        if (inputsLength % inputSize != 0)
+            throw new ArgumentException(
+                $"{network}: expected 'inputs' to hold whole samples of {inputSize} floats; found {inputsLength} floats " +
+                $"({inputsLength / inputSize} samples and {inputsLength % inputSize} floats left over).", "inputs");
+        int rows = inputsLength / inputSize;
+        if (requireSamples && rows == 0)
+            throw new ArgumentException($"{network}: expected at least one sample in 'inputs'; found none.", "inputs");
+        if (otherLength != rows * otherSize)
+        {
+            string unit = otherSize == 1 ? "value" : $"row of {otherSize} floats";
+            throw new ArgumentException(
+                $"{network}: 'inputs' holds {rows} samples, so expected '{otherName}' to hold {rows * otherSize} floats " +
+                $"(one {unit} per sample); found {otherLength}.", otherName);
+        }
+        return rows;
+    }
+
+    /// <summary>Copies the first <paramref name="columns"/> floats of each of <paramref name="rows"/> rows.</summary>
+    public static void CopyRows(ReadOnlySpan<float> source, int sourceStride, Span<float> destination, int columns, int rows)
+    {
+        if (sourceStride == columns)
+        {
+            source.Slice(0, rows * columns).CopyTo(destination);
+            return;
+        }
+        for (int r = 0; r < rows; r++)
+            source.Slice(r * sourceStride, columns).CopyTo(destination.Slice(r * columns, columns));
+    }
+}

@@ -1,0 +1,58 @@
+using System;
+
+namespace StaticNet.Optimizers;
+
+/// <summary>
+/// Adam (Kingma and Ba, 2015) with optional L2 weight decay added to the gradient, with exactly the update of
+/// <c>torch.optim.Adam</c> (amsgrad off):
+/// <code>
+/// g = gradient + weightDecay · p
+/// m = β1 · m + (1 − β1) · g
+/// v = β2 · v + (1 − β2) · g²
+/// p = p − (lr / (1 − β1^t)) · m / (√v / √(1 − β2^t) + ε)
+/// </code>
+/// For weight decay that does not pass through the moments, use <see cref="AdamW"/>.
+/// </summary>
+public sealed class Adam : Optimizer
+{
+    private AdamMoments? _moments;
+
+    /// <summary>Creates the optimizer; the defaults are PyTorch's.</summary>
+    /// <param name="learningRate">The step size, a finite number ≥ 0.</param>
+    /// <param name="beta1">The decay rate of the first moment estimate, in [0, 1).</param>
+    /// <param name="beta2">The decay rate of the second moment estimate, in [0, 1).</param>
+    /// <param name="epsilon">Added to the denominator for numerical stability, a finite number ≥ 0.</param>
+    /// <param name="weightDecay">The L2 penalty added to the gradient as <c>weightDecay · p</c>, a finite number ≥ 0.</param>
+    /// <exception cref="ArgumentOutOfRangeException">A hyperparameter is out of range.</exception>
+    public Adam(float learningRate = 1e-3f, float beta1 = 0.9f, float beta2 = 0.999f, float epsilon = 1e-8f, float weightDecay = 0f)
+        : base(learningRate)
+    {
+        Beta1 = Hyperparameter.Beta(beta1, nameof(beta1));
+        Beta2 = Hyperparameter.Beta(beta2, nameof(beta2));
+        Epsilon = Hyperparameter.NonNegative(epsilon, nameof(epsilon));
+        WeightDecay = Hyperparameter.NonNegative(weightDecay, nameof(weightDecay));
+    }
+
+    /// <summary>The decay rate of the first moment estimate.</summary>
+    public float Beta1 { get; }
+
+    /// <summary>The decay rate of the second moment estimate.</summary>
+    public float Beta2 { get; }
+
+    /// <summary>The term added to the denominator for numerical stability.</summary>
+    public float Epsilon { get; }
+
+    /// <summary>The L2 penalty factor added to the gradient.</summary>
+    public float WeightDecay { get; }
+
+    /// <inheritdoc/>
+    protected override void InitializeState(int parameterCount) => _moments = new AdamMoments(parameterCount);
+
+    /// <inheritdoc/>
+    protected override void ResetState() => _moments = null;
+
+    /// <inheritdoc/>
+    protected override void Update(Span<float> parameters, ReadOnlySpan<float> gradients, float gradientScale) =>
+        _moments!.Update(parameters, gradients, gradientScale, StepCount, LearningRate, Beta1, Beta2, Epsilon,
+            l2Decay: WeightDecay, decayFactor: 1f);
+}

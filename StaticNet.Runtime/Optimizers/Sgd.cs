@@ -1,0 +1,173 @@
+using System;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace StaticNet.Optimizers;
+
+/// <summary>
+/// Stochastic gradient descent with optional momentum, Nesterov momentum and L2 weight decay, with exactly the update
+/// of <c>torch.optim.SGD</c> (dampening 0):
+/// <code>
+/// g   = gradient + weightDecay · p
+/// buf = g                      on the first step
+/// buf = momentum · buf + g     afterwards
+/// d   = nesterov ? g + momentum · buf : buf     (d = g when momentum is 0)
+/// p   = p − learningRate · d
+/// </code>
+/// </summary>
+public sealed class Sgd : Optimizer
+{
+    // The momentum buffer, one float per parameter; null without momentum or before the first step.
+    private float[]? _momentumBuffer;
+
+    /// <summary>Creates the optimizer.</summary>
+    /// <param name="learningRate">The step size, a finite number ≥ 0.</param>
+    /// <param name="momentum">The momentum factor, a finite number ≥ 0; 0 (the default) is plain SGD.</param>
+    /// <param name="nesterov">Whether to use Nesterov momentum; requires <paramref name="momentum"/> &gt; 0.</param>
+    /// <param name="weightDecay">The L2 penalty added to the gradient as <c>weightDecay · p</c>, a finite number ≥ 0.</param>
+    /// <exception cref="ArgumentOutOfRangeException">A hyperparameter is out of range.</exception>
+    /// <exception cref="ArgumentException"><paramref name="nesterov"/> is set without momentum.</exception>
+    public Sgd(float learningRate, float momentum = 0f, bool nesterov = false, float weightDecay = 0f)
+        : base(learningRate)
+    {
+        Momentum = Hyperparameter.NonNegative(momentum, nameof(momentum));
+        WeightDecay = Hyperparameter.NonNegative(weightDecay, nameof(weightDecay));
+        if (nesterov && momentum == 0f)
+            throw new ArgumentException($"Nesterov momentum needs a momentum > 0; found momentum {momentum}.", nameof(nesterov));
+        Nesterov = nesterov;
+    }
+
+    /// <summary>The momentum factor; 0 for plain SGD.</summary>
+    public float Momentum { get; }
+
+    /// <summary>Whether the update uses Nesterov momentum.</summary>
+    public bool Nesterov { get; }
+
+    /// <summary>The L2 penalty factor added to the gradient.</summary>
+    public float WeightDecay { get; }
+
+    /// <inheritdoc/>
+    protected override void InitializeState(int parameterCount)
+    {
+        // PyTorch starts the buffer as a copy of the first gradient; starting it at zero gives exactly the same
+        // first update (0 · momentum + g = g), so every step can run the same loop.
+        _momentumBuffer = Momentum > 0f ? new float[parameterCount] : null;
+    }
+
+    /// <inheritdoc/>
+    protected override void ResetState() => _momentumBuffer = null;
+
+    /// <inheritdoc/>
+    protected override void Update(Span<float> parameters, ReadOnlySpan<float> gradients, float gradientScale)
+    {
+        if (_momentumBuffer is null)
+            UpdatePlain(parameters, gradients, gradientScale, WeightDecay, LearningRate);
+        else
+            UpdateWithMomentum(parameters, gradients, _momentumBuffer, gradientScale, WeightDecay, LearningRate, Momentum, Nesterov);
+    }
+
+    // p = p − lr · (scale · g + wd · p)
+    private static void UpdatePlain(Span<float> parameters, ReadOnlySpan<float> gradients, float scale, float weightDecay, float learningRate)
+    {
+        ref float p = ref MemoryMarshal.GetReference(parameters);
+        ref float g = ref MemoryMarshal.GetReference(gradients);
+        nuint n = (nuint)parameters.Length;
+        nuint i = 0;
+        float lr = -learningRate;
+
+        // The JIT keeps only the widest accelerated branch; the scalar loop finishes the tail.
+        if (Vector512.IsHardwareAccelerated)
+        {
+            for (; i + (nuint)Vector512<float>.Count <= n; i += (nuint)Vector512<float>.Count)
+            {
+                Vector512<float> pv = Vector512.LoadUnsafe(ref p, i);
+                Vector512<float> d = Vector512.LoadUnsafe(ref g, i) * scale + pv * weightDecay;
+                (pv + d * lr).StoreUnsafe(ref p, i);
+            }
+        }
+        else if (Vector256.IsHardwareAccelerated)
+        {
+            for (; i + (nuint)Vector256<float>.Count <= n; i += (nuint)Vector256<float>.Count)
+            {
+                Vector256<float> pv = Vector256.LoadUnsafe(ref p, i);
+                Vector256<float> d = Vector256.LoadUnsafe(ref g, i) * scale + pv * weightDecay;
+                (pv + d * lr).StoreUnsafe(ref p, i);
+            }
+        }
+        else if (Vector128.IsHardwareAccelerated)
+        {
+            for (; i + (nuint)Vector128<float>.Count <= n; i += (nuint)Vector128<float>.Count)
+            {
+                Vector128<float> pv = Vector128.LoadUnsafe(ref p, i);
+                Vector128<float> d = Vector128.LoadUnsafe(ref g, i) * scale + pv * weightDecay;
+                (pv + d * lr).StoreUnsafe(ref p, i);
+            }
+        }
+
+        for (; i < n; i++)
+        {
+            ref float pi = ref Unsafe.Add(ref p, i);
+            float d = Unsafe.Add(ref g, i) * scale + pi * weightDecay;
+            pi += d * lr;
+        }
+    }
+
+    // g = scale · g + wd · p;  buf = momentum · buf + g;  p = p − lr · (nesterov ? g + momentum · buf : buf)
+    private static void UpdateWithMomentum(Span<float> parameters, ReadOnlySpan<float> gradients, float[] buffer,
+        float scale, float weightDecay, float learningRate, float momentum, bool nesterov)
+    {
+        ref float p = ref MemoryMarshal.GetReference(parameters);
+        ref float g = ref MemoryMarshal.GetReference(gradients);
+        ref float b = ref MemoryMarshal.GetArrayDataReference(buffer);
+        nuint n = (nuint)parameters.Length;
+        nuint i = 0;
+        float lr = -learningRate;
+        // d = gradientWeight · g + bufferWeight · buf covers both forms without a branch in the loop.
+        float gradientWeight = nesterov ? 1f : 0f;
+        float bufferWeight = nesterov ? momentum : 1f;
+
+        if (Vector512.IsHardwareAccelerated)
+        {
+            for (; i + (nuint)Vector512<float>.Count <= n; i += (nuint)Vector512<float>.Count)
+            {
+                Vector512<float> pv = Vector512.LoadUnsafe(ref p, i);
+                Vector512<float> gv = Vector512.LoadUnsafe(ref g, i) * scale + pv * weightDecay;
+                Vector512<float> bv = Vector512.LoadUnsafe(ref b, i) * momentum + gv;
+                bv.StoreUnsafe(ref b, i);
+                (pv + (gv * gradientWeight + bv * bufferWeight) * lr).StoreUnsafe(ref p, i);
+            }
+        }
+        else if (Vector256.IsHardwareAccelerated)
+        {
+            for (; i + (nuint)Vector256<float>.Count <= n; i += (nuint)Vector256<float>.Count)
+            {
+                Vector256<float> pv = Vector256.LoadUnsafe(ref p, i);
+                Vector256<float> gv = Vector256.LoadUnsafe(ref g, i) * scale + pv * weightDecay;
+                Vector256<float> bv = Vector256.LoadUnsafe(ref b, i) * momentum + gv;
+                bv.StoreUnsafe(ref b, i);
+                (pv + (gv * gradientWeight + bv * bufferWeight) * lr).StoreUnsafe(ref p, i);
+            }
+        }
+        else if (Vector128.IsHardwareAccelerated)
+        {
+            for (; i + (nuint)Vector128<float>.Count <= n; i += (nuint)Vector128<float>.Count)
+            {
+                Vector128<float> pv = Vector128.LoadUnsafe(ref p, i);
+                Vector128<float> gv = Vector128.LoadUnsafe(ref g, i) * scale + pv * weightDecay;
+                Vector128<float> bv = Vector128.LoadUnsafe(ref b, i) * momentum + gv;
+                bv.StoreUnsafe(ref b, i);
+                (pv + (gv * gradientWeight + bv * bufferWeight) * lr).StoreUnsafe(ref p, i);
+            }
+        }
+
+        for (; i < n; i++)
+        {
+            ref float pi = ref Unsafe.Add(ref p, i);
+            ref float bi = ref Unsafe.Add(ref b, i);
+            float gi = Unsafe.Add(ref g, i) * scale + pi * weightDecay;
+            bi = bi * momentum + gi;
+            pi += (gi * gradientWeight + bi * bufferWeight) * lr;
+        }
+    }
+}

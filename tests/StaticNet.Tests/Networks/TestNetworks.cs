@@ -1,0 +1,65 @@
+using StaticNet;
+
+namespace StaticNet.Tests.Networks;
+
+// The networks the numerical tests run. Most mirror a fixture written by tests/reference/make_fixtures.py: the same
+// layer names and sizes, so PyTorch's tensors load into them by name.
+
+// activation_{kind}.safetensors: 5 → hidden 6 (activation) → out 3, MSE.
+[Network(Loss = Loss.MeanSquaredError)] [Input(5)] [Dense(6, Name = "hidden")] [Dense(3, Name = "out")]
+public partial class ActivationNoneNet { }
+
+[Network(Loss = Loss.MeanSquaredError)] [Input(5)] [Dense(6, Activation.ReLU, Name = "hidden")] [Dense(3, Name = "out")]
+public partial class ActivationReLUNet { }
+
+[Network(Loss = Loss.MeanSquaredError)] [Input(5)] [Dense(6, Activation.LeakyReLU, Name = "hidden")] [Dense(3, Name = "out")]
+public partial class ActivationLeakyReLUNet { }
+
+[Network(Loss = Loss.MeanSquaredError)] [Input(5)] [Dense(6, Activation.Sigmoid, Name = "hidden")] [Dense(3, Name = "out")]
+public partial class ActivationSigmoidNet { }
+
+[Network(Loss = Loss.MeanSquaredError)] [Input(5)] [Dense(6, Activation.Tanh, Name = "hidden")] [Dense(3, Name = "out")]
+public partial class ActivationTanhNet { }
+
+[Network(Loss = Loss.MeanSquaredError)] [Input(5)] [Dense(6, Activation.Softmax, Name = "hidden")] [Dense(3, Name = "out")]
+public partial class ActivationSoftmaxNet { }
+
+[Network(Loss = Loss.MeanSquaredError)] [Input(5)] [Dense(6, Activation.GELU, Name = "hidden")] [Dense(3, Name = "out")]
+public partial class ActivationGELUNet { }
+
+// loss_{kind}.safetensors: 5 → fc1 8 ReLU → fc2 4.
+[Network(Loss = Loss.MeanSquaredError)] [Input(5)] [Dense(8, Activation.ReLU, Name = "fc1")] [Dense(4, Name = "fc2")]
+public partial class LossMseNet { }
+
+[Network(Loss = Loss.BinaryCrossEntropy)] [Input(5)] [Dense(8, Activation.ReLU, Name = "fc1")] [Dense(4, Name = "fc2")]
+public partial class LossBceNet { }
+
+[Network(Loss = Loss.SoftmaxCrossEntropy)] [Input(5)] [Dense(8, Activation.ReLU, Name = "fc1")] [Dense(4, Name = "fc2")]
+public partial class LossSoftmaxCeNet { }
+
+// mlp_deep.safetensors: 7 → fc1 9 ReLU → fc2 10 Tanh → fc3 17 GELU → out 4, cross-entropy.
+[Network(Loss = Loss.SoftmaxCrossEntropy)]
+[Input(7)]
+[Dense(9, Activation.ReLU, Name = "fc1")]
+[Dense(10, Activation.Tanh, Name = "fc2")]
+[Dense(17, Activation.GELU, Name = "fc3")]
+[Dense(4, Name = "out")]
+public partial class DeepNet { }
+
+// The quick-start shape and the benchmark shapes, for allocation and behaviour tests.
+[Network(Loss = Loss.SoftmaxCrossEntropy)] [Input(64)] [Dense(64, Activation.ReLU, Name = "fc1")] [Dense(10, Name = "fc2")]
+public partial class DigitsNet { }
+
+[Network(Loss = Loss.SoftmaxCrossEntropy)] [Input(784)] [Dense(128, Activation.ReLU, Name = "fc1")] [Dense(10, Name = "fc2")]
+public partial class MnistNet { }
+
+// Default names (layers.0, layers.1), no loss: inference only.
+[Input(3)] [Dense(5, Activation.Sigmoid)] [Dense(2)]
+public partial class InferenceOnlyNet { }
+
+public static partial class Outer
+{
+    // A network nested in another type.
+    [Network(Loss = Loss.MeanSquaredError)] [Input(2)] [Dense(1, Name = "linear")]
+    public partial class NestedNet { }
+}
