@@ -38,10 +38,13 @@ w("internal static partial class DenseSimd")
 w("{")
 
 # Forward: R rows x C vectors. x -> x[r0, 0], w -> weight[0, j0], bias -> bias[j0], y -> y[r0, j0].
-# A tile with fewer than 8 accumulators would be bound by the FMA latency (4 cycles, 2 per cycle), so it keeps S sets of
-# accumulators for S consecutive inputs and adds them at the end.
+# Every output is summed in the same order, bias + x0·w0 + x1·w1 + ... (one FMA after another), whatever the tile, so a
+# sample's output does not depend on the batch it is in (bit for bit). Interleaving S accumulator sets would make the
+# narrow tiles faster at batch 1 (a 1x1 tile is bound by the FMA latency) but would break that, so S stays 1; the
+# machinery is kept for a layer-wide choice of S.
+INTERLEAVE = 1
 for R, C in FORWARD:
-    S = max(1, 8 // (R * C))
+    S = INTERLEAVE
     w(f"    /// <summary>Forward for {R} row(s) × {C} vector(s) of outputs, over all inputs" + (f" ({S} interleaved accumulator sets)" if S > 1 else "") + ".</summary>")
     w(f"    private static void ForwardTile{R}x{C}<V>(ref float x, nint xStride, nint inputs, ref float weight, nint width,")
     w(f"        ref float bias, ref float y) where V : struct, ISimdVector<V>")
@@ -143,7 +146,7 @@ for R, K in BACKWARD_INPUT:
             w(f"        SimdReduce.Sum4(a{r}0, a{r}1, a{r}2, a{r}3).StoreUnsafe({at('dx', mul(r, 'dxStride'))});")
         else:
             for k in range(K):
-                w(f"        Unsafe.Add(ref dx, {off([mul(r, 'dxStride'), str(k)])}) = V.Sum(a{r}{k});")
+                w(f"        Unsafe.Add(ref dx, {off([mul(r, 'dxStride'), str(k)])}) = SimdReduce.Sum(a{r}{k});")
     w("    }")
     w("")
 

@@ -100,7 +100,7 @@ internal static partial class DenseSimd
         V.Store(ref Unsafe.Add(ref y, 3 * width + n), a31);
     }
 
-    /// <summary>Forward for 4 row(s) × 1 vector(s) of outputs, over all inputs (2 interleaved accumulator sets).</summary>
+    /// <summary>Forward for 4 row(s) × 1 vector(s) of outputs, over all inputs.</summary>
     private static void ForwardTile4x1<V>(ref float x, nint xStride, nint inputs, ref float weight, nint width,
         ref float bias, ref float y) where V : struct, ISimdVector<V>
     {
@@ -110,46 +110,12 @@ internal static partial class DenseSimd
         V a10 = b0;
         V a20 = b0;
         V a30 = b0;
-        V a00_1 = V.Zero;
-        V a10_1 = V.Zero;
-        V a20_1 = V.Zero;
-        V a30_1 = V.Zero;
         ref float x0 = ref x;
         ref float x1 = ref Unsafe.Add(ref x, xStride);
         ref float x2 = ref Unsafe.Add(ref x, 2 * xStride);
         ref float x3 = ref Unsafe.Add(ref x, 3 * xStride);
         ref float wk = ref weight;
         nint k = 0;
-        for (; k + 2 <= inputs; k += 2)
-        {
-            {
-                V w0 = V.Load(ref wk);
-                V s0 = V.Broadcast(Unsafe.Add(ref x0, k));
-                a00 = V.MultiplyAdd(w0, s0, a00);
-                V s1 = V.Broadcast(Unsafe.Add(ref x1, k));
-                a10 = V.MultiplyAdd(w0, s1, a10);
-                V s2 = V.Broadcast(Unsafe.Add(ref x2, k));
-                a20 = V.MultiplyAdd(w0, s2, a20);
-                V s3 = V.Broadcast(Unsafe.Add(ref x3, k));
-                a30 = V.MultiplyAdd(w0, s3, a30);
-            }
-            {
-                V w0 = V.Load(ref Unsafe.Add(ref wk, width));
-                V s0 = V.Broadcast(Unsafe.Add(ref x0, k + 1));
-                a00_1 = V.MultiplyAdd(w0, s0, a00_1);
-                V s1 = V.Broadcast(Unsafe.Add(ref x1, k + 1));
-                a10_1 = V.MultiplyAdd(w0, s1, a10_1);
-                V s2 = V.Broadcast(Unsafe.Add(ref x2, k + 1));
-                a20_1 = V.MultiplyAdd(w0, s2, a20_1);
-                V s3 = V.Broadcast(Unsafe.Add(ref x3, k + 1));
-                a30_1 = V.MultiplyAdd(w0, s3, a30_1);
-            }
-            wk = ref Unsafe.Add(ref wk, 2 * width);
-        }
-        a00 = V.Add(a00, a00_1);
-        a10 = V.Add(a10, a10_1);
-        a20 = V.Add(a20, a20_1);
-        a30 = V.Add(a30, a30_1);
         for (; k < inputs; k++)
         {
             V w0 = V.Load(ref wk);
@@ -206,7 +172,7 @@ internal static partial class DenseSimd
         V.Store(ref Unsafe.Add(ref y, width + 3 * n), a13);
     }
 
-    /// <summary>Forward for 2 row(s) × 2 vector(s) of outputs, over all inputs (2 interleaved accumulator sets).</summary>
+    /// <summary>Forward for 2 row(s) × 2 vector(s) of outputs, over all inputs.</summary>
     private static void ForwardTile2x2<V>(ref float x, nint xStride, nint inputs, ref float weight, nint width,
         ref float bias, ref float y) where V : struct, ISimdVector<V>
     {
@@ -215,36 +181,10 @@ internal static partial class DenseSimd
         V b1 = V.Load(ref Unsafe.Add(ref bias, n));
         V a00 = b0; V a01 = b1;
         V a10 = b0; V a11 = b1;
-        V a00_1 = V.Zero; V a01_1 = V.Zero;
-        V a10_1 = V.Zero; V a11_1 = V.Zero;
         ref float x0 = ref x;
         ref float x1 = ref Unsafe.Add(ref x, xStride);
         ref float wk = ref weight;
         nint k = 0;
-        for (; k + 2 <= inputs; k += 2)
-        {
-            {
-                V w0 = V.Load(ref wk);
-                V w1 = V.Load(ref Unsafe.Add(ref wk, n));
-                V s0 = V.Broadcast(Unsafe.Add(ref x0, k));
-                a00 = V.MultiplyAdd(w0, s0, a00); a01 = V.MultiplyAdd(w1, s0, a01);
-                V s1 = V.Broadcast(Unsafe.Add(ref x1, k));
-                a10 = V.MultiplyAdd(w0, s1, a10); a11 = V.MultiplyAdd(w1, s1, a11);
-            }
-            {
-                V w0 = V.Load(ref Unsafe.Add(ref wk, width));
-                V w1 = V.Load(ref Unsafe.Add(ref wk, width + n));
-                V s0 = V.Broadcast(Unsafe.Add(ref x0, k + 1));
-                a00_1 = V.MultiplyAdd(w0, s0, a00_1); a01_1 = V.MultiplyAdd(w1, s0, a01_1);
-                V s1 = V.Broadcast(Unsafe.Add(ref x1, k + 1));
-                a10_1 = V.MultiplyAdd(w0, s1, a10_1); a11_1 = V.MultiplyAdd(w1, s1, a11_1);
-            }
-            wk = ref Unsafe.Add(ref wk, 2 * width);
-        }
-        a00 = V.Add(a00, a00_1);
-        a01 = V.Add(a01, a01_1);
-        a10 = V.Add(a10, a10_1);
-        a11 = V.Add(a11, a11_1);
         for (; k < inputs; k++)
         {
             V w0 = V.Load(ref wk);
@@ -261,7 +201,7 @@ internal static partial class DenseSimd
         V.Store(ref Unsafe.Add(ref y, width + n), a11);
     }
 
-    /// <summary>Forward for 2 row(s) × 1 vector(s) of outputs, over all inputs (4 interleaved accumulator sets).</summary>
+    /// <summary>Forward for 2 row(s) × 1 vector(s) of outputs, over all inputs.</summary>
     private static void ForwardTile2x1<V>(ref float x, nint xStride, nint inputs, ref float weight, nint width,
         ref float bias, ref float y) where V : struct, ISimdVector<V>
     {
@@ -269,50 +209,10 @@ internal static partial class DenseSimd
         V b0 = V.Load(ref bias);
         V a00 = b0;
         V a10 = b0;
-        V a00_1 = V.Zero;
-        V a10_1 = V.Zero;
-        V a00_2 = V.Zero;
-        V a10_2 = V.Zero;
-        V a00_3 = V.Zero;
-        V a10_3 = V.Zero;
         ref float x0 = ref x;
         ref float x1 = ref Unsafe.Add(ref x, xStride);
         ref float wk = ref weight;
         nint k = 0;
-        for (; k + 4 <= inputs; k += 4)
-        {
-            {
-                V w0 = V.Load(ref wk);
-                V s0 = V.Broadcast(Unsafe.Add(ref x0, k));
-                a00 = V.MultiplyAdd(w0, s0, a00);
-                V s1 = V.Broadcast(Unsafe.Add(ref x1, k));
-                a10 = V.MultiplyAdd(w0, s1, a10);
-            }
-            {
-                V w0 = V.Load(ref Unsafe.Add(ref wk, width));
-                V s0 = V.Broadcast(Unsafe.Add(ref x0, k + 1));
-                a00_1 = V.MultiplyAdd(w0, s0, a00_1);
-                V s1 = V.Broadcast(Unsafe.Add(ref x1, k + 1));
-                a10_1 = V.MultiplyAdd(w0, s1, a10_1);
-            }
-            {
-                V w0 = V.Load(ref Unsafe.Add(ref wk, 2 * width));
-                V s0 = V.Broadcast(Unsafe.Add(ref x0, k + 2));
-                a00_2 = V.MultiplyAdd(w0, s0, a00_2);
-                V s1 = V.Broadcast(Unsafe.Add(ref x1, k + 2));
-                a10_2 = V.MultiplyAdd(w0, s1, a10_2);
-            }
-            {
-                V w0 = V.Load(ref Unsafe.Add(ref wk, 3 * width));
-                V s0 = V.Broadcast(Unsafe.Add(ref x0, k + 3));
-                a00_3 = V.MultiplyAdd(w0, s0, a00_3);
-                V s1 = V.Broadcast(Unsafe.Add(ref x1, k + 3));
-                a10_3 = V.MultiplyAdd(w0, s1, a10_3);
-            }
-            wk = ref Unsafe.Add(ref wk, 4 * width);
-        }
-        a00 = V.Add(V.Add(a00, a00_1), V.Add(a00_2, a00_3));
-        a10 = V.Add(V.Add(a10, a10_1), V.Add(a10_2, a10_3));
         for (; k < inputs; k++)
         {
             V w0 = V.Load(ref wk);
@@ -367,7 +267,7 @@ internal static partial class DenseSimd
         V.Store(ref Unsafe.Add(ref y, 7 * n), a07);
     }
 
-    /// <summary>Forward for 1 row(s) × 4 vector(s) of outputs, over all inputs (2 interleaved accumulator sets).</summary>
+    /// <summary>Forward for 1 row(s) × 4 vector(s) of outputs, over all inputs.</summary>
     private static void ForwardTile1x4<V>(ref float x, nint xStride, nint inputs, ref float weight, nint width,
         ref float bias, ref float y) where V : struct, ISimdVector<V>
     {
@@ -377,34 +277,9 @@ internal static partial class DenseSimd
         V b2 = V.Load(ref Unsafe.Add(ref bias, 2 * n));
         V b3 = V.Load(ref Unsafe.Add(ref bias, 3 * n));
         V a00 = b0; V a01 = b1; V a02 = b2; V a03 = b3;
-        V a00_1 = V.Zero; V a01_1 = V.Zero; V a02_1 = V.Zero; V a03_1 = V.Zero;
         ref float x0 = ref x;
         ref float wk = ref weight;
         nint k = 0;
-        for (; k + 2 <= inputs; k += 2)
-        {
-            {
-                V w0 = V.Load(ref wk);
-                V w1 = V.Load(ref Unsafe.Add(ref wk, n));
-                V w2 = V.Load(ref Unsafe.Add(ref wk, 2 * n));
-                V w3 = V.Load(ref Unsafe.Add(ref wk, 3 * n));
-                V s0 = V.Broadcast(Unsafe.Add(ref x0, k));
-                a00 = V.MultiplyAdd(w0, s0, a00); a01 = V.MultiplyAdd(w1, s0, a01); a02 = V.MultiplyAdd(w2, s0, a02); a03 = V.MultiplyAdd(w3, s0, a03);
-            }
-            {
-                V w0 = V.Load(ref Unsafe.Add(ref wk, width));
-                V w1 = V.Load(ref Unsafe.Add(ref wk, width + n));
-                V w2 = V.Load(ref Unsafe.Add(ref wk, width + 2 * n));
-                V w3 = V.Load(ref Unsafe.Add(ref wk, width + 3 * n));
-                V s0 = V.Broadcast(Unsafe.Add(ref x0, k + 1));
-                a00_1 = V.MultiplyAdd(w0, s0, a00_1); a01_1 = V.MultiplyAdd(w1, s0, a01_1); a02_1 = V.MultiplyAdd(w2, s0, a02_1); a03_1 = V.MultiplyAdd(w3, s0, a03_1);
-            }
-            wk = ref Unsafe.Add(ref wk, 2 * width);
-        }
-        a00 = V.Add(a00, a00_1);
-        a01 = V.Add(a01, a01_1);
-        a02 = V.Add(a02, a02_1);
-        a03 = V.Add(a03, a03_1);
         for (; k < inputs; k++)
         {
             V w0 = V.Load(ref wk);
@@ -421,7 +296,7 @@ internal static partial class DenseSimd
         V.Store(ref Unsafe.Add(ref y, 3 * n), a03);
     }
 
-    /// <summary>Forward for 1 row(s) × 2 vector(s) of outputs, over all inputs (4 interleaved accumulator sets).</summary>
+    /// <summary>Forward for 1 row(s) × 2 vector(s) of outputs, over all inputs.</summary>
     private static void ForwardTile1x2<V>(ref float x, nint xStride, nint inputs, ref float weight, nint width,
         ref float bias, ref float y) where V : struct, ISimdVector<V>
     {
@@ -429,42 +304,9 @@ internal static partial class DenseSimd
         V b0 = V.Load(ref bias);
         V b1 = V.Load(ref Unsafe.Add(ref bias, n));
         V a00 = b0; V a01 = b1;
-        V a00_1 = V.Zero; V a01_1 = V.Zero;
-        V a00_2 = V.Zero; V a01_2 = V.Zero;
-        V a00_3 = V.Zero; V a01_3 = V.Zero;
         ref float x0 = ref x;
         ref float wk = ref weight;
         nint k = 0;
-        for (; k + 4 <= inputs; k += 4)
-        {
-            {
-                V w0 = V.Load(ref wk);
-                V w1 = V.Load(ref Unsafe.Add(ref wk, n));
-                V s0 = V.Broadcast(Unsafe.Add(ref x0, k));
-                a00 = V.MultiplyAdd(w0, s0, a00); a01 = V.MultiplyAdd(w1, s0, a01);
-            }
-            {
-                V w0 = V.Load(ref Unsafe.Add(ref wk, width));
-                V w1 = V.Load(ref Unsafe.Add(ref wk, width + n));
-                V s0 = V.Broadcast(Unsafe.Add(ref x0, k + 1));
-                a00_1 = V.MultiplyAdd(w0, s0, a00_1); a01_1 = V.MultiplyAdd(w1, s0, a01_1);
-            }
-            {
-                V w0 = V.Load(ref Unsafe.Add(ref wk, 2 * width));
-                V w1 = V.Load(ref Unsafe.Add(ref wk, 2 * width + n));
-                V s0 = V.Broadcast(Unsafe.Add(ref x0, k + 2));
-                a00_2 = V.MultiplyAdd(w0, s0, a00_2); a01_2 = V.MultiplyAdd(w1, s0, a01_2);
-            }
-            {
-                V w0 = V.Load(ref Unsafe.Add(ref wk, 3 * width));
-                V w1 = V.Load(ref Unsafe.Add(ref wk, 3 * width + n));
-                V s0 = V.Broadcast(Unsafe.Add(ref x0, k + 3));
-                a00_3 = V.MultiplyAdd(w0, s0, a00_3); a01_3 = V.MultiplyAdd(w1, s0, a01_3);
-            }
-            wk = ref Unsafe.Add(ref wk, 4 * width);
-        }
-        a00 = V.Add(V.Add(a00, a00_1), V.Add(a00_2, a00_3));
-        a01 = V.Add(V.Add(a01, a01_1), V.Add(a01_2, a01_3));
         for (; k < inputs; k++)
         {
             V w0 = V.Load(ref wk);
@@ -477,68 +319,16 @@ internal static partial class DenseSimd
         V.Store(ref Unsafe.Add(ref y, n), a01);
     }
 
-    /// <summary>Forward for 1 row(s) × 1 vector(s) of outputs, over all inputs (8 interleaved accumulator sets).</summary>
+    /// <summary>Forward for 1 row(s) × 1 vector(s) of outputs, over all inputs.</summary>
     private static void ForwardTile1x1<V>(ref float x, nint xStride, nint inputs, ref float weight, nint width,
         ref float bias, ref float y) where V : struct, ISimdVector<V>
     {
         nint n = V.Count;
         V b0 = V.Load(ref bias);
         V a00 = b0;
-        V a00_1 = V.Zero;
-        V a00_2 = V.Zero;
-        V a00_3 = V.Zero;
-        V a00_4 = V.Zero;
-        V a00_5 = V.Zero;
-        V a00_6 = V.Zero;
-        V a00_7 = V.Zero;
         ref float x0 = ref x;
         ref float wk = ref weight;
         nint k = 0;
-        for (; k + 8 <= inputs; k += 8)
-        {
-            {
-                V w0 = V.Load(ref wk);
-                V s0 = V.Broadcast(Unsafe.Add(ref x0, k));
-                a00 = V.MultiplyAdd(w0, s0, a00);
-            }
-            {
-                V w0 = V.Load(ref Unsafe.Add(ref wk, width));
-                V s0 = V.Broadcast(Unsafe.Add(ref x0, k + 1));
-                a00_1 = V.MultiplyAdd(w0, s0, a00_1);
-            }
-            {
-                V w0 = V.Load(ref Unsafe.Add(ref wk, 2 * width));
-                V s0 = V.Broadcast(Unsafe.Add(ref x0, k + 2));
-                a00_2 = V.MultiplyAdd(w0, s0, a00_2);
-            }
-            {
-                V w0 = V.Load(ref Unsafe.Add(ref wk, 3 * width));
-                V s0 = V.Broadcast(Unsafe.Add(ref x0, k + 3));
-                a00_3 = V.MultiplyAdd(w0, s0, a00_3);
-            }
-            {
-                V w0 = V.Load(ref Unsafe.Add(ref wk, 4 * width));
-                V s0 = V.Broadcast(Unsafe.Add(ref x0, k + 4));
-                a00_4 = V.MultiplyAdd(w0, s0, a00_4);
-            }
-            {
-                V w0 = V.Load(ref Unsafe.Add(ref wk, 5 * width));
-                V s0 = V.Broadcast(Unsafe.Add(ref x0, k + 5));
-                a00_5 = V.MultiplyAdd(w0, s0, a00_5);
-            }
-            {
-                V w0 = V.Load(ref Unsafe.Add(ref wk, 6 * width));
-                V s0 = V.Broadcast(Unsafe.Add(ref x0, k + 6));
-                a00_6 = V.MultiplyAdd(w0, s0, a00_6);
-            }
-            {
-                V w0 = V.Load(ref Unsafe.Add(ref wk, 7 * width));
-                V s0 = V.Broadcast(Unsafe.Add(ref x0, k + 7));
-                a00_7 = V.MultiplyAdd(w0, s0, a00_7);
-            }
-            wk = ref Unsafe.Add(ref wk, 8 * width);
-        }
-        a00 = V.Add(V.Add(V.Add(a00, a00_1), V.Add(a00_2, a00_3)), V.Add(V.Add(a00_4, a00_5), V.Add(a00_6, a00_7)));
         for (; k < inputs; k++)
         {
             V w0 = V.Load(ref wk);
@@ -860,14 +650,14 @@ internal static partial class DenseSimd
             a20 = V.MultiplyAdd(d2, w0, a20); a21 = V.MultiplyAdd(d2, w1, a21);
             a30 = V.MultiplyAdd(d3, w0, a30); a31 = V.MultiplyAdd(d3, w1, a31);
         }
-        Unsafe.Add(ref dx, 0) = V.Sum(a00);
-        Unsafe.Add(ref dx, 1) = V.Sum(a01);
-        Unsafe.Add(ref dx, dxStride) = V.Sum(a10);
-        Unsafe.Add(ref dx, dxStride + 1) = V.Sum(a11);
-        Unsafe.Add(ref dx, 2 * dxStride) = V.Sum(a20);
-        Unsafe.Add(ref dx, 2 * dxStride + 1) = V.Sum(a21);
-        Unsafe.Add(ref dx, 3 * dxStride) = V.Sum(a30);
-        Unsafe.Add(ref dx, 3 * dxStride + 1) = V.Sum(a31);
+        Unsafe.Add(ref dx, 0) = SimdReduce.Sum(a00);
+        Unsafe.Add(ref dx, 1) = SimdReduce.Sum(a01);
+        Unsafe.Add(ref dx, dxStride) = SimdReduce.Sum(a10);
+        Unsafe.Add(ref dx, dxStride + 1) = SimdReduce.Sum(a11);
+        Unsafe.Add(ref dx, 2 * dxStride) = SimdReduce.Sum(a20);
+        Unsafe.Add(ref dx, 2 * dxStride + 1) = SimdReduce.Sum(a21);
+        Unsafe.Add(ref dx, 3 * dxStride) = SimdReduce.Sum(a30);
+        Unsafe.Add(ref dx, 3 * dxStride + 1) = SimdReduce.Sum(a31);
     }
 
     /// <summary>dx = dy·Wᵀ for 4 row(s) × 1 input(s): dot products over the width, reduced at the end.</summary>
@@ -891,10 +681,10 @@ internal static partial class DenseSimd
             a20 = V.MultiplyAdd(d2, w0, a20);
             a30 = V.MultiplyAdd(d3, w0, a30);
         }
-        Unsafe.Add(ref dx, 0) = V.Sum(a00);
-        Unsafe.Add(ref dx, dxStride) = V.Sum(a10);
-        Unsafe.Add(ref dx, 2 * dxStride) = V.Sum(a20);
-        Unsafe.Add(ref dx, 3 * dxStride) = V.Sum(a30);
+        Unsafe.Add(ref dx, 0) = SimdReduce.Sum(a00);
+        Unsafe.Add(ref dx, dxStride) = SimdReduce.Sum(a10);
+        Unsafe.Add(ref dx, 2 * dxStride) = SimdReduce.Sum(a20);
+        Unsafe.Add(ref dx, 3 * dxStride) = SimdReduce.Sum(a30);
     }
 
     /// <summary>dx = dy·Wᵀ for 2 row(s) × 4 input(s): dot products over the width, reduced at the end.</summary>
@@ -935,10 +725,10 @@ internal static partial class DenseSimd
             a00 = V.MultiplyAdd(d0, w0, a00); a01 = V.MultiplyAdd(d0, w1, a01);
             a10 = V.MultiplyAdd(d1, w0, a10); a11 = V.MultiplyAdd(d1, w1, a11);
         }
-        Unsafe.Add(ref dx, 0) = V.Sum(a00);
-        Unsafe.Add(ref dx, 1) = V.Sum(a01);
-        Unsafe.Add(ref dx, dxStride) = V.Sum(a10);
-        Unsafe.Add(ref dx, dxStride + 1) = V.Sum(a11);
+        Unsafe.Add(ref dx, 0) = SimdReduce.Sum(a00);
+        Unsafe.Add(ref dx, 1) = SimdReduce.Sum(a01);
+        Unsafe.Add(ref dx, dxStride) = SimdReduce.Sum(a10);
+        Unsafe.Add(ref dx, dxStride + 1) = SimdReduce.Sum(a11);
     }
 
     /// <summary>dx = dy·Wᵀ for 2 row(s) × 1 input(s): dot products over the width, reduced at the end.</summary>
@@ -956,8 +746,8 @@ internal static partial class DenseSimd
             a00 = V.MultiplyAdd(d0, w0, a00);
             a10 = V.MultiplyAdd(d1, w0, a10);
         }
-        Unsafe.Add(ref dx, 0) = V.Sum(a00);
-        Unsafe.Add(ref dx, dxStride) = V.Sum(a10);
+        Unsafe.Add(ref dx, 0) = SimdReduce.Sum(a00);
+        Unsafe.Add(ref dx, dxStride) = SimdReduce.Sum(a10);
     }
 
     /// <summary>dx = dy·Wᵀ for 1 row(s) × 4 input(s): dot products over the width, reduced at the end.</summary>
@@ -991,8 +781,8 @@ internal static partial class DenseSimd
             V w1 = V.Load(ref Unsafe.Add(ref weight, width + j));
             a00 = V.MultiplyAdd(d0, w0, a00); a01 = V.MultiplyAdd(d0, w1, a01);
         }
-        Unsafe.Add(ref dx, 0) = V.Sum(a00);
-        Unsafe.Add(ref dx, 1) = V.Sum(a01);
+        Unsafe.Add(ref dx, 0) = SimdReduce.Sum(a00);
+        Unsafe.Add(ref dx, 1) = SimdReduce.Sum(a01);
     }
 
     /// <summary>dx = dy·Wᵀ for 1 row(s) × 1 input(s): dot products over the width, reduced at the end.</summary>
@@ -1007,6 +797,6 @@ internal static partial class DenseSimd
             V w0 = V.Load(ref Unsafe.Add(ref weight, j));
             a00 = V.MultiplyAdd(d0, w0, a00);
         }
-        Unsafe.Add(ref dx, 0) = V.Sum(a00);
+        Unsafe.Add(ref dx, 0) = SimdReduce.Sum(a00);
     }
 }

@@ -33,6 +33,22 @@ internal interface ISimdVector<TSelf> where TSelf : struct, ISimdVector<TSelf>
     /// <summary><c>a · b + c</c>, fused when the hardware can.</summary>
     static abstract TSelf MultiplyAdd(TSelf a, TSelf b, TSelf c);
 
+    static abstract TSelf Divide(TSelf left, TSelf right);
+
+    static abstract TSelf Min(TSelf left, TSelf right);
+
+    static abstract TSelf Max(TSelf left, TSelf right);
+
+    static abstract TSelf Abs(TSelf value);
+
+    static abstract TSelf Floor(TSelf value);
+
+    /// <summary>Per lane 2ⁿ for an integral <c>n</c> in [−126, 127].</summary>
+    static abstract TSelf Pow2(TSelf integral);
+
+    /// <summary>Per lane <c>condition ≥ 0 ? ifNonNegative : otherwise</c>.</summary>
+    static abstract TSelf SelectNonNegative(TSelf condition, TSelf ifNonNegative, TSelf otherwise);
+
     /// <summary>Per lane <c>max(v, 0)</c> as <see cref="MathF.Max(float, float)"/>: NaN stays NaN, −0 becomes +0.</summary>
     static abstract TSelf ReLU(TSelf value);
 
@@ -51,6 +67,17 @@ internal interface ISimdVector<TSelf> where TSelf : struct, ISimdVector<TSelf>
 /// <summary>Reductions shared by the vector widths.</summary>
 internal static class SimdReduce
 {
+    /// <summary>
+    /// The horizontal sum, in the same order as each lane of <see cref="Sum4"/>: the vector folded to 128 bits, then
+    /// <c>(l₀ + l₁) + (l₂ + l₃)</c>. So a dot product gives the same bits whichever tile computes it.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Sum<V>(V value) where V : struct, ISimdVector<V>
+    {
+        Vector128<float> f = V.Fold128(value);
+        return (f.GetElement(0) + f.GetElement(1)) + (f.GetElement(2) + f.GetElement(3));
+    }
+
     /// <summary><c>[Σa, Σb, Σc, Σd]</c>: four horizontal sums at the cost of about one.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> Sum4<V>(V a, V b, V c, V d) where V : struct, ISimdVector<V>
@@ -60,7 +87,7 @@ internal static class SimdReduce
             return Sse3.HorizontalAdd(Sse3.HorizontalAdd(a4, b4), Sse3.HorizontalAdd(c4, d4));
         if (AdvSimd.Arm64.IsSupported)
             return AdvSimd.Arm64.AddPairwise(AdvSimd.Arm64.AddPairwise(a4, b4), AdvSimd.Arm64.AddPairwise(c4, d4));
-        return Vector128.Create(Vector128.Sum(a4), Vector128.Sum(b4), Vector128.Sum(c4), Vector128.Sum(d4));
+        return Vector128.Create(Sum(a), Sum(b), Sum(c), Sum(d));
     }
 }
 
@@ -147,6 +174,29 @@ internal readonly struct V512 : ISimdVector<V512>
         Avx512F.IsSupported ? new(Avx512F.FusedMultiplyAdd(a._value, b._value, c._value)) : new(a._value * b._value + c._value);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static V512 Divide(V512 left, V512 right) => new(left._value / right._value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static V512 Min(V512 left, V512 right) => new(Vector512.Min(left._value, right._value));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static V512 Max(V512 left, V512 right) => new(Vector512.Max(left._value, right._value));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static V512 Abs(V512 value) => new(Vector512.Abs(value._value));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static V512 Floor(V512 value) => new(Vector512.Floor(value._value));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static V512 Pow2(V512 integral) =>
+        new(Vector512.ShiftLeft(Vector512.ConvertToInt32(integral._value) + Vector512.Create(127), 23).AsSingle());
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static V512 SelectNonNegative(V512 condition, V512 ifNonNegative, V512 otherwise) =>
+        new(Vector512.ConditionalSelect(Vector512.GreaterThanOrEqual(condition._value, Vector512<float>.Zero), ifNonNegative._value, otherwise._value));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static V512 ReLU(V512 value) =>
         new(Vector512.AndNot(value._value, Vector512.LessThanOrEqual(value._value, Vector512<float>.Zero)));
 
@@ -212,6 +262,29 @@ internal readonly struct V256 : ISimdVector<V256>
         Fma.IsSupported ? new(Fma.MultiplyAdd(a._value, b._value, c._value)) : new(a._value * b._value + c._value);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static V256 Divide(V256 left, V256 right) => new(left._value / right._value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static V256 Min(V256 left, V256 right) => new(Vector256.Min(left._value, right._value));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static V256 Max(V256 left, V256 right) => new(Vector256.Max(left._value, right._value));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static V256 Abs(V256 value) => new(Vector256.Abs(value._value));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static V256 Floor(V256 value) => new(Vector256.Floor(value._value));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static V256 Pow2(V256 integral) =>
+        new(Vector256.ShiftLeft(Vector256.ConvertToInt32(integral._value) + Vector256.Create(127), 23).AsSingle());
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static V256 SelectNonNegative(V256 condition, V256 ifNonNegative, V256 otherwise) =>
+        new(Vector256.ConditionalSelect(Vector256.GreaterThanOrEqual(condition._value, Vector256<float>.Zero), ifNonNegative._value, otherwise._value));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static V256 ReLU(V256 value) =>
         new(Vector256.AndNot(value._value, Vector256.LessThanOrEqual(value._value, Vector256<float>.Zero)));
 
@@ -275,6 +348,29 @@ internal readonly struct V128 : ISimdVector<V128>
         if (AdvSimd.IsSupported) return new(AdvSimd.FusedMultiplyAdd(c._value, a._value, b._value));
         return new(a._value * b._value + c._value);
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static V128 Divide(V128 left, V128 right) => new(left._value / right._value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static V128 Min(V128 left, V128 right) => new(Vector128.Min(left._value, right._value));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static V128 Max(V128 left, V128 right) => new(Vector128.Max(left._value, right._value));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static V128 Abs(V128 value) => new(Vector128.Abs(value._value));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static V128 Floor(V128 value) => new(Vector128.Floor(value._value));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static V128 Pow2(V128 integral) =>
+        new(Vector128.ShiftLeft(Vector128.ConvertToInt32(integral._value) + Vector128.Create(127), 23).AsSingle());
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static V128 SelectNonNegative(V128 condition, V128 ifNonNegative, V128 otherwise) =>
+        new(Vector128.ConditionalSelect(Vector128.GreaterThanOrEqual(condition._value, Vector128<float>.Zero), ifNonNegative._value, otherwise._value));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static V128 ReLU(V128 value) =>
