@@ -153,11 +153,12 @@ internal static class SimdMath
 {
     /// <summary>
     /// eˣ to about 1 ulp (Cephes' expf: x = n·ln2 + r, a degree-6 polynomial for eʳ, 2ⁿ from the exponent bits).
-    /// Arguments below −87.3 give about 1e-38 instead of a subnormal or zero; above 88 they saturate.
+    /// Arguments below −87.3 give 0 instead of a subnormal; above 88 they saturate at e⁸⁸.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static V Exp<V>(V x) where V : struct, ISimdVector<V>
     {
+        V underflow = V.Add(x, V.Broadcast(87.33654f));
         x = V.Min(V.Max(x, V.Broadcast(-87.33654f)), V.Broadcast(88f));
         V n = V.Floor(V.MultiplyAdd(x, V.Broadcast(1.44269504088896341f), V.Broadcast(0.5f)));
         V r = V.Subtract(x, V.Multiply(n, V.Broadcast(0.693359375f)));
@@ -169,14 +170,24 @@ internal static class SimdMath
         p = V.MultiplyAdd(p, r, V.Broadcast(1.6666665459e-1f));
         p = V.MultiplyAdd(p, r, V.Broadcast(5.0000001201e-1f));
         V e = V.Add(V.MultiplyAdd(p, V.Multiply(r, r), r), V.Broadcast(1f));
-        return V.Multiply(e, V.Pow2(n));
+        return V.SelectNegative(underflow, V.Zero, V.Multiply(e, V.Pow2(n)));
     }
 
-    /// <summary>Φ(z) with the same erfc approximation as <see cref="ActivationKernels.NormalCdf"/>.</summary>
+    /// <summary>
+    /// Φ(z) with the same erfc approximation as <see cref="ActivationKernels.NormalCdf"/>, to about 3e-7 relative (in
+    /// both tails): the rounding errors of z/√2, of its square and of the exponent are carried with FMAs and applied as
+    /// a first-order correction to the exponential.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static V NormalCdf<V>(V z) where V : struct, ISimdVector<V>
     {
-        V ax = V.Abs(V.Multiply(z, V.Broadcast(0.70710678118654752f)));
+        const float InvSqrt2High = 0.70710678118654752f;
+        const float InvSqrt2Low = (float)(0.70710678118654752440 - (double)InvSqrt2High);
+        // Beyond |z| = 20, Φ is 0 or 1 in float; the clamp keeps the squares finite.
+        V a = V.Min(V.Abs(z), V.Broadcast(20f));
+        V ax = V.Multiply(a, V.Broadcast(InvSqrt2High));
+        // ax + axError = |z|/√2 to about 1e-14 relative.
+        V axError = V.MultiplyAdd(a, V.Broadcast(InvSqrt2Low), V.MultiplyAdd(a, V.Broadcast(InvSqrt2High), V.Subtract(V.Zero, ax)));
         V t = V.Divide(V.Broadcast(1f), V.MultiplyAdd(ax, V.Broadcast(0.5f), V.Broadcast(1f)));
         V poly = V.Broadcast(0.17087277f);
         poly = V.MultiplyAdd(poly, t, V.Broadcast(-0.82215223f));
@@ -188,9 +199,30 @@ internal static class SimdMath
         poly = V.MultiplyAdd(poly, t, V.Broadcast(0.37409196f));
         poly = V.MultiplyAdd(poly, t, V.Broadcast(1.00002368f));
         poly = V.MultiplyAdd(poly, t, V.Broadcast(-1.26551223f));
+        // The exponent −x² + poly: square = ax² exactly as square + squareError; sum = poly − square, TwoSum's error.
+        V square = V.Multiply(ax, ax);
+        V squareError = V.MultiplyAdd(ax, ax, V.Subtract(V.Zero, square));
+        V sum = V.Subtract(poly, square);
+        V polyPart = V.Subtract(sum, V.Subtract(V.Zero, square));
+        V sumError = V.Add(V.Subtract(poly, polyPart), V.Subtract(V.Subtract(V.Zero, square), V.Subtract(sum, polyPart)));
+        // e^(sum + c) ≈ e^sum · (1 + c), with c the lost low part: sumError − squareError − 2·ax·axError.
+        V correction = V.Subtract(sumError, V.MultiplyAdd(V.Add(ax, ax), axError, squareError));
+        V exp = Exp(sum);
+        exp = V.MultiplyAdd(exp, correction, exp);
         // Φ(−|z|) = erfc(|z|/√2) / 2.
-        V lower = V.Multiply(V.Multiply(V.Broadcast(0.5f), t), Exp(V.MultiplyAdd(V.Subtract(V.Zero, ax), ax, poly)));
+        V lower = V.Multiply(V.Multiply(V.Broadcast(0.5f), t), exp);
         return V.SelectNonNegative(z, V.Subtract(V.Broadcast(1f), lower), lower);
+    }
+
+    /// <summary>e^(−z²/2) to about 2e-7 relative, the rounding of z² carried as a first-order correction.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static V ExpMinusHalfSquare<V>(V z) where V : struct, ISimdVector<V>
+    {
+        z = V.Min(V.Abs(z), V.Broadcast(20f));
+        V square = V.Multiply(z, z);
+        V squareError = V.MultiplyAdd(z, z, V.Subtract(V.Zero, square));
+        V exp = Exp(V.Multiply(square, V.Broadcast(-0.5f)));
+        return V.MultiplyAdd(exp, V.Multiply(squareError, V.Broadcast(-0.5f)), exp);
     }
 }
 
@@ -263,17 +295,17 @@ internal struct GeluOp : IUnaryOp
 
 internal struct GeluBackwardOp : IBackwardOp
 {
-    private const float InvSqrt2Pi = 0.3989422804014327f;
+    private const double InvSqrt2Pi = 0.3989422804014327;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static V Apply<V>(V saved, V gradient) where V : struct, ISimdVector<V>
     {
-        V density = SimdMath.Exp(V.Multiply(V.Multiply(V.Broadcast(-0.5f), saved), saved));
-        V derivative = V.MultiplyAdd(V.Multiply(saved, V.Broadcast(InvSqrt2Pi)), density, SimdMath.NormalCdf(saved));
+        V density = SimdMath.ExpMinusHalfSquare(saved);
+        V derivative = V.MultiplyAdd(V.Multiply(saved, V.Broadcast((float)InvSqrt2Pi)), density, SimdMath.NormalCdf(saved));
         return V.Multiply(gradient, derivative);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Apply(float saved, float gradient) =>
-        gradient * (ActivationKernels.NormalCdf(saved) + saved * InvSqrt2Pi * MathF.Exp(-0.5f * saved * saved));
+        gradient * (float)(ActivationKernels.NormalCdf(saved) + saved * (InvSqrt2Pi * Math.Exp(-0.5 * saved * saved)));
 }
