@@ -1,5 +1,6 @@
 using System;
 using System.ComponentModel;
+using System.Runtime.InteropServices;
 
 namespace StaticNet.Kernels;
 
@@ -30,7 +31,19 @@ public static class DenseKernels
         ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, Span<float> y, int width)
     {
         CheckSizes(x.Length, rows, inputs, xStride, weight.Length, width, y.Length);
-        ReferenceKernels.DenseForward(x, rows, inputs, xStride, weight, bias, y, width);
+        if (bias.Length < width)
+            throw new ArgumentException($"Dense kernel called with a bias of {bias.Length} floats; expected {width}.", nameof(bias));
+        ref float xr = ref MemoryMarshal.GetReference(x);
+        ref float wr = ref MemoryMarshal.GetReference(weight);
+        ref float br = ref MemoryMarshal.GetReference(bias);
+        ref float yr = ref MemoryMarshal.GetReference(y);
+        switch (KernelOptions.Path)
+        {
+            case 512: DenseSimd.Forward<V512>(ref xr, rows, inputs, xStride, ref wr, ref br, ref yr, width); break;
+            case 256: DenseSimd.Forward<V256>(ref xr, rows, inputs, xStride, ref wr, ref br, ref yr, width); break;
+            case 128: DenseSimd.Forward<V128>(ref xr, rows, inputs, xStride, ref wr, ref br, ref yr, width); break;
+            default: ReferenceKernels.DenseForward(x, rows, inputs, xStride, weight, bias, y, width); break;
+        }
     }
 
     /// <summary>
@@ -49,7 +62,19 @@ public static class DenseKernels
         ReadOnlySpan<float> dy, int width, Span<float> dWeight, Span<float> dBias)
     {
         CheckSizes(x.Length, rows, inputs, xStride, dWeight.Length, width, dy.Length);
-        ReferenceKernels.DenseBackwardWeights(x, rows, inputs, xStride, dy, width, dWeight, dBias);
+        if (dBias.Length < width)
+            throw new ArgumentException($"Dense kernel called with a bias gradient of {dBias.Length} floats; expected {width}.", nameof(dBias));
+        ref float xr = ref MemoryMarshal.GetReference(x);
+        ref float dyr = ref MemoryMarshal.GetReference(dy);
+        ref float dwr = ref MemoryMarshal.GetReference(dWeight);
+        ref float dbr = ref MemoryMarshal.GetReference(dBias);
+        switch (KernelOptions.Path)
+        {
+            case 512: DenseSimd.BackwardWeights<V512>(ref xr, rows, inputs, xStride, ref dyr, width, ref dwr, ref dbr); break;
+            case 256: DenseSimd.BackwardWeights<V256>(ref xr, rows, inputs, xStride, ref dyr, width, ref dwr, ref dbr); break;
+            case 128: DenseSimd.BackwardWeights<V128>(ref xr, rows, inputs, xStride, ref dyr, width, ref dwr, ref dbr); break;
+            default: ReferenceKernels.DenseBackwardWeights(x, rows, inputs, xStride, dy, width, dWeight, dBias); break;
+        }
     }
 
     /// <summary>
@@ -67,12 +92,21 @@ public static class DenseKernels
         int inputs, Span<float> dx, int dxStride)
     {
         CheckSizes(dx.Length, rows, inputs, dxStride, weight.Length, width, dy.Length);
-        ReferenceKernels.DenseBackwardInput(dy, rows, width, weight, inputs, dx, dxStride);
+        ref float dyr = ref MemoryMarshal.GetReference(dy);
+        ref float wr = ref MemoryMarshal.GetReference(weight);
+        ref float dxr = ref MemoryMarshal.GetReference(dx);
+        switch (KernelOptions.Path)
+        {
+            case 512: DenseSimd.BackwardInput<V512>(ref dyr, rows, width, ref wr, inputs, ref dxr, dxStride); break;
+            case 256: DenseSimd.BackwardInput<V256>(ref dyr, rows, width, ref wr, inputs, ref dxr, dxStride); break;
+            case 128: DenseSimd.BackwardInput<V128>(ref dyr, rows, width, ref wr, inputs, ref dxr, dxStride); break;
+            default: ReferenceKernels.DenseBackwardInput(dy, rows, width, weight, inputs, dx, dxStride); break;
+        }
     }
 
     private static void CheckSizes(int xLength, int rows, int inputs, int xStride, int weightLength, int width, int yLength)
     {
-        if (rows <= 0 || inputs <= 0 || xStride < inputs || width % WidthAlignment != 0 ||
+        if (rows <= 0 || inputs <= 0 || xStride < inputs || width < 0 || width % WidthAlignment != 0 ||
             xLength < (rows - 1) * xStride + inputs || weightLength < inputs * width || yLength < rows * width)
             throw new ArgumentException(
                 $"Dense kernel called with inconsistent sizes: rows {rows}, inputs {inputs}, stride {xStride}, width {width}; " +

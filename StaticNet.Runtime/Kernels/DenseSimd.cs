@@ -1,0 +1,190 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics.Arm;
+using System.Runtime.Intrinsics.X86;
+
+namespace StaticNet.Kernels;
+
+/// <summary>
+/// The SIMD dense kernels, one generic implementation over the vector width. The sizes have been checked by
+/// <see cref="DenseKernels"/>; the width is a multiple of 16, hence of every vector's count, so there are no column
+/// remainders. The register tiles themselves are in DenseTiles.g.cs.
+/// </summary>
+internal static partial class DenseSimd
+{
+    /// <summary>
+    /// Whether the target has 32 vector registers (AVX-512, ARM64) rather than 16 (SSE, AVX2): with 16, the 4-row tiles
+    /// would spill their accumulators, so the drivers use 2-row tiles. A JIT-time constant.
+    /// </summary>
+    private static bool ManyRegisters
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => Avx512F.IsSupported || AdvSimd.Arm64.IsSupported;
+    }
+
+    /// <summary>See <see cref="DenseKernels.Forward"/>.</summary>
+    public static void Forward<V>(ref float x, int rows, int inputs, int xStride, ref float weight, ref float bias,
+        ref float y, int width) where V : struct, ISimdVector<V>
+    {
+        nint n = V.Count, w = width, s = xStride, k = inputs;
+        nint vectors = w / n;
+        nint r = 0;
+        if (ManyRegisters)
+        {
+            for (; r + 4 <= rows; r += 4)
+            {
+                ref float xr = ref Unsafe.Add(ref x, r * s);
+                ref float yr = ref Unsafe.Add(ref y, r * w);
+                nint v = 0;
+                for (; v + 4 <= vectors; v += 4)
+                    ForwardTile4x4<V>(ref xr, s, k, ref Unsafe.Add(ref weight, v * n), w, ref Unsafe.Add(ref bias, v * n), ref Unsafe.Add(ref yr, v * n));
+                if (v + 2 <= vectors)
+                {
+                    ForwardTile4x2<V>(ref xr, s, k, ref Unsafe.Add(ref weight, v * n), w, ref Unsafe.Add(ref bias, v * n), ref Unsafe.Add(ref yr, v * n));
+                    v += 2;
+                }
+                if (v < vectors)
+                    ForwardTile4x1<V>(ref xr, s, k, ref Unsafe.Add(ref weight, v * n), w, ref Unsafe.Add(ref bias, v * n), ref Unsafe.Add(ref yr, v * n));
+            }
+        }
+        for (; r + 2 <= rows; r += 2)
+        {
+            ref float xr = ref Unsafe.Add(ref x, r * s);
+            ref float yr = ref Unsafe.Add(ref y, r * w);
+            nint v = 0;
+            for (; v + 4 <= vectors; v += 4)
+                ForwardTile2x4<V>(ref xr, s, k, ref Unsafe.Add(ref weight, v * n), w, ref Unsafe.Add(ref bias, v * n), ref Unsafe.Add(ref yr, v * n));
+            if (v + 2 <= vectors)
+            {
+                ForwardTile2x2<V>(ref xr, s, k, ref Unsafe.Add(ref weight, v * n), w, ref Unsafe.Add(ref bias, v * n), ref Unsafe.Add(ref yr, v * n));
+                v += 2;
+            }
+            if (v < vectors)
+                ForwardTile2x1<V>(ref xr, s, k, ref Unsafe.Add(ref weight, v * n), w, ref Unsafe.Add(ref bias, v * n), ref Unsafe.Add(ref yr, v * n));
+        }
+        for (; r < rows; r++)
+        {
+            ref float xr = ref Unsafe.Add(ref x, r * s);
+            ref float yr = ref Unsafe.Add(ref y, r * w);
+            nint v = 0;
+            if (ManyRegisters)
+            {
+                for (; v + 8 <= vectors; v += 8)
+                    ForwardTile1x8<V>(ref xr, s, k, ref Unsafe.Add(ref weight, v * n), w, ref Unsafe.Add(ref bias, v * n), ref Unsafe.Add(ref yr, v * n));
+            }
+            for (; v + 4 <= vectors; v += 4)
+                ForwardTile1x4<V>(ref xr, s, k, ref Unsafe.Add(ref weight, v * n), w, ref Unsafe.Add(ref bias, v * n), ref Unsafe.Add(ref yr, v * n));
+            if (v + 2 <= vectors)
+            {
+                ForwardTile1x2<V>(ref xr, s, k, ref Unsafe.Add(ref weight, v * n), w, ref Unsafe.Add(ref bias, v * n), ref Unsafe.Add(ref yr, v * n));
+                v += 2;
+            }
+            if (v < vectors)
+                ForwardTile1x1<V>(ref xr, s, k, ref Unsafe.Add(ref weight, v * n), w, ref Unsafe.Add(ref bias, v * n), ref Unsafe.Add(ref yr, v * n));
+        }
+    }
+
+    /// <summary>See <see cref="DenseKernels.BackwardWeights"/>.</summary>
+    public static void BackwardWeights<V>(ref float x, int rows, int inputs, int xStride, ref float dy, int width,
+        ref float dWeight, ref float dBias) where V : struct, ISimdVector<V>
+    {
+        nint n = V.Count, w = width, s = xStride, m = rows, inputCount = inputs;
+        nint vectors = w / n;
+
+        // dBias += column sums of dy.
+        for (nint v = 0; v < vectors; v++)
+        {
+            ref float b = ref Unsafe.Add(ref dBias, v * n);
+            ref float d = ref Unsafe.Add(ref dy, v * n);
+            V sum = V.Load(ref b);
+            for (nint r = 0; r < m; r++)
+                sum = V.Add(sum, V.Load(ref Unsafe.Add(ref d, r * w)));
+            V.Store(ref b, sum);
+        }
+
+        nint tileK = ManyRegisters ? 4 : 2;
+        nint vb = 0;
+        while (vb < vectors)
+        {
+            nint tileV = vectors - vb >= 4 ? 4 : vectors - vb >= 2 ? 2 : 1;
+            ref float dyv = ref Unsafe.Add(ref dy, vb * n);
+            nint k = 0;
+            for (; k + tileK <= inputCount; k += tileK)
+            {
+                ref float xk = ref Unsafe.Add(ref x, k);
+                ref float dw = ref Unsafe.Add(ref dWeight, k * w + vb * n);
+                if (tileK == 4)
+                {
+                    if (tileV == 4) BackwardWeightsTile4x4<V>(ref xk, s, m, ref dyv, w, ref dw);
+                    else if (tileV == 2) BackwardWeightsTile4x2<V>(ref xk, s, m, ref dyv, w, ref dw);
+                    else BackwardWeightsTile4x1<V>(ref xk, s, m, ref dyv, w, ref dw);
+                }
+                else
+                {
+                    if (tileV == 4) BackwardWeightsTile2x4<V>(ref xk, s, m, ref dyv, w, ref dw);
+                    else if (tileV == 2) BackwardWeightsTile2x2<V>(ref xk, s, m, ref dyv, w, ref dw);
+                    else BackwardWeightsTile2x1<V>(ref xk, s, m, ref dyv, w, ref dw);
+                }
+            }
+            for (; k + 2 <= inputCount; k += 2)
+            {
+                ref float xk = ref Unsafe.Add(ref x, k);
+                ref float dw = ref Unsafe.Add(ref dWeight, k * w + vb * n);
+                if (tileV == 4) BackwardWeightsTile2x4<V>(ref xk, s, m, ref dyv, w, ref dw);
+                else if (tileV == 2) BackwardWeightsTile2x2<V>(ref xk, s, m, ref dyv, w, ref dw);
+                else BackwardWeightsTile2x1<V>(ref xk, s, m, ref dyv, w, ref dw);
+            }
+            for (; k < inputCount; k++)
+            {
+                ref float xk = ref Unsafe.Add(ref x, k);
+                ref float dw = ref Unsafe.Add(ref dWeight, k * w + vb * n);
+                if (tileV == 4) BackwardWeightsTile1x4<V>(ref xk, s, m, ref dyv, w, ref dw);
+                else if (tileV == 2) BackwardWeightsTile1x2<V>(ref xk, s, m, ref dyv, w, ref dw);
+                else BackwardWeightsTile1x1<V>(ref xk, s, m, ref dyv, w, ref dw);
+            }
+            vb += tileV;
+        }
+    }
+
+    /// <summary>See <see cref="DenseKernels.BackwardInput"/>.</summary>
+    public static void BackwardInput<V>(ref float dy, int rows, int width, ref float weight, int inputs, ref float dx,
+        int dxStride) where V : struct, ISimdVector<V>
+    {
+        // k outer, rows inner: each block of weight rows is read from L2 once and stays in L1 while every row of dy
+        // (small, L1-resident) is dotted with it.
+        nint w = width, s = dxStride, m = rows, inputCount = inputs;
+        nint tileR = ManyRegisters ? 4 : 2;
+        nint k = 0;
+        while (k < inputCount)
+        {
+            nint inputsLeft = inputCount - k;
+            nint tk = inputsLeft >= 4 ? 4 : inputsLeft >= 2 ? 2 : 1;
+            ref float wk = ref Unsafe.Add(ref weight, k * w);
+            nint r = 0;
+            for (; r + tileR <= m; r += tileR)
+                BackwardInputTile<V>(tileR, tk, ref Unsafe.Add(ref dy, r * w), w, ref wk, ref Unsafe.Add(ref dx, r * s + k), s);
+            for (; r + 2 <= m; r += 2)
+                BackwardInputTile<V>(2, tk, ref Unsafe.Add(ref dy, r * w), w, ref wk, ref Unsafe.Add(ref dx, r * s + k), s);
+            for (; r < m; r++)
+                BackwardInputTile<V>(1, tk, ref Unsafe.Add(ref dy, r * w), w, ref wk, ref Unsafe.Add(ref dx, r * s + k), s);
+            k += tk;
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void BackwardInputTile<V>(nint tileRows, nint tileInputs, ref float dy, nint width, ref float weight,
+        ref float dx, nint dxStride) where V : struct, ISimdVector<V>
+    {
+        switch (tileRows * 8 + tileInputs)
+        {
+            case 4 * 8 + 4: BackwardInputTile4x4<V>(ref dy, width, ref weight, ref dx, dxStride); break;
+            case 4 * 8 + 2: BackwardInputTile4x2<V>(ref dy, width, ref weight, ref dx, dxStride); break;
+            case 4 * 8 + 1: BackwardInputTile4x1<V>(ref dy, width, ref weight, ref dx, dxStride); break;
+            case 2 * 8 + 4: BackwardInputTile2x4<V>(ref dy, width, ref weight, ref dx, dxStride); break;
+            case 2 * 8 + 2: BackwardInputTile2x2<V>(ref dy, width, ref weight, ref dx, dxStride); break;
+            case 2 * 8 + 1: BackwardInputTile2x1<V>(ref dy, width, ref weight, ref dx, dxStride); break;
+            case 1 * 8 + 4: BackwardInputTile1x4<V>(ref dy, width, ref weight, ref dx, dxStride); break;
+            case 1 * 8 + 2: BackwardInputTile1x2<V>(ref dy, width, ref weight, ref dx, dxStride); break;
+            default: BackwardInputTile1x1<V>(ref dy, width, ref weight, ref dx, dxStride); break;
+        }
+    }
+}
