@@ -54,8 +54,15 @@ switch (dataset)
                                     "Install Debian's dataset-fashion-mnist (apt-get install dataset-fashion-mnist) or pass --data DIR.");
             return 2;
         }
-        Dataset trainAll = IdxReader.LoadDataset(File("train-images-idx3-ubyte.gz"), File("train-labels-idx1-ubyte.gz"), classCount: 10);
-        Dataset test = IdxReader.LoadDataset(File("t10k-images-idx3-ubyte.gz"), File("t10k-labels-idx1-ubyte.gz"), classCount: 10);
+        // Pixels scaled to [0, 1], then standardised with the training images' mean and deviation (as
+        // transforms.Normalize would), and 10 % of the training images held out for validation.
+        IdxImages trainImages = IdxReader.ReadImages(File("train-images-idx3-ubyte.gz"));
+        IdxImages testImages = IdxReader.ReadImages(File("t10k-images-idx3-ubyte.gz"));
+        (float mean, float deviation) = MeanAndDeviation(trainImages.Pixels);
+        Standardize(trainImages.Pixels, mean, deviation);
+        Standardize(testImages.Pixels, mean, deviation);
+        Dataset trainAll = Dataset.FromLabels(trainImages.Pixels, 784, IdxReader.ReadLabels(File("train-labels-idx1-ubyte.gz")), 10);
+        Dataset test = Dataset.FromLabels(testImages.Pixels, 784, IdxReader.ReadLabels(File("t10k-labels-idx1-ubyte.gz")), 10);
         var (train, validation, _) = DataSplit.Stratified(trainAll, trainFraction: 0.9, validationFraction: 0.1, seed: seed);
         var options = new TrainerOptions { Epochs = epochs ?? 5, BatchSize = 32, Seed = seed };
         return Experiment.Run("Fashion-MNIST", s => new FashionNet(s), seed, train, validation, test, options,
@@ -65,4 +72,17 @@ switch (dataset)
     default:
         Console.Error.WriteLine($"Unknown data set '{dataset}'; expected digits or fashion-mnist.");
         return 2;
+}
+
+static (float Mean, float Deviation) MeanAndDeviation(float[] values)
+{
+    double sum = 0, squares = 0;
+    foreach (float v in values) { sum += v; squares += (double)v * v; }
+    double mean = sum / values.Length;
+    return ((float)mean, (float)Math.Sqrt(squares / values.Length - mean * mean));
+}
+
+static void Standardize(float[] values, float mean, float deviation)
+{
+    for (int i = 0; i < values.Length; i++) values[i] = (values[i] - mean) / deviation;
 }
