@@ -103,7 +103,11 @@ public sealed class Trainer
         double bestScore = double.NaN;
         int bestEpoch = 0, epochsWithoutImprovement = 0;
         bool stoppedEarly = false;
+        float initialLearningRate = _optimizer.LearningRate;
+        long totalSteps = (long)options.Epochs * batchesPerEpoch, step = 0;
 
+        try
+        {
         for (int epoch = 1; epoch <= options.Epochs; epoch++)
         {
             TimeSpan epochStart = clock.Elapsed;
@@ -121,6 +125,10 @@ public sealed class Trainer
                     train.GetFeatures(order[first + r]).CopyTo(batchInputs.AsSpan(r * inputSize, inputSize));
                     train.GetTargets(order[first + r]).CopyTo(batchTargets.AsSpan(r * outputSize, outputSize));
                 }
+
+                if (options.LearningRateSchedule == LearningRateSchedule.Cosine)
+                    _optimizer.LearningRate = CosineLearningRate(initialLearningRate, options.FinalLearningRateFactor, step, totalSteps);
+                step++;
 
                 float loss;
                 try
@@ -173,9 +181,23 @@ public sealed class Trainer
             }
         }
 
+        }
+        finally
+        {
+            _optimizer.LearningRate = initialLearningRate;
+        }
+
         bool restore = bestWeights is not null && bestEpoch != history.Count;
         if (restore) bestWeights.AsSpan().CopyTo(_network.Parameters);
         return new TrainingResult(history, bestEpoch, stoppedEarly, restore);
+    }
+
+    /// <summary>The learning rate of step <paramref name="step"/> (from 0) of <paramref name="totalSteps"/> under cosine annealing.</summary>
+    internal static float CosineLearningRate(float initial, float finalFactor, long step, long totalSteps)
+    {
+        double progress = totalSteps <= 1 ? 0 : (double)step / (totalSteps - 1);
+        double factor = finalFactor + (1 - finalFactor) * 0.5 * (1 + Math.Cos(Math.PI * progress));
+        return (float)(initial * factor);
     }
 
     /// <summary>

@@ -12,7 +12,21 @@ public enum MonitoredMetric
     ValidationAccuracy = 1,
 }
 
-/// <summary>How a <see cref="Trainer"/> runs: epochs, batch size, shuffling and early stopping.</summary>
+/// <summary>How the learning rate changes over a <see cref="Trainer.Fit"/> run.</summary>
+public enum LearningRateSchedule
+{
+    /// <summary>The optimizer's learning rate throughout.</summary>
+    Constant = 0,
+
+    /// <summary>
+    /// Cosine annealing per batch from the optimizer's learning rate down to
+    /// <see cref="TrainerOptions.FinalLearningRateFactor"/> times it at the last batch of the last epoch, as
+    /// <c>torch.optim.lr_scheduler.CosineAnnealingLR</c> stepped per batch.
+    /// </summary>
+    Cosine = 1,
+}
+
+/// <summary>How a <see cref="Trainer"/> runs: epochs, batch size, shuffling, learning-rate schedule and early stopping.</summary>
 public sealed class TrainerOptions
 {
     /// <summary>The number of passes over the training set, ≥ 1. Default 10.</summary>
@@ -46,6 +60,12 @@ public sealed class TrainerOptions
     public MonitoredMetric Monitor { get; set; } = MonitoredMetric.ValidationLoss;
 
     /// <summary>Throws unless every option is in range.</summary>
+    /// <summary>How the learning rate changes over the run. Default <see cref="LearningRateSchedule.Constant"/>.</summary>
+    public LearningRateSchedule LearningRateSchedule { get; set; } = LearningRateSchedule.Constant;
+
+    /// <summary>For <see cref="LearningRateSchedule.Cosine"/>, the final learning rate as a fraction of the initial one, in [0, 1]. Default 0.</summary>
+    public float FinalLearningRateFactor { get; set; }
+
     internal void Validate()
     {
         if (Epochs < 1)
@@ -56,6 +76,10 @@ public sealed class TrainerOptions
             throw new ArgumentException($"Expected {nameof(EarlyStoppingPatience)} ≥ 0 (0 turns early stopping off); found {EarlyStoppingPatience}.", nameof(EarlyStoppingPatience));
         if (!(MinDelta >= 0f) || float.IsInfinity(MinDelta))
             throw new ArgumentException($"Expected {nameof(MinDelta)} to be a finite number ≥ 0; found {MinDelta}.", nameof(MinDelta));
+        if (!Enum.IsDefined(LearningRateSchedule))
+            throw new ArgumentException($"Expected {nameof(LearningRateSchedule)} to be {nameof(LearningRateSchedule.Constant)} or {nameof(LearningRateSchedule.Cosine)}; found {(int)LearningRateSchedule}.", nameof(LearningRateSchedule));
+        if (!(FinalLearningRateFactor >= 0f && FinalLearningRateFactor <= 1f))
+            throw new ArgumentException($"Expected {nameof(FinalLearningRateFactor)} in [0, 1]; found {FinalLearningRateFactor}.", nameof(FinalLearningRateFactor));
         if (!Enum.IsDefined(Monitor))
             throw new ArgumentException($"Expected {nameof(Monitor)} to be {nameof(MonitoredMetric.ValidationLoss)} or {nameof(MonitoredMetric.ValidationAccuracy)}; found {(int)Monitor}.", nameof(Monitor));
     }
