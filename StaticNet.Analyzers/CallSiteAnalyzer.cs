@@ -76,7 +76,7 @@ public sealed class CallSiteAnalyzer : DiagnosticAnalyzer
             inputs / network.InputSize != others / secondSize)
         {
             context.ReportDiagnostic(Diagnostic.Create(Descriptors.BatchCountMismatch, second.Syntax.GetLocation(),
-                $"'{second.Parameter!.Name}' holds {others / secondSize} {Plural(secondWhat)} but '{first.Parameter!.Name}' holds " +
+                $"'{second.Parameter!.Name}' holds {others / secondSize} {(others / secondSize == 1 ? secondWhat : Plural(secondWhat))} but '{first.Parameter!.Name}' holds " +
                 $"{inputs / network.InputSize} samples ({inputs} floats); expected {inputs / network.InputSize * secondSize} values"));
         }
     }
