@@ -13,6 +13,7 @@ internal static class KnownLengths
     public static int? Of(IOperation operation, CancellationToken cancellationToken, int depth = 0)
     {
         while (operation is IConversionOperation conversion) operation = conversion.Operand;
+        if (InlineArrayLength(operation.Type) is int inline) return inline;
         switch (operation)
         {
             case IArrayCreationOperation { DimensionSizes.Length: 1 } array:
@@ -21,6 +22,17 @@ internal static class KnownLengths
                 return OfLocal(local, cancellationToken, depth);
         }
         return operation.Syntax is ExpressionSyntax syntax && operation.SemanticModel is { } model ? OfStackAlloc(syntax, model, cancellationToken) : null;
+    }
+
+    /// <summary>The length of a C# 12 inline array type (such as a network's generated <c>InputBuffer</c>).</summary>
+    private static int? InlineArrayLength(ITypeSymbol? type)
+    {
+        if (type is not INamedTypeSymbol { TypeKind: TypeKind.Struct } named) return null;
+        foreach (AttributeData attribute in named.GetAttributes())
+            if (attribute.AttributeClass?.ToDisplayString() == "System.Runtime.CompilerServices.InlineArrayAttribute" &&
+                attribute.ConstructorArguments.Length == 1 && attribute.ConstructorArguments[0].Value is int length)
+                return length;
+        return null;
     }
 
     private static int? OfStackAlloc(ExpressionSyntax syntax, SemanticModel model, CancellationToken cancellationToken)

@@ -14,7 +14,7 @@ internal static class GeneratedMembers
     {
         var members = new Dictionary<string, int[]?>
         {
-            ["InputSize"] = null, ["OutputSize"] = null, ["ParameterCount"] = null, ["ParameterBufferLength"] = null,
+            ["InputSize"] = null, ["OutputSize"] = null, ["InputBuffer"] = null, ["OutputBuffer"] = null, ["ParameterCount"] = null, ["ParameterBufferLength"] = null,
             ["ChunkRows"] = null, ["ActivationBufferLength"] = null, ["s_parameterTensors"] = null, ["s_parameterTensorList"] = null,
             ["t_inferenceActivations"] = null, ["_parameters"] = null, ["Parameters"] = null, ["ParameterTensors"] = null,
             ["Forward"] = new[] { 2 }, ["ForwardBatch"] = new[] { 2 }, ["InferenceActivations"] = new[] { 0 },

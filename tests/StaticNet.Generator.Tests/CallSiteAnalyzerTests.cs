@@ -30,6 +30,13 @@ public class CallSiteAnalyzerTests
     }
 
     [Fact]
+    public void InlineArrayBuffersAreCheckedByTheirType()
+    {
+        Verify("Net.InputBuffer input = default; Net.OutputBuffer output = default; net.Forward(input, output);");
+        Verify("Policy.InputBuffer input = default; Net.OutputBuffer output = default; net.Forward({|SNET020:input|}, output);");
+    }
+
+    [Fact]
     public void SNET021_BatchesOfPartialSamples()
     {
         Verify("net.ForwardBatch({|SNET021:new float[784 * 2 + 1]|}, new float[20]);");

@@ -25,6 +25,22 @@ public class NetworkBehaviourTests
     }
 
     [Fact]
+    public void GeneratedBufferTypesHoldOneSample()
+    {
+        var network = new DigitsNet(3);
+        DigitsNet.InputBuffer input = default;
+        DigitsNet.OutputBuffer output = default;
+        Span<float> inputSpan = input;
+        RandomVector(DigitsNet.InputSize, 9).CopyTo(inputSpan);
+        network.Forward(input, output);
+
+        var expected = new float[DigitsNet.OutputSize];
+        network.Forward(inputSpan, expected);
+        Assert.Equal(DigitsNet.InputSize, inputSpan.Length);
+        Assert.True(expected.AsSpan().SequenceEqual(output));
+    }
+
+    [Fact]
     public void DefaultNamesAreLayersIndex()
     {
         INetwork network = new InferenceOnlyNet(1);
