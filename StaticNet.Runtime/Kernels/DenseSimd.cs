@@ -35,13 +35,8 @@ internal static partial class DenseSimd
                 ref float xr = ref Unsafe.Add(ref x, r * s);
                 ref float yr = ref Unsafe.Add(ref y, r * w);
                 nint v = 0;
-                for (; v + 4 <= vectors; v += 4)
-                    ForwardTile4x4<V>(ref xr, s, k, ref Unsafe.Add(ref weight, v * n), w, ref Unsafe.Add(ref bias, v * n), ref Unsafe.Add(ref yr, v * n));
-                if (v + 2 <= vectors)
-                {
+                for (; v + 2 <= vectors; v += 2)
                     ForwardTile4x2<V>(ref xr, s, k, ref Unsafe.Add(ref weight, v * n), w, ref Unsafe.Add(ref bias, v * n), ref Unsafe.Add(ref yr, v * n));
-                    v += 2;
-                }
                 if (v < vectors)
                     ForwardTile4x1<V>(ref xr, s, k, ref Unsafe.Add(ref weight, v * n), w, ref Unsafe.Add(ref bias, v * n), ref Unsafe.Add(ref yr, v * n));
             }
@@ -51,13 +46,13 @@ internal static partial class DenseSimd
             ref float xr = ref Unsafe.Add(ref x, r * s);
             ref float yr = ref Unsafe.Add(ref y, r * w);
             nint v = 0;
-            for (; v + 4 <= vectors; v += 4)
-                ForwardTile2x4<V>(ref xr, s, k, ref Unsafe.Add(ref weight, v * n), w, ref Unsafe.Add(ref bias, v * n), ref Unsafe.Add(ref yr, v * n));
-            if (v + 2 <= vectors)
+            if (ManyRegisters)
             {
-                ForwardTile2x2<V>(ref xr, s, k, ref Unsafe.Add(ref weight, v * n), w, ref Unsafe.Add(ref bias, v * n), ref Unsafe.Add(ref yr, v * n));
-                v += 2;
+                for (; v + 4 <= vectors; v += 4)
+                    ForwardTile2x4<V>(ref xr, s, k, ref Unsafe.Add(ref weight, v * n), w, ref Unsafe.Add(ref bias, v * n), ref Unsafe.Add(ref yr, v * n));
             }
+            for (; v + 2 <= vectors; v += 2)
+                ForwardTile2x2<V>(ref xr, s, k, ref Unsafe.Add(ref weight, v * n), w, ref Unsafe.Add(ref bias, v * n), ref Unsafe.Add(ref yr, v * n));
             if (v < vectors)
                 ForwardTile2x1<V>(ref xr, s, k, ref Unsafe.Add(ref weight, v * n), w, ref Unsafe.Add(ref bias, v * n), ref Unsafe.Add(ref yr, v * n));
         }
