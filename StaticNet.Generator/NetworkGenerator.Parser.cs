@@ -31,13 +31,20 @@ internal static class Parser
         for (INamedTypeSymbol? outer = type.ContainingType; outer is not null; outer = outer.ContainingType)
             containingTypes.Insert(0, "partial " + TypeKeyword(outer) + " " + outer.Name);
 
-        return new NetworkSpec(
-            type.ContainingNamespace.IsGlobalNamespace ? null : type.ContainingNamespace.ToDisplayString(),
+        return ReadSpec(type, containingTypes.ToArray());
+    }
+
+    /// <summary>The spec of any class, extensible or not: what the analyzers check.</summary>
+    public static NetworkSpec ReadSpec(INamedTypeSymbol type, string[]? containingTypes = null) =>
+        new(type.ContainingNamespace.IsGlobalNamespace ? null : type.ContainingNamespace.ToDisplayString(),
             type.Name,
-            new EquatableArray<string>(containingTypes.ToArray()),
+            new EquatableArray<string>(containingTypes ?? new string[0]),
             ReadLoss(type),
             new EquatableArray<LayerSpec>(ReadLayers(type).ToArray()));
-    }
+
+    /// <summary>Whether an attribute is one of StaticNet's network attributes.</summary>
+    public static bool IsNetworkAttribute(AttributeData attribute) =>
+        attribute.AttributeClass?.ToDisplayString() is InputAttributeName or DenseAttributeName or NetworkAttributeName;
 
     /// <summary>The class's StaticNet layer attributes in source order, numbered as the analyzers number them.</summary>
     public static List<LayerSpec> ReadLayers(INamedTypeSymbol type)
@@ -61,7 +68,8 @@ internal static class Parser
         return layers;
     }
 
-    private static bool IsExtensible(INamedTypeSymbol type)
+    /// <summary>Whether the generator can add a part to the class: partial, not generic, in partial types.</summary>
+    public static bool IsExtensible(INamedTypeSymbol type)
     {
         for (INamedTypeSymbol? t = type; t is not null; t = t.ContainingType)
         {

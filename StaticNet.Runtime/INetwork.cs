@@ -51,6 +51,20 @@ public interface INetwork
 
     /// <summary>Writes every tensor to a safetensors stream with PyTorch names and layouts.</summary>
     void SaveSafetensors(Stream stream);
+
+    /// <summary>Loads every tensor from a safetensors file; all or nothing: on any error the weights are unchanged.</summary>
+    void LoadSafetensors(string path)
+    {
+        using FileStream stream = File.OpenRead(path);
+        LoadSafetensors(stream);
+    }
+
+    /// <summary>Writes every tensor to a safetensors file with PyTorch names and layouts.</summary>
+    void SaveSafetensors(string path)
+    {
+        using FileStream stream = File.Create(path);
+        SaveSafetensors(stream);
+    }
 }
 
 /// <summary>A generated network that has a loss, and so can compute gradients and train.</summary>

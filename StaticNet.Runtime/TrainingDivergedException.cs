@@ -19,6 +19,13 @@ public sealed class TrainingDivergedException : Exception
     /// <summary>Creates the exception with a message of the caller's.</summary>
     public TrainingDivergedException(string message, float loss) : base(message) => Loss = loss;
 
+    /// <summary>
+    /// Creates the exception with a message of the caller's that wraps another divergence, e.g. to add where in a
+    /// training run it happened; <see cref="Loss"/> is the inner exception's.
+    /// </summary>
+    public TrainingDivergedException(string message, TrainingDivergedException innerException)
+        : base(message, innerException) => Loss = (innerException ?? throw new ArgumentNullException(nameof(innerException))).Loss;
+
     /// <summary>The non-finite loss.</summary>
     public float Loss { get; }
 }

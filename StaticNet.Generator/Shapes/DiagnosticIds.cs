@@ -11,4 +11,5 @@ internal static class DiagnosticIds
     public const string NoLayers = "SNET006";
     public const string DuplicateName = "SNET007";
     public const string InvalidName = "SNET008";
+    public const string NotExtensible = "SNET009";
 }

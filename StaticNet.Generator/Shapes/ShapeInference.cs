@@ -21,13 +21,15 @@ internal static class ShapeInference
 
         var layers = new List<DenseLayer>();
         var identifiers = new HashSet<string>();
-        var names = new Dictionary<string, LayerSpec>();
+        var names = new HashSet<string>();
         int inputs = inputSize, inputStride = inputSize, parameterOffset = 0, activationOffset = 0, parameterCount = 0;
+        int declared = 0; // layers as written, valid or not: default names count them, as nn.Sequential would
         foreach (LayerSpec layer in spec.Layers)
         {
             if (layer.Kind != LayerKind.Dense) continue;
             int index = layers.Count;
-            string name = layer.Name ?? "layers." + index;
+            string name = layer.Name ?? "layers." + declared;
+            declared++;
             if (!CheckName(layer, name, names, errors)) continue;
             if (layer.Units <= 0)
             {
@@ -58,7 +60,7 @@ internal static class ShapeInference
             inputStride = width;
         }
 
-        if (layers.Count == 0 && input is not null)
+        if (declared == 0 && input is not null)
             errors.Add(new ShapeError(DiagnosticIds.NoLayers, input.AttributeIndex,
                 $"Network '{spec.ClassName}' has an input but no layers; expected at least one [Dense] after [Input]"));
 
@@ -114,7 +116,7 @@ internal static class ShapeInference
         return (int)size;
     }
 
-    private static bool CheckName(LayerSpec layer, string name, Dictionary<string, LayerSpec> names, List<ShapeError> errors)
+    private static bool CheckName(LayerSpec layer, string name, HashSet<string> names, List<ShapeError> errors)
     {
         if (name.Length == 0 || name.StartsWith(".") || name.EndsWith(".") || name.Contains(" ") || name.Contains("\""))
         {
@@ -122,13 +124,12 @@ internal static class ShapeInference
                 $"Layer name '{name}' is not a valid module name; expected dotted identifiers such as 'fc1' or 'encoder.0'"));
             return false;
         }
-        if (names.ContainsKey(name))
+        if (!names.Add(name))
         {
             errors.Add(new ShapeError(DiagnosticIds.DuplicateName, layer.AttributeIndex,
                 $"Layer name '{name}' is already used by another layer; expected unique names (they become '{name}.weight' and '{name}.bias')"));
             return false;
         }
-        names.Add(name, layer);
         return true;
     }
 

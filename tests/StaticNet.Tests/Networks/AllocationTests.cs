@@ -12,8 +12,7 @@ public class AllocationTests
 
     private static long AllocatedBy(Action action)
     {
-        // Warm-up: JIT and tiering (rejit happens after the first ~30 calls), per-thread scratch, optimizer state.
-        for (int i = 0; i < Calls; i++) action();
+        action(); // the first call allocates the per-thread scratch and the optimizer's state
         long before = GC.GetAllocatedBytesForCurrentThread();
         for (int i = 0; i < Calls; i++) action();
         return GC.GetAllocatedBytesForCurrentThread() - before;

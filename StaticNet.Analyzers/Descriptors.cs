@@ -1,0 +1,47 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using Microsoft.CodeAnalysis;
+using StaticNet.Generator.Shapes;
+
+namespace StaticNet.Analyzers;
+
+/// <summary>
+/// Every diagnostic StaticNet reports, in one table. A shape rule in <see cref="ShapeInference"/> names its ID; this
+/// table gives it a title, a severity, a category and a help page. A new layer kind adds its rules there and its
+/// descriptors here; the analyzer's plumbing does not change.
+/// </summary>
+internal static class Descriptors
+{
+    private const string Shapes = "StaticNet.Shapes";
+    private const string Usage = "StaticNet.Usage";
+    private const string HelpRoot = "https://github.com/staticnet/staticnet/blob/main/docs/diagnostics/";
+
+    public static readonly DiagnosticDescriptor NoInput = Error(DiagnosticIds.NoInput, "Network has no [Input]", Shapes);
+    public static readonly DiagnosticDescriptor SeveralInputs = Error(DiagnosticIds.SeveralInputs, "Network has several [Input] attributes", Shapes);
+    public static readonly DiagnosticDescriptor NonPositiveSize = Error(DiagnosticIds.NonPositiveSize, "Size must be positive", Shapes);
+    public static readonly DiagnosticDescriptor LayerBeforeInput = Error(DiagnosticIds.LayerBeforeInput, "Layer comes before [Input]", Shapes);
+    public static readonly DiagnosticDescriptor UnsupportedInputRank = Error(DiagnosticIds.UnsupportedInputRank, "Input rank not supported by the first layer", Shapes);
+    public static readonly DiagnosticDescriptor NoLayers = Error(DiagnosticIds.NoLayers, "Network has no layers", Shapes);
+    public static readonly DiagnosticDescriptor DuplicateName = Error(DiagnosticIds.DuplicateName, "Layer name is used twice", Usage);
+    public static readonly DiagnosticDescriptor InvalidName = Error(DiagnosticIds.InvalidName, "Layer name is not a valid module name", Usage);
+    public static readonly DiagnosticDescriptor NotExtensible = Error(DiagnosticIds.NotExtensible, "Network class cannot be extended by the generator", Usage);
+
+    public static ImmutableArray<DiagnosticDescriptor> All { get; } = ImmutableArray.Create(
+        NoInput, SeveralInputs, NonPositiveSize, LayerBeforeInput, UnsupportedInputRank, NoLayers, DuplicateName, InvalidName, NotExtensible);
+
+    private static readonly Dictionary<string, DiagnosticDescriptor> s_byId = Index();
+
+    /// <summary>The descriptor of a shape rule's ID.</summary>
+    public static DiagnosticDescriptor ById(string id) => s_byId[id];
+
+    private static Dictionary<string, DiagnosticDescriptor> Index()
+    {
+        var byId = new Dictionary<string, DiagnosticDescriptor>();
+        foreach (DiagnosticDescriptor descriptor in All) byId.Add(descriptor.Id, descriptor);
+        return byId;
+    }
+
+    private static DiagnosticDescriptor Error(string id, string title, string category) =>
+        new(id, title, messageFormat: "{0}", category, DiagnosticSeverity.Error, isEnabledByDefault: true,
+            helpLinkUri: HelpRoot + id + ".md");
+}

@@ -1,0 +1,65 @@
+using System.Collections.Immutable;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Diagnostics;
+using StaticNet.Generator;
+using StaticNet.Generator.Shapes;
+
+namespace StaticNet.Analyzers;
+
+/// <summary>
+/// Reports why a network declaration cannot be generated: it runs the generator's own parser and shape inference on
+/// every class that carries StaticNet attributes, and puts each error on the attribute it is about.
+/// </summary>
+[DiagnosticAnalyzer(LanguageNames.CSharp)]
+public sealed class NetworkDeclarationAnalyzer : DiagnosticAnalyzer
+{
+    /// <inheritdoc />
+    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => Descriptors.All;
+
+    /// <inheritdoc />
+    public override void Initialize(AnalysisContext context)
+    {
+        context.EnableConcurrentExecution();
+        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+        context.RegisterSymbolAction(AnalyzeType, SymbolKind.NamedType);
+    }
+
+    private static void AnalyzeType(SymbolAnalysisContext context)
+    {
+        var type = (INamedTypeSymbol)context.Symbol;
+        ImmutableArray<AttributeData> attributes = type.GetAttributes();
+        if (!attributes.Any(Parser.IsNetworkAttribute)) return;
+
+        if (!Parser.IsExtensible(type))
+        {
+            context.ReportDiagnostic(Diagnostic.Create(Descriptors.NotExtensible, type.Locations.FirstOrDefault(), NotExtensibleMessage(type)));
+            return;
+        }
+
+        ShapeResult result = ShapeInference.Infer(Parser.ReadSpec(type));
+        foreach (ShapeError error in result.Errors)
+        {
+            Location location = error.AttributeIndex >= 0 && error.AttributeIndex < attributes.Length &&
+                                attributes[error.AttributeIndex].ApplicationSyntaxReference is { } reference
+                ? reference.GetSyntax(context.CancellationToken).GetLocation()
+                : type.Locations.FirstOrDefault() ?? Location.None;
+            context.ReportDiagnostic(Diagnostic.Create(Descriptors.ById(error.Id), location, error.Message));
+        }
+    }
+
+    private static string NotExtensibleMessage(INamedTypeSymbol type)
+    {
+        for (INamedTypeSymbol? t = type; t is not null; t = t.ContainingType)
+        {
+            string what = SymbolEqualityComparer.Default.Equals(t, type) ? $"Network class '{type.Name}'" : $"Type '{t.Name}', which contains network '{type.Name}',";
+            if (t.IsGenericType)
+                return $"{what} is generic; expected a non-generic class, since its shapes are fixed at compile time";
+            if (t.DeclaringSyntaxReferences.Any(r => r.GetSyntax() is not TypeDeclarationSyntax d || !d.Modifiers.Any(SyntaxKind.PartialKeyword)))
+                return $"{what} is not partial; expected 'partial' so that the generator can add the network's code";
+        }
+        return $"Network class '{type.Name}' cannot be extended";
+    }
+}

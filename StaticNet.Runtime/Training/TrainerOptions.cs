@@ -1,0 +1,86 @@
+using System;
+
+namespace StaticNet.Training;
+
+/// <summary>The validation metric that early stopping and best-weight restoring watch.</summary>
+public enum MonitoredMetric
+{
+    /// <summary>The mean loss on the validation set; lower is better.</summary>
+    ValidationLoss = 0,
+
+    /// <summary>The classification accuracy on the validation set; higher is better.</summary>
+    ValidationAccuracy = 1,
+}
+
+/// <summary>How the learning rate changes over a <see cref="Trainer.Fit"/> run.</summary>
+public enum LearningRateSchedule
+{
+    /// <summary>The optimizer's learning rate throughout.</summary>
+    Constant = 0,
+
+    /// <summary>
+    /// Cosine annealing per batch from the optimizer's learning rate down to
+    /// <see cref="TrainerOptions.FinalLearningRateFactor"/> times it at the last batch of the last epoch, as
+    /// <c>torch.optim.lr_scheduler.CosineAnnealingLR</c> stepped per batch.
+    /// </summary>
+    Cosine = 1,
+}
+
+/// <summary>How a <see cref="Trainer"/> runs: epochs, batch size, shuffling, learning-rate schedule and early stopping.</summary>
+public sealed class TrainerOptions
+{
+    /// <summary>The number of passes over the training set, ≥ 1. Default 10.</summary>
+    public int Epochs { get; set; } = 10;
+
+    /// <summary>The number of samples per training step, ≥ 1; the last batch of an epoch may be smaller. Default 32.</summary>
+    public int BatchSize { get; set; } = 32;
+
+    /// <summary>The seed of the random shuffle; the same seed, data and network give the same weights. Default 0.</summary>
+    public int Seed { get; set; }
+
+    /// <summary>Whether each epoch visits the training samples in a new random order. Default true.</summary>
+    public bool Shuffle { get; set; } = true;
+
+    /// <summary>
+    /// Stop after this many epochs in a row without an improvement of <see cref="Monitor"/> of more than
+    /// <see cref="MinDelta"/>; 0 (the default) never stops early. Needs a validation set.
+    /// </summary>
+    public int EarlyStoppingPatience { get; set; }
+
+    /// <summary>The smallest change of <see cref="Monitor"/> that counts as an improvement, ≥ 0. Default 0.</summary>
+    public float MinDelta { get; set; }
+
+    /// <summary>
+    /// Whether, when there is a validation set, training ends with the weights of the epoch that was best on
+    /// <see cref="Monitor"/> rather than those of the last epoch. Default true.
+    /// </summary>
+    public bool RestoreBestWeights { get; set; } = true;
+
+    /// <summary>The validation metric that decides the best epoch. Default <see cref="MonitoredMetric.ValidationLoss"/>.</summary>
+    public MonitoredMetric Monitor { get; set; } = MonitoredMetric.ValidationLoss;
+
+    /// <summary>Throws unless every option is in range.</summary>
+    /// <summary>How the learning rate changes over the run. Default <see cref="LearningRateSchedule.Constant"/>.</summary>
+    public LearningRateSchedule LearningRateSchedule { get; set; } = LearningRateSchedule.Constant;
+
+    /// <summary>For <see cref="LearningRateSchedule.Cosine"/>, the final learning rate as a fraction of the initial one, in [0, 1]. Default 0.</summary>
+    public float FinalLearningRateFactor { get; set; }
+
+    internal void Validate()
+    {
+        if (Epochs < 1)
+            throw new ArgumentException($"Expected {nameof(Epochs)} ≥ 1; found {Epochs}.", nameof(Epochs));
+        if (BatchSize < 1)
+            throw new ArgumentException($"Expected {nameof(BatchSize)} ≥ 1; found {BatchSize}.", nameof(BatchSize));
+        if (EarlyStoppingPatience < 0)
+            throw new ArgumentException($"Expected {nameof(EarlyStoppingPatience)} ≥ 0 (0 turns early stopping off); found {EarlyStoppingPatience}.", nameof(EarlyStoppingPatience));
+        if (!(MinDelta >= 0f) || float.IsInfinity(MinDelta))
+            throw new ArgumentException($"Expected {nameof(MinDelta)} to be a finite number ≥ 0; found {MinDelta}.", nameof(MinDelta));
+        if (!Enum.IsDefined(LearningRateSchedule))
+            throw new ArgumentException($"Expected {nameof(LearningRateSchedule)} to be {nameof(LearningRateSchedule.Constant)} or {nameof(LearningRateSchedule.Cosine)}; found {(int)LearningRateSchedule}.", nameof(LearningRateSchedule));
+        if (!(FinalLearningRateFactor >= 0f && FinalLearningRateFactor <= 1f))
+            throw new ArgumentException($"Expected {nameof(FinalLearningRateFactor)} in [0, 1]; found {FinalLearningRateFactor}.", nameof(FinalLearningRateFactor));
+        if (!Enum.IsDefined(Monitor))
+            throw new ArgumentException($"Expected {nameof(Monitor)} to be {nameof(MonitoredMetric.ValidationLoss)} or {nameof(MonitoredMetric.ValidationAccuracy)}; found {(int)Monitor}.", nameof(Monitor));
+    }
+}

@@ -1,0 +1,27 @@
+using System;
+
+namespace StaticNet.Training;
+
+/// <summary>
+/// Where a <see cref="Trainer.Fit"/> run is: reported at most about every 50 ms during an epoch, and at the end of
+/// each epoch (<see cref="IsEpochEnd"/>, with the validation metrics).
+/// </summary>
+/// <param name="Epoch">The current epoch, from 1.</param>
+/// <param name="Epochs">The number of epochs the run will do unless it stops early.</param>
+/// <param name="Batch">The number of batches of the current epoch done so far, from 1.</param>
+/// <param name="BatchesPerEpoch">The number of batches in an epoch.</param>
+/// <param name="TrainLoss">The mean training loss of the current epoch's samples so far.</param>
+/// <param name="ValidationLoss">At an epoch's end with a validation set, the mean validation loss; otherwise null.</param>
+/// <param name="ValidationAccuracy">At an epoch's end with a classification validation set, its accuracy; otherwise null.</param>
+/// <param name="Elapsed">The time since the run started.</param>
+/// <param name="IsEpochEnd">Whether this report closes an epoch.</param>
+public readonly record struct TrainingProgress(
+    int Epoch,
+    int Epochs,
+    int Batch,
+    int BatchesPerEpoch,
+    double TrainLoss,
+    double? ValidationLoss,
+    double? ValidationAccuracy,
+    TimeSpan Elapsed,
+    bool IsEpochEnd);

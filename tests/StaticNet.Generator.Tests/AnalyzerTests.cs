@@ -1,0 +1,110 @@
+extern alias analyzers;
+
+using System.IO;
+using System.Linq;
+using System.Runtime.CompilerServices;
+using Microsoft.CodeAnalysis;
+
+namespace StaticNet.Generator.Tests;
+
+/// <summary>One test per rule, with the mistake (positive) and the corrected declaration (negative).</summary>
+public class AnalyzerTests
+{
+    private const string Usings = "using StaticNet;\n";
+
+    [Fact]
+    public void SNET001_NoInput()
+    {
+        AnalyzerHarness.Verify(Usings + "[Dense(10)] partial class {|SNET001:N|} { }");
+        AnalyzerHarness.Verify(Usings + "[Input(4)] [Dense(10)] partial class N { }");
+    }
+
+    [Fact]
+    public void SNET002_SeveralInputs()
+    {
+        AnalyzerHarness.Verify(Usings + "[Input(4)] [{|SNET002:Input(4)|}] [Dense(10)] partial class N { }");
+    }
+
+    [Fact]
+    public void SNET003_NonPositiveSize()
+    {
+        AnalyzerHarness.Verify(Usings + "[Input(4)] [{|SNET003:Dense(0)|}] partial class N { }");
+        AnalyzerHarness.Verify(Usings + "[{|SNET003:Input(4, -1)|}] [Dense(2)] partial class N { }");
+        AnalyzerHarness.Verify(Usings + "[{|SNET003:Input|}] [Dense(2)] partial class N { }");
+    }
+
+    [Fact]
+    public void SNET004_LayerBeforeInput()
+    {
+        AnalyzerHarness.Verify(Usings + "[{|SNET004:Dense(3)|}] [Input(4)] [Dense(2)] partial class N { }");
+    }
+
+    [Fact]
+    public void SNET005_UnsupportedInputRank()
+    {
+        AnalyzerHarness.Verify(Usings + "[{|SNET005:Input(1, 28, 28)|}] [Dense(10)] partial class N { }");
+        AnalyzerHarness.Verify(Usings + "[Input(784)] [Dense(10)] partial class N { }");
+    }
+
+    [Fact]
+    public void SNET006_NoLayers()
+    {
+        AnalyzerHarness.Verify(Usings + "[{|SNET006:Input(4)|}] partial class N { }");
+    }
+
+    [Fact]
+    public void SNET007_DuplicateName()
+    {
+        AnalyzerHarness.Verify(Usings + "[Input(4)] [Dense(3, Name = \"fc\")] [{|SNET007:Dense(2, Name = \"fc\")|}] partial class N { }");
+        AnalyzerHarness.Verify(Usings + "[Input(4)] [Dense(3, Name = \"fc1\")] [Dense(2, Name = \"fc2\")] partial class N { }");
+    }
+
+    [Fact]
+    public void SNET008_InvalidName()
+    {
+        AnalyzerHarness.Verify(Usings + "[Input(4)] [{|SNET008:Dense(3, Name = \"\")|}] partial class N { }");
+        AnalyzerHarness.Verify(Usings + "[Input(4)] [{|SNET008:Dense(3, Name = \"my layer\")|}] partial class N { }");
+        AnalyzerHarness.Verify(Usings + "[Input(4)] [Dense(3, Name = \"encoder.0\")] partial class N { }");
+    }
+
+    [Fact]
+    public void SNET009_NotExtensible()
+    {
+        AnalyzerHarness.Verify(Usings + "[Input(4)] [Dense(3)] class {|SNET009:N|} { }");
+        AnalyzerHarness.Verify(Usings + "[Input(4)] [Dense(3)] partial class {|SNET009:N|}<T> { }");
+        AnalyzerHarness.Verify(Usings + "class Outer { [Input(4)] [Dense(3)] public partial class {|SNET009:N|} { } }");
+        AnalyzerHarness.Verify(Usings + "partial class Outer { [Input(4)] [Dense(3)] public partial class N { } }");
+    }
+
+    [Fact]
+    public void MessagesNameTheShapes()
+    {
+        Diagnostic diagnostic = AnalyzerHarness.Analyze(Usings + "[Input(1, 28, 28)] [Dense(10)] partial class N { }").Single();
+        Assert.Equal("[Input] of shape [1, 28, 28] has rank 3; Dense layers expect a rank-1 input such as [Input(784)]", diagnostic.GetMessage());
+        Assert.Equal(DiagnosticSeverity.Error, diagnostic.Severity);
+        Assert.EndsWith("docs/diagnostics/SNET005.md", diagnostic.Descriptor.HelpLinkUri);
+    }
+
+    [Fact]
+    public void ValidNetworksProduceNoDiagnostics()
+    {
+        Assert.Empty(AnalyzerHarness.Analyze(SnapshotTests.DigitsNet));
+        Assert.Empty(AnalyzerHarness.Analyze(SnapshotTests.DeepRegressor));
+        Assert.Empty(AnalyzerHarness.Analyze(SnapshotTests.InferenceOnly));
+        Assert.Empty(AnalyzerHarness.Analyze("class Plain { }"));
+    }
+
+    [Fact]
+    public void EveryDiagnosticHasAHelpPage()
+    {
+        string docs = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(ThisFile())!, "..", "..", "docs", "diagnostics"));
+        foreach (DiagnosticDescriptor descriptor in new analyzers::StaticNet.Analyzers.NetworkDeclarationAnalyzer().SupportedDiagnostics)
+        {
+            string page = Path.Combine(docs, descriptor.Id + ".md");
+            Assert.True(File.Exists(page), $"{descriptor.Id} has no help page at {page}");
+            Assert.Contains(descriptor.Id, File.ReadAllText(page));
+        }
+    }
+
+    private static string ThisFile([CallerFilePath] string path = "") => path;
+}

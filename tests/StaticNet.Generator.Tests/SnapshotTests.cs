@@ -1,0 +1,88 @@
+using System;
+using System.IO;
+using System.Linq;
+using System.Runtime.CompilerServices;
+using Microsoft.CodeAnalysis;
+using Xunit;
+
+namespace StaticNet.Generator.Tests;
+
+/// <summary>
+/// The generated source of representative networks, compared with committed snapshots under Snapshots/. A change to
+/// the emitted code fails here until the snapshot is reviewed and accepted: run the tests with
+/// <c>STATICNET_UPDATE_SNAPSHOTS=1</c> and review the diff in git.
+/// </summary>
+public class SnapshotTests
+{
+    public const string DigitsNet = """
+        using StaticNet;
+
+        namespace Demo;
+
+        [Network(Loss = Loss.SoftmaxCrossEntropy)]
+        [Input(64)]
+        [Dense(64, Activation.ReLU, Name = "fc1")]
+        [Dense(10, Name = "fc2")]
+        public partial class DigitsNet { }
+        """;
+
+    public const string DeepRegressor = """
+        using StaticNet;
+
+        namespace Demo.Models
+        {
+            public static partial class Zoo
+            {
+                [Network(Loss = Loss.MeanSquaredError)]
+                [Input(16)]
+                [Dense(64, Activation.GELU)]
+                [Dense(64, Activation.Tanh)]
+                [Dense(4, Activation.Sigmoid)]
+                internal partial class DeepRegressor { }
+            }
+        }
+        """;
+
+    public const string InferenceOnly = """
+        using StaticNet;
+
+        [Input(3)]
+        [Dense(2, Activation.LeakyReLU, Name = "encoder.linear")]
+        [Dense(1)]
+        partial class TinyPolicy { }
+        """;
+
+    [Theory]
+    [InlineData(nameof(DigitsNet), DigitsNet)]
+    [InlineData(nameof(DeepRegressor), DeepRegressor)]
+    [InlineData(nameof(InferenceOnly), InferenceOnly)]
+    public void GeneratedSourceMatchesSnapshot(string name, string source)
+    {
+        var (files, diagnostics) = GeneratorHarness.Run(source);
+        Assert.Empty(diagnostics);
+        GeneratedSourceResult file = Assert.Single(files);
+        AssertSnapshot(name, file.SourceText.ToString());
+    }
+
+    private static void AssertSnapshot(string name, string actual, [CallerFilePath] string testFile = "")
+    {
+        string directory = Path.Combine(Path.GetDirectoryName(testFile)!, "Snapshots");
+        string path = Path.Combine(directory, name + ".g.cs");
+        if (Environment.GetEnvironmentVariable("STATICNET_UPDATE_SNAPSHOTS") == "1")
+        {
+            File.WriteAllText(path, actual);
+            return;
+        }
+        Assert.True(File.Exists(path), $"No snapshot at {path}; run with STATICNET_UPDATE_SNAPSHOTS=1 to create it.");
+        string expected = File.ReadAllText(path).ReplaceLineEndings("\n");
+        if (expected == actual) return;
+
+        string received = Path.Combine(directory, name + ".received.cs");
+        File.WriteAllText(received, actual);
+        string[] expectedLines = expected.Split('\n'), actualLines = actual.Split('\n');
+        int line = Enumerable.Range(0, Math.Min(expectedLines.Length, actualLines.Length)).FirstOrDefault(i => expectedLines[i] != actualLines[i], -1);
+        Assert.Fail(line < 0
+            ? $"Snapshot {name}: {expectedLines.Length} lines expected, {actualLines.Length} generated. Output written to {received}."
+            : $"Snapshot {name} differs at line {line + 1}:\n  expected: {expectedLines[line]}\n  generated: {actualLines[line]}\nOutput written to {received}.");
+    }
+}
