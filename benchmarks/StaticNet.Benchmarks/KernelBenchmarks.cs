@@ -1,3 +1,4 @@
+using System;
 using BenchmarkDotNet.Attributes;
 using StaticNet.Kernels;
 
@@ -5,7 +6,8 @@ namespace StaticNet.Benchmarks;
 
 /// <summary>
 /// The dense kernels alone, called as generated code calls them (transposed weights <c>[inputs, width]</c>, widths
-/// padded to 16): the 784 → 128 layer at batch 1 and 32, its backward passes, and the 784 → 128 (ReLU) → 10 forward.
+/// padded to 16, 64-byte-aligned buffers as the generated networks have): the 784 → 128 layer at batch 1 and 32, its
+/// backward passes, the 784 → 128 (ReLU) → 10 forward, and the small network's 16 → 64 and 64 → 64 layers at batch 1.
 /// </summary>
 [MemoryDiagnoser]
 public class DenseKernelBenchmarks
@@ -22,6 +24,28 @@ public class DenseKernelBenchmarks
     private readonly float[] _dWeight = new float[Inputs * Width];
     private readonly float[] _dBias = new float[Width];
     private readonly float[] _dx = new float[Batch * Inputs];
+    private readonly AlignedBuffer _small = Aligned(16 + 16 * 64 + 64 * 64 + 64 + 64 + 64);
+
+    private static AlignedBuffer Aligned(int length)
+    {
+        var buffer = new AlignedBuffer(length);
+        BenchmarkData.Random(length, 8).CopyTo(buffer.Span);
+        return buffer;
+    }
+
+    [Benchmark]
+    public void Forward16x64Batch1()
+    {
+        Span<float> s = _small.Span;
+        DenseKernels.Forward(s.Slice(0, 16), 1, 16, 16, s.Slice(16, 16 * 64), s.Slice(16 + 16 * 64 + 64 * 64, 64), s.Slice(16 + 16 * 64 + 64 * 64 + 64, 64), 64);
+    }
+
+    [Benchmark]
+    public void Forward64x64Batch1()
+    {
+        Span<float> s = _small.Span;
+        DenseKernels.Forward(s.Slice(16 + 16 * 64 + 64 * 64 + 64, 64), 1, 64, 64, s.Slice(16 + 16 * 64, 64 * 64), s.Slice(16 + 16 * 64 + 64 * 64, 64), s.Slice(16 + 16 * 64 + 64 * 64 + 128, 64), 64);
+    }
 
     [Benchmark]
     public void Forward784x128Batch1() => DenseKernels.Forward(_x, 1, Inputs, Inputs, _weight, _bias, _y, Width);
