@@ -58,8 +58,6 @@ internal interface ISimdVector<TSelf> where TSelf : struct, ISimdVector<TSelf>
     /// <summary>Per lane <c>condition &gt; 0 ? ifPositive : otherwise</c> (NaN is not positive).</summary>
     static abstract TSelf SelectPositive(TSelf condition, TSelf ifPositive, TSelf otherwise);
 
-    static abstract float Sum(TSelf value);
-
     /// <summary>The lanes of the vector added down to one 128-bit vector (same total, fewer lanes).</summary>
     static abstract Vector128<float> Fold128(TSelf value);
 }
@@ -209,9 +207,6 @@ internal readonly struct V512 : ISimdVector<V512>
         new(Vector512.ConditionalSelect(Vector512.GreaterThan(condition._value, Vector512<float>.Zero), ifPositive._value, otherwise._value));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float Sum(V512 value) => Vector512.Sum(value._value);
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> Fold128(V512 value)
     {
         Vector256<float> half = value._value.GetLower() + value._value.GetUpper();
@@ -297,9 +292,6 @@ internal readonly struct V256 : ISimdVector<V256>
         new(Vector256.ConditionalSelect(Vector256.GreaterThan(condition._value, Vector256<float>.Zero), ifPositive._value, otherwise._value));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float Sum(V256 value) => Vector256.Sum(value._value);
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> Fold128(V256 value) => value._value.GetLower() + value._value.GetUpper();
 }
 
@@ -383,9 +375,6 @@ internal readonly struct V128 : ISimdVector<V128>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static V128 SelectPositive(V128 condition, V128 ifPositive, V128 otherwise) =>
         new(Vector128.ConditionalSelect(Vector128.GreaterThan(condition._value, Vector128<float>.Zero), ifPositive._value, otherwise._value));
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float Sum(V128 value) => Vector128.Sum(value._value);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> Fold128(V128 value) => value._value;
