@@ -30,6 +30,9 @@ internal interface ISimdVector<TSelf> where TSelf : struct, ISimdVector<TSelf>
 
     static abstract TSelf Multiply(TSelf left, TSelf right);
 
+    /// <summary>Whether <see cref="MultiplyAdd"/> rounds once (hardware FMA); a JIT-time constant.</summary>
+    static abstract bool IsFused { get; }
+
     /// <summary><c>a · b + c</c>, fused when the hardware can.</summary>
     static abstract TSelf MultiplyAdd(TSelf a, TSelf b, TSelf c);
 
@@ -143,6 +146,12 @@ internal readonly struct V512 : ISimdVector<V512>
         get => Vector512<float>.Count;
     }
 
+    public static bool IsFused
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => Avx512F.IsSupported;
+    }
+
     public static V512 Zero
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -228,6 +237,12 @@ internal readonly struct V256 : ISimdVector<V256>
         get => Vector256<float>.Count;
     }
 
+    public static bool IsFused
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => Fma.IsSupported;
+    }
+
     public static V256 Zero
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -307,6 +322,12 @@ internal readonly struct V128 : ISimdVector<V128>
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         get => Vector128<float>.Count;
+    }
+
+    public static bool IsFused
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => Fma.IsSupported || AdvSimd.IsSupported;
     }
 
     public static V128 Zero
