@@ -66,8 +66,16 @@ for R, C, S in FORWARD:
     w("        nint k = 0;")
 
     def step(t, suffix, indent):
+        if R == 1:
+            # One row: each weight vector is used once, so it is loaded inside its FMA (the JIT can fold the load into
+            # the instruction's memory operand): 8 accumulators + 1 broadcast fit in 16 registers.
+            kk = "k" if t == 0 else f"k + {t}"
+            w(f"{indent}V s0 = V.Broadcast(Unsafe.Add(ref x0, {kk}));")
+            for c in range(C):
+                w(f"{indent}a0{c}{suffix} = V.MultiplyAdd(V.Load({at('wk', mul(t, 'width'), mul(c, 'n'))}), s0, a0{c}{suffix});")
+            return
         for c in range(C):
-            w(f"{indent}V w{c} = V.Load({at('wk', mul(t, 'width'), mul(c, 'n'))});" if t == 0 or True else "")
+            w(f"{indent}V w{c} = V.Load({at('wk', mul(t, 'width'), mul(c, 'n'))});")
         for r in range(R):
             kk = "k" if t == 0 else f"k + {t}"
             w(f"{indent}V s{r} = V.Broadcast(Unsafe.Add(ref x{r}, {kk}));")

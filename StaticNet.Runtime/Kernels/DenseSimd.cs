@@ -79,7 +79,6 @@ internal static partial class DenseSimd
             ref float xr = ref Unsafe.Add(ref x, r * s);
             ref float yr = ref Unsafe.Add(ref y, r * w);
             nint v = 0;
-            if (ManyRegisters)
             {
                 for (; v + 8 <= vectors; v += 8)
                     ForwardTile1x8<V>(ref xr, s, k, ref Unsafe.Add(ref weight, v * n), w, ref Unsafe.Add(ref bias, v * n), ref Unsafe.Add(ref yr, v * n));

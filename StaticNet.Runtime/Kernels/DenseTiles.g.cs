@@ -245,16 +245,15 @@ internal static partial class DenseSimd
         nint k = 0;
         for (; k < inputs; k++)
         {
-            V w0 = V.Load(ref wk);
-            V w1 = V.Load(ref Unsafe.Add(ref wk, n));
-            V w2 = V.Load(ref Unsafe.Add(ref wk, 2 * n));
-            V w3 = V.Load(ref Unsafe.Add(ref wk, 3 * n));
-            V w4 = V.Load(ref Unsafe.Add(ref wk, 4 * n));
-            V w5 = V.Load(ref Unsafe.Add(ref wk, 5 * n));
-            V w6 = V.Load(ref Unsafe.Add(ref wk, 6 * n));
-            V w7 = V.Load(ref Unsafe.Add(ref wk, 7 * n));
             V s0 = V.Broadcast(Unsafe.Add(ref x0, k));
-            a00 = V.MultiplyAdd(w0, s0, a00); a01 = V.MultiplyAdd(w1, s0, a01); a02 = V.MultiplyAdd(w2, s0, a02); a03 = V.MultiplyAdd(w3, s0, a03); a04 = V.MultiplyAdd(w4, s0, a04); a05 = V.MultiplyAdd(w5, s0, a05); a06 = V.MultiplyAdd(w6, s0, a06); a07 = V.MultiplyAdd(w7, s0, a07);
+            a00 = V.MultiplyAdd(V.Load(ref wk), s0, a00);
+            a01 = V.MultiplyAdd(V.Load(ref Unsafe.Add(ref wk, n)), s0, a01);
+            a02 = V.MultiplyAdd(V.Load(ref Unsafe.Add(ref wk, 2 * n)), s0, a02);
+            a03 = V.MultiplyAdd(V.Load(ref Unsafe.Add(ref wk, 3 * n)), s0, a03);
+            a04 = V.MultiplyAdd(V.Load(ref Unsafe.Add(ref wk, 4 * n)), s0, a04);
+            a05 = V.MultiplyAdd(V.Load(ref Unsafe.Add(ref wk, 5 * n)), s0, a05);
+            a06 = V.MultiplyAdd(V.Load(ref Unsafe.Add(ref wk, 6 * n)), s0, a06);
+            a07 = V.MultiplyAdd(V.Load(ref Unsafe.Add(ref wk, 7 * n)), s0, a07);
             wk = ref Unsafe.Add(ref wk, width);
         }
         V.Store(ref y, a00);
@@ -282,12 +281,11 @@ internal static partial class DenseSimd
         nint k = 0;
         for (; k < inputs; k++)
         {
-            V w0 = V.Load(ref wk);
-            V w1 = V.Load(ref Unsafe.Add(ref wk, n));
-            V w2 = V.Load(ref Unsafe.Add(ref wk, 2 * n));
-            V w3 = V.Load(ref Unsafe.Add(ref wk, 3 * n));
             V s0 = V.Broadcast(Unsafe.Add(ref x0, k));
-            a00 = V.MultiplyAdd(w0, s0, a00); a01 = V.MultiplyAdd(w1, s0, a01); a02 = V.MultiplyAdd(w2, s0, a02); a03 = V.MultiplyAdd(w3, s0, a03);
+            a00 = V.MultiplyAdd(V.Load(ref wk), s0, a00);
+            a01 = V.MultiplyAdd(V.Load(ref Unsafe.Add(ref wk, n)), s0, a01);
+            a02 = V.MultiplyAdd(V.Load(ref Unsafe.Add(ref wk, 2 * n)), s0, a02);
+            a03 = V.MultiplyAdd(V.Load(ref Unsafe.Add(ref wk, 3 * n)), s0, a03);
             wk = ref Unsafe.Add(ref wk, width);
         }
         V.Store(ref y, a00);
@@ -309,10 +307,9 @@ internal static partial class DenseSimd
         nint k = 0;
         for (; k < inputs; k++)
         {
-            V w0 = V.Load(ref wk);
-            V w1 = V.Load(ref Unsafe.Add(ref wk, n));
             V s0 = V.Broadcast(Unsafe.Add(ref x0, k));
-            a00 = V.MultiplyAdd(w0, s0, a00); a01 = V.MultiplyAdd(w1, s0, a01);
+            a00 = V.MultiplyAdd(V.Load(ref wk), s0, a00);
+            a01 = V.MultiplyAdd(V.Load(ref Unsafe.Add(ref wk, n)), s0, a01);
             wk = ref Unsafe.Add(ref wk, width);
         }
         V.Store(ref y, a00);
@@ -331,9 +328,8 @@ internal static partial class DenseSimd
         nint k = 0;
         for (; k < inputs; k++)
         {
-            V w0 = V.Load(ref wk);
             V s0 = V.Broadcast(Unsafe.Add(ref x0, k));
-            a00 = V.MultiplyAdd(w0, s0, a00);
+            a00 = V.MultiplyAdd(V.Load(ref wk), s0, a00);
             wk = ref Unsafe.Add(ref wk, width);
         }
         V.Store(ref y, a00);
@@ -679,20 +675,18 @@ internal static partial class DenseSimd
         for (; k + 2 <= inputs; k += 2)
         {
             {
-                V w0 = V.Load(ref wk);
-                V w1 = V.Load(ref Unsafe.Add(ref wk, n));
-                V w2 = V.Load(ref Unsafe.Add(ref wk, 2 * n));
-                V w3 = V.Load(ref Unsafe.Add(ref wk, 3 * n));
                 V s0 = V.Broadcast(Unsafe.Add(ref x0, k));
-                a00 = V.MultiplyAdd(w0, s0, a00); a01 = V.MultiplyAdd(w1, s0, a01); a02 = V.MultiplyAdd(w2, s0, a02); a03 = V.MultiplyAdd(w3, s0, a03);
+                a00 = V.MultiplyAdd(V.Load(ref wk), s0, a00);
+                a01 = V.MultiplyAdd(V.Load(ref Unsafe.Add(ref wk, n)), s0, a01);
+                a02 = V.MultiplyAdd(V.Load(ref Unsafe.Add(ref wk, 2 * n)), s0, a02);
+                a03 = V.MultiplyAdd(V.Load(ref Unsafe.Add(ref wk, 3 * n)), s0, a03);
             }
             {
-                V w0 = V.Load(ref Unsafe.Add(ref wk, width));
-                V w1 = V.Load(ref Unsafe.Add(ref wk, width + n));
-                V w2 = V.Load(ref Unsafe.Add(ref wk, width + 2 * n));
-                V w3 = V.Load(ref Unsafe.Add(ref wk, width + 3 * n));
                 V s0 = V.Broadcast(Unsafe.Add(ref x0, k + 1));
-                a00_1 = V.MultiplyAdd(w0, s0, a00_1); a01_1 = V.MultiplyAdd(w1, s0, a01_1); a02_1 = V.MultiplyAdd(w2, s0, a02_1); a03_1 = V.MultiplyAdd(w3, s0, a03_1);
+                a00_1 = V.MultiplyAdd(V.Load(ref Unsafe.Add(ref wk, width)), s0, a00_1);
+                a01_1 = V.MultiplyAdd(V.Load(ref Unsafe.Add(ref wk, width + n)), s0, a01_1);
+                a02_1 = V.MultiplyAdd(V.Load(ref Unsafe.Add(ref wk, width + 2 * n)), s0, a02_1);
+                a03_1 = V.MultiplyAdd(V.Load(ref Unsafe.Add(ref wk, width + 3 * n)), s0, a03_1);
             }
             wk = ref Unsafe.Add(ref wk, 2 * width);
         }
@@ -702,12 +696,11 @@ internal static partial class DenseSimd
         a03 = V.Add(a03, a03_1);
         for (; k < inputs; k++)
         {
-            V w0 = V.Load(ref wk);
-            V w1 = V.Load(ref Unsafe.Add(ref wk, n));
-            V w2 = V.Load(ref Unsafe.Add(ref wk, 2 * n));
-            V w3 = V.Load(ref Unsafe.Add(ref wk, 3 * n));
             V s0 = V.Broadcast(Unsafe.Add(ref x0, k));
-            a00 = V.MultiplyAdd(w0, s0, a00); a01 = V.MultiplyAdd(w1, s0, a01); a02 = V.MultiplyAdd(w2, s0, a02); a03 = V.MultiplyAdd(w3, s0, a03);
+            a00 = V.MultiplyAdd(V.Load(ref wk), s0, a00);
+            a01 = V.MultiplyAdd(V.Load(ref Unsafe.Add(ref wk, n)), s0, a01);
+            a02 = V.MultiplyAdd(V.Load(ref Unsafe.Add(ref wk, 2 * n)), s0, a02);
+            a03 = V.MultiplyAdd(V.Load(ref Unsafe.Add(ref wk, 3 * n)), s0, a03);
             wk = ref Unsafe.Add(ref wk, width);
         }
         V.Store(ref y, a00);
@@ -731,16 +724,14 @@ internal static partial class DenseSimd
         for (; k + 2 <= inputs; k += 2)
         {
             {
-                V w0 = V.Load(ref wk);
-                V w1 = V.Load(ref Unsafe.Add(ref wk, n));
                 V s0 = V.Broadcast(Unsafe.Add(ref x0, k));
-                a00 = V.MultiplyAdd(w0, s0, a00); a01 = V.MultiplyAdd(w1, s0, a01);
+                a00 = V.MultiplyAdd(V.Load(ref wk), s0, a00);
+                a01 = V.MultiplyAdd(V.Load(ref Unsafe.Add(ref wk, n)), s0, a01);
             }
             {
-                V w0 = V.Load(ref Unsafe.Add(ref wk, width));
-                V w1 = V.Load(ref Unsafe.Add(ref wk, width + n));
                 V s0 = V.Broadcast(Unsafe.Add(ref x0, k + 1));
-                a00_1 = V.MultiplyAdd(w0, s0, a00_1); a01_1 = V.MultiplyAdd(w1, s0, a01_1);
+                a00_1 = V.MultiplyAdd(V.Load(ref Unsafe.Add(ref wk, width)), s0, a00_1);
+                a01_1 = V.MultiplyAdd(V.Load(ref Unsafe.Add(ref wk, width + n)), s0, a01_1);
             }
             wk = ref Unsafe.Add(ref wk, 2 * width);
         }
@@ -748,10 +739,9 @@ internal static partial class DenseSimd
         a01 = V.Add(a01, a01_1);
         for (; k < inputs; k++)
         {
-            V w0 = V.Load(ref wk);
-            V w1 = V.Load(ref Unsafe.Add(ref wk, n));
             V s0 = V.Broadcast(Unsafe.Add(ref x0, k));
-            a00 = V.MultiplyAdd(w0, s0, a00); a01 = V.MultiplyAdd(w1, s0, a01);
+            a00 = V.MultiplyAdd(V.Load(ref wk), s0, a00);
+            a01 = V.MultiplyAdd(V.Load(ref Unsafe.Add(ref wk, n)), s0, a01);
             wk = ref Unsafe.Add(ref wk, width);
         }
         V.Store(ref y, a00);
@@ -772,23 +762,20 @@ internal static partial class DenseSimd
         for (; k + 2 <= inputs; k += 2)
         {
             {
-                V w0 = V.Load(ref wk);
                 V s0 = V.Broadcast(Unsafe.Add(ref x0, k));
-                a00 = V.MultiplyAdd(w0, s0, a00);
+                a00 = V.MultiplyAdd(V.Load(ref wk), s0, a00);
             }
             {
-                V w0 = V.Load(ref Unsafe.Add(ref wk, width));
                 V s0 = V.Broadcast(Unsafe.Add(ref x0, k + 1));
-                a00_1 = V.MultiplyAdd(w0, s0, a00_1);
+                a00_1 = V.MultiplyAdd(V.Load(ref Unsafe.Add(ref wk, width)), s0, a00_1);
             }
             wk = ref Unsafe.Add(ref wk, 2 * width);
         }
         a00 = V.Add(a00, a00_1);
         for (; k < inputs; k++)
         {
-            V w0 = V.Load(ref wk);
             V s0 = V.Broadcast(Unsafe.Add(ref x0, k));
-            a00 = V.MultiplyAdd(w0, s0, a00);
+            a00 = V.MultiplyAdd(V.Load(ref wk), s0, a00);
             wk = ref Unsafe.Add(ref wk, width);
         }
         V.Store(ref y, a00);
