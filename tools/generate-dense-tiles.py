@@ -6,7 +6,9 @@ them in registers. Run from the repository root after changing the tile list: py
 """
 import os
 
-FORWARD = [(4, 4), (4, 2), (4, 1), (2, 4), (2, 2), (2, 1), (1, 8), (1, 4), (1, 2), (1, 1)]
+# (rows, vectors, accumulator sets); see the comment above the forward tiles.
+FORWARD = [(4, 4, 1), (4, 2, 1), (4, 1, 1), (2, 4, 1), (2, 2, 1), (2, 1, 1), (1, 8, 1), (1, 4, 1), (1, 2, 1), (1, 1, 1),
+           (4, 2, 2), (4, 1, 2), (2, 4, 2), (2, 2, 2), (2, 1, 2), (1, 4, 2), (1, 2, 2), (1, 1, 2)]
 BACKWARD_WEIGHTS = [(4, 4), (4, 2), (4, 1), (2, 4), (2, 2), (2, 1), (1, 4), (1, 2), (1, 1)]
 BACKWARD_INPUT = [(4, 4), (4, 2), (4, 1), (2, 4), (2, 2), (2, 1), (1, 4), (1, 2), (1, 1)]
 
@@ -38,15 +40,16 @@ w("internal static partial class DenseSimd")
 w("{")
 
 # Forward: R rows x C vectors. x -> x[r0, 0], w -> weight[0, j0], bias -> bias[j0], y -> y[r0, j0].
-# Every output is summed in the same order, bias + x0·w0 + x1·w1 + ... (one FMA after another), whatever the tile, so a
-# sample's output does not depend on the batch it is in (bit for bit). Interleaving S accumulator sets would make the
-# narrow tiles faster at batch 1 (a 1x1 tile is bound by the FMA latency) but would break that, so S stays 1; the
-# machinery is kept for a layer-wide choice of S.
-INTERLEAVE = 1
-for R, C in FORWARD:
-    S = INTERLEAVE
+# Every output of a layer is summed in the same order whatever the tile, so that a sample's output does not depend on
+# the batch it is in (bit for bit). The order depends on the layer's width only (DenseSimd picks S from it):
+#   S = 1: bias + x0·w0 + x1·w1 + ... (FMA after FMA), for layers of 8 or more vectors, whose 1-row tile already keeps
+#          8 independent accumulators and whose 4x4 tile is the fastest for batches;
+#   S = 2: two sets, bias + x0·w0 + x2·w2 + ... and x1·w1 + x3·w3 + ..., added, then the last input if their count is
+#          odd, for narrower layers, which at batch 1 would otherwise wait for the FMA latency (4 cycles) per input.
+for R, C, S in FORWARD:
+    suffix = "" if S == 1 else f"S{S}"
     w(f"    /// <summary>Forward for {R} row(s) × {C} vector(s) of outputs, over all inputs" + (f" ({S} interleaved accumulator sets)" if S > 1 else "") + ".</summary>")
-    w(f"    private static void ForwardTile{R}x{C}<V>(ref float x, nint xStride, nint inputs, ref float weight, nint width,")
+    w(f"    private static void ForwardTile{R}x{C}{suffix}<V>(ref float x, nint xStride, nint inputs, ref float weight, nint width,")
     w(f"        ref float bias, ref float y) where V : struct, ISimdVector<V>")
     w("    {")
     w("        nint n = V.Count;")
@@ -63,8 +66,16 @@ for R, C in FORWARD:
     w("        nint k = 0;")
 
     def step(t, suffix, indent):
+        if R == 1:
+            # One row: each weight vector is used once, so it is loaded inside its FMA (the JIT can fold the load into
+            # the instruction's memory operand): 8 accumulators + 1 broadcast fit in 16 registers.
+            kk = "k" if t == 0 else f"k + {t}"
+            w(f"{indent}V s0 = V.Broadcast(Unsafe.Add(ref x0, {kk}));")
+            for c in range(C):
+                w(f"{indent}a0{c}{suffix} = V.MultiplyAdd(V.Load({at('wk', mul(t, 'width'), mul(c, 'n'))}), s0, a0{c}{suffix});")
+            return
         for c in range(C):
-            w(f"{indent}V w{c} = V.Load({at('wk', mul(t, 'width'), mul(c, 'n'))});" if t == 0 or True else "")
+            w(f"{indent}V w{c} = V.Load({at('wk', mul(t, 'width'), mul(c, 'n'))});")
         for r in range(R):
             kk = "k" if t == 0 else f"k + {t}"
             w(f"{indent}V s{r} = V.Broadcast(Unsafe.Add(ref x{r}, {kk}));")

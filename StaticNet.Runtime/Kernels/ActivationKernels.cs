@@ -144,19 +144,4 @@ public static class ActivationKernels
                       t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277))))))));
         return t * Math.Exp(-ax * ax + poly);
     }
-
-    /// <summary>
-    /// The error function, to about 1e-7 absolute (Abramowitz and Stegun 7.1.26 refined with one extra term:
-    /// W. J. Cody's rational form would be more exact but float precision does not need it).
-    /// </summary>
-    internal static float Erf(float x)
-    {
-        // erf(x) = 1 − t·exp(−x² + P(t)) with t = 1/(1 + |x|/2): Numerical Recipes' erfc approximation, error < 1.2e-7.
-        float ax = MathF.Abs(x);
-        float t = 1f / (1f + 0.5f * ax);
-        float poly = -1.26551223f + t * (1.00002368f + t * (0.37409196f + t * (0.09678418f + t * (-0.18628806f +
-                     t * (0.27886807f + t * (-1.13520398f + t * (1.48851587f + t * (-0.82215223f + t * 0.17087277f))))))));
-        float erfc = t * MathF.Exp(-ax * ax + poly);
-        return x >= 0f ? 1f - erfc : erfc - 1f;
-    }
 }

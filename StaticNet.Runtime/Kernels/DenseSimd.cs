@@ -21,8 +21,21 @@ internal static partial class DenseSimd
         get => Avx512F.IsSupported || AdvSimd.Arm64.IsSupported;
     }
 
-    /// <summary>See <see cref="DenseKernels.Forward"/>.</summary>
+    /// <summary>
+    /// See <see cref="DenseKernels.Forward"/>. The summation order depends on the layer's width only, never on the
+    /// number of rows, so a sample's output is the same bits alone or in any batch (see tools/generate-dense-tiles.py).
+    /// </summary>
     public static void Forward<V>(ref float x, int rows, int inputs, int xStride, ref float weight, ref float bias,
+        ref float y, int width) where V : struct, ISimdVector<V>
+    {
+        if (width >= 8 * V.Count)
+            ForwardSequential<V>(ref x, rows, inputs, xStride, ref weight, ref bias, ref y, width);
+        else
+            ForwardInterleaved<V>(ref x, rows, inputs, xStride, ref weight, ref bias, ref y, width);
+    }
+
+    /// <summary>Forward with one accumulator set per output: bias + x₀w₀ + x₁w₁ + … (layers of 8 vectors or more).</summary>
+    private static void ForwardSequential<V>(ref float x, int rows, int inputs, int xStride, ref float weight, ref float bias,
         ref float y, int width) where V : struct, ISimdVector<V>
     {
         nint n = V.Count, w = width, s = xStride, k = inputs;
@@ -66,7 +79,6 @@ internal static partial class DenseSimd
             ref float xr = ref Unsafe.Add(ref x, r * s);
             ref float yr = ref Unsafe.Add(ref y, r * w);
             nint v = 0;
-            if (ManyRegisters)
             {
                 for (; v + 8 <= vectors; v += 8)
                     ForwardTile1x8<V>(ref xr, s, k, ref Unsafe.Add(ref weight, v * n), w, ref Unsafe.Add(ref bias, v * n), ref Unsafe.Add(ref yr, v * n));
@@ -80,6 +92,58 @@ internal static partial class DenseSimd
             }
             if (v < vectors)
                 ForwardTile1x1<V>(ref xr, s, k, ref Unsafe.Add(ref weight, v * n), w, ref Unsafe.Add(ref bias, v * n), ref Unsafe.Add(ref yr, v * n));
+        }
+    }
+
+    /// <summary>Forward with two interleaved accumulator sets per output, even and odd inputs (narrower layers).</summary>
+    private static void ForwardInterleaved<V>(ref float x, int rows, int inputs, int xStride, ref float weight, ref float bias,
+        ref float y, int width) where V : struct, ISimdVector<V>
+    {
+        nint n = V.Count, w = width, s = xStride, k = inputs;
+        nint vectors = w / n;
+        nint r = 0;
+        if (ManyRegisters)
+        {
+            for (; r + 4 <= rows; r += 4)
+            {
+                ref float xr = ref Unsafe.Add(ref x, r * s);
+                ref float yr = ref Unsafe.Add(ref y, r * w);
+                nint v = 0;
+                for (; v + 2 <= vectors; v += 2)
+                    ForwardTile4x2S2<V>(ref xr, s, k, ref Unsafe.Add(ref weight, v * n), w, ref Unsafe.Add(ref bias, v * n), ref Unsafe.Add(ref yr, v * n));
+                if (v < vectors)
+                    ForwardTile4x1S2<V>(ref xr, s, k, ref Unsafe.Add(ref weight, v * n), w, ref Unsafe.Add(ref bias, v * n), ref Unsafe.Add(ref yr, v * n));
+            }
+        }
+        for (; r + 2 <= rows; r += 2)
+        {
+            ref float xr = ref Unsafe.Add(ref x, r * s);
+            ref float yr = ref Unsafe.Add(ref y, r * w);
+            nint v = 0;
+            if (ManyRegisters)
+            {
+                for (; v + 4 <= vectors; v += 4)
+                    ForwardTile2x4S2<V>(ref xr, s, k, ref Unsafe.Add(ref weight, v * n), w, ref Unsafe.Add(ref bias, v * n), ref Unsafe.Add(ref yr, v * n));
+            }
+            for (; v + 2 <= vectors; v += 2)
+                ForwardTile2x2S2<V>(ref xr, s, k, ref Unsafe.Add(ref weight, v * n), w, ref Unsafe.Add(ref bias, v * n), ref Unsafe.Add(ref yr, v * n));
+            if (v < vectors)
+                ForwardTile2x1S2<V>(ref xr, s, k, ref Unsafe.Add(ref weight, v * n), w, ref Unsafe.Add(ref bias, v * n), ref Unsafe.Add(ref yr, v * n));
+        }
+        for (; r < rows; r++)
+        {
+            ref float xr = ref Unsafe.Add(ref x, r * s);
+            ref float yr = ref Unsafe.Add(ref y, r * w);
+            nint v = 0;
+            for (; v + 4 <= vectors; v += 4)
+                ForwardTile1x4S2<V>(ref xr, s, k, ref Unsafe.Add(ref weight, v * n), w, ref Unsafe.Add(ref bias, v * n), ref Unsafe.Add(ref yr, v * n));
+            if (v + 2 <= vectors)
+            {
+                ForwardTile1x2S2<V>(ref xr, s, k, ref Unsafe.Add(ref weight, v * n), w, ref Unsafe.Add(ref bias, v * n), ref Unsafe.Add(ref yr, v * n));
+                v += 2;
+            }
+            if (v < vectors)
+                ForwardTile1x1S2<V>(ref xr, s, k, ref Unsafe.Add(ref weight, v * n), w, ref Unsafe.Add(ref bias, v * n), ref Unsafe.Add(ref yr, v * n));
         }
     }
 

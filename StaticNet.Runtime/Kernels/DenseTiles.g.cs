@@ -245,16 +245,15 @@ internal static partial class DenseSimd
         nint k = 0;
         for (; k < inputs; k++)
         {
-            V w0 = V.Load(ref wk);
-            V w1 = V.Load(ref Unsafe.Add(ref wk, n));
-            V w2 = V.Load(ref Unsafe.Add(ref wk, 2 * n));
-            V w3 = V.Load(ref Unsafe.Add(ref wk, 3 * n));
-            V w4 = V.Load(ref Unsafe.Add(ref wk, 4 * n));
-            V w5 = V.Load(ref Unsafe.Add(ref wk, 5 * n));
-            V w6 = V.Load(ref Unsafe.Add(ref wk, 6 * n));
-            V w7 = V.Load(ref Unsafe.Add(ref wk, 7 * n));
             V s0 = V.Broadcast(Unsafe.Add(ref x0, k));
-            a00 = V.MultiplyAdd(w0, s0, a00); a01 = V.MultiplyAdd(w1, s0, a01); a02 = V.MultiplyAdd(w2, s0, a02); a03 = V.MultiplyAdd(w3, s0, a03); a04 = V.MultiplyAdd(w4, s0, a04); a05 = V.MultiplyAdd(w5, s0, a05); a06 = V.MultiplyAdd(w6, s0, a06); a07 = V.MultiplyAdd(w7, s0, a07);
+            a00 = V.MultiplyAdd(V.Load(ref wk), s0, a00);
+            a01 = V.MultiplyAdd(V.Load(ref Unsafe.Add(ref wk, n)), s0, a01);
+            a02 = V.MultiplyAdd(V.Load(ref Unsafe.Add(ref wk, 2 * n)), s0, a02);
+            a03 = V.MultiplyAdd(V.Load(ref Unsafe.Add(ref wk, 3 * n)), s0, a03);
+            a04 = V.MultiplyAdd(V.Load(ref Unsafe.Add(ref wk, 4 * n)), s0, a04);
+            a05 = V.MultiplyAdd(V.Load(ref Unsafe.Add(ref wk, 5 * n)), s0, a05);
+            a06 = V.MultiplyAdd(V.Load(ref Unsafe.Add(ref wk, 6 * n)), s0, a06);
+            a07 = V.MultiplyAdd(V.Load(ref Unsafe.Add(ref wk, 7 * n)), s0, a07);
             wk = ref Unsafe.Add(ref wk, width);
         }
         V.Store(ref y, a00);
@@ -282,12 +281,11 @@ internal static partial class DenseSimd
         nint k = 0;
         for (; k < inputs; k++)
         {
-            V w0 = V.Load(ref wk);
-            V w1 = V.Load(ref Unsafe.Add(ref wk, n));
-            V w2 = V.Load(ref Unsafe.Add(ref wk, 2 * n));
-            V w3 = V.Load(ref Unsafe.Add(ref wk, 3 * n));
             V s0 = V.Broadcast(Unsafe.Add(ref x0, k));
-            a00 = V.MultiplyAdd(w0, s0, a00); a01 = V.MultiplyAdd(w1, s0, a01); a02 = V.MultiplyAdd(w2, s0, a02); a03 = V.MultiplyAdd(w3, s0, a03);
+            a00 = V.MultiplyAdd(V.Load(ref wk), s0, a00);
+            a01 = V.MultiplyAdd(V.Load(ref Unsafe.Add(ref wk, n)), s0, a01);
+            a02 = V.MultiplyAdd(V.Load(ref Unsafe.Add(ref wk, 2 * n)), s0, a02);
+            a03 = V.MultiplyAdd(V.Load(ref Unsafe.Add(ref wk, 3 * n)), s0, a03);
             wk = ref Unsafe.Add(ref wk, width);
         }
         V.Store(ref y, a00);
@@ -309,10 +307,9 @@ internal static partial class DenseSimd
         nint k = 0;
         for (; k < inputs; k++)
         {
-            V w0 = V.Load(ref wk);
-            V w1 = V.Load(ref Unsafe.Add(ref wk, n));
             V s0 = V.Broadcast(Unsafe.Add(ref x0, k));
-            a00 = V.MultiplyAdd(w0, s0, a00); a01 = V.MultiplyAdd(w1, s0, a01);
+            a00 = V.MultiplyAdd(V.Load(ref wk), s0, a00);
+            a01 = V.MultiplyAdd(V.Load(ref Unsafe.Add(ref wk, n)), s0, a01);
             wk = ref Unsafe.Add(ref wk, width);
         }
         V.Store(ref y, a00);
@@ -331,9 +328,454 @@ internal static partial class DenseSimd
         nint k = 0;
         for (; k < inputs; k++)
         {
+            V s0 = V.Broadcast(Unsafe.Add(ref x0, k));
+            a00 = V.MultiplyAdd(V.Load(ref wk), s0, a00);
+            wk = ref Unsafe.Add(ref wk, width);
+        }
+        V.Store(ref y, a00);
+    }
+
+    /// <summary>Forward for 4 row(s) × 2 vector(s) of outputs, over all inputs (2 interleaved accumulator sets).</summary>
+    private static void ForwardTile4x2S2<V>(ref float x, nint xStride, nint inputs, ref float weight, nint width,
+        ref float bias, ref float y) where V : struct, ISimdVector<V>
+    {
+        nint n = V.Count;
+        V b0 = V.Load(ref bias);
+        V b1 = V.Load(ref Unsafe.Add(ref bias, n));
+        V a00 = b0; V a01 = b1;
+        V a10 = b0; V a11 = b1;
+        V a20 = b0; V a21 = b1;
+        V a30 = b0; V a31 = b1;
+        V a00_1 = V.Zero; V a01_1 = V.Zero;
+        V a10_1 = V.Zero; V a11_1 = V.Zero;
+        V a20_1 = V.Zero; V a21_1 = V.Zero;
+        V a30_1 = V.Zero; V a31_1 = V.Zero;
+        ref float x0 = ref x;
+        ref float x1 = ref Unsafe.Add(ref x, xStride);
+        ref float x2 = ref Unsafe.Add(ref x, 2 * xStride);
+        ref float x3 = ref Unsafe.Add(ref x, 3 * xStride);
+        ref float wk = ref weight;
+        nint k = 0;
+        for (; k + 2 <= inputs; k += 2)
+        {
+            {
+                V w0 = V.Load(ref wk);
+                V w1 = V.Load(ref Unsafe.Add(ref wk, n));
+                V s0 = V.Broadcast(Unsafe.Add(ref x0, k));
+                a00 = V.MultiplyAdd(w0, s0, a00); a01 = V.MultiplyAdd(w1, s0, a01);
+                V s1 = V.Broadcast(Unsafe.Add(ref x1, k));
+                a10 = V.MultiplyAdd(w0, s1, a10); a11 = V.MultiplyAdd(w1, s1, a11);
+                V s2 = V.Broadcast(Unsafe.Add(ref x2, k));
+                a20 = V.MultiplyAdd(w0, s2, a20); a21 = V.MultiplyAdd(w1, s2, a21);
+                V s3 = V.Broadcast(Unsafe.Add(ref x3, k));
+                a30 = V.MultiplyAdd(w0, s3, a30); a31 = V.MultiplyAdd(w1, s3, a31);
+            }
+            {
+                V w0 = V.Load(ref Unsafe.Add(ref wk, width));
+                V w1 = V.Load(ref Unsafe.Add(ref wk, width + n));
+                V s0 = V.Broadcast(Unsafe.Add(ref x0, k + 1));
+                a00_1 = V.MultiplyAdd(w0, s0, a00_1); a01_1 = V.MultiplyAdd(w1, s0, a01_1);
+                V s1 = V.Broadcast(Unsafe.Add(ref x1, k + 1));
+                a10_1 = V.MultiplyAdd(w0, s1, a10_1); a11_1 = V.MultiplyAdd(w1, s1, a11_1);
+                V s2 = V.Broadcast(Unsafe.Add(ref x2, k + 1));
+                a20_1 = V.MultiplyAdd(w0, s2, a20_1); a21_1 = V.MultiplyAdd(w1, s2, a21_1);
+                V s3 = V.Broadcast(Unsafe.Add(ref x3, k + 1));
+                a30_1 = V.MultiplyAdd(w0, s3, a30_1); a31_1 = V.MultiplyAdd(w1, s3, a31_1);
+            }
+            wk = ref Unsafe.Add(ref wk, 2 * width);
+        }
+        a00 = V.Add(a00, a00_1);
+        a01 = V.Add(a01, a01_1);
+        a10 = V.Add(a10, a10_1);
+        a11 = V.Add(a11, a11_1);
+        a20 = V.Add(a20, a20_1);
+        a21 = V.Add(a21, a21_1);
+        a30 = V.Add(a30, a30_1);
+        a31 = V.Add(a31, a31_1);
+        for (; k < inputs; k++)
+        {
+            V w0 = V.Load(ref wk);
+            V w1 = V.Load(ref Unsafe.Add(ref wk, n));
+            V s0 = V.Broadcast(Unsafe.Add(ref x0, k));
+            a00 = V.MultiplyAdd(w0, s0, a00); a01 = V.MultiplyAdd(w1, s0, a01);
+            V s1 = V.Broadcast(Unsafe.Add(ref x1, k));
+            a10 = V.MultiplyAdd(w0, s1, a10); a11 = V.MultiplyAdd(w1, s1, a11);
+            V s2 = V.Broadcast(Unsafe.Add(ref x2, k));
+            a20 = V.MultiplyAdd(w0, s2, a20); a21 = V.MultiplyAdd(w1, s2, a21);
+            V s3 = V.Broadcast(Unsafe.Add(ref x3, k));
+            a30 = V.MultiplyAdd(w0, s3, a30); a31 = V.MultiplyAdd(w1, s3, a31);
+            wk = ref Unsafe.Add(ref wk, width);
+        }
+        V.Store(ref y, a00);
+        V.Store(ref Unsafe.Add(ref y, n), a01);
+        V.Store(ref Unsafe.Add(ref y, width), a10);
+        V.Store(ref Unsafe.Add(ref y, width + n), a11);
+        V.Store(ref Unsafe.Add(ref y, 2 * width), a20);
+        V.Store(ref Unsafe.Add(ref y, 2 * width + n), a21);
+        V.Store(ref Unsafe.Add(ref y, 3 * width), a30);
+        V.Store(ref Unsafe.Add(ref y, 3 * width + n), a31);
+    }
+
+    /// <summary>Forward for 4 row(s) × 1 vector(s) of outputs, over all inputs (2 interleaved accumulator sets).</summary>
+    private static void ForwardTile4x1S2<V>(ref float x, nint xStride, nint inputs, ref float weight, nint width,
+        ref float bias, ref float y) where V : struct, ISimdVector<V>
+    {
+        nint n = V.Count;
+        V b0 = V.Load(ref bias);
+        V a00 = b0;
+        V a10 = b0;
+        V a20 = b0;
+        V a30 = b0;
+        V a00_1 = V.Zero;
+        V a10_1 = V.Zero;
+        V a20_1 = V.Zero;
+        V a30_1 = V.Zero;
+        ref float x0 = ref x;
+        ref float x1 = ref Unsafe.Add(ref x, xStride);
+        ref float x2 = ref Unsafe.Add(ref x, 2 * xStride);
+        ref float x3 = ref Unsafe.Add(ref x, 3 * xStride);
+        ref float wk = ref weight;
+        nint k = 0;
+        for (; k + 2 <= inputs; k += 2)
+        {
+            {
+                V w0 = V.Load(ref wk);
+                V s0 = V.Broadcast(Unsafe.Add(ref x0, k));
+                a00 = V.MultiplyAdd(w0, s0, a00);
+                V s1 = V.Broadcast(Unsafe.Add(ref x1, k));
+                a10 = V.MultiplyAdd(w0, s1, a10);
+                V s2 = V.Broadcast(Unsafe.Add(ref x2, k));
+                a20 = V.MultiplyAdd(w0, s2, a20);
+                V s3 = V.Broadcast(Unsafe.Add(ref x3, k));
+                a30 = V.MultiplyAdd(w0, s3, a30);
+            }
+            {
+                V w0 = V.Load(ref Unsafe.Add(ref wk, width));
+                V s0 = V.Broadcast(Unsafe.Add(ref x0, k + 1));
+                a00_1 = V.MultiplyAdd(w0, s0, a00_1);
+                V s1 = V.Broadcast(Unsafe.Add(ref x1, k + 1));
+                a10_1 = V.MultiplyAdd(w0, s1, a10_1);
+                V s2 = V.Broadcast(Unsafe.Add(ref x2, k + 1));
+                a20_1 = V.MultiplyAdd(w0, s2, a20_1);
+                V s3 = V.Broadcast(Unsafe.Add(ref x3, k + 1));
+                a30_1 = V.MultiplyAdd(w0, s3, a30_1);
+            }
+            wk = ref Unsafe.Add(ref wk, 2 * width);
+        }
+        a00 = V.Add(a00, a00_1);
+        a10 = V.Add(a10, a10_1);
+        a20 = V.Add(a20, a20_1);
+        a30 = V.Add(a30, a30_1);
+        for (; k < inputs; k++)
+        {
             V w0 = V.Load(ref wk);
             V s0 = V.Broadcast(Unsafe.Add(ref x0, k));
             a00 = V.MultiplyAdd(w0, s0, a00);
+            V s1 = V.Broadcast(Unsafe.Add(ref x1, k));
+            a10 = V.MultiplyAdd(w0, s1, a10);
+            V s2 = V.Broadcast(Unsafe.Add(ref x2, k));
+            a20 = V.MultiplyAdd(w0, s2, a20);
+            V s3 = V.Broadcast(Unsafe.Add(ref x3, k));
+            a30 = V.MultiplyAdd(w0, s3, a30);
+            wk = ref Unsafe.Add(ref wk, width);
+        }
+        V.Store(ref y, a00);
+        V.Store(ref Unsafe.Add(ref y, width), a10);
+        V.Store(ref Unsafe.Add(ref y, 2 * width), a20);
+        V.Store(ref Unsafe.Add(ref y, 3 * width), a30);
+    }
+
+    /// <summary>Forward for 2 row(s) × 4 vector(s) of outputs, over all inputs (2 interleaved accumulator sets).</summary>
+    private static void ForwardTile2x4S2<V>(ref float x, nint xStride, nint inputs, ref float weight, nint width,
+        ref float bias, ref float y) where V : struct, ISimdVector<V>
+    {
+        nint n = V.Count;
+        V b0 = V.Load(ref bias);
+        V b1 = V.Load(ref Unsafe.Add(ref bias, n));
+        V b2 = V.Load(ref Unsafe.Add(ref bias, 2 * n));
+        V b3 = V.Load(ref Unsafe.Add(ref bias, 3 * n));
+        V a00 = b0; V a01 = b1; V a02 = b2; V a03 = b3;
+        V a10 = b0; V a11 = b1; V a12 = b2; V a13 = b3;
+        V a00_1 = V.Zero; V a01_1 = V.Zero; V a02_1 = V.Zero; V a03_1 = V.Zero;
+        V a10_1 = V.Zero; V a11_1 = V.Zero; V a12_1 = V.Zero; V a13_1 = V.Zero;
+        ref float x0 = ref x;
+        ref float x1 = ref Unsafe.Add(ref x, xStride);
+        ref float wk = ref weight;
+        nint k = 0;
+        for (; k + 2 <= inputs; k += 2)
+        {
+            {
+                V w0 = V.Load(ref wk);
+                V w1 = V.Load(ref Unsafe.Add(ref wk, n));
+                V w2 = V.Load(ref Unsafe.Add(ref wk, 2 * n));
+                V w3 = V.Load(ref Unsafe.Add(ref wk, 3 * n));
+                V s0 = V.Broadcast(Unsafe.Add(ref x0, k));
+                a00 = V.MultiplyAdd(w0, s0, a00); a01 = V.MultiplyAdd(w1, s0, a01); a02 = V.MultiplyAdd(w2, s0, a02); a03 = V.MultiplyAdd(w3, s0, a03);
+                V s1 = V.Broadcast(Unsafe.Add(ref x1, k));
+                a10 = V.MultiplyAdd(w0, s1, a10); a11 = V.MultiplyAdd(w1, s1, a11); a12 = V.MultiplyAdd(w2, s1, a12); a13 = V.MultiplyAdd(w3, s1, a13);
+            }
+            {
+                V w0 = V.Load(ref Unsafe.Add(ref wk, width));
+                V w1 = V.Load(ref Unsafe.Add(ref wk, width + n));
+                V w2 = V.Load(ref Unsafe.Add(ref wk, width + 2 * n));
+                V w3 = V.Load(ref Unsafe.Add(ref wk, width + 3 * n));
+                V s0 = V.Broadcast(Unsafe.Add(ref x0, k + 1));
+                a00_1 = V.MultiplyAdd(w0, s0, a00_1); a01_1 = V.MultiplyAdd(w1, s0, a01_1); a02_1 = V.MultiplyAdd(w2, s0, a02_1); a03_1 = V.MultiplyAdd(w3, s0, a03_1);
+                V s1 = V.Broadcast(Unsafe.Add(ref x1, k + 1));
+                a10_1 = V.MultiplyAdd(w0, s1, a10_1); a11_1 = V.MultiplyAdd(w1, s1, a11_1); a12_1 = V.MultiplyAdd(w2, s1, a12_1); a13_1 = V.MultiplyAdd(w3, s1, a13_1);
+            }
+            wk = ref Unsafe.Add(ref wk, 2 * width);
+        }
+        a00 = V.Add(a00, a00_1);
+        a01 = V.Add(a01, a01_1);
+        a02 = V.Add(a02, a02_1);
+        a03 = V.Add(a03, a03_1);
+        a10 = V.Add(a10, a10_1);
+        a11 = V.Add(a11, a11_1);
+        a12 = V.Add(a12, a12_1);
+        a13 = V.Add(a13, a13_1);
+        for (; k < inputs; k++)
+        {
+            V w0 = V.Load(ref wk);
+            V w1 = V.Load(ref Unsafe.Add(ref wk, n));
+            V w2 = V.Load(ref Unsafe.Add(ref wk, 2 * n));
+            V w3 = V.Load(ref Unsafe.Add(ref wk, 3 * n));
+            V s0 = V.Broadcast(Unsafe.Add(ref x0, k));
+            a00 = V.MultiplyAdd(w0, s0, a00); a01 = V.MultiplyAdd(w1, s0, a01); a02 = V.MultiplyAdd(w2, s0, a02); a03 = V.MultiplyAdd(w3, s0, a03);
+            V s1 = V.Broadcast(Unsafe.Add(ref x1, k));
+            a10 = V.MultiplyAdd(w0, s1, a10); a11 = V.MultiplyAdd(w1, s1, a11); a12 = V.MultiplyAdd(w2, s1, a12); a13 = V.MultiplyAdd(w3, s1, a13);
+            wk = ref Unsafe.Add(ref wk, width);
+        }
+        V.Store(ref y, a00);
+        V.Store(ref Unsafe.Add(ref y, n), a01);
+        V.Store(ref Unsafe.Add(ref y, 2 * n), a02);
+        V.Store(ref Unsafe.Add(ref y, 3 * n), a03);
+        V.Store(ref Unsafe.Add(ref y, width), a10);
+        V.Store(ref Unsafe.Add(ref y, width + n), a11);
+        V.Store(ref Unsafe.Add(ref y, width + 2 * n), a12);
+        V.Store(ref Unsafe.Add(ref y, width + 3 * n), a13);
+    }
+
+    /// <summary>Forward for 2 row(s) × 2 vector(s) of outputs, over all inputs (2 interleaved accumulator sets).</summary>
+    private static void ForwardTile2x2S2<V>(ref float x, nint xStride, nint inputs, ref float weight, nint width,
+        ref float bias, ref float y) where V : struct, ISimdVector<V>
+    {
+        nint n = V.Count;
+        V b0 = V.Load(ref bias);
+        V b1 = V.Load(ref Unsafe.Add(ref bias, n));
+        V a00 = b0; V a01 = b1;
+        V a10 = b0; V a11 = b1;
+        V a00_1 = V.Zero; V a01_1 = V.Zero;
+        V a10_1 = V.Zero; V a11_1 = V.Zero;
+        ref float x0 = ref x;
+        ref float x1 = ref Unsafe.Add(ref x, xStride);
+        ref float wk = ref weight;
+        nint k = 0;
+        for (; k + 2 <= inputs; k += 2)
+        {
+            {
+                V w0 = V.Load(ref wk);
+                V w1 = V.Load(ref Unsafe.Add(ref wk, n));
+                V s0 = V.Broadcast(Unsafe.Add(ref x0, k));
+                a00 = V.MultiplyAdd(w0, s0, a00); a01 = V.MultiplyAdd(w1, s0, a01);
+                V s1 = V.Broadcast(Unsafe.Add(ref x1, k));
+                a10 = V.MultiplyAdd(w0, s1, a10); a11 = V.MultiplyAdd(w1, s1, a11);
+            }
+            {
+                V w0 = V.Load(ref Unsafe.Add(ref wk, width));
+                V w1 = V.Load(ref Unsafe.Add(ref wk, width + n));
+                V s0 = V.Broadcast(Unsafe.Add(ref x0, k + 1));
+                a00_1 = V.MultiplyAdd(w0, s0, a00_1); a01_1 = V.MultiplyAdd(w1, s0, a01_1);
+                V s1 = V.Broadcast(Unsafe.Add(ref x1, k + 1));
+                a10_1 = V.MultiplyAdd(w0, s1, a10_1); a11_1 = V.MultiplyAdd(w1, s1, a11_1);
+            }
+            wk = ref Unsafe.Add(ref wk, 2 * width);
+        }
+        a00 = V.Add(a00, a00_1);
+        a01 = V.Add(a01, a01_1);
+        a10 = V.Add(a10, a10_1);
+        a11 = V.Add(a11, a11_1);
+        for (; k < inputs; k++)
+        {
+            V w0 = V.Load(ref wk);
+            V w1 = V.Load(ref Unsafe.Add(ref wk, n));
+            V s0 = V.Broadcast(Unsafe.Add(ref x0, k));
+            a00 = V.MultiplyAdd(w0, s0, a00); a01 = V.MultiplyAdd(w1, s0, a01);
+            V s1 = V.Broadcast(Unsafe.Add(ref x1, k));
+            a10 = V.MultiplyAdd(w0, s1, a10); a11 = V.MultiplyAdd(w1, s1, a11);
+            wk = ref Unsafe.Add(ref wk, width);
+        }
+        V.Store(ref y, a00);
+        V.Store(ref Unsafe.Add(ref y, n), a01);
+        V.Store(ref Unsafe.Add(ref y, width), a10);
+        V.Store(ref Unsafe.Add(ref y, width + n), a11);
+    }
+
+    /// <summary>Forward for 2 row(s) × 1 vector(s) of outputs, over all inputs (2 interleaved accumulator sets).</summary>
+    private static void ForwardTile2x1S2<V>(ref float x, nint xStride, nint inputs, ref float weight, nint width,
+        ref float bias, ref float y) where V : struct, ISimdVector<V>
+    {
+        nint n = V.Count;
+        V b0 = V.Load(ref bias);
+        V a00 = b0;
+        V a10 = b0;
+        V a00_1 = V.Zero;
+        V a10_1 = V.Zero;
+        ref float x0 = ref x;
+        ref float x1 = ref Unsafe.Add(ref x, xStride);
+        ref float wk = ref weight;
+        nint k = 0;
+        for (; k + 2 <= inputs; k += 2)
+        {
+            {
+                V w0 = V.Load(ref wk);
+                V s0 = V.Broadcast(Unsafe.Add(ref x0, k));
+                a00 = V.MultiplyAdd(w0, s0, a00);
+                V s1 = V.Broadcast(Unsafe.Add(ref x1, k));
+                a10 = V.MultiplyAdd(w0, s1, a10);
+            }
+            {
+                V w0 = V.Load(ref Unsafe.Add(ref wk, width));
+                V s0 = V.Broadcast(Unsafe.Add(ref x0, k + 1));
+                a00_1 = V.MultiplyAdd(w0, s0, a00_1);
+                V s1 = V.Broadcast(Unsafe.Add(ref x1, k + 1));
+                a10_1 = V.MultiplyAdd(w0, s1, a10_1);
+            }
+            wk = ref Unsafe.Add(ref wk, 2 * width);
+        }
+        a00 = V.Add(a00, a00_1);
+        a10 = V.Add(a10, a10_1);
+        for (; k < inputs; k++)
+        {
+            V w0 = V.Load(ref wk);
+            V s0 = V.Broadcast(Unsafe.Add(ref x0, k));
+            a00 = V.MultiplyAdd(w0, s0, a00);
+            V s1 = V.Broadcast(Unsafe.Add(ref x1, k));
+            a10 = V.MultiplyAdd(w0, s1, a10);
+            wk = ref Unsafe.Add(ref wk, width);
+        }
+        V.Store(ref y, a00);
+        V.Store(ref Unsafe.Add(ref y, width), a10);
+    }
+
+    /// <summary>Forward for 1 row(s) × 4 vector(s) of outputs, over all inputs (2 interleaved accumulator sets).</summary>
+    private static void ForwardTile1x4S2<V>(ref float x, nint xStride, nint inputs, ref float weight, nint width,
+        ref float bias, ref float y) where V : struct, ISimdVector<V>
+    {
+        nint n = V.Count;
+        V b0 = V.Load(ref bias);
+        V b1 = V.Load(ref Unsafe.Add(ref bias, n));
+        V b2 = V.Load(ref Unsafe.Add(ref bias, 2 * n));
+        V b3 = V.Load(ref Unsafe.Add(ref bias, 3 * n));
+        V a00 = b0; V a01 = b1; V a02 = b2; V a03 = b3;
+        V a00_1 = V.Zero; V a01_1 = V.Zero; V a02_1 = V.Zero; V a03_1 = V.Zero;
+        ref float x0 = ref x;
+        ref float wk = ref weight;
+        nint k = 0;
+        for (; k + 2 <= inputs; k += 2)
+        {
+            {
+                V s0 = V.Broadcast(Unsafe.Add(ref x0, k));
+                a00 = V.MultiplyAdd(V.Load(ref wk), s0, a00);
+                a01 = V.MultiplyAdd(V.Load(ref Unsafe.Add(ref wk, n)), s0, a01);
+                a02 = V.MultiplyAdd(V.Load(ref Unsafe.Add(ref wk, 2 * n)), s0, a02);
+                a03 = V.MultiplyAdd(V.Load(ref Unsafe.Add(ref wk, 3 * n)), s0, a03);
+            }
+            {
+                V s0 = V.Broadcast(Unsafe.Add(ref x0, k + 1));
+                a00_1 = V.MultiplyAdd(V.Load(ref Unsafe.Add(ref wk, width)), s0, a00_1);
+                a01_1 = V.MultiplyAdd(V.Load(ref Unsafe.Add(ref wk, width + n)), s0, a01_1);
+                a02_1 = V.MultiplyAdd(V.Load(ref Unsafe.Add(ref wk, width + 2 * n)), s0, a02_1);
+                a03_1 = V.MultiplyAdd(V.Load(ref Unsafe.Add(ref wk, width + 3 * n)), s0, a03_1);
+            }
+            wk = ref Unsafe.Add(ref wk, 2 * width);
+        }
+        a00 = V.Add(a00, a00_1);
+        a01 = V.Add(a01, a01_1);
+        a02 = V.Add(a02, a02_1);
+        a03 = V.Add(a03, a03_1);
+        for (; k < inputs; k++)
+        {
+            V s0 = V.Broadcast(Unsafe.Add(ref x0, k));
+            a00 = V.MultiplyAdd(V.Load(ref wk), s0, a00);
+            a01 = V.MultiplyAdd(V.Load(ref Unsafe.Add(ref wk, n)), s0, a01);
+            a02 = V.MultiplyAdd(V.Load(ref Unsafe.Add(ref wk, 2 * n)), s0, a02);
+            a03 = V.MultiplyAdd(V.Load(ref Unsafe.Add(ref wk, 3 * n)), s0, a03);
+            wk = ref Unsafe.Add(ref wk, width);
+        }
+        V.Store(ref y, a00);
+        V.Store(ref Unsafe.Add(ref y, n), a01);
+        V.Store(ref Unsafe.Add(ref y, 2 * n), a02);
+        V.Store(ref Unsafe.Add(ref y, 3 * n), a03);
+    }
+
+    /// <summary>Forward for 1 row(s) × 2 vector(s) of outputs, over all inputs (2 interleaved accumulator sets).</summary>
+    private static void ForwardTile1x2S2<V>(ref float x, nint xStride, nint inputs, ref float weight, nint width,
+        ref float bias, ref float y) where V : struct, ISimdVector<V>
+    {
+        nint n = V.Count;
+        V b0 = V.Load(ref bias);
+        V b1 = V.Load(ref Unsafe.Add(ref bias, n));
+        V a00 = b0; V a01 = b1;
+        V a00_1 = V.Zero; V a01_1 = V.Zero;
+        ref float x0 = ref x;
+        ref float wk = ref weight;
+        nint k = 0;
+        for (; k + 2 <= inputs; k += 2)
+        {
+            {
+                V s0 = V.Broadcast(Unsafe.Add(ref x0, k));
+                a00 = V.MultiplyAdd(V.Load(ref wk), s0, a00);
+                a01 = V.MultiplyAdd(V.Load(ref Unsafe.Add(ref wk, n)), s0, a01);
+            }
+            {
+                V s0 = V.Broadcast(Unsafe.Add(ref x0, k + 1));
+                a00_1 = V.MultiplyAdd(V.Load(ref Unsafe.Add(ref wk, width)), s0, a00_1);
+                a01_1 = V.MultiplyAdd(V.Load(ref Unsafe.Add(ref wk, width + n)), s0, a01_1);
+            }
+            wk = ref Unsafe.Add(ref wk, 2 * width);
+        }
+        a00 = V.Add(a00, a00_1);
+        a01 = V.Add(a01, a01_1);
+        for (; k < inputs; k++)
+        {
+            V s0 = V.Broadcast(Unsafe.Add(ref x0, k));
+            a00 = V.MultiplyAdd(V.Load(ref wk), s0, a00);
+            a01 = V.MultiplyAdd(V.Load(ref Unsafe.Add(ref wk, n)), s0, a01);
+            wk = ref Unsafe.Add(ref wk, width);
+        }
+        V.Store(ref y, a00);
+        V.Store(ref Unsafe.Add(ref y, n), a01);
+    }
+
+    /// <summary>Forward for 1 row(s) × 1 vector(s) of outputs, over all inputs (2 interleaved accumulator sets).</summary>
+    private static void ForwardTile1x1S2<V>(ref float x, nint xStride, nint inputs, ref float weight, nint width,
+        ref float bias, ref float y) where V : struct, ISimdVector<V>
+    {
+        nint n = V.Count;
+        V b0 = V.Load(ref bias);
+        V a00 = b0;
+        V a00_1 = V.Zero;
+        ref float x0 = ref x;
+        ref float wk = ref weight;
+        nint k = 0;
+        for (; k + 2 <= inputs; k += 2)
+        {
+            {
+                V s0 = V.Broadcast(Unsafe.Add(ref x0, k));
+                a00 = V.MultiplyAdd(V.Load(ref wk), s0, a00);
+            }
+            {
+                V s0 = V.Broadcast(Unsafe.Add(ref x0, k + 1));
+                a00_1 = V.MultiplyAdd(V.Load(ref Unsafe.Add(ref wk, width)), s0, a00_1);
+            }
+            wk = ref Unsafe.Add(ref wk, 2 * width);
+        }
+        a00 = V.Add(a00, a00_1);
+        for (; k < inputs; k++)
+        {
+            V s0 = V.Broadcast(Unsafe.Add(ref x0, k));
+            a00 = V.MultiplyAdd(V.Load(ref wk), s0, a00);
             wk = ref Unsafe.Add(ref wk, width);
         }
         V.Store(ref y, a00);

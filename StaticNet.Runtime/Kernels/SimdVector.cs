@@ -30,6 +30,9 @@ internal interface ISimdVector<TSelf> where TSelf : struct, ISimdVector<TSelf>
 
     static abstract TSelf Multiply(TSelf left, TSelf right);
 
+    /// <summary>Whether <see cref="MultiplyAdd"/> rounds once (hardware FMA); a JIT-time constant.</summary>
+    static abstract bool IsFused { get; }
+
     /// <summary><c>a · b + c</c>, fused when the hardware can.</summary>
     static abstract TSelf MultiplyAdd(TSelf a, TSelf b, TSelf c);
 
@@ -57,8 +60,6 @@ internal interface ISimdVector<TSelf> where TSelf : struct, ISimdVector<TSelf>
 
     /// <summary>Per lane <c>condition &gt; 0 ? ifPositive : otherwise</c> (NaN is not positive).</summary>
     static abstract TSelf SelectPositive(TSelf condition, TSelf ifPositive, TSelf otherwise);
-
-    static abstract float Sum(TSelf value);
 
     /// <summary>The lanes of the vector added down to one 128-bit vector (same total, fewer lanes).</summary>
     static abstract Vector128<float> Fold128(TSelf value);
@@ -145,6 +146,12 @@ internal readonly struct V512 : ISimdVector<V512>
         get => Vector512<float>.Count;
     }
 
+    public static bool IsFused
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => Avx512F.IsSupported;
+    }
+
     public static V512 Zero
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -209,9 +216,6 @@ internal readonly struct V512 : ISimdVector<V512>
         new(Vector512.ConditionalSelect(Vector512.GreaterThan(condition._value, Vector512<float>.Zero), ifPositive._value, otherwise._value));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float Sum(V512 value) => Vector512.Sum(value._value);
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> Fold128(V512 value)
     {
         Vector256<float> half = value._value.GetLower() + value._value.GetUpper();
@@ -231,6 +235,12 @@ internal readonly struct V256 : ISimdVector<V256>
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         get => Vector256<float>.Count;
+    }
+
+    public static bool IsFused
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => Fma.IsSupported;
     }
 
     public static V256 Zero
@@ -297,9 +307,6 @@ internal readonly struct V256 : ISimdVector<V256>
         new(Vector256.ConditionalSelect(Vector256.GreaterThan(condition._value, Vector256<float>.Zero), ifPositive._value, otherwise._value));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float Sum(V256 value) => Vector256.Sum(value._value);
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> Fold128(V256 value) => value._value.GetLower() + value._value.GetUpper();
 }
 
@@ -315,6 +322,12 @@ internal readonly struct V128 : ISimdVector<V128>
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         get => Vector128<float>.Count;
+    }
+
+    public static bool IsFused
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => Fma.IsSupported || AdvSimd.IsSupported;
     }
 
     public static V128 Zero
@@ -383,9 +396,6 @@ internal readonly struct V128 : ISimdVector<V128>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static V128 SelectPositive(V128 condition, V128 ifPositive, V128 otherwise) =>
         new(Vector128.ConditionalSelect(Vector128.GreaterThan(condition._value, Vector128<float>.Zero), ifPositive._value, otherwise._value));
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float Sum(V128 value) => Vector128.Sum(value._value);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> Fold128(V128 value) => value._value;

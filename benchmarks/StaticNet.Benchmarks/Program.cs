@@ -1,0 +1,53 @@
+using System;
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Running;
+using StaticNet.Optimizers;
+
+namespace StaticNet.Benchmarks;
+
+/// <summary>
+/// Runs the benchmarks: <c>dotnet run -c Release --project benchmarks/StaticNet.Benchmarks -- --filter '*'</c>;
+/// add <c>--job short</c> for a quick run, <c>--filter '*Mnist*'</c> for one network. <c>--check</c> instead trains
+/// each implementation for a few steps and prints the losses, to show that the baselines compute the same thing.
+/// </summary>
+public static class Program
+{
+    public static void Main(string[] args)
+    {
+        if (args.Length == 1 && args[0] == "--check")
+        {
+            Check();
+            return;
+        }
+        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, DefaultConfig.Instance);
+    }
+
+    private static void Check()
+    {
+        int[] mnist = { 784, 128, 10 };
+        float[] inputs = BenchmarkData.Random(32 * 784, 3);
+        int[] labels = BenchmarkData.Labels(32, 10, 4);
+        var naive = new NaiveMlp(mnist, BaselineLoss.SoftmaxCrossEntropy, 32, 1);
+        var tensorPrimitives = new TensorPrimitivesMlp(mnist, BaselineLoss.SoftmaxCrossEntropy, 32, 1);
+        var staticNet = new MnistMlp(1);
+        var adam = new Adam(1e-3f);
+        for (int step = 0; step < 20; step++)
+        {
+            float a = naive.TrainStep(inputs, labels), b = tensorPrimitives.TrainStep(inputs, labels), c = staticNet.TrainStep(inputs, labels, adam);
+            if (step % 5 == 0 || step == 19) Console.WriteLine($"MNIST step {step,2}: naive {a:F5}  TensorPrimitives {b:F5}  StaticNet {c:F5}");
+        }
+
+        int[] small = { 16, 64, 64, 4 };
+        float[] smallInputs = BenchmarkData.Random(32 * 16, 6), targets = BenchmarkData.Random(32 * 4, 7);
+        var naiveSmall = new NaiveMlp(small, BaselineLoss.MeanSquaredError, 32, 1);
+        var tensorPrimitivesSmall = new TensorPrimitivesMlp(small, BaselineLoss.MeanSquaredError, 32, 1);
+        var staticNetSmall = new SmallMlp(1);
+        var adamSmall = new Adam(1e-3f);
+        for (int step = 0; step < 200; step++)
+        {
+            float a = naiveSmall.TrainStep(smallInputs, targets), b = tensorPrimitivesSmall.TrainStep(smallInputs, targets);
+            float c = staticNetSmall.TrainStep(smallInputs, targets, adamSmall);
+            if (step % 50 == 0 || step == 199) Console.WriteLine($"Small step {step,3}: naive {a:F5}  TensorPrimitives {b:F5}  StaticNet {c:F5}");
+        }
+    }
+}
