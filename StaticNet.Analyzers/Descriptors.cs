@@ -25,9 +25,21 @@ internal static class Descriptors
     public static readonly DiagnosticDescriptor DuplicateName = Error(DiagnosticIds.DuplicateName, "Layer name is used twice", Usage);
     public static readonly DiagnosticDescriptor InvalidName = Error(DiagnosticIds.InvalidName, "Layer name is not a valid module name", Usage);
     public static readonly DiagnosticDescriptor NotExtensible = Error(DiagnosticIds.NotExtensible, "Network class cannot be extended by the generator", Usage);
+    public static readonly DiagnosticDescriptor SoftmaxNeedsClasses = Error(DiagnosticIds.SoftmaxNeedsClasses, "SoftmaxCrossEntropy needs at least two outputs", Shapes);
+    public static readonly DiagnosticDescriptor ActivationDuplicatesLoss = Warning(DiagnosticIds.ActivationDuplicatesLoss, "Output activation duplicates the loss's", Shapes);
+    public static readonly DiagnosticDescriptor SplitDeclarations = Error(DiagnosticIds.SplitDeclarations, "Network attributes are split over several partial declarations", Usage);
+    public static readonly DiagnosticDescriptor TooLarge = Error(DiagnosticIds.TooLarge, "Network is too large", Shapes);
+    public static readonly DiagnosticDescriptor UndefinedValue = Error(DiagnosticIds.UndefinedValue, "Activation or loss value is not defined", Usage);
+    public static readonly DiagnosticDescriptor GeneratedMemberConflict = Error(DiagnosticIds.GeneratedMemberConflict, "Member conflicts with a generated member", Usage);
+    public static readonly DiagnosticDescriptor WrongSampleLength = Error(DiagnosticIds.WrongSampleLength, "Buffer does not hold one sample", Shapes);
+    public static readonly DiagnosticDescriptor PartialSample = Error(DiagnosticIds.PartialSample, "Batch buffer does not hold whole samples", Shapes);
+    public static readonly DiagnosticDescriptor BatchCountMismatch = Error(DiagnosticIds.BatchCountMismatch, "Batch buffers hold different numbers of samples", Shapes);
+    public static readonly DiagnosticDescriptor NoLoss = Error(DiagnosticIds.NoLoss, "Network has no loss to train", Usage);
 
     public static ImmutableArray<DiagnosticDescriptor> All { get; } = ImmutableArray.Create(
-        NoInput, SeveralInputs, NonPositiveSize, LayerBeforeInput, UnsupportedInputRank, NoLayers, DuplicateName, InvalidName, NotExtensible);
+        NoInput, SeveralInputs, NonPositiveSize, LayerBeforeInput, UnsupportedInputRank, NoLayers, DuplicateName, InvalidName,
+        NotExtensible, SoftmaxNeedsClasses, ActivationDuplicatesLoss, SplitDeclarations, TooLarge, UndefinedValue,
+        GeneratedMemberConflict, WrongSampleLength, PartialSample, BatchCountMismatch, NoLoss);
 
     private static readonly Dictionary<string, DiagnosticDescriptor> s_byId = Index();
 
@@ -42,6 +54,11 @@ internal static class Descriptors
     }
 
     private static DiagnosticDescriptor Error(string id, string title, string category) =>
-        new(id, title, messageFormat: "{0}", category, DiagnosticSeverity.Error, isEnabledByDefault: true,
-            helpLinkUri: HelpRoot + id + ".md");
+        Create(id, title, category, DiagnosticSeverity.Error);
+
+    private static DiagnosticDescriptor Warning(string id, string title, string category) =>
+        Create(id, title, category, DiagnosticSeverity.Warning);
+
+    private static DiagnosticDescriptor Create(string id, string title, string category, DiagnosticSeverity severity) =>
+        new(id, title, messageFormat: "{0}", category, severity, isEnabledByDefault: true, helpLinkUri: HelpRoot + id + ".md");
 }

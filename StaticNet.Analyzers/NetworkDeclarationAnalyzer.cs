@@ -39,7 +39,10 @@ public sealed class NetworkDeclarationAnalyzer : DiagnosticAnalyzer
             return;
         }
 
+        ReportSplitDeclarations(context, attributes);
         ShapeResult result = ShapeInference.Infer(Parser.ReadSpec(type));
+        if (result.Network is not null)
+            ReportMemberConflicts(context, type, result.Network);
         foreach (ShapeError error in result.Errors)
         {
             Location location = error.AttributeIndex >= 0 && error.AttributeIndex < attributes.Length &&
@@ -49,6 +52,47 @@ public sealed class NetworkDeclarationAnalyzer : DiagnosticAnalyzer
             context.ReportDiagnostic(Diagnostic.Create(Descriptors.ById(error.Id), location, error.Message));
         }
     }
+
+    /// <summary>Layers are attributes in source order; over several partial declarations that order is undefined.</summary>
+    private static void ReportSplitDeclarations(SymbolAnalysisContext context, ImmutableArray<AttributeData> attributes)
+    {
+        SyntaxNode? first = null;
+        foreach (AttributeData attribute in attributes)
+        {
+            if (!Parser.IsNetworkAttribute(attribute) || attribute.ApplicationSyntaxReference is not { } reference) continue;
+            SyntaxNode attributeSyntax = reference.GetSyntax(context.CancellationToken);
+            SyntaxNode? declaration = attributeSyntax.FirstAncestorOrSelf<TypeDeclarationSyntax>();
+            if (first is null)
+            {
+                first = declaration;
+            }
+            else if (declaration != first)
+            {
+                context.ReportDiagnostic(Diagnostic.Create(Descriptors.SplitDeclarations, attributeSyntax.GetLocation(),
+                    $"Network '{context.Symbol.Name}' has its attributes on several partial declarations, so their order (the layer order) is undefined; " +
+                    "expected every [Network], [Input] and layer attribute on one declaration"));
+            }
+        }
+    }
+
+    /// <summary>A member the user wrote with the name of one the generator adds would not compile, with an error about generated code.</summary>
+    private static void ReportMemberConflicts(SymbolAnalysisContext context, INamedTypeSymbol type, ShapedNetwork network)
+    {
+        var generated = GeneratedMembers.Of(network);
+        foreach (ISymbol member in type.GetMembers())
+        {
+            if (member.IsImplicitlyDeclared || !generated.TryGetValue(member.Name, out int[]? parameterCounts)) continue;
+            Location? location = member.Locations.FirstOrDefault(l => l.IsInSource && !IsGenerated(l));
+            if (location is null) continue;
+            bool conflicts = parameterCounts is null || member is not IMethodSymbol method || parameterCounts.Contains(method.Parameters.Length);
+            if (conflicts)
+                context.ReportDiagnostic(Diagnostic.Create(Descriptors.GeneratedMemberConflict, location,
+                    $"'{member.Name}' is a member StaticNet generates for network '{type.Name}'; rename yours"));
+        }
+    }
+
+    private static bool IsGenerated(Location location) =>
+        location.SourceTree?.FilePath.EndsWith(".g.cs", System.StringComparison.OrdinalIgnoreCase) == true;
 
     private static string NotExtensibleMessage(INamedTypeSymbol type)
     {

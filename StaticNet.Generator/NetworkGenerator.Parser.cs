@@ -35,12 +35,17 @@ internal static class Parser
     }
 
     /// <summary>The spec of any class, extensible or not: what the analyzers check.</summary>
-    public static NetworkSpec ReadSpec(INamedTypeSymbol type, string[]? containingTypes = null) =>
-        new(type.ContainingNamespace.IsGlobalNamespace ? null : type.ContainingNamespace.ToDisplayString(),
+    public static NetworkSpec ReadSpec(INamedTypeSymbol type, string[]? containingTypes = null)
+    {
+        (LossKind loss, int networkAttributeIndex) = ReadLoss(type);
+        return new NetworkSpec(
+            type.ContainingNamespace.IsGlobalNamespace ? null : type.ContainingNamespace.ToDisplayString(),
             type.Name,
             new EquatableArray<string>(containingTypes ?? new string[0]),
-            ReadLoss(type),
-            new EquatableArray<LayerSpec>(ReadLayers(type).ToArray()));
+            loss,
+            new EquatableArray<LayerSpec>(ReadLayers(type).ToArray()),
+            networkAttributeIndex);
+    }
 
     /// <summary>Whether an attribute is one of StaticNet's network attributes.</summary>
     public static bool IsNetworkAttribute(AttributeData attribute) =>
@@ -91,16 +96,18 @@ internal static class Parser
         _ => "class",
     };
 
-    private static LossKind ReadLoss(INamedTypeSymbol type)
+    private static (LossKind Loss, int AttributeIndex) ReadLoss(INamedTypeSymbol type)
     {
-        foreach (AttributeData attribute in type.GetAttributes())
+        ImmutableArray<AttributeData> attributes = type.GetAttributes();
+        for (int i = 0; i < attributes.Length; i++)
         {
-            if (attribute.AttributeClass?.ToDisplayString() != NetworkAttributeName) continue;
-            foreach (KeyValuePair<string, TypedConstant> argument in attribute.NamedArguments)
+            if (attributes[i].AttributeClass?.ToDisplayString() != NetworkAttributeName) continue;
+            foreach (KeyValuePair<string, TypedConstant> argument in attributes[i].NamedArguments)
                 if (argument.Key == "Loss" && argument.Value.Value is int loss)
-                    return (LossKind)loss;
+                    return ((LossKind)loss, i);
+            return (LossKind.None, i);
         }
-        return LossKind.None;
+        return (LossKind.None, -1);
     }
 
     private static EquatableArray<int> ReadShape(AttributeData attribute)

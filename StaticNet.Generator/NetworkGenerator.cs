@@ -1,4 +1,5 @@
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
 using StaticNet.Generator.Emit;
 using StaticNet.Generator.Shapes;
 
@@ -26,12 +27,23 @@ public sealed class NetworkGenerator : IIncrementalGenerator
             .Where(static result => result.Network is not null)
             .Select(static (result, _) => result.Network!);
 
+        // C# 12 inline arrays give each network fixed-size sample buffer types; older compilers and runtimes get none.
+        IncrementalValueProvider<bool> inlineArrays = context.CompilationProvider
+            .Select(static (compilation, _) => SupportsInlineArrays(compilation));
+
         IncrementalValuesProvider<GeneratedFile> files = networks
-            .Select(static (network, _) => NetworkEmitter.Emit(network))
+            .Combine(inlineArrays)
+            .Select(static (input, _) => NetworkEmitter.Emit(input.Left, input.Right))
             .WithTrackingName(TrackingNames.Sources);
 
         context.RegisterSourceOutput(files, static (output, file) => output.AddSource(file.HintName, file.Source));
     }
+
+    private const int CSharp12 = 1200; // LanguageVersion.CSharp12, which Roslyn 4.3 does not name
+
+    private static bool SupportsInlineArrays(Compilation compilation) =>
+        compilation is CSharpCompilation { LanguageVersion: var version } && (int)version >= CSharp12 &&
+        compilation.GetTypeByMetadataName("System.Runtime.CompilerServices.InlineArrayAttribute") is not null;
 }
 
 /// <summary>The names of the pipeline's tracked steps, for the incremental-caching tests.</summary>

@@ -13,7 +13,9 @@ internal static class NetworkEmitter
 {
     private const string GeneratorVersion = "0.1.0";
 
-    public static GeneratedFile Emit(ShapedNetwork network)
+    /// <param name="network">The network.</param>
+    /// <param name="inlineArrays">Whether the compilation has C# 12 inline arrays, for the sample buffer types.</param>
+    public static GeneratedFile Emit(ShapedNetwork network, bool inlineArrays)
     {
         var w = new CodeWriter();
         NetworkSpec spec = network.Spec;
@@ -30,6 +32,7 @@ internal static class NetworkEmitter
         string interfaceName = IsTrainable(network) ? "global::StaticNet.ITrainableNetwork" : "global::StaticNet.INetwork";
         w.Open($"partial class {spec.ClassName} : {interfaceName}");
         WriteSizes(w, network);
+        if (inlineArrays) WriteBufferTypes(w, network);
         WriteLayout(w, network);
         WriteFieldsAndConstructors(w, network);
         WriteInference(w, network);
@@ -107,6 +110,27 @@ internal static class NetworkEmitter
         w.Line("/// <summary>The number of trainable parameters, counted as PyTorch counts them.</summary>");
         w.Line($"public const int ParameterCount = {network.ParameterCount};");
         w.Line();
+    }
+
+    private static void WriteBufferTypes(CodeWriter w, ShapedNetwork network)
+    {
+        foreach ((string name, string constant, int size, string what) in new[]
+                 {
+                     ("InputBuffer", "InputSize", network.InputSize, "input sample"),
+                     ("OutputBuffer", "OutputSize", network.OutputSize, "output sample"),
+                 })
+        {
+            w.Line("/// <summary>");
+            w.Line($"/// One {what}, {size} floats, as a value (on the stack or inline in another type). It converts to");
+            w.Line("/// <c>Span&lt;float&gt;</c> and <c>ReadOnlySpan&lt;float&gt;</c>, so <c>Forward(input, output)</c> takes it, and its size");
+            w.Line("/// is checked by the type system.");
+            w.Line("/// </summary>");
+            w.Line($"[global::System.Runtime.CompilerServices.InlineArray({constant})]");
+            w.Open($"public struct {name}");
+            w.Line("private float _element0;");
+            w.Close();
+            w.Line();
+        }
     }
 
     private static void WriteLayout(CodeWriter w, ShapedNetwork network)

@@ -9,12 +9,14 @@ namespace StaticNet.Generator.Model;
 /// <param name="ContainingTypes">Declarations of the types that contain the class, outermost first (e.g. <c>partial class Outer</c>).</param>
 /// <param name="Loss">The <c>[Network(Loss = ...)]</c> value.</param>
 /// <param name="Layers">The <c>[Input]</c> and layer attributes in source order.</param>
+/// <param name="NetworkAttributeIndex">The position of <c>[Network]</c> among the class's attributes, or -1 without one.</param>
 internal sealed record NetworkSpec(
     string? Namespace,
     string ClassName,
     EquatableArray<string> ContainingTypes,
     LossKind Loss,
-    EquatableArray<LayerSpec> Layers)
+    EquatableArray<LayerSpec> Layers,
+    int NetworkAttributeIndex = -1)
 {
     /// <summary>The fully qualified name, for messages and hint names.</summary>
     public string FullName => Namespace is null ? ClassName : Namespace + "." + ClassName;

@@ -12,4 +12,16 @@ internal static class DiagnosticIds
     public const string DuplicateName = "SNET007";
     public const string InvalidName = "SNET008";
     public const string NotExtensible = "SNET009";
+    public const string SoftmaxNeedsClasses = "SNET010";
+    public const string ActivationDuplicatesLoss = "SNET011";
+    public const string SplitDeclarations = "SNET012";
+    public const string TooLarge = "SNET013";
+    public const string UndefinedValue = "SNET014";
+    public const string GeneratedMemberConflict = "SNET015";
+
+    // Call sites: buffers whose length is known at compile time, and members a network does not have.
+    public const string WrongSampleLength = "SNET020";
+    public const string PartialSample = "SNET021";
+    public const string BatchCountMismatch = "SNET022";
+    public const string NoLoss = "SNET023";
 }

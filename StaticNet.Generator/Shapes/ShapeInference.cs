@@ -22,7 +22,9 @@ internal static class ShapeInference
         var layers = new List<DenseLayer>();
         var identifiers = new HashSet<string>();
         var names = new HashSet<string>();
-        int inputs = inputSize, inputStride = inputSize, parameterOffset = 0, activationOffset = 0, parameterCount = 0;
+        CheckEnums(spec, errors);
+        int inputs = inputSize, inputStride = inputSize, activationOffset = 0;
+        long parameterOffset = 0, parameterCount = 0;
         int declared = 0; // layers as written, valid or not: default names count them, as nn.Sequential would
         foreach (LayerSpec layer in spec.Layers)
         {
@@ -44,16 +46,29 @@ internal static class ShapeInference
                 continue;
             }
 
+            if (layer.Units > MaxBufferLength / WidthAlignment)
+            {
+                errors.Add(new ShapeError(DiagnosticIds.TooLarge, layer.AttributeIndex,
+                    $"Dense '{name}' has {layer.Units:N0} units; expected at most {MaxBufferLength / WidthAlignment:N0}"));
+                break;
+            }
             int width = RoundUp(layer.Units, WidthAlignment);
             bool keepsPre = layer.Activation == ActivationKind.GELU;
+            long layerLength = (long)inputs * width + width;
+            if (parameterOffset + layerLength > MaxBufferLength || (long)activationOffset * ChunkRowsBound > MaxBufferLength)
+            {
+                errors.Add(new ShapeError(DiagnosticIds.TooLarge, layer.AttributeIndex,
+                    $"Dense '{name}' ({inputs} → {layer.Units}) takes the network past {MaxBufferLength:N0} parameters; expected a network that fits in one buffer"));
+                break;
+            }
             var dense = new DenseLayer(
                 index, name, UniqueIdentifier(name, index, identifiers), inputs, inputStride, layer.Units, width, layer.Activation,
-                WeightOffset: parameterOffset,
-                BiasOffset: parameterOffset + inputs * width,
+                WeightOffset: (int)parameterOffset,
+                BiasOffset: (int)parameterOffset + inputs * width,
                 OutputOffset: activationOffset,
                 PreActivationOffset: keepsPre ? activationOffset + width : -1);
             layers.Add(dense);
-            parameterOffset += inputs * width + width;
+            parameterOffset += layerLength;
             activationOffset += keepsPre ? 2 * width : width;
             parameterCount += dense.ParameterCount;
             inputs = layer.Units;
@@ -64,11 +79,57 @@ internal static class ShapeInference
             errors.Add(new ShapeError(DiagnosticIds.NoLayers, input.AttributeIndex,
                 $"Network '{spec.ClassName}' has an input but no layers; expected at least one [Dense] after [Input]"));
 
-        if (errors.Count > 0 || input is null)
-            return new ShapeResult(null, new EquatableArray<ShapeError>(errors.ToArray()));
+        if (layers.Count > 0 && layers.Count == declared)
+            CheckLoss(spec, layers[layers.Count - 1], errors);
+
+        var diagnostics = new EquatableArray<ShapeError>(errors.ToArray());
+        if (input is null || errors.Exists(e => !e.IsWarning))
+            return new ShapeResult(null, diagnostics);
         var network = new ShapedNetwork(spec, inputSize, new EquatableArray<DenseLayer>(layers.ToArray()),
-            parameterCount, parameterOffset, activationOffset);
-        return new ShapeResult(network, EquatableArray<ShapeError>.Empty);
+            (int)parameterCount, (int)parameterOffset, activationOffset);
+        return new ShapeResult(network, diagnostics);
+    }
+
+    /// <summary>The largest buffer a network may need, in floats (spans index with int).</summary>
+    public const long MaxBufferLength = int.MaxValue / 2;
+
+    private const int ChunkRowsBound = 32;
+
+    /// <summary>The loss and the output layer must agree: the loss owns the output non-linearity, as in PyTorch.</summary>
+    private static void CheckLoss(NetworkSpec spec, DenseLayer output, List<ShapeError> errors)
+    {
+        int attribute = AttributeIndexOf(spec, output);
+        if (spec.Loss == LossKind.SoftmaxCrossEntropy && output.Units < 2)
+            errors.Add(new ShapeError(DiagnosticIds.SoftmaxNeedsClasses, attribute,
+                $"Loss SoftmaxCrossEntropy needs at least 2 outputs, one per class; the last layer '{output.Name}' has {output.Units}. " +
+                "For a yes/no output use Loss.BinaryCrossEntropy"));
+        if ((spec.Loss == LossKind.SoftmaxCrossEntropy && output.Activation == ActivationKind.Softmax) ||
+            (spec.Loss == LossKind.BinaryCrossEntropy && output.Activation == ActivationKind.Sigmoid))
+            errors.Add(new ShapeError(DiagnosticIds.ActivationDuplicatesLoss, attribute,
+                $"Loss {spec.Loss} already applies {output.Activation.ToString().ToLowerInvariant()} to the logits; " +
+                $"the {output.Activation} on the last layer '{output.Name}' would apply it twice. Remove it: the network's outputs are logits",
+                IsWarning: true));
+    }
+
+    private static int AttributeIndexOf(NetworkSpec spec, DenseLayer layer)
+    {
+        int dense = -1;
+        foreach (LayerSpec candidate in spec.Layers)
+            if (candidate.Kind == LayerKind.Dense && ++dense == layer.Index)
+                return candidate.AttributeIndex;
+        return -1;
+    }
+
+    /// <summary>Enum values that are not defined (a cast number) cannot be generated.</summary>
+    private static void CheckEnums(NetworkSpec spec, List<ShapeError> errors)
+    {
+        if (spec.Loss < LossKind.None || spec.Loss > LossKind.SoftmaxCrossEntropy)
+            errors.Add(new ShapeError(DiagnosticIds.UndefinedValue, spec.NetworkAttributeIndex,
+                $"Network '{spec.ClassName}' has Loss value {(int)spec.Loss}, which is not a defined StaticNet.Loss; expected one of None, MeanSquaredError, BinaryCrossEntropy, SoftmaxCrossEntropy"));
+        foreach (LayerSpec layer in spec.Layers)
+            if (layer.Activation < ActivationKind.None || layer.Activation > ActivationKind.GELU)
+                errors.Add(new ShapeError(DiagnosticIds.UndefinedValue, layer.AttributeIndex,
+                    $"Activation value {(int)layer.Activation} is not a defined StaticNet.Activation; expected one of None, ReLU, LeakyReLU, Sigmoid, Tanh, Softmax, GELU"));
     }
 
     private static LayerSpec? FindInput(NetworkSpec spec, List<ShapeError> errors)
@@ -105,7 +166,13 @@ internal static class ShapeInference
                     $"[Input] dimensions must be at least 1; found {Format(shape)}"));
                 return 0;
             }
-            size *= dimension;
+            size = System.Math.Min(size * dimension, MaxBufferLength + 1); // saturate: no overflow however many dimensions
+        }
+        if (size > MaxBufferLength / WidthAlignment)
+        {
+            errors.Add(new ShapeError(DiagnosticIds.TooLarge, input.AttributeIndex,
+                $"[Input] of shape {Format(shape)} has {size:N0} values; expected at most {MaxBufferLength / WidthAlignment:N0}"));
+            return 0;
         }
         if (shape.Count > 1)
         {

@@ -59,11 +59,15 @@ internal sealed record DenseLayer(
     public bool KeepsPreActivation => PreActivationOffset >= 0;
 }
 
-/// <summary>Why a declaration cannot be generated, located on one of the class's StaticNet attributes.</summary>
+/// <summary>
+/// A broken shape rule, located on one of the class's attributes. An error means the declaration cannot be generated;
+/// a warning means it can, but probably does not do what the user meant.
+/// </summary>
 /// <param name="Id">The diagnostic ID, e.g. <c>SNET004</c>.</param>
-/// <param name="AttributeIndex">The offending attribute's position among the class's StaticNet attributes, or -1 for the class.</param>
+/// <param name="AttributeIndex">The offending attribute's position among the class's attributes, or -1 for the class.</param>
 /// <param name="Message">What was expected and what was found.</param>
-internal sealed record ShapeError(string Id, int AttributeIndex, string Message);
+/// <param name="IsWarning">Whether the network can still be generated.</param>
+internal sealed record ShapeError(string Id, int AttributeIndex, string Message, bool IsWarning = false);
 
-/// <summary>The result of shape inference: a network, or the errors that prevent one.</summary>
+/// <summary>The result of shape inference: a network (null when an error prevents one), and every broken rule.</summary>
 internal sealed record ShapeResult(ShapedNetwork? Network, EquatableArray<ShapeError> Errors);

@@ -31,11 +31,17 @@ internal static partial class AnalyzerHarness
             $"Expected:\n{Describe(expected)}\nFound:\n{Describe(actual)}\nMessages:\n{string.Join("\n", found.Select(d => "  " + d))}");
     }
 
+    public static ImmutableArray<DiagnosticAnalyzer> All { get; } = ImmutableArray.Create<DiagnosticAnalyzer>(
+        new analyzers::StaticNet.Analyzers.NetworkDeclarationAnalyzer(), new analyzers::StaticNet.Analyzers.CallSiteAnalyzer());
+
+    /// <summary>The analyzers' diagnostics in the user's source, after the generator has added the networks' code (as in a build).</summary>
     public static ImmutableArray<Diagnostic> Analyze(string source)
     {
         var compilation = GeneratorHarness.Compile(source);
-        var withAnalyzers = compilation.WithAnalyzers(ImmutableArray.Create<DiagnosticAnalyzer>(new analyzers::StaticNet.Analyzers.NetworkDeclarationAnalyzer()));
-        return withAnalyzers.GetAnalyzerDiagnosticsAsync().Result;
+        GeneratorHarness.CreateDriver().RunGeneratorsAndUpdateCompilation(compilation, out Compilation generated, out _);
+        var withAnalyzers = generated.WithAnalyzers(All);
+        SyntaxTree user = compilation.SyntaxTrees.Single();
+        return withAnalyzers.GetAnalyzerDiagnosticsAsync().Result.Where(d => d.Location.SourceTree == user).ToImmutableArray();
     }
 
     private static (string Source, List<(string Id, TextSpan Span)> Expected) Parse(string marked)

@@ -77,6 +77,50 @@ public class AnalyzerTests
     }
 
     [Fact]
+    public void SNET010_SoftmaxCrossEntropyWithOneOutput()
+    {
+        AnalyzerHarness.Verify(Usings + "[Network(Loss = Loss.SoftmaxCrossEntropy)] [Input(4)] [{|SNET010:Dense(1)|}] partial class N { }");
+        AnalyzerHarness.Verify(Usings + "[Network(Loss = Loss.BinaryCrossEntropy)] [Input(4)] [Dense(1)] partial class N { }");
+    }
+
+    [Fact]
+    public void SNET011_ActivationDuplicatesLoss()
+    {
+        AnalyzerHarness.Verify(Usings + "[Network(Loss = Loss.SoftmaxCrossEntropy)] [Input(4)] [{|SNET011:Dense(3, Activation.Softmax)|}] partial class N { }");
+        AnalyzerHarness.Verify(Usings + "[Network(Loss = Loss.BinaryCrossEntropy)] [Input(4)] [{|SNET011:Dense(1, Activation.Sigmoid)|}] partial class N { }");
+        AnalyzerHarness.Verify(Usings + "[Network(Loss = Loss.MeanSquaredError)] [Input(4)] [Dense(1, Activation.Sigmoid)] partial class N { }");
+        AnalyzerHarness.Verify(Usings + "[Network(Loss = Loss.SoftmaxCrossEntropy)] [Input(4)] [Dense(8, Activation.Softmax)] [Dense(3)] partial class N { }");
+    }
+
+    [Fact]
+    public void SNET012_SplitDeclarations()
+    {
+        AnalyzerHarness.Verify(Usings + "[Input(4)] [Dense(8)] partial class N { }\n[{|SNET012:Dense(2)|}] partial class N { }");
+    }
+
+    [Fact]
+    public void SNET013_TooLarge()
+    {
+        AnalyzerHarness.Verify(Usings + "[Input(100000)] [{|SNET013:Dense(100000)|}] partial class N { }");
+        AnalyzerHarness.Verify(Usings + "[{|SNET013:Input(100000, 100000)|}] [Dense(2)] partial class N { }");
+    }
+
+    [Fact]
+    public void SNET014_UndefinedValue()
+    {
+        AnalyzerHarness.Verify(Usings + "[Input(4)] [{|SNET014:Dense(2, (Activation)42)|}] partial class N { }");
+        AnalyzerHarness.Verify(Usings + "[{|SNET014:Network(Loss = (Loss)9)|}] [Input(4)] [Dense(2)] partial class N { }");
+    }
+
+    [Fact]
+    public void SNET015_GeneratedMemberConflict()
+    {
+        AnalyzerHarness.Verify(Usings + "[Input(4)] [Dense(2)] partial class N { public const int {|SNET015:InputSize|} = 4; }");
+        AnalyzerHarness.Verify(Usings + "[Input(4)] [Dense(2)] partial class N { public void {|SNET015:Forward|}(float[] a, float[] b) { } }");
+        AnalyzerHarness.Verify(Usings + "[Input(4)] [Dense(2)] partial class N { public void Forward(float[] a) { } public int Size => 4; }");
+    }
+
+    [Fact]
     public void MessagesNameTheShapes()
     {
         Diagnostic diagnostic = AnalyzerHarness.Analyze(Usings + "[Input(1, 28, 28)] [Dense(10)] partial class N { }").Single();

@@ -22,7 +22,7 @@ internal static class GeneratorHarness
             .ToArray();
     });
 
-    public static CSharpParseOptions ParseOptions { get; } = new(LanguageVersion.Latest);
+    public static CSharpParseOptions ParseOptions { get; } = new(LanguageVersion.CSharp12);
 
     public static CSharpCompilation Compile(params string[] sources) =>
         CSharpCompilation.Create(

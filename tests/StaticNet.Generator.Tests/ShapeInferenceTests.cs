@@ -52,13 +52,6 @@ public class ShapeInferenceTests
         Assert.Equal(128 + 128 + 16, network.ActivationBufferLength);
     }
 
-    private static StaticNet.Generator.Model.NetworkSpec Parse(string declaration)
-    {
-        var compilation = GeneratorHarness.Compile("using StaticNet;\n" + declaration);
-        var type = compilation.GetTypeByMetadataName("N")!;
-        var layers = Parser.ReadLayers(type);
-        var loss = declaration.Contains("SoftmaxCrossEntropy") ? StaticNet.Generator.Model.LossKind.SoftmaxCrossEntropy : StaticNet.Generator.Model.LossKind.None;
-        return new StaticNet.Generator.Model.NetworkSpec(null, "N", StaticNet.Generator.Model.EquatableArray<string>.Empty, loss,
-            new StaticNet.Generator.Model.EquatableArray<StaticNet.Generator.Model.LayerSpec>(layers.ToArray()));
-    }
+    private static StaticNet.Generator.Model.NetworkSpec Parse(string declaration) =>
+        Parser.ReadSpec(GeneratorHarness.Compile("using StaticNet;\n" + declaration).GetTypeByMetadataName("N")!);
 }

@@ -64,6 +64,20 @@ public class SnapshotTests
         AssertSnapshot(name, file.SourceText.ToString());
     }
 
+    [Fact]
+    public void CompilersWithoutInlineArraysGetNoBufferTypes()
+    {
+        var compilation = GeneratorHarness.Compile(DigitsNet);
+        var older = compilation.ReplaceSyntaxTree(compilation.SyntaxTrees.Single(),
+            Microsoft.CodeAnalysis.CSharp.CSharpSyntaxTree.ParseText(DigitsNet, new Microsoft.CodeAnalysis.CSharp.CSharpParseOptions(Microsoft.CodeAnalysis.CSharp.LanguageVersion.CSharp11)));
+        var driver = Microsoft.CodeAnalysis.CSharp.CSharpGeneratorDriver.Create(new NetworkGenerator())
+            .WithUpdatedParseOptions(new Microsoft.CodeAnalysis.CSharp.CSharpParseOptions(Microsoft.CodeAnalysis.CSharp.LanguageVersion.CSharp11))
+            .RunGeneratorsAndUpdateCompilation(older, out var output, out _);
+        string source = driver.GetRunResult().GeneratedTrees.Single().ToString();
+        Assert.DoesNotContain("InlineArray", source);
+        Assert.Empty(output.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error));
+    }
+
     private static void AssertSnapshot(string name, string actual, [CallerFilePath] string testFile = "")
     {
         string directory = Path.Combine(Path.GetDirectoryName(testFile)!, "Snapshots");

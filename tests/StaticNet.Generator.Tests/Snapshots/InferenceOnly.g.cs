@@ -36,6 +36,28 @@ partial class TinyPolicy : global::StaticNet.INetwork
     /// <summary>The number of trainable parameters, counted as PyTorch counts them.</summary>
     public const int ParameterCount = 11;
 
+    /// <summary>
+    /// One input sample, 3 floats, as a value (on the stack or inline in another type). It converts to
+    /// <c>Span&lt;float&gt;</c> and <c>ReadOnlySpan&lt;float&gt;</c>, so <c>Forward(input, output)</c> takes it, and its size
+    /// is checked by the type system.
+    /// </summary>
+    [global::System.Runtime.CompilerServices.InlineArray(InputSize)]
+    public struct InputBuffer
+    {
+        private float _element0;
+    }
+
+    /// <summary>
+    /// One output sample, 1 floats, as a value (on the stack or inline in another type). It converts to
+    /// <c>Span&lt;float&gt;</c> and <c>ReadOnlySpan&lt;float&gt;</c>, so <c>Forward(input, output)</c> takes it, and its size
+    /// is checked by the type system.
+    /// </summary>
+    [global::System.Runtime.CompilerServices.InlineArray(OutputSize)]
+    public struct OutputBuffer
+    {
+        private float _element0;
+    }
+
     // Parameter buffer: each Dense weight is stored transposed, [inputs, width], where width is the layer's units
     // rounded up to 16 (the padding stays zero), so that a forward pass streams it in order. LoadSafetensors and
     // SaveSafetensors map it to PyTorch's [out, in].

@@ -1,0 +1,49 @@
+using System.Collections.Generic;
+using StaticNet.Generator.Model;
+
+namespace StaticNet.Generator.Shapes;
+
+/// <summary>
+/// The names of the members the emitter adds to a network's class, so that the analyzers can report a user's member
+/// that would collide with one. A test compiles generated networks and checks this list against what was emitted.
+/// </summary>
+internal static class GeneratedMembers
+{
+    /// <summary>Name → the parameter counts of the generated methods of that name, or null for a field, property or constant.</summary>
+    public static Dictionary<string, int[]?> Of(ShapedNetwork network)
+    {
+        var members = new Dictionary<string, int[]?>
+        {
+            ["InputSize"] = null, ["OutputSize"] = null, ["InputBuffer"] = null, ["OutputBuffer"] = null, ["ParameterCount"] = null, ["ParameterBufferLength"] = null,
+            ["ChunkRows"] = null, ["ActivationBufferLength"] = null, ["s_parameterTensors"] = null, ["s_parameterTensorList"] = null,
+            ["t_inferenceActivations"] = null, ["_parameters"] = null, ["Parameters"] = null, ["ParameterTensors"] = null,
+            ["Forward"] = new[] { 2 }, ["ForwardBatch"] = new[] { 2 }, ["InferenceActivations"] = new[] { 0 },
+            ["LoadSafetensors"] = new[] { 1 }, ["SaveSafetensors"] = new[] { 1 }, ["ForwardRows"] = new[] { 4 },
+        };
+        bool trainable = network.Spec.Loss != LossKind.None;
+        if (trainable)
+        {
+            foreach (string field in new[] { "_gradients", "_activations", "_deltas", "Gradients" }) members[field] = null;
+            members["ComputeLoss"] = new[] { 2 };
+            members["ComputeGradients"] = new[] { 2 };
+            members["TrainStep"] = new[] { 3 };
+            members["Evaluate"] = new[] { 4 };
+            members["Step"] = new[] { 2 };
+            members["BackwardRows"] = new[] { 6 };
+        }
+        foreach (DenseLayer layer in network.Layers)
+        {
+            string id = layer.Identifier;
+            members[id + "Weight"] = null;
+            members[id + "Bias"] = null;
+            members[id + "Output"] = null;
+            if (layer.KeepsPreActivation) members[id + "PreActivation"] = null;
+            members[id + "Forward"] = new[] { layer.KeepsPreActivation ? 5 : 4 };
+            if (trainable) members[id + "Backward"] = new[] { BackwardParameterCount(layer) };
+        }
+        return members;
+    }
+
+    private static int BackwardParameterCount(DenseLayer layer) =>
+        4 + (layer.IsFirst ? 0 : 2) + (layer.Activation == ActivationKind.None ? 0 : 1);
+}
