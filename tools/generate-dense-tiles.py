@@ -49,6 +49,7 @@ w("{")
 for R, C, S in FORWARD:
     suffix = "" if S == 1 else f"S{S}"
     w(f"    /// <summary>Forward for {R} row(s) × {C} vector(s) of outputs, over all inputs" + (f" ({S} interleaved accumulator sets)" if S > 1 else "") + ".</summary>")
+    w("    [MethodImpl(MethodImplOptions.AggressiveOptimization)]")
     w(f"    private static void ForwardTile{R}x{C}{suffix}<V>(ref float x, nint xStride, nint inputs, ref float weight, nint width,")
     w(f"        ref float bias, ref float y) where V : struct, ISimdVector<V>")
     w("    {")
@@ -110,6 +111,7 @@ for R, C, S in FORWARD:
 # BackwardWeights: K inputs x C vectors. x -> x[0, k0], dy -> dy[0, j0], dW -> dW[k0, j0].
 for K, C in BACKWARD_WEIGHTS:
     w(f"    /// <summary>dW += xᵀ·dy for {K} input(s) × {C} vector(s) of outputs, over all rows.</summary>")
+    w("    [MethodImpl(MethodImplOptions.AggressiveOptimization)]")
     w(f"    private static void BackwardWeightsTile{K}x{C}<V>(ref float x, nint xStride, nint rows, ref float dy, nint width,")
     w(f"        ref float dWeight) where V : struct, ISimdVector<V>")
     w("    {")
@@ -137,6 +139,7 @@ for K, C in BACKWARD_WEIGHTS:
 # BackwardInput: R rows x K inputs, dot products over the width. dy -> dy[r0, 0], w -> weight[k0, 0], dx -> dx[r0, k0].
 for R, K in BACKWARD_INPUT:
     w(f"    /// <summary>dx = dy·Wᵀ for {R} row(s) × {K} input(s): dot products over the width, reduced at the end.</summary>")
+    w("    [MethodImpl(MethodImplOptions.AggressiveOptimization)]")
     w(f"    private static void BackwardInputTile{R}x{K}<V>(ref float dy, nint width, ref float weight, ref float dx,")
     w(f"        nint dxStride) where V : struct, ISimdVector<V>")
     w("    {")

@@ -80,6 +80,7 @@ internal static class ActivationSimd
                 $"buffer '{name}' holds {length} floats.", name);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void UnaryRows<TOp, V>(ref float source, ref float destination, nint rows, nint columns, nint stride)
         where TOp : IUnaryOp where V : struct, ISimdVector<V>
     {
@@ -101,6 +102,7 @@ internal static class ActivationSimd
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void UnaryScalar<TOp>(ref float source, ref float destination, nint rows, nint columns, nint stride)
         where TOp : IUnaryOp
     {
@@ -109,6 +111,7 @@ internal static class ActivationSimd
                 Unsafe.Add(ref destination, r * stride + j) = TOp.Apply(Unsafe.Add(ref source, r * stride + j));
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void BackwardRows<TOp, V>(ref float saved, ref float gradient, nint rows, nint columns, nint stride)
         where TOp : IBackwardOp where V : struct, ISimdVector<V>
     {
@@ -136,6 +139,7 @@ internal static class ActivationSimd
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void BackwardScalar<TOp>(ref float saved, ref float gradient, nint rows, nint columns, nint stride)
         where TOp : IBackwardOp
     {

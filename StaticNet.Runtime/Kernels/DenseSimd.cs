@@ -25,6 +25,7 @@ internal static partial class DenseSimd
     /// See <see cref="DenseKernels.Forward"/>. The summation order depends on the layer's width only, never on the
     /// number of rows, so a sample's output is the same bits alone or in any batch (see tools/generate-dense-tiles.py).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Forward<V>(ref float x, int rows, int inputs, int xStride, ref float weight, ref float bias,
         ref float y, int width) where V : struct, ISimdVector<V>
     {
@@ -35,6 +36,7 @@ internal static partial class DenseSimd
     }
 
     /// <summary>Forward with one accumulator set per output: bias + x₀w₀ + x₁w₁ + … (layers of 8 vectors or more).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ForwardSequential<V>(ref float x, int rows, int inputs, int xStride, ref float weight, ref float bias,
         ref float y, int width) where V : struct, ISimdVector<V>
     {
@@ -96,6 +98,7 @@ internal static partial class DenseSimd
     }
 
     /// <summary>Forward with two interleaved accumulator sets per output, even and odd inputs (narrower layers).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ForwardInterleaved<V>(ref float x, int rows, int inputs, int xStride, ref float weight, ref float bias,
         ref float y, int width) where V : struct, ISimdVector<V>
     {
@@ -148,6 +151,7 @@ internal static partial class DenseSimd
     }
 
     /// <summary>See <see cref="DenseKernels.BackwardWeights"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void BackwardWeights<V>(ref float x, int rows, int inputs, int xStride, ref float dy, int width,
         ref float dWeight, ref float dBias) where V : struct, ISimdVector<V>
     {
@@ -210,6 +214,7 @@ internal static partial class DenseSimd
     }
 
     /// <summary>See <see cref="DenseKernels.BackwardInput"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void BackwardInput<V>(ref float dy, int rows, int width, ref float weight, int inputs, ref float dx,
         int dxStride) where V : struct, ISimdVector<V>
     {

@@ -7,6 +7,7 @@ namespace StaticNet.Kernels;
 internal static partial class DenseSimd
 {
     /// <summary>Forward for 4 row(s) × 4 vector(s) of outputs, over all inputs.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ForwardTile4x4<V>(ref float x, nint xStride, nint inputs, ref float weight, nint width,
         ref float bias, ref float y) where V : struct, ISimdVector<V>
     {
@@ -60,6 +61,7 @@ internal static partial class DenseSimd
     }
 
     /// <summary>Forward for 4 row(s) × 2 vector(s) of outputs, over all inputs.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ForwardTile4x2<V>(ref float x, nint xStride, nint inputs, ref float weight, nint width,
         ref float bias, ref float y) where V : struct, ISimdVector<V>
     {
@@ -101,6 +103,7 @@ internal static partial class DenseSimd
     }
 
     /// <summary>Forward for 4 row(s) × 1 vector(s) of outputs, over all inputs.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ForwardTile4x1<V>(ref float x, nint xStride, nint inputs, ref float weight, nint width,
         ref float bias, ref float y) where V : struct, ISimdVector<V>
     {
@@ -136,6 +139,7 @@ internal static partial class DenseSimd
     }
 
     /// <summary>Forward for 2 row(s) × 4 vector(s) of outputs, over all inputs.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ForwardTile2x4<V>(ref float x, nint xStride, nint inputs, ref float weight, nint width,
         ref float bias, ref float y) where V : struct, ISimdVector<V>
     {
@@ -173,6 +177,7 @@ internal static partial class DenseSimd
     }
 
     /// <summary>Forward for 2 row(s) × 2 vector(s) of outputs, over all inputs.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ForwardTile2x2<V>(ref float x, nint xStride, nint inputs, ref float weight, nint width,
         ref float bias, ref float y) where V : struct, ISimdVector<V>
     {
@@ -202,6 +207,7 @@ internal static partial class DenseSimd
     }
 
     /// <summary>Forward for 2 row(s) × 1 vector(s) of outputs, over all inputs.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ForwardTile2x1<V>(ref float x, nint xStride, nint inputs, ref float weight, nint width,
         ref float bias, ref float y) where V : struct, ISimdVector<V>
     {
@@ -227,6 +233,7 @@ internal static partial class DenseSimd
     }
 
     /// <summary>Forward for 1 row(s) × 8 vector(s) of outputs, over all inputs.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ForwardTile1x8<V>(ref float x, nint xStride, nint inputs, ref float weight, nint width,
         ref float bias, ref float y) where V : struct, ISimdVector<V>
     {
@@ -267,6 +274,7 @@ internal static partial class DenseSimd
     }
 
     /// <summary>Forward for 1 row(s) × 4 vector(s) of outputs, over all inputs.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ForwardTile1x4<V>(ref float x, nint xStride, nint inputs, ref float weight, nint width,
         ref float bias, ref float y) where V : struct, ISimdVector<V>
     {
@@ -295,6 +303,7 @@ internal static partial class DenseSimd
     }
 
     /// <summary>Forward for 1 row(s) × 2 vector(s) of outputs, over all inputs.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ForwardTile1x2<V>(ref float x, nint xStride, nint inputs, ref float weight, nint width,
         ref float bias, ref float y) where V : struct, ISimdVector<V>
     {
@@ -317,6 +326,7 @@ internal static partial class DenseSimd
     }
 
     /// <summary>Forward for 1 row(s) × 1 vector(s) of outputs, over all inputs.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ForwardTile1x1<V>(ref float x, nint xStride, nint inputs, ref float weight, nint width,
         ref float bias, ref float y) where V : struct, ISimdVector<V>
     {
@@ -336,6 +346,7 @@ internal static partial class DenseSimd
     }
 
     /// <summary>Forward for 4 row(s) × 2 vector(s) of outputs, over all inputs (2 interleaved accumulator sets).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ForwardTile4x2S2<V>(ref float x, nint xStride, nint inputs, ref float weight, nint width,
         ref float bias, ref float y) where V : struct, ISimdVector<V>
     {
@@ -417,6 +428,7 @@ internal static partial class DenseSimd
     }
 
     /// <summary>Forward for 4 row(s) × 1 vector(s) of outputs, over all inputs (2 interleaved accumulator sets).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ForwardTile4x1S2<V>(ref float x, nint xStride, nint inputs, ref float weight, nint width,
         ref float bias, ref float y) where V : struct, ISimdVector<V>
     {
@@ -486,6 +498,7 @@ internal static partial class DenseSimd
     }
 
     /// <summary>Forward for 2 row(s) × 4 vector(s) of outputs, over all inputs (2 interleaved accumulator sets).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ForwardTile2x4S2<V>(ref float x, nint xStride, nint inputs, ref float weight, nint width,
         ref float bias, ref float y) where V : struct, ISimdVector<V>
     {
@@ -557,6 +570,7 @@ internal static partial class DenseSimd
     }
 
     /// <summary>Forward for 2 row(s) × 2 vector(s) of outputs, over all inputs (2 interleaved accumulator sets).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ForwardTile2x2S2<V>(ref float x, nint xStride, nint inputs, ref float weight, nint width,
         ref float bias, ref float y) where V : struct, ISimdVector<V>
     {
@@ -612,6 +626,7 @@ internal static partial class DenseSimd
     }
 
     /// <summary>Forward for 2 row(s) × 1 vector(s) of outputs, over all inputs (2 interleaved accumulator sets).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ForwardTile2x1S2<V>(ref float x, nint xStride, nint inputs, ref float weight, nint width,
         ref float bias, ref float y) where V : struct, ISimdVector<V>
     {
@@ -659,6 +674,7 @@ internal static partial class DenseSimd
     }
 
     /// <summary>Forward for 1 row(s) × 4 vector(s) of outputs, over all inputs (2 interleaved accumulator sets).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ForwardTile1x4S2<V>(ref float x, nint xStride, nint inputs, ref float weight, nint width,
         ref float bias, ref float y) where V : struct, ISimdVector<V>
     {
@@ -710,6 +726,7 @@ internal static partial class DenseSimd
     }
 
     /// <summary>Forward for 1 row(s) × 2 vector(s) of outputs, over all inputs (2 interleaved accumulator sets).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ForwardTile1x2S2<V>(ref float x, nint xStride, nint inputs, ref float weight, nint width,
         ref float bias, ref float y) where V : struct, ISimdVector<V>
     {
@@ -749,6 +766,7 @@ internal static partial class DenseSimd
     }
 
     /// <summary>Forward for 1 row(s) × 1 vector(s) of outputs, over all inputs (2 interleaved accumulator sets).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ForwardTile1x1S2<V>(ref float x, nint xStride, nint inputs, ref float weight, nint width,
         ref float bias, ref float y) where V : struct, ISimdVector<V>
     {
@@ -782,6 +800,7 @@ internal static partial class DenseSimd
     }
 
     /// <summary>dW += xᵀ·dy for 4 input(s) × 4 vector(s) of outputs, over all rows.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void BackwardWeightsTile4x4<V>(ref float x, nint xStride, nint rows, ref float dy, nint width,
         ref float dWeight) where V : struct, ISimdVector<V>
     {
@@ -828,6 +847,7 @@ internal static partial class DenseSimd
     }
 
     /// <summary>dW += xᵀ·dy for 4 input(s) × 2 vector(s) of outputs, over all rows.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void BackwardWeightsTile4x2<V>(ref float x, nint xStride, nint rows, ref float dy, nint width,
         ref float dWeight) where V : struct, ISimdVector<V>
     {
@@ -864,6 +884,7 @@ internal static partial class DenseSimd
     }
 
     /// <summary>dW += xᵀ·dy for 4 input(s) × 1 vector(s) of outputs, over all rows.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void BackwardWeightsTile4x1<V>(ref float x, nint xStride, nint rows, ref float dy, nint width,
         ref float dWeight) where V : struct, ISimdVector<V>
     {
@@ -895,6 +916,7 @@ internal static partial class DenseSimd
     }
 
     /// <summary>dW += xᵀ·dy for 2 input(s) × 4 vector(s) of outputs, over all rows.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void BackwardWeightsTile2x4<V>(ref float x, nint xStride, nint rows, ref float dy, nint width,
         ref float dWeight) where V : struct, ISimdVector<V>
     {
@@ -927,6 +949,7 @@ internal static partial class DenseSimd
     }
 
     /// <summary>dW += xᵀ·dy for 2 input(s) × 2 vector(s) of outputs, over all rows.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void BackwardWeightsTile2x2<V>(ref float x, nint xStride, nint rows, ref float dy, nint width,
         ref float dWeight) where V : struct, ISimdVector<V>
     {
@@ -953,6 +976,7 @@ internal static partial class DenseSimd
     }
 
     /// <summary>dW += xᵀ·dy for 2 input(s) × 1 vector(s) of outputs, over all rows.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void BackwardWeightsTile2x1<V>(ref float x, nint xStride, nint rows, ref float dy, nint width,
         ref float dWeight) where V : struct, ISimdVector<V>
     {
@@ -976,6 +1000,7 @@ internal static partial class DenseSimd
     }
 
     /// <summary>dW += xᵀ·dy for 1 input(s) × 4 vector(s) of outputs, over all rows.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void BackwardWeightsTile1x4<V>(ref float x, nint xStride, nint rows, ref float dy, nint width,
         ref float dWeight) where V : struct, ISimdVector<V>
     {
@@ -1001,6 +1026,7 @@ internal static partial class DenseSimd
     }
 
     /// <summary>dW += xᵀ·dy for 1 input(s) × 2 vector(s) of outputs, over all rows.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void BackwardWeightsTile1x2<V>(ref float x, nint xStride, nint rows, ref float dy, nint width,
         ref float dWeight) where V : struct, ISimdVector<V>
     {
@@ -1022,6 +1048,7 @@ internal static partial class DenseSimd
     }
 
     /// <summary>dW += xᵀ·dy for 1 input(s) × 1 vector(s) of outputs, over all rows.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void BackwardWeightsTile1x1<V>(ref float x, nint xStride, nint rows, ref float dy, nint width,
         ref float dWeight) where V : struct, ISimdVector<V>
     {
@@ -1041,6 +1068,7 @@ internal static partial class DenseSimd
     }
 
     /// <summary>dx = dy·Wᵀ for 4 row(s) × 4 input(s): dot products over the width, reduced at the end.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void BackwardInputTile4x4<V>(ref float dy, nint width, ref float weight, ref float dx,
         nint dxStride) where V : struct, ISimdVector<V>
     {
@@ -1071,6 +1099,7 @@ internal static partial class DenseSimd
     }
 
     /// <summary>dx = dy·Wᵀ for 4 row(s) × 2 input(s): dot products over the width, reduced at the end.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void BackwardInputTile4x2<V>(ref float dy, nint width, ref float weight, ref float dx,
         nint dxStride) where V : struct, ISimdVector<V>
     {
@@ -1103,6 +1132,7 @@ internal static partial class DenseSimd
     }
 
     /// <summary>dx = dy·Wᵀ for 4 row(s) × 1 input(s): dot products over the width, reduced at the end.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void BackwardInputTile4x1<V>(ref float dy, nint width, ref float weight, ref float dx,
         nint dxStride) where V : struct, ISimdVector<V>
     {
@@ -1130,6 +1160,7 @@ internal static partial class DenseSimd
     }
 
     /// <summary>dx = dy·Wᵀ for 2 row(s) × 4 input(s): dot products over the width, reduced at the end.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void BackwardInputTile2x4<V>(ref float dy, nint width, ref float weight, ref float dx,
         nint dxStride) where V : struct, ISimdVector<V>
     {
@@ -1152,6 +1183,7 @@ internal static partial class DenseSimd
     }
 
     /// <summary>dx = dy·Wᵀ for 2 row(s) × 2 input(s): dot products over the width, reduced at the end.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void BackwardInputTile2x2<V>(ref float dy, nint width, ref float weight, ref float dx,
         nint dxStride) where V : struct, ISimdVector<V>
     {
@@ -1174,6 +1206,7 @@ internal static partial class DenseSimd
     }
 
     /// <summary>dx = dy·Wᵀ for 2 row(s) × 1 input(s): dot products over the width, reduced at the end.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void BackwardInputTile2x1<V>(ref float dy, nint width, ref float weight, ref float dx,
         nint dxStride) where V : struct, ISimdVector<V>
     {
@@ -1193,6 +1226,7 @@ internal static partial class DenseSimd
     }
 
     /// <summary>dx = dy·Wᵀ for 1 row(s) × 4 input(s): dot products over the width, reduced at the end.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void BackwardInputTile1x4<V>(ref float dy, nint width, ref float weight, ref float dx,
         nint dxStride) where V : struct, ISimdVector<V>
     {
@@ -1211,6 +1245,7 @@ internal static partial class DenseSimd
     }
 
     /// <summary>dx = dy·Wᵀ for 1 row(s) × 2 input(s): dot products over the width, reduced at the end.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void BackwardInputTile1x2<V>(ref float dy, nint width, ref float weight, ref float dx,
         nint dxStride) where V : struct, ISimdVector<V>
     {
@@ -1228,6 +1263,7 @@ internal static partial class DenseSimd
     }
 
     /// <summary>dx = dy·Wᵀ for 1 row(s) × 1 input(s): dot products over the width, reduced at the end.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void BackwardInputTile1x1<V>(ref float dy, nint width, ref float weight, ref float dx,
         nint dxStride) where V : struct, ISimdVector<V>
     {

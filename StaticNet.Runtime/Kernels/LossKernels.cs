@@ -17,6 +17,7 @@ namespace StaticNet.Kernels;
 public static class LossKernels
 {
     /// <summary>Σ (y − t)², as <c>torch.nn.MSELoss(reduction='sum')</c>; gradient 2(y − t).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static double MeanSquaredError(ReadOnlySpan<float> output, ReadOnlySpan<float> targets, int rows, int columns,
         int stride, Span<float> gradient, float gradientScale)
     {
@@ -38,6 +39,7 @@ public static class LossKernels
     /// <summary>
     /// Σ max(z, 0) − z·t + log(1 + e^−|z|), as <c>torch.nn.BCEWithLogitsLoss(reduction='sum')</c>; gradient σ(z) − t.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static double BinaryCrossEntropy(ReadOnlySpan<float> logits, ReadOnlySpan<float> targets, int rows, int columns,
         int stride, Span<float> gradient, float gradientScale)
     {
@@ -60,6 +62,7 @@ public static class LossKernels
     /// Σᵣ −Σⱼ tⱼ · log softmax(z)ⱼ, as <c>torch.nn.CrossEntropyLoss(reduction='sum')</c> with class-probability targets;
     /// gradient softmax(z)·Σⱼtⱼ − t.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static double SoftmaxCrossEntropy(ReadOnlySpan<float> logits, ReadOnlySpan<float> targets, int rows, int columns,
         int stride, Span<float> gradient, float gradientScale)
     {
@@ -94,6 +97,7 @@ public static class LossKernels
     /// gradient softmax(z) − onehot(label).
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">A label is not in [0, columns).</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static double SoftmaxCrossEntropy(ReadOnlySpan<float> logits, ReadOnlySpan<int> labels, int rows, int columns,
         int stride, Span<float> gradient, float gradientScale)
     {
@@ -122,6 +126,7 @@ public static class LossKernels
     /// Σⱼ e^(zⱼ − max), each term also written to <paramref name="exps"/> unless it is empty; vectorised with the
     /// widest vectors the path allows (<see cref="SimdMath.Exp"/>, about 1 ulp from <see cref="MathF.Exp"/>).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static float ExpShifted(ReadOnlySpan<float> z, float max, Span<float> exps)
     {
         ref float zr = ref MemoryMarshal.GetReference(z);
@@ -136,6 +141,7 @@ public static class LossKernels
         };
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static float ExpShifted<V>(ref float z, int length, float max, ref float exps, bool store)
         where V : struct, ISimdVector<V>
     {
@@ -152,6 +158,7 @@ public static class LossKernels
         return ExpShiftedScalar(ref z, j, length, max, ref exps, store, SimdReduce.Sum(total));
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static float ExpShiftedScalar(ref float z, int start, int length, float max, ref float exps, bool store, float sum)
     {
         for (int j = start; j < length; j++)
@@ -163,7 +170,9 @@ public static class LossKernels
         return sum;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static float Sigmoid(float v) => 1f / (1f + MathF.Exp(-v));
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static float Log1pExp(float negativeAbs) => MathF.Log(1f + MathF.Exp(negativeAbs));
 }

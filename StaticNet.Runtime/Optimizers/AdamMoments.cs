@@ -32,6 +32,7 @@ internal sealed class AdamMoments
     /// Adam passes its weight decay as <paramref name="l2Decay"/> and 1 as <paramref name="decayFactor"/>; AdamW passes
     /// 0 and <c>1 − lr · weightDecay</c>.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Update(Span<float> parameters, ReadOnlySpan<float> gradients, float scale, long step,
         float learningRate, float beta1, float beta2, float epsilon, float l2Decay, float decayFactor)
     {

@@ -68,6 +68,7 @@ public sealed class Sgd : Optimizer
     }
 
     // p = p − lr · (scale · g + wd · p)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void UpdatePlain(Span<float> parameters, ReadOnlySpan<float> gradients, float scale, float weightDecay, float learningRate)
     {
         ref float p = ref MemoryMarshal.GetReference(parameters);
@@ -114,6 +115,7 @@ public sealed class Sgd : Optimizer
     }
 
     // g = scale · g + wd · p;  buf = momentum · buf + g;  p = p − lr · (nesterov ? g + momentum · buf : buf)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void UpdateWithMomentum(Span<float> parameters, ReadOnlySpan<float> gradients, float[] buffer,
         float scale, float weightDecay, float learningRate, float momentum, bool nesterov)
     {
