@@ -14,6 +14,7 @@ internal static class KnownLengths
     {
         while (operation is IConversionOperation conversion) operation = conversion.Operand;
         if (InlineArrayLength(operation.Type) is int inline) return inline;
+        if (OfCollectionExpression(operation) is int elements) return elements;
         switch (operation)
         {
             case IArrayCreationOperation { DimensionSizes.Length: 1 } array:
@@ -22,6 +23,24 @@ internal static class KnownLengths
                 return OfLocal(local, cancellationToken, depth);
         }
         return operation.Syntax is ExpressionSyntax syntax && operation.SemanticModel is { } model ? OfStackAlloc(syntax, model, cancellationToken) : null;
+    }
+
+    // OperationKind.CollectionExpression and OperationKind.Spread, which Roslyn 4.3 does not name: compilers that know
+    // C# 12 collection expressions (Roslyn 4.9 and later) report them with these values.
+    private const int CollectionExpressionKind = 127;
+    private const int SpreadKind = 128;
+
+    /// <summary>The element count of a collection expression such as <c>[1f, 2f, 3f]</c>, unless it spreads another collection.</summary>
+    private static int? OfCollectionExpression(IOperation operation)
+    {
+        if ((int)operation.Kind != CollectionExpressionKind) return null;
+        int count = 0;
+        foreach (IOperation element in operation.ChildOperations)
+        {
+            if ((int)element.Kind == SpreadKind) return null;
+            count++;
+        }
+        return count;
     }
 
     /// <summary>The length of a C# 12 inline array type (such as a network's generated <c>InputBuffer</c>).</summary>

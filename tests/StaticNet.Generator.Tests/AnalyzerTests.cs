@@ -23,6 +23,7 @@ public class AnalyzerTests
     public void SNET002_SeveralInputs()
     {
         AnalyzerHarness.Verify(Usings + "[Input(4)] [{|SNET002:Input(4)|}] [Dense(10)] partial class N { }");
+        AnalyzerHarness.Verify(Usings + "[Input(4)] [Dense(10)] partial class N { }");
     }
 
     [Fact]
@@ -31,12 +32,14 @@ public class AnalyzerTests
         AnalyzerHarness.Verify(Usings + "[Input(4)] [{|SNET003:Dense(0)|}] partial class N { }");
         AnalyzerHarness.Verify(Usings + "[{|SNET003:Input(4, -1)|}] [Dense(2)] partial class N { }");
         AnalyzerHarness.Verify(Usings + "[{|SNET003:Input|}] [Dense(2)] partial class N { }");
+        AnalyzerHarness.Verify(Usings + "[Input(1)] [Dense(1)] partial class N { }");
     }
 
     [Fact]
     public void SNET004_LayerBeforeInput()
     {
         AnalyzerHarness.Verify(Usings + "[{|SNET004:Dense(3)|}] [Input(4)] [Dense(2)] partial class N { }");
+        AnalyzerHarness.Verify(Usings + "[Input(4)] [Dense(3)] [Dense(2)] partial class N { }");
     }
 
     [Fact]
@@ -50,6 +53,7 @@ public class AnalyzerTests
     public void SNET006_NoLayers()
     {
         AnalyzerHarness.Verify(Usings + "[{|SNET006:Input(4)|}] partial class N { }");
+        AnalyzerHarness.Verify(Usings + "[Input(4)] [Dense(1)] partial class N { }");
     }
 
     [Fact]
@@ -96,6 +100,7 @@ public class AnalyzerTests
     public void SNET012_SplitDeclarations()
     {
         AnalyzerHarness.Verify(Usings + "[Input(4)] [Dense(8)] partial class N { }\n[{|SNET012:Dense(2)|}] partial class N { }");
+        AnalyzerHarness.Verify(Usings + "[Input(4)] [Dense(8)] [Dense(2)] partial class N { }\npartial class N { public int Extra => 1; }");
     }
 
     [Fact]
@@ -103,6 +108,7 @@ public class AnalyzerTests
     {
         AnalyzerHarness.Verify(Usings + "[Input(100000)] [{|SNET013:Dense(100000)|}] partial class N { }");
         AnalyzerHarness.Verify(Usings + "[{|SNET013:Input(100000, 100000)|}] [Dense(2)] partial class N { }");
+        AnalyzerHarness.Verify(Usings + "[Input(100000)] [Dense(100)] partial class N { }");
     }
 
     [Fact]
@@ -110,6 +116,7 @@ public class AnalyzerTests
     {
         AnalyzerHarness.Verify(Usings + "[Input(4)] [{|SNET014:Dense(2, (Activation)42)|}] partial class N { }");
         AnalyzerHarness.Verify(Usings + "[{|SNET014:Network(Loss = (Loss)9)|}] [Input(4)] [Dense(2)] partial class N { }");
+        AnalyzerHarness.Verify(Usings + "[Network(Loss = (Loss)1)] [Input(4)] [Dense(2, (Activation)6)] partial class N { }");
     }
 
     [Fact]

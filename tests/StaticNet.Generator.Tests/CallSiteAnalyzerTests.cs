@@ -30,6 +30,15 @@ public class CallSiteAnalyzerTests
     }
 
     [Fact]
+    public void CollectionExpressionsHaveKnownLengths()
+    {
+        Verify("net.ForwardBatch({|SNET021:[1f, 2f, 3f]|}, new float[10]);");
+        Verify("Span<float> input = [1f, 2f, 3f, 4f]; policy.Forward(input, new float[2]);");
+        Verify("Span<float> input = [1f, 2f, 3f]; policy.Forward({|SNET020:input|}, new float[2]);");
+        Verify("float[] more = new float[2]; Span<float> input = [1f, 2f, ..more]; policy.Forward(input, new float[2]);"); // spread: unknown
+    }
+
+    [Fact]
     public void InlineArrayBuffersAreCheckedByTheirType()
     {
         Verify("Net.InputBuffer input = default; Net.OutputBuffer output = default; net.Forward(input, output);");
