@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using System.Collections.Immutable;
+using System.Linq;
 using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
@@ -37,14 +38,15 @@ internal static class Parser
     /// <summary>The spec of any class, extensible or not: what the analyzers check.</summary>
     public static NetworkSpec ReadSpec(INamedTypeSymbol type, string[]? containingTypes = null)
     {
-        (LossKind loss, int networkAttributeIndex) = ReadLoss(type);
+        (LossKind loss, int networkAttributeIndex, string? embeddedWeights) = ReadNetworkAttribute(type);
         return new NetworkSpec(
             type.ContainingNamespace.IsGlobalNamespace ? null : type.ContainingNamespace.ToDisplayString(),
             type.Name,
             new EquatableArray<string>(containingTypes ?? new string[0]),
             loss,
             new EquatableArray<LayerSpec>(ReadLayers(type).ToArray()),
-            networkAttributeIndex);
+            networkAttributeIndex,
+            embeddedWeights);
     }
 
     /// <summary>Whether an attribute is one of StaticNet's network attributes.</summary>
@@ -96,18 +98,16 @@ internal static class Parser
         _ => "class",
     };
 
-    private static (LossKind Loss, int AttributeIndex) ReadLoss(INamedTypeSymbol type)
+    private static (LossKind Loss, int AttributeIndex, string? EmbeddedWeights) ReadNetworkAttribute(INamedTypeSymbol type)
     {
         ImmutableArray<AttributeData> attributes = type.GetAttributes();
         for (int i = 0; i < attributes.Length; i++)
         {
             if (attributes[i].AttributeClass?.ToDisplayString() != NetworkAttributeName) continue;
-            foreach (KeyValuePair<string, TypedConstant> argument in attributes[i].NamedArguments)
-                if (argument.Key == "Loss" && argument.Value.Value is int loss)
-                    return ((LossKind)loss, i);
-            return (LossKind.None, i);
+            return ((LossKind)(attributes[i].NamedArguments.FirstOrDefault(a => a.Key == "Loss").Value.Value as int? ?? 0), i,
+                NamedString(attributes[i], "EmbeddedWeights"));
         }
-        return (LossKind.None, -1);
+        return (LossKind.None, -1, null);
     }
 
     private static EquatableArray<int> ReadShape(AttributeData attribute)

@@ -38,6 +38,7 @@ internal static class NetworkEmitter
         WriteInference(w, network);
         if (IsTrainable(network)) WriteTraining(w, network);
         WriteWeightsIO(w, network);
+        if (spec.EmbeddedWeights is not null) WriteEmbeddedWeights(w, network);
         WritePasses(w, network);
         foreach (DenseLayer layer in network.Layers)
             DenseEmitter.WriteMethods(w, network, layer);
@@ -374,6 +375,19 @@ internal static class NetworkEmitter
         w.Line("/// <summary>Writes every tensor to a safetensors stream with PyTorch's names and layouts.</summary>");
         w.Line("public void SaveSafetensors(global::System.IO.Stream stream) =>");
         w.Line("    global::StaticNet.IO.Safetensors.Save(stream, s_parameterTensors, _parameters.Span);");
+        w.Line();
+    }
+
+    private static void WriteEmbeddedWeights(CodeWriter w, ShapedNetwork network)
+    {
+        string resource = network.Spec.EmbeddedWeights!;
+        string literal = Microsoft.CodeAnalysis.CSharp.SymbolDisplay.FormatLiteral(resource, quote: true);
+        w.Line("/// <summary>");
+        w.Line($"/// Loads the trained weights compiled into this assembly as the resource <c>{System.Security.SecurityElement.Escape(resource)}</c>, in place:");
+        w.Line("/// no file system, and no allocation in proportion to the weights. All or nothing, as <c>LoadSafetensors</c>.");
+        w.Line("/// </summary>");
+        w.Line("public void LoadEmbeddedWeights() =>");
+        w.Line($"    global::StaticNet.IO.EmbeddedWeights.Load(typeof({network.Spec.ClassName}).Assembly, {literal}, s_parameterTensors, _parameters.Span);");
         w.Line();
     }
 

@@ -10,13 +10,15 @@ namespace StaticNet.Generator.Model;
 /// <param name="Loss">The <c>[Network(Loss = ...)]</c> value.</param>
 /// <param name="Layers">The <c>[Input]</c> and layer attributes in source order.</param>
 /// <param name="NetworkAttributeIndex">The position of <c>[Network]</c> among the class's attributes, or -1 without one.</param>
+/// <param name="EmbeddedWeights">The manifest resource with the trained weights (<c>[Network(EmbeddedWeights = ...)]</c>), or null.</param>
 internal sealed record NetworkSpec(
     string? Namespace,
     string ClassName,
     EquatableArray<string> ContainingTypes,
     LossKind Loss,
     EquatableArray<LayerSpec> Layers,
-    int NetworkAttributeIndex = -1)
+    int NetworkAttributeIndex = -1,
+    string? EmbeddedWeights = null)
 {
     /// <summary>The fully qualified name, for messages and hint names.</summary>
     public string FullName => Namespace is null ? ClassName : Namespace + "." + ClassName;

@@ -11,4 +11,12 @@ public sealed class NetworkAttribute : Attribute
 {
     /// <summary>The loss that <c>TrainStep</c> minimises; <see cref="StaticNet.Loss.None"/> makes the network inference-only.</summary>
     public Loss Loss { get; set; } = Loss.None;
+
+    /// <summary>
+    /// The name of a manifest resource of the assembly that holds the network's trained weights as safetensors (add the
+    /// file with <c>&lt;EmbeddedResource Include="model.safetensors" LogicalName="model.safetensors" /&gt;</c>).
+    /// When set, the class gets <c>LoadEmbeddedWeights()</c>, which reads them in place from the loaded assembly: no
+    /// file system, and no allocation in proportion to the weights.
+    /// </summary>
+    public string? EmbeddedWeights { get; set; }
 }

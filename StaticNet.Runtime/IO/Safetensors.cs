@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
+using System.Runtime.InteropServices;
 
 namespace StaticNet.IO;
 
@@ -41,6 +42,38 @@ public static class Safetensors
         CheckFits(tensors, parameters.Length);
 
         SafetensorsHeader header = SafetensorsHeader.Read(stream);
+        SafetensorsEntry[] entries = Match(header, tensors);
+        byte[] body = header.ReadBody(stream);
+        float[] staging = parameters.ToArray();
+        Import(body, entries, tensors, staging);
+        staging.CopyTo(parameters);
+    }
+
+    /// <summary>
+    /// Loads the named tensors from safetensors bytes already in memory (a memory-mapped file, or a resource compiled
+    /// into the assembly) straight into a network's parameter buffer. All or nothing: the header, every tensor's
+    /// presence, shape, dtype and byte range are checked before <paramref name="parameters"/> is touched, and after
+    /// that decoding cannot fail. float32 tensors are read in place, so loading allocates nothing in proportion to the
+    /// weights (only the parsed header).
+    /// </summary>
+    /// <param name="file">The whole safetensors file.</param>
+    /// <param name="tensors">The tensors to load, with PyTorch names and shapes and their place in the buffer.</param>
+    /// <param name="parameters">The parameter buffer, in the layout <paramref name="tensors"/> describe.</param>
+    /// <exception cref="SafetensorsFormatException">The bytes are not valid safetensors or do not fit the tensors.</exception>
+    /// <exception cref="ArgumentException">A tensor does not fit in <paramref name="parameters"/>.</exception>
+    public static void Load(ReadOnlySpan<byte> file, IReadOnlyList<ParameterTensor> tensors, Span<float> parameters)
+    {
+        ArgumentNullException.ThrowIfNull(tensors);
+        CheckFits(tensors, parameters.Length);
+
+        SafetensorsHeader header = SafetensorsHeader.Read(file, out ReadOnlySpan<byte> body);
+        SafetensorsEntry[] entries = Match(header, tensors);
+        Import(body, entries, tensors, parameters);
+    }
+
+    /// <summary>The file's entry for each requested tensor, or one exception that lists every mismatch.</summary>
+    private static SafetensorsEntry[] Match(SafetensorsHeader header, IReadOnlyList<ParameterTensor> tensors)
+    {
         var entries = new SafetensorsEntry[tensors.Count];
         var problems = new List<string>();
         bool missing = false;
@@ -65,17 +98,26 @@ public static class Safetensors
                 problems.Add(header.DescribeContents());
             throw new SafetensorsFormatException(string.Join(" ", problems));
         }
+        return entries;
+    }
 
-        byte[] body = header.ReadBody(stream);
-        float[] staging = parameters.ToArray();
-        float[] scratch = new float[MaxElementCount(tensors)];
+    /// <summary>Decodes each matched tensor from the body into the buffer; float32 on a little-endian machine without a copy.</summary>
+    private static void Import(ReadOnlySpan<byte> body, SafetensorsEntry[] entries, IReadOnlyList<ParameterTensor> tensors, Span<float> parameters)
+    {
+        float[]? scratch = null;
         for (int i = 0; i < tensors.Count; i++)
         {
+            ReadOnlySpan<byte> bytes = body.Slice((int)entries[i].Begin, (int)(entries[i].End - entries[i].Begin));
+            if (entries[i].DType == SafetensorsDType.F32 && BitConverter.IsLittleEndian)
+            {
+                tensors[i].ImportFrom(MemoryMarshal.Cast<byte, float>(bytes), parameters);
+                continue;
+            }
+            scratch ??= new float[MaxElementCount(tensors)];
             Span<float> values = scratch.AsSpan(0, tensors[i].ElementCount);
-            SafetensorsDTypes.Decode(entries[i].DType, Bytes(body, entries[i]), values);
-            tensors[i].ImportFrom(values, staging);
+            SafetensorsDTypes.Decode(entries[i].DType, bytes, values);
+            tensors[i].ImportFrom(values, parameters);
         }
-        staging.CopyTo(parameters);
     }
 
     /// <summary>

@@ -27,7 +27,7 @@ internal enum SafetensorsDType
 /// <summary>Parsing, sizes and little-endian decoding of <see cref="SafetensorsDType"/>.</summary>
 internal static class SafetensorsDTypes
 {
-    /// <summary>The floating-point dtypes <see cref="Safetensors.Load"/> accepts for network parameters.</summary>
+    /// <summary>The floating-point dtypes <c>Safetensors.Load</c> accepts for network parameters.</summary>
     public const string LoadableText = "F32, F16, BF16 and F64";
 
     public static SafetensorsDType Parse(string name) => name switch
@@ -58,7 +58,7 @@ internal static class SafetensorsDTypes
         _ => 0,
     };
 
-    /// <summary>Whether <see cref="Safetensors.Load"/> accepts the dtype for a parameter.</summary>
+    /// <summary>Whether <c>Safetensors.Load</c> accepts the dtype for a parameter.</summary>
     public static bool IsFloatingPoint(SafetensorsDType dtype) =>
         dtype is SafetensorsDType.F32 or SafetensorsDType.F16 or SafetensorsDType.BF16 or SafetensorsDType.F64;
 

@@ -106,6 +106,25 @@ internal sealed class SafetensorsHeader
         return Parse(json);
     }
 
+    /// <summary>Parses the header of a whole file in memory and returns the tensor data that follows it, checked complete.</summary>
+    public static SafetensorsHeader Read(ReadOnlySpan<byte> file, out ReadOnlySpan<byte> body)
+    {
+        if (file.Length < 8)
+            throw new SafetensorsFormatException($"The data is {file.Length} bytes long; a safetensors file starts with an 8-byte header length.");
+        ulong length = BinaryPrimitives.ReadUInt64LittleEndian(file);
+        if (length > MaxHeaderBytes)
+            throw new SafetensorsFormatException($"The header length is {length} bytes, more than the {MaxHeaderBytes / 1_000_000} MB limit: this is not a safetensors file, or it is corrupt.");
+        if (length < 2)
+            throw new SafetensorsFormatException($"The header length is {length} bytes; a safetensors header is a JSON object of at least 2 bytes.");
+        if ((long)length > file.Length - 8)
+            throw new SafetensorsFormatException($"The header length is {length} bytes, but only {file.Length - 8} bytes follow it: the file is truncated or corrupt.");
+        SafetensorsHeader header = Parse(file.Slice(8, (int)length));
+        body = file.Slice(8 + (int)length);
+        if (header.BodyLength > body.Length)
+            throw new SafetensorsFormatException($"The tensor data is truncated: the header refers to {header.BodyLength} bytes, but only {body.Length} follow it.");
+        return header;
+    }
+
     /// <summary>Reads the tensor data that follows the header, checking that all of it is there.</summary>
     public byte[] ReadBody(Stream stream)
     {

@@ -46,6 +46,7 @@ public class SnapshotTests
     public const string InferenceOnly = """
         using StaticNet;
 
+        [Network(EmbeddedWeights = "policy.safetensors")]
         [Input(3)]
         [Dense(2, Activation.LeakyReLU, Name = "encoder.linear")]
         [Dense(1)]

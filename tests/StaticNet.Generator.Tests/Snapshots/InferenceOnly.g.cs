@@ -179,6 +179,13 @@ partial class TinyPolicy : global::StaticNet.INetwork
     public void SaveSafetensors(global::System.IO.Stream stream) =>
         global::StaticNet.IO.Safetensors.Save(stream, s_parameterTensors, _parameters.Span);
 
+    /// <summary>
+    /// Loads the trained weights compiled into this assembly as the resource <c>policy.safetensors</c>, in place:
+    /// no file system, and no allocation in proportion to the weights. All or nothing, as <c>LoadSafetensors</c>.
+    /// </summary>
+    public void LoadEmbeddedWeights() =>
+        global::StaticNet.IO.EmbeddedWeights.Load(typeof(TinyPolicy).Assembly, "policy.safetensors", s_parameterTensors, _parameters.Span);
+
     /// <summary>Runs <paramref name="rows"/> samples through every layer; each output stays in its region of <paramref name="activations"/>.</summary>
     private static void ForwardRows(global::System.ReadOnlySpan<float> parameters, global::System.ReadOnlySpan<float> x, global::System.Span<float> activations, int rows)
     {

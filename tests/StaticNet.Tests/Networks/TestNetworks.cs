@@ -63,3 +63,12 @@ public static partial class Outer
     [Network(Loss = Loss.MeanSquaredError)] [Input(2)] [Dense(1, Name = "linear")]
     public partial class NestedNet { }
 }
+
+// Weights compiled into the test assembly (see the EmbeddedResource in the csproj), and a name with no resource.
+[Network(Loss = Loss.MeanSquaredError, EmbeddedWeights = "loss_mse.safetensors")]
+[Input(5)] [Dense(8, Activation.ReLU, Name = "fc1")] [Dense(4, Name = "fc2")]
+public partial class EmbeddedMseNet { }
+
+[Network(EmbeddedWeights = "missing.safetensors")]
+[Input(5)] [Dense(8, Activation.ReLU, Name = "fc1")] [Dense(4, Name = "fc2")]
+public partial class MissingWeightsNet { }
