@@ -1,6 +1,8 @@
+using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Composition;
 using System.Linq;
+using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CodeActions;
@@ -25,8 +27,18 @@ public sealed class RemoveDuplicateInputCodeFix : CodeFixProvider
     /// <inheritdoc />
     public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(DiagnosticIds.SeveralInputs);
 
-    /// <inheritdoc />
-    public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
+    /// <summary>
+    /// Its own fix-all rather than the batch fixer: repeats side by side (<c>[Input(4)] [Input(4)] [Input(4)]</c>) are
+    /// adjacent edits, which the batch fixer's text-change merge drops as conflicting.
+    /// </summary>
+    public override FixAllProvider GetFixAllProvider() => FixAllProvider.Create(async (context, document, diagnostics) =>
+    {
+        SyntaxNode? root = await document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
+        SemanticModel? model = await document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false);
+        if (root is null || model is null) return document;
+        var duplicates = diagnostics.Select(d => Removable(root, model, d, context.CancellationToken)).OfType<AttributeSyntax>().ToList();
+        return duplicates.Count == 0 ? document : document.WithSyntaxRoot(Remove(root, duplicates));
+    });
 
     /// <inheritdoc />
     public override async Task RegisterCodeFixesAsync(CodeFixContext context)
@@ -36,23 +48,37 @@ public sealed class RemoveDuplicateInputCodeFix : CodeFixProvider
         if (root is null || model is null) return;
         foreach (Diagnostic diagnostic in context.Diagnostics)
         {
-            if (Syntax.AttributeAt(root, diagnostic) is not { Parent: AttributeListSyntax list } duplicate ||
-                list.Parent is not TypeDeclarationSyntax declaration ||
-                model.GetDeclaredSymbol(declaration, context.CancellationToken) is not INamedTypeSymbol type)
-                continue;
-
-            // The first [Input] of the class, in attribute order, is the one that stays.
-            AttributeData[] inputs = type.GetAttributes().Where(a => a.AttributeClass?.ToDisplayString() == InputAttributeName).ToArray();
-            AttributeData? mine = inputs.FirstOrDefault(a => a.ApplicationSyntaxReference?.GetSyntax(context.CancellationToken) == duplicate);
-            if (inputs.Length < 2 || mine is null || mine == inputs[0] || !SameShape(inputs[0], mine)) continue;
-
-            SyntaxNode fixedRoot = list.Attributes.Count == 1
-                ? root.RemoveNode(list, SyntaxRemoveOptions.KeepNoTrivia)!
-                : root.ReplaceNode(list, list.WithAttributes(list.Attributes.Remove(duplicate)));
+            if (Removable(root, model, diagnostic, context.CancellationToken) is not { } duplicate) continue;
             context.RegisterCodeFix(
-                CodeAction.Create("Remove the repeated [Input]", _ => Task.FromResult(context.Document.WithSyntaxRoot(fixedRoot)), EquivalenceKey),
+                CodeAction.Create("Remove the repeated [Input]",
+                    _ => Task.FromResult(context.Document.WithSyntaxRoot(Remove(root, new[] { duplicate }))), EquivalenceKey),
                 diagnostic);
         }
+    }
+
+    /// <summary>The repeated [Input] a diagnostic is on, when it has the same shape as the class's first [Input].</summary>
+    private static AttributeSyntax? Removable(SyntaxNode root, SemanticModel model, Diagnostic diagnostic, CancellationToken cancellationToken)
+    {
+        if (Syntax.AttributeAt(root, diagnostic) is not { Parent: AttributeListSyntax { Parent: TypeDeclarationSyntax declaration } } duplicate ||
+            model.GetDeclaredSymbol(declaration, cancellationToken) is not INamedTypeSymbol type)
+            return null;
+
+        // The first [Input] of the class, in attribute order, is the one that stays.
+        AttributeData[] inputs = type.GetAttributes().Where(a => a.AttributeClass?.ToDisplayString() == InputAttributeName).ToArray();
+        AttributeData? mine = inputs.FirstOrDefault(a => a.ApplicationSyntaxReference?.GetSyntax(cancellationToken) == duplicate);
+        return inputs.Length < 2 || mine is null || mine == inputs[0] || !SameShape(inputs[0], mine) ? null : duplicate;
+    }
+
+    /// <summary>Removes the attributes, and each attribute list left with none (with its trivia: the line or the space it took).</summary>
+    private static SyntaxNode Remove(SyntaxNode root, IReadOnlyCollection<AttributeSyntax> duplicates)
+    {
+        var nodes = new List<SyntaxNode>();
+        foreach (IGrouping<AttributeListSyntax, AttributeSyntax> inList in duplicates.GroupBy(d => (AttributeListSyntax)d.Parent!))
+        {
+            if (inList.Count() == inList.Key.Attributes.Count) nodes.Add(inList.Key);
+            else nodes.AddRange(inList);
+        }
+        return root.RemoveNodes(nodes, SyntaxRemoveOptions.KeepNoTrivia)!;
     }
 
     private static bool SameShape(AttributeData a, AttributeData b) =>

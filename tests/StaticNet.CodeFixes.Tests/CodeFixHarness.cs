@@ -64,6 +64,34 @@ internal static class CodeFixHarness
             Assert.Empty(Actions(fix, document, diagnostic));
     }
 
+    /// <summary>Fix all in the document, as the IDE's "Fix all occurrences in document" does, through the fix's own provider.</summary>
+    public static void VerifyFixAll(CodeFixProvider fix, string source, string expected)
+    {
+        Document document = CreateDocument(source);
+        ImmutableArray<Diagnostic> diagnostics = Diagnostics(document, fix);
+        Assert.True(diagnostics.Length > 1, $"Expected several diagnostics to fix, found {diagnostics.Length}");
+        string equivalenceKey = Actions(fix, document, diagnostics[0])[0].EquivalenceKey!;
+        var context = new FixAllContext(document, fix, FixAllScope.Document, equivalenceKey, fix.FixableDiagnosticIds,
+            new Provider(diagnostics), CancellationToken.None);
+        CodeAction action = fix.GetFixAllProvider()!.GetFixAsync(context).Result!;
+        Solution changed = action.GetOperationsAsync(CancellationToken.None).Result.OfType<ApplyChangesOperation>().Single().ChangedSolution;
+        Document fixedDocument = changed.GetDocument(document.Id)!;
+        Assert.Equal(expected.ReplaceLineEndings("\n"), fixedDocument.GetTextAsync().Result.ToString().ReplaceLineEndings("\n"));
+        Assert.Empty(Diagnostics(fixedDocument, fix));
+    }
+
+    private sealed class Provider(ImmutableArray<Diagnostic> diagnostics) : FixAllContext.DiagnosticProvider
+    {
+        public override System.Threading.Tasks.Task<IEnumerable<Diagnostic>> GetAllDiagnosticsAsync(Project project, CancellationToken cancellationToken) =>
+            System.Threading.Tasks.Task.FromResult<IEnumerable<Diagnostic>>(diagnostics);
+
+        public override System.Threading.Tasks.Task<IEnumerable<Diagnostic>> GetDocumentDiagnosticsAsync(Document document, CancellationToken cancellationToken) =>
+            System.Threading.Tasks.Task.FromResult<IEnumerable<Diagnostic>>(diagnostics);
+
+        public override System.Threading.Tasks.Task<IEnumerable<Diagnostic>> GetProjectDiagnosticsAsync(Project project, CancellationToken cancellationToken) =>
+            System.Threading.Tasks.Task.FromResult<IEnumerable<Diagnostic>>(ImmutableArray<Diagnostic>.Empty);
+    }
+
     /// <summary>A diagnostic of the fix's ID, placed by hand on <paramref name="spanText"/>: the fix must offer nothing for it.</summary>
     public static void VerifyNoFixAt(CodeFixProvider fix, string source, string spanText)
     {

@@ -47,4 +47,12 @@ public class MakePartialCodeFixTests
         CodeFixHarness.VerifyNoFix(Fix, "using StaticNet;\n[Input(4)] [Dense(3)] partial class N<T> { }");
         CodeFixHarness.VerifyNoFix(Fix, "using StaticNet;\nclass Outer<T> { [Input(4)] [Dense(3)] public class N { } }");
     }
+
+    [Fact]
+    public void FixAllSharesTheContainingType()
+    {
+        CodeFixHarness.VerifyFixAll(Fix,
+            "using StaticNet;\nclass Outer { [Input(4)] [Dense(3)] class A { } [Input(4)] [Dense(3)] class B { } }",
+            "using StaticNet;\npartial class Outer { [Input(4)] [Dense(3)] partial class A { } [Input(4)] [Dense(3)] partial class B { } }");
+    }
 }

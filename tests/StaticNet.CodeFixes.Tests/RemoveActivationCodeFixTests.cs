@@ -37,4 +37,14 @@ public class RemoveActivationCodeFixTests
         // with a diagnostic placed by hand on an attribute that has none (a stale diagnostic, as the IDE may hold).
         CodeFixHarness.VerifyNoFixAt(Fix, Head + "[Dense(10)] partial class N { }", "Dense(10)");
     }
+
+    [Fact]
+    public void FixAllInTheDocument()
+    {
+        CodeFixHarness.VerifyFixAll(Fix,
+            "using StaticNet;\n[Network(Loss = Loss.SoftmaxCrossEntropy)] [Input(4)] [Dense(3, Activation.Softmax)] partial class A { }\n" +
+            "[Network(Loss = Loss.BinaryCrossEntropy)] [Input(4)] [Dense(1, activation: Activation.Sigmoid, Name = \"out\")] partial class B { }",
+            "using StaticNet;\n[Network(Loss = Loss.SoftmaxCrossEntropy)] [Input(4)] [Dense(3)] partial class A { }\n" +
+            "[Network(Loss = Loss.BinaryCrossEntropy)] [Input(4)] [Dense(1, Name = \"out\")] partial class B { }");
+    }
 }

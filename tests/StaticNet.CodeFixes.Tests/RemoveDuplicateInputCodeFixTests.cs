@@ -39,4 +39,12 @@ public class RemoveDuplicateInputCodeFixTests
     {
         CodeFixHarness.VerifyNoFix(Fix, "using StaticNet;\n[Input(4)] [Input(8)] [Dense(10)] partial class N { }");
     }
+
+    [Fact]
+    public void FixAllRemovesEveryRepeat()
+    {
+        CodeFixHarness.VerifyFixAll(Fix,
+            "using StaticNet;\n[Input(4)] [Input(4)] [Input(4)] [Dense(10)] partial class N { }",
+            "using StaticNet;\n[Input(4)] [Dense(10)] partial class N { }");
+    }
 }
