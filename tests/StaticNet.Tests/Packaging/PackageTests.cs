@@ -40,6 +40,7 @@ public class PackageTests
                 Assert.Contains("lib/net8.0/StaticNet.xml", entries);
                 Assert.Contains("analyzers/dotnet/cs/StaticNet.Generator.dll", entries);
                 Assert.Contains("analyzers/dotnet/cs/StaticNet.Analyzers.dll", entries);
+                Assert.Contains("analyzers/dotnet/cs/StaticNet.CodeFixes.dll", entries);
                 Assert.Contains("README.md", entries);
             }
             string version = Path.GetFileNameWithoutExtension(package)["StaticNet.".Length..];
