@@ -50,7 +50,8 @@ for (int seed = firstSeed; seed <= lastSeed; seed++)
     Result r = Train(options, seed, maxFrames, verbose);
     if (!r.Solved) failures++;
     Console.WriteLine($"seed {seed,3}: {(r.Solved ? "solved" : "NOT solved")} after {r.Episodes} episodes, {r.Frames:N0} frames, " +
-                      $"{r.Seconds:F1} s ({r.Frames / r.Seconds:N0} frames/s); after warm-up: {r.AllocatedBytes} bytes allocated, " +
+                      $"{r.Seconds:F1} s ({r.Frames / r.Seconds:N0} frames/s); after warm-up: {r.FrameLoopBytes} bytes allocated by the frame loop " +
+                      $"({r.AllocatedBytes} with the log lines), " +
                       $"GC collections gen0/1/2 {r.Gen0}/{r.Gen1}/{r.Gen2}");
 }
 return failures == 0 ? 0 : 1;
@@ -66,15 +67,19 @@ static Result Train(DqnOptions options, int seed, long maxFrames, bool verbose)
 
     TextWriter output = Console.Out;
     char[] line = new char[256];
+    if (verbose) output.WriteLine("episode  return  avg(100)      ε    frames  frames/s");
     long allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
     int gen0 = GC.CollectionCount(0), gen1 = GC.CollectionCount(1), gen2 = GC.CollectionCount(2);
+    long frameLoopBytes = 0;
     long lastFrames = training.Agent.Frames;
     long lastTicks = clock.ElapsedTicks;
-    if (verbose) output.WriteLine("episode  return  avg(100)      ε    frames  frames/s");
 
     while (!training.Solved && training.Agent.Frames < maxFrames)
     {
-        if (!training.Frame()) continue;
+        long frameStart = GC.GetAllocatedBytesForCurrentThread();
+        bool episodeEnded = training.Frame();
+        frameLoopBytes += GC.GetAllocatedBytesForCurrentThread() - frameStart;
+        if (!episodeEnded) continue;
         if (verbose && (training.Episodes % 10 == 0 || training.Solved))
         {
             // Formatted into a reused buffer, so that the log, too, allocates nothing.
@@ -90,8 +95,8 @@ static Result Train(DqnOptions options, int seed, long maxFrames, bool verbose)
     }
 
     long allocated = GC.GetAllocatedBytesForCurrentThread() - allocatedBefore;
-    return new Result(training.Solved, training.Episodes, training.Agent.Frames, clock.Elapsed.TotalSeconds, allocated,
+    return new Result(training.Solved, training.Episodes, training.Agent.Frames, clock.Elapsed.TotalSeconds, frameLoopBytes, allocated,
         GC.CollectionCount(0) - gen0, GC.CollectionCount(1) - gen1, GC.CollectionCount(2) - gen2);
 }
 
-internal readonly record struct Result(bool Solved, int Episodes, long Frames, double Seconds, long AllocatedBytes, int Gen0, int Gen1, int Gen2);
+internal readonly record struct Result(bool Solved, int Episodes, long Frames, double Seconds, long FrameLoopBytes, long AllocatedBytes, int Gen0, int Gen1, int Gen2);
