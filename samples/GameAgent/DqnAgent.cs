@@ -13,9 +13,9 @@ public sealed record DqnOptions
     /// <summary>Frames between gradient steps.</summary>
     public int TrainEvery { get; init; } = 1;
     /// <summary>Frames between copies of the online network's parameters into the target network.</summary>
-    public int TargetSyncEvery { get; init; } = 500;
+    public int TargetSyncEvery { get; init; } = 1_000;
     public float Gamma { get; init; } = 0.99f;
-    public float LearningRate { get; init; } = 1e-3f;
+    public float LearningRate { get; init; } = 5e-4f;
     public float MaxGradientNorm { get; init; } = 10f;
     public float EpsilonStart { get; init; } = 1f;
     public float EpsilonEnd { get; init; } = 0.02f;

@@ -13,8 +13,9 @@ public class GameAgentTests
     public void FrameLoopAllocatesNothingOnceWarm()
     {
         var training = new CartPoleTraining(SmallOptions, seed: 1);
-        while (training.Agent.GradientSteps == 0) training.Frame(); // warm-up: scratch, Adam's moments, JIT
-        for (int i = 0; i < 500; i++) training.Frame();
+        // Warm-up, as the sample's: the first step allocates scratch and Adam's moments, and the runtime may allocate
+        // once or twice on this thread while it tiers up the hot methods during the first few dozen steps.
+        while (training.Agent.GradientSteps < 1_000) training.Frame();
 
         // As the library's allocation tests do: the quietest of a few windows, since the tiered JIT replacing a
         // method mid-run can (rarely) allocate on this thread once; an allocating frame would show in every window.
@@ -28,7 +29,7 @@ public class GameAgentTests
 
         Assert.Equal(0, fewest);
         Assert.True(training.Episodes > 0, "the windows should have crossed episode boundaries (resets)");
-        Assert.True(training.Agent.GradientSteps >= 3_500);
+        Assert.True(training.Agent.GradientSteps >= 4_000);
     }
 
     [Fact]
