@@ -58,7 +58,7 @@ for (int seed = firstSeed; seed <= lastSeed; seed++)
     Result r = Train(options, seed, maxFrames, verbose);
     if (!r.Solved) failures++;
     Console.WriteLine($"seed {seed,3}: {(r.Solved ? "solved" : "NOT solved")} after {r.Episodes} episodes, {r.Frames:N0} frames, " +
-                      $"{r.Seconds:F1} s ({r.Frames / r.Seconds:N0} frames/s); after warm-up: {r.FrameLoopBytes} bytes allocated by the frame loop " +
+                      $"{r.Seconds:F1} s ({r.Frames / r.Seconds:N0} frames/s); after a warm-up of {WarmUpGradientSteps:N0} gradient steps: {r.FrameLoopBytes} bytes allocated by the frame loop " +
                       $"({r.AllocatedBytes} with the log lines), " +
                       $"GC collections gen0/1/2 {r.Gen0}/{r.Gen1}/{r.Gen2}");
 }
@@ -67,31 +67,35 @@ return failures == 0 ? 0 : 1;
 static Result Train(DqnOptions options, int seed, long maxFrames, bool verbose)
 {
     var training = new CartPoleTraining(options, seed);
-    var clock = Stopwatch.StartNew();
-
-    // Warm-up: the frames up to the 1,000th gradient step. The first allocates the networks' per-thread inference
-    // scratch and Adam's moments; a few of the next few dozen show one-off allocations of 3–8 KB on this thread
-    // (seen at the 5th and 45th steps, while the runtime tiers up the hot methods), never later.
-    while (training.Agent.GradientSteps < WarmUpGradientSteps) training.Frame();
-
     TextWriter output = Console.Out;
     char[] line = new char[256];
     if (verbose) output.WriteLine("episode  return  avg(100)      ε    frames  frames/s");
-    long allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
-    int gen0 = GC.CollectionCount(0), gen1 = GC.CollectionCount(1), gen2 = GC.CollectionCount(2);
-    long frameLoopBytes = 0;
-    long lastFrames = training.Agent.Frames;
-    long lastTicks = clock.ElapsedTicks;
+    var clock = Stopwatch.StartNew();
+    long lastFrames = 0, lastTicks = 0;
+
+    // Allocations are counted after a warm-up of 1,000 gradient steps. The first step allocates the networks'
+    // per-thread inference scratch and Adam's moments; a few of the next few dozen show one-off allocations of 3–8 KB
+    // on this thread (seen at the 5th and 45th steps, while the runtime tiers up the hot methods), never later.
+    bool measuring = false;
+    long allocatedBefore = 0, frameLoopBytes = 0;
+    int gen0 = 0, gen1 = 0, gen2 = 0;
 
     while (!training.Solved && training.Agent.Frames < maxFrames)
     {
+        if (!measuring && training.Agent.GradientSteps >= WarmUpGradientSteps)
+        {
+            measuring = true;
+            allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
+            (gen0, gen1, gen2) = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2));
+        }
+
         long frameStart = GC.GetAllocatedBytesForCurrentThread();
         bool episodeEnded = training.Frame();
-        frameLoopBytes += GC.GetAllocatedBytesForCurrentThread() - frameStart;
+        if (measuring) frameLoopBytes += GC.GetAllocatedBytesForCurrentThread() - frameStart;
         if (!episodeEnded) continue;
         if (verbose && (training.Episodes % 10 == 0 || training.Solved))
         {
-            // Formatted into a reused buffer, so that the log, too, allocates nothing.
+            // Formatted into a reused buffer rather than a new string per line.
             long ticks = clock.ElapsedTicks;
             double rate = (training.Agent.Frames - lastFrames) / ((ticks - lastTicks) / (double)Stopwatch.Frequency);
             lastFrames = training.Agent.Frames;
@@ -103,7 +107,7 @@ static Result Train(DqnOptions options, int seed, long maxFrames, bool verbose)
         }
     }
 
-    long allocated = GC.GetAllocatedBytesForCurrentThread() - allocatedBefore;
+    long allocated = measuring ? GC.GetAllocatedBytesForCurrentThread() - allocatedBefore : 0;
     return new Result(training.Solved, training.Episodes, training.Agent.Frames, clock.Elapsed.TotalSeconds, frameLoopBytes, allocated,
         GC.CollectionCount(0) - gen0, GC.CollectionCount(1) - gen1, GC.CollectionCount(2) - gen2);
 }
