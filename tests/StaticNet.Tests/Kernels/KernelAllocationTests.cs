@@ -10,15 +10,24 @@ public class KernelAllocationTests
 {
     private const int Calls = 200;
 
+    /// <summary>
+    /// As <c>AllocationTests</c>: the fewest bytes over up to five windows of <see cref="Calls"/> calls after a warm-up
+    /// window. A kernel that allocates does so in every window; a one-off allocation by the runtime on this thread (a
+    /// few KB while it tiers up methods, seen now and then when the whole suite runs) shows in one window only.
+    /// </summary>
     private static void AssertNoAllocation(int path, string name, Action action)
     {
         WithPath(path, () =>
         {
             for (int i = 0; i < Calls; i++) action();
-            long before = GC.GetAllocatedBytesForCurrentThread();
-            for (int i = 0; i < Calls; i++) action();
-            long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-            Assert.True(allocated == 0, $"path {path}: {name} allocated {allocated} bytes in {Calls} calls");
+            long allocated = long.MaxValue;
+            for (int window = 0; window < 5 && allocated > 0; window++)
+            {
+                long before = GC.GetAllocatedBytesForCurrentThread();
+                for (int i = 0; i < Calls; i++) action();
+                allocated = Math.Min(allocated, GC.GetAllocatedBytesForCurrentThread() - before);
+            }
+            Assert.True(allocated == 0, $"path {path}: {name} allocated {allocated} bytes in each of five windows of {Calls} calls");
         });
     }
 
