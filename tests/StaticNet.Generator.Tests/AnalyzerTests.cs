@@ -137,6 +137,22 @@ public class AnalyzerTests
     }
 
     [Fact]
+    public void SeveritiesFollowTheProjectsConfiguration()
+    {
+        // What `dotnet_diagnostic.SNET011.severity = error` in .editorconfig (or <WarningsAsErrors>) turns into.
+        string source = Usings + "[Network(Loss = Loss.SoftmaxCrossEntropy)] [Input(4)] [Dense(3, Activation.Softmax)] partial class N { }";
+        var compilation = GeneratorHarness.Compile(source);
+        var configured = compilation.WithOptions(compilation.Options.WithSpecificDiagnosticOptions(
+            new System.Collections.Generic.Dictionary<string, ReportDiagnostic> { ["SNET011"] = ReportDiagnostic.Error, ["SNET001"] = ReportDiagnostic.Suppress }));
+        var diagnostics = configured.WithAnalyzers(AnalyzerHarness.All).GetAnalyzerDiagnosticsAsync().Result;
+        Assert.Equal(DiagnosticSeverity.Error, Assert.Single(diagnostics).Severity);
+
+        var suppressed = compilation.WithOptions(compilation.Options.WithSpecificDiagnosticOptions(
+            new System.Collections.Generic.Dictionary<string, ReportDiagnostic> { ["SNET011"] = ReportDiagnostic.Suppress }));
+        Assert.Empty(suppressed.WithAnalyzers(AnalyzerHarness.All).GetAnalyzerDiagnosticsAsync().Result);
+    }
+
+    [Fact]
     public void ValidNetworksProduceNoDiagnostics()
     {
         Assert.Empty(AnalyzerHarness.Analyze(SnapshotTests.DigitsNet));
