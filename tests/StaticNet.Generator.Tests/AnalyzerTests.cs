@@ -4,6 +4,7 @@ using System.IO;
 using System.Linq;
 using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
 
 namespace StaticNet.Generator.Tests;
 
@@ -137,19 +138,19 @@ public class AnalyzerTests
     }
 
     [Fact]
-    public void SeveritiesFollowTheProjectsConfiguration()
+    public async System.Threading.Tasks.Task SeveritiesFollowTheProjectsConfiguration()
     {
         // What `dotnet_diagnostic.SNET011.severity = error` in .editorconfig (or <WarningsAsErrors>) turns into.
         string source = Usings + "[Network(Loss = Loss.SoftmaxCrossEntropy)] [Input(4)] [Dense(3, Activation.Softmax)] partial class N { }";
         var compilation = GeneratorHarness.Compile(source);
         var configured = compilation.WithOptions(compilation.Options.WithSpecificDiagnosticOptions(
             new System.Collections.Generic.Dictionary<string, ReportDiagnostic> { ["SNET011"] = ReportDiagnostic.Error, ["SNET001"] = ReportDiagnostic.Suppress }));
-        var diagnostics = configured.WithAnalyzers(AnalyzerHarness.All).GetAnalyzerDiagnosticsAsync().Result;
+        var diagnostics = await configured.WithAnalyzers(AnalyzerHarness.All).GetAnalyzerDiagnosticsAsync();
         Assert.Equal(DiagnosticSeverity.Error, Assert.Single(diagnostics).Severity);
 
         var suppressed = compilation.WithOptions(compilation.Options.WithSpecificDiagnosticOptions(
             new System.Collections.Generic.Dictionary<string, ReportDiagnostic> { ["SNET011"] = ReportDiagnostic.Suppress }));
-        Assert.Empty(suppressed.WithAnalyzers(AnalyzerHarness.All).GetAnalyzerDiagnosticsAsync().Result);
+        Assert.Empty(await suppressed.WithAnalyzers(AnalyzerHarness.All).GetAnalyzerDiagnosticsAsync());
     }
 
     [Fact]
