@@ -176,7 +176,7 @@ internal static class NetworkEmitter
         }
         w.Line();
         w.Line("/// <summary>Creates the network with PyTorch's default initialisation for <c>nn.Linear</c>, from a random seed.</summary>");
-        w.Line($"public {className}() : this(global::System.Random.Shared.Next())");
+        w.Line($"public {className}() : this(new global::System.Random().Next())");
         w.Line("{");
         w.Line("}");
         w.Line();
@@ -345,7 +345,7 @@ internal static class NetworkEmitter
         w.Line("/// <returns>The mean loss before the step.</returns>");
         w.Line("/// <exception cref=\"global::StaticNet.TrainingDivergedException\">The loss is NaN or infinite; the weights are unchanged.</exception>");
         w.Open($"public float TrainStep(global::System.ReadOnlySpan<float> inputs, {type} {name}, global::StaticNet.Optimizers.Optimizer optimizer)");
-        w.Line("global::System.ArgumentNullException.ThrowIfNull(optimizer);");
+        w.Line("if (optimizer is null) throw new global::System.ArgumentNullException(nameof(optimizer));");
         w.Line($"return Step(Evaluate(inputs, {arguments}, computeGradients: true), optimizer);");
         w.Close();
         w.Line();

@@ -20,7 +20,7 @@ public static class DataSplit
     /// <exception cref="ArgumentException">A fraction is out of range, or the two add up to more than 1.</exception>
     public static (Dataset Train, Dataset Validation, Dataset Test) Stratified(Dataset data, double trainFraction, double validationFraction, int seed)
     {
-        ArgumentNullException.ThrowIfNull(data);
+        Throw.IfNull(data);
         var classes = new int[data.Count];
         for (int i = 0; i < classes.Length; i++) classes[i] = data.GetClass(i);
         (int[] train, int[] validation, int[] test) = StratifiedIndices(classes, trainFraction, validationFraction, seed);
@@ -59,7 +59,14 @@ public static class DataSplit
         var test = new List<int>();
         foreach (List<int> members in byClass.Values)
         {
+#if NET8_0_OR_GREATER
             SeededShuffle.Shuffle(CollectionsMarshal.AsSpan(members), random);
+#else
+            int[] shuffled = members.ToArray();
+            SeededShuffle.Shuffle(shuffled, random);
+            members.Clear();
+            members.AddRange(shuffled);
+#endif
             int trainCount = (int)Math.Round(trainFraction * members.Count, MidpointRounding.AwayFromZero);
             int validationCount = Math.Min(members.Count - trainCount, (int)Math.Round(validationFraction * members.Count, MidpointRounding.AwayFromZero));
             train.AddRange(members.GetRange(0, trainCount));

@@ -14,7 +14,7 @@ internal static class DataStream
     /// </summary>
     public static T Read<T>(Stream stream, Func<Stream, T> read)
     {
-        ArgumentNullException.ThrowIfNull(stream);
+        Throw.IfNull(stream);
         if (!stream.CanRead) throw new ArgumentException("Expected a readable stream; found one that cannot read.", nameof(stream));
         Stream input = stream;
         try
@@ -38,7 +38,7 @@ internal static class DataStream
     /// <summary>Runs <paramref name="read"/> on a file's content, decompressed if it is gzip.</summary>
     public static T Read<T>(string path, Func<Stream, T> read)
     {
-        ArgumentException.ThrowIfNullOrEmpty(path);
+        Throw.IfNullOrEmpty(path);
         using FileStream file = File.OpenRead(path);
         return Read(file, read);
     }

@@ -72,7 +72,7 @@ public static class IdxReader
     /// </exception>
     public static Dataset LoadDataset(string imagesPath, string labelsPath, int classCount = 10, bool scaleToUnitRange = true)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(classCount, 2);
+        Throw.IfLessThan(classCount, 2);
         IdxImages images = ReadImages(imagesPath, scaleToUnitRange);
         int[] labels = ReadLabels(labelsPath);
         if (labels.Length != images.Count)
@@ -89,7 +89,7 @@ public static class IdxReader
     {
         int[] dimensions = ReadHeader(input, 3, "images (idx3-ubyte)", source);
         long length = (long)dimensions[0] * dimensions[1] * dimensions[2];
-        if (length > Array.MaxLength)
+        if (length > Compat.ArrayMaxLength)
             throw new InvalidDataException($"{source}: {dimensions[0]} images of {dimensions[1]}×{dimensions[2]} pixels do not fit in one array.");
         byte[] bytes = ReadData(input, (int)length, source);
         // x / 255 (not x · (1/255), which is off by an ulp for some x), as torchvision's ToTensor, via a table.
@@ -116,7 +116,7 @@ public static class IdxReader
         ReadExactly(input, magic, "the 4-byte magic number", source);
         if (magic[0] != 0 || magic[1] != 0 || magic[2] != UnsignedByteType || magic[3] != expectedDimensions)
             throw new InvalidDataException($"{source}: expected the IDX magic number 00 00 08 {expectedDimensions:x2} of unsigned-byte {kind}; " +
-                                           $"found {Convert.ToHexString(magic)}.");
+                                           $"found {Compat.ToHexString(magic)}.");
         var dimensions = new int[expectedDimensions];
         Span<byte> size = stackalloc byte[4];
         for (int d = 0; d < dimensions.Length; d++)

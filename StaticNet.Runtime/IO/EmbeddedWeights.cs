@@ -18,8 +18,8 @@ public static class EmbeddedWeights
     /// <exception cref="SafetensorsFormatException">The resource is not valid safetensors or does not fit the tensors.</exception>
     public static unsafe void Load(Assembly assembly, string resourceName, IReadOnlyList<ParameterTensor> tensors, Span<float> parameters)
     {
-        ArgumentNullException.ThrowIfNull(assembly);
-        ArgumentNullException.ThrowIfNull(resourceName);
+        Throw.IfNull(assembly);
+        Throw.IfNull(resourceName);
         using Stream? stream = assembly.GetManifestResourceStream(resourceName);
         if (stream is null)
         {

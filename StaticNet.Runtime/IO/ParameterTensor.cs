@@ -29,8 +29,8 @@ public sealed class ParameterTensor
     /// <param name="stride">For <see cref="TensorLayout.TransposedMatrix"/>, the internal row length; otherwise 0.</param>
     public ParameterTensor(string name, int[] shape, int offset, TensorLayout layout = TensorLayout.Contiguous, int stride = 0)
     {
-        ArgumentNullException.ThrowIfNull(name);
-        ArgumentNullException.ThrowIfNull(shape);
+        Throw.IfNull(name);
+        Throw.IfNull(shape);
         if (layout == TensorLayout.TransposedMatrix && (shape.Length != 2 || stride < shape[0]))
             throw new ArgumentException($"A transposed matrix needs a 2-D shape and a stride of at least its row count; found shape [{string.Join(", ", shape)}] and stride {stride}.", nameof(stride));
         Name = name;

@@ -37,8 +37,8 @@ public static class Safetensors
     /// <exception cref="ArgumentException">A tensor does not fit in <paramref name="parameters"/>.</exception>
     public static void Load(Stream stream, IReadOnlyList<ParameterTensor> tensors, Span<float> parameters)
     {
-        ArgumentNullException.ThrowIfNull(stream);
-        ArgumentNullException.ThrowIfNull(tensors);
+        Throw.IfNull(stream);
+        Throw.IfNull(tensors);
         CheckFits(tensors, parameters.Length);
 
         SafetensorsHeader header = SafetensorsHeader.Read(stream);
@@ -63,7 +63,7 @@ public static class Safetensors
     /// <exception cref="ArgumentException">A tensor does not fit in <paramref name="parameters"/>.</exception>
     public static void Load(ReadOnlySpan<byte> file, IReadOnlyList<ParameterTensor> tensors, Span<float> parameters)
     {
-        ArgumentNullException.ThrowIfNull(tensors);
+        Throw.IfNull(tensors);
         CheckFits(tensors, parameters.Length);
 
         SafetensorsHeader header = SafetensorsHeader.Read(file, out ReadOnlySpan<byte> body);
@@ -131,8 +131,8 @@ public static class Safetensors
     /// <exception cref="ArgumentException">Two tensors share a name, or a tensor does not fit in <paramref name="parameters"/>.</exception>
     public static void Save(Stream stream, IReadOnlyList<ParameterTensor> tensors, ReadOnlySpan<float> parameters, IReadOnlyDictionary<string, string>? metadata = null)
     {
-        ArgumentNullException.ThrowIfNull(stream);
-        ArgumentNullException.ThrowIfNull(tensors);
+        Throw.IfNull(stream);
+        Throw.IfNull(tensors);
         CheckFits(tensors, parameters.Length);
         var layout = new (string Name, int[] Shape)[tensors.Count];
         for (int i = 0; i < layout.Length; i++)
@@ -153,7 +153,7 @@ public static class Safetensors
     /// <exception cref="SafetensorsFormatException">The stream is not valid safetensors, or a tensor's dtype cannot be converted to float.</exception>
     public static SafetensorsFile Read(Stream stream)
     {
-        ArgumentNullException.ThrowIfNull(stream);
+        Throw.IfNull(stream);
         SafetensorsHeader header = SafetensorsHeader.Read(stream);
         foreach (SafetensorsEntry entry in header.Entries)
         {
@@ -188,8 +188,8 @@ public static class Safetensors
     /// <exception cref="ArgumentException">Two tensors share a name, or a name is reserved.</exception>
     public static void Write(Stream stream, IReadOnlyList<SafetensorsTensor> tensors, IReadOnlyDictionary<string, string>? metadata = null)
     {
-        ArgumentNullException.ThrowIfNull(stream);
-        ArgumentNullException.ThrowIfNull(tensors);
+        Throw.IfNull(stream);
+        Throw.IfNull(tensors);
         var layout = new (string Name, int[] Shape)[tensors.Count];
         for (int i = 0; i < layout.Length; i++)
             layout[i] = (tensors[i].Name, tensors[i].Shape.ToArray());
@@ -203,7 +203,7 @@ public static class Safetensors
     /// <param name="file">The tensors and metadata.</param>
     public static void Write(Stream stream, SafetensorsFile file)
     {
-        ArgumentNullException.ThrowIfNull(file);
+        Throw.IfNull(file);
         Write(stream, file.Tensors, file.Metadata);
     }
 
@@ -223,7 +223,7 @@ public static class Safetensors
     {
         foreach (ParameterTensor tensor in tensors)
         {
-            ArgumentNullException.ThrowIfNull(tensor, nameof(tensors));
+            Throw.IfNull(tensor, nameof(tensors));
             long end = tensor.Offset + (tensor.Layout == TensorLayout.TransposedMatrix
                 ? (long)tensor.Shape[1] * tensor.Stride
                 : tensor.ElementCount);

@@ -81,9 +81,9 @@ internal static class SafetensorsDTypes
             ReadOnlySpan<byte> e = source.Slice(i * size, size);
             destination[i] = dtype switch
             {
-                SafetensorsDType.F32 => BinaryPrimitives.ReadSingleLittleEndian(e),
-                SafetensorsDType.F64 => (float)BinaryPrimitives.ReadDoubleLittleEndian(e),
-                SafetensorsDType.F16 => (float)BinaryPrimitives.ReadHalfLittleEndian(e),
+                SafetensorsDType.F32 => Compat.ReadSingleLittleEndian(e),
+                SafetensorsDType.F64 => (float)Compat.ReadDoubleLittleEndian(e),
+                SafetensorsDType.F16 => Compat.ReadHalfLittleEndian(e),
                 SafetensorsDType.BF16 => BitConverter.Int32BitsToSingle(BinaryPrimitives.ReadUInt16LittleEndian(e) << 16),
                 SafetensorsDType.Bool => e[0] != 0 ? 1f : 0f,
                 SafetensorsDType.U8 => e[0],
@@ -111,7 +111,7 @@ internal static class SafetensorsDTypes
         {
             int n = Math.Min(values.Length, chunk.Length / 4);
             for (int i = 0; i < n; i++)
-                BinaryPrimitives.WriteSingleLittleEndian(chunk.Slice(i * 4), values[i]);
+                Compat.WriteSingleLittleEndian(chunk.Slice(i * 4), values[i]);
             stream.Write(chunk.Slice(0, n * 4));
             values = values.Slice(n);
         }

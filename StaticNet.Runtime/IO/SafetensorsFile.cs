@@ -15,11 +15,11 @@ public sealed class SafetensorsFile
     /// <param name="metadata">The string metadata; <see langword="null"/> for none.</param>
     public SafetensorsFile(IReadOnlyList<SafetensorsTensor> tensors, IReadOnlyDictionary<string, string>? metadata = null)
     {
-        ArgumentNullException.ThrowIfNull(tensors);
+        Throw.IfNull(tensors);
         _byName = new Dictionary<string, SafetensorsTensor>(tensors.Count, StringComparer.Ordinal);
         foreach (SafetensorsTensor tensor in tensors)
         {
-            ArgumentNullException.ThrowIfNull(tensor, nameof(tensors));
+            Throw.IfNull(tensor, nameof(tensors));
             if (!_byName.TryAdd(tensor.Name, tensor))
                 throw new ArgumentException($"Two tensors are named '{tensor.Name}'.", nameof(tensors));
         }
@@ -46,7 +46,7 @@ public sealed class SafetensorsFile
     /// <returns><see langword="true"/> if the file has a tensor with that name.</returns>
     public bool TryGet(string name, [MaybeNullWhen(false)] out SafetensorsTensor tensor)
     {
-        ArgumentNullException.ThrowIfNull(name);
+        Throw.IfNull(name);
         return _byName.TryGetValue(name, out tensor);
     }
 }

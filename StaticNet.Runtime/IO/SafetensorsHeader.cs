@@ -128,8 +128,8 @@ internal sealed class SafetensorsHeader
     /// <summary>Reads the tensor data that follows the header, checking that all of it is there.</summary>
     public byte[] ReadBody(Stream stream)
     {
-        if (BodyLength > Array.MaxLength)
-            throw new SafetensorsFormatException($"The header refers to {BodyLength} bytes of tensor data, more than StaticNet can load at once ({Array.MaxLength} bytes).");
+        if (BodyLength > Compat.ArrayMaxLength)
+            throw new SafetensorsFormatException($"The header refers to {BodyLength} bytes of tensor data, more than StaticNet can load at once ({Compat.ArrayMaxLength} bytes).");
         int length = (int)BodyLength;
         long? remaining = Remaining(stream);
         if (remaining is long r && length > r)
@@ -295,7 +295,7 @@ internal sealed class SafetensorsHeader
                 writer.WriteStartObject(MetadataKey);
                 foreach (KeyValuePair<string, string> pair in metadata.OrderBy(p => p.Key, StringComparer.Ordinal))
                 {
-                    ArgumentNullException.ThrowIfNull(pair.Value, nameof(metadata));
+                    Throw.IfNull(pair.Value, nameof(metadata));
                     writer.WriteString(pair.Key, pair.Value);
                 }
                 writer.WriteEndObject();

@@ -18,9 +18,9 @@ public sealed class SafetensorsTensor
 
     internal SafetensorsTensor(string name, int[] shape, float[] data, string dtype)
     {
-        ArgumentException.ThrowIfNullOrEmpty(name);
-        ArgumentNullException.ThrowIfNull(shape);
-        ArgumentNullException.ThrowIfNull(data);
+        Throw.IfNullOrEmpty(name);
+        Throw.IfNull(shape);
+        Throw.IfNull(data);
         long count = 1;
         foreach (int d in shape)
         {

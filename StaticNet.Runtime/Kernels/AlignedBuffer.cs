@@ -19,13 +19,29 @@ public sealed class AlignedBuffer
     /// <summary>Allocates a zeroed buffer of <paramref name="length"/> floats.</summary>
     public unsafe AlignedBuffer(int length)
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        Throw.IfNegative(length);
+#if NET8_0_OR_GREATER
         _array = GC.AllocateArray<float>(length + AlignmentFloats, pinned: true);
+#else
+        // netstandard2.1 has no pinned object heap: pin with a GCHandle for the buffer's lifetime (freed by the finalizer).
+        _array = new float[length + AlignmentFloats];
+        _handle = System.Runtime.InteropServices.GCHandle.Alloc(_array, System.Runtime.InteropServices.GCHandleType.Pinned);
+#endif
         nuint address = (nuint)Unsafe.AsPointer(ref _array[0]);
         _start = (int)((AlignmentFloats * sizeof(float) - (int)(address % (AlignmentFloats * sizeof(float)))) % (AlignmentFloats * sizeof(float)) / sizeof(float));
         Length = length;
     }
 
+#if !NET8_0_OR_GREATER
+    private System.Runtime.InteropServices.GCHandle _handle;
+
+    /// <summary>Unpins the array.</summary>
+    ~AlignedBuffer()
+    {
+        if (_handle.IsAllocated) _handle.Free();
+    }
+
+#endif
     /// <summary>The number of floats.</summary>
     public int Length { get; }
 

@@ -33,6 +33,7 @@ public static class DenseKernels
         CheckSizes(x.Length, rows, inputs, xStride, weight.Length, width, y.Length);
         if (bias.Length < width)
             throw new ArgumentException($"Dense kernel called with a bias of {bias.Length} floats; expected {width}.", nameof(bias));
+#if NET8_0_OR_GREATER
         ref float xr = ref MemoryMarshal.GetReference(x);
         ref float wr = ref MemoryMarshal.GetReference(weight);
         ref float br = ref MemoryMarshal.GetReference(bias);
@@ -44,6 +45,12 @@ public static class DenseKernels
             case 128: DenseSimd.Forward<V128>(ref xr, rows, inputs, xStride, ref wr, ref br, ref yr, width); break;
             default: ReferenceKernels.DenseForward(x, rows, inputs, xStride, weight, bias, y, width); break;
         }
+#else
+        if (KernelOptions.UseVector)
+            DenseVector.Forward(x, rows, inputs, xStride, weight, bias, y, width);
+        else
+            ReferenceKernels.DenseForward(x, rows, inputs, xStride, weight, bias, y, width);
+#endif
     }
 
     /// <summary>
@@ -64,6 +71,7 @@ public static class DenseKernels
         CheckSizes(x.Length, rows, inputs, xStride, dWeight.Length, width, dy.Length);
         if (dBias.Length < width)
             throw new ArgumentException($"Dense kernel called with a bias gradient of {dBias.Length} floats; expected {width}.", nameof(dBias));
+#if NET8_0_OR_GREATER
         ref float xr = ref MemoryMarshal.GetReference(x);
         ref float dyr = ref MemoryMarshal.GetReference(dy);
         ref float dwr = ref MemoryMarshal.GetReference(dWeight);
@@ -75,6 +83,9 @@ public static class DenseKernels
             case 128: DenseSimd.BackwardWeights<V128>(ref xr, rows, inputs, xStride, ref dyr, width, ref dwr, ref dbr); break;
             default: ReferenceKernels.DenseBackwardWeights(x, rows, inputs, xStride, dy, width, dWeight, dBias); break;
         }
+#else
+        ReferenceKernels.DenseBackwardWeights(x, rows, inputs, xStride, dy, width, dWeight, dBias);
+#endif
     }
 
     /// <summary>
@@ -92,6 +103,7 @@ public static class DenseKernels
         int inputs, Span<float> dx, int dxStride)
     {
         CheckSizes(dx.Length, rows, inputs, dxStride, weight.Length, width, dy.Length);
+#if NET8_0_OR_GREATER
         ref float dyr = ref MemoryMarshal.GetReference(dy);
         ref float wr = ref MemoryMarshal.GetReference(weight);
         ref float dxr = ref MemoryMarshal.GetReference(dx);
@@ -102,6 +114,9 @@ public static class DenseKernels
             case 128: DenseSimd.BackwardInput<V128>(ref dyr, rows, width, ref wr, inputs, ref dxr, dxStride); break;
             default: ReferenceKernels.DenseBackwardInput(dy, rows, width, weight, inputs, dx, dxStride); break;
         }
+#else
+        ReferenceKernels.DenseBackwardInput(dy, rows, width, weight, inputs, dx, dxStride);
+#endif
     }
 
     private static void CheckSizes(int xLength, int rows, int inputs, int xStride, int weightLength, int width, int yLength)

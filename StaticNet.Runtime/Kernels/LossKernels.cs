@@ -124,7 +124,7 @@ public static class LossKernels
 
     /// <summary>
     /// Σⱼ e^(zⱼ − max), each term also written to <paramref name="exps"/> unless it is empty; vectorised with the
-    /// widest vectors the path allows (<see cref="SimdMath.Exp"/>, about 1 ulp from <see cref="MathF.Exp"/>).
+    /// widest vectors the path allows (SimdMath.Exp, about 1 ulp from <see cref="MathF.Exp"/>).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static float ExpShifted(ReadOnlySpan<float> z, float max, Span<float> exps)
@@ -132,6 +132,10 @@ public static class LossKernels
         ref float zr = ref MemoryMarshal.GetReference(z);
         ref float er = ref MemoryMarshal.GetReference(exps);
         bool store = !exps.IsEmpty;
+#if !NET8_0_OR_GREATER
+        return ExpShiftedScalar(ref zr, 0, z.Length, max, ref er, store, 0f);
+    }
+#else
         return KernelOptions.Path switch
         {
             512 => ExpShifted<V512>(ref zr, z.Length, max, ref er, store),
@@ -157,6 +161,7 @@ public static class LossKernels
         }
         return ExpShiftedScalar(ref z, j, length, max, ref exps, store, SimdReduce.Sum(total));
     }
+#endif
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static float ExpShiftedScalar(ref float z, int start, int length, float max, ref float exps, bool store, float sum)

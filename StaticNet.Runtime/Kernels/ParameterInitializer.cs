@@ -18,8 +18,8 @@ public static class ParameterInitializer
     /// <param name="parameters">The network's parameter buffer.</param>
     public static void UniformFanIn(ParameterTensor tensor, int fanIn, Random random, Span<float> parameters)
     {
-        ArgumentNullException.ThrowIfNull(tensor);
-        ArgumentNullException.ThrowIfNull(random);
+        Throw.IfNull(tensor);
+        Throw.IfNull(random);
         float bound = 1f / MathF.Sqrt(fanIn);
         var values = new float[tensor.ElementCount];
         for (int i = 0; i < values.Length; i++)

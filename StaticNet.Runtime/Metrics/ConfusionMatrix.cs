@@ -46,7 +46,7 @@ public sealed class ConfusionMatrix
     /// <summary>Sets every count to zero.</summary>
     public void Clear()
     {
-        Array.Clear(_counts);
+        Array.Clear(_counts, 0, _counts.Length);
         Total = 0;
     }
 
@@ -90,8 +90,8 @@ public sealed class ConfusionMatrix
     /// <exception cref="ArgumentException">The network's and the dataset's sizes differ, or the dataset is empty.</exception>
     public static ConfusionMatrix Compute(INetwork network, Dataset data)
     {
-        ArgumentNullException.ThrowIfNull(network);
-        ArgumentNullException.ThrowIfNull(data);
+        Throw.IfNull(network);
+        Throw.IfNull(data);
         var matrix = new ConfusionMatrix(Math.Max(2, data.OutputSize));
         matrix.AddPredictions(network, data, new float[PredictionChunkRows * network.OutputSize]);
         return matrix;
@@ -157,7 +157,7 @@ public sealed class ConfusionMatrix
                 text.Append("  ").Append(this[c, p].ToString(CultureInfo.InvariantCulture).PadLeft(cellWidth));
             text.Append("  |").Append(Format(Precision(c), 10)).Append(Format(Recall(c), 8)).Append(Format(F1(c), 8)).AppendLine();
         }
-        text.Append(CultureInfo.InvariantCulture, $"accuracy {Accuracy:0.0000} of {Total}; macro precision {MacroPrecision:0.0000}, recall {MacroRecall:0.0000}, F1 {MacroF1:0.0000}");
+        text.Append(FormattableString.Invariant($"accuracy {Accuracy:0.0000} of {Total}; macro precision {MacroPrecision:0.0000}, recall {MacroRecall:0.0000}, F1 {MacroF1:0.0000}"));
         return text.ToString();
     }
 

@@ -1,7 +1,9 @@
 using System;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+#if NET8_0_OR_GREATER
 using System.Runtime.Intrinsics;
+#endif
 
 namespace StaticNet.Optimizers;
 
@@ -46,12 +48,13 @@ internal sealed class AdamMoments
 
         ref float p = ref MemoryMarshal.GetReference(parameters);
         ref float g = ref MemoryMarshal.GetReference(gradients);
-        ref float m = ref MemoryMarshal.GetArrayDataReference(_first);
-        ref float v = ref MemoryMarshal.GetArrayDataReference(_second);
+        ref float m = ref Compat.GetArrayDataReference(_first);
+        ref float v = ref Compat.GetArrayDataReference(_second);
         nuint n = (nuint)parameters.Length;
         nuint i = 0;
 
         // The JIT keeps only the widest accelerated branch; the scalar loop finishes the tail.
+#if NET8_0_OR_GREATER
         if (Vector512.IsHardwareAccelerated)
         {
             for (; i + (nuint)Vector512<float>.Count <= n; i += (nuint)Vector512<float>.Count)
@@ -94,6 +97,7 @@ internal sealed class AdamMoments
                 (pv * decayFactor + mv * negativeStepSize / denominator).StoreUnsafe(ref p, i);
             }
         }
+#endif
 
         for (; i < n; i++)
         {

@@ -1,7 +1,9 @@
 using System;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+#if NET8_0_OR_GREATER
 using System.Runtime.Intrinsics;
+#endif
 
 namespace StaticNet.Optimizers;
 
@@ -78,6 +80,7 @@ public sealed class Sgd : Optimizer
         float lr = -learningRate;
 
         // The JIT keeps only the widest accelerated branch; the scalar loop finishes the tail.
+#if NET8_0_OR_GREATER
         if (Vector512.IsHardwareAccelerated)
         {
             for (; i + (nuint)Vector512<float>.Count <= n; i += (nuint)Vector512<float>.Count)
@@ -105,6 +108,7 @@ public sealed class Sgd : Optimizer
                 (pv + d * lr).StoreUnsafe(ref p, i);
             }
         }
+#endif
 
         for (; i < n; i++)
         {
@@ -121,7 +125,7 @@ public sealed class Sgd : Optimizer
     {
         ref float p = ref MemoryMarshal.GetReference(parameters);
         ref float g = ref MemoryMarshal.GetReference(gradients);
-        ref float b = ref MemoryMarshal.GetArrayDataReference(buffer);
+        ref float b = ref Compat.GetArrayDataReference(buffer);
         nuint n = (nuint)parameters.Length;
         nuint i = 0;
         float lr = -learningRate;
@@ -129,6 +133,7 @@ public sealed class Sgd : Optimizer
         float gradientWeight = nesterov ? 1f : 0f;
         float bufferWeight = nesterov ? momentum : 1f;
 
+#if NET8_0_OR_GREATER
         if (Vector512.IsHardwareAccelerated)
         {
             for (; i + (nuint)Vector512<float>.Count <= n; i += (nuint)Vector512<float>.Count)
@@ -162,6 +167,7 @@ public sealed class Sgd : Optimizer
                 (pv + (gv * gradientWeight + bv * bufferWeight) * lr).StoreUnsafe(ref p, i);
             }
         }
+#endif
 
         for (; i < n; i++)
         {

@@ -29,10 +29,10 @@ public sealed class Dataset
 
     private Dataset(float[] features, int inputSize, float[] targets, int outputSize, int[]? labels)
     {
-        ArgumentNullException.ThrowIfNull(features);
-        ArgumentNullException.ThrowIfNull(targets);
-        ArgumentOutOfRangeException.ThrowIfLessThan(inputSize, 1);
-        ArgumentOutOfRangeException.ThrowIfLessThan(outputSize, 1);
+        Throw.IfNull(features);
+        Throw.IfNull(targets);
+        Throw.IfLessThan(inputSize, 1);
+        Throw.IfLessThan(outputSize, 1);
         if (features.Length % inputSize != 0)
             throw new ArgumentException($"Expected the feature count to be a multiple of the input size {inputSize}; found {features.Length} features.", nameof(features));
         int count = features.Length / inputSize;
@@ -57,10 +57,10 @@ public sealed class Dataset
     /// <exception cref="ArgumentException">The sizes disagree, or a label is out of range.</exception>
     public static Dataset FromLabels(float[] features, int inputSize, int[] labels, int classCount)
     {
-        ArgumentNullException.ThrowIfNull(features);
-        ArgumentNullException.ThrowIfNull(labels);
-        ArgumentOutOfRangeException.ThrowIfLessThan(inputSize, 1);
-        ArgumentOutOfRangeException.ThrowIfLessThan(classCount, 2);
+        Throw.IfNull(features);
+        Throw.IfNull(labels);
+        Throw.IfLessThan(inputSize, 1);
+        Throw.IfLessThan(classCount, 2);
         if (features.Length != (long)labels.Length * inputSize)
             throw new ArgumentException($"Expected {labels.Length} labels × {inputSize} features = {(long)labels.Length * inputSize} features; found {features.Length}.", nameof(features));
         var targets = new float[(long)labels.Length * classCount];

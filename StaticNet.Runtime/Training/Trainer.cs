@@ -34,8 +34,8 @@ public sealed class Trainer
     /// <param name="options">How to train; null for the defaults.</param>
     public Trainer(ITrainableNetwork network, Optimizer optimizer, TrainerOptions? options = null)
     {
-        ArgumentNullException.ThrowIfNull(network);
-        ArgumentNullException.ThrowIfNull(optimizer);
+        Throw.IfNull(network);
+        Throw.IfNull(optimizer);
         _network = network;
         _optimizer = optimizer;
         _options = options ?? new TrainerOptions();
@@ -67,7 +67,7 @@ public sealed class Trainer
     public TrainingResult Fit(Dataset train, Dataset? validation = null, IProgress<TrainingProgress>? progress = null,
         CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(train);
+        Throw.IfNull(train);
         TrainerOptions options = _options;
         options.Validate();
         Dataset.CheckCompatible(_network, train, nameof(train));
@@ -207,8 +207,8 @@ public sealed class Trainer
     /// <exception cref="ArgumentException">The dataset's sizes differ from the network's, or it is empty.</exception>
     public static Evaluation Evaluate(ITrainableNetwork network, Dataset data)
     {
-        ArgumentNullException.ThrowIfNull(network);
-        ArgumentNullException.ThrowIfNull(data);
+        Throw.IfNull(network);
+        Throw.IfNull(data);
         Dataset.CheckCompatible(network, data, nameof(data));
         if (data.Count == 0) throw new ArgumentException("Expected at least one sample; found an empty dataset.", nameof(data));
         return EvaluateWith(network, data, new EvaluationScratch(network));

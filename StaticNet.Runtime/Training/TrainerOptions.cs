@@ -76,11 +76,11 @@ public sealed class TrainerOptions
             throw new ArgumentException($"Expected {nameof(EarlyStoppingPatience)} ≥ 0 (0 turns early stopping off); found {EarlyStoppingPatience}.", nameof(EarlyStoppingPatience));
         if (!(MinDelta >= 0f) || float.IsInfinity(MinDelta))
             throw new ArgumentException($"Expected {nameof(MinDelta)} to be a finite number ≥ 0; found {MinDelta}.", nameof(MinDelta));
-        if (!Enum.IsDefined(LearningRateSchedule))
+        if (!Compat.IsDefined(LearningRateSchedule))
             throw new ArgumentException($"Expected {nameof(LearningRateSchedule)} to be {nameof(LearningRateSchedule.Constant)} or {nameof(LearningRateSchedule.Cosine)}; found {(int)LearningRateSchedule}.", nameof(LearningRateSchedule));
         if (!(FinalLearningRateFactor >= 0f && FinalLearningRateFactor <= 1f))
             throw new ArgumentException($"Expected {nameof(FinalLearningRateFactor)} in [0, 1]; found {FinalLearningRateFactor}.", nameof(FinalLearningRateFactor));
-        if (!Enum.IsDefined(Monitor))
+        if (!Compat.IsDefined(Monitor))
             throw new ArgumentException($"Expected {nameof(Monitor)} to be {nameof(MonitoredMetric.ValidationLoss)} or {nameof(MonitoredMetric.ValidationAccuracy)}; found {(int)Monitor}.", nameof(Monitor));
     }
 }

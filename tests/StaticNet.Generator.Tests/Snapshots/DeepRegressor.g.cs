@@ -107,7 +107,7 @@ namespace Demo.Models
             private readonly global::StaticNet.Kernels.AlignedBuffer _deltas = new(ActivationBufferLength);
 
             /// <summary>Creates the network with PyTorch's default initialisation for <c>nn.Linear</c>, from a random seed.</summary>
-            public DeepRegressor() : this(global::System.Random.Shared.Next())
+            public DeepRegressor() : this(new global::System.Random().Next())
             {
             }
 
@@ -200,7 +200,7 @@ namespace Demo.Models
             /// <exception cref="global::StaticNet.TrainingDivergedException">The loss is NaN or infinite; the weights are unchanged.</exception>
             public float TrainStep(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::StaticNet.Optimizers.Optimizer optimizer)
             {
-                global::System.ArgumentNullException.ThrowIfNull(optimizer);
+                if (optimizer is null) throw new global::System.ArgumentNullException(nameof(optimizer));
                 return Step(Evaluate(inputs, targets, default, computeGradients: true), optimizer);
             }
 

@@ -97,7 +97,7 @@ namespace Demo
         private readonly global::StaticNet.Kernels.AlignedBuffer _deltas = new(ActivationBufferLength);
 
         /// <summary>Creates the network with PyTorch's default initialisation for <c>nn.Linear</c>, from a random seed.</summary>
-        public DigitsNet() : this(global::System.Random.Shared.Next())
+        public DigitsNet() : this(new global::System.Random().Next())
         {
         }
 
@@ -188,7 +188,7 @@ namespace Demo
         /// <exception cref="global::StaticNet.TrainingDivergedException">The loss is NaN or infinite; the weights are unchanged.</exception>
         public float TrainStep(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::StaticNet.Optimizers.Optimizer optimizer)
         {
-            global::System.ArgumentNullException.ThrowIfNull(optimizer);
+            if (optimizer is null) throw new global::System.ArgumentNullException(nameof(optimizer));
             return Step(Evaluate(inputs, targets, default, computeGradients: true), optimizer);
         }
 
@@ -215,7 +215,7 @@ namespace Demo
         /// <exception cref="global::StaticNet.TrainingDivergedException">The loss is NaN or infinite; the weights are unchanged.</exception>
         public float TrainStep(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels, global::StaticNet.Optimizers.Optimizer optimizer)
         {
-            global::System.ArgumentNullException.ThrowIfNull(optimizer);
+            if (optimizer is null) throw new global::System.ArgumentNullException(nameof(optimizer));
             return Step(Evaluate(inputs, default, labels, computeGradients: true), optimizer);
         }
 

@@ -92,7 +92,7 @@ partial class TinyPolicy : global::StaticNet.INetwork
     private readonly global::StaticNet.Kernels.AlignedBuffer _parameters = new(ParameterBufferLength);
 
     /// <summary>Creates the network with PyTorch's default initialisation for <c>nn.Linear</c>, from a random seed.</summary>
-    public TinyPolicy() : this(global::System.Random.Shared.Next())
+    public TinyPolicy() : this(new global::System.Random().Next())
     {
     }
 

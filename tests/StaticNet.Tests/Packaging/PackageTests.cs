@@ -11,6 +11,7 @@ namespace StaticNet.Tests.Packaging;
 /// Packs the StaticNet NuGet package and builds and runs a consumer project against it, as a user would: the runtime
 /// from lib/, the generator and analyzers from analyzers/dotnet/cs, nothing from this repository's projects.
 /// </summary>
+[Collection("dotnet CLI")]
 public class PackageTests
 {
     private static string RepositoryRoot()
@@ -38,6 +39,7 @@ public class PackageTests
                 string[] entries = zip.Entries.Select(e => e.FullName).ToArray();
                 Assert.Contains("lib/net8.0/StaticNet.dll", entries);
                 Assert.Contains("lib/net8.0/StaticNet.xml", entries);
+                Assert.Contains("lib/netstandard2.1/StaticNet.dll", entries);
                 Assert.Contains("analyzers/dotnet/cs/StaticNet.Generator.dll", entries);
                 Assert.Contains("analyzers/dotnet/cs/StaticNet.Analyzers.dll", entries);
                 Assert.Contains("analyzers/dotnet/cs/StaticNet.CodeFixes.dll", entries);
