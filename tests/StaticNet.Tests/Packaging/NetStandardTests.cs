@@ -24,7 +24,7 @@ public partial class NetStandardPolicy { }
 /// Builds a netstandard2.1 class library (LangVersion 9, as Unity compiles) against the netstandard2.1 StaticNet.dll
 /// with the generator and analyzers, loads it with that StaticNet.dll (and its package dependencies) into a separate
 /// AssemblyLoadContext, and checks that it computes what the net8.0 build computes here: a forward pass, one SGD
-/// TrainStep, and the forward pass after it.
+/// TrainStep, and the forward pass after it, on the Vector&lt;float&gt; path and on the scalar path.
 /// </summary>
 [Collection("dotnet CLI")]
 public class NetStandardTests
@@ -127,10 +127,24 @@ public class NetStandardTests
                 Assert.NotSame(typeof(NetStandardPolicy).Assembly.GetType("StaticNet.Kernels.DenseKernels"), staticNet.GetType("StaticNet.Kernels.DenseKernels"));
                 Assert.Equal(".NETStandard,Version=v2.1", staticNet.GetCustomAttribute<System.Runtime.Versioning.TargetFrameworkAttribute>()!.FrameworkName);
                 MethodInfo run = consumer.GetType("Ns21Consumer.Entry", throwOnError: true)!.GetMethod("Run")!;
-                var actual = (float[])run.Invoke(null, [weights.ToArray(), input, target])!;
-                Assert.Equal(9, actual.Length);
-                for (int i = 0; i < expected.Length; i++)
-                    Assert.True(Math.Abs(expected[i] - actual[i]) <= 1e-5f, $"element {i}: net8.0 {expected[i]}, netstandard2.1 {actual[i]}");
+                // Both netstandard2.1 paths: Vector<float> (where accelerated, as on this machine) and the scalar loops.
+                PropertyInfo forceScalar = staticNet.GetType("StaticNet.Kernels.KernelOptions", throwOnError: true)!
+                    .GetProperty("ForceScalar", BindingFlags.NonPublic | BindingFlags.Static)!;
+                foreach (bool scalar in new[] { false, true })
+                {
+                    forceScalar.SetValue(null, scalar);
+                    try
+                    {
+                        var actual = (float[])run.Invoke(null, [weights.ToArray(), input, target])!;
+                        Assert.Equal(9, actual.Length);
+                        for (int i = 0; i < expected.Length; i++)
+                            Assert.True(Math.Abs(expected[i] - actual[i]) <= 1e-5f, $"element {i} (scalar {scalar}): net8.0 {expected[i]}, netstandard2.1 {actual[i]}");
+                    }
+                    finally
+                    {
+                        forceScalar.SetValue(null, false);
+                    }
+                }
                 Assert.NotEqual(expected[0], expected[5]); // the step changed the weights
             }
             finally
