@@ -38,6 +38,9 @@ internal interface ISimdVector<TSelf> where TSelf : struct, ISimdVector<TSelf>
 
     static abstract TSelf Divide(TSelf left, TSelf right);
 
+    /// <summary>The square root of each lane.</summary>
+    static abstract TSelf Sqrt(TSelf value);
+
     static abstract TSelf Min(TSelf left, TSelf right);
 
     static abstract TSelf Max(TSelf left, TSelf right);
@@ -184,6 +187,9 @@ internal readonly struct V512 : ISimdVector<V512>
     public static V512 Divide(V512 left, V512 right) => new(left._value / right._value);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static V512 Sqrt(V512 value) => new(Vector512.Sqrt(value._value));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static V512 Min(V512 left, V512 right) => new(Vector512.Min(left._value, right._value));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -275,6 +281,9 @@ internal readonly struct V256 : ISimdVector<V256>
     public static V256 Divide(V256 left, V256 right) => new(left._value / right._value);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static V256 Sqrt(V256 value) => new(Vector256.Sqrt(value._value));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static V256 Min(V256 left, V256 right) => new(Vector256.Min(left._value, right._value));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -364,6 +373,9 @@ internal readonly struct V128 : ISimdVector<V128>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static V128 Divide(V128 left, V128 right) => new(left._value / right._value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static V128 Sqrt(V128 value) => new(Vector128.Sqrt(value._value));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static V128 Min(V128 left, V128 right) => new(Vector128.Min(left._value, right._value));

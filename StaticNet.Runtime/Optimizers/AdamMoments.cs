@@ -1,9 +1,6 @@
 using System;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-#if NET8_0_OR_GREATER
-using System.Runtime.Intrinsics;
-#endif
 
 namespace StaticNet.Optimizers;
 
@@ -55,48 +52,16 @@ internal sealed class AdamMoments
 
         // The JIT keeps only the widest accelerated branch; the scalar loop finishes the tail.
 #if NET8_0_OR_GREATER
-        if (Vector512.IsHardwareAccelerated)
+        // The widest accelerated vector width takes the bulk; the scalar loop below finishes the tail.
+        var c = new Coefficients(scale, l2Decay, beta1, oneMinusBeta1, beta2, oneMinusBeta2, inverseCorrection2Sqrt, epsilon,
+            decayFactor, negativeStepSize);
+        i = Kernels.KernelOptions.Path switch
         {
-            for (; i + (nuint)Vector512<float>.Count <= n; i += (nuint)Vector512<float>.Count)
-            {
-                Vector512<float> pv = Vector512.LoadUnsafe(ref p, i);
-                Vector512<float> gv = Vector512.LoadUnsafe(ref g, i) * scale + pv * l2Decay;
-                Vector512<float> mv = Vector512.LoadUnsafe(ref m, i) * beta1 + gv * oneMinusBeta1;
-                Vector512<float> vv = Vector512.LoadUnsafe(ref v, i) * beta2 + gv * oneMinusBeta2 * gv;
-                mv.StoreUnsafe(ref m, i);
-                vv.StoreUnsafe(ref v, i);
-                Vector512<float> denominator = Vector512.Sqrt(vv) * inverseCorrection2Sqrt + Vector512.Create(epsilon);
-                (pv * decayFactor + mv * negativeStepSize / denominator).StoreUnsafe(ref p, i);
-            }
-        }
-        else if (Vector256.IsHardwareAccelerated)
-        {
-            for (; i + (nuint)Vector256<float>.Count <= n; i += (nuint)Vector256<float>.Count)
-            {
-                Vector256<float> pv = Vector256.LoadUnsafe(ref p, i);
-                Vector256<float> gv = Vector256.LoadUnsafe(ref g, i) * scale + pv * l2Decay;
-                Vector256<float> mv = Vector256.LoadUnsafe(ref m, i) * beta1 + gv * oneMinusBeta1;
-                Vector256<float> vv = Vector256.LoadUnsafe(ref v, i) * beta2 + gv * oneMinusBeta2 * gv;
-                mv.StoreUnsafe(ref m, i);
-                vv.StoreUnsafe(ref v, i);
-                Vector256<float> denominator = Vector256.Sqrt(vv) * inverseCorrection2Sqrt + Vector256.Create(epsilon);
-                (pv * decayFactor + mv * negativeStepSize / denominator).StoreUnsafe(ref p, i);
-            }
-        }
-        else if (Vector128.IsHardwareAccelerated)
-        {
-            for (; i + (nuint)Vector128<float>.Count <= n; i += (nuint)Vector128<float>.Count)
-            {
-                Vector128<float> pv = Vector128.LoadUnsafe(ref p, i);
-                Vector128<float> gv = Vector128.LoadUnsafe(ref g, i) * scale + pv * l2Decay;
-                Vector128<float> mv = Vector128.LoadUnsafe(ref m, i) * beta1 + gv * oneMinusBeta1;
-                Vector128<float> vv = Vector128.LoadUnsafe(ref v, i) * beta2 + gv * oneMinusBeta2 * gv;
-                mv.StoreUnsafe(ref m, i);
-                vv.StoreUnsafe(ref v, i);
-                Vector128<float> denominator = Vector128.Sqrt(vv) * inverseCorrection2Sqrt + Vector128.Create(epsilon);
-                (pv * decayFactor + mv * negativeStepSize / denominator).StoreUnsafe(ref p, i);
-            }
-        }
+            512 => UpdateVectors<Kernels.V512>(ref p, ref g, ref m, ref v, n, c),
+            256 => UpdateVectors<Kernels.V256>(ref p, ref g, ref m, ref v, n, c),
+            128 => UpdateVectors<Kernels.V128>(ref p, ref g, ref m, ref v, n, c),
+            _ => 0,
+        };
 #endif
 
         for (; i < n; i++)
@@ -111,4 +76,37 @@ internal sealed class AdamMoments
             pi = pi * decayFactor + mi * negativeStepSize / denominator;
         }
     }
+
+#if NET8_0_OR_GREATER
+    /// <summary>The step's scalars, broadcast once per call of <see cref="UpdateVectors{V}"/>.</summary>
+    private readonly record struct Coefficients(float Scale, float L2Decay, float Beta1, float OneMinusBeta1, float Beta2,
+        float OneMinusBeta2, float InverseCorrection2Sqrt, float Epsilon, float DecayFactor, float NegativeStepSize);
+
+    /// <summary>
+    /// The same update as the scalar loop, a vector at a time, with the same operations in the same order (no fused
+    /// multiply-add), so every width gives the scalar loop's bits. Returns how many elements it did.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static nuint UpdateVectors<V>(ref float p, ref float g, ref float m, ref float v, nuint n, in Coefficients c)
+        where V : struct, Kernels.ISimdVector<V>
+    {
+        V scale = V.Broadcast(c.Scale), l2Decay = V.Broadcast(c.L2Decay), beta1 = V.Broadcast(c.Beta1);
+        V oneMinusBeta1 = V.Broadcast(c.OneMinusBeta1), beta2 = V.Broadcast(c.Beta2), oneMinusBeta2 = V.Broadcast(c.OneMinusBeta2);
+        V inverseCorrection2Sqrt = V.Broadcast(c.InverseCorrection2Sqrt), epsilon = V.Broadcast(c.Epsilon);
+        V decayFactor = V.Broadcast(c.DecayFactor), negativeStepSize = V.Broadcast(c.NegativeStepSize);
+        nuint i = 0;
+        for (; i + (nuint)V.Count <= n; i += (nuint)V.Count)
+        {
+            V pv = V.Load(ref Unsafe.Add(ref p, i));
+            V gv = V.Add(V.Multiply(V.Load(ref Unsafe.Add(ref g, i)), scale), V.Multiply(pv, l2Decay));
+            V mv = V.Add(V.Multiply(V.Load(ref Unsafe.Add(ref m, i)), beta1), V.Multiply(gv, oneMinusBeta1));
+            V vv = V.Add(V.Multiply(V.Load(ref Unsafe.Add(ref v, i)), beta2), V.Multiply(V.Multiply(gv, oneMinusBeta2), gv));
+            V.Store(ref Unsafe.Add(ref m, i), mv);
+            V.Store(ref Unsafe.Add(ref v, i), vv);
+            V denominator = V.Add(V.Multiply(V.Sqrt(vv), inverseCorrection2Sqrt), epsilon);
+            V.Store(ref Unsafe.Add(ref p, i), V.Add(V.Multiply(pv, decayFactor), V.Divide(V.Multiply(mv, negativeStepSize), denominator)));
+        }
+        return i;
+    }
+#endif
 }

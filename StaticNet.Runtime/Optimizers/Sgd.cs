@@ -1,9 +1,6 @@
 using System;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-#if NET8_0_OR_GREATER
-using System.Runtime.Intrinsics;
-#endif
 
 namespace StaticNet.Optimizers;
 
@@ -79,35 +76,15 @@ public sealed class Sgd : Optimizer
         nuint i = 0;
         float lr = -learningRate;
 
-        // The JIT keeps only the widest accelerated branch; the scalar loop finishes the tail.
+        // The widest accelerated vector width takes the bulk; the scalar loop finishes the tail.
 #if NET8_0_OR_GREATER
-        if (Vector512.IsHardwareAccelerated)
+        i = Kernels.KernelOptions.Path switch
         {
-            for (; i + (nuint)Vector512<float>.Count <= n; i += (nuint)Vector512<float>.Count)
-            {
-                Vector512<float> pv = Vector512.LoadUnsafe(ref p, i);
-                Vector512<float> d = Vector512.LoadUnsafe(ref g, i) * scale + pv * weightDecay;
-                (pv + d * lr).StoreUnsafe(ref p, i);
-            }
-        }
-        else if (Vector256.IsHardwareAccelerated)
-        {
-            for (; i + (nuint)Vector256<float>.Count <= n; i += (nuint)Vector256<float>.Count)
-            {
-                Vector256<float> pv = Vector256.LoadUnsafe(ref p, i);
-                Vector256<float> d = Vector256.LoadUnsafe(ref g, i) * scale + pv * weightDecay;
-                (pv + d * lr).StoreUnsafe(ref p, i);
-            }
-        }
-        else if (Vector128.IsHardwareAccelerated)
-        {
-            for (; i + (nuint)Vector128<float>.Count <= n; i += (nuint)Vector128<float>.Count)
-            {
-                Vector128<float> pv = Vector128.LoadUnsafe(ref p, i);
-                Vector128<float> d = Vector128.LoadUnsafe(ref g, i) * scale + pv * weightDecay;
-                (pv + d * lr).StoreUnsafe(ref p, i);
-            }
-        }
+            512 => PlainVectors<Kernels.V512>(ref p, ref g, n, scale, weightDecay, lr),
+            256 => PlainVectors<Kernels.V256>(ref p, ref g, n, scale, weightDecay, lr),
+            128 => PlainVectors<Kernels.V128>(ref p, ref g, n, scale, weightDecay, lr),
+            _ => 0,
+        };
 #endif
 
         for (; i < n; i++)
@@ -134,39 +111,13 @@ public sealed class Sgd : Optimizer
         float bufferWeight = nesterov ? momentum : 1f;
 
 #if NET8_0_OR_GREATER
-        if (Vector512.IsHardwareAccelerated)
+        i = Kernels.KernelOptions.Path switch
         {
-            for (; i + (nuint)Vector512<float>.Count <= n; i += (nuint)Vector512<float>.Count)
-            {
-                Vector512<float> pv = Vector512.LoadUnsafe(ref p, i);
-                Vector512<float> gv = Vector512.LoadUnsafe(ref g, i) * scale + pv * weightDecay;
-                Vector512<float> bv = Vector512.LoadUnsafe(ref b, i) * momentum + gv;
-                bv.StoreUnsafe(ref b, i);
-                (pv + (gv * gradientWeight + bv * bufferWeight) * lr).StoreUnsafe(ref p, i);
-            }
-        }
-        else if (Vector256.IsHardwareAccelerated)
-        {
-            for (; i + (nuint)Vector256<float>.Count <= n; i += (nuint)Vector256<float>.Count)
-            {
-                Vector256<float> pv = Vector256.LoadUnsafe(ref p, i);
-                Vector256<float> gv = Vector256.LoadUnsafe(ref g, i) * scale + pv * weightDecay;
-                Vector256<float> bv = Vector256.LoadUnsafe(ref b, i) * momentum + gv;
-                bv.StoreUnsafe(ref b, i);
-                (pv + (gv * gradientWeight + bv * bufferWeight) * lr).StoreUnsafe(ref p, i);
-            }
-        }
-        else if (Vector128.IsHardwareAccelerated)
-        {
-            for (; i + (nuint)Vector128<float>.Count <= n; i += (nuint)Vector128<float>.Count)
-            {
-                Vector128<float> pv = Vector128.LoadUnsafe(ref p, i);
-                Vector128<float> gv = Vector128.LoadUnsafe(ref g, i) * scale + pv * weightDecay;
-                Vector128<float> bv = Vector128.LoadUnsafe(ref b, i) * momentum + gv;
-                bv.StoreUnsafe(ref b, i);
-                (pv + (gv * gradientWeight + bv * bufferWeight) * lr).StoreUnsafe(ref p, i);
-            }
-        }
+            512 => MomentumVectors<Kernels.V512>(ref p, ref g, ref b, n, scale, weightDecay, lr, momentum, gradientWeight, bufferWeight),
+            256 => MomentumVectors<Kernels.V256>(ref p, ref g, ref b, n, scale, weightDecay, lr, momentum, gradientWeight, bufferWeight),
+            128 => MomentumVectors<Kernels.V128>(ref p, ref g, ref b, n, scale, weightDecay, lr, momentum, gradientWeight, bufferWeight),
+            _ => 0,
+        };
 #endif
 
         for (; i < n; i++)
@@ -178,4 +129,44 @@ public sealed class Sgd : Optimizer
             pi += (gi * gradientWeight + bi * bufferWeight) * lr;
         }
     }
+
+#if NET8_0_OR_GREATER
+    // The vector forms of the two updates: the scalar loops' operations in the same order (no fused multiply-add), so
+    // every width gives the scalar bits. Each returns how many elements it did.
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static nuint PlainVectors<V>(ref float p, ref float g, nuint n, float scale, float weightDecay, float lr)
+        where V : struct, Kernels.ISimdVector<V>
+    {
+        V scaleV = V.Broadcast(scale), weightDecayV = V.Broadcast(weightDecay), lrV = V.Broadcast(lr);
+        nuint i = 0;
+        for (; i + (nuint)V.Count <= n; i += (nuint)V.Count)
+        {
+            V pv = V.Load(ref Unsafe.Add(ref p, i));
+            V d = V.Add(V.Multiply(V.Load(ref Unsafe.Add(ref g, i)), scaleV), V.Multiply(pv, weightDecayV));
+            V.Store(ref Unsafe.Add(ref p, i), V.Add(pv, V.Multiply(d, lrV)));
+        }
+        return i;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static nuint MomentumVectors<V>(ref float p, ref float g, ref float b, nuint n, float scale, float weightDecay,
+        float lr, float momentum, float gradientWeight, float bufferWeight)
+        where V : struct, Kernels.ISimdVector<V>
+    {
+        V scaleV = V.Broadcast(scale), weightDecayV = V.Broadcast(weightDecay), lrV = V.Broadcast(lr), momentumV = V.Broadcast(momentum);
+        V gradientWeightV = V.Broadcast(gradientWeight), bufferWeightV = V.Broadcast(bufferWeight);
+        nuint i = 0;
+        for (; i + (nuint)V.Count <= n; i += (nuint)V.Count)
+        {
+            V pv = V.Load(ref Unsafe.Add(ref p, i));
+            V gv = V.Add(V.Multiply(V.Load(ref Unsafe.Add(ref g, i)), scaleV), V.Multiply(pv, weightDecayV));
+            V bv = V.Add(V.Multiply(V.Load(ref Unsafe.Add(ref b, i)), momentumV), gv);
+            V.Store(ref Unsafe.Add(ref b, i), bv);
+            V d = V.Add(V.Multiply(gv, gradientWeightV), V.Multiply(bv, bufferWeightV));
+            V.Store(ref Unsafe.Add(ref p, i), V.Add(pv, V.Multiply(d, lrV)));
+        }
+        return i;
+    }
+#endif
 }
