@@ -29,8 +29,13 @@ internal static class Descriptors
     public static readonly DiagnosticDescriptor ActivationDuplicatesLoss = Warning(DiagnosticIds.ActivationDuplicatesLoss, "Output activation duplicates the loss's", Shapes);
     public static readonly DiagnosticDescriptor SplitDeclarations = Error(DiagnosticIds.SplitDeclarations, "Network attributes are split over several partial declarations", Usage);
     public static readonly DiagnosticDescriptor TooLarge = Error(DiagnosticIds.TooLarge, "Network is too large", Shapes);
-    public static readonly DiagnosticDescriptor UndefinedValue = Error(DiagnosticIds.UndefinedValue, "Activation or loss value is not defined", Usage);
+    public static readonly DiagnosticDescriptor UndefinedValue = Error(DiagnosticIds.UndefinedValue, "Enum value is not defined", Usage);
     public static readonly DiagnosticDescriptor GeneratedMemberConflict = Error(DiagnosticIds.GeneratedMemberConflict, "Member conflicts with a generated member", Usage);
+    public static readonly DiagnosticDescriptor MissingFlatten = Error(DiagnosticIds.MissingFlatten, "Multi-dimensional output needs [Flatten]", Shapes);
+    public static readonly DiagnosticDescriptor WindowDoesNotFit = Error(DiagnosticIds.WindowDoesNotFit, "Kernel or pooling window does not fit the input", Shapes);
+    public static readonly DiagnosticDescriptor WrongInputKind = Error(DiagnosticIds.WrongInputKind, "Layer does not accept the previous layer's output", Shapes);
+    public static readonly DiagnosticDescriptor InvalidOption = Error(DiagnosticIds.InvalidOption, "Layer option out of range", Usage);
+    public static readonly DiagnosticDescriptor EmbeddingNotFirst = Error(DiagnosticIds.EmbeddingNotFirst, "Embedding must be the first layer, after a token input", Shapes);
     public static readonly DiagnosticDescriptor WrongSampleLength = Error(DiagnosticIds.WrongSampleLength, "Buffer does not hold one sample", Shapes);
     public static readonly DiagnosticDescriptor PartialSample = Error(DiagnosticIds.PartialSample, "Batch buffer does not hold whole samples", Shapes);
     public static readonly DiagnosticDescriptor BatchCountMismatch = Error(DiagnosticIds.BatchCountMismatch, "Batch buffers hold different numbers of samples", Shapes);
@@ -39,7 +44,8 @@ internal static class Descriptors
     public static ImmutableArray<DiagnosticDescriptor> All { get; } = ImmutableArray.Create(
         NoInput, SeveralInputs, NonPositiveSize, LayerBeforeInput, UnsupportedInputRank, NoLayers, DuplicateName, InvalidName,
         NotExtensible, SoftmaxNeedsClasses, ActivationDuplicatesLoss, SplitDeclarations, TooLarge, UndefinedValue,
-        GeneratedMemberConflict, WrongSampleLength, PartialSample, BatchCountMismatch, NoLoss);
+        GeneratedMemberConflict, MissingFlatten, WindowDoesNotFit, WrongInputKind, InvalidOption, EmbeddingNotFirst,
+        WrongSampleLength, PartialSample, BatchCountMismatch, NoLoss);
 
     private static readonly Dictionary<string, DiagnosticDescriptor> s_byId = Index();
 

@@ -84,7 +84,8 @@ public sealed class NetworkDeclarationAnalyzer : DiagnosticAnalyzer
             if (member.IsImplicitlyDeclared || !generated.TryGetValue(member.Name, out int[]? parameterCounts)) continue;
             Location? location = member.Locations.FirstOrDefault(l => l.IsInSource && !IsGenerated(l));
             if (location is null) continue;
-            bool conflicts = parameterCounts is null || member is not IMethodSymbol method || parameterCounts.Contains(method.Parameters.Length);
+            bool conflicts = parameterCounts is null || member is not IMethodSymbol method || parameterCounts.Contains(method.Parameters.Length) ||
+                ReferenceEquals(parameterCounts, GeneratedMembers.AnyParameters);
             if (conflicts)
                 context.ReportDiagnostic(Diagnostic.Create(Descriptors.GeneratedMemberConflict, location,
                     $"'{member.Name}' is a member StaticNet generates for network '{type.Name}'; rename yours"));

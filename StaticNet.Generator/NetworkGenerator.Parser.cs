@@ -16,6 +16,27 @@ internal static class Parser
     public const string DenseAttributeName = "StaticNet.DenseAttribute";
     public const string NetworkAttributeName = "StaticNet.NetworkAttribute";
 
+    /// <summary>Every layer attribute's full name and the kind it declares.</summary>
+    private static readonly Dictionary<string, LayerKind> s_layerAttributes = new()
+    {
+        [InputAttributeName] = LayerKind.Input,
+        [DenseAttributeName] = LayerKind.Dense,
+        ["StaticNet.Conv2DAttribute"] = LayerKind.Conv2D,
+        ["StaticNet.Conv1DAttribute"] = LayerKind.Conv1D,
+        ["StaticNet.MaxPool2DAttribute"] = LayerKind.MaxPool2D,
+        ["StaticNet.AvgPool2DAttribute"] = LayerKind.AvgPool2D,
+        ["StaticNet.MaxPool1DAttribute"] = LayerKind.MaxPool1D,
+        ["StaticNet.AvgPool1DAttribute"] = LayerKind.AvgPool1D,
+        ["StaticNet.GlobalAvgPoolAttribute"] = LayerKind.GlobalAvgPool,
+        ["StaticNet.FlattenAttribute"] = LayerKind.Flatten,
+        ["StaticNet.BatchNormAttribute"] = LayerKind.BatchNorm,
+        ["StaticNet.DropoutAttribute"] = LayerKind.Dropout,
+        ["StaticNet.EmbeddingAttribute"] = LayerKind.Embedding,
+        ["StaticNet.SimpleRNNAttribute"] = LayerKind.SimpleRNN,
+        ["StaticNet.LSTMAttribute"] = LayerKind.LSTM,
+        ["StaticNet.GRUAttribute"] = LayerKind.GRU,
+    };
+
     public static bool IsCandidate(SyntaxNode node) => node is ClassDeclarationSyntax;
 
     /// <summary>
@@ -51,7 +72,7 @@ internal static class Parser
 
     /// <summary>Whether an attribute is one of StaticNet's network attributes.</summary>
     public static bool IsNetworkAttribute(AttributeData attribute) =>
-        attribute.AttributeClass?.ToDisplayString() is InputAttributeName or DenseAttributeName or NetworkAttributeName;
+        attribute.AttributeClass?.ToDisplayString() is { } name && (name == NetworkAttributeName || s_layerAttributes.ContainsKey(name));
 
     /// <summary>The class's StaticNet layer attributes in source order, numbered as the analyzers number them.</summary>
     public static List<LayerSpec> ReadLayers(INamedTypeSymbol type)
@@ -61,18 +82,68 @@ internal static class Parser
         for (int i = 0; i < attributes.Length; i++)
         {
             AttributeData attribute = attributes[i];
-            switch (attribute.AttributeClass?.ToDisplayString())
-            {
-                case InputAttributeName:
-                    layers.Add(new LayerSpec(LayerKind.Input, i, ReadShape(attribute), 0, ActivationKind.None, null));
-                    break;
-                case DenseAttributeName:
-                    layers.Add(new LayerSpec(LayerKind.Dense, i, EquatableArray<int>.Empty,
-                        IntArgument(attribute, 0), (ActivationKind)IntArgument(attribute, 1), NamedString(attribute, "Name")));
-                    break;
-            }
+            if (attribute.AttributeClass?.ToDisplayString() is not { } name || !s_layerAttributes.TryGetValue(name, out LayerKind kind))
+                continue;
+            layers.Add(ReadLayer(kind, i, attribute));
         }
         return layers;
+    }
+
+    private static LayerSpec ReadLayer(LayerKind kind, int index, AttributeData attribute)
+    {
+        string? name = NamedString(attribute, "Name");
+        switch (kind)
+        {
+            case LayerKind.Input:
+                return new LayerSpec(kind, index, ReadShape(attribute), 0, ActivationKind.None, null);
+            case LayerKind.Dense:
+                return new LayerSpec(kind, index, EquatableArray<int>.Empty, IntArgument(attribute, 0), (ActivationKind)IntArgument(attribute, 1), name);
+            case LayerKind.Conv2D:
+            case LayerKind.Conv1D:
+            {
+                // Conv2D(filters, size[, activation]), Conv2D(filters, height, width[, activation]), Conv1D(filters, size[, activation])
+                bool rectangular = attribute.ConstructorArguments.Length >= 3 && attribute.ConstructorArguments[2].Type?.SpecialType == SpecialType.System_Int32;
+                int height = kind == LayerKind.Conv1D ? 1 : IntArgument(attribute, 1);
+                int width = rectangular ? IntArgument(attribute, 2) : IntArgument(attribute, 1);
+                var activation = (ActivationKind)IntArgument(attribute, rectangular ? 3 : 2);
+                var options = new LayerOptions(
+                    KernelHeight: height,
+                    KernelWidth: width,
+                    Stride: NamedInt(attribute, "Stride", 1),
+                    Padding: NamedInt(attribute, "Padding", 0),
+                    PaddingMode: (PaddingModeKind)NamedInt(attribute, "PaddingMode", 0),
+                    Dilation: NamedInt(attribute, "Dilation", 1),
+                    Bias: NamedBool(attribute, "Bias", true));
+                return new LayerSpec(kind, index, EquatableArray<int>.Empty, IntArgument(attribute, 0), activation, name, options);
+            }
+            case LayerKind.MaxPool2D:
+            case LayerKind.AvgPool2D:
+            case LayerKind.MaxPool1D:
+            case LayerKind.AvgPool1D:
+                return new LayerSpec(kind, index, EquatableArray<int>.Empty, IntArgument(attribute, 0), ActivationKind.None, name,
+                    new LayerOptions(Stride: NamedInt(attribute, "Stride", 0)));
+            case LayerKind.BatchNorm:
+                return new LayerSpec(kind, index, EquatableArray<int>.Empty, 0, ActivationKind.None, name,
+                    new LayerOptions(Momentum: NamedFloat(attribute, "Momentum", 0.1f), Epsilon: NamedFloat(attribute, "Epsilon", 1e-5f)));
+            case LayerKind.Dropout:
+                return new LayerSpec(kind, index, EquatableArray<int>.Empty, 0, ActivationKind.None, name,
+                    new LayerOptions(Rate: attribute.ConstructorArguments.Length > 0 && attribute.ConstructorArguments[0].Value is float rate ? rate : 0f));
+            case LayerKind.Embedding:
+                return new LayerSpec(kind, index, EquatableArray<int>.Empty, IntArgument(attribute, 0), ActivationKind.None, name,
+                    new LayerOptions(Dimension: IntArgument(attribute, 1)));
+            case LayerKind.SimpleRNN:
+            case LayerKind.LSTM:
+            case LayerKind.GRU:
+            {
+                var activation = kind == LayerKind.SimpleRNN
+                    ? (ActivationKind)(attribute.ConstructorArguments.Length > 1 ? IntArgument(attribute, 1) : (int)ActivationKind.Tanh)
+                    : ActivationKind.None;
+                return new LayerSpec(kind, index, EquatableArray<int>.Empty, IntArgument(attribute, 0), activation, name,
+                    new LayerOptions(ReturnSequences: NamedBool(attribute, "ReturnSequences", false)));
+            }
+            default: // Flatten, GlobalAvgPool
+                return new LayerSpec(kind, index, EquatableArray<int>.Empty, 0, ActivationKind.None, name);
+        }
     }
 
     /// <summary>Whether the generator can add a part to the class: partial, not generic, in partial types.</summary>
@@ -123,6 +194,30 @@ internal static class Parser
 
     private static int IntArgument(AttributeData attribute, int index) =>
         index < attribute.ConstructorArguments.Length && attribute.ConstructorArguments[index].Value is int value ? value : 0;
+
+    private static int NamedInt(AttributeData attribute, string name, int fallback)
+    {
+        foreach (KeyValuePair<string, TypedConstant> argument in attribute.NamedArguments)
+            if (argument.Key == name && argument.Value.Value is int value)
+                return value;
+        return fallback;
+    }
+
+    private static float NamedFloat(AttributeData attribute, string name, float fallback)
+    {
+        foreach (KeyValuePair<string, TypedConstant> argument in attribute.NamedArguments)
+            if (argument.Key == name && argument.Value.Value is float value)
+                return value;
+        return fallback;
+    }
+
+    private static bool NamedBool(AttributeData attribute, string name, bool fallback)
+    {
+        foreach (KeyValuePair<string, TypedConstant> argument in attribute.NamedArguments)
+            if (argument.Key == name && argument.Value.Value is bool value)
+                return value;
+        return fallback;
+    }
 
     private static string? NamedString(AttributeData attribute, string name)
     {

@@ -29,4 +29,26 @@ internal enum LayerKind
 {
     Input,
     Dense,
+    Conv2D,
+    Conv1D,
+    MaxPool2D,
+    AvgPool2D,
+    MaxPool1D,
+    AvgPool1D,
+    GlobalAvgPool,
+    Flatten,
+    BatchNorm,
+    Dropout,
+    Embedding,
+    SimpleRNN,
+    LSTM,
+    GRU,
+}
+
+/// <summary>Mirror of <c>StaticNet.PaddingMode</c>.</summary>
+internal enum PaddingModeKind
+{
+    Explicit = 0,
+    Valid = 1,
+    Same = 2,
 }

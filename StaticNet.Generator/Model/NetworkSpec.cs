@@ -28,13 +28,50 @@ internal sealed record NetworkSpec(
 /// <param name="Kind">Which attribute.</param>
 /// <param name="AttributeIndex">Its position among the class's StaticNet attributes, for locating diagnostics.</param>
 /// <param name="Shape">For <c>[Input]</c>, the declared dimensions.</param>
-/// <param name="Units">For <c>[Dense]</c>, the number of outputs.</param>
-/// <param name="Activation">For <c>[Dense]</c>, the activation.</param>
+/// <param name="Units">The layer's main size: Dense units, convolution filters, recurrent hidden size, pooling window,
+/// embedding vocabulary.</param>
+/// <param name="Activation">The fused activation (Dense, convolutions) or the recurrence's (SimpleRNN).</param>
 /// <param name="Name">The explicit <c>Name</c>, or null for the default.</param>
+/// <param name="Options">Everything else the attribute sets (kernel, stride, padding, rates, flags).</param>
 internal sealed record LayerSpec(
     LayerKind Kind,
     int AttributeIndex,
     EquatableArray<int> Shape,
     int Units,
     ActivationKind Activation,
-    string? Name);
+    string? Name,
+    LayerOptions? Options = null)
+{
+    /// <summary>The options, or the defaults when the attribute sets none.</summary>
+    public LayerOptions Settings => Options ?? LayerOptions.Default;
+}
+
+/// <summary>The settings of a layer attribute beyond its main size, with the attributes' defaults.</summary>
+/// <param name="KernelHeight">Convolution kernel height (1 for Conv1D).</param>
+/// <param name="KernelWidth">Convolution kernel width (or length).</param>
+/// <param name="Stride">Convolution or pooling stride; 0 for pooling means the window size.</param>
+/// <param name="Padding">Explicit padding per side.</param>
+/// <param name="PaddingMode">Explicit, Valid or Same.</param>
+/// <param name="Dilation">Convolution dilation.</param>
+/// <param name="Bias">Whether a convolution has a bias.</param>
+/// <param name="ReturnSequences">Whether a recurrent layer outputs every step.</param>
+/// <param name="Momentum">BatchNorm momentum.</param>
+/// <param name="Epsilon">BatchNorm epsilon.</param>
+/// <param name="Rate">Dropout rate.</param>
+/// <param name="Dimension">Embedding dimension.</param>
+internal sealed record LayerOptions(
+    int KernelHeight = 0,
+    int KernelWidth = 0,
+    int Stride = 1,
+    int Padding = 0,
+    PaddingModeKind PaddingMode = PaddingModeKind.Explicit,
+    int Dilation = 1,
+    bool Bias = true,
+    bool ReturnSequences = false,
+    float Momentum = 0.1f,
+    float Epsilon = 1e-5f,
+    float Rate = 0f,
+    int Dimension = 0)
+{
+    public static LayerOptions Default { get; } = new();
+}

@@ -18,6 +18,11 @@ internal static class DiagnosticIds
     public const string TooLarge = "SNET013";
     public const string UndefinedValue = "SNET014";
     public const string GeneratedMemberConflict = "SNET015";
+    public const string MissingFlatten = "SNET016";
+    public const string WindowDoesNotFit = "SNET017";
+    public const string WrongInputKind = "SNET018";
+    public const string InvalidOption = "SNET019";
+    public const string EmbeddingNotFirst = "SNET024";
 
     // Call sites: buffers whose length is known at compile time, and members a network does not have.
     public const string WrongSampleLength = "SNET020";

@@ -15,7 +15,7 @@ internal static class GeneratedMembers
         var members = new Dictionary<string, int[]?>
         {
             ["InputSize"] = null, ["OutputSize"] = null, ["InputBuffer"] = null, ["OutputBuffer"] = null, ["ParameterCount"] = null, ["ParameterBufferLength"] = null,
-            ["ChunkRows"] = null, ["ActivationBufferLength"] = null, ["s_parameterTensors"] = null, ["s_parameterTensorList"] = null,
+            ["ChunkRows"] = null, ["ActivationBufferLength"] = null, ["RowActivationLength"] = null, ["TrainableLength"] = null, ["s_parameterTensors"] = null, ["s_parameterTensorList"] = null,
             ["t_inferenceActivations"] = null, ["_parameters"] = null, ["Parameters"] = null, ["ParameterTensors"] = null,
             ["Forward"] = new[] { 2 }, ["ForwardBatch"] = new[] { 2 }, ["InferenceActivations"] = new[] { 0 },
             ["LoadSafetensors"] = new[] { 1 }, ["SaveSafetensors"] = new[] { 1 }, ["ForwardRows"] = new[] { 4 },
@@ -32,19 +32,21 @@ internal static class GeneratedMembers
             members["Step"] = new[] { 2 };
             members["BackwardRows"] = new[] { 6 };
         }
-        foreach (DenseLayer layer in network.Layers)
+        if (network.InputCopyOffset >= 0) members["InputCopy"] = null;
+        if (trainable && network.HasTrainingMode) members["TrainingForwardRows"] = new[] { 4 };
+        if (trainable && network.UsesRandom) members["_random"] = null;
+        foreach (ShapedLayer layer in network.Layers)
         {
+            // Layer members: one constant per tensor and region, and the layer's methods (any parameter list).
             string id = layer.Identifier;
-            members[id + "Weight"] = null;
-            members[id + "Bias"] = null;
-            members[id + "Output"] = null;
-            if (layer.KeepsPreActivation) members[id + "PreActivation"] = null;
-            members[id + "Forward"] = new[] { layer.KeepsPreActivation ? 5 : 4 };
-            if (trainable) members[id + "Backward"] = new[] { BackwardParameterCount(layer) };
+            foreach (TensorSpec tensor in layer.Tensors) members[id + tensor.ConstantSuffix] = null;
+            foreach (Region region in layer.Regions) members[id + region.Name] = null;
+            members[id + "Forward"] = AnyParameters;
+            if (trainable) members[id + "Backward"] = AnyParameters;
         }
         return members;
     }
 
-    private static int BackwardParameterCount(DenseLayer layer) =>
-        4 + (layer.IsFirst ? 0 : 2) + (layer.Activation == ActivationKind.None ? 0 : 1);
+    /// <summary>Marks a method name as taken whatever its parameters.</summary>
+    public static readonly int[] AnyParameters = { -1 };
 }

@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Linq;
 using System.Text;
 using StaticNet.Generator.Model;
 
@@ -6,102 +7,120 @@ namespace StaticNet.Generator.Shapes;
 
 /// <summary>
 /// Checks a declared network and works out every shape, offset and buffer size. Pure: the generator and the analyzers
-/// both call it, so they cannot disagree about a shape.
+/// both call it, so they cannot disagree about a shape. The rule of each layer kind is in <c>ShapeInference.Layers.cs</c>.
 /// </summary>
-internal static class ShapeInference
+internal static partial class ShapeInference
 {
     /// <summary>Every internal row length is a multiple of this (one 512-bit vector of floats).</summary>
     public const int WidthAlignment = 16;
-
-    public static ShapeResult Infer(NetworkSpec spec)
-    {
-        var errors = new List<ShapeError>();
-        LayerSpec? input = FindInput(spec, errors);
-        int inputSize = input is null ? 0 : CheckInputShape(input, errors);
-
-        var layers = new List<DenseLayer>();
-        var identifiers = new HashSet<string>();
-        var names = new HashSet<string>();
-        CheckEnums(spec, errors);
-        int inputs = inputSize, inputStride = inputSize, activationOffset = 0;
-        long parameterOffset = 0, parameterCount = 0;
-        int declared = 0; // layers as written, valid or not: default names count them, as nn.Sequential would
-        foreach (LayerSpec layer in spec.Layers)
-        {
-            if (layer.Kind != LayerKind.Dense) continue;
-            int index = layers.Count;
-            string name = layer.Name ?? "layers." + declared;
-            declared++;
-            if (!CheckName(layer, name, names, errors)) continue;
-            if (layer.Units <= 0)
-            {
-                errors.Add(new ShapeError(DiagnosticIds.NonPositiveSize, layer.AttributeIndex,
-                    $"Dense '{name}' must have at least 1 unit; found {layer.Units}"));
-                continue;
-            }
-            if (input is not null && layer.AttributeIndex < input.AttributeIndex)
-            {
-                errors.Add(new ShapeError(DiagnosticIds.LayerBeforeInput, layer.AttributeIndex,
-                    $"Dense '{name}' comes before [Input]; expected [Input] first, then the layers in order"));
-                continue;
-            }
-
-            if (layer.Units > MaxBufferLength / WidthAlignment)
-            {
-                errors.Add(new ShapeError(DiagnosticIds.TooLarge, layer.AttributeIndex,
-                    $"Dense '{name}' has {layer.Units:N0} units; expected at most {MaxBufferLength / WidthAlignment:N0}"));
-                break;
-            }
-            int width = RoundUp(layer.Units, WidthAlignment);
-            bool keepsPre = layer.Activation == ActivationKind.GELU;
-            long layerLength = (long)inputs * width + width;
-            if (parameterOffset + layerLength > MaxBufferLength || (long)activationOffset * ChunkRowsBound > MaxBufferLength)
-            {
-                errors.Add(new ShapeError(DiagnosticIds.TooLarge, layer.AttributeIndex,
-                    $"Dense '{name}' ({inputs} → {layer.Units}) takes the network past {MaxBufferLength:N0} parameters; expected a network that fits in one buffer"));
-                break;
-            }
-            var dense = new DenseLayer(
-                index, name, UniqueIdentifier(name, index, identifiers), inputs, inputStride, layer.Units, width, layer.Activation,
-                WeightOffset: (int)parameterOffset,
-                BiasOffset: (int)parameterOffset + inputs * width,
-                OutputOffset: activationOffset,
-                PreActivationOffset: keepsPre ? activationOffset + width : -1);
-            layers.Add(dense);
-            parameterOffset += layerLength;
-            activationOffset += keepsPre ? 2 * width : width;
-            parameterCount += dense.ParameterCount;
-            inputs = layer.Units;
-            inputStride = width;
-        }
-
-        if (declared == 0 && input is not null)
-            errors.Add(new ShapeError(DiagnosticIds.NoLayers, input.AttributeIndex,
-                $"Network '{spec.ClassName}' has an input but no layers; expected at least one [Dense] after [Input]"));
-
-        if (layers.Count > 0 && layers.Count == declared)
-            CheckLoss(spec, layers[layers.Count - 1], errors);
-
-        var diagnostics = new EquatableArray<ShapeError>(errors.ToArray());
-        if (input is null || errors.Exists(e => !e.IsWarning))
-            return new ShapeResult(null, diagnostics);
-        var network = new ShapedNetwork(spec, inputSize, new EquatableArray<DenseLayer>(layers.ToArray()),
-            (int)parameterCount, (int)parameterOffset, activationOffset);
-        return new ShapeResult(network, diagnostics);
-    }
 
     /// <summary>The largest buffer a network may need, in floats (spans index with int).</summary>
     public const long MaxBufferLength = int.MaxValue / 2;
 
     private const int ChunkRowsBound = 32;
 
-    /// <summary>The loss and the output layer must agree: the loss owns the output non-linearity, as in PyTorch.</summary>
-    private static void CheckLoss(NetworkSpec spec, DenseLayer output, List<ShapeError> errors)
+    public static ShapeResult Infer(NetworkSpec spec)
     {
-        int attribute = AttributeIndexOf(spec, output);
-        if (spec.Loss == LossKind.SoftmaxCrossEntropy && output.Units < 2)
+        var errors = new List<ShapeError>();
+        LayerSpec? input = FindInput(spec, errors);
+        CheckEnums(spec, errors);
+        var buffers = new BufferPlan();
+        var layers = new List<ShapedLayer>();
+        var identifiers = new HashSet<string>();
+        var names = new HashSet<string>();
+
+        ActivationShape? inputShape = input is null ? null : InputShape(spec, input, errors);
+        ActivationShape? current = inputShape;
+        int inputCopyOffset = -1;
+        if (inputShape is not null && !inputShape.IsPaddedChannelsLast && FirstLayerNeedsChannelsLast(spec))
+        {
+            // Pools, BatchNorm and Dropout read only the padded channels-last layout: the input is copied into it first.
+            current = ActivationShape.Padded(inputShape.Kind, inputShape.Dims.AsSpan().ToArray());
+            inputCopyOffset = (int)buffers.RowLength;
+            buffers.RowLength += current.RowLength;
+        }
+        int declared = 0; // layers as written, valid or not: default names count them, as nn.Sequential would
+        bool broken = false;
+        foreach (LayerSpec layer in spec.Layers)
+        {
+            if (layer.Kind == LayerKind.Input) continue;
+            string name = layer.Name ?? "layers." + declared;
+            declared++;
+            if (!CheckName(layer, name, names, errors)) { broken = true; continue; }
+            if (input is not null && layer.AttributeIndex < input.AttributeIndex)
+            {
+                errors.Add(new ShapeError(DiagnosticIds.LayerBeforeInput, layer.AttributeIndex,
+                    $"{layer.Kind} '{name}' comes before [Input]; expected [Input] first, then the layers in order"));
+                broken = true;
+                continue;
+            }
+            var context = new LayerContext(spec, layer, name, layers.Count, errors, buffers);
+            int errorsBefore = errors.Count;
+            ShapedLayer? shaped = current is null ? null : Apply(context, current, identifiers);
+            if (shaped is null)
+            {
+                // A size error leaves the input unchanged for the next layer (so each mistake is reported once);
+                // anything else stops the shape chain: later layers cannot be checked against an unknown input.
+                if (errors.Count == errorsBefore || !errors.GetRange(errorsBefore, errors.Count - errorsBefore).TrueForAll(e => e.Id == DiagnosticIds.NonPositiveSize))
+                    current = null;
+                broken = true;
+                continue;
+            }
+            layers.Add(shaped);
+            current = shaped.Output;
+            if (buffers.Overflowed)
+            {
+                errors.Add(new ShapeError(DiagnosticIds.TooLarge, layer.AttributeIndex,
+                    $"{layer.Kind} '{name}' ({shaped.Input.Text} → {shaped.Output.Text}) takes the network past {MaxBufferLength:N0} floats of parameters or activations; expected a network that fits in one buffer"));
+                broken = true;
+                break;
+            }
+        }
+
+        if (declared == 0 && input is not null)
+            errors.Add(new ShapeError(DiagnosticIds.NoLayers, input.AttributeIndex,
+                $"Network '{spec.ClassName}' has an input but no layers; expected at least one layer, e.g. [Dense(10)], after [Input]"));
+
+        if (layers.Count > 0 && !broken)
+            CheckLoss(spec, layers[layers.Count - 1], errors);
+
+        var diagnostics = new EquatableArray<ShapeError>(errors.ToArray());
+        if (inputShape is null || broken || errors.Exists(e => !e.IsWarning))
+            return new ShapeResult(null, diagnostics);
+        // State tensors (running statistics) were numbered within the state area, which follows the trainable one.
+        int trainable = (int)buffers.TrainableLength;
+        for (int i = 0; i < layers.Count; i++)
+        {
+            if (!layers[i].Tensors.AsSpan().ToArray().Any(t => t.IsState)) continue;
+            TensorSpec[] moved = layers[i].Tensors.AsSpan().ToArray()
+                .Select(t => t.IsState ? t with { Offset = t.Offset + trainable } : t).ToArray();
+            layers[i] = layers[i] with { Tensors = new EquatableArray<TensorSpec>(moved) };
+        }
+        var network = new ShapedNetwork(spec, inputShape, new EquatableArray<ShapedLayer>(layers.ToArray()),
+            (int)buffers.ParameterCount, trainable, (int)(buffers.TrainableLength + buffers.StateLength),
+            (int)buffers.RowLength, (int)buffers.ChunkLength, inputCopyOffset);
+        return new ShapeResult(network, diagnostics);
+    }
+
+    private static bool FirstLayerNeedsChannelsLast(NetworkSpec spec)
+    {
+        foreach (LayerSpec layer in spec.Layers)
+            if (layer.Kind != LayerKind.Input)
+                return layer.Kind is LayerKind.MaxPool2D or LayerKind.AvgPool2D or LayerKind.MaxPool1D or LayerKind.AvgPool1D
+                    or LayerKind.GlobalAvgPool or LayerKind.BatchNorm or LayerKind.Dropout;
+        return false;
+    }
+
+    /// <summary>The loss and the output layer must agree: the loss owns the output non-linearity, as in PyTorch.</summary>
+    private static void CheckLoss(NetworkSpec spec, ShapedLayer output, List<ShapeError> errors)
+    {
+        int attribute = output.AttributeIndex;
+        if (spec.Loss != LossKind.None && output.Output.Kind is ShapeKind.Spatial1D or ShapeKind.Spatial2D)
+            errors.Add(new ShapeError(DiagnosticIds.MissingFlatten, attribute,
+                $"The last layer '{output.Name}' outputs {output.Output.Text} ({output.Output.Kind}); a loss expects a vector or a sequence of vectors. Add [Flatten] and a [Dense] layer"));
+        if (spec.Loss == LossKind.SoftmaxCrossEntropy && output.Output.Channels < 2)
             errors.Add(new ShapeError(DiagnosticIds.SoftmaxNeedsClasses, attribute,
-                $"Loss SoftmaxCrossEntropy needs at least 2 outputs, one per class; the last layer '{output.Name}' has {output.Units}. " +
+                $"Loss SoftmaxCrossEntropy needs at least 2 outputs, one per class; the last layer '{output.Name}' has {output.Output.Channels}. " +
                 "For a yes/no output use Loss.BinaryCrossEntropy"));
         if ((spec.Loss == LossKind.SoftmaxCrossEntropy && output.Activation == ActivationKind.Softmax) ||
             (spec.Loss == LossKind.BinaryCrossEntropy && output.Activation == ActivationKind.Sigmoid))
@@ -111,15 +130,6 @@ internal static class ShapeInference
                 IsWarning: true));
     }
 
-    private static int AttributeIndexOf(NetworkSpec spec, DenseLayer layer)
-    {
-        int dense = -1;
-        foreach (LayerSpec candidate in spec.Layers)
-            if (candidate.Kind == LayerKind.Dense && ++dense == layer.Index)
-                return candidate.AttributeIndex;
-        return -1;
-    }
-
     /// <summary>Enum values that are not defined (a cast number) cannot be generated.</summary>
     private static void CheckEnums(NetworkSpec spec, List<ShapeError> errors)
     {
@@ -127,9 +137,14 @@ internal static class ShapeInference
             errors.Add(new ShapeError(DiagnosticIds.UndefinedValue, spec.NetworkAttributeIndex,
                 $"Network '{spec.ClassName}' has Loss value {(int)spec.Loss}, which is not a defined StaticNet.Loss; expected one of None, MeanSquaredError, BinaryCrossEntropy, SoftmaxCrossEntropy"));
         foreach (LayerSpec layer in spec.Layers)
+        {
             if (layer.Activation < ActivationKind.None || layer.Activation > ActivationKind.GELU)
                 errors.Add(new ShapeError(DiagnosticIds.UndefinedValue, layer.AttributeIndex,
                     $"Activation value {(int)layer.Activation} is not a defined StaticNet.Activation; expected one of None, ReLU, LeakyReLU, Sigmoid, Tanh, Softmax, GELU"));
+            if (layer.Settings.PaddingMode < PaddingModeKind.Explicit || layer.Settings.PaddingMode > PaddingModeKind.Same)
+                errors.Add(new ShapeError(DiagnosticIds.UndefinedValue, layer.AttributeIndex,
+                    $"PaddingMode value {(int)layer.Settings.PaddingMode} is not a defined StaticNet.PaddingMode; expected one of Explicit, Valid, Same"));
+        }
     }
 
     private static LayerSpec? FindInput(NetworkSpec spec, List<ShapeError> errors)
@@ -148,14 +163,18 @@ internal static class ShapeInference
         return input;
     }
 
-    private static int CheckInputShape(LayerSpec input, List<ShapeError> errors)
+    /// <summary>
+    /// The input's shape. Rank 1 is a vector (or token ids before an Embedding), rank 3 is [C, H, W]; rank 2 is
+    /// [C, L] when a 1-D convolution or pool reads it and a [T, F] sequence otherwise.
+    /// </summary>
+    private static ActivationShape? InputShape(NetworkSpec spec, LayerSpec input, List<ShapeError> errors)
     {
         EquatableArray<int> shape = input.Shape;
         if (shape.Count == 0)
         {
             errors.Add(new ShapeError(DiagnosticIds.NonPositiveSize, input.AttributeIndex,
                 "[Input] needs a shape; found none. Expected e.g. [Input(784)]"));
-            return 0;
+            return null;
         }
         long size = 1;
         foreach (int dimension in shape)
@@ -164,7 +183,7 @@ internal static class ShapeInference
             {
                 errors.Add(new ShapeError(DiagnosticIds.NonPositiveSize, input.AttributeIndex,
                     $"[Input] dimensions must be at least 1; found {Format(shape)}"));
-                return 0;
+                return null;
             }
             size = System.Math.Min(size * dimension, MaxBufferLength + 1); // saturate: no overflow however many dimensions
         }
@@ -172,15 +191,27 @@ internal static class ShapeInference
         {
             errors.Add(new ShapeError(DiagnosticIds.TooLarge, input.AttributeIndex,
                 $"[Input] of shape {Format(shape)} has {size:N0} values; expected at most {MaxBufferLength / WidthAlignment:N0}"));
-            return 0;
+            return null;
         }
-        if (shape.Count > 1)
+        if (shape.Count > 3)
         {
             errors.Add(new ShapeError(DiagnosticIds.UnsupportedInputRank, input.AttributeIndex,
-                $"[Input] of shape {Format(shape)} has rank {shape.Count}; Dense layers expect a rank-1 input such as [Input({size})]"));
-            return 0;
+                $"[Input] of shape {Format(shape)} has rank {shape.Count}; expected rank 1 [features], 2 [steps, features] or [channels, length], or 3 [channels, height, width], e.g. [Input({size})]"));
+            return null;
         }
-        return (int)size;
+        int[] dims = shape.AsSpan().ToArray();
+        LayerKind? first = null;
+        foreach (LayerSpec layer in spec.Layers)
+            if (layer.Kind != LayerKind.Input) { first = layer.Kind; break; }
+        ShapeKind kind = dims.Length switch
+        {
+            1 => ShapeKind.Vector,
+            3 => ShapeKind.Spatial2D,
+            _ => first is LayerKind.Conv1D or LayerKind.MaxPool1D or LayerKind.AvgPool1D or LayerKind.GlobalAvgPool or LayerKind.BatchNorm
+                ? ShapeKind.Spatial1D
+                : ShapeKind.Sequence,
+        };
+        return ActivationShape.Unpadded(kind, dims);
     }
 
     private static bool CheckName(LayerSpec layer, string name, HashSet<string> names, List<ShapeError> errors)
@@ -221,7 +252,20 @@ internal static class ShapeInference
         return identifier;
     }
 
-    private static int RoundUp(int value, int multiple) => (value + multiple - 1) / multiple * multiple;
+    public static int RoundUp(int value, int multiple) => (value + multiple - 1) / multiple * multiple;
 
     public static string Format(EquatableArray<int> shape) => "[" + string.Join(", ", shape) + "]";
+
+    /// <summary>The running totals of the network's buffers, in floats (long, so that overflow is detected, not wrapped).</summary>
+    private sealed class BufferPlan
+    {
+        public long ParameterCount;
+        public long TrainableLength;
+        public long StateLength;
+        public long RowLength;
+        public long ChunkLength;
+
+        public bool Overflowed =>
+            TrainableLength + StateLength > MaxBufferLength || RowLength * ChunkRowsBound + ChunkLength > MaxBufferLength;
+    }
 }

@@ -6,58 +6,275 @@ namespace StaticNet.Generator.Shapes;
 /// A network whose every shape is known and checked: what the emitter turns into code. All offsets are in floats.
 /// </summary>
 /// <param name="Spec">The declaration it came from.</param>
-/// <param name="InputSize">The number of floats in one input sample.</param>
+/// <param name="Input">The input sample's shape and layout (the user's, unpadded).</param>
 /// <param name="Layers">The layers after the input, in order.</param>
 /// <param name="ParameterCount">The number of trainable parameters, as PyTorch counts them.</param>
-/// <param name="ParameterBufferLength">The length of the internal parameter buffer, padding included.</param>
-/// <param name="ActivationBufferLength">The floats per row of every layer's saved values (outputs and pre-activations).</param>
+/// <param name="TrainableLength">The length of the trainable part of the parameter buffer (what the optimizer steps), padding included.</param>
+/// <param name="ParameterBufferLength">The length of the whole parameter buffer: trainable parameters, then state (running statistics).</param>
+/// <param name="RowActivationLength">The floats per sample row of every layer's saved values (outputs, pre-activations, caches).</param>
+/// <param name="ChunkActivationLength">The floats per chunk of per-chunk saved values (e.g. batch statistics), after the row regions.</param>
+/// <param name="InputCopyOffset">
+/// Where the input is copied into the padded channels-last layout before the first layer (per row), or -1 when the first
+/// layer reads the user's layout itself.
+/// </param>
 internal sealed record ShapedNetwork(
     NetworkSpec Spec,
-    int InputSize,
-    EquatableArray<DenseLayer> Layers,
+    ActivationShape Input,
+    EquatableArray<ShapedLayer> Layers,
     int ParameterCount,
+    int TrainableLength,
     int ParameterBufferLength,
-    int ActivationBufferLength)
+    int RowActivationLength,
+    int ChunkActivationLength,
+    int InputCopyOffset = -1)
 {
-    public DenseLayer OutputLayer => Layers[Layers.Count - 1];
+    public ShapedLayer OutputLayer => Layers[Layers.Count - 1];
 
-    public int OutputSize => OutputLayer.Units;
+    public ActivationShape Output => OutputLayer.Output;
+
+    public int InputSize => Input.Size;
+
+    public int OutputSize => Output.Size;
+
+    /// <summary>Whether the network's input is token ids (its first layer is an Embedding).</summary>
+    public bool TakesTokens => Layers.Count > 0 && Layers[0].Kind == LayerKind.Embedding;
+
+    /// <summary>Whether a training forward pass differs from inference (BatchNorm statistics, Dropout).</summary>
+    public bool HasTrainingMode
+    {
+        get
+        {
+            foreach (ShapedLayer layer in Layers)
+                if (layer.Kind is LayerKind.BatchNorm or LayerKind.Dropout)
+                    return true;
+            return false;
+        }
+    }
+
+    /// <summary>Whether any layer draws random numbers while training (Dropout).</summary>
+    public bool UsesRandom
+    {
+        get
+        {
+            foreach (ShapedLayer layer in Layers)
+                if (layer.Kind == LayerKind.Dropout)
+                    return true;
+            return false;
+        }
+    }
 }
 
-/// <summary>A fully connected layer with its shapes and its place in the network's buffers.</summary>
-/// <param name="Index">The layer's position after the input (0 for the first Dense).</param>
+/// <summary>What a layer's output means, which decides what may follow it.</summary>
+internal enum ShapeKind
+{
+    /// <summary><c>[N]</c>: features.</summary>
+    Vector,
+
+    /// <summary><c>[T, F]</c>: a time-major sequence (recurrent layers, per-step Dense).</summary>
+    Sequence,
+
+    /// <summary><c>[C, L]</c>: channels first (Conv1D, 1-D pooling).</summary>
+    Spatial1D,
+
+    /// <summary><c>[C, H, W]</c>: channels first (Conv2D, 2-D pooling).</summary>
+    Spatial2D,
+}
+
+/// <summary>
+/// One sample's tensor: its PyTorch shape (<see cref="Dims"/>) and how it lies in memory, as a matrix
+/// [<see cref="Positions"/>, <see cref="Channels"/>] read with two strides. Layer outputs are "padded channels last":
+/// <c>PositionStride = RoundUp(Channels, 16)</c>, <c>ChannelStride = 1</c>. The network's input is the user's layout,
+/// unpadded: [C, H, W] and [C, L] are channels first (<c>PositionStride = 1</c>, <c>ChannelStride = positions</c>).
+/// </summary>
+internal sealed record ActivationShape(
+    ShapeKind Kind,
+    EquatableArray<int> Dims,
+    int Positions,
+    int Channels,
+    int PositionStride,
+    int ChannelStride,
+    int RowLength)
+{
+    /// <summary>The number of values, as PyTorch counts them.</summary>
+    public int Size => Positions * Channels;
+
+    /// <summary>Height of a spatial shape (1 for 1-D).</summary>
+    public int Height => Kind == ShapeKind.Spatial2D ? Dims[1] : 1;
+
+    /// <summary>Width of a spatial shape (the length for 1-D).</summary>
+    public int Width => Kind switch { ShapeKind.Spatial2D => Dims[2], ShapeKind.Spatial1D => Dims[1], _ => Positions };
+
+    /// <summary>Whether this is the padded channels-last layout every layer writes.</summary>
+    public bool IsPaddedChannelsLast => ChannelStride == 1 && PositionStride == ShapeInference.RoundUp(Channels, ShapeInference.WidthAlignment);
+
+    /// <summary>The shape as text, e.g. <c>[16, 28, 28]</c>.</summary>
+    public string Text => ShapeInference.Format(Dims);
+
+    /// <summary>A layer output of the given kind and PyTorch shape, in the padded channels-last layout.</summary>
+    public static ActivationShape Padded(ShapeKind kind, params int[] dims)
+    {
+        (int positions, int channels) = kind switch
+        {
+            ShapeKind.Vector => (1, dims[0]),
+            ShapeKind.Sequence => (dims[0], dims[1]),
+            ShapeKind.Spatial1D => (dims[1], dims[0]),
+            _ => (dims[1] * dims[2], dims[0]),
+        };
+        int stride = ShapeInference.RoundUp(channels, ShapeInference.WidthAlignment);
+        return new ActivationShape(kind, new EquatableArray<int>(dims), positions, channels, stride, 1, positions * stride);
+    }
+
+    /// <summary>The network's input: the user's layout, PyTorch's, unpadded.</summary>
+    public static ActivationShape Unpadded(ShapeKind kind, params int[] dims)
+    {
+        int size = 1;
+        foreach (int d in dims) size *= d;
+        return kind switch
+        {
+            ShapeKind.Vector => new ActivationShape(kind, new EquatableArray<int>(dims), 1, dims[0], dims[0], 1, size),
+            ShapeKind.Sequence => new ActivationShape(kind, new EquatableArray<int>(dims), dims[0], dims[1], dims[1], 1, size),
+            ShapeKind.Spatial1D => new ActivationShape(kind, new EquatableArray<int>(dims), dims[1], dims[0], 1, dims[1], size),
+            _ => new ActivationShape(kind, new EquatableArray<int>(dims), dims[1] * dims[2], dims[0], 1, dims[1] * dims[2], size),
+        };
+    }
+}
+
+/// <summary>
+/// A layer with its shapes and its place in the network's buffers. One record for every kind: <see cref="Spec"/> keeps
+/// what the attribute said, <see cref="Window"/> the resolved geometry of convolutions and pools.
+/// </summary>
+/// <param name="Index">The layer's position after the input (0 for the first).</param>
+/// <param name="Kind">The layer kind.</param>
 /// <param name="Name">The PyTorch module name, e.g. <c>fc1</c> or <c>layers.0</c>.</param>
 /// <param name="Identifier">A C# identifier made from the name, e.g. <c>Fc1</c> or <c>Layers0</c>.</param>
-/// <param name="Inputs">The number of inputs per sample.</param>
-/// <param name="InputStride">The distance between two input rows: the previous layer's width, or the input size.</param>
-/// <param name="Units">The number of outputs per sample.</param>
-/// <param name="Width">Units rounded up to the SIMD width alignment; the internal row length.</param>
-/// <param name="Activation">The activation applied to the outputs.</param>
-/// <param name="WeightOffset">Where the transposed weight <c>[Inputs, Width]</c> starts in the parameter buffer.</param>
-/// <param name="BiasOffset">Where the bias <c>[Width]</c> starts in the parameter buffer.</param>
-/// <param name="OutputOffset">Where the output region starts in a row-block of activations (multiply by rows).</param>
-/// <param name="PreActivationOffset">Where the saved pre-activation starts, or -1 when the backward pass does not need it.</param>
-internal sealed record DenseLayer(
+/// <param name="Input">What the layer reads (the previous layer's output, or the network's input).</param>
+/// <param name="Output">What the layer writes.</param>
+/// <param name="Spec">The attribute as declared.</param>
+/// <param name="Window">Convolution and pooling geometry, or null.</param>
+/// <param name="Tensors">Its tensors: trainable first, then state.</param>
+/// <param name="Regions">Its regions of the activation buffer: <c>Output</c> first.</param>
+/// <param name="ParameterCount">Trainable parameters, as PyTorch counts them.</param>
+internal sealed record ShapedLayer(
     int Index,
+    LayerKind Kind,
     string Name,
     string Identifier,
-    int Inputs,
-    int InputStride,
-    int Units,
-    int Width,
-    ActivationKind Activation,
-    int WeightOffset,
-    int BiasOffset,
-    int OutputOffset,
-    int PreActivationOffset)
+    ActivationShape Input,
+    ActivationShape Output,
+    LayerSpec Spec,
+    Window? Window,
+    EquatableArray<TensorSpec> Tensors,
+    EquatableArray<Region> Regions,
+    int ParameterCount)
 {
-    public int ParameterCount => Inputs * Units + Units;
-
     public bool IsFirst => Index == 0;
 
-    /// <summary>GELU's derivative needs its input; every other activation's derivative is a function of its output.</summary>
-    public bool KeepsPreActivation => PreActivationOffset >= 0;
+    public ActivationKind Activation => Spec.Activation;
+
+    public int AttributeIndex => Spec.AttributeIndex;
+
+    /// <summary>The region called <paramref name="name"/>, or null.</summary>
+    public Region? FindRegion(string name)
+    {
+        foreach (Region region in Regions)
+            if (region.Name == name)
+                return region;
+        return null;
+    }
+
+    /// <summary>The tensor called <paramref name="suffix"/> (e.g. <c>weight</c>), or null.</summary>
+    public TensorSpec? FindTensor(string suffix)
+    {
+        foreach (TensorSpec tensor in Tensors)
+            if (tensor.Suffix == suffix)
+                return tensor;
+        return null;
+    }
 }
+
+/// <summary>The resolved geometry of a convolution or pool: kernel extent, stride, dilation, padding before each axis.</summary>
+internal sealed record Window(
+    int KernelHeight,
+    int KernelWidth,
+    int StrideHeight,
+    int StrideWidth,
+    int DilationHeight,
+    int DilationWidth,
+    int PadTop,
+    int PadLeft,
+    int PadBottom,
+    int PadRight);
+
+/// <summary>How a tensor's values start.</summary>
+internal enum TensorInit
+{
+    /// <summary>U(−1/√fan_in, 1/√fan_in): nn.Linear, nn.Conv*, nn.RNN/LSTM/GRU (with fan_in = hidden for recurrent layers).</summary>
+    UniformFanIn,
+
+    /// <summary>N(0, 1): nn.Embedding.</summary>
+    Normal,
+
+    /// <summary>All ones: BatchNorm weight, running_var.</summary>
+    Ones,
+
+    /// <summary>All zeros: BatchNorm bias, running_mean, num_batches_tracked.</summary>
+    Zeros,
+}
+
+/// <summary>
+/// One named tensor of a layer: its PyTorch shape and where each element lives in the parameter buffer
+/// (element (i0, i1, ...) at <c>Offset + Σ ik·Strides[k]</c>).
+/// </summary>
+/// <param name="Suffix">The name after the module's, e.g. <c>weight</c>, <c>running_mean</c>, <c>weight_ih_l0</c>.</param>
+/// <param name="Shape">PyTorch's shape.</param>
+/// <param name="Offset">The first element's index in the parameter buffer.</param>
+/// <param name="Strides">The internal stride of each PyTorch dimension.</param>
+/// <param name="Length">The floats the tensor occupies internally, padding included.</param>
+/// <param name="IsState">Whether it is a buffer (running statistics) that the optimizer never touches.</param>
+/// <param name="Init">How it starts.</param>
+/// <param name="FanIn">For <see cref="TensorInit.UniformFanIn"/>, the fan-in.</param>
+/// <param name="Stored">How it is stored, for the generated comment, e.g. <c>[784, 128]</c>.</param>
+/// <param name="IsInteger">Whether PyTorch stores it as int64 (num_batches_tracked).</param>
+internal sealed record TensorSpec(
+    string Suffix,
+    EquatableArray<int> Shape,
+    int Offset,
+    EquatableArray<int> Strides,
+    int Length,
+    bool IsState,
+    TensorInit Init,
+    int FanIn,
+    string Stored,
+    bool IsInteger = false)
+{
+    /// <summary>The C# constant's name suffix, e.g. <c>Weight</c>, <c>RunningMean</c>, <c>WeightIhL0</c>.</summary>
+    public string ConstantSuffix
+    {
+        get
+        {
+            var builder = new System.Text.StringBuilder();
+            bool upper = true;
+            foreach (char c in Suffix)
+            {
+                if (c == '_') { upper = true; continue; }
+                builder.Append(upper ? char.ToUpperInvariant(c) : c);
+                upper = false;
+            }
+            return builder.ToString();
+        }
+    }
+}
+
+/// <summary>
+/// A region of the activation buffer a layer owns. Per-row regions hold <see cref="Length"/> floats for each sample
+/// of a chunk (offset and length are multiplied by the chunk's rows); per-chunk regions hold <see cref="Length"/> floats once.
+/// </summary>
+/// <param name="Name">E.g. <c>Output</c>, <c>PreActivation</c>, <c>Columns</c>, <c>Mask</c>.</param>
+/// <param name="Offset">For a per-row region, floats per row before it; for a per-chunk region, floats into the chunk area.</param>
+/// <param name="Length">Floats per row, or floats per chunk.</param>
+/// <param name="PerChunk">Whether the region is per chunk rather than per row.</param>
+/// <param name="Description">What it holds, for the generated comment.</param>
+internal sealed record Region(string Name, int Offset, int Length, bool PerChunk, string Description);
 
 /// <summary>
 /// A broken shape rule, located on one of the class's attributes. An error means the declaration cannot be generated;

@@ -14,12 +14,19 @@ public enum TensorLayout
     /// row is padding that stays zero). Dense weights use it so that a forward pass streams the weights in order.
     /// </summary>
     TransposedMatrix = 1,
+
+    /// <summary>
+    /// Any arrangement given by one internal stride per PyTorch dimension: element <c>(i0, i1, ...)</c> lives at
+    /// <c>Offset + Σ ik·Strides[k]</c>. Convolution weights (stored for an im2col GEMM) and recurrent gate weights use it.
+    /// </summary>
+    Strided = 2,
 }
 
 /// <summary>One named tensor of a network: its PyTorch name and shape, and where it lives in the parameter buffer.</summary>
 public sealed class ParameterTensor
 {
     private readonly int[] _shape;
+    private readonly int[] _strides;
 
     /// <summary>Describes a tensor.</summary>
     /// <param name="name">The PyTorch name, e.g. <c>fc1.weight</c>.</param>
@@ -38,9 +45,36 @@ public sealed class ParameterTensor
         Offset = offset;
         Layout = layout;
         Stride = stride;
-        int count = 1;
-        foreach (int d in shape) count *= d;
-        ElementCount = count;
+        _strides = layout == TensorLayout.TransposedMatrix ? new[] { 1, stride } : RowMajorStrides(shape);
+        ElementCount = Product(shape);
+        Extent = ComputeExtent(_shape, _strides);
+    }
+
+    /// <summary>Describes a tensor stored with one internal stride per dimension (<see cref="TensorLayout.Strided"/>).</summary>
+    /// <param name="name">The PyTorch name, e.g. <c>conv1.weight</c>.</param>
+    /// <param name="shape">The PyTorch shape, e.g. <c>[16, 1, 3, 3]</c>; empty for a scalar.</param>
+    /// <param name="offset">The index of element (0, 0, ...) in the parameter buffer.</param>
+    /// <param name="strides">The internal distance between consecutive indices of each dimension.</param>
+    /// <param name="isInteger">Whether PyTorch keeps the tensor as int64 (e.g. <c>num_batches_tracked</c>); it is written as I64.</param>
+    public ParameterTensor(string name, int[] shape, int offset, int[] strides, bool isInteger = false)
+    {
+        Throw.IfNull(name);
+        Throw.IfNull(shape);
+        Throw.IfNull(strides);
+        if (strides.Length != shape.Length)
+            throw new ArgumentException($"Tensor '{name}' has {shape.Length} dimensions but {strides.Length} strides; expected one stride per dimension.", nameof(strides));
+        foreach (int d in shape)
+            if (d < 1) throw new ArgumentException($"Tensor '{name}' has shape [{string.Join(", ", shape)}]; expected positive dimensions.", nameof(shape));
+        foreach (int st in strides)
+            if (st < 0) throw new ArgumentException($"Tensor '{name}' has strides [{string.Join(", ", strides)}]; expected non-negative strides.", nameof(strides));
+        Name = name;
+        _shape = (int[])shape.Clone();
+        _strides = (int[])strides.Clone();
+        Offset = offset;
+        Layout = TensorLayout.Strided;
+        IsInteger = isInteger;
+        ElementCount = Product(shape);
+        Extent = ComputeExtent(_shape, _strides);
     }
 
     /// <summary>The PyTorch name, e.g. <c>fc1.weight</c>.</summary>
@@ -61,6 +95,15 @@ public sealed class ParameterTensor
     /// <summary>For <see cref="TensorLayout.TransposedMatrix"/>, the internal row length; otherwise 0.</summary>
     public int Stride { get; }
 
+    /// <summary>The internal stride of each dimension (for every layout: row-major for <see cref="TensorLayout.Contiguous"/>).</summary>
+    public ReadOnlySpan<int> Strides => _strides;
+
+    /// <summary>Whether PyTorch keeps the tensor as an integer (int64); it is stored as a float and saved as I64.</summary>
+    public bool IsInteger { get; }
+
+    /// <summary>One past the last buffer element the tensor touches, relative to <see cref="Offset"/>.</summary>
+    public long Extent { get; }
+
     /// <summary>The shape as text, e.g. <c>[128, 784]</c>.</summary>
     public string ShapeText => "[" + string.Join(", ", _shape) + "]";
 
@@ -76,11 +119,9 @@ public sealed class ParameterTensor
             source.CopyTo(parameters.Slice(Offset, ElementCount));
             return;
         }
-        int rows = _shape[0], columns = _shape[1];
-        Span<float> target = parameters.Slice(Offset, columns * Stride);
-        for (int r = 0; r < rows; r++)
-            for (int c = 0; c < columns; c++)
-                target[c * Stride + r] = source[r * columns + c];
+        Span<float> target = parameters.Slice(Offset, (int)Extent);
+        int index = 0;
+        Walk(0, 0, ref index, source, target, import: true);
     }
 
     /// <summary>Copies the tensor out of the parameter buffer into PyTorch's row-major layout.</summary>
@@ -95,11 +136,9 @@ public sealed class ParameterTensor
             parameters.Slice(Offset, ElementCount).CopyTo(destination);
             return;
         }
-        int rows = _shape[0], columns = _shape[1];
-        ReadOnlySpan<float> source = parameters.Slice(Offset, columns * Stride);
-        for (int r = 0; r < rows; r++)
-            for (int c = 0; c < columns; c++)
-                destination[r * columns + c] = source[c * Stride + r];
+        ReadOnlySpan<float> source = parameters.Slice(Offset, (int)Extent);
+        int index = 0;
+        WalkExport(0, 0, ref index, source, destination);
     }
 
     /// <summary>Returns the tensor in PyTorch's layout as a new array.</summary>
@@ -108,6 +147,58 @@ public sealed class ParameterTensor
         var result = new float[ElementCount];
         ExportTo(parameters, result);
         return result;
+    }
+
+    /// <summary>Visits the elements in PyTorch's row-major order, copying between it and the internal positions.</summary>
+    private void Walk(int dimension, int position, ref int index, ReadOnlySpan<float> source, Span<float> target, bool import)
+    {
+        if (dimension == _shape.Length)
+        {
+            target[position] = source[index++];
+            return;
+        }
+        int stride = _strides[dimension];
+        for (int i = 0; i < _shape[dimension]; i++)
+            Walk(dimension + 1, position + i * stride, ref index, source, target, import);
+    }
+
+    private void WalkExport(int dimension, int position, ref int index, ReadOnlySpan<float> source, Span<float> destination)
+    {
+        if (dimension == _shape.Length)
+        {
+            destination[index++] = source[position];
+            return;
+        }
+        int stride = _strides[dimension];
+        for (int i = 0; i < _shape[dimension]; i++)
+            WalkExport(dimension + 1, position + i * stride, ref index, source, destination);
+    }
+
+    private static int Product(int[] shape)
+    {
+        int count = 1;
+        foreach (int d in shape) count *= d;
+        return count;
+    }
+
+    private static int[] RowMajorStrides(int[] shape)
+    {
+        var strides = new int[shape.Length];
+        int stride = 1;
+        for (int k = shape.Length - 1; k >= 0; k--)
+        {
+            strides[k] = stride;
+            stride *= shape[k];
+        }
+        return strides;
+    }
+
+    private static long ComputeExtent(int[] shape, int[] strides)
+    {
+        long last = 0;
+        for (int k = 0; k < shape.Length; k++)
+            last += (long)(shape[k] - 1) * strides[k];
+        return last + 1;
     }
 
     /// <inheritdoc />

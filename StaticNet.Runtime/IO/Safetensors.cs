@@ -87,7 +87,7 @@ public static class Safetensors
             }
             else if (!tensor.Shape.SequenceEqual(entry!.Shape))
                 problems.Add($"Tensor '{tensor.Name}': expected shape {tensor.ShapeText}, found {entry.ShapeText}.");
-            else if (!SafetensorsDTypes.IsFloatingPoint(entry.DType))
+            else if (!SafetensorsDTypes.IsFloatingPoint(entry.DType) && !(tensor.IsInteger && SafetensorsDTypes.IsInteger(entry.DType)))
                 problems.Add($"Tensor '{tensor.Name}': expected dtype F32, found {entry.DTypeName} (StaticNet loads {SafetensorsDTypes.LoadableText}).");
             else
                 entries[i] = entry;
@@ -134,17 +134,20 @@ public static class Safetensors
         Throw.IfNull(stream);
         Throw.IfNull(tensors);
         CheckFits(tensors, parameters.Length);
-        var layout = new (string Name, int[] Shape)[tensors.Count];
+        var layout = new (string Name, int[] Shape, bool Integer)[tensors.Count];
         for (int i = 0; i < layout.Length; i++)
-            layout[i] = (tensors[i].Name, tensors[i].Shape.ToArray());
-        SafetensorsHeader.WriteF32(stream, layout, metadata);
+            layout[i] = (tensors[i].Name, tensors[i].Shape.ToArray(), tensors[i].IsInteger);
+        SafetensorsHeader.Write(stream, layout, metadata);
 
         float[] scratch = new float[MaxElementCount(tensors)];
         foreach (ParameterTensor tensor in tensors)
         {
             Span<float> values = scratch.AsSpan(0, tensor.ElementCount);
             tensor.ExportTo(parameters, values);
-            SafetensorsDTypes.WriteF32(stream, values);
+            if (tensor.IsInteger)
+                SafetensorsDTypes.WriteI64(stream, values);
+            else
+                SafetensorsDTypes.WriteF32(stream, values);
         }
     }
 
@@ -224,9 +227,7 @@ public static class Safetensors
         foreach (ParameterTensor tensor in tensors)
         {
             Throw.IfNull(tensor, nameof(tensors));
-            long end = tensor.Offset + (tensor.Layout == TensorLayout.TransposedMatrix
-                ? (long)tensor.Shape[1] * tensor.Stride
-                : tensor.ElementCount);
+            long end = tensor.Offset + tensor.Extent;
             if (tensor.Offset < 0 || end > length)
                 throw new ArgumentException($"Tensor '{tensor.Name}' {tensor.ShapeText} spans elements [{tensor.Offset}, {end}) of the parameter buffer, which has {length}.", nameof(tensors));
         }

@@ -98,6 +98,21 @@ internal static class SafetensorsDTypes
         }
     }
 
+    /// <summary>Whether the dtype is an integer that a counter such as <c>num_batches_tracked</c> may be stored as.</summary>
+    public static bool IsInteger(SafetensorsDType dtype) =>
+        dtype is SafetensorsDType.I64 or SafetensorsDType.I32 or SafetensorsDType.U8 or SafetensorsDType.I8 or SafetensorsDType.I16 or SafetensorsDType.U16 or SafetensorsDType.U32 or SafetensorsDType.U64;
+
+    /// <summary>Writes whole-number floats as little-endian I64 (rounded to nearest).</summary>
+    public static void WriteI64(Stream stream, ReadOnlySpan<float> values)
+    {
+        Span<byte> element = stackalloc byte[8];
+        foreach (float value in values)
+        {
+            System.Buffers.Binary.BinaryPrimitives.WriteInt64LittleEndian(element, (long)Math.Round(value));
+            stream.Write(element);
+        }
+    }
+
     /// <summary>Writes floats as little-endian F32 to a stream, converting in small chunks on big-endian hosts.</summary>
     public static void WriteF32(Stream stream, ReadOnlySpan<float> values)
     {

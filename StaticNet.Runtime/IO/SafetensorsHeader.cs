@@ -285,6 +285,15 @@ internal sealed class SafetensorsHeader
     /// <param name="metadata">String metadata, or <see langword="null"/>.</param>
     public static void WriteF32(Stream stream, IReadOnlyList<(string Name, int[] Shape)> tensors, IReadOnlyDictionary<string, string>? metadata)
     {
+        var layout = new (string Name, int[] Shape, bool Integer)[tensors.Count];
+        for (int i = 0; i < layout.Length; i++)
+            layout[i] = (tensors[i].Name, tensors[i].Shape, false);
+        Write(stream, layout, metadata);
+    }
+
+    /// <summary>Writes the header for F32 tensors, and I64 ones where <c>Integer</c> is set, in the given order.</summary>
+    public static void Write(Stream stream, IReadOnlyList<(string Name, int[] Shape, bool Integer)> tensors, IReadOnlyDictionary<string, string>? metadata)
+    {
         var names = new HashSet<string>(StringComparer.Ordinal);
         var buffer = new ArrayBufferWriter<byte>();
         using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
@@ -301,17 +310,17 @@ internal sealed class SafetensorsHeader
                 writer.WriteEndObject();
             }
             long offset = 0;
-            foreach ((string name, int[] shape) in tensors)
+            foreach ((string name, int[] shape, bool integer) in tensors)
             {
                 if (string.IsNullOrEmpty(name) || name == MetadataKey)
                     throw new ArgumentException($"'{name}' cannot name a tensor.", nameof(tensors));
                 if (!names.Add(name))
                     throw new ArgumentException($"Two tensors are named '{name}'.", nameof(tensors));
-                long bytes = 4;
+                long bytes = integer ? 8 : 4;
                 foreach (int d in shape)
                     bytes *= d;
                 writer.WriteStartObject(name);
-                writer.WriteString("dtype", "F32");
+                writer.WriteString("dtype", integer ? "I64" : "F32");
                 writer.WriteStartArray("shape");
                 foreach (int d in shape)
                     writer.WriteNumberValue(d);

@@ -46,8 +46,60 @@ public class AnalyzerTests
     [Fact]
     public void SNET005_UnsupportedInputRank()
     {
-        AnalyzerHarness.Verify(Usings + "[{|SNET005:Input(1, 28, 28)|}] [Dense(10)] partial class N { }");
+        AnalyzerHarness.Verify(Usings + "[{|SNET005:Input(1, 1, 28, 28)|}] [Dense(10)] partial class N { }");
         AnalyzerHarness.Verify(Usings + "[Input(784)] [Dense(10)] partial class N { }");
+    }
+
+    [Fact]
+    public void SNET016_MissingFlatten()
+    {
+        AnalyzerHarness.Verify(Usings + "[Input(1, 28, 28)] [{|SNET016:Dense(10)|}] partial class N { }");
+        AnalyzerHarness.Verify(Usings + "[Input(1, 28, 28)] [Conv2D(4, 3)] [MaxPool2D(2)] [{|SNET016:Dense(10)|}] partial class N { }");
+        AnalyzerHarness.Verify(Usings + "[Network(Loss = Loss.MeanSquaredError)] [Input(1, 8, 8)] [{|SNET016:Conv2D(4, 3)|}] partial class N { }");
+        AnalyzerHarness.Verify(Usings + "[Input(1, 28, 28)] [Conv2D(4, 3)] [MaxPool2D(2)] [Flatten] [Dense(10)] partial class N { }");
+        AnalyzerHarness.Verify(Usings + "[Input(6, 3)] [Dense(10)] partial class N { }"); // a sequence: Dense at each step
+    }
+
+    [Fact]
+    public void SNET017_WindowDoesNotFit()
+    {
+        AnalyzerHarness.Verify(Usings + "[Input(1, 4, 4)] [{|SNET017:Conv2D(4, 5)|}] [Flatten] [Dense(3)] partial class N { }");
+        AnalyzerHarness.Verify(Usings + "[Input(1, 4, 4)] [Conv2D(4, 5, Padding = 1)] [Flatten] [Dense(3)] partial class N { }");
+        AnalyzerHarness.Verify(Usings + "[Input(1, 7, 7)] [{|SNET017:Conv2D(4, 3, Dilation = 4)|}] [Flatten] [Dense(3)] partial class N { }");
+        AnalyzerHarness.Verify(Usings + "[Input(1, 8, 8)] [Conv2D(4, 3)] [{|SNET017:MaxPool2D(7)|}] [Flatten] [Dense(3)] partial class N { }");
+        AnalyzerHarness.Verify(Usings + "[Input(2, 5)] [Conv1D(4, 3)] [{|SNET017:MaxPool1D(4)|}] [Flatten] [Dense(3)] partial class N { }");
+    }
+
+    [Fact]
+    public void SNET018_WrongInputKind()
+    {
+        AnalyzerHarness.Verify(Usings + "[Input(10)] [{|SNET018:Conv2D(4, 3)|}] [Flatten] [Dense(3)] partial class N { }");
+        AnalyzerHarness.Verify(Usings + "[Input(2, 8, 8)] [{|SNET018:MaxPool1D(2)|}] [Flatten] [Dense(3)] partial class N { }");
+        AnalyzerHarness.Verify(Usings + "[Input(10)] [{|SNET018:LSTM(4)|}] [Dense(3)] partial class N { }");
+        AnalyzerHarness.Verify(Usings + "[Input(6, 3)] [LSTM(4)] [{|SNET018:GRU(4)|}] [Dense(3)] partial class N { }");
+        AnalyzerHarness.Verify(Usings + "[Input(6, 3)] [LSTM(4, ReturnSequences = true)] [GRU(4)] [Dense(3)] partial class N { }");
+        AnalyzerHarness.Verify(Usings + "[Input(6, 3)] [LSTM(4, ReturnSequences = true)] [{|SNET018:BatchNorm|}] [Dense(3)] partial class N { }");
+        AnalyzerHarness.Verify(Usings + "[Input(8)] [{|SNET018:GlobalAvgPool|}] [Dense(3)] partial class N { }");
+    }
+
+    [Fact]
+    public void SNET019_InvalidOption()
+    {
+        AnalyzerHarness.Verify(Usings + "[Input(1, 8, 8)] [{|SNET019:Conv2D(4, 3, Stride = 0)|}] [Flatten] [Dense(3)] partial class N { }");
+        AnalyzerHarness.Verify(Usings + "[Input(1, 8, 8)] [{|SNET019:Conv2D(4, 3, Stride = 2, PaddingMode = PaddingMode.Same)|}] [Flatten] [Dense(3)] partial class N { }");
+        AnalyzerHarness.Verify(Usings + "[Input(1, 8, 8)] [{|SNET019:Conv2D(4, 3, Padding = 1, PaddingMode = PaddingMode.Valid)|}] [Flatten] [Dense(3)] partial class N { }");
+        AnalyzerHarness.Verify(Usings + "[Input(8)] [Dense(4)] [{|SNET019:Dropout(1f)|}] [Dense(3)] partial class N { }");
+        AnalyzerHarness.Verify(Usings + "[Input(8)] [Dense(4)] [{|SNET019:BatchNorm(Momentum = 2f)|}] [Dense(3)] partial class N { }");
+        AnalyzerHarness.Verify(Usings + "[Input(6, 3)] [{|SNET019:SimpleRNN(4, Activation.GELU)|}] [Dense(3)] partial class N { }");
+        AnalyzerHarness.Verify(Usings + "[Input(8)] [Dense(4)] [Dropout(0.5f)] [BatchNorm(Momentum = 0.01f)] [Dense(3)] partial class N { }");
+    }
+
+    [Fact]
+    public void SNET024_EmbeddingNotFirst()
+    {
+        AnalyzerHarness.Verify(Usings + "[Input(7)] [Dense(4)] [{|SNET024:Embedding(10, 4)|}] partial class N { }");
+        AnalyzerHarness.Verify(Usings + "[Input(7, 2)] [{|SNET024:Embedding(10, 4)|}] [LSTM(3)] partial class N { }");
+        AnalyzerHarness.Verify(Usings + "[Input(7)] [Embedding(10, 4)] [LSTM(3)] [Dense(2)] partial class N { }");
     }
 
     [Fact]
@@ -132,9 +184,11 @@ public class AnalyzerTests
     public void MessagesNameTheShapes()
     {
         Diagnostic diagnostic = AnalyzerHarness.Analyze(Usings + "[Input(1, 28, 28)] [Dense(10)] partial class N { }").Single();
-        Assert.Equal("[Input] of shape [1, 28, 28] has rank 3; Dense layers expect a rank-1 input such as [Input(784)]", diagnostic.GetMessage());
+        Assert.Equal("Dense 'layers.0' follows an output of shape [1, 28, 28] ([channels, height, width]); expected a vector. Add [Flatten] before it (Dense would otherwise apply to the last dimension only)", diagnostic.GetMessage());
         Assert.Equal(DiagnosticSeverity.Error, diagnostic.Severity);
-        Assert.EndsWith("docs/diagnostics/SNET005.md", diagnostic.Descriptor.HelpLinkUri);
+        Assert.EndsWith("docs/diagnostics/SNET016.md", diagnostic.Descriptor.HelpLinkUri);
+        Diagnostic window = AnalyzerHarness.Analyze(Usings + "[Input(3, 9, 8)] [Conv2D(4, 3, Dilation = 5)] [Flatten] [Dense(3)] partial class N { }").Single();
+        Assert.Equal("Conv2D 'layers.0' has a 3×3 kernel with dilation 5 (extent 11×11), larger than its padded input 9×8 (input [3, 9, 8], padding 0/0); expected a kernel that fits", window.GetMessage());
     }
 
     [Fact]

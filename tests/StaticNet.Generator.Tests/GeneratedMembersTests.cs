@@ -29,10 +29,11 @@ public class GeneratedMembersTests
         {
             Assert.True(listed.TryGetValue(member.Name, out int[]? counts), $"{member.Name} is emitted but not listed in GeneratedMembers");
             if (member is IMethodSymbol method)
-                Assert.True(counts is not null && counts.Contains(method.Parameters.Length), $"{member.Name}({method.Parameters.Length} parameters) is not listed with that parameter count");
+                Assert.True(counts is not null && (ReferenceEquals(counts, GeneratedMembers.AnyParameters) || counts.Contains(method.Parameters.Length)), $"{member.Name}({method.Parameters.Length} parameters) is not listed with that parameter count");
             else
                 Assert.Null(counts);
         }
-        Assert.All(listed.Keys, name => Assert.Contains(emitted, m => m.Name == name));
+        Assert.All(listed.Keys.Where(name => !ReferenceEquals(listed[name], GeneratedMembers.AnyParameters) || !name.EndsWith("Backward")),
+            name => Assert.Contains(emitted, m => m.Name == name));
     }
 }

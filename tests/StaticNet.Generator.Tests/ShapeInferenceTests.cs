@@ -12,7 +12,25 @@ public class ShapeInferenceTests
     [InlineData("SNET003", "[Input(4)] [Dense(0)] partial class N { }")]
     [InlineData("SNET003", "[Input(-4)] [Dense(3)] partial class N { }")]
     [InlineData("SNET004", "[Dense(3)] [Input(4)] partial class N { }")]
-    [InlineData("SNET005", "[Input(1, 28, 28)] [Dense(3)] partial class N { }")]
+    [InlineData("SNET005", "[Input(1, 2, 28, 28)] [Dense(3)] partial class N { }")]
+    [InlineData("SNET016", "[Input(1, 28, 28)] [Dense(3)] partial class N { }")]
+    [InlineData("SNET016", "[Input(1, 28, 28)] [Conv2D(4, 3)] [Dense(3)] partial class N { }")]
+    [InlineData("SNET017", "[Input(1, 4, 4)] [Conv2D(4, 5)] [Flatten] [Dense(3)] partial class N { }")]
+    [InlineData("SNET017", "[Input(1, 4, 4)] [Conv2D(4, 3, Dilation = 2)] [Flatten] [Dense(3)] partial class N { }")]
+    [InlineData("SNET017", "[Input(2, 5, 5)] [MaxPool2D(6)] [Flatten] [Dense(3)] partial class N { }")]
+    [InlineData("SNET018", "[Input(10)] [Conv2D(4, 3)] [Flatten] [Dense(3)] partial class N { }")]
+    [InlineData("SNET018", "[Input(2, 8, 8)] [MaxPool1D(2)] [Flatten] [Dense(3)] partial class N { }")]
+    [InlineData("SNET018", "[Input(10)] [LSTM(4)] [Dense(3)] partial class N { }")]
+    [InlineData("SNET018", "[Input(6, 3)] [LSTM(4)] [GRU(4)] [Dense(3)] partial class N { }")]
+    [InlineData("SNET018", "[Input(6, 3)] [LSTM(4, ReturnSequences = true)] [BatchNorm] [Dense(3)] partial class N { }")]
+    [InlineData("SNET018", "[Input(8)] [GlobalAvgPool] [Dense(3)] partial class N { }")]
+    [InlineData("SNET019", "[Input(1, 8, 8)] [Conv2D(4, 3, Stride = 0)] [Flatten] [Dense(3)] partial class N { }")]
+    [InlineData("SNET019", "[Input(1, 8, 8)] [Conv2D(4, 3, Stride = 2, PaddingMode = PaddingMode.Same)] [Flatten] [Dense(3)] partial class N { }")]
+    [InlineData("SNET019", "[Input(8)] [Dense(4)] [Dropout(1.5f)] [Dense(3)] partial class N { }")]
+    [InlineData("SNET019", "[Input(8)] [Dense(4)] [BatchNorm(Epsilon = 0)] [Dense(3)] partial class N { }")]
+    [InlineData("SNET019", "[Input(6, 3)] [SimpleRNN(4, Activation.Sigmoid)] [Dense(3)] partial class N { }")]
+    [InlineData("SNET024", "[Input(7)] [Dense(4)] [Embedding(10, 4)] partial class N { }")]
+    [InlineData("SNET024", "[Input(7, 2)] [Embedding(10, 4)] [LSTM(3)] partial class N { }")]
     [InlineData("SNET006", "[Input(4)] partial class N { }")]
     [InlineData("SNET007", "[Input(4)] [Dense(3, Name = \"a\")] [Dense(3, Name = \"a\")] partial class N { }")]
     [InlineData("SNET008", "[Input(4)] [Dense(3, Name = \"a b\")] partial class N { }")]
@@ -46,10 +64,44 @@ public class ShapeInferenceTests
         Assert.Equal(101_770, network.ParameterCount);
         Assert.Equal(new[] { "layers.0", "layers.1" }, network.Layers.Select(l => l.Name));
         Assert.Equal(new[] { "Layers0", "Layers1" }, network.Layers.Select(l => l.Identifier));
-        Assert.Equal(new[] { 128, 16 }, network.Layers.Select(l => l.Width));
-        Assert.Equal(784 * 128 + 128, network.Layers[1].WeightOffset);
-        Assert.True(network.Layers[0].KeepsPreActivation);
-        Assert.Equal(128 + 128 + 16, network.ActivationBufferLength);
+        Assert.Equal(new[] { 128, 16 }, network.Layers.Select(l => l.Output.PositionStride));
+        Assert.Equal(784 * 128 + 128, network.Layers[1].FindTensor("weight")!.Offset);
+        Assert.NotNull(network.Layers[0].FindRegion("PreActivation"));
+        Assert.Equal(128 + 128 + 16, network.RowActivationLength);
+    }
+
+    [Fact]
+    public void ConvolutionShapesFollowPyTorch()
+    {
+        var result = StaticNet.Generator.Shapes.ShapeInference.Infer(Parse(
+            "[Network(Loss = Loss.SoftmaxCrossEntropy)] [Input(1, 28, 28)] [Conv2D(16, 3, Activation.ReLU, Padding = 1)] [MaxPool2D(2)] " +
+            "[Conv2D(32, 3, Activation.ReLU, Padding = 1)] [MaxPool2D(2)] [Flatten] [Dense(128, Activation.ReLU)] [Dropout(0.25f)] [Dense(10)] partial class N { }"));
+        var network = Assert.IsType<StaticNet.Generator.Shapes.ShapedNetwork>(result.Network);
+        Assert.Equal(new[] { "[16, 28, 28]", "[16, 14, 14]", "[32, 14, 14]", "[32, 7, 7]", "[1568]", "[128]", "[128]", "[10]" },
+            network.Layers.Select(l => l.Output.Text));
+        Assert.Equal(160 + 4640 + 200_832 + 1290, network.ParameterCount);
+        Assert.Equal(new[] { "layers.0", "layers.1", "layers.2", "layers.3", "layers.4", "layers.5", "layers.6", "layers.7" }, network.Layers.Select(l => l.Name));
+        var conv = network.Layers[2].FindTensor("weight")!;
+        Assert.Equal(new[] { 32, 16, 3, 3 }, conv.Shape);
+        Assert.Equal(new[] { 1, 32, 3 * 16 * 32, 16 * 32 }, conv.Strides);
+    }
+
+    [Theory]
+    [InlineData("[Input(2, 9, 8)] [Conv2D(4, 3, Stride = 2, Padding = 2, Dilation = 2)]", "[4, 5, 4]")]
+    [InlineData("[Input(1, 6, 6)] [Conv2D(2, 3, 2, PaddingMode = PaddingMode.Same)]", "[2, 6, 6]")]
+    [InlineData("[Input(2, 6, 5)] [Conv2D(3, 2, PaddingMode = PaddingMode.Valid)]", "[3, 5, 4]")]
+    [InlineData("[Input(2, 12)] [Conv1D(4, 3, Stride = 2, Padding = 1)]", "[4, 6]")]
+    [InlineData("[Input(2, 9, 9)] [MaxPool2D(3, Stride = 2)]", "[2, 4, 4]")]
+    [InlineData("[Input(6, 3)] [LSTM(5, ReturnSequences = true)]", "[6, 5]")]
+    [InlineData("[Input(6, 3)] [GRU(5)]", "[5]")]
+    [InlineData("[Input(7)] [Embedding(11, 4)]", "[7, 4]")]
+    [InlineData("[Input(6, 3)] [Dense(4)]", "[6, 4]")]
+    [InlineData("[Input(3, 10)] [GlobalAvgPool]", "[3]")]
+    public void OutputShapesMatchPyTorch(string layers, string shape)
+    {
+        var result = StaticNet.Generator.Shapes.ShapeInference.Infer(Parse(layers + " partial class N { }"));
+        var network = Assert.IsType<StaticNet.Generator.Shapes.ShapedNetwork>(result.Network);
+        Assert.Equal(shape, network.OutputLayer.Output.Text);
     }
 
     private static StaticNet.Generator.Model.NetworkSpec Parse(string declaration) =>

@@ -115,14 +115,15 @@ public class GradientCheckTests
     /// <summary>Where each PyTorch element of a tensor lives in the internal buffer.</summary>
     internal static IEnumerable<int> InternalIndices(ParameterTensor tensor)
     {
-        if (tensor.Layout == TensorLayout.Contiguous)
+        // Row-major over PyTorch's shape; each index's internal position is Offset + Σ index[k]·Strides[k].
+        int[] shape = tensor.Shape.ToArray(), strides = tensor.Strides.ToArray();
+        var index = new int[shape.Length];
+        for (int n = 0; n < tensor.ElementCount; n++)
         {
-            for (int i = 0; i < tensor.ElementCount; i++) yield return tensor.Offset + i;
-            yield break;
+            int position = tensor.Offset;
+            for (int k = 0; k < shape.Length; k++) position += index[k] * strides[k];
+            yield return position;
+            for (int k = shape.Length - 1; k >= 0 && ++index[k] == shape[k]; k--) index[k] = 0;
         }
-        int rows = tensor.Shape[0], columns = tensor.Shape[1];
-        for (int r = 0; r < rows; r++)
-            for (int c = 0; c < columns; c++)
-                yield return tensor.Offset + c * tensor.Stride + r;
     }
 }

@@ -1,0 +1,71 @@
+using System;
+using System.ComponentModel;
+using System.Runtime.CompilerServices;
+
+namespace StaticNet.Kernels;
+
+/// <summary>
+/// Moves one layout of a [positions, channels] sample into another: the network input (channels first, unpadded) into the
+/// padded channels-last layout the layers use, and Flatten's reordering into PyTorch's channels-first order.
+/// </summary>
+/// <remarks>Not for direct use: the generator guarantees the sizes, these methods only assert them.</remarks>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public static class LayoutKernels
+{
+    /// <summary>
+    /// <c>y[r·ySample + p·yPosition + c·yChannel] = x[r·xSample + p·xPosition + c·xChannel]</c> for every row, position
+    /// and channel; nothing else of <paramref name="y"/> is written (padding stays as it is).
+    /// </summary>
+    /// <param name="x">The source, <c>rows × xSample</c> floats.</param>
+    /// <param name="rows">The number of samples.</param>
+    /// <param name="positions">Positions per sample.</param>
+    /// <param name="channels">Channels per position.</param>
+    /// <param name="xSample">The distance between two source samples.</param>
+    /// <param name="xPosition">The distance between two source positions.</param>
+    /// <param name="xChannel">The distance between two source channels.</param>
+    /// <param name="y">The destination, <c>rows × ySample</c> floats.</param>
+    /// <param name="ySample">The distance between two destination samples.</param>
+    /// <param name="yPosition">The distance between two destination positions.</param>
+    /// <param name="yChannel">The distance between two destination channels.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Reorder(ReadOnlySpan<float> x, int rows, int positions, int channels, int xSample, int xPosition, int xChannel,
+        Span<float> y, int ySample, int yPosition, int yChannel)
+    {
+        Check(x.Length, rows, positions, channels, xSample, xPosition, xChannel, nameof(x));
+        Check(y.Length, rows, positions, channels, ySample, yPosition, yChannel, nameof(y));
+        for (int r = 0; r < rows; r++)
+        {
+            ReadOnlySpan<float> source = x.Slice(r * xSample);
+            Span<float> destination = y.Slice(r * ySample);
+            if (xChannel == 1 && yChannel == 1)
+            {
+                for (int p = 0; p < positions; p++)
+                    source.Slice(p * xPosition, channels).CopyTo(destination.Slice(p * yPosition, channels));
+                continue;
+            }
+            if (xChannel == 1)
+            {
+                // channels last to channels first: read each position's channels in order, write with a stride
+                for (int p = 0; p < positions; p++)
+                {
+                    ReadOnlySpan<float> row = source.Slice(p * xPosition, channels);
+                    for (int c = 0; c < row.Length; c++)
+                        destination[p * yPosition + c * yChannel] = row[c];
+                }
+                continue;
+            }
+            for (int c = 0; c < channels; c++)
+                for (int p = 0; p < positions; p++)
+                    destination[p * yPosition + c * yChannel] = source[p * xPosition + c * xChannel];
+        }
+    }
+
+    private static void Check(int length, int rows, int positions, int channels, int sample, int position, int channel, string name)
+    {
+        if (rows < 0 || positions < 1 || channels < 1 || position < 1 || channel < 1)
+            throw new ArgumentException($"Layout kernel called with rows {rows}, positions {positions}, channels {channels}, strides {position}/{channel}; expected positive sizes.", name);
+        long needed = rows == 0 ? 0 : (long)(rows - 1) * sample + (long)(positions - 1) * position + (long)(channels - 1) * channel + 1;
+        if (length < needed)
+            throw new ArgumentException($"Layout kernel called with {length} floats for {rows} rows of {positions}×{channels}; expected at least {needed}.", name);
+    }
+}
