@@ -9,7 +9,8 @@ namespace StaticNet.Kernels;
 /// The shape of one convolutional layer (Conv2D, or Conv1D as Conv2D with <c>InHeight = 1</c>, <c>KernelHeight = 1</c>,
 /// <c>PadTop = 0</c>), as the generator resolves it: explicit top/left padding (bottom/right padding is whatever makes
 /// the given output size; 'same' padding of an even kernel is asymmetric this way), one stride and one dilation for
-/// both axes, and the layout the input is read in.
+/// both axes, and the layout the input is read in. The bottom (right) padding the output size implies may exceed the
+/// top (left) padding by at most one, as PyTorch's explicit and 'same' paddings do.
 /// </summary>
 /// <remarks>
 /// The input of one sample is read at <c>(ih·InWidth + iw)·InputPositionStride + ci·InputChannelStride</c>, samples
@@ -46,7 +47,8 @@ public readonly struct ConvGeometry
             stride <= 0 || dilation <= 0 || padTop < 0 || padLeft < 0 || outHeight <= 0 || outWidth <= 0 ||
             inputPositionStride <= 0 || inputChannelStride <= 0 || inputSampleStride < InputExtent ||
             padTop >= (kernelHeight - 1) * dilation + 1 || padLeft >= (kernelWidth - 1) * dilation + 1 ||
-            (outHeight - 1) * stride - padTop >= inHeight || (outWidth - 1) * stride - padLeft >= inWidth)
+            (outHeight - 1) * stride + (kernelHeight - 1) * dilation + 1 - inHeight - padTop > padTop + 1 ||
+            (outWidth - 1) * stride + (kernelWidth - 1) * dilation + 1 - inWidth - padLeft > padLeft + 1)
             throw new ArgumentException(
                 $"Inconsistent convolution: input [{inChannels}, {inHeight}, {inWidth}] (strides sample {inputSampleStride}, " +
                 $"position {inputPositionStride}, channel {inputChannelStride}), {outChannels} filters {kernelHeight}x{kernelWidth}, " +
