@@ -6,7 +6,7 @@ namespace StaticNet.Kernels;
 /// Plain scalar loops that define what every kernel computes: the scalar path of the SIMD kernels and the reference
 /// the tests compare them with.
 /// </summary>
-internal static class ReferenceKernels
+internal static partial class ReferenceKernels
 {
     public static void DenseForward(ReadOnlySpan<float> x, int rows, int inputs, int xStride,
         ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, Span<float> y, int width)

@@ -1,0 +1,100 @@
+#if NET8_0_OR_GREATER
+using System.Runtime.CompilerServices;
+
+namespace StaticNet.Kernels;
+
+/// <summary>The vector pools of <see cref="PoolKernels"/>, one sample at a time; sizes checked by the caller.</summary>
+internal static class PoolSimd
+{
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Forward<V>(bool max, ref float x, ref float y, nint height, nint width, nint channels,
+        nint poolHeight, nint poolWidth, nint strideHeight, nint strideWidth) where V : struct, ISimdVector<V>
+    {
+        nint n = V.Count, outHeight = (height - poolHeight) / strideHeight + 1, outWidth = (width - poolWidth) / strideWidth + 1;
+        V divisor = V.Broadcast(poolHeight * poolWidth);
+        ref float yp = ref y;
+        for (nint oh = 0; oh < outHeight; oh++)
+            for (nint ow = 0; ow < outWidth; ow++)
+            {
+                ref float window = ref Unsafe.Add(ref x, (oh * strideHeight * width + ow * strideWidth) * channels);
+                for (nint c = 0; c < channels; c += n)
+                {
+                    ref float xc = ref Unsafe.Add(ref window, c);
+                    V acc = V.Load(ref xc);
+                    for (nint ky = 0; ky < poolHeight; ky++)
+                    {
+                        ref float xRow = ref Unsafe.Add(ref xc, ky * width * channels);
+                        for (nint kx = ky == 0 ? 1 : 0; kx < poolWidth; kx++)
+                        {
+                            V v = V.Load(ref Unsafe.Add(ref xRow, kx * channels));
+                            acc = max ? V.Max(acc, v) : V.Add(acc, v);
+                        }
+                    }
+                    V.Store(ref Unsafe.Add(ref yp, c), max ? acc : V.Divide(acc, divisor));
+                }
+                yp = ref Unsafe.Add(ref yp, channels);
+            }
+    }
+
+    /// <summary>Max-pool backward: per window the maximum is recomputed, then the gradient goes to the first element
+    /// equal to it (<c>x − max ≥ 0</c>) in scan order, and no further.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void MaxBackward<V>(ref float x, ref float dy, ref float dx, nint height, nint width, nint channels,
+        nint poolHeight, nint poolWidth, nint strideHeight, nint strideWidth) where V : struct, ISimdVector<V>
+    {
+        nint n = V.Count, outHeight = (height - poolHeight) / strideHeight + 1, outWidth = (width - poolWidth) / strideWidth + 1;
+        ref float dyp = ref dy;
+        for (nint oh = 0; oh < outHeight; oh++)
+            for (nint ow = 0; ow < outWidth; ow++)
+            {
+                nint offset = (oh * strideHeight * width + ow * strideWidth) * channels;
+                for (nint c = 0; c < channels; c += n)
+                {
+                    ref float xc = ref Unsafe.Add(ref x, offset + c);
+                    ref float dxc = ref Unsafe.Add(ref dx, offset + c);
+                    V m = V.Load(ref xc);
+                    for (nint ky = 0; ky < poolHeight; ky++)
+                        for (nint kx = 0; kx < poolWidth; kx++)
+                            m = V.Max(m, V.Load(ref Unsafe.Add(ref xc, (ky * width + kx) * channels)));
+                    V remaining = V.Load(ref Unsafe.Add(ref dyp, c));
+                    for (nint ky = 0; ky < poolHeight; ky++)
+                        for (nint kx = 0; kx < poolWidth; kx++)
+                        {
+                            nint at = (ky * width + kx) * channels;
+                            V d = V.Subtract(V.Load(ref Unsafe.Add(ref xc, at)), m);
+                            ref float g = ref Unsafe.Add(ref dxc, at);
+                            V.Store(ref g, V.Add(V.Load(ref g), V.SelectNonNegative(d, remaining, V.Zero)));
+                            remaining = V.SelectNonNegative(d, V.Zero, remaining);
+                        }
+                }
+                dyp = ref Unsafe.Add(ref dyp, channels);
+            }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void AvgBackward<V>(ref float dy, ref float dx, nint height, nint width, nint channels,
+        nint poolHeight, nint poolWidth, nint strideHeight, nint strideWidth) where V : struct, ISimdVector<V>
+    {
+        nint n = V.Count, outHeight = (height - poolHeight) / strideHeight + 1, outWidth = (width - poolWidth) / strideWidth + 1;
+        V divisor = V.Broadcast(poolHeight * poolWidth);
+        ref float dyp = ref dy;
+        for (nint oh = 0; oh < outHeight; oh++)
+            for (nint ow = 0; ow < outWidth; ow++)
+            {
+                nint offset = (oh * strideHeight * width + ow * strideWidth) * channels;
+                for (nint c = 0; c < channels; c += n)
+                {
+                    V share = V.Divide(V.Load(ref Unsafe.Add(ref dyp, c)), divisor);
+                    ref float dxc = ref Unsafe.Add(ref dx, offset + c);
+                    for (nint ky = 0; ky < poolHeight; ky++)
+                        for (nint kx = 0; kx < poolWidth; kx++)
+                        {
+                            ref float g = ref Unsafe.Add(ref dxc, (ky * width + kx) * channels);
+                            V.Store(ref g, V.Add(V.Load(ref g), share));
+                        }
+                }
+                dyp = ref Unsafe.Add(ref dyp, channels);
+            }
+    }
+}
+#endif

@@ -1,0 +1,62 @@
+using System;
+using StaticNet.Kernels;
+using Xunit;
+using static StaticNet.Tests.Kernels.KernelTestSupport;
+
+namespace StaticNet.Tests.Kernels;
+
+/// <summary>The convolution, pooling, batch-norm and dropout kernels allocate nothing once warm, on every path.</summary>
+public class LayerKernelAllocationTests
+{
+    private const int Calls = 50;
+
+    /// <summary>As <see cref="KernelAllocationTests"/>: the fewest bytes over up to five windows after a warm-up.</summary>
+    private static void AssertNoAllocation(int path, string name, Action action)
+    {
+        WithPath(path, () =>
+        {
+            for (int i = 0; i < Calls; i++) action();
+            long allocated = long.MaxValue;
+            for (int window = 0; window < 5 && allocated > 0; window++)
+            {
+                long before = GC.GetAllocatedBytesForCurrentThread();
+                for (int i = 0; i < Calls; i++) action();
+                allocated = Math.Min(allocated, GC.GetAllocatedBytesForCurrentThread() - before);
+            }
+            Assert.True(allocated == 0, $"path {path}: {name} allocated {allocated} bytes in each of five windows of {Calls} calls");
+        });
+    }
+
+    [Theory]
+    [MemberData(nameof(PathData), MemberType = typeof(KernelTestSupport))]
+    public void LayerKernelsDoNotAllocate(int path)
+    {
+        const int rows = 2, cs = 16;
+        var first = new ConvGeometry(1, 8, 8, 64, 1, 64, 16, 3, 3, 1, 1, 1, 1, 8, 8);
+        var second = new ConvGeometry(16, 8, 8, 64 * cs, cs, 1, 20, 3, 3, 1, 1, 1, 1, 8, 8);
+        float[] x1 = Random(rows * 64, 1), w1 = Random(first.Taps * 16, 2), b = Random(32, 3);
+        float[] y1 = new float[rows * first.OutputSampleLength], s = new float[Math.Max(ConvKernels.ScratchLength(first), ConvKernels.ScratchLength(second))];
+        float[] w2 = Random(second.Taps * 32, 4), y2 = new float[rows * second.OutputSampleLength], dy2 = Random(y2.Length, 5);
+        float[] dW = new float[w2.Length], dB = new float[32], dx = new float[y1.Length];
+        float[] pooled = new float[rows * 16 * cs], dPooled = Random(pooled.Length, 6), dPool = new float[y1.Length];
+        float[] g = Filled(cs, 1f), beta = new float[cs], rm = new float[cs], rv = Filled(cs, 1f), xhat = new float[y1.Length], inv = new float[cs];
+        float[] mask = new float[y1.Length];
+        ulong state = 1;
+
+        AssertNoAllocation(path, "ConvKernels.Forward (direct)", () => ConvKernels.Forward(x1, rows, first, w1, b, s, y1));
+        AssertNoAllocation(path, "ConvKernels.Forward (im2col)", () => ConvKernels.Forward(y1, rows, second, w2, b, s, y2));
+        AssertNoAllocation(path, "ConvKernels.Backward", () => ConvKernels.Backward(y1, dy2, rows, second, w2, s, dW, dB, dx));
+        AssertNoAllocation(path, "ConvKernels.Backward (no dx)", () => ConvKernels.Backward(x1, y1, rows, first, w1, s, dW.AsSpan(0, w1.Length), dB, Span<float>.Empty));
+        AssertNoAllocation(path, "PoolKernels.MaxPool", () => PoolKernels.MaxPool(y1, rows, 8, 8, cs, 2, 2, 2, 2, pooled));
+        AssertNoAllocation(path, "PoolKernels.MaxPoolBackward", () => PoolKernels.MaxPoolBackward(y1, dPooled, rows, 8, 8, cs, 2, 2, 2, 2, dPool));
+        AssertNoAllocation(path, "PoolKernels.AvgPool", () => PoolKernels.AvgPool(y1, rows, 8, 8, cs, 2, 2, 2, 2, pooled));
+        AssertNoAllocation(path, "PoolKernels.AvgPoolBackward", () => PoolKernels.AvgPoolBackward(dPooled, rows, 8, 8, cs, 2, 2, 2, 2, dPool));
+        AssertNoAllocation(path, "PoolKernels.GlobalAvgPool", () => PoolKernels.GlobalAvgPool(y1, rows, 64, cs, pooled));
+        AssertNoAllocation(path, "PoolKernels.GlobalAvgPoolBackward", () => PoolKernels.GlobalAvgPoolBackward(dPooled, rows, 64, cs, dPool));
+        AssertNoAllocation(path, "BatchNormKernels.ForwardTraining", () => BatchNormKernels.ForwardTraining(y1, rows, 64, cs, g, beta, rm, rv, 0.1f, 1e-5f, xhat, inv, dPool));
+        AssertNoAllocation(path, "BatchNormKernels.ForwardInference", () => BatchNormKernels.ForwardInference(y1, rows, 64, cs, g, beta, rm, rv, 1e-5f, dPool));
+        AssertNoAllocation(path, "BatchNormKernels.Backward", () => BatchNormKernels.Backward(y1, rows, 64, cs, g, xhat, inv, rm, beta, dPool));
+        AssertNoAllocation(path, "DropoutKernels.Forward", () => DropoutKernels.Forward(y1, rows * 64, 10, cs, 0.5f, ref state, mask, dPool));
+        AssertNoAllocation(path, "DropoutKernels.Backward", () => DropoutKernels.Backward(y1, mask, rows * 64, cs, dPool));
+    }
+}
