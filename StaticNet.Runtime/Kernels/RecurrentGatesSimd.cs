@@ -38,7 +38,7 @@ internal static partial class RecurrentGates
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void LstmForward<V>(ref float gates, nint gateStride, ref float hz, nint hzStride, ref float cPrev, bool first,
+    internal static void LstmForward<V>(ref float gates, nint gateStride, ref float hz, nint hzStride, ref float cPrev, bool first,
         ref float c, ref float tc, ref float h, nint stateStride, nint rows, nint hidden) where V : struct, ISimdVector<V>
     {
         nint n = V.Count, H = hidden;
@@ -113,7 +113,7 @@ internal static partial class RecurrentGates
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void GruForward<V>(ref float gates, nint gateStride, ref float hz, nint hzStride, ref float hPrev, bool first,
+    internal static void GruForward<V>(ref float gates, nint gateStride, ref float hz, nint hzStride, ref float hPrev, bool first,
         ref float hn, ref float h, nint stateStride, nint rows, nint hidden) where V : struct, ISimdVector<V>
     {
         nint n = V.Count, H = hidden;
@@ -185,7 +185,7 @@ internal static partial class RecurrentGates
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void RnnForward<V>(ref float gates, nint gateStride, ref float hz, nint hzStride, bool relu, nint rows, nint hidden)
+    internal static void RnnForward<V>(ref float gates, nint gateStride, ref float hz, nint hzStride, bool relu, nint rows, nint hidden)
         where V : struct, ISimdVector<V>
     {
         nint n = V.Count;

@@ -2,6 +2,7 @@ using System;
 using System.ComponentModel;
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace StaticNet.Kernels;
 
@@ -255,6 +256,20 @@ internal static class RecurrentCore
         if (x.Length < inputs || state.Length < 3 * hp + 2 * gw)
             throw new ArgumentException(
                 $"{Name(cell)} step called with x of {x.Length} floats (expected {inputs}) and a state of {state.Length} floats (expected {3 * hp + 2 * gw}).");
+#if NET8_0_OR_GREATER
+        ref float xr = ref MemoryMarshal.GetReference(x);
+        ref float wih = ref MemoryMarshal.GetReference(weightIh);
+        ref float whh = ref MemoryMarshal.GetReference(weightHh);
+        ref float bih = ref MemoryMarshal.GetReference(biasIh);
+        ref float bhh = ref MemoryMarshal.GetReference(biasHh);
+        ref float sr = ref MemoryMarshal.GetReference(state);
+        switch (KernelOptions.Path)
+        {
+            case 512: StepSimd<V512>(cell, ref xr, inputs, ref wih, ref whh, ref bih, ref bhh, hidden, ref sr); return;
+            case 256: StepSimd<V256>(cell, ref xr, inputs, ref wih, ref whh, ref bih, ref bhh, hidden, ref sr); return;
+            case 128: StepSimd<V128>(cell, ref xr, inputs, ref wih, ref whh, ref bih, ref bhh, hidden, ref sr); return;
+        }
+#endif
         Span<float> h = state.Slice(0, hp), aux1 = state.Slice(hp, hp), aux2 = state.Slice(2 * hp, hp);
         Span<float> xz = state.Slice(3 * hp, gw), hz = state.Slice(3 * hp + gw, gw);
         DenseKernels.Forward(x, 1, inputs, inputs, weightIh, biasIh, xz, gw);
@@ -273,6 +288,41 @@ internal static class RecurrentCore
                 break;
         }
     }
+
+#if NET8_0_OR_GREATER
+    /// <summary>
+    /// <see cref="Step"/> on one vector width, with one dispatch: the input projection <c>b_ih + x·W_ih</c> (F broadcasts
+    /// per column block), the recurrent product <c>b_hh + h·W_hh</c> through the dense register tiles (H broadcasts over
+    /// the GW-wide rows of the transposed W_hh, 8 accumulators in flight), then the fused gate arithmetic. The same
+    /// arithmetic, in the same order, as <see cref="Forward"/> for one sample.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void StepSimd<V>(int cell, ref float x, int inputs, ref float weightIh, ref float weightHh, ref float biasIh,
+        ref float biasHh, int hidden, ref float state) where V : struct, ISimdVector<V>
+    {
+        int hp = RoundUp(hidden), gw = GateWidth(cell, hidden);
+        ref float h = ref state;
+        ref float aux1 = ref Unsafe.Add(ref state, hp);
+        ref float aux2 = ref Unsafe.Add(ref state, 2 * hp);
+        ref float xz = ref Unsafe.Add(ref state, 3 * hp);
+        ref float hz = ref Unsafe.Add(ref state, 3 * hp + gw);
+        DenseSimd.Forward<V>(ref x, 1, inputs, inputs, ref weightIh, ref biasIh, ref xz, gw);
+        DenseSimd.Forward<V>(ref h, 1, hidden, hp, ref weightHh, ref biasHh, ref hz, gw);
+        switch (cell)
+        {
+            case Lstm:
+                RecurrentGates.LstmForward<V>(ref xz, gw, ref hz, gw, ref aux1, false, ref aux1, ref aux2, ref h, hp, 1, hidden);
+                break;
+            case Gru:
+                RecurrentGates.GruForward<V>(ref xz, gw, ref hz, gw, ref h, false, ref aux2, ref h, hp, 1, hidden);
+                break;
+            default:
+                RecurrentGates.RnnForward<V>(ref xz, gw, ref hz, gw, cell == RnnReLU, 1, hidden);
+                Unsafe.CopyBlockUnaligned(ref Unsafe.As<float, byte>(ref h), ref Unsafe.As<float, byte>(ref xz), (uint)(hidden * sizeof(float)));
+                break;
+        }
+    }
+#endif
 }
 
 /// <summary>
