@@ -1,0 +1,580 @@
+using System;
+using System.ComponentModel;
+using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace StaticNet.Kernels;
+
+/// <summary>
+/// The shared driver of the recurrent layers (<see cref="LstmKernels"/>, <see cref="GruKernels"/>,
+/// <see cref="RnnKernels"/>). Every matrix product goes through <see cref="DenseKernels"/>; the element-wise cell
+/// arithmetic is in <see cref="RecurrentGates"/>.
+/// </summary>
+/// <remarks>
+/// <para>Sizes: <c>F</c> inputs, <c>H</c> hidden units, <c>G</c> gates (LSTM 4, GRU 3, RNN 1), <c>Hp = RoundUp(H, 16)</c>,
+/// <c>GW = RoundUp(G·H, 16)</c>. Parameters (PyTorch <c>weight_ih_l0 [G·H, F]</c> etc.) are stored transposed, as a
+/// dense layer's: <c>weightIh [F, GW]</c>, <c>weightHh [H, GW]</c>, <c>biasIh</c>, <c>biasHh [GW]</c>, gate g's unit j in
+/// column <c>g·H + j</c> (PyTorch's row order), columns from G·H on zero.</para>
+/// <para>The saved region of a chunk of <c>rows</c> samples (<c>rows · SavedLength</c> floats), time-major so that each
+/// step's rows are contiguous for the matrix kernels:
+/// <c>gates [T, rows, GW]</c>, then per cell the state planes (LSTM <c>c, tanh c, h</c>; GRU <c>W_hn h + b_hn, h</c>;
+/// RNN none: its h is the gates plane), each <c>[T, rows, Hp]</c>, then scratch <c>hz [rows, GW]</c>,
+/// <c>dh [rows, Hp]</c>, <c>aux [rows, Hp]</c>.</para>
+/// </remarks>
+internal static class RecurrentCore
+{
+    public const int Lstm = 0, Gru = 1, RnnTanh = 2, RnnReLU = 3;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int Gates(int cell) => cell == Lstm ? 4 : cell == Gru ? 3 : 1;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int RoundUp(int n) => (n + DenseKernels.WidthAlignment - 1) / DenseKernels.WidthAlignment * DenseKernels.WidthAlignment;
+
+    private static int StatePlanes(int cell) => cell == Lstm ? 3 : cell == Gru ? 2 : 0;
+
+    public static int GateWidth(int cell, int hidden) => RoundUp(Gates(cell) * hidden);
+
+    public static int SavedLength(int cell, int hidden, int steps)
+    {
+        int hp = RoundUp(hidden), gw = GateWidth(cell, hidden);
+        return steps * (gw + StatePlanes(cell) * hp) + gw + 2 * hp;
+    }
+
+    public static int StepStateLength(int cell, int hidden) => 3 * RoundUp(hidden) + 2 * GateWidth(cell, hidden);
+
+    private static string Name(int cell) => cell == Lstm ? "LSTM" : cell == Gru ? "GRU" : "RNN";
+
+    private static void CheckParameters(int cell, int inputs, int hidden, int weightIh, int weightHh, int biasIh, int biasHh)
+    {
+        int gw = GateWidth(cell, hidden);
+        if (inputs <= 0 || hidden <= 0 || weightIh < inputs * gw || weightHh < hidden * gw || biasIh < gw || biasHh < gw)
+            throw new ArgumentException(
+                $"{Name(cell)} kernel called with inconsistent parameters: inputs {inputs}, hidden {hidden} (gate width {gw}); " +
+                $"expected weightIh {inputs * gw}, weightHh {hidden * gw}, biases {gw} floats; found {weightIh}, {weightHh}, {biasIh}, {biasHh}.");
+    }
+
+    private static void CheckSequence(int cell, int xLength, int rows, int steps, int inputs, int positionStride, int sampleStride,
+        int savedLength, int hidden)
+    {
+        if (rows <= 0 || steps <= 0 || positionStride < inputs || (rows > 1 && sampleStride < (steps - 1) * positionStride + inputs) ||
+            xLength < (long)(rows - 1) * sampleStride + (long)(steps - 1) * positionStride + inputs)
+            throw new ArgumentException(
+                $"{Name(cell)} kernel called with inconsistent input sizes: rows {rows}, steps {steps}, inputs {inputs}, " +
+                $"position stride {positionStride}, sample stride {sampleStride}; input buffer {xLength} floats.");
+        long saved = (long)rows * SavedLength(cell, hidden, steps);
+        if (savedLength < saved)
+            throw new ArgumentException(
+                $"{Name(cell)} kernel called with a saved region of {savedLength} floats; expected {saved} ({rows} rows × {SavedLength(cell, hidden, steps)}).", "saved");
+    }
+
+    private static void CheckOutput(int cell, int length, int rows, int steps, int hidden, bool returnSequences, string name)
+    {
+        long expected = (long)rows * (returnSequences ? steps : 1) * RoundUp(hidden);
+        if (length < expected)
+            throw new ArgumentException(
+                $"{Name(cell)} kernel called with '{name}' of {length} floats; expected {expected} " +
+                $"([{rows}, {(returnSequences ? steps + ", " : "")}{RoundUp(hidden)}]).", name);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Forward(int cell, ReadOnlySpan<float> x, int rows, int steps, int inputs, int positionStride, int sampleStride,
+        ReadOnlySpan<float> weightIh, ReadOnlySpan<float> weightHh, ReadOnlySpan<float> biasIh, ReadOnlySpan<float> biasHh, int hidden,
+        Span<float> saved, Span<float> y, bool returnSequences)
+    {
+        CheckParameters(cell, inputs, hidden, weightIh.Length, weightHh.Length, biasIh.Length, biasHh.Length);
+        CheckSequence(cell, x.Length, rows, steps, inputs, positionStride, sampleStride, saved.Length, hidden);
+        CheckOutput(cell, y.Length, rows, steps, hidden, returnSequences, nameof(y));
+        int hp = RoundUp(hidden), gw = GateWidth(cell, hidden);
+        int gateStep = rows * gw, stateStep = rows * hp;
+        Span<float> gates = saved.Slice(0, steps * gateStep);
+        int planes = StatePlanes(cell);
+        Span<float> states = saved.Slice(steps * gateStep, planes * steps * stateStep);
+        Span<float> hz = saved.Slice(steps * (gateStep + planes * stateStep), gateStep);
+
+        // The input projection of every step: gates = x·W_ih + b_ih.
+        if (rows == 1)
+            DenseKernels.Forward(x, steps, inputs, positionStride, weightIh, biasIh, gates, gw);
+        else
+            for (int t = 0; t < steps; t++)
+                DenseKernels.Forward(x.Slice(t * positionStride), rows, inputs, sampleStride, weightIh, biasIh, gates.Slice(t * gateStep, gateStep), gw);
+
+        for (int t = 0; t < steps; t++)
+        {
+            Span<float> gt = gates.Slice(t * gateStep, gateStep);
+            bool first = t == 0;
+            ReadOnlySpan<float> hzt = biasHh;
+            int hzStride = 0;
+            if (!first)
+            {
+                DenseKernels.Forward(HPlane(cell, gates, states, t - 1, rows, gw, hp), rows, hidden, cell <= Gru ? hp : gw, weightHh, biasHh, hz, gw);
+                hzt = hz;
+                hzStride = gw;
+            }
+            switch (cell)
+            {
+                case Lstm:
+                {
+                    Span<float> c = states.Slice(0, steps * stateStep), tc = states.Slice(steps * stateStep, steps * stateStep);
+                    Span<float> h = states.Slice(2 * steps * stateStep, steps * stateStep);
+                    RecurrentGates.LstmForward(gt, gw, hzt, hzStride, first ? c : c.Slice((t - 1) * stateStep), first,
+                        c.Slice(t * stateStep), tc.Slice(t * stateStep), h.Slice(t * stateStep), hp, rows, hidden);
+                    break;
+                }
+                case Gru:
+                {
+                    Span<float> hn = states.Slice(0, steps * stateStep), h = states.Slice(steps * stateStep, steps * stateStep);
+                    RecurrentGates.GruForward(gt, gw, hzt, hzStride, first ? h : h.Slice((t - 1) * stateStep), first,
+                        hn.Slice(t * stateStep), h.Slice(t * stateStep), hp, rows, hidden);
+                    break;
+                }
+                default:
+                    RecurrentGates.RnnForward(gt, gw, hzt, hzStride, cell == RnnReLU, rows, hidden);
+                    break;
+            }
+            if (returnSequences || t == steps - 1)
+            {
+                ReadOnlySpan<float> ht = HPlane(cell, gates, states, t, rows, gw, hp);
+                int hStride = cell <= Gru ? hp : gw;
+                for (int r = 0; r < rows; r++)
+                {
+                    Span<float> yr = y.Slice(returnSequences ? (r * steps + t) * hp : r * hp, hp);
+                    ht.Slice(r * hStride, hidden).CopyTo(yr);
+                    yr.Slice(hidden).Clear();
+                }
+            }
+        }
+    }
+
+    /// <summary>The rows of h at step t: the h plane (LSTM, GRU; row stride Hp) or the gates plane (RNN; row stride GW).</summary>
+    private static Span<float> HPlane(int cell, Span<float> gates, Span<float> states, int t, int rows, int gw, int hp)
+    {
+        int steps = gates.Length / (rows * gw);
+        return cell switch
+        {
+            Lstm => states.Slice((2 * steps + t) * rows * hp, rows * hp),
+            Gru => states.Slice((steps + t) * rows * hp, rows * hp),
+            _ => gates.Slice(t * rows * gw, rows * gw),
+        };
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Backward(int cell, ReadOnlySpan<float> x, int rows, int steps, int inputs, int positionStride, int sampleStride,
+        ReadOnlySpan<float> weightIh, ReadOnlySpan<float> weightHh, int hidden, Span<float> saved, ReadOnlySpan<float> dy, bool returnSequences,
+        Span<float> dWeightIh, Span<float> dWeightHh, Span<float> dBiasIh, Span<float> dBiasHh, Span<float> dx)
+    {
+        CheckParameters(cell, inputs, hidden, weightIh.Length, weightHh.Length, dBiasIh.Length, dBiasHh.Length);
+        CheckParameters(cell, inputs, hidden, dWeightIh.Length, dWeightHh.Length, dBiasIh.Length, dBiasHh.Length);
+        CheckSequence(cell, x.Length, rows, steps, inputs, positionStride, sampleStride, saved.Length, hidden);
+        CheckOutput(cell, dy.Length, rows, steps, hidden, returnSequences, nameof(dy));
+        if (!dx.IsEmpty && dx.Length < (long)(rows - 1) * sampleStride + (long)(steps - 1) * positionStride + inputs)
+            throw new ArgumentException($"{Name(cell)} kernel called with 'dx' of {dx.Length} floats; expected the input's layout.", nameof(dx));
+        int hp = RoundUp(hidden), gw = GateWidth(cell, hidden);
+        int gateStep = rows * gw, stateStep = rows * hp;
+        Span<float> gates = saved.Slice(0, steps * gateStep);
+        int planes = StatePlanes(cell);
+        Span<float> states = saved.Slice(steps * gateStep, planes * steps * stateStep);
+        int scratch = steps * (gateStep + planes * stateStep);
+        Span<float> hzGrad = saved.Slice(scratch, gateStep);
+        Span<float> dh = saved.Slice(scratch + gateStep, stateStep);
+        Span<float> aux = saved.Slice(scratch + gateStep + stateStep, stateStep);
+        hzGrad.Clear();
+        dh.Clear();
+        aux.Clear();
+        int hStride = cell <= Gru ? hp : gw;
+
+        for (int t = steps - 1; t >= 0; t--)
+        {
+            bool first = t == 0;
+            if (returnSequences || t == steps - 1)
+                for (int r = 0; r < rows; r++)
+                {
+                    Span<float> dhr = dh.Slice(r * hp, hidden);
+                    TensorPrimitives.Add(dhr, dy.Slice(returnSequences ? (r * steps + t) * hp : r * hp, hidden), dhr);
+                }
+            Span<float> gt = gates.Slice(t * gateStep, gateStep);
+            ReadOnlySpan<float> dzh = gt;
+            switch (cell)
+            {
+                case Lstm:
+                {
+                    Span<float> c = states.Slice(0, steps * stateStep), tc = states.Slice(steps * stateStep, steps * stateStep);
+                    RecurrentGates.LstmBackward(gt, gw, first ? c : c.Slice((t - 1) * stateStep), first, tc.Slice(t * stateStep), dh, aux, hp, rows, hidden);
+                    break;
+                }
+                case Gru:
+                {
+                    Span<float> hn = states.Slice(0, steps * stateStep), h = states.Slice(steps * stateStep, steps * stateStep);
+                    RecurrentGates.GruBackward(gt, gw, hn.Slice(t * stateStep), first ? h : h.Slice((t - 1) * stateStep), first, dh, hzGrad, aux, hp, rows, hidden);
+                    dzh = hzGrad;
+                    break;
+                }
+                default:
+                    RecurrentGates.RnnBackward(gt, gw, dh, hp, cell == RnnReLU, rows, hidden);
+                    break;
+            }
+            if (!first)
+            {
+                DenseKernels.BackwardWeights(HPlane(cell, gates, states, t - 1, rows, gw, hp), rows, hidden, hStride, dzh, gw, dWeightHh, dBiasHh);
+                DenseKernels.BackwardInput(dzh, rows, gw, weightHh, hidden, dh, hp);
+                if (cell == Gru)
+                    TensorPrimitives.Add(dh, aux, dh);
+            }
+            else
+            {
+                for (int r = 0; r < rows; r++)
+                    TensorPrimitives.Add(dBiasHh.Slice(0, gw), dzh.Slice(r * gw, gw), dBiasHh.Slice(0, gw));
+            }
+        }
+
+        // The input side of every step: dW_ih += xᵀ·dz, db_ih += Σ dz, dx = dz·W_ihᵀ.
+        if (rows == 1)
+        {
+            DenseKernels.BackwardWeights(x, steps, inputs, positionStride, gates, gw, dWeightIh, dBiasIh);
+            if (!dx.IsEmpty)
+                DenseKernels.BackwardInput(gates, steps, gw, weightIh, inputs, dx, positionStride);
+        }
+        else
+        {
+            for (int t = 0; t < steps; t++)
+            {
+                ReadOnlySpan<float> dz = gates.Slice(t * gateStep, gateStep);
+                DenseKernels.BackwardWeights(x.Slice(t * positionStride), rows, inputs, sampleStride, dz, gw, dWeightIh, dBiasIh);
+                if (!dx.IsEmpty)
+                    DenseKernels.BackwardInput(dz, rows, gw, weightIh, inputs, dx.Slice(t * positionStride), sampleStride);
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Step(int cell, ReadOnlySpan<float> x, int inputs, ReadOnlySpan<float> weightIh, ReadOnlySpan<float> weightHh,
+        ReadOnlySpan<float> biasIh, ReadOnlySpan<float> biasHh, int hidden, Span<float> state)
+    {
+        CheckParameters(cell, inputs, hidden, weightIh.Length, weightHh.Length, biasIh.Length, biasHh.Length);
+        int hp = RoundUp(hidden), gw = GateWidth(cell, hidden);
+        if (x.Length < inputs || state.Length < 3 * hp + 2 * gw)
+            throw new ArgumentException(
+                $"{Name(cell)} step called with x of {x.Length} floats (expected {inputs}) and a state of {state.Length} floats (expected {3 * hp + 2 * gw}).");
+#if NET8_0_OR_GREATER
+        ref float xr = ref MemoryMarshal.GetReference(x);
+        ref float wih = ref MemoryMarshal.GetReference(weightIh);
+        ref float whh = ref MemoryMarshal.GetReference(weightHh);
+        ref float bih = ref MemoryMarshal.GetReference(biasIh);
+        ref float bhh = ref MemoryMarshal.GetReference(biasHh);
+        ref float sr = ref MemoryMarshal.GetReference(state);
+        switch (KernelOptions.Path)
+        {
+            case 512: StepSimd<V512>(cell, ref xr, inputs, ref wih, ref whh, ref bih, ref bhh, hidden, ref sr); return;
+            case 256: StepSimd<V256>(cell, ref xr, inputs, ref wih, ref whh, ref bih, ref bhh, hidden, ref sr); return;
+            case 128: StepSimd<V128>(cell, ref xr, inputs, ref wih, ref whh, ref bih, ref bhh, hidden, ref sr); return;
+        }
+#endif
+        Span<float> h = state.Slice(0, hp), aux1 = state.Slice(hp, hp), aux2 = state.Slice(2 * hp, hp);
+        Span<float> xz = state.Slice(3 * hp, gw), hz = state.Slice(3 * hp + gw, gw);
+        DenseKernels.Forward(x, 1, inputs, inputs, weightIh, biasIh, xz, gw);
+        DenseKernels.Forward(h, 1, hidden, hp, weightHh, biasHh, hz, gw);
+        switch (cell)
+        {
+            case Lstm:
+                RecurrentGates.LstmForward(xz, gw, hz, gw, aux1, false, aux1, aux2, h, hp, 1, hidden);
+                break;
+            case Gru:
+                RecurrentGates.GruForward(xz, gw, hz, gw, h, false, aux2, h, hp, 1, hidden);
+                break;
+            default:
+                RecurrentGates.RnnForward(xz, gw, hz, gw, cell == RnnReLU, 1, hidden);
+                xz.Slice(0, hidden).CopyTo(h);
+                break;
+        }
+    }
+
+#if NET8_0_OR_GREATER
+    /// <summary>
+    /// <see cref="Step"/> on one vector width, with one dispatch: the input projection <c>b_ih + x·W_ih</c> (F broadcasts
+    /// per column block), the recurrent product <c>b_hh + h·W_hh</c> through the dense register tiles (H broadcasts over
+    /// the GW-wide rows of the transposed W_hh, 8 accumulators in flight), then the fused gate arithmetic. The same
+    /// arithmetic, in the same order, as <see cref="Forward"/> for one sample.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void StepSimd<V>(int cell, ref float x, int inputs, ref float weightIh, ref float weightHh, ref float biasIh,
+        ref float biasHh, int hidden, ref float state) where V : struct, ISimdVector<V>
+    {
+        int hp = RoundUp(hidden), gw = GateWidth(cell, hidden);
+        ref float h = ref state;
+        ref float aux1 = ref Unsafe.Add(ref state, hp);
+        ref float aux2 = ref Unsafe.Add(ref state, 2 * hp);
+        ref float xz = ref Unsafe.Add(ref state, 3 * hp);
+        ref float hz = ref Unsafe.Add(ref state, 3 * hp + gw);
+        DenseSimd.Forward<V>(ref x, 1, inputs, inputs, ref weightIh, ref biasIh, ref xz, gw);
+        DenseSimd.Forward<V>(ref h, 1, hidden, hp, ref weightHh, ref biasHh, ref hz, gw);
+        switch (cell)
+        {
+            case Lstm:
+                RecurrentGates.LstmForward<V>(ref xz, gw, ref hz, gw, ref aux1, false, ref aux1, ref aux2, ref h, hp, 1, hidden);
+                break;
+            case Gru:
+                RecurrentGates.GruForward<V>(ref xz, gw, ref hz, gw, ref h, false, ref aux2, ref h, hp, 1, hidden);
+                break;
+            default:
+                RecurrentGates.RnnForward<V>(ref xz, gw, ref hz, gw, cell == RnnReLU, 1, hidden);
+                Unsafe.CopyBlockUnaligned(ref Unsafe.As<float, byte>(ref h), ref Unsafe.As<float, byte>(ref xz), (uint)(hidden * sizeof(float)));
+                break;
+        }
+    }
+#endif
+}
+
+/// <summary>
+/// <c>nn.LSTM</c> (one layer, <c>batch_first</c>, zero initial state) with PyTorch's gates i, f, g, o:
+/// <c>c' = σ(f)⊙c + σ(i)⊙tanh(g)</c>, <c>h' = σ(o)⊙tanh(c')</c>, each gate <c>W_ih x + b_ih + W_hh h + b_hh</c>.
+/// </summary>
+/// <remarks>
+/// <para>Parameter layout (PyTorch shape → internal, <c>GW = RoundUp(4·hidden, 16)</c>): <c>weight_ih_l0 [4H, F]</c> →
+/// <c>[F, GW]</c>, element (r, f) at <c>r + f·GW</c>; <c>weight_hh_l0 [4H, H]</c> → <c>[H, GW]</c>, (r, k) at
+/// <c>r + k·GW</c>; <c>bias_ih_l0</c>, <c>bias_hh_l0 [4H]</c> → <c>[GW]</c>, r at r. Padding columns are zero.</para>
+/// <para>Sequences: input element (r, t, f) at <c>r·sampleStride + t·positionStride + f</c>; output <c>[rows, T, Hp]</c>
+/// (<c>returnSequences</c>) or <c>[rows, Hp]</c>, <c>Hp = RoundUp(hidden, 16)</c>, padding written as zero.</para>
+/// Not for direct use: called by generated code with literal sizes.
+/// </remarks>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public static class LstmKernels
+{
+    /// <summary>The padded width of the gate matrices' rows, <c>RoundUp(4·hidden, 16)</c>.</summary>
+    public static int GateWidth(int hidden) => RecurrentCore.GateWidth(RecurrentCore.Lstm, hidden);
+
+    /// <summary>Floats of the saved region per sample (a chunk of <c>rows</c> samples needs <c>rows ×</c> this).</summary>
+    public static int SavedLength(int hidden, int steps) => RecurrentCore.SavedLength(RecurrentCore.Lstm, hidden, steps);
+
+    /// <summary>Floats of a streaming state for <see cref="Step"/>: <c>h</c> in the first <c>Hp</c>, then <c>c</c>, then scratch. Zero = the initial state.</summary>
+    public static int StepStateLength(int hidden) => RecurrentCore.StepStateLength(RecurrentCore.Lstm, hidden);
+
+    /// <summary>The forward pass over <paramref name="steps"/> time steps for <paramref name="rows"/> samples; saves what <see cref="Backward"/> needs.</summary>
+    /// <param name="x">The input: element (r, t, f) at <c>r·sampleStride + t·positionStride + f</c>.</param>
+    /// <param name="rows">The number of samples (≤ 32).</param>
+    /// <param name="steps">The sequence length T.</param>
+    /// <param name="inputs">The features per step F.</param>
+    /// <param name="positionStride">The distance between two time steps of <paramref name="x"/>.</param>
+    /// <param name="sampleStride">The distance between two samples of <paramref name="x"/>.</param>
+    /// <param name="weightIh">W_ih transposed, <c>[F, GW]</c>.</param>
+    /// <param name="weightHh">W_hh transposed, <c>[H, GW]</c>.</param>
+    /// <param name="biasIh">b_ih, <c>[GW]</c>.</param>
+    /// <param name="biasHh">b_hh, <c>[GW]</c>.</param>
+    /// <param name="hidden">The hidden size H.</param>
+    /// <param name="saved">The saved region, <c>rows · SavedLength(hidden, steps)</c> floats, overwritten.</param>
+    /// <param name="y">The output, <c>[rows, T, Hp]</c> or <c>[rows, Hp]</c>, overwritten.</param>
+    /// <param name="returnSequences">Whether to write every step's h or only the last.</param>
+    public static void Forward(ReadOnlySpan<float> x, int rows, int steps, int inputs, int positionStride, int sampleStride,
+        ReadOnlySpan<float> weightIh, ReadOnlySpan<float> weightHh, ReadOnlySpan<float> biasIh, ReadOnlySpan<float> biasHh, int hidden,
+        Span<float> saved, Span<float> y, bool returnSequences) =>
+        RecurrentCore.Forward(RecurrentCore.Lstm, x, rows, steps, inputs, positionStride, sampleStride, weightIh, weightHh, biasIh, biasHh,
+            hidden, saved, y, returnSequences);
+
+    /// <summary>Backpropagation through time after <see cref="Forward"/> with the same arguments (consumes <paramref name="saved"/>).</summary>
+    /// <param name="x">The input as in <see cref="Forward"/>.</param>
+    /// <param name="rows">The number of samples.</param>
+    /// <param name="steps">The sequence length T.</param>
+    /// <param name="inputs">The features per step F.</param>
+    /// <param name="positionStride">The distance between two time steps of <paramref name="x"/> and <paramref name="dx"/>.</param>
+    /// <param name="sampleStride">The distance between two samples of <paramref name="x"/> and <paramref name="dx"/>.</param>
+    /// <param name="weightIh">W_ih transposed, <c>[F, GW]</c>.</param>
+    /// <param name="weightHh">W_hh transposed, <c>[H, GW]</c>.</param>
+    /// <param name="hidden">The hidden size H.</param>
+    /// <param name="saved">The region <see cref="Forward"/> filled; used as scratch.</param>
+    /// <param name="dy">The output gradient, <c>[rows, T, Hp]</c> or <c>[rows, Hp]</c> (last step only).</param>
+    /// <param name="returnSequences">Which of the two <paramref name="dy"/> holds.</param>
+    /// <param name="dWeightIh">Accumulated into, <c>[F, GW]</c>.</param>
+    /// <param name="dWeightHh">Accumulated into, <c>[H, GW]</c>.</param>
+    /// <param name="dBiasIh">Accumulated into, <c>[GW]</c>.</param>
+    /// <param name="dBiasHh">Accumulated into, <c>[GW]</c>.</param>
+    /// <param name="dx">The input gradient in the input's layout (only <c>f &lt; F</c> written), or empty to skip it.</param>
+    public static void Backward(ReadOnlySpan<float> x, int rows, int steps, int inputs, int positionStride, int sampleStride,
+        ReadOnlySpan<float> weightIh, ReadOnlySpan<float> weightHh, int hidden, Span<float> saved, ReadOnlySpan<float> dy, bool returnSequences,
+        Span<float> dWeightIh, Span<float> dWeightHh, Span<float> dBiasIh, Span<float> dBiasHh, Span<float> dx) =>
+        RecurrentCore.Backward(RecurrentCore.Lstm, x, rows, steps, inputs, positionStride, sampleStride, weightIh, weightHh, hidden, saved,
+            dy, returnSequences, dWeightIh, dWeightHh, dBiasIh, dBiasHh, dx);
+
+    /// <summary>One time step of one sample: <paramref name="state"/> (h, c) becomes the next state; the new h is <c>state[0..Hp)</c>.</summary>
+    /// <param name="x">The step's input, <c>[F]</c>.</param>
+    /// <param name="inputs">F.</param>
+    /// <param name="weightIh">W_ih transposed, <c>[F, GW]</c>.</param>
+    /// <param name="weightHh">W_hh transposed, <c>[H, GW]</c>.</param>
+    /// <param name="biasIh">b_ih, <c>[GW]</c>.</param>
+    /// <param name="biasHh">b_hh, <c>[GW]</c>.</param>
+    /// <param name="hidden">H.</param>
+    /// <param name="state">The network's state, <see cref="StepStateLength"/> floats.</param>
+    public static void Step(ReadOnlySpan<float> x, int inputs, ReadOnlySpan<float> weightIh, ReadOnlySpan<float> weightHh,
+        ReadOnlySpan<float> biasIh, ReadOnlySpan<float> biasHh, int hidden, Span<float> state) =>
+        RecurrentCore.Step(RecurrentCore.Lstm, x, inputs, weightIh, weightHh, biasIh, biasHh, hidden, state);
+}
+
+/// <summary>
+/// <c>nn.GRU</c> (one layer, <c>batch_first</c>, zero initial state) with PyTorch's gates r, z, n:
+/// <c>n = tanh(W_in x + b_in + r⊙(W_hn h + b_hn))</c>, <c>h' = (1−z)⊙n + z⊙h</c>.
+/// </summary>
+/// <remarks>
+/// Layouts as <see cref="LstmKernels"/> with 3 gates: <c>GW = RoundUp(3·hidden, 16)</c>; <c>weight_ih_l0 [3H, F]</c> →
+/// strides (1, GW); <c>weight_hh_l0 [3H, H]</c> → strides (1, GW); biases <c>[GW]</c>, stride 1.
+/// Not for direct use: called by generated code with literal sizes.
+/// </remarks>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public static class GruKernels
+{
+    /// <summary>The padded width of the gate matrices' rows, <c>RoundUp(3·hidden, 16)</c>.</summary>
+    public static int GateWidth(int hidden) => RecurrentCore.GateWidth(RecurrentCore.Gru, hidden);
+
+    /// <summary>Floats of the saved region per sample (a chunk of <c>rows</c> samples needs <c>rows ×</c> this).</summary>
+    public static int SavedLength(int hidden, int steps) => RecurrentCore.SavedLength(RecurrentCore.Gru, hidden, steps);
+
+    /// <summary>Floats of a streaming state for <see cref="Step"/>: <c>h</c> in the first <c>Hp</c>, then scratch. Zero = the initial state.</summary>
+    public static int StepStateLength(int hidden) => RecurrentCore.StepStateLength(RecurrentCore.Gru, hidden);
+
+    /// <summary>See <see cref="LstmKernels.Forward"/>.</summary>
+    /// <param name="x">The input: element (r, t, f) at <c>r·sampleStride + t·positionStride + f</c>.</param>
+    /// <param name="rows">The number of samples (≤ 32).</param>
+    /// <param name="steps">The sequence length T.</param>
+    /// <param name="inputs">The features per step F.</param>
+    /// <param name="positionStride">The distance between two time steps of <paramref name="x"/>.</param>
+    /// <param name="sampleStride">The distance between two samples of <paramref name="x"/>.</param>
+    /// <param name="weightIh">W_ih transposed, <c>[F, GW]</c>.</param>
+    /// <param name="weightHh">W_hh transposed, <c>[H, GW]</c>.</param>
+    /// <param name="biasIh">b_ih, <c>[GW]</c>.</param>
+    /// <param name="biasHh">b_hh, <c>[GW]</c>.</param>
+    /// <param name="hidden">The hidden size H.</param>
+    /// <param name="saved">The saved region, <c>rows · SavedLength(hidden, steps)</c> floats, overwritten.</param>
+    /// <param name="y">The output, <c>[rows, T, Hp]</c> or <c>[rows, Hp]</c>, overwritten.</param>
+    /// <param name="returnSequences">Whether to write every step's h or only the last.</param>
+    public static void Forward(ReadOnlySpan<float> x, int rows, int steps, int inputs, int positionStride, int sampleStride,
+        ReadOnlySpan<float> weightIh, ReadOnlySpan<float> weightHh, ReadOnlySpan<float> biasIh, ReadOnlySpan<float> biasHh, int hidden,
+        Span<float> saved, Span<float> y, bool returnSequences) =>
+        RecurrentCore.Forward(RecurrentCore.Gru, x, rows, steps, inputs, positionStride, sampleStride, weightIh, weightHh, biasIh, biasHh,
+            hidden, saved, y, returnSequences);
+
+    /// <summary>See <see cref="LstmKernels.Backward"/>.</summary>
+    /// <param name="x">The input as in <see cref="Forward"/>.</param>
+    /// <param name="rows">The number of samples.</param>
+    /// <param name="steps">The sequence length T.</param>
+    /// <param name="inputs">The features per step F.</param>
+    /// <param name="positionStride">The distance between two time steps of <paramref name="x"/> and <paramref name="dx"/>.</param>
+    /// <param name="sampleStride">The distance between two samples of <paramref name="x"/> and <paramref name="dx"/>.</param>
+    /// <param name="weightIh">W_ih transposed, <c>[F, GW]</c>.</param>
+    /// <param name="weightHh">W_hh transposed, <c>[H, GW]</c>.</param>
+    /// <param name="hidden">The hidden size H.</param>
+    /// <param name="saved">The region <see cref="Forward"/> filled; used as scratch.</param>
+    /// <param name="dy">The output gradient, <c>[rows, T, Hp]</c> or <c>[rows, Hp]</c> (last step only).</param>
+    /// <param name="returnSequences">Which of the two <paramref name="dy"/> holds.</param>
+    /// <param name="dWeightIh">Accumulated into, <c>[F, GW]</c>.</param>
+    /// <param name="dWeightHh">Accumulated into, <c>[H, GW]</c>.</param>
+    /// <param name="dBiasIh">Accumulated into, <c>[GW]</c>.</param>
+    /// <param name="dBiasHh">Accumulated into, <c>[GW]</c>.</param>
+    /// <param name="dx">The input gradient in the input's layout (only <c>f &lt; F</c> written), or empty to skip it.</param>
+    public static void Backward(ReadOnlySpan<float> x, int rows, int steps, int inputs, int positionStride, int sampleStride,
+        ReadOnlySpan<float> weightIh, ReadOnlySpan<float> weightHh, int hidden, Span<float> saved, ReadOnlySpan<float> dy, bool returnSequences,
+        Span<float> dWeightIh, Span<float> dWeightHh, Span<float> dBiasIh, Span<float> dBiasHh, Span<float> dx) =>
+        RecurrentCore.Backward(RecurrentCore.Gru, x, rows, steps, inputs, positionStride, sampleStride, weightIh, weightHh, hidden, saved,
+            dy, returnSequences, dWeightIh, dWeightHh, dBiasIh, dBiasHh, dx);
+
+    /// <summary>One time step of one sample: <paramref name="state"/> (h) becomes the next state; the new h is <c>state[0..Hp)</c>.</summary>
+    /// <param name="x">The step's input, <c>[F]</c>.</param>
+    /// <param name="inputs">F.</param>
+    /// <param name="weightIh">W_ih transposed, <c>[F, GW]</c>.</param>
+    /// <param name="weightHh">W_hh transposed, <c>[H, GW]</c>.</param>
+    /// <param name="biasIh">b_ih, <c>[GW]</c>.</param>
+    /// <param name="biasHh">b_hh, <c>[GW]</c>.</param>
+    /// <param name="hidden">H.</param>
+    /// <param name="state">The network's state, <see cref="StepStateLength"/> floats.</param>
+    public static void Step(ReadOnlySpan<float> x, int inputs, ReadOnlySpan<float> weightIh, ReadOnlySpan<float> weightHh,
+        ReadOnlySpan<float> biasIh, ReadOnlySpan<float> biasHh, int hidden, Span<float> state) =>
+        RecurrentCore.Step(RecurrentCore.Gru, x, inputs, weightIh, weightHh, biasIh, biasHh, hidden, state);
+}
+
+/// <summary>
+/// <c>nn.RNN</c> (one layer, <c>batch_first</c>, zero initial state, <c>nonlinearity</c> tanh or relu):
+/// <c>h' = act(W_ih x + b_ih + W_hh h + b_hh)</c>.
+/// </summary>
+/// <remarks>
+/// Layouts as <see cref="LstmKernels"/> with 1 gate: <c>GW = Hp = RoundUp(hidden, 16)</c>; <c>weight_ih_l0 [H, F]</c> →
+/// strides (1, Hp); <c>weight_hh_l0 [H, H]</c> → strides (1, Hp); biases <c>[Hp]</c>, stride 1.
+/// Not for direct use: called by generated code with literal sizes.
+/// </remarks>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public static class RnnKernels
+{
+    private static int Cell(Activation activation) => activation switch
+    {
+        Activation.Tanh => RecurrentCore.RnnTanh,
+        Activation.ReLU => RecurrentCore.RnnReLU,
+        _ => throw new ArgumentException($"RNN kernel called with activation {activation}; expected Tanh or ReLU.", nameof(activation)),
+    };
+
+    /// <summary>The padded width of the gate matrices' rows, <c>RoundUp(hidden, 16)</c>.</summary>
+    public static int GateWidth(int hidden) => RecurrentCore.GateWidth(RecurrentCore.RnnTanh, hidden);
+
+    /// <summary>Floats of the saved region per sample (a chunk of <c>rows</c> samples needs <c>rows ×</c> this).</summary>
+    public static int SavedLength(int hidden, int steps) => RecurrentCore.SavedLength(RecurrentCore.RnnTanh, hidden, steps);
+
+    /// <summary>Floats of a streaming state for <see cref="Step"/>: <c>h</c> in the first <c>Hp</c>, then scratch. Zero = the initial state.</summary>
+    public static int StepStateLength(int hidden) => RecurrentCore.StepStateLength(RecurrentCore.RnnTanh, hidden);
+
+    /// <summary>See <see cref="LstmKernels.Forward"/>.</summary>
+    /// <param name="x">The input: element (r, t, f) at <c>r·sampleStride + t·positionStride + f</c>.</param>
+    /// <param name="rows">The number of samples (≤ 32).</param>
+    /// <param name="steps">The sequence length T.</param>
+    /// <param name="inputs">The features per step F.</param>
+    /// <param name="positionStride">The distance between two time steps of <paramref name="x"/>.</param>
+    /// <param name="sampleStride">The distance between two samples of <paramref name="x"/>.</param>
+    /// <param name="weightIh">W_ih transposed, <c>[F, Hp]</c>.</param>
+    /// <param name="weightHh">W_hh transposed, <c>[H, Hp]</c>.</param>
+    /// <param name="biasIh">b_ih, <c>[Hp]</c>.</param>
+    /// <param name="biasHh">b_hh, <c>[Hp]</c>.</param>
+    /// <param name="hidden">The hidden size H.</param>
+    /// <param name="activation"><see cref="Activation.Tanh"/> or <see cref="Activation.ReLU"/>.</param>
+    /// <param name="saved">The saved region, <c>rows · SavedLength(hidden, steps)</c> floats, overwritten.</param>
+    /// <param name="y">The output, <c>[rows, T, Hp]</c> or <c>[rows, Hp]</c>, overwritten.</param>
+    /// <param name="returnSequences">Whether to write every step's h or only the last.</param>
+    public static void Forward(ReadOnlySpan<float> x, int rows, int steps, int inputs, int positionStride, int sampleStride,
+        ReadOnlySpan<float> weightIh, ReadOnlySpan<float> weightHh, ReadOnlySpan<float> biasIh, ReadOnlySpan<float> biasHh, int hidden,
+        Activation activation, Span<float> saved, Span<float> y, bool returnSequences) =>
+        RecurrentCore.Forward(Cell(activation), x, rows, steps, inputs, positionStride, sampleStride, weightIh, weightHh, biasIh, biasHh,
+            hidden, saved, y, returnSequences);
+
+    /// <summary>See <see cref="LstmKernels.Backward"/>.</summary>
+    /// <param name="x">The input as in <see cref="Forward"/>.</param>
+    /// <param name="rows">The number of samples.</param>
+    /// <param name="steps">The sequence length T.</param>
+    /// <param name="inputs">The features per step F.</param>
+    /// <param name="positionStride">The distance between two time steps of <paramref name="x"/> and <paramref name="dx"/>.</param>
+    /// <param name="sampleStride">The distance between two samples of <paramref name="x"/> and <paramref name="dx"/>.</param>
+    /// <param name="weightIh">W_ih transposed, <c>[F, Hp]</c>.</param>
+    /// <param name="weightHh">W_hh transposed, <c>[H, Hp]</c>.</param>
+    /// <param name="hidden">The hidden size H.</param>
+    /// <param name="activation">As in <see cref="Forward"/>.</param>
+    /// <param name="saved">The region <see cref="Forward"/> filled; used as scratch.</param>
+    /// <param name="dy">The output gradient, <c>[rows, T, Hp]</c> or <c>[rows, Hp]</c> (last step only).</param>
+    /// <param name="returnSequences">Which of the two <paramref name="dy"/> holds.</param>
+    /// <param name="dWeightIh">Accumulated into, <c>[F, Hp]</c>.</param>
+    /// <param name="dWeightHh">Accumulated into, <c>[H, Hp]</c>.</param>
+    /// <param name="dBiasIh">Accumulated into, <c>[Hp]</c>.</param>
+    /// <param name="dBiasHh">Accumulated into, <c>[Hp]</c>.</param>
+    /// <param name="dx">The input gradient in the input's layout (only <c>f &lt; F</c> written), or empty to skip it.</param>
+    public static void Backward(ReadOnlySpan<float> x, int rows, int steps, int inputs, int positionStride, int sampleStride,
+        ReadOnlySpan<float> weightIh, ReadOnlySpan<float> weightHh, int hidden, Activation activation, Span<float> saved,
+        ReadOnlySpan<float> dy, bool returnSequences, Span<float> dWeightIh, Span<float> dWeightHh, Span<float> dBiasIh, Span<float> dBiasHh,
+        Span<float> dx) =>
+        RecurrentCore.Backward(Cell(activation), x, rows, steps, inputs, positionStride, sampleStride, weightIh, weightHh, hidden, saved,
+            dy, returnSequences, dWeightIh, dWeightHh, dBiasIh, dBiasHh, dx);
+
+    /// <summary>One time step of one sample: <paramref name="state"/> (h) becomes the next state; the new h is <c>state[0..Hp)</c>.</summary>
+    /// <param name="x">The step's input, <c>[F]</c>.</param>
+    /// <param name="inputs">F.</param>
+    /// <param name="weightIh">W_ih transposed, <c>[F, Hp]</c>.</param>
+    /// <param name="weightHh">W_hh transposed, <c>[H, Hp]</c>.</param>
+    /// <param name="biasIh">b_ih, <c>[Hp]</c>.</param>
+    /// <param name="biasHh">b_hh, <c>[Hp]</c>.</param>
+    /// <param name="hidden">H.</param>
+    /// <param name="activation"><see cref="Activation.Tanh"/> or <see cref="Activation.ReLU"/>.</param>
+    /// <param name="state">The network's state, <see cref="StepStateLength"/> floats.</param>
+    public static void Step(ReadOnlySpan<float> x, int inputs, ReadOnlySpan<float> weightIh, ReadOnlySpan<float> weightHh,
+        ReadOnlySpan<float> biasIh, ReadOnlySpan<float> biasHh, int hidden, Activation activation, Span<float> state) =>
+        RecurrentCore.Step(Cell(activation), x, inputs, weightIh, weightHh, biasIh, biasHh, hidden, state);
+}
