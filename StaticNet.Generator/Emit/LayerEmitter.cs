@@ -19,6 +19,8 @@ internal abstract class LayerEmitter
     {
         LayerKind.Dense => DenseEmitter.Instance,
         LayerKind.Flatten => FlattenEmitter.Instance,
+        LayerKind.SimpleRNN or LayerKind.LSTM or LayerKind.GRU => RecurrentEmitter.Instance,
+        LayerKind.Embedding => EmbeddingEmitter.Instance,
         _ => PendingEmitter.Instance,
     };
 

@@ -36,6 +36,8 @@ internal static class NetworkEmitter
         WriteLayout(w, network);
         WriteFieldsAndConstructors(w, network);
         WriteInference(w, network);
+        if (network.TakesTokens) WriteTokenInterface(w, network);
+        if (StepEmitter.Supports(network)) StepEmitter.Write(w, network);
         if (IsTrainable(network)) WriteTraining(w, network);
         WriteWeightsIO(w, network);
         if (spec.EmbeddedWeights is not null) WriteEmbeddedWeights(w, network);
@@ -322,6 +324,37 @@ internal static class NetworkEmitter
         w.Line();
     }
 
+    /// <summary>
+    /// A token network's public methods take <c>ReadOnlySpan&lt;int&gt;</c>; the interfaces (and so the <c>Trainer</c>)
+    /// pass floats, which these explicit implementations turn into ids.
+    /// </summary>
+    private static void WriteTokenInterface(CodeWriter w, ShapedNetwork network)
+    {
+        string name = network.Spec.ClassName;
+        string ids(string argument) => $"global::StaticNet.Kernels.Guard.TokenIds({argument}, ref t_tokens, nameof({argument}), \"{name}\")";
+        w.Line("/// <summary>Per-thread token ids for the interfaces' float inputs.</summary>");
+        w.Line("[global::System.ThreadStatic]");
+        w.Line("private static int[]? t_tokens;");
+        w.Line();
+        w.Line("void global::StaticNet.INetwork.Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output) =>");
+        w.Line($"    Forward({ids("input")}, output);");
+        w.Line();
+        w.Line("void global::StaticNet.INetwork.ForwardBatch(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs) =>");
+        w.Line($"    ForwardBatch({ids("inputs")}, outputs);");
+        w.Line();
+        if (!IsTrainable(network)) return;
+        string targets = "global::System.ReadOnlySpan<float> targets";
+        w.Line($"float global::StaticNet.ITrainableNetwork.ComputeLoss(global::System.ReadOnlySpan<float> inputs, {targets}) =>");
+        w.Line($"    ComputeLoss({ids("inputs")}, targets);");
+        w.Line();
+        w.Line($"float global::StaticNet.ITrainableNetwork.ComputeGradients(global::System.ReadOnlySpan<float> inputs, {targets}) =>");
+        w.Line($"    ComputeGradients({ids("inputs")}, targets);");
+        w.Line();
+        w.Line($"float global::StaticNet.ITrainableNetwork.TrainStep(global::System.ReadOnlySpan<float> inputs, {targets}, global::StaticNet.Optimizers.Optimizer optimizer) =>");
+        w.Line($"    TrainStep({ids("inputs")}, targets, optimizer);");
+        w.Line();
+    }
+
     private static void WriteTraining(CodeWriter w, ShapedNetwork network)
     {
         string className = network.Spec.ClassName;
@@ -511,7 +544,7 @@ internal static class NetworkEmitter
         w.Line("/// from the last layer to the first, accumulating into <paramref name=\"gradients\"/>.");
         w.Line("/// </summary>");
         w.Open("private static void BackwardRows(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, " +
-            $"{x}, global::System.ReadOnlySpan<float> activations, global::System.Span<float> deltas, int rows)");
+            $"{x}, global::System.Span<float> activations, global::System.Span<float> deltas, int rows)");
         for (int i = network.Layers.Count - 1; i >= 0; i--)
         {
             ShapedLayer layer = network.Layers[i];

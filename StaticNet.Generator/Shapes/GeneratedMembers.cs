@@ -33,6 +33,15 @@ internal static class GeneratedMembers
             members["BackwardRows"] = new[] { 6 };
         }
         if (network.InputCopyOffset >= 0) members["InputCopy"] = null;
+        if (network.TakesTokens) members["t_tokens"] = null;
+        if (network.SupportsStep)
+        {
+            foreach (string name in new[] { "StepInputSize", "StepOutputSize", "StepStateLength", "_stepState" }) members[name] = null;
+            members["Step"] = new[] { 2 };
+            members["ResetState"] = new[] { 0 };
+            foreach (ShapedLayer layer in network.Layers)
+                if (layer.Kind != LayerKind.Dropout) members[layer.Identifier + "Step"] = null;
+        }
         if (trainable && network.HasTrainingMode) members["TrainingForwardRows"] = new[] { 4 };
         if (trainable && network.UsesRandom) members["_random"] = null;
         foreach (ShapedLayer layer in network.Layers)

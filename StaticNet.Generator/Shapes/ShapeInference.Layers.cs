@@ -339,6 +339,10 @@ internal static partial class ShapeInference
         c.Tensor("bias_ih_l0", new[] { gates * hidden }, new[] { 1 }, width, TensorInit.UniformFanIn, hidden, $"[{width}]");
         c.Tensor("bias_hh_l0", new[] { gates * hidden }, new[] { 1 }, width, TensorInit.UniformFanIn, hidden, $"[{width}]");
         c.OutputRegions(output, ActivationKind.None);
+        // What backpropagation through time needs (RecurrentCore.SavedLength): every step's gates, the cell's state planes
+        // (LSTM c, tanh c, h; GRU W_hn·h + b_hn, h; SimpleRNN none), and three rows of scratch.
+        int hp = RoundUp(hidden, WidthAlignment), planes = layer.Kind switch { LayerKind.LSTM => 3, LayerKind.GRU => 2, _ => 0 };
+        c.Region("Saved", (long)steps * (width + planes * hp) + width + 2 * hp, $"gates and states of {steps} steps, for backpropagation through time");
         return (output, null);
     }
 

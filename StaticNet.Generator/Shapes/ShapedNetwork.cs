@@ -51,6 +51,34 @@ internal sealed record ShapedNetwork(
         }
     }
 
+    /// <summary>
+    /// Whether the network gets the streaming <c>Step</c>: every layer can run one time step at a time (Embedding,
+    /// recurrent layers that return sequences, Dense per step, Dropout), and at least one is recurrent.
+    /// </summary>
+    public bool SupportsStep
+    {
+        get
+        {
+            bool recurrent = false;
+            foreach (ShapedLayer layer in Layers)
+            {
+                switch (layer.Kind)
+                {
+                    case LayerKind.SimpleRNN or LayerKind.LSTM or LayerKind.GRU:
+                        if (!layer.Spec.Settings.ReturnSequences) return false;
+                        recurrent = true;
+                        break;
+                    case LayerKind.Dense or LayerKind.Dropout or LayerKind.Embedding:
+                        if (layer.Output.Kind != ShapeKind.Sequence) return false;
+                        break;
+                    default:
+                        return false;
+                }
+            }
+            return recurrent;
+        }
+    }
+
     /// <summary>Whether any layer draws random numbers while training (Dropout).</summary>
     public bool UsesRandom
     {

@@ -50,4 +50,27 @@ public static class Guard
         for (int r = 0; r < rows; r++)
             source.Slice(r * sourceStride, columns).CopyTo(destination.Slice(r * columns, columns));
     }
+
+    /// <summary>
+    /// Token ids given as floats (a <c>Dataset</c>'s features, the <c>INetwork</c> interface) as ints, in a per-caller
+    /// buffer that grows when needed. Throws when a value is not a whole number.
+    /// </summary>
+    /// <param name="values">The ids as floats.</param>
+    /// <param name="buffer">The caller's buffer; replaced by a larger one when too small.</param>
+    /// <param name="parameterName">The argument's name, for the message.</param>
+    /// <param name="network">The network's name, for the message.</param>
+    public static ReadOnlySpan<int> TokenIds(ReadOnlySpan<float> values, ref int[]? buffer, string parameterName, string network)
+    {
+        if (buffer is null || buffer.Length < values.Length)
+            buffer = new int[Math.Max(values.Length, 64)];
+        for (int i = 0; i < values.Length; i++)
+        {
+            float value = values[i];
+            if (!(value >= int.MinValue && value <= int.MaxValue) || value != MathF.Floor(value))
+                throw new ArgumentException(
+                    $"{network}: expected '{parameterName}' to hold token ids (whole numbers); found {value} at index {i}.", parameterName);
+            buffer[i] = (int)value;
+        }
+        return buffer.AsSpan(0, values.Length);
+    }
 }

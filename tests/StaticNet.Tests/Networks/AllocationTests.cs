@@ -15,7 +15,7 @@ public class AllocationTests
     /// call. A call that allocates does so in every window; a one-off allocation by the runtime on this thread (the
     /// tiered JIT replacing a method mid-run, seen rarely when the whole suite runs in parallel) shows in one window only.
     /// </summary>
-    private static long AllocatedBy(Action action)
+    internal static long AllocatedBy(Action action)
     {
         action(); // the first call allocates the per-thread scratch and the optimizer's state
         long fewest = long.MaxValue;

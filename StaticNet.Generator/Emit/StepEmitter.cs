@@ -1,0 +1,129 @@
+using System.Collections.Generic;
+using StaticNet.Generator.Model;
+using StaticNet.Generator.Shapes;
+
+namespace StaticNet.Generator.Emit;
+
+/// <summary>
+/// Streaming inference for sequence networks: <c>Step</c> runs one time step of one sample through every layer, the
+/// recurrent layers keeping their state (h, and c for LSTM) in the instance between calls, and <c>ResetState</c>
+/// starts a new sequence. Offered when every layer can run one step at a time: Embedding, recurrent layers that return
+/// sequences, Dense applied per step, and Dropout (inactive at inference).
+/// </summary>
+internal static class StepEmitter
+{
+    private const string Kernels = "global::StaticNet.Kernels.";
+
+    public static bool Supports(ShapedNetwork network) => network.SupportsStep;
+
+    /// <summary>The floats a streaming state needs per recurrent layer (RecurrentCore.StepStateLength): h, c and scratch.</summary>
+    private static int StateLength(ShapedLayer layer)
+    {
+        int hp = ShapeInference.RoundUp(layer.Spec.Units, ShapeInference.WidthAlignment);
+        return 3 * hp + 2 * RecurrentEmitter.GateWidth(layer);
+    }
+
+    public static void Write(CodeWriter w, ShapedNetwork network)
+    {
+        string name = network.Spec.ClassName;
+        ShapedLayer first = network.Layers[0], last = network.OutputLayer;
+        bool tokens = network.TakesTokens;
+        int stepInputs = tokens ? 1 : network.Input.Channels, stepOutputs = last.Output.Channels;
+
+        // One buffer: each recurrent layer's state, and each other layer's one-step output.
+        var offsets = new Dictionary<ShapedLayer, int>();
+        int length = 0;
+        w.Line("// Streaming state (Step): each recurrent layer's h (and c) and scratch, each other layer's output for one step.");
+        foreach (ShapedLayer layer in network.Layers)
+        {
+            if (layer.Kind == LayerKind.Dropout) continue;
+            bool recurrent = layer.Kind is LayerKind.SimpleRNN or LayerKind.LSTM or LayerKind.GRU;
+            int size = recurrent ? StateLength(layer) : layer.Output.PositionStride;
+            offsets[layer] = length;
+            w.Line($"private const int {layer.Identifier}Step = {length}; // {(recurrent ? "h in the first " + layer.Output.PositionStride + " floats" + (layer.Kind == LayerKind.LSTM ? ", then c" : "") + ", then scratch" : "one step's output, [" + layer.Output.PositionStride + "]")}");
+            length += size;
+        }
+        w.Line($"private const int StepStateLength = {length};");
+        w.Line();
+        w.Line("/// <summary>The number of " + (tokens ? "token ids (one)" : "floats") + " one time step takes.</summary>");
+        w.Line($"public const int StepInputSize = {stepInputs};");
+        w.Line();
+        w.Line("/// <summary>The number of floats one time step gives.</summary>");
+        w.Line($"public const int StepOutputSize = {stepOutputs};");
+        w.Line();
+        w.Line("private readonly global::StaticNet.Kernels.AlignedBuffer _stepState = new(StepStateLength);");
+        w.Line();
+        w.Line("/// <summary>Starts a new sequence for <c>Step</c>: every recurrent state back to zero, as at construction.</summary>");
+        w.Line("public void ResetState() => _stepState.Span.Clear();");
+        w.Line();
+        w.Line("/// <summary>");
+        w.Line("/// Runs one time step of one sample, carrying the recurrent state from the previous call: a sequence fed step by step");
+        w.Line("/// gives what <c>Forward</c> gives for its steps. Allocates nothing. Not thread-safe: the state lives in the instance.");
+        w.Line("/// </summary>");
+        if (tokens)
+        {
+            w.Line("/// <param name=\"token\">The step's token id.</param>");
+            w.Line($"/// <param name=\"output\">Exactly {stepOutputs} floats, overwritten with the step's output.</param>");
+            w.Open("public void Step(int token, global::System.Span<float> output)");
+        }
+        else
+        {
+            w.Line($"/// <param name=\"input\">Exactly {stepInputs} floats, the step's features.</param>");
+            w.Line($"/// <param name=\"output\">Exactly {stepOutputs} floats, overwritten with the step's output.</param>");
+            w.Open("public void Step(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)");
+            w.Line($"global::StaticNet.Kernels.Guard.SampleLength(input.Length, StepInputSize, nameof(input), \"{name}\");");
+        }
+        w.Line($"global::StaticNet.Kernels.Guard.SampleLength(output.Length, StepOutputSize, nameof(output), \"{name}\");");
+        w.Line("global::System.ReadOnlySpan<float> parameters = _parameters.Span;");
+        w.Line("global::System.Span<float> state = _stepState.Span;");
+        string current = "input";
+        int currentStride = stepInputs;
+        foreach (ShapedLayer layer in network.Layers)
+        {
+            string id = layer.Identifier;
+            switch (layer.Kind)
+            {
+                case LayerKind.Dropout:
+                    w.Line($"// {layer.Name}: Dropout is inactive at inference");
+                    continue;
+                case LayerKind.Embedding:
+                {
+                    int vocabulary = layer.Spec.Units, width = layer.Output.PositionStride;
+                    string y = $"state.Slice({id}Step, {width})";
+                    w.Line($"{Kernels}EmbeddingKernels.Forward(global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref token, 1), 1,");
+                    w.Line($"    parameters.Slice({id}Weight, {vocabulary} * {width}), vocabulary: {vocabulary}, dimension: {layer.Output.Channels}, {y});");
+                    current = y;
+                    currentStride = width;
+                    break;
+                }
+                case LayerKind.Dense:
+                {
+                    int inputs = layer.Input.Channels, units = layer.Output.Channels, width = layer.Output.PositionStride;
+                    string y = $"state.Slice({id}Step, {width})";
+                    w.Line($"{Kernels}DenseKernels.Forward({current}, rows: 1, inputs: {inputs}, xStride: {currentStride},");
+                    w.Line($"    parameters.Slice({id}Weight, {inputs} * {width}), parameters.Slice({id}Bias, {width}), {y}, width: {width}); // {layer.Name}");
+                    if (layer.Activation == ActivationKind.GELU)
+                        w.Line($"{Kernels}ActivationKernels.Gelu({y}, {y}, 1, columns: {units}, stride: {width});");
+                    else if (layer.Activation != ActivationKind.None)
+                        w.Line($"{Kernels}ActivationKernels.{layer.Activation}({y}, 1, columns: {units}, stride: {width});");
+                    current = y;
+                    currentStride = width;
+                    break;
+                }
+                default:
+                {
+                    int features = layer.Input.Channels, hidden = layer.Spec.Units, gateWidth = RecurrentEmitter.GateWidth(layer);
+                    string kernel = Kernels + RecurrentEmitter.KernelClass(layer);
+                    w.Line($"{kernel}.Step({current}.Slice(0, {features}), inputs: {features}, parameters.Slice({id}WeightIhL0, {features} * {gateWidth}), parameters.Slice({id}WeightHhL0, {hidden} * {gateWidth}),");
+                    w.Line($"    parameters.Slice({id}BiasIhL0, {gateWidth}), parameters.Slice({id}BiasHhL0, {gateWidth}), hidden: {hidden}, {RecurrentEmitter.ActivationArgument(layer)}state.Slice({id}Step, {StateLength(layer)})); // {layer.Name}");
+                    current = $"state.Slice({id}Step, {layer.Output.PositionStride})";
+                    currentStride = layer.Output.PositionStride;
+                    break;
+                }
+            }
+        }
+        w.Line($"{current}.Slice(0, StepOutputSize).CopyTo(output);");
+        w.Close();
+        w.Line();
+    }
+}
