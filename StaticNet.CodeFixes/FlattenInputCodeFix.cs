@@ -1,6 +1,8 @@
 using System.Collections.Immutable;
 using System.Composition;
 using System.Globalization;
+using System.Linq;
+using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CodeActions;
@@ -12,9 +14,10 @@ using StaticNet.Generator.Shapes;
 namespace StaticNet.CodeFixes;
 
 /// <summary>
-/// SNET005: declares the input flattened, as the Dense layer expects: <c>Input(1, 28, 28)</c> becomes
-/// <c>Input(784)</c>, the product of the dimensions. Offered only when every dimension is a constant argument of its
-/// own (not an array expression).
+/// SNET005: declares an input of rank 4 or more flattened: <c>Input(1, 1, 28, 28)</c> becomes <c>Input(784)</c>, the
+/// product of the dimensions. Offered only when the first layer reads a vector (<c>[Dense]</c> or <c>[Flatten]</c>;
+/// a convolution or recurrent layer would then report SNET018) and every dimension is a constant argument of its own
+/// (not an array expression). An input of rank 3 before a Dense is SNET016, fixed by inserting <c>[Flatten]</c>.
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(FlattenInputCodeFix)), Shared]
 public sealed class FlattenInputCodeFix : CodeFixProvider
@@ -36,8 +39,9 @@ public sealed class FlattenInputCodeFix : CodeFixProvider
         if (root is null || model is null) return;
         foreach (Diagnostic diagnostic in context.Diagnostics)
         {
-            if (Syntax.AttributeAt(root, diagnostic) is not { ArgumentList: { Arguments.Count: >= 2 } arguments } attribute ||
-                !Syntax.Is(model, attribute, "StaticNet.InputAttribute", context.CancellationToken))
+            if (Syntax.AttributeAt(root, diagnostic) is not { ArgumentList: { Arguments.Count: > 3 } arguments } attribute ||
+                !Syntax.Is(model, attribute, "StaticNet.InputAttribute", context.CancellationToken) ||
+                !FirstLayerReadsVector(model, attribute, context.CancellationToken))
                 continue;
             long size = 1;
             foreach (AttributeArgumentSyntax argument in arguments.Arguments)
@@ -63,5 +67,22 @@ public sealed class FlattenInputCodeFix : CodeFixProvider
                     EquivalenceKey),
                 diagnostic);
         }
+    }
+
+    /// <summary>Whether the StaticNet attribute written after the [Input], on the same declaration, is a Dense or a Flatten.</summary>
+    private static bool FirstLayerReadsVector(SemanticModel model, AttributeSyntax input, CancellationToken cancellationToken)
+    {
+        if (input.Parent?.Parent is not MemberDeclarationSyntax declaration) return false;
+        bool afterInput = false;
+        foreach (AttributeSyntax attribute in declaration.AttributeLists.SelectMany(list => list.Attributes))
+        {
+            if (attribute == input) { afterInput = true; continue; }
+            if (!afterInput ||
+                model.GetSymbolInfo(attribute, cancellationToken).Symbol?.ContainingType is not { } type ||
+                type.ContainingNamespace?.ToDisplayString() != "StaticNet" || type.Name == "NetworkAttribute")
+                continue;
+            return type.Name is "DenseAttribute" or "FlattenAttribute";
+        }
+        return false;
     }
 }
