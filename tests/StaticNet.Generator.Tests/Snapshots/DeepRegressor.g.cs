@@ -278,7 +278,7 @@ namespace Demo.Models
             /// Backpropagates the loss gradient that the loss wrote into the last layer's region of <paramref name="deltas"/>,
             /// from the last layer to the first, accumulating into <paramref name="gradients"/>.
             /// </summary>
-            private static void BackwardRows(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> activations, global::System.Span<float> deltas, int rows)
+            private static void BackwardRows(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.Span<float> activations, global::System.Span<float> deltas, int rows)
             {
                 Layers2Backward(parameters, gradients, activations.Slice(Layers1Output, rows * 64), activations.Slice(Layers2Output, rows * 16), deltas.Slice(Layers2Output, rows * 16), deltas.Slice(Layers1Output, rows * 64), rows);
                 Layers1Backward(parameters, gradients, activations.Slice(Layers0Output, rows * 64), activations.Slice(Layers1Output, rows * 64), deltas.Slice(Layers1Output, rows * 64), deltas.Slice(Layers0Output, rows * 64), rows);
