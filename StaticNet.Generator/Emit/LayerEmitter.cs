@@ -19,6 +19,10 @@ internal abstract class LayerEmitter
     {
         LayerKind.Dense => DenseEmitter.Instance,
         LayerKind.Flatten => FlattenEmitter.Instance,
+        LayerKind.Conv2D or LayerKind.Conv1D => ConvolutionEmitter.Instance,
+        LayerKind.MaxPool2D or LayerKind.AvgPool2D or LayerKind.MaxPool1D or LayerKind.AvgPool1D or LayerKind.GlobalAvgPool => PoolingEmitter.Instance,
+        LayerKind.BatchNorm => BatchNormEmitter.Instance,
+        LayerKind.Dropout => DropoutEmitter.Instance,
         _ => PendingEmitter.Instance,
     };
 

@@ -196,7 +196,7 @@ internal static partial class ShapeInference
         if (o.Bias)
             c.Tensor("bias", new[] { filters }, new[] { 1 }, width, TensorInit.UniformFanIn, kernel, $"[{width}]");
         c.OutputRegions(output, layer.Activation);
-        c.Region("Columns", (long)output.Positions * kernel, $"im2col of the input, [{output.Positions}, {kernel}]");
+        c.Region("Columns", (long)output.Positions * kernel, $"one sample's im2col scratch, [{output.Positions}, {kernel}]", perChunk: true);
         return (output, new Window(o.KernelHeight, o.KernelWidth, is2D ? o.Stride : 1, o.Stride, is2D ? o.Dilation : 1, o.Dilation,
             top, left, bottom, right));
     }
@@ -280,7 +280,7 @@ internal static partial class ShapeInference
         c.Tensor("num_batches_tracked", new int[0], new int[0], WidthAlignment, TensorInit.Zeros, 0, "a float", state: true, integer: true);
         c.OutputRegions(output, ActivationKind.None);
         c.Region("Normalized", output.RowLength, "x̂, the normalised input");
-        c.Region("Statistics", 2L * width, $"the chunk's mean and 1/√(var + ε), [2, {width}]", perChunk: true);
+        c.Region("InverseStd", width, $"the chunk's 1/√(var + ε), [{width}]", perChunk: true);
         return (output, null);
     }
 
