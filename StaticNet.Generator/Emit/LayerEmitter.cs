@@ -21,7 +21,11 @@ internal abstract class LayerEmitter
         LayerKind.Flatten => FlattenEmitter.Instance,
         LayerKind.SimpleRNN or LayerKind.LSTM or LayerKind.GRU => RecurrentEmitter.Instance,
         LayerKind.Embedding => EmbeddingEmitter.Instance,
-        _ => PendingEmitter.Instance,
+        LayerKind.Conv2D or LayerKind.Conv1D => ConvolutionEmitter.Instance,
+        LayerKind.MaxPool2D or LayerKind.AvgPool2D or LayerKind.MaxPool1D or LayerKind.AvgPool1D or LayerKind.GlobalAvgPool => PoolingEmitter.Instance,
+        LayerKind.BatchNorm => BatchNormEmitter.Instance,
+        LayerKind.Dropout => DropoutEmitter.Instance,
+        _ => throw new System.ArgumentOutOfRangeException(nameof(kind), kind, "not a layer kind"),
     };
 
     /// <summary>The statement that runs the layer forward; <paramref name="training"/> for the training pass (BatchNorm, Dropout).</summary>
@@ -39,23 +43,6 @@ internal abstract class LayerEmitter
         string activation = layer.Activation == ActivationKind.None || layer.Kind is LayerKind.SimpleRNN ? "" : ", " + layer.Activation;
         string text = $"{layer.Name}: {description}{activation} ";
         w.Line($"// ── {text}{new string('─', System.Math.Max(4, 110 - text.Length))}");
-        w.Line();
-    }
-}
-
-/// <summary>A layer kind the emitter cannot write yet: the generated file says so and does not compile.</summary>
-internal sealed class PendingEmitter : LayerEmitter
-{
-    public static readonly PendingEmitter Instance = new();
-
-    public override string ForwardCall(Wiring wiring, ShapedLayer layer, bool training) =>
-        $"throw new global::System.NotSupportedException(\"{layer.Kind} layers are not generated yet\");";
-
-    public override string? BackwardCall(Wiring wiring, ShapedLayer layer) => null;
-
-    public override void WriteMethods(CodeWriter w, Wiring wiring, ShapedLayer layer)
-    {
-        w.Line($"#error StaticNet cannot generate {layer.Kind} layers yet ('{layer.Name}')");
         w.Line();
     }
 }

@@ -52,6 +52,8 @@ internal static class GeneratedMembers
             foreach (Region region in layer.Regions) members[id + region.Name] = null;
             members[id + "Forward"] = AnyParameters;
             if (trainable) members[id + "Backward"] = AnyParameters;
+            if (layer.Kind is LayerKind.Conv2D or LayerKind.Conv1D) members[id + "Geometry"] = null;
+            if (trainable && layer.Kind is LayerKind.BatchNorm or LayerKind.Dropout) members[id + "TrainingForward"] = AnyParameters;
         }
         return members;
     }

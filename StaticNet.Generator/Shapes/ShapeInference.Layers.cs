@@ -176,6 +176,9 @@ internal static partial class ShapeInference
         int extentH = o.Dilation * (o.KernelHeight - 1) + 1, extentW = o.Dilation * (o.KernelWidth - 1) + 1;
         (int top, int bottom) = Pads(o, extentH, is2D);
         (int left, int right) = Pads(o, extentW, true);
+        if (top >= extentH || left >= extentW)
+            return Fail(c.Error(DiagnosticIds.InvalidOption,
+                $"{kind} '{c.Name}' has Padding {o.Padding}, as large as its kernel's extent {(is2D ? extentH + "×" : "")}{extentW}: the outermost outputs would see nothing but padding; expected Padding < {System.Math.Min(extentH, extentW)}"));
         int paddedH = input.Height + top + bottom, paddedW = input.Width + left + right;
         if (extentH > paddedH || extentW > paddedW)
             return Fail(c.Error(DiagnosticIds.WindowDoesNotFit,
@@ -196,7 +199,7 @@ internal static partial class ShapeInference
         if (o.Bias)
             c.Tensor("bias", new[] { filters }, new[] { 1 }, width, TensorInit.UniformFanIn, kernel, $"[{width}]");
         c.OutputRegions(output, layer.Activation);
-        c.Region("Columns", (long)output.Positions * kernel, $"im2col of the input, [{output.Positions}, {kernel}]");
+        c.Region("Columns", (long)output.Positions * kernel, $"one sample's im2col scratch, [{output.Positions}, {kernel}]", perChunk: true);
         return (output, new Window(o.KernelHeight, o.KernelWidth, is2D ? o.Stride : 1, o.Stride, is2D ? o.Dilation : 1, o.Dilation,
             top, left, bottom, right));
     }
@@ -280,7 +283,7 @@ internal static partial class ShapeInference
         c.Tensor("num_batches_tracked", new int[0], new int[0], WidthAlignment, TensorInit.Zeros, 0, "a float", state: true, integer: true);
         c.OutputRegions(output, ActivationKind.None);
         c.Region("Normalized", output.RowLength, "x̂, the normalised input");
-        c.Region("Statistics", 2L * width, $"the chunk's mean and 1/√(var + ε), [2, {width}]", perChunk: true);
+        c.Region("InverseStd", width, $"the chunk's 1/√(var + ε), [{width}]", perChunk: true);
         return (output, null);
     }
 

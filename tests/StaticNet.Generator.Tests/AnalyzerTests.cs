@@ -88,6 +88,7 @@ public class AnalyzerTests
         AnalyzerHarness.Verify(Usings + "[Input(1, 8, 8)] [{|SNET019:Conv2D(4, 3, Stride = 0)|}] [Flatten] [Dense(3)] partial class N { }");
         AnalyzerHarness.Verify(Usings + "[Input(1, 8, 8)] [{|SNET019:Conv2D(4, 3, Stride = 2, PaddingMode = PaddingMode.Same)|}] [Flatten] [Dense(3)] partial class N { }");
         AnalyzerHarness.Verify(Usings + "[Input(1, 8, 8)] [{|SNET019:Conv2D(4, 3, Padding = 1, PaddingMode = PaddingMode.Valid)|}] [Flatten] [Dense(3)] partial class N { }");
+        AnalyzerHarness.Verify(Usings + "[Input(1, 8, 8)] [{|SNET019:Conv2D(4, 1, Padding = 1)|}] [Flatten] [Dense(3)] partial class N { }");
         AnalyzerHarness.Verify(Usings + "[Input(8)] [Dense(4)] [{|SNET019:Dropout(1f)|}] [Dense(3)] partial class N { }");
         AnalyzerHarness.Verify(Usings + "[Input(8)] [Dense(4)] [{|SNET019:BatchNorm(Momentum = 2f)|}] [Dense(3)] partial class N { }");
         AnalyzerHarness.Verify(Usings + "[Input(6, 3)] [{|SNET019:SimpleRNN(4, Activation.GELU)|}] [Dense(3)] partial class N { }");
