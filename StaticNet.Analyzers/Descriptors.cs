@@ -20,7 +20,7 @@ internal static class Descriptors
     public static readonly DiagnosticDescriptor SeveralInputs = Error(DiagnosticIds.SeveralInputs, "Network has several [Input] attributes", Shapes);
     public static readonly DiagnosticDescriptor NonPositiveSize = Error(DiagnosticIds.NonPositiveSize, "Size must be positive", Shapes);
     public static readonly DiagnosticDescriptor LayerBeforeInput = Error(DiagnosticIds.LayerBeforeInput, "Layer comes before [Input]", Shapes);
-    public static readonly DiagnosticDescriptor UnsupportedInputRank = Error(DiagnosticIds.UnsupportedInputRank, "Input rank not supported by the first layer", Shapes);
+    public static readonly DiagnosticDescriptor UnsupportedInputRank = Error(DiagnosticIds.UnsupportedInputRank, "Input rank not supported", Shapes);
     public static readonly DiagnosticDescriptor NoLayers = Error(DiagnosticIds.NoLayers, "Network has no layers", Shapes);
     public static readonly DiagnosticDescriptor DuplicateName = Error(DiagnosticIds.DuplicateName, "Layer name is used twice", Usage);
     public static readonly DiagnosticDescriptor InvalidName = Error(DiagnosticIds.InvalidName, "Layer name is not a valid module name", Usage);

@@ -14,6 +14,8 @@ public class GeneratedMembersTests
     [InlineData(SnapshotTests.InferenceOnly, "TinyPolicy")]
     [InlineData(SnapshotTests.SampleCnn, "Demo.SampleCnn")]
     [InlineData(SnapshotTests.NormalizedCnn, "Demo.NormalizedCnn")]
+    [InlineData(SnapshotTests.StreamingLstm, "Demo.StreamingLstm")]
+    [InlineData(SnapshotTests.TokenClassifier, "Demo.TokenClassifier")]
     public void EveryEmittedMemberIsListed(string source, string metadataName)
     {
         var compilation = GeneratorHarness.Compile(source);

@@ -89,9 +89,37 @@ public class SnapshotTests
         public partial class NormalizedCnn { }
         """;
 
+    public const string StreamingLstm = """
+        using StaticNet;
+
+        namespace Demo;
+
+        [Network(Loss = Loss.MeanSquaredError)]
+        [Input(64, 1)]
+        [LSTM(32, ReturnSequences = true)]
+        [Dense(1)]
+        public partial class StreamingLstm { }
+        """;
+
+    public const string TokenClassifier = """
+        using StaticNet;
+
+        namespace Demo;
+
+        [Network(Loss = Loss.SoftmaxCrossEntropy)]
+        [Input(12)]
+        [Embedding(100, 8, Name = "embed")]
+        [GRU(16, ReturnSequences = true, Name = "rnn1")]
+        [SimpleRNN(16, Activation.ReLU, Name = "rnn2")]
+        [Dense(4, Name = "head")]
+        public partial class TokenClassifier { }
+        """;
+
     [Theory]
     [InlineData(nameof(SampleCnn), SampleCnn)]
     [InlineData(nameof(NormalizedCnn), NormalizedCnn)]
+    [InlineData(nameof(StreamingLstm), StreamingLstm)]
+    [InlineData(nameof(TokenClassifier), TokenClassifier)]
     [InlineData(nameof(DigitsNet), DigitsNet)]
     [InlineData(nameof(DeepRegressor), DeepRegressor)]
     [InlineData(nameof(InferenceOnly), InferenceOnly)]
