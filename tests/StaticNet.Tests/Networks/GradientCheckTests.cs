@@ -74,29 +74,11 @@ public class GradientCheckTests
         float[] targets = Targets(name, network, rows);
 
         network.ComputeGradients(inputs, targets);
-        float[] analytic = network.Gradients.ToArray();
-        Span<float> parameters = network.Parameters;
-
-        int checkedCount = 0;
-        foreach (ParameterTensor tensor in network.ParameterTensors)
+        AssertGradientsMatch(name, network, network.Gradients.ToArray(), network.Parameters.ToArray(), parameters =>
         {
-            foreach (int index in InternalIndices(tensor))
-            {
-                float original = parameters[index];
-                parameters[index] = original + Step;
-                double plus = network.ComputeLoss(inputs, targets);
-                parameters[index] = original - Step;
-                double minus = network.ComputeLoss(inputs, targets);
-                parameters[index] = original;
-
-                double numeric = (plus - minus) / (2 * Step);
-                double error = Math.Abs(numeric - analytic[index]);
-                Assert.True(error <= 2e-3 + 2e-2 * Math.Abs(numeric),
-                    $"{name} {tensor.Name} (internal index {index}): analytic {analytic[index]:E4}, finite difference {numeric:E4}");
-                checkedCount++;
-            }
-        }
-        Assert.Equal(network.ParameterCount, checkedCount);
+            parameters.CopyTo(network.Parameters);
+            return network.ComputeLoss(inputs, targets);
+        });
     }
 
     public static TheoryData<string> ConvolutionalNetworks() => new(
@@ -150,27 +132,7 @@ public class GradientCheckTests
             return trainingMode || reseed ? evaluated.ComputeGradients(inputs, targets) : evaluated.ComputeLoss(inputs, targets);
         }
 
-        int checkedCount = 0;
-        foreach (ParameterTensor tensor in network.ParameterTensors)
-        {
-            if (tensor.Offset >= analytic.Length) continue; // running statistics: state, not trained
-            foreach (int index in InternalIndices(tensor))
-            {
-                float original = initial[index];
-                initial[index] = original + Step;
-                double plus = Loss(initial);
-                initial[index] = original - Step;
-                double minus = Loss(initial);
-                initial[index] = original;
-
-                double numeric = (plus - minus) / (2 * Step);
-                double error = Math.Abs(numeric - analytic[index]);
-                Assert.True(error <= 2e-3 + 2e-2 * Math.Abs(numeric),
-                    $"{name} {tensor.Name} (internal index {index}): analytic {analytic[index]:E4}, finite difference {numeric:E4}");
-                checkedCount++;
-            }
-        }
-        Assert.Equal(network.ParameterCount, checkedCount);
+        AssertGradientsMatch(name, network, analytic, initial, Loss);
     }
 
     [Fact]
@@ -212,6 +174,35 @@ public class GradientCheckTests
             foreach (int index in InternalIndices(tensor)) real.Add(index);
         for (int i = 0; i < network.Gradients.Length; i++)
             if (!real.Contains(i)) Assert.Equal(0f, network.Gradients[i]);
+    }
+
+    /// <summary>
+    /// Central finite differences of <paramref name="loss"/> (evaluated on the whole parameter buffer) against the analytic
+    /// gradient, for every trainable element of every tensor (running statistics are state, not trained).
+    /// </summary>
+    internal static void AssertGradientsMatch(string name, ITrainableNetwork network, float[] analytic, float[] parameters, Func<float[], double> loss)
+    {
+        int checkedCount = 0;
+        foreach (ParameterTensor tensor in network.ParameterTensors)
+        {
+            if (tensor.Offset >= analytic.Length) continue;
+            foreach (int index in InternalIndices(tensor))
+            {
+                float original = parameters[index];
+                parameters[index] = original + Step;
+                double plus = loss(parameters);
+                parameters[index] = original - Step;
+                double minus = loss(parameters);
+                parameters[index] = original;
+
+                double numeric = (plus - minus) / (2 * Step);
+                double error = Math.Abs(numeric - analytic[index]);
+                Assert.True(error <= 2e-3 + 2e-2 * Math.Abs(numeric),
+                    $"{name} {tensor.Name} (internal index {index}): analytic {analytic[index]:E4}, finite difference {numeric:E4}");
+                checkedCount++;
+            }
+        }
+        Assert.Equal(network.ParameterCount, checkedCount);
     }
 
     /// <summary>Where each PyTorch element of a tensor lives in the internal buffer.</summary>
