@@ -6,35 +6,61 @@ namespace StaticNet.Kernels;
 /// <summary>The vector loops of <see cref="RecurrentGates"/>, one generic implementation over the vector width.</summary>
 internal static partial class RecurrentGates
 {
-    /// <summary>1 / (1 + e⁻ˣ) with <see cref="SimdMath.Exp"/> (e⁻ˣ saturates at e⁸⁸, so the result is never NaN).</summary>
+    // e^(−y) for the gates, with a short dependency chain (the streaming step is latency-bound): y·log2(e) split into
+    // n + f by one rounding, r = −(y + n·ln2) with ln2 in two parts (Cody-Waite), e^r = 1 + r + r²·P(r) with Cephes'
+    // expf minimax coefficients evaluated by Estrin's scheme, times 2⁻ⁿ from the exponent bits. About 1 ulp.
+    private const float Log2E = 1.44269504088896341f, Ln2High = 0.693359375f, Ln2Low = -2.12194440e-4f;
+    private const float P0 = 5.0000001201e-1f, P1 = 1.6666665459e-1f, P2 = 4.1665795894e-2f, P3 = 8.3334519073e-3f,
+        P4 = 1.3981999507e-3f, P5 = 1.9875691500e-4f;
+
+    /// <summary>e^(−y) for y in [−88, 87] (the callers clamp), as e^r·2ᵐ with r in [−ln2/2, ln2/2].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static V ExpNegative<V>(V y) where V : struct, ISimdVector<V>
+    {
+        // m = round(−y·log2 e); q = y + m·ln2 = −r.
+        V m = V.Floor(V.MultiplyAdd(y, V.Broadcast(-Log2E), V.Broadcast(0.5f)));
+        V q = V.MultiplyAdd(m, V.Broadcast(Ln2High), y);
+        q = V.MultiplyAdd(m, V.Broadcast(Ln2Low), q);
+        // e^r = 1 + r + r²·P(r) with r = −q: P's odd coefficients change sign.
+        V q2 = V.Multiply(q, q);
+        V a = V.MultiplyAdd(V.Broadcast(-P1), q, V.Broadcast(P0));
+        V b = V.MultiplyAdd(V.Broadcast(-P3), q, V.Broadcast(P2));
+        V c = V.MultiplyAdd(V.Broadcast(-P5), q, V.Broadcast(P4));
+        V q4 = V.Multiply(q2, q2);
+        V poly = V.MultiplyAdd(c, q4, V.MultiplyAdd(b, q2, a));
+        V e = V.MultiplyAdd(poly, q2, V.Subtract(V.Broadcast(1f), q));
+        return V.Multiply(e, V.Pow2(m));
+    }
+
+    /// <summary>1 / (1 + e⁻ˣ); x is clamped to [−88, 87] first (beyond, the result is 0 or 1 in float anyway).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static V Sigmoid<V>(V x) where V : struct, ISimdVector<V>
     {
         V one = V.Broadcast(1f);
-        return V.Divide(one, V.Add(one, SimdMath.Exp(V.Subtract(V.Zero, x))));
+        x = V.Min(V.Max(x, V.Broadcast(-88f)), V.Broadcast(87f));
+        return V.Divide(one, V.Add(one, ExpNegative(x)));
     }
 
     /// <summary>
-    /// tanh as Cephes' tanhf: an odd polynomial for |x| &lt; 0.625 (keeps relative precision near 0), else
-    /// <c>1 − 2/(e²ˡˣˡ + 1)</c> with the sign of x.
+    /// tanh: an odd polynomial for |x| &lt; 0.625 (Cephes' tanhf, keeps relative precision near 0), else
+    /// <c>(1 − e)/(1 + e)</c> with <c>e = e^(−2|x|)</c> and the sign of x; both are computed and one is selected.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static V Tanh<V>(V x) where V : struct, ISimdVector<V>
     {
-        V ax = V.Abs(x);
         V one = V.Broadcast(1f);
-        V e = SimdMath.Exp(V.Add(ax, ax));
-        V large = V.Subtract(one, V.Divide(V.Broadcast(2f), V.Add(e, one)));
+        V ax = V.Min(V.Abs(x), V.Broadcast(9f));
+        V e = ExpNegative(V.Add(ax, ax));
+        V large = V.Divide(V.Subtract(one, e), V.Add(one, e));
         large = V.SelectNegative(x, V.Subtract(V.Zero, large), large);
-        V z = V.Multiply(x, x);
+        V z = V.Multiply(x, x);   // the polynomial branch runs beside the exponential one, off the critical path
         V p = V.Broadcast(-5.70498872745e-3f);
         p = V.MultiplyAdd(p, z, V.Broadcast(2.06390887954e-2f));
         p = V.MultiplyAdd(p, z, V.Broadcast(-5.37397155531e-2f));
         p = V.MultiplyAdd(p, z, V.Broadcast(1.33314422036e-1f));
         p = V.MultiplyAdd(p, z, V.Broadcast(-3.33332819422e-1f));
         V small = V.MultiplyAdd(V.Multiply(p, z), x, x);
-        // |x| − 0.625 < 0 → small.
-        return V.SelectNegative(V.Subtract(ax, V.Broadcast(0.625f)), small, large);
+        return V.SelectNegative(V.Subtract(V.Abs(x), V.Broadcast(0.625f)), small, large);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
