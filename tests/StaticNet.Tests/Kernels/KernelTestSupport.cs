@@ -81,6 +81,14 @@ internal static class KernelTestSupport
             f = x + n / 2.0 / f;
         return Math.Exp(-x * x) / Math.Sqrt(Math.PI) / f;
     }
+
+    /// <summary>Fails when <paramref name="action"/> allocates on the path in every window (<see cref="Allocations.Fewest"/>).</summary>
+    public static void AssertNoAllocation(int calls, int path, string name, Action action) =>
+        WithPath(path, () =>
+        {
+            long allocated = Allocations.Fewest(action, calls, warmUp: calls);
+            Xunit.Assert.True(allocated == 0, $"path {path}: {name} allocated {allocated} bytes in each of five windows of {calls} calls");
+        });
 }
 
 /// <summary>xunit theory data of ints.</summary>

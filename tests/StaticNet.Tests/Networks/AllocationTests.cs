@@ -10,23 +10,8 @@ public class AllocationTests
 {
     private const int Calls = 200;
 
-    /// <summary>
-    /// The fewest bytes allocated over a window of <see cref="Calls"/> calls (or <paramref name="calls"/>), among up to five windows after a first
-    /// call. A call that allocates does so in every window; a one-off allocation by the runtime on this thread (the
-    /// tiered JIT replacing a method mid-run, seen rarely when the whole suite runs in parallel) shows in one window only.
-    /// </summary>
-    internal static long AllocatedBy(Action action, int calls = Calls)
-    {
-        action(); // the first call allocates the per-thread scratch and the optimizer's state
-        long fewest = long.MaxValue;
-        for (int window = 0; window < 5 && fewest > 0; window++)
-        {
-            long before = GC.GetAllocatedBytesForCurrentThread();
-            for (int i = 0; i < calls; i++) action();
-            fewest = Math.Min(fewest, GC.GetAllocatedBytesForCurrentThread() - before);
-        }
-        return fewest;
-    }
+    /// <summary>The fewest bytes allocated over a window of calls (<see cref="Allocations.Fewest"/>) after a first call.</summary>
+    internal static long AllocatedBy(Action action, int calls = Calls) => Allocations.Fewest(action, calls);
 
     [Fact]
     public void ForwardAllocatesNothing()
