@@ -65,14 +65,13 @@ public class LayerParityTests
     private const double GradientTolerance = 1e-4;
 
     private static readonly string[] BatchNormFixtures = ["batchnorm2d", "batchnorm1d"];
-    private static readonly string[] LabelFixtures = ["batchnorm1d", "cnn_small"];
+    private static readonly string[] LabelFixtures = ["batchnorm1d", "cnn_small", "embedding"];
 
     private static readonly string[] AllFixtures =
     [
         "conv2d_basic", "conv2d_stride_dilation", "conv2d_rect_same", "conv2d_valid_nobias", "conv1d",
         "pools", "pools_overlap", "pool1d", "batchnorm2d", "batchnorm1d", "cnn_small",
-        // Recurrent fixtures (lstm_last, lstm_seq, gru_last, gru_seq, rnn_tanh_seq, rnn_relu_last, stacked, embedding):
-        // added with the recurrent layers' emitters, with their networks (from LayerParityTests.cs.draft) and Create cases.
+        "lstm_last", "lstm_seq", "gru_last", "gru_seq", "rnn_tanh_seq", "rnn_relu_last", "stacked", "embedding",
     ];
 
     public static TheoryData<string> Cases() => new(AllFixtures);
@@ -97,13 +96,21 @@ public class LayerParityTests
         "batchnorm2d" => new LayerBatchnorm2dNet(1),
         "batchnorm1d" => new LayerBatchnorm1dNet(1),
         "cnn_small" => new LayerCnnSmallNet(1),
+        "lstm_last" => new ParityLstmLastNet(1),
+        "lstm_seq" => new ParityLstmSeqNet(1),
+        "gru_last" => new ParityGruLastNet(1),
+        "gru_seq" => new ParityGruSeqNet(1),
+        "rnn_tanh_seq" => new ParityRnnTanhSeqNet(1),
+        "rnn_relu_last" => new ParityRnnReluLastNet(1),
+        "stacked" => new ParityStackedNet(1),
+        "embedding" => new ParityEmbeddingNet(1),
         _ => throw new ArgumentException(fixture),
     };
 
     private static string FileName(string fixture) => "layer_" + fixture + ".safetensors";
 
     /// <summary>A network with the fixture's initial tensors (parameters and BatchNorm buffers), loaded by PyTorch name.</summary>
-    private static (ITrainableNetwork Network, SafetensorsFile File) Load(string fixture)
+    internal static (ITrainableNetwork Network, SafetensorsFile File) Load(string fixture)
     {
         ITrainableNetwork network = Create(fixture);
         using FileStream stream = File.OpenRead(Path.Combine(AppContext.BaseDirectory, "fixtures", FileName(fixture)));
@@ -112,7 +119,7 @@ public class LayerParityTests
     }
 
     /// <summary>Names of the fixture's trainable parameters: those with a grad.* tensor.</summary>
-    private static string[] TrainableNames(SafetensorsFile file) =>
+    internal static string[] TrainableNames(SafetensorsFile file) =>
         file.Tensors.Where(t => t.Name.StartsWith("grad.", StringComparison.Ordinal)).Select(t => t.Name.Substring(5)).ToArray();
 
     private static ParameterTensor Tensor(INetwork network, string name) =>
@@ -120,7 +127,7 @@ public class LayerParityTests
         ?? throw new Xunit.Sdk.XunitException($"The network has no tensor '{name}'; it has {string.Join(", ", network.ParameterTensors.Select(t => t.Name))}.");
 
     /// <summary>A tensor of a buffer in PyTorch's layout, through ParameterTensor.ExportTo.</summary>
-    private static float[] ExportFrom(INetwork network, string name, ReadOnlySpan<float> buffer)
+    internal static float[] ExportFrom(INetwork network, string name, ReadOnlySpan<float> buffer)
     {
         ParameterTensor tensor = Tensor(network, name);
         var values = new float[tensor.ElementCount];
@@ -148,6 +155,7 @@ public class LayerParityTests
     {
         LayerBatchnorm1dNet n => n.ComputeGradients(input, labels),
         LayerCnnSmallNet n => n.ComputeGradients(input, labels),
+        ParityEmbeddingNet n => n.ComputeGradients(input.Select(v => (int)v).ToArray(), labels), // token ids as ints
         _ => throw new InvalidOperationException(network.GetType().Name),
     };
 
