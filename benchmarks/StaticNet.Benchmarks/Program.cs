@@ -59,16 +59,16 @@ public static class Program
         naiveCnn.LoadParameters(cnnWeights);
         tensorPrimitivesCnn.LoadParameters(cnnWeights);
         var adamCnn = new Adam(1e-3f);
-        var targets = new float[32 * 10];
-        for (int i = 0; i < 32; i++) targets[i * 10 + labels[i]] = 1f;
+        var oneHot = new float[32 * 10];
+        for (int i = 0; i < 32; i++) oneHot[i * 10 + labels[i]] = 1f;
         Console.WriteLine($"CNN inference loss before: naive {naiveCnn.ComputeLoss(inputs, labels):F5}  TensorPrimitives " +
-                          $"{tensorPrimitivesCnn.ComputeLoss(inputs, labels):F5}  StaticNet {cnn.ComputeLoss(inputs, targets):F5}");
+                          $"{tensorPrimitivesCnn.ComputeLoss(inputs, labels):F5}  StaticNet {cnn.ComputeLoss(inputs, oneHot):F5}");
         for (int step = 0; step < 20; step++)
         {
             float a = naiveCnn.TrainStep(inputs, labels), b = tensorPrimitivesCnn.TrainStep(inputs, labels), c = cnn.TrainStep(inputs, labels, adamCnn);
             if (step % 5 == 0 || step == 19) Console.WriteLine($"CNN step {step,2}: naive {a:F5}  TensorPrimitives {b:F5}  StaticNet {c:F5}");
         }
         Console.WriteLine($"CNN inference loss after:  naive {naiveCnn.ComputeLoss(inputs, labels):F5}  TensorPrimitives " +
-                          $"{tensorPrimitivesCnn.ComputeLoss(inputs, labels):F5}  StaticNet {cnn.ComputeLoss(inputs, targets):F5}");
+                          $"{tensorPrimitivesCnn.ComputeLoss(inputs, labels):F5}  StaticNet {cnn.ComputeLoss(inputs, oneHot):F5}");
     }
 }
