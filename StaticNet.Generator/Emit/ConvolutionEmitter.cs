@@ -37,8 +37,8 @@ internal sealed class ConvolutionEmitter : LayerEmitter
     {
         Window g = layer.Window!;
         bool is2D = layer.Kind == LayerKind.Conv2D;
-        string kernel = is2D ? $"{g.KernelHeight}×{g.KernelWidth}" : g.KernelWidth.ToString();
-        WriteBanner(w, layer, $"{layer.Kind} {layer.Input.Text} → {layer.Output.Text}, {kernel} kernel{Options(g, is2D)}");
+        string kernel = is2D ? $"{g.KernelHeight}×{g.KernelWidth} kernel" : $"kernel size {g.KernelWidth}";
+        WriteBanner(w, layer, $"{layer.Kind} {layer.Input.Text} → {layer.Output.Text}, {kernel}{Options(g, is2D)}");
         WriteGeometry(w, layer, is2D);
         WriteForward(w, layer);
         if (wiring.Trains)
@@ -60,6 +60,11 @@ internal sealed class ConvolutionEmitter : LayerEmitter
         if (g.DilationWidth != 1) text += $", dilation {g.DilationWidth}";
         return text;
     }
+
+    /// <summary>The input as the kernel reads it: <c>[rows, C, H, W]</c> channels first, or <c>[rows, positions, cs]</c>.</summary>
+    private static string InputText(ActivationShape input) => input.IsPaddedChannelsLast
+        ? $"[rows, {input.Positions}, {input.PositionStride}]"
+        : $"[rows, {string.Join(", ", input.Dims)}] (channels first)";
 
     private static int Taps(ShapedLayer layer) => layer.Window!.KernelHeight * layer.Window.KernelWidth * layer.Input.Channels;
 
@@ -90,7 +95,7 @@ internal sealed class ConvolutionEmitter : LayerEmitter
             ActivationKind.GELU => $"GELU(z), z = {conv}",
             _ => $"{layer.Activation}({conv})",
         };
-        w.Line($"/// <summary>{layer.Name} forward: x [rows, {input.RowLength}] → y [rows, {positions}, {width}] = {formula}; columns is scratch for one sample's im2col.</summary>");
+        w.Line($"/// <summary>{layer.Name} forward: x {InputText(input)} → y [rows, {positions}, {width}] = {formula}; columns is scratch for one sample's im2col.</summary>");
         string pre = gelu ? $"{Span} z, " : "";
         w.Open($"private static void {id}Forward({ReadOnlySpan} parameters, {ReadOnlySpan} x, {Span} columns, {pre}{Span} y, int rows)");
         if (!bias)
@@ -114,7 +119,7 @@ internal sealed class ConvolutionEmitter : LayerEmitter
         ActivationShape input = layer.Input, output = layer.Output;
         int taps = Taps(layer), width = output.PositionStride, positions = output.Positions;
         bool bias = layer.FindTensor("bias") is not null, gelu = DenseEmitter.KeepsPreActivation(layer);
-        string dxText = layer.IsFirst ? "; the network's input needs no gradient" : $", dx [rows, {input.RowLength}]";
+        string dxText = layer.IsFirst ? "; the network's input needs no gradient" : $", dx {InputText(input)}";
         string gradients = bias ? "dW, db (accumulated)" : "dW (accumulated)";
         w.Line($"/// <summary>{layer.Name} backward: dy [rows, {positions}, {width}] (the gradient of y; overwritten) → {gradients}{dxText}. im2col is recomputed into columns.</summary>");
         string saved = gelu ? $"{ReadOnlySpan} z, " : layer.Activation != ActivationKind.None ? $"{ReadOnlySpan} y, " : "";

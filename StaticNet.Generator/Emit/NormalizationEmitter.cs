@@ -32,7 +32,7 @@ internal sealed class BatchNormEmitter : LayerEmitter
         string module = shape.Kind == ShapeKind.Spatial2D ? "BatchNorm2d" : "BatchNorm1d";
         LayerOptions o = layer.Spec.Settings;
         string momentum = Literal(o.Momentum), epsilon = Literal(o.Epsilon);
-        WriteBanner(w, layer, $"BatchNorm {shape.Text} ({module} over {shape.Channels} channels), momentum {momentum}, ε {epsilon}");
+        WriteBanner(w, layer, $"BatchNorm {shape.Text} ({module} over {shape.Channels} channels), momentum {Text(o.Momentum)}, ε {Text(o.Epsilon)}");
         string rowText = positions == 1 ? $"[rows, {width}]" : $"[rows, {positions}, {width}]";
         string arguments = $"rows, positions: {positions}, channels: {width}";
         string weight = $"parameters.Slice({id}Weight, {width})", bias = $"parameters.Slice({id}Bias, {width})";
@@ -67,7 +67,10 @@ internal sealed class BatchNormEmitter : LayerEmitter
     }
 
     /// <summary>A float as a C# literal that reads back as the same float, e.g. <c>0.1f</c>, <c>1E-05f</c>.</summary>
-    public static string Literal(float value) => value.ToString("R", CultureInfo.InvariantCulture) + "f";
+    public static string Literal(float value) => Text(value) + "f";
+
+    /// <summary>A float for a comment, e.g. <c>0.1</c>, <c>1E-05</c>.</summary>
+    public static string Text(float value) => value.ToString("R", CultureInfo.InvariantCulture);
 }
 
 /// <summary>
@@ -92,8 +95,8 @@ internal sealed class DropoutEmitter : LayerEmitter
         string id = layer.Identifier;
         ActivationShape shape = layer.Output;
         int positions = shape.Positions, width = shape.PositionStride;
-        string rate = BatchNormEmitter.Literal(layer.Spec.Settings.Rate);
-        WriteBanner(w, layer, $"Dropout {shape.Text}, rate {rate}");
+        string rate = BatchNormEmitter.Literal(layer.Spec.Settings.Rate), p = BatchNormEmitter.Text(layer.Spec.Settings.Rate);
+        WriteBanner(w, layer, $"Dropout {shape.Text}, rate {p}");
         string rowText = positions == 1 ? $"[rows, {width}]" : $"[rows, {positions}, {width}]";
         string rows = Wiring.Rows(positions);
 
@@ -104,7 +107,7 @@ internal sealed class DropoutEmitter : LayerEmitter
         w.Line();
         if (!wiring.Trains) return;
 
-        w.Line($"/// <summary>{layer.Name} forward in training: y = x · mask {rowText}, mask 0 with probability {rate} and 1/(1 − {rate}) otherwise, drawn from <paramref name=\"random\"/>.</summary>");
+        w.Line($"/// <summary>{layer.Name} forward in training: y = x · mask {rowText}, mask 0 with probability {p} and 1/(1 − {p}) otherwise, drawn from <paramref name=\"random\"/>.</summary>");
         w.Open($"private static void {id}TrainingForward({ReadOnlySpan} x, {Span} mask, {Span} y, int rows, ref ulong random)");
         w.Line($"{Kernels}DropoutKernels.Forward(x, {rows}, channels: {shape.Channels}, channelStride: {width}, rate: {rate}, ref random, mask, y);");
         w.Close();

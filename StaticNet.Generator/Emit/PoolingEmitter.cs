@@ -38,10 +38,10 @@ internal sealed class PoolingEmitter : LayerEmitter
         ActivationShape input = layer.Input, output = layer.Output;
         int channels = input.PositionStride;
         bool is2D = layer.Kind is LayerKind.MaxPool2D or LayerKind.AvgPool2D;
-        string window = is2D ? $"{g.KernelHeight}×{g.KernelWidth}" : g.KernelWidth.ToString();
+        string window = is2D ? $"{g.KernelHeight}×{g.KernelWidth} windows" : $"windows of {g.KernelWidth}";
         string operation = IsMax(layer) ? "maximum" : "mean";
         string kernel = IsMax(layer) ? "MaxPool" : "AvgPool";
-        WriteBanner(w, layer, $"{layer.Kind} {input.Text} → {output.Text}, {window} windows, stride {g.StrideWidth}");
+        WriteBanner(w, layer, $"{layer.Kind} {input.Text} → {output.Text}, {window}, stride {g.StrideWidth}");
         string arguments = $"rows, height: {input.Height}, width: {input.Width}, channels: {channels}, " +
             $"poolHeight: {g.KernelHeight}, poolWidth: {g.KernelWidth}, strideHeight: {g.StrideHeight}, strideWidth: {g.StrideWidth}";
 

@@ -12,6 +12,8 @@ public class GeneratedMembersTests
     [InlineData(SnapshotTests.DigitsNet, "Demo.DigitsNet")]
     [InlineData(SnapshotTests.DeepRegressor, "Demo.Models.Zoo+DeepRegressor")]
     [InlineData(SnapshotTests.InferenceOnly, "TinyPolicy")]
+    [InlineData(SnapshotTests.SampleCnn, "Demo.SampleCnn")]
+    [InlineData(SnapshotTests.NormalizedCnn, "Demo.NormalizedCnn")]
     public void EveryEmittedMemberIsListed(string source, string metadataName)
     {
         var compilation = GeneratorHarness.Compile(source);

@@ -53,7 +53,45 @@ public class SnapshotTests
         partial class TinyPolicy { }
         """;
 
+    /// <summary>The sample CNN of issue 4: convolutions, pools, Flatten, Dropout (and so a training forward pass).</summary>
+    public const string SampleCnn = """
+        using StaticNet;
+
+        namespace Demo;
+
+        [Network(Loss = Loss.SoftmaxCrossEntropy)]
+        [Input(1, 28, 28)]
+        [Conv2D(16, 3, Activation.ReLU, Padding = 1)]
+        [MaxPool2D(2)]
+        [Conv2D(32, 3, Activation.ReLU, Padding = 1)]
+        [MaxPool2D(2)]
+        [Flatten]
+        [Dense(128, Activation.ReLU)]
+        [Dropout(0.25f)]
+        [Dense(10)]
+        public partial class SampleCnn { }
+        """;
+
+    /// <summary>BatchNorm after a convolution and after a Dense layer, GELU, no bias, Conv1D, GlobalAvgPool.</summary>
+    public const string NormalizedCnn = """
+        using StaticNet;
+
+        namespace Demo;
+
+        [Network(Loss = Loss.MeanSquaredError)]
+        [Input(3, 32)]
+        [Conv1D(8, 5, Activation.GELU, PaddingMode = PaddingMode.Same, Bias = false)]
+        [BatchNorm]
+        [AvgPool1D(2)]
+        [GlobalAvgPool]
+        [Dense(4)]
+        [BatchNorm(Momentum = 0.01f, Epsilon = 1e-3f)]
+        public partial class NormalizedCnn { }
+        """;
+
     [Theory]
+    [InlineData(nameof(SampleCnn), SampleCnn)]
+    [InlineData(nameof(NormalizedCnn), NormalizedCnn)]
     [InlineData(nameof(DigitsNet), DigitsNet)]
     [InlineData(nameof(DeepRegressor), DeepRegressor)]
     [InlineData(nameof(InferenceOnly), InferenceOnly)]

@@ -11,18 +11,18 @@ public class AllocationTests
     private const int Calls = 200;
 
     /// <summary>
-    /// The fewest bytes allocated over a window of <see cref="Calls"/> calls, among up to five windows after a first
+    /// The fewest bytes allocated over a window of <see cref="Calls"/> calls (or <paramref name="calls"/>), among up to five windows after a first
     /// call. A call that allocates does so in every window; a one-off allocation by the runtime on this thread (the
     /// tiered JIT replacing a method mid-run, seen rarely when the whole suite runs in parallel) shows in one window only.
     /// </summary>
-    private static long AllocatedBy(Action action)
+    private static long AllocatedBy(Action action, int calls = Calls)
     {
         action(); // the first call allocates the per-thread scratch and the optimizer's state
         long fewest = long.MaxValue;
         for (int window = 0; window < 5 && fewest > 0; window++)
         {
             long before = GC.GetAllocatedBytesForCurrentThread();
-            for (int i = 0; i < Calls; i++) action();
+            for (int i = 0; i < calls; i++) action();
             fewest = Math.Min(fewest, GC.GetAllocatedBytesForCurrentThread() - before);
         }
         return fewest;
@@ -74,5 +74,35 @@ public class AllocationTests
         float[] targets = OneHot(labels, MnistNet.OutputSize);
         Assert.Equal(0, AllocatedBy(() => network.TrainStep(inputs, labels, optimizer)));
         Assert.Equal(0, AllocatedBy(() => network.TrainStep(inputs, targets, optimizer)));
+    }
+
+    // The sample CNN of issue 4 (convolutions, pools, Flatten, Dropout): fewer calls per window, each call being slower.
+
+    [Fact]
+    public void CnnForwardAllocatesNothing()
+    {
+        var network = new SampleCnnNet(1);
+        float[] input = RandomVector(SampleCnnNet.InputSize, 1);
+        var output = new float[SampleCnnNet.OutputSize];
+        Assert.Equal(0, AllocatedBy(() => network.Forward(input, output), calls: 20));
+    }
+
+    [Fact]
+    public void CnnForwardBatchAllocatesNothing()
+    {
+        var network = new SampleCnnNet(1);
+        float[] inputs = RandomVector(40 * SampleCnnNet.InputSize, 1);
+        var outputs = new float[40 * SampleCnnNet.OutputSize];
+        Assert.Equal(0, AllocatedBy(() => network.ForwardBatch(inputs, outputs), calls: 3));
+    }
+
+    [Fact]
+    public void CnnTrainStepAllocatesNothing()
+    {
+        var network = new SampleCnnNet(1);
+        var optimizer = new Adam(1e-4f);
+        float[] inputs = RandomVector(8 * SampleCnnNet.InputSize, 1);
+        int[] labels = [0, 1, 2, 3, 4, 5, 6, 7];
+        Assert.Equal(0, AllocatedBy(() => network.TrainStep(inputs, labels, optimizer), calls: 3));
     }
 }

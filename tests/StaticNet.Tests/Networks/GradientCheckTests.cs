@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using Xunit;
 using static StaticNet.Tests.Networks.NetworkTestSupport;
 
@@ -96,6 +97,107 @@ public class GradientCheckTests
             }
         }
         Assert.Equal(network.ParameterCount, checkedCount);
+    }
+
+    public static TheoryData<string> ConvolutionalNetworks() => new(
+        "ConvStrideDilation", "ConvSame", "Conv1d", "Pools2d", "Pools1d", "PoolFirst", "DropoutZero",
+        "BatchNorm2d", "BatchNorm1d", "BatchNormFirst", "Dropout");
+
+    private static (Func<int, ITrainableNetwork> Create, int Rows) CreateConvolutional(string name) => name switch
+    {
+        "ConvStrideDilation" => (seed => new GradConvStrideDilationNet(seed), 3),
+        "ConvSame" => (seed => new GradConvSameNet(seed), 3),
+        "Conv1d" => (seed => new GradConv1dNet(seed), 4),
+        "Pools2d" => (seed => new GradPools2dNet(seed), 3),
+        "Pools1d" => (seed => new GradPools1dNet(seed), 4),
+        "PoolFirst" => (seed => new GradPoolFirstNet(seed), 3),
+        "DropoutZero" => (seed => new GradDropoutZeroNet(seed), 3),
+        "BatchNorm2d" => (seed => new GradBatchNorm2dNet(seed), 4),
+        "BatchNorm1d" => (seed => new GradBatchNorm1dNet(seed), 6),
+        "BatchNormFirst" => (seed => new GradBatchNormFirstNet(seed), 3),
+        "Dropout" => (seed => new GradDropoutNet(seed), 5),
+        _ => throw new ArgumentException(name),
+    };
+
+    /// <summary>
+    /// Convolutions, pools, BatchNorm and Dropout. BatchNorm's training-mode loss (batch statistics) is what
+    /// ComputeGradients differentiates, so the finite differences evaluate the loss ComputeGradients returns (the running
+    /// statistics it updates do not enter that loss). Dropout's mask changes with every training pass, so for rate 0.5
+    /// every evaluation runs on a fresh network of the same seed (hence the same mask) with the perturbed parameters.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(ConvolutionalNetworks))]
+    public void ConvolutionalGradientsMatchFiniteDifferences(string name)
+    {
+        (Func<int, ITrainableNetwork> create, int rows) = CreateConvolutional(name);
+        const int seed = 31;
+        ITrainableNetwork network = create(seed);
+        float[] inputs = RandomVector(rows * network.InputSize, 3);
+        float[] targets = Targets(name, network, rows);
+        bool trainingMode = name.StartsWith("BatchNorm", StringComparison.Ordinal);
+        bool reseed = name == "Dropout";
+        float[] initial = network.Parameters.ToArray();
+
+        network.ComputeGradients(inputs, targets);
+        float[] analytic = network.Gradients.ToArray();
+        network.Parameters.Clear();
+        initial.CopyTo(network.Parameters); // as before the training pass (running statistics included)
+
+        double Loss(float[] parameters)
+        {
+            ITrainableNetwork evaluated = reseed ? create(seed) : network;
+            parameters.CopyTo(evaluated.Parameters);
+            return trainingMode || reseed ? evaluated.ComputeGradients(inputs, targets) : evaluated.ComputeLoss(inputs, targets);
+        }
+
+        int checkedCount = 0;
+        foreach (ParameterTensor tensor in network.ParameterTensors)
+        {
+            if (tensor.Offset >= analytic.Length) continue; // running statistics: state, not trained
+            foreach (int index in InternalIndices(tensor))
+            {
+                float original = initial[index];
+                initial[index] = original + Step;
+                double plus = Loss(initial);
+                initial[index] = original - Step;
+                double minus = Loss(initial);
+                initial[index] = original;
+
+                double numeric = (plus - minus) / (2 * Step);
+                double error = Math.Abs(numeric - analytic[index]);
+                Assert.True(error <= 2e-3 + 2e-2 * Math.Abs(numeric),
+                    $"{name} {tensor.Name} (internal index {index}): analytic {analytic[index]:E4}, finite difference {numeric:E4}");
+                checkedCount++;
+            }
+        }
+        Assert.Equal(network.ParameterCount, checkedCount);
+    }
+
+    [Fact]
+    public void DropoutGradientIsTheMaskScaledUpstreamGradient()
+    {
+        // With fc2's weight at zero both networks output fc2's bias, so the loss gradient dy is the same with and without
+        // dropout, and fc2.weight's gradient dy·(h·mask)ᵀ is the reference's dy·hᵀ times the mask: for one sample, each
+        // column (hidden unit) is either 0 (dropped) or twice the reference's (kept, scaled by 1/(1 − 0.5)).
+        var network = new GradDropoutNet(4);
+        var reference = new NoDropoutNet(4);
+        ParameterTensor fc2 = network.ParameterTensors.Single(t => t.Name == "fc2.weight");
+        foreach (int index in InternalIndices(fc2)) network.Parameters[index] = 0f;
+        network.Parameters.CopyTo(reference.Parameters);
+        float[] inputs = RandomVector(GradDropoutNet.InputSize, 5);
+        float[] targets = RandomVector(GradDropoutNet.OutputSize, 6);
+        Assert.Equal(reference.ComputeGradients(inputs, targets), network.ComputeGradients(inputs, targets));
+
+        float[] dropped = Export(network, "fc2.weight", network.Gradients), full = Export(reference, "fc2.weight", reference.Gradients);
+        int kept = 0, zeroed = 0;
+        for (int unit = 0; unit < 8; unit++)
+        {
+            bool isKept = dropped[unit] != 0f;
+            for (int o = 0; o < GradDropoutNet.OutputSize; o++)
+                Assert.Equal(isKept ? 2f * full[o * 8 + unit] : 0f, dropped[o * 8 + unit], 6);
+            if (isKept) kept++; else zeroed++;
+        }
+        Assert.True(kept > 0 && zeroed > 0, $"{kept} units kept, {zeroed} dropped");
     }
 
     [Fact]
