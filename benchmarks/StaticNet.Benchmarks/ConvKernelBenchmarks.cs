@@ -82,10 +82,11 @@ public class ConvKernelBenchmarks
     [Benchmark] public void Conv2BackwardBatch32TensorPrimitives() => TensorPrimitivesConv.Backward(_cx2, _cw2, _cdy2, _cdW, _cdB, _cdx2, Batch, 16, 14, 14, 32);
 }
 
-/// <summary>3×3, stride 1, padding 1 convolution as most C# would write it: CHW, <c>[Cout, Cin, 3, 3]</c> weights.</summary>
+/// <summary>3×3, stride 1, padding 1 convolution as most C# would write it: CHW, <c>[Cout, Cin, 3, 3]</c> weights.
+/// Backward accumulates into dW and dB and skips the input gradient when <c>dx</c> is null (a first layer).</summary>
 internal static class NaiveConv
 {
-    public static void Forward(float[] x, float[] w, float[] b, float[] y, int rows, int cin, int h, int wd, int cout)
+    public static void Forward(float[] x, ReadOnlySpan<float> w, ReadOnlySpan<float> b, float[] y, int rows, int cin, int h, int wd, int cout)
     {
         for (int r = 0; r < rows; r++)
             for (int co = 0; co < cout; co++)
@@ -105,9 +106,9 @@ internal static class NaiveConv
                     }
     }
 
-    public static void Backward(float[] x, float[] w, float[] dy, float[] dW, float[] dB, float[] dx, int rows, int cin, int h, int wd, int cout)
+    public static void Backward(float[] x, ReadOnlySpan<float> w, float[] dy, Span<float> dW, Span<float> dB, float[]? dx, int rows, int cin, int h, int wd, int cout)
     {
-        Array.Clear(dx, 0, rows * cin * h * wd);
+        if (dx is not null) Array.Clear(dx, 0, rows * cin * h * wd);
         for (int r = 0; r < rows; r++)
             for (int co = 0; co < cout; co++)
                 for (int oh = 0; oh < h; oh++)
@@ -123,7 +124,7 @@ internal static class NaiveConv
                                     if (ih < 0 || ih >= h || iw < 0 || iw >= wd) continue;
                                     int xi = ((r * cin + ci) * h + ih) * wd + iw, wi = ((co * cin + ci) * 3 + ky) * 3 + kx;
                                     dW[wi] += g * x[xi];
-                                    dx[xi] += g * w[wi];
+                                    if (dx is not null) dx[xi] += g * w[wi];
                                 }
                     }
     }
@@ -133,7 +134,7 @@ internal static class NaiveConv
 /// scales a shifted input row into an output row (forward), rows are dotted for dW and scattered for dx (backward).</summary>
 internal static class TensorPrimitivesConv
 {
-    public static void Forward(float[] x, float[] w, float[] b, float[] y, int rows, int cin, int h, int wd, int cout)
+    public static void Forward(float[] x, ReadOnlySpan<float> w, ReadOnlySpan<float> b, float[] y, int rows, int cin, int h, int wd, int cout)
     {
         for (int r = 0; r < rows; r++)
             for (int co = 0; co < cout; co++)
@@ -156,9 +157,9 @@ internal static class TensorPrimitivesConv
             }
     }
 
-    public static void Backward(float[] x, float[] w, float[] dy, float[] dW, float[] dB, float[] dx, int rows, int cin, int h, int wd, int cout)
+    public static void Backward(float[] x, ReadOnlySpan<float> w, float[] dy, Span<float> dW, Span<float> dB, float[]? dx, int rows, int cin, int h, int wd, int cout)
     {
-        Array.Clear(dx, 0, rows * cin * h * wd);
+        if (dx is not null) Array.Clear(dx, 0, rows * cin * h * wd);
         for (int r = 0; r < rows; r++)
             for (int co = 0; co < cout; co++)
             {
@@ -176,6 +177,7 @@ internal static class TensorPrimitivesConv
                                 int xo = ((r * cin + ci) * h + oh + ky - 1) * wd + lo + kx - 1;
                                 ReadOnlySpan<float> gs = plane.Slice(oh * wd + lo, hi - lo);
                                 sum += TensorPrimitives.Dot(x.AsSpan(xo, hi - lo), gs);
+                                if (dx is null) continue;
                                 Span<float> dxs = dx.AsSpan(xo, hi - lo);
                                 TensorPrimitives.MultiplyAdd(gs, wv, dxs, dxs);
                             }

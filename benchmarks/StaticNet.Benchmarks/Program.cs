@@ -49,5 +49,26 @@ public static class Program
             float c = staticNetSmall.TrainStep(smallInputs, targets, adamSmall);
             if (step % 50 == 0 || step == 199) Console.WriteLine($"Small step {step,3}: naive {a:F5}  TensorPrimitives {b:F5}  StaticNet {c:F5}");
         }
+
+        // The CNN: the baselines start from StaticNet's weights, so the inference-mode losses agree before and after
+        // training (to float rounding); the training losses differ a little, each implementation drawing its own dropout.
+        var cnn = new FashionCnn(1);
+        var naiveCnn = new NaiveCnn(32, 1);
+        var tensorPrimitivesCnn = new TensorPrimitivesCnn(32, 1);
+        float[] cnnWeights = CnnWeights.Export(cnn);
+        naiveCnn.LoadParameters(cnnWeights);
+        tensorPrimitivesCnn.LoadParameters(cnnWeights);
+        var adamCnn = new Adam(1e-3f);
+        var oneHot = new float[32 * 10];
+        for (int i = 0; i < 32; i++) oneHot[i * 10 + labels[i]] = 1f;
+        Console.WriteLine($"CNN inference loss before: naive {naiveCnn.ComputeLoss(inputs, labels):F5}  TensorPrimitives " +
+                          $"{tensorPrimitivesCnn.ComputeLoss(inputs, labels):F5}  StaticNet {cnn.ComputeLoss(inputs, oneHot):F5}");
+        for (int step = 0; step < 20; step++)
+        {
+            float a = naiveCnn.TrainStep(inputs, labels), b = tensorPrimitivesCnn.TrainStep(inputs, labels), c = cnn.TrainStep(inputs, labels, adamCnn);
+            if (step % 5 == 0 || step == 19) Console.WriteLine($"CNN step {step,2}: naive {a:F5}  TensorPrimitives {b:F5}  StaticNet {c:F5}");
+        }
+        Console.WriteLine($"CNN inference loss after:  naive {naiveCnn.ComputeLoss(inputs, labels):F5}  TensorPrimitives " +
+                          $"{tensorPrimitivesCnn.ComputeLoss(inputs, labels):F5}  StaticNet {cnn.ComputeLoss(inputs, oneHot):F5}");
     }
 }
