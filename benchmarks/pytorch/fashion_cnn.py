@@ -28,6 +28,7 @@ parser.add_argument("--seeds", type=int, nargs="+", default=[1])
 parser.add_argument("--data", default="/usr/share/datasets/fashion-mnist")
 parser.add_argument("--epochs", type=int, default=3)
 parser.add_argument("--latency", action="store_true")
+parser.add_argument("--holdout", type=float, default=0.0, help="fraction of the training images left out (0: all 60,000, the standard protocol)")
 parser.add_argument("--calls", type=int, default=2000)
 parser.add_argument("--steps", type=int, default=200)
 args = parser.parse_args()
@@ -103,7 +104,7 @@ def train():
     x, x_test = (x - mean) / std, torch.tensor((x_test - mean) / std)
     for seed in args.seeds:
         torch.manual_seed(seed)
-        keep = np.random.default_rng(seed).permutation(len(x))[: int(0.9 * len(x))]
+        keep = np.random.default_rng(seed).permutation(len(x))[: int((1 - args.holdout) * len(x))]
         x_train, y_train = torch.tensor(x[keep]), torch.tensor(y[keep])
         model = make_model()
         optimizer = torch.optim.Adam(model.parameters(), 1e-3)

@@ -7,18 +7,18 @@ namespace FashionMnistCnn;
 
 /// <summary>
 /// A live progress bar for <see cref="Trainer.Fit"/> (one line per epoch when the output is redirected, as in CI logs)
-/// that, at the end of each epoch, evaluates the network on the held-out validation images and prints the epoch's
-/// training loss, validation loss and accuracy and its training seconds. The evaluation is not timed: its own clock
+/// that, at the end of each epoch, evaluates the network on the given images (the test set) and prints the epoch's
+/// training loss, test loss and accuracy and its training seconds. The evaluation is not timed: its own clock
 /// pauses meanwhile, so <see cref="TrainingSeconds"/> is training alone. Reports arrive on the training thread.
 /// </summary>
-internal sealed class EpochReporter(ITrainableNetwork network, Dataset validation) : IProgress<TrainingProgress>
+internal sealed class EpochReporter(ITrainableNetwork network, Dataset evaluated) : IProgress<TrainingProgress>
 {
     private const int Width = 30;
     private readonly bool _interactive = !Console.IsOutputRedirected;
     private readonly Stopwatch _training = Stopwatch.StartNew();
     private double _epochStart;
 
-    /// <summary>Seconds spent training so far, without the validation passes.</summary>
+    /// <summary>Seconds spent training so far, without the evaluation passes.</summary>
     public double TrainingSeconds => _training.Elapsed.TotalSeconds;
 
     public void Report(TrainingProgress p)
@@ -27,9 +27,9 @@ internal sealed class EpochReporter(ITrainableNetwork network, Dataset validatio
         {
             _training.Stop();
             double seconds = TrainingSeconds - _epochStart;
-            Evaluation evaluation = Trainer.Evaluate(network, validation);
-            Write($"  epoch {p.Epoch}/{p.Epochs}  loss {p.TrainLoss:F4}  val loss {evaluation.Loss:F4}  " +
-                  $"val acc {evaluation.Accuracy:P2}  {seconds,6:F1} s", endLine: true);
+            Evaluation evaluation = Trainer.Evaluate(network, evaluated);
+            Write($"  epoch {p.Epoch}/{p.Epochs}  loss {p.TrainLoss:F4}  test loss {evaluation.Loss:F4}  " +
+                  $"test acc {evaluation.Accuracy:P2}  {seconds,6:F1} s", endLine: true);
             _epochStart = TrainingSeconds;
             _training.Start();
         }
