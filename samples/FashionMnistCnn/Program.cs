@@ -15,7 +15,7 @@ using StaticNet.Training;
 //        --epochs N   training epochs (default 3)
 //        --seed N     weights, dropout and shuffling (default 1)
 //        --limit N    train on the first N images of the training split only
-// Exit code 0 when the test accuracy reaches 90 % (the full run: 3 or more epochs on all 54,000 training images) or
+// Exit code 0 when the test accuracy reaches 90 % (the full run: 3 or more epochs on all 60,000 training images) or
 // 85 % (a quick check: fewer epochs or --limit; CI runs --epochs 1, about 6 s of training, ~88 %), and the reloaded
 // weights answer identically; 1 otherwise; 2 for bad arguments or missing data.
 
@@ -45,7 +45,7 @@ if (epochs < 1 || limit is < 32)
     return 2;
 }
 
-// The full run (3 epochs on all 54,000 training samples) must reach PyTorch's 90 %; the quick CI check a lower bar.
+// The full run (3 epochs on all 60,000 training images) must reach PyTorch's 90 %; the quick CI check a lower bar.
 bool quick = limit is not null || epochs < 3;
 double target = quick ? 0.85 : 0.90;
 string[] classNames = ["T-shirt", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Boot"];
