@@ -20,11 +20,29 @@ public class DotnetCliCollection { }
 [Dense(4)]
 public partial class NetStandardPolicy { }
 
+[Network(Loss = Loss.MeanSquaredError)]
+[Input(2, 8, 8)]
+[Conv2D(4, 3, Activation.ReLU, Padding = 1)]
+[MaxPool2D(2)]
+[BatchNorm]
+[Flatten]
+[Dropout(0.25f)]
+[Dense(3)]
+public partial class NetStandardCnn { }
+
+[Network(Loss = Loss.MeanSquaredError)]
+[Input(5, 2)]
+[LSTM(4, ReturnSequences = true)]
+[GRU(3, ReturnSequences = true)]
+[Dense(2)]
+public partial class NetStandardSequence { }
+
 /// <summary>
 /// Builds a netstandard2.1 class library (LangVersion 9, as Unity compiles) against the netstandard2.1 StaticNet.dll
 /// with the generator and analyzers, loads it with that StaticNet.dll (and its package dependencies) into a separate
 /// AssemblyLoadContext, and checks that it computes what the net8.0 build computes here: a forward pass, one SGD
-/// TrainStep, and the forward pass after it, on the Vector&lt;float&gt; path and on the scalar path.
+/// TrainStep, and the forward pass after it, on the Vector&lt;float&gt; path and on the scalar path; and the same for a
+/// network of the convolution family (with BatchNorm and Dropout) and a stacked LSTM/GRU network, with its streaming Step.
 /// </summary>
 [Collection("dotnet CLI")]
 public class NetStandardTests
@@ -43,6 +61,23 @@ public class NetStandardTests
             [Dense(4)]
             public partial class Policy { }
 
+            [Network(Loss = Loss.MeanSquaredError)]
+            [Input(2, 8, 8)]
+            [Conv2D(4, 3, Activation.ReLU, Padding = 1)]
+            [MaxPool2D(2)]
+            [BatchNorm]
+            [Flatten]
+            [Dropout(0.25f)]
+            [Dense(3)]
+            public partial class Cnn { }
+
+            [Network(Loss = Loss.MeanSquaredError)]
+            [Input(5, 2)]
+            [LSTM(4, ReturnSequences = true)]
+            [GRU(3, ReturnSequences = true)]
+            [Dense(2)]
+            public partial class Sequence { }
+
             public static class Entry
             {
                 /// <summary>Forward (4), TrainStep loss (1), forward after the step (4).</summary>
@@ -58,6 +93,41 @@ public class NetStandardTests
                     net.Forward(input, output);
                     output.CopyTo(result, 5);
                     return result;
+                }
+
+                /// <summary>The CNN's and the sequence network's forward, training step and forward again, and Step.</summary>
+                public static float[] RunLayers(byte[] cnnWeights, byte[] sequenceWeights, float[] image, float[] sequence)
+                {
+                    var cnn = new Cnn(3);
+                    cnn.LoadSafetensors(new MemoryStream(cnnWeights));
+                    var seq = new Sequence(4);
+                    seq.LoadSafetensors(new MemoryStream(sequenceWeights));
+                    return Collect(cnn, seq, image, sequence);
+                }
+
+                public static float[] Collect(Cnn cnn, Sequence seq, float[] image, float[] sequence)
+                {
+                    var result = new System.Collections.Generic.List<float>();
+                    var y = new float[Cnn.OutputSize];
+                    var batch = new float[2 * Cnn.InputSize];
+                    image.CopyTo(batch, 0);
+                    for (int i = 0; i < image.Length; i++) batch[Cnn.InputSize + i] = -image[i];
+                    cnn.Forward(image, y);
+                    result.AddRange(y);
+                    result.Add(cnn.TrainStep(batch, new float[2 * Cnn.OutputSize], new Sgd(0.1f)));
+                    cnn.Forward(image, y);
+                    result.AddRange(y);
+                    var z = new float[Sequence.OutputSize];
+                    seq.Forward(sequence, z);
+                    result.AddRange(z);
+                    result.Add(seq.TrainStep(sequence, new float[Sequence.OutputSize], new Sgd(0.1f)));
+                    var step = new float[Sequence.StepOutputSize];
+                    for (int t = 0; t < 5; t++)
+                    {
+                        seq.Step(new System.ReadOnlySpan<float>(sequence, 2 * t, 2), step);
+                        result.AddRange(step);
+                    }
+                    return result.ToArray();
                 }
             }
         }
@@ -119,6 +189,17 @@ public class NetStandardTests
             reference.Forward(input, output);
             output.CopyTo(expected, 5);
 
+            // The convolution family and the recurrent layers: the same computation on the net8.0 build.
+            var cnnReference = new NetStandardCnn(seed: 12);
+            var sequenceReference = new NetStandardSequence(seed: 13);
+            var cnnWeights = new MemoryStream();
+            cnnReference.SaveSafetensors(cnnWeights);
+            var sequenceWeights = new MemoryStream();
+            sequenceReference.SaveSafetensors(sequenceWeights);
+            float[] image = Enumerable.Range(0, NetStandardCnn.InputSize).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
+            float[] sequence = Enumerable.Range(0, NetStandardSequence.InputSize).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
+            float[] layersExpected = CollectLayers(new NetStandardCnn(3), cnnWeights.ToArray(), new NetStandardSequence(4), sequenceWeights.ToArray(), image, sequence);
+
             var context = new ConsumerLoadContext(bin);
             try
             {
@@ -146,6 +227,24 @@ public class NetStandardTests
                     }
                 }
                 Assert.NotEqual(expected[0], expected[5]); // the step changed the weights
+
+                MethodInfo runLayers = consumer.GetType("Ns21Consumer.Entry", throwOnError: true)!.GetMethod("RunLayers")!;
+                foreach (bool scalar in new[] { false, true })
+                {
+                    forceScalar.SetValue(null, scalar);
+                    try
+                    {
+                        var actual = (float[])runLayers.Invoke(null, [cnnWeights.ToArray(), sequenceWeights.ToArray(), image, sequence])!;
+                        Assert.Equal(layersExpected.Length, actual.Length);
+                        for (int i = 0; i < layersExpected.Length; i++)
+                            Assert.True(Math.Abs(layersExpected[i] - actual[i]) <= 1e-4f * Math.Max(1f, Math.Abs(layersExpected[i])),
+                                $"layers element {i} (scalar {scalar}): net8.0 {layersExpected[i]}, netstandard2.1 {actual[i]}");
+                    }
+                    finally
+                    {
+                        forceScalar.SetValue(null, false);
+                    }
+                }
             }
             finally
             {
@@ -156,6 +255,34 @@ public class NetStandardTests
         {
             try { Directory.Delete(work, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
         }
+    }
+
+    /// <summary>What the consumer's <c>Entry.Collect</c> computes, on this build's networks.</summary>
+    private static float[] CollectLayers(NetStandardCnn cnn, byte[] cnnWeights, NetStandardSequence seq, byte[] sequenceWeights, float[] image, float[] sequence)
+    {
+        cnn.LoadSafetensors(new MemoryStream(cnnWeights));
+        seq.LoadSafetensors(new MemoryStream(sequenceWeights));
+        var result = new System.Collections.Generic.List<float>();
+        var y = new float[NetStandardCnn.OutputSize];
+        var batch = new float[2 * NetStandardCnn.InputSize];
+        image.CopyTo(batch, 0);
+        for (int i = 0; i < image.Length; i++) batch[NetStandardCnn.InputSize + i] = -image[i];
+        cnn.Forward(image, y);
+        result.AddRange(y);
+        result.Add(cnn.TrainStep(batch, new float[2 * NetStandardCnn.OutputSize], new Sgd(0.1f)));
+        cnn.Forward(image, y);
+        result.AddRange(y);
+        var z = new float[NetStandardSequence.OutputSize];
+        seq.Forward(sequence, z);
+        result.AddRange(z);
+        result.Add(seq.TrainStep(sequence, new float[NetStandardSequence.OutputSize], new Sgd(0.1f)));
+        var step = new float[NetStandardSequence.StepOutputSize];
+        for (int t = 0; t < 5; t++)
+        {
+            seq.Step(sequence.AsSpan(2 * t, 2), step);
+            result.AddRange(step);
+        }
+        return result.ToArray();
     }
 
     /// <summary>
