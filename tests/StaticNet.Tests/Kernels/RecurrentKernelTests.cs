@@ -370,6 +370,41 @@ public class RecurrentKernelTests
         }
     }
 
+    /// <summary>The gates' vector sigmoid and tanh on every width against double precision over [−100, 100], extremes included.</summary>
+    [Fact]
+    public void VectorSigmoidAndTanhAreAccurateEverywhere()
+    {
+        var values = new float[4096 + 16];
+        for (int i = 0; i < 4096; i++) values[i] = (i - 2048) * (100f / 2048);
+        float[] extremes = { 0f, -0f, 1e-30f, -1e-7f, 88.5f, -88.5f, float.MaxValue, float.MinValue, 0.625f, -0.625f, 0.6249999f, 9f, -9.5f, 20f, 1e-3f, -3e-4f };
+        extremes.CopyTo(values, 4096);
+        // sigmoid (exp form) within about 1 ulp; tanh (rational form) within 2.9e-7 relative, about 2.5 ulp.
+        void Check(string name, float[] x, float[] y, Func<double, double> f, double relative)
+        {
+            for (int i = 0; i < x.Length; i++)
+            {
+                double expected = f(x[i]);
+                Assert.True(Math.Abs(y[i] - expected) <= relative * Math.Max(1e-30, Math.Abs(expected)) + 1e-38,
+                    $"{name}({x[i]}) = {y[i]}, expected {expected}");
+            }
+        }
+        void Run<V>(string width) where V : struct, ISimdVector<V>
+        {
+            var s = new float[values.Length];
+            var t = new float[values.Length];
+            for (int i = 0; i + V.Count <= values.Length; i += V.Count)
+            {
+                V.Store(ref s[i], RecurrentGates.Sigmoid(V.Load(ref values[i])));
+                V.Store(ref t[i], RecurrentGates.Tanh(V.Load(ref values[i])));
+            }
+            Check($"sigmoid{width}", values, s, v => 1 / (1 + Math.Exp(-v)), 1.5e-7);
+            Check($"tanh{width}", values, t, Math.Tanh, 3e-7);
+        }
+        Run<V512>("512");
+        Run<V256>("256");
+        Run<V128>("128");
+    }
+
     [Fact]
     public void InconsistentSizesThrow()
     {
