@@ -16,3 +16,17 @@ public partial class MnistMlp { }
 [Dense(64, Activation.ReLU, Name = "fc2")]
 [Dense(4, Name = "fc3")]
 public partial class SmallMlp { }
+
+/// <summary>The streaming benchmark network: one input per step, LSTM(1 → 32) every step, Dense(32 → 1); 64-step sequences.</summary>
+[Network(Loss = Loss.MeanSquaredError)]
+[Input(64, 1)]
+[LSTM(32, ReturnSequences = true)]
+[Dense(1)]
+public partial class StreamingLstmNet { }
+
+/// <summary>The same with GRU(1 → 32).</summary>
+[Network(Loss = Loss.MeanSquaredError)]
+[Input(64, 1)]
+[GRU(32, ReturnSequences = true)]
+[Dense(1)]
+public partial class StreamingGruNet { }

@@ -1,0 +1,89 @@
+using System;
+using BenchmarkDotNet.Attributes;
+using StaticNet.Optimizers;
+
+namespace StaticNet.Benchmarks;
+
+/// <summary>
+/// One streaming step of the GENERATED networks (<see cref="StreamingLstmNet.Step"/>, <see cref="StreamingGruNet.Step"/>:
+/// LSTM or GRU(1 → 32) then Dense(32 → 1), state kept in the instance), next to the same step written with the kernels
+/// directly and the naive and <see cref="System.Numerics.Tensors.TensorPrimitives"/> baselines of
+/// <see cref="RecurrentStepBenchmarks"/>, in one run. Each call consumes the next input of a fixed 1024-step signal.
+/// At 48 kHz a step has 20.8 µs; under 83 ns is 250× real time.
+/// </summary>
+[MemoryDiagnoser]
+public class SequenceStepBenchmarks
+{
+    private readonly float[] _signal = new float[1024];
+    private readonly float[] _y = new float[1];
+    private readonly StreamingLstmNet _lstm = new(1);
+    private readonly StreamingGruNet _gru = new(1);
+    private readonly RecurrentStepBenchmarks _kernels = new();
+    private int _t;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        for (int i = 0; i < _signal.Length; i++) _signal[i] = MathF.Sin(i * 0.05f);
+        _kernels.Setup();
+    }
+
+    [Benchmark]
+    public float LstmStep_Generated()
+    {
+        _lstm.Step(_signal.AsSpan(_t, 1), _y);
+        _t = (_t + 1) & 1023;
+        return _y[0];
+    }
+
+    [Benchmark]
+    public float LstmStep_Kernels() => _kernels.LstmStep_StaticNet();
+
+    [Benchmark]
+    public float LstmStep_Naive() => _kernels.LstmStep_Naive();
+
+    [Benchmark]
+    public float LstmStep_TensorPrimitives() => _kernels.LstmStep_TensorPrimitives();
+
+    [Benchmark]
+    public float GruStep_Generated()
+    {
+        _gru.Step(_signal.AsSpan(_t, 1), _y);
+        _t = (_t + 1) & 1023;
+        return _y[0];
+    }
+
+    [Benchmark]
+    public float GruStep_Kernels() => _kernels.GruStep_StaticNet();
+
+    [Benchmark]
+    public float GruStep_Naive() => _kernels.GruStep_Naive();
+
+    [Benchmark]
+    public float GruStep_TensorPrimitives() => _kernels.GruStep_TensorPrimitives();
+}
+
+/// <summary>
+/// Whole sequences through the generated <see cref="StreamingLstmNet"/> (T = 64, one feature, LSTM(32) every step,
+/// Dense(1)): one sequence's <c>Forward</c>, a batch of 32 through <c>ForwardBatch</c>, and one Adam <c>TrainStep</c> on
+/// a batch of 32 (forward, MSE, backpropagation through time, update).
+/// </summary>
+[MemoryDiagnoser]
+public class SequenceLstmWhole
+{
+    private const int Batch = 32;
+    private readonly StreamingLstmNet _network = new(1);
+    private readonly Adam _adam = new(1e-3f);
+    private readonly float[] _inputs = BenchmarkData.Random(Batch * StreamingLstmNet.InputSize, 11);
+    private readonly float[] _targets = BenchmarkData.Random(Batch * StreamingLstmNet.OutputSize, 12);
+    private readonly float[] _outputs = new float[Batch * StreamingLstmNet.OutputSize];
+
+    [Benchmark]
+    public void Forward_Sequence() => _network.Forward(_inputs.AsSpan(0, StreamingLstmNet.InputSize), _outputs.AsSpan(0, StreamingLstmNet.OutputSize));
+
+    [Benchmark]
+    public void ForwardBatch_32Sequences() => _network.ForwardBatch(_inputs, _outputs);
+
+    [Benchmark]
+    public float TrainStep_32Sequences() => _network.TrainStep(_inputs, _targets, _adam);
+}
