@@ -11,7 +11,7 @@ namespace StaticNet.Benchmarks;
 /// <see cref="RecurrentStepBenchmarks"/>, in one run. Each call consumes the next input of a fixed 1024-step signal.
 /// At 48 kHz a step has 20.8 µs; under 83 ns is 250× real time.
 /// </summary>
-[MemoryDiagnoser]
+[MemoryDiagnoser, MinColumn, MedianColumn]
 public class SequenceStepBenchmarks
 {
     private readonly float[] _signal = new float[1024];
@@ -68,7 +68,7 @@ public class SequenceStepBenchmarks
 /// Dense(1)): one sequence's <c>Forward</c>, a batch of 32 through <c>ForwardBatch</c>, and one Adam <c>TrainStep</c> on
 /// a batch of 32 (forward, MSE, backpropagation through time, update).
 /// </summary>
-[MemoryDiagnoser]
+[MemoryDiagnoser, MinColumn, MedianColumn]
 public class SequenceLstmWhole
 {
     private const int Batch = 32;
