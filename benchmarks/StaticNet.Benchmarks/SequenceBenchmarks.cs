@@ -1,5 +1,6 @@
 using System;
 using BenchmarkDotNet.Attributes;
+using StaticNet.Kernels;
 using StaticNet.Optimizers;
 
 namespace StaticNet.Benchmarks;
@@ -61,6 +62,52 @@ public class SequenceStepBenchmarks
 
     [Benchmark]
     public float GruStep_TensorPrimitives() => _kernels.GruStep_TensorPrimitives();
+
+    // Where a step's time goes: the recurrent kernel alone (state chained from call to call, so this is its latency),
+    // and the Dense(32 → 1) head alone (independent calls, so a throughput figure: its latency is hidden here).
+    private readonly AlignedBuffer _cellParameters = Filled((1 + 32 + 2) * 128 + 32 * 16 + 16);
+    private readonly AlignedBuffer _lstmCellState = new(LstmKernels.StepStateLength(32));
+    private readonly AlignedBuffer _gruCellState = new(GruKernels.StepStateLength(32));
+    private readonly AlignedBuffer _headOutput = new(16);
+
+    private static AlignedBuffer Filled(int length)
+    {
+        var buffer = new AlignedBuffer(length);
+        float[] values = BenchmarkData.Random(length, 21);
+        for (int i = 0; i < length; i++) buffer.Span[i] = 0.3f * (values[i] - 0.5f);
+        return buffer;
+    }
+
+    [Benchmark]
+    public float LstmCellOnly_Kernel()
+    {
+        const int gw = 128;
+        ReadOnlySpan<float> p = _cellParameters.Span;
+        Span<float> state = _lstmCellState.Span;
+        LstmKernels.Step(_signal.AsSpan(_t, 1), 1, p.Slice(0, gw), p.Slice(gw, 32 * gw), p.Slice(33 * gw, gw), p.Slice(34 * gw, gw), 32, state);
+        _t = (_t + 1) & 1023;
+        return state[0];
+    }
+
+    [Benchmark]
+    public float GruCellOnly_Kernel()
+    {
+        const int gw = 96;
+        ReadOnlySpan<float> p = _cellParameters.Span;
+        Span<float> state = _gruCellState.Span;
+        GruKernels.Step(_signal.AsSpan(_t, 1), 1, p.Slice(0, gw), p.Slice(gw, 32 * gw), p.Slice(33 * gw, gw), p.Slice(34 * gw, gw), 32, state);
+        _t = (_t + 1) & 1023;
+        return state[0];
+    }
+
+    [Benchmark]
+    public float DenseHeadOnly_Kernel()
+    {
+        ReadOnlySpan<float> p = _cellParameters.Span;
+        Span<float> y = _headOutput.Span;
+        DenseKernels.Forward(_lstmCellState.Span.Slice(0, 32), 1, 32, 32, p.Slice(35 * 128, 32 * 16), p.Slice(35 * 128 + 32 * 16, 16), y, 16);
+        return y[0];
+    }
 }
 
 /// <summary>
