@@ -32,3 +32,16 @@ public partial class SmallMlp { }
 [Dropout(0.25f)]
 [Dense(10)]
 public partial class FashionCnn { }
+/// <summary>The streaming benchmark network: one input per step, LSTM(1 → 32) every step, Dense(32 → 1); 64-step sequences.</summary>
+[Network(Loss = Loss.MeanSquaredError)]
+[Input(64, 1)]
+[LSTM(32, ReturnSequences = true)]
+[Dense(1)]
+public partial class StreamingLstmNet { }
+
+/// <summary>The same with GRU(1 → 32).</summary>
+[Network(Loss = Loss.MeanSquaredError)]
+[Input(64, 1)]
+[GRU(32, ReturnSequences = true)]
+[Dense(1)]
+public partial class StreamingGruNet { }
