@@ -37,7 +37,7 @@ internal static partial class RecurrentGates
     public static V Sigmoid<V>(V x) where V : struct, ISimdVector<V>
     {
         V one = V.Broadcast(1f);
-        x = V.Min(V.Max(x, V.Broadcast(-88f)), V.Broadcast(87f));
+        x = V.MinNative(V.Broadcast(87f), V.MaxNative(V.Broadcast(-88f), x)); // NaN stays NaN
         return V.Divide(one, V.Add(one, ExpNegative(x)));
     }
 
@@ -49,7 +49,7 @@ internal static partial class RecurrentGates
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static V Tanh<V>(V x) where V : struct, ISimdVector<V>
     {
-        x = V.Min(V.Max(x, V.Broadcast(-7.99881172180175781f)), V.Broadcast(7.99881172180175781f));
+        x = V.MinNative(V.Broadcast(7.99881172180175781f), V.MaxNative(V.Broadcast(-7.99881172180175781f), x)); // NaN stays NaN
         V x2 = V.Multiply(x, x);
         V x4 = V.Multiply(x2, x2);
         V x8 = V.Multiply(x4, x4);

@@ -52,17 +52,30 @@ public class StreamingStepBenchmarks
         return _y[0];
     }
 
-    /// <summary>ns per step of both networks: the minimum over many windows of 20 000 steps (robust on a loaded machine).</summary>
-    public static void QuickTiming(int windows = 300)
+    /// <summary>ns per step of both networks: the minimum over many windows of 2 000 steps (robust on a loaded machine).</summary>
+    public static void QuickTiming(int windows = 3000)
     {
         var b = new StreamingStepBenchmarks();
         Console.WriteLine($"LSTM Step: {Time(() => b.LstmStep(), windows):F1} ns (min of {windows} windows)");
         Console.WriteLine($"GRU  Step: {Time(() => b.GruStep(), windows):F1} ns (min of {windows} windows)");
+        if (Environment.GetEnvironmentVariable("STEP_BREAKDOWN") == "1")
+        {
+            var r = new RecurrentStepBenchmarks();
+            r.Setup();
+            var p = new StaticNet.Kernels.AlignedBuffer(40000);
+            var st = new StaticNet.Kernels.AlignedBuffer(1000);
+            var y = new StaticNet.Kernels.AlignedBuffer(16);
+            float[] x = { 0.3f };
+            Console.WriteLine($"  LstmKernels.Step alone: {Time(() => { StaticNet.Kernels.LstmKernels.Step(x, 1, p.Span.Slice(0, 128), p.Span.Slice(128, 4096), p.Span.Slice(4224, 128), p.Span.Slice(4352, 128), 32, st.Span.Slice(0, 352)); return st.Span[0]; }, windows):F1} ns");
+            Console.WriteLine($"  GruKernels.Step alone: {Time(() => { StaticNet.Kernels.GruKernels.Step(x, 1, p.Span.Slice(0, 96), p.Span.Slice(128, 3072), p.Span.Slice(4224, 96), p.Span.Slice(4352, 96), 32, st.Span.Slice(0, 288)); return st.Span[0]; }, windows):F1} ns");
+            Console.WriteLine($"  Dense(32->1) alone: {Time(() => { StaticNet.Kernels.DenseKernels.Forward(st.Span.Slice(0, 32), 1, 32, 32, p.Span.Slice(8000, 512), p.Span.Slice(9000, 16), y.Span, 16); return y.Span[0]; }, windows):F1} ns");
+            Console.WriteLine($"  Dense(32->1) ForwardStep alone: {Time(() => { StaticNet.Kernels.DenseKernels.ForwardStep(st.Span.Slice(0, 32), 32, p.Span.Slice(8000, 512), p.Span.Slice(9000, 16), y.Span, 16); return y.Span[0]; }, windows):F1} ns");
+        }
     }
 
     private static double Time(Func<float> step, int windows)
     {
-        const int n = 20_000;
+        const int n = 2_000;
         float sink = 0;
         for (int i = 0; i < 200_000; i++) sink += step(); // tiering to full opts
         double best = double.MaxValue;
