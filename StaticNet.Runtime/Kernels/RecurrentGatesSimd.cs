@@ -42,6 +42,18 @@ internal static partial class RecurrentGates
     }
 
     /// <summary>
+    /// σ(x) = ½·tanh(x/2) + ½ with the rational <see cref="Tanh{V}"/>: about 20 cycles less latency than the exp form,
+    /// for the latency-bound streaming step; within 2e-7 absolute (not relative: tiny σ of very negative x lose their
+    /// relative precision, which the sequence kernels' <see cref="Sigmoid{V}"/> keeps).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static V SigmoidShortLatency<V>(V x) where V : struct, ISimdVector<V>
+    {
+        V half = V.Broadcast(0.5f);
+        return V.MultiplyAdd(Tanh(V.Multiply(x, half)), half, half);
+    }
+
+    /// <summary>
     /// tanh as a rational function <c>x·p(x²)/q(x²)</c> on x clamped to ±7.9988 (where tanh rounds to ±1), p of degree 6
     /// and q of degree 3 in x² (Eigen's float tanh): no exponential, so about half the latency of the exp form, and
     /// relative precision near 0 (within 2.9e-7 relative, about 2.5 ulp, everywhere).

@@ -106,6 +106,9 @@ internal static class RecurrentStepSimd
             {
                 a4 = V.MultiplyAdd(xf, V.Load(ref Unsafe.Add(ref w, 4 * n)), a4);
                 a5 = V.MultiplyAdd(xf, V.Load(ref Unsafe.Add(ref w, 5 * n)), a5);
+            }
+            if (inputVectors > 6)
+            {
                 a6 = V.MultiplyAdd(xf, V.Load(ref Unsafe.Add(ref w, 6 * n)), a6);
                 a7 = V.MultiplyAdd(xf, V.Load(ref Unsafe.Add(ref w, 7 * n)), a7);
             }
@@ -170,10 +173,10 @@ internal static class RecurrentStepSimd
         {
             ref float zu = ref Unsafe.Add(ref z, u);
             ref float cu = ref Unsafe.Add(ref c, u);
-            V i = RecurrentGates.Sigmoid(V.Load(ref zu));
-            V f = RecurrentGates.Sigmoid(V.Load(ref Unsafe.Add(ref zu, H)));
+            V i = RecurrentGates.SigmoidShortLatency(V.Load(ref zu));
+            V f = RecurrentGates.SigmoidShortLatency(V.Load(ref Unsafe.Add(ref zu, H)));
             V g = RecurrentGates.Tanh(V.Load(ref Unsafe.Add(ref zu, 2 * H)));
-            V o = RecurrentGates.Sigmoid(V.Load(ref Unsafe.Add(ref zu, 3 * H)));
+            V o = RecurrentGates.SigmoidShortLatency(V.Load(ref Unsafe.Add(ref zu, 3 * H)));
             V cv = V.MultiplyAdd(f, V.Load(ref cu), V.Multiply(i, g));
             V.Store(ref cu, cv);
             V.Store(ref Unsafe.Add(ref h, u), V.Multiply(o, RecurrentGates.Tanh(cv)));
@@ -196,9 +199,9 @@ internal static class RecurrentStepSimd
         {
             ref float zu = ref Unsafe.Add(ref z, u);
             ref float hu = ref Unsafe.Add(ref h, u);
-            V r = RecurrentGates.Sigmoid(V.Load(ref zu));
+            V r = RecurrentGates.SigmoidShortLatency(V.Load(ref zu));
             V nv = RecurrentGates.Tanh(V.MultiplyAdd(r, V.Load(ref Unsafe.Add(ref zu, 2 * H)), V.Load(ref Unsafe.Add(ref hn, 2 * H + u))));
-            V zv = RecurrentGates.Sigmoid(V.Load(ref Unsafe.Add(ref zu, H)));
+            V zv = RecurrentGates.SigmoidShortLatency(V.Load(ref Unsafe.Add(ref zu, H)));
             // h' = (1 − z)·n + z·h
             V.Store(ref hu, V.MultiplyAdd(zv, V.Load(ref hu), V.Multiply(V.Subtract(V.Broadcast(1f), zv), nv)));
         }
