@@ -21,7 +21,8 @@ public partial class StepBenchGruNet { }
 /// <summary>
 /// The generated streaming <c>Step</c> (one sample, one time step, state carried in the instance) of issue 5's
 /// networks; the goal is under 83 ns per step (250× real time at 48 kHz). <c>--step-timing</c> runs a quick
-/// min-of-windows loop instead of BenchmarkDotNet (see <see cref="QuickTiming"/>).
+/// min-of-windows loop instead of BenchmarkDotNet (see <see cref="QuickTiming"/>; <c>STEP_BREAKDOWN=1</c> adds the
+/// kernels alone).
 /// </summary>
 [MemoryDiagnoser]
 public class StreamingStepBenchmarks
@@ -58,10 +59,9 @@ public class StreamingStepBenchmarks
         var b = new StreamingStepBenchmarks();
         Console.WriteLine($"LSTM Step: {Time(() => b.LstmStep(), windows):F1} ns (min of {windows} windows)");
         Console.WriteLine($"GRU  Step: {Time(() => b.GruStep(), windows):F1} ns (min of {windows} windows)");
+        // STEP_BREAKDOWN=1: the kernels the generated Step calls, alone (zero parameters: timing only).
         if (Environment.GetEnvironmentVariable("STEP_BREAKDOWN") == "1")
         {
-            var r = new RecurrentStepBenchmarks();
-            r.Setup();
             var p = new StaticNet.Kernels.AlignedBuffer(40000);
             var st = new StaticNet.Kernels.AlignedBuffer(1000);
             var y = new StaticNet.Kernels.AlignedBuffer(16);
