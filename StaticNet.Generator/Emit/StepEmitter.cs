@@ -100,7 +100,9 @@ internal static class StepEmitter
                 {
                     int inputs = layer.Input.Channels, units = layer.Output.Channels, width = layer.Output.PositionStride;
                     string y = $"state.Slice({id}Step, {width})";
-                    w.Line($"{Kernels}DenseKernels.Forward({current}, rows: 1, inputs: {inputs}, xStride: {currentStride},");
+                    // One sample: ForwardStep sums for latency (the order differs from Forward's in the last bits).
+                    string x = currentStride == inputs ? current : $"{current}.Slice(0, {inputs})";
+                    w.Line($"{Kernels}DenseKernels.ForwardStep({x}, inputs: {inputs},");
                     w.Line($"    parameters.Slice({id}Weight, {inputs} * {width}), parameters.Slice({id}Bias, {width}), {y}, width: {width}); // {layer.Name}");
                     if (layer.Activation == ActivationKind.GELU)
                         w.Line($"{Kernels}ActivationKernels.Gelu({y}, {y}, 1, columns: {units}, stride: {width});");

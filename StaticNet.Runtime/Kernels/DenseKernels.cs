@@ -1,5 +1,6 @@
 using System;
 using System.ComponentModel;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace StaticNet.Kernels;
@@ -51,6 +52,38 @@ public static class DenseKernels
         else
             ReferenceKernels.DenseForward(x, rows, inputs, xStride, weight, bias, y, width);
 #endif
+    }
+
+    /// <summary>
+    /// One sample of <see cref="Forward"/> for the streaming <c>Step</c>, summed for latency rather than in
+    /// <see cref="Forward"/>'s order (four accumulator sets over the inputs, k mod 4; agrees to rounding):
+    /// <c>y[j] = bias[j] + Σₖ x[k] · weight[k·width + j]</c> for <c>j &lt; width</c>.
+    /// </summary>
+    /// <param name="x">The layer's input, <c>inputs</c> floats.</param>
+    /// <param name="inputs">The number of inputs.</param>
+    /// <param name="weight">The transposed weight, <c>[inputs, width]</c>.</param>
+    /// <param name="bias">The bias, <c>[width]</c>.</param>
+    /// <param name="y">The output, <c>[width]</c>, overwritten.</param>
+    /// <param name="width">The padded output width, a multiple of <see cref="WidthAlignment"/>.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void ForwardStep(ReadOnlySpan<float> x, int inputs, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, Span<float> y, int width)
+    {
+        CheckSizes(x.Length, 1, inputs, inputs, weight.Length, width, y.Length);
+        if (bias.Length < width)
+            throw new ArgumentException($"Dense kernel called with a bias of {bias.Length} floats; expected {width}.", nameof(bias));
+#if NET8_0_OR_GREATER
+        ref float xr = ref MemoryMarshal.GetReference(x);
+        ref float wr = ref MemoryMarshal.GetReference(weight);
+        ref float br = ref MemoryMarshal.GetReference(bias);
+        ref float yr = ref MemoryMarshal.GetReference(y);
+        switch (KernelOptions.Path)
+        {
+            case 512: DenseSimd.ForwardStep<V512>(ref xr, inputs, ref wr, ref br, ref yr, width); return;
+            case 256: DenseSimd.ForwardStep<V256>(ref xr, inputs, ref wr, ref br, ref yr, width); return;
+            case 128: DenseSimd.ForwardStep<V128>(ref xr, inputs, ref wr, ref br, ref yr, width); return;
+        }
+#endif
+        Forward(x, 1, inputs, inputs, weight, bias, y, width);
     }
 
     /// <summary>

@@ -150,6 +150,31 @@ internal static partial class DenseSimd
         }
     }
 
+    /// <summary>See <see cref="DenseKernels.ForwardStep"/>: per output vector, four accumulator sets (k mod 4).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void ForwardStep<V>(ref float x, int inputs, ref float weight, ref float bias, ref float y, int width)
+        where V : struct, ISimdVector<V>
+    {
+        nint n = V.Count, w = width, k = inputs;
+        for (nint v = 0; v < w; v += n)
+        {
+            ref float wv = ref Unsafe.Add(ref weight, v);
+            V a0 = V.Load(ref Unsafe.Add(ref bias, v)), a1 = V.Zero, a2 = V.Zero, a3 = V.Zero;
+            nint i = 0;
+            for (; i + 4 <= k; i += 4)
+            {
+                ref float wi = ref Unsafe.Add(ref wv, i * w);
+                a0 = V.MultiplyAdd(V.Broadcast(Unsafe.Add(ref x, i)), V.Load(ref wi), a0);
+                a1 = V.MultiplyAdd(V.Broadcast(Unsafe.Add(ref x, i + 1)), V.Load(ref Unsafe.Add(ref wi, w)), a1);
+                a2 = V.MultiplyAdd(V.Broadcast(Unsafe.Add(ref x, i + 2)), V.Load(ref Unsafe.Add(ref wi, 2 * w)), a2);
+                a3 = V.MultiplyAdd(V.Broadcast(Unsafe.Add(ref x, i + 3)), V.Load(ref Unsafe.Add(ref wi, 3 * w)), a3);
+            }
+            for (; i < k; i++)
+                a0 = V.MultiplyAdd(V.Broadcast(Unsafe.Add(ref x, i)), V.Load(ref Unsafe.Add(ref wv, i * w)), a0);
+            V.Store(ref Unsafe.Add(ref y, v), V.Add(V.Add(a0, a1), V.Add(a2, a3)));
+        }
+    }
+
     /// <summary>See <see cref="DenseKernels.BackwardWeights"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void BackwardWeights<V>(ref float x, int rows, int inputs, int xStride, ref float dy, int width,

@@ -37,8 +37,20 @@ internal static partial class RecurrentGates
     public static V Sigmoid<V>(V x) where V : struct, ISimdVector<V>
     {
         V one = V.Broadcast(1f);
-        x = V.Min(V.Max(x, V.Broadcast(-88f)), V.Broadcast(87f));
+        x = V.MinNative(V.Broadcast(87f), V.MaxNative(V.Broadcast(-88f), x)); // NaN stays NaN
         return V.Divide(one, V.Add(one, ExpNegative(x)));
+    }
+
+    /// <summary>
+    /// σ(x) = ½·tanh(x/2) + ½ with the rational <see cref="Tanh{V}"/>: about 20 cycles less latency than the exp form,
+    /// for the latency-bound streaming step; within 2e-7 absolute (not relative: tiny σ of very negative x lose their
+    /// relative precision, which the sequence kernels' <see cref="Sigmoid{V}"/> keeps).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static V SigmoidShortLatency<V>(V x) where V : struct, ISimdVector<V>
+    {
+        V half = V.Broadcast(0.5f);
+        return V.MultiplyAdd(Tanh(V.Multiply(x, half)), half, half);
     }
 
     /// <summary>
@@ -49,7 +61,7 @@ internal static partial class RecurrentGates
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static V Tanh<V>(V x) where V : struct, ISimdVector<V>
     {
-        x = V.Min(V.Max(x, V.Broadcast(-7.99881172180175781f)), V.Broadcast(7.99881172180175781f));
+        x = V.MinNative(V.Broadcast(7.99881172180175781f), V.MaxNative(V.Broadcast(-7.99881172180175781f), x)); // NaN stays NaN
         V x2 = V.Multiply(x, x);
         V x4 = V.Multiply(x2, x2);
         V x8 = V.Multiply(x4, x4);

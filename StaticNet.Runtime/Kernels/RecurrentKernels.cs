@@ -301,6 +301,14 @@ internal static class RecurrentCore
         ref float biasHh, int hidden, ref float state) where V : struct, ISimdVector<V>
     {
         int hp = RoundUp(hidden), gw = GateWidth(cell, hidden);
+        if (RecurrentStepSimd.Handles<V>(cell, hidden))
+        {
+            if (cell == Lstm)
+                RecurrentStepSimd.Lstm<V>(ref x, inputs, ref weightIh, ref weightHh, ref biasIh, ref biasHh, hp, gw, ref state);
+            else
+                RecurrentStepSimd.Gru<V>(ref x, inputs, ref weightIh, ref weightHh, ref biasIh, ref biasHh, hp, gw, ref state);
+            return;
+        }
         ref float h = ref state;
         ref float aux1 = ref Unsafe.Add(ref state, hp);
         ref float aux2 = ref Unsafe.Add(ref state, 2 * hp);

@@ -19,6 +19,11 @@ public static class Program
             Check();
             return;
         }
+        if (args.Length == 1 && args[0] == "--step-timing")
+        {
+            StreamingStepBenchmarks.QuickTiming();
+            return;
+        }
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, DefaultConfig.Instance);
     }
 

@@ -200,7 +200,7 @@ namespace Demo
             global::System.Span<float> state = _stepState.Span;
             global::StaticNet.Kernels.LstmKernels.Step(input.Slice(0, 1), inputs: 1, parameters.Slice(Layers0WeightIhL0, 1 * 128), parameters.Slice(Layers0WeightHhL0, 32 * 128),
                 parameters.Slice(Layers0BiasIhL0, 128), parameters.Slice(Layers0BiasHhL0, 128), hidden: 32, state.Slice(Layers0Step, 352)); // layers.0
-            global::StaticNet.Kernels.DenseKernels.Forward(state.Slice(Layers0Step, 32), rows: 1, inputs: 32, xStride: 32,
+            global::StaticNet.Kernels.DenseKernels.ForwardStep(state.Slice(Layers0Step, 32), inputs: 32,
                 parameters.Slice(Layers1Weight, 32 * 16), parameters.Slice(Layers1Bias, 16), state.Slice(Layers1Step, 16), width: 16); // layers.1
             state.Slice(Layers1Step, 16).Slice(0, StepOutputSize).CopyTo(output);
         }

@@ -1,0 +1,93 @@
+using System;
+using System.Diagnostics;
+using BenchmarkDotNet.Attributes;
+
+namespace StaticNet.Benchmarks;
+
+/// <summary>Issue 5's streaming network: one input per step, LSTM(1→32), Dense(32→1).</summary>
+[Network(Loss = Loss.MeanSquaredError)]
+[Input(64, 1)]
+[LSTM(32, ReturnSequences = true)]
+[Dense(1)]
+public partial class StepBenchLstmNet { }
+
+/// <summary>As <see cref="StepBenchLstmNet"/> with a GRU.</summary>
+[Network(Loss = Loss.MeanSquaredError)]
+[Input(64, 1)]
+[GRU(32, ReturnSequences = true)]
+[Dense(1)]
+public partial class StepBenchGruNet { }
+
+/// <summary>
+/// The generated streaming <c>Step</c> (one sample, one time step, state carried in the instance) of issue 5's
+/// networks; the goal is under 83 ns per step (250× real time at 48 kHz). <c>--step-timing</c> runs a quick
+/// min-of-windows loop instead of BenchmarkDotNet (see <see cref="QuickTiming"/>; <c>STEP_BREAKDOWN=1</c> adds the
+/// kernels alone).
+/// </summary>
+[MemoryDiagnoser]
+public class StreamingStepBenchmarks
+{
+    private readonly StepBenchLstmNet _lstm = new(1);
+    private readonly StepBenchGruNet _gru = new(2);
+    private readonly float[] _x = BenchmarkData.Random(1024, 3);
+    private readonly float[] _y = new float[1];
+    private int _t;
+
+    private ReadOnlySpan<float> NextInput()
+    {
+        _t = (_t + 1) & 1023;
+        return _x.AsSpan(_t, 1);
+    }
+
+    [Benchmark]
+    public float LstmStep()
+    {
+        _lstm.Step(NextInput(), _y);
+        return _y[0];
+    }
+
+    [Benchmark]
+    public float GruStep()
+    {
+        _gru.Step(NextInput(), _y);
+        return _y[0];
+    }
+
+    /// <summary>ns per step of both networks: the minimum over many windows of 2 000 steps (robust on a loaded machine).</summary>
+    public static void QuickTiming(int windows = 3000)
+    {
+        var b = new StreamingStepBenchmarks();
+        Console.WriteLine($"LSTM Step: {Time(() => b.LstmStep(), windows):F1} ns (min of {windows} windows)");
+        Console.WriteLine($"GRU  Step: {Time(() => b.GruStep(), windows):F1} ns (min of {windows} windows)");
+        // STEP_BREAKDOWN=1: the kernels the generated Step calls, alone (zero parameters: timing only).
+        if (Environment.GetEnvironmentVariable("STEP_BREAKDOWN") == "1")
+        {
+            var p = new StaticNet.Kernels.AlignedBuffer(40000);
+            var st = new StaticNet.Kernels.AlignedBuffer(1000);
+            var y = new StaticNet.Kernels.AlignedBuffer(16);
+            float[] x = { 0.3f };
+            Console.WriteLine($"  LstmKernels.Step alone: {Time(() => { StaticNet.Kernels.LstmKernels.Step(x, 1, p.Span.Slice(0, 128), p.Span.Slice(128, 4096), p.Span.Slice(4224, 128), p.Span.Slice(4352, 128), 32, st.Span.Slice(0, 352)); return st.Span[0]; }, windows):F1} ns");
+            Console.WriteLine($"  LstmKernels.Step + ForwardStep: {Time(() => { StaticNet.Kernels.LstmKernels.Step(x, 1, p.Span.Slice(0, 128), p.Span.Slice(128, 4096), p.Span.Slice(4224, 128), p.Span.Slice(4352, 128), 32, st.Span.Slice(0, 352)); StaticNet.Kernels.DenseKernels.ForwardStep(st.Span.Slice(0, 32), 32, p.Span.Slice(8000, 512), p.Span.Slice(9000, 16), y.Span, 16); return y.Span[0]; }, windows):F1} ns");
+            Console.WriteLine($"  GruKernels.Step alone: {Time(() => { StaticNet.Kernels.GruKernels.Step(x, 1, p.Span.Slice(0, 96), p.Span.Slice(128, 3072), p.Span.Slice(4224, 96), p.Span.Slice(4352, 96), 32, st.Span.Slice(0, 288)); return st.Span[0]; }, windows):F1} ns");
+            Console.WriteLine($"  Dense(32->1) alone: {Time(() => { StaticNet.Kernels.DenseKernels.Forward(st.Span.Slice(0, 32), 1, 32, 32, p.Span.Slice(8000, 512), p.Span.Slice(9000, 16), y.Span, 16); return y.Span[0]; }, windows):F1} ns");
+            Console.WriteLine($"  Dense(32->1) ForwardStep alone: {Time(() => { StaticNet.Kernels.DenseKernels.ForwardStep(st.Span.Slice(0, 32), 32, p.Span.Slice(8000, 512), p.Span.Slice(9000, 16), y.Span, 16); return y.Span[0]; }, windows):F1} ns");
+        }
+    }
+
+    private static double Time(Func<float> step, int windows)
+    {
+        const int n = 2_000;
+        float sink = 0;
+        for (int i = 0; i < 200_000; i++) sink += step(); // tiering to full opts
+        double best = double.MaxValue;
+        for (int w = 0; w < windows; w++)
+        {
+            long start = Stopwatch.GetTimestamp();
+            for (int i = 0; i < n; i++) sink += step();
+            long ticks = Stopwatch.GetTimestamp() - start;
+            best = Math.Min(best, ticks * 1e9 / Stopwatch.Frequency / n);
+        }
+        if (float.IsNaN(sink)) Console.WriteLine("NaN");
+        return best;
+    }
+}
