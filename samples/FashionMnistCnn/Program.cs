@@ -193,6 +193,6 @@ static (double Microseconds, long Allocated) MeasureLatency(INetwork network, Da
 internal static class PyTorch
 {
     public const double SecondsPerEpoch = 25.3;
-    public const double Accuracy = 0.9014;
+    public const double Accuracy = 0.9047; // seed 1, all 60,000 training images, 3 epochs
     public const double LatencyMicroseconds = 547; // median of runs measuring 534–559 µs
 }
