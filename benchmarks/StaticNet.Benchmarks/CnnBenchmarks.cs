@@ -1,3 +1,4 @@
+using FashionMnistCnn;
 using System;
 using System.Collections.Generic;
 using BenchmarkDotNet.Attributes;

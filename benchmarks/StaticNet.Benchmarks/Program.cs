@@ -1,3 +1,4 @@
+using FashionMnistCnn;
 using System;
 using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Running;

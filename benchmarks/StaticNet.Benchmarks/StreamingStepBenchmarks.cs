@@ -4,31 +4,17 @@ using BenchmarkDotNet.Attributes;
 
 namespace StaticNet.Benchmarks;
 
-/// <summary>Issue 5's streaming network: one input per step, LSTM(1→32), Dense(32→1).</summary>
-[Network(Loss = Loss.MeanSquaredError)]
-[Input(64, 1)]
-[LSTM(32, ReturnSequences = true)]
-[Dense(1)]
-public partial class StepBenchLstmNet { }
-
-/// <summary>As <see cref="StepBenchLstmNet"/> with a GRU.</summary>
-[Network(Loss = Loss.MeanSquaredError)]
-[Input(64, 1)]
-[GRU(32, ReturnSequences = true)]
-[Dense(1)]
-public partial class StepBenchGruNet { }
-
 /// <summary>
 /// The generated streaming <c>Step</c> (one sample, one time step, state carried in the instance) of issue 5's
-/// networks; the goal is under 83 ns per step (250× real time at 48 kHz). <c>--step-timing</c> runs a quick
+/// networks (<see cref="StreamingLstmNet"/>, <see cref="StreamingGruNet"/> in Networks.cs); the goal is under 83 ns per step (250× real time at 48 kHz). <c>--step-timing</c> runs a quick
 /// min-of-windows loop instead of BenchmarkDotNet (see <see cref="QuickTiming"/>; <c>STEP_BREAKDOWN=1</c> adds the
 /// kernels alone).
 /// </summary>
 [MemoryDiagnoser]
 public class StreamingStepBenchmarks
 {
-    private readonly StepBenchLstmNet _lstm = new(1);
-    private readonly StepBenchGruNet _gru = new(2);
+    private readonly StreamingLstmNet _lstm = new(1);
+    private readonly StreamingGruNet _gru = new(2);
     private readonly float[] _x = BenchmarkData.Random(1024, 3);
     private readonly float[] _y = new float[1];
     private int _t;
