@@ -66,27 +66,27 @@ public class AllocationTests
     [Fact]
     public void CnnForwardAllocatesNothing()
     {
-        var network = new SampleCnnNet(1);
-        float[] input = RandomVector(SampleCnnNet.InputSize, 1);
-        var output = new float[SampleCnnNet.OutputSize];
+        var network = new FashionMnistCnn.FashionCnn(1);
+        float[] input = RandomVector(FashionMnistCnn.FashionCnn.InputSize, 1);
+        var output = new float[FashionMnistCnn.FashionCnn.OutputSize];
         Assert.Equal(0, AllocatedBy(() => network.Forward(input, output), calls: 20));
     }
 
     [Fact]
     public void CnnForwardBatchAllocatesNothing()
     {
-        var network = new SampleCnnNet(1);
-        float[] inputs = RandomVector(40 * SampleCnnNet.InputSize, 1);
-        var outputs = new float[40 * SampleCnnNet.OutputSize];
+        var network = new FashionMnistCnn.FashionCnn(1);
+        float[] inputs = RandomVector(40 * FashionMnistCnn.FashionCnn.InputSize, 1);
+        var outputs = new float[40 * FashionMnistCnn.FashionCnn.OutputSize];
         Assert.Equal(0, AllocatedBy(() => network.ForwardBatch(inputs, outputs), calls: 3));
     }
 
     [Fact]
     public void CnnTrainStepAllocatesNothing()
     {
-        var network = new SampleCnnNet(1);
+        var network = new FashionMnistCnn.FashionCnn(1);
         var optimizer = new Adam(1e-4f);
-        float[] inputs = RandomVector(8 * SampleCnnNet.InputSize, 1);
+        float[] inputs = RandomVector(8 * FashionMnistCnn.FashionCnn.InputSize, 1);
         int[] labels = [0, 1, 2, 3, 4, 5, 6, 7];
         Assert.Equal(0, AllocatedBy(() => network.TrainStep(inputs, labels, optimizer), calls: 3));
     }

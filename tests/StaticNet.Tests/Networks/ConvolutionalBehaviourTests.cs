@@ -86,9 +86,9 @@ public class ConvolutionalBehaviourTests
     public void SampleCnnLearnsATinyProblem()
     {
         // Two classes told apart by which half of the image is bright: a few Adam steps fit them.
-        var network = new SampleCnnNet(1);
+        var network = new FashionMnistCnn.FashionCnn(1);
         const int rows = 16;
-        var inputs = new float[rows * SampleCnnNet.InputSize];
+        var inputs = new float[rows * FashionMnistCnn.FashionCnn.InputSize];
         var labels = new int[rows];
         var random = new Random(3);
         for (int r = 0; r < rows; r++)
@@ -104,7 +104,7 @@ public class ConvolutionalBehaviourTests
         float last = network.ComputeLoss(inputs, labels);
         Assert.True(last < first * 0.5f, $"loss {first} → {last}");
 
-        var outputs = new float[rows * SampleCnnNet.OutputSize];
+        var outputs = new float[rows * FashionMnistCnn.FashionCnn.OutputSize];
         network.ForwardBatch(inputs, outputs);
         for (int r = 0; r < rows; r++)
             Assert.Equal(labels[r], Array.IndexOf(outputs, outputs.Skip(r * 10).Take(10).Max(), r * 10) - r * 10);
