@@ -120,8 +120,8 @@ public sealed class ParameterTensor
             return;
         }
         Span<float> target = parameters.Slice(Offset, (int)Extent);
-        int index = 0;
-        Walk(0, 0, ref index, source, target, import: true);
+        for (int i = 0; i < source.Length; i++)
+            target[InternalPosition(i)] = source[i];
     }
 
     /// <summary>Copies the tensor out of the parameter buffer into PyTorch's row-major layout.</summary>
@@ -137,8 +137,8 @@ public sealed class ParameterTensor
             return;
         }
         ReadOnlySpan<float> source = parameters.Slice(Offset, (int)Extent);
-        int index = 0;
-        WalkExport(0, 0, ref index, source, destination);
+        for (int i = 0; i < destination.Length; i++)
+            destination[i] = source[InternalPosition(i)];
     }
 
     /// <summary>Returns the tensor in PyTorch's layout as a new array.</summary>
@@ -149,29 +149,16 @@ public sealed class ParameterTensor
         return result;
     }
 
-    /// <summary>Visits the elements in PyTorch's row-major order, copying between it and the internal positions.</summary>
-    private void Walk(int dimension, int position, ref int index, ReadOnlySpan<float> source, Span<float> target, bool import)
+    /// <summary>Where the element at row-major index <paramref name="flat"/> of the PyTorch tensor lives, relative to <see cref="Offset"/>.</summary>
+    private int InternalPosition(int flat)
     {
-        if (dimension == _shape.Length)
+        int position = 0;
+        for (int k = _shape.Length - 1; k >= 0; k--)
         {
-            target[position] = source[index++];
-            return;
+            position += flat % _shape[k] * _strides[k];
+            flat /= _shape[k];
         }
-        int stride = _strides[dimension];
-        for (int i = 0; i < _shape[dimension]; i++)
-            Walk(dimension + 1, position + i * stride, ref index, source, target, import);
-    }
-
-    private void WalkExport(int dimension, int position, ref int index, ReadOnlySpan<float> source, Span<float> destination)
-    {
-        if (dimension == _shape.Length)
-        {
-            destination[index++] = source[position];
-            return;
-        }
-        int stride = _strides[dimension];
-        for (int i = 0; i < _shape[dimension]; i++)
-            WalkExport(dimension + 1, position + i * stride, ref index, source, destination);
+        return position;
     }
 
     private static int Product(int[] shape)
