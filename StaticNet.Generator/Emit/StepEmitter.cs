@@ -16,6 +16,15 @@ internal static class StepEmitter
 
     public static bool Supports(ShapedNetwork network) => network.SupportsStep;
 
+    private static void WriteActivation(CodeWriter w, ShapedLayer layer, string y)
+    {
+        int units = layer.Output.Channels, width = layer.Output.PositionStride;
+        if (layer.Activation == ActivationKind.GELU)
+            w.Line($"{Kernels}ActivationKernels.Gelu({y}, {y}, 1, columns: {units}, stride: {width});");
+        else if (layer.Activation != ActivationKind.None)
+            w.Line($"{Kernels}ActivationKernels.{layer.Activation}({y}, 1, columns: {units}, stride: {width});");
+    }
+
     /// <summary>The floats a streaming state needs per recurrent layer (RecurrentCore.StepStateLength): h, c and scratch.</summary>
     private static int StateLength(ShapedLayer layer)
     {
@@ -78,8 +87,10 @@ internal static class StepEmitter
         w.Line("global::System.Span<float> state = _stepState.Span;");
         string current = "input";
         int currentStride = stepInputs;
-        foreach (ShapedLayer layer in network.Layers)
+        var layers = network.Layers;
+        for (int index = 0; index < layers.Count; index++)
         {
+            ShapedLayer layer = layers[index];
             string id = layer.Identifier;
             switch (layer.Kind)
             {
@@ -98,16 +109,13 @@ internal static class StepEmitter
                 }
                 case LayerKind.Dense:
                 {
-                    int inputs = layer.Input.Channels, units = layer.Output.Channels, width = layer.Output.PositionStride;
+                    int inputs = layer.Input.Channels, width = layer.Output.PositionStride;
                     string y = $"state.Slice({id}Step, {width})";
                     // One sample: ForwardStep sums for latency (the order differs from Forward's in the last bits).
                     string x = currentStride == inputs ? current : $"{current}.Slice(0, {inputs})";
                     w.Line($"{Kernels}DenseKernels.ForwardStep({x}, inputs: {inputs},");
                     w.Line($"    parameters.Slice({id}Weight, {inputs} * {width}), parameters.Slice({id}Bias, {width}), {y}, width: {width}); // {layer.Name}");
-                    if (layer.Activation == ActivationKind.GELU)
-                        w.Line($"{Kernels}ActivationKernels.Gelu({y}, {y}, 1, columns: {units}, stride: {width});");
-                    else if (layer.Activation != ActivationKind.None)
-                        w.Line($"{Kernels}ActivationKernels.{layer.Activation}({y}, 1, columns: {units}, stride: {width});");
+                    WriteActivation(w, layer, y);
                     current = y;
                     currentStride = width;
                     break;
@@ -117,9 +125,29 @@ internal static class StepEmitter
                     int features = layer.Input.Channels, hidden = layer.Spec.Units, gateWidth = RecurrentEmitter.GateWidth(layer);
                     string kernel = Kernels + RecurrentEmitter.KernelClass(layer);
                     w.Line($"{kernel}.Step({current}.Slice(0, {features}), inputs: {features}, parameters.Slice({id}WeightIhL0, {features} * {gateWidth}), parameters.Slice({id}WeightHhL0, {hidden} * {gateWidth}),");
-                    w.Line($"    parameters.Slice({id}BiasIhL0, {gateWidth}), parameters.Slice({id}BiasHhL0, {gateWidth}), hidden: {hidden}, {RecurrentEmitter.ActivationArgument(layer)}state.Slice({id}Step, {StateLength(layer)})); // {layer.Name}");
+                    string arguments = $"parameters.Slice({id}BiasIhL0, {gateWidth}), parameters.Slice({id}BiasHhL0, {gateWidth}), hidden: {hidden}, {RecurrentEmitter.ActivationArgument(layer)}state.Slice({id}Step, {StateLength(layer)})";
                     current = $"state.Slice({id}Step, {layer.Output.PositionStride})";
                     currentStride = layer.Output.PositionStride;
+                    // A Dense layer right after (Dropout aside) runs in the same call: the readout reads h where the step left it.
+                    int next = index + 1;
+                    while (next < layers.Count && layers[next].Kind == LayerKind.Dropout) next++;
+                    ShapedLayer? readout = next < layers.Count && layers[next].Kind == LayerKind.Dense ? layers[next] : null;
+                    if (readout is null)
+                    {
+                        w.Line($"    {arguments}); // {layer.Name}");
+                        break;
+                    }
+                    string rid = readout.Identifier;
+                    int width = readout.Output.PositionStride;
+                    string y = $"state.Slice({rid}Step, {width})";
+                    w.Line($"    {arguments}, // {layer.Name}");
+                    w.Line($"    parameters.Slice({rid}Weight, {hidden} * {width}), parameters.Slice({rid}Bias, {width}), readoutWidth: {width}, {y}); // {readout.Name}, fused");
+                    for (int skipped = index + 1; skipped < next; skipped++)
+                        w.Line($"// {layers[skipped].Name}: Dropout is inactive at inference");
+                    WriteActivation(w, readout, y);
+                    current = y;
+                    currentStride = width;
+                    index = next;
                     break;
                 }
             }

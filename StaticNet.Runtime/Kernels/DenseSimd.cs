@@ -151,7 +151,7 @@ internal static partial class DenseSimd
     }
 
     /// <summary>See <see cref="DenseKernels.ForwardStep"/>: per output vector, four accumulator sets (k mod 4).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void ForwardStep<V>(ref float x, int inputs, ref float weight, ref float bias, ref float y, int width)
         where V : struct, ISimdVector<V>
     {
@@ -164,13 +164,13 @@ internal static partial class DenseSimd
             for (; i + 4 <= k; i += 4)
             {
                 ref float wi = ref Unsafe.Add(ref wv, i * w);
-                a0 = V.MultiplyAdd(V.Broadcast(Unsafe.Add(ref x, i)), V.Load(ref wi), a0);
-                a1 = V.MultiplyAdd(V.Broadcast(Unsafe.Add(ref x, i + 1)), V.Load(ref Unsafe.Add(ref wi, w)), a1);
-                a2 = V.MultiplyAdd(V.Broadcast(Unsafe.Add(ref x, i + 2)), V.Load(ref Unsafe.Add(ref wi, 2 * w)), a2);
-                a3 = V.MultiplyAdd(V.Broadcast(Unsafe.Add(ref x, i + 3)), V.Load(ref Unsafe.Add(ref wi, 3 * w)), a3);
+                a0 = V.MultiplyAdd(V.Broadcast(Unsafe.Add(ref x, i)), ref wi, a0);
+                a1 = V.MultiplyAdd(V.Broadcast(Unsafe.Add(ref x, i + 1)), ref Unsafe.Add(ref wi, w), a1);
+                a2 = V.MultiplyAdd(V.Broadcast(Unsafe.Add(ref x, i + 2)), ref Unsafe.Add(ref wi, 2 * w), a2);
+                a3 = V.MultiplyAdd(V.Broadcast(Unsafe.Add(ref x, i + 3)), ref Unsafe.Add(ref wi, 3 * w), a3);
             }
             for (; i < k; i++)
-                a0 = V.MultiplyAdd(V.Broadcast(Unsafe.Add(ref x, i)), V.Load(ref Unsafe.Add(ref wv, i * w)), a0);
+                a0 = V.MultiplyAdd(V.Broadcast(Unsafe.Add(ref x, i)), ref Unsafe.Add(ref wv, i * w), a0);
             V.Store(ref Unsafe.Add(ref y, v), V.Add(V.Add(a0, a1), V.Add(a2, a3)));
         }
     }

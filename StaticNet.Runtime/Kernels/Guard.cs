@@ -8,12 +8,16 @@ namespace StaticNet.Kernels;
 public static class Guard
 {
     /// <summary>Throws unless a one-sample buffer has exactly <paramref name="expected"/> floats.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public static void SampleLength(int length, int expected, string parameterName, string network)
     {
         if (length != expected)
-            throw new ArgumentException(
-                $"{network}: expected '{parameterName}' to hold one sample of {expected} floats; found {length}.", parameterName);
+            ThrowSampleLength(length, expected, parameterName, network);
     }
+
+    private static void ThrowSampleLength(int length, int expected, string parameterName, string network) =>
+        throw new ArgumentException(
+            $"{network}: expected '{parameterName}' to hold one sample of {expected} floats; found {length}.", parameterName);
 
     /// <summary>
     /// Checks a batch: <paramref name="inputsLength"/> a multiple of <paramref name="inputSize"/>, and

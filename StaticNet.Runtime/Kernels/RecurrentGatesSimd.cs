@@ -44,14 +44,18 @@ internal static partial class RecurrentGates
     /// <summary>
     /// σ(x) = ½·tanh(x/2) + ½ with the rational <see cref="Tanh{V}"/>: about 20 cycles less latency than the exp form,
     /// for the latency-bound streaming step; within 2e-7 absolute (not relative: tiny σ of very negative x lose their
-    /// relative precision, which the sequence kernels' <see cref="Sigmoid{V}"/> keeps).
+    /// relative precision, which the sequence kernels' <see cref="Sigmoid{V}"/> keeps). Written as
+    /// <c>½ + x·p̃(x²)/q(x²/4)</c> with p̃(s) = p(s/4)/4: every coefficient is scaled by a power of two, so each rounding is
+    /// the one <c>½·Tanh(x/2) + ½</c> makes (the same bits) without the halving multiply.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static V SigmoidShortLatency<V>(V x) where V : struct, ISimdVector<V>
     {
-        V half = V.Broadcast(0.5f);
-        return V.MultiplyAdd(Tanh(V.Multiply(x, half)), half, half);
+        x = V.MinNative(V.Broadcast(2 * TanhBound), V.MaxNative(V.Broadcast(-2 * TanhBound), x)); // NaN stays NaN
+        return V.Add(Rational<V>(x, 4), V.Broadcast(0.5f));
     }
+
+    private const float TanhBound = 7.99881172180175781f;
 
     /// <summary>
     /// tanh as a rational function <c>x·p(x²)/q(x²)</c> on x clamped to ±7.9988 (where tanh rounds to ±1), p of degree 6
@@ -61,17 +65,28 @@ internal static partial class RecurrentGates
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static V Tanh<V>(V x) where V : struct, ISimdVector<V>
     {
-        x = V.MinNative(V.Broadcast(7.99881172180175781f), V.MaxNative(V.Broadcast(-7.99881172180175781f), x)); // NaN stays NaN
+        x = V.MinNative(V.Broadcast(TanhBound), V.MaxNative(V.Broadcast(-TanhBound), x)); // NaN stays NaN
+        return Rational<V>(x, 1);
+    }
+
+    /// <summary>
+    /// <c>x·p(x²/s)/q(x²/s) / s</c> for the scale s = 1 (<see cref="Tanh{V}"/>) or 4 (<see cref="SigmoidShortLatency{V}"/>,
+    /// minus its ½): the coefficients carry the powers of s (exact), p by Estrin's scheme for a short dependency chain.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static V Rational<V>(V x, float s) where V : struct, ISimdVector<V>
+    {
+        float s2 = s * s, s3 = s2 * s, s4 = s2 * s2, s5 = s4 * s, s6 = s3 * s3, s7 = s6 * s;
         V x2 = V.Multiply(x, x);
         V x4 = V.Multiply(x2, x2);
         V x8 = V.Multiply(x4, x4);
-        V p01 = V.MultiplyAdd(V.Broadcast(6.37261928875436e-04f), x2, V.Broadcast(4.89352455891786e-03f));
-        V p23 = V.MultiplyAdd(V.Broadcast(5.12229709037114e-08f), x2, V.Broadcast(1.48572235717979e-05f));
-        V p45 = V.MultiplyAdd(V.Broadcast(2.00018790482477e-13f), x2, V.Broadcast(-8.60467152213735e-11f));
-        V p46 = V.MultiplyAdd(V.Broadcast(-2.76076847742355e-16f), x4, p45);
+        V p01 = V.MultiplyAdd(V.Broadcast(6.37261928875436e-04f / s2), x2, V.Broadcast(4.89352455891786e-03f / s));
+        V p23 = V.MultiplyAdd(V.Broadcast(5.12229709037114e-08f / s4), x2, V.Broadcast(1.48572235717979e-05f / s3));
+        V p45 = V.MultiplyAdd(V.Broadcast(2.00018790482477e-13f / s6), x2, V.Broadcast(-8.60467152213735e-11f / s5));
+        V p46 = V.MultiplyAdd(V.Broadcast(-2.76076847742355e-16f / s7), x4, p45);
         V p = V.MultiplyAdd(p46, x8, V.MultiplyAdd(p23, x4, p01));
-        V q01 = V.MultiplyAdd(V.Broadcast(2.26843463243900e-03f), x2, V.Broadcast(4.89352518554385e-03f));
-        V q23 = V.MultiplyAdd(V.Broadcast(1.19825839466702e-06f), x2, V.Broadcast(1.18534705686654e-04f));
+        V q01 = V.MultiplyAdd(V.Broadcast(2.26843463243900e-03f / s), x2, V.Broadcast(4.89352518554385e-03f));
+        V q23 = V.MultiplyAdd(V.Broadcast(1.19825839466702e-06f / s3), x2, V.Broadcast(1.18534705686654e-04f / s2));
         V q = V.MultiplyAdd(q23, x4, q01);
         return V.Divide(V.Multiply(x, p), q);
     }

@@ -247,15 +247,27 @@ internal static class RecurrentCore
         }
     }
 
+    public static void Step(int cell, ReadOnlySpan<float> x, int inputs, ReadOnlySpan<float> weightIh, ReadOnlySpan<float> weightHh,
+        ReadOnlySpan<float> biasIh, ReadOnlySpan<float> biasHh, int hidden, Span<float> state) =>
+        Step(cell, x, inputs, weightIh, weightHh, biasIh, biasHh, hidden, state, default, default, 0, default);
+
+    /// <summary>
+    /// One step of one sample, then (when <paramref name="readoutWidth"/> &gt; 0) the Dense layer that reads the new h:
+    /// <c>y[0, width) = b + h·W</c>, W <c>[hidden, width]</c> as <see cref="DenseKernels.ForwardStep"/>. Fusing the readout
+    /// saves the streaming step a second dispatch and its checks, and reads h while it is still in the store buffer.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Step(int cell, ReadOnlySpan<float> x, int inputs, ReadOnlySpan<float> weightIh, ReadOnlySpan<float> weightHh,
-        ReadOnlySpan<float> biasIh, ReadOnlySpan<float> biasHh, int hidden, Span<float> state)
+        ReadOnlySpan<float> biasIh, ReadOnlySpan<float> biasHh, int hidden, Span<float> state,
+        ReadOnlySpan<float> readoutWeight, ReadOnlySpan<float> readoutBias, int readoutWidth, Span<float> y)
     {
         CheckParameters(cell, inputs, hidden, weightIh.Length, weightHh.Length, biasIh.Length, biasHh.Length);
         int hp = RoundUp(hidden), gw = GateWidth(cell, hidden);
         if (x.Length < inputs || state.Length < 3 * hp + 2 * gw)
             throw new ArgumentException(
                 $"{Name(cell)} step called with x of {x.Length} floats (expected {inputs}) and a state of {state.Length} floats (expected {3 * hp + 2 * gw}).");
+        if (readoutWidth != 0)
+            CheckReadout(hidden, readoutWeight.Length, readoutBias.Length, readoutWidth, y.Length);
 #if NET8_0_OR_GREATER
         ref float xr = ref MemoryMarshal.GetReference(x);
         ref float wih = ref MemoryMarshal.GetReference(weightIh);
@@ -263,11 +275,23 @@ internal static class RecurrentCore
         ref float bih = ref MemoryMarshal.GetReference(biasIh);
         ref float bhh = ref MemoryMarshal.GetReference(biasHh);
         ref float sr = ref MemoryMarshal.GetReference(state);
+        ref float rw = ref MemoryMarshal.GetReference(readoutWeight);
+        ref float rb = ref MemoryMarshal.GetReference(readoutBias);
+        ref float yr = ref MemoryMarshal.GetReference(y);
         switch (KernelOptions.Path)
         {
-            case 512: StepSimd<V512>(cell, ref xr, inputs, ref wih, ref whh, ref bih, ref bhh, hidden, ref sr); return;
-            case 256: StepSimd<V256>(cell, ref xr, inputs, ref wih, ref whh, ref bih, ref bhh, hidden, ref sr); return;
-            case 128: StepSimd<V128>(cell, ref xr, inputs, ref wih, ref whh, ref bih, ref bhh, hidden, ref sr); return;
+            case 512:
+                StepSimd<V512>(cell, ref xr, inputs, ref wih, ref whh, ref bih, ref bhh, hidden, ref sr);
+                if (readoutWidth != 0) DenseSimd.ForwardStep<V512>(ref sr, hidden, ref rw, ref rb, ref yr, readoutWidth);
+                return;
+            case 256:
+                StepSimd<V256>(cell, ref xr, inputs, ref wih, ref whh, ref bih, ref bhh, hidden, ref sr);
+                if (readoutWidth != 0) DenseSimd.ForwardStep<V256>(ref sr, hidden, ref rw, ref rb, ref yr, readoutWidth);
+                return;
+            case 128:
+                StepSimd<V128>(cell, ref xr, inputs, ref wih, ref whh, ref bih, ref bhh, hidden, ref sr);
+                if (readoutWidth != 0) DenseSimd.ForwardStep<V128>(ref sr, hidden, ref rw, ref rb, ref yr, readoutWidth);
+                return;
         }
 #endif
         Span<float> h = state.Slice(0, hp), aux1 = state.Slice(hp, hp), aux2 = state.Slice(2 * hp, hp);
@@ -287,11 +311,21 @@ internal static class RecurrentCore
                 xz.Slice(0, hidden).CopyTo(h);
                 break;
         }
+        if (readoutWidth != 0)
+            DenseKernels.Forward(h, 1, hidden, hp, readoutWeight, readoutBias, y, readoutWidth);
+    }
+
+    private static void CheckReadout(int hidden, int weight, int bias, int width, int y)
+    {
+        if (width <= 0 || width % DenseKernels.WidthAlignment != 0 || weight < hidden * width || bias < width || y < width)
+            throw new ArgumentException(
+                $"Recurrent step called with an inconsistent readout: hidden {hidden}, width {width} (a positive multiple of {DenseKernels.WidthAlignment}); " +
+                $"expected weight {hidden * width}, bias {width}, y {width} floats; found {weight}, {bias}, {y}.");
     }
 
 #if NET8_0_OR_GREATER
     /// <summary>
-    /// <see cref="Step"/> on one vector width, with one dispatch: the input projection <c>b_ih + x·W_ih</c> (F broadcasts
+    /// <c>Step</c> on one vector width, with one dispatch: the input projection <c>b_ih + x·W_ih</c> (F broadcasts
     /// per column block), the recurrent product <c>b_hh + h·W_hh</c> through the dense register tiles (H broadcasts over
     /// the GW-wide rows of the transposed W_hh, 8 accumulators in flight), then the fused gate arithmetic. The same
     /// arithmetic, in the same order, as <see cref="Forward"/> for one sample.
@@ -354,7 +388,7 @@ public static class LstmKernels
     /// <summary>Floats of the saved region per sample (a chunk of <c>rows</c> samples needs <c>rows ×</c> this).</summary>
     public static int SavedLength(int hidden, int steps) => RecurrentCore.SavedLength(RecurrentCore.Lstm, hidden, steps);
 
-    /// <summary>Floats of a streaming state for <see cref="Step"/>: <c>h</c> in the first <c>Hp</c>, then <c>c</c>, then scratch. Zero = the initial state.</summary>
+    /// <summary>Floats of a streaming state for <c>Step</c>: <c>h</c> in the first <c>Hp</c>, then <c>c</c>, then scratch. Zero = the initial state.</summary>
     public static int StepStateLength(int hidden) => RecurrentCore.StepStateLength(RecurrentCore.Lstm, hidden);
 
     /// <summary>The forward pass over <paramref name="steps"/> time steps for <paramref name="rows"/> samples; saves what <see cref="Backward"/> needs.</summary>
@@ -414,6 +448,28 @@ public static class LstmKernels
     public static void Step(ReadOnlySpan<float> x, int inputs, ReadOnlySpan<float> weightIh, ReadOnlySpan<float> weightHh,
         ReadOnlySpan<float> biasIh, ReadOnlySpan<float> biasHh, int hidden, Span<float> state) =>
         RecurrentCore.Step(RecurrentCore.Lstm, x, inputs, weightIh, weightHh, biasIh, biasHh, hidden, state);
+
+    /// <summary>
+    /// <see cref="Step(ReadOnlySpan{float}, int, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, int, Span{float})"/>,
+    /// then the Dense layer that reads the new h (no activation): <c>y[0, width) = b + h·W</c>. The streaming step of a
+    /// recurrent layer followed by a small Dense head, in one call.
+    /// </summary>
+    /// <param name="x">The step's input, <c>[F]</c>.</param>
+    /// <param name="inputs">F.</param>
+    /// <param name="weightIh">W_ih transposed, <c>[F, GW]</c>.</param>
+    /// <param name="weightHh">W_hh transposed, <c>[H, GW]</c>.</param>
+    /// <param name="biasIh">b_ih, <c>[GW]</c>.</param>
+    /// <param name="biasHh">b_hh, <c>[GW]</c>.</param>
+    /// <param name="hidden">H.</param>
+    /// <param name="state">The network's state, <see cref="StepStateLength"/> floats.</param>
+    /// <param name="readoutWeight">The Dense weight, transposed and padded: <c>[H, width]</c>.</param>
+    /// <param name="readoutBias">The Dense bias, <c>[width]</c>.</param>
+    /// <param name="readoutWidth">The Dense layer's padded output width (a multiple of 16).</param>
+    /// <param name="y">The Dense output, <c>[width]</c>, overwritten.</param>
+    public static void Step(ReadOnlySpan<float> x, int inputs, ReadOnlySpan<float> weightIh, ReadOnlySpan<float> weightHh,
+        ReadOnlySpan<float> biasIh, ReadOnlySpan<float> biasHh, int hidden, Span<float> state,
+        ReadOnlySpan<float> readoutWeight, ReadOnlySpan<float> readoutBias, int readoutWidth, Span<float> y) =>
+        RecurrentCore.Step(RecurrentCore.Lstm, x, inputs, weightIh, weightHh, biasIh, biasHh, hidden, state, readoutWeight, readoutBias, readoutWidth, y);
 }
 
 /// <summary>
@@ -434,7 +490,7 @@ public static class GruKernels
     /// <summary>Floats of the saved region per sample (a chunk of <c>rows</c> samples needs <c>rows ×</c> this).</summary>
     public static int SavedLength(int hidden, int steps) => RecurrentCore.SavedLength(RecurrentCore.Gru, hidden, steps);
 
-    /// <summary>Floats of a streaming state for <see cref="Step"/>: <c>h</c> in the first <c>Hp</c>, then scratch. Zero = the initial state.</summary>
+    /// <summary>Floats of a streaming state for <c>Step</c>: <c>h</c> in the first <c>Hp</c>, then scratch. Zero = the initial state.</summary>
     public static int StepStateLength(int hidden) => RecurrentCore.StepStateLength(RecurrentCore.Gru, hidden);
 
     /// <summary>See <see cref="LstmKernels.Forward"/>.</summary>
@@ -494,6 +550,28 @@ public static class GruKernels
     public static void Step(ReadOnlySpan<float> x, int inputs, ReadOnlySpan<float> weightIh, ReadOnlySpan<float> weightHh,
         ReadOnlySpan<float> biasIh, ReadOnlySpan<float> biasHh, int hidden, Span<float> state) =>
         RecurrentCore.Step(RecurrentCore.Gru, x, inputs, weightIh, weightHh, biasIh, biasHh, hidden, state);
+
+    /// <summary>
+    /// <see cref="Step(ReadOnlySpan{float}, int, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, int, Span{float})"/>,
+    /// then the Dense layer that reads the new h (no activation): <c>y[0, width) = b + h·W</c>. The streaming step of a
+    /// recurrent layer followed by a small Dense head, in one call.
+    /// </summary>
+    /// <param name="x">The step's input, <c>[F]</c>.</param>
+    /// <param name="inputs">F.</param>
+    /// <param name="weightIh">W_ih transposed, <c>[F, GW]</c>.</param>
+    /// <param name="weightHh">W_hh transposed, <c>[H, GW]</c>.</param>
+    /// <param name="biasIh">b_ih, <c>[GW]</c>.</param>
+    /// <param name="biasHh">b_hh, <c>[GW]</c>.</param>
+    /// <param name="hidden">H.</param>
+    /// <param name="state">The network's state, <see cref="StepStateLength"/> floats.</param>
+    /// <param name="readoutWeight">The Dense weight, transposed and padded: <c>[H, width]</c>.</param>
+    /// <param name="readoutBias">The Dense bias, <c>[width]</c>.</param>
+    /// <param name="readoutWidth">The Dense layer's padded output width (a multiple of 16).</param>
+    /// <param name="y">The Dense output, <c>[width]</c>, overwritten.</param>
+    public static void Step(ReadOnlySpan<float> x, int inputs, ReadOnlySpan<float> weightIh, ReadOnlySpan<float> weightHh,
+        ReadOnlySpan<float> biasIh, ReadOnlySpan<float> biasHh, int hidden, Span<float> state,
+        ReadOnlySpan<float> readoutWeight, ReadOnlySpan<float> readoutBias, int readoutWidth, Span<float> y) =>
+        RecurrentCore.Step(RecurrentCore.Gru, x, inputs, weightIh, weightHh, biasIh, biasHh, hidden, state, readoutWeight, readoutBias, readoutWidth, y);
 }
 
 /// <summary>
@@ -521,7 +599,7 @@ public static class RnnKernels
     /// <summary>Floats of the saved region per sample (a chunk of <c>rows</c> samples needs <c>rows ×</c> this).</summary>
     public static int SavedLength(int hidden, int steps) => RecurrentCore.SavedLength(RecurrentCore.RnnTanh, hidden, steps);
 
-    /// <summary>Floats of a streaming state for <see cref="Step"/>: <c>h</c> in the first <c>Hp</c>, then scratch. Zero = the initial state.</summary>
+    /// <summary>Floats of a streaming state for <c>Step</c>: <c>h</c> in the first <c>Hp</c>, then scratch. Zero = the initial state.</summary>
     public static int StepStateLength(int hidden) => RecurrentCore.StepStateLength(RecurrentCore.RnnTanh, hidden);
 
     /// <summary>See <see cref="LstmKernels.Forward"/>.</summary>
@@ -585,4 +663,26 @@ public static class RnnKernels
     public static void Step(ReadOnlySpan<float> x, int inputs, ReadOnlySpan<float> weightIh, ReadOnlySpan<float> weightHh,
         ReadOnlySpan<float> biasIh, ReadOnlySpan<float> biasHh, int hidden, Activation activation, Span<float> state) =>
         RecurrentCore.Step(Cell(activation), x, inputs, weightIh, weightHh, biasIh, biasHh, hidden, state);
+
+    /// <summary>
+    /// <see cref="Step(ReadOnlySpan{float}, int, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, int, Activation, Span{float})"/>,
+    /// then the Dense layer that reads the new h (no activation): <c>y[0, width) = b + h·W</c>.
+    /// </summary>
+    /// <param name="x">The step's input, <c>[F]</c>.</param>
+    /// <param name="inputs">F.</param>
+    /// <param name="weightIh">W_ih transposed, <c>[F, Hp]</c>.</param>
+    /// <param name="weightHh">W_hh transposed, <c>[H, Hp]</c>.</param>
+    /// <param name="biasIh">b_ih, <c>[Hp]</c>.</param>
+    /// <param name="biasHh">b_hh, <c>[Hp]</c>.</param>
+    /// <param name="hidden">H.</param>
+    /// <param name="activation"><see cref="Activation.Tanh"/> or <see cref="Activation.ReLU"/>.</param>
+    /// <param name="state">The network's state, <see cref="StepStateLength"/> floats.</param>
+    /// <param name="readoutWeight">The Dense weight, transposed and padded: <c>[H, width]</c>.</param>
+    /// <param name="readoutBias">The Dense bias, <c>[width]</c>.</param>
+    /// <param name="readoutWidth">The Dense layer's padded output width (a multiple of 16).</param>
+    /// <param name="y">The Dense output, <c>[width]</c>, overwritten.</param>
+    public static void Step(ReadOnlySpan<float> x, int inputs, ReadOnlySpan<float> weightIh, ReadOnlySpan<float> weightHh,
+        ReadOnlySpan<float> biasIh, ReadOnlySpan<float> biasHh, int hidden, Activation activation, Span<float> state,
+        ReadOnlySpan<float> readoutWeight, ReadOnlySpan<float> readoutBias, int readoutWidth, Span<float> y) =>
+        RecurrentCore.Step(Cell(activation), x, inputs, weightIh, weightHh, biasIh, biasHh, hidden, state, readoutWeight, readoutBias, readoutWidth, y);
 }

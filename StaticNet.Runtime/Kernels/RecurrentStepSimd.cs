@@ -40,8 +40,8 @@ internal static class RecurrentStepSimd
         for (nint f = 0; f < inputs; f++)
         {
             V xf = V.Broadcast(Unsafe.Add(ref x, f));
-            a0 = V.MultiplyAdd(xf, V.Load(ref Unsafe.Add(ref wi, f * gw)), a0);
-            b0 = V.MultiplyAdd(xf, V.Load(ref Unsafe.Add(ref wi, f * gw + n)), b0);
+            a0 = V.MultiplyAdd(xf, ref Unsafe.Add(ref wi, f * gw), a0);
+            b0 = V.MultiplyAdd(xf, ref Unsafe.Add(ref wi, f * gw + n), b0);
         }
         if (recurrent)
         {
@@ -57,21 +57,21 @@ internal static class RecurrentStepSimd
                 ref float w3 = ref Unsafe.Add(ref w2, gw);
                 V h0 = V.Broadcast(Unsafe.Add(ref h, k)), h1 = V.Broadcast(Unsafe.Add(ref h, k + 1));
                 V h2 = V.Broadcast(Unsafe.Add(ref h, k + 2)), h3 = V.Broadcast(Unsafe.Add(ref h, k + 3));
-                a0 = V.MultiplyAdd(h0, V.Load(ref w0), a0);
-                b0 = V.MultiplyAdd(h0, V.Load(ref Unsafe.Add(ref w0, n)), b0);
-                a1 = V.MultiplyAdd(h1, V.Load(ref w1), a1);
-                b1 = V.MultiplyAdd(h1, V.Load(ref Unsafe.Add(ref w1, n)), b1);
-                a2 = V.MultiplyAdd(h2, V.Load(ref w2), a2);
-                b2 = V.MultiplyAdd(h2, V.Load(ref Unsafe.Add(ref w2, n)), b2);
-                a3 = V.MultiplyAdd(h3, V.Load(ref w3), a3);
-                b3 = V.MultiplyAdd(h3, V.Load(ref Unsafe.Add(ref w3, n)), b3);
+                a0 = V.MultiplyAdd(h0, ref w0, a0);
+                b0 = V.MultiplyAdd(h0, ref Unsafe.Add(ref w0, n), b0);
+                a1 = V.MultiplyAdd(h1, ref w1, a1);
+                b1 = V.MultiplyAdd(h1, ref Unsafe.Add(ref w1, n), b1);
+                a2 = V.MultiplyAdd(h2, ref w2, a2);
+                b2 = V.MultiplyAdd(h2, ref Unsafe.Add(ref w2, n), b2);
+                a3 = V.MultiplyAdd(h3, ref w3, a3);
+                b3 = V.MultiplyAdd(h3, ref Unsafe.Add(ref w3, n), b3);
             }
             for (; k < hidden; k++)
             {
                 ref float w0 = ref Unsafe.Add(ref w, k * gw);
                 V h0 = V.Broadcast(Unsafe.Add(ref h, k));
-                a0 = V.MultiplyAdd(h0, V.Load(ref w0), a0);
-                b0 = V.MultiplyAdd(h0, V.Load(ref Unsafe.Add(ref w0, n)), b0);
+                a0 = V.MultiplyAdd(h0, ref w0, a0);
+                b0 = V.MultiplyAdd(h0, ref Unsafe.Add(ref w0, n), b0);
             }
             a0 = V.Add(V.Add(a0, a1), V.Add(a2, a3));
             b0 = V.Add(V.Add(b0, b1), V.Add(b2, b3));
@@ -98,19 +98,19 @@ internal static class RecurrentStepSimd
         {
             V xf = V.Broadcast(Unsafe.Add(ref x, f));
             ref float w = ref Unsafe.Add(ref wih, f * gw);
-            a0 = V.MultiplyAdd(xf, V.Load(ref w), a0);
-            a1 = V.MultiplyAdd(xf, V.Load(ref Unsafe.Add(ref w, n)), a1);
-            a2 = V.MultiplyAdd(xf, V.Load(ref Unsafe.Add(ref w, 2 * n)), a2);
-            a3 = V.MultiplyAdd(xf, V.Load(ref Unsafe.Add(ref w, 3 * n)), a3);
+            a0 = V.MultiplyAdd(xf, ref w, a0);
+            a1 = V.MultiplyAdd(xf, ref Unsafe.Add(ref w, n), a1);
+            a2 = V.MultiplyAdd(xf, ref Unsafe.Add(ref w, 2 * n), a2);
+            a3 = V.MultiplyAdd(xf, ref Unsafe.Add(ref w, 3 * n), a3);
             if (inputVectors > 4)
             {
-                a4 = V.MultiplyAdd(xf, V.Load(ref Unsafe.Add(ref w, 4 * n)), a4);
-                a5 = V.MultiplyAdd(xf, V.Load(ref Unsafe.Add(ref w, 5 * n)), a5);
+                a4 = V.MultiplyAdd(xf, ref Unsafe.Add(ref w, 4 * n), a4);
+                a5 = V.MultiplyAdd(xf, ref Unsafe.Add(ref w, 5 * n), a5);
             }
             if (inputVectors > 6)
             {
-                a6 = V.MultiplyAdd(xf, V.Load(ref Unsafe.Add(ref w, 6 * n)), a6);
-                a7 = V.MultiplyAdd(xf, V.Load(ref Unsafe.Add(ref w, 7 * n)), a7);
+                a6 = V.MultiplyAdd(xf, ref Unsafe.Add(ref w, 6 * n), a6);
+                a7 = V.MultiplyAdd(xf, ref Unsafe.Add(ref w, 7 * n), a7);
             }
         }
         V b0 = V.Zero, b1 = V.Zero, b2 = V.Zero, b3 = V.Zero, b4 = V.Zero, b5 = V.Zero, b6 = V.Zero, b7 = V.Zero;
@@ -119,24 +119,24 @@ internal static class RecurrentStepSimd
             V h0 = V.Broadcast(Unsafe.Add(ref h, k)), h1 = V.Broadcast(Unsafe.Add(ref h, k + 1));
             ref float w = ref Unsafe.Add(ref whh, k * gw);
             ref float u = ref Unsafe.Add(ref w, gw);
-            a0 = V.MultiplyAdd(h0, V.Load(ref w), a0);
-            a1 = V.MultiplyAdd(h0, V.Load(ref Unsafe.Add(ref w, n)), a1);
-            a2 = V.MultiplyAdd(h0, V.Load(ref Unsafe.Add(ref w, 2 * n)), a2);
-            a3 = V.MultiplyAdd(h0, V.Load(ref Unsafe.Add(ref w, 3 * n)), a3);
-            a4 = V.MultiplyAdd(h0, V.Load(ref Unsafe.Add(ref w, 4 * n)), a4);
-            a5 = V.MultiplyAdd(h0, V.Load(ref Unsafe.Add(ref w, 5 * n)), a5);
-            b0 = V.MultiplyAdd(h1, V.Load(ref u), b0);
-            b1 = V.MultiplyAdd(h1, V.Load(ref Unsafe.Add(ref u, n)), b1);
-            b2 = V.MultiplyAdd(h1, V.Load(ref Unsafe.Add(ref u, 2 * n)), b2);
-            b3 = V.MultiplyAdd(h1, V.Load(ref Unsafe.Add(ref u, 3 * n)), b3);
-            b4 = V.MultiplyAdd(h1, V.Load(ref Unsafe.Add(ref u, 4 * n)), b4);
-            b5 = V.MultiplyAdd(h1, V.Load(ref Unsafe.Add(ref u, 5 * n)), b5);
+            a0 = V.MultiplyAdd(h0, ref w, a0);
+            a1 = V.MultiplyAdd(h0, ref Unsafe.Add(ref w, n), a1);
+            a2 = V.MultiplyAdd(h0, ref Unsafe.Add(ref w, 2 * n), a2);
+            a3 = V.MultiplyAdd(h0, ref Unsafe.Add(ref w, 3 * n), a3);
+            a4 = V.MultiplyAdd(h0, ref Unsafe.Add(ref w, 4 * n), a4);
+            a5 = V.MultiplyAdd(h0, ref Unsafe.Add(ref w, 5 * n), a5);
+            b0 = V.MultiplyAdd(h1, ref u, b0);
+            b1 = V.MultiplyAdd(h1, ref Unsafe.Add(ref u, n), b1);
+            b2 = V.MultiplyAdd(h1, ref Unsafe.Add(ref u, 2 * n), b2);
+            b3 = V.MultiplyAdd(h1, ref Unsafe.Add(ref u, 3 * n), b3);
+            b4 = V.MultiplyAdd(h1, ref Unsafe.Add(ref u, 4 * n), b4);
+            b5 = V.MultiplyAdd(h1, ref Unsafe.Add(ref u, 5 * n), b5);
             if (vectors > 6)
             {
-                a6 = V.MultiplyAdd(h0, V.Load(ref Unsafe.Add(ref w, 6 * n)), a6);
-                a7 = V.MultiplyAdd(h0, V.Load(ref Unsafe.Add(ref w, 7 * n)), a7);
-                b6 = V.MultiplyAdd(h1, V.Load(ref Unsafe.Add(ref u, 6 * n)), b6);
-                b7 = V.MultiplyAdd(h1, V.Load(ref Unsafe.Add(ref u, 7 * n)), b7);
+                a6 = V.MultiplyAdd(h0, ref Unsafe.Add(ref w, 6 * n), a6);
+                a7 = V.MultiplyAdd(h0, ref Unsafe.Add(ref w, 7 * n), a7);
+                b6 = V.MultiplyAdd(h1, ref Unsafe.Add(ref u, 6 * n), b6);
+                b7 = V.MultiplyAdd(h1, ref Unsafe.Add(ref u, 7 * n), b7);
             }
         }
         V.Store(ref z, V.Add(a0, b0));
@@ -203,7 +203,7 @@ internal static class RecurrentStepSimd
             V nv = RecurrentGates.Tanh(V.MultiplyAdd(r, V.Load(ref Unsafe.Add(ref zu, 2 * H)), V.Load(ref Unsafe.Add(ref hn, 2 * H + u))));
             V zv = RecurrentGates.SigmoidShortLatency(V.Load(ref Unsafe.Add(ref zu, H)));
             // h' = (1 − z)·n + z·h
-            V.Store(ref hu, V.MultiplyAdd(zv, V.Load(ref hu), V.Multiply(V.Subtract(V.Broadcast(1f), zv), nv)));
+            V.Store(ref hu, V.MultiplyAdd(zv, ref hu, V.Multiply(V.Subtract(V.Broadcast(1f), zv), nv)));
         }
     }
 }

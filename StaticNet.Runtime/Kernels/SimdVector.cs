@@ -30,11 +30,19 @@ internal interface ISimdVector<TSelf> where TSelf : struct, ISimdVector<TSelf>
 
     static abstract TSelf Multiply(TSelf left, TSelf right);
 
-    /// <summary>Whether <see cref="MultiplyAdd"/> rounds once (hardware FMA); a JIT-time constant.</summary>
+    /// <summary>Whether <see cref="MultiplyAdd(TSelf, TSelf, TSelf)"/> rounds once (hardware FMA); a JIT-time constant.</summary>
     static abstract bool IsFused { get; }
 
     /// <summary><c>a · b + c</c>, fused when the hardware can.</summary>
     static abstract TSelf MultiplyAdd(TSelf a, TSelf b, TSelf c);
+
+    /// <summary>
+    /// <c>a · b + c</c> with <c>b</c> loaded from <paramref name="b"/>: the same value as <c>MultiplyAdd(a, Load(ref b), c)</c>,
+    /// but the load stays inside the FMA's tree, so the JIT folds it into the instruction (<c>vfmadd231ps acc, a, [mem]</c>).
+    /// Through the wrapper structs a separate <see cref="Load"/> costs a load, an FMA and a register move instead: three
+    /// times the instructions in a load-bound loop (the streaming step's recurrent product).
+    /// </summary>
+    static abstract TSelf MultiplyAdd(TSelf a, ref float b, TSelf c);
 
     static abstract TSelf Divide(TSelf left, TSelf right);
 
@@ -115,12 +123,23 @@ internal static class KernelOptions
     /// </summary>
     [ThreadStatic] private static int s_maxVectorBitsComplement;
 
+    /// <summary>
+    /// Whether any thread has ever narrowed its path. Until then (always, outside the tests) <see cref="Path"/> reads no
+    /// thread-static: a thread-static read is a helper call in the kernels' fully optimised code, a few nanoseconds that
+    /// the latency-bound streaming step pays on every call.
+    /// </summary>
+    private static bool s_narrowed;
+
     /// <summary>See <see cref="s_maxVectorBitsComplement"/>: stored as <c>512 − bits</c> so that the default is 512.</summary>
     internal static int MaxVectorBits
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        get => 512 - s_maxVectorBitsComplement;
-        set => s_maxVectorBitsComplement = 512 - value;
+        get => s_narrowed ? 512 - s_maxVectorBitsComplement : 512;
+        set
+        {
+            s_maxVectorBitsComplement = 512 - value;
+            if (value != 512) s_narrowed = true;
+        }
     }
 
     /// <summary>Forces (or stops forcing) the scalar reference path on the calling thread.</summary>
@@ -192,6 +211,12 @@ internal readonly struct V512 : ISimdVector<V512>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static V512 MultiplyAdd(V512 a, V512 b, V512 c) =>
         Avx512F.IsSupported ? new(Avx512F.FusedMultiplyAdd(a._value, b._value, c._value)) : new(a._value * b._value + c._value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static V512 MultiplyAdd(V512 a, ref float b, V512 c) =>
+        Avx512F.IsSupported
+            ? new(Avx512F.FusedMultiplyAdd(a._value, Vector512.LoadUnsafe(ref b), c._value))
+            : new(a._value * Vector512.LoadUnsafe(ref b) + c._value);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static V512 Divide(V512 left, V512 right) => new(left._value / right._value);
@@ -295,6 +320,12 @@ internal readonly struct V256 : ISimdVector<V256>
         Fma.IsSupported ? new(Fma.MultiplyAdd(a._value, b._value, c._value)) : new(a._value * b._value + c._value);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static V256 MultiplyAdd(V256 a, ref float b, V256 c) =>
+        Fma.IsSupported
+            ? new(Fma.MultiplyAdd(a._value, Vector256.LoadUnsafe(ref b), c._value))
+            : new(a._value * Vector256.LoadUnsafe(ref b) + c._value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static V256 Divide(V256 left, V256 right) => new(left._value / right._value);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -393,6 +424,14 @@ internal readonly struct V128 : ISimdVector<V128>
         if (Fma.IsSupported) return new(Fma.MultiplyAdd(a._value, b._value, c._value));
         if (AdvSimd.IsSupported) return new(AdvSimd.FusedMultiplyAdd(c._value, a._value, b._value));
         return new(a._value * b._value + c._value);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static V128 MultiplyAdd(V128 a, ref float b, V128 c)
+    {
+        if (Fma.IsSupported) return new(Fma.MultiplyAdd(a._value, Vector128.LoadUnsafe(ref b), c._value));
+        if (AdvSimd.IsSupported) return new(AdvSimd.FusedMultiplyAdd(c._value, a._value, Vector128.LoadUnsafe(ref b)));
+        return new(a._value * Vector128.LoadUnsafe(ref b) + c._value);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -43,6 +43,13 @@ public class StreamingStepBenchmarks
     public static void QuickTiming(int windows = 3000)
     {
         var b = new StreamingStepBenchmarks();
+        if (Environment.GetEnvironmentVariable("STEP_ADDRESSES") == "1") unsafe
+        {
+            var f = typeof(StreamingLstmNet).GetField("_stepState", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!;
+            var st = (StaticNet.Kernels.AlignedBuffer)f.GetValue(b._lstm)!;
+            fixed (float* ps = b._lstm.Parameters) fixed (float* ss = st.Span)
+                Console.WriteLine($"parameters mod 4096: {(long)ps % 4096}, state mod 4096: {(long)ss % 4096}, W_hh rows vs state: {((long)ss - (long)ps - 512) % 4096}");
+        }
         Console.WriteLine($"LSTM Step: {Time(() => b.LstmStep(), windows):F1} ns (min of {windows} windows)");
         Console.WriteLine($"GRU  Step: {Time(() => b.GruStep(), windows):F1} ns (min of {windows} windows)");
         // STEP_BREAKDOWN=1: the kernels the generated Step calls, alone (zero parameters: timing only).
@@ -52,8 +59,15 @@ public class StreamingStepBenchmarks
             var st = new StaticNet.Kernels.AlignedBuffer(1000);
             var y = new StaticNet.Kernels.AlignedBuffer(16);
             float[] x = { 0.3f };
+            var net = new StreamingLstmNet(1);
+            float[] yy = new float[1];
+            Console.WriteLine($"  generated Step, direct: {Time(() => { net.Step(x, yy); return yy[0]; }, windows):F1} ns");
+            net.Parameters.CopyTo(p.Span);
+            Console.WriteLine($"  LstmKernels.Step, the network's weights: {Time(() => { StaticNet.Kernels.LstmKernels.Step(x, 1, p.Span.Slice(0, 128), p.Span.Slice(128, 4096), p.Span.Slice(4224, 128), p.Span.Slice(4352, 128), 32, st.Span.Slice(0, 352)); return st.Span[0]; }, windows):F1} ns");
+            p.Span.Clear();
             Console.WriteLine($"  LstmKernels.Step alone: {Time(() => { StaticNet.Kernels.LstmKernels.Step(x, 1, p.Span.Slice(0, 128), p.Span.Slice(128, 4096), p.Span.Slice(4224, 128), p.Span.Slice(4352, 128), 32, st.Span.Slice(0, 352)); return st.Span[0]; }, windows):F1} ns");
             Console.WriteLine($"  LstmKernels.Step + ForwardStep: {Time(() => { StaticNet.Kernels.LstmKernels.Step(x, 1, p.Span.Slice(0, 128), p.Span.Slice(128, 4096), p.Span.Slice(4224, 128), p.Span.Slice(4352, 128), 32, st.Span.Slice(0, 352)); StaticNet.Kernels.DenseKernels.ForwardStep(st.Span.Slice(0, 32), 32, p.Span.Slice(8000, 512), p.Span.Slice(9000, 16), y.Span, 16); return y.Span[0]; }, windows):F1} ns");
+            Console.WriteLine($"  LstmKernels.Step with readout: {Time(() => { StaticNet.Kernels.LstmKernels.Step(x, 1, p.Span.Slice(0, 128), p.Span.Slice(128, 4096), p.Span.Slice(4224, 128), p.Span.Slice(4352, 128), 32, st.Span.Slice(0, 352), p.Span.Slice(8000, 512), p.Span.Slice(9000, 16), 16, y.Span); return y.Span[0]; }, windows):F1} ns");
             Console.WriteLine($"  GruKernels.Step alone: {Time(() => { StaticNet.Kernels.GruKernels.Step(x, 1, p.Span.Slice(0, 96), p.Span.Slice(128, 3072), p.Span.Slice(4224, 96), p.Span.Slice(4352, 96), 32, st.Span.Slice(0, 288)); return st.Span[0]; }, windows):F1} ns");
             Console.WriteLine($"  Dense(32->1) alone: {Time(() => { StaticNet.Kernels.DenseKernels.Forward(st.Span.Slice(0, 32), 1, 32, 32, p.Span.Slice(8000, 512), p.Span.Slice(9000, 16), y.Span, 16); return y.Span[0]; }, windows):F1} ns");
             Console.WriteLine($"  Dense(32->1) ForwardStep alone: {Time(() => { StaticNet.Kernels.DenseKernels.ForwardStep(st.Span.Slice(0, 32), 32, p.Span.Slice(8000, 512), p.Span.Slice(9000, 16), y.Span, 16); return y.Span[0]; }, windows):F1} ns");

@@ -199,9 +199,8 @@ namespace Demo
             global::System.ReadOnlySpan<float> parameters = _parameters.Span;
             global::System.Span<float> state = _stepState.Span;
             global::StaticNet.Kernels.LstmKernels.Step(input.Slice(0, 1), inputs: 1, parameters.Slice(Layers0WeightIhL0, 1 * 128), parameters.Slice(Layers0WeightHhL0, 32 * 128),
-                parameters.Slice(Layers0BiasIhL0, 128), parameters.Slice(Layers0BiasHhL0, 128), hidden: 32, state.Slice(Layers0Step, 352)); // layers.0
-            global::StaticNet.Kernels.DenseKernels.ForwardStep(state.Slice(Layers0Step, 32), inputs: 32,
-                parameters.Slice(Layers1Weight, 32 * 16), parameters.Slice(Layers1Bias, 16), state.Slice(Layers1Step, 16), width: 16); // layers.1
+                parameters.Slice(Layers0BiasIhL0, 128), parameters.Slice(Layers0BiasHhL0, 128), hidden: 32, state.Slice(Layers0Step, 352), // layers.0
+                parameters.Slice(Layers1Weight, 32 * 16), parameters.Slice(Layers1Bias, 16), readoutWidth: 16, state.Slice(Layers1Step, 16)); // layers.1, fused
             state.Slice(Layers1Step, 16).Slice(0, StepOutputSize).CopyTo(output);
         }
 
