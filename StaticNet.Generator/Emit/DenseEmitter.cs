@@ -4,8 +4,8 @@ using StaticNet.Generator.Shapes;
 namespace StaticNet.Generator.Emit;
 
 /// <summary>
-/// The fully connected layer: <c>DenseKernels</c> on a weight stored transposed, <c>[inputs, width]</c>. After a sequence
-/// it runs at every step, each step a row.
+/// The fully connected layer: <c>DenseKernels</c> on a weight stored transposed, <c>[inputs, width]</c>, or, with one
+/// unit, as its PyTorch row <c>[inputs]</c> (the <c>…Dot</c> kernels). After a sequence it runs at every step, each step a row.
 /// </summary>
 internal sealed class DenseEmitter : LayerEmitter
 {
@@ -38,6 +38,9 @@ internal sealed class DenseEmitter : LayerEmitter
             WriteBackward(w, layer);
     }
 
+    /// <summary>A one-unit layer is a dot product: its weight is a row, <c>[inputs]</c>, and it runs the <c>…Dot</c> kernels.</summary>
+    public static bool IsDot(ShapedLayer layer) => layer.Output.Channels == 1;
+
     /// <summary>GELU's derivative needs its input; every other activation's derivative is a function of its output.</summary>
     public static bool KeepsPreActivation(ShapedLayer layer) => layer.Activation == ActivationKind.GELU;
 
@@ -57,8 +60,16 @@ internal sealed class DenseEmitter : LayerEmitter
         string pre = KeepsPreActivation(layer) ? $"{Span} z, " : "";
         w.Open($"private static void {id}Forward({ReadOnlySpan} parameters, {ReadOnlySpan} x, {pre}{Span} y, int rows)");
         string denseOutput = KeepsPreActivation(layer) ? "z" : "y";
-        w.Line($"{Kernels}DenseKernels.Forward(x, {rows}, inputs: {inputs}, xStride: {stride},");
-        w.Line($"    parameters.Slice({id}Weight, {inputs} * {width}), parameters.Slice({id}Bias, {width}), {denseOutput}, width: {width});");
+        if (IsDot(layer))
+        {
+            w.Line($"{Kernels}DenseKernels.ForwardDot(x, {rows}, inputs: {inputs}, xStride: {stride},");
+            w.Line($"    parameters.Slice({id}Weight, {inputs}), parameters.Slice({id}Bias, 1), {denseOutput}, yStride: {width});");
+        }
+        else
+        {
+            w.Line($"{Kernels}DenseKernels.Forward(x, {rows}, inputs: {inputs}, xStride: {stride},");
+            w.Line($"    parameters.Slice({id}Weight, {inputs} * {width}), parameters.Slice({id}Bias, {width}), {denseOutput}, width: {width});");
+        }
         if (KeepsPreActivation(layer))
             w.Line($"{Kernels}ActivationKernels.Gelu(z, y, {rows}, columns: {units}, stride: {width});");
         else if (layer.Activation != ActivationKind.None)
@@ -83,10 +94,20 @@ internal sealed class DenseEmitter : LayerEmitter
             w.Line($"{Kernels}ActivationKernels.GeluBackward(z, dy, {rows}, columns: {units}, stride: {width});");
         else if (layer.Activation != ActivationKind.None)
             w.Line($"{Kernels}ActivationKernels.{layer.Activation}Backward(y, dy, {rows}, columns: {units}, stride: {width});");
-        w.Line($"{Kernels}DenseKernels.BackwardWeights(x, {rows}, inputs: {inputs}, xStride: {stride}, dy, width: {width},");
-        w.Line($"    gradients.Slice({id}Weight, {inputs} * {width}), gradients.Slice({id}Bias, {width}));");
-        if (!layer.IsFirst)
-            w.Line($"{Kernels}DenseKernels.BackwardInput(dy, {rows}, width: {width}, parameters.Slice({id}Weight, {inputs} * {width}), inputs: {inputs}, dx, dxStride: {stride});");
+        if (IsDot(layer))
+        {
+            w.Line($"{Kernels}DenseKernels.BackwardWeightsDot(x, {rows}, inputs: {inputs}, xStride: {stride}, dy, dyStride: {width},");
+            w.Line($"    gradients.Slice({id}Weight, {inputs}), gradients.Slice({id}Bias, 1));");
+            if (!layer.IsFirst)
+                w.Line($"{Kernels}DenseKernels.BackwardInputDot(dy, {rows}, dyStride: {width}, parameters.Slice({id}Weight, {inputs}), inputs: {inputs}, dx, dxStride: {stride});");
+        }
+        else
+        {
+            w.Line($"{Kernels}DenseKernels.BackwardWeights(x, {rows}, inputs: {inputs}, xStride: {stride}, dy, width: {width},");
+            w.Line($"    gradients.Slice({id}Weight, {inputs} * {width}), gradients.Slice({id}Bias, {width}));");
+            if (!layer.IsFirst)
+                w.Line($"{Kernels}DenseKernels.BackwardInput(dy, {rows}, width: {width}, parameters.Slice({id}Weight, {inputs} * {width}), inputs: {inputs}, dx, dxStride: {stride});");
+        }
         w.Close();
         w.Line();
     }

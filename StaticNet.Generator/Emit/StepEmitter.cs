@@ -113,8 +113,13 @@ internal static class StepEmitter
                     string y = $"state.Slice({id}Step, {width})";
                     // One sample: ForwardStep sums for latency (the order differs from Forward's in the last bits).
                     string x = currentStride == inputs ? current : $"{current}.Slice(0, {inputs})";
-                    w.Line($"{Kernels}DenseKernels.ForwardStep({x}, inputs: {inputs},");
-                    w.Line($"    parameters.Slice({id}Weight, {inputs} * {width}), parameters.Slice({id}Bias, {width}), {y}, width: {width}); // {layer.Name}");
+                    if (DenseEmitter.IsDot(layer))
+                        w.Line($"{Kernels}DenseKernels.ForwardDot({x}, 1, inputs: {inputs}, xStride: {inputs}, parameters.Slice({id}Weight, {inputs}), parameters.Slice({id}Bias, 1), {y}, yStride: {width}); // {layer.Name}");
+                    else
+                    {
+                        w.Line($"{Kernels}DenseKernels.ForwardStep({x}, inputs: {inputs},");
+                        w.Line($"    parameters.Slice({id}Weight, {inputs} * {width}), parameters.Slice({id}Bias, {width}), {y}, width: {width}); // {layer.Name}");
+                    }
                     WriteActivation(w, layer, y);
                     current = y;
                     currentStride = width;
@@ -141,7 +146,15 @@ internal static class StepEmitter
                     int width = readout.Output.PositionStride;
                     string y = $"state.Slice({rid}Step, {width})";
                     w.Line($"    {arguments}, // {layer.Name}");
-                    w.Line($"    parameters.Slice({rid}Weight, {hidden} * {width}), parameters.Slice({rid}Bias, {width}), readoutWidth: {width}, {y}); // {readout.Name}, fused");
+                    if (DenseEmitter.IsDot(readout))
+                    {
+                        // The last layer's one output goes straight to the caller's span (a dot readout writes y[0] only).
+                        if (readout == last && readout.Activation == ActivationKind.None)
+                            y = "output";
+                        w.Line($"    parameters.Slice({rid}Weight, {hidden}), parameters.Slice({rid}Bias, 1), readoutWidth: 1, {y}); // {readout.Name}, fused");
+                    }
+                    else
+                        w.Line($"    parameters.Slice({rid}Weight, {hidden} * {width}), parameters.Slice({rid}Bias, {width}), readoutWidth: {width}, {y}); // {readout.Name}, fused");
                     for (int skipped = index + 1; skipped < next; skipped++)
                         w.Line($"// {layers[skipped].Name}: Dropout is inactive at inference");
                     WriteActivation(w, readout, y);
@@ -152,7 +165,8 @@ internal static class StepEmitter
                 }
             }
         }
-        w.Line($"{current}.Slice(0, StepOutputSize).CopyTo(output);");
+        if (current != "output")
+            w.Line($"{current}.Slice(0, StepOutputSize).CopyTo(output);");
         w.Close();
         w.Line();
     }

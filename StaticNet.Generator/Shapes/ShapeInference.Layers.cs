@@ -122,7 +122,10 @@ internal static partial class ShapeInference
 
     // ── Dense ─────────────────────────────────────────────────────────────────────────────────────────────────────
 
-    /// <summary>[N] → [units]; a [T, F] sequence → [T, units], applied at every step. Weight stored transposed, [in, width].</summary>
+    /// <summary>
+    /// [N] → [units]; a [T, F] sequence → [T, units], applied at every step. Weight stored transposed, [in, width]; with one
+    /// unit, as PyTorch's row [in] (DenseKernels.ForwardDot).
+    /// </summary>
     private static (ActivationShape, Window?)? Dense(LayerContext c, ActivationShape input)
     {
         int units = c.Layer.Units;
@@ -137,8 +140,13 @@ internal static partial class ShapeInference
         ActivationShape output = input.Kind == ShapeKind.Sequence
             ? ActivationShape.Padded(ShapeKind.Sequence, input.Positions, units)
             : ActivationShape.Padded(ShapeKind.Vector, units);
-        c.Tensor("weight", new[] { units, inputs }, new[] { 1, width }, (long)inputs * width, TensorInit.UniformFanIn, inputs,
-            $"[{inputs}, {width}]" + (width == units ? "" : $" ({units} + {width - units} padding)"));
+        if (units == 1)
+            // One output is a dot product: the weight is PyTorch's own row, [inputs], not a column padded to 16 floats.
+            c.Tensor("weight", new[] { 1, inputs }, new[] { inputs, 1 }, RoundUp(inputs, WidthAlignment), TensorInit.UniformFanIn, inputs,
+                $"[{inputs}] (a dot product)"); // the next tensor stays 64-byte aligned
+        else
+            c.Tensor("weight", new[] { units, inputs }, new[] { 1, width }, (long)inputs * width, TensorInit.UniformFanIn, inputs,
+                $"[{inputs}, {width}]" + (width == units ? "" : $" ({units} + {width - units} padding)"));
         c.Tensor("bias", new[] { units }, new[] { 1 }, width, TensorInit.UniformFanIn, inputs, $"[{width}]");
         c.OutputRegions(output, c.Layer.Activation);
         return (output, null);

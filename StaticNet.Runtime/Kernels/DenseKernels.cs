@@ -87,6 +87,106 @@ public static class DenseKernels
     }
 
     /// <summary>
+    /// The one-unit layer (a Dense with one output is a dot product, so its weight is stored as PyTorch's own row,
+    /// <c>[inputs]</c>, instead of a column padded to 16): <c>y[r·yStride] = bias + Σₖ x[r·xStride + k] · weight[k]</c>,
+    /// and the rest of each output row, <c>y[r·yStride + 1 .. (r + 1)·yStride)</c>, set to zero (the padding of a
+    /// 16-wide output row, as <see cref="Forward"/> leaves it).
+    /// </summary>
+    /// <param name="x">The layer's input, <c>rows</c> rows of <c>xStride</c> floats (the first <c>inputs</c> are used).</param>
+    /// <param name="rows">The number of samples.</param>
+    /// <param name="inputs">The number of inputs per sample.</param>
+    /// <param name="xStride">The distance between two rows of <paramref name="x"/>.</param>
+    /// <param name="weight">The weight, <c>[inputs]</c>.</param>
+    /// <param name="bias">The bias: its first float.</param>
+    /// <param name="y">The output, <c>rows</c> rows of <c>yStride</c> floats, overwritten.</param>
+    /// <param name="yStride">The distance between two rows of <paramref name="y"/> (at least 1).</param>
+    public static void ForwardDot(ReadOnlySpan<float> x, int rows, int inputs, int xStride,
+        ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, Span<float> y, int yStride)
+    {
+        CheckDotSizes(x.Length, rows, inputs, xStride, weight.Length, bias.Length, y.Length, yStride, wholeRows: true);
+#if NET8_0_OR_GREATER
+        ref float xr = ref MemoryMarshal.GetReference(x);
+        ref float wr = ref MemoryMarshal.GetReference(weight);
+        ref float yr = ref MemoryMarshal.GetReference(y);
+        switch (KernelOptions.Path)
+        {
+            case 512: DenseSimd.ForwardDot<V512>(ref xr, rows, inputs, xStride, ref wr, bias[0], ref yr, yStride); return;
+            case 256: DenseSimd.ForwardDot<V256>(ref xr, rows, inputs, xStride, ref wr, bias[0], ref yr, yStride); return;
+            case 128: DenseSimd.ForwardDot<V128>(ref xr, rows, inputs, xStride, ref wr, bias[0], ref yr, yStride); return;
+        }
+#endif
+        ReferenceKernels.DenseForwardDot(x, rows, inputs, xStride, weight, bias[0], y, yStride);
+    }
+
+    /// <summary>
+    /// The parameter gradients of <see cref="ForwardDot"/>: <c>dWeight[k] += Σᵣ x[r·xStride + k] · dy[r·dyStride]</c>,
+    /// <c>dBias[0] += Σᵣ dy[r·dyStride]</c>.
+    /// </summary>
+    /// <param name="x">The layer's input as in <see cref="ForwardDot"/>.</param>
+    /// <param name="rows">The number of samples.</param>
+    /// <param name="inputs">The number of inputs per sample.</param>
+    /// <param name="xStride">The distance between two rows of <paramref name="x"/>.</param>
+    /// <param name="dy">The gradient of the loss with respect to the output, its first float in each row of <paramref name="dyStride"/>.</param>
+    /// <param name="dyStride">The distance between two rows of <paramref name="dy"/>.</param>
+    /// <param name="dWeight">The weight gradient, <c>[inputs]</c>, accumulated into.</param>
+    /// <param name="dBias">The bias gradient: its first float, accumulated into.</param>
+    public static void BackwardWeightsDot(ReadOnlySpan<float> x, int rows, int inputs, int xStride,
+        ReadOnlySpan<float> dy, int dyStride, Span<float> dWeight, Span<float> dBias)
+    {
+        CheckDotSizes(x.Length, rows, inputs, xStride, dWeight.Length, dBias.Length, dy.Length, dyStride, wholeRows: false);
+#if NET8_0_OR_GREATER
+        ref float xr = ref MemoryMarshal.GetReference(x);
+        ref float dyr = ref MemoryMarshal.GetReference(dy);
+        ref float dwr = ref MemoryMarshal.GetReference(dWeight);
+        ref float dbr = ref MemoryMarshal.GetReference(dBias);
+        switch (KernelOptions.Path)
+        {
+            case 512: DenseSimd.BackwardWeightsDot<V512>(ref xr, rows, inputs, xStride, ref dyr, dyStride, ref dwr, ref dbr); return;
+            case 256: DenseSimd.BackwardWeightsDot<V256>(ref xr, rows, inputs, xStride, ref dyr, dyStride, ref dwr, ref dbr); return;
+            case 128: DenseSimd.BackwardWeightsDot<V128>(ref xr, rows, inputs, xStride, ref dyr, dyStride, ref dwr, ref dbr); return;
+        }
+#endif
+        ReferenceKernels.DenseBackwardWeightsDot(x, rows, inputs, xStride, dy, dyStride, dWeight, dBias);
+    }
+
+    /// <summary>The input gradient of <see cref="ForwardDot"/>: <c>dx[r·dxStride + k] = dy[r·dyStride] · weight[k]</c> for <c>k &lt; inputs</c>.</summary>
+    /// <param name="dy">The gradient with respect to the output, its first float in each row of <paramref name="dyStride"/>.</param>
+    /// <param name="rows">The number of samples.</param>
+    /// <param name="dyStride">The distance between two rows of <paramref name="dy"/>.</param>
+    /// <param name="weight">The weight, <c>[inputs]</c>.</param>
+    /// <param name="inputs">The number of inputs per sample.</param>
+    /// <param name="dx">The input gradient, <c>rows</c> rows of <c>dxStride</c> floats (the first <c>inputs</c> written).</param>
+    /// <param name="dxStride">The distance between two rows of <paramref name="dx"/>.</param>
+    public static void BackwardInputDot(ReadOnlySpan<float> dy, int rows, int dyStride, ReadOnlySpan<float> weight,
+        int inputs, Span<float> dx, int dxStride)
+    {
+        CheckDotSizes(dx.Length, rows, inputs, dxStride, weight.Length, 1, dy.Length, dyStride, wholeRows: false);
+#if NET8_0_OR_GREATER
+        ref float dyr = ref MemoryMarshal.GetReference(dy);
+        ref float wr = ref MemoryMarshal.GetReference(weight);
+        ref float dxr = ref MemoryMarshal.GetReference(dx);
+        switch (KernelOptions.Path)
+        {
+            case 512: DenseSimd.BackwardInputDot<V512>(ref dyr, rows, dyStride, ref wr, inputs, ref dxr, dxStride); return;
+            case 256: DenseSimd.BackwardInputDot<V256>(ref dyr, rows, dyStride, ref wr, inputs, ref dxr, dxStride); return;
+            case 128: DenseSimd.BackwardInputDot<V128>(ref dyr, rows, dyStride, ref wr, inputs, ref dxr, dxStride); return;
+        }
+#endif
+        ReferenceKernels.DenseBackwardInputDot(dy, rows, dyStride, weight, inputs, dx, dxStride);
+    }
+
+    /// <summary>x (or dx) rows of <paramref name="inputs"/>; y (or dy) rows of one float (<paramref name="wholeRows"/>: of <paramref name="yStride"/> floats, all written).</summary>
+    private static void CheckDotSizes(int xLength, int rows, int inputs, int xStride, int weightLength, int biasLength, int yLength, int yStride,
+        bool wholeRows)
+    {
+        if (rows <= 0 || inputs <= 0 || xStride < inputs || yStride < 1 || xLength < (long)(rows - 1) * xStride + inputs ||
+            weightLength < inputs || biasLength < 1 || yLength < (long)(rows - 1) * yStride + (wholeRows ? yStride : 1))
+            throw new ArgumentException(
+                $"One-unit Dense kernel called with inconsistent sizes: rows {rows}, inputs {inputs}, stride {xStride}, output stride {yStride}; " +
+                $"buffers x {xLength}, weight {weightLength} (expected {inputs}), bias {biasLength} (expected 1), y {yLength}.");
+    }
+
+    /// <summary>
     /// Accumulates the parameter gradients: <c>dWeight[k, j] += Σᵣ x[r, k] · dy[r, j]</c> and
     /// <c>dBias[j] += Σᵣ dy[r, j]</c>.
     /// </summary>

@@ -175,6 +175,81 @@ internal static partial class DenseSimd
         }
     }
 
+    /// <summary>See <see cref="DenseKernels.ForwardDot"/>: per row, two accumulators over the inputs, then one horizontal sum.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void ForwardDot<V>(ref float x, nint rows, nint inputs, nint xStride, ref float weight, float bias, ref float y, nint yStride)
+        where V : struct, ISimdVector<V>
+    {
+        nint n = V.Count;
+        for (nint r = 0; r < rows; r++)
+        {
+            ref float xr = ref Unsafe.Add(ref x, r * xStride);
+            V a = V.Zero, b = V.Zero;
+            nint k = 0;
+            for (; k + 2 * n <= inputs; k += 2 * n)
+            {
+                a = V.MultiplyAdd(V.Load(ref Unsafe.Add(ref xr, k)), ref Unsafe.Add(ref weight, k), a);
+                b = V.MultiplyAdd(V.Load(ref Unsafe.Add(ref xr, k + n)), ref Unsafe.Add(ref weight, k + n), b);
+            }
+            if (k + n <= inputs)
+            {
+                a = V.MultiplyAdd(V.Load(ref Unsafe.Add(ref xr, k)), ref Unsafe.Add(ref weight, k), a);
+                k += n;
+            }
+            float sum = SimdReduce.Sum(V.Add(a, b));
+            for (; k < inputs; k++)
+                sum += Unsafe.Add(ref xr, k) * Unsafe.Add(ref weight, k);
+            ref float yr = ref Unsafe.Add(ref y, r * yStride);
+            yr = bias + sum;
+            for (nint j = 1; j < yStride; j++)
+                Unsafe.Add(ref yr, j) = 0f;
+        }
+    }
+
+    /// <summary>See <see cref="DenseKernels.BackwardWeightsDot"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void BackwardWeightsDot<V>(ref float x, nint rows, nint inputs, nint xStride, ref float dy, nint dyStride,
+        ref float dWeight, ref float dBias) where V : struct, ISimdVector<V>
+    {
+        nint n = V.Count;
+        float db = 0;
+        for (nint r = 0; r < rows; r++)
+        {
+            float d = Unsafe.Add(ref dy, r * dyStride);
+            db += d;
+            V dv = V.Broadcast(d);
+            ref float xr = ref Unsafe.Add(ref x, r * xStride);
+            nint k = 0;
+            for (; k + n <= inputs; k += n)
+            {
+                ref float dw = ref Unsafe.Add(ref dWeight, k);
+                V.Store(ref dw, V.MultiplyAdd(dv, V.Load(ref Unsafe.Add(ref xr, k)), V.Load(ref dw)));
+            }
+            for (; k < inputs; k++)
+                Unsafe.Add(ref dWeight, k) += d * Unsafe.Add(ref xr, k);
+        }
+        dBias += db;
+    }
+
+    /// <summary>See <see cref="DenseKernels.BackwardInputDot"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void BackwardInputDot<V>(ref float dy, nint rows, nint dyStride, ref float weight, nint inputs, ref float dx, nint dxStride)
+        where V : struct, ISimdVector<V>
+    {
+        nint n = V.Count;
+        for (nint r = 0; r < rows; r++)
+        {
+            float d = Unsafe.Add(ref dy, r * dyStride);
+            V dv = V.Broadcast(d);
+            ref float dxr = ref Unsafe.Add(ref dx, r * dxStride);
+            nint k = 0;
+            for (; k + n <= inputs; k += n)
+                V.Store(ref Unsafe.Add(ref dxr, k), V.Multiply(dv, V.Load(ref Unsafe.Add(ref weight, k))));
+            for (; k < inputs; k++)
+                Unsafe.Add(ref dxr, k) = d * Unsafe.Add(ref weight, k);
+        }
+    }
+
     /// <summary>See <see cref="DenseKernels.BackwardWeights"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void BackwardWeights<V>(ref float x, int rows, int inputs, int xStride, ref float dy, int width,

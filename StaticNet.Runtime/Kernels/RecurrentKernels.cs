@@ -282,15 +282,18 @@ internal static class RecurrentCore
         {
             case 512:
                 StepSimd<V512>(cell, ref xr, inputs, ref wih, ref whh, ref bih, ref bhh, hidden, ref sr);
-                if (readoutWidth != 0) DenseSimd.ForwardStep<V512>(ref sr, hidden, ref rw, ref rb, ref yr, readoutWidth);
+                if (readoutWidth == 1) DenseSimd.ForwardDot<V512>(ref sr, 1, hidden, hidden, ref rw, rb, ref yr, 1);
+                else if (readoutWidth != 0) DenseSimd.ForwardStep<V512>(ref sr, hidden, ref rw, ref rb, ref yr, readoutWidth);
                 return;
             case 256:
                 StepSimd<V256>(cell, ref xr, inputs, ref wih, ref whh, ref bih, ref bhh, hidden, ref sr);
-                if (readoutWidth != 0) DenseSimd.ForwardStep<V256>(ref sr, hidden, ref rw, ref rb, ref yr, readoutWidth);
+                if (readoutWidth == 1) DenseSimd.ForwardDot<V256>(ref sr, 1, hidden, hidden, ref rw, rb, ref yr, 1);
+                else if (readoutWidth != 0) DenseSimd.ForwardStep<V256>(ref sr, hidden, ref rw, ref rb, ref yr, readoutWidth);
                 return;
             case 128:
                 StepSimd<V128>(cell, ref xr, inputs, ref wih, ref whh, ref bih, ref bhh, hidden, ref sr);
-                if (readoutWidth != 0) DenseSimd.ForwardStep<V128>(ref sr, hidden, ref rw, ref rb, ref yr, readoutWidth);
+                if (readoutWidth == 1) DenseSimd.ForwardDot<V128>(ref sr, 1, hidden, hidden, ref rw, rb, ref yr, 1);
+                else if (readoutWidth != 0) DenseSimd.ForwardStep<V128>(ref sr, hidden, ref rw, ref rb, ref yr, readoutWidth);
                 return;
         }
 #endif
@@ -311,15 +314,18 @@ internal static class RecurrentCore
                 xz.Slice(0, hidden).CopyTo(h);
                 break;
         }
-        if (readoutWidth != 0)
+        if (readoutWidth == 1)
+            DenseKernels.ForwardDot(h, 1, hidden, hp, readoutWeight, readoutBias, y, 1);
+        else if (readoutWidth != 0)
             DenseKernels.Forward(h, 1, hidden, hp, readoutWeight, readoutBias, y, readoutWidth);
     }
 
+    /// <summary>The readout is a Dense weight <c>[hidden, width]</c> (width a multiple of 16), or a one-unit Dense's row <c>[hidden]</c> (width 1).</summary>
     private static void CheckReadout(int hidden, int weight, int bias, int width, int y)
     {
-        if (width <= 0 || width % DenseKernels.WidthAlignment != 0 || weight < hidden * width || bias < width || y < width)
+        if (width <= 0 || (width != 1 && width % DenseKernels.WidthAlignment != 0) || weight < hidden * width || bias < width || y < width)
             throw new ArgumentException(
-                $"Recurrent step called with an inconsistent readout: hidden {hidden}, width {width} (a positive multiple of {DenseKernels.WidthAlignment}); " +
+                $"Recurrent step called with an inconsistent readout: hidden {hidden}, width {width} (1, or a positive multiple of {DenseKernels.WidthAlignment}); " +
                 $"expected weight {hidden * width}, bias {width}, y {width} floats; found {weight}, {bias}, {y}.");
     }
 
@@ -462,9 +468,9 @@ public static class LstmKernels
     /// <param name="biasHh">b_hh, <c>[GW]</c>.</param>
     /// <param name="hidden">H.</param>
     /// <param name="state">The network's state, <see cref="StepStateLength"/> floats.</param>
-    /// <param name="readoutWeight">The Dense weight, transposed and padded: <c>[H, width]</c>.</param>
+    /// <param name="readoutWeight">The Dense weight, transposed and padded, <c>[H, width]</c>; for a one-unit Dense (width 1) its row <c>[H]</c>.</param>
     /// <param name="readoutBias">The Dense bias, <c>[width]</c>.</param>
-    /// <param name="readoutWidth">The Dense layer's padded output width (a multiple of 16).</param>
+    /// <param name="readoutWidth">The Dense layer's padded output width (a multiple of 16), or 1 for a one-unit Dense (see <see cref="DenseKernels.ForwardDot"/>).</param>
     /// <param name="y">The Dense output, <c>[width]</c>, overwritten.</param>
     public static void Step(ReadOnlySpan<float> x, int inputs, ReadOnlySpan<float> weightIh, ReadOnlySpan<float> weightHh,
         ReadOnlySpan<float> biasIh, ReadOnlySpan<float> biasHh, int hidden, Span<float> state,
@@ -564,9 +570,9 @@ public static class GruKernels
     /// <param name="biasHh">b_hh, <c>[GW]</c>.</param>
     /// <param name="hidden">H.</param>
     /// <param name="state">The network's state, <see cref="StepStateLength"/> floats.</param>
-    /// <param name="readoutWeight">The Dense weight, transposed and padded: <c>[H, width]</c>.</param>
+    /// <param name="readoutWeight">The Dense weight, transposed and padded, <c>[H, width]</c>; for a one-unit Dense (width 1) its row <c>[H]</c>.</param>
     /// <param name="readoutBias">The Dense bias, <c>[width]</c>.</param>
-    /// <param name="readoutWidth">The Dense layer's padded output width (a multiple of 16).</param>
+    /// <param name="readoutWidth">The Dense layer's padded output width (a multiple of 16), or 1 for a one-unit Dense (see <see cref="DenseKernels.ForwardDot"/>).</param>
     /// <param name="y">The Dense output, <c>[width]</c>, overwritten.</param>
     public static void Step(ReadOnlySpan<float> x, int inputs, ReadOnlySpan<float> weightIh, ReadOnlySpan<float> weightHh,
         ReadOnlySpan<float> biasIh, ReadOnlySpan<float> biasHh, int hidden, Span<float> state,
@@ -677,9 +683,9 @@ public static class RnnKernels
     /// <param name="hidden">H.</param>
     /// <param name="activation"><see cref="Activation.Tanh"/> or <see cref="Activation.ReLU"/>.</param>
     /// <param name="state">The network's state, <see cref="StepStateLength"/> floats.</param>
-    /// <param name="readoutWeight">The Dense weight, transposed and padded: <c>[H, width]</c>.</param>
+    /// <param name="readoutWeight">The Dense weight, transposed and padded, <c>[H, width]</c>; for a one-unit Dense (width 1) its row <c>[H]</c>.</param>
     /// <param name="readoutBias">The Dense bias, <c>[width]</c>.</param>
-    /// <param name="readoutWidth">The Dense layer's padded output width (a multiple of 16).</param>
+    /// <param name="readoutWidth">The Dense layer's padded output width (a multiple of 16), or 1 for a one-unit Dense (see <see cref="DenseKernels.ForwardDot"/>).</param>
     /// <param name="y">The Dense output, <c>[width]</c>, overwritten.</param>
     public static void Step(ReadOnlySpan<float> x, int inputs, ReadOnlySpan<float> weightIh, ReadOnlySpan<float> weightHh,
         ReadOnlySpan<float> biasIh, ReadOnlySpan<float> biasHh, int hidden, Activation activation, Span<float> state,

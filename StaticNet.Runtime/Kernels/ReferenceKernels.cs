@@ -26,6 +26,46 @@ internal static partial class ReferenceKernels
         }
     }
 
+    public static void DenseForwardDot(ReadOnlySpan<float> x, int rows, int inputs, int xStride,
+        ReadOnlySpan<float> weight, float bias, Span<float> y, int yStride)
+    {
+        for (int r = 0; r < rows; r++)
+        {
+            ReadOnlySpan<float> xRow = x.Slice(r * xStride, inputs);
+            float sum = 0;
+            for (int k = 0; k < inputs; k++)
+                sum += xRow[k] * weight[k];
+            Span<float> yRow = y.Slice(r * yStride, yStride);
+            yRow.Clear();
+            yRow[0] = bias + sum;
+        }
+    }
+
+    public static void DenseBackwardWeightsDot(ReadOnlySpan<float> x, int rows, int inputs, int xStride,
+        ReadOnlySpan<float> dy, int dyStride, Span<float> dWeight, Span<float> dBias)
+    {
+        for (int r = 0; r < rows; r++)
+        {
+            float d = dy[r * dyStride];
+            dBias[0] += d;
+            ReadOnlySpan<float> xRow = x.Slice(r * xStride, inputs);
+            for (int k = 0; k < inputs; k++)
+                dWeight[k] += d * xRow[k];
+        }
+    }
+
+    public static void DenseBackwardInputDot(ReadOnlySpan<float> dy, int rows, int dyStride, ReadOnlySpan<float> weight,
+        int inputs, Span<float> dx, int dxStride)
+    {
+        for (int r = 0; r < rows; r++)
+        {
+            float d = dy[r * dyStride];
+            Span<float> dxRow = dx.Slice(r * dxStride, inputs);
+            for (int k = 0; k < inputs; k++)
+                dxRow[k] = d * weight[k];
+        }
+    }
+
     public static void DenseBackwardWeights(ReadOnlySpan<float> x, int rows, int inputs, int xStride,
         ReadOnlySpan<float> dy, int width, Span<float> dWeight, Span<float> dBias)
     {

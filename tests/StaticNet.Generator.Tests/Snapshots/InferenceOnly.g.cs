@@ -63,10 +63,10 @@ partial class TinyPolicy : global::StaticNet.INetwork
     // padding stays zero. LoadSafetensors and SaveSafetensors map each tensor to PyTorch's layout.
     private const int EncoderLinearWeight = 0; // encoder.linear.weight, PyTorch [2, 3], stored as [3, 16] (2 + 14 padding)
     private const int EncoderLinearBias = 48; // encoder.linear.bias, PyTorch [2], stored as [16]
-    private const int Layers1Weight = 64; // layers.1.weight, PyTorch [1, 2], stored as [2, 16] (1 + 15 padding)
-    private const int Layers1Bias = 96; // layers.1.bias, PyTorch [1], stored as [16]
-    private const int TrainableLength = 112;
-    private const int ParameterBufferLength = 112;
+    private const int Layers1Weight = 64; // layers.1.weight, PyTorch [1, 2], stored as [2] (a dot product)
+    private const int Layers1Bias = 80; // layers.1.bias, PyTorch [1], stored as [16]
+    private const int TrainableLength = 96;
+    private const int ParameterBufferLength = 96;
 
     // Activations: samples run in chunks of ChunkRows rows; each layer keeps its output (and what its backward pass
     // needs) in regions of ChunkRows × (floats per row), for the next layer and for the backward pass. Outputs are
@@ -81,7 +81,7 @@ partial class TinyPolicy : global::StaticNet.INetwork
     {
         new global::StaticNet.ParameterTensor("encoder.linear.weight", new int[] { 2, 3 }, EncoderLinearWeight, strides: new int[] { 1, 16 }),
         new global::StaticNet.ParameterTensor("encoder.linear.bias", new int[] { 2 }, EncoderLinearBias, strides: new int[] { 1 }),
-        new global::StaticNet.ParameterTensor("layers.1.weight", new int[] { 1, 2 }, Layers1Weight, strides: new int[] { 1, 16 }),
+        new global::StaticNet.ParameterTensor("layers.1.weight", new int[] { 1, 2 }, Layers1Weight, strides: new int[] { 2, 1 }),
         new global::StaticNet.ParameterTensor("layers.1.bias", new int[] { 1 }, Layers1Bias, strides: new int[] { 1 }),
     };
 
@@ -212,8 +212,8 @@ partial class TinyPolicy : global::StaticNet.INetwork
     /// <summary>layers.1 forward: x [rows, 2] → y [rows, 16] = x · W + b.</summary>
     private static void Layers1Forward(global::System.ReadOnlySpan<float> parameters, global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int rows)
     {
-        global::StaticNet.Kernels.DenseKernels.Forward(x, rows, inputs: 2, xStride: 16,
-            parameters.Slice(Layers1Weight, 2 * 16), parameters.Slice(Layers1Bias, 16), y, width: 16);
+        global::StaticNet.Kernels.DenseKernels.ForwardDot(x, rows, inputs: 2, xStride: 16,
+            parameters.Slice(Layers1Weight, 2), parameters.Slice(Layers1Bias, 1), y, yStride: 16);
     }
 
 }

@@ -67,10 +67,10 @@ namespace Demo
         private const int Layers0WeightHhL0 = 128; // layers.0.weight_hh_l0, PyTorch [128, 32], stored as [32, 128]
         private const int Layers0BiasIhL0 = 4224; // layers.0.bias_ih_l0, PyTorch [128]
         private const int Layers0BiasHhL0 = 4352; // layers.0.bias_hh_l0, PyTorch [128]
-        private const int Layers1Weight = 4480; // layers.1.weight, PyTorch [1, 32], stored as [32, 16] (1 + 15 padding)
-        private const int Layers1Bias = 4992; // layers.1.bias, PyTorch [1], stored as [16]
-        private const int TrainableLength = 5008;
-        private const int ParameterBufferLength = 5008;
+        private const int Layers1Weight = 4480; // layers.1.weight, PyTorch [1, 32], stored as [32] (a dot product)
+        private const int Layers1Bias = 4512; // layers.1.bias, PyTorch [1], stored as [16]
+        private const int TrainableLength = 4528;
+        private const int ParameterBufferLength = 4528;
 
         // Activations: samples run in chunks of ChunkRows rows; each layer keeps its output (and what its backward pass
         // needs) in regions of ChunkRows × (floats per row), for the next layer and for the backward pass. Outputs are
@@ -88,7 +88,7 @@ namespace Demo
             new global::StaticNet.ParameterTensor("layers.0.weight_hh_l0", new int[] { 128, 32 }, Layers0WeightHhL0, strides: new int[] { 1, 128 }),
             new global::StaticNet.ParameterTensor("layers.0.bias_ih_l0", new int[] { 128 }, Layers0BiasIhL0, strides: new int[] { 1 }),
             new global::StaticNet.ParameterTensor("layers.0.bias_hh_l0", new int[] { 128 }, Layers0BiasHhL0, strides: new int[] { 1 }),
-            new global::StaticNet.ParameterTensor("layers.1.weight", new int[] { 1, 32 }, Layers1Weight, strides: new int[] { 1, 16 }),
+            new global::StaticNet.ParameterTensor("layers.1.weight", new int[] { 1, 32 }, Layers1Weight, strides: new int[] { 32, 1 }),
             new global::StaticNet.ParameterTensor("layers.1.bias", new int[] { 1 }, Layers1Bias, strides: new int[] { 1 }),
         };
 
@@ -200,8 +200,7 @@ namespace Demo
             global::System.Span<float> state = _stepState.Span;
             global::StaticNet.Kernels.LstmKernels.Step(input.Slice(0, 1), inputs: 1, parameters.Slice(Layers0WeightIhL0, 1 * 128), parameters.Slice(Layers0WeightHhL0, 32 * 128),
                 parameters.Slice(Layers0BiasIhL0, 128), parameters.Slice(Layers0BiasHhL0, 128), hidden: 32, state.Slice(Layers0Step, 352), // layers.0
-                parameters.Slice(Layers1Weight, 32 * 16), parameters.Slice(Layers1Bias, 16), readoutWidth: 16, state.Slice(Layers1Step, 16)); // layers.1, fused
-            state.Slice(Layers1Step, 16).Slice(0, StepOutputSize).CopyTo(output);
+                parameters.Slice(Layers1Weight, 32), parameters.Slice(Layers1Bias, 1), readoutWidth: 1, output); // layers.1, fused
         }
 
         /// <summary>The loss this network minimises.</summary>
@@ -336,16 +335,16 @@ namespace Demo
         /// <summary>layers.1 forward: x [rows × 64, 32] → y [rows × 64, 16] = x · W + b.</summary>
         private static void Layers1Forward(global::System.ReadOnlySpan<float> parameters, global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int rows)
         {
-            global::StaticNet.Kernels.DenseKernels.Forward(x, rows * 64, inputs: 32, xStride: 32,
-                parameters.Slice(Layers1Weight, 32 * 16), parameters.Slice(Layers1Bias, 16), y, width: 16);
+            global::StaticNet.Kernels.DenseKernels.ForwardDot(x, rows * 64, inputs: 32, xStride: 32,
+                parameters.Slice(Layers1Weight, 32), parameters.Slice(Layers1Bias, 1), y, yStride: 16);
         }
 
         /// <summary>layers.1 backward: dy [rows × 64, 16] (the gradient of y; overwritten) → dW, db (accumulated), dx [rows × 64, 32].</summary>
         private static void Layers1Backward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.Span<float> dy, global::System.Span<float> dx, int rows)
         {
-            global::StaticNet.Kernels.DenseKernels.BackwardWeights(x, rows * 64, inputs: 32, xStride: 32, dy, width: 16,
-                gradients.Slice(Layers1Weight, 32 * 16), gradients.Slice(Layers1Bias, 16));
-            global::StaticNet.Kernels.DenseKernels.BackwardInput(dy, rows * 64, width: 16, parameters.Slice(Layers1Weight, 32 * 16), inputs: 32, dx, dxStride: 32);
+            global::StaticNet.Kernels.DenseKernels.BackwardWeightsDot(x, rows * 64, inputs: 32, xStride: 32, dy, dyStride: 16,
+                gradients.Slice(Layers1Weight, 32), gradients.Slice(Layers1Bias, 1));
+            global::StaticNet.Kernels.DenseKernels.BackwardInputDot(dy, rows * 64, dyStride: 16, parameters.Slice(Layers1Weight, 32), inputs: 32, dx, dxStride: 32);
         }
 
     }
