@@ -55,7 +55,12 @@ internal static partial class RecurrentGates
         return V.Add(Rational<V>(x, 4), V.Broadcast(0.5f));
     }
 
-    private const float TanhBound = 7.99881172180175781f;
+    // tanh(x) = x·p(x²)/q(x²) on |x| ≤ TanhBound (Eigen's float tanh): p = Σ TanhPₖ·x²ᵏ, q = Σ TanhQₖ·x²ᵏ.
+    internal const float TanhBound = 7.99881172180175781f;
+    internal const float TanhP0 = 4.89352455891786e-03f, TanhP1 = 6.37261928875436e-04f, TanhP2 = 1.48572235717979e-05f,
+        TanhP3 = 5.12229709037114e-08f, TanhP4 = -8.60467152213735e-11f, TanhP5 = 2.00018790482477e-13f, TanhP6 = -2.76076847742355e-16f;
+    internal const float TanhQ0 = 4.89352518554385e-03f, TanhQ1 = 2.26843463243900e-03f, TanhQ2 = 1.18534705686654e-04f,
+        TanhQ3 = 1.19825839466702e-06f;
 
     /// <summary>
     /// tanh as a rational function <c>x·p(x²)/q(x²)</c> on x clamped to ±7.9988 (where tanh rounds to ±1), p of degree 6
@@ -80,13 +85,13 @@ internal static partial class RecurrentGates
         V x2 = V.Multiply(x, x);
         V x4 = V.Multiply(x2, x2);
         V x8 = V.Multiply(x4, x4);
-        V p01 = V.MultiplyAdd(V.Broadcast(6.37261928875436e-04f / s2), x2, V.Broadcast(4.89352455891786e-03f / s));
-        V p23 = V.MultiplyAdd(V.Broadcast(5.12229709037114e-08f / s4), x2, V.Broadcast(1.48572235717979e-05f / s3));
-        V p45 = V.MultiplyAdd(V.Broadcast(2.00018790482477e-13f / s6), x2, V.Broadcast(-8.60467152213735e-11f / s5));
-        V p46 = V.MultiplyAdd(V.Broadcast(-2.76076847742355e-16f / s7), x4, p45);
+        V p01 = V.MultiplyAdd(V.Broadcast(TanhP1 / s2), x2, V.Broadcast(TanhP0 / s));
+        V p23 = V.MultiplyAdd(V.Broadcast(TanhP3 / s4), x2, V.Broadcast(TanhP2 / s3));
+        V p45 = V.MultiplyAdd(V.Broadcast(TanhP5 / s6), x2, V.Broadcast(TanhP4 / s5));
+        V p46 = V.MultiplyAdd(V.Broadcast(TanhP6 / s7), x4, p45);
         V p = V.MultiplyAdd(p46, x8, V.MultiplyAdd(p23, x4, p01));
-        V q01 = V.MultiplyAdd(V.Broadcast(2.26843463243900e-03f / s), x2, V.Broadcast(4.89352518554385e-03f));
-        V q23 = V.MultiplyAdd(V.Broadcast(1.19825839466702e-06f / s3), x2, V.Broadcast(1.18534705686654e-04f / s2));
+        V q01 = V.MultiplyAdd(V.Broadcast(TanhQ1 / s), x2, V.Broadcast(TanhQ0));
+        V q23 = V.MultiplyAdd(V.Broadcast(TanhQ3 / s3), x2, V.Broadcast(TanhQ2 / s2));
         V q = V.MultiplyAdd(q23, x4, q01);
         return V.Divide(V.Multiply(x, p), q);
     }

@@ -54,6 +54,100 @@ public class DenseKernelTests
         }
     }
 
+    /// <summary>The one-unit layer (weight a row of <c>inputs</c>): the dot product in each output row, the rest of the row zero.</summary>
+    [Theory]
+    [MemberData(nameof(PathData), MemberType = typeof(KernelTestSupport))]
+    public void ForwardDotMatchesDoublePrecision(int path)
+    {
+        foreach (int rows in Rows)
+        foreach (int inputs in Inputs)
+        foreach (int yStride in new[] { 1, 16 })
+        {
+            int stride = inputs + (rows % 2 == 0 ? 0 : 5);
+            float[] x = Random((rows - 1) * stride + inputs, 11 + rows);
+            float[] weight = Random(inputs, 12 + inputs);
+            float[] bias = { 0.25f, float.NaN };
+            float[] y = Filled(rows * yStride + 7, float.NaN);
+            WithPath(path, () => DenseKernels.ForwardDot(x, rows, inputs, stride, weight, bias, y, yStride));
+            for (int r = 0; r < rows; r++)
+            {
+                double sum = bias[0], magnitude = Math.Abs(bias[0]);
+                for (int k = 0; k < inputs; k++)
+                {
+                    double term = (double)x[r * stride + k] * weight[k];
+                    sum += term;
+                    magnitude += Math.Abs(term);
+                }
+                AssertClose(sum, magnitude, y[r * yStride], $"path {path}, {rows}x{inputs} (stride {stride}), y[{r}]");
+                for (int j = 1; j < yStride; j++)
+                    Assert.True(y[r * yStride + j] == 0f, $"path {path}: padding y[{r}, {j}] = {y[r * yStride + j]}, expected 0");
+            }
+            for (int i = rows * yStride; i < y.Length; i++)
+                Assert.True(float.IsNaN(y[i]), $"path {path}: ForwardDot wrote past the output at {i}");
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(PathData), MemberType = typeof(KernelTestSupport))]
+    public void DotGradientsMatchDoublePrecision(int path)
+    {
+        foreach (int rows in Rows)
+        foreach (int inputs in Inputs)
+        {
+            const int dyStride = 16;
+            int stride = inputs + (rows % 2 == 0 ? 5 : 0);
+            float[] x = Random((rows - 1) * stride + inputs, 14 + rows);
+            float[] dy = Random(rows * dyStride, 15 + inputs);
+            float[] weight = Random(inputs, 16 + inputs);
+            float[] dWeight = Random(inputs, 17), dBias = Random(1, 18);
+            float[] dWeight0 = (float[])dWeight.Clone(), dBias0 = (float[])dBias.Clone();
+            float[] dx = Filled((rows - 1) * stride + inputs, float.NaN);
+            WithPath(path, () =>
+            {
+                DenseKernels.BackwardWeightsDot(x, rows, inputs, stride, dy, dyStride, dWeight, dBias);
+                DenseKernels.BackwardInputDot(dy, rows, dyStride, weight, inputs, dx, stride);
+            });
+            double bSum = dBias0[0], bMagnitude = Math.Abs(dBias0[0]);
+            for (int r = 0; r < rows; r++)
+            {
+                bSum += dy[r * dyStride];
+                bMagnitude += Math.Abs(dy[r * dyStride]);
+            }
+            AssertClose(bSum, bMagnitude, dBias[0], $"path {path}, {rows}x{inputs}: dBias");
+            for (int k = 0; k < inputs; k++)
+            {
+                double sum = dWeight0[k], magnitude = Math.Abs(dWeight0[k]);
+                for (int r = 0; r < rows; r++)
+                {
+                    double term = (double)x[r * stride + k] * dy[r * dyStride];
+                    sum += term;
+                    magnitude += Math.Abs(term);
+                }
+                AssertClose(sum, magnitude, dWeight[k], $"path {path}, {rows}x{inputs}: dWeight[{k}]");
+            }
+            for (int r = 0; r < rows; r++)
+            {
+                for (int k = 0; k < inputs; k++)
+                    AssertClose((double)dy[r * dyStride] * weight[k], Math.Abs((double)dy[r * dyStride] * weight[k]), dx[r * stride + k],
+                        $"path {path}, {rows}x{inputs}: dx[{r}, {k}]");
+                for (int k = inputs; k < stride && r * stride + k < dx.Length; k++)
+                    Assert.True(float.IsNaN(dx[r * stride + k]), $"path {path}: BackwardInputDot wrote the row gap at [{r}, {k}]");
+            }
+        }
+    }
+
+    [Fact]
+    public void DotSizeMismatchesThrowWithTheSizes()
+    {
+        float[] x = new float[2 * 8], w = new float[8], b = new float[1], y = new float[2 * 16];
+        string message = Assert.Throws<ArgumentException>(() => DenseKernels.ForwardDot(x, 2, 8, 8, w.AsSpan(0, 7), b, y, 16)).Message;
+        Assert.Contains("weight 7 (expected 8)", message);
+        Assert.Throws<ArgumentException>(() => DenseKernels.ForwardDot(x, 2, 8, 8, w, b, y.AsSpan(0, 17), 16));
+        Assert.Throws<ArgumentException>(() => DenseKernels.ForwardDot(x, 2, 8, 8, w, default, y, 16));
+        Assert.Throws<ArgumentException>(() => DenseKernels.BackwardWeightsDot(x.AsSpan(1), 2, 8, 8, y, 16, w, b));
+        Assert.Throws<ArgumentException>(() => DenseKernels.BackwardInputDot(y, 2, 16, w, 8, x.AsSpan(1), 8));
+    }
+
     [Theory]
     [MemberData(nameof(PathData), MemberType = typeof(KernelTestSupport))]
     public void BackwardWeightsAccumulatesInDoublePrecision(int path)

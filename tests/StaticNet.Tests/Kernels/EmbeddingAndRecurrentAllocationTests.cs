@@ -99,6 +99,8 @@ public class RecurrentKernelAllocationTests
                 layer.Backward(p, x, rows, steps, inputs, steps * inputs, saved, dy, true, g, dx);
             });
             AssertNoAllocation(Calls, path, $"{cell} Step", () => layer.Step(p, x.AsSpan(0, inputs), state));
+            float[] readout = Random(hidden, 5), readoutBias = new float[16], ry = new float[16];
+            AssertNoAllocation(Calls, path, $"{cell} Step with a dot readout", () => layer.Step(p, x.AsSpan(0, inputs), state, readout, readoutBias, 1, ry));
         }
         int[] tokens = { 1, 4, 2, 9 };
         float[] w = Random(10 * 16, 4), ey = new float[4 * 16], dW = new float[10 * 16];

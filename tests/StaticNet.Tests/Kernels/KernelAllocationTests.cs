@@ -24,6 +24,10 @@ public class KernelAllocationTests
         AssertNoAllocation(Calls, path, "DenseKernels.Forward", () => DenseKernels.Forward(x, rows, inputs, stride, w, b, y, width));
         AssertNoAllocation(Calls, path, "DenseKernels.BackwardWeights", () => DenseKernels.BackwardWeights(x, rows, inputs, stride, dy, width, dW, dB));
         AssertNoAllocation(Calls, path, "DenseKernels.BackwardInput", () => DenseKernels.BackwardInput(dy, rows, width, w, inputs, dx, stride));
+        AssertNoAllocation(Calls, path, "DenseKernels.ForwardDot", () => DenseKernels.ForwardDot(x, rows, inputs, stride, w, b, y, width));
+        AssertNoAllocation(Calls, path, "DenseKernels.BackwardWeightsDot", () => DenseKernels.BackwardWeightsDot(x, rows, inputs, stride, dy, width, dW, dB));
+        AssertNoAllocation(Calls, path, "DenseKernels.BackwardInputDot", () => DenseKernels.BackwardInputDot(dy, rows, width, w, inputs, dx, stride));
+        AssertNoAllocation(Calls, path, "DenseKernels.ForwardStep", () => DenseKernels.ForwardStep(x.AsSpan(0, inputs), inputs, w, b, y.AsSpan(0, width), width));
         AssertNoAllocation(Calls, path, "ActivationKernels.ReLU", () => ActivationKernels.ReLU(a, rows, columns, width));
         AssertNoAllocation(Calls, path, "ActivationKernels.ReLUBackward", () => ActivationKernels.ReLUBackward(a, dy, rows, columns, width));
         AssertNoAllocation(Calls, path, "ActivationKernels.LeakyReLU", () => ActivationKernels.LeakyReLU(a, rows, columns, width));

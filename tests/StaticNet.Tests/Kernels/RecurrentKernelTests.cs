@@ -301,6 +301,67 @@ public class RecurrentKernelTests
         }
     }
 
+    /// <summary>
+    /// The fused readout (a Dense layer reading the new h in the same call) gives the step's h unchanged and the Dense
+    /// output in double precision: a padded weight of one and two vectors, and a one-unit row (width 1, the dot product).
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(CellsAndPaths))]
+    public void StepWithReadoutMatchesStepThenDense(CellKind cell, int path)
+    {
+        foreach ((int inputs, int hidden) in new[] { (1, 32), (3, 18), (5, 7) })
+        foreach (int width in new[] { 1, 16, 32 })
+        {
+            var layer = new RecurrentLayer(cell, inputs, hidden).Randomize(310 + hidden);
+            var packed = new RecurrentLayer.Packed(layer);
+            float[] x = Random(6 * inputs, 311);
+            float[] weight = width == 1 ? Random(hidden, 312) : PaddedWeight(hidden, width - 3, width, 312);
+            float[] bias = Random(width, 313);
+            var fused = new float[layer.StepStateLength];
+            var plain = new float[layer.StepStateLength];
+            var y = Filled(width + 3, float.NaN);
+            WithPath(path, () =>
+            {
+                for (int t = 0; t < 6; t++)
+                {
+                    layer.Step(packed, x.AsSpan(t * inputs, inputs), fused, weight, bias, width, y);
+                    layer.Step(packed, x.AsSpan(t * inputs, inputs), plain);
+                    for (int j = 0; j < layer.Hp; j++)
+                        Assert.True(fused[j] == plain[j], $"{cell} path {path} H={hidden} width {width}: h[{j}] {fused[j]} vs {plain[j]}");
+                    int units = width == 1 ? 1 : width - 3;
+                    for (int j = 0; j < units; j++)
+                    {
+                        double expected = bias[j], magnitude = Math.Abs(bias[j]);
+                        for (int k = 0; k < hidden; k++)
+                        {
+                            double term = (double)plain[k] * (width == 1 ? weight[k] : weight[k * width + j]);
+                            expected += term;
+                            magnitude += Math.Abs(term);
+                        }
+                        Assert.True(Math.Abs(y[j] - expected) <= 2e-6 * magnitude + 1e-7,
+                            $"{cell} path {path} H={hidden} width {width}: y[{j}] = {y[j]}, expected {expected}");
+                    }
+                    for (int j = width; j < y.Length; j++)
+                        Assert.True(float.IsNaN(y[j]), $"{cell} path {path}: the readout wrote past its {width} floats at {j}");
+                }
+            });
+        }
+    }
+
+    [Fact]
+    public void InconsistentReadoutThrows()
+    {
+        var layer = new RecurrentLayer(CellKind.Gru, 3, 8).Randomize(1);
+        var p = new RecurrentLayer.Packed(layer);
+        float[] x = new float[3], state = new float[layer.StepStateLength], w = new float[8 * 16], b = new float[16], y = new float[16];
+        string message = Assert.Throws<ArgumentException>(() => layer.Step(p, x, state, w, b, 8, y)).Message;
+        Assert.Contains("width 8", message);
+        Assert.Throws<ArgumentException>(() => layer.Step(p, x, state, w.AsSpan(1), b, 16, y));
+        Assert.Throws<ArgumentException>(() => layer.Step(p, x, state, w, b, 16, y.AsSpan(1)));
+        Assert.Throws<ArgumentException>(() => layer.Step(p, x, state, w.AsSpan(0, 7), b, 1, y));
+        Assert.All(state, v => Assert.Equal(0f, v)); // a refused call changes nothing
+    }
+
     // ---------------------------------------------------------------- paths
 
     [Theory]

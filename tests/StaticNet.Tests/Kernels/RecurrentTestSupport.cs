@@ -177,6 +177,18 @@ internal sealed class RecurrentLayer
         }
     }
 
+    /// <summary>The step with a fused Dense readout: <c>[H, width]</c>, or a one-unit row <c>[H]</c> when width is 1.</summary>
+    public void Step(Packed p, ReadOnlySpan<float> x, Span<float> state, ReadOnlySpan<float> readoutWeight, ReadOnlySpan<float> readoutBias,
+        int readoutWidth, Span<float> y)
+    {
+        switch (Kind)
+        {
+            case CellKind.Lstm: LstmKernels.Step(x, F, p.Wih, p.Whh, p.Bih, p.Bhh, H, state, readoutWeight, readoutBias, readoutWidth, y); break;
+            case CellKind.Gru: GruKernels.Step(x, F, p.Wih, p.Whh, p.Bih, p.Bhh, H, state, readoutWeight, readoutBias, readoutWidth, y); break;
+            default: RnnKernels.Step(x, F, p.Wih, p.Whh, p.Bih, p.Bhh, H, Act, state, readoutWeight, readoutBias, readoutWidth, y); break;
+        }
+    }
+
     // ---- double reference ----
 
     private static double Sigmoid(double v) => 1 / (1 + Math.Exp(-v));

@@ -12,7 +12,7 @@ namespace StaticNet.Tests.Networks;
 /// </summary>
 public class SequenceNetworkTests
 {
-    public static TheoryData<string> Networks() => new("lstm-seq", "gru-last", "stacked", "rnn-relu-seq", "tokens", "tokens-70rows");
+    public static TheoryData<string> Networks() => new("lstm-seq", "gru-last", "stacked", "rnn-relu-seq", "tokens", "tokens-70rows", "dot-readout", "dense-head");
 
     private static (ITrainableNetwork Network, int Rows) Create(string name) => name switch
     {
@@ -22,6 +22,8 @@ public class SequenceNetworkTests
         "rnn-relu-seq" => (new RnnReluSequenceNet(34), 4),
         "tokens" => (new TokenTaggerNet(35), 4),
         "tokens-70rows" => (new TokenTaggerNet(36), 70),
+        "dot-readout" => (new DotReadoutNet(37), 3),
+        "dense-head" => (new DenseHeadNet(38), 3),
         _ => throw new ArgumentException(name),
     };
 
@@ -67,6 +69,9 @@ public class SequenceNetworkTests
         AssertStepMatchesForward(new RnnReluSequenceNet(2), (n, x, y) => n.Step(x, y), n => n.ResetState());
         AssertStepMatchesForward(new StreamingLstmNet(3), (n, x, y) => n.Step(x, y), n => n.ResetState());
         AssertStepMatchesForward(new StreamingGruNet(4), (n, x, y) => n.Step(x, y), n => n.ResetState());
+        AssertStepMatchesForward(new DotReadoutNet(5), (n, x, y) => n.Step(x, y), n => n.ResetState());
+        AssertStepMatchesForward(new DropoutReadoutNet(7), (n, x, y) => n.Step(x, y), n => n.ResetState());
+        AssertStepMatchesForward(new DenseHeadNet(6), (n, x, y) => n.Step(x, y), n => n.ResetState());
     }
 
     private static void AssertStepMatchesForward<TNetwork>(TNetwork network, Action<TNetwork, ReadOnlySpan<float>, Span<float>> step, Action<TNetwork> reset)
@@ -94,6 +99,9 @@ public class SequenceNetworkTests
         RnnReluSequenceNet => RnnReluSequenceNet.StepInputSize,
         StreamingLstmNet => StreamingLstmNet.StepInputSize,
         StreamingGruNet => StreamingGruNet.StepInputSize,
+        DotReadoutNet => DotReadoutNet.StepInputSize,
+        DropoutReadoutNet => DropoutReadoutNet.StepInputSize,
+        DenseHeadNet => DenseHeadNet.StepInputSize,
         _ => throw new ArgumentException(network.GetType().Name),
     };
 

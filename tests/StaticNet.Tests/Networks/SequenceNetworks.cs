@@ -39,6 +39,29 @@ public partial class EmbeddingLstmNet { }
 [Dense(3)]
 public partial class TokenTaggerNet { }
 
+/// <summary>A one-unit readout with an activation (fused into the step; the activation applied after, the output copied).</summary>
+[Network(Loss = Loss.MeanSquaredError)]
+[Input(6, 3)]
+[LSTM(4, ReturnSequences = true)]
+[Dense(1, Activation.Tanh)]
+public partial class DotReadoutNet { }
+
+/// <summary>Dropout between the recurrent layer and its readout: skipped at inference, the readout still fused.</summary>
+[Network(Loss = Loss.MeanSquaredError)]
+[Input(6, 3)]
+[GRU(4, ReturnSequences = true)]
+[Dropout(0.25f)]
+[Dense(3)]
+public partial class DropoutReadoutNet { }
+
+/// <summary>A wide readout then a one-unit Dense that is not fused (a dot product after a Dense).</summary>
+[Network(Loss = Loss.MeanSquaredError)]
+[Input(6, 3)]
+[GRU(5, ReturnSequences = true)]
+[Dense(20, Activation.ReLU)]
+[Dense(1)]
+public partial class DenseHeadNet { }
+
 /// <summary>The streaming benchmark network: one input per step, LSTM(1→32), Dense(32→1).</summary>
 [Network(Loss = Loss.MeanSquaredError)]
 [Input(64, 1)]
