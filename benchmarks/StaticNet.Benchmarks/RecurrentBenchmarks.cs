@@ -70,9 +70,9 @@ public class RecurrentStepBenchmarks
         Span<float> p = _lstm.Span, state = _lstmState.Span;
         ReadOnlySpan<float> x = _signal.AsSpan(_t, 1);
         _t = (_t + 1) & 1023;
-        LstmKernels.Step(x, F, p.Slice(0, gw), p.Slice(gw, H * gw), p.Slice((1 + H) * gw, gw), p.Slice((2 + H) * gw, gw), H, state);
-        int d = (F + H + 2) * gw;
-        DenseKernels.Forward(state.Slice(0, H), 1, H, H, p.Slice(d, H * 16), p.Slice(d + H * 16, 16), _y, 16);
+        int d = (F + H + 2) * gw; // the Dense(32 → 1) readout: one row of H weights, fused into the step as the generated code does
+        LstmKernels.Step(x, F, p.Slice(0, gw), p.Slice(gw, H * gw), p.Slice((1 + H) * gw, gw), p.Slice((2 + H) * gw, gw), H, state,
+            p.Slice(d, H), p.Slice(d + H * 16, 1), readoutWidth: 1, _y);
         return _y[0];
     }
 
@@ -89,9 +89,9 @@ public class RecurrentStepBenchmarks
         Span<float> p = _gru.Span, state = _gruState.Span;
         ReadOnlySpan<float> x = _signal.AsSpan(_t, 1);
         _t = (_t + 1) & 1023;
-        GruKernels.Step(x, F, p.Slice(0, gw), p.Slice(gw, H * gw), p.Slice((1 + H) * gw, gw), p.Slice((2 + H) * gw, gw), H, state);
-        int d = (F + H + 2) * gw;
-        DenseKernels.Forward(state.Slice(0, H), 1, H, H, p.Slice(d, H * 16), p.Slice(d + H * 16, 16), _y, 16);
+        int d = (F + H + 2) * gw; // the Dense(32 → 1) readout: one row of H weights, fused into the step as the generated code does
+        GruKernels.Step(x, F, p.Slice(0, gw), p.Slice(gw, H * gw), p.Slice((1 + H) * gw, gw), p.Slice((2 + H) * gw, gw), H, state,
+            p.Slice(d, H), p.Slice(d + H * 16, 1), readoutWidth: 1, _y);
         return _y[0];
     }
 
