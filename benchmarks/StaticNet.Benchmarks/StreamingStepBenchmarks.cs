@@ -39,6 +39,8 @@ public class StreamingStepBenchmarks
     public static void QuickTiming(int windows = 3000)
     {
         var b = new StreamingStepBenchmarks();
+        if (Environment.GetEnvironmentVariable("STEP_SINE") == "1")
+            for (int i = 0; i < b._x.Length; i++) b._x[i] = MathF.Sin(i * 0.05f);
         if (Environment.GetEnvironmentVariable("STEP_ADDRESSES") == "1") unsafe
         {
             var f = typeof(StreamingLstmNet).GetField("_stepState", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!;
