@@ -8,7 +8,7 @@ namespace StaticNet.Benchmarks;
 /// The generated streaming <c>Step</c> (one sample, one time step, state carried in the instance) of issue 5's
 /// networks (<see cref="StreamingLstmNet"/>, <see cref="StreamingGruNet"/> in Networks.cs); the goal is under 83 ns per step (250× real time at 48 kHz). <c>--step-timing</c> runs a quick
 /// min-of-windows loop instead of BenchmarkDotNet (see <see cref="QuickTiming"/>; <c>STEP_BREAKDOWN=1</c> adds the
-/// kernels alone).
+/// kernels alone, <c>STEP_SINE=1</c> feeds a sine instead of random input).
 /// </summary>
 [MemoryDiagnoser]
 public class StreamingStepBenchmarks
@@ -41,13 +41,6 @@ public class StreamingStepBenchmarks
         var b = new StreamingStepBenchmarks();
         if (Environment.GetEnvironmentVariable("STEP_SINE") == "1")
             for (int i = 0; i < b._x.Length; i++) b._x[i] = MathF.Sin(i * 0.05f);
-        if (Environment.GetEnvironmentVariable("STEP_ADDRESSES") == "1") unsafe
-        {
-            var f = typeof(StreamingLstmNet).GetField("_stepState", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!;
-            var st = (StaticNet.Kernels.AlignedBuffer)f.GetValue(b._lstm)!;
-            fixed (float* ps = b._lstm.Parameters) fixed (float* ss = st.Span)
-                Console.WriteLine($"parameters mod 4096: {(long)ps % 4096}, state mod 4096: {(long)ss % 4096}, W_hh rows vs state: {((long)ss - (long)ps - 512) % 4096}");
-        }
         Console.WriteLine($"LSTM Step: {Time(() => { b.LstmStep(); return 0f; }, windows):F1} ns (min of {windows} windows)");
         Console.WriteLine($"GRU  Step: {Time(() => { b.GruStep(); return 0f; }, windows):F1} ns (min of {windows} windows)");
         // STEP_BREAKDOWN=1: the kernels the generated Step calls, alone (zero parameters: timing only).
@@ -65,7 +58,7 @@ public class StreamingStepBenchmarks
             p.Span.Clear();
             Console.WriteLine($"  LstmKernels.Step alone: {Time(() => { StaticNet.Kernels.LstmKernels.Step(x, 1, p.Span.Slice(0, 128), p.Span.Slice(128, 4096), p.Span.Slice(4224, 128), p.Span.Slice(4352, 128), 32, st.Span.Slice(0, 352)); return st.Span[0]; }, windows):F1} ns");
             Console.WriteLine($"  LstmKernels.Step + ForwardStep: {Time(() => { StaticNet.Kernels.LstmKernels.Step(x, 1, p.Span.Slice(0, 128), p.Span.Slice(128, 4096), p.Span.Slice(4224, 128), p.Span.Slice(4352, 128), 32, st.Span.Slice(0, 352)); StaticNet.Kernels.DenseKernels.ForwardStep(st.Span.Slice(0, 32), 32, p.Span.Slice(8000, 512), p.Span.Slice(9000, 16), y.Span, 16); return y.Span[0]; }, windows):F1} ns");
-            Console.WriteLine($"  LstmKernels.Step with readout: {Time(() => { StaticNet.Kernels.LstmKernels.Step(x, 1, p.Span.Slice(0, 128), p.Span.Slice(128, 4096), p.Span.Slice(4224, 128), p.Span.Slice(4352, 128), 32, st.Span.Slice(0, 352), p.Span.Slice(8000, 512), p.Span.Slice(9000, 16), 16, y.Span); return y.Span[0]; }, windows):F1} ns");
+            Console.WriteLine($"  LstmKernels.Step with the fused dot readout: {Time(() => { StaticNet.Kernels.LstmKernels.Step(x, 1, p.Span.Slice(0, 128), p.Span.Slice(128, 4096), p.Span.Slice(4224, 128), p.Span.Slice(4352, 128), 32, st.Span.Slice(0, 352), p.Span.Slice(8000, 32), p.Span.Slice(9000, 1), 1, y.Span); return y.Span[0]; }, windows):F1} ns");
             Console.WriteLine($"  GruKernels.Step alone: {Time(() => { StaticNet.Kernels.GruKernels.Step(x, 1, p.Span.Slice(0, 96), p.Span.Slice(128, 3072), p.Span.Slice(4224, 96), p.Span.Slice(4352, 96), 32, st.Span.Slice(0, 288)); return st.Span[0]; }, windows):F1} ns");
             Console.WriteLine($"  Dense(32->1) alone: {Time(() => { StaticNet.Kernels.DenseKernels.Forward(st.Span.Slice(0, 32), 1, 32, 32, p.Span.Slice(8000, 512), p.Span.Slice(9000, 16), y.Span, 16); return y.Span[0]; }, windows):F1} ns");
             Console.WriteLine($"  Dense(32->1) ForwardStep alone: {Time(() => { StaticNet.Kernels.DenseKernels.ForwardStep(st.Span.Slice(0, 32), 32, p.Span.Slice(8000, 512), p.Span.Slice(9000, 16), y.Span, 16); return y.Span[0]; }, windows):F1} ns");
