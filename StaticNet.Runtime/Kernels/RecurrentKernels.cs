@@ -280,21 +280,9 @@ internal static class RecurrentCore
         ref float yr = ref MemoryMarshal.GetReference(y);
         switch (KernelOptions.Path)
         {
-            case 512:
-                StepSimd<V512>(cell, ref xr, inputs, ref wih, ref whh, ref bih, ref bhh, hidden, ref sr);
-                if (readoutWidth == 1) DenseSimd.ForwardDot<V512>(ref sr, 1, hidden, hidden, ref rw, rb, ref yr, 1);
-                else if (readoutWidth != 0) DenseSimd.ForwardStep<V512>(ref sr, hidden, ref rw, ref rb, ref yr, readoutWidth);
-                return;
-            case 256:
-                StepSimd<V256>(cell, ref xr, inputs, ref wih, ref whh, ref bih, ref bhh, hidden, ref sr);
-                if (readoutWidth == 1) DenseSimd.ForwardDot<V256>(ref sr, 1, hidden, hidden, ref rw, rb, ref yr, 1);
-                else if (readoutWidth != 0) DenseSimd.ForwardStep<V256>(ref sr, hidden, ref rw, ref rb, ref yr, readoutWidth);
-                return;
-            case 128:
-                StepSimd<V128>(cell, ref xr, inputs, ref wih, ref whh, ref bih, ref bhh, hidden, ref sr);
-                if (readoutWidth == 1) DenseSimd.ForwardDot<V128>(ref sr, 1, hidden, hidden, ref rw, rb, ref yr, 1);
-                else if (readoutWidth != 0) DenseSimd.ForwardStep<V128>(ref sr, hidden, ref rw, ref rb, ref yr, readoutWidth);
-                return;
+            case 512: StepAndReadout<V512>(cell, ref xr, inputs, ref wih, ref whh, ref bih, ref bhh, hidden, ref sr, ref rw, ref rb, readoutWidth, ref yr); return;
+            case 256: StepAndReadout<V256>(cell, ref xr, inputs, ref wih, ref whh, ref bih, ref bhh, hidden, ref sr, ref rw, ref rb, readoutWidth, ref yr); return;
+            case 128: StepAndReadout<V128>(cell, ref xr, inputs, ref wih, ref whh, ref bih, ref bhh, hidden, ref sr, ref rw, ref rb, readoutWidth, ref yr); return;
         }
 #endif
         Span<float> h = state.Slice(0, hp), aux1 = state.Slice(hp, hp), aux2 = state.Slice(2 * hp, hp);
@@ -330,6 +318,19 @@ internal static class RecurrentCore
     }
 
 #if NET8_0_OR_GREATER
+    /// <summary><see cref="StepSimd{V}"/>, then the readout (if any) from h where the step left it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StepAndReadout<V>(int cell, ref float x, int inputs, ref float weightIh, ref float weightHh, ref float biasIh,
+        ref float biasHh, int hidden, ref float state, ref float readoutWeight, ref float readoutBias, int readoutWidth, ref float y)
+        where V : struct, ISimdVector<V>
+    {
+        StepSimd<V>(cell, ref x, inputs, ref weightIh, ref weightHh, ref biasIh, ref biasHh, hidden, ref state);
+        if (readoutWidth == 1)
+            DenseSimd.ForwardDot<V>(ref state, 1, hidden, hidden, ref readoutWeight, readoutBias, ref y, 1);
+        else if (readoutWidth != 0)
+            DenseSimd.ForwardStep<V>(ref state, hidden, ref readoutWeight, ref readoutBias, ref y, readoutWidth);
+    }
+
     /// <summary>
     /// <c>Step</c> on one vector width, with one dispatch: the input projection <c>b_ih + x·W_ih</c> (F broadcasts
     /// per column block), the recurrent product <c>b_hh + h·W_hh</c> through the dense register tiles (H broadcasts over
