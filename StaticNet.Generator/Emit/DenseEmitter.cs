@@ -39,7 +39,20 @@ internal sealed class DenseEmitter : LayerEmitter
     }
 
     /// <summary>A one-unit layer is a dot product: its weight is a row, <c>[inputs]</c>, and it runs the <c>…Dot</c> kernels.</summary>
-    public static bool IsDot(ShapedLayer layer) => layer.Output.Channels == 1;
+    public static bool IsDot(ShapedLayer layer) => ShapeInference.IsDotProductDense(layer.Spec.Units);
+
+    /// <summary>
+    /// The weight and bias slices of <paramref name="buffer"/> (<c>parameters</c> or <c>gradients</c>): <c>[inputs, width]</c>
+    /// and <c>[width]</c>, or a dot product's row <c>[inputs]</c> and its one bias.
+    /// </summary>
+    public static string Slices(ShapedLayer layer, string buffer)
+    {
+        string id = layer.Identifier;
+        int inputs = layer.Input.Channels, width = layer.Output.PositionStride;
+        return IsDot(layer)
+            ? $"{buffer}.Slice({id}Weight, {inputs}), {buffer}.Slice({id}Bias, 1)"
+            : $"{buffer}.Slice({id}Weight, {inputs} * {width}), {buffer}.Slice({id}Bias, {width})";
+    }
 
     /// <summary>GELU's derivative needs its input; every other activation's derivative is a function of its output.</summary>
     public static bool KeepsPreActivation(ShapedLayer layer) => layer.Activation == ActivationKind.GELU;
@@ -63,12 +76,12 @@ internal sealed class DenseEmitter : LayerEmitter
         if (IsDot(layer))
         {
             w.Line($"{Kernels}DenseKernels.ForwardDot(x, {rows}, inputs: {inputs}, xStride: {stride},");
-            w.Line($"    parameters.Slice({id}Weight, {inputs}), parameters.Slice({id}Bias, 1), {denseOutput}, yStride: {width});");
+            w.Line($"    {Slices(layer, "parameters")}, {denseOutput}, yStride: {width});");
         }
         else
         {
             w.Line($"{Kernels}DenseKernels.Forward(x, {rows}, inputs: {inputs}, xStride: {stride},");
-            w.Line($"    parameters.Slice({id}Weight, {inputs} * {width}), parameters.Slice({id}Bias, {width}), {denseOutput}, width: {width});");
+            w.Line($"    {Slices(layer, "parameters")}, {denseOutput}, width: {width});");
         }
         if (KeepsPreActivation(layer))
             w.Line($"{Kernels}ActivationKernels.Gelu(z, y, {rows}, columns: {units}, stride: {width});");
@@ -97,14 +110,14 @@ internal sealed class DenseEmitter : LayerEmitter
         if (IsDot(layer))
         {
             w.Line($"{Kernels}DenseKernels.BackwardWeightsDot(x, {rows}, inputs: {inputs}, xStride: {stride}, dy, dyStride: {width},");
-            w.Line($"    gradients.Slice({id}Weight, {inputs}), gradients.Slice({id}Bias, 1));");
+            w.Line($"    {Slices(layer, "gradients")});");
             if (!layer.IsFirst)
                 w.Line($"{Kernels}DenseKernels.BackwardInputDot(dy, {rows}, dyStride: {width}, parameters.Slice({id}Weight, {inputs}), inputs: {inputs}, dx, dxStride: {stride});");
         }
         else
         {
             w.Line($"{Kernels}DenseKernels.BackwardWeights(x, {rows}, inputs: {inputs}, xStride: {stride}, dy, width: {width},");
-            w.Line($"    gradients.Slice({id}Weight, {inputs} * {width}), gradients.Slice({id}Bias, {width}));");
+            w.Line($"    {Slices(layer, "gradients")});");
             if (!layer.IsFirst)
                 w.Line($"{Kernels}DenseKernels.BackwardInput(dy, {rows}, width: {width}, parameters.Slice({id}Weight, {inputs} * {width}), inputs: {inputs}, dx, dxStride: {stride});");
         }

@@ -114,11 +114,11 @@ internal static class StepEmitter
                     // One sample: ForwardStep sums for latency (the order differs from Forward's in the last bits).
                     string x = currentStride == inputs ? current : $"{current}.Slice(0, {inputs})";
                     if (DenseEmitter.IsDot(layer))
-                        w.Line($"{Kernels}DenseKernels.ForwardDot({x}, 1, inputs: {inputs}, xStride: {inputs}, parameters.Slice({id}Weight, {inputs}), parameters.Slice({id}Bias, 1), {y}, yStride: {width}); // {layer.Name}");
+                        w.Line($"{Kernels}DenseKernels.ForwardDot({x}, 1, inputs: {inputs}, xStride: {inputs}, {DenseEmitter.Slices(layer, "parameters")}, {y}, yStride: {width}); // {layer.Name}");
                     else
                     {
                         w.Line($"{Kernels}DenseKernels.ForwardStep({x}, inputs: {inputs},");
-                        w.Line($"    parameters.Slice({id}Weight, {inputs} * {width}), parameters.Slice({id}Bias, {width}), {y}, width: {width}); // {layer.Name}");
+                        w.Line($"    {DenseEmitter.Slices(layer, "parameters")}, {y}, width: {width}); // {layer.Name}");
                     }
                     WriteActivation(w, layer, y);
                     current = y;
@@ -146,15 +146,11 @@ internal static class StepEmitter
                     int width = readout.Output.PositionStride;
                     string y = $"state.Slice({rid}Step, {width})";
                     w.Line($"    {arguments}, // {layer.Name}");
-                    if (DenseEmitter.IsDot(readout))
-                    {
-                        // The last layer's one output goes straight to the caller's span (a dot readout writes y[0] only).
-                        if (readout == last && readout.Activation == ActivationKind.None)
-                            y = "output";
-                        w.Line($"    parameters.Slice({rid}Weight, {hidden}), parameters.Slice({rid}Bias, 1), readoutWidth: 1, {y}); // {readout.Name}, fused");
-                    }
-                    else
-                        w.Line($"    parameters.Slice({rid}Weight, {hidden} * {width}), parameters.Slice({rid}Bias, {width}), readoutWidth: {width}, {y}); // {readout.Name}, fused");
+                    bool dot = DenseEmitter.IsDot(readout);
+                    // The last layer's one output goes straight to the caller's span (a dot readout writes y[0] only).
+                    if (dot && readout == last && readout.Activation == ActivationKind.None)
+                        y = "output";
+                    w.Line($"    {DenseEmitter.Slices(readout, "parameters")}, readoutWidth: {(dot ? 1 : width)}, {y}); // {readout.Name}, fused");
                     for (int skipped = index + 1; skipped < next; skipped++)
                         w.Line($"// {layers[skipped].Name}: Dropout is inactive at inference");
                     WriteActivation(w, readout, y);

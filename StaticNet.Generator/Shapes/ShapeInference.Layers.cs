@@ -126,6 +126,12 @@ internal static partial class ShapeInference
     /// [N] → [units]; a [T, F] sequence → [T, units], applied at every step. Weight stored transposed, [in, width]; with one
     /// unit, as PyTorch's row [in] (DenseKernels.ForwardDot).
     /// </summary>
+    /// <summary>
+    /// Whether a Dense layer of this many units is a dot product: its weight is then PyTorch's own row, [in], not a column
+    /// padded to 16 floats, and its kernels are DenseKernels' …Dot ones. The one rule the layout and the emitters share.
+    /// </summary>
+    public static bool IsDotProductDense(int units) => units == 1;
+
     private static (ActivationShape, Window?)? Dense(LayerContext c, ActivationShape input)
     {
         int units = c.Layer.Units;
@@ -140,8 +146,7 @@ internal static partial class ShapeInference
         ActivationShape output = input.Kind == ShapeKind.Sequence
             ? ActivationShape.Padded(ShapeKind.Sequence, input.Positions, units)
             : ActivationShape.Padded(ShapeKind.Vector, units);
-        if (units == 1)
-            // One output is a dot product: the weight is PyTorch's own row, [inputs], not a column padded to 16 floats.
+        if (IsDotProductDense(units))
             c.Tensor("weight", new[] { 1, inputs }, new[] { inputs, 1 }, RoundUp(inputs, WidthAlignment), TensorInit.UniformFanIn, inputs,
                 $"[{inputs}] (a dot product)"); // the next tensor stays 64-byte aligned
         else
