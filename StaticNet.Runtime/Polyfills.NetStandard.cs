@@ -19,6 +19,8 @@ namespace StaticNet
     {
         public const System.Runtime.CompilerServices.MethodImplOptions AggressiveInlining =
             System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining;
+        public const System.Runtime.CompilerServices.MethodImplOptions NoInlining =
+            System.Runtime.CompilerServices.MethodImplOptions.NoInlining;
         public const System.Runtime.CompilerServices.MethodImplOptions AggressiveOptimization =
             (System.Runtime.CompilerServices.MethodImplOptions)512;
     }

@@ -46,13 +46,22 @@ internal static class RecurrentCore
 
     private static string Name(int cell) => cell == Lstm ? "LSTM" : cell == Gru ? "GRU" : "RNN";
 
+    /// <summary>Inlines to the comparisons; the message is built by a helper that only runs to throw.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void CheckParameters(int cell, int inputs, int hidden, int weightIh, int weightHh, int biasIh, int biasHh)
     {
         int gw = GateWidth(cell, hidden);
         if (inputs <= 0 || hidden <= 0 || weightIh < inputs * gw || weightHh < hidden * gw || biasIh < gw || biasHh < gw)
-            throw new ArgumentException(
-                $"{Name(cell)} kernel called with inconsistent parameters: inputs {inputs}, hidden {hidden} (gate width {gw}); " +
-                $"expected weightIh {inputs * gw}, weightHh {hidden * gw}, biases {gw} floats; found {weightIh}, {weightHh}, {biasIh}, {biasHh}.");
+            ThrowParameters(cell, inputs, hidden, weightIh, weightHh, biasIh, biasHh);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ThrowParameters(int cell, int inputs, int hidden, int weightIh, int weightHh, int biasIh, int biasHh)
+    {
+        int gw = GateWidth(cell, hidden);
+        throw new ArgumentException(
+            $"{Name(cell)} kernel called with inconsistent parameters: inputs {inputs}, hidden {hidden} (gate width {gw}); " +
+            $"expected weightIh {inputs * gw}, weightHh {hidden * gw}, biases {gw} floats; found {weightIh}, {weightHh}, {biasIh}, {biasHh}.");
     }
 
     private static void CheckSequence(int cell, int xLength, int rows, int steps, int inputs, int positionStride, int sampleStride,
@@ -264,8 +273,7 @@ internal static class RecurrentCore
         CheckParameters(cell, inputs, hidden, weightIh.Length, weightHh.Length, biasIh.Length, biasHh.Length);
         int hp = RoundUp(hidden), gw = GateWidth(cell, hidden);
         if (x.Length < inputs || state.Length < 3 * hp + 2 * gw)
-            throw new ArgumentException(
-                $"{Name(cell)} step called with x of {x.Length} floats (expected {inputs}) and a state of {state.Length} floats (expected {3 * hp + 2 * gw}).");
+            ThrowStepSizes(cell, x.Length, inputs, state.Length, 3 * hp + 2 * gw);
         if (readoutWidth != 0)
             CheckReadout(hidden, readoutWeight.Length, readoutBias.Length, readoutWidth, y.Length);
 #if NET8_0_OR_GREATER
@@ -285,6 +293,16 @@ internal static class RecurrentCore
             case 128: StepAndReadout<V128>(cell, ref xr, inputs, ref wih, ref whh, ref bih, ref bhh, hidden, ref sr, ref rw, ref rb, readoutWidth, ref yr); return;
         }
 #endif
+        StepScalar(cell, x, inputs, weightIh, weightHh, biasIh, biasHh, hidden, state, readoutWeight, readoutBias, readoutWidth, y);
+    }
+
+    /// <summary><c>Step</c> through the span kernels (their scalar path when no vector width is available or allowed).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void StepScalar(int cell, ReadOnlySpan<float> x, int inputs, ReadOnlySpan<float> weightIh, ReadOnlySpan<float> weightHh,
+        ReadOnlySpan<float> biasIh, ReadOnlySpan<float> biasHh, int hidden, Span<float> state,
+        ReadOnlySpan<float> readoutWeight, ReadOnlySpan<float> readoutBias, int readoutWidth, Span<float> y)
+    {
+        int hp = RoundUp(hidden), gw = GateWidth(cell, hidden);
         Span<float> h = state.Slice(0, hp), aux1 = state.Slice(hp, hp), aux2 = state.Slice(2 * hp, hp);
         Span<float> xz = state.Slice(3 * hp, gw), hz = state.Slice(3 * hp + gw, gw);
         DenseKernels.Forward(x, 1, inputs, inputs, weightIh, biasIh, xz, gw);
@@ -308,48 +326,86 @@ internal static class RecurrentCore
             DenseKernels.Forward(h, 1, hidden, hp, readoutWeight, readoutBias, y, readoutWidth);
     }
 
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ThrowStepSizes(int cell, int x, int inputs, int state, int expectedState) =>
+        throw new ArgumentException(
+            $"{Name(cell)} step called with x of {x} floats (expected {inputs}) and a state of {state} floats (expected {expectedState}).");
+
     /// <summary>The readout is a Dense weight <c>[hidden, width]</c> (width a multiple of 16), or a one-unit Dense's row <c>[hidden]</c> (width 1).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void CheckReadout(int hidden, int weight, int bias, int width, int y)
     {
         if (width <= 0 || (width != 1 && width % DenseKernels.WidthAlignment != 0) || weight < hidden * width || bias < width || y < width)
-            throw new ArgumentException(
-                $"Recurrent step called with an inconsistent readout: hidden {hidden}, width {width} (1, or a positive multiple of {DenseKernels.WidthAlignment}); " +
-                $"expected weight {hidden * width}, bias {width}, y {width} floats; found {weight}, {bias}, {y}.");
+            ThrowReadout(hidden, weight, bias, width, y);
     }
 
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ThrowReadout(int hidden, int weight, int bias, int width, int y) =>
+        throw new ArgumentException(
+            $"Recurrent step called with an inconsistent readout: hidden {hidden}, width {width} (1, or a positive multiple of {DenseKernels.WidthAlignment}); " +
+            $"expected weight {hidden * width}, bias {width}, y {width} floats; found {weight}, {bias}, {y}.");
+
 #if NET8_0_OR_GREATER
-    /// <summary><see cref="StepSimd{V}"/>, then the readout (if any) from h where the step left it.</summary>
+    /// <summary>
+    /// The step and its readout on one vector width, dispatched by shape: the register-resident kernels of
+    /// <see cref="RecurrentStepSimd"/> when they handle the cell and size (and the readout is none or one unit, which they
+    /// take from the registers that hold h), otherwise <see cref="StepThenReadout{V}"/>. Inlined into <c>Step</c>, so
+    /// that the latency-bound path is one call from the kernel's entry.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void StepAndReadout<V>(int cell, ref float x, int inputs, ref float weightIh, ref float weightHh, ref float biasIh,
         ref float biasHh, int hidden, ref float state, ref float readoutWeight, ref float readoutBias, int readoutWidth, ref float y)
         where V : struct, ISimdVector<V>
     {
-        StepSimd<V>(cell, ref x, inputs, ref weightIh, ref weightHh, ref biasIh, ref biasHh, hidden, ref state);
+        if (readoutWidth <= 1 && RecurrentStepSimd.Handles<V>(cell, hidden))
+        {
+            bool dot = readoutWidth == 1;
+            StepInRegisters<V>(cell, ref x, inputs, ref weightIh, ref weightHh, ref biasIh, ref biasHh, hidden, ref state, dot, ref readoutWeight,
+                dot ? readoutBias : 0f, ref y);
+            return;
+        }
+        StepThenReadout<V>(cell, ref x, inputs, ref weightIh, ref weightHh, ref biasIh, ref biasHh, hidden, ref state, ref readoutWeight,
+            ref readoutBias, readoutWidth, ref y);
+    }
+
+    /// <summary>One call to the LSTM or GRU kernel of <see cref="RecurrentStepSimd"/> (which must handle the size).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StepInRegisters<V>(int cell, ref float x, int inputs, ref float weightIh, ref float weightHh, ref float biasIh,
+        ref float biasHh, int hidden, ref float state, bool dot, ref float readoutWeight, float readoutBias, ref float y)
+        where V : struct, ISimdVector<V>
+    {
+        int hp = RoundUp(hidden), gw = GateWidth(cell, hidden);
+        if (cell == Lstm)
+            RecurrentStepSimd.Lstm<V>(ref x, inputs, ref weightIh, ref weightHh, ref biasIh, ref biasHh, hp, gw, ref state, dot, ref readoutWeight, readoutBias, ref y);
+        else
+            RecurrentStepSimd.Gru<V>(ref x, inputs, ref weightIh, ref weightHh, ref biasIh, ref biasHh, hp, gw, ref state, dot, ref readoutWeight, readoutBias, ref y);
+    }
+
+    /// <summary>
+    /// The step on one vector width (<see cref="RecurrentStepSimd"/> where it handles the size, otherwise
+    /// <see cref="StepInMemory{V}"/>), then a wider readout (if any) from h where the step left it.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static void StepThenReadout<V>(int cell, ref float x, int inputs, ref float weightIh, ref float weightHh, ref float biasIh,
+        ref float biasHh, int hidden, ref float state, ref float readoutWeight, ref float readoutBias, int readoutWidth, ref float y)
+        where V : struct, ISimdVector<V>
+    {
+        if (RecurrentStepSimd.Handles<V>(cell, hidden))
+            StepInRegisters<V>(cell, ref x, inputs, ref weightIh, ref weightHh, ref biasIh, ref biasHh, hidden, ref state, false, ref state, 0f, ref state);
+        else
+            StepInMemory<V>(cell, ref x, inputs, ref weightIh, ref weightHh, ref biasIh, ref biasHh, hidden, ref state);
         if (readoutWidth == 1)
             DenseSimd.ForwardDot<V>(ref state, 1, hidden, hidden, ref readoutWeight, readoutBias, ref y, 1);
         else if (readoutWidth != 0)
             DenseSimd.ForwardStep<V>(ref state, hidden, ref readoutWeight, ref readoutBias, ref y, readoutWidth);
     }
 
-    /// <summary>
-    /// <c>Step</c> on one vector width, with one dispatch: the input projection <c>b_ih + x·W_ih</c> (F broadcasts
-    /// per column block), the recurrent product <c>b_hh + h·W_hh</c> through the dense register tiles (H broadcasts over
-    /// the GW-wide rows of the transposed W_hh, 8 accumulators in flight), then the fused gate arithmetic. The same
-    /// arithmetic, in the same order, as <see cref="Forward"/> for one sample.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void StepSimd<V>(int cell, ref float x, int inputs, ref float weightIh, ref float weightHh, ref float biasIh,
+    /// <summary>The step of any cell and size through the dense tiles and the sequence kernels' gate arithmetic (one sample).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StepInMemory<V>(int cell, ref float x, int inputs, ref float weightIh, ref float weightHh, ref float biasIh,
         ref float biasHh, int hidden, ref float state) where V : struct, ISimdVector<V>
     {
         int hp = RoundUp(hidden), gw = GateWidth(cell, hidden);
-        if (RecurrentStepSimd.Handles<V>(cell, hidden))
-        {
-            if (cell == Lstm)
-                RecurrentStepSimd.Lstm<V>(ref x, inputs, ref weightIh, ref weightHh, ref biasIh, ref biasHh, hp, gw, ref state);
-            else
-                RecurrentStepSimd.Gru<V>(ref x, inputs, ref weightIh, ref weightHh, ref biasIh, ref biasHh, hp, gw, ref state);
-            return;
-        }
         ref float h = ref state;
         ref float aux1 = ref Unsafe.Add(ref state, hp);
         ref float aux2 = ref Unsafe.Add(ref state, 2 * hp);

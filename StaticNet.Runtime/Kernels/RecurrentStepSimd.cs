@@ -159,16 +159,21 @@ internal static class RecurrentStepSimd
         return vector < inputVectors ? V.Add(V.Load(ref Unsafe.Add(ref bih, vector * V.Count)), b) : b;
     }
 
-    /// <summary>One LSTM step: state = h [hp], c [hp], tanh c [hp], gates [gw], … (see <see cref="RecurrentCore.StepStateLength"/>).</summary>
+    /// <summary>
+    /// One LSTM step: state = h [hp], c [hp], tanh c [hp], gates [gw], … (see <see cref="RecurrentCore.StepStateLength"/>);
+    /// when <paramref name="dot"/>, then a one-unit Dense reading the new h: <c>y = readoutBias + h·readout</c>, from the
+    /// registers that hold h (see <see cref="Readout{V}"/>).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Lstm<V>(ref float x, nint inputs, ref float wih, ref float whh, ref float bih, ref float bhh, nint hp, nint gw,
-        ref float state) where V : struct, ISimdVector<V>
+        ref float state, bool dot, ref float readout, float readoutBias, ref float y) where V : struct, ISimdVector<V>
     {
         nint n = V.Count, H = 2 * n;
         ref float h = ref state;
         ref float c = ref Unsafe.Add(ref state, hp);
         ref float z = ref Unsafe.Add(ref state, 3 * hp);
         Gates<V>(8, 8, ref x, inputs, ref wih, ref bih, ref h, H, ref whh, ref bhh, gw, ref z);
+        V first = default;
         for (nint u = 0; u < H; u += n)
         {
             ref float zu = ref Unsafe.Add(ref z, u);
@@ -179,14 +184,32 @@ internal static class RecurrentStepSimd
             V o = RecurrentGates.SigmoidShortLatency(V.Load(ref Unsafe.Add(ref zu, 3 * H)));
             V cv = V.MultiplyAdd(f, V.Load(ref cu), V.Multiply(i, g));
             V.Store(ref cu, cv);
-            V.Store(ref Unsafe.Add(ref h, u), V.Multiply(o, RecurrentGates.Tanh(cv)));
+            V hv = V.Multiply(o, RecurrentGates.Tanh(cv));
+            V.Store(ref Unsafe.Add(ref h, u), hv);
+            if (dot)
+                Readout(u, hv, ref readout, readoutBias, ref first, ref y);
         }
     }
 
-    /// <summary>One GRU step: state = h [hp], …, gates [gw], … (see <see cref="RecurrentCore.StepStateLength"/>).</summary>
+    /// <summary>
+    /// The one-unit readout <c>y = b + h·w</c> accumulated as the two halves of h leave the registers (u = 0, then n): the
+    /// products of the first half are kept, and the second half's finish the sum, in <see cref="DenseSimd.ForwardDot{V}"/>'s
+    /// order (two accumulators, then one horizontal sum), so the bits are those of the step followed by the Dense layer.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Readout<V>(nint u, V hv, ref float readout, float bias, ref V first, ref float y) where V : struct, ISimdVector<V>
+    {
+        V product = V.Multiply(hv, V.Load(ref Unsafe.Add(ref readout, u)));
+        if (u == 0)
+            first = product;
+        else
+            y = bias + SimdReduce.Sum(V.Add(first, product));
+    }
+
+    /// <summary>One GRU step: state = h [hp], …, gates [gw], … (see <see cref="RecurrentCore.StepStateLength"/>); the readout as <see cref="Lstm{V}"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Gru<V>(ref float x, nint inputs, ref float wih, ref float whh, ref float bih, ref float bhh, nint hp, nint gw,
-        ref float state) where V : struct, ISimdVector<V>
+        ref float state, bool dot, ref float readout, float readoutBias, ref float y) where V : struct, ISimdVector<V>
     {
         nint n = V.Count, H = 2 * n;
         ref float h = ref state;
@@ -195,6 +218,7 @@ internal static class RecurrentStepSimd
         // r and z: b_ih + b_hh + x·W_ih + h·W_hh; n: b_hn + h·W_hn to z[2H, 3H) (its input part apart, below).
         Gates<V>(6, 4, ref x, inputs, ref wih, ref bih, ref h, H, ref whh, ref bhh, gw, ref z);
         Gate<V>(ref x, inputs, ref wih, ref bih, ref h, H, ref whh, ref bhh, gw, 2 * H, false, false, ref hn);
+        V first = default;
         for (nint u = 0; u < H; u += n)
         {
             ref float zu = ref Unsafe.Add(ref z, u);
@@ -203,7 +227,10 @@ internal static class RecurrentStepSimd
             V nv = RecurrentGates.Tanh(V.MultiplyAdd(r, V.Load(ref Unsafe.Add(ref zu, 2 * H)), V.Load(ref Unsafe.Add(ref hn, 2 * H + u))));
             V zv = RecurrentGates.SigmoidShortLatency(V.Load(ref Unsafe.Add(ref zu, H)));
             // h' = (1 − z)·n + z·h
-            V.Store(ref hu, V.MultiplyAdd(zv, ref hu, V.Multiply(V.Subtract(V.Broadcast(1f), zv), nv)));
+            V hv = V.MultiplyAdd(zv, ref hu, V.Multiply(V.Subtract(V.Broadcast(1f), zv), nv));
+            V.Store(ref hu, hv);
+            if (dot)
+                Readout(u, hv, ref readout, readoutBias, ref first, ref y);
         }
     }
 }

@@ -309,7 +309,8 @@ public class RecurrentKernelTests
     [MemberData(nameof(CellsAndPaths))]
     public void StepWithReadoutMatchesStepThenDense(CellKind cell, int path)
     {
-        foreach ((int inputs, int hidden) in new[] { (1, 32), (3, 18), (5, 7) })
+        // 32, 16 and 8 units: the register-resident step of the 512-, 256- and 128-bit paths (two vectors per gate).
+        foreach ((int inputs, int hidden) in new[] { (1, 32), (2, 16), (1, 8), (3, 18), (5, 7) })
         foreach (int width in new[] { 1, 16, 32 })
         {
             var layer = new RecurrentLayer(cell, inputs, hidden).Randomize(310 + hidden);
@@ -340,6 +341,13 @@ public class RecurrentKernelTests
                         }
                         Assert.True(Math.Abs(y[j] - expected) <= 2e-6 * magnitude + 1e-7,
                             $"{cell} path {path} H={hidden} width {width}: y[{j}] = {y[j]}, expected {expected}");
+                    }
+                    if (width == 1)
+                    {
+                        // Read from the registers that hold h, the dot product still gives the Dense kernel's bits.
+                        var separate = new float[1];
+                        DenseKernels.ForwardDot(plain.AsSpan(0, hidden), 1, hidden, hidden, weight, bias, separate, 1);
+                        Assert.True(y[0] == separate[0], $"{cell} path {path} H={hidden}: fused readout {y[0]}, ForwardDot {separate[0]}");
                     }
                     for (int j = width; j < y.Length; j++)
                         Assert.True(float.IsNaN(y[j]), $"{cell} path {path}: the readout wrote past its {width} floats at {j}");
