@@ -37,7 +37,7 @@ public class SequenceStepBenchmarks
     }
 
     [Benchmark]
-    public float LstmStep_Kernels() => _kernels.LstmStep_StaticNet();
+    public void LstmStep_Kernels() => _kernels.LstmStep_StaticNet();
 
     [Benchmark]
     public float LstmStep_Naive() => _kernels.LstmStep_Naive();
@@ -53,7 +53,7 @@ public class SequenceStepBenchmarks
     }
 
     [Benchmark]
-    public float GruStep_Kernels() => _kernels.GruStep_StaticNet();
+    public void GruStep_Kernels() => _kernels.GruStep_StaticNet();
 
     [Benchmark]
     public float GruStep_Naive() => _kernels.GruStep_Naive();
@@ -77,25 +77,23 @@ public class SequenceStepBenchmarks
     }
 
     [Benchmark]
-    public float LstmCellOnly_Kernel()
+    public void LstmCellOnly_Kernel()
     {
         const int gw = 128;
         ReadOnlySpan<float> p = _cellParameters.Span;
         Span<float> state = _lstmCellState.Span;
         LstmKernels.Step(_signal.AsSpan(_t, 1), 1, p.Slice(0, gw), p.Slice(gw, 32 * gw), p.Slice(33 * gw, gw), p.Slice(34 * gw, gw), 32, state);
         _t = (_t + 1) & 1023;
-        return state[0];
     }
 
     [Benchmark]
-    public float GruCellOnly_Kernel()
+    public void GruCellOnly_Kernel()
     {
         const int gw = 96;
         ReadOnlySpan<float> p = _cellParameters.Span;
         Span<float> state = _gruCellState.Span;
         GruKernels.Step(_signal.AsSpan(_t, 1), 1, p.Slice(0, gw), p.Slice(gw, 32 * gw), p.Slice(33 * gw, gw), p.Slice(34 * gw, gw), 32, state);
         _t = (_t + 1) & 1023;
-        return state[0];
     }
 
     [Benchmark]

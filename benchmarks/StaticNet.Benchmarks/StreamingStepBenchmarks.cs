@@ -53,6 +53,10 @@ public class StreamingStepBenchmarks
             var net = new StreamingLstmNet(1);
             float[] yy = new float[1];
             Console.WriteLine($"  generated Step, direct: {Time(() => { net.Step(x, yy); return yy[0]; }, windows):F1} ns");
+            var kernels = new RecurrentStepBenchmarks();
+            kernels.Setup();
+            Console.WriteLine($"  RecurrentStepBenchmarks.LstmStep_StaticNet: {Time(() => { kernels.LstmStep_StaticNet(); return 0f; }, windows):F1} ns");
+            Console.WriteLine($"  RecurrentStepBenchmarks.GruStep_StaticNet: {Time(() => { kernels.GruStep_StaticNet(); return 0f; }, windows):F1} ns");
             net.Parameters.CopyTo(p.Span);
             Console.WriteLine($"  LstmKernels.Step, the network's weights: {Time(() => { StaticNet.Kernels.LstmKernels.Step(x, 1, p.Span.Slice(0, 128), p.Span.Slice(128, 4096), p.Span.Slice(4224, 128), p.Span.Slice(4352, 128), 32, st.Span.Slice(0, 352)); return st.Span[0]; }, windows):F1} ns");
             p.Span.Clear();
