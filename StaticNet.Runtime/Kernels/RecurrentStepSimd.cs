@@ -5,12 +5,11 @@ namespace StaticNet.Kernels;
 
 /// <summary>
 /// The latency-bound streaming step (one sample, one time step) of the LSTM and GRU cells when each gate is exactly two
-/// vectors wide (<c>hidden = 2·V.Count</c>: 32 units on AVX-512, 16 on AVX2), with everything in registers: each gate's
-/// pre-activation <c>b_ih + b_hh + x·W_ih + h·W_hh</c> is accumulated in its own pass over the rows of the transposed
-/// W_hh with four accumulator sets per vector (k mod 4), so the FMA dependency chain is H/4 long and a pass runs at FMA
-/// throughput; the passes are ordered so that the non-linearities of the gates finished first (LSTM i, f, g; GRU r, the
-/// recurrent part of n) run while the later gates are still accumulating. The same function as
-/// <see cref="RecurrentCore.Forward"/> for one sample, summed in a different order (agrees to rounding).
+/// vectors wide (<c>hidden = 2·V.Count</c>: 32 units on AVX-512, 16 on AVX2, 8 on 128-bit vectors), with the gate sums
+/// in registers: every gate vector's pre-activation <c>b_ih + b_hh + x·W_ih + h·W_hh</c> is accumulated in one pass over
+/// the rows of the transposed W_hh, in two accumulator sets (even and odd k) so that each FMA chain is H/2 long, then
+/// the non-linearities of each half of the units. The same function as <see cref="RecurrentCore.Forward"/> for one
+/// sample, summed in a different order (agrees to rounding).
 /// </summary>
 internal static class RecurrentStepSimd
 {
@@ -20,64 +19,24 @@ internal static class RecurrentStepSimd
         (cell == RecurrentCore.Lstm || cell == RecurrentCore.Gru) && hidden == 2 * V.Count;
 
     /// <summary>
-    /// The two vectors <c>[col, col + 2n)</c> of a gate's pre-activation: <c>b_ih + b_hh + Σ_f x[f]·W_ih[f, ·] +
-    /// Σₖ h[k]·W_hh[k, ·]</c> (without the W_hh term when <paramref name="recurrent"/> is false, without <c>b_hh</c> unless <paramref name="bothBiases"/>), all
-    /// matrices with row stride <paramref name="gw"/>; the recurrent sum in four accumulator sets (k mod 4), summed as
-    /// <c>(s₀ + s₁) + (s₂ + s₃)</c>. The results go to <c>z[col..col + 2n)</c>.
+    /// The input projection of one gate, two vectors wide: <c>b_ih + Σ_f x[f]·W_ih[f, col..col + 2n)</c> (row stride
+    /// <paramref name="gw"/>), to <c>z[col..col + 2n)</c>. The GRU's n gate keeps this term apart from its recurrent one.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Gate<V>(ref float x, nint inputs, ref float wih, ref float bih, ref float h, nint hidden, ref float whh, ref float bhh,
-        nint gw, nint col, bool recurrent, bool bothBiases, ref float z) where V : struct, ISimdVector<V>
+    private static void InputProjection<V>(ref float x, nint inputs, ref float wih, ref float bih, nint gw, nint col, ref float z)
+        where V : struct, ISimdVector<V>
     {
         nint n = V.Count;
-        ref float wi = ref Unsafe.Add(ref wih, col);
-        V a0 = V.Load(ref Unsafe.Add(ref bih, col)), b0 = V.Load(ref Unsafe.Add(ref bih, col + n));
-        if (bothBiases)
-        {
-            a0 = V.Add(a0, V.Load(ref Unsafe.Add(ref bhh, col)));
-            b0 = V.Add(b0, V.Load(ref Unsafe.Add(ref bhh, col + n)));
-        }
+        ref float w = ref Unsafe.Add(ref wih, col);
+        V a = V.Load(ref Unsafe.Add(ref bih, col)), b = V.Load(ref Unsafe.Add(ref bih, col + n));
         for (nint f = 0; f < inputs; f++)
         {
             V xf = V.Broadcast(Unsafe.Add(ref x, f));
-            a0 = V.MultiplyAdd(xf, ref Unsafe.Add(ref wi, f * gw), a0);
-            b0 = V.MultiplyAdd(xf, ref Unsafe.Add(ref wi, f * gw + n), b0);
+            a = V.MultiplyAdd(xf, ref Unsafe.Add(ref w, f * gw), a);
+            b = V.MultiplyAdd(xf, ref Unsafe.Add(ref w, f * gw + n), b);
         }
-        if (recurrent)
-        {
-            V a1 = V.Zero, a2 = V.Zero, a3 = V.Zero;
-            V b1 = V.Zero, b2 = V.Zero, b3 = V.Zero;
-            ref float w = ref Unsafe.Add(ref whh, col);
-            nint k = 0;
-            for (; k + 4 <= hidden; k += 4)
-            {
-                ref float w0 = ref Unsafe.Add(ref w, k * gw);
-                ref float w1 = ref Unsafe.Add(ref w0, gw);
-                ref float w2 = ref Unsafe.Add(ref w1, gw);
-                ref float w3 = ref Unsafe.Add(ref w2, gw);
-                V h0 = V.Broadcast(Unsafe.Add(ref h, k)), h1 = V.Broadcast(Unsafe.Add(ref h, k + 1));
-                V h2 = V.Broadcast(Unsafe.Add(ref h, k + 2)), h3 = V.Broadcast(Unsafe.Add(ref h, k + 3));
-                a0 = V.MultiplyAdd(h0, ref w0, a0);
-                b0 = V.MultiplyAdd(h0, ref Unsafe.Add(ref w0, n), b0);
-                a1 = V.MultiplyAdd(h1, ref w1, a1);
-                b1 = V.MultiplyAdd(h1, ref Unsafe.Add(ref w1, n), b1);
-                a2 = V.MultiplyAdd(h2, ref w2, a2);
-                b2 = V.MultiplyAdd(h2, ref Unsafe.Add(ref w2, n), b2);
-                a3 = V.MultiplyAdd(h3, ref w3, a3);
-                b3 = V.MultiplyAdd(h3, ref Unsafe.Add(ref w3, n), b3);
-            }
-            for (; k < hidden; k++)
-            {
-                ref float w0 = ref Unsafe.Add(ref w, k * gw);
-                V h0 = V.Broadcast(Unsafe.Add(ref h, k));
-                a0 = V.MultiplyAdd(h0, ref w0, a0);
-                b0 = V.MultiplyAdd(h0, ref Unsafe.Add(ref w0, n), b0);
-            }
-            a0 = V.Add(V.Add(a0, a1), V.Add(a2, a3));
-            b0 = V.Add(V.Add(b0, b1), V.Add(b2, b3));
-        }
-        V.Store(ref Unsafe.Add(ref z, col), a0);
-        V.Store(ref Unsafe.Add(ref z, col + n), b0);
+        V.Store(ref Unsafe.Add(ref z, col), a);
+        V.Store(ref Unsafe.Add(ref z, col + n), b);
     }
 
     /// <summary>
@@ -218,7 +177,7 @@ internal static class RecurrentStepSimd
         ref float hn = ref Unsafe.Add(ref z, gw);
         // r and z: b_ih + b_hh + x·W_ih + h·W_hh; n: b_hn + h·W_hn to z[2H, 3H) (its input part apart, below).
         Gates<V>(6, 4, ref x, inputs, ref wih, ref bih, ref h, H, ref whh, ref bhh, gw, ref z);
-        Gate<V>(ref x, inputs, ref wih, ref bih, ref h, H, ref whh, ref bhh, gw, 2 * H, false, false, ref hn);
+        InputProjection<V>(ref x, inputs, ref wih, ref bih, gw, 2 * H, ref hn);
         V first = default;
         for (nint u = 0; u < H; u += n)
         {
