@@ -129,7 +129,8 @@ internal static class StepEmitter
                 {
                     int features = layer.Input.Channels, hidden = layer.Spec.Units, gateWidth = RecurrentEmitter.GateWidth(layer);
                     string kernel = Kernels + RecurrentEmitter.KernelClass(layer);
-                    w.Line($"{kernel}.Step({current}.Slice(0, {features}), inputs: {features}, parameters.Slice({id}WeightIhL0, {features} * {gateWidth}), parameters.Slice({id}WeightHhL0, {hidden} * {gateWidth}),");
+                    string x = currentStride == features ? current : $"{current}.Slice(0, {features})";
+                    w.Line($"{kernel}.Step({x}, inputs: {features}, parameters.Slice({id}WeightIhL0, {features} * {gateWidth}), parameters.Slice({id}WeightHhL0, {hidden} * {gateWidth}),");
                     string arguments = $"parameters.Slice({id}BiasIhL0, {gateWidth}), parameters.Slice({id}BiasHhL0, {gateWidth}), hidden: {hidden}, {RecurrentEmitter.ActivationArgument(layer)}state.Slice({id}Step, {StateLength(layer)})";
                     current = $"state.Slice({id}Step, {layer.Output.PositionStride})";
                     currentStride = layer.Output.PositionStride;

@@ -32,3 +32,32 @@ public partial class StreamingLstmNet { }
 [GRU(32, ReturnSequences = true)]
 [Dense(1)]
 public partial class StreamingGruNet { }
+
+/// <summary>Streaming step at other sizes: LSTM(1 → 16), a size the register-resident step does not take on AVX-512.</summary>
+[Network(Loss = Loss.MeanSquaredError)]
+[Input(64, 1)]
+[LSTM(16, ReturnSequences = true)]
+[Dense(1)]
+public partial class StreamingLstm16Net { }
+
+/// <summary>LSTM(1 → 64): W_hh alone is 64 KiB, more than a 48 KiB L1 data cache.</summary>
+[Network(Loss = Loss.MeanSquaredError)]
+[Input(64, 1)]
+[LSTM(64, ReturnSequences = true)]
+[Dense(1)]
+public partial class StreamingLstm64Net { }
+
+/// <summary>GRU(1 → 64).</summary>
+[Network(Loss = Loss.MeanSquaredError)]
+[Input(64, 1)]
+[GRU(64, ReturnSequences = true)]
+[Dense(1)]
+public partial class StreamingGru64Net { }
+
+/// <summary>Two stacked LSTM(32) layers: 49 KiB of weights read every step.</summary>
+[Network(Loss = Loss.MeanSquaredError)]
+[Input(64, 1)]
+[LSTM(32, ReturnSequences = true)]
+[LSTM(32, ReturnSequences = true)]
+[Dense(1)]
+public partial class StreamingStackedLstmNet { }

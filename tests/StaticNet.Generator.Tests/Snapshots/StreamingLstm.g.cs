@@ -198,7 +198,7 @@ namespace Demo
             global::StaticNet.Kernels.Guard.SampleLength(output.Length, StepOutputSize, nameof(output), "StreamingLstm");
             global::System.ReadOnlySpan<float> parameters = _parameters.Span;
             global::System.Span<float> state = _stepState.Span;
-            global::StaticNet.Kernels.LstmKernels.Step(input.Slice(0, 1), inputs: 1, parameters.Slice(Layers0WeightIhL0, 1 * 128), parameters.Slice(Layers0WeightHhL0, 32 * 128),
+            global::StaticNet.Kernels.LstmKernels.Step(input, inputs: 1, parameters.Slice(Layers0WeightIhL0, 1 * 128), parameters.Slice(Layers0WeightHhL0, 32 * 128),
                 parameters.Slice(Layers0BiasIhL0, 128), parameters.Slice(Layers0BiasHhL0, 128), hidden: 32, state.Slice(Layers0Step, 352), // layers.0
                 parameters.Slice(Layers1Weight, 32), parameters.Slice(Layers1Bias, 1), readoutWidth: 1, output); // layers.1, fused
         }
