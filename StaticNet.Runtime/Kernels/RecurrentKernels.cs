@@ -376,9 +376,9 @@ internal static class RecurrentCore
     {
         int hp = RoundUp(hidden), gw = GateWidth(cell, hidden);
         if (cell == Lstm)
-            RecurrentStepSimd.Lstm<V>(ref x, inputs, ref weightIh, ref weightHh, ref biasIh, ref biasHh, hp, gw, ref state, dot, ref readoutWeight, readoutBias, ref y);
+            RecurrentStepSimd.Lstm<V>(ref x, inputs, ref weightIh, ref weightHh, ref biasIh, ref biasHh, hidden, hp, gw, ref state, dot, ref readoutWeight, readoutBias, ref y);
         else
-            RecurrentStepSimd.Gru<V>(ref x, inputs, ref weightIh, ref weightHh, ref biasIh, ref biasHh, hp, gw, ref state, dot, ref readoutWeight, readoutBias, ref y);
+            RecurrentStepSimd.Gru<V>(ref x, inputs, ref weightIh, ref weightHh, ref biasIh, ref biasHh, hidden, hp, gw, ref state, dot, ref readoutWeight, readoutBias, ref y);
     }
 
     /// <summary>

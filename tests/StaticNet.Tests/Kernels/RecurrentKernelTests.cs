@@ -271,7 +271,8 @@ public class RecurrentKernelTests
     [MemberData(nameof(CellsAndPaths))]
     public void StepMatchesTheSequenceForward(CellKind cell, int path)
     {
-        foreach ((int inputs, int hidden) in new[] { (1, 32), (3, 18), (5, 7) })
+        // 64, 32, 16, 8: the register-resident step's one- and two-pass shapes on each vector width; 18, 7: the general step.
+        foreach ((int inputs, int hidden) in new[] { (1, 64), (1, 32), (2, 16), (3, 8), (3, 18), (5, 7) })
         {
             const int rows = 3, steps = 9;
             var layer = new RecurrentLayer(cell, inputs, hidden).Randomize(300 + hidden);
@@ -309,8 +310,9 @@ public class RecurrentKernelTests
     [MemberData(nameof(CellsAndPaths))]
     public void StepWithReadoutMatchesStepThenDense(CellKind cell, int path)
     {
-        // 32, 16 and 8 units: the register-resident step of the 512-, 256- and 128-bit paths (two vectors per gate).
-        foreach ((int inputs, int hidden) in new[] { (1, 32), (2, 16), (1, 8), (3, 18), (5, 7) })
+        // 64, 32, 16 and 8 units: the register-resident step of the 512-, 256- and 128-bit paths (two or four vectors per
+        // gate: one pass or two); 18 and 7: the general step.
+        foreach ((int inputs, int hidden) in new[] { (1, 64), (1, 32), (2, 16), (1, 8), (3, 18), (5, 7) })
         foreach (int width in new[] { 1, 16, 32 })
         {
             var layer = new RecurrentLayer(cell, inputs, hidden).Randomize(310 + hidden);
