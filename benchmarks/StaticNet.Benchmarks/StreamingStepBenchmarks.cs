@@ -8,7 +8,8 @@ namespace StaticNet.Benchmarks;
 /// The generated streaming <c>Step</c> (one sample, one time step, state carried in the instance) of issue 5's
 /// networks (<see cref="StreamingLstmNet"/>, <see cref="StreamingGruNet"/> in Networks.cs); the goal is under 83 ns per step (250× real time at 48 kHz). <c>--step-timing</c> runs a quick
 /// min-of-windows loop instead of BenchmarkDotNet (see <see cref="QuickTiming"/>; <c>STEP_BREAKDOWN=1</c> adds the
-/// kernels alone, <c>STEP_SINE=1</c> feeds a sine instead of random input).
+/// kernels alone, <c>STEP_SINE=1</c> feeds a sine instead of random input). The <c>*Block</c> rows run <c>Step</c> over
+/// a block of <see cref="BlockLength"/> samples per call, as an audio callback does, and report the time per sample.
 /// </summary>
 [MemoryDiagnoser]
 public class StreamingStepBenchmarks
@@ -35,6 +36,28 @@ public class StreamingStepBenchmarks
         _gru.Step(_x.AsSpan(t, 1), _y.AsSpan(t, 1));
     }
 
+    /// <summary>Samples in one audio callback's block for the <c>*Block</c> rows (a common buffer size at 48 kHz: 1.3 ms).</summary>
+    public const int BlockLength = 64;
+
+    // As an audio callback runs it over its whole buffer: one call per block, a loop of Step over the block's samples.
+    // BenchmarkDotNet reports the time per sample (OperationsPerInvoke).
+
+    [Benchmark(OperationsPerInvoke = BlockLength)]
+    public void LstmBlock()
+    {
+        int start = _t = (_t + BlockLength) & (1024 - BlockLength);
+        for (int t = start; t < start + BlockLength; t++)
+            _lstm.Step(_x.AsSpan(t, 1), _y.AsSpan(t, 1));
+    }
+
+    [Benchmark(OperationsPerInvoke = BlockLength)]
+    public void GruBlock()
+    {
+        int start = _t = (_t + BlockLength) & (1024 - BlockLength);
+        for (int t = start; t < start + BlockLength; t++)
+            _gru.Step(_x.AsSpan(t, 1), _y.AsSpan(t, 1));
+    }
+
     /// <summary>ns per step of both networks: the minimum over many windows of 2 000 steps (robust on a loaded machine).</summary>
     public static void QuickTiming(int windows = 3000)
     {
@@ -43,6 +66,8 @@ public class StreamingStepBenchmarks
             for (int i = 0; i < b._x.Length; i++) b._x[i] = MathF.Sin(i * 0.05f);
         Console.WriteLine($"LSTM Step: {Time(() => { b.LstmStep(); return 0f; }, windows):F1} ns (min of {windows} windows)");
         Console.WriteLine($"GRU  Step: {Time(() => { b.GruStep(); return 0f; }, windows):F1} ns (min of {windows} windows)");
+        Console.WriteLine($"LSTM Step in blocks of {BlockLength}: {Time(() => { b.LstmBlock(); return 0f; }, windows / 8) / BlockLength:F1} ns per sample");
+        Console.WriteLine($"GRU  Step in blocks of {BlockLength}: {Time(() => { b.GruBlock(); return 0f; }, windows / 8) / BlockLength:F1} ns per sample");
         // STEP_BREAKDOWN=1: the kernels the generated Step calls, alone (zero parameters: timing only).
         if (Environment.GetEnvironmentVariable("STEP_BREAKDOWN") == "1")
         {
