@@ -456,7 +456,26 @@ internal readonly struct V128 : ISimdVector<V128>
     public static V128 Abs(V128 value) => new(Vector128.Abs(value._value));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static V128 Floor(V128 value) => new(Vector128.Floor(value._value));
+    public static V128 Floor(V128 value) =>
+        // Sse41.Floor rather than Vector128.Floor: a NativeAOT binary for the baseline x86-64 CPU checks for SSE4.1 at run
+        // time, and there Vector128.Floor is four calls to MathF.Floor whatever the CPU has.
+        new(Sse41.IsSupported ? Sse41.Floor(value._value) : Sse2.IsSupported ? FloorSse2(value._value) : Vector128.Floor(value._value));
+
+    /// <summary>
+    /// <see cref="Vector128.Floor(Vector128{float})"/> in SSE2 instructions, for x86 CPUs without SSE4.1's <c>roundps</c>,
+    /// where <c>Vector128.Floor</c> is four calls to <see cref="MathF.Floor"/>. Truncates through int32, steps down where that rounded up, keeps x itself where |x| ≥ 2²³ (already
+    /// integral, ±∞) or x is NaN, and keeps x's sign (floor(−0) = −0): the same result in every lane.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector128<float> FloorSse2(Vector128<float> x)
+    {
+        Vector128<float> signBit = Vector128.Create(-0f);
+        Vector128<float> t = Sse2.ConvertToVector128Single(Sse2.ConvertToVector128Int32WithTruncation(x));
+        t = Sse.Subtract(t, Sse.And(Sse.CompareGreaterThan(t, x), Vector128.Create(1f)));
+        t = Sse.Or(t, Sse.And(x, signBit));
+        Vector128<float> small = Sse.CompareLessThan(Sse.AndNot(signBit, x), Vector128.Create(8388608f));
+        return Sse.Or(Sse.And(small, t), Sse.AndNot(small, x));
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static V128 Pow2(V128 integral) =>
