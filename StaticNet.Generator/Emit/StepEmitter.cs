@@ -128,10 +128,9 @@ internal static class StepEmitter
                 default:
                 {
                     int features = layer.Input.Channels, hidden = layer.Spec.Units, gateWidth = RecurrentEmitter.GateWidth(layer);
-                    string kernel = Kernels + RecurrentEmitter.KernelClass(layer);
                     string x = currentStride == features ? current : $"{current}.Slice(0, {features})";
-                    w.Line($"{kernel}.Step({x}, inputs: {features}, parameters.Slice({id}WeightIhL0, {features} * {gateWidth}), parameters.Slice({id}WeightHhL0, {hidden} * {gateWidth}),");
-                    string arguments = $"parameters.Slice({id}BiasIhL0, {gateWidth}), parameters.Slice({id}BiasHhL0, {gateWidth}), hidden: {hidden}, {RecurrentEmitter.ActivationArgument(layer)}state.Slice({id}Step, {StateLength(layer)})";
+                    w.Line(RecurrentCallHead(layer, "Step", x));
+                    string arguments = RecurrentCallState(layer);
                     current = $"state.Slice({id}Step, {layer.Output.PositionStride})";
                     currentStride = layer.Output.PositionStride;
                     // A Dense layer right after (Dropout aside) runs in the same call: the readout reads h where the step left it.
@@ -164,6 +163,89 @@ internal static class StepEmitter
         }
         if (current != "output")
             w.Line($"{current}.Slice(0, StepOutputSize).CopyTo(output);");
+        w.Close();
+        w.Line();
+        WriteBlock(w, network);
+    }
+
+    /// <summary>The first line of a recurrent layer's kernel call: the kernel, its input and its weight matrices.</summary>
+    private static string RecurrentCallHead(ShapedLayer layer, string method, string x)
+    {
+        int features = layer.Input.Channels, hidden = layer.Spec.Units, gateWidth = RecurrentEmitter.GateWidth(layer);
+        string id = layer.Identifier;
+        return $"{Kernels}{RecurrentEmitter.KernelClass(layer)}.{method}({x}, inputs: {features}, " +
+            $"parameters.Slice({id}WeightIhL0, {features} * {gateWidth}), parameters.Slice({id}WeightHhL0, {hidden} * {gateWidth}),";
+    }
+
+    /// <summary>The rest of a recurrent layer's kernel call before any readout: biases, sizes and its state.</summary>
+    private static string RecurrentCallState(ShapedLayer layer)
+    {
+        int gateWidth = RecurrentEmitter.GateWidth(layer);
+        string id = layer.Identifier;
+        return $"parameters.Slice({id}BiasIhL0, {gateWidth}), parameters.Slice({id}BiasHhL0, {gateWidth}), hidden: {layer.Spec.Units}, " +
+            $"{RecurrentEmitter.ActivationArgument(layer)}state.Slice({id}Step, {StateLength(layer)})";
+    }
+
+    /// <summary>
+    /// The networks whose whole block of steps runs in one kernel call: one recurrent layer on float input, then (Dropout
+    /// aside) a one-unit Dense without activation as the last layer, the streaming regression head of an audio effect or
+    /// a sensor filter. The kernel writes each step's output straight to the caller's span.
+    /// </summary>
+    private static (ShapedLayer Recurrent, ShapedLayer Readout)? BlockInOneCall(ShapedNetwork network)
+    {
+        if (network.TakesTokens) return null;
+        var layers = new List<ShapedLayer>();
+        foreach (ShapedLayer layer in network.Layers)
+            if (layer.Kind != LayerKind.Dropout) layers.Add(layer);
+        if (layers.Count != 2) return null;
+        ShapedLayer recurrent = layers[0], readout = layers[1];
+        bool fits = recurrent.Kind is LayerKind.SimpleRNN or LayerKind.LSTM or LayerKind.GRU && readout.Kind == LayerKind.Dense &&
+            DenseEmitter.IsDot(readout) && readout.Activation == ActivationKind.None && readout == network.OutputLayer;
+        return fits ? (recurrent, readout) : null;
+    }
+
+    /// <summary><c>StepBlock</c>: <c>Step</c> over a block of consecutive time steps, in one kernel call where the network allows.</summary>
+    private static void WriteBlock(CodeWriter w, ShapedNetwork network)
+    {
+        string name = network.Spec.ClassName;
+        bool tokens = network.TakesTokens;
+        w.Line("/// <summary>");
+        w.Line("/// Runs <c>Step</c> over a block of consecutive time steps of one sample (an audio callback's buffer, the frames since");
+        w.Line("/// the last call): step t reads its input at <c>t · StepInputSize</c> and writes its output at <c>t · StepOutputSize</c>.");
+        w.Line("/// The same outputs and state as that many calls of <c>Step</c>, with the arguments checked once" + (BlockInOneCall(network) is null ? "." : ","));
+        if (BlockInOneCall(network) is not null)
+            w.Line("/// and the whole block in one call of the kernel, so that nothing but the steps' own work runs between two steps.");
+        w.Line("/// Allocates nothing. Not thread-safe: the state lives in the instance.");
+        w.Line("/// </summary>");
+        if (tokens)
+        {
+            w.Line("/// <param name=\"tokens\">The steps' token ids, one per step.</param>");
+            w.Line("/// <param name=\"output\">StepOutputSize floats per step, overwritten with the steps' outputs.</param>");
+            w.Open("public void StepBlock(global::System.ReadOnlySpan<int> tokens, global::System.Span<float> output)");
+            w.Line($"int steps = global::StaticNet.Kernels.Guard.BlockSteps(tokens.Length, StepInputSize, output.Length, StepOutputSize, \"{name}\");");
+            w.Line("for (int t = 0; t < steps; t++)");
+            w.Line("    Step(tokens[t], output.Slice(t * StepOutputSize, StepOutputSize));");
+            w.Close();
+            w.Line();
+            return;
+        }
+        w.Line("/// <param name=\"input\">StepInputSize floats per step, the steps' features one step after another.</param>");
+        w.Line("/// <param name=\"output\">StepOutputSize floats per step, overwritten with the steps' outputs.</param>");
+        w.Open("public void StepBlock(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)");
+        w.Line($"int steps = global::StaticNet.Kernels.Guard.BlockSteps(input.Length, StepInputSize, output.Length, StepOutputSize, \"{name}\");");
+        if (BlockInOneCall(network) is var (recurrent, readout))
+        {
+            w.Line("global::System.ReadOnlySpan<float> parameters = _parameters.Span;");
+            w.Line("global::System.Span<float> state = _stepState.Span;");
+            w.Line(RecurrentCallHead(recurrent, "StepBlock", "input"));
+            w.Line($"    {RecurrentCallState(recurrent)}, // {recurrent.Name}");
+            w.Line($"    {DenseEmitter.Slices(readout, "parameters")}, readoutWidth: 1, output, steps); // {readout.Name}, fused");
+        }
+        else
+        {
+            w.Line("for (int t = 0; t < steps; t++)");
+            w.Line("    Step(input.Slice(t * StepInputSize, StepInputSize), output.Slice(t * StepOutputSize, StepOutputSize));");
+        }
         w.Close();
         w.Line();
     }

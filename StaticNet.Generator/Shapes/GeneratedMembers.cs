@@ -39,6 +39,7 @@ internal static class GeneratedMembers
             foreach (string name in new[] { "StepInputSize", "StepOutputSize", "StepStateLength", "_stepState" }) members[name] = null;
             members["Step"] = new[] { 2 };
             members["ResetState"] = new[] { 0 };
+            members["StepBlock"] = new[] { 2 };
             foreach (ShapedLayer layer in network.Layers)
                 if (layer.Kind != LayerKind.Dropout) members[layer.Identifier + "Step"] = null;
         }

@@ -20,6 +20,32 @@ public static class Guard
             $"{network}: expected '{parameterName}' to hold one sample of {expected} floats; found {length}.", parameterName);
 
     /// <summary>
+    /// Checks a block of streaming steps: <paramref name="inputLength"/> a multiple of <paramref name="inputSize"/> (the
+    /// number of steps), and <paramref name="outputLength"/> exactly that many steps of <paramref name="outputSize"/>;
+    /// returns the number of steps.
+    /// </summary>
+    public static int BlockSteps(int inputLength, int inputSize, int outputLength, int outputSize, string network)
+    {
+        int steps = inputLength / inputSize;
+        if (inputLength % inputSize != 0 || outputLength != steps * outputSize)
+            ThrowBlockSteps(inputLength, inputSize, outputLength, outputSize, network);
+        return steps;
+    }
+
+    private static void ThrowBlockSteps(int inputLength, int inputSize, int outputLength, int outputSize, string network)
+    {
+        string unit = inputSize == 1 ? "value" : $"{inputSize} floats";
+        if (inputLength % inputSize != 0)
+            throw new ArgumentException(
+                $"{network}: expected 'input' to hold whole time steps of {unit}; found {inputLength} " +
+                $"({inputLength / inputSize} steps and {inputLength % inputSize} left over).", "input");
+        int steps = inputLength / inputSize;
+        throw new ArgumentException(
+            $"{network}: 'input' holds {steps} time steps, so expected 'output' to hold {steps * outputSize} floats " +
+            $"({outputSize} per step); found {outputLength}.", "output");
+    }
+
+    /// <summary>
     /// Checks a batch: <paramref name="inputsLength"/> a multiple of <paramref name="inputSize"/>, and
     /// <paramref name="otherLength"/> exactly as many rows of <paramref name="otherSize"/>; returns the number of samples.
     /// </summary>

@@ -265,7 +265,7 @@ internal static class RecurrentCore
     /// <c>y[0, width) = b + h·W</c>, W <c>[hidden, width]</c> as <see cref="DenseKernels.ForwardStep"/>. Fusing the readout
     /// saves the streaming step a second dispatch and its checks, and reads h while it is still in the store buffer.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
     public static void Step(int cell, ReadOnlySpan<float> x, int inputs, ReadOnlySpan<float> weightIh, ReadOnlySpan<float> weightHh,
         ReadOnlySpan<float> biasIh, ReadOnlySpan<float> biasHh, int hidden, Span<float> state,
         ReadOnlySpan<float> readoutWeight, ReadOnlySpan<float> readoutBias, int readoutWidth, Span<float> y)
@@ -295,6 +295,53 @@ internal static class RecurrentCore
 #endif
         StepScalar(cell, x, inputs, weightIh, weightHh, biasIh, biasHh, hidden, state, readoutWeight, readoutBias, readoutWidth, y);
     }
+
+    /// <summary>
+    /// <see cref="Step(int, ReadOnlySpan{float}, int, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, int, Span{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, int, Span{float})"/>
+    /// over <paramref name="steps"/> consecutive time steps of one sample in one call: step t reads
+    /// <c>x[t·inputs, (t + 1)·inputs)</c> and writes its readout to <c>y[t·width, (t + 1)·width)</c> (nothing when
+    /// <paramref name="readoutWidth"/> is 0). The same bits as that many calls of <c>Step</c>; the arguments are checked once,
+    /// and the register-resident kernels run the whole block in one call, so nothing but the step's own work sits between
+    /// two steps.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
+    public static void StepBlock(int cell, ReadOnlySpan<float> x, int inputs, ReadOnlySpan<float> weightIh, ReadOnlySpan<float> weightHh,
+        ReadOnlySpan<float> biasIh, ReadOnlySpan<float> biasHh, int hidden, Span<float> state,
+        ReadOnlySpan<float> readoutWeight, ReadOnlySpan<float> readoutBias, int readoutWidth, Span<float> y, int steps)
+    {
+        CheckParameters(cell, inputs, hidden, weightIh.Length, weightHh.Length, biasIh.Length, biasHh.Length);
+        int hp = RoundUp(hidden), gw = GateWidth(cell, hidden);
+        if (steps < 0 || x.Length < (long)steps * inputs || state.Length < 3 * hp + 2 * gw || y.Length < (long)steps * readoutWidth)
+            ThrowBlockSizes(cell, steps, x.Length, inputs, state.Length, 3 * hp + 2 * gw, y.Length, readoutWidth);
+        if (readoutWidth != 0)
+            CheckReadout(hidden, readoutWeight.Length, readoutBias.Length, readoutWidth, readoutWidth);
+#if NET8_0_OR_GREATER
+        ref float xr = ref MemoryMarshal.GetReference(x);
+        ref float wih = ref MemoryMarshal.GetReference(weightIh);
+        ref float whh = ref MemoryMarshal.GetReference(weightHh);
+        ref float bih = ref MemoryMarshal.GetReference(biasIh);
+        ref float bhh = ref MemoryMarshal.GetReference(biasHh);
+        ref float sr = ref MemoryMarshal.GetReference(state);
+        ref float rw = ref MemoryMarshal.GetReference(readoutWeight);
+        ref float rb = ref MemoryMarshal.GetReference(readoutBias);
+        ref float yr = ref MemoryMarshal.GetReference(y);
+        switch (KernelOptions.Path)
+        {
+            case 512: BlockAndReadout<V512>(cell, ref xr, inputs, ref wih, ref whh, ref bih, ref bhh, hidden, ref sr, ref rw, ref rb, readoutWidth, ref yr, steps); return;
+            case 256: BlockAndReadout<V256>(cell, ref xr, inputs, ref wih, ref whh, ref bih, ref bhh, hidden, ref sr, ref rw, ref rb, readoutWidth, ref yr, steps); return;
+            case 128: BlockAndReadout<V128>(cell, ref xr, inputs, ref wih, ref whh, ref bih, ref bhh, hidden, ref sr, ref rw, ref rb, readoutWidth, ref yr, steps); return;
+        }
+#endif
+        for (int t = 0; t < steps; t++)
+            StepScalar(cell, x.Slice(t * inputs, inputs), inputs, weightIh, weightHh, biasIh, biasHh, hidden, state, readoutWeight, readoutBias,
+                readoutWidth, readoutWidth == 0 ? default : y.Slice(t * readoutWidth, readoutWidth));
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ThrowBlockSizes(int cell, int steps, int x, int inputs, int state, int expectedState, int y, int width) =>
+        throw new ArgumentException(
+            $"{Name(cell)} step block of {steps} steps called with x of {x} floats (expected at least {(long)Math.Max(steps, 0) * inputs}: {inputs} per step), " +
+            $"y of {y} floats (expected at least {(long)Math.Max(steps, 0) * width}: {width} per step) and a state of {state} floats (expected {expectedState}).");
 
     /// <summary><c>Step</c> through the span kernels (their scalar path when no vector width is available or allowed).</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
@@ -368,17 +415,39 @@ internal static class RecurrentCore
             ref readoutBias, readoutWidth, ref y);
     }
 
-    /// <summary>One call to the LSTM or GRU kernel of <see cref="RecurrentStepSimd"/> (which must handle the size).</summary>
+    /// <summary>
+    /// <see cref="StepAndReadout{V}"/> over a block of steps: one call to the register-resident kernel for the whole block
+    /// where it handles the cell and size, otherwise one step after another (step t's input at <c>t·inputs</c>, its
+    /// readout at <c>t·readoutWidth</c>).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void BlockAndReadout<V>(int cell, ref float x, int inputs, ref float weightIh, ref float weightHh, ref float biasIh,
+        ref float biasHh, int hidden, ref float state, ref float readoutWeight, ref float readoutBias, int readoutWidth, ref float y, int steps)
+        where V : struct, ISimdVector<V>
+    {
+        if (readoutWidth <= 1 && RecurrentStepSimd.Handles<V>(cell, hidden))
+        {
+            bool dot = readoutWidth == 1;
+            StepInRegisters<V>(cell, ref x, inputs, ref weightIh, ref weightHh, ref biasIh, ref biasHh, hidden, ref state, dot, ref readoutWeight,
+                dot ? readoutBias : 0f, ref y, steps);
+            return;
+        }
+        for (int t = 0; t < steps; t++)
+            StepThenReadout<V>(cell, ref Unsafe.Add(ref x, t * inputs), inputs, ref weightIh, ref weightHh, ref biasIh, ref biasHh, hidden, ref state,
+                ref readoutWeight, ref readoutBias, readoutWidth, ref Unsafe.Add(ref y, t * readoutWidth));
+    }
+
+    /// <summary>One call to the LSTM or GRU kernel of <see cref="RecurrentStepSimd"/> (which must handle the size) for <paramref name="steps"/> steps.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void StepInRegisters<V>(int cell, ref float x, int inputs, ref float weightIh, ref float weightHh, ref float biasIh,
-        ref float biasHh, int hidden, ref float state, bool dot, ref float readoutWeight, float readoutBias, ref float y)
+        ref float biasHh, int hidden, ref float state, bool dot, ref float readoutWeight, float readoutBias, ref float y, int steps = 1)
         where V : struct, ISimdVector<V>
     {
         int hp = RoundUp(hidden), gw = GateWidth(cell, hidden);
         if (cell == Lstm)
-            RecurrentStepSimd.Lstm<V>(ref x, inputs, ref weightIh, ref weightHh, ref biasIh, ref biasHh, hidden, hp, gw, ref state, dot, ref readoutWeight, readoutBias, ref y);
+            RecurrentStepSimd.Lstm<V>(ref x, inputs, ref weightIh, ref weightHh, ref biasIh, ref biasHh, hidden, hp, gw, ref state, dot, ref readoutWeight, readoutBias, ref y, steps);
         else
-            RecurrentStepSimd.Gru<V>(ref x, inputs, ref weightIh, ref weightHh, ref biasIh, ref biasHh, hidden, hp, gw, ref state, dot, ref readoutWeight, readoutBias, ref y);
+            RecurrentStepSimd.Gru<V>(ref x, inputs, ref weightIh, ref weightHh, ref biasIh, ref biasHh, hidden, hp, gw, ref state, dot, ref readoutWeight, readoutBias, ref y, steps);
     }
 
     /// <summary>
@@ -508,6 +577,7 @@ public static class LstmKernels
     /// <param name="biasHh">b_hh, <c>[GW]</c>.</param>
     /// <param name="hidden">H.</param>
     /// <param name="state">The network's state, <see cref="StepStateLength"/> floats.</param>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Step(ReadOnlySpan<float> x, int inputs, ReadOnlySpan<float> weightIh, ReadOnlySpan<float> weightHh,
         ReadOnlySpan<float> biasIh, ReadOnlySpan<float> biasHh, int hidden, Span<float> state) =>
         RecurrentCore.Step(RecurrentCore.Lstm, x, inputs, weightIh, weightHh, biasIh, biasHh, hidden, state);
@@ -529,10 +599,35 @@ public static class LstmKernels
     /// <param name="readoutBias">The Dense bias, <c>[width]</c>.</param>
     /// <param name="readoutWidth">The Dense layer's padded output width (a multiple of 16), or 1 for a one-unit Dense (see <see cref="DenseKernels.ForwardDot"/>).</param>
     /// <param name="y">The Dense output, <c>[width]</c>, overwritten.</param>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Step(ReadOnlySpan<float> x, int inputs, ReadOnlySpan<float> weightIh, ReadOnlySpan<float> weightHh,
         ReadOnlySpan<float> biasIh, ReadOnlySpan<float> biasHh, int hidden, Span<float> state,
         ReadOnlySpan<float> readoutWeight, ReadOnlySpan<float> readoutBias, int readoutWidth, Span<float> y) =>
         RecurrentCore.Step(RecurrentCore.Lstm, x, inputs, weightIh, weightHh, biasIh, biasHh, hidden, state, readoutWeight, readoutBias, readoutWidth, y);
+
+    /// <summary>
+    /// The fused <c>Step</c> with its readout over <paramref name="steps"/> consecutive time steps of one sample, in one
+    /// call: the same bits as that many calls, for a streaming caller that has a block of input (an audio callback's
+    /// buffer). Step t reads <c>x[t·F, (t + 1)·F)</c> and writes <c>y[t·width, (t + 1)·width)</c>.
+    /// </summary>
+    /// <param name="x">The steps' inputs one after another, <c>[steps, F]</c>.</param>
+    /// <param name="inputs">F.</param>
+    /// <param name="weightIh">W_ih transposed, <c>[F, GW]</c>.</param>
+    /// <param name="weightHh">W_hh transposed, <c>[H, GW]</c>.</param>
+    /// <param name="biasIh">b_ih, <c>[GW]</c>.</param>
+    /// <param name="biasHh">b_hh, <c>[GW]</c>.</param>
+    /// <param name="hidden">H.</param>
+    /// <param name="state">The network's state, <see cref="StepStateLength"/> floats; left after the last step.</param>
+    /// <param name="readoutWeight">The Dense weight, as for <c>Step</c>.</param>
+    /// <param name="readoutBias">The Dense bias, <c>[width]</c>.</param>
+    /// <param name="readoutWidth">The Dense layer's padded output width (a multiple of 16), 1 for a one-unit Dense, or 0 for no readout.</param>
+    /// <param name="y">The steps' Dense outputs one after another, <c>[steps, width]</c>, overwritten.</param>
+    /// <param name="steps">The number of time steps.</param>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void StepBlock(ReadOnlySpan<float> x, int inputs, ReadOnlySpan<float> weightIh, ReadOnlySpan<float> weightHh,
+        ReadOnlySpan<float> biasIh, ReadOnlySpan<float> biasHh, int hidden, Span<float> state,
+        ReadOnlySpan<float> readoutWeight, ReadOnlySpan<float> readoutBias, int readoutWidth, Span<float> y, int steps) =>
+        RecurrentCore.StepBlock(RecurrentCore.Lstm, x, inputs, weightIh, weightHh, biasIh, biasHh, hidden, state, readoutWeight, readoutBias, readoutWidth, y, steps);
 }
 
 /// <summary>
@@ -610,6 +705,7 @@ public static class GruKernels
     /// <param name="biasHh">b_hh, <c>[GW]</c>.</param>
     /// <param name="hidden">H.</param>
     /// <param name="state">The network's state, <see cref="StepStateLength"/> floats.</param>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Step(ReadOnlySpan<float> x, int inputs, ReadOnlySpan<float> weightIh, ReadOnlySpan<float> weightHh,
         ReadOnlySpan<float> biasIh, ReadOnlySpan<float> biasHh, int hidden, Span<float> state) =>
         RecurrentCore.Step(RecurrentCore.Gru, x, inputs, weightIh, weightHh, biasIh, biasHh, hidden, state);
@@ -631,10 +727,35 @@ public static class GruKernels
     /// <param name="readoutBias">The Dense bias, <c>[width]</c>.</param>
     /// <param name="readoutWidth">The Dense layer's padded output width (a multiple of 16), or 1 for a one-unit Dense (see <see cref="DenseKernels.ForwardDot"/>).</param>
     /// <param name="y">The Dense output, <c>[width]</c>, overwritten.</param>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Step(ReadOnlySpan<float> x, int inputs, ReadOnlySpan<float> weightIh, ReadOnlySpan<float> weightHh,
         ReadOnlySpan<float> biasIh, ReadOnlySpan<float> biasHh, int hidden, Span<float> state,
         ReadOnlySpan<float> readoutWeight, ReadOnlySpan<float> readoutBias, int readoutWidth, Span<float> y) =>
         RecurrentCore.Step(RecurrentCore.Gru, x, inputs, weightIh, weightHh, biasIh, biasHh, hidden, state, readoutWeight, readoutBias, readoutWidth, y);
+
+    /// <summary>
+    /// The fused <c>Step</c> with its readout over <paramref name="steps"/> consecutive time steps of one sample, in one
+    /// call: the same bits as that many calls, for a streaming caller that has a block of input (an audio callback's
+    /// buffer). Step t reads <c>x[t·F, (t + 1)·F)</c> and writes <c>y[t·width, (t + 1)·width)</c>.
+    /// </summary>
+    /// <param name="x">The steps' inputs one after another, <c>[steps, F]</c>.</param>
+    /// <param name="inputs">F.</param>
+    /// <param name="weightIh">W_ih transposed, <c>[F, GW]</c>.</param>
+    /// <param name="weightHh">W_hh transposed, <c>[H, GW]</c>.</param>
+    /// <param name="biasIh">b_ih, <c>[GW]</c>.</param>
+    /// <param name="biasHh">b_hh, <c>[GW]</c>.</param>
+    /// <param name="hidden">H.</param>
+    /// <param name="state">The network's state, <see cref="StepStateLength"/> floats; left after the last step.</param>
+    /// <param name="readoutWeight">The Dense weight, as for <c>Step</c>.</param>
+    /// <param name="readoutBias">The Dense bias, <c>[width]</c>.</param>
+    /// <param name="readoutWidth">The Dense layer's padded output width (a multiple of 16), 1 for a one-unit Dense, or 0 for no readout.</param>
+    /// <param name="y">The steps' Dense outputs one after another, <c>[steps, width]</c>, overwritten.</param>
+    /// <param name="steps">The number of time steps.</param>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void StepBlock(ReadOnlySpan<float> x, int inputs, ReadOnlySpan<float> weightIh, ReadOnlySpan<float> weightHh,
+        ReadOnlySpan<float> biasIh, ReadOnlySpan<float> biasHh, int hidden, Span<float> state,
+        ReadOnlySpan<float> readoutWeight, ReadOnlySpan<float> readoutBias, int readoutWidth, Span<float> y, int steps) =>
+        RecurrentCore.StepBlock(RecurrentCore.Gru, x, inputs, weightIh, weightHh, biasIh, biasHh, hidden, state, readoutWeight, readoutBias, readoutWidth, y, steps);
 }
 
 /// <summary>
@@ -723,6 +844,7 @@ public static class RnnKernels
     /// <param name="hidden">H.</param>
     /// <param name="activation"><see cref="Activation.Tanh"/> or <see cref="Activation.ReLU"/>.</param>
     /// <param name="state">The network's state, <see cref="StepStateLength"/> floats.</param>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Step(ReadOnlySpan<float> x, int inputs, ReadOnlySpan<float> weightIh, ReadOnlySpan<float> weightHh,
         ReadOnlySpan<float> biasIh, ReadOnlySpan<float> biasHh, int hidden, Activation activation, Span<float> state) =>
         RecurrentCore.Step(Cell(activation), x, inputs, weightIh, weightHh, biasIh, biasHh, hidden, state);
@@ -744,8 +866,33 @@ public static class RnnKernels
     /// <param name="readoutBias">The Dense bias, <c>[width]</c>.</param>
     /// <param name="readoutWidth">The Dense layer's padded output width (a multiple of 16), or 1 for a one-unit Dense (see <see cref="DenseKernels.ForwardDot"/>).</param>
     /// <param name="y">The Dense output, <c>[width]</c>, overwritten.</param>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Step(ReadOnlySpan<float> x, int inputs, ReadOnlySpan<float> weightIh, ReadOnlySpan<float> weightHh,
         ReadOnlySpan<float> biasIh, ReadOnlySpan<float> biasHh, int hidden, Activation activation, Span<float> state,
         ReadOnlySpan<float> readoutWeight, ReadOnlySpan<float> readoutBias, int readoutWidth, Span<float> y) =>
         RecurrentCore.Step(Cell(activation), x, inputs, weightIh, weightHh, biasIh, biasHh, hidden, state, readoutWeight, readoutBias, readoutWidth, y);
+
+    /// <summary>
+    /// The fused <c>Step</c> with its readout over <paramref name="steps"/> consecutive time steps of one sample, in one
+    /// call: the same bits as that many calls. Step t reads <c>x[t·F, (t + 1)·F)</c> and writes <c>y[t·width, (t + 1)·width)</c>.
+    /// </summary>
+    /// <param name="x">The steps' inputs one after another, <c>[steps, F]</c>.</param>
+    /// <param name="inputs">F.</param>
+    /// <param name="weightIh">W_ih transposed, <c>[F, GW]</c>.</param>
+    /// <param name="weightHh">W_hh transposed, <c>[H, GW]</c>.</param>
+    /// <param name="biasIh">b_ih, <c>[GW]</c>.</param>
+    /// <param name="biasHh">b_hh, <c>[GW]</c>.</param>
+    /// <param name="hidden">H.</param>
+    /// <param name="activation"><see cref="Activation.Tanh"/> or <see cref="Activation.ReLU"/>.</param>
+    /// <param name="state">The network's state, <see cref="StepStateLength"/> floats; left after the last step.</param>
+    /// <param name="readoutWeight">The Dense weight, as for <c>Step</c>.</param>
+    /// <param name="readoutBias">The Dense bias, <c>[width]</c>.</param>
+    /// <param name="readoutWidth">The Dense layer's padded output width (a multiple of 16), 1 for a one-unit Dense, or 0 for no readout.</param>
+    /// <param name="y">The steps' Dense outputs one after another, <c>[steps, width]</c>, overwritten.</param>
+    /// <param name="steps">The number of time steps.</param>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void StepBlock(ReadOnlySpan<float> x, int inputs, ReadOnlySpan<float> weightIh, ReadOnlySpan<float> weightHh,
+        ReadOnlySpan<float> biasIh, ReadOnlySpan<float> biasHh, int hidden, Activation activation, Span<float> state,
+        ReadOnlySpan<float> readoutWeight, ReadOnlySpan<float> readoutBias, int readoutWidth, Span<float> y, int steps) =>
+        RecurrentCore.StepBlock(Cell(activation), x, inputs, weightIh, weightHh, biasIh, biasHh, hidden, state, readoutWeight, readoutBias, readoutWidth, y, steps);
 }

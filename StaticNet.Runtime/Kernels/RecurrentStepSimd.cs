@@ -208,24 +208,27 @@ internal static class RecurrentStepSimd
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static void Lstm<V>(ref float x, nint inputs, ref float wih, ref float whh, ref float bih, ref float bhh, nint hidden, nint hp,
-        nint gw, ref float state, bool dot, ref float readout, float readoutBias, ref float y) where V : struct, ISimdVector<V>
+        nint gw, ref float state, bool dot, ref float readout, float readoutBias, ref float y, nint steps) where V : struct, ISimdVector<V>
     {
         nint n = V.Count, H = 2 * n;
         if (TwoPasses<V>() && hidden != H)
         {
-            LstmTwoPass<V>(ref x, inputs, ref wih, ref whh, ref bih, ref bhh, hp, gw, ref state, dot, ref readout, readoutBias, ref y);
+            LstmTwoPass<V>(ref x, inputs, ref wih, ref whh, ref bih, ref bhh, hp, gw, ref state, dot, ref readout, readoutBias, ref y, steps);
             return;
         }
         ref float h = ref state;
         ref float z = ref Unsafe.Add(ref state, 3 * hp);
-        Gates<V>(8, 8, ref x, inputs, ref wih, ref bih, ref h, H, ref whh, ref bhh, gw, ref z);
-        V first = default;
-        for (nint u = 0; u < H; u += n)
+        for (nint t = 0; t < steps; t++)
         {
-            V hv = LstmUnits<V>(ref z, ref Unsafe.Add(ref state, hp), u, H);
-            V.Store(ref Unsafe.Add(ref h, u), hv);
-            if (dot)
-                ReadoutOfHalves(u, hv, ref readout, readoutBias, ref first, ref y);
+            Gates<V>(8, 8, ref Unsafe.Add(ref x, t * inputs), inputs, ref wih, ref bih, ref h, H, ref whh, ref bhh, gw, ref z);
+            V first = default;
+            for (nint u = 0; u < H; u += n)
+            {
+                V hv = LstmUnits<V>(ref z, ref Unsafe.Add(ref state, hp), u, H);
+                V.Store(ref Unsafe.Add(ref h, u), hv);
+                if (dot)
+                    ReadoutOfHalves(u, hv, ref readout, readoutBias, ref first, ref Unsafe.Add(ref y, t));
+            }
         }
     }
 
@@ -236,27 +239,30 @@ internal static class RecurrentStepSimd
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static void LstmTwoPass<V>(ref float x, nint inputs, ref float wih, ref float whh, ref float bih, ref float bhh, nint hp, nint gw,
-        ref float state, bool dot, ref float readout, float readoutBias, ref float y) where V : struct, ISimdVector<V>
+        ref float state, bool dot, ref float readout, float readoutBias, ref float y, nint steps) where V : struct, ISimdVector<V>
     {
         nint n = V.Count, H = 4 * n;
         ref float h = ref state;
         ref float early = ref Unsafe.Add(ref state, 2 * hp);
         ref float z = ref Unsafe.Add(ref state, 3 * hp);
-        V even = default, odd = default;
-        for (nint off = 0; off < H; off += 2 * n)
+        for (nint t = 0; t < steps; t++)
         {
-            GatesPass<V>(4, 4, off, ref x, inputs, ref wih, ref bih, ref h, H, ref whh, ref bhh, gw, ref z);
-            for (nint u = off; u < off + 2 * n; u += n)
+            V even = default, odd = default;
+            for (nint off = 0; off < H; off += 2 * n)
             {
-                V hv = LstmUnits<V>(ref z, ref Unsafe.Add(ref state, hp), u, H);
-                V.Store(ref Unsafe.Add(ref off == 0 ? ref early : ref h, u), hv);
-                if (dot)
-                    Readout(u, hv, ref readout, ref even, ref odd);
+                GatesPass<V>(4, 4, off, ref Unsafe.Add(ref x, t * inputs), inputs, ref wih, ref bih, ref h, H, ref whh, ref bhh, gw, ref z);
+                for (nint u = off; u < off + 2 * n; u += n)
+                {
+                    V hv = LstmUnits<V>(ref z, ref Unsafe.Add(ref state, hp), u, H);
+                    V.Store(ref Unsafe.Add(ref off == 0 ? ref early : ref h, u), hv);
+                    if (dot)
+                        Readout(u, hv, ref readout, ref even, ref odd);
+                }
             }
+            PublishFirstPass<V>(ref early, ref h);
+            if (dot)
+                Unsafe.Add(ref y, t) = readoutBias + SimdReduce.Sum(V.Add(even, odd));
         }
-        PublishFirstPass<V>(ref early, ref h);
-        if (dot)
-            y = readoutBias + SimdReduce.Sum(V.Add(even, odd));
     }
 
     /// <summary>Units <c>[u, u + n)</c> of the LSTM cell from the gate sums z (i, f, g, o, each H wide): c updated, the new h returned.</summary>
@@ -322,56 +328,64 @@ internal static class RecurrentStepSimd
     /// <summary>One GRU step with gates two vectors wide (four: <see cref="GruTwoPass{V}"/>); state and readout as <see cref="Lstm{V}"/>.</summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static void Gru<V>(ref float x, nint inputs, ref float wih, ref float whh, ref float bih, ref float bhh, nint hidden, nint hp,
-        nint gw, ref float state, bool dot, ref float readout, float readoutBias, ref float y) where V : struct, ISimdVector<V>
+        nint gw, ref float state, bool dot, ref float readout, float readoutBias, ref float y, nint steps) where V : struct, ISimdVector<V>
     {
         nint n = V.Count, H = 2 * n;
         if (TwoPasses<V>() && hidden != H)
         {
-            GruTwoPass<V>(ref x, inputs, ref wih, ref whh, ref bih, ref bhh, hp, gw, ref state, dot, ref readout, readoutBias, ref y);
+            GruTwoPass<V>(ref x, inputs, ref wih, ref whh, ref bih, ref bhh, hp, gw, ref state, dot, ref readout, readoutBias, ref y, steps);
             return;
         }
         ref float h = ref state;
         ref float z = ref Unsafe.Add(ref state, 3 * hp);
         ref float hn = ref Unsafe.Add(ref z, gw);
-        // r and z: b_ih + b_hh + x·W_ih + h·W_hh; n: b_hn + h·W_hn to z[2H, 3H), its input part apart to hn[2H, 3H).
-        Gates<V>(6, 4, ref x, inputs, ref wih, ref bih, ref h, H, ref whh, ref bhh, gw, ref z);
-        InputProjection<V>(ref x, inputs, ref wih, ref bih, gw, 2 * H, ref hn);
-        V first = default;
-        for (nint u = 0; u < H; u += n)
+        for (nint t = 0; t < steps; t++)
         {
-            V hv = GruUnits<V>(ref z, ref hn, ref h, u, H);
-            V.Store(ref Unsafe.Add(ref h, u), hv);
-            if (dot)
-                ReadoutOfHalves(u, hv, ref readout, readoutBias, ref first, ref y);
+            // r and z: b_ih + b_hh + x·W_ih + h·W_hh; n: b_hn + h·W_hn to z[2H, 3H), its input part apart to hn[2H, 3H).
+            ref float xt = ref Unsafe.Add(ref x, t * inputs);
+            Gates<V>(6, 4, ref xt, inputs, ref wih, ref bih, ref h, H, ref whh, ref bhh, gw, ref z);
+            InputProjection<V>(ref xt, inputs, ref wih, ref bih, gw, 2 * H, ref hn);
+            V first = default;
+            for (nint u = 0; u < H; u += n)
+            {
+                V hv = GruUnits<V>(ref z, ref hn, ref h, u, H);
+                V.Store(ref Unsafe.Add(ref h, u), hv);
+                if (dot)
+                    ReadoutOfHalves(u, hv, ref readout, readoutBias, ref first, ref Unsafe.Add(ref y, t));
+            }
         }
     }
 
     /// <summary>One GRU step with gates four vectors wide, in two passes as <see cref="LstmTwoPass{V}"/>.</summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static void GruTwoPass<V>(ref float x, nint inputs, ref float wih, ref float whh, ref float bih, ref float bhh, nint hp, nint gw,
-        ref float state, bool dot, ref float readout, float readoutBias, ref float y) where V : struct, ISimdVector<V>
+        ref float state, bool dot, ref float readout, float readoutBias, ref float y, nint steps) where V : struct, ISimdVector<V>
     {
         nint n = V.Count, H = 4 * n;
         ref float h = ref state;
         ref float early = ref Unsafe.Add(ref state, 2 * hp);
         ref float z = ref Unsafe.Add(ref state, 3 * hp);
         ref float hn = ref Unsafe.Add(ref z, gw);
-        V even = default, odd = default;
-        for (nint off = 0; off < H; off += 2 * n)
+        for (nint t = 0; t < steps; t++)
         {
-            GatesPass<V>(3, 2, off, ref x, inputs, ref wih, ref bih, ref h, H, ref whh, ref bhh, gw, ref z);
-            InputProjection<V>(ref x, inputs, ref wih, ref bih, gw, 2 * H + off, ref hn);
-            for (nint u = off; u < off + 2 * n; u += n)
+            ref float xt = ref Unsafe.Add(ref x, t * inputs);
+            V even = default, odd = default;
+            for (nint off = 0; off < H; off += 2 * n)
             {
-                V hv = GruUnits<V>(ref z, ref hn, ref h, u, H);
-                V.Store(ref Unsafe.Add(ref off == 0 ? ref early : ref h, u), hv);
-                if (dot)
-                    Readout(u, hv, ref readout, ref even, ref odd);
+                GatesPass<V>(3, 2, off, ref xt, inputs, ref wih, ref bih, ref h, H, ref whh, ref bhh, gw, ref z);
+                InputProjection<V>(ref xt, inputs, ref wih, ref bih, gw, 2 * H + off, ref hn);
+                for (nint u = off; u < off + 2 * n; u += n)
+                {
+                    V hv = GruUnits<V>(ref z, ref hn, ref h, u, H);
+                    V.Store(ref Unsafe.Add(ref off == 0 ? ref early : ref h, u), hv);
+                    if (dot)
+                        Readout(u, hv, ref readout, ref even, ref odd);
+                }
             }
+            PublishFirstPass<V>(ref early, ref h);
+            if (dot)
+                Unsafe.Add(ref y, t) = readoutBias + SimdReduce.Sum(V.Add(even, odd));
         }
-        PublishFirstPass<V>(ref early, ref h);
-        if (dot)
-            y = readoutBias + SimdReduce.Sum(V.Add(even, odd));
     }
 
     /// <summary>Units <c>[u, u + n)</c> of the GRU cell from the gate sums z (r, z, recurrent n) and n's input term hn: the new h returned.</summary>

@@ -58,6 +58,22 @@ public class StreamingStepBenchmarks
             _gru.Step(_x.AsSpan(t, 1), _y.AsSpan(t, 1));
     }
 
+    // The same block in one call of the generated StepBlock: the arguments checked once, the kernel looping over the steps.
+
+    [Benchmark(OperationsPerInvoke = BlockLength)]
+    public void LstmStepBlock()
+    {
+        int start = _t = (_t + BlockLength) & (1024 - BlockLength);
+        _lstm.StepBlock(_x.AsSpan(start, BlockLength), _y.AsSpan(start, BlockLength));
+    }
+
+    [Benchmark(OperationsPerInvoke = BlockLength)]
+    public void GruStepBlock()
+    {
+        int start = _t = (_t + BlockLength) & (1024 - BlockLength);
+        _gru.StepBlock(_x.AsSpan(start, BlockLength), _y.AsSpan(start, BlockLength));
+    }
+
     /// <summary>ns per step of both networks: the minimum over many windows of 2 000 steps (robust on a loaded machine).</summary>
     public static void QuickTiming(int windows = 3000)
     {
@@ -68,6 +84,8 @@ public class StreamingStepBenchmarks
         Console.WriteLine($"GRU  Step: {Time(() => { b.GruStep(); return 0f; }, windows):F1} ns (min of {windows} windows)");
         Console.WriteLine($"LSTM Step in blocks of {BlockLength}: {Time(() => { b.LstmBlock(); return 0f; }, windows / 8) / BlockLength:F1} ns per sample");
         Console.WriteLine($"GRU  Step in blocks of {BlockLength}: {Time(() => { b.GruBlock(); return 0f; }, windows / 8) / BlockLength:F1} ns per sample");
+        Console.WriteLine($"LSTM StepBlock of {BlockLength}: {Time(() => { b.LstmStepBlock(); return 0f; }, windows / 8) / BlockLength:F1} ns per sample");
+        Console.WriteLine($"GRU  StepBlock of {BlockLength}: {Time(() => { b.GruStepBlock(); return 0f; }, windows / 8) / BlockLength:F1} ns per sample");
         // STEP_BREAKDOWN=1: the kernels the generated Step calls, alone (zero parameters: timing only).
         if (Environment.GetEnvironmentVariable("STEP_BREAKDOWN") == "1")
         {

@@ -203,6 +203,25 @@ namespace Demo
                 parameters.Slice(Layers1Weight, 32), parameters.Slice(Layers1Bias, 1), readoutWidth: 1, output); // layers.1, fused
         }
 
+        /// <summary>
+        /// Runs <c>Step</c> over a block of consecutive time steps of one sample (an audio callback's buffer, the frames since
+        /// the last call): step t reads its input at <c>t · StepInputSize</c> and writes its output at <c>t · StepOutputSize</c>.
+        /// The same outputs and state as that many calls of <c>Step</c>, with the arguments checked once,
+        /// and the whole block in one call of the kernel, so that nothing but the steps' own work runs between two steps.
+        /// Allocates nothing. Not thread-safe: the state lives in the instance.
+        /// </summary>
+        /// <param name="input">StepInputSize floats per step, the steps' features one step after another.</param>
+        /// <param name="output">StepOutputSize floats per step, overwritten with the steps' outputs.</param>
+        public void StepBlock(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
+        {
+            int steps = global::StaticNet.Kernels.Guard.BlockSteps(input.Length, StepInputSize, output.Length, StepOutputSize, "StreamingLstm");
+            global::System.ReadOnlySpan<float> parameters = _parameters.Span;
+            global::System.Span<float> state = _stepState.Span;
+            global::StaticNet.Kernels.LstmKernels.StepBlock(input, inputs: 1, parameters.Slice(Layers0WeightIhL0, 1 * 128), parameters.Slice(Layers0WeightHhL0, 32 * 128),
+                parameters.Slice(Layers0BiasIhL0, 128), parameters.Slice(Layers0BiasHhL0, 128), hidden: 32, state.Slice(Layers0Step, 352), // layers.0
+                parameters.Slice(Layers1Weight, 32), parameters.Slice(Layers1Bias, 1), readoutWidth: 1, output, steps); // layers.1, fused
+        }
+
         /// <summary>The loss this network minimises.</summary>
         global::StaticNet.Loss global::StaticNet.ITrainableNetwork.Loss => global::StaticNet.Loss.MeanSquaredError;
 

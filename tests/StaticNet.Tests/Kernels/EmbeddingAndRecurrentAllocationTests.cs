@@ -101,6 +101,13 @@ public class RecurrentKernelAllocationTests
             AssertNoAllocation(Calls, path, $"{cell} Step", () => layer.Step(p, x.AsSpan(0, inputs), state));
             float[] readout = Random(hidden, 5), readoutBias = new float[16], ry = new float[16];
             AssertNoAllocation(Calls, path, $"{cell} Step with a dot readout", () => layer.Step(p, x.AsSpan(0, inputs), state, readout, readoutBias, 1, ry));
+            AssertNoAllocation(Calls, path, $"{cell} StepBlock", () => layer.StepBlock(p, x.AsSpan(0, 5 * inputs), state, readout, readoutBias, 1, ry, 5));
+            // The register-resident size (32 units: one pass on AVX-512, two on 256-bit vectors).
+            var wide = new RecurrentLayer(cell, 1, 32).Randomize(6);
+            var wp = new RecurrentLayer.Packed(wide);
+            var wideState = new float[wide.StepStateLength];
+            float[] wideReadout = Random(32, 7);
+            AssertNoAllocation(Calls, path, $"{cell} StepBlock, 32 units", () => wide.StepBlock(wp, x.AsSpan(0, 8), wideState, wideReadout, readoutBias, 1, ry, 8));
         }
         int[] tokens = { 1, 4, 2, 9 };
         float[] w = Random(10 * 16, 4), ey = new float[4 * 16], dW = new float[10 * 16];

@@ -358,6 +358,65 @@ public class RecurrentKernelTests
         }
     }
 
+    /// <summary>
+    /// A block of steps in one call gives the bits of one <c>Step</c> per time step: every step's readout and the state
+    /// left after the last (the register-resident kernels loop inside; other sizes and wide readouts step one by one).
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(CellsAndPaths))]
+    public void StepBlockMatchesOneStepAtATime(CellKind cell, int path)
+    {
+        foreach ((int inputs, int hidden) in new[] { (1, 32), (2, 16), (1, 8), (1, 64), (3, 18) })
+        foreach (int width in new[] { 0, 1, 16 })
+        foreach (int steps in new[] { 0, 1, 7 })
+        {
+            var layer = new RecurrentLayer(cell, inputs, hidden).Randomize(330 + hidden);
+            var packed = new RecurrentLayer.Packed(layer);
+            float[] x = Random(steps * inputs, 331);
+            float[] weight = width == 1 ? Random(hidden, 332) : PaddedWeight(hidden, 13, Math.Max(width, 16), 332);
+            float[] bias = Random(Math.Max(width, 1), 333);
+            var block = new float[layer.StepStateLength];
+            var single = new float[layer.StepStateLength];
+            float[] y = Filled(steps * width + 2, float.NaN), expected = Filled(steps * width + 2, float.NaN);
+            WithPath(path, () =>
+            {
+                // Both start from the same non-zero state: a warm-up step each.
+                layer.Step(packed, Random(inputs, 334), block);
+                layer.Step(packed, Random(inputs, 334), single);
+                layer.StepBlock(packed, x, block, weight, bias, width, y, steps);
+                for (int t = 0; t < steps; t++)
+                {
+                    if (width == 0)
+                        layer.Step(packed, x.AsSpan(t * inputs, inputs), single);
+                    else
+                        layer.Step(packed, x.AsSpan(t * inputs, inputs), single, weight, bias, width, expected.AsSpan(t * width, width));
+                }
+            });
+            string what = $"{cell} path {path} F={inputs} H={hidden} width {width}, {steps} steps";
+            for (int j = 0; j < layer.StepStateLength; j++)
+                Assert.True(block[j].Equals(single[j]), $"{what}: state[{j}] {block[j]} vs {single[j]}");
+            for (int j = 0; j < y.Length; j++)
+                Assert.True(y[j].Equals(expected[j]), $"{what}: y[{j}] {y[j]} vs {expected[j]}");
+        }
+    }
+
+    [Fact]
+    public void InconsistentBlockThrowsAndChangesNothing()
+    {
+        var layer = new RecurrentLayer(CellKind.Lstm, 2, 32).Randomize(2);
+        var p = new RecurrentLayer.Packed(layer);
+        float[] x = Random(10, 3), state = new float[layer.StepStateLength], w = Random(32, 4), b = { 0.5f }, y = new float[5];
+        string message = Assert.Throws<ArgumentException>(() => layer.StepBlock(p, x, state, w, b, 1, y, 6)).Message;
+        Assert.Contains("x of 10 floats (expected at least 12", message);
+        message = Assert.Throws<ArgumentException>(() => layer.StepBlock(p, x, state, w, b, 1, y.AsSpan(0, 4), 5)).Message;
+        Assert.Contains("y of 4 floats (expected at least 5", message);
+        Assert.Throws<ArgumentException>(() => layer.StepBlock(p, x, state, w, b, 1, y, -1));
+        Assert.Throws<ArgumentException>(() => layer.StepBlock(p, x, state.AsSpan(1), w, b, 1, y, 5));
+        Assert.Throws<ArgumentException>(() => layer.StepBlock(p, x, state, w.AsSpan(1), b, 1, y, 5));
+        Assert.All(state, v => Assert.Equal(0f, v)); // a refused call changes nothing
+        Assert.All(y, v => Assert.Equal(0f, v));
+    }
+
     [Fact]
     public void InconsistentReadoutThrows()
     {

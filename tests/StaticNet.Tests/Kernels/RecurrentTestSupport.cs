@@ -189,6 +189,18 @@ internal sealed class RecurrentLayer
         }
     }
 
+    /// <summary><c>StepBlock</c>: <paramref name="steps"/> steps in one call, the readout of step t at <c>y[t·width]</c> (none for width 0).</summary>
+    public void StepBlock(Packed p, ReadOnlySpan<float> x, Span<float> state, ReadOnlySpan<float> readoutWeight, ReadOnlySpan<float> readoutBias,
+        int readoutWidth, Span<float> y, int steps)
+    {
+        switch (Kind)
+        {
+            case CellKind.Lstm: LstmKernels.StepBlock(x, F, p.Wih, p.Whh, p.Bih, p.Bhh, H, state, readoutWeight, readoutBias, readoutWidth, y, steps); break;
+            case CellKind.Gru: GruKernels.StepBlock(x, F, p.Wih, p.Whh, p.Bih, p.Bhh, H, state, readoutWeight, readoutBias, readoutWidth, y, steps); break;
+            default: RnnKernels.StepBlock(x, F, p.Wih, p.Whh, p.Bih, p.Bhh, H, Act, state, readoutWeight, readoutBias, readoutWidth, y, steps); break;
+        }
+    }
+
     // ---- double reference ----
 
     private static double Sigmoid(double v) => 1 / (1 + Math.Exp(-v));

@@ -102,8 +102,88 @@ public class SequenceNetworkTests
         DotReadoutNet => DotReadoutNet.StepInputSize,
         DropoutReadoutNet => DropoutReadoutNet.StepInputSize,
         DenseHeadNet => DenseHeadNet.StepInputSize,
+        RnnDropoutDotNet => RnnDropoutDotNet.StepInputSize,
         _ => throw new ArgumentException(network.GetType().Name),
     };
+
+    [Fact]
+    public void StepBlockMatchesStepForEveryNetwork()
+    {
+        // One kernel call per block: StreamingLstmNet, StreamingGruNet, RnnDropoutDotNet; one Step per step: the others.
+        AssertBlockMatchesSteps(new StreamingLstmNet(3), (n, x, y) => n.Step(x, y), (n, x, y) => n.StepBlock(x, y), n => n.ResetState());
+        AssertBlockMatchesSteps(new StreamingGruNet(4), (n, x, y) => n.Step(x, y), (n, x, y) => n.StepBlock(x, y), n => n.ResetState());
+        AssertBlockMatchesSteps(new RnnDropoutDotNet(8), (n, x, y) => n.Step(x, y), (n, x, y) => n.StepBlock(x, y), n => n.ResetState());
+        AssertBlockMatchesSteps(new LstmSequenceNet(1), (n, x, y) => n.Step(x, y), (n, x, y) => n.StepBlock(x, y), n => n.ResetState());
+        AssertBlockMatchesSteps(new DotReadoutNet(5), (n, x, y) => n.Step(x, y), (n, x, y) => n.StepBlock(x, y), n => n.ResetState());
+        AssertBlockMatchesSteps(new DropoutReadoutNet(7), (n, x, y) => n.Step(x, y), (n, x, y) => n.StepBlock(x, y), n => n.ResetState());
+        AssertBlockMatchesSteps(new DenseHeadNet(6), (n, x, y) => n.Step(x, y), (n, x, y) => n.StepBlock(x, y), n => n.ResetState());
+    }
+
+    /// <summary>
+    /// Blocks of 0, 1, 2, 3, … steps in a row give exactly the outputs of one Step per step, and the state they leave is
+    /// the same (the next Step agrees too); then the whole sequence in one block, after ResetState, agrees with Forward.
+    /// </summary>
+    private static void AssertBlockMatchesSteps<TNetwork>(TNetwork network, Action<TNetwork, ReadOnlySpan<float>, Span<float>> step,
+        Action<TNetwork, ReadOnlySpan<float>, Span<float>> block, Action<TNetwork> reset) where TNetwork : INetwork
+    {
+        string name = network.GetType().Name;
+        int features = StepInputs(network), steps = network.InputSize / features, outputs = network.OutputSize / steps;
+        float[] input = RandomVector(40 * features, 21);
+        var stepped = new float[40 * outputs];
+        reset(network);
+        for (int t = 0; t < 40; t++)
+            step(network, input.AsSpan(t * features, features), stepped.AsSpan(t * outputs, outputs));
+        var blocked = new float[40 * outputs];
+        reset(network);
+        int start = 0;
+        for (int length = 0; start < 40; length++)
+        {
+            int n = Math.Min(length, 40 - start);
+            block(network, input.AsSpan(start * features, n * features), blocked.AsSpan(start * outputs, n * outputs));
+            start += n;
+        }
+        for (int i = 0; i < stepped.Length; i++)
+            Assert.True(stepped[i].Equals(blocked[i]), $"{name}: output {i} by blocks {blocked[i]}, by steps {stepped[i]}");
+
+        float[] whole = new float[network.OutputSize], sequence = RandomVector(network.InputSize, 22);
+        network.Forward(sequence, whole);
+        reset(network);
+        var streamed = new float[network.OutputSize];
+        block(network, sequence, streamed);
+        AssertClose(whole, streamed, 1e-6, $"{name}: one block against Forward");
+    }
+
+    [Fact]
+    public void StepBlockChecksItsSpansAndChangesNothingWhenItRefuses()
+    {
+        var network = new StreamingLstmNet(2);
+        float[] x = RandomVector(8, 3);
+        string message = Assert.Throws<ArgumentException>(() => network.StepBlock(x, new float[7])).Message;
+        Assert.Contains("'input' holds 8 time steps, so expected 'output' to hold 8 floats", message);
+        message = Assert.Throws<ArgumentException>(() => new DenseHeadNet(1).StepBlock(new float[7], new float[2])).Message;
+        Assert.Contains("whole time steps of 3 floats; found 7", message);
+        var y = new float[8];
+        network.StepBlock(x, y);
+        var fresh = new StreamingLstmNet(2);
+        var expected = new float[8];
+        fresh.StepBlock(x, expected);
+        Assert.Equal(expected, y); // the refused call left the state at zero
+    }
+
+    [Fact]
+    public void TokenStepBlockMatchesStep()
+    {
+        var network = new TokenTaggerNet(5);
+        int[] tokens = [3, 1, 4, 1, 5, 9, 2];
+        var stepped = new float[tokens.Length * TokenTaggerNet.StepOutputSize];
+        for (int t = 0; t < tokens.Length; t++)
+            network.Step(tokens[t], stepped.AsSpan(t * TokenTaggerNet.StepOutputSize, TokenTaggerNet.StepOutputSize));
+        network.ResetState();
+        var blocked = new float[stepped.Length];
+        network.StepBlock(tokens.AsSpan(0, 3), blocked.AsSpan(0, 3 * TokenTaggerNet.StepOutputSize));
+        network.StepBlock(tokens.AsSpan(3), blocked.AsSpan(3 * TokenTaggerNet.StepOutputSize));
+        Assert.Equal(stepped, blocked);
+    }
 
     [Fact]
     public void TokenStepMatchesForward()
@@ -132,6 +212,10 @@ public class SequenceNetworkTests
         var y = new float[1];
         Assert.Equal(0, AllocationTests.AllocatedBy(() => network.Step(x, y)));
         Assert.Equal(0, AllocationTests.AllocatedBy(() => gru.Step(x, y)));
+        float[] block = RandomVector(64, 3);
+        var blockOutput = new float[64];
+        Assert.Equal(0, AllocationTests.AllocatedBy(() => network.StepBlock(block, blockOutput)));
+        Assert.Equal(0, AllocationTests.AllocatedBy(() => gru.StepBlock(block, blockOutput)));
 
         float[] input = RandomVector(StreamingLstmNet.InputSize * 8, 2);
         var output = new float[StreamingLstmNet.OutputSize * 8];

@@ -74,3 +74,11 @@ public partial class StreamingLstmNet { }
 [GRU(32, ReturnSequences = true)]
 [Dense(1)]
 public partial class StreamingGruNet { }
+
+/// <summary>StepBlock in one kernel call through a simple RNN, a Dropout (inactive) and a one-unit readout.</summary>
+[Network(Loss = Loss.MeanSquaredError)]
+[Input(6, 3)]
+[SimpleRNN(5, ReturnSequences = true)]
+[Dropout(0.2f)]
+[Dense(1)]
+public partial class RnnDropoutDotNet { }
