@@ -276,24 +276,7 @@ internal static class RecurrentCore
             ThrowStepSizes(cell, x.Length, inputs, state.Length, 3 * hp + 2 * gw);
         if (readoutWidth != 0)
             CheckReadout(hidden, readoutWeight.Length, readoutBias.Length, readoutWidth, y.Length);
-#if NET8_0_OR_GREATER
-        ref float xr = ref MemoryMarshal.GetReference(x);
-        ref float wih = ref MemoryMarshal.GetReference(weightIh);
-        ref float whh = ref MemoryMarshal.GetReference(weightHh);
-        ref float bih = ref MemoryMarshal.GetReference(biasIh);
-        ref float bhh = ref MemoryMarshal.GetReference(biasHh);
-        ref float sr = ref MemoryMarshal.GetReference(state);
-        ref float rw = ref MemoryMarshal.GetReference(readoutWeight);
-        ref float rb = ref MemoryMarshal.GetReference(readoutBias);
-        ref float yr = ref MemoryMarshal.GetReference(y);
-        switch (KernelOptions.Path)
-        {
-            case 512: StepAndReadout<V512>(cell, ref xr, inputs, ref wih, ref whh, ref bih, ref bhh, hidden, ref sr, ref rw, ref rb, readoutWidth, ref yr); return;
-            case 256: StepAndReadout<V256>(cell, ref xr, inputs, ref wih, ref whh, ref bih, ref bhh, hidden, ref sr, ref rw, ref rb, readoutWidth, ref yr); return;
-            case 128: StepAndReadout<V128>(cell, ref xr, inputs, ref wih, ref whh, ref bih, ref bhh, hidden, ref sr, ref rw, ref rb, readoutWidth, ref yr); return;
-        }
-#endif
-        StepScalar(cell, x, inputs, weightIh, weightHh, biasIh, biasHh, hidden, state, readoutWeight, readoutBias, readoutWidth, y);
+        Run(cell, x, inputs, weightIh, weightHh, biasIh, biasHh, hidden, state, readoutWeight, readoutBias, readoutWidth, y, 1);
     }
 
     /// <summary>
@@ -315,6 +298,18 @@ internal static class RecurrentCore
             ThrowBlockSizes(cell, steps, x.Length, inputs, state.Length, 3 * hp + 2 * gw, y.Length, readoutWidth);
         if (readoutWidth != 0)
             CheckReadout(hidden, readoutWeight.Length, readoutBias.Length, readoutWidth, readoutWidth);
+        Run(cell, x, inputs, weightIh, weightHh, biasIh, biasHh, hidden, state, readoutWeight, readoutBias, readoutWidth, y, steps);
+    }
+
+    /// <summary>
+    /// <c>Step</c> and <c>StepBlock</c> once their arguments are checked: the vector width's kernels (see
+    /// <see cref="BlockAndReadout{V}"/>), or the span kernels' scalar path one step after another.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Run(int cell, ReadOnlySpan<float> x, int inputs, ReadOnlySpan<float> weightIh, ReadOnlySpan<float> weightHh,
+        ReadOnlySpan<float> biasIh, ReadOnlySpan<float> biasHh, int hidden, Span<float> state,
+        ReadOnlySpan<float> readoutWeight, ReadOnlySpan<float> readoutBias, int readoutWidth, Span<float> y, int steps)
+    {
 #if NET8_0_OR_GREATER
         ref float xr = ref MemoryMarshal.GetReference(x);
         ref float wih = ref MemoryMarshal.GetReference(weightIh);
@@ -332,6 +327,11 @@ internal static class RecurrentCore
             case 128: BlockAndReadout<V128>(cell, ref xr, inputs, ref wih, ref whh, ref bih, ref bhh, hidden, ref sr, ref rw, ref rb, readoutWidth, ref yr, steps); return;
         }
 #endif
+        if (steps == 1) // Step: a constant, so the loop below is not compiled into it
+        {
+            StepScalar(cell, x, inputs, weightIh, weightHh, biasIh, biasHh, hidden, state, readoutWeight, readoutBias, readoutWidth, y);
+            return;
+        }
         for (int t = 0; t < steps; t++)
             StepScalar(cell, x.Slice(t * inputs, inputs), inputs, weightIh, weightHh, biasIh, biasHh, hidden, state, readoutWeight, readoutBias,
                 readoutWidth, readoutWidth == 0 ? default : y.Slice(t * readoutWidth, readoutWidth));
@@ -394,31 +394,11 @@ internal static class RecurrentCore
 
 #if NET8_0_OR_GREATER
     /// <summary>
-    /// The step and its readout on one vector width, dispatched by shape: the register-resident kernels of
-    /// <see cref="RecurrentStepSimd"/> when they handle the cell and size (and the readout is none or one unit, which they
-    /// take from the registers that hold h), otherwise <see cref="StepThenReadout{V}"/>. Inlined into <c>Step</c>, so
-    /// that the latency-bound path is one call from the kernel's entry.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StepAndReadout<V>(int cell, ref float x, int inputs, ref float weightIh, ref float weightHh, ref float biasIh,
-        ref float biasHh, int hidden, ref float state, ref float readoutWeight, ref float readoutBias, int readoutWidth, ref float y)
-        where V : struct, ISimdVector<V>
-    {
-        if (readoutWidth <= 1 && RecurrentStepSimd.Handles<V>(cell, hidden))
-        {
-            bool dot = readoutWidth == 1;
-            StepInRegisters<V>(cell, ref x, inputs, ref weightIh, ref weightHh, ref biasIh, ref biasHh, hidden, ref state, dot, ref readoutWeight,
-                dot ? readoutBias : 0f, ref y);
-            return;
-        }
-        StepThenReadout<V>(cell, ref x, inputs, ref weightIh, ref weightHh, ref biasIh, ref biasHh, hidden, ref state, ref readoutWeight,
-            ref readoutBias, readoutWidth, ref y);
-    }
-
-    /// <summary>
-    /// <see cref="StepAndReadout{V}"/> over a block of steps: one call to the register-resident kernel for the whole block
-    /// where it handles the cell and size, otherwise one step after another (step t's input at <c>t·inputs</c>, its
-    /// readout at <c>t·readoutWidth</c>).
+    /// Steps and their readouts on one vector width, dispatched by shape: one call to the register-resident kernel of
+    /// <see cref="RecurrentStepSimd"/> for all the steps when it handles the cell and size (and the readout is none or
+    /// one unit, which it takes from the registers that hold h), otherwise <see cref="StepThenReadout{V}"/> one step after
+    /// another (step t's input at <c>t·inputs</c>, its readout at <c>t·readoutWidth</c>). Inlined into <c>Step</c> with a
+    /// step count of 1, so that the latency-bound path is one call from the kernel's entry.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void BlockAndReadout<V>(int cell, ref float x, int inputs, ref float weightIh, ref float weightHh, ref float biasIh,
@@ -432,6 +412,12 @@ internal static class RecurrentCore
                 dot ? readoutBias : 0f, ref y, steps);
             return;
         }
+        if (steps == 1) // Step: as above
+        {
+            StepThenReadout<V>(cell, ref x, inputs, ref weightIh, ref weightHh, ref biasIh, ref biasHh, hidden, ref state, ref readoutWeight,
+                ref readoutBias, readoutWidth, ref y);
+            return;
+        }
         for (int t = 0; t < steps; t++)
             StepThenReadout<V>(cell, ref Unsafe.Add(ref x, t * inputs), inputs, ref weightIh, ref weightHh, ref biasIh, ref biasHh, hidden, ref state,
                 ref readoutWeight, ref readoutBias, readoutWidth, ref Unsafe.Add(ref y, t * readoutWidth));
@@ -440,7 +426,7 @@ internal static class RecurrentCore
     /// <summary>One call to the LSTM or GRU kernel of <see cref="RecurrentStepSimd"/> (which must handle the size) for <paramref name="steps"/> steps.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void StepInRegisters<V>(int cell, ref float x, int inputs, ref float weightIh, ref float weightHh, ref float biasIh,
-        ref float biasHh, int hidden, ref float state, bool dot, ref float readoutWeight, float readoutBias, ref float y, int steps = 1)
+        ref float biasHh, int hidden, ref float state, bool dot, ref float readoutWeight, float readoutBias, ref float y, int steps)
         where V : struct, ISimdVector<V>
     {
         int hp = RoundUp(hidden), gw = GateWidth(cell, hidden);
@@ -460,7 +446,7 @@ internal static class RecurrentCore
         where V : struct, ISimdVector<V>
     {
         if (RecurrentStepSimd.Handles<V>(cell, hidden))
-            StepInRegisters<V>(cell, ref x, inputs, ref weightIh, ref weightHh, ref biasIh, ref biasHh, hidden, ref state, false, ref state, 0f, ref state);
+            StepInRegisters<V>(cell, ref x, inputs, ref weightIh, ref weightHh, ref biasIh, ref biasHh, hidden, ref state, false, ref state, 0f, ref state, 1);
         else
             StepInMemory<V>(cell, ref x, inputs, ref weightIh, ref weightHh, ref biasIh, ref biasHh, hidden, ref state);
         if (readoutWidth == 1)

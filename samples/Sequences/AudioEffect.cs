@@ -55,23 +55,8 @@ internal static class AudioEffect
         Signals.Mixture(test, new Random(seed + 1_000));
         new FeedbackEffect().Process(test, expected);
 
-        // Streaming: one Step per sample. Two passes to warm up, with a pause between them so that the runtime's
-        // background tier-up of the loop has finished, then five timed passes over the whole signal, each from a reset
-        // state; the allocation counter brackets the timed passes.
-        Stream(network, test, output);
-        System.Threading.Thread.Sleep(200);
-        Stream(network, test, output);
-        var rounds = new double[5];
-        long allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
-        for (int round = 0; round < rounds.Length; round++)
-        {
-            long start = Stopwatch.GetTimestamp();
-            Stream(network, test, output);
-            rounds[round] = Stopwatch.GetElapsedTime(start).TotalNanoseconds / test.Length;
-        }
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - allocatedBefore;
-        Array.Sort(rounds);
-        double nanoseconds = rounds[rounds.Length / 2];
+        // Streaming: one Step per sample.
+        (double nanoseconds, long allocated) = Time(Stream, network, test, output);
 
         // Errors after a 50 ms warm-up (the network's state and the effect's state have met by then).
         int warmUp = Signals.SampleRate / 20;
@@ -88,24 +73,12 @@ internal static class AudioEffect
         Console.WriteLine($"   streaming {test.Length / Signals.SampleRate} s of held-out audio with Step, error after {warmUp * 1000 / Signals.SampleRate} ms of warm-up (error energy / signal energy):");
         Console.WriteLine($"     network                         RMS error {Math.Sqrt(networkError / counted):F4}  {networkDb,6:F1} dB");
         Console.WriteLine($"     memoryless tanh({FeedbackEffect.Drive}·x) baseline  RMS error {Math.Sqrt(baselineError / counted):F4}  {baselineDb,6:F1} dB");
-        Console.WriteLine($"   Step: {nanoseconds:F0} ns per sample (median of 5 passes), {1e9 / nanoseconds / Signals.SampleRate:F0}× real time at 48 kHz, {allocated} bytes allocated by {rounds.Length * test.Length:N0} steps");
+        Console.WriteLine($"   Step: {nanoseconds:F0} ns per sample (median of 5 passes), {1e9 / nanoseconds / Signals.SampleRate:F0}× real time at 48 kHz, {allocated} bytes allocated by {TimedPasses * test.Length:N0} steps");
 
         // As an audio callback runs it: StepBlock over each buffer of 64 samples (1.3 ms), timed the same way. The same
         // outputs as Step, bit for bit.
         float[] blockOutput = new float[test.Length];
-        StreamBlocks(network, test, blockOutput);
-        System.Threading.Thread.Sleep(200);
-        StreamBlocks(network, test, blockOutput);
-        allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
-        for (int round = 0; round < rounds.Length; round++)
-        {
-            long start = Stopwatch.GetTimestamp();
-            StreamBlocks(network, test, blockOutput);
-            rounds[round] = Stopwatch.GetElapsedTime(start).TotalNanoseconds / test.Length;
-        }
-        long blockAllocated = GC.GetAllocatedBytesForCurrentThread() - allocatedBefore;
-        Array.Sort(rounds);
-        double blockNanoseconds = rounds[rounds.Length / 2];
+        (double blockNanoseconds, long blockAllocated) = Time(StreamBlocks, network, test, blockOutput);
         bool same = output.AsSpan().SequenceEqual(blockOutput);
         Console.WriteLine($"   StepBlock, {BlockLength}-sample buffers: {blockNanoseconds:F0} ns per sample, {1e9 / blockNanoseconds / Signals.SampleRate:F0}× real time at 48 kHz, {blockAllocated} bytes allocated; output {(same ? "identical to Step's" : "DIFFERENT from Step's")}");
 
@@ -117,6 +90,33 @@ internal static class AudioEffect
               (same ? "" : ", StepBlock's output differs from Step's"));
         Console.WriteLine();
         return passed;
+    }
+
+    private delegate void Streamer(EffectNet network, ReadOnlySpan<float> input, Span<float> output);
+
+    private const int TimedPasses = 5;
+
+    /// <summary>
+    /// Nanoseconds per sample of a streaming loop over the whole signal and the bytes it allocated: two passes to warm up,
+    /// with a pause between them so that the runtime's background tier-up of the loop has finished, then the median of
+    /// five timed passes, each from a reset state; the allocation counter brackets the timed passes.
+    /// </summary>
+    private static (double Nanoseconds, long Allocated) Time(Streamer stream, EffectNet network, float[] input, float[] output)
+    {
+        stream(network, input, output);
+        System.Threading.Thread.Sleep(200);
+        stream(network, input, output);
+        var rounds = new double[TimedPasses];
+        long allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
+        for (int round = 0; round < rounds.Length; round++)
+        {
+            long start = Stopwatch.GetTimestamp();
+            stream(network, input, output);
+            rounds[round] = Stopwatch.GetElapsedTime(start).TotalNanoseconds / input.Length;
+        }
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - allocatedBefore;
+        Array.Sort(rounds);
+        return (rounds[rounds.Length / 2], allocated);
     }
 
     /// <summary>The real-time loop: one sample in, one sample out, state carried from call to call.</summary>
