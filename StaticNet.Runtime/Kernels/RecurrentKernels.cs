@@ -303,7 +303,7 @@ internal static class RecurrentCore
 
     /// <summary>
     /// <c>Step</c> and <c>StepBlock</c> once their arguments are checked: the vector width's kernels (see
-    /// <see cref="BlockAndReadout{V}"/>), or the span kernels' scalar path one step after another.
+    /// <c>BlockAndReadout</c>), or the span kernels' scalar path one step after another.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Run(int cell, ReadOnlySpan<float> x, int inputs, ReadOnlySpan<float> weightIh, ReadOnlySpan<float> weightHh,
