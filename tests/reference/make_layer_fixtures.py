@@ -62,7 +62,7 @@ Fixtures and the StaticNet declarations they match (the same text is in each fil
 | embedding              | 4     | softmax CE  | [Input(7)] [Embedding(11, 4)] [LSTM(6)] [Dense(3)] |
 
 Every declaration carries [Network(Loss = Loss.MeanSquaredError)] or [Network(Loss = Loss.SoftmaxCrossEntropy)]
-as the loss column says; tests/reference/LayerParityTests.cs.draft declares them all.
+as the loss column says; tests/StaticNet.Tests/Networks/ declares them all and LayerParityTests.cs checks them.
 
 Notes on PyTorch semantics the C# side must match:
 - padding='same' (conv2d_rect_same, kernel 3×2): the total padding is dilation·(k − 1) per dimension, split with the
