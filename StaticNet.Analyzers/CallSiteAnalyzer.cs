@@ -12,10 +12,10 @@ using StaticNet.Generator.Shapes;
 namespace StaticNet.Analyzers;
 
 /// <summary>
-/// Checks calls to a network's <c>Forward</c>, <c>ForwardBatch</c>, <c>TrainStep</c>, <c>ComputeLoss</c> and
-/// <c>ComputeGradients</c> where a buffer's length is known at compile time (<c>new float[n]</c>, an array
-/// initialiser, <c>stackalloc float[n]</c>, or a local initialised with one of those and never reassigned), and
-/// training calls on a network without a loss.
+/// Checks calls to a network's <c>Forward</c>, <c>ForwardBatch</c>, <c>TrainStep</c>, <c>ComputeLoss</c>,
+/// <c>ComputeGradients</c> and the streaming <c>Step</c> and <c>StepBlock</c> where a buffer's length is known at compile
+/// time (<c>new float[n]</c>, an array initialiser, <c>stackalloc float[n]</c>, or a local initialised with one of those
+/// and never reassigned), and training calls on a network without a loss.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class CallSiteAnalyzer : DiagnosticAnalyzer
@@ -49,7 +49,7 @@ public sealed class CallSiteAnalyzer : DiagnosticAnalyzer
     {
         var invocation = (IInvocationOperation)context.Operation;
         IMethodSymbol method = invocation.TargetMethod;
-        if (method.Name is not ("Forward" or "ForwardBatch" or "TrainStep" or "ComputeLoss" or "ComputeGradients")) return;
+        if (method.Name is not ("Forward" or "ForwardBatch" or "TrainStep" or "ComputeLoss" or "ComputeGradients" or "Step" or "StepBlock")) return;
         if (networkOf(method.ContainingType) is not { } network) return;
 
         IArgumentOperation? Argument(int ordinal) => invocation.Arguments.FirstOrDefault(a => a.Parameter?.Ordinal == ordinal);
@@ -61,8 +61,13 @@ public sealed class CallSiteAnalyzer : DiagnosticAnalyzer
 
         if (method.Name == "Forward")
         {
-            CheckSample(context, first, firstLength, network.InputSize, name, "InputSize", "input");
-            CheckSample(context, second, secondLength, network.OutputSize, name, "OutputSize", "output");
+            CheckSample(context, first, firstLength, network.InputSize, name, "Forward", "input", "InputSize");
+            CheckSample(context, second, secondLength, network.OutputSize, name, "Forward", "output", "OutputSize");
+            return;
+        }
+        if (method.Name is "Step" or "StepBlock")
+        {
+            if (network.SupportsStep) AnalyzeStep(context, method.Name, network, name, first, firstLength, second, secondLength);
             return;
         }
 
@@ -72,21 +77,52 @@ public sealed class CallSiteAnalyzer : DiagnosticAnalyzer
         string secondWhat = secondSize == 1 && method.Name != "ForwardBatch" ? "label" : $"row of {secondSize} floats";
         bool firstWhole = CheckWhole(context, first, firstLength, network.InputSize, name, $"sample of {network.InputSize} floats ({name}.InputSize)");
         bool secondWhole = CheckWhole(context, second, secondLength, secondSize, name, secondWhat);
-        if (firstWhole && secondWhole && firstLength is int inputs && secondLength is int others &&
-            inputs / network.InputSize != others / secondSize)
-        {
-            context.ReportDiagnostic(Diagnostic.Create(Descriptors.BatchCountMismatch, second.Syntax.GetLocation(),
-                $"'{second.Parameter!.Name}' holds {others / secondSize} {(others / secondSize == 1 ? secondWhat : Plural(secondWhat))} but '{first.Parameter!.Name}' holds " +
-                $"{inputs / network.InputSize} samples ({inputs} floats); expected {inputs / network.InputSize * secondSize} values"));
-        }
+        if (firstWhole && secondWhole)
+            CheckCounts(context, first, firstLength, network.InputSize, "samples", second, secondLength, secondSize, secondWhat);
     }
 
+    /// <summary>
+    /// <c>Step(input, output)</c> takes one time step (<c>StepInputSize</c> floats; a token network's <c>Step</c> takes
+    /// an <c>int</c>) and gives <c>StepOutputSize</c> floats; <c>StepBlock(input, output)</c> takes whole steps in both
+    /// buffers, as many in one as in the other.
+    /// </summary>
+    private static void AnalyzeStep(OperationAnalysisContext context, string method, ShapedNetwork network, string name,
+        IArgumentOperation first, int? firstLength, IArgumentOperation second, int? secondLength)
+    {
+        int stepInputs = network.TakesTokens ? 1 : network.Input.Channels, stepOutputs = network.OutputLayer.Output.Channels;
+        if (method == "Step")
+        {
+            if (!network.TakesTokens)
+                CheckSample(context, first, firstLength, stepInputs, name, "Step", "time step's input", "StepInputSize");
+            CheckSample(context, second, secondLength, stepOutputs, name, "Step", "time step's output", "StepOutputSize");
+            return;
+        }
+        string inputUnit = network.TakesTokens ? "token id" : $"step of {Floats(stepInputs)} ({name}.StepInputSize)";
+        string outputUnit = $"step of {Floats(stepOutputs)} ({name}.StepOutputSize)";
+        bool firstWhole = CheckWhole(context, first, firstLength, stepInputs, name, inputUnit);
+        bool secondWhole = CheckWhole(context, second, secondLength, stepOutputs, name, outputUnit);
+        if (firstWhole && secondWhole)
+            CheckCounts(context, first, firstLength, stepInputs, network.TakesTokens ? "token ids" : "steps", second, secondLength, stepOutputs, outputUnit);
+    }
+
+    /// <summary>SNET022 when the two buffers hold whole units but not as many of them: the second is told what it should hold.</summary>
+    private static void CheckCounts(OperationAnalysisContext context, IArgumentOperation first, int? firstLength, int firstSize, string firstUnits,
+        IArgumentOperation second, int? secondLength, int secondSize, string secondWhat)
+    {
+        if (firstLength is not int inputs || secondLength is not int others || inputs / firstSize == others / secondSize) return;
+        context.ReportDiagnostic(Diagnostic.Create(Descriptors.BatchCountMismatch, second.Syntax.GetLocation(),
+            $"'{second.Parameter!.Name}' holds {others / secondSize} {(others / secondSize == 1 ? secondWhat : Plural(secondWhat))} but '{first.Parameter!.Name}' holds " +
+            $"{inputs / firstSize} {firstUnits}{(firstSize == 1 ? "" : $" ({inputs} floats)")}; expected {inputs / firstSize * secondSize} values"));
+    }
+
+    private static string Floats(int count) => count == 1 ? "1 float" : $"{count} floats";
+
     private static void CheckSample(OperationAnalysisContext context, IArgumentOperation argument, int? length, int expected,
-        string network, string constant, string what)
+        string network, string method, string what, string constant)
     {
         if (length is int found && found != expected)
             context.ReportDiagnostic(Diagnostic.Create(Descriptors.WrongSampleLength, argument.Syntax.GetLocation(),
-                $"'{argument.Parameter!.Name}' of {network}.Forward must hold one {what} of {expected} floats ({network}.{constant}); this buffer holds {found}"));
+                $"'{argument.Parameter!.Name}' of {network}.{method} must hold one {what} of {Floats(expected)} ({network}.{constant}); this buffer holds {found}"));
     }
 
     private static bool CheckWhole(OperationAnalysisContext context, IArgumentOperation argument, int? length, int size,
@@ -99,7 +135,11 @@ public sealed class CallSiteAnalyzer : DiagnosticAnalyzer
         return false;
     }
 
-    private static string Plural(string unit) => unit.StartsWith("row") ? "rows" + unit.Substring(3) : unit.StartsWith("sample") ? "samples" + unit.Substring(6) : unit + "s";
+    private static string Plural(string unit) =>
+        unit.StartsWith("row") ? "rows" + unit.Substring(3)
+        : unit.StartsWith("sample") ? "samples" + unit.Substring(6)
+        : unit.StartsWith("step") ? "steps" + unit.Substring(4)
+        : unit + "s";
 
     /// <summary><c>net.TrainStep(...)</c> on a network without a loss is a compile error (no such member); say why.</summary>
     private static void AnalyzeMissingMember(SyntaxNodeAnalysisContext context, System.Func<INamedTypeSymbol?, ShapedNetwork?> networkOf)

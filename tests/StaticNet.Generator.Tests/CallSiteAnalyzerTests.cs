@@ -72,6 +72,53 @@ public class CallSiteAnalyzerTests
         Verify("policy.Forward(new float[4], new float[2]);");
     }
 
+    private const string SequenceNetworks = """
+        using System;
+        using StaticNet;
+
+        [Input(64, 2)] [LSTM(8, ReturnSequences = true)] [Dense(3)]
+        partial class Streamer { }
+
+        [Input(16)] [Embedding(10, 4)] [GRU(6, ReturnSequences = true)] [Dense(3)]
+        partial class Tokens { }
+
+        """;
+
+    private static void VerifySequences(string body) =>
+        AnalyzerHarness.Verify(SequenceNetworks + "static class Use { static void Run(Streamer streamer, Tokens tokens) {\n" + body + "\n} }");
+
+    [Fact]
+    public void SNET020_StepBuffersOfTheWrongLength()
+    {
+        VerifySequences("streamer.Step({|SNET020:new float[3]|}, new float[3]);");
+        VerifySequences("streamer.Step(new float[Streamer.StepInputSize], {|SNET020:stackalloc float[2]|});");
+        VerifySequences("tokens.Step(7, {|SNET020:new float[Tokens.StepOutputSize + 1]|});");
+        VerifySequences("streamer.Step(new float[2], stackalloc float[3]); tokens.Step(7, new float[3]);");
+    }
+
+    [Fact]
+    public void SNET021_SNET022_StepBlockBuffers()
+    {
+        VerifySequences("streamer.StepBlock({|SNET021:new float[2 * 64 + 1]|}, new float[3 * 64]);");
+        VerifySequences("streamer.StepBlock(new float[2 * 64], {|SNET021:new float[3 * 64 - 1]|});");
+        VerifySequences("streamer.StepBlock(new float[2 * 64], {|SNET022:new float[3 * 32]|});");
+        VerifySequences("tokens.StepBlock(new int[5], {|SNET022:new float[3 * 4]|});");
+        VerifySequences("streamer.StepBlock(new float[2 * 100], new float[3 * 100]); tokens.StepBlock(new int[5], stackalloc float[15]);");
+    }
+
+    [Fact]
+    public void StepMessagesNameTheStepSizes()
+    {
+        string Message(string call) => Assert.Single(AnalyzerHarness.Analyze(SequenceNetworks +
+            "static class Use { static void Run(Streamer streamer, Tokens tokens) { " + call + " } }")).GetMessage();
+        Assert.Equal("'input' of Streamer.Step must hold one time step's input of 2 floats (Streamer.StepInputSize); this buffer holds 1",
+            Message("streamer.Step(new float[1], new float[3]);"));
+        Assert.Equal("'output' holds 32 steps of 3 floats (Streamer.StepOutputSize) but 'input' holds 64 steps (128 floats); expected 192 values",
+            Message("streamer.StepBlock(new float[128], new float[96]);"));
+        Assert.Equal("'output' holds 4 steps of 3 floats (Tokens.StepOutputSize) but 'tokens' holds 5 token ids; expected 15 values",
+            Message("tokens.StepBlock(new int[5], new float[12]);"));
+    }
+
     [Fact]
     public void MessagesSayWhatWasExpectedAndFound()
     {
