@@ -129,7 +129,7 @@ partial class TinyPolicy : global::StaticNet.INetwork
 
     /// <summary>Runs one sample through the network. Allocates nothing after the calling thread's first call.</summary>
     /// <param name="input">Exactly 3 floats ([3]).</param>
-    /// <param name="output">Exactly 1 floats ([1]), overwritten with the logits.</param>
+    /// <param name="output">Exactly 1 float ([1]), overwritten with the logits.</param>
     public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
     {
         global::StaticNet.Kernels.Guard.SampleLength(input.Length, InputSize, nameof(input), "TinyPolicy");

@@ -190,8 +190,8 @@ namespace Demo
         /// Runs one time step of one sample, carrying the recurrent state from the previous call: a sequence fed step by step
         /// gives what <c>Forward</c> gives for its steps. Allocates nothing. Not thread-safe: the state lives in the instance.
         /// </summary>
-        /// <param name="input">Exactly 1 floats, the step's features.</param>
-        /// <param name="output">Exactly 1 floats, overwritten with the step's output.</param>
+        /// <param name="input">Exactly 1 float, the step's features.</param>
+        /// <param name="output">Exactly 1 float, overwritten with the step's output.</param>
         public void Step(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
         {
             global::StaticNet.Kernels.Guard.SampleLength(input.Length, StepInputSize, nameof(input), "StreamingLstm");
