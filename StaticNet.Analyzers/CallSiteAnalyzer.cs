@@ -89,7 +89,7 @@ public sealed class CallSiteAnalyzer : DiagnosticAnalyzer
     private static void AnalyzeStep(OperationAnalysisContext context, string method, ShapedNetwork network, string name,
         IArgumentOperation first, int? firstLength, IArgumentOperation second, int? secondLength)
     {
-        int stepInputs = network.TakesTokens ? 1 : network.Input.Channels, stepOutputs = network.OutputLayer.Output.Channels;
+        int stepInputs = network.StepInputSize, stepOutputs = network.StepOutputSize;
         if (method == "Step")
         {
             if (!network.TakesTokens)

@@ -37,7 +37,7 @@ internal static class StepEmitter
         string name = network.Spec.ClassName;
         ShapedLayer first = network.Layers[0], last = network.OutputLayer;
         bool tokens = network.TakesTokens;
-        int stepInputs = tokens ? 1 : network.Input.Channels, stepOutputs = last.Output.Channels;
+        int stepInputs = network.StepInputSize, stepOutputs = network.StepOutputSize;
 
         // One buffer: each recurrent layer's state, and each other layer's one-step output.
         var offsets = new Dictionary<ShapedLayer, int>();

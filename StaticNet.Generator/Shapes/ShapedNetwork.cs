@@ -51,6 +51,12 @@ internal sealed record ShapedNetwork(
         }
     }
 
+    /// <summary>What one streaming time step takes (<c>StepInputSize</c>): one token id, or one step's features.</summary>
+    public int StepInputSize => TakesTokens ? 1 : Input.Channels;
+
+    /// <summary>What one streaming time step gives (<c>StepOutputSize</c>): the last layer's output for one step.</summary>
+    public int StepOutputSize => Output.Channels;
+
     /// <summary>
     /// Whether the network gets the streaming <c>Step</c>: every layer can run one time step at a time (Embedding,
     /// recurrent layers that return sequences, Dense per step, Dropout), and at least one is recurrent.
