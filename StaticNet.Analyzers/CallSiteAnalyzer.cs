@@ -97,8 +97,8 @@ public sealed class CallSiteAnalyzer : DiagnosticAnalyzer
             CheckSample(context, second, secondLength, stepOutputs, name, "Step", "time step's output", "StepOutputSize");
             return;
         }
-        string inputUnit = network.TakesTokens ? "token id" : $"step of {Floats(stepInputs)} ({name}.StepInputSize)";
-        string outputUnit = $"step of {Floats(stepOutputs)} ({name}.StepOutputSize)";
+        string inputUnit = network.TakesTokens ? "token id" : $"step of {ShapeInference.Floats(stepInputs)} ({name}.StepInputSize)";
+        string outputUnit = $"step of {ShapeInference.Floats(stepOutputs)} ({name}.StepOutputSize)";
         bool firstWhole = CheckWhole(context, first, firstLength, stepInputs, name, inputUnit);
         bool secondWhole = CheckWhole(context, second, secondLength, stepOutputs, name, outputUnit);
         if (firstWhole && secondWhole)
@@ -115,14 +115,12 @@ public sealed class CallSiteAnalyzer : DiagnosticAnalyzer
             $"{inputs / firstSize} {firstUnits}{(firstSize == 1 ? "" : $" ({inputs} floats)")}; expected {inputs / firstSize * secondSize} values"));
     }
 
-    private static string Floats(int count) => count == 1 ? "1 float" : $"{count} floats";
-
     private static void CheckSample(OperationAnalysisContext context, IArgumentOperation argument, int? length, int expected,
         string network, string method, string what, string constant)
     {
         if (length is int found && found != expected)
             context.ReportDiagnostic(Diagnostic.Create(Descriptors.WrongSampleLength, argument.Syntax.GetLocation(),
-                $"'{argument.Parameter!.Name}' of {network}.{method} must hold one {what} of {Floats(expected)} ({network}.{constant}); this buffer holds {found}"));
+                $"'{argument.Parameter!.Name}' of {network}.{method} must hold one {what} of {ShapeInference.Floats(expected)} ({network}.{constant}); this buffer holds {found}"));
     }
 
     private static bool CheckWhole(OperationAnalysisContext context, IArgumentOperation argument, int? length, int size,

@@ -28,9 +28,6 @@ internal sealed class CodeWriter
     }
 
     public override string ToString() => _text.ToString();
-
-    /// <summary>"1 float", "n floats": for the doc comments that give a buffer's length.</summary>
-    public static string Floats(int count) => count == 1 ? "1 float" : $"{count} floats";
 }
 
 /// <summary>One generated source file.</summary>

@@ -291,10 +291,10 @@ internal static class NetworkEmitter
     {
         string className = network.Spec.ClassName;
         string element = InputElement(network);
-        string inputText = network.TakesTokens ? $"{network.InputSize} token ids" : $"{CodeWriter.Floats(network.InputSize)} ({network.Input.Text})";
+        string inputText = network.TakesTokens ? $"{network.InputSize} token ids" : $"{ShapeInference.Floats(network.InputSize)} ({network.Input.Text})";
         w.Line("/// <summary>Runs one sample through the network. Allocates nothing after the calling thread's first call.</summary>");
         w.Line($"/// <param name=\"input\">Exactly {inputText}.</param>");
-        w.Line($"/// <param name=\"output\">Exactly {CodeWriter.Floats(network.OutputSize)} ({network.Output.Text}), overwritten with the logits.</param>");
+        w.Line($"/// <param name=\"output\">Exactly {ShapeInference.Floats(network.OutputSize)} ({network.Output.Text}), overwritten with the logits.</param>");
         w.Open($"public void Forward(global::System.ReadOnlySpan<{element}> input, global::System.Span<float> output)");
         w.Line($"global::StaticNet.Kernels.Guard.SampleLength(input.Length, InputSize, nameof(input), \"{className}\");");
         w.Line($"global::StaticNet.Kernels.Guard.SampleLength(output.Length, OutputSize, nameof(output), \"{className}\");");

@@ -72,13 +72,13 @@ internal static class StepEmitter
         if (tokens)
         {
             w.Line("/// <param name=\"token\">The step's token id.</param>");
-            w.Line($"/// <param name=\"output\">Exactly {CodeWriter.Floats(stepOutputs)}, overwritten with the step's output.</param>");
+            w.Line($"/// <param name=\"output\">Exactly {ShapeInference.Floats(stepOutputs)}, overwritten with the step's output.</param>");
             w.Open("public void Step(int token, global::System.Span<float> output)");
         }
         else
         {
-            w.Line($"/// <param name=\"input\">Exactly {CodeWriter.Floats(stepInputs)}, the step's features.</param>");
-            w.Line($"/// <param name=\"output\">Exactly {CodeWriter.Floats(stepOutputs)}, overwritten with the step's output.</param>");
+            w.Line($"/// <param name=\"input\">Exactly {ShapeInference.Floats(stepInputs)}, the step's features.</param>");
+            w.Line($"/// <param name=\"output\">Exactly {ShapeInference.Floats(stepOutputs)}, overwritten with the step's output.</param>");
             w.Open("public void Step(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)");
             w.Line($"global::StaticNet.Kernels.Guard.SampleLength(input.Length, StepInputSize, nameof(input), \"{name}\");");
         }

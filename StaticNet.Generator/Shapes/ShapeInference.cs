@@ -256,6 +256,9 @@ internal static partial class ShapeInference
 
     public static string Format(EquatableArray<int> shape) => "[" + string.Join(", ", shape) + "]";
 
+    /// <summary>"1 float", "n floats": a buffer's length in generated doc comments and in diagnostics.</summary>
+    public static string Floats(int count) => count == 1 ? "1 float" : $"{count} floats";
+
     /// <summary>The running totals of the network's buffers, in floats (long, so that overflow is detected, not wrapped).</summary>
     private sealed class BufferPlan
     {
