@@ -18,6 +18,10 @@ public sealed class CsvOptions
     /// <summary>Every feature is multiplied by this, e.g. <c>1/16f</c> for pixels 0..16. Default 1.</summary>
     public float FeatureScale { get; set; } = 1f;
 
-    /// <summary>The number of classes, or null (the default) for the largest label + 1 (at least 2).</summary>
+    /// <summary>
+    /// The number of classes, or null (the default) for the largest label + 1 (at least 2, at most
+    /// <see cref="CsvLoader.MaxInferredClassCount"/>: a larger label is then an error, so that one corrupt label cannot
+    /// make the one-hot targets take gigabytes). Set it for data with more classes.
+    /// </summary>
     public int? ClassCount { get; set; }
 }

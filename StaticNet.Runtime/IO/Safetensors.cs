@@ -15,12 +15,17 @@ namespace StaticNet.IO;
 /// padded with spaces to a multiple of 8 bytes; PyTorch reads the result with <c>safetensors.torch.load_file</c>.
 /// </para>
 /// <para>
-/// Reading validates the whole file before anything is returned or changed: the header length, the JSON, every
-/// tensor's dtype, shape and data offsets, and that the data is all there. Any problem throws
-/// <see cref="SafetensorsFormatException"/> with a message that says what was expected and what was found. Streams that
-/// cannot seek work too. Network parameters load from <c>F32</c>, <c>F16</c>, <c>BF16</c> or <c>F64</c> tensors
-/// (converted to float, F64 rounded to nearest); <see cref="Read(Stream)"/> also converts integer and boolean
-/// tensors. Tensors with other dtypes (e.g. 8-bit floats) are rejected when they are needed and ignored otherwise.
+/// Reading validates the whole file before anything is returned or changed, as strictly as the format's reference
+/// implementation (huggingface/safetensors): the header length (at most 100 MB, and no more than the bytes that
+/// follow it), the JSON (UTF-8, one object, no duplicate keys), every tensor's name (non-empty, unique), dtype (one of
+/// the format's), shape and data offsets (begin ≤ end, byte length = element count × dtype size, in checked
+/// arithmetic), that the tensors sorted by offset tile the data area exactly (no overlap, no hole), and that the data
+/// is all there with nothing after it. Any problem throws <see cref="SafetensorsFormatException"/> with a message that
+/// names the tensor and says what was expected and what was found. Memory spent on a header is a small multiple of
+/// the bytes actually present, whatever the header claims. Streams that cannot seek work too.
+/// Network parameters load from <c>F32</c>, <c>F16</c>, <c>BF16</c> or <c>F64</c> tensors (converted to float, F64
+/// rounded to nearest); <see cref="Read(Stream)"/> also converts integer and boolean tensors. Tensors of dtypes
+/// StaticNet cannot convert (8-, 6- and 4-bit floats, C64) are rejected when they are needed and ignored otherwise.
 /// </para>
 /// </remarks>
 public static class Safetensors
@@ -30,7 +35,7 @@ public static class Safetensors
     /// tensor is checked (present, same shape, floating-point dtype) and decoded into a copy first, so on any error
     /// <paramref name="parameters"/> is left exactly as it was. Tensors in the file that are not asked for are ignored.
     /// </summary>
-    /// <param name="stream">The safetensors data; read from its current position.</param>
+    /// <param name="stream">The safetensors data; read from its current position to its end (a safetensors file allows no trailing bytes).</param>
     /// <param name="tensors">The tensors to load, with PyTorch names and shapes and their place in the buffer.</param>
     /// <param name="parameters">The parameter buffer, in the layout <paramref name="tensors"/> describe.</param>
     /// <exception cref="SafetensorsFormatException">The stream is not valid safetensors or does not fit the tensors.</exception>
@@ -152,7 +157,7 @@ public static class Safetensors
     }
 
     /// <summary>Reads every tensor of a safetensors stream, converted to float, and its metadata.</summary>
-    /// <param name="stream">The safetensors data; read from its current position.</param>
+    /// <param name="stream">The safetensors data; read from its current position to its end (a safetensors file allows no trailing bytes).</param>
     /// <exception cref="SafetensorsFormatException">The stream is not valid safetensors, or a tensor's dtype cannot be converted to float.</exception>
     public static SafetensorsFile Read(Stream stream)
     {
@@ -161,7 +166,7 @@ public static class Safetensors
         foreach (SafetensorsEntry entry in header.Entries)
         {
             if (entry.DType == SafetensorsDType.Unknown)
-                throw new SafetensorsFormatException($"Tensor '{entry.Name}' has dtype {entry.DTypeName}, which StaticNet cannot convert to float.");
+                throw new SafetensorsFormatException($"Tensor {SafetensorsHeader.Quote(entry.Name)} has dtype {entry.DTypeName}, which StaticNet cannot convert to float.");
         }
         byte[] body = header.ReadBody(stream);
         var tensors = new SafetensorsTensor[header.Entries.Count];

@@ -48,6 +48,24 @@ internal static class SafetensorsDTypes
         _ => SafetensorsDType.Unknown,
     };
 
+    /// <summary>Every dtype of the format's reference implementation, for messages.</summary>
+    public const string KnownText = "BOOL, U8, I8, I16, U16, I32, U32, I64, U64, F16, BF16, F32, F64, C64, F8_E4M3, F8_E5M2, F8_E8M0, F8_E4M3FNUZ, F8_E5M2FNUZ, F6_E2M3, F6_E3M2, F4";
+
+    /// <summary>
+    /// Bits per element of any dtype the reference implementation knows (including those StaticNet cannot convert,
+    /// such as 8-, 6- and 4-bit floats and C64), or 0 for a name that is no safetensors dtype.
+    /// </summary>
+    public static int BitSize(string name) => name switch
+    {
+        "F4" => 4,
+        "F6_E2M3" or "F6_E3M2" => 6,
+        "BOOL" or "U8" or "I8" or "F8_E5M2" or "F8_E4M3" or "F8_E8M0" or "F8_E4M3FNUZ" or "F8_E5M2FNUZ" => 8,
+        "I16" or "U16" or "F16" or "BF16" => 16,
+        "I32" or "U32" or "F32" => 32,
+        "I64" or "U64" or "F64" or "C64" => 64,
+        _ => 0,
+    };
+
     /// <summary>Bytes per element; 0 for <see cref="SafetensorsDType.Unknown"/>.</summary>
     public static int Size(SafetensorsDType dtype) => dtype switch
     {

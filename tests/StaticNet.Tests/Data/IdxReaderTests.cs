@@ -48,7 +48,7 @@ public sealed class IdxReaderTests : IDisposable
     {
         string labels = _temp.Write("labels", Labels);
         var ex = Assert.Throws<InvalidDataException>(() => IdxReader.ReadImages(labels));
-        Assert.Equal("labels: expected the IDX magic number 00 00 08 03 of unsigned-byte images (idx3-ubyte); found 00000801.", ex.Message);
+        Assert.Equal("labels, byte 0: expected the IDX magic number 00 00 08 03 of unsigned-byte images (idx3-ubyte); found 00000801.", ex.Message);
         ex = Assert.Throws<InvalidDataException>(() => IdxReader.ReadLabels(_temp.Write("images", Images)));
         Assert.Contains("found 00000803", ex.Message);
         byte[] floats = (byte[])Labels.Clone();
@@ -60,14 +60,14 @@ public sealed class IdxReaderTests : IDisposable
     public void RejectsTruncatedAndOverlongFiles()
     {
         var ex = Assert.Throws<InvalidDataException>(() => IdxReader.ReadImages(new MemoryStream(Images[..^1])));
-        Assert.Equal("IDX images: the file is truncated: expected 18 bytes of data after the header; found only 17 of 18 bytes.", ex.Message);
+        Assert.Equal("IDX images, byte 33: the file is truncated: the header declares 3 images of 2×3 pixels, 18 bytes of data after the 16-byte header; the file holds 17.", ex.Message);
         ex = Assert.Throws<InvalidDataException>(() => IdxReader.ReadImages(new MemoryStream(Images[..10])));
-        Assert.Contains("expected the size of dimension 1; found only 2 of 4 bytes", ex.Message);
-        ex = Assert.Throws<InvalidDataException>(() => IdxReader.ReadLabels(new MemoryStream(Labels.Append((byte)1).ToArray())));
-        Assert.Contains("expected the file to end after the 3 bytes of data its header declares; found more", ex.Message);
+        Assert.Contains("IDX images, byte 10: the file is truncated: expected the size of dimension 1 at byte 8; found only 2 of 4 bytes", ex.Message);
+        ex = Assert.Throws<InvalidDataException>(() => IdxReader.ReadLabels(_temp.Write("labels", Labels.Append((byte)1).ToArray())));
+        Assert.Contains("labels, byte 11: expected the file to end after the 3 bytes of data its header declares (3 labels); found 1 more bytes", ex.Message);
         byte[] zeroRows = (byte[])Images.Clone();
         zeroRows[11] = 0;
-        Assert.Contains("expected dimension 1 to be > 0; found 0", Assert.Throws<InvalidDataException>(() => IdxReader.ReadImages(new MemoryStream(zeroRows))).Message);
+        Assert.Contains("byte 8: expected dimension 1 to be > 0; found 0", Assert.Throws<InvalidDataException>(() => IdxReader.ReadImages(new MemoryStream(zeroRows))).Message);
     }
 
     [Fact]

@@ -175,14 +175,14 @@ public class SafetensorsBadInputTests
     }
 
     [Theory, InlineData(true), InlineData(false)]
-    public void DataOffsetsBeyondTheBuffer_AreReported(bool seekable)
+    public void DataOffsetsBeyondTheBuffer_AreReportedAsAHole(bool seekable)
     {
-        // fc2.bias [2] moved to bytes [1000, 1008): the sizes agree, but the data is not there.
+        // fc2.bias [2] moved to bytes [1000, 1008): the sizes agree, but bytes [84, 1000) belong to no tensor.
         byte[] file = EditHeader(json => json.Replace("[84,92]", "[1000,1008]"));
 
         string message = LoadFails(file, seekable);
 
-        Assert.Contains("the header refers to 1008 bytes", message);
+        Assert.Contains("tensor 'fc2.bias' has data_offsets [1000, 1008], leaving bytes [84, 1000) after tensor 'fc2.weight' [60, 84] to no tensor; expected it to start at byte 84", message);
     }
 
     [Theory]
