@@ -9,8 +9,9 @@ internal static class DataStream
 {
     /// <summary>
     /// Runs <paramref name="read"/> on <paramref name="stream"/>'s content, decompressed if it starts with the gzip
-    /// magic bytes 1f 8b. A stream that cannot seek is first copied into memory. <paramref name="stream"/> stays open;
-    /// <paramref name="read"/> must leave the stream it gets open too.
+    /// magic bytes 1f 8b. A stream that cannot seek is first copied into memory (its bytes, as they arrive).
+    /// <paramref name="stream"/> stays open; <paramref name="read"/> must leave the stream it gets open too. Corrupt gzip
+    /// data throws <see cref="InvalidDataException"/> that says so and gives the compressed byte offset reached.
     /// </summary>
     public static T Read<T>(Stream stream, Func<Stream, T> read)
     {
@@ -26,7 +27,7 @@ internal static class DataStream
                 copy.Position = 0;
                 input = copy;
             }
-            if (StartsWithGzipMagic(input)) input = new GZipStream(input, CompressionMode.Decompress, leaveOpen: ReferenceEquals(input, stream));
+            if (StartsWithGzipMagic(input)) input = new CorruptGzipGuard(input, leaveOpen: ReferenceEquals(input, stream));
             return read(input);
         }
         finally
@@ -50,5 +51,45 @@ internal static class DataStream
         int read = stream.ReadAtLeast(magic, 2, throwOnEndOfStream: false);
         stream.Position = start;
         return read == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
+    }
+
+    /// <summary>
+    /// Decompresses gzip and turns the decompressor's terse errors ("The archive entry was compressed using an
+    /// unsupported compression method.") into an <see cref="InvalidDataException"/> that says the gzip data is corrupt
+    /// and how far into the compressed input it got.
+    /// </summary>
+    private sealed class CorruptGzipGuard(Stream compressed, bool leaveOpen) : Stream
+    {
+        private readonly GZipStream _gzip = new(compressed, CompressionMode.Decompress, leaveOpen);
+
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+        public override int Read(Span<byte> buffer)
+        {
+            try
+            {
+                return _gzip.Read(buffer);
+            }
+            catch (InvalidDataException e)
+            {
+                throw new InvalidDataException($"The gzip data is corrupt (reading compressed byte {compressed.Position} of {compressed.Length}): {e.Message}", e);
+            }
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing) _gzip.Dispose();
+            base.Dispose(disposing);
+        }
     }
 }

@@ -49,10 +49,19 @@ public class SafetensorsFuzzTests(ITestOutputHelper output)
     private static readonly Regex Strings = new("\"[^\"]*\"", RegexOptions.Compiled);
 
     /// <summary>One random mutation of <paramref name="file"/>.</summary>
-    internal static byte[] Mutate(byte[] file, Random random, out string kind)
+    /// <param name="file">The file to mutate.</param>
+    /// <param name="random">The source of the mutation.</param>
+    /// <param name="kind">What was done, for messages.</param>
+    /// <param name="safetensors">Whether the file is safetensors (then the length prefix and the JSON header are edited too); otherwise only byte-level mutations.</param>
+    internal static byte[] Mutate(byte[] file, Random random, out string kind, bool safetensors = true)
     {
         byte[] m;
-        switch (random.Next(12))
+        if (file.Length == 0)
+        {
+            kind = "byte insertion";
+            return [(byte)random.Next(256)];
+        }
+        switch (random.Next(safetensors ? 12 : 6))
         {
             case 0:
                 kind = "bit flips";
@@ -98,8 +107,21 @@ public class SafetensorsFuzzTests(ITestOutputHelper output)
         MatchCollection numbers = Numbers.Matches(json);
         MatchCollection strings = Strings.Matches(json);
         string edited;
-        switch (random.Next(5))
+        switch (random.Next(7))
         {
+            case 5:
+            case 6:
+            {
+                // Both ends of one tensor's range move together: the sizes still agree, the tiling does not.
+                kind = "header: range shifted";
+                Match[] ranges = Regex.Matches(json, @"\[(\d+),(\d+)\]").Cast<Match>().ToArray();
+                if (ranges.Length == 0) goto default;
+                Match r = ranges[random.Next(ranges.Length)];
+                long shift = random.Next(-12, 13) * (random.Next(2) == 0 ? 1 : 4);
+                long begin = Math.Max(0, long.Parse(r.Groups[1].Value) + shift), end = begin + long.Parse(r.Groups[2].Value) - long.Parse(r.Groups[1].Value);
+                edited = json[..r.Index] + $"[{begin},{end}]" + json[(r.Index + r.Length)..];
+                break;
+            }
             case 0:
             {
                 kind = "header: number shifted";
@@ -165,7 +187,7 @@ public class SafetensorsFuzzTests(ITestOutputHelper output)
     {
         string[] keys = ["not valid JSON", "not a JSON object", "overlap", "no hole", "no trailing bytes", "tensor data is truncated", "header is truncated",
             "header length", "stream ends after", "lacks", "is missing", "expected shape", "expected dtype", "empty name", "two entries", "non-negative integers",
-            "not a whole number of bytes", "needs", "safetensors dtype", "too large", "cannot convert", "must be", "ends too early", "content after"];
+            "not a whole number of bytes", "needs", "expected [begin, end]", "safetensors dtype", "too large", "cannot convert", "must be", "ends too early", "content after"];
         foreach (string key in keys)
             if (message.Contains(key, StringComparison.Ordinal)) return "SafetensorsFormatException: " + key;
         return "SafetensorsFormatException: other: " + message[..Math.Min(80, message.Length)];
