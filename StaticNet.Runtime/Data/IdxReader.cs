@@ -92,9 +92,9 @@ public static class IdxReader
         // Each factor is below 2^31, so the product of the first two fits in a long; check before multiplying by the third.
         long perImage = (long)dimensions[1] * dimensions[2];
         if (perImage > Compat.ArrayMaxLength || (perImage > 0 && dimensions[0] > Compat.ArrayMaxLength / perImage))
-            throw new InvalidDataException($"{source}, byte 4: the header declares {dimensions[0]} images of {dimensions[1]}×{dimensions[2]} pixels, more than fit in one array ({Compat.ArrayMaxLength} bytes).");
+            throw new InvalidDataException($"{source}, byte 4: the header declares {dimensions[0]} image{(dimensions[0] == 1 ? "" : "s")} of {dimensions[1]}×{dimensions[2]} pixels, more than fit in one array ({Compat.ArrayMaxLength} bytes).");
         long length = dimensions[0] * perImage;
-        byte[] bytes = ReadData(input, (int)length, HeaderLength(3), $"{dimensions[0]} images of {dimensions[1]}×{dimensions[2]} pixels", source);
+        byte[] bytes = ReadData(input, (int)length, HeaderLength(3), $"{dimensions[0]} image{(dimensions[0] == 1 ? "" : "s")} of {dimensions[1]}×{dimensions[2]} pixels", source);
         // x / 255 (not x · (1/255), which is off by an ulp for some x), as torchvision's ToTensor, via a table.
         Span<float> values = stackalloc float[256];
         for (int b = 0; b < values.Length; b++) values[b] = scaleToUnitRange ? b / 255f : b;
@@ -106,7 +106,7 @@ public static class IdxReader
     private static int[] ReadLabelsCore(Stream input, string source)
     {
         int[] dimensions = ReadHeader(input, 1, "labels (idx1-ubyte)", source);
-        byte[] bytes = ReadData(input, dimensions[0], HeaderLength(1), $"{dimensions[0]} labels", source);
+        byte[] bytes = ReadData(input, dimensions[0], HeaderLength(1), $"{dimensions[0]} label{(dimensions[0] == 1 ? "" : "s")}", source);
         var labels = new int[bytes.Length];
         for (int i = 0; i < bytes.Length; i++) labels[i] = bytes[i];
         return labels;

@@ -142,7 +142,7 @@ public sealed class LoaderBoundsTests : IDisposable
 
         var e = Throws<InvalidDataException>(() => { using Stream s = open(); return IdxReader.ReadImages(s); }, out long allocated);
 
-        Assert.Equal("IDX images, byte 16: the file is truncated: the header declares 1 images of 46340×46340 pixels, 2147395600 bytes of data after the 16-byte header; the file holds 0.", e.Message);
+        Assert.Equal("IDX images, byte 16: the file is truncated: the header declares 1 image of 46340×46340 pixels, 2147395600 bytes of data after the 16-byte header; the file holds 0.", e.Message);
         Assert.True(allocated < OneMegabyte, $"Allocated {allocated} bytes.");
     }
 
