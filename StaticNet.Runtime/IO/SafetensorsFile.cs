@@ -39,7 +39,7 @@ public sealed class SafetensorsFile
     {
         if (TryGet(name, out SafetensorsTensor? tensor))
             return tensor;
-        throw new KeyNotFoundException($"The file has no tensor '{name}'. {SafetensorsHeader.DescribeContents(Tensors.Select(t => t.Name + " " + t.ShapeText))}");
+        throw new KeyNotFoundException($"The file has no tensor {SafetensorsHeader.Quote(name)}. {SafetensorsHeader.DescribeContents(Tensors.Take(21).Select(t => SafetensorsHeader.Shorten(t.Name) + " " + t.ShapeText), Tensors.Count)}");
     }
 
     /// <summary>Looks a tensor up by name.</summary>

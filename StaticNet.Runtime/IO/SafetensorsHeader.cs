@@ -70,7 +70,8 @@ internal sealed class SafetensorsHeader
     /// <summary>Describes the file's tensors for an error message, e.g. "The file has 2 tensors: a [2], b [3]."</summary>
     public string DescribeContents() => DescribeContents(Entries.Take(21).Select(e => Shorten(e.Name) + " " + e.ShapeText), Entries.Count);
 
-    private static string Shorten(string name) => name.Length <= 100 ? name : name.Substring(0, 100) + "…";
+    /// <summary>A name from a file, cut to 100 characters for a message.</summary>
+    internal static string Shorten(string name) => name.Length <= 100 ? name : name.Substring(0, 100) + "…";
 
     /// <summary>Lists named tensors (at most 20 of them) for an error message.</summary>
     public static string DescribeContents(IEnumerable<string> tensors, int? count = null)

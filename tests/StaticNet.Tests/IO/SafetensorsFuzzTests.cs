@@ -18,7 +18,7 @@ namespace StaticNet.Tests.IO;
 /// Mutation fuzzing of the safetensors reader with fixed seeds: bit flips, byte insertions, deletions and overwrites,
 /// truncations, appended bytes, a wrong length prefix, and header edits (offsets shifted, names duplicated or emptied,
 /// ranges made to overlap, dtypes and shapes changed). Every outcome must be a successful load or a
-/// <see cref="SafetensorsFormatException"/>, the same on every read path, and a failed load must leave the weights
+/// <see cref="SafetensorsFormatException"/>, the same on every read path (with the same weights when it loads), and a failed load must leave the weights
 /// bit-identical. <c>STATICNET_FUZZ_ITERATIONS</c> raises the number of mutations (default 3,000 per test, a few seconds).
 /// </summary>
 public class SafetensorsFuzzTests(ITestOutputHelper output)
@@ -228,6 +228,7 @@ public class SafetensorsFuzzTests(ITestOutputHelper output)
             var random = new Random(iteration);
             byte[] file = Mutate(seeds[iteration % seeds.Length], random, out string kind);
             bool? loaded = null;
+            float[]? first = null;
             for (int path = 0; path < 3; path++)
             {
                 if (path == 2 && iteration % 8 != 0) continue;   // the trickle stream is slow; every 8th mutation
@@ -240,6 +241,11 @@ public class SafetensorsFuzzTests(ITestOutputHelper output)
                     Assert.True(BitEqual(Sentinel(), parameters), $"{where}: a failed load changed the parameters ({error.Message}).");
                 Assert.True(loaded is null || loaded == (error is null), $"{where}: the read paths disagree ({error?.Message ?? "loaded"}).");
                 loaded = error is null;
+                if (error is null)
+                {
+                    Assert.True(first is null || BitEqual(first, parameters), $"{where}: the read paths loaded different weights.");
+                    first ??= parameters;
+                }
                 if (path == 0)
                     tally.Add(error is null ? "loaded" : Category(error.Message));
             }
