@@ -242,6 +242,69 @@ public sealed class AllOrNothingTests
         Assert.True(refused > 0, "four threads of 100 steps each never overlapped");
     }
 
+    /// <summary>An Sgd-like optimizer whose update waits for the test, so that a training call is held open deterministically.</summary>
+    private sealed class GateOptimizer : Optimizer
+    {
+        public readonly ManualResetEventSlim Entered = new(), Release = new();
+
+        public GateOptimizer() : base(0.1f) { }
+
+        protected override void InitializeState(int parameterCount) { }
+
+        protected override void ResetState() { }
+
+        protected override void Update(Span<float> parameters, ReadOnlySpan<float> gradients, float gradientScale)
+        {
+            Entered.Set();
+            Release.Wait(TimeSpan.FromSeconds(30));
+            for (int i = 0; i < parameters.Length; i++) parameters[i] -= LearningRate * gradientScale * gradients[i];
+        }
+    }
+
+    [Fact]
+    public void DuringATrainingCallOtherTrainingAndLoadingAreRefusedAndInferenceRuns()
+    {
+        var network = new AllOrNothingNet(6);
+        var (x, y) = Batch(1);
+        using var saved = new System.IO.MemoryStream();
+        network.SaveSafetensors(saved);
+        float[] before = network.Parameters.ToArray();
+        var gate = new GateOptimizer();
+
+        var training = new Thread(() => network.TrainStep(x, y, gate));
+        training.Start();
+        Assert.True(gate.Entered.Wait(TimeSpan.FromSeconds(30)));
+        try
+        {
+            Assert.Contains("another thread", Assert.Throws<InvalidOperationException>(() => network.TrainStep(x, y, new Adam())).Message);
+            Assert.Throws<InvalidOperationException>(() => network.ComputeGradients(x, y));
+            Assert.Throws<InvalidOperationException>(() => { saved.Position = 0; network.LoadSafetensors(saved); });
+            Assert.Throws<InvalidOperationException>(() => network.Parameters.ToArray());
+            Assert.Contains("already taking a step", Assert.Throws<InvalidOperationException>(() => gate.Step(new float[3], new float[3])).Message);
+
+            // Inference takes no lock and is not refused (it reads the running statistics as the training call left
+            // them so far: inference during training reads state mid-update, as documented).
+            var outputs = new float[Rows * AllOrNothingNet.OutputSize];
+            network.ForwardBatch(x, outputs);
+            Assert.All(outputs, v => Assert.True(float.IsFinite(v)));
+            Assert.True(float.IsFinite(network.ComputeLoss(x, y)));
+        }
+        finally
+        {
+            gate.Release.Set();
+            Assert.True(training.Join(TimeSpan.FromSeconds(30)));
+        }
+
+        // The refused calls changed nothing: the instance took exactly one step, as a twin with the same optimizer.
+        var twin = new AllOrNothingNet(6);
+        var twinGate = new GateOptimizer();
+        twinGate.Release.Set();
+        twin.TrainStep(x, y, twinGate);
+        Assert.Equal(Bits(twin.Parameters), Bits(network.Parameters));
+        Assert.NotEqual(Bits(before), Bits(network.Parameters));
+        Assert.Equal(1, gate.StepCount);
+    }
+
     [Fact]
     public void ComputeLossIsShareableAcrossThreads()
     {
