@@ -584,9 +584,15 @@ internal static class NetworkEmitter
         w.Line("SaveSafetensors(stream);");
         w.Close();
         w.Line();
-        w.Line("/// <summary>Writes every tensor to a safetensors stream with PyTorch's names and layouts.</summary>");
-        w.Line("public void SaveSafetensors(global::System.IO.Stream stream) =>");
-        w.Line("    global::StaticNet.IO.Safetensors.Save(stream, s_parameterTensors, _parameters.Span);");
+        w.Line("/// <summary>");
+        w.Line("/// Writes every tensor to a safetensors stream with PyTorch's names and layouts. Refused, as training and loading, while");
+        w.Line("/// another thread trains or loads the instance (so that a file never holds a step's half-written weights).");
+        w.Line("/// </summary>");
+        w.Open("public void SaveSafetensors(global::System.IO.Stream stream)");
+        w.Line("EnterExclusive(nameof(SaveSafetensors));");
+        w.Line("try { global::StaticNet.IO.Safetensors.Save(stream, s_parameterTensors, _parameters.Span); }");
+        w.Line("finally { ExitExclusive(); }");
+        w.Close();
         w.Line();
     }
 

@@ -87,8 +87,8 @@ public static class Guard
     /// </summary>
     public static InvalidOperationException Overlapping(string operation, string network) =>
         new($"{network}.{operation} was called while another training or loading call (TrainStep, ComputeGradients, " +
-            "LoadSafetensors, LoadEmbeddedWeights) was running on the same instance, from another thread; the call was refused and " +
-            "the instance is unchanged by it. Training, loading and Parameters must be used from one thread at a time: use one " +
+            "LoadSafetensors, LoadEmbeddedWeights, SaveSafetensors) was running on the same instance, from another thread; the call was refused and " +
+            "the instance is unchanged by it. Training, loading, saving and Parameters must be used from one thread at a time: use one " +
             "instance per training thread. Inference (Forward, ForwardBatch, ComputeLoss) may be shared by any number of threads.");
 
     /// <summary>Copies the first <paramref name="columns"/> floats of each of <paramref name="rows"/> rows.</summary>

@@ -203,9 +203,16 @@ partial class TinyPolicy : global::StaticNet.INetwork
         SaveSafetensors(stream);
     }
 
-    /// <summary>Writes every tensor to a safetensors stream with PyTorch's names and layouts.</summary>
-    public void SaveSafetensors(global::System.IO.Stream stream) =>
-        global::StaticNet.IO.Safetensors.Save(stream, s_parameterTensors, _parameters.Span);
+    /// <summary>
+    /// Writes every tensor to a safetensors stream with PyTorch's names and layouts. Refused, as training and loading, while
+    /// another thread trains or loads the instance (so that a file never holds a step's half-written weights).
+    /// </summary>
+    public void SaveSafetensors(global::System.IO.Stream stream)
+    {
+        EnterExclusive(nameof(SaveSafetensors));
+        try { global::StaticNet.IO.Safetensors.Save(stream, s_parameterTensors, _parameters.Span); }
+        finally { ExitExclusive(); }
+    }
 
     /// <summary>
     /// Loads the trained weights compiled into this assembly as the resource <c>policy.safetensors</c>, in place:

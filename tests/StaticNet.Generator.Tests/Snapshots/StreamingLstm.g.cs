@@ -362,9 +362,16 @@ namespace Demo
             SaveSafetensors(stream);
         }
 
-        /// <summary>Writes every tensor to a safetensors stream with PyTorch's names and layouts.</summary>
-        public void SaveSafetensors(global::System.IO.Stream stream) =>
-            global::StaticNet.IO.Safetensors.Save(stream, s_parameterTensors, _parameters.Span);
+        /// <summary>
+        /// Writes every tensor to a safetensors stream with PyTorch's names and layouts. Refused, as training and loading, while
+        /// another thread trains or loads the instance (so that a file never holds a step's half-written weights).
+        /// </summary>
+        public void SaveSafetensors(global::System.IO.Stream stream)
+        {
+            EnterExclusive(nameof(SaveSafetensors));
+            try { global::StaticNet.IO.Safetensors.Save(stream, s_parameterTensors, _parameters.Span); }
+            finally { ExitExclusive(); }
+        }
 
         /// <summary>Runs <paramref name="rows"/> samples through every layer; each output stays in its region of <paramref name="activations"/>.</summary>
         private static void ForwardRows(global::System.ReadOnlySpan<float> parameters, global::System.ReadOnlySpan<float> x, global::System.Span<float> activations, int rows)

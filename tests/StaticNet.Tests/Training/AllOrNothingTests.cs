@@ -279,6 +279,7 @@ public sealed class AllOrNothingTests
             Assert.Contains("another thread", Assert.Throws<InvalidOperationException>(() => network.TrainStep(x, y, new Adam())).Message);
             Assert.Throws<InvalidOperationException>(() => network.ComputeGradients(x, y));
             Assert.Throws<InvalidOperationException>(() => { saved.Position = 0; network.LoadSafetensors(saved); });
+            Assert.Throws<InvalidOperationException>(() => network.SaveSafetensors(new System.IO.MemoryStream()));
             Assert.Throws<InvalidOperationException>(() => network.Parameters.ToArray());
             Assert.Contains("already taking a step", Assert.Throws<InvalidOperationException>(() => gate.Step(new float[3], new float[3])).Message);
 
