@@ -393,7 +393,10 @@ internal static class NetworkEmitter
         w.Line("/// <summary>The loss this network minimises.</summary>");
         w.Line($"global::StaticNet.Loss global::StaticNet.ITrainableNetwork.Loss => global::StaticNet.Loss.{loss};");
         w.Line();
-        w.Line("/// <summary>The gradient of the last <c>ComputeGradients</c> or <c>TrainStep</c>, in the layout of <c>Parameters</c>.</summary>");
+        w.Line("/// <summary>");
+        w.Line("/// The gradient of the last <c>ComputeGradients</c> or <c>TrainStep</c>, in the layout of <c>Parameters</c>; after one that");
+        w.Line("/// threw <c>TrainingDivergedException</c>, that call's (non-finite) gradient, for diagnosis.");
+        w.Line("/// </summary>");
         w.Line("public global::System.Span<float> Gradients => _gradients.Span;");
         w.Line();
 

@@ -234,7 +234,10 @@ namespace Demo
         /// <summary>The loss this network minimises.</summary>
         global::StaticNet.Loss global::StaticNet.ITrainableNetwork.Loss => global::StaticNet.Loss.SoftmaxCrossEntropy;
 
-        /// <summary>The gradient of the last <c>ComputeGradients</c> or <c>TrainStep</c>, in the layout of <c>Parameters</c>.</summary>
+        /// <summary>
+        /// The gradient of the last <c>ComputeGradients</c> or <c>TrainStep</c>, in the layout of <c>Parameters</c>; after one that
+        /// threw <c>TrainingDivergedException</c>, that call's (non-finite) gradient, for diagnosis.
+        /// </summary>
         public global::System.Span<float> Gradients => _gradients.Span;
 
         /// <summary>Returns the cross-entropy of the softmax of the logits, averaged over the samples, changing nothing.</summary>
