@@ -86,13 +86,19 @@ public interface ITrainableNetwork : INetwork
 
     /// <summary>
     /// Computes the mean loss of n samples and overwrites <see cref="Gradients"/> with its gradient. Allocates nothing.
+    /// Runs in training mode (BatchNorm counts the batch in its running statistics, dropout draws masks). All or
+    /// nothing: if it throws (<see cref="TrainingDivergedException"/> for a loss that is not finite,
+    /// <see cref="ArgumentException"/> for a bad length or label, <see cref="InvalidOperationException"/> when another
+    /// thread is training or loading the instance) nothing but <see cref="Gradients"/> has changed.
     /// </summary>
     float ComputeGradients(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets);
 
     /// <summary>
-    /// One training step: the mean loss and its gradient over n samples, then one optimizer step. If the loss is not
-    /// finite, throws <see cref="TrainingDivergedException"/> before the weights are touched. Allocates nothing after
-    /// the optimizer's first step.
+    /// One training step: the mean loss and its gradient over n samples, then one optimizer step. All or nothing: if the
+    /// loss or the gradient is not finite it throws <see cref="TrainingDivergedException"/>, and like any other
+    /// exception from it (a bad length or label, an optimizer bound to another network, another thread training the
+    /// instance) it leaves the weights, running statistics, dropout generator and optimizer state as they were.
+    /// Allocates nothing after the optimizer's first step.
     /// </summary>
     float TrainStep(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, Optimizers.Optimizer optimizer);
 }

@@ -3,8 +3,9 @@ using System;
 namespace StaticNet;
 
 /// <summary>
-/// Thrown when a training step produces a loss or gradient that is NaN or infinite. The step that diverged has not
-/// been applied: the weights are those from before it.
+/// Thrown when a training step produces a loss or gradient that is NaN or infinite, or when the <c>Trainer</c>'s
+/// validation loss is. The step that diverged has not been applied: the weights, running statistics and optimizer
+/// state are those from before it.
 /// </summary>
 public sealed class TrainingDivergedException : Exception
 {
@@ -26,6 +27,6 @@ public sealed class TrainingDivergedException : Exception
     public TrainingDivergedException(string message, TrainingDivergedException innerException)
         : base(message, innerException) => Loss = (innerException ?? throw new ArgumentNullException(nameof(innerException))).Loss;
 
-    /// <summary>The non-finite loss.</summary>
+    /// <summary>The non-finite value: the loss, or the gradient's L2 norm when the gradient was not finite.</summary>
     public float Loss { get; }
 }

@@ -59,6 +59,9 @@ internal static class NetworkEmitter
 
     private static bool IsTrainable(ShapedNetwork network) => network.Spec.Loss != LossKind.None;
 
+    /// <summary>Whether the parameter buffer holds state the optimizer never sees (BatchNorm's running statistics).</summary>
+    private static bool HasState(ShapedNetwork network) => network.TrainableLength != network.ParameterBufferLength;
+
     private static string N(int value) => value.ToString("N0", CultureInfo.InvariantCulture);
 
     private static string Topology(ShapedNetwork network) =>
@@ -110,7 +113,9 @@ internal static class NetworkEmitter
         w.Line("/// <remarks>");
         w.Line("/// Thread safety: <c>Forward</c> and <c>ForwardBatch</c> only read the weights and keep intermediate values in");
         w.Line("/// per-thread scratch memory, so any number of threads may run inference on one instance at once, sharing one copy");
-        w.Line("/// of the weights. Training, loading and writing <c>Parameters</c> must not overlap any other call on the instance.");
+        w.Line("/// of the weights (and <c>ComputeLoss</c>, which changes nothing, likewise). Training, loading and writing <c>Parameters</c>");
+        w.Line("/// must not overlap any other call on the instance: a training or loading call that would overlap another is refused with");
+        w.Line("/// <see cref=\"global::System.InvalidOperationException\"/>, and so is reading <c>Parameters</c> during one.");
         if (network.HasTrainingMode)
             w.Line("/// <c>Forward</c>, <c>ForwardBatch</c> and <c>ComputeLoss</c> run in inference mode (BatchNorm's running statistics, no dropout), <c>ComputeGradients</c> and <c>TrainStep</c> in training mode, as PyTorch's <c>eval()</c> and <c>train()</c>.");
         w.Line("/// </remarks>");
@@ -228,6 +233,9 @@ internal static class NetworkEmitter
         }
         if (IsTrainable(network) && network.UsesRandom)
             w.Line("private ulong _random; // Dropout's generator state, seeded by the constructor");
+        if (IsTrainable(network) && HasState(network))
+            w.Line("private readonly float[] _stateBackup = new float[ParameterBufferLength - TrainableLength]; // the running statistics before a training call, restored if it fails");
+        w.Line("private int _exclusive; // 1 while a training or loading call runs, to refuse an overlapping one from another thread");
         w.Line();
         w.Line("/// <summary>Creates the network with PyTorch's default initialisation, from a random seed.</summary>");
         w.Line($"public {className}() : this(new global::System.Random().Next())");
@@ -265,7 +273,21 @@ internal static class NetworkEmitter
         w.Line(network.TrainableLength == network.ParameterBufferLength
             ? "/// <summary>Every trainable parameter in the internal layout (transposed, padded weights); see <c>ParameterTensors</c>.</summary>"
             : "/// <summary>Every parameter in the internal layout: the trainable ones (the first <c>Gradients.Length</c> floats), then the running statistics; see <c>ParameterTensors</c>.</summary>");
-        w.Line("public global::System.Span<float> Parameters => _parameters.Span;");
+        w.Line("/// <remarks>Not to be used while a training or loading call runs on another thread; a read that sees one throws <see cref=\"global::System.InvalidOperationException\"/>.</remarks>");
+        w.Open("public global::System.Span<float> Parameters");
+        w.Open("get");
+        w.Line($"if (global::System.Threading.Volatile.Read(ref _exclusive) != 0) throw global::StaticNet.Kernels.Guard.Overlapping(nameof(Parameters), \"{className}\");");
+        w.Line("return _parameters.Span;");
+        w.Close();
+        w.Close();
+        w.Line();
+        w.Line("/// <summary>Marks the start of a training or loading call; refuses one that would overlap another on this instance.</summary>");
+        w.Open("private void EnterExclusive(string operation)");
+        w.Line("if (global::System.Threading.Interlocked.CompareExchange(ref _exclusive, 1, 0) != 0)");
+        w.Line($"    throw global::StaticNet.Kernels.Guard.Overlapping(operation, \"{className}\");");
+        w.Close();
+        w.Line();
+        w.Line("private void ExitExclusive() => global::System.Threading.Volatile.Write(ref _exclusive, 0);");
         w.Line();
         w.Line("/// <summary>The network's tensors: PyTorch names and shapes, and where each lives in <c>Parameters</c>.</summary>");
         w.Line("public global::System.Collections.Generic.IReadOnlyList<global::StaticNet.ParameterTensor> ParameterTensors => s_parameterTensorList;");
@@ -371,7 +393,10 @@ internal static class NetworkEmitter
         w.Line("/// <summary>The loss this network minimises.</summary>");
         w.Line($"global::StaticNet.Loss global::StaticNet.ITrainableNetwork.Loss => global::StaticNet.Loss.{loss};");
         w.Line();
-        w.Line("/// <summary>The gradient of the last <c>ComputeGradients</c> or <c>TrainStep</c>, in the layout of <c>Parameters</c>.</summary>");
+        w.Line("/// <summary>");
+        w.Line("/// The gradient of the last <c>ComputeGradients</c> or <c>TrainStep</c>, in the layout of <c>Parameters</c>; after one that");
+        w.Line("/// threw <c>TrainingDivergedException</c>, that call's (non-finite) gradient, for diagnosis.");
+        w.Line("/// </summary>");
         w.Line("public global::System.Span<float> Gradients => _gradients.Span;");
         w.Line();
 
@@ -390,9 +415,12 @@ internal static class NetworkEmitter
         w.Line("int count = labels.IsEmpty");
         w.Line($"    ? global::StaticNet.Kernels.Guard.BatchRows(inputs.Length, InputSize, targets.Length, OutputSize, nameof(targets), \"{className}\", requireSamples: true)");
         w.Line($"    : global::StaticNet.Kernels.Guard.BatchRows(inputs.Length, InputSize, labels.Length, {positions}, nameof(labels), \"{className}\", requireSamples: true);");
+        if (hasLabels)
+            w.Line($"if (!labels.IsEmpty) global::StaticNet.Kernels.Guard.Labels(labels, {output.Channels}, \"{className}\"); // before anything changes");
         w.Line("global::System.ReadOnlySpan<float> parameters = _parameters.Span;");
         w.Line("global::System.Span<float> gradients = _gradients.Span;");
-        w.Line("global::System.Span<float> activations = _activations.Span;");
+        w.Line("// ComputeLoss uses the calling thread's scratch, as Forward, so that threads can share it; training the instance's own.");
+        w.Line("global::System.Span<float> activations = computeGradients ? _activations.Span : InferenceActivations();");
         w.Line("global::System.Span<float> deltas = _deltas.Span;");
         w.Line("if (computeGradients) gradients.Clear();");
         string divisor = loss == LossKind.SoftmaxCrossEntropy ? (positions == 1 ? "count" : $"count * {positions}") : "count * OutputSize";
@@ -433,12 +461,55 @@ internal static class NetworkEmitter
         w.Line("return (float)(sum * scale);");
         w.Close();
         w.Line();
-        w.Open("private float Step(float loss, global::StaticNet.Optimizers.Optimizer optimizer)");
+        WriteTrainingCall(w, network);
+    }
+
+    /// <summary>
+    /// ComputeGradients and TrainStep, all or nothing. The training forward pass updates BatchNorm's running statistics
+    /// and <c>num_batches_tracked</c> in place and advances Dropout's generator, chunk by chunk; this saves them first
+    /// (a copy of the small state area, and one <c>ulong</c>) and puts them back if anything throws — a non-finite loss,
+    /// the optimizer refusing the step (another network's optimizer, a NaN gradient) — so that only a call that returns
+    /// changes anything. Saving is cheaper than staging the new statistics elsewhere and copying them on success: one
+    /// copy per call instead of two, the kernels untouched, the restore paid only on failure.
+    /// </summary>
+    private static void WriteTrainingCall(CodeWriter w, ShapedNetwork network)
+    {
+        bool state = HasState(network), random = network.UsesRandom;
+        bool restores = state || random;
+        w.Line("/// <summary>");
+        w.Line("/// The body of ComputeGradients (no optimizer) and TrainStep: refuses to overlap another training or loading call, and");
+        w.Line("/// changes nothing but <c>Gradients</c> unless it returns: the running statistics and the dropout generator are");
+        w.Line("/// saved before the forward pass and restored if anything throws; the optimizer steps only after the loss is known finite.");
+        w.Line("/// </summary>");
+        w.Open($"private float TrainingCall(global::System.ReadOnlySpan<{InputElement(network)}> inputs, global::System.ReadOnlySpan<float> targets, " +
+            "global::System.ReadOnlySpan<int> labels, global::StaticNet.Optimizers.Optimizer? optimizer, string operation)");
+        w.Line("EnterExclusive(operation);");
+        if (state)
+            w.Line("_parameters.Span.Slice(TrainableLength).CopyTo(_stateBackup); // running statistics and batch counts");
+        if (random)
+            w.Line("ulong random = _random; // dropout's generator");
+        if (restores)
+            w.Line("bool committed = false;");
+        w.Open("try");
+        w.Line("float loss = Evaluate(inputs, targets, labels, computeGradients: true);");
         w.Line("if (!float.IsFinite(loss)) throw new global::StaticNet.TrainingDivergedException(loss);");
         w.Line(network.TrainableLength == network.ParameterBufferLength
-            ? "optimizer.Step(_parameters.Span, _gradients.Span);"
-            : "optimizer.Step(_parameters.Span.Slice(0, TrainableLength), _gradients.Span); // running statistics are not trained");
+            ? "optimizer?.Step(_parameters.Span, _gradients.Span, this); // checks the gradient is finite before changing anything"
+            : "optimizer?.Step(_parameters.Span.Slice(0, TrainableLength), _gradients.Span, this); // running statistics are not trained");
+        if (restores)
+            w.Line("committed = true;");
         w.Line("return loss;");
+        w.Close();
+        w.Open("finally");
+        if (restores)
+        {
+            w.Open("if (!committed)");
+            if (state) w.Line("new global::System.ReadOnlySpan<float>(_stateBackup).CopyTo(_parameters.Span.Slice(TrainableLength));");
+            if (random) w.Line("_random = random;");
+            w.Close();
+        }
+        w.Line("ExitExclusive();");
+        w.Close();
         w.Close();
         w.Line();
     }
@@ -456,11 +527,17 @@ internal static class NetworkEmitter
         w.Line($"public float ComputeLoss({inputs}, {type} {name}) =>");
         w.Line($"    Evaluate(inputs, {arguments}, computeGradients: false);");
         w.Line();
-        w.Line($"/// <summary>Returns {lossText}, and overwrites <c>Gradients</c> with its gradient. Allocates nothing.</summary>");
+        w.Line("/// <summary>");
+        w.Line($"/// Returns {lossText}, and overwrites <c>Gradients</c> with its gradient. Allocates nothing.");
+        w.Line("/// Runs in training mode; on success it counts the batch in BatchNorm's running statistics and advances dropout's");
+        w.Line("/// generator. All or nothing: a call that throws changes nothing but <c>Gradients</c>.");
+        w.Line("/// </summary>");
         w.Line(inputsDoc);
         w.Line(targetsDoc);
+        w.Line("/// <exception cref=\"global::StaticNet.TrainingDivergedException\">The loss is NaN or infinite; nothing but <c>Gradients</c> (that loss's gradient) changed.</exception>");
+        w.Line("/// <exception cref=\"global::System.InvalidOperationException\">Another thread is training or loading this instance.</exception>");
         w.Line($"public float ComputeGradients({inputs}, {type} {name}) =>");
-        w.Line($"    Evaluate(inputs, {arguments}, computeGradients: true);");
+        w.Line($"    TrainingCall(inputs, {arguments}, optimizer: null, nameof(ComputeGradients));");
         w.Line();
         w.Line("/// <summary>");
         w.Line($"/// One training step on n samples: {lossText}, its gradient, then one step of");
@@ -468,12 +545,20 @@ internal static class NetworkEmitter
         w.Line("/// </summary>");
         w.Line(inputsDoc);
         w.Line(targetsDoc);
-        w.Line("/// <param name=\"optimizer\">The optimizer; use one per network, since it keeps per-parameter state.</param>");
+        w.Line("/// <param name=\"optimizer\">The optimizer; it binds to the first network it steps (one optimizer per network).</param>");
         w.Line("/// <returns>The mean loss before the step.</returns>");
-        w.Line("/// <exception cref=\"global::StaticNet.TrainingDivergedException\">The loss is NaN or infinite; the weights are unchanged.</exception>");
+        w.Line("/// <remarks>");
+        w.Line("/// All or nothing: a call that throws leaves the weights, BatchNorm's running statistics and counts, dropout's");
+        w.Line("/// generator and the optimizer's moments and step count as they were (only <c>Gradients</c> may have changed).");
+        w.Line("/// </remarks>");
+        w.Line("/// <exception cref=\"global::StaticNet.TrainingDivergedException\">The loss, or a gradient, is NaN or infinite; nothing was changed.</exception>");
+        w.Line("/// <exception cref=\"global::System.ArgumentException\">A span's length, or a label, is wrong; nothing was changed.</exception>");
+        w.Line("/// <exception cref=\"global::System.InvalidOperationException\">");
+        w.Line("/// Another thread is training or loading this instance, or <paramref name=\"optimizer\"/> is bound to another network; nothing was changed.");
+        w.Line("/// </exception>");
         w.Open($"public float TrainStep({inputs}, {type} {name}, global::StaticNet.Optimizers.Optimizer optimizer)");
         w.Line("if (optimizer is null) throw new global::System.ArgumentNullException(nameof(optimizer));");
-        w.Line($"return Step(Evaluate(inputs, {arguments}, computeGradients: true), optimizer);");
+        w.Line($"return TrainingCall(inputs, {arguments}, optimizer, nameof(TrainStep));");
         w.Close();
         w.Line();
     }
@@ -490,8 +575,11 @@ internal static class NetworkEmitter
         w.Close();
         w.Line();
         w.Line("/// <summary>Loads every tensor from a safetensors stream; all or nothing: on any error the weights are unchanged.</summary>");
-        w.Line("public void LoadSafetensors(global::System.IO.Stream stream) =>");
-        w.Line("    global::StaticNet.IO.Safetensors.Load(stream, s_parameterTensors, _parameters.Span);");
+        w.Open("public void LoadSafetensors(global::System.IO.Stream stream)");
+        w.Line("EnterExclusive(nameof(LoadSafetensors));");
+        w.Line("try { global::StaticNet.IO.Safetensors.Load(stream, s_parameterTensors, _parameters.Span); }");
+        w.Line("finally { ExitExclusive(); }");
+        w.Close();
         w.Line();
         w.Line("/// <summary>Writes every tensor to a safetensors file with PyTorch's names and layouts (<c>weight</c> is [out, in]).</summary>");
         w.Open("public void SaveSafetensors(string path)");
@@ -499,9 +587,15 @@ internal static class NetworkEmitter
         w.Line("SaveSafetensors(stream);");
         w.Close();
         w.Line();
-        w.Line("/// <summary>Writes every tensor to a safetensors stream with PyTorch's names and layouts.</summary>");
-        w.Line("public void SaveSafetensors(global::System.IO.Stream stream) =>");
-        w.Line("    global::StaticNet.IO.Safetensors.Save(stream, s_parameterTensors, _parameters.Span);");
+        w.Line("/// <summary>");
+        w.Line("/// Writes every tensor to a safetensors stream with PyTorch's names and layouts. Refused, as training and loading, while");
+        w.Line("/// another thread trains or loads the instance (so that a file never holds a step's half-written weights).");
+        w.Line("/// </summary>");
+        w.Open("public void SaveSafetensors(global::System.IO.Stream stream)");
+        w.Line("EnterExclusive(nameof(SaveSafetensors));");
+        w.Line("try { global::StaticNet.IO.Safetensors.Save(stream, s_parameterTensors, _parameters.Span); }");
+        w.Line("finally { ExitExclusive(); }");
+        w.Close();
         w.Line();
     }
 
@@ -513,8 +607,11 @@ internal static class NetworkEmitter
         w.Line($"/// Loads the trained weights compiled into this assembly as the resource <c>{System.Security.SecurityElement.Escape(resource)}</c>, in place:");
         w.Line("/// no file system, and no allocation in proportion to the weights. All or nothing, as <c>LoadSafetensors</c>.");
         w.Line("/// </summary>");
-        w.Line("public void LoadEmbeddedWeights() =>");
-        w.Line($"    global::StaticNet.IO.EmbeddedWeights.Load(typeof({network.Spec.ClassName}).Assembly, {literal}, s_parameterTensors, _parameters.Span);");
+        w.Open("public void LoadEmbeddedWeights()");
+        w.Line("EnterExclusive(nameof(LoadEmbeddedWeights));");
+        w.Line($"try {{ global::StaticNet.IO.EmbeddedWeights.Load(typeof({network.Spec.ClassName}).Assembly, {literal}, s_parameterTensors, _parameters.Span); }}");
+        w.Line("finally { ExitExclusive(); }");
+        w.Close();
         w.Line();
     }
 

@@ -19,6 +19,7 @@ internal static class GeneratedMembers
             ["t_inferenceActivations"] = null, ["_parameters"] = null, ["Parameters"] = null, ["ParameterTensors"] = null,
             ["Forward"] = new[] { 2 }, ["ForwardBatch"] = new[] { 2 }, ["InferenceActivations"] = new[] { 0 },
             ["LoadSafetensors"] = new[] { 1 }, ["SaveSafetensors"] = new[] { 1 }, ["ForwardRows"] = new[] { 4 },
+            ["_exclusive"] = null, ["EnterExclusive"] = new[] { 1 }, ["ExitExclusive"] = new[] { 0 },
         };
         if (network.Spec.EmbeddedWeights is not null) members["LoadEmbeddedWeights"] = new[] { 0 };
         bool trainable = network.Spec.Loss != LossKind.None;
@@ -29,8 +30,9 @@ internal static class GeneratedMembers
             members["ComputeGradients"] = new[] { 2 };
             members["TrainStep"] = new[] { 3 };
             members["Evaluate"] = new[] { 4 };
-            members["Step"] = new[] { 2 };
+            members["TrainingCall"] = new[] { 5 };
             members["BackwardRows"] = new[] { 6 };
+            if (network.TrainableLength != network.ParameterBufferLength) members["_stateBackup"] = null;
         }
         if (network.InputCopyOffset >= 0) members["InputCopy"] = null;
         if (network.TakesTokens) members["t_tokens"] = null;

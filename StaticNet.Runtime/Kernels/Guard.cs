@@ -69,6 +69,28 @@ public static class Guard
         return rows;
     }
 
+    /// <summary>
+    /// Checks that every label is a class index in [0, <paramref name="classes"/>), before a training call changes
+    /// anything (the loss kernels check again, chunk by chunk, after the forward pass has run).
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">A label is out of range; the message says which.</exception>
+    public static void Labels(ReadOnlySpan<int> labels, int classes, string network)
+    {
+        for (int i = 0; i < labels.Length; i++)
+            if ((uint)labels[i] >= (uint)classes)
+                throw new ArgumentOutOfRangeException("labels", labels[i],
+                    $"{network}: label {i} is {labels[i]}; expected a class index in [0, {classes}). Nothing was changed.");
+    }
+
+    /// <summary>
+    /// The exception for a training or loading call that overlaps another on the same network instance.
+    /// </summary>
+    public static InvalidOperationException Overlapping(string operation, string network) =>
+        new($"{network}.{operation} was called while another training or loading call (TrainStep, ComputeGradients, " +
+            "LoadSafetensors, LoadEmbeddedWeights, SaveSafetensors) was running on the same instance, from another thread; the call was refused and " +
+            "the instance is unchanged by it. Training, loading, saving and Parameters must be used from one thread at a time: use one " +
+            "instance per training thread. Inference (Forward, ForwardBatch, ComputeLoss) may be shared by any number of threads.");
+
     /// <summary>Copies the first <paramref name="columns"/> floats of each of <paramref name="rows"/> rows.</summary>
     public static void CopyRows(ReadOnlySpan<float> source, int sourceStride, Span<float> destination, int columns, int rows)
     {

@@ -1,29 +1,60 @@
 using System;
+using System.Threading;
 
 namespace StaticNet.Optimizers;
 
 /// <summary>
 /// Updates one flat parameter buffer from its gradient. An optimizer keeps per-parameter state (momentum, moments)
-/// sized on its first step, so use one optimizer per network. Steps allocate nothing after the first.
+/// sized on its first step and is bound to the network it first steps, so use one optimizer per network
+/// (<see cref="Reset"/> frees it for another). Steps allocate nothing after the first.
 /// </summary>
+/// <remarks>
+/// A step is all or nothing: every check (lengths, the network it is bound to, a gradient that is NaN or infinite,
+/// a call from a second thread) comes before the first change, so a step that throws leaves the parameters, the
+/// moments and <see cref="StepCount"/> as they were. An optimizer is not thread-safe; a step that overlaps another
+/// step of the same optimizer throws <see cref="InvalidOperationException"/>.
+/// </remarks>
 public abstract class Optimizer
 {
+    private float _learningRate;
+    private float _maxGradientNorm;
+    private WeakReference<object>? _owner; // the network this optimizer is bound to (weak: a stale optimizer keeps no network alive)
+    private bool _bound;                   // whether _owner's target is the binding (false: no owner-bearing step yet)
+    private int _stepping;                 // 1 while a step runs, to refuse overlapping steps from other threads
+
     /// <summary>Creates an optimizer with the given learning rate.</summary>
-    protected Optimizer(float learningRate)
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="learningRate"/> is NaN, infinite or negative.</exception>
+    protected Optimizer(float learningRate) => LearningRate = learningRate;
+
+    /// <summary>The learning rate of the next step, a finite number ≥ 0; may be changed between steps (schedules).</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is NaN, infinite or negative (checked on every set).</exception>
+    public float LearningRate
     {
-        if (!(learningRate >= 0f) || float.IsInfinity(learningRate))
-            throw new ArgumentOutOfRangeException(nameof(learningRate), learningRate, "The learning rate must be a finite number ≥ 0.");
-        LearningRate = learningRate;
+        get => _learningRate;
+        set
+        {
+            if (!(value >= 0f) || float.IsInfinity(value))
+                throw new ArgumentOutOfRangeException(nameof(LearningRate), value, $"Expected the learning rate to be a finite number ≥ 0; found {value}.");
+            _learningRate = value;
+        }
     }
 
-    /// <summary>The learning rate of the next step; may be changed between steps (schedules).</summary>
-    public float LearningRate { get; set; }
-
     /// <summary>
-    /// When positive, gradients are scaled down so that their global L2 norm is at most this value before the update,
-    /// as <c>torch.nn.utils.clip_grad_norm_</c>. Zero (the default) disables clipping.
+    /// When positive and finite, gradients are scaled down so that their global L2 norm is at most this value before
+    /// the update, as <c>torch.nn.utils.clip_grad_norm_</c>. Zero (the default) and positive infinity disable clipping.
     /// </summary>
-    public float MaxGradientNorm { get; set; }
+    /// <exception cref="ArgumentOutOfRangeException">The value is NaN or negative (checked on every set).</exception>
+    public float MaxGradientNorm
+    {
+        get => _maxGradientNorm;
+        set
+        {
+            if (!(value >= 0f))
+                throw new ArgumentOutOfRangeException(nameof(MaxGradientNorm), value,
+                    $"Expected the maximum gradient norm to be ≥ 0 (0 or +∞ turns clipping off); found {value}.");
+            _maxGradientNorm = value;
+        }
+    }
 
     /// <summary>The number of steps taken so far.</summary>
     public long StepCount { get; private set; }
@@ -31,38 +62,92 @@ public abstract class Optimizer
     /// <summary>The number of parameters this optimizer's state was sized for, or 0 before the first step.</summary>
     public int ParameterCount { get; private set; }
 
-    /// <summary>Applies one update to <paramref name="parameters"/> from <paramref name="gradients"/>.</summary>
+    /// <summary>
+    /// Applies one update to <paramref name="parameters"/> from <paramref name="gradients"/>. This overload cannot tell
+    /// which network the buffer belongs to, so it checks only the length; a loop of your own that steps a network
+    /// should pass the network as the owner, with <see cref="Step(Span{float}, ReadOnlySpan{float}, object)"/>.
+    /// </summary>
     /// <exception cref="ArgumentException">The spans differ in length, or differ from the first step's length.</exception>
-    public void Step(Span<float> parameters, ReadOnlySpan<float> gradients)
+    /// <exception cref="TrainingDivergedException">A gradient is NaN or infinite (its L2 norm is not finite); nothing changed.</exception>
+    /// <exception cref="InvalidOperationException">Another thread is stepping this optimizer.</exception>
+    public void Step(Span<float> parameters, ReadOnlySpan<float> gradients) => StepCore(parameters, gradients, owner: null);
+
+    /// <summary>
+    /// Applies one update to the parameters of <paramref name="owner"/> (a network, or whatever object owns the
+    /// buffer). The first such step binds the optimizer to <paramref name="owner"/>; a step for another owner throws
+    /// until <see cref="Reset"/>, since the optimizer's moments describe the first one's parameters. Generated
+    /// networks' <c>TrainStep</c> passes the network itself.
+    /// </summary>
+    /// <exception cref="ArgumentNullException"><paramref name="owner"/> is null.</exception>
+    /// <exception cref="ArgumentException">The spans differ in length, or differ from the first step's length.</exception>
+    /// <exception cref="InvalidOperationException">
+    /// The optimizer is bound to another owner, or another thread is stepping this optimizer.
+    /// </exception>
+    /// <exception cref="TrainingDivergedException">A gradient is NaN or infinite (its L2 norm is not finite); nothing changed.</exception>
+    public void Step(Span<float> parameters, ReadOnlySpan<float> gradients, object owner)
     {
-        if (parameters.Length != gradients.Length)
-            throw new ArgumentException($"Expected as many gradients as parameters ({parameters.Length}); found {gradients.Length}.", nameof(gradients));
-        if (ParameterCount == 0)
-        {
-            ParameterCount = parameters.Length;
-            InitializeState(parameters.Length);
-        }
-        else if (ParameterCount != parameters.Length)
-        {
-            throw new ArgumentException($"This optimizer's state was sized for {ParameterCount} parameters; found {parameters.Length}. Use one optimizer per network.", nameof(parameters));
-        }
-
-        float gradientScale = 1f;
-        if (MaxGradientNorm > 0f)
-        {
-            float norm = System.Numerics.Tensors.TensorPrimitives.Norm(gradients);
-            if (norm > MaxGradientNorm) gradientScale = MaxGradientNorm / (norm + 1e-6f);
-        }
-
-        StepCount++;
-        Update(parameters, gradients, gradientScale);
+        if (owner is null) throw new ArgumentNullException(nameof(owner));
+        StepCore(parameters, gradients, owner);
     }
 
-    /// <summary>Forgets all state (moments, step count), as if the optimizer were new.</summary>
+    private void StepCore(Span<float> parameters, ReadOnlySpan<float> gradients, object? owner)
+    {
+        if (Interlocked.CompareExchange(ref _stepping, 1, 0) != 0)
+            throw new InvalidOperationException(
+                $"This {GetType().Name} is already taking a step on another thread. An optimizer is not thread-safe: use one optimizer per network, and train a network from one thread at a time.");
+        try
+        {
+            // Every check first; nothing changes until all have passed.
+            if (parameters.Length != gradients.Length)
+                throw new ArgumentException($"Expected as many gradients as parameters ({parameters.Length}); found {gradients.Length}.", nameof(gradients));
+            if (ParameterCount != 0 && ParameterCount != parameters.Length)
+                throw new ArgumentException($"This optimizer's state was sized for {ParameterCount} parameters; found {parameters.Length}. Use one optimizer per network, or call Reset() to reuse it for another.", nameof(parameters));
+            if (owner is not null && _bound && !(_owner!.TryGetTarget(out object? bound) && ReferenceEquals(bound, owner)))
+                throw new InvalidOperationException(
+                    $"This {GetType().Name} is bound to another network (the first one it stepped, {StepCount} step(s) ago); its moments describe that network's parameters. " +
+                    $"Use one optimizer per network, or call Reset() to forget its state and bind it to the next network it steps.");
+
+            // One pass over the gradient: the L2 norm, for clipping and to refuse a NaN or infinite gradient (as
+            // clip_grad_norm_ with error_if_nonfinite=True), which would otherwise turn every weight into NaN.
+            float norm = System.Numerics.Tensors.TensorPrimitives.Norm(gradients);
+            if (!float.IsFinite(norm))
+                throw new TrainingDivergedException(
+                    $"Training diverged: the gradient's L2 norm is {norm} (a gradient is NaN or infinite, or too large for a float), although the loss may be finite. " +
+                    "The step was not applied; the weights and the optimizer's state are those from before it. Lower the learning rate, scale the inputs, or clip gradients.", norm);
+            float gradientScale = 1f;
+            float maxNorm = _maxGradientNorm;
+            if (maxNorm > 0f && norm > maxNorm) gradientScale = maxNorm / (norm + 1e-6f);
+
+            if (ParameterCount == 0)
+            {
+                InitializeState(parameters.Length);
+                ParameterCount = parameters.Length;
+            }
+            if (owner is not null && !_bound)
+            {
+                if (_owner is null) _owner = new WeakReference<object>(owner);
+                else _owner.SetTarget(owner);
+                _bound = true;
+            }
+            StepCount++;
+            Update(parameters, gradients, gradientScale);
+        }
+        finally
+        {
+            Volatile.Write(ref _stepping, 0);
+        }
+    }
+
+    /// <summary>
+    /// Forgets all state (moments, step count) and the network it is bound to, as if the optimizer were new; its
+    /// settings (learning rate, clipping, betas...) are kept.
+    /// </summary>
     public void Reset()
     {
         StepCount = 0;
         ParameterCount = 0;
+        _bound = false;
+        _owner?.SetTarget(null!);
         ResetState();
     }
 

@@ -60,8 +60,12 @@ public sealed class Trainer
     /// option needs a validation set (or a classifier) that is not there.
     /// </exception>
     /// <exception cref="TrainingDivergedException">
-    /// A step produced a loss that is not finite; the message says in which epoch and batch. The weights are those of
-    /// the last good step.
+    /// A step produced a loss (or gradient) that is not finite; the message says in which epoch and batch. The weights
+    /// are those of the last good step (a failed step changes nothing). Or the validation loss after an epoch is NaN or
+    /// infinite (early stopping never ignores it); then, if <see cref="TrainerOptions.RestoreBestWeights"/> is on and an
+    /// earlier epoch had a finite validation loss, the weights (with BatchNorm's running statistics) are restored to the
+    /// best such epoch's, as at the end of a run; otherwise they are those at the end of the diverged epoch. The
+    /// optimizer's state is that of the last good step in both cases.
     /// </exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public TrainingResult Fit(Dataset train, Dataset? validation = null, IProgress<TrainingProgress>? progress = null,
@@ -160,6 +164,19 @@ public sealed class Trainer
                     evaluation?.Loss, evaluation?.Accuracy, lastReport, IsEpochEnd: true));
             }
 
+            if (evaluation is { } checkedResult && !double.IsFinite(checkedResult.Loss))
+            {
+                // A diverged model must not be kept, nor an epoch of it ignored as "no improvement".
+                bool restored = bestWeights is not null && history.Count > 1 && !double.IsNaN(bestScore);
+                if (restored) bestWeights.AsSpan().CopyTo(_network.Parameters);
+                throw new TrainingDivergedException(
+                    $"Epoch {epoch} of {options.Epochs}: training diverged: the validation loss is {checkedResult.Loss} (expected a finite number). " +
+                    (restored
+                        ? $"Training stopped; the weights are those of the best epoch, {bestEpoch}. "
+                        : "Training stopped; the weights are those at the end of this epoch. ") +
+                    "Lower the learning rate, scale the inputs (check the validation set for NaN or infinite values), or clip gradients.",
+                    (float)checkedResult.Loss);
+            }
             if (evaluation is not { } validationResult)
             {
                 bestEpoch = epoch;

@@ -28,7 +28,9 @@ namespace Demo.Models
         /// <remarks>
         /// Thread safety: <c>Forward</c> and <c>ForwardBatch</c> only read the weights and keep intermediate values in
         /// per-thread scratch memory, so any number of threads may run inference on one instance at once, sharing one copy
-        /// of the weights. Training, loading and writing <c>Parameters</c> must not overlap any other call on the instance.
+        /// of the weights (and <c>ComputeLoss</c>, which changes nothing, likewise). Training, loading and writing <c>Parameters</c>
+        /// must not overlap any other call on the instance: a training or loading call that would overlap another is refused with
+        /// <see cref="global::System.InvalidOperationException"/>, and so is reading <c>Parameters</c> during one.
         /// </remarks>
         [global::System.CodeDom.Compiler.GeneratedCode("StaticNet.Generator", "0.1.0")]
         partial class DeepRegressor : global::StaticNet.ITrainableNetwork
@@ -108,6 +110,7 @@ namespace Demo.Models
             private readonly global::StaticNet.Kernels.AlignedBuffer _gradients = new(TrainableLength);
             private readonly global::StaticNet.Kernels.AlignedBuffer _activations = new(ActivationBufferLength);
             private readonly global::StaticNet.Kernels.AlignedBuffer _deltas = new(ActivationBufferLength);
+            private int _exclusive; // 1 while a training or loading call runs, to refuse an overlapping one from another thread
 
             /// <summary>Creates the network with PyTorch's default initialisation, from a random seed.</summary>
             public DeepRegressor() : this(new global::System.Random().Next())
@@ -133,7 +136,24 @@ namespace Demo.Models
             }
 
             /// <summary>Every trainable parameter in the internal layout (transposed, padded weights); see <c>ParameterTensors</c>.</summary>
-            public global::System.Span<float> Parameters => _parameters.Span;
+            /// <remarks>Not to be used while a training or loading call runs on another thread; a read that sees one throws <see cref="global::System.InvalidOperationException"/>.</remarks>
+            public global::System.Span<float> Parameters
+            {
+                get
+                {
+                    if (global::System.Threading.Volatile.Read(ref _exclusive) != 0) throw global::StaticNet.Kernels.Guard.Overlapping(nameof(Parameters), "DeepRegressor");
+                    return _parameters.Span;
+                }
+            }
+
+            /// <summary>Marks the start of a training or loading call; refuses one that would overlap another on this instance.</summary>
+            private void EnterExclusive(string operation)
+            {
+                if (global::System.Threading.Interlocked.CompareExchange(ref _exclusive, 1, 0) != 0)
+                    throw global::StaticNet.Kernels.Guard.Overlapping(operation, "DeepRegressor");
+            }
+
+            private void ExitExclusive() => global::System.Threading.Volatile.Write(ref _exclusive, 0);
 
             /// <summary>The network's tensors: PyTorch names and shapes, and where each lives in <c>Parameters</c>.</summary>
             public global::System.Collections.Generic.IReadOnlyList<global::StaticNet.ParameterTensor> ParameterTensors => s_parameterTensorList;
@@ -178,7 +198,10 @@ namespace Demo.Models
             /// <summary>The loss this network minimises.</summary>
             global::StaticNet.Loss global::StaticNet.ITrainableNetwork.Loss => global::StaticNet.Loss.MeanSquaredError;
 
-            /// <summary>The gradient of the last <c>ComputeGradients</c> or <c>TrainStep</c>, in the layout of <c>Parameters</c>.</summary>
+            /// <summary>
+            /// The gradient of the last <c>ComputeGradients</c> or <c>TrainStep</c>, in the layout of <c>Parameters</c>; after one that
+            /// threw <c>TrainingDivergedException</c>, that call's (non-finite) gradient, for diagnosis.
+            /// </summary>
             public global::System.Span<float> Gradients => _gradients.Span;
 
             /// <summary>Returns the mean squared error over every output of every sample, changing nothing.</summary>
@@ -187,11 +210,17 @@ namespace Demo.Models
             public float ComputeLoss(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets) =>
                 Evaluate(inputs, targets, default, computeGradients: false);
 
-            /// <summary>Returns the mean squared error over every output of every sample, and overwrites <c>Gradients</c> with its gradient. Allocates nothing.</summary>
+            /// <summary>
+            /// Returns the mean squared error over every output of every sample, and overwrites <c>Gradients</c> with its gradient. Allocates nothing.
+            /// Runs in training mode; on success it counts the batch in BatchNorm's running statistics and advances dropout's
+            /// generator. All or nothing: a call that throws changes nothing but <c>Gradients</c>.
+            /// </summary>
             /// <param name="inputs">n × 16 floats, one sample after another.</param>
             /// <param name="targets">n × 4 floats.</param>
+            /// <exception cref="global::StaticNet.TrainingDivergedException">The loss is NaN or infinite; nothing but <c>Gradients</c> (that loss's gradient) changed.</exception>
+            /// <exception cref="global::System.InvalidOperationException">Another thread is training or loading this instance.</exception>
             public float ComputeGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets) =>
-                Evaluate(inputs, targets, default, computeGradients: true);
+                TrainingCall(inputs, targets, default, optimizer: null, nameof(ComputeGradients));
 
             /// <summary>
             /// One training step on n samples: the mean squared error over every output of every sample, its gradient, then one step of
@@ -199,13 +228,21 @@ namespace Demo.Models
             /// </summary>
             /// <param name="inputs">n × 16 floats, one sample after another.</param>
             /// <param name="targets">n × 4 floats.</param>
-            /// <param name="optimizer">The optimizer; use one per network, since it keeps per-parameter state.</param>
+            /// <param name="optimizer">The optimizer; it binds to the first network it steps (one optimizer per network).</param>
             /// <returns>The mean loss before the step.</returns>
-            /// <exception cref="global::StaticNet.TrainingDivergedException">The loss is NaN or infinite; the weights are unchanged.</exception>
+            /// <remarks>
+            /// All or nothing: a call that throws leaves the weights, BatchNorm's running statistics and counts, dropout's
+            /// generator and the optimizer's moments and step count as they were (only <c>Gradients</c> may have changed).
+            /// </remarks>
+            /// <exception cref="global::StaticNet.TrainingDivergedException">The loss, or a gradient, is NaN or infinite; nothing was changed.</exception>
+            /// <exception cref="global::System.ArgumentException">A span's length, or a label, is wrong; nothing was changed.</exception>
+            /// <exception cref="global::System.InvalidOperationException">
+            /// Another thread is training or loading this instance, or <paramref name="optimizer"/> is bound to another network; nothing was changed.
+            /// </exception>
             public float TrainStep(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::StaticNet.Optimizers.Optimizer optimizer)
             {
                 if (optimizer is null) throw new global::System.ArgumentNullException(nameof(optimizer));
-                return Step(Evaluate(inputs, targets, default, computeGradients: true), optimizer);
+                return TrainingCall(inputs, targets, default, optimizer, nameof(TrainStep));
             }
 
             /// <summary>Forward, loss and (optionally) backward over every chunk of the batch; returns the mean loss.</summary>
@@ -216,7 +253,8 @@ namespace Demo.Models
                     : global::StaticNet.Kernels.Guard.BatchRows(inputs.Length, InputSize, labels.Length, 1, nameof(labels), "DeepRegressor", requireSamples: true);
                 global::System.ReadOnlySpan<float> parameters = _parameters.Span;
                 global::System.Span<float> gradients = _gradients.Span;
-                global::System.Span<float> activations = _activations.Span;
+                // ComputeLoss uses the calling thread's scratch, as Forward, so that threads can share it; training the instance's own.
+                global::System.Span<float> activations = computeGradients ? _activations.Span : InferenceActivations();
                 global::System.Span<float> deltas = _deltas.Span;
                 if (computeGradients) gradients.Clear();
                 float scale = 1f / (count * OutputSize); // the loss is a mean over every output
@@ -234,11 +272,25 @@ namespace Demo.Models
                 return (float)(sum * scale);
             }
 
-            private float Step(float loss, global::StaticNet.Optimizers.Optimizer optimizer)
+            /// <summary>
+            /// The body of ComputeGradients (no optimizer) and TrainStep: refuses to overlap another training or loading call, and
+            /// changes nothing but <c>Gradients</c> unless it returns: the running statistics and the dropout generator are
+            /// saved before the forward pass and restored if anything throws; the optimizer steps only after the loss is known finite.
+            /// </summary>
+            private float TrainingCall(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::System.ReadOnlySpan<int> labels, global::StaticNet.Optimizers.Optimizer? optimizer, string operation)
             {
-                if (!float.IsFinite(loss)) throw new global::StaticNet.TrainingDivergedException(loss);
-                optimizer.Step(_parameters.Span, _gradients.Span);
-                return loss;
+                EnterExclusive(operation);
+                try
+                {
+                    float loss = Evaluate(inputs, targets, labels, computeGradients: true);
+                    if (!float.IsFinite(loss)) throw new global::StaticNet.TrainingDivergedException(loss);
+                    optimizer?.Step(_parameters.Span, _gradients.Span, this); // checks the gradient is finite before changing anything
+                    return loss;
+                }
+                finally
+                {
+                    ExitExclusive();
+                }
             }
 
             /// <summary>
@@ -252,8 +304,12 @@ namespace Demo.Models
             }
 
             /// <summary>Loads every tensor from a safetensors stream; all or nothing: on any error the weights are unchanged.</summary>
-            public void LoadSafetensors(global::System.IO.Stream stream) =>
-                global::StaticNet.IO.Safetensors.Load(stream, s_parameterTensors, _parameters.Span);
+            public void LoadSafetensors(global::System.IO.Stream stream)
+            {
+                EnterExclusive(nameof(LoadSafetensors));
+                try { global::StaticNet.IO.Safetensors.Load(stream, s_parameterTensors, _parameters.Span); }
+                finally { ExitExclusive(); }
+            }
 
             /// <summary>Writes every tensor to a safetensors file with PyTorch's names and layouts (<c>weight</c> is [out, in]).</summary>
             public void SaveSafetensors(string path)
@@ -262,9 +318,16 @@ namespace Demo.Models
                 SaveSafetensors(stream);
             }
 
-            /// <summary>Writes every tensor to a safetensors stream with PyTorch's names and layouts.</summary>
-            public void SaveSafetensors(global::System.IO.Stream stream) =>
-                global::StaticNet.IO.Safetensors.Save(stream, s_parameterTensors, _parameters.Span);
+            /// <summary>
+            /// Writes every tensor to a safetensors stream with PyTorch's names and layouts. Refused, as training and loading, while
+            /// another thread trains or loads the instance (so that a file never holds a step's half-written weights).
+            /// </summary>
+            public void SaveSafetensors(global::System.IO.Stream stream)
+            {
+                EnterExclusive(nameof(SaveSafetensors));
+                try { global::StaticNet.IO.Safetensors.Save(stream, s_parameterTensors, _parameters.Span); }
+                finally { ExitExclusive(); }
+            }
 
             /// <summary>Runs <paramref name="rows"/> samples through every layer; each output stays in its region of <paramref name="activations"/>.</summary>
             private static void ForwardRows(global::System.ReadOnlySpan<float> parameters, global::System.ReadOnlySpan<float> x, global::System.Span<float> activations, int rows)

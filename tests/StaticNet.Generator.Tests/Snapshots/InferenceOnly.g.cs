@@ -22,7 +22,9 @@
 /// <remarks>
 /// Thread safety: <c>Forward</c> and <c>ForwardBatch</c> only read the weights and keep intermediate values in
 /// per-thread scratch memory, so any number of threads may run inference on one instance at once, sharing one copy
-/// of the weights. Training, loading and writing <c>Parameters</c> must not overlap any other call on the instance.
+/// of the weights (and <c>ComputeLoss</c>, which changes nothing, likewise). Training, loading and writing <c>Parameters</c>
+/// must not overlap any other call on the instance: a training or loading call that would overlap another is refused with
+/// <see cref="global::System.InvalidOperationException"/>, and so is reading <c>Parameters</c> during one.
 /// </remarks>
 [global::System.CodeDom.Compiler.GeneratedCode("StaticNet.Generator", "0.1.0")]
 partial class TinyPolicy : global::StaticNet.INetwork
@@ -93,6 +95,7 @@ partial class TinyPolicy : global::StaticNet.INetwork
     private static global::StaticNet.Kernels.AlignedBuffer? t_inferenceActivations;
 
     private readonly global::StaticNet.Kernels.AlignedBuffer _parameters = new(ParameterBufferLength);
+    private int _exclusive; // 1 while a training or loading call runs, to refuse an overlapping one from another thread
 
     /// <summary>Creates the network with PyTorch's default initialisation, from a random seed.</summary>
     public TinyPolicy() : this(new global::System.Random().Next())
@@ -116,7 +119,24 @@ partial class TinyPolicy : global::StaticNet.INetwork
     }
 
     /// <summary>Every trainable parameter in the internal layout (transposed, padded weights); see <c>ParameterTensors</c>.</summary>
-    public global::System.Span<float> Parameters => _parameters.Span;
+    /// <remarks>Not to be used while a training or loading call runs on another thread; a read that sees one throws <see cref="global::System.InvalidOperationException"/>.</remarks>
+    public global::System.Span<float> Parameters
+    {
+        get
+        {
+            if (global::System.Threading.Volatile.Read(ref _exclusive) != 0) throw global::StaticNet.Kernels.Guard.Overlapping(nameof(Parameters), "TinyPolicy");
+            return _parameters.Span;
+        }
+    }
+
+    /// <summary>Marks the start of a training or loading call; refuses one that would overlap another on this instance.</summary>
+    private void EnterExclusive(string operation)
+    {
+        if (global::System.Threading.Interlocked.CompareExchange(ref _exclusive, 1, 0) != 0)
+            throw global::StaticNet.Kernels.Guard.Overlapping(operation, "TinyPolicy");
+    }
+
+    private void ExitExclusive() => global::System.Threading.Volatile.Write(ref _exclusive, 0);
 
     /// <summary>The network's tensors: PyTorch names and shapes, and where each lives in <c>Parameters</c>.</summary>
     public global::System.Collections.Generic.IReadOnlyList<global::StaticNet.ParameterTensor> ParameterTensors => s_parameterTensorList;
@@ -169,8 +189,12 @@ partial class TinyPolicy : global::StaticNet.INetwork
     }
 
     /// <summary>Loads every tensor from a safetensors stream; all or nothing: on any error the weights are unchanged.</summary>
-    public void LoadSafetensors(global::System.IO.Stream stream) =>
-        global::StaticNet.IO.Safetensors.Load(stream, s_parameterTensors, _parameters.Span);
+    public void LoadSafetensors(global::System.IO.Stream stream)
+    {
+        EnterExclusive(nameof(LoadSafetensors));
+        try { global::StaticNet.IO.Safetensors.Load(stream, s_parameterTensors, _parameters.Span); }
+        finally { ExitExclusive(); }
+    }
 
     /// <summary>Writes every tensor to a safetensors file with PyTorch's names and layouts (<c>weight</c> is [out, in]).</summary>
     public void SaveSafetensors(string path)
@@ -179,16 +203,27 @@ partial class TinyPolicy : global::StaticNet.INetwork
         SaveSafetensors(stream);
     }
 
-    /// <summary>Writes every tensor to a safetensors stream with PyTorch's names and layouts.</summary>
-    public void SaveSafetensors(global::System.IO.Stream stream) =>
-        global::StaticNet.IO.Safetensors.Save(stream, s_parameterTensors, _parameters.Span);
+    /// <summary>
+    /// Writes every tensor to a safetensors stream with PyTorch's names and layouts. Refused, as training and loading, while
+    /// another thread trains or loads the instance (so that a file never holds a step's half-written weights).
+    /// </summary>
+    public void SaveSafetensors(global::System.IO.Stream stream)
+    {
+        EnterExclusive(nameof(SaveSafetensors));
+        try { global::StaticNet.IO.Safetensors.Save(stream, s_parameterTensors, _parameters.Span); }
+        finally { ExitExclusive(); }
+    }
 
     /// <summary>
     /// Loads the trained weights compiled into this assembly as the resource <c>policy.safetensors</c>, in place:
     /// no file system, and no allocation in proportion to the weights. All or nothing, as <c>LoadSafetensors</c>.
     /// </summary>
-    public void LoadEmbeddedWeights() =>
-        global::StaticNet.IO.EmbeddedWeights.Load(typeof(TinyPolicy).Assembly, "policy.safetensors", s_parameterTensors, _parameters.Span);
+    public void LoadEmbeddedWeights()
+    {
+        EnterExclusive(nameof(LoadEmbeddedWeights));
+        try { global::StaticNet.IO.EmbeddedWeights.Load(typeof(TinyPolicy).Assembly, "policy.safetensors", s_parameterTensors, _parameters.Span); }
+        finally { ExitExclusive(); }
+    }
 
     /// <summary>Runs <paramref name="rows"/> samples through every layer; each output stays in its region of <paramref name="activations"/>.</summary>
     private static void ForwardRows(global::System.ReadOnlySpan<float> parameters, global::System.ReadOnlySpan<float> x, global::System.Span<float> activations, int rows)
