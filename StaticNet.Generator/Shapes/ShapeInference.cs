@@ -252,7 +252,28 @@ internal static partial class ShapeInference
         return identifier;
     }
 
-    public static int RoundUp(int value, int multiple) => (value + multiple - 1) / multiple * multiple;
+    /// <summary><paramref name="value"/> rounded up to a multiple, saturated at int.MaxValue (a size that large fails a size check).</summary>
+    public static int RoundUp(int value, int multiple) => Saturate(RoundUp((long)value, multiple));
+
+    public static long RoundUp(long value, int multiple) => (value + multiple - 1) / multiple * multiple;
+
+    /// <summary>A 64-bit size as an int, saturated: only ever stored in a network that a size check then rejects.</summary>
+    public static int Saturate(long value) => value > int.MaxValue ? int.MaxValue : value < int.MinValue ? int.MinValue : (int)value;
+
+    /// <summary>The product of sizes in 64 bits, saturated at long.MaxValue (so no number of factors can wrap).</summary>
+    public static long Product(params long[] factors)
+    {
+        long product = 1;
+        foreach (long factor in factors)
+        {
+            if (factor <= 0) return factor == 0 ? 0 : factor;
+            product = product > long.MaxValue / factor ? long.MaxValue : product * factor;
+        }
+        return product;
+    }
+
+    /// <summary>A size with thousands separators, whatever the compiler's culture.</summary>
+    public static string Count(long value) => value.ToString("N0", System.Globalization.CultureInfo.InvariantCulture);
 
     public static string Format(EquatableArray<int> shape) => "[" + string.Join(", ", shape) + "]";
 
