@@ -31,4 +31,7 @@ internal sealed class CodeWriter
 }
 
 /// <summary>One generated source file.</summary>
-internal sealed record GeneratedFile(string HintName, string Source);
+/// <param name="HintName">Its hint name (before disambiguation, without <c>.g.cs</c>).</param>
+/// <param name="Source">The C# text.</param>
+/// <param name="Identity">The network's full name, exact: what tells two networks with the same hint name apart.</param>
+internal sealed record GeneratedFile(string HintName, string Source, string Identity = "");

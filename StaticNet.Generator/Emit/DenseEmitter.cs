@@ -69,7 +69,7 @@ internal sealed class DenseEmitter : LayerEmitter
             ActivationKind.GELU => "GELU(z), z = x · W + b",
             _ => $"{layer.Activation}(x · W + b)",
         };
-        w.Line($"/// <summary>{layer.Name} forward: x [{rowText}, {inputs}] → y [{rowText}, {width}] = {formula}.</summary>");
+        w.Line($"/// <summary>{Identifiers.Doc(layer.Name)} forward: x [{rowText}, {inputs}] → y [{rowText}, {width}] = {formula}.</summary>");
         string pre = KeepsPreActivation(layer) ? $"{Span} z, " : "";
         w.Open($"private static void {id}Forward({ReadOnlySpan} parameters, {ReadOnlySpan} x, {pre}{Span} y, int rows)");
         string denseOutput = KeepsPreActivation(layer) ? "z" : "y";
@@ -98,7 +98,7 @@ internal sealed class DenseEmitter : LayerEmitter
         string rows = Wiring.Rows(layer.Output.Positions);
         string rowText = layer.Output.Positions == 1 ? "rows" : $"rows × {layer.Output.Positions}";
         string dx = layer.IsFirst ? "; the network's input needs no gradient" : $", dx [{rowText}, {stride}]";
-        w.Line($"/// <summary>{layer.Name} backward: dy [{rowText}, {width}] (the gradient of y; overwritten) → dW, db (accumulated){dx}.</summary>");
+        w.Line($"/// <summary>{Identifiers.Doc(layer.Name)} backward: dy [{rowText}, {width}] (the gradient of y; overwritten) → dW, db (accumulated){dx}.</summary>");
         string parameters = layer.IsFirst ? "" : $"{ReadOnlySpan} parameters, ";
         string saved = KeepsPreActivation(layer) ? $"{ReadOnlySpan} z, " : layer.Activation != ActivationKind.None ? $"{ReadOnlySpan} y, " : "";
         string dxParameter = layer.IsFirst ? "" : $"{Span} dx, ";

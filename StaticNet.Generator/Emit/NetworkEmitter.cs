@@ -30,7 +30,7 @@ internal static class NetworkEmitter
         WriteClassDocs(w, network);
         w.Line($"[global::System.CodeDom.Compiler.GeneratedCode(\"StaticNet.Generator\", \"{GeneratorVersion}\")]");
         string interfaceName = IsTrainable(network) ? "global::StaticNet.ITrainableNetwork" : "global::StaticNet.INetwork";
-        w.Open($"partial class {spec.ClassName} : {interfaceName}");
+        w.Open($"partial class {spec.ClassIdentifier} : {interfaceName}");
         WriteSizes(w, network);
         if (inlineArrays) WriteBufferTypes(w, network);
         WriteLayout(w, network);
@@ -52,9 +52,11 @@ internal static class NetworkEmitter
         if (spec.Namespace is not null)
             w.Close();
 
-        string hintName = string.Join(".", new[] { spec.Namespace }.Concat(spec.ContainingTypes.Select(t => t.Split(' ').Last()))
-            .Concat(new[] { spec.ClassName }).Where(part => part is not null)) + ".g.cs";
-        return new GeneratedFile(hintName, w.ToString());
+        // The hint name is the full name, without '@' and with anything unusual as '_'; the generator disambiguates names
+        // that then coincide, or differ only in case (NetworkGenerator.AssignHintNames).
+        string identity = string.Join(".", new[] { spec.Namespace }.Concat(spec.ContainingTypes.Select(t => t.Split(' ').Last()))
+            .Concat(new[] { spec.ClassIdentifier }).Where(part => part is not null)).Replace("@", "");
+        return new GeneratedFile(Identifiers.HintPart(identity), w.ToString(), identity);
     }
 
     private static bool IsTrainable(ShapedNetwork network) => network.Spec.Loss != LossKind.None;
@@ -103,7 +105,7 @@ internal static class NetworkEmitter
         foreach (ShapedLayer layer in network.Layers)
         {
             string activation = layer.Activation == ActivationKind.None ? "" : ", " + layer.Activation;
-            w.Line($"/// <item><term>{layer.Name}: {layer.Kind}{activation}</term><description>{layer.Output.Text} · {N(layer.ParameterCount)}</description></item>");
+            w.Line($"/// <item><term>{Identifiers.Doc(layer.Name)}: {layer.Kind}{activation}</term><description>{layer.Output.Text} · {N(layer.ParameterCount)}</description></item>");
         }
         w.Line("/// </list>");
         w.Line("/// </summary>");
@@ -208,7 +210,7 @@ internal static class NetworkEmitter
         w.Open("private static readonly global::StaticNet.ParameterTensor[] s_parameterTensors =");
         foreach (ShapedLayer layer in network.Layers)
             foreach (TensorSpec tensor in layer.Tensors)
-                w.Line($"new global::StaticNet.ParameterTensor(\"{layer.Name}.{tensor.Suffix}\", new int[] {{ {string.Join(", ", tensor.Shape)} }}, " +
+                w.Line($"new global::StaticNet.ParameterTensor({Identifiers.Literal(layer.Name + "." + tensor.Suffix)}, new int[] {{ {string.Join(", ", tensor.Shape)} }}, " +
                     $"{layer.Identifier}{tensor.ConstantSuffix}, strides: new int[] {{ {string.Join(", ", tensor.Strides)} }}{(tensor.IsInteger ? ", isInteger: true" : "")}),");
         w.Close(";");
         w.Line();
@@ -230,7 +232,7 @@ internal static class NetworkEmitter
             w.Line("private ulong _random; // Dropout's generator state, seeded by the constructor");
         w.Line();
         w.Line("/// <summary>Creates the network with PyTorch's default initialisation, from a random seed.</summary>");
-        w.Line($"public {className}() : this(new global::System.Random().Next())");
+        w.Line($"public {network.Spec.ClassIdentifier}() : this(new global::System.Random().Next())");
         w.Line("{");
         w.Line("}");
         w.Line();
@@ -240,7 +242,7 @@ internal static class NetworkEmitter
         w.Line("/// BatchNorm at weight 1, bias 0 and running statistics 0 and 1. The same seed gives the same weights (and dropout draws).");
         w.Line("/// </summary>");
         w.Line("/// <param name=\"seed\">The seed of the random draws.</param>");
-        w.Open($"public {className}(int seed)");
+        w.Open($"public {network.Spec.ClassIdentifier}(int seed)");
         w.Line("var random = new global::System.Random(seed);");
         w.Line("global::System.Span<float> parameters = _parameters.Span;");
         int index = 0;
@@ -510,11 +512,11 @@ internal static class NetworkEmitter
         string resource = network.Spec.EmbeddedWeights!;
         string literal = Microsoft.CodeAnalysis.CSharp.SymbolDisplay.FormatLiteral(resource, quote: true);
         w.Line("/// <summary>");
-        w.Line($"/// Loads the trained weights compiled into this assembly as the resource <c>{System.Security.SecurityElement.Escape(resource)}</c>, in place:");
+        w.Line($"/// Loads the trained weights compiled into this assembly as the resource <c>{Identifiers.Doc(resource)}</c>, in place:");
         w.Line("/// no file system, and no allocation in proportion to the weights. All or nothing, as <c>LoadSafetensors</c>.");
         w.Line("/// </summary>");
         w.Line("public void LoadEmbeddedWeights() =>");
-        w.Line($"    global::StaticNet.IO.EmbeddedWeights.Load(typeof({network.Spec.ClassName}).Assembly, {literal}, s_parameterTensors, _parameters.Span);");
+        w.Line($"    global::StaticNet.IO.EmbeddedWeights.Load(typeof({network.Spec.ClassIdentifier}).Assembly, {literal}, s_parameterTensors, _parameters.Span);");
         w.Line();
     }
 

@@ -61,4 +61,32 @@ internal static class GeneratedMembers
 
     /// <summary>Marks a method name as taken whatever its parameters.</summary>
     public static readonly int[] AnyParameters = { -1 };
+
+    /// <summary>A user member's key: its name and, for a method, its parameter count (-1 for anything else).</summary>
+    public static string Key(string name, int parameters) => parameters < 0 ? name : name + "(" + parameters + ")";
+
+    /// <summary>Whether a user member with this key clashes with a member generated for the network.</summary>
+    public static bool Clashes(Dictionary<string, int[]?> generated, string key)
+    {
+        int open = key.IndexOf('(');
+        string name = open < 0 ? key : key.Substring(0, open);
+        if (name == ".ctor") return true; // a constructor taking nothing or one int: the generated ones do
+        if (!generated.TryGetValue(name, out int[]? parameterCounts)) return false;
+        if (open < 0 || parameterCounts is null || ReferenceEquals(parameterCounts, AnyParameters)) return true;
+        int parameters = int.Parse(key.Substring(open + 1, key.Length - open - 2), System.Globalization.CultureInfo.InvariantCulture);
+        return System.Array.IndexOf(parameterCounts, parameters) >= 0;
+    }
+
+    /// <summary>
+    /// Whether the generated code would not compile next to the user's: a member of the user's clashes with a generated
+    /// one, or the class has the name of a generated member (a member cannot have its class's name).
+    /// </summary>
+    public static bool HasConflict(ShapedNetwork network)
+    {
+        Dictionary<string, int[]?> generated = Of(network);
+        if (generated.ContainsKey(network.Spec.ClassName)) return true;
+        foreach (string key in network.Spec.UserMembers)
+            if (Clashes(generated, key)) return true;
+        return false;
+    }
 }

@@ -216,10 +216,10 @@ internal static partial class ShapeInference
 
     private static bool CheckName(LayerSpec layer, string name, HashSet<string> names, List<ShapeError> errors)
     {
-        if (name.Length == 0 || name.StartsWith(".") || name.EndsWith(".") || name.Contains(" ") || name.Contains("\""))
+        if (!IsValidModuleName(name))
         {
             errors.Add(new ShapeError(DiagnosticIds.InvalidName, layer.AttributeIndex,
-                $"Layer name '{name}' is not a valid module name; expected dotted identifiers such as 'fc1' or 'encoder.0'"));
+                $"Layer name {Model.Identifiers.Literal(name)} is not a valid module name; expected dot-separated parts, none empty, without whitespace, control characters or quotes, such as 'fc1' or 'encoder.0'"));
             return false;
         }
         if (!names.Add(name))
@@ -228,6 +228,22 @@ internal static partial class ShapeInference
                 $"Layer name '{name}' is already used by another layer; expected unique names (they become '{name}.weight' and '{name}.bias')"));
             return false;
         }
+        return true;
+    }
+
+    /// <summary>
+    /// Whether a layer name is a module path as PyTorch's state dicts spell them: parts separated by '.', none empty (no
+    /// leading, trailing or doubled dot), with no whitespace (no line or paragraph separator either), control character or
+    /// quote. Anything else (letters of any script, digits, '_', '-', '\\') is kept, and escaped wherever it is written.
+    /// </summary>
+    public static bool IsValidModuleName(string name)
+    {
+        if (name.Length == 0 || name[0] == '.' || name[name.Length - 1] == '.' || name.Contains("..")) return false;
+        foreach (char c in name)
+            if (char.IsWhiteSpace(c) || char.IsControl(c) || c == '"' || char.GetUnicodeCategory(c) is
+                    System.Globalization.UnicodeCategory.LineSeparator or System.Globalization.UnicodeCategory.ParagraphSeparator
+                    or System.Globalization.UnicodeCategory.Format or System.Globalization.UnicodeCategory.OtherNotAssigned)
+                return false;
         return true;
     }
 

@@ -33,6 +33,15 @@ internal sealed record BuildOutcome(
             result.Exception, analyzerExceptions.ToImmutableArray(), output);
     }
 
+    /// <summary>Emits the compilation (user code and generated code) and loads it into this process.</summary>
+    public System.Reflection.Assembly Load()
+    {
+        using var stream = new System.IO.MemoryStream();
+        Microsoft.CodeAnalysis.Emit.EmitResult result = Output.Emit(stream);
+        Assert.True(result.Success, string.Join("\n", result.Diagnostics));
+        return System.Reflection.Assembly.Load(stream.ToArray());
+    }
+
     public ImmutableArray<Diagnostic> Errors => Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error).ToImmutableArray();
 
     /// <summary>The SNET errors on the user's file.</summary>

@@ -54,3 +54,156 @@ public class RobustnessTests
         Assert.Empty(outcome.Files);
     }
 }
+
+/// <summary>Names as users write them: keywords, case-only differences, backslashes, markup, newlines.</summary>
+public class NameEscapingTests
+{
+    private static BuildOutcome Build(string source)
+    {
+        BuildOutcome outcome = BuildOutcome.Of(source);
+        outcome.AssertInvariant(source);
+        return outcome;
+    }
+
+    [Fact]
+    public void KeywordNamespacesAndCaseOnlyDifferencesGetValidUniqueHintNames()
+    {
+        const string source = """
+            using StaticNet;
+            namespace @event { [Input(4)] [Dense(2)] partial class Net { } }
+            namespace Demo
+            {
+                [Input(4)] [Dense(2)] partial class Net { }
+                [Input(4)] [Dense(3)] partial class NET { }
+                static class Use { public static int Sizes() => Net.OutputSize + NET.OutputSize + @event.Net.OutputSize; }
+            }
+            """;
+        BuildOutcome outcome = Build(source);
+        Assert.Empty(outcome.Errors);
+        string[] hints = outcome.Files.Select(f => f.HintName).ToArray();
+        Assert.Equal(3, hints.Length);
+        Assert.Equal(3, hints.Distinct(System.StringComparer.OrdinalIgnoreCase).Count());
+        Assert.Contains("event.Net.g.cs", hints);
+        Assert.All(hints, h => Assert.Matches("^[A-Za-z0-9_.]+$", h));
+        // Deterministic: the same names on another run, whatever the order of the declarations.
+        string swapped = source.Replace("[Input(4)] [Dense(2)] partial class Net { }\n    [Input(4)] [Dense(3)] partial class NET { }",
+            "[Input(4)] [Dense(3)] partial class NET { }\n    [Input(4)] [Dense(2)] partial class Net { }");
+        Assert.Equal(hints.OrderBy(h => h), BuildOutcome.Of(swapped).Files.Select(f => f.HintName).OrderBy(h => h));
+    }
+
+    [Fact]
+    public void KeywordIdentifiersAreEscaped()
+    {
+        BuildOutcome outcome = Build("""
+            using StaticNet;
+            namespace @namespace.@if
+            {
+                partial class @struct
+                {
+                    [Network(Loss = Loss.MeanSquaredError)] [Input(4)] [Dense(2)] public partial class @class { }
+                }
+                static class Use { public static int Size() => new @struct.@class(1).Parameters.Length; }
+            }
+            [Input(3)] [Dense(1)] partial class @class { }
+            """);
+        Assert.Empty(outcome.Errors);
+        Assert.Equal(2, outcome.Files.Length);
+    }
+
+    [Fact]
+    public void NamesAreEscapedInLiteralsAndDocs()
+    {
+        const string source = """
+            using StaticNet;
+            [Network(EmbeddedWeights = "we\"ird\\path<&>")]
+            [Input(4)] [Dense(3, Name = "a\\b")] [Dense(2, Name = "<t>&amp;")] [Dense(2, Name = "ünï.代码-x")]
+            partial class Named { }
+            """;
+        BuildOutcome outcome = Build(source);
+        Assert.Empty(outcome.Errors);
+        // The generated file is well-formed XML documentation too.
+        string generated = outcome.Files.Single().SourceText.ToString();
+        var tree = Microsoft.CodeAnalysis.CSharp.CSharpSyntaxTree.ParseText(generated,
+            GeneratorHarness.ParseOptions.WithDocumentationMode(DocumentationMode.Diagnose));
+        Assert.Empty(tree.GetDiagnostics());
+        System.Type type = outcome.Load().GetType("Named")!;
+        var network = (INetwork)System.Activator.CreateInstance(type, 1)!;
+        string[] names = ((System.Collections.Generic.IReadOnlyList<ParameterTensor>)type.GetProperty("ParameterTensors")!.GetValue(network)!)
+            .Select(t => t.Name).ToArray();
+        Assert.Equal(new[] { "a\\b.weight", "a\\b.bias", "<t>&amp;.weight", "<t>&amp;.bias", "ünï.代码-x.weight", "ünï.代码-x.bias" }, names);
+    }
+
+    [Theory]
+    [InlineData("a\\nb")]
+    [InlineData("a..b")]
+    [InlineData(".a")]
+    [InlineData("a.")]
+    [InlineData("a\\tb")]
+    [InlineData("a\\u2028b")]
+    [InlineData("a\\u202Eb")]
+    [InlineData("a\\0b")]
+    [InlineData("a b")]
+    [InlineData("")]
+    public void Snet008RejectsEmptyPartsWhitespaceAndControlCharacters(string escapedName)
+    {
+        string source = $"using StaticNet;\n[Input(4)] [Dense(3, Name = \"{escapedName}\")] [Dense(2)] partial class N {{ }}";
+        BuildOutcome outcome = Build(source);
+        Assert.Equal("SNET008", Assert.Single(outcome.Errors).Id);
+        Assert.Empty(outcome.Files);
+    }
+}
+
+/// <summary>Declarations the generator cannot extend: one SNET error on the user's line, no generated code.</summary>
+public class UnextensibleDeclarationTests
+{
+    private const string Usings = "using StaticNet;\nusing System;\n";
+
+    [Theory]
+    [InlineData("SNET009", "[Input(4)] [Dense(2)] partial record {|SNET009:N|} { }")]
+    [InlineData("SNET009", "[Input(4)] [Dense(2)] file partial class {|SNET009:N|} { }")]
+    [InlineData("SNET009", "[Input(4)] [Dense(2)] static partial class {|SNET009:N|} { }")]
+    [InlineData("SNET009", "[Input(4)] [Dense(2)] partial class {|SNET009:N|}(int width) { public int Width => width; }")]
+    [InlineData("SNET009", "file partial class Outer { [Input(4)] [Dense(2)] public partial class {|SNET009:N|} { } }")]
+    [InlineData("SNET015", "[Input(4)] [Dense(2)] partial class {|SNET015:Forward|} { }")]
+    [InlineData("SNET015", "[Network(Loss = Loss.MeanSquaredError)] [Input(4)] [Dense(2)] partial class {|SNET015:TrainStep|} { }")]
+    [InlineData("SNET015", "[Input(4)] [Dense(2)] partial class N { public void {|SNET015:Forward|}(ReadOnlySpan<float> input, Span<float> output) { } }")]
+    [InlineData("SNET015", "[Input(4)] [Dense(2)] partial class N { public int {|SNET015:InputSize|} => 4; }")]
+    [InlineData("SNET015", "[Input(4)] [Dense(2)] partial class N { public {|SNET015:N|}(int width) { } }")]
+    [InlineData("SNET015", "[Input(4)] [Dense(2)] partial class N { public {|SNET015:N|}() { } }")]
+    [InlineData("SNET015", "[Input(4)] [Dense(2)] partial class N { public struct {|SNET015:InputBuffer|} { } }")]
+    [InlineData("SNET015", "[Input(4)] [Dense(2, Name = \"fc\")] partial class N { private static void {|SNET015:FcForward|}() { } }")]
+    public void ReportedOnTheUsersLineAndNothingIsGenerated(string id, string marked)
+    {
+        AnalyzerHarness.Verify(Usings + marked);
+        string source = Usings + System.Text.RegularExpressions.Regex.Replace(marked, @"\{\|[A-Z0-9]+:|\|\}", "");
+        BuildOutcome outcome = BuildOutcome.Of(source);
+        outcome.AssertInvariant(source);
+        Diagnostic error = Assert.Single(outcome.Errors);
+        Assert.Equal(id, error.Id);
+        Assert.Empty(outcome.Files);
+    }
+
+    [Fact]
+    public void OtherNetworksStillGenerate()
+    {
+        string source = Usings + """
+            [Input(4)] [Dense(2)] partial class Clash { public const int OutputSize = 2; }
+            [Input(4)] [Dense(2)] partial record Rec { }
+            [Input(4)] [Dense(3)] partial class Fine { }
+            static class Use { public static int Size() => Fine.OutputSize; }
+            """;
+        BuildOutcome outcome = BuildOutcome.Of(source);
+        outcome.AssertInvariant(source);
+        Assert.Equal(new[] { "SNET009", "SNET015" }, outcome.Errors.Select(e => e.Id).OrderBy(i => i));
+        Assert.Equal("Fine.g.cs", Assert.Single(outcome.Files).HintName);
+    }
+
+    [Fact]
+    public void ConstructorsThatDoNotClashAreKept()
+    {
+        string source = Usings + "[Input(4)] [Dense(2)] partial class N { public N(string name) : this(1) { } public void Forward(float[] x) { } }";
+        BuildOutcome outcome = BuildOutcome.Of(source);
+        Assert.Empty(outcome.Errors);
+        Assert.Single(outcome.Files);
+    }
+}
