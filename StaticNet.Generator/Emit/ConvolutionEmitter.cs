@@ -97,6 +97,7 @@ internal sealed class ConvolutionEmitter : LayerEmitter
         };
         w.Line($"/// <summary>{Identifiers.Doc(layer.Name)} forward: x {InputText(input)} → y [rows, {positions}, {width}] = {formula}; columns is scratch for one sample's im2col.</summary>");
         string pre = gelu ? $"{Span} z, " : "";
+        w.Hot();
         w.Open($"private static void {id}Forward({ReadOnlySpan} parameters, {ReadOnlySpan} x, {Span} columns, {pre}{Span} y, int rows)");
         if (!bias)
         {
@@ -124,6 +125,7 @@ internal sealed class ConvolutionEmitter : LayerEmitter
         w.Line($"/// <summary>{Identifiers.Doc(layer.Name)} backward: dy [rows, {positions}, {width}] (the gradient of y; overwritten) → {gradients}{dxText}. im2col is recomputed into columns.</summary>");
         string saved = gelu ? $"{ReadOnlySpan} z, " : layer.Activation != ActivationKind.None ? $"{ReadOnlySpan} y, " : "";
         string dxParameter = layer.IsFirst ? "" : $"{Span} dx, ";
+        w.Hot();
         w.Open($"private static void {id}Backward({ReadOnlySpan} parameters, {Span} gradients, {ReadOnlySpan} x, {saved}{Span} dy, {Span} columns, {dxParameter}int rows)");
         if (gelu)
             w.Line($"{Kernels}ActivationKernels.GeluBackward(z, dy, rows * {positions}, columns: {output.Channels}, stride: {width});");

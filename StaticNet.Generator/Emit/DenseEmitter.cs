@@ -71,6 +71,7 @@ internal sealed class DenseEmitter : LayerEmitter
         };
         w.Line($"/// <summary>{Identifiers.Doc(layer.Name)} forward: x [{rowText}, {inputs}] → y [{rowText}, {width}] = {formula}.</summary>");
         string pre = KeepsPreActivation(layer) ? $"{Span} z, " : "";
+        w.Hot();
         w.Open($"private static void {id}Forward({ReadOnlySpan} parameters, {ReadOnlySpan} x, {pre}{Span} y, int rows)");
         string denseOutput = KeepsPreActivation(layer) ? "z" : "y";
         if (IsDot(layer))
@@ -102,6 +103,7 @@ internal sealed class DenseEmitter : LayerEmitter
         string parameters = layer.IsFirst ? "" : $"{ReadOnlySpan} parameters, ";
         string saved = KeepsPreActivation(layer) ? $"{ReadOnlySpan} z, " : layer.Activation != ActivationKind.None ? $"{ReadOnlySpan} y, " : "";
         string dxParameter = layer.IsFirst ? "" : $"{Span} dx, ";
+        w.Hot();
         w.Open($"private static void {id}Backward({parameters}{Span} gradients, {ReadOnlySpan} x, {saved}{Span} dy, {dxParameter}int rows)");
         if (KeepsPreActivation(layer))
             w.Line($"{Kernels}ActivationKernels.GeluBackward(z, dy, {rows}, columns: {units}, stride: {width});");

@@ -195,6 +195,10 @@ internal static class NetworkEmitter
             ? "private const int ActivationBufferLength = RowActivationLength * ChunkRows;"
             : $"private const int ActivationBufferLength = RowActivationLength * ChunkRows + {network.ChunkActivationLength};");
         w.Line();
+        w.Line("// The hot methods are compiled optimised from their first call, like the kernels. MethodImplOptions.AggressiveOptimization,");
+        w.Line("// by value: netstandard2.1's enum does not name it.");
+        w.Line("private const global::System.Runtime.CompilerServices.MethodImplOptions AggressiveOptimization = (global::System.Runtime.CompilerServices.MethodImplOptions)512;");
+        w.Line();
     }
 
     private static void WriteTensorOffset(CodeWriter w, ShapedLayer layer, TensorSpec tensor)
@@ -297,6 +301,7 @@ internal static class NetworkEmitter
         w.Line("/// <summary>Runs one sample through the network. Allocates nothing after the calling thread's first call.</summary>");
         w.Line($"/// <param name=\"input\">Exactly {inputText}.</param>");
         w.Line($"/// <param name=\"output\">Exactly {ShapeInference.Floats(network.OutputSize)} ({network.Output.Text}), overwritten with the logits.</param>");
+        w.Hot();
         w.Open($"public void Forward(global::System.ReadOnlySpan<{element}> input, global::System.Span<float> output)");
         w.Line($"global::StaticNet.Kernels.Guard.SampleLength(input.Length, InputSize, nameof(input), \"{className}\");");
         w.Line($"global::StaticNet.Kernels.Guard.SampleLength(output.Length, OutputSize, nameof(output), \"{className}\");");
@@ -310,6 +315,7 @@ internal static class NetworkEmitter
         w.Line("/// <summary>Runs n samples through the network. Allocates nothing after the calling thread's first call.</summary>");
         w.Line($"/// <param name=\"inputs\">n × {network.InputSize} {(network.TakesTokens ? "token ids" : "floats")}, one sample after another.</param>");
         w.Line($"/// <param name=\"outputs\">n × {network.OutputSize} floats, overwritten with the logits.</param>");
+        w.Hot();
         w.Open($"public void ForwardBatch(global::System.ReadOnlySpan<{element}> inputs, global::System.Span<float> outputs)");
         w.Line($"int count = global::StaticNet.Kernels.Guard.BatchRows(inputs.Length, InputSize, outputs.Length, OutputSize, nameof(outputs), \"{className}\");");
         w.Line("global::System.ReadOnlySpan<float> parameters = _parameters.Span;");
@@ -387,6 +393,7 @@ internal static class NetworkEmitter
 
         string element = InputElement(network);
         w.Line("/// <summary>Forward, loss and (optionally) backward over every chunk of the batch; returns the mean loss.</summary>");
+        w.Hot();
         w.Open($"private float Evaluate(global::System.ReadOnlySpan<{element}> inputs, global::System.ReadOnlySpan<float> targets, " +
             "global::System.ReadOnlySpan<int> labels, bool computeGradients)");
         w.Line("int count = labels.IsEmpty");
@@ -435,6 +442,7 @@ internal static class NetworkEmitter
         w.Line("return (float)(sum * scale);");
         w.Close();
         w.Line();
+        w.Hot();
         w.Open("private float Step(float loss, global::StaticNet.Optimizers.Optimizer optimizer)");
         w.Line("if (!float.IsFinite(loss)) throw new global::StaticNet.TrainingDivergedException(loss);");
         w.Line(network.TrainableLength == network.ParameterBufferLength
@@ -455,12 +463,14 @@ internal static class NetworkEmitter
         w.Line($"/// <summary>Returns {lossText}, changing nothing.</summary>");
         w.Line(inputsDoc);
         w.Line(targetsDoc);
+        w.Hot();
         w.Line($"public float ComputeLoss({inputs}, {type} {name}) =>");
         w.Line($"    Evaluate(inputs, {arguments}, computeGradients: false);");
         w.Line();
         w.Line($"/// <summary>Returns {lossText}, and overwrites <c>Gradients</c> with its gradient. Allocates nothing.</summary>");
         w.Line(inputsDoc);
         w.Line(targetsDoc);
+        w.Hot();
         w.Line($"public float ComputeGradients({inputs}, {type} {name}) =>");
         w.Line($"    Evaluate(inputs, {arguments}, computeGradients: true);");
         w.Line();
@@ -473,6 +483,7 @@ internal static class NetworkEmitter
         w.Line("/// <param name=\"optimizer\">The optimizer; use one per network, since it keeps per-parameter state.</param>");
         w.Line("/// <returns>The mean loss before the step.</returns>");
         w.Line("/// <exception cref=\"global::StaticNet.TrainingDivergedException\">The loss is NaN or infinite; the weights are unchanged.</exception>");
+        w.Hot();
         w.Open($"public float TrainStep({inputs}, {type} {name}, global::StaticNet.Optimizers.Optimizer optimizer)");
         w.Line("if (optimizer is null) throw new global::System.ArgumentNullException(nameof(optimizer));");
         w.Line($"return Step(Evaluate(inputs, {arguments}, computeGradients: true), optimizer);");
@@ -525,6 +536,7 @@ internal static class NetworkEmitter
         ShapedNetwork network = wiring.Network;
         string x = $"global::System.ReadOnlySpan<{InputElement(network)}> x";
         w.Line("/// <summary>Runs <paramref name=\"rows\"/> samples through every layer; each output stays in its region of <paramref name=\"activations\"/>.</summary>");
+        w.Hot();
         w.Open($"private static void ForwardRows(global::System.ReadOnlySpan<float> parameters, {x}, global::System.Span<float> activations, int rows)");
         WriteForwardCalls(w, wiring, training: false);
         w.Close();
@@ -536,6 +548,7 @@ internal static class NetworkEmitter
             w.Line("/// The training forward pass: as <c>ForwardRows</c>, but BatchNorm normalises with the chunk's statistics and updates");
             w.Line("/// its running ones in <paramref name=\"parameters\"/>, and Dropout draws its masks.");
             w.Line("/// </summary>");
+            w.Hot();
             w.Open($"private void TrainingForwardRows(global::System.Span<float> parameters, {x}, global::System.Span<float> activations, int rows)");
             WriteForwardCalls(w, wiring, training: true);
             w.Close();
@@ -545,6 +558,7 @@ internal static class NetworkEmitter
         w.Line("/// Backpropagates the loss gradient that the loss wrote into the last layer's region of <paramref name=\"deltas\"/>,");
         w.Line("/// from the last layer to the first, accumulating into <paramref name=\"gradients\"/>.");
         w.Line("/// </summary>");
+        w.Hot();
         w.Open("private static void BackwardRows(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, " +
             $"{x}, global::System.Span<float> activations, global::System.Span<float> deltas, int rows)");
         for (int i = network.Layers.Count - 1; i >= 0; i--)

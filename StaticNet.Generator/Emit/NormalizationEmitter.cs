@@ -39,6 +39,7 @@ internal sealed class BatchNormEmitter : LayerEmitter
         string mean = $"parameters.Slice({id}RunningMean, {width})", variance = $"parameters.Slice({id}RunningVar, {width})";
 
         w.Line($"/// <summary>{Identifiers.Doc(layer.Name)} forward in inference: x {rowText} → y = γ·(x − running_mean)/√(running_var + ε) + β.</summary>");
+        w.Hot();
         w.Open($"private static void {id}Forward({ReadOnlySpan} parameters, {ReadOnlySpan} x, {Span} y, int rows)");
         w.Line($"{Kernels}BatchNormKernels.ForwardInference(x, {arguments}, {weight}, {bias},");
         w.Line($"    {mean}, {variance}, epsilon: {epsilon}, y);");
@@ -51,6 +52,7 @@ internal sealed class BatchNormEmitter : LayerEmitter
         w.Line($"/// {Identifiers.Doc(layer.Name)} forward in training: x {rowText} → y = γ·x̂ + β, x̂ normalised with the mean and variance over {over};");
         w.Line("/// updates the running statistics (momentum, unbiased variance) and counts the batch, as PyTorch's train() mode.");
         w.Line("/// </summary>");
+        w.Hot();
         w.Open($"private static void {id}TrainingForward({Span} parameters, {ReadOnlySpan} x, {Span} normalized, {Span} inverseStd, {Span} y, int rows)");
         w.Line($"{Kernels}BatchNormKernels.ForwardTraining(x, {arguments}, {weight}, {bias},");
         w.Line($"    {mean}, {variance}, momentum: {momentum}, epsilon: {epsilon}, normalized, inverseStd, y);");
@@ -59,6 +61,7 @@ internal sealed class BatchNormEmitter : LayerEmitter
         w.Line();
 
         w.Line($"/// <summary>{Identifiers.Doc(layer.Name)} backward: dy {rowText} → dγ, dβ (accumulated), dx (may be dy itself) through the batch statistics.</summary>");
+        w.Hot();
         w.Open($"private static void {id}Backward({ReadOnlySpan} parameters, {Span} gradients, {ReadOnlySpan} normalized, {ReadOnlySpan} inverseStd, {ReadOnlySpan} dy, {Span} dx, int rows)");
         w.Line($"{Kernels}BatchNormKernels.Backward(dy, {arguments}, {weight}, normalized, inverseStd,");
         w.Line($"    gradients.Slice({id}Weight, {width}), gradients.Slice({id}Bias, {width}), dx);");
@@ -101,6 +104,7 @@ internal sealed class DropoutEmitter : LayerEmitter
         string rows = Wiring.Rows(positions);
 
         w.Line($"/// <summary>{Identifiers.Doc(layer.Name)} forward in inference: the identity, y = x {rowText}.</summary>");
+        w.Hot();
         w.Open($"private static void {id}Forward({ReadOnlySpan} x, {Span} y, int rows)");
         w.Line("x.CopyTo(y);");
         w.Close();
@@ -108,6 +112,7 @@ internal sealed class DropoutEmitter : LayerEmitter
         if (!wiring.Trains) return;
 
         w.Line($"/// <summary>{Identifiers.Doc(layer.Name)} forward in training: y = x · mask {rowText}, mask 0 with probability {p} and 1/(1 − {p}) otherwise, drawn from <paramref name=\"random\"/>.</summary>");
+        w.Hot();
         w.Open($"private static void {id}TrainingForward({ReadOnlySpan} x, {Span} mask, {Span} y, int rows, ref ulong random)");
         w.Line($"{Kernels}DropoutKernels.Forward(x, {rows}, channels: {shape.Channels}, channelStride: {width}, rate: {rate}, ref random, mask, y);");
         w.Close();
@@ -115,6 +120,7 @@ internal sealed class DropoutEmitter : LayerEmitter
         if (layer.IsFirst) return;
 
         w.Line($"/// <summary>{Identifiers.Doc(layer.Name)} backward: dx = dy · mask {rowText}.</summary>");
+        w.Hot();
         w.Open($"private static void {id}Backward({ReadOnlySpan} dy, {ReadOnlySpan} mask, {Span} dx, int rows)");
         w.Line($"{Kernels}DropoutKernels.Backward(dy, mask, {rows}, channelStride: {width}, dx);");
         w.Close();

@@ -15,7 +15,7 @@ internal static class GeneratedMembers
         var members = new Dictionary<string, int[]?>
         {
             ["InputSize"] = null, ["OutputSize"] = null, ["InputBuffer"] = null, ["OutputBuffer"] = null, ["ParameterCount"] = null, ["ParameterBufferLength"] = null,
-            ["ChunkRows"] = null, ["ActivationBufferLength"] = null, ["RowActivationLength"] = null, ["TrainableLength"] = null, ["s_parameterTensors"] = null, ["s_parameterTensorList"] = null,
+            ["ChunkRows"] = null, ["AggressiveOptimization"] = null, ["ActivationBufferLength"] = null, ["RowActivationLength"] = null, ["TrainableLength"] = null, ["s_parameterTensors"] = null, ["s_parameterTensorList"] = null,
             ["t_inferenceActivations"] = null, ["_parameters"] = null, ["Parameters"] = null, ["ParameterTensors"] = null,
             ["Forward"] = new[] { 2 }, ["ForwardBatch"] = new[] { 2 }, ["InferenceActivations"] = new[] { 0 },
             ["LoadSafetensors"] = new[] { 1 }, ["SaveSafetensors"] = new[] { 1 }, ["ForwardRows"] = new[] { 4 },

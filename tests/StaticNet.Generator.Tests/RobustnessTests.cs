@@ -207,3 +207,31 @@ public class UnextensibleDeclarationTests
         Assert.Single(outcome.Files);
     }
 }
+
+/// <summary>The generated hot members are compiled optimised from their first call, like the kernels (issue 16, part 7).</summary>
+public class HotMemberTests
+{
+    [Fact]
+    public void HotMembersAreAggressivelyOptimized()
+    {
+        const string source = """
+            using StaticNet;
+            [Network(Loss = Loss.SoftmaxCrossEntropy)] [Input(6, 3)] [LSTM(4, ReturnSequences = true)] [Dropout(0.1f)] [Dense(3)] partial class Seq { }
+            [Network(Loss = Loss.MeanSquaredError)] [Input(1, 6, 6)] [Conv2D(2, 3)] [MaxPool2D(2)] [BatchNorm] [Flatten] [Dense(2)] partial class Cnn { }
+            """;
+        BuildOutcome outcome = BuildOutcome.Of(source);
+        Assert.Empty(outcome.Errors);
+        System.Reflection.Assembly assembly = outcome.Load();
+        const System.Reflection.BindingFlags all = System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.NonPublic |
+            System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.Static | System.Reflection.BindingFlags.DeclaredOnly;
+        string[] hot = ["Forward", "ForwardBatch", "TrainStep", "ComputeGradients", "ForwardRows", "TrainingForwardRows", "BackwardRows", "Step", "StepBlock"];
+        foreach (string typeName in new[] { "Seq", "Cnn" })
+        {
+            var methods = assembly.GetType(typeName)!.GetMethods(all);
+            var checkedMethods = methods.Where(m => hot.Contains(m.Name) || m.Name.StartsWith("Layers") && (m.Name.EndsWith("Forward") || m.Name.EndsWith("Backward"))).ToArray();
+            Assert.True(checkedMethods.Length >= 10, $"{typeName}: {checkedMethods.Length} hot methods");
+            Assert.All(checkedMethods, m => Assert.True(
+                m.MethodImplementationFlags.HasFlag(System.Reflection.MethodImplAttributes.AggressiveOptimization), $"{typeName}.{m.Name}"));
+        }
+    }
+}

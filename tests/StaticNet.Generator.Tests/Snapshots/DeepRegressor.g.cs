@@ -87,6 +87,10 @@ namespace Demo.Models
             private const int RowActivationLength = 208;
             private const int ActivationBufferLength = RowActivationLength * ChunkRows;
 
+            // The hot methods are compiled optimised from their first call, like the kernels. MethodImplOptions.AggressiveOptimization,
+            // by value: netstandard2.1's enum does not name it.
+            private const global::System.Runtime.CompilerServices.MethodImplOptions AggressiveOptimization = (global::System.Runtime.CompilerServices.MethodImplOptions)512;
+
             private static readonly global::StaticNet.ParameterTensor[] s_parameterTensors =
             {
                 new global::StaticNet.ParameterTensor("layers.0.weight", new int[] { 64, 16 }, Layers0Weight, strides: new int[] { 1, 64 }),
@@ -147,6 +151,7 @@ namespace Demo.Models
             /// <summary>Runs one sample through the network. Allocates nothing after the calling thread's first call.</summary>
             /// <param name="input">Exactly 16 floats ([16]).</param>
             /// <param name="output">Exactly 4 floats ([4]), overwritten with the logits.</param>
+            [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
             public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
             {
                 global::StaticNet.Kernels.Guard.SampleLength(input.Length, InputSize, nameof(input), "DeepRegressor");
@@ -159,6 +164,7 @@ namespace Demo.Models
             /// <summary>Runs n samples through the network. Allocates nothing after the calling thread's first call.</summary>
             /// <param name="inputs">n × 16 floats, one sample after another.</param>
             /// <param name="outputs">n × 4 floats, overwritten with the logits.</param>
+            [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
             public void ForwardBatch(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs)
             {
                 int count = global::StaticNet.Kernels.Guard.BatchRows(inputs.Length, InputSize, outputs.Length, OutputSize, nameof(outputs), "DeepRegressor");
@@ -184,12 +190,14 @@ namespace Demo.Models
             /// <summary>Returns the mean squared error over every output of every sample, changing nothing.</summary>
             /// <param name="inputs">n × 16 floats, one sample after another.</param>
             /// <param name="targets">n × 4 floats.</param>
+            [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
             public float ComputeLoss(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets) =>
                 Evaluate(inputs, targets, default, computeGradients: false);
 
             /// <summary>Returns the mean squared error over every output of every sample, and overwrites <c>Gradients</c> with its gradient. Allocates nothing.</summary>
             /// <param name="inputs">n × 16 floats, one sample after another.</param>
             /// <param name="targets">n × 4 floats.</param>
+            [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
             public float ComputeGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets) =>
                 Evaluate(inputs, targets, default, computeGradients: true);
 
@@ -202,6 +210,7 @@ namespace Demo.Models
             /// <param name="optimizer">The optimizer; use one per network, since it keeps per-parameter state.</param>
             /// <returns>The mean loss before the step.</returns>
             /// <exception cref="global::StaticNet.TrainingDivergedException">The loss is NaN or infinite; the weights are unchanged.</exception>
+            [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
             public float TrainStep(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::StaticNet.Optimizers.Optimizer optimizer)
             {
                 if (optimizer is null) throw new global::System.ArgumentNullException(nameof(optimizer));
@@ -209,6 +218,7 @@ namespace Demo.Models
             }
 
             /// <summary>Forward, loss and (optionally) backward over every chunk of the batch; returns the mean loss.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
             private float Evaluate(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::System.ReadOnlySpan<int> labels, bool computeGradients)
             {
                 int count = labels.IsEmpty
@@ -234,6 +244,7 @@ namespace Demo.Models
                 return (float)(sum * scale);
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
             private float Step(float loss, global::StaticNet.Optimizers.Optimizer optimizer)
             {
                 if (!float.IsFinite(loss)) throw new global::StaticNet.TrainingDivergedException(loss);
@@ -267,6 +278,7 @@ namespace Demo.Models
                 global::StaticNet.IO.Safetensors.Save(stream, s_parameterTensors, _parameters.Span);
 
             /// <summary>Runs <paramref name="rows"/> samples through every layer; each output stays in its region of <paramref name="activations"/>.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
             private static void ForwardRows(global::System.ReadOnlySpan<float> parameters, global::System.ReadOnlySpan<float> x, global::System.Span<float> activations, int rows)
             {
                 Layers0Forward(parameters, x, activations.Slice(Layers0PreActivation, rows * 64), activations.Slice(Layers0Output, rows * 64), rows);
@@ -278,6 +290,7 @@ namespace Demo.Models
             /// Backpropagates the loss gradient that the loss wrote into the last layer's region of <paramref name="deltas"/>,
             /// from the last layer to the first, accumulating into <paramref name="gradients"/>.
             /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
             private static void BackwardRows(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.Span<float> activations, global::System.Span<float> deltas, int rows)
             {
                 Layers2Backward(parameters, gradients, activations.Slice(Layers1Output, rows * 64), activations.Slice(Layers2Output, rows * 16), deltas.Slice(Layers2Output, rows * 16), deltas.Slice(Layers1Output, rows * 64), rows);
@@ -288,6 +301,7 @@ namespace Demo.Models
             // ── layers.0: Dense 16 → 64, GELU ────────────────────────────────────────────────────────────────────────────────
 
             /// <summary>layers.0 forward: x [rows, 16] → y [rows, 64] = GELU(z), z = x · W + b.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
             private static void Layers0Forward(global::System.ReadOnlySpan<float> parameters, global::System.ReadOnlySpan<float> x, global::System.Span<float> z, global::System.Span<float> y, int rows)
             {
                 global::StaticNet.Kernels.DenseKernels.Forward(x, rows, inputs: 16, xStride: 16,
@@ -296,6 +310,7 @@ namespace Demo.Models
             }
 
             /// <summary>layers.0 backward: dy [rows, 64] (the gradient of y; overwritten) → dW, db (accumulated); the network's input needs no gradient.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
             private static void Layers0Backward(global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> z, global::System.Span<float> dy, int rows)
             {
                 global::StaticNet.Kernels.ActivationKernels.GeluBackward(z, dy, rows, columns: 64, stride: 64);
@@ -306,6 +321,7 @@ namespace Demo.Models
             // ── layers.1: Dense 64 → 64, Tanh ────────────────────────────────────────────────────────────────────────────────
 
             /// <summary>layers.1 forward: x [rows, 64] → y [rows, 64] = Tanh(x · W + b).</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
             private static void Layers1Forward(global::System.ReadOnlySpan<float> parameters, global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int rows)
             {
                 global::StaticNet.Kernels.DenseKernels.Forward(x, rows, inputs: 64, xStride: 64,
@@ -314,6 +330,7 @@ namespace Demo.Models
             }
 
             /// <summary>layers.1 backward: dy [rows, 64] (the gradient of y; overwritten) → dW, db (accumulated), dx [rows, 64].</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
             private static void Layers1Backward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> y, global::System.Span<float> dy, global::System.Span<float> dx, int rows)
             {
                 global::StaticNet.Kernels.ActivationKernels.TanhBackward(y, dy, rows, columns: 64, stride: 64);
@@ -325,6 +342,7 @@ namespace Demo.Models
             // ── layers.2: Dense 64 → 4, Sigmoid ──────────────────────────────────────────────────────────────────────────────
 
             /// <summary>layers.2 forward: x [rows, 64] → y [rows, 16] = Sigmoid(x · W + b).</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
             private static void Layers2Forward(global::System.ReadOnlySpan<float> parameters, global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int rows)
             {
                 global::StaticNet.Kernels.DenseKernels.Forward(x, rows, inputs: 64, xStride: 64,
@@ -333,6 +351,7 @@ namespace Demo.Models
             }
 
             /// <summary>layers.2 backward: dy [rows, 16] (the gradient of y; overwritten) → dW, db (accumulated), dx [rows, 64].</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
             private static void Layers2Backward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> y, global::System.Span<float> dy, global::System.Span<float> dx, int rows)
             {
                 global::StaticNet.Kernels.ActivationKernels.SigmoidBackward(y, dy, rows, columns: 4, stride: 16);

@@ -79,6 +79,10 @@ namespace Demo
         private const int RowActivationLength = 80;
         private const int ActivationBufferLength = RowActivationLength * ChunkRows;
 
+        // The hot methods are compiled optimised from their first call, like the kernels. MethodImplOptions.AggressiveOptimization,
+        // by value: netstandard2.1's enum does not name it.
+        private const global::System.Runtime.CompilerServices.MethodImplOptions AggressiveOptimization = (global::System.Runtime.CompilerServices.MethodImplOptions)512;
+
         private static readonly global::StaticNet.ParameterTensor[] s_parameterTensors =
         {
             new global::StaticNet.ParameterTensor("fc1.weight", new int[] { 64, 64 }, Fc1Weight, strides: new int[] { 1, 64 }),
@@ -135,6 +139,7 @@ namespace Demo
         /// <summary>Runs one sample through the network. Allocates nothing after the calling thread's first call.</summary>
         /// <param name="input">Exactly 64 floats ([64]).</param>
         /// <param name="output">Exactly 10 floats ([10]), overwritten with the logits.</param>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
         {
             global::StaticNet.Kernels.Guard.SampleLength(input.Length, InputSize, nameof(input), "DigitsNet");
@@ -147,6 +152,7 @@ namespace Demo
         /// <summary>Runs n samples through the network. Allocates nothing after the calling thread's first call.</summary>
         /// <param name="inputs">n × 64 floats, one sample after another.</param>
         /// <param name="outputs">n × 10 floats, overwritten with the logits.</param>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         public void ForwardBatch(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs)
         {
             int count = global::StaticNet.Kernels.Guard.BatchRows(inputs.Length, InputSize, outputs.Length, OutputSize, nameof(outputs), "DigitsNet");
@@ -172,12 +178,14 @@ namespace Demo
         /// <summary>Returns the cross-entropy of the softmax of the logits, averaged over the samples, changing nothing.</summary>
         /// <param name="inputs">n × 64 floats, one sample after another.</param>
         /// <param name="targets">n × 10 floats.</param>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         public float ComputeLoss(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets) =>
             Evaluate(inputs, targets, default, computeGradients: false);
 
         /// <summary>Returns the cross-entropy of the softmax of the logits, averaged over the samples, and overwrites <c>Gradients</c> with its gradient. Allocates nothing.</summary>
         /// <param name="inputs">n × 64 floats, one sample after another.</param>
         /// <param name="targets">n × 10 floats.</param>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         public float ComputeGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets) =>
             Evaluate(inputs, targets, default, computeGradients: true);
 
@@ -190,6 +198,7 @@ namespace Demo
         /// <param name="optimizer">The optimizer; use one per network, since it keeps per-parameter state.</param>
         /// <returns>The mean loss before the step.</returns>
         /// <exception cref="global::StaticNet.TrainingDivergedException">The loss is NaN or infinite; the weights are unchanged.</exception>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         public float TrainStep(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::StaticNet.Optimizers.Optimizer optimizer)
         {
             if (optimizer is null) throw new global::System.ArgumentNullException(nameof(optimizer));
@@ -199,12 +208,14 @@ namespace Demo
         /// <summary>Returns the cross-entropy of the softmax of the logits, averaged over the samples, changing nothing.</summary>
         /// <param name="inputs">n × 64 floats, one sample after another.</param>
         /// <param name="labels">n class indices in [0, 10).</param>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         public float ComputeLoss(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels) =>
             Evaluate(inputs, default, labels, computeGradients: false);
 
         /// <summary>Returns the cross-entropy of the softmax of the logits, averaged over the samples, and overwrites <c>Gradients</c> with its gradient. Allocates nothing.</summary>
         /// <param name="inputs">n × 64 floats, one sample after another.</param>
         /// <param name="labels">n class indices in [0, 10).</param>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         public float ComputeGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels) =>
             Evaluate(inputs, default, labels, computeGradients: true);
 
@@ -217,6 +228,7 @@ namespace Demo
         /// <param name="optimizer">The optimizer; use one per network, since it keeps per-parameter state.</param>
         /// <returns>The mean loss before the step.</returns>
         /// <exception cref="global::StaticNet.TrainingDivergedException">The loss is NaN or infinite; the weights are unchanged.</exception>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         public float TrainStep(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels, global::StaticNet.Optimizers.Optimizer optimizer)
         {
             if (optimizer is null) throw new global::System.ArgumentNullException(nameof(optimizer));
@@ -224,6 +236,7 @@ namespace Demo
         }
 
         /// <summary>Forward, loss and (optionally) backward over every chunk of the batch; returns the mean loss.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         private float Evaluate(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::System.ReadOnlySpan<int> labels, bool computeGradients)
         {
             int count = labels.IsEmpty
@@ -251,6 +264,7 @@ namespace Demo
             return (float)(sum * scale);
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         private float Step(float loss, global::StaticNet.Optimizers.Optimizer optimizer)
         {
             if (!float.IsFinite(loss)) throw new global::StaticNet.TrainingDivergedException(loss);
@@ -284,6 +298,7 @@ namespace Demo
             global::StaticNet.IO.Safetensors.Save(stream, s_parameterTensors, _parameters.Span);
 
         /// <summary>Runs <paramref name="rows"/> samples through every layer; each output stays in its region of <paramref name="activations"/>.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         private static void ForwardRows(global::System.ReadOnlySpan<float> parameters, global::System.ReadOnlySpan<float> x, global::System.Span<float> activations, int rows)
         {
             Fc1Forward(parameters, x, activations.Slice(Fc1Output, rows * 64), rows);
@@ -294,6 +309,7 @@ namespace Demo
         /// Backpropagates the loss gradient that the loss wrote into the last layer's region of <paramref name="deltas"/>,
         /// from the last layer to the first, accumulating into <paramref name="gradients"/>.
         /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         private static void BackwardRows(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.Span<float> activations, global::System.Span<float> deltas, int rows)
         {
             Fc2Backward(parameters, gradients, activations.Slice(Fc1Output, rows * 64), deltas.Slice(Fc2Output, rows * 16), deltas.Slice(Fc1Output, rows * 64), rows);
@@ -303,6 +319,7 @@ namespace Demo
         // ── fc1: Dense 64 → 64, ReLU ─────────────────────────────────────────────────────────────────────────────────────
 
         /// <summary>fc1 forward: x [rows, 64] → y [rows, 64] = ReLU(x · W + b).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         private static void Fc1Forward(global::System.ReadOnlySpan<float> parameters, global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int rows)
         {
             global::StaticNet.Kernels.DenseKernels.Forward(x, rows, inputs: 64, xStride: 64,
@@ -311,6 +328,7 @@ namespace Demo
         }
 
         /// <summary>fc1 backward: dy [rows, 64] (the gradient of y; overwritten) → dW, db (accumulated); the network's input needs no gradient.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         private static void Fc1Backward(global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> y, global::System.Span<float> dy, int rows)
         {
             global::StaticNet.Kernels.ActivationKernels.ReLUBackward(y, dy, rows, columns: 64, stride: 64);
@@ -321,6 +339,7 @@ namespace Demo
         // ── fc2: Dense 64 → 10 ───────────────────────────────────────────────────────────────────────────────────────────
 
         /// <summary>fc2 forward: x [rows, 64] → y [rows, 16] = x · W + b.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         private static void Fc2Forward(global::System.ReadOnlySpan<float> parameters, global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int rows)
         {
             global::StaticNet.Kernels.DenseKernels.Forward(x, rows, inputs: 64, xStride: 64,
@@ -328,6 +347,7 @@ namespace Demo
         }
 
         /// <summary>fc2 backward: dy [rows, 16] (the gradient of y; overwritten) → dW, db (accumulated), dx [rows, 64].</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         private static void Fc2Backward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.Span<float> dy, global::System.Span<float> dx, int rows)
         {
             global::StaticNet.Kernels.DenseKernels.BackwardWeights(x, rows, inputs: 64, xStride: 64, dy, width: 16,
