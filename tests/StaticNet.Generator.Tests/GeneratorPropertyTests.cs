@@ -194,6 +194,7 @@ public class GeneratorPropertyTests(ITestOutputHelper output)
 
         Assembly assembly = outcome.Load();
         Type type = assembly.GetTypes().Single(t => typeof(INetwork).IsAssignableFrom(t));
+        if (type.IsAbstract) return false; // an abstract network builds, but only a derived class can run
         var network = (INetwork)Activator.CreateInstance(type, 7)!;
         bool tokens = generated.Contains("ReadOnlySpan<int> input,");
         var random = new Random(11);
