@@ -16,7 +16,8 @@ namespace StaticNet.Generator.Tests;
 /// names, class shapes and clashing members). The invariant: the generator and analyzers never throw, there is never
 /// an error inside a generated file (nor CS8785 or AD0001), and a declaration either builds without errors or has an
 /// SNET error on the user's file. Small networks that build are also compiled, loaded and run: Forward (and TrainStep
-/// when there is a loss) give finite values, and Forward matches the scalar reference kernels.
+/// when there is a loss) give finite values, and Forward (and, without BatchNorm or Dropout, the loss and its gradient)
+/// match the scalar reference kernels.
 /// </summary>
 /// <remarks>
 /// Bounded for CI by an iteration count; <c>STATICNET_PROPERTY_ITERATIONS</c> raises it and <c>STATICNET_PROPERTY_SEED</c>
@@ -211,6 +212,20 @@ public class GeneratorPropertyTests(ITestOutputHelper output)
         {
             float[] inputs = input.Concat(input).ToArray();
             float[] targets = Enumerable.Repeat(1f / network.OutputSize, 2 * network.OutputSize).ToArray();
+            if (!generated.Contains("TrainingForwardRows")) // no BatchNorm statistics or dropout draws: gradients are repeatable
+            {
+                float simdLoss = trainable.ComputeGradients(inputs, targets);
+                float[] simdGradients = trainable.Gradients.ToArray();
+                float scalarLoss;
+                using (ScalarKernels.On())
+                    scalarLoss = trainable.ComputeGradients(inputs, targets);
+                float[] scalarGradients = trainable.Gradients.ToArray();
+                Assert.True(float.IsFinite(simdLoss) && Math.Abs(simdLoss - scalarLoss) <= 1e-4f + 1e-3f * Math.Abs(scalarLoss), $"loss: SIMD {simdLoss}, scalar {scalarLoss}\n{generated}");
+                float scale = scalarGradients.Select(Math.Abs).DefaultIfEmpty(0f).Max();
+                for (int i = 0; i < scalarGradients.Length; i++)
+                    Assert.True(Math.Abs(simdGradients[i] - scalarGradients[i]) <= 1e-5f + 1e-3f * scale,
+                        $"gradient {i}: SIMD {simdGradients[i]}, scalar {scalarGradients[i]} (largest {scale})\n{generated}");
+            }
             float loss = trainable.TrainStep(inputs, targets, new StaticNet.Optimizers.Sgd(0.01f));
             Assert.True(float.IsFinite(loss), $"TrainStep gave loss {loss}\n{generated}");
             network.Forward(input, simd);

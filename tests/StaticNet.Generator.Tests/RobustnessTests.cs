@@ -33,6 +33,14 @@ public class RobustnessTests
         Assert.Contains(size, error.GetMessage());
     }
 
+    [Fact]
+    public void Snet013NamesTheSizeAsDocumented()
+    {
+        Diagnostic error = SingleError(Usings + "[Input(1, 2048, 2048)] [Conv2D(512, 1)] [Flatten] [Dense(2)] partial class Wrap { }", "SNET013");
+        Assert.Equal("Conv2D 'layers.0' needs 2,147,483,648 floats per sample for its output [512, 2048, 2048], 68,719,476,736 for a chunk of 32 samples; " +
+            "expected at most 1,073,741,823 (the runtime's spans index with int)", error.GetMessage()); // docs/diagnostics/SNET013.md
+    }
+
     [Theory]
     [InlineData("[Input(4)] [Dense(2147483647)] partial class N { }")]
     [InlineData("[Input(4, 8)] [LSTM(600000000)] partial class N { }")]
