@@ -239,11 +239,18 @@ internal static partial class ShapeInference
     public static bool IsValidModuleName(string name)
     {
         if (name.Length == 0 || name[0] == '.' || name[name.Length - 1] == '.' || name.Contains("..")) return false;
-        foreach (char c in name)
-            if (char.IsWhiteSpace(c) || char.IsControl(c) || c == '"' || char.GetUnicodeCategory(c) is
+        for (int i = 0; i < name.Length; i++)
+        {
+            char c = name[i];
+            // Per code point: a surrogate pair is one character of its own category; a lone surrogate has no UTF-8 form.
+            System.Globalization.UnicodeCategory category = System.Globalization.CharUnicodeInfo.GetUnicodeCategory(name, i);
+            if (char.IsHighSurrogate(c) && category != System.Globalization.UnicodeCategory.Surrogate) i++;
+            if (char.IsWhiteSpace(c) || char.IsControl(c) || c == '"' || category is
                     System.Globalization.UnicodeCategory.LineSeparator or System.Globalization.UnicodeCategory.ParagraphSeparator
-                    or System.Globalization.UnicodeCategory.Format or System.Globalization.UnicodeCategory.OtherNotAssigned)
+                    or System.Globalization.UnicodeCategory.Format or System.Globalization.UnicodeCategory.OtherNotAssigned
+                    or System.Globalization.UnicodeCategory.Surrogate)
                 return false;
+        }
         return true;
     }
 

@@ -124,7 +124,7 @@ public class NameEscapingTests
         const string source = """
             using StaticNet;
             [Network(EmbeddedWeights = "we\"ird\\path<&>")]
-            [Input(4)] [Dense(3, Name = "a\\b")] [Dense(2, Name = "<t>&amp;")] [Dense(2, Name = "ünï.代码-x")]
+            [Input(4)] [Dense(3, Name = "a\\b")] [Dense(2, Name = "<t>&amp;")] [Dense(2, Name = "ünï.代码-x")] [Dense(2, Name = "emoji.\U0001F600")]
             partial class Named { }
             """;
         BuildOutcome outcome = Build(source);
@@ -138,7 +138,7 @@ public class NameEscapingTests
         var network = (INetwork)System.Activator.CreateInstance(type, 1)!;
         string[] names = ((System.Collections.Generic.IReadOnlyList<ParameterTensor>)type.GetProperty("ParameterTensors")!.GetValue(network)!)
             .Select(t => t.Name).ToArray();
-        Assert.Equal(new[] { "a\\b.weight", "a\\b.bias", "<t>&amp;.weight", "<t>&amp;.bias", "ünï.代码-x.weight", "ünï.代码-x.bias" }, names);
+        Assert.Equal(new[] { "a\\b.weight", "a\\b.bias", "<t>&amp;.weight", "<t>&amp;.bias", "ünï.代码-x.weight", "ünï.代码-x.bias", "emoji.\U0001F600.weight", "emoji.\U0001F600.bias" }, names);
     }
 
     [Theory]
@@ -150,6 +150,7 @@ public class NameEscapingTests
     [InlineData("a\\u2028b")]
     [InlineData("a\\u202Eb")]
     [InlineData("a\\0b")]
+    [InlineData("a\\uD800b")]
     [InlineData("a b")]
     [InlineData("")]
     public void Snet008RejectsEmptyPartsWhitespaceAndControlCharacters(string escapedName)
