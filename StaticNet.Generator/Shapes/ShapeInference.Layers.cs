@@ -34,6 +34,7 @@ internal static partial class ShapeInference
         public bool IsTooLarge { get; private set; }
 
         public EquatableArray<TensorSpec> Tensors => new(_tensors.ToArray());
+        public EquatableArray<Region> Regions => new(_regions.ToArray());
 
         /// <summary>
         /// Checks a size that the generated code or the kernels compute in int (a span's length or an index into it):
@@ -51,7 +52,6 @@ internal static partial class ShapeInference
             IsTooLarge = true;
             return false;
         }
-        public EquatableArray<Region> Regions => new(_regions.ToArray());
 
         /// <summary>Reports a broken rule on this layer's attribute; returns null so rules can <c>return Error(...)</c>.</summary>
         public ShapedLayer? Error(string id, string message)
@@ -225,8 +225,7 @@ internal static partial class ShapeInference
         // The kernels index the padded input and the kernel's extent in int; the im2col rows have kh·kw·C columns.
         if (!c.Fits(System.Math.Max(paddedH, paddedW), $"its padded input {(is2D ? paddedH + "×" + paddedW : paddedW.ToString())}", perRow: false) ||
             !c.Fits(System.Math.Max(extentH, extentW), $"its kernel's extent {(is2D ? extentH + "×" : "")}{extentW}", perRow: false) ||
-            !c.Fits(Product(o.KernelHeight, o.KernelWidth, input.Channels), $"one im2col row ({KernelText(o, is2D)} kernel × {input.Channels} channels)", perRow: false) ||
-            !c.Fits(Product(RoundUp((long)layer.Units, WidthAlignment), input.Channels), $"one kernel tap's weights ({layer.Units} filters × {input.Channels} channels)", perRow: false))
+            !c.Fits(Product(o.KernelHeight, o.KernelWidth, input.Channels), $"one im2col row ({KernelText(o, is2D)} kernel × {input.Channels} channels)", perRow: false))
             return null;
         int outH = (int)((paddedH - extentH) / o.Stride + 1), outW = (int)((paddedW - extentW) / o.Stride + 1);
         int filters = layer.Units, channels = input.Channels, kernel = o.KernelHeight * o.KernelWidth * channels;
