@@ -99,7 +99,7 @@ internal static partial class ShapeInference
         var network = new ShapedNetwork(spec, inputShape, new EquatableArray<ShapedLayer>(layers.ToArray()),
             (int)buffers.ParameterCount, trainable, (int)(buffers.TrainableLength + buffers.StateLength),
             (int)buffers.RowLength, (int)buffers.ChunkLength, inputCopyOffset);
-        return new ShapeResult(network, diagnostics);
+        return new ShapeResult(GeneratedMembers.WithDistinctMemberNames(network), diagnostics);
     }
 
     private static bool FirstLayerNeedsChannelsLast(NetworkSpec spec)

@@ -142,6 +142,22 @@ public class NameEscapingTests
     }
 
     [Theory]
+    // 'train' would declare TrainStep (a streaming network's per-layer Step constant) next to the generated TrainStep.
+    [InlineData("[Network(Loss = Loss.MeanSquaredError)] [Input(5, 3)] [LSTM(4, ReturnSequences = true, Name = \"train\")] [Dense(2)] partial class N { }")]
+    // 'a' and 'a.training' would both declare ATrainingForward (BatchNorm's training pass, and a layer's forward pass).
+    [InlineData("[Network(Loss = Loss.MeanSquaredError)] [Input(4)] [Dense(3, Name = \"a.training\")] [BatchNorm(Name = \"a\")] [Dense(2)] partial class N { }")]
+    [InlineData("[Network(Loss = Loss.MeanSquaredError)] [Input(4)] [BatchNorm(Name = \"a\")] [Dense(3, Name = \"a.training\")] [Dense(2)] partial class N { }")]
+    // Names that PascalCase to the network's own members.
+    [InlineData("[Input(4)] [Dense(3, Name = \"input\")] [Dense(2, Name = \"forward.rows\")] partial class N { }")]
+    public void LayerNamesNeverMakeGeneratedMembersCollide(string declaration)
+    {
+        string source = "using StaticNet;\n" + declaration;
+        BuildOutcome outcome = Build(source);
+        Assert.Empty(outcome.Errors);
+        Assert.Single(outcome.Files);
+    }
+
+    [Theory]
     [InlineData("a\\nb")]
     [InlineData("a..b")]
     [InlineData(".a")]
