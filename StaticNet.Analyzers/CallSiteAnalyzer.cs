@@ -112,7 +112,7 @@ public sealed class CallSiteAnalyzer : DiagnosticAnalyzer
         if (firstLength is not int inputs || secondLength is not int others || inputs / firstSize == others / secondSize) return;
         context.ReportDiagnostic(Diagnostic.Create(Descriptors.BatchCountMismatch, second.Syntax.GetLocation(),
             $"'{second.Parameter!.Name}' holds {others / secondSize} {(others / secondSize == 1 ? secondWhat : Plural(secondWhat))} but '{first.Parameter!.Name}' holds " +
-            $"{inputs / firstSize} {firstUnits}{(firstSize == 1 ? "" : $" ({inputs} floats)")}; expected {inputs / firstSize * secondSize} values"));
+            $"{inputs / firstSize} {firstUnits}{(firstSize == 1 ? "" : $" ({inputs} floats)")}; expected {(long)(inputs / firstSize) * secondSize} values"));
     }
 
     private static void CheckSample(OperationAnalysisContext context, IArgumentOperation argument, int? length, int expected,

@@ -33,9 +33,9 @@ public sealed class NetworkDeclarationAnalyzer : DiagnosticAnalyzer
         ImmutableArray<AttributeData> attributes = type.GetAttributes();
         if (!attributes.Any(Parser.IsNetworkAttribute)) return;
 
-        if (!Parser.IsExtensible(type))
+        if (Parser.NotExtensibleReason(type) is { } reason)
         {
-            context.ReportDiagnostic(Diagnostic.Create(Descriptors.NotExtensible, type.Locations.FirstOrDefault(), NotExtensibleMessage(type)));
+            context.ReportDiagnostic(Diagnostic.Create(Descriptors.NotExtensible, UserLocation(type), reason));
             return;
         }
 
@@ -75,36 +75,34 @@ public sealed class NetworkDeclarationAnalyzer : DiagnosticAnalyzer
         }
     }
 
-    /// <summary>A member the user wrote with the name of one the generator adds would not compile, with an error about generated code.</summary>
+    /// <summary>
+    /// A member the user wrote that clashes with one the generator adds (or a class named like a generated member): the
+    /// generator then writes nothing for the network (so that the build reaches the analyzers: a clash inside generated
+    /// code is a declaration error, and a command-line build stops at those before it runs any analyzer), and this is
+    /// the one error the user sees, on their own member.
+    /// </summary>
     private static void ReportMemberConflicts(SymbolAnalysisContext context, INamedTypeSymbol type, ShapedNetwork network)
     {
         var generated = GeneratedMembers.Of(network);
+        if (generated.ContainsKey(type.Name))
+            context.ReportDiagnostic(Diagnostic.Create(Descriptors.GeneratedMemberConflict, UserLocation(type),
+                $"Network class '{type.Name}' has the name of a member StaticNet generates for it (a member cannot have its class's name); rename the class"));
         foreach (ISymbol member in type.GetMembers())
         {
-            if (member.IsImplicitlyDeclared || !generated.TryGetValue(member.Name, out int[]? parameterCounts)) continue;
+            if (Parser.MemberKey(member) is not { } key || !GeneratedMembers.Clashes(generated, key)) continue;
             Location? location = member.Locations.FirstOrDefault(l => l.IsInSource && !IsGenerated(l));
             if (location is null) continue;
-            bool conflicts = parameterCounts is null || member is not IMethodSymbol method || parameterCounts.Contains(method.Parameters.Length) ||
-                ReferenceEquals(parameterCounts, GeneratedMembers.AnyParameters);
-            if (conflicts)
-                context.ReportDiagnostic(Diagnostic.Create(Descriptors.GeneratedMemberConflict, location,
-                    $"'{member.Name}' is a member StaticNet generates for network '{type.Name}'; rename yours"));
+            string what = member is IMethodSymbol { MethodKind: MethodKind.Constructor } constructor
+                ? $"The constructor {type.Name}({string.Join(", ", constructor.Parameters.Select(p => p.Type.ToDisplayString()))}) has the signature of one StaticNet generates for network '{type.Name}'; remove it or change its parameters"
+                : $"'{member.Name}' is a member StaticNet generates for network '{type.Name}'; rename yours";
+            context.ReportDiagnostic(Diagnostic.Create(Descriptors.GeneratedMemberConflict, location, what));
         }
     }
 
     private static bool IsGenerated(Location location) =>
         location.SourceTree?.FilePath.EndsWith(".g.cs", System.StringComparison.OrdinalIgnoreCase) == true;
 
-    private static string NotExtensibleMessage(INamedTypeSymbol type)
-    {
-        for (INamedTypeSymbol? t = type; t is not null; t = t.ContainingType)
-        {
-            string what = SymbolEqualityComparer.Default.Equals(t, type) ? $"Network class '{type.Name}'" : $"Type '{t.Name}', which contains network '{type.Name}',";
-            if (t.IsGenericType)
-                return $"{what} is generic; expected a non-generic class, since its shapes are fixed at compile time";
-            if (t.DeclaringSyntaxReferences.Any(r => r.GetSyntax() is not TypeDeclarationSyntax d || !d.Modifiers.Any(SyntaxKind.PartialKeyword)))
-                return $"{what} is not partial; expected 'partial' so that the generator can add the network's code";
-        }
-        return $"Network class '{type.Name}' cannot be extended";
-    }
+    /// <summary>The class's name in the user's source (not a generated part's).</summary>
+    private static Location UserLocation(INamedTypeSymbol type) =>
+        type.Locations.FirstOrDefault(l => l.IsInSource && !IsGenerated(l)) ?? type.Locations.FirstOrDefault() ?? Location.None;
 }

@@ -6,6 +6,7 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using StaticNet.Generator.Model;
+using StaticNet.Generator.Shapes;
 
 namespace StaticNet.Generator;
 
@@ -51,9 +52,9 @@ internal static class Parser
 
         var containingTypes = new List<string>();
         for (INamedTypeSymbol? outer = type.ContainingType; outer is not null; outer = outer.ContainingType)
-            containingTypes.Insert(0, "partial " + TypeKeyword(outer) + " " + outer.Name);
+            containingTypes.Insert(0, "partial " + TypeKeyword(outer) + " " + Identifiers.Escape(outer.Name));
 
-        return ReadSpec(type, containingTypes.ToArray());
+        return ReadSpec(type, containingTypes.ToArray()) with { UserMembers = new EquatableArray<string>(UserMemberKeys(type).ToArray()) };
     }
 
     /// <summary>The spec of any class, extensible or not: what the analyzers check.</summary>
@@ -61,13 +62,22 @@ internal static class Parser
     {
         (LossKind loss, int networkAttributeIndex, string? embeddedWeights) = ReadNetworkAttribute(type);
         return new NetworkSpec(
-            type.ContainingNamespace.IsGlobalNamespace ? null : type.ContainingNamespace.ToDisplayString(),
+            NamespaceOf(type),
             type.Name,
             new EquatableArray<string>(containingTypes ?? new string[0]),
             loss,
             new EquatableArray<LayerSpec>(ReadLayers(type).ToArray()),
             networkAttributeIndex,
             embeddedWeights);
+    }
+
+    /// <summary>The containing namespace as C# source (keywords escaped: <c>@event.Models</c>), or null for the global one.</summary>
+    private static string? NamespaceOf(INamedTypeSymbol type)
+    {
+        var parts = new List<string>();
+        for (INamespaceSymbol? ns = type.ContainingNamespace; ns is { IsGlobalNamespace: false }; ns = ns.ContainingNamespace)
+            parts.Insert(0, Identifiers.Escape(ns.Name));
+        return parts.Count == 0 ? null : string.Join(".", parts);
     }
 
     /// <summary>Whether an attribute is one of StaticNet's network attributes.</summary>
@@ -146,18 +156,70 @@ internal static class Parser
         }
     }
 
-    /// <summary>Whether the generator can add a part to the class: partial, not generic, in partial types.</summary>
-    public static bool IsExtensible(INamedTypeSymbol type)
+    /// <summary>Whether the generator can add a part to the class (see <see cref="NotExtensibleReason"/>).</summary>
+    public static bool IsExtensible(INamedTypeSymbol type) => NotExtensibleReason(type) is null;
+
+    /// <summary>
+    /// Why the generator cannot add a part to the class, or null when it can: the class and the types that contain it must
+    /// be partial, not generic and not file-local, and the class itself a plain (not static, not record) class without a
+    /// primary constructor. The analyzer reports the reason as SNET009; the generator then writes nothing for the class.
+    /// </summary>
+    public static string? NotExtensibleReason(INamedTypeSymbol type)
     {
         for (INamedTypeSymbol? t = type; t is not null; t = t.ContainingType)
         {
-            if (t.IsGenericType) return false;
+            string what = SymbolEqualityComparer.Default.Equals(t, type) ? $"Network class '{type.Name}'" : $"Type '{t.Name}', which contains network '{type.Name}',";
+            if (t.IsGenericType)
+                return $"{what} is generic; expected a non-generic class, since its shapes are fixed at compile time";
             foreach (SyntaxReference reference in t.DeclaringSyntaxReferences)
-                if (reference.GetSyntax() is not TypeDeclarationSyntax declaration ||
-                    !declaration.Modifiers.Any(SyntaxKind.PartialKeyword))
-                    return false;
+            {
+                if (reference.GetSyntax() is not TypeDeclarationSyntax declaration || !declaration.Modifiers.Any(SyntaxKind.PartialKeyword))
+                    return $"{what} is not partial; expected 'partial' so that the generator can add the network's code";
+                if (declaration.Modifiers.Any(m => m.ValueText == "file"))
+                    return $"{what} is file-local ('file'); the generator's code is in another file, which cannot extend it. Remove 'file'";
+            }
         }
-        return true;
+        if (type.IsRecord)
+            return $"Network class '{type.Name}' is a record; expected a 'partial class' (a record's generated equality and printing do not fit a network's buffers)";
+        if (type.TypeKind != TypeKind.Class)
+            return $"Network '{type.Name}' is a {type.TypeKind.ToString().ToLowerInvariant()}; expected a 'partial class'";
+        if (type.IsStatic)
+            return $"Network class '{type.Name}' is static; a network has instance members (its weights). Remove 'static'";
+        foreach (IMethodSymbol constructor in type.InstanceConstructors)
+            if (!constructor.IsImplicitlyDeclared && constructor.DeclaringSyntaxReferences.Any(r => r.GetSyntax() is TypeDeclarationSyntax))
+                return $"Network class '{type.Name}' has a primary constructor, which the generated constructors (seed) would have to call; " +
+                    "expected a class without one (declare an ordinary constructor that calls this(seed) instead)";
+        return null;
+    }
+
+    /// <summary>
+    /// The key of a member the user wrote, as <see cref="GeneratedMembers"/> names generated ones: <c>name</c> for a field,
+    /// property, event or nested type, <c>name(n)</c> for a method of n parameters, <c>.ctor(…)</c> for a constructor
+    /// the generated ones would clash with (none, or one int). Null for a member that cannot clash.
+    /// </summary>
+    public static string? MemberKey(ISymbol member)
+    {
+        if (member.IsImplicitlyDeclared) return null;
+        return member switch
+        {
+            IMethodSymbol { MethodKind: MethodKind.Constructor } constructor =>
+                constructor.Parameters.Length == 0 ? GeneratedMembers.Key(".ctor", 0)
+                : constructor.Parameters.Length == 1 && constructor.Parameters[0].Type.SpecialType == SpecialType.System_Int32 && constructor.Parameters[0].RefKind == RefKind.None
+                    ? GeneratedMembers.Key(".ctor", 1)
+                    : null,
+            IMethodSymbol { MethodKind: MethodKind.Ordinary } method => GeneratedMembers.Key(method.Name, method.Parameters.Length),
+            IMethodSymbol => null, // operators, accessors, finalizers, explicit implementations
+            IPropertySymbol { IsIndexer: true } => null,
+            _ when member.CanBeReferencedByName => GeneratedMembers.Key(member.Name, -1),
+            _ => null,
+        };
+    }
+
+    private static IEnumerable<string> UserMemberKeys(INamedTypeSymbol type)
+    {
+        foreach (ISymbol member in type.GetMembers())
+            if (MemberKey(member) is { } key)
+                yield return key;
     }
 
     private static string TypeKeyword(INamedTypeSymbol type) => (type.IsRecord, type.TypeKind) switch

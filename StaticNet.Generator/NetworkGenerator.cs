@@ -1,5 +1,9 @@
+using System;
+using System.Collections.Generic;
+using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
+using StaticNet.Generator.Model;
 using StaticNet.Generator.Emit;
 using StaticNet.Generator.Shapes;
 
@@ -24,7 +28,7 @@ public sealed class NetworkGenerator : IIncrementalGenerator
             .WithTrackingName(TrackingNames.Specs)
             .Select(static (spec, _) => ShapeInference.Infer(spec!))
             .WithTrackingName(TrackingNames.Shapes)
-            .Where(static result => result.Network is not null)
+            .Where(static result => result.Network is not null && !GeneratedMembers.HasConflict(result.Network))
             .Select(static (result, _) => result.Network!);
 
         // C# 12 inline arrays give each network fixed-size sample buffer types; older compilers and runtimes get none.
@@ -36,7 +40,38 @@ public sealed class NetworkGenerator : IIncrementalGenerator
             .Select(static (input, _) => NetworkEmitter.Emit(input.Left, input.Right))
             .WithTrackingName(TrackingNames.Sources);
 
-        context.RegisterSourceOutput(files, static (output, file) => output.AddSource(file.HintName, file.Source));
+        // Hint names must be unique, case-insensitively: names that coincide get a hash of the exact full name.
+        IncrementalValueProvider<EquatableArray<GeneratedFile>> named = files.Collect()
+            .Select(static (all, _) => AssignHintNames(all));
+        context.RegisterSourceOutput(named, static (output, all) =>
+        {
+            foreach (GeneratedFile file in all)
+                output.AddSource(file.HintName, file.Source);
+        });
+    }
+
+    /// <summary>
+    /// Each file's final hint name: its full name (<c>Demo.DigitsNet.g.cs</c>), unless another network's differs from it
+    /// only in case or in characters a hint name cannot hold; those get a stable hash of their exact name
+    /// (<c>Demo.Net.1a2b3c4d.g.cs</c>). Deterministic: the same names on every build, whatever the order.
+    /// </summary>
+    internal static EquatableArray<GeneratedFile> AssignHintNames(ImmutableArray<GeneratedFile> files)
+    {
+        var groups = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (GeneratedFile file in files)
+        {
+            string key = file.HintName.ToUpperInvariant();
+            groups[key] = groups.TryGetValue(key, out int count) ? count + 1 : 1;
+        }
+        var identities = new HashSet<string>(StringComparer.Ordinal);
+        var named = new List<GeneratedFile>(files.Length);
+        foreach (GeneratedFile file in files)
+        {
+            if (!identities.Add(file.Identity)) continue; // one file per class
+            string hint = groups[file.HintName.ToUpperInvariant()] == 1 ? file.HintName : file.HintName + "." + Identifiers.StableHash(file.Identity);
+            named.Add(file with { HintName = hint + ".g.cs" });
+        }
+        return new EquatableArray<GeneratedFile>(named.ToArray());
     }
 
     private const int CSharp12 = 1200; // LanguageVersion.CSharp12, which Roslyn 4.3 does not name

@@ -27,8 +27,25 @@ internal sealed class CodeWriter
         Line("}" + suffix);
     }
 
+    /// <summary>
+    /// The attribute of the hot generated members (inference, training, the layers' passes, streaming steps): compiled
+    /// optimised from the first call, like the kernels, not after tiering up (which a process that keeps compiling code
+    /// can delay for seconds).
+    /// </summary>
+    /// <remarks>
+    /// Through the class's <c>AggressiveOptimization</c> constant (see <see cref="NetworkEmitter"/>), the value 512:
+    /// netstandard2.1, which Unity consumers compile against, has the flag but not its name.
+    /// </remarks>
+    public const string AggressiveOptimization = "[global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]";
+
+    /// <summary>Writes <see cref="AggressiveOptimization"/> before the member that follows.</summary>
+    public void Hot() => Line(AggressiveOptimization);
+
     public override string ToString() => _text.ToString();
 }
 
 /// <summary>One generated source file.</summary>
-internal sealed record GeneratedFile(string HintName, string Source);
+/// <param name="HintName">Its hint name (before disambiguation, without <c>.g.cs</c>).</param>
+/// <param name="Source">The C# text.</param>
+/// <param name="Identity">The network's full name, exact: what tells two networks with the same hint name apart.</param>
+internal sealed record GeneratedFile(string HintName, string Source, string Identity = "");

@@ -73,7 +73,7 @@ internal sealed class ConvolutionEmitter : LayerEmitter
         Window g = layer.Window!;
         ActivationShape input = layer.Input, output = layer.Output;
         string layout = input.IsPaddedChannelsLast ? $"channels last, padded to {input.PositionStride}" : "the network's input, channels first";
-        w.Line($"/// <summary>{layer.Name}'s shape: input {input.Text} ({layout}), {output.Channels} filters, output {output.Text} (channels last).</summary>");
+        w.Line($"/// <summary>{Identifiers.Doc(layer.Name)}'s shape: input {input.Text} ({layout}), {output.Channels} filters, output {output.Text} (channels last).</summary>");
         w.Line($"private static readonly {Geometry} {layer.Identifier}Geometry = new(");
         w.Line($"    inChannels: {input.Channels}, inHeight: {input.Height}, inWidth: {input.Width},");
         w.Line($"    inputSampleStride: {input.RowLength}, inputPositionStride: {input.PositionStride}, inputChannelStride: {input.ChannelStride},");
@@ -95,8 +95,9 @@ internal sealed class ConvolutionEmitter : LayerEmitter
             ActivationKind.GELU => $"GELU(z), z = {conv}",
             _ => $"{layer.Activation}({conv})",
         };
-        w.Line($"/// <summary>{layer.Name} forward: x {InputText(input)} → y [rows, {positions}, {width}] = {formula}; columns is scratch for one sample's im2col.</summary>");
+        w.Line($"/// <summary>{Identifiers.Doc(layer.Name)} forward: x {InputText(input)} → y [rows, {positions}, {width}] = {formula}; columns is scratch for one sample's im2col.</summary>");
         string pre = gelu ? $"{Span} z, " : "";
+        w.Hot();
         w.Open($"private static void {id}Forward({ReadOnlySpan} parameters, {ReadOnlySpan} x, {Span} columns, {pre}{Span} y, int rows)");
         if (!bias)
         {
@@ -121,9 +122,10 @@ internal sealed class ConvolutionEmitter : LayerEmitter
         bool bias = layer.FindTensor("bias") is not null, gelu = DenseEmitter.KeepsPreActivation(layer);
         string dxText = layer.IsFirst ? "; the network's input needs no gradient" : $", dx {InputText(input)}";
         string gradients = bias ? "dW, db (accumulated)" : "dW (accumulated)";
-        w.Line($"/// <summary>{layer.Name} backward: dy [rows, {positions}, {width}] (the gradient of y; overwritten) → {gradients}{dxText}. im2col is recomputed into columns.</summary>");
+        w.Line($"/// <summary>{Identifiers.Doc(layer.Name)} backward: dy [rows, {positions}, {width}] (the gradient of y; overwritten) → {gradients}{dxText}. im2col is recomputed into columns.</summary>");
         string saved = gelu ? $"{ReadOnlySpan} z, " : layer.Activation != ActivationKind.None ? $"{ReadOnlySpan} y, " : "";
         string dxParameter = layer.IsFirst ? "" : $"{Span} dx, ";
+        w.Hot();
         w.Open($"private static void {id}Backward({ReadOnlySpan} parameters, {Span} gradients, {ReadOnlySpan} x, {saved}{Span} dy, {Span} columns, {dxParameter}int rows)");
         if (gelu)
             w.Line($"{Kernels}ActivationKernels.GeluBackward(z, dy, rows * {positions}, columns: {output.Channels}, stride: {width});");

@@ -69,8 +69,9 @@ internal sealed class DenseEmitter : LayerEmitter
             ActivationKind.GELU => "GELU(z), z = x · W + b",
             _ => $"{layer.Activation}(x · W + b)",
         };
-        w.Line($"/// <summary>{layer.Name} forward: x [{rowText}, {inputs}] → y [{rowText}, {width}] = {formula}.</summary>");
+        w.Line($"/// <summary>{Identifiers.Doc(layer.Name)} forward: x [{rowText}, {inputs}] → y [{rowText}, {width}] = {formula}.</summary>");
         string pre = KeepsPreActivation(layer) ? $"{Span} z, " : "";
+        w.Hot();
         w.Open($"private static void {id}Forward({ReadOnlySpan} parameters, {ReadOnlySpan} x, {pre}{Span} y, int rows)");
         string denseOutput = KeepsPreActivation(layer) ? "z" : "y";
         if (IsDot(layer))
@@ -98,10 +99,11 @@ internal sealed class DenseEmitter : LayerEmitter
         string rows = Wiring.Rows(layer.Output.Positions);
         string rowText = layer.Output.Positions == 1 ? "rows" : $"rows × {layer.Output.Positions}";
         string dx = layer.IsFirst ? "; the network's input needs no gradient" : $", dx [{rowText}, {stride}]";
-        w.Line($"/// <summary>{layer.Name} backward: dy [{rowText}, {width}] (the gradient of y; overwritten) → dW, db (accumulated){dx}.</summary>");
+        w.Line($"/// <summary>{Identifiers.Doc(layer.Name)} backward: dy [{rowText}, {width}] (the gradient of y; overwritten) → dW, db (accumulated){dx}.</summary>");
         string parameters = layer.IsFirst ? "" : $"{ReadOnlySpan} parameters, ";
         string saved = KeepsPreActivation(layer) ? $"{ReadOnlySpan} z, " : layer.Activation != ActivationKind.None ? $"{ReadOnlySpan} y, " : "";
         string dxParameter = layer.IsFirst ? "" : $"{Span} dx, ";
+        w.Hot();
         w.Open($"private static void {id}Backward({parameters}{Span} gradients, {ReadOnlySpan} x, {saved}{Span} dy, {dxParameter}int rows)");
         if (KeepsPreActivation(layer))
             w.Line($"{Kernels}ActivationKernels.GeluBackward(z, dy, {rows}, columns: {units}, stride: {width});");

@@ -1,3 +1,4 @@
+using StaticNet.Generator.Model;
 using StaticNet.Generator.Shapes;
 
 namespace StaticNet.Generator.Emit;
@@ -22,14 +23,16 @@ internal sealed class FlattenEmitter : LayerEmitter
         string id = layer.Identifier;
         WriteBanner(w, layer, $"Flatten {input.Text} → {output.Text}");
         string layout = input.ChannelStride == 1 ? $"[{input.Positions}, {input.PositionStride}] (channels last)" : $"{input.Text} (channels first)";
-        w.Line($"/// <summary>{layer.Name} forward: x {layout} → y [rows, {output.PositionStride}] in PyTorch's order (channel, then position).</summary>");
+        w.Line($"/// <summary>{Identifiers.Doc(layer.Name)} forward: x {layout} → y [rows, {output.PositionStride}] in PyTorch's order (channel, then position).</summary>");
+        w.Hot();
         w.Open($"private static void {id}Forward({ReadOnlySpan} x, {Span} y, int rows)");
         w.Line($"{Kernels}LayoutKernels.Reorder(x, rows, positions: {input.Positions}, channels: {input.Channels},");
         w.Line($"    xSample: {input.RowLength}, xPosition: {input.PositionStride}, xChannel: {input.ChannelStride}, y, ySample: {output.RowLength}, yPosition: 1, yChannel: {input.Positions});");
         w.Close();
         w.Line();
         if (!wiring.Trains || layer.IsFirst) return;
-        w.Line($"/// <summary>{layer.Name} backward: dy [rows, {output.PositionStride}] → dx in the input's layout.</summary>");
+        w.Line($"/// <summary>{Identifiers.Doc(layer.Name)} backward: dy [rows, {output.PositionStride}] → dx in the input's layout.</summary>");
+        w.Hot();
         w.Open($"private static void {id}Backward({ReadOnlySpan} dy, {Span} dx, int rows)");
         w.Line($"{Kernels}LayoutKernels.Reorder(dy, rows, positions: {input.Positions}, channels: {input.Channels},");
         w.Line($"    xSample: {output.RowLength}, xPosition: 1, xChannel: {input.Positions}, dx, ySample: {input.RowLength}, yPosition: {input.PositionStride}, yChannel: {input.ChannelStride});");

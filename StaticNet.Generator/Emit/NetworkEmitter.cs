@@ -30,7 +30,7 @@ internal static class NetworkEmitter
         WriteClassDocs(w, network);
         w.Line($"[global::System.CodeDom.Compiler.GeneratedCode(\"StaticNet.Generator\", \"{GeneratorVersion}\")]");
         string interfaceName = IsTrainable(network) ? "global::StaticNet.ITrainableNetwork" : "global::StaticNet.INetwork";
-        w.Open($"partial class {spec.ClassName} : {interfaceName}");
+        w.Open($"partial class {spec.ClassIdentifier} : {interfaceName}");
         WriteSizes(w, network);
         if (inlineArrays) WriteBufferTypes(w, network);
         WriteLayout(w, network);
@@ -52,9 +52,11 @@ internal static class NetworkEmitter
         if (spec.Namespace is not null)
             w.Close();
 
-        string hintName = string.Join(".", new[] { spec.Namespace }.Concat(spec.ContainingTypes.Select(t => t.Split(' ').Last()))
-            .Concat(new[] { spec.ClassName }).Where(part => part is not null)) + ".g.cs";
-        return new GeneratedFile(hintName, w.ToString());
+        // The hint name is the full name, without '@' and with anything unusual as '_'; the generator disambiguates names
+        // that then coincide, or differ only in case (NetworkGenerator.AssignHintNames).
+        string identity = string.Join(".", new[] { spec.Namespace }.Concat(spec.ContainingTypes.Select(t => t.Split(' ').Last()))
+            .Concat(new[] { spec.ClassIdentifier }).Where(part => part is not null)).Replace("@", "");
+        return new GeneratedFile(Identifiers.HintPart(identity), w.ToString(), identity);
     }
 
     private static bool IsTrainable(ShapedNetwork network) => network.Spec.Loss != LossKind.None;
@@ -106,7 +108,7 @@ internal static class NetworkEmitter
         foreach (ShapedLayer layer in network.Layers)
         {
             string activation = layer.Activation == ActivationKind.None ? "" : ", " + layer.Activation;
-            w.Line($"/// <item><term>{layer.Name}: {layer.Kind}{activation}</term><description>{layer.Output.Text} · {N(layer.ParameterCount)}</description></item>");
+            w.Line($"/// <item><term>{Identifiers.Doc(layer.Name)}: {layer.Kind}{activation}</term><description>{layer.Output.Text} · {N(layer.ParameterCount)}</description></item>");
         }
         w.Line("/// </list>");
         w.Line("/// </summary>");
@@ -198,6 +200,10 @@ internal static class NetworkEmitter
             ? "private const int ActivationBufferLength = RowActivationLength * ChunkRows;"
             : $"private const int ActivationBufferLength = RowActivationLength * ChunkRows + {network.ChunkActivationLength};");
         w.Line();
+        w.Line("// The hot methods are compiled optimised from their first call, like the kernels. MethodImplOptions.AggressiveOptimization,");
+        w.Line("// by value: netstandard2.1's enum does not name it.");
+        w.Line("private const global::System.Runtime.CompilerServices.MethodImplOptions AggressiveOptimization = (global::System.Runtime.CompilerServices.MethodImplOptions)512;");
+        w.Line();
     }
 
     private static void WriteTensorOffset(CodeWriter w, ShapedLayer layer, TensorSpec tensor)
@@ -213,7 +219,7 @@ internal static class NetworkEmitter
         w.Open("private static readonly global::StaticNet.ParameterTensor[] s_parameterTensors =");
         foreach (ShapedLayer layer in network.Layers)
             foreach (TensorSpec tensor in layer.Tensors)
-                w.Line($"new global::StaticNet.ParameterTensor(\"{layer.Name}.{tensor.Suffix}\", new int[] {{ {string.Join(", ", tensor.Shape)} }}, " +
+                w.Line($"new global::StaticNet.ParameterTensor({Identifiers.Literal(layer.Name + "." + tensor.Suffix)}, new int[] {{ {string.Join(", ", tensor.Shape)} }}, " +
                     $"{layer.Identifier}{tensor.ConstantSuffix}, strides: new int[] {{ {string.Join(", ", tensor.Strides)} }}{(tensor.IsInteger ? ", isInteger: true" : "")}),");
         w.Close(";");
         w.Line();
@@ -238,7 +244,7 @@ internal static class NetworkEmitter
         w.Line("private int _exclusive; // 1 while a training or loading call runs, to refuse an overlapping one from another thread");
         w.Line();
         w.Line("/// <summary>Creates the network with PyTorch's default initialisation, from a random seed.</summary>");
-        w.Line($"public {className}() : this(new global::System.Random().Next())");
+        w.Line($"public {network.Spec.ClassIdentifier}() : this(new global::System.Random().Next())");
         w.Line("{");
         w.Line("}");
         w.Line();
@@ -248,7 +254,7 @@ internal static class NetworkEmitter
         w.Line("/// BatchNorm at weight 1, bias 0 and running statistics 0 and 1. The same seed gives the same weights (and dropout draws).");
         w.Line("/// </summary>");
         w.Line("/// <param name=\"seed\">The seed of the random draws.</param>");
-        w.Open($"public {className}(int seed)");
+        w.Open($"public {network.Spec.ClassIdentifier}(int seed)");
         w.Line("var random = new global::System.Random(seed);");
         w.Line("global::System.Span<float> parameters = _parameters.Span;");
         int index = 0;
@@ -317,6 +323,7 @@ internal static class NetworkEmitter
         w.Line("/// <summary>Runs one sample through the network. Allocates nothing after the calling thread's first call.</summary>");
         w.Line($"/// <param name=\"input\">Exactly {inputText}.</param>");
         w.Line($"/// <param name=\"output\">Exactly {ShapeInference.Floats(network.OutputSize)} ({network.Output.Text}), overwritten with the logits.</param>");
+        w.Hot();
         w.Open($"public void Forward(global::System.ReadOnlySpan<{element}> input, global::System.Span<float> output)");
         w.Line($"global::StaticNet.Kernels.Guard.SampleLength(input.Length, InputSize, nameof(input), \"{className}\");");
         w.Line($"global::StaticNet.Kernels.Guard.SampleLength(output.Length, OutputSize, nameof(output), \"{className}\");");
@@ -330,6 +337,7 @@ internal static class NetworkEmitter
         w.Line("/// <summary>Runs n samples through the network. Allocates nothing after the calling thread's first call.</summary>");
         w.Line($"/// <param name=\"inputs\">n × {network.InputSize} {(network.TakesTokens ? "token ids" : "floats")}, one sample after another.</param>");
         w.Line($"/// <param name=\"outputs\">n × {network.OutputSize} floats, overwritten with the logits.</param>");
+        w.Hot();
         w.Open($"public void ForwardBatch(global::System.ReadOnlySpan<{element}> inputs, global::System.Span<float> outputs)");
         w.Line($"int count = global::StaticNet.Kernels.Guard.BatchRows(inputs.Length, InputSize, outputs.Length, OutputSize, nameof(outputs), \"{className}\");");
         w.Line("global::System.ReadOnlySpan<float> parameters = _parameters.Span;");
@@ -410,6 +418,7 @@ internal static class NetworkEmitter
 
         string element = InputElement(network);
         w.Line("/// <summary>Forward, loss and (optionally) backward over every chunk of the batch; returns the mean loss.</summary>");
+        w.Hot();
         w.Open($"private float Evaluate(global::System.ReadOnlySpan<{element}> inputs, global::System.ReadOnlySpan<float> targets, " +
             "global::System.ReadOnlySpan<int> labels, bool computeGradients)");
         w.Line("int count = labels.IsEmpty");
@@ -481,6 +490,7 @@ internal static class NetworkEmitter
         w.Line("/// changes nothing but <c>Gradients</c> unless it returns: the running statistics and the dropout generator are");
         w.Line("/// saved before the forward pass and restored if anything throws; the optimizer steps only after the loss is known finite.");
         w.Line("/// </summary>");
+        w.Hot();
         w.Open($"private float TrainingCall(global::System.ReadOnlySpan<{InputElement(network)}> inputs, global::System.ReadOnlySpan<float> targets, " +
             "global::System.ReadOnlySpan<int> labels, global::StaticNet.Optimizers.Optimizer? optimizer, string operation)");
         w.Line("EnterExclusive(operation);");
@@ -524,6 +534,7 @@ internal static class NetworkEmitter
         w.Line($"/// <summary>Returns {lossText}, changing nothing.</summary>");
         w.Line(inputsDoc);
         w.Line(targetsDoc);
+        w.Hot();
         w.Line($"public float ComputeLoss({inputs}, {type} {name}) =>");
         w.Line($"    Evaluate(inputs, {arguments}, computeGradients: false);");
         w.Line();
@@ -536,6 +547,7 @@ internal static class NetworkEmitter
         w.Line(targetsDoc);
         w.Line("/// <exception cref=\"global::StaticNet.TrainingDivergedException\">The loss is NaN or infinite; nothing but <c>Gradients</c> (that loss's gradient) changed.</exception>");
         w.Line("/// <exception cref=\"global::System.InvalidOperationException\">Another thread is training or loading this instance.</exception>");
+        w.Hot();
         w.Line($"public float ComputeGradients({inputs}, {type} {name}) =>");
         w.Line($"    TrainingCall(inputs, {arguments}, optimizer: null, nameof(ComputeGradients));");
         w.Line();
@@ -556,6 +568,7 @@ internal static class NetworkEmitter
         w.Line("/// <exception cref=\"global::System.InvalidOperationException\">");
         w.Line("/// Another thread is training or loading this instance, or <paramref name=\"optimizer\"/> is bound to another network; nothing was changed.");
         w.Line("/// </exception>");
+        w.Hot();
         w.Open($"public float TrainStep({inputs}, {type} {name}, global::StaticNet.Optimizers.Optimizer optimizer)");
         w.Line("if (optimizer is null) throw new global::System.ArgumentNullException(nameof(optimizer));");
         w.Line($"return TrainingCall(inputs, {arguments}, optimizer, nameof(TrainStep));");
@@ -604,12 +617,12 @@ internal static class NetworkEmitter
         string resource = network.Spec.EmbeddedWeights!;
         string literal = Microsoft.CodeAnalysis.CSharp.SymbolDisplay.FormatLiteral(resource, quote: true);
         w.Line("/// <summary>");
-        w.Line($"/// Loads the trained weights compiled into this assembly as the resource <c>{System.Security.SecurityElement.Escape(resource)}</c>, in place:");
+        w.Line($"/// Loads the trained weights compiled into this assembly as the resource <c>{Identifiers.Doc(resource)}</c>, in place:");
         w.Line("/// no file system, and no allocation in proportion to the weights. All or nothing, as <c>LoadSafetensors</c>.");
         w.Line("/// </summary>");
         w.Open("public void LoadEmbeddedWeights()");
         w.Line("EnterExclusive(nameof(LoadEmbeddedWeights));");
-        w.Line($"try {{ global::StaticNet.IO.EmbeddedWeights.Load(typeof({network.Spec.ClassName}).Assembly, {literal}, s_parameterTensors, _parameters.Span); }}");
+        w.Line($"try {{ global::StaticNet.IO.EmbeddedWeights.Load(typeof({network.Spec.ClassIdentifier}).Assembly, {literal}, s_parameterTensors, _parameters.Span); }}");
         w.Line("finally { ExitExclusive(); }");
         w.Close();
         w.Line();
@@ -620,6 +633,7 @@ internal static class NetworkEmitter
         ShapedNetwork network = wiring.Network;
         string x = $"global::System.ReadOnlySpan<{InputElement(network)}> x";
         w.Line("/// <summary>Runs <paramref name=\"rows\"/> samples through every layer; each output stays in its region of <paramref name=\"activations\"/>.</summary>");
+        w.Hot();
         w.Open($"private static void ForwardRows(global::System.ReadOnlySpan<float> parameters, {x}, global::System.Span<float> activations, int rows)");
         WriteForwardCalls(w, wiring, training: false);
         w.Close();
@@ -631,6 +645,7 @@ internal static class NetworkEmitter
             w.Line("/// The training forward pass: as <c>ForwardRows</c>, but BatchNorm normalises with the chunk's statistics and updates");
             w.Line("/// its running ones in <paramref name=\"parameters\"/>, and Dropout draws its masks.");
             w.Line("/// </summary>");
+            w.Hot();
             w.Open($"private void TrainingForwardRows(global::System.Span<float> parameters, {x}, global::System.Span<float> activations, int rows)");
             WriteForwardCalls(w, wiring, training: true);
             w.Close();
@@ -640,6 +655,7 @@ internal static class NetworkEmitter
         w.Line("/// Backpropagates the loss gradient that the loss wrote into the last layer's region of <paramref name=\"deltas\"/>,");
         w.Line("/// from the last layer to the first, accumulating into <paramref name=\"gradients\"/>.");
         w.Line("/// </summary>");
+        w.Hot();
         w.Open("private static void BackwardRows(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, " +
             $"{x}, global::System.Span<float> activations, global::System.Span<float> deltas, int rows)");
         for (int i = network.Layers.Count - 1; i >= 0; i--)

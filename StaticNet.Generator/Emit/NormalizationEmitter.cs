@@ -38,7 +38,8 @@ internal sealed class BatchNormEmitter : LayerEmitter
         string weight = $"parameters.Slice({id}Weight, {width})", bias = $"parameters.Slice({id}Bias, {width})";
         string mean = $"parameters.Slice({id}RunningMean, {width})", variance = $"parameters.Slice({id}RunningVar, {width})";
 
-        w.Line($"/// <summary>{layer.Name} forward in inference: x {rowText} → y = γ·(x − running_mean)/√(running_var + ε) + β.</summary>");
+        w.Line($"/// <summary>{Identifiers.Doc(layer.Name)} forward in inference: x {rowText} → y = γ·(x − running_mean)/√(running_var + ε) + β.</summary>");
+        w.Hot();
         w.Open($"private static void {id}Forward({ReadOnlySpan} parameters, {ReadOnlySpan} x, {Span} y, int rows)");
         w.Line($"{Kernels}BatchNormKernels.ForwardInference(x, {arguments}, {weight}, {bias},");
         w.Line($"    {mean}, {variance}, epsilon: {epsilon}, y);");
@@ -48,9 +49,10 @@ internal sealed class BatchNormEmitter : LayerEmitter
 
         string over = positions == 1 ? "the chunk's rows" : $"the chunk's rows × {positions} positions";
         w.Line("/// <summary>");
-        w.Line($"/// {layer.Name} forward in training: x {rowText} → y = γ·x̂ + β, x̂ normalised with the mean and variance over {over};");
+        w.Line($"/// {Identifiers.Doc(layer.Name)} forward in training: x {rowText} → y = γ·x̂ + β, x̂ normalised with the mean and variance over {over};");
         w.Line("/// updates the running statistics (momentum, unbiased variance) and counts the batch, as PyTorch's train() mode.");
         w.Line("/// </summary>");
+        w.Hot();
         w.Open($"private static void {id}TrainingForward({Span} parameters, {ReadOnlySpan} x, {Span} normalized, {Span} inverseStd, {Span} y, int rows)");
         w.Line($"{Kernels}BatchNormKernels.ForwardTraining(x, {arguments}, {weight}, {bias},");
         w.Line($"    {mean}, {variance}, momentum: {momentum}, epsilon: {epsilon}, normalized, inverseStd, y);");
@@ -58,7 +60,8 @@ internal sealed class BatchNormEmitter : LayerEmitter
         w.Close();
         w.Line();
 
-        w.Line($"/// <summary>{layer.Name} backward: dy {rowText} → dγ, dβ (accumulated), dx (may be dy itself) through the batch statistics.</summary>");
+        w.Line($"/// <summary>{Identifiers.Doc(layer.Name)} backward: dy {rowText} → dγ, dβ (accumulated), dx (may be dy itself) through the batch statistics.</summary>");
+        w.Hot();
         w.Open($"private static void {id}Backward({ReadOnlySpan} parameters, {Span} gradients, {ReadOnlySpan} normalized, {ReadOnlySpan} inverseStd, {ReadOnlySpan} dy, {Span} dx, int rows)");
         w.Line($"{Kernels}BatchNormKernels.Backward(dy, {arguments}, {weight}, normalized, inverseStd,");
         w.Line($"    gradients.Slice({id}Weight, {width}), gradients.Slice({id}Bias, {width}), dx);");
@@ -100,21 +103,24 @@ internal sealed class DropoutEmitter : LayerEmitter
         string rowText = positions == 1 ? $"[rows, {width}]" : $"[rows, {positions}, {width}]";
         string rows = Wiring.Rows(positions);
 
-        w.Line($"/// <summary>{layer.Name} forward in inference: the identity, y = x {rowText}.</summary>");
+        w.Line($"/// <summary>{Identifiers.Doc(layer.Name)} forward in inference: the identity, y = x {rowText}.</summary>");
+        w.Hot();
         w.Open($"private static void {id}Forward({ReadOnlySpan} x, {Span} y, int rows)");
         w.Line("x.CopyTo(y);");
         w.Close();
         w.Line();
         if (!wiring.Trains) return;
 
-        w.Line($"/// <summary>{layer.Name} forward in training: y = x · mask {rowText}, mask 0 with probability {p} and 1/(1 − {p}) otherwise, drawn from <paramref name=\"random\"/>.</summary>");
+        w.Line($"/// <summary>{Identifiers.Doc(layer.Name)} forward in training: y = x · mask {rowText}, mask 0 with probability {p} and 1/(1 − {p}) otherwise, drawn from <paramref name=\"random\"/>.</summary>");
+        w.Hot();
         w.Open($"private static void {id}TrainingForward({ReadOnlySpan} x, {Span} mask, {Span} y, int rows, ref ulong random)");
         w.Line($"{Kernels}DropoutKernels.Forward(x, {rows}, channels: {shape.Channels}, channelStride: {width}, rate: {rate}, ref random, mask, y);");
         w.Close();
         w.Line();
         if (layer.IsFirst) return;
 
-        w.Line($"/// <summary>{layer.Name} backward: dx = dy · mask {rowText}.</summary>");
+        w.Line($"/// <summary>{Identifiers.Doc(layer.Name)} backward: dx = dy · mask {rowText}.</summary>");
+        w.Hot();
         w.Open($"private static void {id}Backward({ReadOnlySpan} dy, {ReadOnlySpan} mask, {Span} dx, int rows)");
         w.Line($"{Kernels}DropoutKernels.Backward(dy, mask, {rows}, channelStride: {width}, dx);");
         w.Close();

@@ -45,7 +45,8 @@ internal sealed class PoolingEmitter : LayerEmitter
         string arguments = $"rows, height: {input.Height}, width: {input.Width}, channels: {channels}, " +
             $"poolHeight: {g.KernelHeight}, poolWidth: {g.KernelWidth}, strideHeight: {g.StrideHeight}, strideWidth: {g.StrideWidth}";
 
-        w.Line($"/// <summary>{layer.Name} forward: x [rows, {input.Positions}, {channels}] → y [rows, {output.Positions}, {channels}], the {operation} of each window.</summary>");
+        w.Line($"/// <summary>{Identifiers.Doc(layer.Name)} forward: x [rows, {input.Positions}, {channels}] → y [rows, {output.Positions}, {channels}], the {operation} of each window.</summary>");
+        w.Hot();
         w.Open($"private static void {id}Forward({ReadOnlySpan} x, {Span} y, int rows)");
         w.Line($"{Kernels}PoolKernels.{kernel}(x, {arguments}, y);");
         w.Close();
@@ -53,8 +54,9 @@ internal sealed class PoolingEmitter : LayerEmitter
         if (!wiring.Trains || layer.IsFirst) return;
 
         string route = IsMax(layer) ? "each window's gradient to its first maximum in x" : "each window's gradient spread evenly over it";
-        w.Line($"/// <summary>{layer.Name} backward: dy [rows, {output.Positions}, {channels}] → dx [rows, {input.Positions}, {channels}], {route}.</summary>");
+        w.Line($"/// <summary>{Identifiers.Doc(layer.Name)} backward: dy [rows, {output.Positions}, {channels}] → dx [rows, {input.Positions}, {channels}], {route}.</summary>");
         string x = IsMax(layer) ? $"{ReadOnlySpan} x, " : "";
+        w.Hot();
         w.Open($"private static void {id}Backward({x}{ReadOnlySpan} dy, {Span} dx, int rows)");
         w.Line(IsMax(layer)
             ? $"{Kernels}PoolKernels.MaxPoolBackward(x, dy, {arguments}, dx);"
@@ -69,13 +71,15 @@ internal sealed class PoolingEmitter : LayerEmitter
         ActivationShape input = layer.Input, output = layer.Output;
         int channels = input.PositionStride;
         WriteBanner(w, layer, $"GlobalAvgPool {input.Text} → {output.Text}");
-        w.Line($"/// <summary>{layer.Name} forward: x [rows, {input.Positions}, {channels}] → y [rows, {channels}], each channel's mean over the {input.Positions} positions.</summary>");
+        w.Line($"/// <summary>{Identifiers.Doc(layer.Name)} forward: x [rows, {input.Positions}, {channels}] → y [rows, {channels}], each channel's mean over the {input.Positions} positions.</summary>");
+        w.Hot();
         w.Open($"private static void {id}Forward({ReadOnlySpan} x, {Span} y, int rows)");
         w.Line($"{Kernels}PoolKernels.GlobalAvgPool(x, rows, positions: {input.Positions}, channels: {channels}, y);");
         w.Close();
         w.Line();
         if (!wiring.Trains || layer.IsFirst) return;
-        w.Line($"/// <summary>{layer.Name} backward: dy [rows, {channels}] → dx [rows, {input.Positions}, {channels}] = dy / {input.Positions} at every position.</summary>");
+        w.Line($"/// <summary>{Identifiers.Doc(layer.Name)} backward: dy [rows, {channels}] → dx [rows, {input.Positions}, {channels}] = dy / {input.Positions} at every position.</summary>");
+        w.Hot();
         w.Open($"private static void {id}Backward({ReadOnlySpan} dy, {Span} dx, int rows)");
         w.Line($"{Kernels}PoolKernels.GlobalAvgPoolBackward(dy, rows, positions: {input.Positions}, channels: {channels}, dx);");
         w.Close();

@@ -47,7 +47,8 @@ internal sealed class RecurrentEmitter : LayerEmitter
         string sequence = $"steps: {steps}, inputs: {features}, positionStride: {input.PositionStride}, sampleStride: {input.RowLength}";
         string outputText = sequences ? $"[rows, {steps}, {output.PositionStride}]" : $"[rows, {output.PositionStride}]";
 
-        w.Line($"/// <summary>{layer.Name} forward: x [rows, {steps}, {features}] → h {outputText}; saves each step's gates for backward.</summary>");
+        w.Line($"/// <summary>{Identifiers.Doc(layer.Name)} forward: x [rows, {steps}, {features}] → h {outputText}; saves each step's gates for backward.</summary>");
+        w.Hot();
         w.Open($"private static void {id}Forward({ReadOnlySpan} parameters, {ReadOnlySpan} x, {Span} saved, {Span} y, int rows)");
         w.Line($"{kernel}.Forward(x, rows, {sequence},");
         w.Line($"    {weights},");
@@ -56,8 +57,9 @@ internal sealed class RecurrentEmitter : LayerEmitter
         w.Line();
         if (!wiring.Trains) return;
         string dxText = layer.IsFirst ? "; the network's input needs no gradient" : $", dx in x's layout";
-        w.Line($"/// <summary>{layer.Name} backward through time: dy {outputText} → dW, db (accumulated){dxText}. Uses <paramref name=\"saved\"/> as scratch.</summary>");
+        w.Line($"/// <summary>{Identifiers.Doc(layer.Name)} backward through time: dy {outputText} → dW, db (accumulated){dxText}. Uses <paramref name=\"saved\"/> as scratch.</summary>");
         string dxParameter = layer.IsFirst ? "" : $"{Span} dx, ";
+        w.Hot();
         w.Open($"private static void {id}Backward({ReadOnlySpan} parameters, {Span} gradients, {ReadOnlySpan} x, {Span} saved, {ReadOnlySpan} dy, {dxParameter}int rows)");
         w.Line($"{kernel}.Backward(x, rows, {sequence},");
         w.Line($"    {weights}, hidden: {hidden}, {ActivationArgument(layer)}saved, dy, returnSequences: {(sequences ? "true" : "false")},");
@@ -84,13 +86,15 @@ internal sealed class EmbeddingEmitter : LayerEmitter
         int steps = layer.Output.Positions, vocabulary = layer.Spec.Units, dimension = layer.Output.Channels, width = layer.Output.PositionStride;
         string id = layer.Identifier;
         WriteBanner(w, layer, $"Embedding {vocabulary} × {dimension}, {steps} tokens → {layer.Output.Text}");
-        w.Line($"/// <summary>{layer.Name} forward: token ids [rows, {steps}] → y [rows, {steps}, {width}], row t = weight[tokens[t]].</summary>");
+        w.Line($"/// <summary>{Identifiers.Doc(layer.Name)} forward: token ids [rows, {steps}] → y [rows, {steps}, {width}], row t = weight[tokens[t]].</summary>");
+        w.Hot();
         w.Open($"private static void {id}Forward({ReadOnlySpan} parameters, global::System.ReadOnlySpan<int> x, {Span} y, int rows)");
         w.Line($"{Kernels}EmbeddingKernels.Forward(x, rows * {steps}, parameters.Slice({id}Weight, {vocabulary} * {width}), vocabulary: {vocabulary}, dimension: {dimension}, y);");
         w.Close();
         w.Line();
         if (!wiring.Trains) return;
-        w.Line($"/// <summary>{layer.Name} backward: dy [rows, {steps}, {width}] added into the rows of dW that the tokens picked.</summary>");
+        w.Line($"/// <summary>{Identifiers.Doc(layer.Name)} backward: dy [rows, {steps}, {width}] added into the rows of dW that the tokens picked.</summary>");
+        w.Hot();
         w.Open($"private static void {id}Backward({Span} gradients, global::System.ReadOnlySpan<int> x, {ReadOnlySpan} dy, int rows)");
         w.Line($"{Kernels}EmbeddingKernels.Backward(x, rows * {steps}, dy, vocabulary: {vocabulary}, dimension: {dimension}, gradients.Slice({id}Weight, {vocabulary} * {width}));");
         w.Close();

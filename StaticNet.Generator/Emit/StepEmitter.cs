@@ -73,12 +73,14 @@ internal static class StepEmitter
         {
             w.Line("/// <param name=\"token\">The step's token id.</param>");
             w.Line($"/// <param name=\"output\">Exactly {ShapeInference.Floats(stepOutputs)}, overwritten with the step's output.</param>");
+            w.Hot();
             w.Open("public void Step(int token, global::System.Span<float> output)");
         }
         else
         {
             w.Line($"/// <param name=\"input\">Exactly {ShapeInference.Floats(stepInputs)}, the step's features.</param>");
             w.Line($"/// <param name=\"output\">Exactly {ShapeInference.Floats(stepOutputs)}, overwritten with the step's output.</param>");
+            w.Hot();
             w.Open("public void Step(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)");
             w.Line($"global::StaticNet.Kernels.Guard.SampleLength(input.Length, StepInputSize, nameof(input), \"{name}\");");
         }
@@ -221,6 +223,7 @@ internal static class StepEmitter
         {
             w.Line("/// <param name=\"tokens\">The steps' token ids, one per step.</param>");
             w.Line("/// <param name=\"output\">StepOutputSize floats per step, overwritten with the steps' outputs.</param>");
+            w.Hot();
             w.Open("public void StepBlock(global::System.ReadOnlySpan<int> tokens, global::System.Span<float> output)");
             w.Line($"int steps = global::StaticNet.Kernels.Guard.BlockSteps(tokens.Length, StepInputSize, output.Length, StepOutputSize, \"{name}\");");
             w.Line("for (int t = 0; t < steps; t++)");
@@ -231,6 +234,7 @@ internal static class StepEmitter
         }
         w.Line("/// <param name=\"input\">StepInputSize floats per step, the steps' features one step after another.</param>");
         w.Line("/// <param name=\"output\">StepOutputSize floats per step, overwritten with the steps' outputs.</param>");
+        w.Hot();
         w.Open("public void StepBlock(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)");
         w.Line($"int steps = global::StaticNet.Kernels.Guard.BlockSteps(input.Length, StepInputSize, output.Length, StepOutputSize, \"{name}\");");
         if (BlockInOneCall(network) is var (recurrent, readout))

@@ -11,6 +11,10 @@ namespace StaticNet.Generator.Model;
 /// <param name="Layers">The <c>[Input]</c> and layer attributes in source order.</param>
 /// <param name="NetworkAttributeIndex">The position of <c>[Network]</c> among the class's attributes, or -1 without one.</param>
 /// <param name="EmbeddedWeights">The manifest resource with the trained weights (<c>[Network(EmbeddedWeights = ...)]</c>), or null.</param>
+/// <param name="UserMembers">
+/// The keys (<see cref="Shapes.GeneratedMembers.Key"/>) of the members the user wrote that could clash with generated
+/// ones: a network with a clash generates nothing, and the analyzer reports SNET015 on the user's member.
+/// </param>
 internal sealed record NetworkSpec(
     string? Namespace,
     string ClassName,
@@ -18,10 +22,14 @@ internal sealed record NetworkSpec(
     LossKind Loss,
     EquatableArray<LayerSpec> Layers,
     int NetworkAttributeIndex = -1,
-    string? EmbeddedWeights = null)
+    string? EmbeddedWeights = null,
+    EquatableArray<string> UserMembers = default)
 {
     /// <summary>The fully qualified name, for messages and hint names.</summary>
     public string FullName => Namespace is null ? ClassName : Namespace + "." + ClassName;
+
+    /// <summary>The class's name as a C# identifier (<c>@class</c> for a class called <c>class</c>).</summary>
+    public string ClassIdentifier => Identifiers.Escape(ClassName);
 }
 
 /// <summary>One <c>[Input]</c> or layer attribute as written.</summary>

@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Linq;
 using StaticNet.Generator.Model;
 
 namespace StaticNet.Generator.Shapes;
@@ -12,10 +13,20 @@ internal static class GeneratedMembers
     /// <summary>Name → the parameter counts of the generated methods of that name, or null for a field, property or constant.</summary>
     public static Dictionary<string, int[]?> Of(ShapedNetwork network)
     {
+        Dictionary<string, int[]?> members = NetworkMembers(network);
+        foreach (ShapedLayer layer in network.Layers)
+            foreach (KeyValuePair<string, int[]?> member in LayerMembers(network, layer))
+                members[member.Key] = member.Value;
+        return members;
+    }
+
+    /// <summary>The members that are not named after a layer.</summary>
+    private static Dictionary<string, int[]?> NetworkMembers(ShapedNetwork network)
+    {
         var members = new Dictionary<string, int[]?>
         {
             ["InputSize"] = null, ["OutputSize"] = null, ["InputBuffer"] = null, ["OutputBuffer"] = null, ["ParameterCount"] = null, ["ParameterBufferLength"] = null,
-            ["ChunkRows"] = null, ["ActivationBufferLength"] = null, ["RowActivationLength"] = null, ["TrainableLength"] = null, ["s_parameterTensors"] = null, ["s_parameterTensorList"] = null,
+            ["ChunkRows"] = null, ["AggressiveOptimization"] = null, ["ActivationBufferLength"] = null, ["RowActivationLength"] = null, ["TrainableLength"] = null, ["s_parameterTensors"] = null, ["s_parameterTensorList"] = null,
             ["t_inferenceActivations"] = null, ["_parameters"] = null, ["Parameters"] = null, ["ParameterTensors"] = null,
             ["Forward"] = new[] { 2 }, ["ForwardBatch"] = new[] { 2 }, ["InferenceActivations"] = new[] { 0 },
             ["LoadSafetensors"] = new[] { 1 }, ["SaveSafetensors"] = new[] { 1 }, ["ForwardRows"] = new[] { 4 },
@@ -42,25 +53,79 @@ internal static class GeneratedMembers
             members["Step"] = new[] { 2 };
             members["ResetState"] = new[] { 0 };
             members["StepBlock"] = new[] { 2 };
-            foreach (ShapedLayer layer in network.Layers)
-                if (layer.Kind != LayerKind.Dropout) members[layer.Identifier + "Step"] = null;
         }
         if (trainable && network.HasTrainingMode) members["TrainingForwardRows"] = new[] { 4 };
         if (trainable && network.UsesRandom) members["_random"] = null;
-        foreach (ShapedLayer layer in network.Layers)
-        {
-            // Layer members: one constant per tensor and region, and the layer's methods (any parameter list).
-            string id = layer.Identifier;
-            foreach (TensorSpec tensor in layer.Tensors) members[id + tensor.ConstantSuffix] = null;
-            foreach (Region region in layer.Regions) members[id + region.Name] = null;
-            members[id + "Forward"] = AnyParameters;
-            if (trainable) members[id + "Backward"] = AnyParameters;
-            if (layer.Kind is LayerKind.Conv2D or LayerKind.Conv1D) members[id + "Geometry"] = null;
-            if (trainable && layer.Kind is LayerKind.BatchNorm or LayerKind.Dropout) members[id + "TrainingForward"] = AnyParameters;
-        }
         return members;
+    }
+
+    /// <summary>The members named after one layer's identifier: a constant per tensor and region, its methods (any parameter list).</summary>
+    private static IEnumerable<KeyValuePair<string, int[]?>> LayerMembers(ShapedNetwork network, ShapedLayer layer)
+    {
+        bool trainable = network.Spec.Loss != LossKind.None;
+        string id = layer.Identifier;
+        foreach (TensorSpec tensor in layer.Tensors) yield return new(id + tensor.ConstantSuffix, null);
+        foreach (Region region in layer.Regions) yield return new(id + region.Name, null);
+        yield return new(id + "Forward", AnyParameters);
+        if (trainable) yield return new(id + "Backward", AnyParameters);
+        if (layer.Kind is LayerKind.Conv2D or LayerKind.Conv1D) yield return new(id + "Geometry", null);
+        if (trainable && layer.Kind is LayerKind.BatchNorm or LayerKind.Dropout) yield return new(id + "TrainingForward", AnyParameters);
+        if (network.SupportsStep && layer.Kind != LayerKind.Dropout) yield return new(id + "Step", null);
+    }
+
+    /// <summary>
+    /// The network with layer identifiers whose members do not collide with each other's or with the network's (a layer
+    /// named <c>train</c> would declare <c>TrainStep</c>; layers <c>a</c> and <c>a.training</c> would both declare
+    /// <c>ATrainingForward</c>): a colliding layer's identifier gets <c>_</c> and its index, which no name-made identifier
+    /// contains. Called by shape inference, so the generator and the analyzers see the same names.
+    /// </summary>
+    public static ShapedNetwork WithDistinctMemberNames(ShapedNetwork network)
+    {
+        ShapedLayer[] layers = network.Layers.AsSpan().ToArray();
+        var taken = new HashSet<string>(NetworkMembers(network).Keys);
+        bool changed = false;
+        for (int i = 0; i < layers.Length; i++)
+        {
+            List<string> names = LayerMembers(network, layers[i]).Select(m => m.Key).ToList();
+            if (names.Exists(taken.Contains) || names.Distinct().Count() != names.Count)
+            {
+                layers[i] = layers[i] with { Identifier = layers[i].Identifier + "_" + i };
+                names = LayerMembers(network, layers[i]).Select(m => m.Key).ToList();
+                changed = true;
+            }
+            taken.UnionWith(names);
+        }
+        return changed ? network with { Layers = new EquatableArray<ShapedLayer>(layers) } : network;
     }
 
     /// <summary>Marks a method name as taken whatever its parameters.</summary>
     public static readonly int[] AnyParameters = { -1 };
+
+    /// <summary>A user member's key: its name and, for a method, its parameter count (-1 for anything else).</summary>
+    public static string Key(string name, int parameters) => parameters < 0 ? name : name + "(" + parameters + ")";
+
+    /// <summary>Whether a user member with this key clashes with a member generated for the network.</summary>
+    public static bool Clashes(Dictionary<string, int[]?> generated, string key)
+    {
+        int open = key.IndexOf('(');
+        string name = open < 0 ? key : key.Substring(0, open);
+        if (name == ".ctor") return true; // a constructor taking nothing or one int: the generated ones do
+        if (!generated.TryGetValue(name, out int[]? parameterCounts)) return false;
+        if (open < 0 || parameterCounts is null || ReferenceEquals(parameterCounts, AnyParameters)) return true;
+        int parameters = int.Parse(key.Substring(open + 1, key.Length - open - 2), System.Globalization.CultureInfo.InvariantCulture);
+        return System.Array.IndexOf(parameterCounts, parameters) >= 0;
+    }
+
+    /// <summary>
+    /// Whether the generated code would not compile next to the user's: a member of the user's clashes with a generated
+    /// one, or the class has the name of a generated member (a member cannot have its class's name).
+    /// </summary>
+    public static bool HasConflict(ShapedNetwork network)
+    {
+        Dictionary<string, int[]?> generated = Of(network);
+        if (generated.ContainsKey(network.Spec.ClassName)) return true;
+        foreach (string key in network.Spec.UserMembers)
+            if (Clashes(generated, key)) return true;
+        return false;
+    }
 }

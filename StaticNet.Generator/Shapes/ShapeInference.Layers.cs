@@ -30,8 +30,28 @@ internal static partial class ShapeInference
         public List<ShapeError> Errors { get; }
         public long ParameterCount { get; private set; }
 
+        /// <summary>Whether a size check failed (SNET013 reported): the layer cannot be generated.</summary>
+        public bool IsTooLarge { get; private set; }
+
         public EquatableArray<TensorSpec> Tensors => new(_tensors.ToArray());
         public EquatableArray<Region> Regions => new(_regions.ToArray());
+
+        /// <summary>
+        /// Checks a size that the generated code or the kernels compute in int (a span's length or an index into it):
+        /// <paramref name="floats"/> per sample (times the chunk's rows when <paramref name="perRow"/>) or once. A size past
+        /// <see cref="MaxBufferLength"/> is an SNET013 error that names it; the first one per layer is reported.
+        /// </summary>
+        public bool Fits(long floats, string what, bool perRow)
+        {
+            long total = perRow ? Product(floats, ChunkRowsBound) : floats;
+            if (total <= MaxBufferLength) return true;
+            if (!IsTooLarge)
+                Errors.Add(new ShapeError(DiagnosticIds.TooLarge, Layer.AttributeIndex, perRow
+                    ? $"{Layer.Kind} '{Name}' needs {Count(floats)} floats per sample for {what}, {Count(total)} for a chunk of {ChunkRowsBound} samples; expected at most {Count(MaxBufferLength)} (the runtime's spans index with int)"
+                    : $"{Layer.Kind} '{Name}' needs {Count(floats)} floats for {what}; expected at most {Count(MaxBufferLength)} (the runtime's spans index with int)"));
+            IsTooLarge = true;
+            return false;
+        }
 
         /// <summary>Reports a broken rule on this layer's attribute; returns null so rules can <c>return Error(...)</c>.</summary>
         public ShapedLayer? Error(string id, string message)
@@ -44,6 +64,7 @@ internal static partial class ShapeInference
         public void Tensor(string suffix, int[] shape, int[] strides, long length, TensorInit init, int fanIn, string stored,
             bool state = false, bool integer = false)
         {
+            if (!Fits(length, $"its tensor '{Name}.{suffix}' (stored as {stored})", perRow: false)) return;
             long offset;
             if (state)
             {
@@ -67,6 +88,7 @@ internal static partial class ShapeInference
         /// <summary>A region of the activation buffer: <paramref name="length"/> floats per row (or per chunk).</summary>
         public void Region(string name, long length, string description, bool perChunk = false)
         {
+            if (!Fits(length, $"its {name} region ({description})", perRow: !perChunk)) return;
             long offset;
             if (perChunk)
             {
@@ -85,6 +107,8 @@ internal static partial class ShapeInference
         /// <summary>The output region (every layer has one) and, for GELU, the pre-activation its derivative needs.</summary>
         public void OutputRegions(ActivationShape output, ActivationKind activation)
         {
+            long exact = ActivationShape.ExactRowLength(output.Kind, output.Dims.AsSpan().ToArray());
+            if (!Fits(exact, $"its output {output.Text}", perRow: true)) return;
             Region("Output", output.RowLength, output.Positions == 1
                 ? (output.PositionStride == output.Channels ? $"[ChunkRows, {output.Channels}]" : $"[ChunkRows, {output.PositionStride}] ({output.Channels} + padding)")
                 : $"{output.Text} as [ChunkRows, {output.Positions}, {output.PositionStride}] (channels last)");
@@ -114,7 +138,7 @@ internal static partial class ShapeInference
             LayerKind.SimpleRNN or LayerKind.LSTM or LayerKind.GRU => Recurrent(c, input),
             _ => null,
         };
-        if (result is null) return null;
+        if (result is null || c.IsTooLarge) return null;
         string identifier = UniqueIdentifier(c.Name, c.Index, identifiers);
         return new ShapedLayer(c.Index, layer.Kind, c.Name, identifier, input, result.Value.Output, layer, result.Value.Window,
             c.Tensors, c.Regions, (int)c.ParameterCount);
@@ -186,18 +210,24 @@ internal static partial class ShapeInference
             return Fail(c.Error(DiagnosticIds.InvalidOption,
                 $"{kind} '{c.Name}' sets both Padding {o.Padding} and PaddingMode.{o.PaddingMode}; expected one of them"));
 
-        int extentH = o.Dilation * (o.KernelHeight - 1) + 1, extentW = o.Dilation * (o.KernelWidth - 1) + 1;
-        (int top, int bottom) = Pads(o, extentH, is2D);
-        (int left, int right) = Pads(o, extentW, true);
+        // In 64 bits: a dilation or padding near int.MaxValue must fail a check, not wrap.
+        long extentH = (long)o.Dilation * (o.KernelHeight - 1) + 1, extentW = (long)o.Dilation * (o.KernelWidth - 1) + 1;
+        (long top, long bottom) = Pads(o, extentH, is2D);
+        (long left, long right) = Pads(o, extentW, true);
         if (top >= extentH || left >= extentW)
             return Fail(c.Error(DiagnosticIds.InvalidOption,
                 $"{kind} '{c.Name}' has Padding {o.Padding}, as large as its kernel's extent {(is2D ? extentH + "×" : "")}{extentW}: the outermost outputs would see nothing but padding; expected Padding < {System.Math.Min(extentH, extentW)}"));
-        int paddedH = input.Height + top + bottom, paddedW = input.Width + left + right;
+        long paddedH = input.Height + top + bottom, paddedW = input.Width + left + right;
         if (extentH > paddedH || extentW > paddedW)
             return Fail(c.Error(DiagnosticIds.WindowDoesNotFit,
                 $"{kind} '{c.Name}' has a {KernelText(o, is2D)} kernel" + (o.Dilation > 1 ? $" with dilation {o.Dilation} (extent {(is2D ? extentH + "×" : "")}{extentW})" : "") +
                 $", larger than its padded input {(is2D ? paddedH + "×" + paddedW : paddedW.ToString())} (input {input.Text}, padding {(is2D ? top + "/" + left : left.ToString())}); expected a kernel that fits"));
-        int outH = (paddedH - extentH) / o.Stride + 1, outW = (paddedW - extentW) / o.Stride + 1;
+        // The kernels index the padded input and the kernel's extent in int; the im2col rows have kh·kw·C columns.
+        if (!c.Fits(System.Math.Max(paddedH, paddedW), $"its padded input {(is2D ? paddedH + "×" + paddedW : paddedW.ToString())}", perRow: false) ||
+            !c.Fits(System.Math.Max(extentH, extentW), $"its kernel's extent {(is2D ? extentH + "×" : "")}{extentW}", perRow: false) ||
+            !c.Fits(Product(o.KernelHeight, o.KernelWidth, input.Channels), $"one im2col row ({KernelText(o, is2D)} kernel × {input.Channels} channels)", perRow: false))
+            return null;
+        int outH = (int)((paddedH - extentH) / o.Stride + 1), outW = (int)((paddedW - extentW) / o.Stride + 1);
         int filters = layer.Units, channels = input.Channels, kernel = o.KernelHeight * o.KernelWidth * channels;
         int width = RoundUp(filters, WidthAlignment);
         ActivationShape output = is2D
@@ -207,6 +237,9 @@ internal static partial class ShapeInference
         int[] strides = is2D
             ? new[] { 1, width, o.KernelWidth * channels * width, channels * width }
             : new[] { 1, width, channels * width };
+        if (!c.Fits(ActivationShape.ExactRowLength(output.Kind, output.Dims.AsSpan().ToArray()), $"its output {output.Text}", perRow: true) ||
+            !c.Fits(Product(output.Positions, kernel), $"one sample's im2col columns [{output.Positions}, {kernel}]", perRow: false))
+            return null;
         c.Tensor("weight", shape, strides, (long)kernel * width, TensorInit.UniformFanIn, kernel,
             $"[{(is2D ? "kh·kw" : "k")}·{channels} = {kernel}, {width}]");
         if (o.Bias)
@@ -214,11 +247,11 @@ internal static partial class ShapeInference
         c.OutputRegions(output, layer.Activation);
         c.Region("Columns", (long)output.Positions * kernel, $"one sample's im2col scratch, [{output.Positions}, {kernel}]", perChunk: true);
         return (output, new Window(o.KernelHeight, o.KernelWidth, is2D ? o.Stride : 1, o.Stride, is2D ? o.Dilation : 1, o.Dilation,
-            top, left, bottom, right));
+            (int)top, (int)left, (int)bottom, (int)right));
     }
 
     /// <summary>The padding before and after one axis: explicit, none, or PyTorch's 'same' (the odd one after).</summary>
-    private static (int Before, int After) Pads(LayerOptions o, int extent, bool applies)
+    private static (long Before, long After) Pads(LayerOptions o, long extent, bool applies)
     {
         if (!applies) return (0, 0);
         return o.PaddingMode switch
@@ -346,6 +379,8 @@ internal static partial class ShapeInference
             return Fail(c.Error(DiagnosticIds.InvalidOption,
                 $"SimpleRNN '{c.Name}' has activation {layer.Activation}; expected Tanh or ReLU, as torch.nn.RNN"));
         int gates = layer.Kind switch { LayerKind.LSTM => 4, LayerKind.GRU => 3, _ => 1 };
+        if (!c.Fits(RoundUp(Product(gates, hidden), WidthAlignment), $"one row of its {gates} gates × {hidden} units", perRow: true))
+            return null;
         int steps = input.Positions, features = input.Channels, width = RoundUp(gates * hidden, WidthAlignment);
         ActivationShape output = layer.Settings.ReturnSequences
             ? ActivationShape.Padded(ShapeKind.Sequence, steps, hidden)
@@ -357,8 +392,8 @@ internal static partial class ShapeInference
         c.OutputRegions(output, ActivationKind.None);
         // What backpropagation through time needs (RecurrentCore.SavedLength): every step's gates, the cell's state planes
         // (LSTM c, tanh c, h; GRU W_hn·h + b_hn, h; SimpleRNN none), and three rows of scratch.
-        int hp = RoundUp(hidden, WidthAlignment), planes = layer.Kind switch { LayerKind.LSTM => 3, LayerKind.GRU => 2, _ => 0 };
-        c.Region("Saved", (long)steps * (width + planes * hp) + width + 2 * hp, $"gates and states of {steps} steps, for backpropagation through time");
+        long hp = RoundUp((long)hidden, WidthAlignment), planes = layer.Kind switch { LayerKind.LSTM => 3, LayerKind.GRU => 2, _ => 0 };
+        c.Region("Saved", Product(steps, width + planes * hp) + width + 2 * hp, $"gates and states of {steps} steps, for backpropagation through time");
         return (output, null);
     }
 

@@ -99,7 +99,7 @@ internal static partial class ShapeInference
         var network = new ShapedNetwork(spec, inputShape, new EquatableArray<ShapedLayer>(layers.ToArray()),
             (int)buffers.ParameterCount, trainable, (int)(buffers.TrainableLength + buffers.StateLength),
             (int)buffers.RowLength, (int)buffers.ChunkLength, inputCopyOffset);
-        return new ShapeResult(network, diagnostics);
+        return new ShapeResult(GeneratedMembers.WithDistinctMemberNames(network), diagnostics);
     }
 
     private static bool FirstLayerNeedsChannelsLast(NetworkSpec spec)
@@ -216,10 +216,10 @@ internal static partial class ShapeInference
 
     private static bool CheckName(LayerSpec layer, string name, HashSet<string> names, List<ShapeError> errors)
     {
-        if (name.Length == 0 || name.StartsWith(".") || name.EndsWith(".") || name.Contains(" ") || name.Contains("\""))
+        if (!IsValidModuleName(name))
         {
             errors.Add(new ShapeError(DiagnosticIds.InvalidName, layer.AttributeIndex,
-                $"Layer name '{name}' is not a valid module name; expected dotted identifiers such as 'fc1' or 'encoder.0'"));
+                $"Layer name {Model.Identifiers.Literal(name)} is not a valid module name; expected dot-separated parts, none empty, without whitespace, control characters or quotes, such as 'fc1' or 'encoder.0'"));
             return false;
         }
         if (!names.Add(name))
@@ -227,6 +227,29 @@ internal static partial class ShapeInference
             errors.Add(new ShapeError(DiagnosticIds.DuplicateName, layer.AttributeIndex,
                 $"Layer name '{name}' is already used by another layer; expected unique names (they become '{name}.weight' and '{name}.bias')"));
             return false;
+        }
+        return true;
+    }
+
+    /// <summary>
+    /// Whether a layer name is a module path as PyTorch's state dicts spell them: parts separated by '.', none empty (no
+    /// leading, trailing or doubled dot), with no whitespace (no line or paragraph separator either), control character or
+    /// quote. Anything else (letters of any script, digits, '_', '-', '\\') is kept, and escaped wherever it is written.
+    /// </summary>
+    public static bool IsValidModuleName(string name)
+    {
+        if (name.Length == 0 || name[0] == '.' || name[name.Length - 1] == '.' || name.Contains("..")) return false;
+        for (int i = 0; i < name.Length; i++)
+        {
+            char c = name[i];
+            // Per code point: a surrogate pair is one character of its own category; a lone surrogate has no UTF-8 form.
+            System.Globalization.UnicodeCategory category = System.Globalization.CharUnicodeInfo.GetUnicodeCategory(name, i);
+            if (char.IsHighSurrogate(c) && category != System.Globalization.UnicodeCategory.Surrogate) i++;
+            if (char.IsWhiteSpace(c) || char.IsControl(c) || c == '"' || category is
+                    System.Globalization.UnicodeCategory.LineSeparator or System.Globalization.UnicodeCategory.ParagraphSeparator
+                    or System.Globalization.UnicodeCategory.Format or System.Globalization.UnicodeCategory.OtherNotAssigned
+                    or System.Globalization.UnicodeCategory.Surrogate)
+                return false;
         }
         return true;
     }
@@ -252,7 +275,28 @@ internal static partial class ShapeInference
         return identifier;
     }
 
-    public static int RoundUp(int value, int multiple) => (value + multiple - 1) / multiple * multiple;
+    /// <summary><paramref name="value"/> rounded up to a multiple, saturated at int.MaxValue (a size that large fails a size check).</summary>
+    public static int RoundUp(int value, int multiple) => Saturate(RoundUp((long)value, multiple));
+
+    public static long RoundUp(long value, int multiple) => (value + multiple - 1) / multiple * multiple;
+
+    /// <summary>A 64-bit size as an int, saturated: only ever stored in a network that a size check then rejects.</summary>
+    public static int Saturate(long value) => value > int.MaxValue ? int.MaxValue : value < int.MinValue ? int.MinValue : (int)value;
+
+    /// <summary>The product of sizes in 64 bits, saturated at long.MaxValue (so no number of factors can wrap).</summary>
+    public static long Product(params long[] factors)
+    {
+        long product = 1;
+        foreach (long factor in factors)
+        {
+            if (factor <= 0) return factor == 0 ? 0 : factor;
+            product = product > long.MaxValue / factor ? long.MaxValue : product * factor;
+        }
+        return product;
+    }
+
+    /// <summary>A size with thousands separators, whatever the compiler's culture.</summary>
+    public static string Count(long value) => value.ToString("N0", System.Globalization.CultureInfo.InvariantCulture);
 
     public static string Format(EquatableArray<int> shape) => "[" + string.Join(", ", shape) + "]";
 

@@ -147,28 +147,40 @@ internal sealed record ActivationShape(
     /// <summary>A layer output of the given kind and PyTorch shape, in the padded channels-last layout.</summary>
     public static ActivationShape Padded(ShapeKind kind, params int[] dims)
     {
-        (int positions, int channels) = kind switch
-        {
-            ShapeKind.Vector => (1, dims[0]),
-            ShapeKind.Sequence => (dims[0], dims[1]),
-            ShapeKind.Spatial1D => (dims[1], dims[0]),
-            _ => (dims[1] * dims[2], dims[0]),
-        };
+        (long positions, int channels) = PositionsAndChannels(kind, dims);
         int stride = ShapeInference.RoundUp(channels, ShapeInference.WidthAlignment);
-        return new ActivationShape(kind, new EquatableArray<int>(dims), positions, channels, stride, 1, positions * stride);
+        // Saturated, never wrapped: a shape too large for int is caught by ShapeInference's size checks (ExactRowLength).
+        return new ActivationShape(kind, new EquatableArray<int>(dims), ShapeInference.Saturate(positions), channels, stride, 1,
+            ShapeInference.Saturate(positions * stride));
     }
+
+    /// <summary>The floats per sample of a padded layer output of this kind and PyTorch shape, in 64 bits.</summary>
+    public static long ExactRowLength(ShapeKind kind, int[] dims)
+    {
+        (long positions, int channels) = PositionsAndChannels(kind, dims);
+        return positions * ShapeInference.RoundUp((long)channels, ShapeInference.WidthAlignment);
+    }
+
+    private static (long Positions, int Channels) PositionsAndChannels(ShapeKind kind, int[] dims) => kind switch
+    {
+        ShapeKind.Vector => (1, dims[0]),
+        ShapeKind.Sequence => (dims[0], dims[1]),
+        ShapeKind.Spatial1D => (dims[1], dims[0]),
+        _ => ((long)dims[1] * dims[2], dims[0]),
+    };
 
     /// <summary>The network's input: the user's layout, PyTorch's, unpadded.</summary>
     public static ActivationShape Unpadded(ShapeKind kind, params int[] dims)
     {
-        int size = 1;
-        foreach (int d in dims) size *= d;
+        long exact = 1;
+        foreach (int d in dims) exact *= d; // checked against MaxBufferLength by InputShape before this
+        int size = ShapeInference.Saturate(exact);
         return kind switch
         {
             ShapeKind.Vector => new ActivationShape(kind, new EquatableArray<int>(dims), 1, dims[0], dims[0], 1, size),
             ShapeKind.Sequence => new ActivationShape(kind, new EquatableArray<int>(dims), dims[0], dims[1], dims[1], 1, size),
             ShapeKind.Spatial1D => new ActivationShape(kind, new EquatableArray<int>(dims), dims[1], dims[0], 1, dims[1], size),
-            _ => new ActivationShape(kind, new EquatableArray<int>(dims), dims[1] * dims[2], dims[0], 1, dims[1] * dims[2], size),
+            _ => new ActivationShape(kind, new EquatableArray<int>(dims), size / dims[0], dims[0], 1, size / dims[0], size),
         };
     }
 }

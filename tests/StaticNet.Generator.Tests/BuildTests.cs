@@ -22,6 +22,8 @@ public class BuildTests
         [Network(Loss = Loss.SoftmaxCrossEntropy)] [Input(4)] [Dense(1)] partial class Bad { }
 
         [Input(4)] [Dense(2, Name = "out")] partial class Good { }
+
+        [Input(4)] [Dense(2)] partial class Clash { public void Forward(System.ReadOnlySpan<float> input, System.Span<float> output) { } }
         """;
 
     private static string RepositoryRoot()
@@ -75,10 +77,16 @@ public class BuildTests
             Assert.Contains($"{PositionOf(source, "new float[3]")}: error SNET020", output);
             Assert.Contains("Program.cs(8,56): error SNET010", output); // the same, written out: line 8, column 56
             Assert.Contains("Program.cs(5,14): error SNET020", output);
+            // A member clash is SNET015 on the user's member, in a command-line build too: the generator writes nothing
+            // for the class, so the build has no declaration error in generated code (which would stop it before the
+            // analyzers run) and no error in a .g.cs file at all.
+            Assert.Contains($"{PositionOf(source, "Forward(System.ReadOnlySpan")}: error SNET015", output);
+            Assert.DoesNotContain(".g.cs", output);
 
             File.WriteAllText(program, source
                 .Replace("Loss.SoftmaxCrossEntropy", "Loss.BinaryCrossEntropy")
-                .Replace("new float[3]", "new float[Good.InputSize]"));
+                .Replace("new float[3]", "new float[Good.InputSize]")
+                .Replace("public void Forward(System.ReadOnlySpan", "public void Run(System.ReadOnlySpan"));
             (exitCode, output) = Build(work);
             Assert.True(exitCode == 0, "The fixed consumer did not build:\n" + output);
             Assert.Contains("0 Warning(s)", output);

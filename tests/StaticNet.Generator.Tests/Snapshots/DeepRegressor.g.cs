@@ -89,6 +89,10 @@ namespace Demo.Models
             private const int RowActivationLength = 208;
             private const int ActivationBufferLength = RowActivationLength * ChunkRows;
 
+            // The hot methods are compiled optimised from their first call, like the kernels. MethodImplOptions.AggressiveOptimization,
+            // by value: netstandard2.1's enum does not name it.
+            private const global::System.Runtime.CompilerServices.MethodImplOptions AggressiveOptimization = (global::System.Runtime.CompilerServices.MethodImplOptions)512;
+
             private static readonly global::StaticNet.ParameterTensor[] s_parameterTensors =
             {
                 new global::StaticNet.ParameterTensor("layers.0.weight", new int[] { 64, 16 }, Layers0Weight, strides: new int[] { 1, 64 }),
@@ -167,6 +171,7 @@ namespace Demo.Models
             /// <summary>Runs one sample through the network. Allocates nothing after the calling thread's first call.</summary>
             /// <param name="input">Exactly 16 floats ([16]).</param>
             /// <param name="output">Exactly 4 floats ([4]), overwritten with the logits.</param>
+            [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
             public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
             {
                 global::StaticNet.Kernels.Guard.SampleLength(input.Length, InputSize, nameof(input), "DeepRegressor");
@@ -179,6 +184,7 @@ namespace Demo.Models
             /// <summary>Runs n samples through the network. Allocates nothing after the calling thread's first call.</summary>
             /// <param name="inputs">n × 16 floats, one sample after another.</param>
             /// <param name="outputs">n × 4 floats, overwritten with the logits.</param>
+            [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
             public void ForwardBatch(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs)
             {
                 int count = global::StaticNet.Kernels.Guard.BatchRows(inputs.Length, InputSize, outputs.Length, OutputSize, nameof(outputs), "DeepRegressor");
@@ -207,6 +213,7 @@ namespace Demo.Models
             /// <summary>Returns the mean squared error over every output of every sample, changing nothing.</summary>
             /// <param name="inputs">n × 16 floats, one sample after another.</param>
             /// <param name="targets">n × 4 floats.</param>
+            [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
             public float ComputeLoss(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets) =>
                 Evaluate(inputs, targets, default, computeGradients: false);
 
@@ -219,6 +226,7 @@ namespace Demo.Models
             /// <param name="targets">n × 4 floats.</param>
             /// <exception cref="global::StaticNet.TrainingDivergedException">The loss is NaN or infinite; nothing but <c>Gradients</c> (that loss's gradient) changed.</exception>
             /// <exception cref="global::System.InvalidOperationException">Another thread is training or loading this instance.</exception>
+            [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
             public float ComputeGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets) =>
                 TrainingCall(inputs, targets, default, optimizer: null, nameof(ComputeGradients));
 
@@ -239,6 +247,7 @@ namespace Demo.Models
             /// <exception cref="global::System.InvalidOperationException">
             /// Another thread is training or loading this instance, or <paramref name="optimizer"/> is bound to another network; nothing was changed.
             /// </exception>
+            [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
             public float TrainStep(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::StaticNet.Optimizers.Optimizer optimizer)
             {
                 if (optimizer is null) throw new global::System.ArgumentNullException(nameof(optimizer));
@@ -246,6 +255,7 @@ namespace Demo.Models
             }
 
             /// <summary>Forward, loss and (optionally) backward over every chunk of the batch; returns the mean loss.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
             private float Evaluate(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::System.ReadOnlySpan<int> labels, bool computeGradients)
             {
                 int count = labels.IsEmpty
@@ -277,6 +287,7 @@ namespace Demo.Models
             /// changes nothing but <c>Gradients</c> unless it returns: the running statistics and the dropout generator are
             /// saved before the forward pass and restored if anything throws; the optimizer steps only after the loss is known finite.
             /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
             private float TrainingCall(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::System.ReadOnlySpan<int> labels, global::StaticNet.Optimizers.Optimizer? optimizer, string operation)
             {
                 EnterExclusive(operation);
@@ -330,6 +341,7 @@ namespace Demo.Models
             }
 
             /// <summary>Runs <paramref name="rows"/> samples through every layer; each output stays in its region of <paramref name="activations"/>.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
             private static void ForwardRows(global::System.ReadOnlySpan<float> parameters, global::System.ReadOnlySpan<float> x, global::System.Span<float> activations, int rows)
             {
                 Layers0Forward(parameters, x, activations.Slice(Layers0PreActivation, rows * 64), activations.Slice(Layers0Output, rows * 64), rows);
@@ -341,6 +353,7 @@ namespace Demo.Models
             /// Backpropagates the loss gradient that the loss wrote into the last layer's region of <paramref name="deltas"/>,
             /// from the last layer to the first, accumulating into <paramref name="gradients"/>.
             /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
             private static void BackwardRows(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.Span<float> activations, global::System.Span<float> deltas, int rows)
             {
                 Layers2Backward(parameters, gradients, activations.Slice(Layers1Output, rows * 64), activations.Slice(Layers2Output, rows * 16), deltas.Slice(Layers2Output, rows * 16), deltas.Slice(Layers1Output, rows * 64), rows);
@@ -351,6 +364,7 @@ namespace Demo.Models
             // ── layers.0: Dense 16 → 64, GELU ────────────────────────────────────────────────────────────────────────────────
 
             /// <summary>layers.0 forward: x [rows, 16] → y [rows, 64] = GELU(z), z = x · W + b.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
             private static void Layers0Forward(global::System.ReadOnlySpan<float> parameters, global::System.ReadOnlySpan<float> x, global::System.Span<float> z, global::System.Span<float> y, int rows)
             {
                 global::StaticNet.Kernels.DenseKernels.Forward(x, rows, inputs: 16, xStride: 16,
@@ -359,6 +373,7 @@ namespace Demo.Models
             }
 
             /// <summary>layers.0 backward: dy [rows, 64] (the gradient of y; overwritten) → dW, db (accumulated); the network's input needs no gradient.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
             private static void Layers0Backward(global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> z, global::System.Span<float> dy, int rows)
             {
                 global::StaticNet.Kernels.ActivationKernels.GeluBackward(z, dy, rows, columns: 64, stride: 64);
@@ -369,6 +384,7 @@ namespace Demo.Models
             // ── layers.1: Dense 64 → 64, Tanh ────────────────────────────────────────────────────────────────────────────────
 
             /// <summary>layers.1 forward: x [rows, 64] → y [rows, 64] = Tanh(x · W + b).</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
             private static void Layers1Forward(global::System.ReadOnlySpan<float> parameters, global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int rows)
             {
                 global::StaticNet.Kernels.DenseKernels.Forward(x, rows, inputs: 64, xStride: 64,
@@ -377,6 +393,7 @@ namespace Demo.Models
             }
 
             /// <summary>layers.1 backward: dy [rows, 64] (the gradient of y; overwritten) → dW, db (accumulated), dx [rows, 64].</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
             private static void Layers1Backward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> y, global::System.Span<float> dy, global::System.Span<float> dx, int rows)
             {
                 global::StaticNet.Kernels.ActivationKernels.TanhBackward(y, dy, rows, columns: 64, stride: 64);
@@ -388,6 +405,7 @@ namespace Demo.Models
             // ── layers.2: Dense 64 → 4, Sigmoid ──────────────────────────────────────────────────────────────────────────────
 
             /// <summary>layers.2 forward: x [rows, 64] → y [rows, 16] = Sigmoid(x · W + b).</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
             private static void Layers2Forward(global::System.ReadOnlySpan<float> parameters, global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int rows)
             {
                 global::StaticNet.Kernels.DenseKernels.Forward(x, rows, inputs: 64, xStride: 64,
@@ -396,6 +414,7 @@ namespace Demo.Models
             }
 
             /// <summary>layers.2 backward: dy [rows, 16] (the gradient of y; overwritten) → dW, db (accumulated), dx [rows, 64].</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
             private static void Layers2Backward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> y, global::System.Span<float> dy, global::System.Span<float> dx, int rows)
             {
                 global::StaticNet.Kernels.ActivationKernels.SigmoidBackward(y, dy, rows, columns: 4, stride: 16);

@@ -81,6 +81,10 @@ namespace Demo
         private const int RowActivationLength = 80;
         private const int ActivationBufferLength = RowActivationLength * ChunkRows;
 
+        // The hot methods are compiled optimised from their first call, like the kernels. MethodImplOptions.AggressiveOptimization,
+        // by value: netstandard2.1's enum does not name it.
+        private const global::System.Runtime.CompilerServices.MethodImplOptions AggressiveOptimization = (global::System.Runtime.CompilerServices.MethodImplOptions)512;
+
         private static readonly global::StaticNet.ParameterTensor[] s_parameterTensors =
         {
             new global::StaticNet.ParameterTensor("fc1.weight", new int[] { 64, 64 }, Fc1Weight, strides: new int[] { 1, 64 }),
@@ -155,6 +159,7 @@ namespace Demo
         /// <summary>Runs one sample through the network. Allocates nothing after the calling thread's first call.</summary>
         /// <param name="input">Exactly 64 floats ([64]).</param>
         /// <param name="output">Exactly 10 floats ([10]), overwritten with the logits.</param>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
         {
             global::StaticNet.Kernels.Guard.SampleLength(input.Length, InputSize, nameof(input), "DigitsNet");
@@ -167,6 +172,7 @@ namespace Demo
         /// <summary>Runs n samples through the network. Allocates nothing after the calling thread's first call.</summary>
         /// <param name="inputs">n × 64 floats, one sample after another.</param>
         /// <param name="outputs">n × 10 floats, overwritten with the logits.</param>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         public void ForwardBatch(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs)
         {
             int count = global::StaticNet.Kernels.Guard.BatchRows(inputs.Length, InputSize, outputs.Length, OutputSize, nameof(outputs), "DigitsNet");
@@ -195,6 +201,7 @@ namespace Demo
         /// <summary>Returns the cross-entropy of the softmax of the logits, averaged over the samples, changing nothing.</summary>
         /// <param name="inputs">n × 64 floats, one sample after another.</param>
         /// <param name="targets">n × 10 floats.</param>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         public float ComputeLoss(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets) =>
             Evaluate(inputs, targets, default, computeGradients: false);
 
@@ -207,6 +214,7 @@ namespace Demo
         /// <param name="targets">n × 10 floats.</param>
         /// <exception cref="global::StaticNet.TrainingDivergedException">The loss is NaN or infinite; nothing but <c>Gradients</c> (that loss's gradient) changed.</exception>
         /// <exception cref="global::System.InvalidOperationException">Another thread is training or loading this instance.</exception>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         public float ComputeGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets) =>
             TrainingCall(inputs, targets, default, optimizer: null, nameof(ComputeGradients));
 
@@ -227,6 +235,7 @@ namespace Demo
         /// <exception cref="global::System.InvalidOperationException">
         /// Another thread is training or loading this instance, or <paramref name="optimizer"/> is bound to another network; nothing was changed.
         /// </exception>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         public float TrainStep(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::StaticNet.Optimizers.Optimizer optimizer)
         {
             if (optimizer is null) throw new global::System.ArgumentNullException(nameof(optimizer));
@@ -236,6 +245,7 @@ namespace Demo
         /// <summary>Returns the cross-entropy of the softmax of the logits, averaged over the samples, changing nothing.</summary>
         /// <param name="inputs">n × 64 floats, one sample after another.</param>
         /// <param name="labels">n class indices in [0, 10).</param>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         public float ComputeLoss(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels) =>
             Evaluate(inputs, default, labels, computeGradients: false);
 
@@ -248,6 +258,7 @@ namespace Demo
         /// <param name="labels">n class indices in [0, 10).</param>
         /// <exception cref="global::StaticNet.TrainingDivergedException">The loss is NaN or infinite; nothing but <c>Gradients</c> (that loss's gradient) changed.</exception>
         /// <exception cref="global::System.InvalidOperationException">Another thread is training or loading this instance.</exception>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         public float ComputeGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels) =>
             TrainingCall(inputs, default, labels, optimizer: null, nameof(ComputeGradients));
 
@@ -268,6 +279,7 @@ namespace Demo
         /// <exception cref="global::System.InvalidOperationException">
         /// Another thread is training or loading this instance, or <paramref name="optimizer"/> is bound to another network; nothing was changed.
         /// </exception>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         public float TrainStep(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels, global::StaticNet.Optimizers.Optimizer optimizer)
         {
             if (optimizer is null) throw new global::System.ArgumentNullException(nameof(optimizer));
@@ -275,6 +287,7 @@ namespace Demo
         }
 
         /// <summary>Forward, loss and (optionally) backward over every chunk of the batch; returns the mean loss.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         private float Evaluate(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::System.ReadOnlySpan<int> labels, bool computeGradients)
         {
             int count = labels.IsEmpty
@@ -309,6 +322,7 @@ namespace Demo
         /// changes nothing but <c>Gradients</c> unless it returns: the running statistics and the dropout generator are
         /// saved before the forward pass and restored if anything throws; the optimizer steps only after the loss is known finite.
         /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         private float TrainingCall(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::System.ReadOnlySpan<int> labels, global::StaticNet.Optimizers.Optimizer? optimizer, string operation)
         {
             EnterExclusive(operation);
@@ -362,6 +376,7 @@ namespace Demo
         }
 
         /// <summary>Runs <paramref name="rows"/> samples through every layer; each output stays in its region of <paramref name="activations"/>.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         private static void ForwardRows(global::System.ReadOnlySpan<float> parameters, global::System.ReadOnlySpan<float> x, global::System.Span<float> activations, int rows)
         {
             Fc1Forward(parameters, x, activations.Slice(Fc1Output, rows * 64), rows);
@@ -372,6 +387,7 @@ namespace Demo
         /// Backpropagates the loss gradient that the loss wrote into the last layer's region of <paramref name="deltas"/>,
         /// from the last layer to the first, accumulating into <paramref name="gradients"/>.
         /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         private static void BackwardRows(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.Span<float> activations, global::System.Span<float> deltas, int rows)
         {
             Fc2Backward(parameters, gradients, activations.Slice(Fc1Output, rows * 64), deltas.Slice(Fc2Output, rows * 16), deltas.Slice(Fc1Output, rows * 64), rows);
@@ -381,6 +397,7 @@ namespace Demo
         // ── fc1: Dense 64 → 64, ReLU ─────────────────────────────────────────────────────────────────────────────────────
 
         /// <summary>fc1 forward: x [rows, 64] → y [rows, 64] = ReLU(x · W + b).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         private static void Fc1Forward(global::System.ReadOnlySpan<float> parameters, global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int rows)
         {
             global::StaticNet.Kernels.DenseKernels.Forward(x, rows, inputs: 64, xStride: 64,
@@ -389,6 +406,7 @@ namespace Demo
         }
 
         /// <summary>fc1 backward: dy [rows, 64] (the gradient of y; overwritten) → dW, db (accumulated); the network's input needs no gradient.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         private static void Fc1Backward(global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> y, global::System.Span<float> dy, int rows)
         {
             global::StaticNet.Kernels.ActivationKernels.ReLUBackward(y, dy, rows, columns: 64, stride: 64);
@@ -399,6 +417,7 @@ namespace Demo
         // ── fc2: Dense 64 → 10 ───────────────────────────────────────────────────────────────────────────────────────────
 
         /// <summary>fc2 forward: x [rows, 64] → y [rows, 16] = x · W + b.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         private static void Fc2Forward(global::System.ReadOnlySpan<float> parameters, global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int rows)
         {
             global::StaticNet.Kernels.DenseKernels.Forward(x, rows, inputs: 64, xStride: 64,
@@ -406,6 +425,7 @@ namespace Demo
         }
 
         /// <summary>fc2 backward: dy [rows, 16] (the gradient of y; overwritten) → dW, db (accumulated), dx [rows, 64].</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         private static void Fc2Backward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.Span<float> dy, global::System.Span<float> dx, int rows)
         {
             global::StaticNet.Kernels.DenseKernels.BackwardWeights(x, rows, inputs: 64, xStride: 64, dy, width: 16,

@@ -79,6 +79,10 @@ partial class TinyPolicy : global::StaticNet.INetwork
     private const int RowActivationLength = 32;
     private const int ActivationBufferLength = RowActivationLength * ChunkRows;
 
+    // The hot methods are compiled optimised from their first call, like the kernels. MethodImplOptions.AggressiveOptimization,
+    // by value: netstandard2.1's enum does not name it.
+    private const global::System.Runtime.CompilerServices.MethodImplOptions AggressiveOptimization = (global::System.Runtime.CompilerServices.MethodImplOptions)512;
+
     private static readonly global::StaticNet.ParameterTensor[] s_parameterTensors =
     {
         new global::StaticNet.ParameterTensor("encoder.linear.weight", new int[] { 2, 3 }, EncoderLinearWeight, strides: new int[] { 1, 16 }),
@@ -150,6 +154,7 @@ partial class TinyPolicy : global::StaticNet.INetwork
     /// <summary>Runs one sample through the network. Allocates nothing after the calling thread's first call.</summary>
     /// <param name="input">Exactly 3 floats ([3]).</param>
     /// <param name="output">Exactly 1 float ([1]), overwritten with the logits.</param>
+    [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
     public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
     {
         global::StaticNet.Kernels.Guard.SampleLength(input.Length, InputSize, nameof(input), "TinyPolicy");
@@ -162,6 +167,7 @@ partial class TinyPolicy : global::StaticNet.INetwork
     /// <summary>Runs n samples through the network. Allocates nothing after the calling thread's first call.</summary>
     /// <param name="inputs">n × 3 floats, one sample after another.</param>
     /// <param name="outputs">n × 1 floats, overwritten with the logits.</param>
+    [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
     public void ForwardBatch(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs)
     {
         int count = global::StaticNet.Kernels.Guard.BatchRows(inputs.Length, InputSize, outputs.Length, OutputSize, nameof(outputs), "TinyPolicy");
@@ -226,6 +232,7 @@ partial class TinyPolicy : global::StaticNet.INetwork
     }
 
     /// <summary>Runs <paramref name="rows"/> samples through every layer; each output stays in its region of <paramref name="activations"/>.</summary>
+    [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
     private static void ForwardRows(global::System.ReadOnlySpan<float> parameters, global::System.ReadOnlySpan<float> x, global::System.Span<float> activations, int rows)
     {
         EncoderLinearForward(parameters, x, activations.Slice(EncoderLinearOutput, rows * 16), rows);
@@ -235,6 +242,7 @@ partial class TinyPolicy : global::StaticNet.INetwork
     // ── encoder.linear: Dense 3 → 2, LeakyReLU ───────────────────────────────────────────────────────────────────────
 
     /// <summary>encoder.linear forward: x [rows, 3] → y [rows, 16] = LeakyReLU(x · W + b).</summary>
+    [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
     private static void EncoderLinearForward(global::System.ReadOnlySpan<float> parameters, global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int rows)
     {
         global::StaticNet.Kernels.DenseKernels.Forward(x, rows, inputs: 3, xStride: 3,
@@ -245,6 +253,7 @@ partial class TinyPolicy : global::StaticNet.INetwork
     // ── layers.1: Dense 2 → 1 ────────────────────────────────────────────────────────────────────────────────────────
 
     /// <summary>layers.1 forward: x [rows, 2] → y [rows, 16] = x · W + b.</summary>
+    [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
     private static void Layers1Forward(global::System.ReadOnlySpan<float> parameters, global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int rows)
     {
         global::StaticNet.Kernels.DenseKernels.ForwardDot(x, rows, inputs: 2, xStride: 16,

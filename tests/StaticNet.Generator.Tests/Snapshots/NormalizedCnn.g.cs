@@ -110,6 +110,10 @@ namespace Demo
         private const int Layers5InverseStd = RowActivationLength * ChunkRows + 496; // the chunk's 1/√(var + ε), [16], once per chunk
         private const int ActivationBufferLength = RowActivationLength * ChunkRows + 512;
 
+        // The hot methods are compiled optimised from their first call, like the kernels. MethodImplOptions.AggressiveOptimization,
+        // by value: netstandard2.1's enum does not name it.
+        private const global::System.Runtime.CompilerServices.MethodImplOptions AggressiveOptimization = (global::System.Runtime.CompilerServices.MethodImplOptions)512;
+
         private static readonly global::StaticNet.ParameterTensor[] s_parameterTensors =
         {
             new global::StaticNet.ParameterTensor("layers.0.weight", new int[] { 8, 3, 5 }, Layers0Weight, strides: new int[] { 1, 16, 48 }),
@@ -197,6 +201,7 @@ namespace Demo
         /// <summary>Runs one sample through the network. Allocates nothing after the calling thread's first call.</summary>
         /// <param name="input">Exactly 96 floats ([3, 32]).</param>
         /// <param name="output">Exactly 4 floats ([4]), overwritten with the logits.</param>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
         {
             global::StaticNet.Kernels.Guard.SampleLength(input.Length, InputSize, nameof(input), "NormalizedCnn");
@@ -209,6 +214,7 @@ namespace Demo
         /// <summary>Runs n samples through the network. Allocates nothing after the calling thread's first call.</summary>
         /// <param name="inputs">n × 96 floats, one sample after another.</param>
         /// <param name="outputs">n × 4 floats, overwritten with the logits.</param>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         public void ForwardBatch(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs)
         {
             int count = global::StaticNet.Kernels.Guard.BatchRows(inputs.Length, InputSize, outputs.Length, OutputSize, nameof(outputs), "NormalizedCnn");
@@ -237,6 +243,7 @@ namespace Demo
         /// <summary>Returns the mean squared error over every output of every sample, changing nothing.</summary>
         /// <param name="inputs">n × 96 floats, one sample after another.</param>
         /// <param name="targets">n × 4 floats.</param>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         public float ComputeLoss(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets) =>
             Evaluate(inputs, targets, default, computeGradients: false);
 
@@ -249,6 +256,7 @@ namespace Demo
         /// <param name="targets">n × 4 floats.</param>
         /// <exception cref="global::StaticNet.TrainingDivergedException">The loss is NaN or infinite; nothing but <c>Gradients</c> (that loss's gradient) changed.</exception>
         /// <exception cref="global::System.InvalidOperationException">Another thread is training or loading this instance.</exception>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         public float ComputeGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets) =>
             TrainingCall(inputs, targets, default, optimizer: null, nameof(ComputeGradients));
 
@@ -269,6 +277,7 @@ namespace Demo
         /// <exception cref="global::System.InvalidOperationException">
         /// Another thread is training or loading this instance, or <paramref name="optimizer"/> is bound to another network; nothing was changed.
         /// </exception>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         public float TrainStep(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::StaticNet.Optimizers.Optimizer optimizer)
         {
             if (optimizer is null) throw new global::System.ArgumentNullException(nameof(optimizer));
@@ -276,6 +285,7 @@ namespace Demo
         }
 
         /// <summary>Forward, loss and (optionally) backward over every chunk of the batch; returns the mean loss.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         private float Evaluate(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::System.ReadOnlySpan<int> labels, bool computeGradients)
         {
             int count = labels.IsEmpty
@@ -308,6 +318,7 @@ namespace Demo
         /// changes nothing but <c>Gradients</c> unless it returns: the running statistics and the dropout generator are
         /// saved before the forward pass and restored if anything throws; the optimizer steps only after the loss is known finite.
         /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         private float TrainingCall(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::System.ReadOnlySpan<int> labels, global::StaticNet.Optimizers.Optimizer? optimizer, string operation)
         {
             EnterExclusive(operation);
@@ -368,6 +379,7 @@ namespace Demo
         }
 
         /// <summary>Runs <paramref name="rows"/> samples through every layer; each output stays in its region of <paramref name="activations"/>.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         private static void ForwardRows(global::System.ReadOnlySpan<float> parameters, global::System.ReadOnlySpan<float> x, global::System.Span<float> activations, int rows)
         {
             Layers0Forward(parameters, x, activations.Slice(Layers0Columns, 480), activations.Slice(Layers0PreActivation, rows * 512), activations.Slice(Layers0Output, rows * 512), rows);
@@ -382,6 +394,7 @@ namespace Demo
         /// The training forward pass: as <c>ForwardRows</c>, but BatchNorm normalises with the chunk's statistics and updates
         /// its running ones in <paramref name="parameters"/>, and Dropout draws its masks.
         /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         private void TrainingForwardRows(global::System.Span<float> parameters, global::System.ReadOnlySpan<float> x, global::System.Span<float> activations, int rows)
         {
             Layers0Forward(parameters, x, activations.Slice(Layers0Columns, 480), activations.Slice(Layers0PreActivation, rows * 512), activations.Slice(Layers0Output, rows * 512), rows);
@@ -396,6 +409,7 @@ namespace Demo
         /// Backpropagates the loss gradient that the loss wrote into the last layer's region of <paramref name="deltas"/>,
         /// from the last layer to the first, accumulating into <paramref name="gradients"/>.
         /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         private static void BackwardRows(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.Span<float> activations, global::System.Span<float> deltas, int rows)
         {
             Layers5Backward(parameters, gradients, activations.Slice(Layers5Normalized, rows * 16), activations.Slice(Layers5InverseStd, 16), deltas.Slice(Layers5Output, rows * 16), deltas.Slice(Layers4Output, rows * 16), rows);
@@ -416,6 +430,7 @@ namespace Demo
             padTop: 0, padLeft: 2, outHeight: 1, outWidth: 32);
 
         /// <summary>layers.0 forward: x [rows, 3, 32] (channels first) → y [rows, 32, 16] = GELU(z), z = conv(x, W); columns is scratch for one sample's im2col.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         private static void Layers0Forward(global::System.ReadOnlySpan<float> parameters, global::System.ReadOnlySpan<float> x, global::System.Span<float> columns, global::System.Span<float> z, global::System.Span<float> y, int rows)
         {
             global::System.Span<float> zeros = stackalloc float[16]; // no bias: the kernel adds zeros
@@ -425,6 +440,7 @@ namespace Demo
         }
 
         /// <summary>layers.0 backward: dy [rows, 32, 16] (the gradient of y; overwritten) → dW (accumulated); the network's input needs no gradient. im2col is recomputed into columns.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         private static void Layers0Backward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> z, global::System.Span<float> dy, global::System.Span<float> columns, int rows)
         {
             global::StaticNet.Kernels.ActivationKernels.GeluBackward(z, dy, rows * 32, columns: 8, stride: 16);
@@ -436,6 +452,7 @@ namespace Demo
         // ── layers.1: BatchNorm [8, 32] (BatchNorm1d over 8 channels), momentum 0.1, ε 1E-05 ─────────────────────────────
 
         /// <summary>layers.1 forward in inference: x [rows, 32, 16] → y = γ·(x − running_mean)/√(running_var + ε) + β.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         private static void Layers1Forward(global::System.ReadOnlySpan<float> parameters, global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int rows)
         {
             global::StaticNet.Kernels.BatchNormKernels.ForwardInference(x, rows, positions: 32, channels: 16, parameters.Slice(Layers1Weight, 16), parameters.Slice(Layers1Bias, 16),
@@ -446,6 +463,7 @@ namespace Demo
         /// layers.1 forward in training: x [rows, 32, 16] → y = γ·x̂ + β, x̂ normalised with the mean and variance over the chunk's rows × 32 positions;
         /// updates the running statistics (momentum, unbiased variance) and counts the batch, as PyTorch's train() mode.
         /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         private static void Layers1TrainingForward(global::System.Span<float> parameters, global::System.ReadOnlySpan<float> x, global::System.Span<float> normalized, global::System.Span<float> inverseStd, global::System.Span<float> y, int rows)
         {
             global::StaticNet.Kernels.BatchNormKernels.ForwardTraining(x, rows, positions: 32, channels: 16, parameters.Slice(Layers1Weight, 16), parameters.Slice(Layers1Bias, 16),
@@ -454,6 +472,7 @@ namespace Demo
         }
 
         /// <summary>layers.1 backward: dy [rows, 32, 16] → dγ, dβ (accumulated), dx (may be dy itself) through the batch statistics.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         private static void Layers1Backward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> normalized, global::System.ReadOnlySpan<float> inverseStd, global::System.ReadOnlySpan<float> dy, global::System.Span<float> dx, int rows)
         {
             global::StaticNet.Kernels.BatchNormKernels.Backward(dy, rows, positions: 32, channels: 16, parameters.Slice(Layers1Weight, 16), normalized, inverseStd,
@@ -463,12 +482,14 @@ namespace Demo
         // ── layers.2: AvgPool1D [8, 32] → [8, 16], windows of 2, stride 2 ────────────────────────────────────────────────
 
         /// <summary>layers.2 forward: x [rows, 32, 16] → y [rows, 16, 16], the mean of each window.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         private static void Layers2Forward(global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int rows)
         {
             global::StaticNet.Kernels.PoolKernels.AvgPool(x, rows, height: 1, width: 32, channels: 16, poolHeight: 1, poolWidth: 2, strideHeight: 1, strideWidth: 2, y);
         }
 
         /// <summary>layers.2 backward: dy [rows, 16, 16] → dx [rows, 32, 16], each window's gradient spread evenly over it.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         private static void Layers2Backward(global::System.ReadOnlySpan<float> dy, global::System.Span<float> dx, int rows)
         {
             global::StaticNet.Kernels.PoolKernels.AvgPoolBackward(dy, rows, height: 1, width: 32, channels: 16, poolHeight: 1, poolWidth: 2, strideHeight: 1, strideWidth: 2, dx);
@@ -477,12 +498,14 @@ namespace Demo
         // ── layers.3: GlobalAvgPool [8, 16] → [8] ────────────────────────────────────────────────────────────────────────
 
         /// <summary>layers.3 forward: x [rows, 16, 16] → y [rows, 16], each channel's mean over the 16 positions.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         private static void Layers3Forward(global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int rows)
         {
             global::StaticNet.Kernels.PoolKernels.GlobalAvgPool(x, rows, positions: 16, channels: 16, y);
         }
 
         /// <summary>layers.3 backward: dy [rows, 16] → dx [rows, 16, 16] = dy / 16 at every position.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         private static void Layers3Backward(global::System.ReadOnlySpan<float> dy, global::System.Span<float> dx, int rows)
         {
             global::StaticNet.Kernels.PoolKernels.GlobalAvgPoolBackward(dy, rows, positions: 16, channels: 16, dx);
@@ -491,6 +514,7 @@ namespace Demo
         // ── layers.4: Dense 8 → 4 ────────────────────────────────────────────────────────────────────────────────────────
 
         /// <summary>layers.4 forward: x [rows, 8] → y [rows, 16] = x · W + b.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         private static void Layers4Forward(global::System.ReadOnlySpan<float> parameters, global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int rows)
         {
             global::StaticNet.Kernels.DenseKernels.Forward(x, rows, inputs: 8, xStride: 16,
@@ -498,6 +522,7 @@ namespace Demo
         }
 
         /// <summary>layers.4 backward: dy [rows, 16] (the gradient of y; overwritten) → dW, db (accumulated), dx [rows, 16].</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         private static void Layers4Backward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.Span<float> dy, global::System.Span<float> dx, int rows)
         {
             global::StaticNet.Kernels.DenseKernels.BackwardWeights(x, rows, inputs: 8, xStride: 16, dy, width: 16,
@@ -508,6 +533,7 @@ namespace Demo
         // ── layers.5: BatchNorm [4] (BatchNorm1d over 4 channels), momentum 0.01, ε 0.001 ────────────────────────────────
 
         /// <summary>layers.5 forward in inference: x [rows, 16] → y = γ·(x − running_mean)/√(running_var + ε) + β.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         private static void Layers5Forward(global::System.ReadOnlySpan<float> parameters, global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int rows)
         {
             global::StaticNet.Kernels.BatchNormKernels.ForwardInference(x, rows, positions: 1, channels: 16, parameters.Slice(Layers5Weight, 16), parameters.Slice(Layers5Bias, 16),
@@ -518,6 +544,7 @@ namespace Demo
         /// layers.5 forward in training: x [rows, 16] → y = γ·x̂ + β, x̂ normalised with the mean and variance over the chunk's rows;
         /// updates the running statistics (momentum, unbiased variance) and counts the batch, as PyTorch's train() mode.
         /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         private static void Layers5TrainingForward(global::System.Span<float> parameters, global::System.ReadOnlySpan<float> x, global::System.Span<float> normalized, global::System.Span<float> inverseStd, global::System.Span<float> y, int rows)
         {
             global::StaticNet.Kernels.BatchNormKernels.ForwardTraining(x, rows, positions: 1, channels: 16, parameters.Slice(Layers5Weight, 16), parameters.Slice(Layers5Bias, 16),
@@ -526,6 +553,7 @@ namespace Demo
         }
 
         /// <summary>layers.5 backward: dy [rows, 16] → dγ, dβ (accumulated), dx (may be dy itself) through the batch statistics.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         private static void Layers5Backward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> normalized, global::System.ReadOnlySpan<float> inverseStd, global::System.ReadOnlySpan<float> dy, global::System.Span<float> dx, int rows)
         {
             global::StaticNet.Kernels.BatchNormKernels.Backward(dy, rows, positions: 1, channels: 16, parameters.Slice(Layers5Weight, 16), normalized, inverseStd,

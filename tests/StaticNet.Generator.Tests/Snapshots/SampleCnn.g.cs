@@ -107,6 +107,10 @@ namespace Demo
         private const int Layers2Columns = RowActivationLength * ChunkRows + 7056; // one sample's im2col scratch, [196, 144], once per chunk
         private const int ActivationBufferLength = RowActivationLength * ChunkRows + 35280;
 
+        // The hot methods are compiled optimised from their first call, like the kernels. MethodImplOptions.AggressiveOptimization,
+        // by value: netstandard2.1's enum does not name it.
+        private const global::System.Runtime.CompilerServices.MethodImplOptions AggressiveOptimization = (global::System.Runtime.CompilerServices.MethodImplOptions)512;
+
         private static readonly global::StaticNet.ParameterTensor[] s_parameterTensors =
         {
             new global::StaticNet.ParameterTensor("layers.0.weight", new int[] { 16, 1, 3, 3 }, Layers0Weight, strides: new int[] { 1, 16, 48, 16 }),
@@ -191,6 +195,7 @@ namespace Demo
         /// <summary>Runs one sample through the network. Allocates nothing after the calling thread's first call.</summary>
         /// <param name="input">Exactly 784 floats ([1, 28, 28]).</param>
         /// <param name="output">Exactly 10 floats ([10]), overwritten with the logits.</param>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
         {
             global::StaticNet.Kernels.Guard.SampleLength(input.Length, InputSize, nameof(input), "SampleCnn");
@@ -203,6 +208,7 @@ namespace Demo
         /// <summary>Runs n samples through the network. Allocates nothing after the calling thread's first call.</summary>
         /// <param name="inputs">n × 784 floats, one sample after another.</param>
         /// <param name="outputs">n × 10 floats, overwritten with the logits.</param>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         public void ForwardBatch(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs)
         {
             int count = global::StaticNet.Kernels.Guard.BatchRows(inputs.Length, InputSize, outputs.Length, OutputSize, nameof(outputs), "SampleCnn");
@@ -231,6 +237,7 @@ namespace Demo
         /// <summary>Returns the cross-entropy of the softmax of the logits, averaged over the samples, changing nothing.</summary>
         /// <param name="inputs">n × 784 floats, one sample after another.</param>
         /// <param name="targets">n × 10 floats.</param>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         public float ComputeLoss(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets) =>
             Evaluate(inputs, targets, default, computeGradients: false);
 
@@ -243,6 +250,7 @@ namespace Demo
         /// <param name="targets">n × 10 floats.</param>
         /// <exception cref="global::StaticNet.TrainingDivergedException">The loss is NaN or infinite; nothing but <c>Gradients</c> (that loss's gradient) changed.</exception>
         /// <exception cref="global::System.InvalidOperationException">Another thread is training or loading this instance.</exception>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         public float ComputeGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets) =>
             TrainingCall(inputs, targets, default, optimizer: null, nameof(ComputeGradients));
 
@@ -263,6 +271,7 @@ namespace Demo
         /// <exception cref="global::System.InvalidOperationException">
         /// Another thread is training or loading this instance, or <paramref name="optimizer"/> is bound to another network; nothing was changed.
         /// </exception>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         public float TrainStep(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::StaticNet.Optimizers.Optimizer optimizer)
         {
             if (optimizer is null) throw new global::System.ArgumentNullException(nameof(optimizer));
@@ -272,6 +281,7 @@ namespace Demo
         /// <summary>Returns the cross-entropy of the softmax of the logits, averaged over the samples, changing nothing.</summary>
         /// <param name="inputs">n × 784 floats, one sample after another.</param>
         /// <param name="labels">n class indices in [0, 10).</param>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         public float ComputeLoss(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels) =>
             Evaluate(inputs, default, labels, computeGradients: false);
 
@@ -284,6 +294,7 @@ namespace Demo
         /// <param name="labels">n class indices in [0, 10).</param>
         /// <exception cref="global::StaticNet.TrainingDivergedException">The loss is NaN or infinite; nothing but <c>Gradients</c> (that loss's gradient) changed.</exception>
         /// <exception cref="global::System.InvalidOperationException">Another thread is training or loading this instance.</exception>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         public float ComputeGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels) =>
             TrainingCall(inputs, default, labels, optimizer: null, nameof(ComputeGradients));
 
@@ -304,6 +315,7 @@ namespace Demo
         /// <exception cref="global::System.InvalidOperationException">
         /// Another thread is training or loading this instance, or <paramref name="optimizer"/> is bound to another network; nothing was changed.
         /// </exception>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         public float TrainStep(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels, global::StaticNet.Optimizers.Optimizer optimizer)
         {
             if (optimizer is null) throw new global::System.ArgumentNullException(nameof(optimizer));
@@ -311,6 +323,7 @@ namespace Demo
         }
 
         /// <summary>Forward, loss and (optionally) backward over every chunk of the batch; returns the mean loss.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         private float Evaluate(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::System.ReadOnlySpan<int> labels, bool computeGradients)
         {
             int count = labels.IsEmpty
@@ -346,6 +359,7 @@ namespace Demo
         /// changes nothing but <c>Gradients</c> unless it returns: the running statistics and the dropout generator are
         /// saved before the forward pass and restored if anything throws; the optimizer steps only after the loss is known finite.
         /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         private float TrainingCall(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::System.ReadOnlySpan<int> labels, global::StaticNet.Optimizers.Optimizer? optimizer, string operation)
         {
             EnterExclusive(operation);
@@ -406,6 +420,7 @@ namespace Demo
         }
 
         /// <summary>Runs <paramref name="rows"/> samples through every layer; each output stays in its region of <paramref name="activations"/>.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         private static void ForwardRows(global::System.ReadOnlySpan<float> parameters, global::System.ReadOnlySpan<float> x, global::System.Span<float> activations, int rows)
         {
             Layers0Forward(parameters, x, activations.Slice(Layers0Columns, 7056), activations.Slice(Layers0Output, rows * 12544), rows);
@@ -422,6 +437,7 @@ namespace Demo
         /// The training forward pass: as <c>ForwardRows</c>, but BatchNorm normalises with the chunk's statistics and updates
         /// its running ones in <paramref name="parameters"/>, and Dropout draws its masks.
         /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         private void TrainingForwardRows(global::System.Span<float> parameters, global::System.ReadOnlySpan<float> x, global::System.Span<float> activations, int rows)
         {
             Layers0Forward(parameters, x, activations.Slice(Layers0Columns, 7056), activations.Slice(Layers0Output, rows * 12544), rows);
@@ -438,6 +454,7 @@ namespace Demo
         /// Backpropagates the loss gradient that the loss wrote into the last layer's region of <paramref name="deltas"/>,
         /// from the last layer to the first, accumulating into <paramref name="gradients"/>.
         /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         private static void BackwardRows(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.Span<float> activations, global::System.Span<float> deltas, int rows)
         {
             Layers7Backward(parameters, gradients, activations.Slice(Layers6Output, rows * 128), deltas.Slice(Layers7Output, rows * 16), deltas.Slice(Layers6Output, rows * 128), rows);
@@ -460,6 +477,7 @@ namespace Demo
             padTop: 1, padLeft: 1, outHeight: 28, outWidth: 28);
 
         /// <summary>layers.0 forward: x [rows, 1, 28, 28] (channels first) → y [rows, 784, 16] = ReLU(conv(x, W) + b); columns is scratch for one sample's im2col.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         private static void Layers0Forward(global::System.ReadOnlySpan<float> parameters, global::System.ReadOnlySpan<float> x, global::System.Span<float> columns, global::System.Span<float> y, int rows)
         {
             global::StaticNet.Kernels.ConvKernels.Forward(x, rows, Layers0Geometry, parameters.Slice(Layers0Weight, 9 * 16), parameters.Slice(Layers0Bias, 16), columns, y);
@@ -467,6 +485,7 @@ namespace Demo
         }
 
         /// <summary>layers.0 backward: dy [rows, 784, 16] (the gradient of y; overwritten) → dW, db (accumulated); the network's input needs no gradient. im2col is recomputed into columns.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         private static void Layers0Backward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> y, global::System.Span<float> dy, global::System.Span<float> columns, int rows)
         {
             global::StaticNet.Kernels.ActivationKernels.ReLUBackward(y, dy, rows * 784, columns: 16, stride: 16);
@@ -477,12 +496,14 @@ namespace Demo
         // ── layers.1: MaxPool2D [16, 28, 28] → [16, 14, 14], 2×2 windows, stride 2 ───────────────────────────────────────
 
         /// <summary>layers.1 forward: x [rows, 784, 16] → y [rows, 196, 16], the maximum of each window.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         private static void Layers1Forward(global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int rows)
         {
             global::StaticNet.Kernels.PoolKernels.MaxPool(x, rows, height: 28, width: 28, channels: 16, poolHeight: 2, poolWidth: 2, strideHeight: 2, strideWidth: 2, y);
         }
 
         /// <summary>layers.1 backward: dy [rows, 196, 16] → dx [rows, 784, 16], each window's gradient to its first maximum in x.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         private static void Layers1Backward(global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> dy, global::System.Span<float> dx, int rows)
         {
             global::StaticNet.Kernels.PoolKernels.MaxPoolBackward(x, dy, rows, height: 28, width: 28, channels: 16, poolHeight: 2, poolWidth: 2, strideHeight: 2, strideWidth: 2, dx);
@@ -498,6 +519,7 @@ namespace Demo
             padTop: 1, padLeft: 1, outHeight: 14, outWidth: 14);
 
         /// <summary>layers.2 forward: x [rows, 196, 16] → y [rows, 196, 32] = ReLU(conv(x, W) + b); columns is scratch for one sample's im2col.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         private static void Layers2Forward(global::System.ReadOnlySpan<float> parameters, global::System.ReadOnlySpan<float> x, global::System.Span<float> columns, global::System.Span<float> y, int rows)
         {
             global::StaticNet.Kernels.ConvKernels.Forward(x, rows, Layers2Geometry, parameters.Slice(Layers2Weight, 144 * 32), parameters.Slice(Layers2Bias, 32), columns, y);
@@ -505,6 +527,7 @@ namespace Demo
         }
 
         /// <summary>layers.2 backward: dy [rows, 196, 32] (the gradient of y; overwritten) → dW, db (accumulated), dx [rows, 196, 16]. im2col is recomputed into columns.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         private static void Layers2Backward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> y, global::System.Span<float> dy, global::System.Span<float> columns, global::System.Span<float> dx, int rows)
         {
             global::StaticNet.Kernels.ActivationKernels.ReLUBackward(y, dy, rows * 196, columns: 32, stride: 32);
@@ -515,12 +538,14 @@ namespace Demo
         // ── layers.3: MaxPool2D [32, 14, 14] → [32, 7, 7], 2×2 windows, stride 2 ─────────────────────────────────────────
 
         /// <summary>layers.3 forward: x [rows, 196, 32] → y [rows, 49, 32], the maximum of each window.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         private static void Layers3Forward(global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int rows)
         {
             global::StaticNet.Kernels.PoolKernels.MaxPool(x, rows, height: 14, width: 14, channels: 32, poolHeight: 2, poolWidth: 2, strideHeight: 2, strideWidth: 2, y);
         }
 
         /// <summary>layers.3 backward: dy [rows, 49, 32] → dx [rows, 196, 32], each window's gradient to its first maximum in x.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         private static void Layers3Backward(global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> dy, global::System.Span<float> dx, int rows)
         {
             global::StaticNet.Kernels.PoolKernels.MaxPoolBackward(x, dy, rows, height: 14, width: 14, channels: 32, poolHeight: 2, poolWidth: 2, strideHeight: 2, strideWidth: 2, dx);
@@ -529,6 +554,7 @@ namespace Demo
         // ── layers.4: Flatten [32, 7, 7] → [1568] ────────────────────────────────────────────────────────────────────────
 
         /// <summary>layers.4 forward: x [49, 32] (channels last) → y [rows, 1568] in PyTorch's order (channel, then position).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         private static void Layers4Forward(global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int rows)
         {
             global::StaticNet.Kernels.LayoutKernels.Reorder(x, rows, positions: 49, channels: 32,
@@ -536,6 +562,7 @@ namespace Demo
         }
 
         /// <summary>layers.4 backward: dy [rows, 1568] → dx in the input's layout.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         private static void Layers4Backward(global::System.ReadOnlySpan<float> dy, global::System.Span<float> dx, int rows)
         {
             global::StaticNet.Kernels.LayoutKernels.Reorder(dy, rows, positions: 49, channels: 32,
@@ -545,6 +572,7 @@ namespace Demo
         // ── layers.5: Dense 1568 → 128, ReLU ─────────────────────────────────────────────────────────────────────────────
 
         /// <summary>layers.5 forward: x [rows, 1568] → y [rows, 128] = ReLU(x · W + b).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         private static void Layers5Forward(global::System.ReadOnlySpan<float> parameters, global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int rows)
         {
             global::StaticNet.Kernels.DenseKernels.Forward(x, rows, inputs: 1568, xStride: 1568,
@@ -553,6 +581,7 @@ namespace Demo
         }
 
         /// <summary>layers.5 backward: dy [rows, 128] (the gradient of y; overwritten) → dW, db (accumulated), dx [rows, 1568].</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         private static void Layers5Backward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> y, global::System.Span<float> dy, global::System.Span<float> dx, int rows)
         {
             global::StaticNet.Kernels.ActivationKernels.ReLUBackward(y, dy, rows, columns: 128, stride: 128);
@@ -564,18 +593,21 @@ namespace Demo
         // ── layers.6: Dropout [128], rate 0.25 ───────────────────────────────────────────────────────────────────────────
 
         /// <summary>layers.6 forward in inference: the identity, y = x [rows, 128].</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         private static void Layers6Forward(global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int rows)
         {
             x.CopyTo(y);
         }
 
         /// <summary>layers.6 forward in training: y = x · mask [rows, 128], mask 0 with probability 0.25 and 1/(1 − 0.25) otherwise, drawn from <paramref name="random"/>.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         private static void Layers6TrainingForward(global::System.ReadOnlySpan<float> x, global::System.Span<float> mask, global::System.Span<float> y, int rows, ref ulong random)
         {
             global::StaticNet.Kernels.DropoutKernels.Forward(x, rows, channels: 128, channelStride: 128, rate: 0.25f, ref random, mask, y);
         }
 
         /// <summary>layers.6 backward: dx = dy · mask [rows, 128].</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         private static void Layers6Backward(global::System.ReadOnlySpan<float> dy, global::System.ReadOnlySpan<float> mask, global::System.Span<float> dx, int rows)
         {
             global::StaticNet.Kernels.DropoutKernels.Backward(dy, mask, rows, channelStride: 128, dx);
@@ -584,6 +616,7 @@ namespace Demo
         // ── layers.7: Dense 128 → 10 ─────────────────────────────────────────────────────────────────────────────────────
 
         /// <summary>layers.7 forward: x [rows, 128] → y [rows, 16] = x · W + b.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         private static void Layers7Forward(global::System.ReadOnlySpan<float> parameters, global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int rows)
         {
             global::StaticNet.Kernels.DenseKernels.Forward(x, rows, inputs: 128, xStride: 128,
@@ -591,6 +624,7 @@ namespace Demo
         }
 
         /// <summary>layers.7 backward: dy [rows, 16] (the gradient of y; overwritten) → dW, db (accumulated), dx [rows, 128].</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         private static void Layers7Backward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.Span<float> dy, global::System.Span<float> dx, int rows)
         {
             global::StaticNet.Kernels.DenseKernels.BackwardWeights(x, rows, inputs: 128, xStride: 128, dy, width: 16,

@@ -84,6 +84,10 @@ namespace Demo
         private const int RowActivationLength = 17600;
         private const int ActivationBufferLength = RowActivationLength * ChunkRows;
 
+        // The hot methods are compiled optimised from their first call, like the kernels. MethodImplOptions.AggressiveOptimization,
+        // by value: netstandard2.1's enum does not name it.
+        private const global::System.Runtime.CompilerServices.MethodImplOptions AggressiveOptimization = (global::System.Runtime.CompilerServices.MethodImplOptions)512;
+
         private static readonly global::StaticNet.ParameterTensor[] s_parameterTensors =
         {
             new global::StaticNet.ParameterTensor("layers.0.weight_ih_l0", new int[] { 128, 1 }, Layers0WeightIhL0, strides: new int[] { 1, 128 }),
@@ -162,6 +166,7 @@ namespace Demo
         /// <summary>Runs one sample through the network. Allocates nothing after the calling thread's first call.</summary>
         /// <param name="input">Exactly 64 floats ([64, 1]).</param>
         /// <param name="output">Exactly 64 floats ([64, 1]), overwritten with the logits.</param>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
         {
             global::StaticNet.Kernels.Guard.SampleLength(input.Length, InputSize, nameof(input), "StreamingLstm");
@@ -174,6 +179,7 @@ namespace Demo
         /// <summary>Runs n samples through the network. Allocates nothing after the calling thread's first call.</summary>
         /// <param name="inputs">n × 64 floats, one sample after another.</param>
         /// <param name="outputs">n × 64 floats, overwritten with the logits.</param>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         public void ForwardBatch(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs)
         {
             int count = global::StaticNet.Kernels.Guard.BatchRows(inputs.Length, InputSize, outputs.Length, OutputSize, nameof(outputs), "StreamingLstm");
@@ -212,6 +218,7 @@ namespace Demo
         /// </summary>
         /// <param name="input">Exactly 1 float, the step's features.</param>
         /// <param name="output">Exactly 1 float, overwritten with the step's output.</param>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         public void Step(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
         {
             global::StaticNet.Kernels.Guard.SampleLength(input.Length, StepInputSize, nameof(input), "StreamingLstm");
@@ -232,6 +239,7 @@ namespace Demo
         /// </summary>
         /// <param name="input">StepInputSize floats per step, the steps' features one step after another.</param>
         /// <param name="output">StepOutputSize floats per step, overwritten with the steps' outputs.</param>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         public void StepBlock(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
         {
             int steps = global::StaticNet.Kernels.Guard.BlockSteps(input.Length, StepInputSize, output.Length, StepOutputSize, "StreamingLstm");
@@ -254,6 +262,7 @@ namespace Demo
         /// <summary>Returns the mean squared error over every output of every sample, changing nothing.</summary>
         /// <param name="inputs">n × 64 floats, one sample after another.</param>
         /// <param name="targets">n × 64 floats.</param>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         public float ComputeLoss(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets) =>
             Evaluate(inputs, targets, default, computeGradients: false);
 
@@ -266,6 +275,7 @@ namespace Demo
         /// <param name="targets">n × 64 floats.</param>
         /// <exception cref="global::StaticNet.TrainingDivergedException">The loss is NaN or infinite; nothing but <c>Gradients</c> (that loss's gradient) changed.</exception>
         /// <exception cref="global::System.InvalidOperationException">Another thread is training or loading this instance.</exception>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         public float ComputeGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets) =>
             TrainingCall(inputs, targets, default, optimizer: null, nameof(ComputeGradients));
 
@@ -286,6 +296,7 @@ namespace Demo
         /// <exception cref="global::System.InvalidOperationException">
         /// Another thread is training or loading this instance, or <paramref name="optimizer"/> is bound to another network; nothing was changed.
         /// </exception>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         public float TrainStep(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::StaticNet.Optimizers.Optimizer optimizer)
         {
             if (optimizer is null) throw new global::System.ArgumentNullException(nameof(optimizer));
@@ -293,6 +304,7 @@ namespace Demo
         }
 
         /// <summary>Forward, loss and (optionally) backward over every chunk of the batch; returns the mean loss.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         private float Evaluate(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::System.ReadOnlySpan<int> labels, bool computeGradients)
         {
             int count = labels.IsEmpty
@@ -324,6 +336,7 @@ namespace Demo
         /// changes nothing but <c>Gradients</c> unless it returns: the running statistics and the dropout generator are
         /// saved before the forward pass and restored if anything throws; the optimizer steps only after the loss is known finite.
         /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         private float TrainingCall(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::System.ReadOnlySpan<int> labels, global::StaticNet.Optimizers.Optimizer? optimizer, string operation)
         {
             EnterExclusive(operation);
@@ -377,6 +390,7 @@ namespace Demo
         }
 
         /// <summary>Runs <paramref name="rows"/> samples through every layer; each output stays in its region of <paramref name="activations"/>.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         private static void ForwardRows(global::System.ReadOnlySpan<float> parameters, global::System.ReadOnlySpan<float> x, global::System.Span<float> activations, int rows)
         {
             Layers0Forward(parameters, x, activations.Slice(Layers0Saved, rows * 14528), activations.Slice(Layers0Output, rows * 2048), rows);
@@ -387,6 +401,7 @@ namespace Demo
         /// Backpropagates the loss gradient that the loss wrote into the last layer's region of <paramref name="deltas"/>,
         /// from the last layer to the first, accumulating into <paramref name="gradients"/>.
         /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         private static void BackwardRows(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.Span<float> activations, global::System.Span<float> deltas, int rows)
         {
             Layers1Backward(parameters, gradients, activations.Slice(Layers0Output, rows * 2048), deltas.Slice(Layers1Output, rows * 1024), deltas.Slice(Layers0Output, rows * 2048), rows);
@@ -396,6 +411,7 @@ namespace Demo
         // ── layers.0: LSTM [64, 1] → [64, 32], every step ────────────────────────────────────────────────────────────────
 
         /// <summary>layers.0 forward: x [rows, 64, 1] → h [rows, 64, 32]; saves each step's gates for backward.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         private static void Layers0Forward(global::System.ReadOnlySpan<float> parameters, global::System.ReadOnlySpan<float> x, global::System.Span<float> saved, global::System.Span<float> y, int rows)
         {
             global::StaticNet.Kernels.LstmKernels.Forward(x, rows, steps: 64, inputs: 1, positionStride: 1, sampleStride: 64,
@@ -404,6 +420,7 @@ namespace Demo
         }
 
         /// <summary>layers.0 backward through time: dy [rows, 64, 32] → dW, db (accumulated); the network's input needs no gradient. Uses <paramref name="saved"/> as scratch.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         private static void Layers0Backward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.Span<float> saved, global::System.ReadOnlySpan<float> dy, int rows)
         {
             global::StaticNet.Kernels.LstmKernels.Backward(x, rows, steps: 64, inputs: 1, positionStride: 1, sampleStride: 64,
@@ -415,6 +432,7 @@ namespace Demo
         // ── layers.1: Dense 32 → 1 at each of 64 steps ───────────────────────────────────────────────────────────────────
 
         /// <summary>layers.1 forward: x [rows × 64, 32] → y [rows × 64, 16] = x · W + b.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         private static void Layers1Forward(global::System.ReadOnlySpan<float> parameters, global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int rows)
         {
             global::StaticNet.Kernels.DenseKernels.ForwardDot(x, rows * 64, inputs: 32, xStride: 32,
@@ -422,6 +440,7 @@ namespace Demo
         }
 
         /// <summary>layers.1 backward: dy [rows × 64, 16] (the gradient of y; overwritten) → dW, db (accumulated), dx [rows × 64, 32].</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         private static void Layers1Backward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.Span<float> dy, global::System.Span<float> dx, int rows)
         {
             global::StaticNet.Kernels.DenseKernels.BackwardWeightsDot(x, rows * 64, inputs: 32, xStride: 32, dy, dyStride: 16,

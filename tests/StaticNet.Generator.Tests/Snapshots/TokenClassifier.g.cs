@@ -96,6 +96,10 @@ namespace Demo
         private const int RowActivationLength = 1696;
         private const int ActivationBufferLength = RowActivationLength * ChunkRows;
 
+        // The hot methods are compiled optimised from their first call, like the kernels. MethodImplOptions.AggressiveOptimization,
+        // by value: netstandard2.1's enum does not name it.
+        private const global::System.Runtime.CompilerServices.MethodImplOptions AggressiveOptimization = (global::System.Runtime.CompilerServices.MethodImplOptions)512;
+
         private static readonly global::StaticNet.ParameterTensor[] s_parameterTensors =
         {
             new global::StaticNet.ParameterTensor("embed.weight", new int[] { 100, 8 }, EmbedWeight, strides: new int[] { 16, 1 }),
@@ -184,6 +188,7 @@ namespace Demo
         /// <summary>Runs one sample through the network. Allocates nothing after the calling thread's first call.</summary>
         /// <param name="input">Exactly 12 token ids.</param>
         /// <param name="output">Exactly 4 floats ([4]), overwritten with the logits.</param>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         public void Forward(global::System.ReadOnlySpan<int> input, global::System.Span<float> output)
         {
             global::StaticNet.Kernels.Guard.SampleLength(input.Length, InputSize, nameof(input), "TokenClassifier");
@@ -196,6 +201,7 @@ namespace Demo
         /// <summary>Runs n samples through the network. Allocates nothing after the calling thread's first call.</summary>
         /// <param name="inputs">n × 12 token ids, one sample after another.</param>
         /// <param name="outputs">n × 4 floats, overwritten with the logits.</param>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         public void ForwardBatch(global::System.ReadOnlySpan<int> inputs, global::System.Span<float> outputs)
         {
             int count = global::StaticNet.Kernels.Guard.BatchRows(inputs.Length, InputSize, outputs.Length, OutputSize, nameof(outputs), "TokenClassifier");
@@ -243,6 +249,7 @@ namespace Demo
         /// <summary>Returns the cross-entropy of the softmax of the logits, averaged over the samples, changing nothing.</summary>
         /// <param name="inputs">n × 12 token ids, one sample after another.</param>
         /// <param name="targets">n × 4 floats.</param>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         public float ComputeLoss(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<float> targets) =>
             Evaluate(inputs, targets, default, computeGradients: false);
 
@@ -255,6 +262,7 @@ namespace Demo
         /// <param name="targets">n × 4 floats.</param>
         /// <exception cref="global::StaticNet.TrainingDivergedException">The loss is NaN or infinite; nothing but <c>Gradients</c> (that loss's gradient) changed.</exception>
         /// <exception cref="global::System.InvalidOperationException">Another thread is training or loading this instance.</exception>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         public float ComputeGradients(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<float> targets) =>
             TrainingCall(inputs, targets, default, optimizer: null, nameof(ComputeGradients));
 
@@ -275,6 +283,7 @@ namespace Demo
         /// <exception cref="global::System.InvalidOperationException">
         /// Another thread is training or loading this instance, or <paramref name="optimizer"/> is bound to another network; nothing was changed.
         /// </exception>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         public float TrainStep(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<float> targets, global::StaticNet.Optimizers.Optimizer optimizer)
         {
             if (optimizer is null) throw new global::System.ArgumentNullException(nameof(optimizer));
@@ -284,6 +293,7 @@ namespace Demo
         /// <summary>Returns the cross-entropy of the softmax of the logits, averaged over the samples, changing nothing.</summary>
         /// <param name="inputs">n × 12 token ids, one sample after another.</param>
         /// <param name="labels">n class indices in [0, 4).</param>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         public float ComputeLoss(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> labels) =>
             Evaluate(inputs, default, labels, computeGradients: false);
 
@@ -296,6 +306,7 @@ namespace Demo
         /// <param name="labels">n class indices in [0, 4).</param>
         /// <exception cref="global::StaticNet.TrainingDivergedException">The loss is NaN or infinite; nothing but <c>Gradients</c> (that loss's gradient) changed.</exception>
         /// <exception cref="global::System.InvalidOperationException">Another thread is training or loading this instance.</exception>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         public float ComputeGradients(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> labels) =>
             TrainingCall(inputs, default, labels, optimizer: null, nameof(ComputeGradients));
 
@@ -316,6 +327,7 @@ namespace Demo
         /// <exception cref="global::System.InvalidOperationException">
         /// Another thread is training or loading this instance, or <paramref name="optimizer"/> is bound to another network; nothing was changed.
         /// </exception>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         public float TrainStep(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> labels, global::StaticNet.Optimizers.Optimizer optimizer)
         {
             if (optimizer is null) throw new global::System.ArgumentNullException(nameof(optimizer));
@@ -323,6 +335,7 @@ namespace Demo
         }
 
         /// <summary>Forward, loss and (optionally) backward over every chunk of the batch; returns the mean loss.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         private float Evaluate(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<float> targets, global::System.ReadOnlySpan<int> labels, bool computeGradients)
         {
             int count = labels.IsEmpty
@@ -357,6 +370,7 @@ namespace Demo
         /// changes nothing but <c>Gradients</c> unless it returns: the running statistics and the dropout generator are
         /// saved before the forward pass and restored if anything throws; the optimizer steps only after the loss is known finite.
         /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         private float TrainingCall(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<float> targets, global::System.ReadOnlySpan<int> labels, global::StaticNet.Optimizers.Optimizer? optimizer, string operation)
         {
             EnterExclusive(operation);
@@ -410,6 +424,7 @@ namespace Demo
         }
 
         /// <summary>Runs <paramref name="rows"/> samples through every layer; each output stays in its region of <paramref name="activations"/>.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         private static void ForwardRows(global::System.ReadOnlySpan<float> parameters, global::System.ReadOnlySpan<int> x, global::System.Span<float> activations, int rows)
         {
             EmbedForward(parameters, x, activations.Slice(EmbedOutput, rows * 192), rows);
@@ -422,6 +437,7 @@ namespace Demo
         /// Backpropagates the loss gradient that the loss wrote into the last layer's region of <paramref name="deltas"/>,
         /// from the last layer to the first, accumulating into <paramref name="gradients"/>.
         /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         private static void BackwardRows(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<int> x, global::System.Span<float> activations, global::System.Span<float> deltas, int rows)
         {
             HeadBackward(parameters, gradients, activations.Slice(Rnn2Output, rows * 16), deltas.Slice(HeadOutput, rows * 16), deltas.Slice(Rnn2Output, rows * 16), rows);
@@ -433,12 +449,14 @@ namespace Demo
         // ── embed: Embedding 100 × 8, 12 tokens → [12, 8] ────────────────────────────────────────────────────────────────
 
         /// <summary>embed forward: token ids [rows, 12] → y [rows, 12, 16], row t = weight[tokens[t]].</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         private static void EmbedForward(global::System.ReadOnlySpan<float> parameters, global::System.ReadOnlySpan<int> x, global::System.Span<float> y, int rows)
         {
             global::StaticNet.Kernels.EmbeddingKernels.Forward(x, rows * 12, parameters.Slice(EmbedWeight, 100 * 16), vocabulary: 100, dimension: 8, y);
         }
 
         /// <summary>embed backward: dy [rows, 12, 16] added into the rows of dW that the tokens picked.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         private static void EmbedBackward(global::System.Span<float> gradients, global::System.ReadOnlySpan<int> x, global::System.ReadOnlySpan<float> dy, int rows)
         {
             global::StaticNet.Kernels.EmbeddingKernels.Backward(x, rows * 12, dy, vocabulary: 100, dimension: 8, gradients.Slice(EmbedWeight, 100 * 16));
@@ -447,6 +465,7 @@ namespace Demo
         // ── rnn1: GRU [12, 8] → [12, 16], every step ─────────────────────────────────────────────────────────────────────
 
         /// <summary>rnn1 forward: x [rows, 12, 8] → h [rows, 12, 16]; saves each step's gates for backward.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         private static void Rnn1Forward(global::System.ReadOnlySpan<float> parameters, global::System.ReadOnlySpan<float> x, global::System.Span<float> saved, global::System.Span<float> y, int rows)
         {
             global::StaticNet.Kernels.GruKernels.Forward(x, rows, steps: 12, inputs: 8, positionStride: 16, sampleStride: 192,
@@ -455,6 +474,7 @@ namespace Demo
         }
 
         /// <summary>rnn1 backward through time: dy [rows, 12, 16] → dW, db (accumulated), dx in x's layout. Uses <paramref name="saved"/> as scratch.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         private static void Rnn1Backward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.Span<float> saved, global::System.ReadOnlySpan<float> dy, global::System.Span<float> dx, int rows)
         {
             global::StaticNet.Kernels.GruKernels.Backward(x, rows, steps: 12, inputs: 8, positionStride: 16, sampleStride: 192,
@@ -466,6 +486,7 @@ namespace Demo
         // ── rnn2: SimpleRNN (ReLU) [12, 16] → [16], last step ────────────────────────────────────────────────────────────
 
         /// <summary>rnn2 forward: x [rows, 12, 16] → h [rows, 16]; saves each step's gates for backward.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         private static void Rnn2Forward(global::System.ReadOnlySpan<float> parameters, global::System.ReadOnlySpan<float> x, global::System.Span<float> saved, global::System.Span<float> y, int rows)
         {
             global::StaticNet.Kernels.RnnKernels.Forward(x, rows, steps: 12, inputs: 16, positionStride: 16, sampleStride: 192,
@@ -474,6 +495,7 @@ namespace Demo
         }
 
         /// <summary>rnn2 backward through time: dy [rows, 16] → dW, db (accumulated), dx in x's layout. Uses <paramref name="saved"/> as scratch.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         private static void Rnn2Backward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.Span<float> saved, global::System.ReadOnlySpan<float> dy, global::System.Span<float> dx, int rows)
         {
             global::StaticNet.Kernels.RnnKernels.Backward(x, rows, steps: 12, inputs: 16, positionStride: 16, sampleStride: 192,
@@ -485,6 +507,7 @@ namespace Demo
         // ── head: Dense 16 → 4 ───────────────────────────────────────────────────────────────────────────────────────────
 
         /// <summary>head forward: x [rows, 16] → y [rows, 16] = x · W + b.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         private static void HeadForward(global::System.ReadOnlySpan<float> parameters, global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int rows)
         {
             global::StaticNet.Kernels.DenseKernels.Forward(x, rows, inputs: 16, xStride: 16,
@@ -492,6 +515,7 @@ namespace Demo
         }
 
         /// <summary>head backward: dy [rows, 16] (the gradient of y; overwritten) → dW, db (accumulated), dx [rows, 16].</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         private static void HeadBackward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.Span<float> dy, global::System.Span<float> dx, int rows)
         {
             global::StaticNet.Kernels.DenseKernels.BackwardWeights(x, rows, inputs: 16, xStride: 16, dy, width: 16,
