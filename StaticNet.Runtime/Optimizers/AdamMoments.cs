@@ -19,6 +19,12 @@ internal sealed class AdamMoments
         _second = new float[parameterCount];
     }
 
+    /// <summary>m, for tests and diagnostics.</summary>
+    internal float[] First => _first;
+
+    /// <summary>v, for tests and diagnostics.</summary>
+    internal float[] Second => _second;
+
     /// <summary>
     /// One Adam step, as <c>torch.optim.Adam</c>/<c>AdamW</c> (single-tensor, amsgrad off):
     /// <code>
@@ -30,6 +36,13 @@ internal sealed class AdamMoments
     /// </code>
     /// Adam passes its weight decay as <paramref name="l2Decay"/> and 1 as <paramref name="decayFactor"/>; AdamW passes
     /// 0 and <c>1 − lr · weightDecay</c>.
+    /// <para>
+    /// Unlike PyTorch, m and v are flushed to zero when they fall below <see cref="Kernels.SubnormalFlush.MinNormal"/>
+    /// (1.18e-38) in magnitude, before they are stored and used: a parameter whose gradient stays zero would otherwise
+    /// keep subnormal moments for ever, and every step would pay microcode assists on them. The update differs from
+    /// PyTorch's only where |m| or v is below 1.18e-38, by at most <c>lr · 1.18e-38 / ε / (1 − β1^t)</c> (about 1.2e-33
+    /// with the defaults, and usually 0: the flushed m · stepSize underflows to 0 in float anyway).
+    /// </para>
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Update(Span<float> parameters, ReadOnlySpan<float> gradients, float scale, long step,
@@ -70,8 +83,8 @@ internal sealed class AdamMoments
             ref float mi = ref Unsafe.Add(ref m, i);
             ref float vi = ref Unsafe.Add(ref v, i);
             float gi = Unsafe.Add(ref g, i) * scale + pi * l2Decay;
-            mi = mi * beta1 + gi * oneMinusBeta1;
-            vi = vi * beta2 + gi * oneMinusBeta2 * gi;
+            mi = Kernels.SubnormalFlush.Flush(mi * beta1 + gi * oneMinusBeta1);
+            vi = Kernels.SubnormalFlush.Flush(vi * beta2 + gi * oneMinusBeta2 * gi);
             float denominator = MathF.Sqrt(vi) * inverseCorrection2Sqrt + epsilon;
             pi = pi * decayFactor + mi * negativeStepSize / denominator;
         }
@@ -99,8 +112,8 @@ internal sealed class AdamMoments
         {
             V pv = V.Load(ref Unsafe.Add(ref p, i));
             V gv = V.Add(V.Multiply(V.Load(ref Unsafe.Add(ref g, i)), scale), V.Multiply(pv, l2Decay));
-            V mv = V.Add(V.Multiply(V.Load(ref Unsafe.Add(ref m, i)), beta1), V.Multiply(gv, oneMinusBeta1));
-            V vv = V.Add(V.Multiply(V.Load(ref Unsafe.Add(ref v, i)), beta2), V.Multiply(V.Multiply(gv, oneMinusBeta2), gv));
+            V mv = V.FlushSubnormal(V.Add(V.Multiply(V.Load(ref Unsafe.Add(ref m, i)), beta1), V.Multiply(gv, oneMinusBeta1)));
+            V vv = V.FlushSubnormal(V.Add(V.Multiply(V.Load(ref Unsafe.Add(ref v, i)), beta2), V.Multiply(V.Multiply(gv, oneMinusBeta2), gv)));
             V.Store(ref Unsafe.Add(ref m, i), mv);
             V.Store(ref Unsafe.Add(ref v, i), vv);
             V denominator = V.Add(V.Multiply(V.Sqrt(vv), inverseCorrection2Sqrt), epsilon);

@@ -20,6 +20,21 @@ public static class Program
             Check();
             return;
         }
+        if (args.Length == 1 && args[0] == "--flush-cost")
+        {
+            FlushCost.Run();
+            return;
+        }
+        if (args.Length == 1 && args[0] == "--adam-cost")
+        {
+            AdamCost.Run();
+            return;
+        }
+        if (args.Length >= 1 && args[0] == "--drift")
+        {
+            DriftReport.Run(args);
+            return;
+        }
         if (args.Length == 1 && args[0] == "--step-timing")
         {
             StreamingStepBenchmarks.QuickTiming();
