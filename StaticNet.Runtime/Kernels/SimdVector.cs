@@ -93,6 +93,26 @@ internal interface ISimdVector<TSelf> where TSelf : struct, ISimdVector<TSelf>
     static abstract TSelf FlushSubnormal(TSelf value);
 }
 
+/// <summary>Whether a kernel flushes subnormals on this call: <see cref="FlushSubnormals"/> or <see cref="KeepSubnormals"/>.</summary>
+internal interface IFlushPolicy
+{
+    static abstract V Apply<V>(V value) where V : struct, ISimdVector<V>;
+}
+
+/// <summary><see cref="ISimdVector{TSelf}.FlushSubnormal"/>.</summary>
+internal readonly struct FlushSubnormals : IFlushPolicy
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static V Apply<V>(V value) where V : struct, ISimdVector<V> => V.FlushSubnormal(value);
+}
+
+/// <summary>The value unchanged.</summary>
+internal readonly struct KeepSubnormals : IFlushPolicy
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static V Apply<V>(V value) where V : struct, ISimdVector<V> => value;
+}
+
 /// <summary>Reductions shared by the vector widths.</summary>
 internal static class SimdReduce
 {
@@ -272,7 +292,9 @@ internal readonly struct V512 : ISimdVector<V512>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static V512 FlushSubnormal(V512 value) =>
-        new(Vector512.AndNot(value._value, Vector512.LessThan(Vector512.Abs(value._value), Vector512.Create(SubnormalFlush.MinNormal))));
+        // A zero exponent field means ±0 or subnormal: one test of the bits (vptestnmd on AVX-512), then a masked zero.
+        new(Vector512.ConditionalSelect(Vector512.Equals(value._value.AsUInt32() & Vector512.Create(SubnormalFlush.ExponentMask), Vector512<uint>.Zero).AsSingle(),
+            Vector512<float>.Zero, value._value));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> Fold128(V512 value)
@@ -383,7 +405,9 @@ internal readonly struct V256 : ISimdVector<V256>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static V256 FlushSubnormal(V256 value) =>
-        new(Vector256.AndNot(value._value, Vector256.LessThan(Vector256.Abs(value._value), Vector256.Create(SubnormalFlush.MinNormal))));
+        // A zero exponent field means ±0 or subnormal: one test of the bits (vptestnmd on AVX-512), then a masked zero.
+        new(Vector256.ConditionalSelect(Vector256.Equals(value._value.AsUInt32() & Vector256.Create(SubnormalFlush.ExponentMask), Vector256<uint>.Zero).AsSingle(),
+            Vector256<float>.Zero, value._value));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> Fold128(V256 value) => value._value.GetLower() + value._value.GetUpper();
@@ -515,7 +539,9 @@ internal readonly struct V128 : ISimdVector<V128>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static V128 FlushSubnormal(V128 value) =>
-        new(Vector128.AndNot(value._value, Vector128.LessThan(Vector128.Abs(value._value), Vector128.Create(SubnormalFlush.MinNormal))));
+        // A zero exponent field means ±0 or subnormal: one test of the bits (vptestnmd on AVX-512), then a masked zero.
+        new(Vector128.ConditionalSelect(Vector128.Equals(value._value.AsUInt32() & Vector128.Create(SubnormalFlush.ExponentMask), Vector128<uint>.Zero).AsSingle(),
+            Vector128<float>.Zero, value._value));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> Fold128(V128 value) => value._value;

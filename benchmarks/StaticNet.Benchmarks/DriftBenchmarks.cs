@@ -40,23 +40,13 @@ internal sealed class DriftWorkload
                 _targets = BenchmarkData.Random(Batch * 128, 6);
                 break;
             case "DigitsReal":   // the quick start's 1,797 embedded digits, 64 → 64 → 10, cycled in batches of 32
-            {
                 Network = new DigitsMlp(1);
-                using Stream stream = typeof(DriftWorkload).Assembly.GetManifestResourceStream("digits.csv.gz")!;
-                Dataset data = CsvLoader.Load(stream, new CsvOptions { FeatureScale = 1f / 16f, ClassCount = 10 });
-                _inputs = data.Features.ToArray();
-                _targets = data.Targets.ToArray();
+                (_inputs, _targets) = Digits.Value;
                 break;
-            }
             case "FashionReal":   // Fashion-MNIST's 60,000 training images, 784 → 128 → 10, cycled in batches of 32
-            {
                 Network = new MnistMlp(1);
-                IdxImages images = IdxReader.ReadImages(Path.Combine(FashionDirectory, "train-images-idx3-ubyte.gz"));
-                int[] labels = IdxReader.ReadLabels(Path.Combine(FashionDirectory, "train-labels-idx1-ubyte.gz"));
-                _inputs = images.Pixels;
-                _targets = OneHot(labels, 10);
+                (_inputs, _targets) = Fashion.Value;
                 break;
-            }
             default:
                 throw new ArgumentException($"Unknown workload '{name}'.", nameof(name));
         }
@@ -85,6 +75,21 @@ internal sealed class DriftWorkload
         return Network.TrainStep(inputs.Span, targets.Span, Optimizer);
     }
 
+    // Loaded once per process (TrainingDrift builds a workload per iteration); the training never writes them.
+    private static readonly Lazy<(float[], float[])> Digits = new(() =>
+    {
+        using Stream stream = typeof(DriftWorkload).Assembly.GetManifestResourceStream("digits.csv.gz")!;
+        Dataset data = CsvLoader.Load(stream, new CsvOptions { FeatureScale = 1f / 16f, ClassCount = 10 });
+        return (data.Features.ToArray(), data.Targets.ToArray());
+    });
+
+    private static readonly Lazy<(float[], float[])> Fashion = new(() =>
+    {
+        IdxImages images = IdxReader.ReadImages(Path.Combine(FashionDirectory, "train-images-idx3-ubyte.gz"));
+        int[] labels = IdxReader.ReadLabels(Path.Combine(FashionDirectory, "train-labels-idx1-ubyte.gz"));
+        return (images.Pixels, OneHot(labels, 10));
+    });
+
     private static float[] OneHot(int[] labels, int classes)
     {
         var targets = new float[labels.Length * classes];
@@ -96,10 +101,12 @@ internal sealed class DriftWorkload
 /// <summary>
 /// Step time at the start and at the end of 5,000 training steps: each iteration builds a fresh network, trains it
 /// <see cref="FirstStep"/> − 1 steps untimed, then times the next 500 (<c>OperationsPerInvoke</c>), so one row reads
-/// the mean of steps 1–500 and the other of steps 4,501–5,000. Flat training means equal rows.
+/// the mean of steps 1–500 and the other of steps 4,501–5,000 (9 iterations; on a shared host read the median and
+/// minimum). Flat training means equal rows.
 /// </summary>
 [MemoryDiagnoser]
-[SimpleJob(RunStrategy.Monitoring, launchCount: 1, warmupCount: 1, iterationCount: 3)]
+[SimpleJob(RunStrategy.Monitoring, launchCount: 1, warmupCount: 1, iterationCount: 9)]
+[MedianColumn, MinColumn]
 public class TrainingDrift
 {
     private const int Window = 500;
@@ -128,7 +135,7 @@ public class TrainingDrift
 }
 
 /// <summary>
-/// <c>--drift [steps]</c>: the step time of each workload against the step number, in windows of 250 steps, split into
+/// <c>--drift [steps] [workload,…]</c>: the step time of each workload against the step number, in windows of 500 steps, split into
 /// <c>ComputeGradients</c> (forward, loss, backward) and the Adam update, with how many parameters, gradients and
 /// optimizer moments are subnormal at the end of each window.
 /// </summary>
@@ -138,7 +145,7 @@ internal static class DriftReport
     {
         int steps = args.Length > 1 ? int.Parse(args[1]) : 5000;
         string[] workloads = args.Length > 2 ? args[2].Split(',') : new[] { "MnistRepeated", "Dense128Repeated", "DigitsReal", "FashionReal" };
-        const int window = 250;
+        const int window = 500;
         foreach (string name in workloads)
         {
             if (name == "FashionReal" && !File.Exists(Path.Combine(DriftWorkload.FashionDirectory, "train-images-idx3-ubyte.gz")))
@@ -147,11 +154,16 @@ internal static class DriftReport
                 continue;
             }
             var w = new DriftWorkload(name);
-            Console.WriteLine($"{name}: {w.Network.Parameters.Length:N0} parameters; per window of {window} steps: mean µs per step (gradients + Adam), subnormal counts");
-            Console.WriteLine("   steps      step  gradients     Adam   loss        sub(p)  sub(g)  sub(m)  sub(v)");
+            Console.WriteLine($"{name}: {w.Network.Parameters.Length:N0} parameters; per window of {window} steps, µs per step: the median " +
+                              "(robust to a shared host's preemptions) and the mean, of the whole step, of ComputeGradients and of the Adam update; " +
+                              "the last loss; how many parameters, gradients, m and v are subnormal");
+            Console.WriteLine("   steps     median    mean   grad.med  Adam.med   loss        sub(p)  sub(g)  sub(m)  sub(v)");
+            var total = new double[window];
+            var gradient = new double[window];
+            var update = new double[window];
+            double toMicroseconds = 1e6 / Stopwatch.Frequency;
             for (int start = 0; start < steps; start += window)
             {
-                long gradientTicks = 0, updateTicks = 0;
                 float loss = 0f;
                 for (int i = 0; i < window; i++)
                 {
@@ -161,15 +173,25 @@ internal static class DriftReport
                     long t1 = Stopwatch.GetTimestamp();
                     w.Optimizer.Step(w.Network.Parameters, w.Network.Gradients);
                     long t2 = Stopwatch.GetTimestamp();
-                    gradientTicks += t1 - t0;
-                    updateTicks += t2 - t1;
+                    gradient[i] = (t1 - t0) * toMicroseconds;
+                    update[i] = (t2 - t1) * toMicroseconds;
+                    total[i] = (t2 - t0) * toMicroseconds;
                 }
-                double perStep = 1e6 / Stopwatch.Frequency / window;
+                double mean = 0;
+                foreach (double t in total) mean += t;
+                mean /= window;
                 var (m, v) = Moments(w.Optimizer);
-                Console.WriteLine($"{start + 1,5}-{start + window,-5} {(gradientTicks + updateTicks) * perStep,8:F1} {gradientTicks * perStep,9:F1} {updateTicks * perStep,8:F1}   {loss,-10:G4} " +
+                Console.WriteLine($"{start + 1,5}-{start + window,-5} {Median(total),8:F1} {mean,8:F1} {Median(gradient),9:F1} {Median(update),9:F1}   {loss,-10:G4} " +
                                   $"{Subnormals(w.Network.Parameters),7} {Subnormals(w.Network.Gradients),7} {Subnormals(m),7} {Subnormals(v),7}");
             }
         }
+    }
+
+    private static double Median(double[] values)
+    {
+        var sorted = (double[])values.Clone();
+        Array.Sort(sorted);
+        return sorted[sorted.Length / 2];
     }
 
     private static int Subnormals(ReadOnlySpan<float> values)

@@ -10,7 +10,8 @@ namespace StaticNet.Tests.Optimizers;
 /// <summary>
 /// Issue 16, no performance cliffs: a parameter whose gradient stays exactly zero (a ReLU unit that stopped firing)
 /// must not leave subnormal floats in the optimizer's state, where every later step would pay microcode assists. The
-/// update loops flush m, v and the momentum buffer below <see cref="SubnormalFlush.MinNormal"/> to zero.
+/// update loops flush m, v and the momentum buffer below <see cref="SubnormalFlush.MinNormal"/> to zero on every
+/// <see cref="SubnormalFlush.Period"/>-th step.
 /// </summary>
 public sealed class SubnormalStateTests
 {
@@ -62,9 +63,11 @@ public sealed class SubnormalStateTests
             for (int step = 0; step < 4000; step++)
             {
                 optimizer.Step(parameters, gradients);
-                if (step % 500 == 499)
+                // Every SubnormalFlush.Period-th step flushes: after it, nothing in the state is subnormal (so no
+                // subnormal lives more than Period − 1 steps).
+                if (SubnormalFlush.IsFlushStep(optimizer.StepCount))
                     foreach (float[] state in States(optimizer))
-                        AssertNoSubnormal(state, kind, path, step);
+                        AssertNoSubnormal(state, kind, path, optimizer.StepCount);
             }
 
             // The flushed state is exactly zero where it decayed, and the parameters stopped moving there.
@@ -119,6 +122,34 @@ public sealed class SubnormalStateTests
         }
     }
 
+    /// <summary>Without zero gradients nothing is flushed that PyTorch would keep: a normal state is left bit for bit.</summary>
+    [Fact]
+    public void NormalStateIsNotTouched()
+    {
+        var flushed = new Adam();
+        var parameters = new float[100];
+        var gradients = new float[100];
+        var expected = new float[100];
+        var m = new float[100];
+        var v = new float[100];
+        for (int i = 0; i < 100; i++) parameters[i] = expected[i] = MathF.Cos(i);
+        for (int step = 1; step <= 64; step++)
+        {
+            for (int i = 0; i < 100; i++) gradients[i] = MathF.Sin(i * step);
+            flushed.Step(parameters, gradients);
+            // The scalar update without any flush, in the loop's order.
+            double bc1 = 1.0 - Math.Pow(0.9f, step), bc2 = 1.0 - Math.Pow(0.999f, step);
+            float negativeStepSize = (float)(-1e-3f / bc1), inverse = (float)(1.0 / Math.Sqrt(bc2));
+            for (int i = 0; i < 100; i++)
+            {
+                m[i] = m[i] * 0.9f + gradients[i] * (float)(1.0 - 0.9f);
+                v[i] = v[i] * 0.999f + gradients[i] * (float)(1.0 - 0.999f) * gradients[i];
+                expected[i] = expected[i] + m[i] * negativeStepSize / (MathF.Sqrt(v[i]) * inverse + 1e-8f);
+            }
+        }
+        Assert.Equal(expected, parameters);
+    }
+
     [Fact]
     public void FlushKeepsNormalsInfinitiesAndNaN()
     {
@@ -145,10 +176,10 @@ public sealed class SubnormalStateTests
         return result;
     }
 
-    private static void AssertNoSubnormal(float[] state, string kind, int path, int step)
+    private static void AssertNoSubnormal(float[] state, string kind, int path, long step)
     {
         int index = Array.FindIndex(state, x => x != 0f && float.IsSubnormal(x));
-        Assert.True(index < 0, $"{kind}, path {path}, after step {step + 2}: state[{index}] = {(index < 0 ? 0 : state[index]):R} is subnormal.");
+        Assert.True(index < 0, $"{kind}, path {path}, after step {step}: state[{index}] = {(index < 0 ? 0 : state[index]):R} is subnormal.");
     }
 
     /// <summary>The optimizer's per-parameter state arrays (m and v, or the momentum buffer), found by type.</summary>
