@@ -41,8 +41,9 @@ internal sealed class AdamMoments
     /// are below <see cref="Kernels.SubnormalFlush.MinNormal"/> (1.18e-38) in magnitude, before they are stored and used:
     /// a parameter whose gradient stays zero would otherwise keep subnormal moments for ever, and every step would pay
     /// microcode assists on them. The update differs from PyTorch's only where |m| or v is below 1.18e-38, by at most
-    /// <c>lr · 1.18e-38 / (ε · (1 − β1^t))</c> (1.2e-33 with the defaults once t ≥ 16, far below the float spacing of any
-    /// normal parameter); see docs/reliability.md.
+    /// <c>lr · 1.18e-38 / (ε · (1 − β1^t))</c> in a step (1.2e-33 with the defaults once t ≥ 16), and by ten times that
+    /// over all later steps together (the difference in m decays by β1 a step): far below the float spacing of any
+    /// parameter above about 1e-25. See docs/reliability.md.
     /// </para>
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

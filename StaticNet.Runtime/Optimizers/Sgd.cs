@@ -99,8 +99,9 @@ public sealed class Sgd : Optimizer
     // g = scale · g + wd · p;  buf = momentum · buf + g;  p = p − lr · (nesterov ? g + momentum · buf : buf)
     // Unlike PyTorch, on every SubnormalFlush.Period-th step buf is flushed to zero where it is below 1.18e-38 in magnitude
     // (Kernels.SubnormalFlush): with a gradient that stays zero it would otherwise decay into subnormals and stay there,
-    // and every step would take microcode assists on it. The update differs from PyTorch's by at most lr · 1.18e-38 per
-    // parameter (lr · (1 + momentum) · 1.18e-38 with Nesterov), below the float spacing of any normal parameter.
+    // and every step would take microcode assists on it. A step's update differs from PyTorch's by at most lr · 1.18e-38
+    // per parameter (lr · momentum · 1.18e-38 with Nesterov), all later steps together by lr · 1.18e-38 / (1 − momentum):
+    // below the float spacing of any parameter above about 1e-30.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void UpdateWithMomentum(Span<float> parameters, ReadOnlySpan<float> gradients, float[] buffer,
         float scale, float weightDecay, float learningRate, float momentum, bool nesterov, bool flush)
