@@ -84,6 +84,33 @@ internal interface ISimdVector<TSelf> where TSelf : struct, ISimdVector<TSelf>
 
     /// <summary>The lanes of the vector added down to one 128-bit vector (same total, fewer lanes).</summary>
     static abstract Vector128<float> Fold128(TSelf value);
+
+    /// <summary>
+    /// Per lane <c>|x| &lt; MinNormal ? +0 : x</c>, as <see cref="SubnormalFlush.Flush(float)"/>: subnormals (and −0)
+    /// become +0; normal numbers, infinities and NaN pass unchanged. Bitwise and compare instructions only (no
+    /// arithmetic on the subnormal, so no microcode assist).
+    /// </summary>
+    static abstract TSelf FlushSubnormal(TSelf value);
+}
+
+/// <summary>Whether a kernel flushes subnormals on this call: <see cref="FlushSubnormals"/> or <see cref="KeepSubnormals"/>.</summary>
+internal interface IFlushPolicy
+{
+    static abstract V Apply<V>(V value) where V : struct, ISimdVector<V>;
+}
+
+/// <summary><see cref="ISimdVector{TSelf}.FlushSubnormal"/>.</summary>
+internal readonly struct FlushSubnormals : IFlushPolicy
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static V Apply<V>(V value) where V : struct, ISimdVector<V> => V.FlushSubnormal(value);
+}
+
+/// <summary>The value unchanged.</summary>
+internal readonly struct KeepSubnormals : IFlushPolicy
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static V Apply<V>(V value) where V : struct, ISimdVector<V> => value;
 }
 
 /// <summary>Reductions shared by the vector widths.</summary>
@@ -264,6 +291,12 @@ internal readonly struct V512 : ISimdVector<V512>
         new(Vector512.ConditionalSelect(Vector512.GreaterThan(condition._value, Vector512<float>.Zero), ifPositive._value, otherwise._value));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static V512 FlushSubnormal(V512 value) =>
+        // A zero exponent field means ±0 or subnormal: one test of the bits (vptestnmd on AVX-512), then a masked zero.
+        new(Vector512.ConditionalSelect(Vector512.Equals(value._value.AsUInt32() & Vector512.Create(SubnormalFlush.ExponentMask), Vector512<uint>.Zero).AsSingle(),
+            Vector512<float>.Zero, value._value));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> Fold128(V512 value)
     {
         Vector256<float> half = value._value.GetLower() + value._value.GetUpper();
@@ -369,6 +402,12 @@ internal readonly struct V256 : ISimdVector<V256>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static V256 SelectPositive(V256 condition, V256 ifPositive, V256 otherwise) =>
         new(Vector256.ConditionalSelect(Vector256.GreaterThan(condition._value, Vector256<float>.Zero), ifPositive._value, otherwise._value));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static V256 FlushSubnormal(V256 value) =>
+        // A zero exponent field means ±0 or subnormal: one test of the bits (vptestnmd on AVX-512), then a masked zero.
+        new(Vector256.ConditionalSelect(Vector256.Equals(value._value.AsUInt32() & Vector256.Create(SubnormalFlush.ExponentMask), Vector256<uint>.Zero).AsSingle(),
+            Vector256<float>.Zero, value._value));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> Fold128(V256 value) => value._value.GetLower() + value._value.GetUpper();
@@ -497,6 +536,12 @@ internal readonly struct V128 : ISimdVector<V128>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static V128 SelectPositive(V128 condition, V128 ifPositive, V128 otherwise) =>
         new(Vector128.ConditionalSelect(Vector128.GreaterThan(condition._value, Vector128<float>.Zero), ifPositive._value, otherwise._value));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static V128 FlushSubnormal(V128 value) =>
+        // A zero exponent field means ±0 or subnormal: one test of the bits (vptestnmd on AVX-512), then a masked zero.
+        new(Vector128.ConditionalSelect(Vector128.Equals(value._value.AsUInt32() & Vector128.Create(SubnormalFlush.ExponentMask), Vector128<uint>.Zero).AsSingle(),
+            Vector128<float>.Zero, value._value));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> Fold128(V128 value) => value._value;

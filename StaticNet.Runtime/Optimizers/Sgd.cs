@@ -63,7 +63,8 @@ public sealed class Sgd : Optimizer
         if (_momentumBuffer is null)
             UpdatePlain(parameters, gradients, gradientScale, WeightDecay, LearningRate);
         else
-            UpdateWithMomentum(parameters, gradients, _momentumBuffer, gradientScale, WeightDecay, LearningRate, Momentum, Nesterov);
+            UpdateWithMomentum(parameters, gradients, _momentumBuffer, gradientScale, WeightDecay, LearningRate, Momentum, Nesterov,
+                Kernels.SubnormalFlush.IsFlushStep(StepCount));
     }
 
     // p = p − lr · (scale · g + wd · p)
@@ -96,9 +97,14 @@ public sealed class Sgd : Optimizer
     }
 
     // g = scale · g + wd · p;  buf = momentum · buf + g;  p = p − lr · (nesterov ? g + momentum · buf : buf)
+    // Unlike PyTorch, on every SubnormalFlush.Period-th step buf is flushed to zero where it is below 1.18e-38 in magnitude
+    // (Kernels.SubnormalFlush): with a gradient that stays zero it would otherwise decay into subnormals and stay there,
+    // and every step would take microcode assists on it. A step's update differs from PyTorch's by at most lr · 1.18e-38
+    // per parameter (lr · momentum · 1.18e-38 with Nesterov), all later steps together by lr · 1.18e-38 / (1 − momentum):
+    // below the float spacing of any parameter above about 1e-30.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void UpdateWithMomentum(Span<float> parameters, ReadOnlySpan<float> gradients, float[] buffer,
-        float scale, float weightDecay, float learningRate, float momentum, bool nesterov)
+        float scale, float weightDecay, float learningRate, float momentum, bool nesterov, bool flush)
     {
         ref float p = ref MemoryMarshal.GetReference(parameters);
         ref float g = ref MemoryMarshal.GetReference(gradients);
@@ -111,11 +117,14 @@ public sealed class Sgd : Optimizer
         float bufferWeight = nesterov ? momentum : 1f;
 
 #if NET8_0_OR_GREATER
-        i = Kernels.KernelOptions.Path switch
+        i = (Kernels.KernelOptions.Path, flush) switch
         {
-            512 => MomentumVectors<Kernels.V512>(ref p, ref g, ref b, n, scale, weightDecay, lr, momentum, gradientWeight, bufferWeight),
-            256 => MomentumVectors<Kernels.V256>(ref p, ref g, ref b, n, scale, weightDecay, lr, momentum, gradientWeight, bufferWeight),
-            128 => MomentumVectors<Kernels.V128>(ref p, ref g, ref b, n, scale, weightDecay, lr, momentum, gradientWeight, bufferWeight),
+            (512, true) => MomentumVectors<Kernels.V512, Kernels.FlushSubnormals>(ref p, ref g, ref b, n, scale, weightDecay, lr, momentum, gradientWeight, bufferWeight),
+            (512, false) => MomentumVectors<Kernels.V512, Kernels.KeepSubnormals>(ref p, ref g, ref b, n, scale, weightDecay, lr, momentum, gradientWeight, bufferWeight),
+            (256, true) => MomentumVectors<Kernels.V256, Kernels.FlushSubnormals>(ref p, ref g, ref b, n, scale, weightDecay, lr, momentum, gradientWeight, bufferWeight),
+            (256, false) => MomentumVectors<Kernels.V256, Kernels.KeepSubnormals>(ref p, ref g, ref b, n, scale, weightDecay, lr, momentum, gradientWeight, bufferWeight),
+            (128, true) => MomentumVectors<Kernels.V128, Kernels.FlushSubnormals>(ref p, ref g, ref b, n, scale, weightDecay, lr, momentum, gradientWeight, bufferWeight),
+            (128, false) => MomentumVectors<Kernels.V128, Kernels.KeepSubnormals>(ref p, ref g, ref b, n, scale, weightDecay, lr, momentum, gradientWeight, bufferWeight),
             _ => 0,
         };
 #endif
@@ -126,6 +135,7 @@ public sealed class Sgd : Optimizer
             ref float bi = ref Unsafe.Add(ref b, i);
             float gi = Unsafe.Add(ref g, i) * scale + pi * weightDecay;
             bi = bi * momentum + gi;
+            if (flush) bi = Kernels.SubnormalFlush.Flush(bi);
             pi += (gi * gradientWeight + bi * bufferWeight) * lr;
         }
     }
@@ -150,9 +160,10 @@ public sealed class Sgd : Optimizer
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static nuint MomentumVectors<V>(ref float p, ref float g, ref float b, nuint n, float scale, float weightDecay,
+    private static nuint MomentumVectors<V, F>(ref float p, ref float g, ref float b, nuint n, float scale, float weightDecay,
         float lr, float momentum, float gradientWeight, float bufferWeight)
         where V : struct, Kernels.ISimdVector<V>
+        where F : struct, Kernels.IFlushPolicy
     {
         V scaleV = V.Broadcast(scale), weightDecayV = V.Broadcast(weightDecay), lrV = V.Broadcast(lr), momentumV = V.Broadcast(momentum);
         V gradientWeightV = V.Broadcast(gradientWeight), bufferWeightV = V.Broadcast(bufferWeight);
@@ -161,7 +172,7 @@ public sealed class Sgd : Optimizer
         {
             V pv = V.Load(ref Unsafe.Add(ref p, i));
             V gv = V.Add(V.Multiply(V.Load(ref Unsafe.Add(ref g, i)), scaleV), V.Multiply(pv, weightDecayV));
-            V bv = V.Add(V.Multiply(V.Load(ref Unsafe.Add(ref b, i)), momentumV), gv);
+            V bv = F.Apply(V.Add(V.Multiply(V.Load(ref Unsafe.Add(ref b, i)), momentumV), gv));
             V.Store(ref Unsafe.Add(ref b, i), bv);
             V d = V.Add(V.Multiply(gv, gradientWeightV), V.Multiply(bv, bufferWeightV));
             V.Store(ref Unsafe.Add(ref p, i), V.Add(pv, V.Multiply(d, lrV)));

@@ -61,3 +61,17 @@ public partial class StreamingGru64Net { }
 [LSTM(32, ReturnSequences = true)]
 [Dense(1)]
 public partial class StreamingStackedLstmNet { }
+
+/// <summary>The issue-16 drift case: 128 → 128 (ReLU) → 128, mean squared error.</summary>
+[Network(Loss = Loss.MeanSquaredError)]
+[Input(128)]
+[Dense(128, Activation.ReLU, Name = "fc1")]
+[Dense(128, Name = "fc2")]
+public partial class Dense128Mlp { }
+
+/// <summary>The quick start's digits network: 64 → 64 (ReLU) → 10, softmax cross-entropy.</summary>
+[Network(Loss = Loss.SoftmaxCrossEntropy)]
+[Input(64)]
+[Dense(64, Activation.ReLU, Name = "fc1")]
+[Dense(10, Name = "fc2")]
+public partial class DigitsMlp { }

@@ -10,6 +10,8 @@ namespace StaticNet.Benchmarks;
 /// Runs the benchmarks: <c>dotnet run -c Release --project benchmarks/StaticNet.Benchmarks -- --filter '*'</c>;
 /// add <c>--job short</c> for a quick run, <c>--filter '*Mnist*'</c> for one network. <c>--check</c> instead trains
 /// each implementation for a few steps and prints the losses, to show that the baselines compute the same thing.
+/// <c>--drift [steps] [workload,…]</c> prints the training step time against the step number (issue 16: subnormal
+/// optimizer state), <c>--adam-cost</c> and <c>--flush-cost</c> time the optimizer update alone (see DriftBenchmarks.cs).
 /// </summary>
 public static class Program
 {
@@ -18,6 +20,21 @@ public static class Program
         if (args.Length == 1 && args[0] == "--check")
         {
             Check();
+            return;
+        }
+        if (args.Length == 1 && args[0] == "--flush-cost")
+        {
+            FlushCost.Run();
+            return;
+        }
+        if (args.Length == 1 && args[0] == "--adam-cost")
+        {
+            AdamCost.Run();
+            return;
+        }
+        if (args.Length >= 1 && args[0] == "--drift")
+        {
+            DriftReport.Run(args);
             return;
         }
         if (args.Length == 1 && args[0] == "--step-timing")
