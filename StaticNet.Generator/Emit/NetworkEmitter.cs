@@ -481,8 +481,8 @@ internal static class NetworkEmitter
     private static void WriteWeightsIO(CodeWriter w, ShapedNetwork network)
     {
         w.Line("/// <summary>");
-        w.Line("/// Loads every tensor from a safetensors file with PyTorch's names and layouts (extra tensors are ignored).");
-        w.Line("/// All or nothing: on any error the weights are unchanged.");
+        w.Line("/// Loads every tensor from a safetensors file with PyTorch's names and layouts, strictly: the file must hold exactly");
+        w.Line("/// these tensors, as <c>load_state_dict(strict=True)</c>. All or nothing: on any error the weights are unchanged.");
         w.Line("/// </summary>");
         w.Open("public void LoadSafetensors(string path)");
         w.Line("using var stream = global::System.IO.File.OpenRead(path);");
@@ -502,6 +502,34 @@ internal static class NetworkEmitter
         w.Line("/// <summary>Writes every tensor to a safetensors stream with PyTorch's names and layouts.</summary>");
         w.Line("public void SaveSafetensors(global::System.IO.Stream stream) =>");
         w.Line("    global::StaticNet.IO.Safetensors.Save(stream, s_parameterTensors, _parameters.Span);");
+        w.Line();
+        WriteWeightsIOWithOptions(w);
+    }
+
+    /// <summary>The loading and saving overloads that take options (non-strict, prefix); the logic is in StaticNet.IO.Safetensors.</summary>
+    private static void WriteWeightsIOWithOptions(CodeWriter w)
+    {
+        w.Line("/// <summary>Loads tensors from a safetensors file as <paramref name=\"options\"/> say (strict or not, prefix); all or nothing.</summary>");
+        w.Line("/// <returns>What was loaded, missing and unexpected (both empty after a strict load).</returns>");
+        w.Open("public global::StaticNet.IO.SafetensorsLoadResult LoadSafetensors(string path, global::StaticNet.IO.SafetensorsLoadOptions options)");
+        w.Line("using var stream = global::System.IO.File.OpenRead(path);");
+        w.Line("return LoadSafetensors(stream, options);");
+        w.Close();
+        w.Line();
+        w.Line("/// <summary>Loads tensors from a safetensors stream as <paramref name=\"options\"/> say (strict or not, prefix); all or nothing.</summary>");
+        w.Line("/// <returns>What was loaded, missing and unexpected (both empty after a strict load).</returns>");
+        w.Line("public global::StaticNet.IO.SafetensorsLoadResult LoadSafetensors(global::System.IO.Stream stream, global::StaticNet.IO.SafetensorsLoadOptions options) =>");
+        w.Line("    global::StaticNet.IO.Safetensors.Load(stream, s_parameterTensors, _parameters.Span, options);");
+        w.Line();
+        w.Line("/// <summary>Writes every tensor to a safetensors file named <paramref name=\"prefix\"/> + its PyTorch name, e.g. <c>encoder.fc1.weight</c>.</summary>");
+        w.Open("public void SaveSafetensors(string path, string? prefix)");
+        w.Line("using var stream = global::System.IO.File.Create(path);");
+        w.Line("SaveSafetensors(stream, prefix);");
+        w.Close();
+        w.Line();
+        w.Line("/// <summary>Writes every tensor to a safetensors stream named <paramref name=\"prefix\"/> + its PyTorch name.</summary>");
+        w.Line("public void SaveSafetensors(global::System.IO.Stream stream, string? prefix) =>");
+        w.Line("    global::StaticNet.IO.Safetensors.Save(stream, s_parameterTensors, _parameters.Span, prefix);");
         w.Line();
     }
 

@@ -307,8 +307,8 @@ namespace Demo
         }
 
         /// <summary>
-        /// Loads every tensor from a safetensors file with PyTorch's names and layouts (extra tensors are ignored).
-        /// All or nothing: on any error the weights are unchanged.
+        /// Loads every tensor from a safetensors file with PyTorch's names and layouts, strictly: the file must hold exactly
+        /// these tensors, as <c>load_state_dict(strict=True)</c>. All or nothing: on any error the weights are unchanged.
         /// </summary>
         public void LoadSafetensors(string path)
         {
@@ -330,6 +330,30 @@ namespace Demo
         /// <summary>Writes every tensor to a safetensors stream with PyTorch's names and layouts.</summary>
         public void SaveSafetensors(global::System.IO.Stream stream) =>
             global::StaticNet.IO.Safetensors.Save(stream, s_parameterTensors, _parameters.Span);
+
+        /// <summary>Loads tensors from a safetensors file as <paramref name="options"/> say (strict or not, prefix); all or nothing.</summary>
+        /// <returns>What was loaded, missing and unexpected (both empty after a strict load).</returns>
+        public global::StaticNet.IO.SafetensorsLoadResult LoadSafetensors(string path, global::StaticNet.IO.SafetensorsLoadOptions options)
+        {
+            using var stream = global::System.IO.File.OpenRead(path);
+            return LoadSafetensors(stream, options);
+        }
+
+        /// <summary>Loads tensors from a safetensors stream as <paramref name="options"/> say (strict or not, prefix); all or nothing.</summary>
+        /// <returns>What was loaded, missing and unexpected (both empty after a strict load).</returns>
+        public global::StaticNet.IO.SafetensorsLoadResult LoadSafetensors(global::System.IO.Stream stream, global::StaticNet.IO.SafetensorsLoadOptions options) =>
+            global::StaticNet.IO.Safetensors.Load(stream, s_parameterTensors, _parameters.Span, options);
+
+        /// <summary>Writes every tensor to a safetensors file named <paramref name="prefix"/> + its PyTorch name, e.g. <c>encoder.fc1.weight</c>.</summary>
+        public void SaveSafetensors(string path, string? prefix)
+        {
+            using var stream = global::System.IO.File.Create(path);
+            SaveSafetensors(stream, prefix);
+        }
+
+        /// <summary>Writes every tensor to a safetensors stream named <paramref name="prefix"/> + its PyTorch name.</summary>
+        public void SaveSafetensors(global::System.IO.Stream stream, string? prefix) =>
+            global::StaticNet.IO.Safetensors.Save(stream, s_parameterTensors, _parameters.Span, prefix);
 
         /// <summary>Runs <paramref name="rows"/> samples through every layer; each output stays in its region of <paramref name="activations"/>.</summary>
         private static void ForwardRows(global::System.ReadOnlySpan<float> parameters, global::System.ReadOnlySpan<int> x, global::System.Span<float> activations, int rows)
