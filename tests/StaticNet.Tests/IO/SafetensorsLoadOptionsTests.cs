@@ -262,4 +262,48 @@ public class SafetensorsLoadOptionsTests
             File.Delete(file);
         }
     }
+
+    /// <summary>The example of docs/layers.md, "Loading and saving weights", as written there but for the files' directory.</summary>
+    [Fact]
+    public void TheDocsExample_Runs()
+    {
+        string directory = Path.Combine(Path.GetTempPath(), $"staticnet-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(directory);
+        string At(string name) => Path.Combine(directory, name);
+        try
+        {
+            var trained = new DigitsNet(seed: 1);
+            using (var model = new MemoryStream())
+            {
+                trained.SaveSafetensors(model, "encoder.");
+                var tensors = Safetensors.Read(new MemoryStream(model.ToArray())).Tensors.ToList();
+                tensors.Add(new SafetensorsTensor("decoder.weight", [2, 2], new float[4]));
+                using FileStream file = File.Create(At("model.safetensors"));
+                Safetensors.Write(file, tensors);
+            }
+            using (FileStream checkpoint = File.Create(At("checkpoint.safetensors")))
+                Safetensors.Write(checkpoint, [new SafetensorsTensor("fc2.bias", [10], new float[10]), new SafetensorsTensor("step", [], [1])]);
+            var output = new StringWriter();
+
+            // From docs/layers.md:
+            var net = new DigitsNet(seed: 0);
+
+            // The file of a whole PyTorch model whose `encoder` is this network: encoder.fc1.weight, …, decoder.*.
+            net.LoadSafetensors(At("model.safetensors"), new SafetensorsLoadOptions { Prefix = "encoder." });
+
+            // A checkpoint that only partly fits: load what matches and see the rest.
+            SafetensorsLoadResult result = net.LoadSafetensors(At("checkpoint.safetensors"), new SafetensorsLoadOptions { Strict = false });
+            output.WriteLine($"missing: {string.Join(", ", result.MissingTensors)}; unused: {string.Join(", ", result.UnexpectedTensors)}");
+
+            net.SaveSafetensors(At("encoder.safetensors"), prefix: "encoder.");   // encoder.fc1.weight, encoder.fc1.bias, …
+
+            Assert.Equal("missing: fc1.weight, fc1.bias, fc2.weight; unused: step", output.ToString().TrimEnd());
+            Assert.Equal(["encoder.fc1.weight", "encoder.fc1.bias", "encoder.fc2.weight", "encoder.fc2.bias"], Safetensors.Read(At("encoder.safetensors")).Tensors.Select(t => t.Name));
+            Assert.True(trained.ParameterTensors[0].Export(trained.Parameters).AsSpan().SequenceEqual(net.ParameterTensors[0].Export(net.Parameters)));
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
 }
