@@ -186,15 +186,18 @@ public static class Safetensors
             if (options.Strict && unexpected.Count > 0)
                 message.Add($"Unexpected tensors (the file has them{(prefix.Length > 0 ? $" under the prefix {SafetensorsHeader.Quote(prefix)}" : "")}, the network does not): {List(unexpectedText, unexpected.Count)}.");
             message.AddRange(problems);
+            string? suggested = options.Strict && missing.Count > 0 ? SuggestPrefix(header, tensors, prefix) : null;
             if (options.Strict && missing.Count > 0)
             {
-                message.Add(header.DescribeContents());
-                if (SuggestPrefix(header, tensors, prefix) is { } suggested)
+                // The unexpected tensors, when there are some, are the part of the file worth showing; else show what it has.
+                if (unexpected.Count == 0)
+                    message.Add(header.DescribeContents());
+                if (suggested is not null)
                     message.Add(suggested.Length == 0
                         ? "The file holds every tensor of the network without a prefix: load with no Prefix."
                         : $"The file holds every tensor of the network under the prefix {SafetensorsHeader.Quote(suggested)}: set SafetensorsLoadOptions.Prefix to it.");
             }
-            if (incomplete && problems.Count == 0)
+            if (incomplete && problems.Count == 0 && suggested is null)
                 message.Add("To load the tensors that match and get both lists back, load with SafetensorsLoadOptions { Strict = false }.");
             throw new SafetensorsMismatchException(
                 string.Join(" ", message),
