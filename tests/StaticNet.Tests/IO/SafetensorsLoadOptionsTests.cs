@@ -263,6 +263,34 @@ public class SafetensorsLoadOptionsTests
         }
     }
 
+    /// <summary>
+    /// A file written by PyTorch (tests/reference/make_fixtures.py) holds the weights after two Adam steps under
+    /// <c>adam.</c>, beside the initial ones, the gradients and the data: a strict load from that prefix takes exactly
+    /// the network's four tensors and ignores the rest; without a prefix, a strict load fails and lists both sides.
+    /// </summary>
+    [Fact]
+    public void APyTorchFixture_LoadsStrictlyFromAPrefix()
+    {
+        string path = Path.Combine(AppContext.BaseDirectory, "fixtures", "loss_mse.safetensors");
+        SafetensorsFile fixture = Safetensors.Read(path);
+        var net = new LossMseNet(1);
+
+        SafetensorsLoadResult result = net.LoadSafetensors(path, new SafetensorsLoadOptions { Prefix = "adam." });
+
+        Assert.True(result.IsExactMatch);
+        Assert.Equal(["adam.fc1.weight", "adam.fc1.bias", "adam.fc2.weight", "adam.fc2.bias"], result.LoadedTensors);
+        foreach (ParameterTensor tensor in net.ParameterTensors)
+            Assert.Equal(fixture.Get("adam." + tensor.Name).Data, tensor.Export(net.Parameters));
+
+        float[] before = net.Parameters.ToArray();
+        var e = Assert.Throws<SafetensorsMismatchException>(() => net.LoadSafetensors(path));
+        Assert.Empty(e.MissingTensors);
+        Assert.Contains("input", e.UnexpectedTensors);
+        Assert.Contains("adam.fc1.weight", e.UnexpectedTensors);
+        Assert.Equal(fixture.Tensors.Count - 4, e.UnexpectedTensors.Count);
+        Assert.True(BitEqual(before, net.Parameters.ToArray()));
+    }
+
     /// <summary>The example of docs/layers.md, "Loading and saving weights", as written there but for the files' directory.</summary>
     [Fact]
     public void TheDocsExample_Runs()
