@@ -46,17 +46,67 @@ public interface INetwork
     /// <param name="outputs">n × <see cref="OutputSize"/> floats, overwritten.</param>
     void ForwardBatch(ReadOnlySpan<float> inputs, Span<float> outputs);
 
-    /// <summary>Loads every tensor from a safetensors stream; all or nothing: on any error the weights are unchanged.</summary>
+    /// <summary>
+    /// Loads every tensor from a safetensors stream, strictly (the file must hold exactly the network's tensors, as
+    /// PyTorch's <c>load_state_dict(strict=True)</c>); all or nothing: on any error the weights are unchanged.
+    /// </summary>
+    /// <exception cref="IO.SafetensorsMismatchException">A tensor is missing, unexpected, or of another shape or dtype; the message lists them all.</exception>
+    /// <exception cref="IO.SafetensorsFormatException">The stream is not valid safetensors.</exception>
     void LoadSafetensors(Stream stream);
 
     /// <summary>Writes every tensor to a safetensors stream with PyTorch names and layouts.</summary>
     void SaveSafetensors(Stream stream);
 
-    /// <summary>Loads every tensor from a safetensors file; all or nothing: on any error the weights are unchanged.</summary>
+    /// <summary>
+    /// Loads every tensor from a safetensors file, strictly (the file must hold exactly the network's tensors); all or
+    /// nothing: on any error the weights are unchanged.
+    /// </summary>
+    /// <exception cref="IO.SafetensorsMismatchException">A tensor is missing, unexpected, or of another shape or dtype; the message lists them all.</exception>
+    /// <exception cref="IO.SafetensorsFormatException">The file is not valid safetensors.</exception>
     void LoadSafetensors(string path)
     {
         using FileStream stream = File.OpenRead(path);
         LoadSafetensors(stream);
+    }
+
+    /// <summary>
+    /// Loads tensors from a safetensors stream as <paramref name="options"/> say: strict or not, from a prefix (a
+    /// sub-module of a larger model). All or nothing: on any error the weights are unchanged. The default
+    /// implementation loads into <see cref="ParameterTensors"/> in <see cref="Parameters"/>.
+    /// </summary>
+    /// <returns>What was loaded, missing and unexpected (both empty after a strict load).</returns>
+    /// <exception cref="IO.SafetensorsMismatchException">The file does not fit the network; the message lists every problem.</exception>
+    /// <exception cref="IO.SafetensorsFormatException">The stream is not valid safetensors.</exception>
+    IO.SafetensorsLoadResult LoadSafetensors(Stream stream, IO.SafetensorsLoadOptions options) =>
+        IO.Safetensors.Load(stream, ParameterTensors, Parameters, options);
+
+    /// <summary>Loads tensors from a safetensors file as <paramref name="options"/> say; all or nothing.</summary>
+    /// <returns>What was loaded, missing and unexpected (both empty after a strict load).</returns>
+    /// <exception cref="IO.SafetensorsMismatchException">The file does not fit the network; the message lists every problem.</exception>
+    /// <exception cref="IO.SafetensorsFormatException">The file is not valid safetensors.</exception>
+    IO.SafetensorsLoadResult LoadSafetensors(string path, IO.SafetensorsLoadOptions options)
+    {
+        using FileStream stream = File.OpenRead(path);
+        return LoadSafetensors(stream, options);
+    }
+
+    /// <summary>
+    /// Writes every tensor to a safetensors stream, named <paramref name="prefix"/> + its PyTorch name (e.g.
+    /// <c>encoder.fc1.weight</c>), as a sub-module of a larger model. The default implementation writes
+    /// <see cref="ParameterTensors"/> from <see cref="Parameters"/>.
+    /// </summary>
+    /// <param name="stream">Where to write.</param>
+    /// <param name="prefix">Prepended to every name as given (include the trailing <c>'.'</c>); <see langword="null"/> or empty for none.</param>
+    void SaveSafetensors(Stream stream, string? prefix) =>
+        IO.Safetensors.Save(stream, ParameterTensors, Parameters, prefix);
+
+    /// <summary>Writes every tensor to a safetensors file, named <paramref name="prefix"/> + its PyTorch name.</summary>
+    /// <param name="path">The file to create or overwrite.</param>
+    /// <param name="prefix">Prepended to every name as given (include the trailing <c>'.'</c>); <see langword="null"/> or empty for none.</param>
+    void SaveSafetensors(string path, string? prefix)
+    {
+        using FileStream stream = File.Create(path);
+        SaveSafetensors(stream, prefix);
     }
 
     /// <summary>Writes every tensor to a safetensors file with PyTorch names and layouts.</summary>

@@ -579,8 +579,8 @@ internal static class NetworkEmitter
     private static void WriteWeightsIO(CodeWriter w, ShapedNetwork network)
     {
         w.Line("/// <summary>");
-        w.Line("/// Loads every tensor from a safetensors file with PyTorch's names and layouts (extra tensors are ignored).");
-        w.Line("/// All or nothing: on any error the weights are unchanged.");
+        w.Line("/// Loads every tensor from a safetensors file with PyTorch's names and layouts, strictly: the file must hold exactly");
+        w.Line("/// these tensors, as <c>load_state_dict(strict=True)</c>. All or nothing: on any error the weights are unchanged.");
         w.Line("/// </summary>");
         w.Open("public void LoadSafetensors(string path)");
         w.Line("using var stream = global::System.IO.File.OpenRead(path);");
@@ -588,11 +588,8 @@ internal static class NetworkEmitter
         w.Close();
         w.Line();
         w.Line("/// <summary>Loads every tensor from a safetensors stream; all or nothing: on any error the weights are unchanged.</summary>");
-        w.Open("public void LoadSafetensors(global::System.IO.Stream stream)");
-        w.Line("EnterExclusive(nameof(LoadSafetensors));");
-        w.Line("try { global::StaticNet.IO.Safetensors.Load(stream, s_parameterTensors, _parameters.Span); }");
-        w.Line("finally { ExitExclusive(); }");
-        w.Close();
+        w.Line("public void LoadSafetensors(global::System.IO.Stream stream) =>");
+        w.Line("    LoadSafetensors(stream, new global::StaticNet.IO.SafetensorsLoadOptions());");
         w.Line();
         w.Line("/// <summary>Writes every tensor to a safetensors file with PyTorch's names and layouts (<c>weight</c> is [out, in]).</summary>");
         w.Open("public void SaveSafetensors(string path)");
@@ -604,9 +601,42 @@ internal static class NetworkEmitter
         w.Line("/// Writes every tensor to a safetensors stream with PyTorch's names and layouts. Refused, as training and loading, while");
         w.Line("/// another thread trains or loads the instance (so that a file never holds a step's half-written weights).");
         w.Line("/// </summary>");
-        w.Open("public void SaveSafetensors(global::System.IO.Stream stream)");
+        w.Line("public void SaveSafetensors(global::System.IO.Stream stream) =>");
+        w.Line("    SaveSafetensors(stream, prefix: null);");
+        w.Line();
+        WriteWeightsIOWithOptions(w);
+    }
+
+    /// <summary>The loading and saving overloads that take options (non-strict, prefix); the logic is in StaticNet.IO.Safetensors.</summary>
+    private static void WriteWeightsIOWithOptions(CodeWriter w)
+    {
+        w.Line("/// <summary>Loads tensors from a safetensors file as <paramref name=\"options\"/> say (strict or not, prefix); all or nothing.</summary>");
+        w.Line("/// <returns>What was loaded, missing and unexpected (both empty after a strict load).</returns>");
+        w.Open("public global::StaticNet.IO.SafetensorsLoadResult LoadSafetensors(string path, global::StaticNet.IO.SafetensorsLoadOptions options)");
+        w.Line("using var stream = global::System.IO.File.OpenRead(path);");
+        w.Line("return LoadSafetensors(stream, options);");
+        w.Close();
+        w.Line();
+        w.Line("/// <summary>Loads tensors from a safetensors stream as <paramref name=\"options\"/> say (strict or not, prefix); all or nothing.</summary>");
+        w.Line("/// <returns>What was loaded, missing and unexpected (both empty after a strict load).</returns>");
+        w.Line("/// <exception cref=\"global::System.InvalidOperationException\">Another thread is training, loading or saving this instance; nothing was changed.</exception>");
+        w.Open("public global::StaticNet.IO.SafetensorsLoadResult LoadSafetensors(global::System.IO.Stream stream, global::StaticNet.IO.SafetensorsLoadOptions options)");
+        w.Line("EnterExclusive(nameof(LoadSafetensors));");
+        w.Line("try { return global::StaticNet.IO.Safetensors.Load(stream, s_parameterTensors, _parameters.Span, options); }");
+        w.Line("finally { ExitExclusive(); }");
+        w.Close();
+        w.Line();
+        w.Line("/// <summary>Writes every tensor to a safetensors file named <paramref name=\"prefix\"/> + its PyTorch name, e.g. <c>encoder.fc1.weight</c>.</summary>");
+        w.Open("public void SaveSafetensors(string path, string? prefix)");
+        w.Line("using var stream = global::System.IO.File.Create(path);");
+        w.Line("SaveSafetensors(stream, prefix);");
+        w.Close();
+        w.Line();
+        w.Line("/// <summary>Writes every tensor to a safetensors stream named <paramref name=\"prefix\"/> + its PyTorch name.</summary>");
+        w.Line("/// <exception cref=\"global::System.InvalidOperationException\">Another thread is training or loading this instance (a file never holds a step's half-written weights).</exception>");
+        w.Open("public void SaveSafetensors(global::System.IO.Stream stream, string? prefix)");
         w.Line("EnterExclusive(nameof(SaveSafetensors));");
-        w.Line("try { global::StaticNet.IO.Safetensors.Save(stream, s_parameterTensors, _parameters.Span); }");
+        w.Line("try { global::StaticNet.IO.Safetensors.Save(stream, s_parameterTensors, _parameters.Span, prefix); }");
         w.Line("finally { ExitExclusive(); }");
         w.Close();
         w.Line();

@@ -29,7 +29,7 @@ internal static class GeneratedMembers
             ["ChunkRows"] = null, ["AggressiveOptimization"] = null, ["ActivationBufferLength"] = null, ["RowActivationLength"] = null, ["TrainableLength"] = null, ["s_parameterTensors"] = null, ["s_parameterTensorList"] = null,
             ["t_inferenceActivations"] = null, ["_parameters"] = null, ["Parameters"] = null, ["ParameterTensors"] = null,
             ["Forward"] = new[] { 2 }, ["ForwardBatch"] = new[] { 2 }, ["InferenceActivations"] = new[] { 0 },
-            ["LoadSafetensors"] = new[] { 1 }, ["SaveSafetensors"] = new[] { 1 }, ["ForwardRows"] = new[] { 4 },
+            ["LoadSafetensors"] = new[] { 1, 2 }, ["SaveSafetensors"] = new[] { 1, 2 }, ["ForwardRows"] = new[] { 4 },
             ["_exclusive"] = null, ["EnterExclusive"] = new[] { 1 }, ["ExitExclusive"] = new[] { 0 },
         };
         if (network.Spec.EmbeddedWeights is not null) members["LoadEmbeddedWeights"] = new[] { 0 };

@@ -12,10 +12,12 @@ public static class EmbeddedWeights
 {
     /// <summary>
     /// Loads the tensors from the safetensors resource <paramref name="resourceName"/> of <paramref name="assembly"/>,
-    /// all or nothing. A resource of a loaded assembly is mapped memory, so it is read in place.
+    /// strictly (the resource must hold exactly these tensors) and all or nothing. A resource of a loaded assembly is
+    /// mapped memory, so it is read in place.
     /// </summary>
     /// <exception cref="FileNotFoundException">The assembly has no such resource; the message lists the ones it has.</exception>
-    /// <exception cref="SafetensorsFormatException">The resource is not valid safetensors or does not fit the tensors.</exception>
+    /// <exception cref="SafetensorsMismatchException">The resource lacks a tensor, has one the network does not, or has one of another shape or dtype.</exception>
+    /// <exception cref="SafetensorsFormatException">The resource is not valid safetensors.</exception>
     public static unsafe void Load(Assembly assembly, string resourceName, IReadOnlyList<ParameterTensor> tensors, Span<float> parameters)
     {
         Throw.IfNull(assembly);

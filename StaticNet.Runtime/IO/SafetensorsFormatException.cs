@@ -9,9 +9,10 @@ namespace StaticNet.IO;
 /// </summary>
 /// <remarks>
 /// It derives from <see cref="IOException"/> (<see cref="InvalidDataException"/>, the natural base, is sealed), so
-/// <c>catch (IOException)</c> around loading a weights file covers both unreadable and invalid files.
+/// <c>catch (IOException)</c> around loading a weights file covers both unreadable and invalid files. A valid file that
+/// does not fit the network throws the derived <see cref="SafetensorsMismatchException"/>.
 /// </remarks>
-public sealed class SafetensorsFormatException : IOException
+public class SafetensorsFormatException : IOException
 {
     /// <summary>Creates the exception with a message that names the problem.</summary>
     /// <param name="message">What was expected and what was found.</param>

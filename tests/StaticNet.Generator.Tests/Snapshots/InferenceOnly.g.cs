@@ -185,8 +185,8 @@ partial class TinyPolicy : global::StaticNet.INetwork
         (t_inferenceActivations ??= new global::StaticNet.Kernels.AlignedBuffer(ActivationBufferLength)).Span;
 
     /// <summary>
-    /// Loads every tensor from a safetensors file with PyTorch's names and layouts (extra tensors are ignored).
-    /// All or nothing: on any error the weights are unchanged.
+    /// Loads every tensor from a safetensors file with PyTorch's names and layouts, strictly: the file must hold exactly
+    /// these tensors, as <c>load_state_dict(strict=True)</c>. All or nothing: on any error the weights are unchanged.
     /// </summary>
     public void LoadSafetensors(string path)
     {
@@ -195,12 +195,8 @@ partial class TinyPolicy : global::StaticNet.INetwork
     }
 
     /// <summary>Loads every tensor from a safetensors stream; all or nothing: on any error the weights are unchanged.</summary>
-    public void LoadSafetensors(global::System.IO.Stream stream)
-    {
-        EnterExclusive(nameof(LoadSafetensors));
-        try { global::StaticNet.IO.Safetensors.Load(stream, s_parameterTensors, _parameters.Span); }
-        finally { ExitExclusive(); }
-    }
+    public void LoadSafetensors(global::System.IO.Stream stream) =>
+        LoadSafetensors(stream, new global::StaticNet.IO.SafetensorsLoadOptions());
 
     /// <summary>Writes every tensor to a safetensors file with PyTorch's names and layouts (<c>weight</c> is [out, in]).</summary>
     public void SaveSafetensors(string path)
@@ -213,10 +209,40 @@ partial class TinyPolicy : global::StaticNet.INetwork
     /// Writes every tensor to a safetensors stream with PyTorch's names and layouts. Refused, as training and loading, while
     /// another thread trains or loads the instance (so that a file never holds a step's half-written weights).
     /// </summary>
-    public void SaveSafetensors(global::System.IO.Stream stream)
+    public void SaveSafetensors(global::System.IO.Stream stream) =>
+        SaveSafetensors(stream, prefix: null);
+
+    /// <summary>Loads tensors from a safetensors file as <paramref name="options"/> say (strict or not, prefix); all or nothing.</summary>
+    /// <returns>What was loaded, missing and unexpected (both empty after a strict load).</returns>
+    public global::StaticNet.IO.SafetensorsLoadResult LoadSafetensors(string path, global::StaticNet.IO.SafetensorsLoadOptions options)
+    {
+        using var stream = global::System.IO.File.OpenRead(path);
+        return LoadSafetensors(stream, options);
+    }
+
+    /// <summary>Loads tensors from a safetensors stream as <paramref name="options"/> say (strict or not, prefix); all or nothing.</summary>
+    /// <returns>What was loaded, missing and unexpected (both empty after a strict load).</returns>
+    /// <exception cref="global::System.InvalidOperationException">Another thread is training, loading or saving this instance; nothing was changed.</exception>
+    public global::StaticNet.IO.SafetensorsLoadResult LoadSafetensors(global::System.IO.Stream stream, global::StaticNet.IO.SafetensorsLoadOptions options)
+    {
+        EnterExclusive(nameof(LoadSafetensors));
+        try { return global::StaticNet.IO.Safetensors.Load(stream, s_parameterTensors, _parameters.Span, options); }
+        finally { ExitExclusive(); }
+    }
+
+    /// <summary>Writes every tensor to a safetensors file named <paramref name="prefix"/> + its PyTorch name, e.g. <c>encoder.fc1.weight</c>.</summary>
+    public void SaveSafetensors(string path, string? prefix)
+    {
+        using var stream = global::System.IO.File.Create(path);
+        SaveSafetensors(stream, prefix);
+    }
+
+    /// <summary>Writes every tensor to a safetensors stream named <paramref name="prefix"/> + its PyTorch name.</summary>
+    /// <exception cref="global::System.InvalidOperationException">Another thread is training or loading this instance (a file never holds a step's half-written weights).</exception>
+    public void SaveSafetensors(global::System.IO.Stream stream, string? prefix)
     {
         EnterExclusive(nameof(SaveSafetensors));
-        try { global::StaticNet.IO.Safetensors.Save(stream, s_parameterTensors, _parameters.Span); }
+        try { global::StaticNet.IO.Safetensors.Save(stream, s_parameterTensors, _parameters.Span, prefix); }
         finally { ExitExclusive(); }
     }
 

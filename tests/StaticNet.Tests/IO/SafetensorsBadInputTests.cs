@@ -21,7 +21,7 @@ public class SafetensorsBadInputTests
         float[] parameters = Sentinel();
         Stream stream = seekable ? new MemoryStream(file) : new TrickleStream(file);
 
-        var e = Assert.Throws<SafetensorsFormatException>(() => Safetensors.Load(stream, layout ?? Layout(), parameters));
+        var e = Assert.ThrowsAny<SafetensorsFormatException>(() => Safetensors.Load(stream, layout ?? Layout(), parameters));
 
         Assert.True(BitEqual(Sentinel(), parameters), "A failed load changed the parameters.");
         Assert.IsAssignableFrom<IOException>(e);
@@ -44,7 +44,7 @@ public class SafetensorsBadInputTests
 
         string message = LoadFails(SavedLayout(), seekable, layout);
 
-        Assert.Contains("Tensor 'fc3.bias' [2] is missing.", message);
+        Assert.Contains("Missing tensors (the network has them, the file does not): 'fc3.bias' [2].", message);
         Assert.Contains("The file has 4 tensors: fc1.weight [3, 4], fc1.bias [3], fc2.weight [2, 3], fc2.bias [2].", message);
     }
 
@@ -67,7 +67,8 @@ public class SafetensorsBadInputTests
         string message = LoadFails(SavedLayout(), seekable: true, layout);
 
         Assert.Contains("Tensor 'fc1.bias': expected shape [4], found [3].", message);
-        Assert.Contains("Tensor 'nope' [1] is missing.", message);
+        Assert.Contains("Missing tensors (the network has them, the file does not): 'nope' [1].", message);
+        Assert.Contains("Unexpected tensors (the file has them, the network does not): 'fc1.weight' F32 [3, 4], 'fc2.weight' F32 [2, 3], 'fc2.bias' F32 [2].", message);
     }
 
     [Theory, InlineData(true), InlineData(false)]
@@ -81,13 +82,16 @@ public class SafetensorsBadInputTests
     }
 
     [Fact]
-    public void UnknownDType_IsRejectedByRead_ButIgnoredByLoadWhenNotNeeded()
+    public void UnknownDType_IsRejectedByRead_UnexpectedInAStrictLoad_AndIgnoredByANonStrictOne()
     {
         byte[] file = Raw("""{"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"q":{"dtype":"F8_E4M3","shape":[2],"data_offsets":[4,6]}}""",
             [0, 0, 0x80, 0x3F, 1, 2]);
         var parameters = new float[1];
 
-        Safetensors.Load(new MemoryStream(file), [new ParameterTensor("w", [1], 0)], parameters);
+        var strict = Assert.Throws<SafetensorsMismatchException>(() => Safetensors.Load(new MemoryStream(file), [new ParameterTensor("w", [1], 0)], parameters));
+        Assert.StartsWith("Unexpected tensors (the file has them, the network does not): 'q' F8_E4M3 [2].", strict.Message);
+        Assert.Equal(0f, parameters[0]);
+        Safetensors.Load(new MemoryStream(file), [new ParameterTensor("w", [1], 0)], parameters, new SafetensorsLoadOptions { Strict = false });
         var e = Assert.Throws<SafetensorsFormatException>(() => Safetensors.Read(new MemoryStream(file)));
 
         Assert.Equal(1f, parameters[0]);
@@ -206,7 +210,8 @@ public class SafetensorsBadInputTests
 
         string message = LoadFails(file, seekable: false, [new ParameterTensor("x", [1], 0)]);
 
-        Assert.Contains("Tensor 'x' [1] is missing.", message);
+        Assert.Contains("Missing tensors (the network has them, the file does not): 'x' [1].", message);
+        Assert.Contains("Unexpected tensors (the file has them, the network does not): 'w' U8 [2000000000].", message);
         var e = Assert.Throws<SafetensorsFormatException>(() => Safetensors.Read(new TrickleStream(file)));
         Assert.Contains("the stream ended after 100", e.Message);
     }

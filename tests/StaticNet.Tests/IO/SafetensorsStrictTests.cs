@@ -24,7 +24,7 @@ public class SafetensorsStrictTests
     {
         float[] parameters = Sentinel();
         layout ??= [new ParameterTensor("a", [2], 0), new ParameterTensor("b", [1], 2)];
-        var e = Assert.Throws<SafetensorsFormatException>(() =>
+        var e = Assert.ThrowsAny<SafetensorsFormatException>(() =>
         {
             switch (path)
             {
@@ -119,7 +119,7 @@ public class SafetensorsStrictTests
     }
 
     [Fact]
-    public void DTypesStaticNetCannotConvert_StillTile_AndAreIgnoredByLoad()
+    public void DTypesStaticNetCannotConvert_StillTile_AndAreUnexpectedInAStrictLoad_AndIgnoredOtherwise()
     {
         // F4 [4] = 2 bytes, F6_E2M3 [4] = 3 bytes, C64 [1] = 8 bytes, F8_E8M0 [1] = 1 byte, then a's 4 bytes.
         string json = "{" + string.Join(",",
@@ -128,9 +128,13 @@ public class SafetensorsStrictTests
         byte[] file = Raw(json, [.. new byte[14], .. F32(7f)]);
         var parameters = new float[1];
 
-        Safetensors.Load(file, [new ParameterTensor("a", [1], 0)], parameters);
+        var strict = Assert.Throws<SafetensorsMismatchException>(() => Safetensors.Load(file, [new ParameterTensor("a", [1], 0)], parameters));
+        Assert.Equal(["f4", "f6", "c", "e"], strict.UnexpectedTensors);
+        Assert.Equal(0f, parameters[0]);
+        SafetensorsLoadResult result = Safetensors.Load(file, [new ParameterTensor("a", [1], 0)], parameters, new SafetensorsLoadOptions { Strict = false });
 
         Assert.Equal(7f, parameters[0]);
+        Assert.Equal(["f4", "f6", "c", "e"], result.UnexpectedTensors);
         Assert.Contains("Tensor 'f4' has dtype F4, which StaticNet cannot convert", Assert.Throws<SafetensorsFormatException>(() => Safetensors.Read(new MemoryStream(file))).Message);
     }
 

@@ -114,7 +114,7 @@ public class LayerParityTests
     {
         ITrainableNetwork network = Create(fixture);
         using FileStream stream = File.OpenRead(Path.Combine(AppContext.BaseDirectory, "fixtures", FileName(fixture)));
-        network.LoadSafetensors(stream);
+        LoadFixtureWeights(network, stream);
         return (network, Fixture(FileName(fixture)));
     }
 

@@ -208,7 +208,7 @@ public class NetworkBehaviourTests
         source.SaveSafetensors(stream);
         stream.Position = 0;
 
-        var error = Assert.Throws<SafetensorsFormatException>(() => target.LoadSafetensors(stream));
+        var error = Assert.Throws<SafetensorsMismatchException>(() => target.LoadSafetensors(stream));
         Assert.Contains("fc1.weight", error.Message);
         Assert.Contains("[128, 784]", error.Message);
         Assert.True(before.AsSpan().SequenceEqual(target.Parameters));

@@ -10,6 +10,17 @@ namespace StaticNet.Tests.Networks;
 /// <summary>Shared helpers: fixtures, tolerance comparisons, PyTorch-layout views of a network's buffers.</summary>
 internal static class NetworkTestSupport
 {
+    /// <summary>
+    /// Loads a PyTorch fixture's network tensors into <paramref name="network"/>. A fixture also holds inputs, outputs,
+    /// gradients and optimizer steps, so the load is not strict; every tensor of the network must be there.
+    /// </summary>
+    public static void LoadFixtureWeights(INetwork network, Stream stream)
+    {
+        SafetensorsLoadResult result = network.LoadSafetensors(stream, new SafetensorsLoadOptions { Strict = false });
+        Assert.Empty(result.MissingTensors);
+        Assert.Equal(network.ParameterTensors.Count, result.LoadedTensors.Count);
+    }
+
     public static SafetensorsFile Fixture(string file) =>
         Safetensors.Read(Path.Combine(AppContext.BaseDirectory, "fixtures", file));
 

@@ -42,7 +42,7 @@ public class PyTorchParityTests
     {
         ITrainableNetwork network = Create(fixture);
         using FileStream stream = File.OpenRead(Path.Combine(AppContext.BaseDirectory, "fixtures", fixture + ".safetensors"));
-        network.LoadSafetensors(stream);
+        LoadFixtureWeights(network, stream);
         return (network, Fixture(fixture + ".safetensors"));
     }
 
