@@ -349,6 +349,7 @@ internal static class NetworkEmitter
         w.Close();
         w.Close();
         w.Line();
+        w.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]");
         w.Line("private static global::System.Span<float> InferenceActivations() =>");
         w.Line("    (t_inferenceActivations ??= new global::StaticNet.Kernels.AlignedBuffer(ActivationBufferLength)).Span;");
         w.Line();

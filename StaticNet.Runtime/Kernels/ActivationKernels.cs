@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using System.ComponentModel;
 using System.Numerics.Tensors;
 
@@ -18,30 +19,35 @@ public static class ActivationKernels
     public const float LeakyReLUSlope = 0.01f;
 
     /// <summary><c>y = max(y, 0)</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void ReLU(Span<float> y, int rows, int columns, int stride)
     {
         ActivationSimd.Unary<ReLUOp>(y, y, rows, columns, stride);
     }
 
     /// <summary><c>dy = y &gt; 0 ? dy : 0</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void ReLUBackward(ReadOnlySpan<float> y, Span<float> dy, int rows, int columns, int stride)
     {
         ActivationSimd.Backward<ReLUBackwardOp>(y, dy, rows, columns, stride);
     }
 
     /// <summary><c>y = y &gt; 0 ? y : 0.01·y</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void LeakyReLU(Span<float> y, int rows, int columns, int stride)
     {
         ActivationSimd.Unary<LeakyReLUOp>(y, y, rows, columns, stride);
     }
 
     /// <summary><c>dy = y &gt; 0 ? dy : 0.01·dy</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void LeakyReLUBackward(ReadOnlySpan<float> y, Span<float> dy, int rows, int columns, int stride)
     {
         ActivationSimd.Backward<LeakyReLUBackwardOp>(y, dy, rows, columns, stride);
     }
 
     /// <summary><c>y = 1 / (1 + e⁻ʸ)</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Sigmoid(Span<float> y, int rows, int columns, int stride)
     {
         if (stride == columns && rows > 0)
@@ -58,12 +64,14 @@ public static class ActivationKernels
     }
 
     /// <summary><c>dy = dy · y · (1 − y)</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void SigmoidBackward(ReadOnlySpan<float> y, Span<float> dy, int rows, int columns, int stride)
     {
         ActivationSimd.Backward<SigmoidBackwardOp>(y, dy, rows, columns, stride);
     }
 
     /// <summary><c>y = tanh(y)</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Tanh(Span<float> y, int rows, int columns, int stride)
     {
         if (stride == columns && rows > 0)
@@ -80,12 +88,14 @@ public static class ActivationKernels
     }
 
     /// <summary><c>dy = dy · (1 − y²)</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void TanhBackward(ReadOnlySpan<float> y, Span<float> dy, int rows, int columns, int stride)
     {
         ActivationSimd.Backward<TanhBackwardOp>(y, dy, rows, columns, stride);
     }
 
     /// <summary>Each row becomes <c>softmax(row)</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Softmax(Span<float> y, int rows, int columns, int stride)
     {
         for (int r = 0; r < rows; r++)
@@ -96,6 +106,7 @@ public static class ActivationKernels
     }
 
     /// <summary><c>dy = y ⊙ (dy − ⟨dy, y⟩)</c> per row.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void SoftmaxBackward(ReadOnlySpan<float> y, Span<float> dy, int rows, int columns, int stride)
     {
         for (int r = 0; r < rows; r++)
@@ -112,12 +123,14 @@ public static class ActivationKernels
     /// <c>y = z · Φ(z)</c>, the exact (erf) GELU, as <c>torch.nn.GELU()</c>. <paramref name="z"/> and <paramref name="y"/>
     /// may be the same buffer (inference), or distinct so that <paramref name="z"/> is kept for the backward pass.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Gelu(ReadOnlySpan<float> z, Span<float> y, int rows, int columns, int stride)
     {
         ActivationSimd.Unary<GeluOp>(z, y, rows, columns, stride);
     }
 
     /// <summary><c>dy = dy · (Φ(z) + z · φ(z))</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void GeluBackward(ReadOnlySpan<float> z, Span<float> dy, int rows, int columns, int stride)
     {
         ActivationSimd.Backward<GeluBackwardOp>(z, dy, rows, columns, stride);
@@ -130,6 +143,7 @@ public static class ActivationKernels
     /// <c>x²/2</c> (up to 1e-6 relative at |x| = 6 in float) does not show; the SIMD kernels get the same precision in
     /// float with error-free products.
     /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static float NormalCdf(float x)
     {
         double lower = 0.5 * Erfc(Math.Abs(x * 0.70710678118654752));
@@ -137,6 +151,7 @@ public static class ActivationKernels
     }
 
     /// <summary>erfc(x) for x ≥ 0, Numerical Recipes' approximation (fractional error below 1.2e-7).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static double Erfc(double ax)
     {
         double t = 1 / (1 + 0.5 * ax);

@@ -28,6 +28,7 @@ internal interface IBackwardOp
 /// </summary>
 internal static class ActivationSimd
 {
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Unary<TOp>(ReadOnlySpan<float> source, Span<float> destination, int rows, int columns, int stride)
         where TOp : IUnaryOp
     {
@@ -50,6 +51,7 @@ internal static class ActivationSimd
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Backward<TOp>(ReadOnlySpan<float> saved, Span<float> gradient, int rows, int columns, int stride)
         where TOp : IBackwardOp
     {

@@ -46,5 +46,9 @@ public sealed class AlignedBuffer
     public int Length { get; }
 
     /// <summary>The buffer.</summary>
-    public Span<float> Span => _array.AsSpan(_start, Length);
+    public Span<float> Span
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => _array.AsSpan(_start, Length);
+    }
 }

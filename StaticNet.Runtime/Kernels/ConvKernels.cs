@@ -134,6 +134,7 @@ public static class ConvKernels
 {
     /// <summary>The scratch floats <see cref="Forward"/> and <see cref="Backward"/> need: one sample's im2col matrix,
     /// <c>OutPositions·Taps</c>. Nothing in it is kept between calls, so layers (and forward/backward) may share one.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int ScratchLength(in ConvGeometry g) => g.OutPositions * g.Taps;
 
     /// <summary>
@@ -233,6 +234,7 @@ public static class ConvKernels
     /// <param name="x">One sample of input, starting at its first element.</param>
     /// <param name="g">The layer's shape.</param>
     /// <param name="columns">At least <see cref="ScratchLength"/> floats.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Im2Col(ReadOnlySpan<float> x, in ConvGeometry g, Span<float> columns)
     {
         if (x.Length < g.InputExtent || columns.Length < g.OutPositions * g.Taps)
@@ -256,6 +258,7 @@ public static class ConvKernels
     /// <param name="columns">One sample's column-matrix gradient <c>[OutPositions, Taps]</c>.</param>
     /// <param name="g">The layer's shape.</param>
     /// <param name="dx">One sample of input gradient in the input's layout, accumulated into.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Col2Im(ReadOnlySpan<float> columns, in ConvGeometry g, Span<float> dx)
     {
         if (dx.Length < g.InputExtent || columns.Length < g.OutPositions * g.Taps)
@@ -279,6 +282,7 @@ public static class ConvKernels
     /// Whether <see cref="Forward"/> convolves directly instead of through im2col: for one input channel (a first
     /// layer on an image), where the im2col matrix would be as large as the work (see ConvKernelBenchmarks).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static bool UseDirect(in ConvGeometry g) => g.InChannels == 1 && DirectEnabled;
 
     /// <summary>Tests and benchmarks switch the direct path off to compare it with im2col.</summary>

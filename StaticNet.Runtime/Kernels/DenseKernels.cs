@@ -28,6 +28,7 @@ public static class DenseKernels
     /// <param name="bias">The bias, <c>[width]</c>.</param>
     /// <param name="y">The output, <c>[rows, width]</c>, overwritten.</param>
     /// <param name="width">The padded output width, a multiple of <see cref="WidthAlignment"/>.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Forward(ReadOnlySpan<float> x, int rows, int inputs, int xStride,
         ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, Span<float> y, int width)
     {
@@ -100,6 +101,7 @@ public static class DenseKernels
     /// <param name="bias">The bias: its first float.</param>
     /// <param name="y">The output, <c>rows</c> rows of <c>yStride</c> floats, overwritten.</param>
     /// <param name="yStride">The distance between two rows of <paramref name="y"/> (at least 1).</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void ForwardDot(ReadOnlySpan<float> x, int rows, int inputs, int xStride,
         ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, Span<float> y, int yStride)
     {
@@ -130,6 +132,7 @@ public static class DenseKernels
     /// <param name="dyStride">The distance between two rows of <paramref name="dy"/>.</param>
     /// <param name="dWeight">The weight gradient, <c>[inputs]</c>, accumulated into.</param>
     /// <param name="dBias">The bias gradient: its first float, accumulated into.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void BackwardWeightsDot(ReadOnlySpan<float> x, int rows, int inputs, int xStride,
         ReadOnlySpan<float> dy, int dyStride, Span<float> dWeight, Span<float> dBias)
     {
@@ -157,6 +160,7 @@ public static class DenseKernels
     /// <param name="inputs">The number of inputs per sample.</param>
     /// <param name="dx">The input gradient, <c>rows</c> rows of <c>dxStride</c> floats (the first <c>inputs</c> written).</param>
     /// <param name="dxStride">The distance between two rows of <paramref name="dx"/>.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void BackwardInputDot(ReadOnlySpan<float> dy, int rows, int dyStride, ReadOnlySpan<float> weight,
         int inputs, Span<float> dx, int dxStride)
     {
@@ -198,6 +202,7 @@ public static class DenseKernels
     /// <param name="width">The padded output width.</param>
     /// <param name="dWeight">The weight gradient, <c>[inputs, width]</c>, accumulated into.</param>
     /// <param name="dBias">The bias gradient, <c>[width]</c>, accumulated into.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void BackwardWeights(ReadOnlySpan<float> x, int rows, int inputs, int xStride,
         ReadOnlySpan<float> dy, int width, Span<float> dWeight, Span<float> dBias)
     {
@@ -232,6 +237,7 @@ public static class DenseKernels
     /// <param name="inputs">The number of inputs per sample.</param>
     /// <param name="dx">The input gradient, <c>rows</c> rows of <c>dxStride</c> floats, overwritten.</param>
     /// <param name="dxStride">The distance between two rows of <paramref name="dx"/>.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void BackwardInput(ReadOnlySpan<float> dy, int rows, int width, ReadOnlySpan<float> weight,
         int inputs, Span<float> dx, int dxStride)
     {

@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using System.ComponentModel;
 using System.Numerics.Tensors;
 
@@ -22,6 +23,7 @@ public static class EmbeddingKernels
     /// <param name="dimension">D.</param>
     /// <param name="y">The output, <c>[count, Dp]</c>, overwritten.</param>
     /// <exception cref="ArgumentOutOfRangeException">A token is negative or not below <paramref name="vocabulary"/>.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Forward(ReadOnlySpan<int> tokens, int count, ReadOnlySpan<float> weight, int vocabulary, int dimension, Span<float> y)
     {
         int dp = Check(tokens.Length, count, weight.Length, vocabulary, dimension, y.Length, nameof(y));
@@ -44,6 +46,7 @@ public static class EmbeddingKernels
     /// <param name="dimension">D.</param>
     /// <param name="dWeight">The weight gradient, <c>[vocabulary, Dp]</c>, accumulated into (padding untouched).</param>
     /// <exception cref="ArgumentOutOfRangeException">A token is negative or not below <paramref name="vocabulary"/>.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Backward(ReadOnlySpan<int> tokens, int count, ReadOnlySpan<float> dy, int vocabulary, int dimension, Span<float> dWeight)
     {
         int dp = Check(tokens.Length, count, dWeight.Length, vocabulary, dimension, dy.Length, nameof(dy));

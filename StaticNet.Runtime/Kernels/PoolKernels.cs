@@ -16,6 +16,7 @@ namespace StaticNet.Kernels;
 public static class PoolKernels
 {
     /// <summary>The output size along one axis: <c>(input − pool)/stride + 1</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int OutputSize(int input, int pool, int stride) => (input - pool) / stride + 1;
 
     /// <summary><c>y[r, (oh, ow), c] = max over the window of x</c> (NaN propagates only as the hardware max does).</summary>

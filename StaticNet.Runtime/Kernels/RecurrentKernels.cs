@@ -256,6 +256,7 @@ internal static class RecurrentCore
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Step(int cell, ReadOnlySpan<float> x, int inputs, ReadOnlySpan<float> weightIh, ReadOnlySpan<float> weightHh,
         ReadOnlySpan<float> biasIh, ReadOnlySpan<float> biasHh, int hidden, Span<float> state) =>
         Step(cell, x, inputs, weightIh, weightHh, biasIh, biasHh, hidden, state, default, default, 0, default);
@@ -524,6 +525,7 @@ public static class LstmKernels
     /// <param name="saved">The saved region, <c>rows · SavedLength(hidden, steps)</c> floats, overwritten.</param>
     /// <param name="y">The output, <c>[rows, T, Hp]</c> or <c>[rows, Hp]</c>, overwritten.</param>
     /// <param name="returnSequences">Whether to write every step's h or only the last.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Forward(ReadOnlySpan<float> x, int rows, int steps, int inputs, int positionStride, int sampleStride,
         ReadOnlySpan<float> weightIh, ReadOnlySpan<float> weightHh, ReadOnlySpan<float> biasIh, ReadOnlySpan<float> biasHh, int hidden,
         Span<float> saved, Span<float> y, bool returnSequences) =>
@@ -548,6 +550,7 @@ public static class LstmKernels
     /// <param name="dBiasIh">Accumulated into, <c>[GW]</c>.</param>
     /// <param name="dBiasHh">Accumulated into, <c>[GW]</c>.</param>
     /// <param name="dx">The input gradient in the input's layout (only <c>f &lt; F</c> written), or empty to skip it.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Backward(ReadOnlySpan<float> x, int rows, int steps, int inputs, int positionStride, int sampleStride,
         ReadOnlySpan<float> weightIh, ReadOnlySpan<float> weightHh, int hidden, Span<float> saved, ReadOnlySpan<float> dy, bool returnSequences,
         Span<float> dWeightIh, Span<float> dWeightHh, Span<float> dBiasIh, Span<float> dBiasHh, Span<float> dx) =>
@@ -652,6 +655,7 @@ public static class GruKernels
     /// <param name="saved">The saved region, <c>rows · SavedLength(hidden, steps)</c> floats, overwritten.</param>
     /// <param name="y">The output, <c>[rows, T, Hp]</c> or <c>[rows, Hp]</c>, overwritten.</param>
     /// <param name="returnSequences">Whether to write every step's h or only the last.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Forward(ReadOnlySpan<float> x, int rows, int steps, int inputs, int positionStride, int sampleStride,
         ReadOnlySpan<float> weightIh, ReadOnlySpan<float> weightHh, ReadOnlySpan<float> biasIh, ReadOnlySpan<float> biasHh, int hidden,
         Span<float> saved, Span<float> y, bool returnSequences) =>
@@ -676,6 +680,7 @@ public static class GruKernels
     /// <param name="dBiasIh">Accumulated into, <c>[GW]</c>.</param>
     /// <param name="dBiasHh">Accumulated into, <c>[GW]</c>.</param>
     /// <param name="dx">The input gradient in the input's layout (only <c>f &lt; F</c> written), or empty to skip it.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Backward(ReadOnlySpan<float> x, int rows, int steps, int inputs, int positionStride, int sampleStride,
         ReadOnlySpan<float> weightIh, ReadOnlySpan<float> weightHh, int hidden, Span<float> saved, ReadOnlySpan<float> dy, bool returnSequences,
         Span<float> dWeightIh, Span<float> dWeightHh, Span<float> dBiasIh, Span<float> dBiasHh, Span<float> dx) =>
@@ -788,6 +793,7 @@ public static class RnnKernels
     /// <param name="saved">The saved region, <c>rows · SavedLength(hidden, steps)</c> floats, overwritten.</param>
     /// <param name="y">The output, <c>[rows, T, Hp]</c> or <c>[rows, Hp]</c>, overwritten.</param>
     /// <param name="returnSequences">Whether to write every step's h or only the last.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Forward(ReadOnlySpan<float> x, int rows, int steps, int inputs, int positionStride, int sampleStride,
         ReadOnlySpan<float> weightIh, ReadOnlySpan<float> weightHh, ReadOnlySpan<float> biasIh, ReadOnlySpan<float> biasHh, int hidden,
         Activation activation, Span<float> saved, Span<float> y, bool returnSequences) =>
@@ -813,6 +819,7 @@ public static class RnnKernels
     /// <param name="dBiasIh">Accumulated into, <c>[Hp]</c>.</param>
     /// <param name="dBiasHh">Accumulated into, <c>[Hp]</c>.</param>
     /// <param name="dx">The input gradient in the input's layout (only <c>f &lt; F</c> written), or empty to skip it.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Backward(ReadOnlySpan<float> x, int rows, int steps, int inputs, int positionStride, int sampleStride,
         ReadOnlySpan<float> weightIh, ReadOnlySpan<float> weightHh, int hidden, Activation activation, Span<float> saved,
         ReadOnlySpan<float> dy, bool returnSequences, Span<float> dWeightIh, Span<float> dWeightHh, Span<float> dBiasIh, Span<float> dBiasHh,

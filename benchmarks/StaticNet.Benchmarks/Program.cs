@@ -32,6 +32,11 @@ public static class Program
             AdamCost.Run();
             return;
         }
+        if (args.Length == 1 && args[0] == "--first-calls")
+        {
+            FirstCalls.Run();
+            return;
+        }
         if (args.Length >= 1 && args[0] == "--drift")
         {
             DriftReport.Run(args);

@@ -198,6 +198,7 @@ namespace Demo.Models
                 }
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
             private static global::System.Span<float> InferenceActivations() =>
                 (t_inferenceActivations ??= new global::StaticNet.Kernels.AlignedBuffer(ActivationBufferLength)).Span;
 

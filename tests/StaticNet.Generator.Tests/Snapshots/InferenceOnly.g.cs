@@ -181,6 +181,7 @@ partial class TinyPolicy : global::StaticNet.INetwork
         }
     }
 
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     private static global::System.Span<float> InferenceActivations() =>
         (t_inferenceActivations ??= new global::StaticNet.Kernels.AlignedBuffer(ActivationBufferLength)).Span;
 
