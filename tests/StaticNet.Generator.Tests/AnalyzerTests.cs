@@ -122,6 +122,8 @@ public class AnalyzerTests
     {
         AnalyzerHarness.Verify(Usings + "[Input(4)] [{|SNET008:Dense(3, Name = \"\")|}] partial class N { }");
         AnalyzerHarness.Verify(Usings + "[Input(4)] [{|SNET008:Dense(3, Name = \"my layer\")|}] partial class N { }");
+        AnalyzerHarness.Verify(Usings + "[{|SNET008:Network(NamePrefix = \"layers\")|}] [Input(4)] [Dense(3)] partial class N { }");
+        AnalyzerHarness.Verify(Usings + "[Network(NamePrefix = \"layers.\")] [Input(4)] [Dense(3)] partial class N { }");
         AnalyzerHarness.Verify(Usings + "[Input(4)] [Dense(3, Name = \"encoder.0\")] partial class N { }");
     }
 
