@@ -15,12 +15,17 @@ Needs torch (1.13 was used). Deterministic (seeded). Writes to tests/reference/f
                                      nn.Flatten(), nn.Linear(4 * 4 * 4, 10)).state_dict(): 0.weight, 0.bias,
                                      4.weight, 4.bias
   sequential_cnn_io.safetensors      input [3, 1, 8, 8] and output [3, 10]
+  sequential_gap.safetensors         nn.Sequential(nn.Conv2d(2, 3, 3), nn.ReLU(), nn.AdaptiveAvgPool2d(1), nn.Flatten(),
+                                     nn.Linear(3, 2)).state_dict(): 0.weight, 0.bias, 4.weight, 4.bias
+  sequential_gap_io.safetensors      input [3, 2, 6, 6] and output [3, 2]
 
 The StaticNet declarations (tests/StaticNet.Tests/IO/SequentialNamesTests.cs):
 
   [Network] [Input(64)] [Dense(64, Activation.ReLU)] [Dense(10)]                     (0.*, 2.*)
   [Network(NamePrefix = "layers.")] [Input(64)] [Dense(64, Activation.ReLU)] [Dense(10)]   (layers.0.*, layers.2.*)
   [Network] [Input(1, 8, 8)] [Conv2D(4, 3, Activation.ReLU, Padding = 1)] [MaxPool2D(2)] [Flatten] [Dense(10)]  (0.*, 4.*)
+  [Network] [Input(2, 6, 6)] [Conv2D(3, 3, Activation.ReLU)] [GlobalAvgPool] [Flatten] [Dense(2)]  (0.*, 4.*: the
+      [Flatten] after [GlobalAvgPool], a copy, takes the index of PyTorch's nn.Flatten after nn.AdaptiveAvgPool2d(1))
 """
 
 import json
@@ -86,6 +91,13 @@ def main():
     x = torch.randn(3, 1, 8, 8)
     with torch.no_grad():
         write_safetensors("sequential_cnn_io.safetensors", OrderedDict(input=x, output=cnn(x)), dict(metadata, seed="1702"))
+
+    torch.manual_seed(1703)
+    gap = nn.Sequential(nn.Conv2d(2, 3, 3), nn.ReLU(), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(3, 2)).eval()
+    write_safetensors("sequential_gap.safetensors", gap.state_dict(), dict(metadata, seed="1703"))
+    x = torch.randn(3, 2, 6, 6)
+    with torch.no_grad():
+        write_safetensors("sequential_gap_io.safetensors", OrderedDict(input=x, output=gap(x)), dict(metadata, seed="1703"))
 
 
 if __name__ == "__main__":

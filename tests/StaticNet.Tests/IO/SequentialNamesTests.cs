@@ -33,6 +33,18 @@ public partial class SequentialMlpLayersNet { }
 public partial class SequentialCnnNet { }
 
 /// <summary>
+/// nn.Sequential(nn.Conv2d(2, 3, 3), nn.ReLU(), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(3, 2)): 0.*, 4.*. The
+/// [Flatten] after [GlobalAvgPool] changes nothing but takes nn.Flatten's index.
+/// </summary>
+[Network]
+[Input(2, 6, 6)]
+[Conv2D(3, 3, Activation.ReLU)]
+[GlobalAvgPool]
+[Flatten]
+[Dense(2)]
+public partial class SequentialGapNet { }
+
+/// <summary>
 /// A plain nn.Sequential's state_dict (written by PyTorch: tests/reference/make_sequential_fixtures.py) loads strictly into
 /// the declaration with no Name, and the network saves exactly PyTorch's keys, in PyTorch's order.
 /// </summary>
@@ -50,14 +62,14 @@ public class SequentialNamesTests
             Assert.True(Math.Abs(expected[i] - actual[i]) <= 1e-5f + 1e-5f * Math.Abs(expected[i]), $"{ioFile} output[{i}]: PyTorch {expected[i]}, StaticNet {actual[i]}");
     }
 
-    private static string[] Keys(string file) => Safetensors.Read(PathOf(file)).Tensors.Select(t => t.Name).ToArray();
+    private static string[] Keys(string file) => Safetensors.Read(PathOf(file)).Tensors.Select(t => t.Name + " " + t.ShapeText).ToArray();
 
     private static string[] Saved(INetwork network)
     {
         var stream = new MemoryStream();
         network.SaveSafetensors(stream);
         stream.Position = 0;
-        return Safetensors.Read(stream).Tensors.Select(t => t.Name).ToArray();
+        return Safetensors.Read(stream).Tensors.Select(t => t.Name + " " + t.ShapeText).ToArray(); // names, order and shapes
     }
 
     [Fact]
@@ -78,6 +90,16 @@ public class SequentialNamesTests
         network.LoadSafetensors(PathOf("sequential_cnn.safetensors"));
         AssertOutputs(network, "sequential_cnn_io.safetensors");
         Assert.Equal(Keys("sequential_cnn.safetensors"), Saved(network));
+    }
+
+    [Fact]
+    public void GlobalAvgPoolThenFlatten_LoadsAdaptiveAvgPoolThenFlatten()
+    {
+        var network = new SequentialGapNet();
+        Assert.Equal(["0.weight", "0.bias", "4.weight", "4.bias"], network.ParameterTensors.Select(t => t.Name));
+        network.LoadSafetensors(PathOf("sequential_gap.safetensors"));
+        AssertOutputs(network, "sequential_gap_io.safetensors");
+        Assert.Equal(Keys("sequential_gap.safetensors"), Saved(network));
     }
 
     [Fact]
