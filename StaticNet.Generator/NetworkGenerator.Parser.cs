@@ -60,7 +60,7 @@ internal static class Parser
     /// <summary>The spec of any class, extensible or not: what the analyzers check.</summary>
     public static NetworkSpec ReadSpec(INamedTypeSymbol type, string[]? containingTypes = null)
     {
-        (LossKind loss, int networkAttributeIndex, string? embeddedWeights) = ReadNetworkAttribute(type);
+        (LossKind loss, int networkAttributeIndex, string? embeddedWeights, string? namePrefix) = ReadNetworkAttribute(type);
         return new NetworkSpec(
             NamespaceOf(type),
             type.Name,
@@ -68,7 +68,8 @@ internal static class Parser
             loss,
             new EquatableArray<LayerSpec>(ReadLayers(type).ToArray()),
             networkAttributeIndex,
-            embeddedWeights);
+            embeddedWeights,
+            NamePrefix: namePrefix ?? "");
     }
 
     /// <summary>The containing namespace as C# source (keywords escaped: <c>@event.Models</c>), or null for the global one.</summary>
@@ -231,16 +232,16 @@ internal static class Parser
         _ => "class",
     };
 
-    private static (LossKind Loss, int AttributeIndex, string? EmbeddedWeights) ReadNetworkAttribute(INamedTypeSymbol type)
+    private static (LossKind Loss, int AttributeIndex, string? EmbeddedWeights, string? NamePrefix) ReadNetworkAttribute(INamedTypeSymbol type)
     {
         ImmutableArray<AttributeData> attributes = type.GetAttributes();
         for (int i = 0; i < attributes.Length; i++)
         {
             if (attributes[i].AttributeClass?.ToDisplayString() != NetworkAttributeName) continue;
             return ((LossKind)(attributes[i].NamedArguments.FirstOrDefault(a => a.Key == "Loss").Value.Value as int? ?? 0), i,
-                NamedString(attributes[i], "EmbeddedWeights"));
+                NamedString(attributes[i], "EmbeddedWeights"), NamedString(attributes[i], "NamePrefix"));
         }
-        return (LossKind.None, -1, null);
+        return (LossKind.None, -1, null, null);
     }
 
     private static EquatableArray<int> ReadShape(AttributeData attribute)

@@ -15,6 +15,10 @@ namespace StaticNet.Generator.Model;
 /// The keys (<see cref="Shapes.GeneratedMembers.Key"/>) of the members the user wrote that could clash with generated
 /// ones: a network with a clash generates nothing, and the analyzer reports SNET015 on the user's member.
 /// </param>
+/// <param name="NamePrefix">
+/// <c>[Network(NamePrefix = ...)]</c>: the module path put before every layer name (<c>"layers."</c>), or empty for the
+/// names of a bare <c>nn.Sequential</c>.
+/// </param>
 internal sealed record NetworkSpec(
     string? Namespace,
     string ClassName,
@@ -23,7 +27,8 @@ internal sealed record NetworkSpec(
     EquatableArray<LayerSpec> Layers,
     int NetworkAttributeIndex = -1,
     string? EmbeddedWeights = null,
-    EquatableArray<string> UserMembers = default)
+    EquatableArray<string> UserMembers = default,
+    string NamePrefix = "")
 {
     /// <summary>The fully qualified name, for messages and hint names.</summary>
     public string FullName => Namespace is null ? ClassName : Namespace + "." + ClassName;

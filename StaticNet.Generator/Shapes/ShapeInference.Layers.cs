@@ -13,11 +13,12 @@ internal static partial class ShapeInference
         private readonly List<TensorSpec> _tensors = new();
         private readonly List<Region> _regions = new();
 
-        public LayerContext(NetworkSpec network, LayerSpec layer, string name, int index, List<ShapeError> errors, BufferPlan buffers)
+        public LayerContext(NetworkSpec network, LayerSpec layer, string name, string localName, int index, List<ShapeError> errors, BufferPlan buffers)
         {
             Network = network;
             Layer = layer;
             Name = name;
+            LocalName = localName;
             Index = index;
             Errors = errors;
             _buffers = buffers;
@@ -25,7 +26,10 @@ internal static partial class ShapeInference
 
         public NetworkSpec Network { get; }
         public LayerSpec Layer { get; }
+        /// <summary>The full module path: the network's NamePrefix, then the layer's Name or its nn.Sequential index.</summary>
         public string Name { get; }
+        /// <summary>The name without the prefix, which the layer's C# identifier is made from.</summary>
+        public string LocalName { get; }
         public int Index { get; }
         public List<ShapeError> Errors { get; }
         public long ParameterCount { get; private set; }
@@ -139,7 +143,7 @@ internal static partial class ShapeInference
             _ => null,
         };
         if (result is null || c.IsTooLarge) return null;
-        string identifier = UniqueIdentifier(c.Name, c.Index, identifiers);
+        string identifier = UniqueIdentifier(c.LocalName, c.Index, identifiers);
         return new ShapedLayer(c.Index, layer.Kind, c.Name, identifier, input, result.Value.Output, layer, result.Value.Window,
             c.Tensors, c.Regions, (int)c.ParameterCount);
     }

@@ -39,14 +39,18 @@ internal static partial class ShapeInference
             inputCopyOffset = (int)buffers.RowLength;
             buffers.RowLength += current.RowLength;
         }
-        int declared = 0; // layers as written, valid or not: default names count them, as nn.Sequential would
-        bool broken = false;
+        int declared = 0; // layers as written, valid or not
+        int module = 0; // the nn.Sequential index of the next layer: default names count modules as PyTorch does
+        string prefix = spec.NamePrefix ?? "";
+        bool broken = !CheckPrefix(spec, prefix, errors);
         foreach (LayerSpec layer in spec.Layers)
         {
             if (layer.Kind == LayerKind.Input) continue;
-            string name = layer.Name ?? "layers." + declared;
+            string local = layer.Name ?? module.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            string name = prefix + local;
             declared++;
-            if (!CheckName(layer, name, names, errors)) { broken = true; continue; }
+            module += ModuleCount(layer);
+            if (!CheckName(layer, local, names, errors)) { broken = true; continue; }
             if (input is not null && layer.AttributeIndex < input.AttributeIndex)
             {
                 errors.Add(new ShapeError(DiagnosticIds.LayerBeforeInput, layer.AttributeIndex,
@@ -54,7 +58,7 @@ internal static partial class ShapeInference
                 broken = true;
                 continue;
             }
-            var context = new LayerContext(spec, layer, name, layers.Count, errors, buffers);
+            var context = new LayerContext(spec, layer, name, local, layers.Count, errors, buffers);
             int errorsBefore = errors.Count;
             ShapedLayer? shaped = current is null ? null : Apply(context, current, identifiers);
             if (shaped is null)
@@ -214,6 +218,27 @@ internal static partial class ShapeInference
         return ActivationShape.Unpadded(kind, dims);
     }
 
+    /// <summary>
+    /// How many modules of the equivalent <c>nn.Sequential</c> a layer is, which is how far it moves the default
+    /// numbering: one, and one more for an activation fused into a Dense or convolution (<c>Linear</c> at i, <c>ReLU</c>
+    /// at i + 1). A SimpleRNN's activation is its recurrence's (<c>nn.RNN(nonlinearity=...)</c>), not a module.
+    /// </summary>
+    public static int ModuleCount(LayerSpec layer) =>
+        layer.Kind is LayerKind.Dense or LayerKind.Conv2D or LayerKind.Conv1D && layer.Activation != ActivationKind.None ? 2 : 1;
+
+    /// <summary><c>NamePrefix</c> is empty or a module path followed by '.', so that prefix + name is a module path.</summary>
+    private static bool CheckPrefix(NetworkSpec spec, string prefix, List<ShapeError> errors)
+    {
+        if (prefix.Length == 0 || prefix[prefix.Length - 1] == '.' && IsValidModuleName(prefix.Substring(0, prefix.Length - 1)))
+            return true;
+        string suggestion = prefix.Length > 0 && prefix[prefix.Length - 1] != '.' && IsValidModuleName(prefix)
+            ? $"; did you mean {Model.Identifiers.Literal(prefix + ".")}?"
+            : ", such as \"layers.\" (tensors then named 'layers.0.weight') or \"model.encoder.\"";
+        errors.Add(new ShapeError(DiagnosticIds.InvalidName, spec.NetworkAttributeIndex,
+            $"NamePrefix {Model.Identifiers.Literal(prefix)} is not a module path followed by '.'; expected empty (the names of a bare nn.Sequential: '0.weight') or dot-separated parts ending with '.'{suggestion}"));
+        return false;
+    }
+
     private static bool CheckName(LayerSpec layer, string name, HashSet<string> names, List<ShapeError> errors)
     {
         if (!IsValidModuleName(name))
@@ -225,7 +250,7 @@ internal static partial class ShapeInference
         if (!names.Add(name))
         {
             errors.Add(new ShapeError(DiagnosticIds.DuplicateName, layer.AttributeIndex,
-                $"Layer name '{name}' is already used by another layer; expected unique names (they become '{name}.weight' and '{name}.bias')"));
+                $"Layer name '{name}' is already used by another layer; expected unique names (a name is the module's path in the state dict{TensorExample(layer.Kind, name)})"));
             return false;
         }
         return true;
@@ -254,7 +279,18 @@ internal static partial class ShapeInference
         return true;
     }
 
-    /// <summary>PascalCase from the name's alphanumeric runs (<c>layers.0</c> → <c>Layers0</c>), made unique.</summary>
+    /// <summary>", e.g. 'fc.weight'": one tensor this kind of layer names after itself, or nothing for a layer without tensors.</summary>
+    private static string TensorExample(LayerKind kind, string name) => kind switch
+    {
+        LayerKind.Dense or LayerKind.Conv2D or LayerKind.Conv1D or LayerKind.BatchNorm or LayerKind.Embedding => $", e.g. '{name}.weight'",
+        LayerKind.SimpleRNN or LayerKind.LSTM or LayerKind.GRU => $", e.g. '{name}.weight_ih_l0'",
+        _ => "",
+    };
+
+    /// <summary>
+    /// PascalCase from the name's alphanumeric runs (<c>fc1</c> → <c>Fc1</c>, <c>encoder.0</c> → <c>Encoder0</c>; a
+    /// default name <c>0</c> → <c>Layer0</c>), made unique. Made from the name without the network's NamePrefix.
+    /// </summary>
     private static string UniqueIdentifier(string name, int index, HashSet<string> used)
     {
         var builder = new StringBuilder();

@@ -191,8 +191,8 @@ internal sealed record ActivationShape(
 /// </summary>
 /// <param name="Index">The layer's position after the input (0 for the first).</param>
 /// <param name="Kind">The layer kind.</param>
-/// <param name="Name">The PyTorch module name, e.g. <c>fc1</c> or <c>layers.0</c>.</param>
-/// <param name="Identifier">A C# identifier made from the name, e.g. <c>Fc1</c> or <c>Layers0</c>.</param>
+/// <param name="Name">The PyTorch module path, e.g. <c>fc1</c>, <c>0</c> or (with a NamePrefix) <c>layers.0</c>.</param>
+/// <param name="Identifier">A C# identifier made from the name without the prefix, e.g. <c>Fc1</c> or <c>Layer0</c>.</param>
 /// <param name="Input">What the layer reads (the previous layer's output, or the network's input).</param>
 /// <param name="Output">What the layer writes.</param>
 /// <param name="Spec">The attribute as declared.</param>

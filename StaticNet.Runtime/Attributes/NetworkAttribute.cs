@@ -19,4 +19,12 @@ public sealed class NetworkAttribute : Attribute
     /// file system, and no allocation in proportion to the weights.
     /// </summary>
     public string? EmbeddedWeights { get; set; }
+
+    /// <summary>
+    /// The path of the layers' module in the state dict, ending with '.': with <c>"layers."</c> the tensors are named
+    /// <c>layers.0.weight</c>, … as in a model that holds its <c>nn.Sequential</c> in <c>self.layers</c>. Empty by
+    /// default: the names of a bare <c>nn.Sequential</c> (<c>0.weight</c>, <c>2.weight</c>, …). The prefix applies to
+    /// explicit <c>Name</c>s too. An invalid prefix is error SNET008.
+    /// </summary>
+    public string NamePrefix { get; set; } = "";
 }

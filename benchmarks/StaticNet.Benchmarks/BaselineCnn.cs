@@ -19,7 +19,7 @@ public abstract class BaselineCnn
     protected const int Classes = 10, Hidden = 128, Flat = 32 * 7 * 7;
     private const float DropoutRate = 0.25f;
 
-    // Parameter offsets, PyTorch's state_dict order: layers.0.weight/bias, layers.3.*, layers.7.*, layers.10.*.
+    // Parameter offsets, PyTorch's state_dict order: 0.weight/bias, 3.*, 7.*, 10.*.
     protected const int W1 = 0, B1 = W1 + 16 * 9, W2 = B1 + 16, B2 = W2 + 32 * 16 * 9, W3 = B2 + 32, B3 = W3 + Hidden * Flat,
         W4 = B3 + Hidden, B4 = W4 + Classes * Hidden, Count = B4 + Classes;
 

@@ -122,6 +122,8 @@ public class AnalyzerTests
     {
         AnalyzerHarness.Verify(Usings + "[Input(4)] [{|SNET008:Dense(3, Name = \"\")|}] partial class N { }");
         AnalyzerHarness.Verify(Usings + "[Input(4)] [{|SNET008:Dense(3, Name = \"my layer\")|}] partial class N { }");
+        AnalyzerHarness.Verify(Usings + "[{|SNET008:Network(NamePrefix = \"layers\")|}] [Input(4)] [Dense(3)] partial class N { }");
+        AnalyzerHarness.Verify(Usings + "[Network(NamePrefix = \"layers.\")] [Input(4)] [Dense(3)] partial class N { }");
         AnalyzerHarness.Verify(Usings + "[Input(4)] [Dense(3, Name = \"encoder.0\")] partial class N { }");
     }
 
@@ -185,11 +187,11 @@ public class AnalyzerTests
     public void MessagesNameTheShapes()
     {
         Diagnostic diagnostic = AnalyzerHarness.Analyze(Usings + "[Input(1, 28, 28)] [Dense(10)] partial class N { }").Single();
-        Assert.Equal("Dense 'layers.0' follows an output of shape [1, 28, 28] ([channels, height, width]); expected a vector. Add [Flatten] before it (Dense would otherwise apply to the last dimension only)", diagnostic.GetMessage());
+        Assert.Equal("Dense '0' follows an output of shape [1, 28, 28] ([channels, height, width]); expected a vector. Add [Flatten] before it (Dense would otherwise apply to the last dimension only)", diagnostic.GetMessage());
         Assert.Equal(DiagnosticSeverity.Error, diagnostic.Severity);
         Assert.EndsWith("docs/diagnostics/SNET016.md", diagnostic.Descriptor.HelpLinkUri);
         Diagnostic window = AnalyzerHarness.Analyze(Usings + "[Input(3, 9, 8)] [Conv2D(4, 3, Dilation = 5)] [Flatten] [Dense(3)] partial class N { }").Single();
-        Assert.Equal("Conv2D 'layers.0' has a 3×3 kernel with dilation 5 (extent 11×11), larger than its padded input 9×8 (input [3, 9, 8], padding 0/0); expected a kernel that fits", window.GetMessage());
+        Assert.Equal("Conv2D '0' has a 3×3 kernel with dilation 5 (extent 11×11), larger than its padded input 9×8 (input [3, 9, 8], padding 0/0); expected a kernel that fits", window.GetMessage());
     }
 
     [Fact]

@@ -47,7 +47,7 @@ public class GeneratorPropertyTests(ITestOutputHelper output)
     /// <summary>Layer names as C# source text (already escaped for a string literal).</summary>
     private static readonly Gen<string> Name = Gen.Frequency(
         (10, Gen.Const("")),
-        (3, Gen.OneOf(new[] { "fc", "encoder.0", "a.b.c", "ünï.代码", "x-1", "_", "Forward", "class", "InputSize", "layers.0", "train", "a.training", "a", "input.copy" }.Select(Gen.Const).ToArray())
+        (3, Gen.OneOf(new[] { "fc", "encoder.0", "a.b.c", "ünï.代码", "x-1", "_", "Forward", "class", "InputSize", "layers.0", "0", "12", "train", "a.training", "a", "input.copy" }.Select(Gen.Const).ToArray())
             .Select(n => $", Name = \"{n}\"")),
         (2, Gen.OneOf(new[] { "", ".", "a..b", ".a", "a.", "a b", "a\\nb", "a\\tb", "a\\\\b", "<t>&amp;", "a\\\"b", "a\\u2028b", "a\\u202Eb", "a\\0b" }
             .Select(Gen.Const).ToArray()).Select(n => $", Name = \"{n}\"")));
@@ -104,7 +104,7 @@ public class GeneratorPropertyTests(ITestOutputHelper output)
             .Select(h => Gen.Const((h, ""))).ToArray())),
         (2, Gen.OneOf(new[] { "public const int InputSize = 1;", "public void Forward(System.ReadOnlySpan<float> a, System.Span<float> b) { }",
             "public N(int seed) { }", "public struct InputBuffer { }", "public void Forward(float[] x) { }", "public N(string s) : this(1) { }",
-            "public int Layers0Forward;" }.Select(b => Gen.Const(("partial class N", b))).ToArray())));
+            "public int Layer0Forward;", "public int Layers0Forward;" }.Select(b => Gen.Const(("partial class N", b))).ToArray())));
 
     private static readonly Gen<string> Namespace = Gen.Frequency((6, Gen.Const("")), (1, Gen.Const("Demo")), (1, Gen.Const("@event")), (1, Gen.Const("A.@if")));
 

@@ -37,7 +37,7 @@ public class RobustnessTests
     public void Snet013NamesTheSizeAsDocumented()
     {
         Diagnostic error = SingleError(Usings + "[Input(1, 2048, 2048)] [Conv2D(512, 1)] [Flatten] [Dense(2)] partial class Wrap { }", "SNET013");
-        Assert.Equal("Conv2D 'layers.0' needs 2,147,483,648 floats per sample for its output [512, 2048, 2048], 68,719,476,736 for a chunk of 32 samples; " +
+        Assert.Equal("Conv2D '0' needs 2,147,483,648 floats per sample for its output [512, 2048, 2048], 68,719,476,736 for a chunk of 32 samples; " +
             "expected at most 1,073,741,823 (the runtime's spans index with int)", error.GetMessage()); // docs/diagnostics/SNET013.md
     }
 
@@ -253,7 +253,7 @@ public class HotMemberTests
         foreach (string typeName in new[] { "Seq", "Cnn" })
         {
             var methods = assembly.GetType(typeName)!.GetMethods(all);
-            var checkedMethods = methods.Where(m => hot.Contains(m.Name) || m.Name.StartsWith("Layers") && (m.Name.EndsWith("Forward") || m.Name.EndsWith("Backward"))).ToArray();
+            var checkedMethods = methods.Where(m => hot.Contains(m.Name) || m.Name.StartsWith("Layer") && (m.Name.EndsWith("Forward") || m.Name.EndsWith("Backward"))).ToArray();
             Assert.True(checkedMethods.Length >= 10, $"{typeName}: {checkedMethods.Length} hot methods");
             Assert.All(checkedMethods, m => Assert.True(
                 m.MethodImplementationFlags.HasFlag(System.Reflection.MethodImplAttributes.AggressiveOptimization), $"{typeName}.{m.Name}"));

@@ -34,6 +34,11 @@ public class ShapeInferenceTests
     [InlineData("SNET006", "[Input(4)] partial class N { }")]
     [InlineData("SNET007", "[Input(4)] [Dense(3, Name = \"a\")] [Dense(3, Name = \"a\")] partial class N { }")]
     [InlineData("SNET008", "[Input(4)] [Dense(3, Name = \"a b\")] partial class N { }")]
+    [InlineData("SNET007", "[Input(4)] [Dense(3, Activation.ReLU)] [Dense(3, Name = \"0\")] partial class N { }")]
+    [InlineData("SNET008", "[Network(NamePrefix = \"layers\")] [Input(4)] [Dense(3)] partial class N { }")]
+    [InlineData("SNET008", "[Network(NamePrefix = \".\")] [Input(4)] [Dense(3)] partial class N { }")]
+    [InlineData("SNET008", "[Network(NamePrefix = \"a..\")] [Input(4)] [Dense(3)] partial class N { }")]
+    [InlineData("SNET008", "[Network(NamePrefix = \"a b.\")] [Input(4)] [Dense(3)] partial class N { }")]
     public void InvalidNetworksAreRejectedWithTheirRule(string id, string declaration)
     {
         var spec = Parse(declaration);
@@ -62,8 +67,8 @@ public class ShapeInferenceTests
             "[Network(Loss = Loss.SoftmaxCrossEntropy)] [Input(784)] [Dense(128, Activation.GELU)] [Dense(10)] partial class N { }"));
         var network = Assert.IsType<StaticNet.Generator.Shapes.ShapedNetwork>(result.Network);
         Assert.Equal(101_770, network.ParameterCount);
-        Assert.Equal(new[] { "layers.0", "layers.1" }, network.Layers.Select(l => l.Name));
-        Assert.Equal(new[] { "Layers0", "Layers1" }, network.Layers.Select(l => l.Identifier));
+        Assert.Equal(new[] { "0", "2" }, network.Layers.Select(l => l.Name)); // the GELU is module 1
+        Assert.Equal(new[] { "Layer0", "Layer2" }, network.Layers.Select(l => l.Identifier));
         Assert.Equal(new[] { 128, 16 }, network.Layers.Select(l => l.Output.PositionStride));
         Assert.Equal(784 * 128 + 128, network.Layers[1].FindTensor("weight")!.Offset);
         Assert.NotNull(network.Layers[0].FindRegion("PreActivation"));
@@ -80,10 +85,52 @@ public class ShapeInferenceTests
         Assert.Equal(new[] { "[16, 28, 28]", "[16, 14, 14]", "[32, 14, 14]", "[32, 7, 7]", "[1568]", "[128]", "[128]", "[10]" },
             network.Layers.Select(l => l.Output.Text));
         Assert.Equal(160 + 4640 + 200_832 + 1290, network.ParameterCount);
-        Assert.Equal(new[] { "layers.0", "layers.1", "layers.2", "layers.3", "layers.4", "layers.5", "layers.6", "layers.7" }, network.Layers.Select(l => l.Name));
+        // nn.Sequential(Conv2d, ReLU, MaxPool2d, Conv2d, ReLU, MaxPool2d, Flatten, Linear, ReLU, Dropout, Linear)
+        Assert.Equal(new[] { "0", "2", "3", "5", "6", "7", "9", "10" }, network.Layers.Select(l => l.Name));
         var conv = network.Layers[2].FindTensor("weight")!;
         Assert.Equal(new[] { 32, 16, 3, 3 }, conv.Shape);
         Assert.Equal(new[] { 1, 32, 3 * 16 * 32, 16 * 32 }, conv.Strides);
+    }
+
+    [Theory]
+    // declaration → the names of its layers (nn.Sequential indices: every module counts, a fused activation is the next one)
+    [InlineData("[Input(64)] [Dense(64, Activation.ReLU)] [Dense(10)]", "0 2")]
+    [InlineData("[Input(8)] [Dense(8, Activation.Sigmoid)] [Dense(8, Activation.Tanh)] [Dense(8, Activation.LeakyReLU)] [Dense(8, Activation.GELU)] [Dense(3, Activation.Softmax)]", "0 2 4 6 8")]
+    [InlineData("[Input(8)] [Dense(8, Activation.None)] [Dropout(0.5f)] [Dense(3)]", "0 1 2")]
+    [InlineData("[Input(8)] [Dense(8)] [BatchNorm] [Dense(3, Activation.Softmax)]", "0 1 2")]
+    [InlineData("[Input(1, 8, 8)] [Conv2D(4, 3, Activation.ReLU, Padding = 1)] [MaxPool2D(2)] [Flatten] [Dense(10)]", "0 2 3 4")]
+    [InlineData("[Input(2, 8, 8)] [Conv2D(4, 3, Activation.ReLU, Padding = 1)] [BatchNorm] [AvgPool2D(2)] [GlobalAvgPool] [Dense(3)]", "0 2 3 4 5")]
+    [InlineData("[Input(2, 12)] [Conv1D(4, 3, Activation.GELU)] [MaxPool1D(2)] [Flatten] [Dense(3)]", "0 2 3 4")]
+    [InlineData("[Input(6, 3)] [SimpleRNN(5, Activation.ReLU)] [Dense(2)]", "0 1")] // nn.RNN(nonlinearity='relu'): one module
+    [InlineData("[Input(7)] [Embedding(11, 4)] [LSTM(6, ReturnSequences = true)] [GRU(5)] [Dense(3)]", "0 1 2 3")]
+    [InlineData("[Input(8)] [Dense(8, Activation.ReLU, Name = \"fc1\")] [Dense(3)]", "fc1 2")]
+    [InlineData("[Network(NamePrefix = \"layers.\")] [Input(8)] [Dense(8, Activation.ReLU)] [Dense(3, Name = \"out\")]", "layers.0 layers.out")]
+    [InlineData("[Network(NamePrefix = \"model.encoder.\")] [Input(8)] [Dense(3)]", "model.encoder.0")]
+    public void DefaultNamesAreTheIndicesOfTheEquivalentSequential(string attributes, string names)
+    {
+        var result = StaticNet.Generator.Shapes.ShapeInference.Infer(Parse(attributes + " partial class N { }"));
+        var network = Assert.IsType<StaticNet.Generator.Shapes.ShapedNetwork>(result.Network);
+        Assert.Equal(names.Split(' '), network.Layers.Select(l => l.Name));
+    }
+
+    [Fact]
+    public void IdentifiersAreMadeFromTheNameWithoutThePrefix()
+    {
+        var result = StaticNet.Generator.Shapes.ShapeInference.Infer(Parse(
+            "[Network(NamePrefix = \"model.layers.\")] [Input(8)] [Dense(8, Activation.ReLU)] [Dense(3, Name = \"head.fc\")] partial class N { }"));
+        var network = Assert.IsType<StaticNet.Generator.Shapes.ShapedNetwork>(result.Network);
+        Assert.Equal(new[] { "model.layers.0", "model.layers.head.fc" }, network.Layers.Select(l => l.Name));
+        Assert.Equal(new[] { "Layer0", "HeadFc" }, network.Layers.Select(l => l.Identifier));
+    }
+
+    [Theory]
+    [InlineData("[Network(NamePrefix = \"layers\")] [Input(4)] [Dense(3)] partial class N { }", "did you mean \"layers.\"")]
+    [InlineData("[Input(6, 3)] [LSTM(4, Name = \"lstm\")] [LSTM(4, Name = \"lstm\")] [Dense(3)] partial class N { }", "'lstm.weight_ih_l0'")]
+    [InlineData("[Input(4)] [Dense(3, Name = \"fc\")] [Dense(3, Name = \"fc\")] partial class N { }", "'fc.weight'")]
+    public void NameMessagesSayWhatToWrite(string declaration, string expected)
+    {
+        var result = StaticNet.Generator.Shapes.ShapeInference.Infer(Parse(declaration));
+        Assert.Contains(result.Errors, e => e.Message.Contains(expected, System.StringComparison.Ordinal));
     }
 
     [Theory]

@@ -6,17 +6,19 @@ Run from anywhere:  /usr/bin/python3 tests/reference/make_layer_fixtures.py
 Needs torch (1.13 was used). Writes tests/reference/fixtures/layer_{fixture}.safetensors and prints, for each fixture,
 the C# declaration that matches it. Deterministic: each fixture seeds torch itself.
 
-Each network is an nn.Sequential whose modules are numbered as StaticNet numbers layer attributes by default
-(CONVENTIONS.md: `layers.{i}`, i counting every layer attribute after [Input], Flatten, pools and Dropout included).
-Each StaticNet layer is one module; a fused activation is applied functionally inside that module (the module
-subclasses nn.Conv2d, nn.LSTM, ... so that the parameter names stay PyTorch's own: layers.0.weight, layers.1.weight_ih_l0).
+Each network is a bare nn.Sequential of PyTorch's own modules, so its state_dict keys are the names StaticNet gives
+layers without a Name (docs/layers.md, "Names"): `{i}.weight`, i the module's index in the nn.Sequential, every
+module counted: a fused activation is the module after its layer (Dense(…, ReLU) is nn.Linear at i, nn.ReLU at i + 1),
+Flatten, pools, BatchNorm and Dropout are one module each, and no prefix. Recurrent layers and GlobalAvgPool are
+one module each too: small subclasses of nn.LSTM, … (so that the parameter names stay PyTorch's own: 0.weight_ih_l0)
+and a parameterless mean module.
 Recurrent layers are one-layer nn.LSTM / nn.GRU / nn.RNN with batch_first=True and a zero initial state; without
 ReturnSequences the layer's output is the last step's hidden state [batch, hidden], with it the whole sequence
 [batch, T, hidden], and a Dense after a sequence applies to every step (nn.Linear on the last dimension).
 Parameters have PyTorch's default initialisation under the fixture's seed.
 
 Tensors (float32 throughout):
-  {name}                 each parameter as initialised (PyTorch name and layout), and for BatchNorm the initial
+  {name}                 each state_dict entry: each parameter as initialised (PyTorch name and layout), and for BatchNorm the initial
                          buffers running_mean (zeros), running_var (ones), num_batches_tracked (0; int64 in PyTorch,
                          written here as F32 so that Safetensors.Load, which takes floating-point dtypes, accepts it)
   input                  [batch, *input shape] in PyTorch's layout ([C, H, W], [C, L], [T, F]); for the Embedding
@@ -89,7 +91,7 @@ import torch.nn.functional as F
 
 OUT_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures")
 
-ACT = {None: None, "ReLU": F.relu, "Tanh": torch.tanh}
+ACT = {None: None, "ReLU": nn.ReLU, "Tanh": nn.Tanh}
 
 
 def write_safetensors(path, tensors, metadata):
@@ -115,38 +117,29 @@ def write_safetensors(path, tensors, metadata):
     return 8 + len(text) + offset
 
 
-# ---- one module per StaticNet layer; subclasses keep PyTorch's parameter names ----
+# ---- the modules of each StaticNet layer: one, and the activation's module after it when one is fused ----
 
-class Conv2D(nn.Conv2d):
-    def __init__(self, cin, filters, kh, kw=None, act=None, stride=1, padding=0, dilation=1, bias=True, same=False):
-        kw = kh if kw is None else kw
-        super().__init__(cin, filters, (kh, kw), stride=stride, padding="same" if same else padding,
-                         dilation=dilation, bias=bias)
-        self.act = ACT[act]
-
-    def forward(self, x):
-        x = super().forward(x)
-        return self.act(x) if self.act else x
+def _with_activation(module, act):
+    return [module] if ACT[act] is None else [module, ACT[act]()]
 
 
-class Conv1D(nn.Conv1d):
-    def __init__(self, cin, filters, k, act=None, stride=1, padding=0, dilation=1, bias=True):
-        super().__init__(cin, filters, k, stride=stride, padding=padding, dilation=dilation, bias=bias)
-        self.act = ACT[act]
-
-    def forward(self, x):
-        x = super().forward(x)
-        return self.act(x) if self.act else x
+def Conv2D(cin, filters, kh, kw=None, act=None, stride=1, padding=0, dilation=1, bias=True, same=False):
+    kw = kh if kw is None else kw
+    return _with_activation(nn.Conv2d(cin, filters, (kh, kw), stride=stride, padding="same" if same else padding,
+                                      dilation=dilation, bias=bias), act)
 
 
-class Dense(nn.Linear):
-    def __init__(self, n_in, n_out, act=None):
-        super().__init__(n_in, n_out)
-        self.act = ACT[act]
+def Conv1D(cin, filters, k, act=None, stride=1, padding=0, dilation=1, bias=True):
+    return _with_activation(nn.Conv1d(cin, filters, k, stride=stride, padding=padding, dilation=dilation, bias=bias), act)
 
-    def forward(self, x):
-        x = super().forward(x)
-        return self.act(x) if self.act else x
+
+def Dense(n_in, n_out, act=None):
+    return _with_activation(nn.Linear(n_in, n_out), act)
+
+
+def flatten(layers):
+    """The factory's list with each StaticNet layer's modules spliced in: the nn.Sequential's modules in order."""
+    return [m for layer in layers for m in (layer if isinstance(layer, list) else [layer])]
 
 
 class GlobalAvgPool(nn.Module):
@@ -183,17 +176,6 @@ class SimpleRNN(_Recurrent, nn.RNN):
 class Embedding(nn.Embedding):
     def forward(self, x):
         return super().forward(x.to(torch.int64))
-
-
-class Net(nn.Module):
-    """The layers as `layers.{i}`, the names StaticNet gives them by default."""
-
-    def __init__(self, layers):
-        super().__init__()
-        self.layers = nn.Sequential(*layers)
-
-    def forward(self, x):
-        return self.layers(x)
 
 
 # ---- fixtures: (name, batch, loss, input shape, module factory, C# attributes, description) ----
@@ -265,7 +247,7 @@ def csharp_declaration(name, loss, attributes):
 
 def make_fixture(name, seed, batch, loss, input_shape, factory, attributes):
     torch.manual_seed(seed)
-    model = Net(factory())
+    model = nn.Sequential(*flatten(factory()))
     if input_shape[0] == "tokens":
         _, steps, vocabulary = input_shape
         inputs = torch.randint(0, vocabulary, (batch, steps)).to(torch.float32)

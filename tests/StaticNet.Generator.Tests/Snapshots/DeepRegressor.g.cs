@@ -3,9 +3,9 @@
 //
 //   Layer            Kind          Output   Activation    Parameters
 //   input            Input         [16]                            0
-//   layers.0         Dense         [64]     GELU               1,088
-//   layers.1         Dense         [64]     Tanh               4,160
-//   layers.2         Dense         [4]      Sigmoid              260
+//   0                Dense         [64]     GELU               1,088
+//   2                Dense         [64]     Tanh               4,160
+//   4                Dense         [4]      Sigmoid              260
 //   total                                                      5,508
 //   loss: MeanSquaredError
 
@@ -20,9 +20,9 @@ namespace Demo.Models
         /// <list type="table">
         /// <listheader><term>Layer</term><description>Output shape · parameters</description></listheader>
         /// <item><term>input</term><description>[16]</description></item>
-        /// <item><term>layers.0: Dense, GELU</term><description>[64] · 1,088</description></item>
-        /// <item><term>layers.1: Dense, Tanh</term><description>[64] · 4,160</description></item>
-        /// <item><term>layers.2: Dense, Sigmoid</term><description>[4] · 260</description></item>
+        /// <item><term>0: Dense, GELU</term><description>[64] · 1,088</description></item>
+        /// <item><term>2: Dense, Tanh</term><description>[64] · 4,160</description></item>
+        /// <item><term>4: Dense, Sigmoid</term><description>[4] · 260</description></item>
         /// </list>
         /// </summary>
         /// <remarks>
@@ -69,12 +69,12 @@ namespace Demo.Models
             // Parameter buffer: every tensor in the layout its kernels read fastest (Dense weights transposed to [inputs, width],
             // convolution weights as [kernel taps × input channels, filters]); rows are padded to multiples of 16 floats and the
             // padding stays zero. LoadSafetensors and SaveSafetensors map each tensor to PyTorch's layout.
-            private const int Layers0Weight = 0; // layers.0.weight, PyTorch [64, 16], stored as [16, 64]
-            private const int Layers0Bias = 1024; // layers.0.bias, PyTorch [64]
-            private const int Layers1Weight = 1088; // layers.1.weight, PyTorch [64, 64]
-            private const int Layers1Bias = 5184; // layers.1.bias, PyTorch [64]
-            private const int Layers2Weight = 5248; // layers.2.weight, PyTorch [4, 64], stored as [64, 16] (4 + 12 padding)
-            private const int Layers2Bias = 6272; // layers.2.bias, PyTorch [4], stored as [16]
+            private const int Layer0Weight = 0; // 0.weight, PyTorch [64, 16], stored as [16, 64]
+            private const int Layer0Bias = 1024; // 0.bias, PyTorch [64]
+            private const int Layer2Weight = 1088; // 2.weight, PyTorch [64, 64]
+            private const int Layer2Bias = 5184; // 2.bias, PyTorch [64]
+            private const int Layer4Weight = 5248; // 4.weight, PyTorch [4, 64], stored as [64, 16] (4 + 12 padding)
+            private const int Layer4Bias = 6272; // 4.bias, PyTorch [4], stored as [16]
             private const int TrainableLength = 6288;
             private const int ParameterBufferLength = 6288;
 
@@ -82,10 +82,10 @@ namespace Demo.Models
             // needs) in regions of ChunkRows × (floats per row), for the next layer and for the backward pass. Outputs are
             // [positions, channels] per sample, channels last, each position padded to a multiple of 16 floats.
             private const int ChunkRows = 32;
-            private const int Layers0Output = 0 * ChunkRows; // [ChunkRows, 64]
-            private const int Layers0PreActivation = 64 * ChunkRows; // GELU's input
-            private const int Layers1Output = 128 * ChunkRows; // [ChunkRows, 64]
-            private const int Layers2Output = 192 * ChunkRows; // [ChunkRows, 16] (4 + padding)
+            private const int Layer0Output = 0 * ChunkRows; // [ChunkRows, 64]
+            private const int Layer0PreActivation = 64 * ChunkRows; // GELU's input
+            private const int Layer2Output = 128 * ChunkRows; // [ChunkRows, 64]
+            private const int Layer4Output = 192 * ChunkRows; // [ChunkRows, 16] (4 + padding)
             private const int RowActivationLength = 208;
             private const int ActivationBufferLength = RowActivationLength * ChunkRows;
 
@@ -95,12 +95,12 @@ namespace Demo.Models
 
             private static readonly global::StaticNet.ParameterTensor[] s_parameterTensors =
             {
-                new global::StaticNet.ParameterTensor("layers.0.weight", new int[] { 64, 16 }, Layers0Weight, strides: new int[] { 1, 64 }),
-                new global::StaticNet.ParameterTensor("layers.0.bias", new int[] { 64 }, Layers0Bias, strides: new int[] { 1 }),
-                new global::StaticNet.ParameterTensor("layers.1.weight", new int[] { 64, 64 }, Layers1Weight, strides: new int[] { 1, 64 }),
-                new global::StaticNet.ParameterTensor("layers.1.bias", new int[] { 64 }, Layers1Bias, strides: new int[] { 1 }),
-                new global::StaticNet.ParameterTensor("layers.2.weight", new int[] { 4, 64 }, Layers2Weight, strides: new int[] { 1, 16 }),
-                new global::StaticNet.ParameterTensor("layers.2.bias", new int[] { 4 }, Layers2Bias, strides: new int[] { 1 }),
+                new global::StaticNet.ParameterTensor("0.weight", new int[] { 64, 16 }, Layer0Weight, strides: new int[] { 1, 64 }),
+                new global::StaticNet.ParameterTensor("0.bias", new int[] { 64 }, Layer0Bias, strides: new int[] { 1 }),
+                new global::StaticNet.ParameterTensor("2.weight", new int[] { 64, 64 }, Layer2Weight, strides: new int[] { 1, 64 }),
+                new global::StaticNet.ParameterTensor("2.bias", new int[] { 64 }, Layer2Bias, strides: new int[] { 1 }),
+                new global::StaticNet.ParameterTensor("4.weight", new int[] { 4, 64 }, Layer4Weight, strides: new int[] { 1, 16 }),
+                new global::StaticNet.ParameterTensor("4.bias", new int[] { 4 }, Layer4Bias, strides: new int[] { 1 }),
             };
 
             private static readonly global::System.Collections.Generic.IReadOnlyList<global::StaticNet.ParameterTensor> s_parameterTensorList =
@@ -178,7 +178,7 @@ namespace Demo.Models
                 global::StaticNet.Kernels.Guard.SampleLength(output.Length, OutputSize, nameof(output), "DeepRegressor");
                 global::System.Span<float> activations = InferenceActivations();
                 ForwardRows(_parameters.Span, input, activations, rows: 1);
-                activations.Slice(Layers2Output, OutputSize).CopyTo(output);
+                activations.Slice(Layer4Output, OutputSize).CopyTo(output);
             }
 
             /// <summary>Runs n samples through the network. Allocates nothing after the calling thread's first call.</summary>
@@ -194,7 +194,7 @@ namespace Demo.Models
                 {
                     int rows = global::System.Math.Min(ChunkRows, count - start);
                     ForwardRows(parameters, inputs.Slice(start * InputSize, rows * InputSize), activations, rows);
-                    global::StaticNet.Kernels.Guard.CopyRows(activations.Slice(Layers2Output, rows * 16), 16, outputs.Slice(start * OutputSize, rows * OutputSize), 4, rows);
+                    global::StaticNet.Kernels.Guard.CopyRows(activations.Slice(Layer4Output, rows * 16), 16, outputs.Slice(start * OutputSize, rows * OutputSize), 4, rows);
                 }
             }
 
@@ -275,8 +275,8 @@ namespace Demo.Models
                     int rows = global::System.Math.Min(ChunkRows, count - start);
                     global::System.ReadOnlySpan<float> x = inputs.Slice(start * InputSize, rows * InputSize);
                     ForwardRows(parameters, x, activations, rows);
-                    global::System.ReadOnlySpan<float> logits = activations.Slice(Layers2Output, rows * 16);
-                    global::System.Span<float> dLogits = computeGradients ? deltas.Slice(Layers2Output, rows * 16) : default;
+                    global::System.ReadOnlySpan<float> logits = activations.Slice(Layer4Output, rows * 16);
+                    global::System.Span<float> dLogits = computeGradients ? deltas.Slice(Layer4Output, rows * 16) : default;
                     sum += global::StaticNet.Kernels.LossKernels.MeanSquaredError(logits, targets.Slice(start * OutputSize, rows * OutputSize), rows, 4, stride: 16, dLogits, scale);
                     if (computeGradients) BackwardRows(parameters, gradients, x, activations, deltas, rows);
                 }
@@ -371,9 +371,9 @@ namespace Demo.Models
             [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
             private static void ForwardRows(global::System.ReadOnlySpan<float> parameters, global::System.ReadOnlySpan<float> x, global::System.Span<float> activations, int rows)
             {
-                Layers0Forward(parameters, x, activations.Slice(Layers0PreActivation, rows * 64), activations.Slice(Layers0Output, rows * 64), rows);
-                Layers1Forward(parameters, activations.Slice(Layers0Output, rows * 64), activations.Slice(Layers1Output, rows * 64), rows);
-                Layers2Forward(parameters, activations.Slice(Layers1Output, rows * 64), activations.Slice(Layers2Output, rows * 16), rows);
+                Layer0Forward(parameters, x, activations.Slice(Layer0PreActivation, rows * 64), activations.Slice(Layer0Output, rows * 64), rows);
+                Layer2Forward(parameters, activations.Slice(Layer0Output, rows * 64), activations.Slice(Layer2Output, rows * 64), rows);
+                Layer4Forward(parameters, activations.Slice(Layer2Output, rows * 64), activations.Slice(Layer4Output, rows * 16), rows);
             }
 
             /// <summary>
@@ -383,71 +383,71 @@ namespace Demo.Models
             [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
             private static void BackwardRows(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.Span<float> activations, global::System.Span<float> deltas, int rows)
             {
-                Layers2Backward(parameters, gradients, activations.Slice(Layers1Output, rows * 64), activations.Slice(Layers2Output, rows * 16), deltas.Slice(Layers2Output, rows * 16), deltas.Slice(Layers1Output, rows * 64), rows);
-                Layers1Backward(parameters, gradients, activations.Slice(Layers0Output, rows * 64), activations.Slice(Layers1Output, rows * 64), deltas.Slice(Layers1Output, rows * 64), deltas.Slice(Layers0Output, rows * 64), rows);
-                Layers0Backward(gradients, x, activations.Slice(Layers0PreActivation, rows * 64), deltas.Slice(Layers0Output, rows * 64), rows);
+                Layer4Backward(parameters, gradients, activations.Slice(Layer2Output, rows * 64), activations.Slice(Layer4Output, rows * 16), deltas.Slice(Layer4Output, rows * 16), deltas.Slice(Layer2Output, rows * 64), rows);
+                Layer2Backward(parameters, gradients, activations.Slice(Layer0Output, rows * 64), activations.Slice(Layer2Output, rows * 64), deltas.Slice(Layer2Output, rows * 64), deltas.Slice(Layer0Output, rows * 64), rows);
+                Layer0Backward(gradients, x, activations.Slice(Layer0PreActivation, rows * 64), deltas.Slice(Layer0Output, rows * 64), rows);
             }
 
-            // ── layers.0: Dense 16 → 64, GELU ────────────────────────────────────────────────────────────────────────────────
+            // ── 0: Dense 16 → 64, GELU ───────────────────────────────────────────────────────────────────────────────────────
 
-            /// <summary>layers.0 forward: x [rows, 16] → y [rows, 64] = GELU(z), z = x · W + b.</summary>
+            /// <summary>0 forward: x [rows, 16] → y [rows, 64] = GELU(z), z = x · W + b.</summary>
             [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-            private static void Layers0Forward(global::System.ReadOnlySpan<float> parameters, global::System.ReadOnlySpan<float> x, global::System.Span<float> z, global::System.Span<float> y, int rows)
+            private static void Layer0Forward(global::System.ReadOnlySpan<float> parameters, global::System.ReadOnlySpan<float> x, global::System.Span<float> z, global::System.Span<float> y, int rows)
             {
                 global::StaticNet.Kernels.DenseKernels.Forward(x, rows, inputs: 16, xStride: 16,
-                    parameters.Slice(Layers0Weight, 16 * 64), parameters.Slice(Layers0Bias, 64), z, width: 64);
+                    parameters.Slice(Layer0Weight, 16 * 64), parameters.Slice(Layer0Bias, 64), z, width: 64);
                 global::StaticNet.Kernels.ActivationKernels.Gelu(z, y, rows, columns: 64, stride: 64);
             }
 
-            /// <summary>layers.0 backward: dy [rows, 64] (the gradient of y; overwritten) → dW, db (accumulated); the network's input needs no gradient.</summary>
+            /// <summary>0 backward: dy [rows, 64] (the gradient of y; overwritten) → dW, db (accumulated); the network's input needs no gradient.</summary>
             [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-            private static void Layers0Backward(global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> z, global::System.Span<float> dy, int rows)
+            private static void Layer0Backward(global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> z, global::System.Span<float> dy, int rows)
             {
                 global::StaticNet.Kernels.ActivationKernels.GeluBackward(z, dy, rows, columns: 64, stride: 64);
                 global::StaticNet.Kernels.DenseKernels.BackwardWeights(x, rows, inputs: 16, xStride: 16, dy, width: 64,
-                    gradients.Slice(Layers0Weight, 16 * 64), gradients.Slice(Layers0Bias, 64));
+                    gradients.Slice(Layer0Weight, 16 * 64), gradients.Slice(Layer0Bias, 64));
             }
 
-            // ── layers.1: Dense 64 → 64, Tanh ────────────────────────────────────────────────────────────────────────────────
+            // ── 2: Dense 64 → 64, Tanh ───────────────────────────────────────────────────────────────────────────────────────
 
-            /// <summary>layers.1 forward: x [rows, 64] → y [rows, 64] = Tanh(x · W + b).</summary>
+            /// <summary>2 forward: x [rows, 64] → y [rows, 64] = Tanh(x · W + b).</summary>
             [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-            private static void Layers1Forward(global::System.ReadOnlySpan<float> parameters, global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int rows)
+            private static void Layer2Forward(global::System.ReadOnlySpan<float> parameters, global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int rows)
             {
                 global::StaticNet.Kernels.DenseKernels.Forward(x, rows, inputs: 64, xStride: 64,
-                    parameters.Slice(Layers1Weight, 64 * 64), parameters.Slice(Layers1Bias, 64), y, width: 64);
+                    parameters.Slice(Layer2Weight, 64 * 64), parameters.Slice(Layer2Bias, 64), y, width: 64);
                 global::StaticNet.Kernels.ActivationKernels.Tanh(y, rows, columns: 64, stride: 64);
             }
 
-            /// <summary>layers.1 backward: dy [rows, 64] (the gradient of y; overwritten) → dW, db (accumulated), dx [rows, 64].</summary>
+            /// <summary>2 backward: dy [rows, 64] (the gradient of y; overwritten) → dW, db (accumulated), dx [rows, 64].</summary>
             [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-            private static void Layers1Backward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> y, global::System.Span<float> dy, global::System.Span<float> dx, int rows)
+            private static void Layer2Backward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> y, global::System.Span<float> dy, global::System.Span<float> dx, int rows)
             {
                 global::StaticNet.Kernels.ActivationKernels.TanhBackward(y, dy, rows, columns: 64, stride: 64);
                 global::StaticNet.Kernels.DenseKernels.BackwardWeights(x, rows, inputs: 64, xStride: 64, dy, width: 64,
-                    gradients.Slice(Layers1Weight, 64 * 64), gradients.Slice(Layers1Bias, 64));
-                global::StaticNet.Kernels.DenseKernels.BackwardInput(dy, rows, width: 64, parameters.Slice(Layers1Weight, 64 * 64), inputs: 64, dx, dxStride: 64);
+                    gradients.Slice(Layer2Weight, 64 * 64), gradients.Slice(Layer2Bias, 64));
+                global::StaticNet.Kernels.DenseKernels.BackwardInput(dy, rows, width: 64, parameters.Slice(Layer2Weight, 64 * 64), inputs: 64, dx, dxStride: 64);
             }
 
-            // ── layers.2: Dense 64 → 4, Sigmoid ──────────────────────────────────────────────────────────────────────────────
+            // ── 4: Dense 64 → 4, Sigmoid ─────────────────────────────────────────────────────────────────────────────────────
 
-            /// <summary>layers.2 forward: x [rows, 64] → y [rows, 16] = Sigmoid(x · W + b).</summary>
+            /// <summary>4 forward: x [rows, 64] → y [rows, 16] = Sigmoid(x · W + b).</summary>
             [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-            private static void Layers2Forward(global::System.ReadOnlySpan<float> parameters, global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int rows)
+            private static void Layer4Forward(global::System.ReadOnlySpan<float> parameters, global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int rows)
             {
                 global::StaticNet.Kernels.DenseKernels.Forward(x, rows, inputs: 64, xStride: 64,
-                    parameters.Slice(Layers2Weight, 64 * 16), parameters.Slice(Layers2Bias, 16), y, width: 16);
+                    parameters.Slice(Layer4Weight, 64 * 16), parameters.Slice(Layer4Bias, 16), y, width: 16);
                 global::StaticNet.Kernels.ActivationKernels.Sigmoid(y, rows, columns: 4, stride: 16);
             }
 
-            /// <summary>layers.2 backward: dy [rows, 16] (the gradient of y; overwritten) → dW, db (accumulated), dx [rows, 64].</summary>
+            /// <summary>4 backward: dy [rows, 16] (the gradient of y; overwritten) → dW, db (accumulated), dx [rows, 64].</summary>
             [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-            private static void Layers2Backward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> y, global::System.Span<float> dy, global::System.Span<float> dx, int rows)
+            private static void Layer4Backward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> y, global::System.Span<float> dy, global::System.Span<float> dx, int rows)
             {
                 global::StaticNet.Kernels.ActivationKernels.SigmoidBackward(y, dy, rows, columns: 4, stride: 16);
                 global::StaticNet.Kernels.DenseKernels.BackwardWeights(x, rows, inputs: 64, xStride: 64, dy, width: 16,
-                    gradients.Slice(Layers2Weight, 64 * 16), gradients.Slice(Layers2Bias, 16));
-                global::StaticNet.Kernels.DenseKernels.BackwardInput(dy, rows, width: 16, parameters.Slice(Layers2Weight, 64 * 16), inputs: 64, dx, dxStride: 64);
+                    gradients.Slice(Layer4Weight, 64 * 16), gradients.Slice(Layer4Bias, 16));
+                global::StaticNet.Kernels.DenseKernels.BackwardInput(dy, rows, width: 16, parameters.Slice(Layer4Weight, 64 * 16), inputs: 64, dx, dxStride: 64);
             }
 
         }

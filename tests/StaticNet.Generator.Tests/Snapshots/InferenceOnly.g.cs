@@ -4,7 +4,7 @@
 //   Layer            Kind          Output   Activation    Parameters
 //   input            Input         [3]                             0
 //   encoder.linear   Dense         [2]      LeakyReLU              8
-//   layers.1         Dense         [1]                             3
+//   2                Dense         [1]                             3
 //   total                                                         11
 //   loss: None
 
@@ -16,7 +16,7 @@
 /// <listheader><term>Layer</term><description>Output shape · parameters</description></listheader>
 /// <item><term>input</term><description>[3]</description></item>
 /// <item><term>encoder.linear: Dense, LeakyReLU</term><description>[2] · 8</description></item>
-/// <item><term>layers.1: Dense</term><description>[1] · 3</description></item>
+/// <item><term>2: Dense</term><description>[1] · 3</description></item>
 /// </list>
 /// </summary>
 /// <remarks>
@@ -65,8 +65,8 @@ partial class TinyPolicy : global::StaticNet.INetwork
     // padding stays zero. LoadSafetensors and SaveSafetensors map each tensor to PyTorch's layout.
     private const int EncoderLinearWeight = 0; // encoder.linear.weight, PyTorch [2, 3], stored as [3, 16] (2 + 14 padding)
     private const int EncoderLinearBias = 48; // encoder.linear.bias, PyTorch [2], stored as [16]
-    private const int Layers1Weight = 64; // layers.1.weight, PyTorch [1, 2], stored as [2] (a dot product)
-    private const int Layers1Bias = 80; // layers.1.bias, PyTorch [1], stored as [16]
+    private const int Layer2Weight = 64; // 2.weight, PyTorch [1, 2], stored as [2] (a dot product)
+    private const int Layer2Bias = 80; // 2.bias, PyTorch [1], stored as [16]
     private const int TrainableLength = 96;
     private const int ParameterBufferLength = 96;
 
@@ -75,7 +75,7 @@ partial class TinyPolicy : global::StaticNet.INetwork
     // [positions, channels] per sample, channels last, each position padded to a multiple of 16 floats.
     private const int ChunkRows = 32;
     private const int EncoderLinearOutput = 0 * ChunkRows; // [ChunkRows, 16] (2 + padding)
-    private const int Layers1Output = 16 * ChunkRows; // [ChunkRows, 16] (1 + padding)
+    private const int Layer2Output = 16 * ChunkRows; // [ChunkRows, 16] (1 + padding)
     private const int RowActivationLength = 32;
     private const int ActivationBufferLength = RowActivationLength * ChunkRows;
 
@@ -87,8 +87,8 @@ partial class TinyPolicy : global::StaticNet.INetwork
     {
         new global::StaticNet.ParameterTensor("encoder.linear.weight", new int[] { 2, 3 }, EncoderLinearWeight, strides: new int[] { 1, 16 }),
         new global::StaticNet.ParameterTensor("encoder.linear.bias", new int[] { 2 }, EncoderLinearBias, strides: new int[] { 1 }),
-        new global::StaticNet.ParameterTensor("layers.1.weight", new int[] { 1, 2 }, Layers1Weight, strides: new int[] { 2, 1 }),
-        new global::StaticNet.ParameterTensor("layers.1.bias", new int[] { 1 }, Layers1Bias, strides: new int[] { 1 }),
+        new global::StaticNet.ParameterTensor("2.weight", new int[] { 1, 2 }, Layer2Weight, strides: new int[] { 2, 1 }),
+        new global::StaticNet.ParameterTensor("2.bias", new int[] { 1 }, Layer2Bias, strides: new int[] { 1 }),
     };
 
     private static readonly global::System.Collections.Generic.IReadOnlyList<global::StaticNet.ParameterTensor> s_parameterTensorList =
@@ -161,7 +161,7 @@ partial class TinyPolicy : global::StaticNet.INetwork
         global::StaticNet.Kernels.Guard.SampleLength(output.Length, OutputSize, nameof(output), "TinyPolicy");
         global::System.Span<float> activations = InferenceActivations();
         ForwardRows(_parameters.Span, input, activations, rows: 1);
-        activations.Slice(Layers1Output, OutputSize).CopyTo(output);
+        activations.Slice(Layer2Output, OutputSize).CopyTo(output);
     }
 
     /// <summary>Runs n samples through the network. Allocates nothing after the calling thread's first call.</summary>
@@ -177,7 +177,7 @@ partial class TinyPolicy : global::StaticNet.INetwork
         {
             int rows = global::System.Math.Min(ChunkRows, count - start);
             ForwardRows(parameters, inputs.Slice(start * InputSize, rows * InputSize), activations, rows);
-            global::StaticNet.Kernels.Guard.CopyRows(activations.Slice(Layers1Output, rows * 16), 16, outputs.Slice(start * OutputSize, rows * OutputSize), 1, rows);
+            global::StaticNet.Kernels.Guard.CopyRows(activations.Slice(Layer2Output, rows * 16), 16, outputs.Slice(start * OutputSize, rows * OutputSize), 1, rows);
         }
     }
 
@@ -263,7 +263,7 @@ partial class TinyPolicy : global::StaticNet.INetwork
     private static void ForwardRows(global::System.ReadOnlySpan<float> parameters, global::System.ReadOnlySpan<float> x, global::System.Span<float> activations, int rows)
     {
         EncoderLinearForward(parameters, x, activations.Slice(EncoderLinearOutput, rows * 16), rows);
-        Layers1Forward(parameters, activations.Slice(EncoderLinearOutput, rows * 16), activations.Slice(Layers1Output, rows * 16), rows);
+        Layer2Forward(parameters, activations.Slice(EncoderLinearOutput, rows * 16), activations.Slice(Layer2Output, rows * 16), rows);
     }
 
     // ── encoder.linear: Dense 3 → 2, LeakyReLU ───────────────────────────────────────────────────────────────────────
@@ -277,14 +277,14 @@ partial class TinyPolicy : global::StaticNet.INetwork
         global::StaticNet.Kernels.ActivationKernels.LeakyReLU(y, rows, columns: 2, stride: 16);
     }
 
-    // ── layers.1: Dense 2 → 1 ────────────────────────────────────────────────────────────────────────────────────────
+    // ── 2: Dense 2 → 1 ───────────────────────────────────────────────────────────────────────────────────────────────
 
-    /// <summary>layers.1 forward: x [rows, 2] → y [rows, 16] = x · W + b.</summary>
+    /// <summary>2 forward: x [rows, 2] → y [rows, 16] = x · W + b.</summary>
     [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-    private static void Layers1Forward(global::System.ReadOnlySpan<float> parameters, global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int rows)
+    private static void Layer2Forward(global::System.ReadOnlySpan<float> parameters, global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int rows)
     {
         global::StaticNet.Kernels.DenseKernels.ForwardDot(x, rows, inputs: 2, xStride: 16,
-            parameters.Slice(Layers1Weight, 2), parameters.Slice(Layers1Bias, 1), y, yStride: 16);
+            parameters.Slice(Layer2Weight, 2), parameters.Slice(Layer2Bias, 1), y, yStride: 16);
     }
 
 }

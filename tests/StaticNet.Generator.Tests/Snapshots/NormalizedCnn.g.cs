@@ -3,12 +3,12 @@
 //
 //   Layer            Kind          Output   Activation    Parameters
 //   input            Input         [3, 32]                         0
-//   layers.0         Conv1D        [8, 32]  GELU                 120
-//   layers.1         BatchNorm     [8, 32]                        16
-//   layers.2         AvgPool1D     [8, 16]                         0
-//   layers.3         GlobalAvgPool [8]                             0
-//   layers.4         Dense         [4]                            36
-//   layers.5         BatchNorm     [4]                             8
+//   0                Conv1D        [8, 32]  GELU                 120
+//   2                BatchNorm     [8, 32]                        16
+//   3                AvgPool1D     [8, 16]                         0
+//   4                GlobalAvgPool [8]                             0
+//   5                Dense         [4]                            36
+//   6                BatchNorm     [4]                             8
 //   total                                                        180
 //   loss: MeanSquaredError
 
@@ -21,12 +21,12 @@ namespace Demo
     /// <list type="table">
     /// <listheader><term>Layer</term><description>Output shape · parameters</description></listheader>
     /// <item><term>input</term><description>[3, 32]</description></item>
-    /// <item><term>layers.0: Conv1D, GELU</term><description>[8, 32] · 120</description></item>
-    /// <item><term>layers.1: BatchNorm</term><description>[8, 32] · 16</description></item>
-    /// <item><term>layers.2: AvgPool1D</term><description>[8, 16] · 0</description></item>
-    /// <item><term>layers.3: GlobalAvgPool</term><description>[8] · 0</description></item>
-    /// <item><term>layers.4: Dense</term><description>[4] · 36</description></item>
-    /// <item><term>layers.5: BatchNorm</term><description>[4] · 8</description></item>
+    /// <item><term>0: Conv1D, GELU</term><description>[8, 32] · 120</description></item>
+    /// <item><term>2: BatchNorm</term><description>[8, 32] · 16</description></item>
+    /// <item><term>3: AvgPool1D</term><description>[8, 16] · 0</description></item>
+    /// <item><term>4: GlobalAvgPool</term><description>[8] · 0</description></item>
+    /// <item><term>5: Dense</term><description>[4] · 36</description></item>
+    /// <item><term>6: BatchNorm</term><description>[4] · 8</description></item>
     /// </list>
     /// </summary>
     /// <remarks>
@@ -74,40 +74,40 @@ namespace Demo
         // Parameter buffer: every tensor in the layout its kernels read fastest (Dense weights transposed to [inputs, width],
         // convolution weights as [kernel taps × input channels, filters]); rows are padded to multiples of 16 floats and the
         // padding stays zero. LoadSafetensors and SaveSafetensors map each tensor to PyTorch's layout.
-        private const int Layers0Weight = 0; // layers.0.weight, PyTorch [8, 3, 5], stored as [k·3 = 15, 16]
-        private const int Layers1Weight = 240; // layers.1.weight, PyTorch [8], stored as [16]
-        private const int Layers1Bias = 256; // layers.1.bias, PyTorch [8], stored as [16]
-        private const int Layers4Weight = 272; // layers.4.weight, PyTorch [4, 8], stored as [8, 16] (4 + 12 padding)
-        private const int Layers4Bias = 400; // layers.4.bias, PyTorch [4], stored as [16]
-        private const int Layers5Weight = 416; // layers.5.weight, PyTorch [4], stored as [16]
-        private const int Layers5Bias = 432; // layers.5.bias, PyTorch [4], stored as [16]
+        private const int Layer0Weight = 0; // 0.weight, PyTorch [8, 3, 5], stored as [k·3 = 15, 16]
+        private const int Layer2Weight = 240; // 2.weight, PyTorch [8], stored as [16]
+        private const int Layer2Bias = 256; // 2.bias, PyTorch [8], stored as [16]
+        private const int Layer5Weight = 272; // 5.weight, PyTorch [4, 8], stored as [8, 16] (4 + 12 padding)
+        private const int Layer5Bias = 400; // 5.bias, PyTorch [4], stored as [16]
+        private const int Layer6Weight = 416; // 6.weight, PyTorch [4], stored as [16]
+        private const int Layer6Bias = 432; // 6.bias, PyTorch [4], stored as [16]
         private const int TrainableLength = 448;
         // State the optimizer never sees (running statistics), after the trainable parameters:
-        private const int Layers1RunningMean = 448; // layers.1.running_mean, PyTorch [8], stored as [16]
-        private const int Layers1RunningVar = 464; // layers.1.running_var, PyTorch [8], stored as [16]
-        private const int Layers1NumBatchesTracked = 480; // layers.1.num_batches_tracked, PyTorch [], stored as a float
-        private const int Layers5RunningMean = 496; // layers.5.running_mean, PyTorch [4], stored as [16]
-        private const int Layers5RunningVar = 512; // layers.5.running_var, PyTorch [4], stored as [16]
-        private const int Layers5NumBatchesTracked = 528; // layers.5.num_batches_tracked, PyTorch [], stored as a float
+        private const int Layer2RunningMean = 448; // 2.running_mean, PyTorch [8], stored as [16]
+        private const int Layer2RunningVar = 464; // 2.running_var, PyTorch [8], stored as [16]
+        private const int Layer2NumBatchesTracked = 480; // 2.num_batches_tracked, PyTorch [], stored as a float
+        private const int Layer6RunningMean = 496; // 6.running_mean, PyTorch [4], stored as [16]
+        private const int Layer6RunningVar = 512; // 6.running_var, PyTorch [4], stored as [16]
+        private const int Layer6NumBatchesTracked = 528; // 6.num_batches_tracked, PyTorch [], stored as a float
         private const int ParameterBufferLength = 544;
 
         // Activations: samples run in chunks of ChunkRows rows; each layer keeps its output (and what its backward pass
         // needs) in regions of ChunkRows × (floats per row), for the next layer and for the backward pass. Outputs are
         // [positions, channels] per sample, channels last, each position padded to a multiple of 16 floats.
         private const int ChunkRows = 32;
-        private const int Layers0Output = 0 * ChunkRows; // [8, 32] as [ChunkRows, 32, 16] (channels last)
-        private const int Layers0PreActivation = 512 * ChunkRows; // GELU's input
-        private const int Layers1Output = 1024 * ChunkRows; // [8, 32] as [ChunkRows, 32, 16] (channels last)
-        private const int Layers1Normalized = 1536 * ChunkRows; // x̂, the normalised input
-        private const int Layers2Output = 2048 * ChunkRows; // [8, 16] as [ChunkRows, 16, 16] (channels last)
-        private const int Layers3Output = 2304 * ChunkRows; // [ChunkRows, 16] (8 + padding)
-        private const int Layers4Output = 2320 * ChunkRows; // [ChunkRows, 16] (4 + padding)
-        private const int Layers5Output = 2336 * ChunkRows; // [ChunkRows, 16] (4 + padding)
-        private const int Layers5Normalized = 2352 * ChunkRows; // x̂, the normalised input
+        private const int Layer0Output = 0 * ChunkRows; // [8, 32] as [ChunkRows, 32, 16] (channels last)
+        private const int Layer0PreActivation = 512 * ChunkRows; // GELU's input
+        private const int Layer2Output = 1024 * ChunkRows; // [8, 32] as [ChunkRows, 32, 16] (channels last)
+        private const int Layer2Normalized = 1536 * ChunkRows; // x̂, the normalised input
+        private const int Layer3Output = 2048 * ChunkRows; // [8, 16] as [ChunkRows, 16, 16] (channels last)
+        private const int Layer4Output = 2304 * ChunkRows; // [ChunkRows, 16] (8 + padding)
+        private const int Layer5Output = 2320 * ChunkRows; // [ChunkRows, 16] (4 + padding)
+        private const int Layer6Output = 2336 * ChunkRows; // [ChunkRows, 16] (4 + padding)
+        private const int Layer6Normalized = 2352 * ChunkRows; // x̂, the normalised input
         private const int RowActivationLength = 2368;
-        private const int Layers0Columns = RowActivationLength * ChunkRows + 0; // one sample's im2col scratch, [32, 15], once per chunk
-        private const int Layers1InverseStd = RowActivationLength * ChunkRows + 480; // the chunk's 1/√(var + ε), [16], once per chunk
-        private const int Layers5InverseStd = RowActivationLength * ChunkRows + 496; // the chunk's 1/√(var + ε), [16], once per chunk
+        private const int Layer0Columns = RowActivationLength * ChunkRows + 0; // one sample's im2col scratch, [32, 15], once per chunk
+        private const int Layer2InverseStd = RowActivationLength * ChunkRows + 480; // the chunk's 1/√(var + ε), [16], once per chunk
+        private const int Layer6InverseStd = RowActivationLength * ChunkRows + 496; // the chunk's 1/√(var + ε), [16], once per chunk
         private const int ActivationBufferLength = RowActivationLength * ChunkRows + 512;
 
         // The hot methods are compiled optimised from their first call, like the kernels. MethodImplOptions.AggressiveOptimization,
@@ -116,19 +116,19 @@ namespace Demo
 
         private static readonly global::StaticNet.ParameterTensor[] s_parameterTensors =
         {
-            new global::StaticNet.ParameterTensor("layers.0.weight", new int[] { 8, 3, 5 }, Layers0Weight, strides: new int[] { 1, 16, 48 }),
-            new global::StaticNet.ParameterTensor("layers.1.weight", new int[] { 8 }, Layers1Weight, strides: new int[] { 1 }),
-            new global::StaticNet.ParameterTensor("layers.1.bias", new int[] { 8 }, Layers1Bias, strides: new int[] { 1 }),
-            new global::StaticNet.ParameterTensor("layers.1.running_mean", new int[] { 8 }, Layers1RunningMean, strides: new int[] { 1 }),
-            new global::StaticNet.ParameterTensor("layers.1.running_var", new int[] { 8 }, Layers1RunningVar, strides: new int[] { 1 }),
-            new global::StaticNet.ParameterTensor("layers.1.num_batches_tracked", new int[] {  }, Layers1NumBatchesTracked, strides: new int[] {  }, isInteger: true),
-            new global::StaticNet.ParameterTensor("layers.4.weight", new int[] { 4, 8 }, Layers4Weight, strides: new int[] { 1, 16 }),
-            new global::StaticNet.ParameterTensor("layers.4.bias", new int[] { 4 }, Layers4Bias, strides: new int[] { 1 }),
-            new global::StaticNet.ParameterTensor("layers.5.weight", new int[] { 4 }, Layers5Weight, strides: new int[] { 1 }),
-            new global::StaticNet.ParameterTensor("layers.5.bias", new int[] { 4 }, Layers5Bias, strides: new int[] { 1 }),
-            new global::StaticNet.ParameterTensor("layers.5.running_mean", new int[] { 4 }, Layers5RunningMean, strides: new int[] { 1 }),
-            new global::StaticNet.ParameterTensor("layers.5.running_var", new int[] { 4 }, Layers5RunningVar, strides: new int[] { 1 }),
-            new global::StaticNet.ParameterTensor("layers.5.num_batches_tracked", new int[] {  }, Layers5NumBatchesTracked, strides: new int[] {  }, isInteger: true),
+            new global::StaticNet.ParameterTensor("0.weight", new int[] { 8, 3, 5 }, Layer0Weight, strides: new int[] { 1, 16, 48 }),
+            new global::StaticNet.ParameterTensor("2.weight", new int[] { 8 }, Layer2Weight, strides: new int[] { 1 }),
+            new global::StaticNet.ParameterTensor("2.bias", new int[] { 8 }, Layer2Bias, strides: new int[] { 1 }),
+            new global::StaticNet.ParameterTensor("2.running_mean", new int[] { 8 }, Layer2RunningMean, strides: new int[] { 1 }),
+            new global::StaticNet.ParameterTensor("2.running_var", new int[] { 8 }, Layer2RunningVar, strides: new int[] { 1 }),
+            new global::StaticNet.ParameterTensor("2.num_batches_tracked", new int[] {  }, Layer2NumBatchesTracked, strides: new int[] {  }, isInteger: true),
+            new global::StaticNet.ParameterTensor("5.weight", new int[] { 4, 8 }, Layer5Weight, strides: new int[] { 1, 16 }),
+            new global::StaticNet.ParameterTensor("5.bias", new int[] { 4 }, Layer5Bias, strides: new int[] { 1 }),
+            new global::StaticNet.ParameterTensor("6.weight", new int[] { 4 }, Layer6Weight, strides: new int[] { 1 }),
+            new global::StaticNet.ParameterTensor("6.bias", new int[] { 4 }, Layer6Bias, strides: new int[] { 1 }),
+            new global::StaticNet.ParameterTensor("6.running_mean", new int[] { 4 }, Layer6RunningMean, strides: new int[] { 1 }),
+            new global::StaticNet.ParameterTensor("6.running_var", new int[] { 4 }, Layer6RunningVar, strides: new int[] { 1 }),
+            new global::StaticNet.ParameterTensor("6.num_batches_tracked", new int[] {  }, Layer6NumBatchesTracked, strides: new int[] {  }, isInteger: true),
         };
 
         private static readonly global::System.Collections.Generic.IReadOnlyList<global::StaticNet.ParameterTensor> s_parameterTensorList =
@@ -208,7 +208,7 @@ namespace Demo
             global::StaticNet.Kernels.Guard.SampleLength(output.Length, OutputSize, nameof(output), "NormalizedCnn");
             global::System.Span<float> activations = InferenceActivations();
             ForwardRows(_parameters.Span, input, activations, rows: 1);
-            activations.Slice(Layers5Output, OutputSize).CopyTo(output);
+            activations.Slice(Layer6Output, OutputSize).CopyTo(output);
         }
 
         /// <summary>Runs n samples through the network. Allocates nothing after the calling thread's first call.</summary>
@@ -224,7 +224,7 @@ namespace Demo
             {
                 int rows = global::System.Math.Min(ChunkRows, count - start);
                 ForwardRows(parameters, inputs.Slice(start * InputSize, rows * InputSize), activations, rows);
-                global::StaticNet.Kernels.Guard.CopyRows(activations.Slice(Layers5Output, rows * 16), 16, outputs.Slice(start * OutputSize, rows * OutputSize), 4, rows);
+                global::StaticNet.Kernels.Guard.CopyRows(activations.Slice(Layer6Output, rows * 16), 16, outputs.Slice(start * OutputSize, rows * OutputSize), 4, rows);
             }
         }
 
@@ -306,8 +306,8 @@ namespace Demo
                 global::System.ReadOnlySpan<float> x = inputs.Slice(start * InputSize, rows * InputSize);
                 if (computeGradients) TrainingForwardRows(_parameters.Span, x, activations, rows); // batch statistics, dropout
                 else ForwardRows(parameters, x, activations, rows);
-                global::System.ReadOnlySpan<float> logits = activations.Slice(Layers5Output, rows * 16);
-                global::System.Span<float> dLogits = computeGradients ? deltas.Slice(Layers5Output, rows * 16) : default;
+                global::System.ReadOnlySpan<float> logits = activations.Slice(Layer6Output, rows * 16);
+                global::System.Span<float> dLogits = computeGradients ? deltas.Slice(Layer6Output, rows * 16) : default;
                 sum += global::StaticNet.Kernels.LossKernels.MeanSquaredError(logits, targets.Slice(start * OutputSize, rows * OutputSize), rows, 4, stride: 16, dLogits, scale);
                 if (computeGradients) BackwardRows(parameters, gradients, x, activations, deltas, rows);
             }
@@ -409,12 +409,12 @@ namespace Demo
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         private static void ForwardRows(global::System.ReadOnlySpan<float> parameters, global::System.ReadOnlySpan<float> x, global::System.Span<float> activations, int rows)
         {
-            Layers0Forward(parameters, x, activations.Slice(Layers0Columns, 480), activations.Slice(Layers0PreActivation, rows * 512), activations.Slice(Layers0Output, rows * 512), rows);
-            Layers1Forward(parameters, activations.Slice(Layers0Output, rows * 512), activations.Slice(Layers1Output, rows * 512), rows);
-            Layers2Forward(activations.Slice(Layers1Output, rows * 512), activations.Slice(Layers2Output, rows * 256), rows);
-            Layers3Forward(activations.Slice(Layers2Output, rows * 256), activations.Slice(Layers3Output, rows * 16), rows);
-            Layers4Forward(parameters, activations.Slice(Layers3Output, rows * 16), activations.Slice(Layers4Output, rows * 16), rows);
-            Layers5Forward(parameters, activations.Slice(Layers4Output, rows * 16), activations.Slice(Layers5Output, rows * 16), rows);
+            Layer0Forward(parameters, x, activations.Slice(Layer0Columns, 480), activations.Slice(Layer0PreActivation, rows * 512), activations.Slice(Layer0Output, rows * 512), rows);
+            Layer2Forward(parameters, activations.Slice(Layer0Output, rows * 512), activations.Slice(Layer2Output, rows * 512), rows);
+            Layer3Forward(activations.Slice(Layer2Output, rows * 512), activations.Slice(Layer3Output, rows * 256), rows);
+            Layer4Forward(activations.Slice(Layer3Output, rows * 256), activations.Slice(Layer4Output, rows * 16), rows);
+            Layer5Forward(parameters, activations.Slice(Layer4Output, rows * 16), activations.Slice(Layer5Output, rows * 16), rows);
+            Layer6Forward(parameters, activations.Slice(Layer5Output, rows * 16), activations.Slice(Layer6Output, rows * 16), rows);
         }
 
         /// <summary>
@@ -424,12 +424,12 @@ namespace Demo
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         private void TrainingForwardRows(global::System.Span<float> parameters, global::System.ReadOnlySpan<float> x, global::System.Span<float> activations, int rows)
         {
-            Layers0Forward(parameters, x, activations.Slice(Layers0Columns, 480), activations.Slice(Layers0PreActivation, rows * 512), activations.Slice(Layers0Output, rows * 512), rows);
-            Layers1TrainingForward(parameters, activations.Slice(Layers0Output, rows * 512), activations.Slice(Layers1Normalized, rows * 512), activations.Slice(Layers1InverseStd, 16), activations.Slice(Layers1Output, rows * 512), rows);
-            Layers2Forward(activations.Slice(Layers1Output, rows * 512), activations.Slice(Layers2Output, rows * 256), rows);
-            Layers3Forward(activations.Slice(Layers2Output, rows * 256), activations.Slice(Layers3Output, rows * 16), rows);
-            Layers4Forward(parameters, activations.Slice(Layers3Output, rows * 16), activations.Slice(Layers4Output, rows * 16), rows);
-            Layers5TrainingForward(parameters, activations.Slice(Layers4Output, rows * 16), activations.Slice(Layers5Normalized, rows * 16), activations.Slice(Layers5InverseStd, 16), activations.Slice(Layers5Output, rows * 16), rows);
+            Layer0Forward(parameters, x, activations.Slice(Layer0Columns, 480), activations.Slice(Layer0PreActivation, rows * 512), activations.Slice(Layer0Output, rows * 512), rows);
+            Layer2TrainingForward(parameters, activations.Slice(Layer0Output, rows * 512), activations.Slice(Layer2Normalized, rows * 512), activations.Slice(Layer2InverseStd, 16), activations.Slice(Layer2Output, rows * 512), rows);
+            Layer3Forward(activations.Slice(Layer2Output, rows * 512), activations.Slice(Layer3Output, rows * 256), rows);
+            Layer4Forward(activations.Slice(Layer3Output, rows * 256), activations.Slice(Layer4Output, rows * 16), rows);
+            Layer5Forward(parameters, activations.Slice(Layer4Output, rows * 16), activations.Slice(Layer5Output, rows * 16), rows);
+            Layer6TrainingForward(parameters, activations.Slice(Layer5Output, rows * 16), activations.Slice(Layer6Normalized, rows * 16), activations.Slice(Layer6InverseStd, 16), activations.Slice(Layer6Output, rows * 16), rows);
         }
 
         /// <summary>
@@ -439,152 +439,152 @@ namespace Demo
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         private static void BackwardRows(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.Span<float> activations, global::System.Span<float> deltas, int rows)
         {
-            Layers5Backward(parameters, gradients, activations.Slice(Layers5Normalized, rows * 16), activations.Slice(Layers5InverseStd, 16), deltas.Slice(Layers5Output, rows * 16), deltas.Slice(Layers4Output, rows * 16), rows);
-            Layers4Backward(parameters, gradients, activations.Slice(Layers3Output, rows * 16), deltas.Slice(Layers4Output, rows * 16), deltas.Slice(Layers3Output, rows * 16), rows);
-            Layers3Backward(deltas.Slice(Layers3Output, rows * 16), deltas.Slice(Layers2Output, rows * 256), rows);
-            Layers2Backward(deltas.Slice(Layers2Output, rows * 256), deltas.Slice(Layers1Output, rows * 512), rows);
-            Layers1Backward(parameters, gradients, activations.Slice(Layers1Normalized, rows * 512), activations.Slice(Layers1InverseStd, 16), deltas.Slice(Layers1Output, rows * 512), deltas.Slice(Layers0Output, rows * 512), rows);
-            Layers0Backward(parameters, gradients, x, activations.Slice(Layers0PreActivation, rows * 512), deltas.Slice(Layers0Output, rows * 512), deltas.Slice(Layers0Columns, 480), rows);
+            Layer6Backward(parameters, gradients, activations.Slice(Layer6Normalized, rows * 16), activations.Slice(Layer6InverseStd, 16), deltas.Slice(Layer6Output, rows * 16), deltas.Slice(Layer5Output, rows * 16), rows);
+            Layer5Backward(parameters, gradients, activations.Slice(Layer4Output, rows * 16), deltas.Slice(Layer5Output, rows * 16), deltas.Slice(Layer4Output, rows * 16), rows);
+            Layer4Backward(deltas.Slice(Layer4Output, rows * 16), deltas.Slice(Layer3Output, rows * 256), rows);
+            Layer3Backward(deltas.Slice(Layer3Output, rows * 256), deltas.Slice(Layer2Output, rows * 512), rows);
+            Layer2Backward(parameters, gradients, activations.Slice(Layer2Normalized, rows * 512), activations.Slice(Layer2InverseStd, 16), deltas.Slice(Layer2Output, rows * 512), deltas.Slice(Layer0Output, rows * 512), rows);
+            Layer0Backward(parameters, gradients, x, activations.Slice(Layer0PreActivation, rows * 512), deltas.Slice(Layer0Output, rows * 512), deltas.Slice(Layer0Columns, 480), rows);
         }
 
-        // ── layers.0: Conv1D [3, 32] → [8, 32], kernel size 5, padding 2, GELU ───────────────────────────────────────────
+        // ── 0: Conv1D [3, 32] → [8, 32], kernel size 5, padding 2, GELU ──────────────────────────────────────────────────
 
-        /// <summary>layers.0's shape: input [3, 32] (the network's input, channels first), 8 filters, output [8, 32] (channels last).</summary>
-        private static readonly global::StaticNet.Kernels.ConvGeometry Layers0Geometry = new(
+        /// <summary>0's shape: input [3, 32] (the network's input, channels first), 8 filters, output [8, 32] (channels last).</summary>
+        private static readonly global::StaticNet.Kernels.ConvGeometry Layer0Geometry = new(
             inChannels: 3, inHeight: 1, inWidth: 32,
             inputSampleStride: 96, inputPositionStride: 1, inputChannelStride: 32,
             outChannels: 8, kernelHeight: 1, kernelWidth: 5, stride: 1, dilation: 1,
             padTop: 0, padLeft: 2, outHeight: 1, outWidth: 32);
 
-        /// <summary>layers.0 forward: x [rows, 3, 32] (channels first) → y [rows, 32, 16] = GELU(z), z = conv(x, W); columns is scratch for one sample's im2col.</summary>
+        /// <summary>0 forward: x [rows, 3, 32] (channels first) → y [rows, 32, 16] = GELU(z), z = conv(x, W); columns is scratch for one sample's im2col.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-        private static void Layers0Forward(global::System.ReadOnlySpan<float> parameters, global::System.ReadOnlySpan<float> x, global::System.Span<float> columns, global::System.Span<float> z, global::System.Span<float> y, int rows)
+        private static void Layer0Forward(global::System.ReadOnlySpan<float> parameters, global::System.ReadOnlySpan<float> x, global::System.Span<float> columns, global::System.Span<float> z, global::System.Span<float> y, int rows)
         {
             global::System.Span<float> zeros = stackalloc float[16]; // no bias: the kernel adds zeros
             zeros.Clear(); // in case the assembly skips locals initialisation
-            global::StaticNet.Kernels.ConvKernels.Forward(x, rows, Layers0Geometry, parameters.Slice(Layers0Weight, 15 * 16), zeros, columns, z);
+            global::StaticNet.Kernels.ConvKernels.Forward(x, rows, Layer0Geometry, parameters.Slice(Layer0Weight, 15 * 16), zeros, columns, z);
             global::StaticNet.Kernels.ActivationKernels.Gelu(z, y, rows * 32, columns: 8, stride: 16);
         }
 
-        /// <summary>layers.0 backward: dy [rows, 32, 16] (the gradient of y; overwritten) → dW (accumulated); the network's input needs no gradient. im2col is recomputed into columns.</summary>
+        /// <summary>0 backward: dy [rows, 32, 16] (the gradient of y; overwritten) → dW (accumulated); the network's input needs no gradient. im2col is recomputed into columns.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-        private static void Layers0Backward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> z, global::System.Span<float> dy, global::System.Span<float> columns, int rows)
+        private static void Layer0Backward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> z, global::System.Span<float> dy, global::System.Span<float> columns, int rows)
         {
             global::StaticNet.Kernels.ActivationKernels.GeluBackward(z, dy, rows * 32, columns: 8, stride: 16);
             global::System.Span<float> discarded = stackalloc float[16]; // no bias: its gradient is thrown away
-            global::StaticNet.Kernels.ConvKernels.Backward(x, dy, rows, Layers0Geometry, parameters.Slice(Layers0Weight, 15 * 16), columns,
-                gradients.Slice(Layers0Weight, 15 * 16), discarded, default);
+            global::StaticNet.Kernels.ConvKernels.Backward(x, dy, rows, Layer0Geometry, parameters.Slice(Layer0Weight, 15 * 16), columns,
+                gradients.Slice(Layer0Weight, 15 * 16), discarded, default);
         }
 
-        // ── layers.1: BatchNorm [8, 32] (BatchNorm1d over 8 channels), momentum 0.1, ε 1E-05 ─────────────────────────────
+        // ── 2: BatchNorm [8, 32] (BatchNorm1d over 8 channels), momentum 0.1, ε 1E-05 ────────────────────────────────────
 
-        /// <summary>layers.1 forward in inference: x [rows, 32, 16] → y = γ·(x − running_mean)/√(running_var + ε) + β.</summary>
+        /// <summary>2 forward in inference: x [rows, 32, 16] → y = γ·(x − running_mean)/√(running_var + ε) + β.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-        private static void Layers1Forward(global::System.ReadOnlySpan<float> parameters, global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int rows)
+        private static void Layer2Forward(global::System.ReadOnlySpan<float> parameters, global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int rows)
         {
-            global::StaticNet.Kernels.BatchNormKernels.ForwardInference(x, rows, positions: 32, channels: 16, parameters.Slice(Layers1Weight, 16), parameters.Slice(Layers1Bias, 16),
-                parameters.Slice(Layers1RunningMean, 16), parameters.Slice(Layers1RunningVar, 16), epsilon: 1E-05f, y);
+            global::StaticNet.Kernels.BatchNormKernels.ForwardInference(x, rows, positions: 32, channels: 16, parameters.Slice(Layer2Weight, 16), parameters.Slice(Layer2Bias, 16),
+                parameters.Slice(Layer2RunningMean, 16), parameters.Slice(Layer2RunningVar, 16), epsilon: 1E-05f, y);
         }
 
         /// <summary>
-        /// layers.1 forward in training: x [rows, 32, 16] → y = γ·x̂ + β, x̂ normalised with the mean and variance over the chunk's rows × 32 positions;
+        /// 2 forward in training: x [rows, 32, 16] → y = γ·x̂ + β, x̂ normalised with the mean and variance over the chunk's rows × 32 positions;
         /// updates the running statistics (momentum, unbiased variance) and counts the batch, as PyTorch's train() mode.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-        private static void Layers1TrainingForward(global::System.Span<float> parameters, global::System.ReadOnlySpan<float> x, global::System.Span<float> normalized, global::System.Span<float> inverseStd, global::System.Span<float> y, int rows)
+        private static void Layer2TrainingForward(global::System.Span<float> parameters, global::System.ReadOnlySpan<float> x, global::System.Span<float> normalized, global::System.Span<float> inverseStd, global::System.Span<float> y, int rows)
         {
-            global::StaticNet.Kernels.BatchNormKernels.ForwardTraining(x, rows, positions: 32, channels: 16, parameters.Slice(Layers1Weight, 16), parameters.Slice(Layers1Bias, 16),
-                parameters.Slice(Layers1RunningMean, 16), parameters.Slice(Layers1RunningVar, 16), momentum: 0.1f, epsilon: 1E-05f, normalized, inverseStd, y);
-            parameters[Layers1NumBatchesTracked] += 1f;
+            global::StaticNet.Kernels.BatchNormKernels.ForwardTraining(x, rows, positions: 32, channels: 16, parameters.Slice(Layer2Weight, 16), parameters.Slice(Layer2Bias, 16),
+                parameters.Slice(Layer2RunningMean, 16), parameters.Slice(Layer2RunningVar, 16), momentum: 0.1f, epsilon: 1E-05f, normalized, inverseStd, y);
+            parameters[Layer2NumBatchesTracked] += 1f;
         }
 
-        /// <summary>layers.1 backward: dy [rows, 32, 16] → dγ, dβ (accumulated), dx (may be dy itself) through the batch statistics.</summary>
+        /// <summary>2 backward: dy [rows, 32, 16] → dγ, dβ (accumulated), dx (may be dy itself) through the batch statistics.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-        private static void Layers1Backward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> normalized, global::System.ReadOnlySpan<float> inverseStd, global::System.ReadOnlySpan<float> dy, global::System.Span<float> dx, int rows)
+        private static void Layer2Backward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> normalized, global::System.ReadOnlySpan<float> inverseStd, global::System.ReadOnlySpan<float> dy, global::System.Span<float> dx, int rows)
         {
-            global::StaticNet.Kernels.BatchNormKernels.Backward(dy, rows, positions: 32, channels: 16, parameters.Slice(Layers1Weight, 16), normalized, inverseStd,
-                gradients.Slice(Layers1Weight, 16), gradients.Slice(Layers1Bias, 16), dx);
+            global::StaticNet.Kernels.BatchNormKernels.Backward(dy, rows, positions: 32, channels: 16, parameters.Slice(Layer2Weight, 16), normalized, inverseStd,
+                gradients.Slice(Layer2Weight, 16), gradients.Slice(Layer2Bias, 16), dx);
         }
 
-        // ── layers.2: AvgPool1D [8, 32] → [8, 16], windows of 2, stride 2 ────────────────────────────────────────────────
+        // ── 3: AvgPool1D [8, 32] → [8, 16], windows of 2, stride 2 ───────────────────────────────────────────────────────
 
-        /// <summary>layers.2 forward: x [rows, 32, 16] → y [rows, 16, 16], the mean of each window.</summary>
+        /// <summary>3 forward: x [rows, 32, 16] → y [rows, 16, 16], the mean of each window.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-        private static void Layers2Forward(global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int rows)
+        private static void Layer3Forward(global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int rows)
         {
             global::StaticNet.Kernels.PoolKernels.AvgPool(x, rows, height: 1, width: 32, channels: 16, poolHeight: 1, poolWidth: 2, strideHeight: 1, strideWidth: 2, y);
         }
 
-        /// <summary>layers.2 backward: dy [rows, 16, 16] → dx [rows, 32, 16], each window's gradient spread evenly over it.</summary>
+        /// <summary>3 backward: dy [rows, 16, 16] → dx [rows, 32, 16], each window's gradient spread evenly over it.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-        private static void Layers2Backward(global::System.ReadOnlySpan<float> dy, global::System.Span<float> dx, int rows)
+        private static void Layer3Backward(global::System.ReadOnlySpan<float> dy, global::System.Span<float> dx, int rows)
         {
             global::StaticNet.Kernels.PoolKernels.AvgPoolBackward(dy, rows, height: 1, width: 32, channels: 16, poolHeight: 1, poolWidth: 2, strideHeight: 1, strideWidth: 2, dx);
         }
 
-        // ── layers.3: GlobalAvgPool [8, 16] → [8] ────────────────────────────────────────────────────────────────────────
+        // ── 4: GlobalAvgPool [8, 16] → [8] ───────────────────────────────────────────────────────────────────────────────
 
-        /// <summary>layers.3 forward: x [rows, 16, 16] → y [rows, 16], each channel's mean over the 16 positions.</summary>
+        /// <summary>4 forward: x [rows, 16, 16] → y [rows, 16], each channel's mean over the 16 positions.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-        private static void Layers3Forward(global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int rows)
+        private static void Layer4Forward(global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int rows)
         {
             global::StaticNet.Kernels.PoolKernels.GlobalAvgPool(x, rows, positions: 16, channels: 16, y);
         }
 
-        /// <summary>layers.3 backward: dy [rows, 16] → dx [rows, 16, 16] = dy / 16 at every position.</summary>
+        /// <summary>4 backward: dy [rows, 16] → dx [rows, 16, 16] = dy / 16 at every position.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-        private static void Layers3Backward(global::System.ReadOnlySpan<float> dy, global::System.Span<float> dx, int rows)
+        private static void Layer4Backward(global::System.ReadOnlySpan<float> dy, global::System.Span<float> dx, int rows)
         {
             global::StaticNet.Kernels.PoolKernels.GlobalAvgPoolBackward(dy, rows, positions: 16, channels: 16, dx);
         }
 
-        // ── layers.4: Dense 8 → 4 ────────────────────────────────────────────────────────────────────────────────────────
+        // ── 5: Dense 8 → 4 ───────────────────────────────────────────────────────────────────────────────────────────────
 
-        /// <summary>layers.4 forward: x [rows, 8] → y [rows, 16] = x · W + b.</summary>
+        /// <summary>5 forward: x [rows, 8] → y [rows, 16] = x · W + b.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-        private static void Layers4Forward(global::System.ReadOnlySpan<float> parameters, global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int rows)
+        private static void Layer5Forward(global::System.ReadOnlySpan<float> parameters, global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int rows)
         {
             global::StaticNet.Kernels.DenseKernels.Forward(x, rows, inputs: 8, xStride: 16,
-                parameters.Slice(Layers4Weight, 8 * 16), parameters.Slice(Layers4Bias, 16), y, width: 16);
+                parameters.Slice(Layer5Weight, 8 * 16), parameters.Slice(Layer5Bias, 16), y, width: 16);
         }
 
-        /// <summary>layers.4 backward: dy [rows, 16] (the gradient of y; overwritten) → dW, db (accumulated), dx [rows, 16].</summary>
+        /// <summary>5 backward: dy [rows, 16] (the gradient of y; overwritten) → dW, db (accumulated), dx [rows, 16].</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-        private static void Layers4Backward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.Span<float> dy, global::System.Span<float> dx, int rows)
+        private static void Layer5Backward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.Span<float> dy, global::System.Span<float> dx, int rows)
         {
             global::StaticNet.Kernels.DenseKernels.BackwardWeights(x, rows, inputs: 8, xStride: 16, dy, width: 16,
-                gradients.Slice(Layers4Weight, 8 * 16), gradients.Slice(Layers4Bias, 16));
-            global::StaticNet.Kernels.DenseKernels.BackwardInput(dy, rows, width: 16, parameters.Slice(Layers4Weight, 8 * 16), inputs: 8, dx, dxStride: 16);
+                gradients.Slice(Layer5Weight, 8 * 16), gradients.Slice(Layer5Bias, 16));
+            global::StaticNet.Kernels.DenseKernels.BackwardInput(dy, rows, width: 16, parameters.Slice(Layer5Weight, 8 * 16), inputs: 8, dx, dxStride: 16);
         }
 
-        // ── layers.5: BatchNorm [4] (BatchNorm1d over 4 channels), momentum 0.01, ε 0.001 ────────────────────────────────
+        // ── 6: BatchNorm [4] (BatchNorm1d over 4 channels), momentum 0.01, ε 0.001 ───────────────────────────────────────
 
-        /// <summary>layers.5 forward in inference: x [rows, 16] → y = γ·(x − running_mean)/√(running_var + ε) + β.</summary>
+        /// <summary>6 forward in inference: x [rows, 16] → y = γ·(x − running_mean)/√(running_var + ε) + β.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-        private static void Layers5Forward(global::System.ReadOnlySpan<float> parameters, global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int rows)
+        private static void Layer6Forward(global::System.ReadOnlySpan<float> parameters, global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int rows)
         {
-            global::StaticNet.Kernels.BatchNormKernels.ForwardInference(x, rows, positions: 1, channels: 16, parameters.Slice(Layers5Weight, 16), parameters.Slice(Layers5Bias, 16),
-                parameters.Slice(Layers5RunningMean, 16), parameters.Slice(Layers5RunningVar, 16), epsilon: 0.001f, y);
+            global::StaticNet.Kernels.BatchNormKernels.ForwardInference(x, rows, positions: 1, channels: 16, parameters.Slice(Layer6Weight, 16), parameters.Slice(Layer6Bias, 16),
+                parameters.Slice(Layer6RunningMean, 16), parameters.Slice(Layer6RunningVar, 16), epsilon: 0.001f, y);
         }
 
         /// <summary>
-        /// layers.5 forward in training: x [rows, 16] → y = γ·x̂ + β, x̂ normalised with the mean and variance over the chunk's rows;
+        /// 6 forward in training: x [rows, 16] → y = γ·x̂ + β, x̂ normalised with the mean and variance over the chunk's rows;
         /// updates the running statistics (momentum, unbiased variance) and counts the batch, as PyTorch's train() mode.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-        private static void Layers5TrainingForward(global::System.Span<float> parameters, global::System.ReadOnlySpan<float> x, global::System.Span<float> normalized, global::System.Span<float> inverseStd, global::System.Span<float> y, int rows)
+        private static void Layer6TrainingForward(global::System.Span<float> parameters, global::System.ReadOnlySpan<float> x, global::System.Span<float> normalized, global::System.Span<float> inverseStd, global::System.Span<float> y, int rows)
         {
-            global::StaticNet.Kernels.BatchNormKernels.ForwardTraining(x, rows, positions: 1, channels: 16, parameters.Slice(Layers5Weight, 16), parameters.Slice(Layers5Bias, 16),
-                parameters.Slice(Layers5RunningMean, 16), parameters.Slice(Layers5RunningVar, 16), momentum: 0.01f, epsilon: 0.001f, normalized, inverseStd, y);
-            parameters[Layers5NumBatchesTracked] += 1f;
+            global::StaticNet.Kernels.BatchNormKernels.ForwardTraining(x, rows, positions: 1, channels: 16, parameters.Slice(Layer6Weight, 16), parameters.Slice(Layer6Bias, 16),
+                parameters.Slice(Layer6RunningMean, 16), parameters.Slice(Layer6RunningVar, 16), momentum: 0.01f, epsilon: 0.001f, normalized, inverseStd, y);
+            parameters[Layer6NumBatchesTracked] += 1f;
         }
 
-        /// <summary>layers.5 backward: dy [rows, 16] → dγ, dβ (accumulated), dx (may be dy itself) through the batch statistics.</summary>
+        /// <summary>6 backward: dy [rows, 16] → dγ, dβ (accumulated), dx (may be dy itself) through the batch statistics.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-        private static void Layers5Backward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> normalized, global::System.ReadOnlySpan<float> inverseStd, global::System.ReadOnlySpan<float> dy, global::System.Span<float> dx, int rows)
+        private static void Layer6Backward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> normalized, global::System.ReadOnlySpan<float> inverseStd, global::System.ReadOnlySpan<float> dy, global::System.Span<float> dx, int rows)
         {
-            global::StaticNet.Kernels.BatchNormKernels.Backward(dy, rows, positions: 1, channels: 16, parameters.Slice(Layers5Weight, 16), normalized, inverseStd,
-                gradients.Slice(Layers5Weight, 16), gradients.Slice(Layers5Bias, 16), dx);
+            global::StaticNet.Kernels.BatchNormKernels.Backward(dy, rows, positions: 1, channels: 16, parameters.Slice(Layer6Weight, 16), normalized, inverseStd,
+                gradients.Slice(Layer6Weight, 16), gradients.Slice(Layer6Bias, 16), dx);
         }
 
     }

@@ -3,14 +3,14 @@
 //
 //   Layer            Kind          Output       Activation    Parameters
 //   input            Input         [1, 28, 28]                         0
-//   layers.0         Conv2D        [16, 28, 28] ReLU                 160
-//   layers.1         MaxPool2D     [16, 14, 14]                        0
-//   layers.2         Conv2D        [32, 14, 14] ReLU               4,640
-//   layers.3         MaxPool2D     [32, 7, 7]                          0
-//   layers.4         Flatten       [1568]                              0
-//   layers.5         Dense         [128]        ReLU             200,832
-//   layers.6         Dropout       [128]                               0
-//   layers.7         Dense         [10]                            1,290
+//   0                Conv2D        [16, 28, 28] ReLU                 160
+//   2                MaxPool2D     [16, 14, 14]                        0
+//   3                Conv2D        [32, 14, 14] ReLU               4,640
+//   5                MaxPool2D     [32, 7, 7]                          0
+//   6                Flatten       [1568]                              0
+//   7                Dense         [128]        ReLU             200,832
+//   9                Dropout       [128]                               0
+//   10               Dense         [10]                            1,290
 //   total                                                        206,922
 //   loss: SoftmaxCrossEntropy
 
@@ -23,14 +23,14 @@ namespace Demo
     /// <list type="table">
     /// <listheader><term>Layer</term><description>Output shape · parameters</description></listheader>
     /// <item><term>input</term><description>[1, 28, 28]</description></item>
-    /// <item><term>layers.0: Conv2D, ReLU</term><description>[16, 28, 28] · 160</description></item>
-    /// <item><term>layers.1: MaxPool2D</term><description>[16, 14, 14] · 0</description></item>
-    /// <item><term>layers.2: Conv2D, ReLU</term><description>[32, 14, 14] · 4,640</description></item>
-    /// <item><term>layers.3: MaxPool2D</term><description>[32, 7, 7] · 0</description></item>
-    /// <item><term>layers.4: Flatten</term><description>[1568] · 0</description></item>
-    /// <item><term>layers.5: Dense, ReLU</term><description>[128] · 200,832</description></item>
-    /// <item><term>layers.6: Dropout</term><description>[128] · 0</description></item>
-    /// <item><term>layers.7: Dense</term><description>[10] · 1,290</description></item>
+    /// <item><term>0: Conv2D, ReLU</term><description>[16, 28, 28] · 160</description></item>
+    /// <item><term>2: MaxPool2D</term><description>[16, 14, 14] · 0</description></item>
+    /// <item><term>3: Conv2D, ReLU</term><description>[32, 14, 14] · 4,640</description></item>
+    /// <item><term>5: MaxPool2D</term><description>[32, 7, 7] · 0</description></item>
+    /// <item><term>6: Flatten</term><description>[1568] · 0</description></item>
+    /// <item><term>7: Dense, ReLU</term><description>[128] · 200,832</description></item>
+    /// <item><term>9: Dropout</term><description>[128] · 0</description></item>
+    /// <item><term>10: Dense</term><description>[10] · 1,290</description></item>
     /// </list>
     /// </summary>
     /// <remarks>
@@ -78,14 +78,14 @@ namespace Demo
         // Parameter buffer: every tensor in the layout its kernels read fastest (Dense weights transposed to [inputs, width],
         // convolution weights as [kernel taps × input channels, filters]); rows are padded to multiples of 16 floats and the
         // padding stays zero. LoadSafetensors and SaveSafetensors map each tensor to PyTorch's layout.
-        private const int Layers0Weight = 0; // layers.0.weight, PyTorch [16, 1, 3, 3], stored as [kh·kw·1 = 9, 16]
-        private const int Layers0Bias = 144; // layers.0.bias, PyTorch [16]
-        private const int Layers2Weight = 160; // layers.2.weight, PyTorch [32, 16, 3, 3], stored as [kh·kw·16 = 144, 32]
-        private const int Layers2Bias = 4768; // layers.2.bias, PyTorch [32]
-        private const int Layers5Weight = 4800; // layers.5.weight, PyTorch [128, 1568], stored as [1568, 128]
-        private const int Layers5Bias = 205504; // layers.5.bias, PyTorch [128]
-        private const int Layers7Weight = 205632; // layers.7.weight, PyTorch [10, 128], stored as [128, 16] (10 + 6 padding)
-        private const int Layers7Bias = 207680; // layers.7.bias, PyTorch [10], stored as [16]
+        private const int Layer0Weight = 0; // 0.weight, PyTorch [16, 1, 3, 3], stored as [kh·kw·1 = 9, 16]
+        private const int Layer0Bias = 144; // 0.bias, PyTorch [16]
+        private const int Layer3Weight = 160; // 3.weight, PyTorch [32, 16, 3, 3], stored as [kh·kw·16 = 144, 32]
+        private const int Layer3Bias = 4768; // 3.bias, PyTorch [32]
+        private const int Layer7Weight = 4800; // 7.weight, PyTorch [128, 1568], stored as [1568, 128]
+        private const int Layer7Bias = 205504; // 7.bias, PyTorch [128]
+        private const int Layer10Weight = 205632; // 10.weight, PyTorch [10, 128], stored as [128, 16] (10 + 6 padding)
+        private const int Layer10Bias = 207680; // 10.bias, PyTorch [10], stored as [16]
         private const int TrainableLength = 207696;
         private const int ParameterBufferLength = 207696;
 
@@ -93,18 +93,18 @@ namespace Demo
         // needs) in regions of ChunkRows × (floats per row), for the next layer and for the backward pass. Outputs are
         // [positions, channels] per sample, channels last, each position padded to a multiple of 16 floats.
         private const int ChunkRows = 32;
-        private const int Layers0Output = 0 * ChunkRows; // [16, 28, 28] as [ChunkRows, 784, 16] (channels last)
-        private const int Layers1Output = 12544 * ChunkRows; // [16, 14, 14] as [ChunkRows, 196, 16] (channels last)
-        private const int Layers2Output = 15680 * ChunkRows; // [32, 14, 14] as [ChunkRows, 196, 32] (channels last)
-        private const int Layers3Output = 21952 * ChunkRows; // [32, 7, 7] as [ChunkRows, 49, 32] (channels last)
-        private const int Layers4Output = 23520 * ChunkRows; // [ChunkRows, 1568]
-        private const int Layers5Output = 25088 * ChunkRows; // [ChunkRows, 128]
-        private const int Layers6Output = 25216 * ChunkRows; // [ChunkRows, 128]
-        private const int Layers6Mask = 25344 * ChunkRows; // 0 or 1/(1 − rate) per value
-        private const int Layers7Output = 25472 * ChunkRows; // [ChunkRows, 16] (10 + padding)
+        private const int Layer0Output = 0 * ChunkRows; // [16, 28, 28] as [ChunkRows, 784, 16] (channels last)
+        private const int Layer2Output = 12544 * ChunkRows; // [16, 14, 14] as [ChunkRows, 196, 16] (channels last)
+        private const int Layer3Output = 15680 * ChunkRows; // [32, 14, 14] as [ChunkRows, 196, 32] (channels last)
+        private const int Layer5Output = 21952 * ChunkRows; // [32, 7, 7] as [ChunkRows, 49, 32] (channels last)
+        private const int Layer6Output = 23520 * ChunkRows; // [ChunkRows, 1568]
+        private const int Layer7Output = 25088 * ChunkRows; // [ChunkRows, 128]
+        private const int Layer9Output = 25216 * ChunkRows; // [ChunkRows, 128]
+        private const int Layer9Mask = 25344 * ChunkRows; // 0 or 1/(1 − rate) per value
+        private const int Layer10Output = 25472 * ChunkRows; // [ChunkRows, 16] (10 + padding)
         private const int RowActivationLength = 25488;
-        private const int Layers0Columns = RowActivationLength * ChunkRows + 0; // one sample's im2col scratch, [784, 9], once per chunk
-        private const int Layers2Columns = RowActivationLength * ChunkRows + 7056; // one sample's im2col scratch, [196, 144], once per chunk
+        private const int Layer0Columns = RowActivationLength * ChunkRows + 0; // one sample's im2col scratch, [784, 9], once per chunk
+        private const int Layer3Columns = RowActivationLength * ChunkRows + 7056; // one sample's im2col scratch, [196, 144], once per chunk
         private const int ActivationBufferLength = RowActivationLength * ChunkRows + 35280;
 
         // The hot methods are compiled optimised from their first call, like the kernels. MethodImplOptions.AggressiveOptimization,
@@ -113,14 +113,14 @@ namespace Demo
 
         private static readonly global::StaticNet.ParameterTensor[] s_parameterTensors =
         {
-            new global::StaticNet.ParameterTensor("layers.0.weight", new int[] { 16, 1, 3, 3 }, Layers0Weight, strides: new int[] { 1, 16, 48, 16 }),
-            new global::StaticNet.ParameterTensor("layers.0.bias", new int[] { 16 }, Layers0Bias, strides: new int[] { 1 }),
-            new global::StaticNet.ParameterTensor("layers.2.weight", new int[] { 32, 16, 3, 3 }, Layers2Weight, strides: new int[] { 1, 32, 1536, 512 }),
-            new global::StaticNet.ParameterTensor("layers.2.bias", new int[] { 32 }, Layers2Bias, strides: new int[] { 1 }),
-            new global::StaticNet.ParameterTensor("layers.5.weight", new int[] { 128, 1568 }, Layers5Weight, strides: new int[] { 1, 128 }),
-            new global::StaticNet.ParameterTensor("layers.5.bias", new int[] { 128 }, Layers5Bias, strides: new int[] { 1 }),
-            new global::StaticNet.ParameterTensor("layers.7.weight", new int[] { 10, 128 }, Layers7Weight, strides: new int[] { 1, 16 }),
-            new global::StaticNet.ParameterTensor("layers.7.bias", new int[] { 10 }, Layers7Bias, strides: new int[] { 1 }),
+            new global::StaticNet.ParameterTensor("0.weight", new int[] { 16, 1, 3, 3 }, Layer0Weight, strides: new int[] { 1, 16, 48, 16 }),
+            new global::StaticNet.ParameterTensor("0.bias", new int[] { 16 }, Layer0Bias, strides: new int[] { 1 }),
+            new global::StaticNet.ParameterTensor("3.weight", new int[] { 32, 16, 3, 3 }, Layer3Weight, strides: new int[] { 1, 32, 1536, 512 }),
+            new global::StaticNet.ParameterTensor("3.bias", new int[] { 32 }, Layer3Bias, strides: new int[] { 1 }),
+            new global::StaticNet.ParameterTensor("7.weight", new int[] { 128, 1568 }, Layer7Weight, strides: new int[] { 1, 128 }),
+            new global::StaticNet.ParameterTensor("7.bias", new int[] { 128 }, Layer7Bias, strides: new int[] { 1 }),
+            new global::StaticNet.ParameterTensor("10.weight", new int[] { 10, 128 }, Layer10Weight, strides: new int[] { 1, 16 }),
+            new global::StaticNet.ParameterTensor("10.bias", new int[] { 10 }, Layer10Bias, strides: new int[] { 1 }),
         };
 
         private static readonly global::System.Collections.Generic.IReadOnlyList<global::StaticNet.ParameterTensor> s_parameterTensorList =
@@ -202,7 +202,7 @@ namespace Demo
             global::StaticNet.Kernels.Guard.SampleLength(output.Length, OutputSize, nameof(output), "SampleCnn");
             global::System.Span<float> activations = InferenceActivations();
             ForwardRows(_parameters.Span, input, activations, rows: 1);
-            activations.Slice(Layers7Output, OutputSize).CopyTo(output);
+            activations.Slice(Layer10Output, OutputSize).CopyTo(output);
         }
 
         /// <summary>Runs n samples through the network. Allocates nothing after the calling thread's first call.</summary>
@@ -218,7 +218,7 @@ namespace Demo
             {
                 int rows = global::System.Math.Min(ChunkRows, count - start);
                 ForwardRows(parameters, inputs.Slice(start * InputSize, rows * InputSize), activations, rows);
-                global::StaticNet.Kernels.Guard.CopyRows(activations.Slice(Layers7Output, rows * 16), 16, outputs.Slice(start * OutputSize, rows * OutputSize), 10, rows);
+                global::StaticNet.Kernels.Guard.CopyRows(activations.Slice(Layer10Output, rows * 16), 16, outputs.Slice(start * OutputSize, rows * OutputSize), 10, rows);
             }
         }
 
@@ -345,8 +345,8 @@ namespace Demo
                 global::System.ReadOnlySpan<float> x = inputs.Slice(start * InputSize, rows * InputSize);
                 if (computeGradients) TrainingForwardRows(_parameters.Span, x, activations, rows); // batch statistics, dropout
                 else ForwardRows(parameters, x, activations, rows);
-                global::System.ReadOnlySpan<float> logits = activations.Slice(Layers7Output, rows * 16);
-                global::System.Span<float> dLogits = computeGradients ? deltas.Slice(Layers7Output, rows * 16) : default;
+                global::System.ReadOnlySpan<float> logits = activations.Slice(Layer10Output, rows * 16);
+                global::System.Span<float> dLogits = computeGradients ? deltas.Slice(Layer10Output, rows * 16) : default;
                 sum += labels.IsEmpty
                     ? global::StaticNet.Kernels.LossKernels.SoftmaxCrossEntropy(logits, targets.Slice(start * OutputSize, rows * OutputSize), rows, 10, stride: 16, dLogits, scale)
                     : global::StaticNet.Kernels.LossKernels.SoftmaxCrossEntropy(logits, labels.Slice(start, rows), rows, 10, stride: 16, dLogits, scale);
@@ -450,14 +450,14 @@ namespace Demo
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         private static void ForwardRows(global::System.ReadOnlySpan<float> parameters, global::System.ReadOnlySpan<float> x, global::System.Span<float> activations, int rows)
         {
-            Layers0Forward(parameters, x, activations.Slice(Layers0Columns, 7056), activations.Slice(Layers0Output, rows * 12544), rows);
-            Layers1Forward(activations.Slice(Layers0Output, rows * 12544), activations.Slice(Layers1Output, rows * 3136), rows);
-            Layers2Forward(parameters, activations.Slice(Layers1Output, rows * 3136), activations.Slice(Layers2Columns, 28224), activations.Slice(Layers2Output, rows * 6272), rows);
-            Layers3Forward(activations.Slice(Layers2Output, rows * 6272), activations.Slice(Layers3Output, rows * 1568), rows);
-            Layers4Forward(activations.Slice(Layers3Output, rows * 1568), activations.Slice(Layers4Output, rows * 1568), rows);
-            Layers5Forward(parameters, activations.Slice(Layers4Output, rows * 1568), activations.Slice(Layers5Output, rows * 128), rows);
-            Layers6Forward(activations.Slice(Layers5Output, rows * 128), activations.Slice(Layers6Output, rows * 128), rows);
-            Layers7Forward(parameters, activations.Slice(Layers6Output, rows * 128), activations.Slice(Layers7Output, rows * 16), rows);
+            Layer0Forward(parameters, x, activations.Slice(Layer0Columns, 7056), activations.Slice(Layer0Output, rows * 12544), rows);
+            Layer2Forward(activations.Slice(Layer0Output, rows * 12544), activations.Slice(Layer2Output, rows * 3136), rows);
+            Layer3Forward(parameters, activations.Slice(Layer2Output, rows * 3136), activations.Slice(Layer3Columns, 28224), activations.Slice(Layer3Output, rows * 6272), rows);
+            Layer5Forward(activations.Slice(Layer3Output, rows * 6272), activations.Slice(Layer5Output, rows * 1568), rows);
+            Layer6Forward(activations.Slice(Layer5Output, rows * 1568), activations.Slice(Layer6Output, rows * 1568), rows);
+            Layer7Forward(parameters, activations.Slice(Layer6Output, rows * 1568), activations.Slice(Layer7Output, rows * 128), rows);
+            Layer9Forward(activations.Slice(Layer7Output, rows * 128), activations.Slice(Layer9Output, rows * 128), rows);
+            Layer10Forward(parameters, activations.Slice(Layer9Output, rows * 128), activations.Slice(Layer10Output, rows * 16), rows);
         }
 
         /// <summary>
@@ -467,14 +467,14 @@ namespace Demo
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         private void TrainingForwardRows(global::System.Span<float> parameters, global::System.ReadOnlySpan<float> x, global::System.Span<float> activations, int rows)
         {
-            Layers0Forward(parameters, x, activations.Slice(Layers0Columns, 7056), activations.Slice(Layers0Output, rows * 12544), rows);
-            Layers1Forward(activations.Slice(Layers0Output, rows * 12544), activations.Slice(Layers1Output, rows * 3136), rows);
-            Layers2Forward(parameters, activations.Slice(Layers1Output, rows * 3136), activations.Slice(Layers2Columns, 28224), activations.Slice(Layers2Output, rows * 6272), rows);
-            Layers3Forward(activations.Slice(Layers2Output, rows * 6272), activations.Slice(Layers3Output, rows * 1568), rows);
-            Layers4Forward(activations.Slice(Layers3Output, rows * 1568), activations.Slice(Layers4Output, rows * 1568), rows);
-            Layers5Forward(parameters, activations.Slice(Layers4Output, rows * 1568), activations.Slice(Layers5Output, rows * 128), rows);
-            Layers6TrainingForward(activations.Slice(Layers5Output, rows * 128), activations.Slice(Layers6Mask, rows * 128), activations.Slice(Layers6Output, rows * 128), rows, ref _random);
-            Layers7Forward(parameters, activations.Slice(Layers6Output, rows * 128), activations.Slice(Layers7Output, rows * 16), rows);
+            Layer0Forward(parameters, x, activations.Slice(Layer0Columns, 7056), activations.Slice(Layer0Output, rows * 12544), rows);
+            Layer2Forward(activations.Slice(Layer0Output, rows * 12544), activations.Slice(Layer2Output, rows * 3136), rows);
+            Layer3Forward(parameters, activations.Slice(Layer2Output, rows * 3136), activations.Slice(Layer3Columns, 28224), activations.Slice(Layer3Output, rows * 6272), rows);
+            Layer5Forward(activations.Slice(Layer3Output, rows * 6272), activations.Slice(Layer5Output, rows * 1568), rows);
+            Layer6Forward(activations.Slice(Layer5Output, rows * 1568), activations.Slice(Layer6Output, rows * 1568), rows);
+            Layer7Forward(parameters, activations.Slice(Layer6Output, rows * 1568), activations.Slice(Layer7Output, rows * 128), rows);
+            Layer9TrainingForward(activations.Slice(Layer7Output, rows * 128), activations.Slice(Layer9Mask, rows * 128), activations.Slice(Layer9Output, rows * 128), rows, ref _random);
+            Layer10Forward(parameters, activations.Slice(Layer9Output, rows * 128), activations.Slice(Layer10Output, rows * 16), rows);
         }
 
         /// <summary>
@@ -484,179 +484,179 @@ namespace Demo
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         private static void BackwardRows(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.Span<float> activations, global::System.Span<float> deltas, int rows)
         {
-            Layers7Backward(parameters, gradients, activations.Slice(Layers6Output, rows * 128), deltas.Slice(Layers7Output, rows * 16), deltas.Slice(Layers6Output, rows * 128), rows);
-            Layers6Backward(deltas.Slice(Layers6Output, rows * 128), activations.Slice(Layers6Mask, rows * 128), deltas.Slice(Layers5Output, rows * 128), rows);
-            Layers5Backward(parameters, gradients, activations.Slice(Layers4Output, rows * 1568), activations.Slice(Layers5Output, rows * 128), deltas.Slice(Layers5Output, rows * 128), deltas.Slice(Layers4Output, rows * 1568), rows);
-            Layers4Backward(deltas.Slice(Layers4Output, rows * 1568), deltas.Slice(Layers3Output, rows * 1568), rows);
-            Layers3Backward(activations.Slice(Layers2Output, rows * 6272), deltas.Slice(Layers3Output, rows * 1568), deltas.Slice(Layers2Output, rows * 6272), rows);
-            Layers2Backward(parameters, gradients, activations.Slice(Layers1Output, rows * 3136), activations.Slice(Layers2Output, rows * 6272), deltas.Slice(Layers2Output, rows * 6272), deltas.Slice(Layers2Columns, 28224), deltas.Slice(Layers1Output, rows * 3136), rows);
-            Layers1Backward(activations.Slice(Layers0Output, rows * 12544), deltas.Slice(Layers1Output, rows * 3136), deltas.Slice(Layers0Output, rows * 12544), rows);
-            Layers0Backward(parameters, gradients, x, activations.Slice(Layers0Output, rows * 12544), deltas.Slice(Layers0Output, rows * 12544), deltas.Slice(Layers0Columns, 7056), rows);
+            Layer10Backward(parameters, gradients, activations.Slice(Layer9Output, rows * 128), deltas.Slice(Layer10Output, rows * 16), deltas.Slice(Layer9Output, rows * 128), rows);
+            Layer9Backward(deltas.Slice(Layer9Output, rows * 128), activations.Slice(Layer9Mask, rows * 128), deltas.Slice(Layer7Output, rows * 128), rows);
+            Layer7Backward(parameters, gradients, activations.Slice(Layer6Output, rows * 1568), activations.Slice(Layer7Output, rows * 128), deltas.Slice(Layer7Output, rows * 128), deltas.Slice(Layer6Output, rows * 1568), rows);
+            Layer6Backward(deltas.Slice(Layer6Output, rows * 1568), deltas.Slice(Layer5Output, rows * 1568), rows);
+            Layer5Backward(activations.Slice(Layer3Output, rows * 6272), deltas.Slice(Layer5Output, rows * 1568), deltas.Slice(Layer3Output, rows * 6272), rows);
+            Layer3Backward(parameters, gradients, activations.Slice(Layer2Output, rows * 3136), activations.Slice(Layer3Output, rows * 6272), deltas.Slice(Layer3Output, rows * 6272), deltas.Slice(Layer3Columns, 28224), deltas.Slice(Layer2Output, rows * 3136), rows);
+            Layer2Backward(activations.Slice(Layer0Output, rows * 12544), deltas.Slice(Layer2Output, rows * 3136), deltas.Slice(Layer0Output, rows * 12544), rows);
+            Layer0Backward(parameters, gradients, x, activations.Slice(Layer0Output, rows * 12544), deltas.Slice(Layer0Output, rows * 12544), deltas.Slice(Layer0Columns, 7056), rows);
         }
 
-        // ── layers.0: Conv2D [1, 28, 28] → [16, 28, 28], 3×3 kernel, padding 1, ReLU ─────────────────────────────────────
+        // ── 0: Conv2D [1, 28, 28] → [16, 28, 28], 3×3 kernel, padding 1, ReLU ────────────────────────────────────────────
 
-        /// <summary>layers.0's shape: input [1, 28, 28] (the network's input, channels first), 16 filters, output [16, 28, 28] (channels last).</summary>
-        private static readonly global::StaticNet.Kernels.ConvGeometry Layers0Geometry = new(
+        /// <summary>0's shape: input [1, 28, 28] (the network's input, channels first), 16 filters, output [16, 28, 28] (channels last).</summary>
+        private static readonly global::StaticNet.Kernels.ConvGeometry Layer0Geometry = new(
             inChannels: 1, inHeight: 28, inWidth: 28,
             inputSampleStride: 784, inputPositionStride: 1, inputChannelStride: 784,
             outChannels: 16, kernelHeight: 3, kernelWidth: 3, stride: 1, dilation: 1,
             padTop: 1, padLeft: 1, outHeight: 28, outWidth: 28);
 
-        /// <summary>layers.0 forward: x [rows, 1, 28, 28] (channels first) → y [rows, 784, 16] = ReLU(conv(x, W) + b); columns is scratch for one sample's im2col.</summary>
+        /// <summary>0 forward: x [rows, 1, 28, 28] (channels first) → y [rows, 784, 16] = ReLU(conv(x, W) + b); columns is scratch for one sample's im2col.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-        private static void Layers0Forward(global::System.ReadOnlySpan<float> parameters, global::System.ReadOnlySpan<float> x, global::System.Span<float> columns, global::System.Span<float> y, int rows)
+        private static void Layer0Forward(global::System.ReadOnlySpan<float> parameters, global::System.ReadOnlySpan<float> x, global::System.Span<float> columns, global::System.Span<float> y, int rows)
         {
-            global::StaticNet.Kernels.ConvKernels.Forward(x, rows, Layers0Geometry, parameters.Slice(Layers0Weight, 9 * 16), parameters.Slice(Layers0Bias, 16), columns, y);
+            global::StaticNet.Kernels.ConvKernels.Forward(x, rows, Layer0Geometry, parameters.Slice(Layer0Weight, 9 * 16), parameters.Slice(Layer0Bias, 16), columns, y);
             global::StaticNet.Kernels.ActivationKernels.ReLU(y, rows * 784, columns: 16, stride: 16);
         }
 
-        /// <summary>layers.0 backward: dy [rows, 784, 16] (the gradient of y; overwritten) → dW, db (accumulated); the network's input needs no gradient. im2col is recomputed into columns.</summary>
+        /// <summary>0 backward: dy [rows, 784, 16] (the gradient of y; overwritten) → dW, db (accumulated); the network's input needs no gradient. im2col is recomputed into columns.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-        private static void Layers0Backward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> y, global::System.Span<float> dy, global::System.Span<float> columns, int rows)
+        private static void Layer0Backward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> y, global::System.Span<float> dy, global::System.Span<float> columns, int rows)
         {
             global::StaticNet.Kernels.ActivationKernels.ReLUBackward(y, dy, rows * 784, columns: 16, stride: 16);
-            global::StaticNet.Kernels.ConvKernels.Backward(x, dy, rows, Layers0Geometry, parameters.Slice(Layers0Weight, 9 * 16), columns,
-                gradients.Slice(Layers0Weight, 9 * 16), gradients.Slice(Layers0Bias, 16), default);
+            global::StaticNet.Kernels.ConvKernels.Backward(x, dy, rows, Layer0Geometry, parameters.Slice(Layer0Weight, 9 * 16), columns,
+                gradients.Slice(Layer0Weight, 9 * 16), gradients.Slice(Layer0Bias, 16), default);
         }
 
-        // ── layers.1: MaxPool2D [16, 28, 28] → [16, 14, 14], 2×2 windows, stride 2 ───────────────────────────────────────
+        // ── 2: MaxPool2D [16, 28, 28] → [16, 14, 14], 2×2 windows, stride 2 ──────────────────────────────────────────────
 
-        /// <summary>layers.1 forward: x [rows, 784, 16] → y [rows, 196, 16], the maximum of each window.</summary>
+        /// <summary>2 forward: x [rows, 784, 16] → y [rows, 196, 16], the maximum of each window.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-        private static void Layers1Forward(global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int rows)
+        private static void Layer2Forward(global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int rows)
         {
             global::StaticNet.Kernels.PoolKernels.MaxPool(x, rows, height: 28, width: 28, channels: 16, poolHeight: 2, poolWidth: 2, strideHeight: 2, strideWidth: 2, y);
         }
 
-        /// <summary>layers.1 backward: dy [rows, 196, 16] → dx [rows, 784, 16], each window's gradient to its first maximum in x.</summary>
+        /// <summary>2 backward: dy [rows, 196, 16] → dx [rows, 784, 16], each window's gradient to its first maximum in x.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-        private static void Layers1Backward(global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> dy, global::System.Span<float> dx, int rows)
+        private static void Layer2Backward(global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> dy, global::System.Span<float> dx, int rows)
         {
             global::StaticNet.Kernels.PoolKernels.MaxPoolBackward(x, dy, rows, height: 28, width: 28, channels: 16, poolHeight: 2, poolWidth: 2, strideHeight: 2, strideWidth: 2, dx);
         }
 
-        // ── layers.2: Conv2D [16, 14, 14] → [32, 14, 14], 3×3 kernel, padding 1, ReLU ────────────────────────────────────
+        // ── 3: Conv2D [16, 14, 14] → [32, 14, 14], 3×3 kernel, padding 1, ReLU ───────────────────────────────────────────
 
-        /// <summary>layers.2's shape: input [16, 14, 14] (channels last, padded to 16), 32 filters, output [32, 14, 14] (channels last).</summary>
-        private static readonly global::StaticNet.Kernels.ConvGeometry Layers2Geometry = new(
+        /// <summary>3's shape: input [16, 14, 14] (channels last, padded to 16), 32 filters, output [32, 14, 14] (channels last).</summary>
+        private static readonly global::StaticNet.Kernels.ConvGeometry Layer3Geometry = new(
             inChannels: 16, inHeight: 14, inWidth: 14,
             inputSampleStride: 3136, inputPositionStride: 16, inputChannelStride: 1,
             outChannels: 32, kernelHeight: 3, kernelWidth: 3, stride: 1, dilation: 1,
             padTop: 1, padLeft: 1, outHeight: 14, outWidth: 14);
 
-        /// <summary>layers.2 forward: x [rows, 196, 16] → y [rows, 196, 32] = ReLU(conv(x, W) + b); columns is scratch for one sample's im2col.</summary>
+        /// <summary>3 forward: x [rows, 196, 16] → y [rows, 196, 32] = ReLU(conv(x, W) + b); columns is scratch for one sample's im2col.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-        private static void Layers2Forward(global::System.ReadOnlySpan<float> parameters, global::System.ReadOnlySpan<float> x, global::System.Span<float> columns, global::System.Span<float> y, int rows)
+        private static void Layer3Forward(global::System.ReadOnlySpan<float> parameters, global::System.ReadOnlySpan<float> x, global::System.Span<float> columns, global::System.Span<float> y, int rows)
         {
-            global::StaticNet.Kernels.ConvKernels.Forward(x, rows, Layers2Geometry, parameters.Slice(Layers2Weight, 144 * 32), parameters.Slice(Layers2Bias, 32), columns, y);
+            global::StaticNet.Kernels.ConvKernels.Forward(x, rows, Layer3Geometry, parameters.Slice(Layer3Weight, 144 * 32), parameters.Slice(Layer3Bias, 32), columns, y);
             global::StaticNet.Kernels.ActivationKernels.ReLU(y, rows * 196, columns: 32, stride: 32);
         }
 
-        /// <summary>layers.2 backward: dy [rows, 196, 32] (the gradient of y; overwritten) → dW, db (accumulated), dx [rows, 196, 16]. im2col is recomputed into columns.</summary>
+        /// <summary>3 backward: dy [rows, 196, 32] (the gradient of y; overwritten) → dW, db (accumulated), dx [rows, 196, 16]. im2col is recomputed into columns.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-        private static void Layers2Backward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> y, global::System.Span<float> dy, global::System.Span<float> columns, global::System.Span<float> dx, int rows)
+        private static void Layer3Backward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> y, global::System.Span<float> dy, global::System.Span<float> columns, global::System.Span<float> dx, int rows)
         {
             global::StaticNet.Kernels.ActivationKernels.ReLUBackward(y, dy, rows * 196, columns: 32, stride: 32);
-            global::StaticNet.Kernels.ConvKernels.Backward(x, dy, rows, Layers2Geometry, parameters.Slice(Layers2Weight, 144 * 32), columns,
-                gradients.Slice(Layers2Weight, 144 * 32), gradients.Slice(Layers2Bias, 32), dx);
+            global::StaticNet.Kernels.ConvKernels.Backward(x, dy, rows, Layer3Geometry, parameters.Slice(Layer3Weight, 144 * 32), columns,
+                gradients.Slice(Layer3Weight, 144 * 32), gradients.Slice(Layer3Bias, 32), dx);
         }
 
-        // ── layers.3: MaxPool2D [32, 14, 14] → [32, 7, 7], 2×2 windows, stride 2 ─────────────────────────────────────────
+        // ── 5: MaxPool2D [32, 14, 14] → [32, 7, 7], 2×2 windows, stride 2 ────────────────────────────────────────────────
 
-        /// <summary>layers.3 forward: x [rows, 196, 32] → y [rows, 49, 32], the maximum of each window.</summary>
+        /// <summary>5 forward: x [rows, 196, 32] → y [rows, 49, 32], the maximum of each window.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-        private static void Layers3Forward(global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int rows)
+        private static void Layer5Forward(global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int rows)
         {
             global::StaticNet.Kernels.PoolKernels.MaxPool(x, rows, height: 14, width: 14, channels: 32, poolHeight: 2, poolWidth: 2, strideHeight: 2, strideWidth: 2, y);
         }
 
-        /// <summary>layers.3 backward: dy [rows, 49, 32] → dx [rows, 196, 32], each window's gradient to its first maximum in x.</summary>
+        /// <summary>5 backward: dy [rows, 49, 32] → dx [rows, 196, 32], each window's gradient to its first maximum in x.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-        private static void Layers3Backward(global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> dy, global::System.Span<float> dx, int rows)
+        private static void Layer5Backward(global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> dy, global::System.Span<float> dx, int rows)
         {
             global::StaticNet.Kernels.PoolKernels.MaxPoolBackward(x, dy, rows, height: 14, width: 14, channels: 32, poolHeight: 2, poolWidth: 2, strideHeight: 2, strideWidth: 2, dx);
         }
 
-        // ── layers.4: Flatten [32, 7, 7] → [1568] ────────────────────────────────────────────────────────────────────────
+        // ── 6: Flatten [32, 7, 7] → [1568] ───────────────────────────────────────────────────────────────────────────────
 
-        /// <summary>layers.4 forward: x [49, 32] (channels last) → y [rows, 1568] in PyTorch's order (channel, then position).</summary>
+        /// <summary>6 forward: x [49, 32] (channels last) → y [rows, 1568] in PyTorch's order (channel, then position).</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-        private static void Layers4Forward(global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int rows)
+        private static void Layer6Forward(global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int rows)
         {
             global::StaticNet.Kernels.LayoutKernels.Reorder(x, rows, positions: 49, channels: 32,
                 xSample: 1568, xPosition: 32, xChannel: 1, y, ySample: 1568, yPosition: 1, yChannel: 49);
         }
 
-        /// <summary>layers.4 backward: dy [rows, 1568] → dx in the input's layout.</summary>
+        /// <summary>6 backward: dy [rows, 1568] → dx in the input's layout.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-        private static void Layers4Backward(global::System.ReadOnlySpan<float> dy, global::System.Span<float> dx, int rows)
+        private static void Layer6Backward(global::System.ReadOnlySpan<float> dy, global::System.Span<float> dx, int rows)
         {
             global::StaticNet.Kernels.LayoutKernels.Reorder(dy, rows, positions: 49, channels: 32,
                 xSample: 1568, xPosition: 1, xChannel: 49, dx, ySample: 1568, yPosition: 32, yChannel: 1);
         }
 
-        // ── layers.5: Dense 1568 → 128, ReLU ─────────────────────────────────────────────────────────────────────────────
+        // ── 7: Dense 1568 → 128, ReLU ────────────────────────────────────────────────────────────────────────────────────
 
-        /// <summary>layers.5 forward: x [rows, 1568] → y [rows, 128] = ReLU(x · W + b).</summary>
+        /// <summary>7 forward: x [rows, 1568] → y [rows, 128] = ReLU(x · W + b).</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-        private static void Layers5Forward(global::System.ReadOnlySpan<float> parameters, global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int rows)
+        private static void Layer7Forward(global::System.ReadOnlySpan<float> parameters, global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int rows)
         {
             global::StaticNet.Kernels.DenseKernels.Forward(x, rows, inputs: 1568, xStride: 1568,
-                parameters.Slice(Layers5Weight, 1568 * 128), parameters.Slice(Layers5Bias, 128), y, width: 128);
+                parameters.Slice(Layer7Weight, 1568 * 128), parameters.Slice(Layer7Bias, 128), y, width: 128);
             global::StaticNet.Kernels.ActivationKernels.ReLU(y, rows, columns: 128, stride: 128);
         }
 
-        /// <summary>layers.5 backward: dy [rows, 128] (the gradient of y; overwritten) → dW, db (accumulated), dx [rows, 1568].</summary>
+        /// <summary>7 backward: dy [rows, 128] (the gradient of y; overwritten) → dW, db (accumulated), dx [rows, 1568].</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-        private static void Layers5Backward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> y, global::System.Span<float> dy, global::System.Span<float> dx, int rows)
+        private static void Layer7Backward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> y, global::System.Span<float> dy, global::System.Span<float> dx, int rows)
         {
             global::StaticNet.Kernels.ActivationKernels.ReLUBackward(y, dy, rows, columns: 128, stride: 128);
             global::StaticNet.Kernels.DenseKernels.BackwardWeights(x, rows, inputs: 1568, xStride: 1568, dy, width: 128,
-                gradients.Slice(Layers5Weight, 1568 * 128), gradients.Slice(Layers5Bias, 128));
-            global::StaticNet.Kernels.DenseKernels.BackwardInput(dy, rows, width: 128, parameters.Slice(Layers5Weight, 1568 * 128), inputs: 1568, dx, dxStride: 1568);
+                gradients.Slice(Layer7Weight, 1568 * 128), gradients.Slice(Layer7Bias, 128));
+            global::StaticNet.Kernels.DenseKernels.BackwardInput(dy, rows, width: 128, parameters.Slice(Layer7Weight, 1568 * 128), inputs: 1568, dx, dxStride: 1568);
         }
 
-        // ── layers.6: Dropout [128], rate 0.25 ───────────────────────────────────────────────────────────────────────────
+        // ── 9: Dropout [128], rate 0.25 ──────────────────────────────────────────────────────────────────────────────────
 
-        /// <summary>layers.6 forward in inference: the identity, y = x [rows, 128].</summary>
+        /// <summary>9 forward in inference: the identity, y = x [rows, 128].</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-        private static void Layers6Forward(global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int rows)
+        private static void Layer9Forward(global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int rows)
         {
             x.CopyTo(y);
         }
 
-        /// <summary>layers.6 forward in training: y = x · mask [rows, 128], mask 0 with probability 0.25 and 1/(1 − 0.25) otherwise, drawn from <paramref name="random"/>.</summary>
+        /// <summary>9 forward in training: y = x · mask [rows, 128], mask 0 with probability 0.25 and 1/(1 − 0.25) otherwise, drawn from <paramref name="random"/>.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-        private static void Layers6TrainingForward(global::System.ReadOnlySpan<float> x, global::System.Span<float> mask, global::System.Span<float> y, int rows, ref ulong random)
+        private static void Layer9TrainingForward(global::System.ReadOnlySpan<float> x, global::System.Span<float> mask, global::System.Span<float> y, int rows, ref ulong random)
         {
             global::StaticNet.Kernels.DropoutKernels.Forward(x, rows, channels: 128, channelStride: 128, rate: 0.25f, ref random, mask, y);
         }
 
-        /// <summary>layers.6 backward: dx = dy · mask [rows, 128].</summary>
+        /// <summary>9 backward: dx = dy · mask [rows, 128].</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-        private static void Layers6Backward(global::System.ReadOnlySpan<float> dy, global::System.ReadOnlySpan<float> mask, global::System.Span<float> dx, int rows)
+        private static void Layer9Backward(global::System.ReadOnlySpan<float> dy, global::System.ReadOnlySpan<float> mask, global::System.Span<float> dx, int rows)
         {
             global::StaticNet.Kernels.DropoutKernels.Backward(dy, mask, rows, channelStride: 128, dx);
         }
 
-        // ── layers.7: Dense 128 → 10 ─────────────────────────────────────────────────────────────────────────────────────
+        // ── 10: Dense 128 → 10 ───────────────────────────────────────────────────────────────────────────────────────────
 
-        /// <summary>layers.7 forward: x [rows, 128] → y [rows, 16] = x · W + b.</summary>
+        /// <summary>10 forward: x [rows, 128] → y [rows, 16] = x · W + b.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-        private static void Layers7Forward(global::System.ReadOnlySpan<float> parameters, global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int rows)
+        private static void Layer10Forward(global::System.ReadOnlySpan<float> parameters, global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int rows)
         {
             global::StaticNet.Kernels.DenseKernels.Forward(x, rows, inputs: 128, xStride: 128,
-                parameters.Slice(Layers7Weight, 128 * 16), parameters.Slice(Layers7Bias, 16), y, width: 16);
+                parameters.Slice(Layer10Weight, 128 * 16), parameters.Slice(Layer10Bias, 16), y, width: 16);
         }
 
-        /// <summary>layers.7 backward: dy [rows, 16] (the gradient of y; overwritten) → dW, db (accumulated), dx [rows, 128].</summary>
+        /// <summary>10 backward: dy [rows, 16] (the gradient of y; overwritten) → dW, db (accumulated), dx [rows, 128].</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-        private static void Layers7Backward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.Span<float> dy, global::System.Span<float> dx, int rows)
+        private static void Layer10Backward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.Span<float> dy, global::System.Span<float> dx, int rows)
         {
             global::StaticNet.Kernels.DenseKernels.BackwardWeights(x, rows, inputs: 128, xStride: 128, dy, width: 16,
-                gradients.Slice(Layers7Weight, 128 * 16), gradients.Slice(Layers7Bias, 16));
-            global::StaticNet.Kernels.DenseKernels.BackwardInput(dy, rows, width: 16, parameters.Slice(Layers7Weight, 128 * 16), inputs: 128, dx, dxStride: 128);
+                gradients.Slice(Layer10Weight, 128 * 16), gradients.Slice(Layer10Bias, 16));
+            global::StaticNet.Kernels.DenseKernels.BackwardInput(dy, rows, width: 16, parameters.Slice(Layer10Weight, 128 * 16), inputs: 128, dx, dxStride: 128);
         }
 
     }

@@ -3,8 +3,8 @@
 //
 //   Layer            Kind          Output   Activation    Parameters
 //   input            Input         [64, 1]                         0
-//   layers.0         LSTM          [64, 32]                    4,480
-//   layers.1         Dense         [64, 1]                        33
+//   0                LSTM          [64, 32]                    4,480
+//   1                Dense         [64, 1]                        33
 //   total                                                      4,513
 //   loss: MeanSquaredError
 
@@ -17,8 +17,8 @@ namespace Demo
     /// <list type="table">
     /// <listheader><term>Layer</term><description>Output shape · parameters</description></listheader>
     /// <item><term>input</term><description>[64, 1]</description></item>
-    /// <item><term>layers.0: LSTM</term><description>[64, 32] · 4,480</description></item>
-    /// <item><term>layers.1: Dense</term><description>[64, 1] · 33</description></item>
+    /// <item><term>0: LSTM</term><description>[64, 32] · 4,480</description></item>
+    /// <item><term>1: Dense</term><description>[64, 1] · 33</description></item>
     /// </list>
     /// </summary>
     /// <remarks>
@@ -65,12 +65,12 @@ namespace Demo
         // Parameter buffer: every tensor in the layout its kernels read fastest (Dense weights transposed to [inputs, width],
         // convolution weights as [kernel taps × input channels, filters]); rows are padded to multiples of 16 floats and the
         // padding stays zero. LoadSafetensors and SaveSafetensors map each tensor to PyTorch's layout.
-        private const int Layers0WeightIhL0 = 0; // layers.0.weight_ih_l0, PyTorch [128, 1], stored as [1, 128]
-        private const int Layers0WeightHhL0 = 128; // layers.0.weight_hh_l0, PyTorch [128, 32], stored as [32, 128]
-        private const int Layers0BiasIhL0 = 4224; // layers.0.bias_ih_l0, PyTorch [128]
-        private const int Layers0BiasHhL0 = 4352; // layers.0.bias_hh_l0, PyTorch [128]
-        private const int Layers1Weight = 4480; // layers.1.weight, PyTorch [1, 32], stored as [32] (a dot product)
-        private const int Layers1Bias = 4512; // layers.1.bias, PyTorch [1], stored as [16]
+        private const int Layer0WeightIhL0 = 0; // 0.weight_ih_l0, PyTorch [128, 1], stored as [1, 128]
+        private const int Layer0WeightHhL0 = 128; // 0.weight_hh_l0, PyTorch [128, 32], stored as [32, 128]
+        private const int Layer0BiasIhL0 = 4224; // 0.bias_ih_l0, PyTorch [128]
+        private const int Layer0BiasHhL0 = 4352; // 0.bias_hh_l0, PyTorch [128]
+        private const int Layer1Weight = 4480; // 1.weight, PyTorch [1, 32], stored as [32] (a dot product)
+        private const int Layer1Bias = 4512; // 1.bias, PyTorch [1], stored as [16]
         private const int TrainableLength = 4528;
         private const int ParameterBufferLength = 4528;
 
@@ -78,9 +78,9 @@ namespace Demo
         // needs) in regions of ChunkRows × (floats per row), for the next layer and for the backward pass. Outputs are
         // [positions, channels] per sample, channels last, each position padded to a multiple of 16 floats.
         private const int ChunkRows = 32;
-        private const int Layers0Output = 0 * ChunkRows; // [64, 32] as [ChunkRows, 64, 32] (channels last)
-        private const int Layers0Saved = 2048 * ChunkRows; // gates and states of 64 steps, for backpropagation through time
-        private const int Layers1Output = 16576 * ChunkRows; // [64, 1] as [ChunkRows, 64, 16] (channels last)
+        private const int Layer0Output = 0 * ChunkRows; // [64, 32] as [ChunkRows, 64, 32] (channels last)
+        private const int Layer0Saved = 2048 * ChunkRows; // gates and states of 64 steps, for backpropagation through time
+        private const int Layer1Output = 16576 * ChunkRows; // [64, 1] as [ChunkRows, 64, 16] (channels last)
         private const int RowActivationLength = 17600;
         private const int ActivationBufferLength = RowActivationLength * ChunkRows;
 
@@ -90,12 +90,12 @@ namespace Demo
 
         private static readonly global::StaticNet.ParameterTensor[] s_parameterTensors =
         {
-            new global::StaticNet.ParameterTensor("layers.0.weight_ih_l0", new int[] { 128, 1 }, Layers0WeightIhL0, strides: new int[] { 1, 128 }),
-            new global::StaticNet.ParameterTensor("layers.0.weight_hh_l0", new int[] { 128, 32 }, Layers0WeightHhL0, strides: new int[] { 1, 128 }),
-            new global::StaticNet.ParameterTensor("layers.0.bias_ih_l0", new int[] { 128 }, Layers0BiasIhL0, strides: new int[] { 1 }),
-            new global::StaticNet.ParameterTensor("layers.0.bias_hh_l0", new int[] { 128 }, Layers0BiasHhL0, strides: new int[] { 1 }),
-            new global::StaticNet.ParameterTensor("layers.1.weight", new int[] { 1, 32 }, Layers1Weight, strides: new int[] { 32, 1 }),
-            new global::StaticNet.ParameterTensor("layers.1.bias", new int[] { 1 }, Layers1Bias, strides: new int[] { 1 }),
+            new global::StaticNet.ParameterTensor("0.weight_ih_l0", new int[] { 128, 1 }, Layer0WeightIhL0, strides: new int[] { 1, 128 }),
+            new global::StaticNet.ParameterTensor("0.weight_hh_l0", new int[] { 128, 32 }, Layer0WeightHhL0, strides: new int[] { 1, 128 }),
+            new global::StaticNet.ParameterTensor("0.bias_ih_l0", new int[] { 128 }, Layer0BiasIhL0, strides: new int[] { 1 }),
+            new global::StaticNet.ParameterTensor("0.bias_hh_l0", new int[] { 128 }, Layer0BiasHhL0, strides: new int[] { 1 }),
+            new global::StaticNet.ParameterTensor("1.weight", new int[] { 1, 32 }, Layer1Weight, strides: new int[] { 32, 1 }),
+            new global::StaticNet.ParameterTensor("1.bias", new int[] { 1 }, Layer1Bias, strides: new int[] { 1 }),
         };
 
         private static readonly global::System.Collections.Generic.IReadOnlyList<global::StaticNet.ParameterTensor> s_parameterTensorList =
@@ -173,7 +173,7 @@ namespace Demo
             global::StaticNet.Kernels.Guard.SampleLength(output.Length, OutputSize, nameof(output), "StreamingLstm");
             global::System.Span<float> activations = InferenceActivations();
             ForwardRows(_parameters.Span, input, activations, rows: 1);
-            global::StaticNet.Kernels.Guard.CopyRows(activations.Slice(Layers1Output, 1 * 1024), 16, output, 1, 1 * 64);
+            global::StaticNet.Kernels.Guard.CopyRows(activations.Slice(Layer1Output, 1 * 1024), 16, output, 1, 1 * 64);
         }
 
         /// <summary>Runs n samples through the network. Allocates nothing after the calling thread's first call.</summary>
@@ -189,7 +189,7 @@ namespace Demo
             {
                 int rows = global::System.Math.Min(ChunkRows, count - start);
                 ForwardRows(parameters, inputs.Slice(start * InputSize, rows * InputSize), activations, rows);
-                global::StaticNet.Kernels.Guard.CopyRows(activations.Slice(Layers1Output, rows * 1024), 16, outputs.Slice(start * OutputSize, rows * OutputSize), 1, rows * 64);
+                global::StaticNet.Kernels.Guard.CopyRows(activations.Slice(Layer1Output, rows * 1024), 16, outputs.Slice(start * OutputSize, rows * OutputSize), 1, rows * 64);
             }
         }
 
@@ -198,8 +198,8 @@ namespace Demo
             (t_inferenceActivations ??= new global::StaticNet.Kernels.AlignedBuffer(ActivationBufferLength)).Span;
 
         // Streaming state (Step): each recurrent layer's h (and c) and scratch, each other layer's output for one step.
-        private const int Layers0Step = 0; // h in the first 32 floats, then c, then scratch
-        private const int Layers1Step = 352; // one step's output, [16]
+        private const int Layer0Step = 0; // h in the first 32 floats, then c, then scratch
+        private const int Layer1Step = 352; // one step's output, [16]
         private const int StepStateLength = 368;
 
         /// <summary>The number of floats one time step takes.</summary>
@@ -226,9 +226,9 @@ namespace Demo
             global::StaticNet.Kernels.Guard.SampleLength(output.Length, StepOutputSize, nameof(output), "StreamingLstm");
             global::System.ReadOnlySpan<float> parameters = _parameters.Span;
             global::System.Span<float> state = _stepState.Span;
-            global::StaticNet.Kernels.LstmKernels.Step(input, inputs: 1, parameters.Slice(Layers0WeightIhL0, 1 * 128), parameters.Slice(Layers0WeightHhL0, 32 * 128),
-                parameters.Slice(Layers0BiasIhL0, 128), parameters.Slice(Layers0BiasHhL0, 128), hidden: 32, state.Slice(Layers0Step, 352), // layers.0
-                parameters.Slice(Layers1Weight, 32), parameters.Slice(Layers1Bias, 1), readoutWidth: 1, output); // layers.1, fused
+            global::StaticNet.Kernels.LstmKernels.Step(input, inputs: 1, parameters.Slice(Layer0WeightIhL0, 1 * 128), parameters.Slice(Layer0WeightHhL0, 32 * 128),
+                parameters.Slice(Layer0BiasIhL0, 128), parameters.Slice(Layer0BiasHhL0, 128), hidden: 32, state.Slice(Layer0Step, 352), // 0
+                parameters.Slice(Layer1Weight, 32), parameters.Slice(Layer1Bias, 1), readoutWidth: 1, output); // 1, fused
         }
 
         /// <summary>
@@ -246,9 +246,9 @@ namespace Demo
             int steps = global::StaticNet.Kernels.Guard.BlockSteps(input.Length, StepInputSize, output.Length, StepOutputSize, "StreamingLstm");
             global::System.ReadOnlySpan<float> parameters = _parameters.Span;
             global::System.Span<float> state = _stepState.Span;
-            global::StaticNet.Kernels.LstmKernels.StepBlock(input, inputs: 1, parameters.Slice(Layers0WeightIhL0, 1 * 128), parameters.Slice(Layers0WeightHhL0, 32 * 128),
-                parameters.Slice(Layers0BiasIhL0, 128), parameters.Slice(Layers0BiasHhL0, 128), hidden: 32, state.Slice(Layers0Step, 352), // layers.0
-                parameters.Slice(Layers1Weight, 32), parameters.Slice(Layers1Bias, 1), readoutWidth: 1, output, steps); // layers.1, fused
+            global::StaticNet.Kernels.LstmKernels.StepBlock(input, inputs: 1, parameters.Slice(Layer0WeightIhL0, 1 * 128), parameters.Slice(Layer0WeightHhL0, 32 * 128),
+                parameters.Slice(Layer0BiasIhL0, 128), parameters.Slice(Layer0BiasHhL0, 128), hidden: 32, state.Slice(Layer0Step, 352), // 0
+                parameters.Slice(Layer1Weight, 32), parameters.Slice(Layer1Bias, 1), readoutWidth: 1, output, steps); // 1, fused
         }
 
         /// <summary>The loss this network minimises.</summary>
@@ -324,8 +324,8 @@ namespace Demo
                 int rows = global::System.Math.Min(ChunkRows, count - start);
                 global::System.ReadOnlySpan<float> x = inputs.Slice(start * InputSize, rows * InputSize);
                 ForwardRows(parameters, x, activations, rows);
-                global::System.ReadOnlySpan<float> logits = activations.Slice(Layers1Output, rows * 1024);
-                global::System.Span<float> dLogits = computeGradients ? deltas.Slice(Layers1Output, rows * 1024) : default;
+                global::System.ReadOnlySpan<float> logits = activations.Slice(Layer1Output, rows * 1024);
+                global::System.Span<float> dLogits = computeGradients ? deltas.Slice(Layer1Output, rows * 1024) : default;
                 sum += global::StaticNet.Kernels.LossKernels.MeanSquaredError(logits, targets.Slice(start * OutputSize, rows * OutputSize), rows * 64, 1, stride: 16, dLogits, scale);
                 if (computeGradients) BackwardRows(parameters, gradients, x, activations, deltas, rows);
             }
@@ -420,8 +420,8 @@ namespace Demo
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         private static void ForwardRows(global::System.ReadOnlySpan<float> parameters, global::System.ReadOnlySpan<float> x, global::System.Span<float> activations, int rows)
         {
-            Layers0Forward(parameters, x, activations.Slice(Layers0Saved, rows * 14528), activations.Slice(Layers0Output, rows * 2048), rows);
-            Layers1Forward(parameters, activations.Slice(Layers0Output, rows * 2048), activations.Slice(Layers1Output, rows * 1024), rows);
+            Layer0Forward(parameters, x, activations.Slice(Layer0Saved, rows * 14528), activations.Slice(Layer0Output, rows * 2048), rows);
+            Layer1Forward(parameters, activations.Slice(Layer0Output, rows * 2048), activations.Slice(Layer1Output, rows * 1024), rows);
         }
 
         /// <summary>
@@ -431,48 +431,48 @@ namespace Demo
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         private static void BackwardRows(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.Span<float> activations, global::System.Span<float> deltas, int rows)
         {
-            Layers1Backward(parameters, gradients, activations.Slice(Layers0Output, rows * 2048), deltas.Slice(Layers1Output, rows * 1024), deltas.Slice(Layers0Output, rows * 2048), rows);
-            Layers0Backward(parameters, gradients, x, activations.Slice(Layers0Saved, rows * 14528), deltas.Slice(Layers0Output, rows * 2048), rows);
+            Layer1Backward(parameters, gradients, activations.Slice(Layer0Output, rows * 2048), deltas.Slice(Layer1Output, rows * 1024), deltas.Slice(Layer0Output, rows * 2048), rows);
+            Layer0Backward(parameters, gradients, x, activations.Slice(Layer0Saved, rows * 14528), deltas.Slice(Layer0Output, rows * 2048), rows);
         }
 
-        // ── layers.0: LSTM [64, 1] → [64, 32], every step ────────────────────────────────────────────────────────────────
+        // ── 0: LSTM [64, 1] → [64, 32], every step ───────────────────────────────────────────────────────────────────────
 
-        /// <summary>layers.0 forward: x [rows, 64, 1] → h [rows, 64, 32]; saves each step's gates for backward.</summary>
+        /// <summary>0 forward: x [rows, 64, 1] → h [rows, 64, 32]; saves each step's gates for backward.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-        private static void Layers0Forward(global::System.ReadOnlySpan<float> parameters, global::System.ReadOnlySpan<float> x, global::System.Span<float> saved, global::System.Span<float> y, int rows)
+        private static void Layer0Forward(global::System.ReadOnlySpan<float> parameters, global::System.ReadOnlySpan<float> x, global::System.Span<float> saved, global::System.Span<float> y, int rows)
         {
             global::StaticNet.Kernels.LstmKernels.Forward(x, rows, steps: 64, inputs: 1, positionStride: 1, sampleStride: 64,
-                parameters.Slice(Layers0WeightIhL0, 1 * 128), parameters.Slice(Layers0WeightHhL0, 32 * 128),
-                parameters.Slice(Layers0BiasIhL0, 128), parameters.Slice(Layers0BiasHhL0, 128), hidden: 32, saved, y, returnSequences: true);
+                parameters.Slice(Layer0WeightIhL0, 1 * 128), parameters.Slice(Layer0WeightHhL0, 32 * 128),
+                parameters.Slice(Layer0BiasIhL0, 128), parameters.Slice(Layer0BiasHhL0, 128), hidden: 32, saved, y, returnSequences: true);
         }
 
-        /// <summary>layers.0 backward through time: dy [rows, 64, 32] → dW, db (accumulated); the network's input needs no gradient. Uses <paramref name="saved"/> as scratch.</summary>
+        /// <summary>0 backward through time: dy [rows, 64, 32] → dW, db (accumulated); the network's input needs no gradient. Uses <paramref name="saved"/> as scratch.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-        private static void Layers0Backward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.Span<float> saved, global::System.ReadOnlySpan<float> dy, int rows)
+        private static void Layer0Backward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.Span<float> saved, global::System.ReadOnlySpan<float> dy, int rows)
         {
             global::StaticNet.Kernels.LstmKernels.Backward(x, rows, steps: 64, inputs: 1, positionStride: 1, sampleStride: 64,
-                parameters.Slice(Layers0WeightIhL0, 1 * 128), parameters.Slice(Layers0WeightHhL0, 32 * 128), hidden: 32, saved, dy, returnSequences: true,
-                gradients.Slice(Layers0WeightIhL0, 1 * 128), gradients.Slice(Layers0WeightHhL0, 32 * 128),
-                gradients.Slice(Layers0BiasIhL0, 128), gradients.Slice(Layers0BiasHhL0, 128), default);
+                parameters.Slice(Layer0WeightIhL0, 1 * 128), parameters.Slice(Layer0WeightHhL0, 32 * 128), hidden: 32, saved, dy, returnSequences: true,
+                gradients.Slice(Layer0WeightIhL0, 1 * 128), gradients.Slice(Layer0WeightHhL0, 32 * 128),
+                gradients.Slice(Layer0BiasIhL0, 128), gradients.Slice(Layer0BiasHhL0, 128), default);
         }
 
-        // ── layers.1: Dense 32 → 1 at each of 64 steps ───────────────────────────────────────────────────────────────────
+        // ── 1: Dense 32 → 1 at each of 64 steps ──────────────────────────────────────────────────────────────────────────
 
-        /// <summary>layers.1 forward: x [rows × 64, 32] → y [rows × 64, 16] = x · W + b.</summary>
+        /// <summary>1 forward: x [rows × 64, 32] → y [rows × 64, 16] = x · W + b.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-        private static void Layers1Forward(global::System.ReadOnlySpan<float> parameters, global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int rows)
+        private static void Layer1Forward(global::System.ReadOnlySpan<float> parameters, global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int rows)
         {
             global::StaticNet.Kernels.DenseKernels.ForwardDot(x, rows * 64, inputs: 32, xStride: 32,
-                parameters.Slice(Layers1Weight, 32), parameters.Slice(Layers1Bias, 1), y, yStride: 16);
+                parameters.Slice(Layer1Weight, 32), parameters.Slice(Layer1Bias, 1), y, yStride: 16);
         }
 
-        /// <summary>layers.1 backward: dy [rows × 64, 16] (the gradient of y; overwritten) → dW, db (accumulated), dx [rows × 64, 32].</summary>
+        /// <summary>1 backward: dy [rows × 64, 16] (the gradient of y; overwritten) → dW, db (accumulated), dx [rows × 64, 32].</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-        private static void Layers1Backward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.Span<float> dy, global::System.Span<float> dx, int rows)
+        private static void Layer1Backward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.Span<float> dy, global::System.Span<float> dx, int rows)
         {
             global::StaticNet.Kernels.DenseKernels.BackwardWeightsDot(x, rows * 64, inputs: 32, xStride: 32, dy, dyStride: 16,
-                gradients.Slice(Layers1Weight, 32), gradients.Slice(Layers1Bias, 1));
-            global::StaticNet.Kernels.DenseKernels.BackwardInputDot(dy, rows * 64, dyStride: 16, parameters.Slice(Layers1Weight, 32), inputs: 32, dx, dxStride: 32);
+                gradients.Slice(Layer1Weight, 32), gradients.Slice(Layer1Bias, 1));
+            global::StaticNet.Kernels.DenseKernels.BackwardInputDot(dy, rows * 64, dyStride: 16, parameters.Slice(Layer1Weight, 32), inputs: 32, dx, dxStride: 32);
         }
 
     }

@@ -70,6 +70,7 @@ public class PyTorchFixtureTests
             .Where(name => !name!.StartsWith("kernel_", StringComparison.Ordinal)) // kernel-level fixtures: tests/StaticNet.Tests/Kernels
             .Where(name => !name!.StartsWith("layer_", StringComparison.Ordinal)) // layer fixtures: LayerParityTests, RecurrentParityTests
             .Where(name => !name!.EndsWith("_weights.safetensors", StringComparison.Ordinal)) // a fixture's weights alone (make_weights_only.py): EmbeddedWeightsTests
+            .Where(name => !name!.StartsWith("sequential_", StringComparison.Ordinal)) // plain nn.Sequential state dicts (make_sequential_fixtures.py): SequentialNamesTests
             .Order(StringComparer.Ordinal).ToArray()!;
 
         Assert.Equal(All().Select(f => f.File).Order(StringComparer.Ordinal), files);

@@ -77,7 +77,7 @@ public class ConvolutionalBehaviourTests
 
         network.ComputeGradients(inputs, targets);
         network.ComputeGradients(inputs, targets);
-        Assert.Equal([2f], Export(network, "layers.1.num_batches_tracked", network.Parameters));
+        Assert.Equal([2f], Export(network, "2.num_batches_tracked", network.Parameters));
         Assert.NotEqual(before, network.Parameters.ToArray()); // running statistics moved; the weights did not
         Assert.Equal(before.AsSpan(0, network.Gradients.Length).ToArray(), network.Parameters.Slice(0, network.Gradients.Length).ToArray());
     }

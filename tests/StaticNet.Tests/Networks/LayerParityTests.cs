@@ -9,7 +9,7 @@ using static StaticNet.Tests.Networks.NetworkTestSupport;
 
 namespace StaticNet.Tests.Networks;
 
-// ---- The networks of make_layer_fixtures.py (default names layers.{i}) ----
+// ---- The networks of make_layer_fixtures.py (default names: the indices of a bare nn.Sequential) ----
 
 // Convolutions
 [Network(Loss = Loss.MeanSquaredError)] [Input(2, 7, 7)] [Conv2D(3, 3, Activation.ReLU, Padding = 1)] [Flatten] [Dense(4)]

@@ -41,10 +41,10 @@ public class NetworkBehaviourTests
     }
 
     [Fact]
-    public void DefaultNamesAreLayersIndex()
+    public void DefaultNamesAreTheIndicesOfTheEquivalentSequential()
     {
-        INetwork network = new InferenceOnlyNet(1);
-        Assert.Equal(new[] { "layers.0.weight", "layers.0.bias", "layers.1.weight", "layers.1.bias" }, network.ParameterTensors.Select(t => t.Name));
+        INetwork network = new InferenceOnlyNet(1); // nn.Sequential(nn.Linear(3, 5), nn.Sigmoid(), nn.Linear(5, 2))
+        Assert.Equal(new[] { "0.weight", "0.bias", "2.weight", "2.bias" }, network.ParameterTensors.Select(t => t.Name));
         Assert.IsNotAssignableFrom<ITrainableNetwork>(network);
     }
 

@@ -53,7 +53,7 @@ public partial class DigitsNet { }
 [Network(Loss = Loss.SoftmaxCrossEntropy)] [Input(784)] [Dense(128, Activation.ReLU, Name = "fc1")] [Dense(10, Name = "fc2")]
 public partial class MnistNet { }
 
-// Default names (layers.0, layers.1), no loss: inference only.
+// Default names (0, 2: the Sigmoid is module 1 of the equivalent nn.Sequential), no loss: inference only.
 [Input(3)] [Dense(5, Activation.Sigmoid)] [Dense(2)]
 public partial class InferenceOnlyNet { }
 

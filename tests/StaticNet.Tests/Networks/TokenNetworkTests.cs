@@ -6,7 +6,7 @@ using static StaticNet.Tests.Networks.NetworkTestSupport;
 
 namespace StaticNet.Tests.Networks;
 
-// The recurrent networks of tests/reference/make_layer_fixtures.py (default names layers.{i}; each PyTorch layer a
+// The recurrent networks of tests/reference/make_layer_fixtures.py (default names: nn.Sequential indices; each PyTorch layer a
 // one-layer nn.LSTM/GRU/RNN with batch_first=True; a Dense after a sequence applies at every step).
 [Network(Loss = Loss.MeanSquaredError)] [Input(6, 3)] [LSTM(5)] [Dense(2)]
 public partial class ParityLstmLastNet { }
