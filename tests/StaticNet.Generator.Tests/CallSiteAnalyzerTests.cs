@@ -194,6 +194,23 @@ public class CallSiteAnalyzerTests
     }
 
     [Fact]
+    public void ANetworkWithoutStreamingHasNoMemberNamedStep()
+    {
+        // Once a private Step(loss, optimizer) helper made a user's Step call CS0122 ("inaccessible"), which SNET025
+        // cannot explain; no generated member of a network without streaming may be named Step, StepBlock or ResetState.
+        var compilation = GeneratorHarness.Compile(StreamingAndTargets);
+        GeneratorHarness.CreateDriver().RunGeneratorsAndUpdateCompilation(compilation, out Compilation generated, out _);
+        foreach (string network in new[] { "Net", "Regressor", "LastStep", "Flattened", "Cnn" })
+        {
+            INamedTypeSymbol type = generated.GetTypeByMetadataName(network)!;
+            Assert.NotEmpty(type.GetMembers("Forward"));
+            foreach (string member in new[] { "Step", "StepBlock", "ResetState", "StepInputSize", "StepOutputSize", "StepStateLength" })
+                Assert.Empty(type.GetMembers(member));
+        }
+        Assert.NotEmpty(generated.GetTypeByMetadataName("Tagger")!.GetMembers("Step"));
+    }
+
+    [Fact]
     public void SNET025_SNET026_AreReportedWhereTheCompilerReportsItsError()
     {
         // The call cannot bind (no such member; no overload takes the argument), so the compiler's CS1061 or CS1503
