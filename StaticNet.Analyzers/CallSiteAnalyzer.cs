@@ -15,16 +15,21 @@ namespace StaticNet.Analyzers;
 /// Checks calls to a network's <c>Forward</c>, <c>ForwardBatch</c>, <c>TrainStep</c>, <c>ComputeLoss</c>,
 /// <c>ComputeGradients</c> and the streaming <c>Step</c> and <c>StepBlock</c> where a buffer's length is known at compile
 /// time (<c>new float[n]</c>, an array initialiser, <c>stackalloc float[n]</c>, or a local initialised with one of those
-/// and never reassigned), and training calls on a network without a loss.
+/// and never reassigned); training calls on a network without a loss, or with targets of the wrong type; and streaming
+/// calls on a network without streaming.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class CallSiteAnalyzer : DiagnosticAnalyzer
 {
     private static readonly ImmutableHashSet<string> TrainingMembers = ImmutableHashSet.Create("TrainStep", "ComputeLoss", "ComputeGradients", "Gradients");
+    private static readonly ImmutableHashSet<string> TrainingCalls = ImmutableHashSet.Create("TrainStep", "ComputeLoss", "ComputeGradients");
+    private static readonly ImmutableHashSet<string> StreamingMembers =
+        ImmutableHashSet.Create("Step", "StepBlock", "ResetState", "StepInputSize", "StepOutputSize", "StepStateLength");
 
     /// <inheritdoc />
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(
-        Descriptors.WrongSampleLength, Descriptors.PartialSample, Descriptors.BatchCountMismatch, Descriptors.NoLoss);
+        Descriptors.WrongSampleLength, Descriptors.PartialSample, Descriptors.BatchCountMismatch, Descriptors.NoLoss,
+        Descriptors.NoStep, Descriptors.WrongTargetType);
 
     /// <inheritdoc />
     public override void Initialize(AnalysisContext context)
@@ -42,6 +47,7 @@ public sealed class CallSiteAnalyzer : DiagnosticAnalyzer
 
             start.RegisterOperationAction(c => AnalyzeInvocation(c, NetworkOf), OperationKind.Invocation);
             start.RegisterSyntaxNodeAction(c => AnalyzeMissingMember(c, NetworkOf), SyntaxKind.SimpleMemberAccessExpression);
+            start.RegisterSyntaxNodeAction(c => AnalyzeTargetType(c, NetworkOf), SyntaxKind.InvocationExpression);
         });
     }
 
@@ -71,14 +77,20 @@ public sealed class CallSiteAnalyzer : DiagnosticAnalyzer
             return;
         }
 
-        int secondSize = method.Name == "ForwardBatch" ? network.OutputSize
-            : second.Parameter!.Type is INamedTypeSymbol { TypeArguments.Length: 1 } span && span.TypeArguments[0].SpecialType == SpecialType.System_Int32 ? 1
-            : network.OutputSize;
-        string secondWhat = secondSize == 1 && method.Name != "ForwardBatch" ? "label" : $"row of {secondSize} floats";
-        bool firstWhole = CheckWhole(context, first, firstLength, network.InputSize, name, $"sample of {network.InputSize} floats ({name}.InputSize)");
-        bool secondWhole = CheckWhole(context, second, secondLength, secondSize, name, secondWhat);
+        // Labels are class ids, one per sample, or one per time step for a network whose loss is per step ([T, C] logits).
+        bool labels = method.Name != "ForwardBatch" &&
+            second.Parameter!.Type is INamedTypeSymbol { TypeArguments.Length: 1 } span && span.TypeArguments[0].SpecialType == SpecialType.System_Int32;
+        int steps = network.Output.Positions;
+        int secondSize = labels ? steps : network.OutputSize;
+        string secondElements = labels ? "class ids" : "floats";
+        string secondWhat = !labels ? $"row of {secondSize} floats"
+            : steps == 1 ? "class id"
+            : $"row of {steps} class ids (one per time step)";
+        string inputElements = network.TakesTokens ? "token ids" : "floats";
+        bool firstWhole = CheckWhole(context, first, firstLength, network.InputSize, name, $"sample of {network.InputSize} {inputElements} ({name}.InputSize)", inputElements);
+        bool secondWhole = CheckWhole(context, second, secondLength, secondSize, name, secondWhat, secondElements);
         if (firstWhole && secondWhole)
-            CheckCounts(context, first, firstLength, network.InputSize, "samples", second, secondLength, secondSize, secondWhat);
+            CheckCounts(context, first, firstLength, network.InputSize, "samples", inputElements, second, secondLength, secondSize, secondWhat, secondElements);
     }
 
     /// <summary>
@@ -99,20 +111,24 @@ public sealed class CallSiteAnalyzer : DiagnosticAnalyzer
         }
         string inputUnit = network.TakesTokens ? "token id" : $"step of {ShapeInference.Floats(stepInputs)} ({name}.StepInputSize)";
         string outputUnit = $"step of {ShapeInference.Floats(stepOutputs)} ({name}.StepOutputSize)";
-        bool firstWhole = CheckWhole(context, first, firstLength, stepInputs, name, inputUnit);
-        bool secondWhole = CheckWhole(context, second, secondLength, stepOutputs, name, outputUnit);
+        string inputElements = network.TakesTokens ? "token ids" : "floats";
+        bool firstWhole = CheckWhole(context, first, firstLength, stepInputs, name, inputUnit, inputElements);
+        bool secondWhole = CheckWhole(context, second, secondLength, stepOutputs, name, outputUnit, "floats");
         if (firstWhole && secondWhole)
-            CheckCounts(context, first, firstLength, stepInputs, network.TakesTokens ? "token ids" : "steps", second, secondLength, stepOutputs, outputUnit);
+            CheckCounts(context, first, firstLength, stepInputs, network.TakesTokens ? "token ids" : "steps", inputElements,
+                second, secondLength, stepOutputs, outputUnit, "floats");
     }
 
     /// <summary>SNET022 when the two buffers hold whole units but not as many of them: the second is told what it should hold.</summary>
     private static void CheckCounts(OperationAnalysisContext context, IArgumentOperation first, int? firstLength, int firstSize, string firstUnits,
-        IArgumentOperation second, int? secondLength, int secondSize, string secondWhat)
+        string firstElements, IArgumentOperation second, int? secondLength, int secondSize, string secondWhat, string secondElements)
     {
         if (firstLength is not int inputs || secondLength is not int others || inputs / firstSize == others / secondSize) return;
+        int count = inputs / firstSize;
+        string firstText = count == 1 && firstUnits.EndsWith("s") ? firstUnits.Substring(0, firstUnits.Length - 1) : firstUnits;
         context.ReportDiagnostic(Diagnostic.Create(Descriptors.BatchCountMismatch, second.Syntax.GetLocation(),
             $"'{second.Parameter!.Name}' holds {others / secondSize} {(others / secondSize == 1 ? secondWhat : Plural(secondWhat))} but '{first.Parameter!.Name}' holds " +
-            $"{inputs / firstSize} {firstUnits}{(firstSize == 1 ? "" : $" ({inputs} floats)")}; expected {(long)(inputs / firstSize) * secondSize} values"));
+            $"{count} {firstText}{(firstSize == 1 ? "" : $" ({inputs} {firstElements})")}; expected {(long)count * secondSize} {secondElements}"));
     }
 
     private static void CheckSample(OperationAnalysisContext context, IArgumentOperation argument, int? length, int expected,
@@ -124,11 +140,11 @@ public sealed class CallSiteAnalyzer : DiagnosticAnalyzer
     }
 
     private static bool CheckWhole(OperationAnalysisContext context, IArgumentOperation argument, int? length, int size,
-        string network, string unit)
+        string network, string unit, string elements)
     {
         if (length is not int found || found % size == 0) return true;
         context.ReportDiagnostic(Diagnostic.Create(Descriptors.PartialSample, argument.Syntax.GetLocation(),
-            $"'{argument.Parameter!.Name}' of {network} must hold whole {Plural(unit)}; this buffer holds {found} floats " +
+            $"'{argument.Parameter!.Name}' of {network} must hold whole {Plural(unit)}; this buffer holds {found} {elements} " +
             $"({found / size} and {found % size} left over)"));
         return false;
     }
@@ -139,16 +155,82 @@ public sealed class CallSiteAnalyzer : DiagnosticAnalyzer
         : unit.StartsWith("step") ? "steps" + unit.Substring(4)
         : unit + "s";
 
-    /// <summary><c>net.TrainStep(...)</c> on a network without a loss is a compile error (no such member); say why.</summary>
+    /// <summary>
+    /// <c>net.TrainStep(...)</c> on a network without a loss, or <c>net.Step(...)</c> on one without streaming, is a
+    /// compile error (CS1061, no such member), which the compiler reports whatever an analyzer does; say why, on the
+    /// same member name.
+    /// </summary>
     private static void AnalyzeMissingMember(SyntaxNodeAnalysisContext context, System.Func<INamedTypeSymbol?, ShapedNetwork?> networkOf)
     {
         var access = (MemberAccessExpressionSyntax)context.Node;
-        if (!TrainingMembers.Contains(access.Name.Identifier.ValueText)) return;
-        if (context.SemanticModel.GetSymbolInfo(access, context.CancellationToken).Symbol is not null) return;
+        string member = access.Name.Identifier.ValueText;
+        bool training = TrainingMembers.Contains(member), streaming = StreamingMembers.Contains(member);
+        if (!training && !streaming) return;
+        if (context.SemanticModel.GetSymbolInfo(access, context.CancellationToken) is { Symbol: not null } or { CandidateSymbols.Length: > 0 }) return;
         if (context.SemanticModel.GetTypeInfo(access.Expression, context.CancellationToken).Type is not INamedTypeSymbol type) return;
-        if (networkOf(type) is not { } network || network.Spec.Loss != Generator.Model.LossKind.None) return;
-        context.ReportDiagnostic(Diagnostic.Create(Descriptors.NoLoss, access.Name.GetLocation(),
-            $"Network '{type.Name}' has no loss, so it has no '{access.Name.Identifier.ValueText}'; add [Network(Loss = Loss.SoftmaxCrossEntropy)] " +
-            "(or another loss) to the class to train it"));
+        if (networkOf(type) is not { } network) return;
+        if (training && network.Spec.Loss == Generator.Model.LossKind.None)
+            context.ReportDiagnostic(Diagnostic.Create(Descriptors.NoLoss, access.Name.GetLocation(),
+                $"Network '{type.Name}' has no loss, so it has no '{member}'; add [Network(Loss = Loss.SoftmaxCrossEntropy)] " +
+                "(or another loss) to the class to train it"));
+        else if (streaming && network.WhyNoStep is { } reason)
+            context.ReportDiagnostic(Diagnostic.Create(Descriptors.NoStep, access.Name.GetLocation(),
+                $"Network '{type.Name}' has no streaming '{member}': {reason}"));
     }
+
+    /// <summary>
+    /// <c>TrainStep</c>, <c>ComputeLoss</c> or <c>ComputeGradients</c> whose targets do not convert to any overload
+    /// (CS1503, which the compiler reports whatever an analyzer does): <c>long[]</c> class ids, <c>int</c> ids for a
+    /// loss that takes float targets, <c>double[]</c> targets. Say what the network takes, on the same argument.
+    /// </summary>
+    private static void AnalyzeTargetType(SyntaxNodeAnalysisContext context, System.Func<INamedTypeSymbol?, ShapedNetwork?> networkOf)
+    {
+        var invocation = (InvocationExpressionSyntax)context.Node;
+        if (invocation.Expression is not MemberAccessExpressionSyntax access || !TrainingCalls.Contains(access.Name.Identifier.ValueText)) return;
+        if (invocation.ArgumentList.Arguments.Count < 2) return;
+        SymbolInfo info = context.SemanticModel.GetSymbolInfo(invocation, context.CancellationToken);
+        if (info.Symbol is not null || info.CandidateReason != CandidateReason.OverloadResolutionFailure) return;
+        if (context.SemanticModel.GetTypeInfo(access.Expression, context.CancellationToken).Type is not INamedTypeSymbol type) return;
+        if (networkOf(type) is not { } network || network.Spec.Loss == Generator.Model.LossKind.None) return;
+
+        ArgumentSyntax argument = invocation.ArgumentList.Arguments[1];
+        if (argument.NameColon is { } named && named.Name.Identifier.ValueText is not ("targets" or "labels")) return;
+        if (ElementType(context.SemanticModel.GetTypeInfo(argument.Expression, context.CancellationToken).Type) is not { } element) return;
+        if (element.SpecialType is SpecialType.System_Single) return;
+        bool integer = element.SpecialType is >= SpecialType.System_SByte and <= SpecialType.System_UInt64;
+        if (!integer && element.SpecialType is not (SpecialType.System_Double or SpecialType.System_Decimal)) return;
+
+        string method = access.Name.Identifier.ValueText, found = element.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat);
+        bool takesLabels = network.Spec.Loss == Generator.Model.LossKind.SoftmaxCrossEntropy;
+        int steps = network.Output.Positions;
+        string perSample = steps == 1 ? "one class id per sample" : $"one class id per time step, {steps} per sample";
+        string message;
+        if (integer && takesLabels)
+        {
+            if (element.SpecialType == SpecialType.System_Int32) return; // binds; something else is wrong
+            message = $"{type.Name}.{method} takes class ids as int ({perSample}); this buffer holds {found}: convert the ids to int " +
+                      "(such as Array.ConvertAll(ids, id => (int)id)), or keep them as int[] from the start";
+        }
+        else if (integer)
+        {
+            message = $"{type.Name} is trained with {network.Spec.Loss}, whose targets are floats ({network.OutputSize} per sample, " +
+                      $"{type.Name}.OutputSize), not class ids; this buffer holds {found}. Pass float targets, or declare " +
+                      "[Network(Loss = Loss.SoftmaxCrossEntropy)] to train on class ids";
+        }
+        else
+        {
+            message = $"{type.Name}.{method} takes {(takesLabels ? "float targets or int class ids" : "float targets")}; this buffer holds {found}: " +
+                      $"convert the values to float";
+        }
+        context.ReportDiagnostic(Diagnostic.Create(Descriptors.WrongTargetType, argument.Expression.GetLocation(), message));
+    }
+
+    /// <summary>The element type of an array, span, memory or list argument; null for anything else.</summary>
+    private static ITypeSymbol? ElementType(ITypeSymbol? type) => type switch
+    {
+        IArrayTypeSymbol { Rank: 1 } array => array.ElementType,
+        INamedTypeSymbol { TypeArguments.Length: 1 } named when named.Name is "Span" or "ReadOnlySpan" or "Memory" or "ReadOnlyMemory" or "List"
+            => named.TypeArguments[0],
+        _ => null,
+    };
 }

@@ -40,12 +40,14 @@ internal static class Descriptors
     public static readonly DiagnosticDescriptor PartialSample = Error(DiagnosticIds.PartialSample, "Batch buffer does not hold whole samples", Shapes);
     public static readonly DiagnosticDescriptor BatchCountMismatch = Error(DiagnosticIds.BatchCountMismatch, "Batch buffers hold different numbers of samples", Shapes);
     public static readonly DiagnosticDescriptor NoLoss = Error(DiagnosticIds.NoLoss, "Network has no loss to train", Usage);
+    public static readonly DiagnosticDescriptor NoStep = Error(DiagnosticIds.NoStep, "Network has no streaming Step", Usage);
+    public static readonly DiagnosticDescriptor WrongTargetType = Error(DiagnosticIds.WrongTargetType, "Targets or labels of the wrong type", Usage);
 
     public static ImmutableArray<DiagnosticDescriptor> All { get; } = ImmutableArray.Create(
         NoInput, SeveralInputs, NonPositiveSize, LayerBeforeInput, UnsupportedInputRank, NoLayers, DuplicateName, InvalidName,
         NotExtensible, SoftmaxNeedsClasses, ActivationDuplicatesLoss, SplitDeclarations, TooLarge, UndefinedValue,
         GeneratedMemberConflict, MissingFlatten, WindowDoesNotFit, WrongInputKind, InvalidOption, EmbeddingNotFirst,
-        WrongSampleLength, PartialSample, BatchCountMismatch, NoLoss);
+        WrongSampleLength, PartialSample, BatchCountMismatch, NoLoss, NoStep, WrongTargetType);
 
     private static readonly Dictionary<string, DiagnosticDescriptor> s_byId = Index();
 

@@ -11,7 +11,24 @@ namespace StaticNet.Generator.Emit;
 /// </summary>
 internal static class NetworkEmitter
 {
-    private const string GeneratorVersion = "0.1.0";
+    /// <summary>
+    /// The generator's version, from its assembly (the repository's <c>Version</c>): the informational version without
+    /// its build metadata (<c>0.1.0+commit</c> → <c>0.1.0</c>), so that generated code does not change with every commit.
+    /// </summary>
+    internal static string GeneratorVersion { get; } = ReadGeneratorVersion();
+
+    private static string ReadGeneratorVersion()
+    {
+        System.Reflection.Assembly assembly = typeof(NetworkEmitter).Assembly;
+        string? version = System.Reflection.CustomAttributeExtensions
+            .GetCustomAttribute<System.Reflection.AssemblyInformationalVersionAttribute>(assembly)?.InformationalVersion;
+        if (string.IsNullOrEmpty(version))
+            version = System.Reflection.CustomAttributeExtensions
+                .GetCustomAttribute<System.Reflection.AssemblyFileVersionAttribute>(assembly)?.Version;
+        if (string.IsNullOrEmpty(version)) version = assembly.GetName().Version?.ToString(3) ?? "0.0.0";
+        int metadata = version!.IndexOf('+');
+        return metadata < 0 ? version : version.Substring(0, metadata);
+    }
 
     /// <param name="network">The network.</param>
     /// <param name="inlineArrays">Whether the compilation has C# 12 inline arrays, for the sample buffer types.</param>

@@ -29,4 +29,6 @@ internal static class DiagnosticIds
     public const string PartialSample = "SNET021";
     public const string BatchCountMismatch = "SNET022";
     public const string NoLoss = "SNET023";
+    public const string NoStep = "SNET025";
+    public const string WrongTargetType = "SNET026";
 }

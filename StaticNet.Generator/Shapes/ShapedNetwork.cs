@@ -61,29 +61,44 @@ internal sealed record ShapedNetwork(
     /// Whether the network gets the streaming <c>Step</c>: every layer can run one time step at a time (Embedding,
     /// recurrent layers that return sequences, Dense per step, Dropout), and at least one is recurrent.
     /// </summary>
-    public bool SupportsStep
+    public bool SupportsStep => WhyNoStep is null;
+
+    /// <summary>
+    /// Why the network has no streaming <c>Step</c> (the layer that prevents it, or the missing recurrent layer), for
+    /// the analyzers' SNET025; null when it has one. The one statement of the streaming rule: <see cref="SupportsStep"/>
+    /// reads it.
+    /// </summary>
+    public string? WhyNoStep
     {
         get
         {
             bool recurrent = false;
             foreach (ShapedLayer layer in Layers)
+                recurrent |= layer.Kind is LayerKind.SimpleRNN or LayerKind.LSTM or LayerKind.GRU;
+            if (!recurrent) return NoRecurrentLayer;
+            foreach (ShapedLayer layer in Layers)
             {
                 switch (layer.Kind)
                 {
                     case LayerKind.SimpleRNN or LayerKind.LSTM or LayerKind.GRU:
-                        if (!layer.Spec.Settings.ReturnSequences) return false;
-                        recurrent = true;
+                        if (!layer.Spec.Settings.ReturnSequences)
+                            return $"{layer.Kind} '{layer.Name}' does not return sequences (its output is the last step's, {layer.Output.Text}); " +
+                                   "declare it with ReturnSequences = true, and every layer after it per time step, to stream";
                         break;
                     case LayerKind.Dense or LayerKind.Dropout or LayerKind.Embedding:
-                        if (layer.Output.Kind != ShapeKind.Sequence) return false;
+                        if (layer.Output.Kind != ShapeKind.Sequence)
+                            return $"{layer.Kind} '{layer.Name}' reads whole samples ({layer.Input.Text}), not one time step at a time";
                         break;
                     default:
-                        return false;
+                        return $"{layer.Kind} '{layer.Name}' cannot run one time step at a time";
                 }
             }
-            return recurrent;
+            return null;
         }
     }
+
+    private const string NoRecurrentLayer =
+        "it has no recurrent layer (SimpleRNN, LSTM or GRU with ReturnSequences = true) to carry state from one time step to the next; call Forward";
 
     /// <summary>Whether any layer draws random numbers while training (Dropout).</summary>
     public bool UsesRandom

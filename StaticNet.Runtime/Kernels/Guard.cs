@@ -61,10 +61,15 @@ public static class Guard
             throw new ArgumentException($"{network}: expected at least one sample in 'inputs'; found none.", "inputs");
         if (otherLength != rows * otherSize)
         {
-            string unit = otherSize == 1 ? "value" : $"row of {otherSize} floats";
+            // Labels are class ids, one per sample, or one per time step for a loss over every step.
+            bool labels = otherName == "labels";
+            string values = labels ? "class ids" : "floats";
+            string unit = labels
+                ? otherSize == 1 ? "one class id per sample" : $"{otherSize} class ids per sample, one per time step"
+                : otherSize == 1 ? "one float per sample" : $"one row of {otherSize} floats per sample";
             throw new ArgumentException(
-                $"{network}: 'inputs' holds {rows} samples, so expected '{otherName}' to hold {rows * otherSize} floats " +
-                $"(one {unit} per sample); found {otherLength}.", otherName);
+                $"{network}: 'inputs' holds {rows} samples, so expected '{otherName}' to hold {rows * otherSize} {values} " +
+                $"({unit}); found {otherLength}.", otherName);
         }
         return rows;
     }

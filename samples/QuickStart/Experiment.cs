@@ -1,6 +1,10 @@
 using System;
+using System.Collections.Generic;
 using System.Diagnostics;
+using System.Globalization;
 using System.IO;
+using System.Linq;
+using System.Reflection;
 using StaticNet;
 using StaticNet.Metrics;
 using StaticNet.Optimizers;
@@ -17,7 +21,7 @@ internal static class Experiment
     {
         TNetwork network = create(seed);
         Console.WriteLine($"{title}: {train.Count:N0} training, {validation.Count:N0} validation, {test.Count:N0} test samples");
-        Console.WriteLine($"{typeof(TNetwork).Name}: {network.InputSize} → {network.OutputSize}, {network.ParameterCount:N0} parameters; " +
+        Console.WriteLine($"{typeof(TNetwork).Name}: {Layers(typeof(TNetwork))}, {network.ParameterCount:N0} parameters; " +
                           $"Adam({learningRate}), batch {options.BatchSize}, up to {options.Epochs} epochs");
         Console.WriteLine();
 
@@ -57,6 +61,53 @@ internal static class Experiment
             : $"Test accuracy {confusion.Accuracy:P2} is below the {targetAccuracy:P0} target.");
         return reached && identical ? 0 : 1;
     }
+
+    /// <summary>
+    /// Every layer as declared, in order: <c>Input(64) → fc1 Dense(64, ReLU) → fc2 Dense(10)</c>. Read from the class's
+    /// attributes (kept in the assembly in declaration order), so a layer that does not change the shape (Dropout,
+    /// BatchNorm, an activation) shows as well.
+    /// </summary>
+    private static string Layers(Type network)
+    {
+        var layers = new List<string>();
+        foreach (CustomAttributeData attribute in network.GetCustomAttributesData())
+        {
+            Type type = attribute.AttributeType;
+            if (type.Namespace != "StaticNet" || type == typeof(NetworkAttribute)) continue;
+            // Constructor arguments as written, less the trailing ones left at their defaults (Activation.None).
+            ParameterInfo[] parameters = attribute.Constructor.GetParameters();
+            int count = attribute.ConstructorArguments.Count;
+            while (count > 0 && parameters[count - 1].HasDefaultValue &&
+                   Equals(Comparable(parameters[count - 1].DefaultValue), Comparable(attribute.ConstructorArguments[count - 1].Value)))
+                count--;
+            var arguments = new List<string>();
+            for (int i = 0; i < count; i++)
+                arguments.Add(Text(attribute.ConstructorArguments[i]));
+            string? name = null;
+            foreach (CustomAttributeNamedArgument named in attribute.NamedArguments)
+            {
+                if (named.MemberName == "Name") name = named.TypedValue.Value as string;
+                else arguments.Add($"{named.MemberName} = {Text(named.TypedValue)}");
+            }
+            string kind = type.Name.EndsWith("Attribute", StringComparison.Ordinal) ? type.Name[..^"Attribute".Length] : type.Name;
+            string layer = arguments.Count == 0 ? kind : $"{kind}({string.Join(", ", arguments)})";
+            layers.Add(name is null ? layer : $"{name} {layer}");
+        }
+        return string.Join(" → ", layers);
+    }
+
+    /// <summary>Numbers and enums (boxed as their own type or as their underlying integer) as doubles, to compare.</summary>
+    private static object? Comparable(object? value) =>
+        value is IConvertible convertible and not string and not bool ? convertible.ToDouble(CultureInfo.InvariantCulture) : value;
+
+    private static string Text(CustomAttributeTypedArgument argument) => argument.Value switch
+    {
+        IReadOnlyCollection<CustomAttributeTypedArgument> items => string.Join(", ", items.Select(Text)),
+        _ when argument.ArgumentType.IsEnum => Enum.GetName(argument.ArgumentType, argument.Value!) ?? argument.Value!.ToString()!,
+        bool flag => flag ? "true" : "false",
+        IFormattable number => number.ToString(null, CultureInfo.InvariantCulture),
+        var value => value?.ToString() ?? "null",
+    };
 
     private static bool SameOutputs(INetwork a, INetwork b, Dataset data)
     {

@@ -1,3 +1,5 @@
+using Microsoft.CodeAnalysis;
+
 namespace StaticNet.Generator.Tests;
 
 /// <summary>Call-site rules: buffers of a length the compiler knows, and training a network that has no loss.</summary>
@@ -113,9 +115,9 @@ public class CallSiteAnalyzerTests
             "static class Use { static void Run(Streamer streamer, Tokens tokens) { " + call + " } }")).GetMessage();
         Assert.Equal("'input' of Streamer.Step must hold one time step's input of 2 floats (Streamer.StepInputSize); this buffer holds 1",
             Message("streamer.Step(new float[1], new float[3]);"));
-        Assert.Equal("'output' holds 32 steps of 3 floats (Streamer.StepOutputSize) but 'input' holds 64 steps (128 floats); expected 192 values",
+        Assert.Equal("'output' holds 32 steps of 3 floats (Streamer.StepOutputSize) but 'input' holds 64 steps (128 floats); expected 192 floats",
             Message("streamer.StepBlock(new float[128], new float[96]);"));
-        Assert.Equal("'output' holds 4 steps of 3 floats (Tokens.StepOutputSize) but 'tokens' holds 5 token ids; expected 15 values",
+        Assert.Equal("'output' holds 4 steps of 3 floats (Tokens.StepOutputSize) but 'tokens' holds 5 token ids; expected 15 floats",
             Message("tokens.StepBlock(new int[5], new float[12]);"));
     }
 
@@ -124,5 +126,118 @@ public class CallSiteAnalyzerTests
     {
         var diagnostic = Assert.Single(AnalyzerHarness.Analyze(Networks + "static class Use { static void Run(Net net) { net.Forward(new float[783], new float[10]); } }"));
         Assert.Equal("'input' of Net.Forward must hold one input of 784 floats (Net.InputSize); this buffer holds 783", diagnostic.GetMessage());
+    }
+
+    private const string StreamingAndTargets = """
+        using System;
+        using System.Collections.Generic;
+        using StaticNet;
+        using StaticNet.Optimizers;
+
+        [Network(Loss = Loss.SoftmaxCrossEntropy)] [Input(784)] [Dense(128, Activation.ReLU)] [Dense(10)]
+        partial class Net { }
+
+        [Network(Loss = Loss.MeanSquaredError)] [Input(4)] [Dense(2)]
+        partial class Regressor { }
+
+        [Input(64, 2)] [LSTM(8, Name = "lstm")] [Dense(3)]
+        partial class LastStep { }
+
+        [Input(64, 2)] [LSTM(8, ReturnSequences = true)] [Flatten] [Dense(3)]
+        partial class Flattened { }
+
+        [Input(1, 8, 8)] [Conv2D(4, 3)] [Flatten] [Dense(3)]
+        partial class Cnn { }
+
+        [Network(Loss = Loss.SoftmaxCrossEntropy)] [Input(16)] [Embedding(10, 4)] [GRU(6, ReturnSequences = true)] [Dense(3)]
+        partial class Tagger { }
+
+        """;
+
+    private static string Use(string body) =>
+        StreamingAndTargets + "static class Use { static void Run(Net net, Regressor regressor, LastStep lastStep, Flattened flattened, Cnn cnn, " +
+        "Tagger tagger, Optimizer adam) {\n" + body + "\n} }";
+
+    private static void VerifyUse(string body) => AnalyzerHarness.Verify(Use(body));
+
+    private static string MessageOf(string body) => Assert.Single(AnalyzerHarness.Analyze(Use(body))).GetMessage();
+
+    [Fact]
+    public void SNET025_StreamingMembersOfANetworkWithoutStep()
+    {
+        VerifyUse("net.{|SNET025:Step|}(new float[784], new float[10]);");
+        VerifyUse("lastStep.{|SNET025:StepBlock|}(new float[2], new float[3]); lastStep.{|SNET025:ResetState|}();");
+        VerifyUse("var size = LastStep.{|SNET025:StepInputSize|};");
+        VerifyUse("tagger.Step(3, new float[3]); tagger.ResetState();");
+        Assert.Equal("Network 'LastStep' has no streaming 'Step': LSTM 'lstm' does not return sequences (its output is the last step's, [8]); " +
+            "declare it with ReturnSequences = true, and every layer after it per time step, to stream",
+            MessageOf("lastStep.Step(new float[2], new float[3]);"));
+        Assert.Contains("Flatten 'layers.1' cannot run one time step at a time", MessageOf("flattened.Step(new float[2], new float[3]);"));
+        Assert.Contains("has no recurrent layer", MessageOf("cnn.Step(new float[64], new float[3]);"));
+        Assert.Contains("has no recurrent layer", MessageOf("net.Step(new float[784], new float[10]);"));
+    }
+
+    [Fact]
+    public void SNET026_TargetsOrLabelsOfTheWrongType()
+    {
+        VerifyUse("net.TrainStep(new float[784], {|SNET026:new long[1]|}, adam);");
+        VerifyUse("net.ComputeLoss(new float[784], labels: {|SNET026:new List<long>()|});");
+        VerifyUse("regressor.TrainStep(new float[4], {|SNET026:new int[1]|}, adam);");
+        VerifyUse("regressor.ComputeGradients(new float[4], {|SNET026:new double[2]|});");
+        VerifyUse("net.TrainStep(new float[784], new int[1], adam); regressor.TrainStep(new float[4], new float[2], adam);");
+        Assert.Equal("Net.TrainStep takes class ids as int (one class id per sample); this buffer holds long: convert the ids to int " +
+            "(such as Array.ConvertAll(ids, id => (int)id)), or keep them as int[] from the start",
+            MessageOf("net.TrainStep(new float[784], new long[1], adam);"));
+        Assert.Contains("one class id per time step, 16 per sample", MessageOf("tagger.TrainStep(new int[16], new long[16], adam);"));
+        Assert.StartsWith("Regressor is trained with MeanSquaredError, whose targets are floats (2 per sample, Regressor.OutputSize), not class ids",
+            MessageOf("regressor.TrainStep(new float[4], new int[1], adam);"));
+    }
+
+    [Fact]
+    public void ANetworkWithoutStreamingHasNoMemberNamedStep()
+    {
+        // Once a private Step(loss, optimizer) helper made a user's Step call CS0122 ("inaccessible"), which SNET025
+        // cannot explain; no generated member of a network without streaming may be named Step, StepBlock or ResetState.
+        var compilation = GeneratorHarness.Compile(StreamingAndTargets);
+        GeneratorHarness.CreateDriver().RunGeneratorsAndUpdateCompilation(compilation, out Compilation generated, out _);
+        foreach (string network in new[] { "Net", "Regressor", "LastStep", "Flattened", "Cnn" })
+        {
+            INamedTypeSymbol type = generated.GetTypeByMetadataName(network)!;
+            Assert.NotEmpty(type.GetMembers("Forward"));
+            foreach (string member in new[] { "Step", "StepBlock", "ResetState", "StepInputSize", "StepOutputSize", "StepStateLength" })
+                Assert.Empty(type.GetMembers(member));
+        }
+        Assert.NotEmpty(generated.GetTypeByMetadataName("Tagger")!.GetMembers("Step"));
+    }
+
+    [Fact]
+    public void SNET025_SNET026_AreReportedWhereTheCompilerReportsItsError()
+    {
+        // The call cannot bind (no such member; no overload takes the argument), so the compiler's CS1061 or CS1503
+        // stays; the SNET error says why, on the same span.
+        foreach (string body in new[] { "lastStep.Step(new float[2], new float[3]);", "net.TrainStep(new float[784], new long[1], adam);",
+                     "regressor.TrainStep(new float[4], new int[1], adam);" })
+        {
+            string source = Use(body);
+            Diagnostic snet = Assert.Single(AnalyzerHarness.Analyze(source));
+            Diagnostic compiler = Assert.Single(GeneratorHarness.Run(source).Diagnostics, d => d.Id.StartsWith("CS"));
+            Assert.Contains(compiler.Id, new[] { "CS1061", "CS1503" });
+            Assert.Equal(compiler.Location.SourceSpan, snet.Location.SourceSpan);
+        }
+    }
+
+    [Fact]
+    public void SNET021_SNET022_PerStepLabelsAndTokenInputs()
+    {
+        VerifyUse("tagger.TrainStep(new int[32], {|SNET022:new int[16]|}, adam);");
+        VerifyUse("tagger.TrainStep(new int[32], {|SNET021:new int[31]|}, adam);");
+        VerifyUse("tagger.TrainStep({|SNET021:new int[17]|}, new int[16], adam);");
+        VerifyUse("tagger.TrainStep(new int[32], new int[32], adam); tagger.ComputeLoss(new int[16], new int[16]);");
+        Assert.Equal("'labels' holds 1 row of 16 class ids (one per time step) but 'inputs' holds 2 samples (32 token ids); expected 32 class ids",
+            MessageOf("tagger.TrainStep(new int[32], new int[16], adam);"));
+        Assert.Equal("'labels' holds 3 class ids but 'inputs' holds 4 samples (3136 floats); expected 4 class ids",
+            MessageOf("net.TrainStep(new float[784 * 4], new int[3], adam);"));
+        Assert.Equal("'inputs' of Tagger must hold whole samples of 16 token ids (Tagger.InputSize); this buffer holds 17 token ids (1 and 1 left over)",
+            MessageOf("tagger.TrainStep(new int[17], new int[16], adam);"));
     }
 }

@@ -145,6 +145,17 @@ public class SnapshotTests
         Assert.Empty(output.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error));
     }
 
+    [Fact]
+    public void GeneratedCodeAttributeCarriesTheGeneratorAssemblysVersion()
+    {
+        Version assemblyVersion = typeof(NetworkGenerator).Assembly.GetName().Version!;
+        string version = StaticNet.Generator.Emit.NetworkEmitter.GeneratorVersion;
+        Assert.Equal(assemblyVersion.ToString(3), version);
+        Assert.DoesNotContain("+", version); // no commit hash: snapshots stay the same from commit to commit
+        var (files, _) = GeneratorHarness.Run(DigitsNet);
+        Assert.Contains($"GeneratedCode(\"StaticNet.Generator\", \"{version}\")", files.Single().SourceText.ToString());
+    }
+
     private static void AssertSnapshot(string name, string actual, [CallerFilePath] string testFile = "")
     {
         string directory = Path.Combine(Path.GetDirectoryName(testFile)!, "Snapshots");
@@ -158,7 +169,8 @@ public class SnapshotTests
         string expected = File.ReadAllText(path).ReplaceLineEndings("\n");
         if (expected == actual) return;
 
-        string received = Path.Combine(directory, name + ".received.cs");
+        // Not .cs: a received file left next to the snapshots must never be compiled (or taken for a snapshot).
+        string received = Path.Combine(directory, name + ".received.txt");
         File.WriteAllText(received, actual);
         string[] expectedLines = expected.Split('\n'), actualLines = actual.Split('\n');
         int line = Enumerable.Range(0, Math.Min(expectedLines.Length, actualLines.Length)).FirstOrDefault(i => expectedLines[i] != actualLines[i], -1);

@@ -102,7 +102,7 @@ public class NetworkBehaviourTests
         error = Assert.Throws<ArgumentException>(() => network.TrainStep(Floats(64 * 2), Floats(10), adam));
         Assert.Contains("expected 'targets' to hold 20 floats", error.Message);
         error = Assert.Throws<ArgumentException>(() => network.TrainStep(Floats(64 * 2), Ints(3), adam));
-        Assert.Contains("expected 'labels' to hold 2", error.Message);
+        Assert.Contains("expected 'labels' to hold 2 class ids (one class id per sample); found 3", error.Message);
         error = Assert.Throws<ArgumentException>(() => network.TrainStep(ReadOnlySpan<float>.Empty, ReadOnlySpan<float>.Empty, adam));
         Assert.Contains("at least one sample", error.Message);
         var outOfRange = Assert.Throws<ArgumentOutOfRangeException>(() => network.TrainStep(Floats(64), new[] { 10 }, adam));

@@ -63,6 +63,17 @@ public class SequenceNetworkTests
     }
 
     [Fact]
+    public void PerStepLabelsAreCountedInClassIdsPerStep()
+    {
+        // A token tagger's loss is over every step: 2 samples of 7 token ids take 14 class ids, one per step.
+        var network = new TokenTaggerNet(1);
+        static int[] Ints(int length) => new int[length]; // a length the analyzers cannot see, so that this compiles
+        var error = Assert.Throws<ArgumentException>(() => network.TrainStep(new int[14], Ints(2), new Adam()));
+        Assert.Contains("'inputs' holds 2 samples, so expected 'labels' to hold 14 class ids (7 class ids per sample, one per time step); found 2",
+            error.Message);
+    }
+
+    [Fact]
     public void StepMatchesForwardForEveryCell()
     {
         AssertStepMatchesForward(new LstmSequenceNet(1), (n, x, y) => n.Step(x, y), n => n.ResetState());
