@@ -172,7 +172,7 @@ public class CallSiteAnalyzerTests
         Assert.Equal("Network 'LastStep' has no streaming 'Step': LSTM 'lstm' does not return sequences (its output is the last step's, [8]); " +
             "declare it with ReturnSequences = true, and every layer after it per time step, to stream",
             MessageOf("lastStep.Step(new float[2], new float[3]);"));
-        Assert.Contains("Flatten 'layers.1' cannot run one time step at a time", MessageOf("flattened.Step(new float[2], new float[3]);"));
+        Assert.Contains("Flatten '1' cannot run one time step at a time", MessageOf("flattened.Step(new float[2], new float[3]);"));
         Assert.Contains("has no recurrent layer", MessageOf("cnn.Step(new float[64], new float[3]);"));
         Assert.Contains("has no recurrent layer", MessageOf("net.Step(new float[784], new float[10]);"));
     }
