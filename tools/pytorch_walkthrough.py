@@ -46,7 +46,7 @@ def models():
             nn.AvgPool2d(2, stride=1),
             nn.Conv2d(6, 8, 3, padding="same", dilation=2), nn.GELU(),
             nn.AdaptiveAvgPool2d(1), nn.Flatten(),
-            nn.Dropout(0.25),
+            nn.BatchNorm1d(8, eps=1e-4), nn.Identity(), nn.Dropout(0.25),
             nn.Linear(8, 3), nn.Sigmoid()), (2, 11, 13), nn.MSELoss(), "regression"),
         ("Conv1dNet", lambda: nn.Sequential(
             nn.Conv1d(3, 5, 3, padding="valid"), nn.Tanh(), nn.MaxPool1d(2), nn.BatchNorm1d(5),

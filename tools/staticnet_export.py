@@ -591,10 +591,10 @@ def main(argv=None):
     parser.add_argument("--out", default=".", help="the output directory (default: .)")
     parser.add_argument("--check-samples", type=int, default=8)
     args = parser.parse_args(argv)
-    try:
-        model = torch.load(args.model, map_location="cpu")
+    try:  # torch >= 2.6 loads tensors only unless told otherwise; older versions have no weights_only
+        model = torch.load(args.model, map_location="cpu", weights_only=False)
     except TypeError:
-        model = torch.load(args.model)
+        model = torch.load(args.model, map_location="cpu")
     if not isinstance(model, nn.Module):
         parser.error(f"{args.model} holds a {type(model).__name__}, not an nn.Module: save the model itself with torch.save(model, path)")
     try:
