@@ -95,7 +95,8 @@ def export(out_dir):
         model = factory()
         x, y = data(shape, kind, factory)
         train(model, x, y, loss_fn)
-        staticnet_export.export(model, shape, name, out_dir, namespace=NAMESPACE, loss=loss_fn)
+        # Tokens goes to the global namespace, the others to Walkthrough: both kinds of file are compiled.
+        staticnet_export.export(model, shape, name, out_dir, namespace=None if name == "Tokens" else NAMESPACE, loss=loss_fn)
         classes.append(name)
     # For the way back: the data StaticNet trains the exported Mlp on, and its architecture's description.
     x, y = data((64,), "classes", mlp, count=16, seed=2)

@@ -465,7 +465,7 @@ def check_source(class_name, namespace, tokens):
 using System;
 using StaticNet.IO;
 
-{"namespace " + namespace if namespace else "namespace StaticNetExport"}
+{"namespace " + namespace if namespace else "namespace " + _GLOBAL}
 {{
     /// <summary>Compares {class_name} with the outputs PyTorch wrote next to its weights (<c>{class_name}.check.safetensors</c>).</summary>
     public static class {class_name}PyTorchCheck
@@ -507,7 +507,15 @@ using StaticNet.IO;
     }}
 }}
 """
+    if not namespace:  # the global namespace, as the declaration
+        lines = text.split("\n")
+        start = lines.index("namespace " + _GLOBAL)
+        body = lines[start + 2:len(lines) - 2]
+        text = "\n".join(lines[:start] + [line[4:] if line.startswith("    ") else line for line in body] + [""])
     return text
+
+
+_GLOBAL = "__global__"
 
 
 def export(module, input_shape, class_name, out_dir, namespace=None, loss=None, check_samples=8, seed=0, source=None):

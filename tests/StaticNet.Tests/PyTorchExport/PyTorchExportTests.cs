@@ -35,7 +35,7 @@ public sealed class TorchFactAttribute : FactAttribute
     public TorchFactAttribute()
     {
         if (s_missing.Value is string why)
-            Skip = $"The PyTorch exporter walkthrough needs torch: {why}. Install it with apt-get install python3-torch.";
+            Skip = $"The PyTorch exporter's tests (tools/staticnet_export.py, the docs/pytorch.md walkthrough) need torch: {why}. Install it with apt-get install python3-torch.";
     }
 }
 
