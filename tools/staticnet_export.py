@@ -23,7 +23,7 @@ Or from the command line, for a model saved with torch.save(model, "model.pt"):
     python3 tools/staticnet_export.py model.pt --input-shape 1,28,28 --class-name FashionNet --out export
 
 Supported: an nn.Sequential (nested ones are flattened, names dotted as in the state_dict), or a module whose forward
-runs its children in order (checked on the reference inputs), made of nn.Linear, nn.Conv1d, nn.Conv2d,
+runs its children in order (checked on the reference inputs; so are blocks of your own types inside), made of nn.Linear, nn.Conv1d, nn.Conv2d,
 nn.MaxPool1d/2d, nn.AvgPool1d/2d, nn.AdaptiveAvgPool1d/2d(1) + nn.Flatten, nn.Flatten, nn.BatchNorm1d/2d, nn.Dropout,
 nn.Embedding, nn.Identity, nn.RNN/nn.LSTM/nn.GRU (batch_first=True, one layer, one direction; followed by
 RecurrentOutput below), and nn.ReLU, nn.LeakyReLU(0.01), nn.Sigmoid, nn.Tanh, nn.GELU, nn.Softmax right after a Linear
@@ -144,26 +144,27 @@ def read_safetensors(path):
 # ----------------------------------------------------------------------------------------------------------------------
 # the model as a chain of named modules
 
+def _container(module):
+    """Whether the exporter looks inside: an nn.Sequential, or a module of another type (not one of PyTorch's) that has
+    children; export() checks that the chain computes what the whole model computes."""
+    return isinstance(module, nn.Sequential) or (
+        not type(module).__module__.startswith("torch.") and not isinstance(module, RecurrentOutput)
+        and any(True for _ in module.children()))
+
+
 def _flatten(module, prefix, out):
     for name, child in module.named_children():
         path = prefix + name
-        if isinstance(child, nn.Sequential):
+        if _container(child):
             _flatten(child, path + ".", out)
         else:
             out.append((path, child))
 
 
 def _chain(model):
-    """[(state_dict prefix, module)] in the order they run, nested Sequentials flattened."""
+    """[(state_dict prefix, module)] in the order they run, nested Sequentials (and blocks) flattened."""
     chain = []
-    if isinstance(model, nn.Sequential):
-        _flatten(model, "", chain)
-    else:
-        for name, child in model.named_children():
-            if isinstance(child, nn.Sequential):
-                _flatten(child, name + ".", chain)
-            else:
-                chain.append((name, child))
+    _flatten(model, "", chain)
     if not chain:
         raise ExportError(f"{type(model).__name__} has no child modules; expected an nn.Sequential or a module whose "
                           f"forward runs its children in order. Supported: {SUPPORTED}.")
@@ -554,10 +555,12 @@ def export(module, input_shape, class_name, out_dir, namespace=None, loss=None, 
             outputs = module(inputs)
             if isinstance(outputs, tuple):
                 raise ExportError(f"{type(module).__name__} returns a tuple; end a recurrent layer with staticnet_export.RecurrentOutput")
-            if not isinstance(module, nn.Sequential):
+            if not isinstance(module, nn.Sequential) or any(not isinstance(m, nn.Sequential) for _, m in module.named_modules()
+                                                            if _container(m)):
                 chained = _run_chain(chain, inputs)
                 if chained.shape != outputs.shape or not torch.allclose(chained, outputs, rtol=0, atol=1e-6):
-                    raise ExportError(f"{type(module).__name__}.forward does not just run its children in order "
+                    custom = sorted({_type(m) for _, m in module.named_modules() if _container(m) and not isinstance(m, nn.Sequential)})
+                    raise ExportError(f"the forward of {' or '.join(custom)} does not just run its children in order "
                                       f"({', '.join(p for p, _ in chain)}): StaticNet can express only a chain; "
                                       f"export an nn.Sequential")
     finally:

@@ -81,6 +81,24 @@ class ExportTests(unittest.TestCase):
         self.assertEqual(r.layers, ['[Dense(3, Activation.Tanh, Name = "layers.0")]', '[Dense(2, Name = "head")]'])
         self.error(Skip(), (4,), "does not just run its children in order")
 
+    def test_blocks_of_the_users_types_are_looked_into_and_checked(self):
+        class Block(nn.Module):
+            def __init__(self, scale=False):
+                super().__init__()
+                self.conv = nn.Conv2d(2, 2, 3, padding=1)
+                self.act = nn.ReLU()
+                self.scale = scale
+
+            def forward(self, x):
+                y = self.act(self.conv(x))
+                return y * 2 if self.scale else y
+
+        r = self.export(nn.Sequential(Block(), Block(), nn.Flatten(), nn.Linear(2 * 4 * 4, 2)), (2, 4, 4))
+        self.assertEqual(r.layers, ['[Conv2D(2, 3, Activation.ReLU, Padding = 1, Name = "0.conv")]',
+                                    '[Conv2D(2, 3, Activation.ReLU, Padding = 1, Name = "1.conv")]',
+                                    '[Flatten(Name = "2")]', '[Dense(2, Name = "3")]'])
+        self.error(nn.Sequential(Block(), Block(scale=True)), (2, 4, 4), "does not just run its children in order")
+
     def test_options(self):
         r = self.export(nn.Sequential(nn.Conv1d(2, 3, 5, stride=2, padding=2, dilation=1, bias=False), nn.LeakyReLU(0.01),
                                       nn.MaxPool1d(3, stride=2), nn.BatchNorm1d(3, eps=1e-3, momentum=0.01),
