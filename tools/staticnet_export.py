@@ -545,10 +545,13 @@ def export(module, input_shape, class_name, out_dir, namespace=None, loss=None, 
     module.eval()
     try:
         generator = torch.Generator().manual_seed(seed)
+        first = next(iter(module.state_dict().values()), None)  # the device (and float dtype) the model runs on
+        device = first.device if first is not None else torch.device("cpu")
         if isinstance(chain[0][1], nn.Embedding):
-            inputs = torch.randint(0, chain[0][1].num_embeddings, (check_samples,) + input_shape, generator=generator)
+            inputs = torch.randint(0, chain[0][1].num_embeddings, (check_samples,) + input_shape, generator=generator).to(device)
         else:
-            inputs = torch.randn((check_samples,) + input_shape, generator=generator)
+            dtype = first.dtype if first is not None and first.is_floating_point() else torch.float32
+            inputs = torch.randn((check_samples,) + input_shape, generator=generator).to(device, dtype)
         shapes = _shapes(chain, inputs[:1])
         layers, keys, tokens = _layers(chain, shapes)
         with torch.no_grad():
@@ -559,7 +562,7 @@ def export(module, input_shape, class_name, out_dir, namespace=None, loss=None, 
                                                             if _container(m)):
                 chained = _run_chain(chain, inputs)
                 if chained.shape != outputs.shape or not torch.allclose(chained, outputs, rtol=0, atol=1e-6):
-                    custom = sorted({_type(m) for _, m in module.named_modules() if _container(m) and not isinstance(m, nn.Sequential)})
+                    custom = sorted({_type(m) for _, m in module.named_modules() if _container(m) and not isinstance(m, nn.Sequential)}) or [_type(module)]
                     raise ExportError(f"the forward of {' or '.join(custom)} does not just run its children in order "
                                       f"({', '.join(p for p, _ in chain)}): StaticNet can express only a chain; "
                                       f"export an nn.Sequential")

@@ -99,6 +99,12 @@ class ExportTests(unittest.TestCase):
                                     '[Flatten(Name = "2")]', '[Dense(2, Name = "3")]'])
         self.error(nn.Sequential(Block(), Block(scale=True)), (2, 4, 4), "does not just run its children in order")
 
+    def test_a_double_model_is_written_as_float32(self):
+        r = self.export(nn.Sequential(nn.Linear(3, 2), nn.Tanh()).double(), (3,))
+        written = se.read_safetensors(r.weights_path)
+        self.assertEqual(written["0.weight"].dtype, torch.float32)
+        self.assertEqual(se.read_safetensors(r.reference_path)["output"].dtype, torch.float32)
+
     def test_options(self):
         r = self.export(nn.Sequential(nn.Conv1d(2, 3, 5, stride=2, padding=2, dilation=1, bias=False), nn.LeakyReLU(0.01),
                                       nn.MaxPool1d(3, stride=2), nn.BatchNorm1d(3, eps=1e-3, momentum=0.01),
