@@ -1,0 +1,165 @@
+"""Tests of tools/staticnet_export.py (run by tests/StaticNet.Tests/PyTorchExport/PyTorchExportTests.cs, or from tools/:
+python3 -m unittest -v test_staticnet_export). The walkthrough test compiles and runs what it writes."""
+import os
+import tempfile
+import unittest
+from collections import OrderedDict
+
+import torch
+import torch.nn as nn
+
+import staticnet_export as se
+
+
+class Wrapped(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.layers = nn.Sequential(nn.Linear(4, 3), nn.Tanh())
+        self.head = nn.Linear(3, 2)
+
+    def forward(self, x):
+        return self.head(self.layers(x))
+
+
+class Skip(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.a = nn.Linear(4, 4)
+        self.b = nn.Linear(4, 2)
+
+    def forward(self, x):
+        return self.b(self.a(x) + x)
+
+
+class Custom(nn.Module):
+    def forward(self, x):
+        return x * 2
+
+
+class ExportTests(unittest.TestCase):
+    def setUp(self):
+        self.dir = tempfile.TemporaryDirectory()
+
+    def tearDown(self):
+        self.dir.cleanup()
+
+    def export(self, model, shape, **kw):
+        return se.export(model, shape, "Net", self.dir.name, **kw)
+
+    def error(self, model, shape, *fragments):
+        with self.assertRaises(se.ExportError) as caught:
+            self.export(model, shape)
+        for fragment in fragments:
+            self.assertIn(fragment, str(caught.exception))
+        return str(caught.exception)
+
+    def test_names_are_the_state_dict_prefixes_and_the_file_is_the_state_dict(self):
+        model = nn.Sequential(OrderedDict([("features", nn.Sequential(nn.Conv2d(1, 2, 3), nn.ReLU(), nn.BatchNorm2d(2))),
+                                           ("flat", nn.Flatten()), ("fc", nn.Linear(2 * 4 * 4, 3))]))
+        r = self.export(model, (1, 6, 6), loss="cross_entropy", namespace="App.Models")
+        self.assertEqual(r.layers, ['[Conv2D(2, 3, Activation.ReLU, Name = "features.0")]', '[BatchNorm(Name = "features.2")]',
+                                    '[Flatten(Name = "flat")]', '[Dense(3, Name = "fc")]'])
+        self.assertIn("[Network(Loss = Loss.SoftmaxCrossEntropy)]", r.declaration)
+        self.assertIn("namespace App.Models", r.declaration)
+        written = se.read_safetensors(r.weights_path)
+        state = model.state_dict()
+        self.assertEqual(list(written), list(state))
+        self.assertEqual(written["features.2.num_batches_tracked"].dtype, torch.int64)
+        self.assertEqual(written["features.2.num_batches_tracked"].shape, torch.Size([]))
+        for k in state:
+            self.assertTrue(torch.equal(written[k], state[k]), k)
+        fresh = nn.Sequential(OrderedDict([("features", nn.Sequential(nn.Conv2d(1, 2, 3), nn.ReLU(), nn.BatchNorm2d(2))),
+                                           ("flat", nn.Flatten()), ("fc", nn.Linear(2 * 4 * 4, 3))]))
+        fresh.load_state_dict(written, strict=True)
+        reference = se.read_safetensors(r.reference_path)
+        self.assertEqual(list(reference["input"].shape), [8, 1, 6, 6])
+        self.assertEqual(list(reference["output"].shape), [8, 3])
+        self.assertTrue(model.training, "export leaves the module in its mode")
+
+    def test_a_module_whose_forward_runs_its_children_in_order(self):
+        r = self.export(Wrapped(), (4,))
+        self.assertEqual(r.layers, ['[Dense(3, Activation.Tanh, Name = "layers.0")]', '[Dense(2, Name = "head")]'])
+        self.error(Skip(), (4,), "does not just run its children in order")
+
+    def test_blocks_of_the_users_types_are_looked_into_and_checked(self):
+        class Block(nn.Module):
+            def __init__(self, scale=False):
+                super().__init__()
+                self.conv = nn.Conv2d(2, 2, 3, padding=1)
+                self.act = nn.ReLU()
+                self.scale = scale
+
+            def forward(self, x):
+                y = self.act(self.conv(x))
+                return y * 2 if self.scale else y
+
+        r = self.export(nn.Sequential(Block(), Block(), nn.Flatten(), nn.Linear(2 * 4 * 4, 2)), (2, 4, 4))
+        self.assertEqual(r.layers, ['[Conv2D(2, 3, Activation.ReLU, Padding = 1, Name = "0.conv")]',
+                                    '[Conv2D(2, 3, Activation.ReLU, Padding = 1, Name = "1.conv")]',
+                                    '[Flatten(Name = "2")]', '[Dense(2, Name = "3")]'])
+        self.error(nn.Sequential(Block(), Block(scale=True)), (2, 4, 4), "does not just run its children in order")
+
+    def test_a_double_model_is_written_as_float32(self):
+        r = self.export(nn.Sequential(nn.Linear(3, 2), nn.Tanh()).double(), (3,))
+        written = se.read_safetensors(r.weights_path)
+        self.assertEqual(written["0.weight"].dtype, torch.float32)
+        self.assertEqual(se.read_safetensors(r.reference_path)["output"].dtype, torch.float32)
+
+    def test_options(self):
+        r = self.export(nn.Sequential(nn.Conv1d(2, 3, 5, stride=2, padding=2, dilation=1, bias=False), nn.LeakyReLU(0.01),
+                                      nn.MaxPool1d(3, stride=2), nn.BatchNorm1d(3, eps=1e-3, momentum=0.01),
+                                      nn.Flatten(), nn.Dropout(0.5), nn.Linear(3 * 4, 2), nn.Softmax(dim=1)), (2, 20))
+        self.assertEqual(r.layers, ['[Conv1D(3, 5, Activation.LeakyReLU, Stride = 2, Padding = 2, Bias = false, Name = "0")]',
+                                    '[MaxPool1D(3, Stride = 2, Name = "2")]',
+                                    '[BatchNorm(Momentum = 0.01f, Epsilon = 0.001f, Name = "3")]',
+                                    '[Flatten(Name = "4")]', '[Dropout(0.5f, Name = "5")]',
+                                    '[Dense(2, Activation.Softmax, Name = "6")]'])
+
+    def test_unsupported_modules_are_named_with_their_type_and_what_is_supported(self):
+        self.error(nn.Sequential(nn.Linear(4, 4), Custom()), (4,), "module '1'", "test_staticnet_export.Custom",
+                   "not a module StaticNet has", "Supported: nn.Sequential")
+        self.error(nn.Sequential(nn.Linear(4, 4), nn.LayerNorm(4)), (4,), "module '1' (nn.LayerNorm)")
+        self.error(nn.Sequential(nn.Linear(4, 4), nn.LeakyReLU(0.2)), (4,), "module '1' (nn.LeakyReLU)", "0.01")
+        self.error(nn.Sequential(nn.Conv2d(1, 2, 3), nn.BatchNorm2d(2), nn.ReLU()), (1, 5, 5), "module '2' (nn.ReLU)",
+                   "after nn.BatchNorm ('1')")
+        self.error(nn.Sequential(nn.Linear(4, 4), nn.Dropout(0.1), nn.ReLU()), (4,), "module '2' (nn.ReLU)",
+                   "after '1' (nn.Dropout)")
+        self.error(nn.Sequential(nn.Conv2d(1, 2, 3, groups=1, padding_mode="reflect")), (1, 5, 5), "padding_mode")
+        self.error(nn.Sequential(nn.Conv2d(1, 2, 3, stride=(1, 2))), (1, 5, 5), "stride (1, 2)")
+        self.error(nn.Sequential(nn.Linear(4, 4, bias=False)), (4,), "bias=False")
+        self.error(nn.Sequential(nn.LSTM(3, 4, batch_first=True, num_layers=2), se.RecurrentOutput()), (5, 3), "num_layers=2")
+        self.error(nn.Sequential(nn.GRU(3, 4, batch_first=True, bidirectional=True), se.RecurrentOutput()), (5, 3), "bidirectional")
+        self.error(nn.Sequential(nn.GRU(3, 4)), (5, 3), "batch_first=False")
+        self.error(nn.Sequential(nn.Conv2d(2, 2, 1), nn.AdaptiveAvgPool2d(1)), (2, 4, 4), "module '1' (nn.AdaptiveAvgPool2d)", "Flatten")
+        self.error(nn.Sequential(nn.MaxPool2d(2, ceil_mode=True)), (1, 5, 5), "ceil_mode")
+        self.error(nn.Sequential(nn.Linear(4, 4), nn.GELU(approximate="tanh")), (4,), "approximate")
+
+    def test_recurrent_and_tokens(self):
+        r = self.export(nn.Sequential(nn.Embedding(10, 4), nn.LSTM(4, 5, batch_first=True), se.RecurrentOutput(True),
+                                      nn.RNN(5, 3, batch_first=True), se.RecurrentOutput(), nn.Linear(3, 2)), (6,))
+        self.assertEqual(r.layers, ['[Embedding(10, 4, Name = "0")]', '[LSTM(5, ReturnSequences = true, Name = "1")]',
+                                    '[SimpleRNN(3, Name = "3")]', '[Dense(2, Name = "5")]'])
+        self.assertTrue(r.tokens)
+        with open(r.check_path) as f:
+            self.assertIn("ReadOnlySpan<int>", f.read())
+
+    def test_losses(self):
+        model = nn.Sequential(nn.Linear(2, 1))
+        for loss, name in [(None, "None"), ("mse", "MeanSquaredError"), (nn.BCEWithLogitsLoss(), "BinaryCrossEntropy"),
+                           (nn.CrossEntropyLoss(), "SoftmaxCrossEntropy")]:
+            self.assertIn(f"Loss = Loss.{name})", self.export(model, (2,), loss=loss).declaration)
+        with self.assertRaises(se.ExportError):
+            self.export(model, (2,), loss=nn.L1Loss())
+        with self.assertRaises(se.ExportError):
+            se.export(model, (2,), "not a name", self.dir.name)
+
+    def test_command_line(self):
+        path = os.path.join(self.dir.name, "model.pt")
+        torch.save(nn.Sequential(nn.Linear(3, 2), nn.Sigmoid()), path)
+        self.assertEqual(se.main([path, "--input-shape", "3", "--class-name", "Cli", "--out", self.dir.name]), 0)
+        with open(os.path.join(self.dir.name, "Cli.cs")) as f:
+            self.assertIn('[Dense(2, Activation.Sigmoid, Name = "0")]', f.read())
+
+
+if __name__ == "__main__":
+    unittest.main()
