@@ -19,8 +19,8 @@ internal static class StepEmitter
     private static void WriteActivation(CodeWriter w, ShapedLayer layer, string y)
     {
         int units = layer.Output.Channels, width = layer.Output.PositionStride;
-        if (layer.Activation == ActivationKind.GELU)
-            w.Line($"{Kernels}ActivationKernels.Gelu({y}, {y}, 1, columns: {units}, stride: {width});");
+        if (DenseEmitter.KeepsPreActivation(layer))
+            w.Line($"{Kernels}ActivationKernels.{DenseEmitter.PreActivationKernel(layer.Activation)}({y}, {y}, 1, columns: {units}, stride: {width});");
         else if (layer.Activation != ActivationKind.None)
             w.Line($"{Kernels}ActivationKernels.{layer.Activation}({y}, 1, columns: {units}, stride: {width});");
     }

@@ -13,6 +13,8 @@ internal enum ActivationKind
     Tanh = 4,
     Softmax = 5,
     GELU = 6,
+    SiLU = 7,
+    ELU = 8,
 }
 
 /// <summary>Mirror of <c>StaticNet.Loss</c>.</summary>

@@ -108,7 +108,7 @@ internal static partial class ShapeInference
             _regions.Add(new Region(name, (int)offset, (int)length, perChunk, description));
         }
 
-        /// <summary>The output region (every layer has one) and, for GELU, the pre-activation its derivative needs.</summary>
+        /// <summary>The output region (every layer has one) and, for GELU and SiLU, the pre-activation its derivative needs.</summary>
         public void OutputRegions(ActivationShape output, ActivationKind activation)
         {
             long exact = ActivationShape.ExactRowLength(output.Kind, output.Dims.AsSpan().ToArray());
@@ -116,8 +116,8 @@ internal static partial class ShapeInference
             Region("Output", output.RowLength, output.Positions == 1
                 ? (output.PositionStride == output.Channels ? $"[ChunkRows, {output.Channels}]" : $"[ChunkRows, {output.PositionStride}] ({output.Channels} + padding)")
                 : $"{output.Text} as [ChunkRows, {output.Positions}, {output.PositionStride}] (channels last)");
-            if (activation == ActivationKind.GELU)
-                Region("PreActivation", output.RowLength, "GELU's input");
+            if (activation is ActivationKind.GELU or ActivationKind.SiLU)
+                Region("PreActivation", output.RowLength, $"{activation}'s input");
         }
     }
 

@@ -142,9 +142,9 @@ internal static partial class ShapeInference
                 $"Network '{spec.ClassName}' has Loss value {(int)spec.Loss}, which is not a defined StaticNet.Loss; expected one of None, MeanSquaredError, BinaryCrossEntropy, SoftmaxCrossEntropy"));
         foreach (LayerSpec layer in spec.Layers)
         {
-            if (layer.Activation < ActivationKind.None || layer.Activation > ActivationKind.GELU)
+            if (layer.Activation < ActivationKind.None || layer.Activation > ActivationKind.ELU)
                 errors.Add(new ShapeError(DiagnosticIds.UndefinedValue, layer.AttributeIndex,
-                    $"Activation value {(int)layer.Activation} is not a defined StaticNet.Activation; expected one of None, ReLU, LeakyReLU, Sigmoid, Tanh, Softmax, GELU"));
+                    $"Activation value {(int)layer.Activation} is not a defined StaticNet.Activation; expected one of None, ReLU, LeakyReLU, Sigmoid, Tanh, Softmax, GELU, SiLU, ELU"));
             if (layer.Settings.PaddingMode < PaddingModeKind.Explicit || layer.Settings.PaddingMode > PaddingModeKind.Same)
                 errors.Add(new ShapeError(DiagnosticIds.UndefinedValue, layer.AttributeIndex,
                     $"PaddingMode value {(int)layer.Settings.PaddingMode} is not a defined StaticNet.PaddingMode; expected one of Explicit, Valid, Same"));

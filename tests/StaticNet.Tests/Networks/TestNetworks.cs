@@ -27,6 +27,17 @@ public partial class ActivationSoftmaxNet { }
 [Network(Loss = Loss.MeanSquaredError)] [Input(5)] [Dense(6, Activation.GELU, Name = "hidden")] [Dense(3, Name = "out")]
 public partial class ActivationGELUNet { }
 
+[Network(Loss = Loss.MeanSquaredError)] [Input(5)] [Dense(6, Activation.SiLU, Name = "hidden")] [Dense(3, Name = "out")]
+public partial class ActivationSiLUNet { }
+
+[Network(Loss = Loss.MeanSquaredError)] [Input(5)] [Dense(6, Activation.ELU, Name = "hidden")] [Dense(3, Name = "out")]
+public partial class ActivationELUNet { }
+
+// Fused SiLU (pre-activation kept) and ELU in convolutions, for the gradient checks.
+[Network(Loss = Loss.MeanSquaredError)]
+[Input(2, 5, 5)] [Conv2D(3, 3, Activation.SiLU, Padding = 1)] [Conv2D(2, 2, Activation.ELU)] [Flatten] [Dense(2, Activation.ELU)] [Dense(2)]
+public partial class ConvSiLUELUNet { }
+
 // loss_{kind}.safetensors: 5 → fc1 8 ReLU → fc2 4.
 [Network(Loss = Loss.MeanSquaredError)] [Input(5)] [Dense(8, Activation.ReLU, Name = "fc1")] [Dense(4, Name = "fc2")]
 public partial class LossMseNet { }
