@@ -86,8 +86,8 @@ internal static class NetworkEmitter
     private static string Topology(ShapedNetwork network) =>
         string.Join(" → ", new[] { network.Input.Text }.Concat(network.Layers.Where(ShowsInTopology).Select(l => l.Output.Text)));
 
-    /// <summary>Layers that change the shape; Dropout and BatchNorm do not, so the one-line topology leaves them out.</summary>
-    private static bool ShowsInTopology(ShapedLayer layer) => layer.Kind is not (LayerKind.Dropout or LayerKind.BatchNorm);
+    /// <summary>Layers that change the shape; Dropout, BatchNorm and stand-alone activations do not, so the one-line topology leaves them out.</summary>
+    private static bool ShowsInTopology(ShapedLayer layer) => layer.Kind is not (LayerKind.Dropout or LayerKind.BatchNorm or LayerKind.Activation);
 
     /// <summary>The element type of an input sample: token ids for a network that starts with an Embedding.</summary>
     private static string InputElement(ShapedNetwork network) => network.TakesTokens ? "int" : "float";

@@ -109,6 +109,17 @@ internal static class StepEmitter
                     currentStride = width;
                     break;
                 }
+                case LayerKind.Activation:
+                {
+                    // A stand-alone activation is per step: copy the step's channels, then the kernel on one row.
+                    int channels = layer.Output.Channels, width = layer.Output.PositionStride;
+                    string y = $"state.Slice({id}Step, {width})";
+                    w.Line($"{current}.Slice(0, {channels}).CopyTo({y}); // {layer.Name}: {ActivationEmitter.Module(layer)}");
+                    w.Line(ActivationEmitter.ForwardKernel(layer, y, y, "1"));
+                    current = y;
+                    currentStride = width;
+                    break;
+                }
                 case LayerKind.Dense:
                 {
                     int inputs = layer.Input.Channels, width = layer.Output.PositionStride;

@@ -45,6 +45,8 @@ internal enum LayerKind
     SimpleRNN,
     LSTM,
     GRU,
+    /// <summary>A stand-alone activation ([ReLU], [LeakyReLU(slope)], …, [Softmax]): the function in LayerSpec.Activation, its parameter in LayerOptions.Parameter.</summary>
+    Activation,
 }
 
 /// <summary>Mirror of <c>StaticNet.PaddingMode</c>.</summary>

@@ -34,7 +34,7 @@ internal static partial class ShapeInference
         int inputCopyOffset = -1;
         if (inputShape is not null && !inputShape.IsPaddedChannelsLast && FirstLayerNeedsChannelsLast(spec))
         {
-            // Pools, BatchNorm and Dropout read only the padded channels-last layout: the input is copied into it first.
+            // Pools, BatchNorm, Dropout and stand-alone activations read only the padded channels-last layout: the input is copied into it first.
             current = ActivationShape.Padded(inputShape.Kind, inputShape.Dims.AsSpan().ToArray());
             inputCopyOffset = (int)buffers.RowLength;
             buffers.RowLength += current.RowLength;
@@ -111,7 +111,7 @@ internal static partial class ShapeInference
         foreach (LayerSpec layer in spec.Layers)
             if (layer.Kind != LayerKind.Input)
                 return layer.Kind is LayerKind.MaxPool2D or LayerKind.AvgPool2D or LayerKind.MaxPool1D or LayerKind.AvgPool1D
-                    or LayerKind.GlobalAvgPool or LayerKind.BatchNorm or LayerKind.Dropout;
+                    or LayerKind.GlobalAvgPool or LayerKind.BatchNorm or LayerKind.Dropout or LayerKind.Activation;
         return false;
     }
 
