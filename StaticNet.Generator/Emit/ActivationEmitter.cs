@@ -58,7 +58,14 @@ internal sealed class ActivationEmitter : LayerEmitter
         string module = Module(layer);
         WriteBanner(w, layer, $"{module} {shape.Text}, stand-alone");
 
-        w.Line($"/// <summary>{Identifiers.Doc(layer.Name)} forward: y = {Identifiers.Doc(module)}(x) {rowText}{(layer.Activation == ActivationKind.Softmax ? ", over each position's " + columns + " channels" : "")}.</summary>");
+        string p = BatchNormEmitter.Text(layer.Spec.Settings.Parameter);
+        string applied = layer.Activation switch
+        {
+            ActivationKind.LeakyReLU => $"LeakyReLU(x), negative slope {p}",
+            ActivationKind.ELU => $"ELU(x), alpha {p}",
+            _ => $"{layer.Activation}(x)",
+        };
+        w.Line($"/// <summary>{Identifiers.Doc(layer.Name)} forward: y = {applied} {rowText}{(layer.Activation == ActivationKind.Softmax ? ", over each position's " + columns + " channels" : "")}.</summary>");
         w.Hot();
         w.Open($"private static void {id}Forward({ReadOnlySpan} x, {Span} y, int rows)");
         w.Line($"x.Slice(0, {rows} * {width}).CopyTo(y);");
@@ -70,7 +77,7 @@ internal sealed class ActivationEmitter : LayerEmitter
         float parameter = layer.Spec.Settings.Parameter;
         string savedName = keepsInput ? "x" : "y";
         string sizes = $"{rows}, columns: {columns}, stride: {width}";
-        w.Line($"/// <summary>{Identifiers.Doc(layer.Name)} backward: dx = dy · {Identifiers.Doc(module)}′ {rowText}, from the saved {(keepsInput ? "input" : "output")}.</summary>");
+        w.Line($"/// <summary>{Identifiers.Doc(layer.Name)} backward: dx = dy · {layer.Activation}′(x) {rowText}, from the saved {(keepsInput ? "input" : "output")}.</summary>");
         w.Hot();
         w.Open($"private static void {id}Backward({ReadOnlySpan} {savedName}, {ReadOnlySpan} dy, {Span} dx, int rows)");
         w.Line($"dy.Slice(0, {rows} * {width}).CopyTo(dx);");
