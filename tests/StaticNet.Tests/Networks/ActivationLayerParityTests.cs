@@ -35,8 +35,17 @@ public partial class ActStreamingNet { }
 /// the plain nn.Sequential loads strictly; outputs (eval mode) and the training-mode loss within 1e-5, gradients within
 /// 1e-4, each relative to max(1, |value|).
 /// </summary>
-public class ActivationLayerParityTests
+public class ActivationLayerParityTests(Xunit.Abstractions.ITestOutputHelper output)
 {
+    /// <summary>The largest |expected − actual| / max(1, |expected|): what the test output reports.</summary>
+    private static double Worst(ReadOnlySpan<float> expected, ReadOnlySpan<float> actual)
+    {
+        double worst = 0;
+        for (int i = 0; i < expected.Length; i++)
+            worst = Math.Max(worst, Math.Abs((double)expected[i] - actual[i]) / Math.Max(1.0, Math.Abs(expected[i])));
+        return worst;
+    }
+
     private const double OutputTolerance = 1e-5;
     private const double GradientTolerance = 1e-4;
 
@@ -65,14 +74,18 @@ public class ActivationLayerParityTests
         var actual = new float[expected.Length];
         network.ForwardBatch(input, actual);
         AssertClose(expected, actual, OutputTolerance, name + " eval output");
+        double worstGradient = 0;
 
         float loss = network.ComputeGradients(input, target);
         AssertClose(io.Get("loss").Data, [loss], OutputTolerance, name + " training-mode loss");
         foreach (var tensor in io.Tensors.Where(t => t.Name.StartsWith("grad.", StringComparison.Ordinal)))
         {
             string parameter = tensor.Name.Substring(5);
-            AssertClose(tensor.Data, LayerParityTests.ExportFrom(network, parameter, network.Gradients), GradientTolerance, $"{name} {tensor.Name}");
+            float[] gradient = LayerParityTests.ExportFrom(network, parameter, network.Gradients);
+            AssertClose(tensor.Data, gradient, GradientTolerance, $"{name} {tensor.Name}");
+            worstGradient = Math.Max(worstGradient, Worst(tensor.Data, gradient));
         }
+        output.WriteLine($"{name}: eval output {Worst(expected, actual):E2}, loss {Worst(io.Get("loss").Data, [loss]):E2}, gradients {worstGradient:E2} (relative to max(1, |PyTorch|))");
     }
 
     [Fact]
