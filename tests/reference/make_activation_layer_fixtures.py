@@ -60,6 +60,11 @@ def fixtures():
     yield ("sequence_softmax", 3, (4, 5),
            lambda: nn.Sequential(nn.Linear(5, 6), nn.GELU(), nn.Linear(6, 4), nn.Softmax(dim=-1), nn.Linear(4, 3), nn.ELU(1.5)),
            "[Dense(6)] [GELU] [Dense(4)] [Softmax] [Dense(3)] [ELU(1.5f)]")
+    # The fused Activation.SiLU and Activation.ELU (alpha 1): each activation module right after its Linear/Conv2d.
+    yield ("fused_silu_elu", 4, (2, 6, 6),
+           lambda: nn.Sequential(nn.Conv2d(2, 3, 3), nn.SiLU(), nn.Conv2d(3, 2, 2), nn.ELU(), nn.Flatten(),
+                                 nn.Linear(18, 6), nn.SiLU(), nn.Linear(6, 3), nn.ELU()),
+           "[Conv2D(3, 3, Activation.SiLU)] [Conv2D(2, 2, Activation.ELU)] [Flatten] [Dense(6, Activation.SiLU)] [Dense(3, Activation.ELU)]")
 
 
 def main():

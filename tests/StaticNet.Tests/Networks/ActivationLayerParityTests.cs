@@ -25,6 +25,11 @@ public partial class ActLinearBnSiluNet { }
 [Input(4, 5)] [Dense(6)] [GELU] [Dense(4)] [Softmax] [Dense(3)] [ELU(1.5f)]
 public partial class ActSequenceSoftmaxNet { }
 
+/// <summary>The fused Activation.SiLU and Activation.ELU: Conv2d → SiLU → Conv2d → ELU → Flatten → Linear → SiLU → Linear → ELU.</summary>
+[Network(Loss = Loss.MeanSquaredError)]
+[Input(2, 6, 6)] [Conv2D(3, 3, Activation.SiLU)] [Conv2D(2, 2, Activation.ELU)] [Flatten] [Dense(6, Activation.SiLU)] [Dense(3, Activation.ELU)]
+public partial class ActFusedSiluEluNet { }
+
 /// <summary>A streaming network with stand-alone activations between per-step layers.</summary>
 [Network(Loss = Loss.MeanSquaredError)]
 [Input(6, 2)] [Dense(4)] [SiLU] [LSTM(5, ReturnSequences = true)] [ELU(0.5f)] [Dense(3)] [Softmax] [Dense(2)] [LeakyReLU(0.1f)]
@@ -49,13 +54,14 @@ public class ActivationLayerParityTests(Xunit.Abstractions.ITestOutputHelper out
     private const double OutputTolerance = 1e-5;
     private const double GradientTolerance = 1e-4;
 
-    public static TheoryData<string> Cases() => new("conv_bn_relu", "linear_bn_silu", "sequence_softmax");
+    public static TheoryData<string> Cases() => new("conv_bn_relu", "linear_bn_silu", "sequence_softmax", "fused_silu_elu");
 
     private static ITrainableNetwork Create(string name) => name switch
     {
         "conv_bn_relu" => new ActConvBnReluNet(1),
         "linear_bn_silu" => new ActLinearBnSiluNet(1),
         "sequence_softmax" => new ActSequenceSoftmaxNet(1),
+        "fused_silu_elu" => new ActFusedSiluEluNet(1),
         _ => throw new ArgumentException(name),
     };
 
