@@ -36,6 +36,14 @@ internal static class Parser
         ["StaticNet.SimpleRNNAttribute"] = LayerKind.SimpleRNN,
         ["StaticNet.LSTMAttribute"] = LayerKind.LSTM,
         ["StaticNet.GRUAttribute"] = LayerKind.GRU,
+        ["StaticNet.ReLUAttribute"] = LayerKind.Activation,
+        ["StaticNet.LeakyReLUAttribute"] = LayerKind.Activation,
+        ["StaticNet.SigmoidAttribute"] = LayerKind.Activation,
+        ["StaticNet.TanhAttribute"] = LayerKind.Activation,
+        ["StaticNet.GELUAttribute"] = LayerKind.Activation,
+        ["StaticNet.SiLUAttribute"] = LayerKind.Activation,
+        ["StaticNet.ELUAttribute"] = LayerKind.Activation,
+        ["StaticNet.SoftmaxAttribute"] = LayerKind.Activation,
     };
 
     public static bool IsCandidate(SyntaxNode node) => node is ClassDeclarationSyntax;
@@ -151,6 +159,30 @@ internal static class Parser
                     : ActivationKind.None;
                 return new LayerSpec(kind, index, EquatableArray<int>.Empty, IntArgument(attribute, 0), activation, name,
                     new LayerOptions(ReturnSequences: NamedBool(attribute, "ReturnSequences", false)));
+            }
+            case LayerKind.Activation:
+            {
+                // [ReLU], [LeakyReLU(negativeSlope)], …: the function from the attribute's name, its one parameter if any.
+                string function = attribute.AttributeClass?.Name ?? "";
+                function = function.EndsWith("Attribute", System.StringComparison.Ordinal) ? function.Substring(0, function.Length - "Attribute".Length) : function;
+                var activation = function switch
+                {
+                    "ReLU" => ActivationKind.ReLU,
+                    "LeakyReLU" => ActivationKind.LeakyReLU,
+                    "Sigmoid" => ActivationKind.Sigmoid,
+                    "Tanh" => ActivationKind.Tanh,
+                    "GELU" => ActivationKind.GELU,
+                    "SiLU" => ActivationKind.SiLU,
+                    "ELU" => ActivationKind.ELU,
+                    _ => ActivationKind.Softmax,
+                };
+                float parameter = activation switch
+                {
+                    ActivationKind.LeakyReLU => attribute.ConstructorArguments.Length > 0 && attribute.ConstructorArguments[0].Value is float slope ? slope : 0.01f,
+                    ActivationKind.ELU => attribute.ConstructorArguments.Length > 0 && attribute.ConstructorArguments[0].Value is float alpha ? alpha : 1f,
+                    _ => 0f,
+                };
+                return new LayerSpec(kind, index, EquatableArray<int>.Empty, 0, activation, name, new LayerOptions(Parameter: parameter));
             }
             default: // Flatten, GlobalAvgPool
                 return new LayerSpec(kind, index, EquatableArray<int>.Empty, 0, ActivationKind.None, name);

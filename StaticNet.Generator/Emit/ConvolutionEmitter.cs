@@ -92,7 +92,7 @@ internal sealed class ConvolutionEmitter : LayerEmitter
         string formula = layer.Activation switch
         {
             ActivationKind.None => conv,
-            ActivationKind.GELU => $"GELU(z), z = {conv}",
+            ActivationKind.GELU or ActivationKind.SiLU => $"{layer.Activation}(z), z = {conv}",
             _ => $"{layer.Activation}({conv})",
         };
         w.Line($"/// <summary>{Identifiers.Doc(layer.Name)} forward: x {InputText(input)} → y [rows, {positions}, {width}] = {formula}; columns is scratch for one sample's im2col.</summary>");
@@ -107,7 +107,7 @@ internal sealed class ConvolutionEmitter : LayerEmitter
         string biasSpan = bias ? $"parameters.Slice({id}Bias, {width})" : "zeros";
         w.Line($"{Kernels}ConvKernels.Forward(x, rows, {id}Geometry, parameters.Slice({id}Weight, {taps} * {width}), {biasSpan}, columns, {(gelu ? "z" : "y")});");
         if (gelu)
-            w.Line($"{Kernels}ActivationKernels.Gelu(z, y, rows * {positions}, columns: {output.Channels}, stride: {width});");
+            w.Line($"{Kernels}ActivationKernels.{DenseEmitter.PreActivationKernel(layer.Activation)}(z, y, rows * {positions}, columns: {output.Channels}, stride: {width});");
         else if (layer.Activation != ActivationKind.None)
             w.Line($"{Kernels}ActivationKernels.{layer.Activation}(y, rows * {positions}, columns: {output.Channels}, stride: {width});");
         w.Close();
@@ -128,7 +128,7 @@ internal sealed class ConvolutionEmitter : LayerEmitter
         w.Hot();
         w.Open($"private static void {id}Backward({ReadOnlySpan} parameters, {Span} gradients, {ReadOnlySpan} x, {saved}{Span} dy, {Span} columns, {dxParameter}int rows)");
         if (gelu)
-            w.Line($"{Kernels}ActivationKernels.GeluBackward(z, dy, rows * {positions}, columns: {output.Channels}, stride: {width});");
+            w.Line($"{Kernels}ActivationKernels.{DenseEmitter.PreActivationKernel(layer.Activation)}Backward(z, dy, rows * {positions}, columns: {output.Channels}, stride: {width});");
         else if (layer.Activation != ActivationKind.None)
             w.Line($"{Kernels}ActivationKernels.{layer.Activation}Backward(y, dy, rows * {positions}, columns: {output.Channels}, stride: {width});");
         if (!bias)

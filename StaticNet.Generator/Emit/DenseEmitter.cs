@@ -54,8 +54,14 @@ internal sealed class DenseEmitter : LayerEmitter
             : $"{buffer}.Slice({id}Weight, {inputs} * {width}), {buffer}.Slice({id}Bias, {width})";
     }
 
-    /// <summary>GELU's derivative needs its input; every other activation's derivative is a function of its output.</summary>
-    public static bool KeepsPreActivation(ShapedLayer layer) => layer.Activation == ActivationKind.GELU;
+    /// <summary>GELU's and SiLU's derivatives need their input; every other activation's derivative is a function of its output.</summary>
+    public static bool KeepsPreActivation(ShapedLayer layer) => KeepsPreActivation(layer.Activation);
+
+    /// <summary>GELU's and SiLU's derivatives need their input; every other activation's derivative is a function of its output.</summary>
+    public static bool KeepsPreActivation(ActivationKind activation) => activation is ActivationKind.GELU or ActivationKind.SiLU;
+
+    /// <summary>The ActivationKernels method of an activation that keeps its input: <c>Gelu</c> or <c>SiLU</c> (z → y).</summary>
+    public static string PreActivationKernel(ActivationKind activation) => activation == ActivationKind.GELU ? "Gelu" : "SiLU";
 
     private static void WriteForward(CodeWriter w, ShapedLayer layer)
     {
@@ -66,7 +72,7 @@ internal sealed class DenseEmitter : LayerEmitter
         string formula = layer.Activation switch
         {
             ActivationKind.None => "x · W + b",
-            ActivationKind.GELU => "GELU(z), z = x · W + b",
+            ActivationKind.GELU or ActivationKind.SiLU => $"{layer.Activation}(z), z = x · W + b",
             _ => $"{layer.Activation}(x · W + b)",
         };
         w.Line($"/// <summary>{Identifiers.Doc(layer.Name)} forward: x [{rowText}, {inputs}] → y [{rowText}, {width}] = {formula}.</summary>");
@@ -85,7 +91,7 @@ internal sealed class DenseEmitter : LayerEmitter
             w.Line($"    {Slices(layer, "parameters")}, {denseOutput}, width: {width});");
         }
         if (KeepsPreActivation(layer))
-            w.Line($"{Kernels}ActivationKernels.Gelu(z, y, {rows}, columns: {units}, stride: {width});");
+            w.Line($"{Kernels}ActivationKernels.{PreActivationKernel(layer.Activation)}(z, y, {rows}, columns: {units}, stride: {width});");
         else if (layer.Activation != ActivationKind.None)
             w.Line($"{Kernels}ActivationKernels.{layer.Activation}(y, {rows}, columns: {units}, stride: {width});");
         w.Close();
@@ -106,7 +112,7 @@ internal sealed class DenseEmitter : LayerEmitter
         w.Hot();
         w.Open($"private static void {id}Backward({parameters}{Span} gradients, {ReadOnlySpan} x, {saved}{Span} dy, {dxParameter}int rows)");
         if (KeepsPreActivation(layer))
-            w.Line($"{Kernels}ActivationKernels.GeluBackward(z, dy, {rows}, columns: {units}, stride: {width});");
+            w.Line($"{Kernels}ActivationKernels.{PreActivationKernel(layer.Activation)}Backward(z, dy, {rows}, columns: {units}, stride: {width});");
         else if (layer.Activation != ActivationKind.None)
             w.Line($"{Kernels}ActivationKernels.{layer.Activation}Backward(y, dy, {rows}, columns: {units}, stride: {width});");
         if (IsDot(layer))

@@ -25,6 +25,7 @@ internal abstract class LayerEmitter
         LayerKind.MaxPool2D or LayerKind.AvgPool2D or LayerKind.MaxPool1D or LayerKind.AvgPool1D or LayerKind.GlobalAvgPool => PoolingEmitter.Instance,
         LayerKind.BatchNorm => BatchNormEmitter.Instance,
         LayerKind.Dropout => DropoutEmitter.Instance,
+        LayerKind.Activation => ActivationEmitter.Instance,
         _ => throw new System.ArgumentOutOfRangeException(nameof(kind), kind, "not a layer kind"),
     };
 
@@ -40,7 +41,7 @@ internal abstract class LayerEmitter
     /// <summary>The banner line that opens a layer's methods: <c>// ── name: Kind [in] → [out], Activation ──</c>.</summary>
     protected static void WriteBanner(CodeWriter w, ShapedLayer layer, string description)
     {
-        string activation = layer.Activation == ActivationKind.None || layer.Kind is LayerKind.SimpleRNN ? "" : ", " + layer.Activation;
+        string activation = layer.Activation == ActivationKind.None || layer.Kind is LayerKind.SimpleRNN or LayerKind.Activation ? "" : ", " + layer.Activation;
         string text = $"{layer.Name}: {description}{activation} ";
         w.Line($"// ── {text}{new string('─', System.Math.Max(4, 110 - text.Length))}");
         w.Line();

@@ -86,8 +86,8 @@ internal static class NetworkEmitter
     private static string Topology(ShapedNetwork network) =>
         string.Join(" → ", new[] { network.Input.Text }.Concat(network.Layers.Where(ShowsInTopology).Select(l => l.Output.Text)));
 
-    /// <summary>Layers that change the shape; Dropout and BatchNorm do not, so the one-line topology leaves them out.</summary>
-    private static bool ShowsInTopology(ShapedLayer layer) => layer.Kind is not (LayerKind.Dropout or LayerKind.BatchNorm);
+    /// <summary>Layers that change the shape; Dropout, BatchNorm and stand-alone activations do not, so the one-line topology leaves them out.</summary>
+    private static bool ShowsInTopology(ShapedLayer layer) => layer.Kind is not (LayerKind.Dropout or LayerKind.BatchNorm or LayerKind.Activation);
 
     /// <summary>The element type of an input sample: token ids for a network that starts with an Embedding.</summary>
     private static string InputElement(ShapedNetwork network) => network.TakesTokens ? "int" : "float";
@@ -103,7 +103,7 @@ internal static class NetworkEmitter
         w.Line($"//   {Pad("Layer", nameWidth)} {"Kind",-13} {Pad("Output", shapeWidth)} {"Activation",-11} {"Parameters",12}");
         w.Line($"//   {Pad("input", nameWidth)} {"Input",-13} {Pad(network.Input.Text, shapeWidth)} {"",-11} {0,12}");
         foreach (ShapedLayer layer in network.Layers)
-            w.Line($"//   {Pad(layer.Name, nameWidth)} {layer.Kind,-13} {Pad(layer.Output.Text, shapeWidth)} {ActivationText(layer),-11} {N(layer.ParameterCount),12}");
+            w.Line($"//   {Pad(layer.Name, nameWidth)} {KindText(layer),-13} {Pad(layer.Output.Text, shapeWidth)} {ActivationText(layer),-11} {N(layer.ParameterCount),12}");
         w.Line($"//   {Pad("total", nameWidth)} {"",-13} {Pad("", shapeWidth)} {"",-11} {N(network.ParameterCount),12}");
         w.Line($"//   loss: {network.Spec.Loss}");
         w.Line();
@@ -111,7 +111,19 @@ internal static class NetworkEmitter
         w.Line();
     }
 
-    private static string ActivationText(ShapedLayer layer) => layer.Activation == ActivationKind.None ? "" : layer.Activation.ToString();
+    /// <summary>The Kind column: a stand-alone activation shows its module (<c>ReLU</c>, <c>LeakyReLU</c>), the others their kind.</summary>
+    private static string KindText(ShapedLayer layer) => layer.Kind == LayerKind.Activation ? layer.Activation.ToString() : layer.Kind.ToString();
+
+    /// <summary>The Activation column: the fused activation, or a stand-alone one's parameter (<c>slope 0.2</c>, <c>alpha 0.5</c>).</summary>
+    private static string ActivationText(ShapedLayer layer) => layer.Kind == LayerKind.Activation
+        ? layer.Activation switch
+        {
+            ActivationKind.LeakyReLU => "slope " + BatchNormEmitter.Text(layer.Spec.Settings.Parameter),
+            ActivationKind.ELU => "alpha " + BatchNormEmitter.Text(layer.Spec.Settings.Parameter),
+            ActivationKind.Softmax => "dim=-1",
+            _ => "",
+        }
+        : layer.Activation == ActivationKind.None ? "" : layer.Activation.ToString();
 
     private static string Pad(string text, int width) => text.PadRight(width);
 
@@ -125,7 +137,8 @@ internal static class NetworkEmitter
         foreach (ShapedLayer layer in network.Layers)
         {
             string activation = layer.Activation == ActivationKind.None ? "" : ", " + layer.Activation;
-            w.Line($"/// <item><term>{Identifiers.Doc(layer.Name)}: {layer.Kind}{activation}</term><description>{layer.Output.Text} · {N(layer.ParameterCount)}</description></item>");
+            string kind = layer.Kind == LayerKind.Activation ? Identifiers.Doc(ActivationEmitter.Module(layer)) : layer.Kind + activation;
+            w.Line($"/// <item><term>{Identifiers.Doc(layer.Name)}: {kind}</term><description>{layer.Output.Text} · {N(layer.ParameterCount)}</description></item>");
         }
         w.Line("/// </list>");
         w.Line("/// </summary>");

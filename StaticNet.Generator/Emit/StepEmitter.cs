@@ -19,8 +19,8 @@ internal static class StepEmitter
     private static void WriteActivation(CodeWriter w, ShapedLayer layer, string y)
     {
         int units = layer.Output.Channels, width = layer.Output.PositionStride;
-        if (layer.Activation == ActivationKind.GELU)
-            w.Line($"{Kernels}ActivationKernels.Gelu({y}, {y}, 1, columns: {units}, stride: {width});");
+        if (DenseEmitter.KeepsPreActivation(layer))
+            w.Line($"{Kernels}ActivationKernels.{DenseEmitter.PreActivationKernel(layer.Activation)}({y}, {y}, 1, columns: {units}, stride: {width});");
         else if (layer.Activation != ActivationKind.None)
             w.Line($"{Kernels}ActivationKernels.{layer.Activation}({y}, 1, columns: {units}, stride: {width});");
     }
@@ -105,6 +105,17 @@ internal static class StepEmitter
                     string y = $"state.Slice({id}Step, {width})";
                     w.Line($"{Kernels}EmbeddingKernels.Forward(global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref token, 1), 1,");
                     w.Line($"    parameters.Slice({id}Weight, {vocabulary} * {width}), vocabulary: {vocabulary}, dimension: {layer.Output.Channels}, {y});");
+                    current = y;
+                    currentStride = width;
+                    break;
+                }
+                case LayerKind.Activation:
+                {
+                    // A stand-alone activation is per step: copy the step's channels, then the kernel on one row.
+                    int channels = layer.Output.Channels, width = layer.Output.PositionStride;
+                    string y = $"state.Slice({id}Step, {width})";
+                    w.Line($"{current}.Slice(0, {channels}).CopyTo({y}); // {layer.Name}: {ActivationEmitter.Module(layer)}");
+                    w.Line(ActivationEmitter.ForwardKernel(layer, y, y, "1"));
                     current = y;
                     currentStride = width;
                     break;

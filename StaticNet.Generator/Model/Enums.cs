@@ -13,6 +13,8 @@ internal enum ActivationKind
     Tanh = 4,
     Softmax = 5,
     GELU = 6,
+    SiLU = 7,
+    ELU = 8,
 }
 
 /// <summary>Mirror of <c>StaticNet.Loss</c>.</summary>
@@ -43,6 +45,8 @@ internal enum LayerKind
     SimpleRNN,
     LSTM,
     GRU,
+    /// <summary>A stand-alone activation ([ReLU], [LeakyReLU(slope)], …, [Softmax]): the function in LayerSpec.Activation, its parameter in LayerOptions.Parameter.</summary>
+    Activation,
 }
 
 /// <summary>Mirror of <c>StaticNet.PaddingMode</c>.</summary>

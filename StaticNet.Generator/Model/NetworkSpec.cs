@@ -72,6 +72,7 @@ internal sealed record LayerSpec(
 /// <param name="Epsilon">BatchNorm epsilon.</param>
 /// <param name="Rate">Dropout rate.</param>
 /// <param name="Dimension">Embedding dimension.</param>
+/// <param name="Parameter">A stand-alone activation's parameter: LeakyReLU's negative slope, ELU's alpha.</param>
 internal sealed record LayerOptions(
     int KernelHeight = 0,
     int KernelWidth = 0,
@@ -84,7 +85,8 @@ internal sealed record LayerOptions(
     float Momentum = 0.1f,
     float Epsilon = 1e-5f,
     float Rate = 0f,
-    int Dimension = 0)
+    int Dimension = 0,
+    float Parameter = 0f)
 {
     public static LayerOptions Default { get; } = new();
 }

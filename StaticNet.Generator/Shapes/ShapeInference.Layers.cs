@@ -108,7 +108,7 @@ internal static partial class ShapeInference
             _regions.Add(new Region(name, (int)offset, (int)length, perChunk, description));
         }
 
-        /// <summary>The output region (every layer has one) and, for GELU, the pre-activation its derivative needs.</summary>
+        /// <summary>The output region (every layer has one) and, for GELU and SiLU, the pre-activation its derivative needs.</summary>
         public void OutputRegions(ActivationShape output, ActivationKind activation)
         {
             long exact = ActivationShape.ExactRowLength(output.Kind, output.Dims.AsSpan().ToArray());
@@ -116,8 +116,8 @@ internal static partial class ShapeInference
             Region("Output", output.RowLength, output.Positions == 1
                 ? (output.PositionStride == output.Channels ? $"[ChunkRows, {output.Channels}]" : $"[ChunkRows, {output.PositionStride}] ({output.Channels} + padding)")
                 : $"{output.Text} as [ChunkRows, {output.Positions}, {output.PositionStride}] (channels last)");
-            if (activation == ActivationKind.GELU)
-                Region("PreActivation", output.RowLength, "GELU's input");
+            if (activation is ActivationKind.GELU or ActivationKind.SiLU)
+                Region("PreActivation", output.RowLength, $"{activation}'s input");
         }
     }
 
@@ -138,6 +138,7 @@ internal static partial class ShapeInference
             LayerKind.Flatten => Flatten(c, input),
             LayerKind.BatchNorm => BatchNorm(c, input),
             LayerKind.Dropout => Dropout(c, input),
+            LayerKind.Activation => StandAloneActivation(c, input),
             LayerKind.Embedding => Embedding(c, input),
             LayerKind.SimpleRNN or LayerKind.LSTM or LayerKind.GRU => Recurrent(c, input),
             _ => null,
@@ -346,6 +347,29 @@ internal static partial class ShapeInference
         ActivationShape output = Same(input);
         c.OutputRegions(output, ActivationKind.None);
         c.Region("Mask", output.RowLength, "0 or 1/(1 − rate) per value");
+        return (output, null);
+    }
+
+    /// <summary>
+    /// A stand-alone activation ([ReLU], [LeakyReLU(slope)], …): shape unchanged, applied to the padded channels-last
+    /// layout's channels (the padding stays zero). Softmax is over the last dimension, so vectors and sequences only.
+    /// </summary>
+    private static (ActivationShape, Window?)? StandAloneActivation(LayerContext c, ActivationShape input)
+    {
+        ActivationKind function = c.Layer.Activation;
+        float parameter = c.Layer.Settings.Parameter;
+        if (function == ActivationKind.Softmax && input.Kind is not (ShapeKind.Vector or ShapeKind.Sequence))
+            return Fail(c.Error(DiagnosticIds.WrongInputKind,
+                $"Softmax '{c.Name}' is over the last dimension (nn.Softmax(dim=-1)), so it needs a vector or a sequence; found {input.Text} ({input.Kind}). " +
+                "For class scores per position, [Flatten] first; for a softmax over channels, PyTorch's nn.Softmax2d is not supported"));
+        if (function == ActivationKind.LeakyReLU && !(parameter >= 0f && !float.IsInfinity(parameter)))
+            return Fail(c.Error(DiagnosticIds.InvalidOption,
+                $"LeakyReLU '{c.Name}' has negative slope {parameter}; expected a finite slope of at least 0 (the backward pass reads the sign of the output)"));
+        if (function == ActivationKind.ELU && !(parameter > 0f && !float.IsInfinity(parameter)))
+            return Fail(c.Error(DiagnosticIds.InvalidOption,
+                $"ELU '{c.Name}' has alpha {parameter}; expected a finite alpha greater than 0 (the backward pass reads the sign of the output)"));
+        ActivationShape output = Same(input);
+        c.OutputRegions(output, ActivationKind.None);
         return (output, null);
     }
 

@@ -34,7 +34,7 @@ internal static partial class ShapeInference
         int inputCopyOffset = -1;
         if (inputShape is not null && !inputShape.IsPaddedChannelsLast && FirstLayerNeedsChannelsLast(spec))
         {
-            // Pools, BatchNorm and Dropout read only the padded channels-last layout: the input is copied into it first.
+            // Pools, BatchNorm, Dropout and stand-alone activations read only the padded channels-last layout: the input is copied into it first.
             current = ActivationShape.Padded(inputShape.Kind, inputShape.Dims.AsSpan().ToArray());
             inputCopyOffset = (int)buffers.RowLength;
             buffers.RowLength += current.RowLength;
@@ -111,7 +111,7 @@ internal static partial class ShapeInference
         foreach (LayerSpec layer in spec.Layers)
             if (layer.Kind != LayerKind.Input)
                 return layer.Kind is LayerKind.MaxPool2D or LayerKind.AvgPool2D or LayerKind.MaxPool1D or LayerKind.AvgPool1D
-                    or LayerKind.GlobalAvgPool or LayerKind.BatchNorm or LayerKind.Dropout;
+                    or LayerKind.GlobalAvgPool or LayerKind.BatchNorm or LayerKind.Dropout or LayerKind.Activation;
         return false;
     }
 
@@ -142,9 +142,9 @@ internal static partial class ShapeInference
                 $"Network '{spec.ClassName}' has Loss value {(int)spec.Loss}, which is not a defined StaticNet.Loss; expected one of None, MeanSquaredError, BinaryCrossEntropy, SoftmaxCrossEntropy"));
         foreach (LayerSpec layer in spec.Layers)
         {
-            if (layer.Activation < ActivationKind.None || layer.Activation > ActivationKind.GELU)
+            if (layer.Activation < ActivationKind.None || layer.Activation > ActivationKind.ELU)
                 errors.Add(new ShapeError(DiagnosticIds.UndefinedValue, layer.AttributeIndex,
-                    $"Activation value {(int)layer.Activation} is not a defined StaticNet.Activation; expected one of None, ReLU, LeakyReLU, Sigmoid, Tanh, Softmax, GELU"));
+                    $"Activation value {(int)layer.Activation} is not a defined StaticNet.Activation; expected one of None, ReLU, LeakyReLU, Sigmoid, Tanh, Softmax, GELU, SiLU, ELU"));
             if (layer.Settings.PaddingMode < PaddingModeKind.Explicit || layer.Settings.PaddingMode > PaddingModeKind.Same)
                 errors.Add(new ShapeError(DiagnosticIds.UndefinedValue, layer.AttributeIndex,
                     $"PaddingMode value {(int)layer.Settings.PaddingMode} is not a defined StaticNet.PaddingMode; expected one of Explicit, Valid, Same"));

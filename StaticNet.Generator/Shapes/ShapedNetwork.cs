@@ -59,7 +59,7 @@ internal sealed record ShapedNetwork(
 
     /// <summary>
     /// Whether the network gets the streaming <c>Step</c>: every layer can run one time step at a time (Embedding,
-    /// recurrent layers that return sequences, Dense per step, Dropout), and at least one is recurrent.
+    /// recurrent layers that return sequences, Dense per step, Dropout, stand-alone activations), and at least one is recurrent.
     /// </summary>
     public bool SupportsStep => WhyNoStep is null;
 
@@ -85,7 +85,7 @@ internal sealed record ShapedNetwork(
                             return $"{layer.Kind} '{layer.Name}' does not return sequences (its output is the last step's, {layer.Output.Text}); " +
                                    "declare it with ReturnSequences = true, and every layer after it per time step, to stream";
                         break;
-                    case LayerKind.Dense or LayerKind.Dropout or LayerKind.Embedding:
+                    case LayerKind.Dense or LayerKind.Dropout or LayerKind.Embedding or LayerKind.Activation:
                         if (layer.Output.Kind != ShapeKind.Sequence)
                             return $"{layer.Kind} '{layer.Name}' reads whole samples ({layer.Input.Text}), not one time step at a time";
                         break;

@@ -18,4 +18,8 @@ public enum Activation
     Softmax = 5,
     /// <summary>The exact (erf) Gaussian error linear unit, as <c>torch.nn.GELU()</c>.</summary>
     GELU = 6,
+    /// <summary><c>x · σ(x)</c>, the sigmoid-weighted linear unit (swish), as <c>torch.nn.SiLU()</c>.</summary>
+    SiLU = 7,
+    /// <summary><c>x</c> for <c>x &gt; 0</c>, else <c>eˣ − 1</c>, as <c>torch.nn.ELU()</c> with its default alpha 1.</summary>
+    ELU = 8,
 }

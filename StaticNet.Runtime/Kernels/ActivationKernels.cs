@@ -136,6 +136,86 @@ public static class ActivationKernels
         ActivationSimd.Backward<GeluBackwardOp>(z, dy, rows, columns, stride);
     }
 
+    /// <summary>
+    /// <c>y = z · σ(z)</c>, as <c>torch.nn.SiLU()</c>. <paramref name="z"/> and <paramref name="y"/> may be the same buffer
+    /// (inference), or distinct so that <paramref name="z"/> is kept for the backward pass.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void SiLU(ReadOnlySpan<float> z, Span<float> y, int rows, int columns, int stride)
+    {
+        ActivationSimd.Unary<SiLUOp>(z, y, rows, columns, stride);
+    }
+
+    /// <summary><c>dy = dy · σ(z) · (1 + z · (1 − σ(z)))</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void SiLUBackward(ReadOnlySpan<float> z, Span<float> dy, int rows, int columns, int stride)
+    {
+        ActivationSimd.Backward<SiLUBackwardOp>(z, dy, rows, columns, stride);
+    }
+
+    /// <summary><c>y = y &gt; 0 ? y : eʸ − 1</c>, as <c>torch.nn.ELU()</c> (alpha 1).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void ELU(Span<float> y, int rows, int columns, int stride)
+    {
+        ActivationSimd.Unary<ELUOp>(y, y, rows, columns, stride);
+    }
+
+    /// <summary><c>dy = y &gt; 0 ? dy : dy · (y + 1)</c> (eˣ = y + 1 where x ≤ 0).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void ELUBackward(ReadOnlySpan<float> y, Span<float> dy, int rows, int columns, int stride)
+    {
+        ActivationSimd.Backward<ELUBackwardOp>(y, dy, rows, columns, stride);
+    }
+
+    /// <summary><c>y = y &gt; 0 ? y : negativeSlope·y</c>, a stand-alone <c>[LeakyReLU(negativeSlope)]</c> (slope ≥ 0).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void LeakyReLU(Span<float> y, float negativeSlope, int rows, int columns, int stride)
+    {
+        for (int r = 0; r < rows; r++)
+        {
+            Span<float> row = y.Slice(r * stride, columns);
+            for (int j = 0; j < row.Length; j++)
+                if (row[j] < 0f) row[j] *= negativeSlope;
+        }
+    }
+
+    /// <summary><c>dy = y &gt; 0 ? dy : negativeSlope·dy</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void LeakyReLUBackward(ReadOnlySpan<float> y, Span<float> dy, float negativeSlope, int rows, int columns, int stride)
+    {
+        for (int r = 0; r < rows; r++)
+        {
+            ReadOnlySpan<float> yRow = y.Slice(r * stride, columns);
+            Span<float> dyRow = dy.Slice(r * stride, columns);
+            for (int j = 0; j < dyRow.Length; j++)
+                if (!(yRow[j] > 0f)) dyRow[j] *= negativeSlope;
+        }
+    }
+
+    /// <summary><c>y = y &gt; 0 ? y : alpha·(eʸ − 1)</c>, a stand-alone <c>[ELU(alpha)]</c> (alpha &gt; 0): ELU, then the negative part scaled.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void ELU(Span<float> y, float alpha, int rows, int columns, int stride)
+    {
+        ELU(y, rows, columns, stride);
+        if (alpha != 1f) LeakyReLU(y, alpha, rows, columns, stride);
+    }
+
+    /// <summary><c>dy = y &gt; 0 ? dy : dy · (y + alpha)</c> (alpha·eˣ = y + alpha where x ≤ 0).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void ELUBackward(ReadOnlySpan<float> y, Span<float> dy, float alpha, int rows, int columns, int stride)
+    {
+        for (int r = 0; r < rows; r++)
+        {
+            ReadOnlySpan<float> yRow = y.Slice(r * stride, columns);
+            Span<float> dyRow = dy.Slice(r * stride, columns);
+            for (int j = 0; j < dyRow.Length; j++)
+                if (!(yRow[j] > 0f)) dyRow[j] *= yRow[j] + alpha;
+        }
+    }
+
+    /// <summary>σ(x) = 1 / (1 + e⁻ˣ) in double precision, the scalar reference of SiLU.</summary>
+    internal static double Logistic(float x) => 1.0 / (1.0 + Math.Exp(-(double)x));
+
     /// <summary>Φ(x) = (1 + erf(x/√2)) / 2.</summary>
     /// <remarks>
     /// Computed as <c>erfc(|x|/√2)/2</c> for the lower tail, so that Φ keeps its relative precision for negative

@@ -84,3 +84,27 @@ internal struct GeluBackwardOp : IBackwardOp
     public float Apply(float saved, float gradient) =>
         gradient * (float)(ActivationKernels.NormalCdf(saved) + saved * (InvSqrt2Pi * Math.Exp(-0.5 * saved * saved)));
 }
+
+internal struct SiLUOp : IUnaryOp
+{
+    public float Apply(float value) => (float)(value * ActivationKernels.Logistic(value));
+}
+
+internal struct SiLUBackwardOp : IBackwardOp
+{
+    public float Apply(float saved, float gradient)
+    {
+        double sigma = ActivationKernels.Logistic(saved);
+        return gradient * (float)(sigma * (1 + saved * (1 - sigma)));
+    }
+}
+
+internal struct ELUOp : IUnaryOp
+{
+    public float Apply(float value) => value > 0f ? value : (float)(Math.Exp(value) - 1.0);
+}
+
+internal struct ELUBackwardOp : IBackwardOp
+{
+    public float Apply(float saved, float gradient) => saved > 0f ? gradient : gradient * (saved + 1f);
+}

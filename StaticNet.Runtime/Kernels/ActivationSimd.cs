@@ -335,3 +335,52 @@ internal struct GeluBackwardOp : IBackwardOp
     public static float Apply(float saved, float gradient) =>
         gradient * (float)(ActivationKernels.NormalCdf(saved) + saved * (InvSqrt2Pi * Math.Exp(-0.5 * saved * saved)));
 }
+
+internal struct SiLUOp : IUnaryOp
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static V Apply<V>(V value) where V : struct, ISimdVector<V> =>
+        V.Divide(value, V.Add(V.Broadcast(1f), SimdMath.Exp(V.Subtract(V.Zero, value))));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Apply(float value) => (float)(value * ActivationKernels.Logistic(value));
+}
+
+internal struct SiLUBackwardOp : IBackwardOp
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static V Apply<V>(V saved, V gradient) where V : struct, ISimdVector<V>
+    {
+        V one = V.Broadcast(1f);
+        V sigma = V.Divide(one, V.Add(one, SimdMath.Exp(V.Subtract(V.Zero, saved))));
+        V derivative = V.Multiply(sigma, V.MultiplyAdd(saved, V.Subtract(one, sigma), one));
+        return V.Multiply(gradient, derivative);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Apply(float saved, float gradient)
+    {
+        double sigma = ActivationKernels.Logistic(saved);
+        return gradient * (float)(sigma * (1 + saved * (1 - sigma)));
+    }
+}
+
+internal struct ELUOp : IUnaryOp
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static V Apply<V>(V value) where V : struct, ISimdVector<V> =>
+        V.SelectPositive(value, value, V.Subtract(SimdMath.Exp(V.Min(value, V.Zero)), V.Broadcast(1f)));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Apply(float value) => value > 0f ? value : (float)(Math.Exp(value) - 1.0);
+}
+
+internal struct ELUBackwardOp : IBackwardOp
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static V Apply<V>(V saved, V gradient) where V : struct, ISimdVector<V> =>
+        V.SelectPositive(saved, gradient, V.Multiply(gradient, V.Add(saved, V.Broadcast(1f))));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Apply(float saved, float gradient) => saved > 0f ? gradient : gradient * (saved + 1f);
+}

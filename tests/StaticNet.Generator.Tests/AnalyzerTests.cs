@@ -80,6 +80,9 @@ public class AnalyzerTests
         AnalyzerHarness.Verify(Usings + "[Input(6, 3)] [LSTM(4, ReturnSequences = true)] [GRU(4)] [Dense(3)] partial class N { }");
         AnalyzerHarness.Verify(Usings + "[Input(6, 3)] [LSTM(4, ReturnSequences = true)] [{|SNET018:BatchNorm|}] [Dense(3)] partial class N { }");
         AnalyzerHarness.Verify(Usings + "[Input(8)] [{|SNET018:GlobalAvgPool|}] [Dense(3)] partial class N { }");
+        // A stand-alone Softmax is over the last dimension: vectors and sequences only.
+        AnalyzerHarness.Verify(Usings + "[Input(2, 6, 6)] [Conv2D(3, 3)] [{|SNET018:Softmax|}] [Flatten] [Dense(3)] partial class N { }");
+        AnalyzerHarness.Verify(Usings + "[Input(2, 6)] [Conv1D(3, 3)] [{|SNET018:Softmax(Name = \"s\")|}] [Flatten] [Dense(3)] partial class N { }");
     }
 
     [Fact]
@@ -92,6 +95,9 @@ public class AnalyzerTests
         AnalyzerHarness.Verify(Usings + "[Input(8)] [Dense(4)] [{|SNET019:Dropout(1f)|}] [Dense(3)] partial class N { }");
         AnalyzerHarness.Verify(Usings + "[Input(8)] [Dense(4)] [{|SNET019:BatchNorm(Momentum = 2f)|}] [Dense(3)] partial class N { }");
         AnalyzerHarness.Verify(Usings + "[Input(6, 3)] [{|SNET019:SimpleRNN(4, Activation.GELU)|}] [Dense(3)] partial class N { }");
+        AnalyzerHarness.Verify(Usings + "[Input(8)] [Dense(4)] [{|SNET019:LeakyReLU(-0.1f)|}] [Dense(3)] partial class N { }");
+        AnalyzerHarness.Verify(Usings + "[Input(8)] [Dense(4)] [{|SNET019:ELU(0f)|}] [Dense(3)] partial class N { }");
+        AnalyzerHarness.Verify(Usings + "[Input(8)] [Dense(4)] [LeakyReLU(0.3f)] [ELU(2f)] [Dense(3)] partial class N { }");
         AnalyzerHarness.Verify(Usings + "[Input(8)] [Dense(4)] [Dropout(0.5f)] [BatchNorm(Momentum = 0.01f)] [Dense(3)] partial class N { }");
     }
 
@@ -150,6 +156,10 @@ public class AnalyzerTests
         AnalyzerHarness.Verify(Usings + "[Network(Loss = Loss.BinaryCrossEntropy)] [Input(4)] [{|SNET011:Dense(1, Activation.Sigmoid)|}] partial class N { }");
         AnalyzerHarness.Verify(Usings + "[Network(Loss = Loss.MeanSquaredError)] [Input(4)] [Dense(1, Activation.Sigmoid)] partial class N { }");
         AnalyzerHarness.Verify(Usings + "[Network(Loss = Loss.SoftmaxCrossEntropy)] [Input(4)] [Dense(8, Activation.Softmax)] [Dense(3)] partial class N { }");
+        // A trailing stand-alone [Softmax] (or [Sigmoid] before BCE) duplicates the loss's just as a fused one does.
+        AnalyzerHarness.Verify(Usings + "[Network(Loss = Loss.SoftmaxCrossEntropy)] [Input(4)] [Dense(3)] [{|SNET011:Softmax|}] partial class N { }");
+        AnalyzerHarness.Verify(Usings + "[Network(Loss = Loss.BinaryCrossEntropy)] [Input(4)] [Dense(1)] [{|SNET011:Sigmoid|}] partial class N { }");
+        AnalyzerHarness.Verify(Usings + "[Network(Loss = Loss.SoftmaxCrossEntropy)] [Input(4)] [Dense(8)] [Softmax] [Dense(3)] partial class N { }");
     }
 
     [Fact]

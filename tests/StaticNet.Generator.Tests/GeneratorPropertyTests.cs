@@ -41,7 +41,8 @@ public class GeneratorPropertyTests(ITestOutputHelper output)
     private static readonly Gen<string> Activation = Gen.Frequency(
         (6, Gen.Const("")),
         (6, Gen.OneOf(Gen.Const(", Activation.ReLU"), Gen.Const(", Activation.Tanh"), Gen.Const(", Activation.Sigmoid"),
-            Gen.Const(", Activation.GELU"), Gen.Const(", Activation.LeakyReLU"), Gen.Const(", Activation.Softmax"))),
+            Gen.Const(", Activation.GELU"), Gen.Const(", Activation.LeakyReLU"), Gen.Const(", Activation.Softmax"),
+            Gen.Const(", Activation.SiLU"), Gen.Const(", Activation.ELU"))),
         (1, Gen.Const(", (Activation)42")));
 
     /// <summary>Layer names as C# source text (already escaped for a string literal).</summary>

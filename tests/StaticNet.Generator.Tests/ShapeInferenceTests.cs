@@ -76,6 +76,21 @@ public class ShapeInferenceTests
     }
 
     [Fact]
+    public void StandAloneActivationsAreOneModuleWithoutTensors()
+    {
+        var result = StaticNet.Generator.Shapes.ShapeInference.Infer(Parse(
+            "[Network(Loss = Loss.MeanSquaredError)] [Input(2, 6, 6)] [Conv2D(4, 3)] [BatchNorm] [ReLU] [Flatten] [Dense(3)] [ELU(0.5f)] partial class N { }"));
+        var network = Assert.IsType<StaticNet.Generator.Shapes.ShapedNetwork>(result.Network);
+        Assert.Equal(new[] { "0", "1", "2", "3", "4", "5" }, network.Layers.Select(l => l.Name));
+        Assert.Empty(network.Layers[2].Tensors);
+        Assert.Equal(StaticNet.Generator.Model.LayerKind.Activation, network.Layers[5].Kind);
+        Assert.Equal(StaticNet.Generator.Model.ActivationKind.ELU, network.Layers[5].Activation);
+        Assert.Equal(0.5f, network.Layers[5].Spec.Settings.Parameter);
+        Assert.Equal(0.01f, Assert.IsType<StaticNet.Generator.Shapes.ShapedNetwork>(StaticNet.Generator.Shapes.ShapeInference.Infer(
+            Parse("[Input(4)] [LeakyReLU] partial class N { }")).Network).Layers[0].Spec.Settings.Parameter);
+    }
+
+    [Fact]
     public void ConvolutionShapesFollowPyTorch()
     {
         var result = StaticNet.Generator.Shapes.ShapeInference.Infer(Parse(
@@ -144,6 +159,10 @@ public class ShapeInferenceTests
     [InlineData("[Input(7)] [Embedding(11, 4)]", "[7, 4]")]
     [InlineData("[Input(6, 3)] [Dense(4)]", "[6, 4]")]
     [InlineData("[Input(3, 10)] [GlobalAvgPool]", "[3]")]
+    [InlineData("[Input(2, 6, 6)] [Conv2D(4, 3)] [BatchNorm] [ReLU]", "[4, 4, 4]")]
+    [InlineData("[Input(2, 6, 6)] [MaxPool2D(2)] [LeakyReLU(0.2f)]", "[2, 3, 3]")]
+    [InlineData("[Input(6, 3)] [Softmax]", "[6, 3]")]
+    [InlineData("[Input(7)] [Embedding(11, 4)] [SiLU]", "[7, 4]")]
     public void OutputShapesMatchPyTorch(string layers, string shape)
     {
         var result = StaticNet.Generator.Shapes.ShapeInference.Infer(Parse(layers + " partial class N { }"));

@@ -89,6 +89,28 @@ public class SnapshotTests
         public partial class NormalizedCnn { }
         """;
 
+    public const string ActivationBlocks = """
+        using StaticNet;
+
+        namespace Demo;
+
+        [Network(Loss = Loss.SoftmaxCrossEntropy)]
+        [Input(2, 8, 8)]
+        [Conv2D(8, 3, Padding = 1)]
+        [BatchNorm]
+        [ReLU]
+        [MaxPool2D(2)]
+        [Conv2D(8, 3, Activation.SiLU)]
+        [BatchNorm]
+        [LeakyReLU(0.2f)]
+        [Flatten]
+        [Dense(16)]
+        [ELU(0.5f)]
+        [GELU]
+        [Dense(3)]
+        public partial class ActivationBlocks { }
+        """;
+
     public const string StreamingLstm = """
         using StaticNet;
 
@@ -118,6 +140,7 @@ public class SnapshotTests
     [Theory]
     [InlineData(nameof(SampleCnn), SampleCnn)]
     [InlineData(nameof(NormalizedCnn), NormalizedCnn)]
+    [InlineData(nameof(ActivationBlocks), ActivationBlocks)]
     [InlineData(nameof(StreamingLstm), StreamingLstm)]
     [InlineData(nameof(TokenClassifier), TokenClassifier)]
     [InlineData(nameof(DigitsNet), DigitsNet)]

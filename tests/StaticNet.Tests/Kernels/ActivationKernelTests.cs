@@ -159,6 +159,48 @@ public class ActivationKernelTests
 
     [Theory]
     [MemberData(nameof(PathData), MemberType = typeof(KernelTestSupport))]
+    public void SiLU(int path)
+    {
+        // SiLU(z) = z·σ(z), as torch.nn.SiLU; its derivative σ(z)·(1 + z·(1 − σ(z))), from the kept input.
+        static double Logistic(double z) => 1 / (1 + Math.Exp(-z));
+        Forward silu = (y, rows, columns, stride) => ActivationKernels.SiLU(y, y, rows, columns, stride);
+        CheckForward(path, silu, z => z * Logistic(z), 8f, 1e-6, 1e-30);
+        // The derivative crosses zero near z = −1.28: the error is relative to σ(z)·(1 + |z|·(1 − σ(z))) there.
+        CheckBackward(path, ActivationKernels.SiLUBackward, z => Logistic(z) * (1 + z * (1 - Logistic(z))), v => v, 8f, 1e-6, 1e-30,
+            z => Logistic(z) * (1 + Math.Abs(z) * (1 - Logistic(z))));
+    }
+
+    [Theory]
+    [MemberData(nameof(PathData), MemberType = typeof(KernelTestSupport))]
+    public void ELU(int path)
+    {
+        // ELU(x) = x > 0 ? x : eˣ − 1 (alpha 1), as torch.nn.ELU; the derivative from the output: 1, or y + 1.
+        CheckForward(path, ActivationKernels.ELU, v => v > 0 ? v : Math.Exp(v) - 1, 6f, 1e-6, 1e-7);
+        CheckBackward(path, ActivationKernels.ELUBackward, y => y > 0 ? 1 : y + 1, v => v > 0 ? v : (float)(Math.Exp(v) - 1), 6f, 1e-6, 1e-7);
+    }
+
+    [Fact]
+    public void SiLUAndELUTails()
+    {
+        foreach (int path in Paths)
+        {
+            // Below z = −88 the vector exponential saturates at e⁸⁸: SiLU is then about −z·e⁻⁸⁸, within 1e-30 of 0.
+            float[] z = { -100f, -87f, -20f, -5f, -1e-20f, 0f, 1e-20f, 5f, 20f, 100f };
+            float[] y = new float[z.Length], e = (float[])z.Clone();
+            WithPath(path, () => ActivationKernels.SiLU(z, y, 1, z.Length, z.Length));
+            WithPath(path, () => ActivationKernels.ELU(e, 1, z.Length, z.Length));
+            for (int i = 0; i < z.Length; i++)
+            {
+                double silu = z[i] / (1 + Math.Exp(-(double)z[i]));
+                Assert.True(Math.Abs(y[i] - silu) <= 1e-6 * Math.Abs(silu) + 1e-30, $"path {path}: silu({z[i]}) = {y[i]}, expected {silu}");
+                double elu = z[i] > 0 ? z[i] : Math.Exp(z[i]) - 1;
+                Assert.True(Math.Abs(e[i] - elu) <= 1e-6 * Math.Abs(elu) + 1e-7, $"path {path}: elu({z[i]}) = {e[i]}, expected {elu}");
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(PathData), MemberType = typeof(KernelTestSupport))]
     public void GeluKeepsTheInputWhenTheOutputIsAnotherBuffer(int path)
     {
         float[] z = Random(3 * 48, 3, 4f), zCopy = (float[])z.Clone();

@@ -15,7 +15,7 @@ public class GradientCheckTests
     private const float Step = 1e-3f;
 
     public static TheoryData<string> Networks() => new(
-        "None", "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softmax", "GELU", "MSE", "BCE", "SoftmaxCE", "SoftmaxCE-soft", "Deep", "Deep-70rows");
+        "None", "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softmax", "GELU", "SiLU", "ELU", "ConvSiLU-ELU", "StandAlone-vector", "StandAlone-spatial", "StandAlone-sequence", "StandAlone-first", "MSE", "BCE", "SoftmaxCE", "SoftmaxCE-soft", "Deep", "Deep-70rows");
 
     private static (ITrainableNetwork Network, int Rows) Create(string name) => name switch
     {
@@ -26,6 +26,13 @@ public class GradientCheckTests
         "Tanh" => (new ActivationTanhNet(15), 5),
         "Softmax" => (new ActivationSoftmaxNet(16), 5),
         "GELU" => (new ActivationGELUNet(17), 5),
+        "SiLU" => (new ActivationSiLUNet(23), 5),
+        "ELU" => (new ActivationELUNet(24), 5),
+        "ConvSiLU-ELU" => (new ConvSiLUELUNet(25), 4),
+        "StandAlone-vector" => (new StandAloneVectorNet(26), 5),
+        "StandAlone-spatial" => (new StandAloneSpatialNet(27), 3),
+        "StandAlone-sequence" => (new StandAloneSequenceNet(28), 4),
+        "StandAlone-first" => (new StandAloneFirstNet(29), 5),
         "MSE" => (new LossMseNet(18), 5),
         "BCE" => (new LossBceNet(19), 5),
         "SoftmaxCE" or "SoftmaxCE-soft" => (new LossSoftmaxCeNet(20), 5),

@@ -27,6 +27,17 @@ public partial class ActivationSoftmaxNet { }
 [Network(Loss = Loss.MeanSquaredError)] [Input(5)] [Dense(6, Activation.GELU, Name = "hidden")] [Dense(3, Name = "out")]
 public partial class ActivationGELUNet { }
 
+[Network(Loss = Loss.MeanSquaredError)] [Input(5)] [Dense(6, Activation.SiLU, Name = "hidden")] [Dense(3, Name = "out")]
+public partial class ActivationSiLUNet { }
+
+[Network(Loss = Loss.MeanSquaredError)] [Input(5)] [Dense(6, Activation.ELU, Name = "hidden")] [Dense(3, Name = "out")]
+public partial class ActivationELUNet { }
+
+// Fused SiLU (pre-activation kept) and ELU in convolutions, for the gradient checks.
+[Network(Loss = Loss.MeanSquaredError)]
+[Input(2, 5, 5)] [Conv2D(3, 3, Activation.SiLU, Padding = 1)] [Conv2D(2, 2, Activation.ELU)] [Flatten] [Dense(2, Activation.ELU)] [Dense(2)]
+public partial class ConvSiLUELUNet { }
+
 // loss_{kind}.safetensors: 5 → fc1 8 ReLU → fc2 4.
 [Network(Loss = Loss.MeanSquaredError)] [Input(5)] [Dense(8, Activation.ReLU, Name = "fc1")] [Dense(4, Name = "fc2")]
 public partial class LossMseNet { }
@@ -72,3 +83,21 @@ public partial class EmbeddedMseNet { }
 [Network(EmbeddedWeights = "missing.safetensors")]
 [Input(5)] [Dense(8, Activation.ReLU, Name = "fc1")] [Dense(4, Name = "fc2")]
 public partial class MissingWeightsNet { }
+
+// Stand-alone activation layers ([ReLU], [LeakyReLU(slope)], …), for the gradient checks: on vectors, after a pool on a
+// spatial shape, per step of a sequence, and as the first layer.
+[Network(Loss = Loss.MeanSquaredError)]
+[Input(5)] [Dense(6)] [SiLU] [Dense(6)] [ELU(0.5f)] [Dense(7)] [LeakyReLU(0.2f)] [GELU] [Dense(5)] [Tanh] [Sigmoid] [Dense(4)] [ELU] [Softmax] [Dense(3)]
+public partial class StandAloneVectorNet { }
+
+[Network(Loss = Loss.MeanSquaredError)]
+[Input(2, 6, 6)] [Conv2D(3, 3)] [LeakyReLU(0.3f)] [MaxPool2D(2)] [SiLU] [GELU] [ELU(1.5f)] [Flatten] [Dense(4)] [Softmax] [Dense(2)]
+public partial class StandAloneSpatialNet { }
+
+[Network(Loss = Loss.MeanSquaredError)]
+[Input(4, 3)] [Dense(5)] [GELU] [Softmax] [Dense(3)] [ELU(0.7f)]
+public partial class StandAloneSequenceNet { }
+
+[Network(Loss = Loss.MeanSquaredError)]
+[Input(5)] [ELU(2f)] [Dense(4)] [SiLU] [Dense(3)]
+public partial class StandAloneFirstNet { }
