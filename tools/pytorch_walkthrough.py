@@ -60,6 +60,14 @@ def models():
         ("Tokens", lambda: nn.Sequential(
             nn.Embedding(20, 6), nn.GRU(6, 8, batch_first=True), RecurrentOutput(),
             nn.Linear(8, 4)), (9,), nn.CrossEntropyLoss(), "tokens"),
+        # Stand-alone activations: after a BatchNorm, one after another, and slopes/alphas the fused ones do not have.
+        ("ConvBnRelu", lambda: nn.Sequential(
+            nn.Conv2d(1, 6, 3, padding=1), nn.BatchNorm2d(6), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Flatten(), nn.Linear(6 * 5 * 5, 10)), (1, 10, 10), nn.CrossEntropyLoss(), "classes"),
+        ("BnActivations", lambda: nn.Sequential(
+            nn.Linear(12, 16), nn.BatchNorm1d(16), nn.SiLU(),
+            nn.Linear(16, 8), nn.ELU(alpha=0.5), nn.LeakyReLU(0.2),
+            nn.Linear(8, 3), nn.ELU(), nn.Linear(3, 3), nn.Softmax(dim=-1)), (12,), nn.MSELoss(), "regression"),
     ]
 
 

@@ -26,8 +26,10 @@ Supported: an nn.Sequential (nested ones are flattened, names dotted as in the s
 runs its children in order (checked on the reference inputs; so are blocks of your own types inside), made of nn.Linear, nn.Conv1d, nn.Conv2d,
 nn.MaxPool1d/2d, nn.AvgPool1d/2d, nn.AdaptiveAvgPool1d/2d(1) + nn.Flatten, nn.Flatten, nn.BatchNorm1d/2d, nn.Dropout,
 nn.Embedding, nn.Identity, nn.RNN/nn.LSTM/nn.GRU (batch_first=True, one layer, one direction; followed by
-RecurrentOutput below), and nn.ReLU, nn.LeakyReLU(0.01), nn.Sigmoid, nn.Tanh, nn.GELU, nn.Softmax right after a Linear
-or a convolution (fused into it as its Activation). Anything else is an ExportError that names the module's path and
+RecurrentOutput below), and nn.ReLU, nn.LeakyReLU, nn.Sigmoid, nn.Tanh, nn.GELU (exact), nn.SiLU, nn.ELU, nn.Softmax(dim=-1):
+fused into the Linear or convolution right before it as its Activation when that expresses it exactly (LeakyReLU slope
+0.01, ELU alpha 1, Softmax after a Linear with a vector output), else the stand-alone layer ([ReLU], [LeakyReLU(slope)],
+[ELU(alpha)], ..., [Softmax]). Anything else is an ExportError that names the module's path and
 type and says what is supported. See docs/pytorch.md.
 
 Needs torch only (no safetensors package: the writer below produces the format).
@@ -51,8 +53,8 @@ SUPPORTED = ("nn.Sequential (nested ones flattened), nn.Linear, nn.Conv1d, nn.Co
              "nn.AvgPool1d, nn.AvgPool2d, nn.AdaptiveAvgPool1d(1)/nn.AdaptiveAvgPool2d(1) followed by nn.Flatten, "
              "nn.Flatten, nn.BatchNorm1d, nn.BatchNorm2d, nn.Dropout, nn.Embedding, nn.Identity, "
              "nn.RNN/nn.LSTM/nn.GRU (batch_first=True, num_layers=1, unidirectional) followed by "
-             "staticnet_export.RecurrentOutput, and nn.ReLU, nn.LeakyReLU(0.01), nn.Sigmoid, nn.Tanh, nn.GELU, "
-             "nn.Softmax(dim=-1) directly after an nn.Linear or a convolution")
+             "staticnet_export.RecurrentOutput, and nn.ReLU, nn.LeakyReLU (slope >= 0), nn.Sigmoid, nn.Tanh, "
+             "nn.GELU (approximate='none'), nn.SiLU, nn.ELU (alpha > 0), nn.Softmax(dim=-1) on vectors and sequences")
 
 
 class ExportError(ValueError):
@@ -199,34 +201,61 @@ def _float(value):
     return text.replace("e-0", "e-").replace("e+0", "e+") + "f"
 
 
-_ACTIVATIONS = (nn.ReLU, nn.LeakyReLU, nn.Sigmoid, nn.Tanh, nn.GELU, nn.Softmax)
+_ACTIVATIONS = (nn.ReLU, nn.LeakyReLU, nn.Sigmoid, nn.Tanh, nn.GELU, nn.SiLU, nn.ELU, nn.Softmax)
+
+
+_SPATIAL = (nn.Conv1d, nn.Conv2d, nn.MaxPool1d, nn.MaxPool2d, nn.AvgPool1d, nn.AvgPool2d)
+_PASS_THROUGH = _ACTIVATIONS + (nn.BatchNorm1d, nn.BatchNorm2d, nn.Dropout, nn.Identity)
+
+
+def _check_activation(path, module, out_shape, spatial):
+    """Refuses what neither a fused Activation nor a stand-alone activation layer can express."""
+    if isinstance(module, nn.GELU) and getattr(module, "approximate", "none") != "none":
+        _fail(path, module, f"approximate={module.approximate!r}; StaticNet's GELU is the exact (erf) form "
+                            f"(use nn.GELU(), approximate='none')")
+    if isinstance(module, nn.LeakyReLU) and not module.negative_slope >= 0:
+        _fail(path, module, f"negative_slope={module.negative_slope}; StaticNet's LeakyReLU takes a slope >= 0")
+    if isinstance(module, nn.ELU) and not module.alpha > 0:
+        _fail(path, module, f"alpha={module.alpha}; StaticNet's ELU takes an alpha > 0")
+    if isinstance(module, nn.Softmax):
+        if spatial or len(out_shape) > 2:
+            _fail(path, module, "StaticNet's Softmax is over a vector or over each step's features of a sequence, "
+                                "not over a spatial shape (put nn.Flatten before it)")
+        if module.dim not in (-1, len(out_shape)):
+            _fail(path, module, f"dim={module.dim}; expected the features' dimension, -1 (or {len(out_shape)})")
 
 
 def _activation(path, module, out_shape, layer_kind):
-    """The C# Activation of a fused activation module, or an ExportError."""
+    """The C# Activation that fuses the activation module into the Dense/Conv before it exactly, or None (the module
+    then becomes a stand-alone activation layer)."""
     if isinstance(module, nn.ReLU):
         return "ReLU"
     if isinstance(module, nn.LeakyReLU):
-        if not math.isclose(module.negative_slope, 0.01, rel_tol=0, abs_tol=1e-12):
-            _fail(path, module, f"negative_slope={module.negative_slope}; StaticNet's Activation.LeakyReLU has the "
-                                f"default slope 0.01 only")
-        return "LeakyReLU"
+        return "LeakyReLU" if math.isclose(module.negative_slope, 0.01, rel_tol=0, abs_tol=1e-12) else None
     if isinstance(module, nn.Sigmoid):
         return "Sigmoid"
     if isinstance(module, nn.Tanh):
         return "Tanh"
     if isinstance(module, nn.GELU):
-        if getattr(module, "approximate", "none") != "none":
-            _fail(path, module, f"approximate={module.approximate!r}; StaticNet's GELU is the exact (erf) form")
         return "GELU"
-    if isinstance(module, nn.Softmax):
-        if layer_kind != "Dense" or len(out_shape) != 1:
-            _fail(path, module, "StaticNet's Softmax is over all of a sample's outputs; it follows an nn.Linear whose "
-                                "output is one vector per sample")
-        if module.dim not in (-1, 1):
-            _fail(path, module, f"dim={module.dim}; expected the features' dimension, -1 (or 1)")
-        return "Softmax"
+    if isinstance(module, nn.SiLU):
+        return "SiLU"
+    if isinstance(module, nn.ELU):
+        return "ELU" if module.alpha == 1.0 else None
+    if isinstance(module, nn.Softmax):  # the fused Softmax is over all of a sample's outputs: a Dense's vector only
+        return "Softmax" if layer_kind == "Dense" and len(out_shape) == 1 else None
     raise AssertionError(module)
+
+
+def _standalone(module):
+    """The stand-alone activation attribute's kind and positional arguments."""
+    if isinstance(module, nn.LeakyReLU):
+        slope = module.negative_slope
+        return "LeakyReLU", [] if math.isclose(slope, 0.01, rel_tol=0, abs_tol=1e-12) else [_float(slope)]
+    if isinstance(module, nn.ELU):
+        return "ELU", [] if module.alpha == 1.0 else [_float(module.alpha)]
+    return {nn.ReLU: "ReLU", nn.Sigmoid: "Sigmoid", nn.Tanh: "Tanh", nn.GELU: "GELU", nn.SiLU: "SiLU",
+            nn.Softmax: "Softmax"}[type(module)], []
 
 
 def _attribute(kind, positional, options, name):
@@ -240,6 +269,13 @@ def _layers(chain, shapes):
     """The attribute lines, the expected state_dict keys, whether the input is token ids, and the module names used."""
     lines, keys = [], []
     tokens = False
+    # Whether the values are spatial ([channels, length] or [channels, height, width]) rather than a vector or a
+    # [steps, features] sequence: a Softmax over the last dimension is StaticNet's over a vector or each step only.
+    spatial = len(shapes[0][0]) == 3 if shapes else False
+    for _, first in chain:
+        if not isinstance(first, _PASS_THROUGH):
+            spatial = spatial or isinstance(first, _SPATIAL)
+            break
     i = 0
     while i < len(chain):
         path, m = chain[i]
@@ -249,6 +285,7 @@ def _layers(chain, shapes):
 
         def fused(kind):
             if nxt is not None and isinstance(nxt[1], _ACTIVATIONS):
+                _check_activation(nxt[0], nxt[1], shapes[i + 1][1], kind != "Dense")
                 return _activation(nxt[0], nxt[1], shapes[i + 1][1], kind)
             return None
 
@@ -337,10 +374,6 @@ def _layers(chain, shapes):
                 options.append(("Momentum", _float(m.momentum)))
             if not math.isclose(m.eps, 1e-5, rel_tol=1e-7):
                 options.append(("Epsilon", _float(m.eps)))
-            if nxt is not None and isinstance(nxt[1], _ACTIVATIONS):
-                _fail(nxt[0], nxt[1], f"an activation after nn.BatchNorm ('{path}') cannot be fused: StaticNet fuses "
-                                      f"activations into an nn.Linear or a convolution only. Put the activation before "
-                                      f"the BatchNorm, or wait for StaticNet's stand-alone activation layers")
             lines.append(_attribute("BatchNorm", [], options, path))
             keys += [path + "." + k for k in ("weight", "bias", "running_mean", "running_var", "num_batches_tracked")]
         elif isinstance(m, nn.Dropout) and type(m) is nn.Dropout:
@@ -379,15 +412,18 @@ def _layers(chain, shapes):
             lines.append(_attribute(kind, positional, options, path))
             keys += [path + "." + k for k in ("weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0")]
             consumed = 2
-        elif isinstance(m, _ACTIVATIONS):
-            previous = chain[i - 1] if i > 0 else None
-            where = f"after '{previous[0]}' ({_type(previous[1])})" if previous else "first in the model"
-            _fail(path, m, f"an activation {where} cannot be fused: StaticNet fuses an activation into the nn.Linear or "
-                           f"convolution right before it, and has no stand-alone activation layer")
+        elif isinstance(m, _ACTIVATIONS):  # not right after a Linear/convolution, or not expressible by its Activation
+            _check_activation(path, m, out_shape, spatial)
+            kind, positional = _standalone(m)
+            lines.append(_attribute(kind, positional, [], path))
         elif isinstance(m, RecurrentOutput):
             _fail(path, m, "RecurrentOutput follows an nn.RNN, nn.LSTM or nn.GRU only")
         else:
             _fail(path, m, "not a module StaticNet has")
+        if isinstance(m, _SPATIAL):
+            spatial = True
+        elif not isinstance(m, _PASS_THROUGH):
+            spatial = False
         i += consumed
     return lines, keys, tokens
 

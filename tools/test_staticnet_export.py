@@ -115,15 +115,43 @@ class ExportTests(unittest.TestCase):
                                     '[Flatten(Name = "4")]', '[Dropout(0.5f, Name = "5")]',
                                     '[Dense(2, Activation.Softmax, Name = "6")]'])
 
+    def test_activations_fuse_when_the_enum_is_exact_else_are_stand_alone_layers(self):
+        r = self.export(nn.Sequential(nn.Conv2d(1, 2, 3), nn.BatchNorm2d(2), nn.ReLU(), nn.MaxPool2d(2), nn.GELU(),
+                                      nn.Flatten(), nn.Sigmoid(), nn.Linear(8, 3), nn.SiLU(), nn.Linear(3, 3), nn.ELU(),
+                                      nn.Linear(3, 3), nn.ELU(0.5), nn.LeakyReLU(0.2), nn.Dropout(0.1), nn.Tanh(),
+                                      nn.Linear(3, 3), nn.LeakyReLU(), nn.LeakyReLU(), nn.Softmax(dim=-1)), (1, 6, 6))
+        self.assertEqual(r.layers, ['[Conv2D(2, 3, Name = "0")]', '[BatchNorm(Name = "1")]', '[ReLU(Name = "2")]',
+                                    '[MaxPool2D(2, Name = "3")]', '[GELU(Name = "4")]', '[Flatten(Name = "5")]',
+                                    '[Sigmoid(Name = "6")]', '[Dense(3, Activation.SiLU, Name = "7")]',
+                                    '[Dense(3, Activation.ELU, Name = "9")]', '[Dense(3, Name = "11")]',
+                                    '[ELU(0.5f, Name = "12")]', '[LeakyReLU(0.2f, Name = "13")]', '[Dropout(0.1f, Name = "14")]',
+                                    '[Tanh(Name = "15")]', '[Dense(3, Activation.LeakyReLU, Name = "16")]',
+                                    '[LeakyReLU(Name = "18")]', '[Softmax(Name = "19")]'])
+        # The brief's models: Conv2d -> BatchNorm2d -> ReLU, and Linear -> BatchNorm1d -> SiLU -> Linear -> ELU(0.5) -> LeakyReLU(0.2).
+        r = self.export(nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.BatchNorm2d(4), nn.ReLU()), (1, 5, 5))
+        self.assertEqual(r.layers, ['[Conv2D(4, 3, Padding = 1, Name = "0")]', '[BatchNorm(Name = "1")]', '[ReLU(Name = "2")]'])
+        r = self.export(nn.Sequential(nn.Linear(6, 8), nn.BatchNorm1d(8), nn.SiLU(), nn.Linear(8, 4), nn.ELU(alpha=0.5),
+                                      nn.LeakyReLU(0.2)), (6,))
+        self.assertEqual(r.layers, ['[Dense(8, Name = "0")]', '[BatchNorm(Name = "1")]', '[SiLU(Name = "2")]',
+                                    '[Dense(4, Name = "3")]', '[ELU(0.5f, Name = "4")]', '[LeakyReLU(0.2f, Name = "5")]'])
+        # First in the model; after a recurrent layer; a Softmax over each step of a sequence (the fused one is over
+        # the whole sample, so it is stand-alone there).
+        r = self.export(nn.Sequential(nn.Tanh(), nn.GRU(3, 4, batch_first=True), se.RecurrentOutput(True), nn.ReLU(),
+                                      nn.Linear(4, 2), nn.Softmax(dim=2)), (5, 3))
+        self.assertEqual(r.layers, ['[Tanh(Name = "0")]', '[GRU(4, ReturnSequences = true, Name = "1")]',
+                                    '[ReLU(Name = "3")]', '[Dense(2, Name = "4")]', '[Softmax(Name = "5")]'])
+
     def test_unsupported_modules_are_named_with_their_type_and_what_is_supported(self):
-        self.error(nn.Sequential(nn.Linear(4, 4), Custom()), (4,), "module '1'", "test_staticnet_export.Custom",
+        self.error(nn.Sequential(nn.Linear(4, 4), Custom()), (4,), "module '1'", f"{Custom.__module__}.Custom",
                    "not a module StaticNet has", "Supported: nn.Sequential")
         self.error(nn.Sequential(nn.Linear(4, 4), nn.LayerNorm(4)), (4,), "module '1' (nn.LayerNorm)")
-        self.error(nn.Sequential(nn.Linear(4, 4), nn.LeakyReLU(0.2)), (4,), "module '1' (nn.LeakyReLU)", "0.01")
-        self.error(nn.Sequential(nn.Conv2d(1, 2, 3), nn.BatchNorm2d(2), nn.ReLU()), (1, 5, 5), "module '2' (nn.ReLU)",
-                   "after nn.BatchNorm ('1')")
-        self.error(nn.Sequential(nn.Linear(4, 4), nn.Dropout(0.1), nn.ReLU()), (4,), "module '2' (nn.ReLU)",
-                   "after '1' (nn.Dropout)")
+        self.error(nn.Sequential(nn.Linear(4, 4), nn.LeakyReLU(-0.2)), (4,), "module '1' (nn.LeakyReLU)", "slope >= 0")
+        self.error(nn.Sequential(nn.Linear(4, 4), nn.BatchNorm1d(4), nn.ELU(alpha=0.0)), (4,), "module '2' (nn.ELU)", "alpha > 0")
+        self.error(nn.Sequential(nn.Conv2d(1, 2, 3), nn.Softmax(dim=1)), (1, 5, 5), "module '1' (nn.Softmax)", "spatial")
+        self.error(nn.Sequential(nn.Conv1d(1, 2, 3), nn.BatchNorm1d(2), nn.Softmax(dim=-1)), (1, 6), "module '2' (nn.Softmax)", "spatial")
+        self.error(nn.Sequential(nn.Linear(4, 4), nn.Softmax(dim=0)), (4,), "module '1' (nn.Softmax)", "dim=0")
+        self.error(nn.Sequential(nn.Linear(4, 4), nn.Dropout(0.1), nn.GELU(approximate="tanh")), (4,),
+                   "module '2' (nn.GELU)", "approximate='tanh'", "exact")
         self.error(nn.Sequential(nn.Conv2d(1, 2, 3, groups=1, padding_mode="reflect")), (1, 5, 5), "padding_mode")
         self.error(nn.Sequential(nn.Conv2d(1, 2, 3, stride=(1, 2))), (1, 5, 5), "stride (1, 2)")
         self.error(nn.Sequential(nn.Linear(4, 4, bias=False)), (4,), "bias=False")

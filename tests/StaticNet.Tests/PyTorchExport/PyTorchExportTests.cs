@@ -106,6 +106,8 @@ public class PyTorchExportTests(ITestOutputHelper log)
             string[] classes = manifest.RootElement.GetProperty("classes").EnumerateArray().Select(e => e.GetString()!).ToArray();
             Assert.Contains("Mlp", classes);
             Assert.Contains("Cnn", classes);
+            Assert.Contains("ConvBnRelu", classes);     // Conv2d -> BatchNorm2d -> ReLU: a stand-alone [ReLU]
+            Assert.Contains("BnActivations", classes);  // BatchNorm1d -> SiLU, ELU(0.5), LeakyReLU(0.2) stand-alone
             string mlp = File.ReadAllText(Path.Combine(export, "Mlp.cs"));
             Assert.Contains("[Dense(32, Activation.ReLU, Name = \"0\")]", mlp);
             Assert.Contains("[Dense(10, Name = \"2\")]", mlp);
