@@ -28,37 +28,22 @@ The StaticNet declarations (tests/StaticNet.Tests/IO/SequentialNamesTests.cs):
       [Flatten] after [GlobalAvgPool], a copy, takes the index of PyTorch's nn.Flatten after nn.AdaptiveAvgPool2d(1))
 """
 
-import json
 import os
-import struct
+import sys
 from collections import OrderedDict
 
 import torch
 import torch.nn as nn
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from make_fixtures import write_safetensors as write_fixture  # noqa: E402
+
 OUT_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures")
 
 
 def write_safetensors(name, tensors, metadata):
-    """An ordered dict of name -> tensor as float32 safetensors (the writer of make_layer_fixtures.py)."""
-    header = OrderedDict()
-    header["__metadata__"] = OrderedDict(sorted(metadata.items()))
-    blobs, offset = [], 0
-    for key, tensor in tensors.items():
-        t = tensor.detach().to(torch.float32).contiguous()
-        data = t.numpy().astype("<f4").tobytes()
-        header[key] = OrderedDict([("dtype", "F32"), ("shape", list(t.shape)), ("data_offsets", [offset, offset + len(data)])])
-        blobs.append(data)
-        offset += len(data)
-    text = json.dumps(header, separators=(",", ":")).encode("utf-8")
-    text += b" " * (-len(text) % 8)
-    path = os.path.join(OUT_DIR, name)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(text)))
-        f.write(text)
-        for blob in blobs:
-            f.write(blob)
-    print(name, list(tensors))
+    """Writes fixtures/<name> with make_fixtures.py's writer (float32 safetensors, sorted metadata)."""
+    write_fixture(os.path.join(OUT_DIR, name), tensors, metadata)
 
 
 class Holder(nn.Module):
