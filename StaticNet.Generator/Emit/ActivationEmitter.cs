@@ -26,8 +26,8 @@ internal sealed class ActivationEmitter : LayerEmitter
     /// <summary>The module as PyTorch prints it: <c>LeakyReLU(negative_slope=0.2)</c>, <c>ELU(alpha=0.5)</c>, <c>Softmax(dim=-1)</c>.</summary>
     public static string Module(ShapedLayer layer) => layer.Activation switch
     {
-        ActivationKind.LeakyReLU => $"LeakyReLU(negative_slope={BatchNormEmitter.Text(layer.Spec.Settings.Parameter)})",
-        ActivationKind.ELU => $"ELU(alpha={BatchNormEmitter.Text(layer.Spec.Settings.Parameter)})",
+        ActivationKind.LeakyReLU => $"LeakyReLU(negative_slope={Text(layer.Spec.Settings.Parameter)})",
+        ActivationKind.ELU => $"ELU(alpha={Text(layer.Spec.Settings.Parameter)})",
         ActivationKind.Softmax => "Softmax(dim=-1)",
         _ => layer.Activation + "()",
     };
@@ -41,8 +41,8 @@ internal sealed class ActivationEmitter : LayerEmitter
         return layer.Activation switch
         {
             ActivationKind.GELU or ActivationKind.SiLU => $"{Kernels}ActivationKernels.{DenseEmitter.PreActivationKernel(layer.Activation)}({x}, {y}, {sizes});",
-            ActivationKind.LeakyReLU when parameter != 0.01f => $"{Kernels}ActivationKernels.LeakyReLU({y}, {BatchNormEmitter.Literal(parameter)}, {sizes});",
-            ActivationKind.ELU when parameter != 1f => $"{Kernels}ActivationKernels.ELU({y}, {BatchNormEmitter.Literal(parameter)}, {sizes});",
+            ActivationKind.LeakyReLU when parameter != 0.01f => $"{Kernels}ActivationKernels.LeakyReLU({y}, {Literal(parameter)}, {sizes});",
+            ActivationKind.ELU when parameter != 1f => $"{Kernels}ActivationKernels.ELU({y}, {Literal(parameter)}, {sizes});",
             _ => $"{Kernels}ActivationKernels.{layer.Activation}({y}, {sizes});",
         };
     }
@@ -58,7 +58,7 @@ internal sealed class ActivationEmitter : LayerEmitter
         string module = Module(layer);
         WriteBanner(w, layer, $"{module} {shape.Text}, stand-alone");
 
-        string p = BatchNormEmitter.Text(layer.Spec.Settings.Parameter);
+        string p = Text(layer.Spec.Settings.Parameter);
         string applied = layer.Activation switch
         {
             ActivationKind.LeakyReLU => $"LeakyReLU(x), negative slope {p}",
@@ -84,8 +84,8 @@ internal sealed class ActivationEmitter : LayerEmitter
         w.Line(layer.Activation switch
         {
             ActivationKind.GELU or ActivationKind.SiLU => $"{Kernels}ActivationKernels.{DenseEmitter.PreActivationKernel(layer.Activation)}Backward(x, dx, {sizes});",
-            ActivationKind.LeakyReLU when parameter != 0.01f => $"{Kernels}ActivationKernels.LeakyReLUBackward(y, dx, {BatchNormEmitter.Literal(parameter)}, {sizes});",
-            ActivationKind.ELU when parameter != 1f => $"{Kernels}ActivationKernels.ELUBackward(y, dx, {BatchNormEmitter.Literal(parameter)}, {sizes});",
+            ActivationKind.LeakyReLU when parameter != 0.01f => $"{Kernels}ActivationKernels.LeakyReLUBackward(y, dx, {Literal(parameter)}, {sizes});",
+            ActivationKind.ELU when parameter != 1f => $"{Kernels}ActivationKernels.ELUBackward(y, dx, {Literal(parameter)}, {sizes});",
             _ => $"{Kernels}ActivationKernels.{layer.Activation}Backward(y, dx, {sizes});",
         });
         w.Close();

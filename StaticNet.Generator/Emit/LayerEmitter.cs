@@ -14,6 +14,12 @@ internal abstract class LayerEmitter
     protected const string ReadOnlySpan = "global::System.ReadOnlySpan<float>";
     protected const string Span = "global::System.Span<float>";
 
+    /// <summary>A float as a C# literal that reads back as the same float, e.g. <c>0.1f</c>, <c>1E-05f</c>.</summary>
+    public static string Literal(float value) => Text(value) + "f";
+
+    /// <summary>A float for a comment, e.g. <c>0.1</c>, <c>1E-05</c>.</summary>
+    public static string Text(float value) => value.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
+
     /// <summary>The emitter of a layer kind.</summary>
     public static LayerEmitter For(LayerKind kind) => kind switch
     {

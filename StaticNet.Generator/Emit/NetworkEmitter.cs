@@ -118,8 +118,8 @@ internal static class NetworkEmitter
     private static string ActivationText(ShapedLayer layer) => layer.Kind == LayerKind.Activation
         ? layer.Activation switch
         {
-            ActivationKind.LeakyReLU => "slope " + BatchNormEmitter.Text(layer.Spec.Settings.Parameter),
-            ActivationKind.ELU => "alpha " + BatchNormEmitter.Text(layer.Spec.Settings.Parameter),
+            ActivationKind.LeakyReLU => "slope " + LayerEmitter.Text(layer.Spec.Settings.Parameter),
+            ActivationKind.ELU => "alpha " + LayerEmitter.Text(layer.Spec.Settings.Parameter),
             ActivationKind.Softmax => "dim=-1",
             _ => "",
         }

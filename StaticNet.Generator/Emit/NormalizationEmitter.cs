@@ -1,4 +1,3 @@
-using System.Globalization;
 using StaticNet.Generator.Model;
 using StaticNet.Generator.Shapes;
 
@@ -68,12 +67,6 @@ internal sealed class BatchNormEmitter : LayerEmitter
         w.Close();
         w.Line();
     }
-
-    /// <summary>A float as a C# literal that reads back as the same float, e.g. <c>0.1f</c>, <c>1E-05f</c>.</summary>
-    public static string Literal(float value) => Text(value) + "f";
-
-    /// <summary>A float for a comment, e.g. <c>0.1</c>, <c>1E-05</c>.</summary>
-    public static string Text(float value) => value.ToString("R", CultureInfo.InvariantCulture);
 }
 
 /// <summary>
@@ -98,7 +91,7 @@ internal sealed class DropoutEmitter : LayerEmitter
         string id = layer.Identifier;
         ActivationShape shape = layer.Output;
         int positions = shape.Positions, width = shape.PositionStride;
-        string rate = BatchNormEmitter.Literal(layer.Spec.Settings.Rate), p = BatchNormEmitter.Text(layer.Spec.Settings.Rate);
+        string rate = Literal(layer.Spec.Settings.Rate), p = Text(layer.Spec.Settings.Rate);
         WriteBanner(w, layer, $"Dropout {shape.Text}, rate {p}");
         string rowText = positions == 1 ? $"[rows, {width}]" : $"[rows, {positions}, {width}]";
         string rows = Wiring.Rows(positions);
