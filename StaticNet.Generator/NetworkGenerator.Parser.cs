@@ -5,6 +5,7 @@ using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
+using StaticNet.Generator.Layers;
 using StaticNet.Generator.Model;
 using StaticNet.Generator.Shapes;
 
@@ -14,37 +15,7 @@ namespace StaticNet.Generator;
 internal static class Parser
 {
     public const string InputAttributeName = "StaticNet.InputAttribute";
-    public const string DenseAttributeName = "StaticNet.DenseAttribute";
     public const string NetworkAttributeName = "StaticNet.NetworkAttribute";
-
-    /// <summary>Every layer attribute's full name and the kind it declares.</summary>
-    private static readonly Dictionary<string, LayerKind> s_layerAttributes = new()
-    {
-        [InputAttributeName] = LayerKind.Input,
-        [DenseAttributeName] = LayerKind.Dense,
-        ["StaticNet.Conv2DAttribute"] = LayerKind.Conv2D,
-        ["StaticNet.Conv1DAttribute"] = LayerKind.Conv1D,
-        ["StaticNet.MaxPool2DAttribute"] = LayerKind.MaxPool2D,
-        ["StaticNet.AvgPool2DAttribute"] = LayerKind.AvgPool2D,
-        ["StaticNet.MaxPool1DAttribute"] = LayerKind.MaxPool1D,
-        ["StaticNet.AvgPool1DAttribute"] = LayerKind.AvgPool1D,
-        ["StaticNet.GlobalAvgPoolAttribute"] = LayerKind.GlobalAvgPool,
-        ["StaticNet.FlattenAttribute"] = LayerKind.Flatten,
-        ["StaticNet.BatchNormAttribute"] = LayerKind.BatchNorm,
-        ["StaticNet.DropoutAttribute"] = LayerKind.Dropout,
-        ["StaticNet.EmbeddingAttribute"] = LayerKind.Embedding,
-        ["StaticNet.SimpleRNNAttribute"] = LayerKind.SimpleRNN,
-        ["StaticNet.LSTMAttribute"] = LayerKind.LSTM,
-        ["StaticNet.GRUAttribute"] = LayerKind.GRU,
-        ["StaticNet.ReLUAttribute"] = LayerKind.Activation,
-        ["StaticNet.LeakyReLUAttribute"] = LayerKind.Activation,
-        ["StaticNet.SigmoidAttribute"] = LayerKind.Activation,
-        ["StaticNet.TanhAttribute"] = LayerKind.Activation,
-        ["StaticNet.GELUAttribute"] = LayerKind.Activation,
-        ["StaticNet.SiLUAttribute"] = LayerKind.Activation,
-        ["StaticNet.ELUAttribute"] = LayerKind.Activation,
-        ["StaticNet.SoftmaxAttribute"] = LayerKind.Activation,
-    };
 
     public static bool IsCandidate(SyntaxNode node) => node is ClassDeclarationSyntax;
 
@@ -91,7 +62,10 @@ internal static class Parser
 
     /// <summary>Whether an attribute is one of StaticNet's network attributes.</summary>
     public static bool IsNetworkAttribute(AttributeData attribute) =>
-        attribute.AttributeClass?.ToDisplayString() is { } name && (name == NetworkAttributeName || s_layerAttributes.ContainsKey(name));
+        attribute.AttributeClass?.ToDisplayString() is { } name && (name == NetworkAttributeName || IsLayerAttribute(name));
+
+    /// <summary>Whether a full attribute name is <c>[Input]</c> or a layer's (the registry, <see cref="LayerDefinitions"/>, knows them).</summary>
+    private static bool IsLayerAttribute(string name) => name == InputAttributeName || LayerDefinitions.ForAttribute(name) is not null;
 
     /// <summary>The class's StaticNet layer attributes in source order, numbered as the analyzers number them.</summary>
     public static List<LayerSpec> ReadLayers(INamedTypeSymbol type)
@@ -101,92 +75,14 @@ internal static class Parser
         for (int i = 0; i < attributes.Length; i++)
         {
             AttributeData attribute = attributes[i];
-            if (attribute.AttributeClass?.ToDisplayString() is not { } name || !s_layerAttributes.TryGetValue(name, out LayerKind kind))
+            if (attribute.AttributeClass?.ToDisplayString() is not { } name)
                 continue;
-            layers.Add(ReadLayer(kind, i, attribute));
+            if (name == InputAttributeName)
+                layers.Add(new LayerSpec(LayerKind.Input, i, ReadShape(attribute), 0, ActivationKind.None, null));
+            else if (LayerDefinitions.ForAttribute(name) is { } definition)
+                layers.Add(definition.Read(attribute, i, AttributeArguments.NamedString(attribute, "Name")));
         }
         return layers;
-    }
-
-    private static LayerSpec ReadLayer(LayerKind kind, int index, AttributeData attribute)
-    {
-        string? name = NamedString(attribute, "Name");
-        switch (kind)
-        {
-            case LayerKind.Input:
-                return new LayerSpec(kind, index, ReadShape(attribute), 0, ActivationKind.None, null);
-            case LayerKind.Dense:
-                return new LayerSpec(kind, index, EquatableArray<int>.Empty, IntArgument(attribute, 0), (ActivationKind)IntArgument(attribute, 1), name);
-            case LayerKind.Conv2D:
-            case LayerKind.Conv1D:
-            {
-                // Conv2D(filters, size[, activation]), Conv2D(filters, height, width[, activation]), Conv1D(filters, size[, activation])
-                bool rectangular = attribute.ConstructorArguments.Length >= 3 && attribute.ConstructorArguments[2].Type?.SpecialType == SpecialType.System_Int32;
-                int height = kind == LayerKind.Conv1D ? 1 : IntArgument(attribute, 1);
-                int width = rectangular ? IntArgument(attribute, 2) : IntArgument(attribute, 1);
-                var activation = (ActivationKind)IntArgument(attribute, rectangular ? 3 : 2);
-                var options = new LayerOptions(
-                    KernelHeight: height,
-                    KernelWidth: width,
-                    Stride: NamedInt(attribute, "Stride", 1),
-                    Padding: NamedInt(attribute, "Padding", 0),
-                    PaddingMode: (PaddingModeKind)NamedInt(attribute, "PaddingMode", 0),
-                    Dilation: NamedInt(attribute, "Dilation", 1),
-                    Bias: NamedBool(attribute, "Bias", true));
-                return new LayerSpec(kind, index, EquatableArray<int>.Empty, IntArgument(attribute, 0), activation, name, options);
-            }
-            case LayerKind.MaxPool2D:
-            case LayerKind.AvgPool2D:
-            case LayerKind.MaxPool1D:
-            case LayerKind.AvgPool1D:
-                return new LayerSpec(kind, index, EquatableArray<int>.Empty, IntArgument(attribute, 0), ActivationKind.None, name,
-                    new LayerOptions(Stride: NamedInt(attribute, "Stride", 0)));
-            case LayerKind.BatchNorm:
-                return new LayerSpec(kind, index, EquatableArray<int>.Empty, 0, ActivationKind.None, name,
-                    new LayerOptions(Momentum: NamedFloat(attribute, "Momentum", 0.1f), Epsilon: NamedFloat(attribute, "Epsilon", 1e-5f)));
-            case LayerKind.Dropout:
-                return new LayerSpec(kind, index, EquatableArray<int>.Empty, 0, ActivationKind.None, name,
-                    new LayerOptions(Rate: attribute.ConstructorArguments.Length > 0 && attribute.ConstructorArguments[0].Value is float rate ? rate : 0f));
-            case LayerKind.Embedding:
-                return new LayerSpec(kind, index, EquatableArray<int>.Empty, IntArgument(attribute, 0), ActivationKind.None, name,
-                    new LayerOptions(Dimension: IntArgument(attribute, 1)));
-            case LayerKind.SimpleRNN:
-            case LayerKind.LSTM:
-            case LayerKind.GRU:
-            {
-                var activation = kind == LayerKind.SimpleRNN
-                    ? (ActivationKind)(attribute.ConstructorArguments.Length > 1 ? IntArgument(attribute, 1) : (int)ActivationKind.Tanh)
-                    : ActivationKind.None;
-                return new LayerSpec(kind, index, EquatableArray<int>.Empty, IntArgument(attribute, 0), activation, name,
-                    new LayerOptions(ReturnSequences: NamedBool(attribute, "ReturnSequences", false)));
-            }
-            case LayerKind.Activation:
-            {
-                // [ReLU], [LeakyReLU(negativeSlope)], …: the function from the attribute's name, its one parameter if any.
-                string function = attribute.AttributeClass?.Name ?? "";
-                function = function.EndsWith("Attribute", System.StringComparison.Ordinal) ? function.Substring(0, function.Length - "Attribute".Length) : function;
-                var activation = function switch
-                {
-                    "ReLU" => ActivationKind.ReLU,
-                    "LeakyReLU" => ActivationKind.LeakyReLU,
-                    "Sigmoid" => ActivationKind.Sigmoid,
-                    "Tanh" => ActivationKind.Tanh,
-                    "GELU" => ActivationKind.GELU,
-                    "SiLU" => ActivationKind.SiLU,
-                    "ELU" => ActivationKind.ELU,
-                    _ => ActivationKind.Softmax,
-                };
-                float parameter = activation switch
-                {
-                    ActivationKind.LeakyReLU => attribute.ConstructorArguments.Length > 0 && attribute.ConstructorArguments[0].Value is float slope ? slope : 0.01f,
-                    ActivationKind.ELU => attribute.ConstructorArguments.Length > 0 && attribute.ConstructorArguments[0].Value is float alpha ? alpha : 1f,
-                    _ => 0f,
-                };
-                return new LayerSpec(kind, index, EquatableArray<int>.Empty, 0, activation, name, new LayerOptions(Parameter: parameter));
-            }
-            default: // Flatten, GlobalAvgPool
-                return new LayerSpec(kind, index, EquatableArray<int>.Empty, 0, ActivationKind.None, name);
-        }
     }
 
     /// <summary>Whether the generator can add a part to the class (see <see cref="NotExtensibleReason"/>).</summary>
@@ -271,7 +167,7 @@ internal static class Parser
         {
             if (attributes[i].AttributeClass?.ToDisplayString() != NetworkAttributeName) continue;
             return ((LossKind)(attributes[i].NamedArguments.FirstOrDefault(a => a.Key == "Loss").Value.Value as int? ?? 0), i,
-                NamedString(attributes[i], "EmbeddedWeights"), NamedString(attributes[i], "NamePrefix"));
+                AttributeArguments.NamedString(attributes[i], "EmbeddedWeights"), AttributeArguments.NamedString(attributes[i], "NamePrefix"));
         }
         return (LossKind.None, -1, null, null);
     }
@@ -285,40 +181,5 @@ internal static class Parser
         for (int i = 0; i < shape.Length; i++)
             shape[i] = argument.Values[i].Value is int dimension ? dimension : 0;
         return new EquatableArray<int>(shape);
-    }
-
-    private static int IntArgument(AttributeData attribute, int index) =>
-        index < attribute.ConstructorArguments.Length && attribute.ConstructorArguments[index].Value is int value ? value : 0;
-
-    private static int NamedInt(AttributeData attribute, string name, int fallback)
-    {
-        foreach (KeyValuePair<string, TypedConstant> argument in attribute.NamedArguments)
-            if (argument.Key == name && argument.Value.Value is int value)
-                return value;
-        return fallback;
-    }
-
-    private static float NamedFloat(AttributeData attribute, string name, float fallback)
-    {
-        foreach (KeyValuePair<string, TypedConstant> argument in attribute.NamedArguments)
-            if (argument.Key == name && argument.Value.Value is float value)
-                return value;
-        return fallback;
-    }
-
-    private static bool NamedBool(AttributeData attribute, string name, bool fallback)
-    {
-        foreach (KeyValuePair<string, TypedConstant> argument in attribute.NamedArguments)
-            if (argument.Key == name && argument.Value.Value is bool value)
-                return value;
-        return fallback;
-    }
-
-    private static string? NamedString(AttributeData attribute, string name)
-    {
-        foreach (KeyValuePair<string, TypedConstant> argument in attribute.NamedArguments)
-            if (argument.Key == name)
-                return argument.Value.Value as string;
-        return null;
     }
 }

@@ -61,7 +61,7 @@ internal static class NetworkEmitter
         var wiring = new Wiring(network);
         WritePasses(w, wiring);
         foreach (ShapedLayer layer in network.Layers)
-            LayerEmitter.For(layer.Kind).WriteMethods(w, wiring, layer);
+            layer.Definition.WriteMethods(w, wiring, layer);
         w.Close();
 
         foreach (string _ in spec.ContainingTypes)
@@ -87,7 +87,7 @@ internal static class NetworkEmitter
         string.Join(" → ", new[] { network.Input.Text }.Concat(network.Layers.Where(ShowsInTopology).Select(l => l.Output.Text)));
 
     /// <summary>Layers that change the shape; Dropout, BatchNorm and stand-alone activations do not, so the one-line topology leaves them out.</summary>
-    private static bool ShowsInTopology(ShapedLayer layer) => layer.Kind is not (LayerKind.Dropout or LayerKind.BatchNorm or LayerKind.Activation);
+    private static bool ShowsInTopology(ShapedLayer layer) => layer.Definition.ShowsInTopology;
 
     /// <summary>The element type of an input sample: token ids for a network that starts with an Embedding.</summary>
     private static string InputElement(ShapedNetwork network) => network.TakesTokens ? "int" : "float";
@@ -103,27 +103,13 @@ internal static class NetworkEmitter
         w.Line($"//   {Pad("Layer", nameWidth)} {"Kind",-13} {Pad("Output", shapeWidth)} {"Activation",-11} {"Parameters",12}");
         w.Line($"//   {Pad("input", nameWidth)} {"Input",-13} {Pad(network.Input.Text, shapeWidth)} {"",-11} {0,12}");
         foreach (ShapedLayer layer in network.Layers)
-            w.Line($"//   {Pad(layer.Name, nameWidth)} {KindText(layer),-13} {Pad(layer.Output.Text, shapeWidth)} {ActivationText(layer),-11} {N(layer.ParameterCount),12}");
+            w.Line($"//   {Pad(layer.Name, nameWidth)} {layer.Definition.KindText(layer),-13} {Pad(layer.Output.Text, shapeWidth)} {layer.Definition.ActivationText(layer),-11} {N(layer.ParameterCount),12}");
         w.Line($"//   {Pad("total", nameWidth)} {"",-13} {Pad("", shapeWidth)} {"",-11} {N(network.ParameterCount),12}");
         w.Line($"//   loss: {network.Spec.Loss}");
         w.Line();
         w.Line("#nullable enable");
         w.Line();
     }
-
-    /// <summary>The Kind column: a stand-alone activation shows its module (<c>ReLU</c>, <c>LeakyReLU</c>), the others their kind.</summary>
-    private static string KindText(ShapedLayer layer) => layer.Kind == LayerKind.Activation ? layer.Activation.ToString() : layer.Kind.ToString();
-
-    /// <summary>The Activation column: the fused activation, or a stand-alone one's parameter (<c>slope 0.2</c>, <c>alpha 0.5</c>).</summary>
-    private static string ActivationText(ShapedLayer layer) => layer.Kind == LayerKind.Activation
-        ? layer.Activation switch
-        {
-            ActivationKind.LeakyReLU => "slope " + LayerEmitter.Text(layer.Spec.Settings.Parameter),
-            ActivationKind.ELU => "alpha " + LayerEmitter.Text(layer.Spec.Settings.Parameter),
-            ActivationKind.Softmax => "dim=-1",
-            _ => "",
-        }
-        : layer.Activation == ActivationKind.None ? "" : layer.Activation.ToString();
 
     private static string Pad(string text, int width) => text.PadRight(width);
 
@@ -136,8 +122,7 @@ internal static class NetworkEmitter
         w.Line($"/// <item><term>input</term><description>{network.Input.Text}</description></item>");
         foreach (ShapedLayer layer in network.Layers)
         {
-            string activation = layer.Activation == ActivationKind.None ? "" : ", " + layer.Activation;
-            string kind = layer.Kind == LayerKind.Activation ? Identifiers.Doc(ActivationEmitter.Module(layer)) : layer.Kind + activation;
+            string kind = layer.Definition.DocumentationText(layer);
             w.Line($"/// <item><term>{Identifiers.Doc(layer.Name)}: {kind}</term><description>{layer.Output.Text} · {N(layer.ParameterCount)}</description></item>");
         }
         w.Line("/// </list>");
@@ -722,7 +707,7 @@ internal static class NetworkEmitter
         for (int i = network.Layers.Count - 1; i >= 0; i--)
         {
             ShapedLayer layer = network.Layers[i];
-            if (LayerEmitter.For(layer.Kind).BackwardCall(wiring, layer) is { } call)
+            if (layer.Definition.BackwardCall(wiring, layer) is { } call)
                 w.Line(call);
         }
         w.Close();
@@ -740,6 +725,6 @@ internal static class NetworkEmitter
                 $"yPosition: {padded.PositionStride}, yChannel: 1); // to channels last");
         }
         foreach (ShapedLayer layer in network.Layers)
-            w.Line(LayerEmitter.For(layer.Kind).ForwardCall(wiring, layer, training));
+            w.Line(layer.Definition.ForwardCall(wiring, layer, training));
     }
 }

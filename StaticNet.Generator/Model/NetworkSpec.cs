@@ -38,14 +38,14 @@ internal sealed record NetworkSpec(
 }
 
 /// <summary>One <c>[Input]</c> or layer attribute as written.</summary>
-/// <param name="Kind">Which attribute.</param>
+/// <param name="Kind">Which attribute (an identifier: the kind's home, <see cref="Definition"/>, holds its logic).</param>
 /// <param name="AttributeIndex">Its position among the class's StaticNet attributes, for locating diagnostics.</param>
 /// <param name="Shape">For <c>[Input]</c>, the declared dimensions.</param>
 /// <param name="Units">The layer's main size: Dense units, convolution filters, recurrent hidden size, pooling window,
 /// embedding vocabulary.</param>
-/// <param name="Activation">The fused activation (Dense, convolutions) or the recurrence's (SimpleRNN).</param>
+/// <param name="Activation">The fused activation (Dense, convolutions), the recurrence's (SimpleRNN) or a stand-alone activation's function.</param>
 /// <param name="Name">The explicit <c>Name</c>, or null for the default.</param>
-/// <param name="Options">Everything else the attribute sets (kernel, stride, padding, rates, flags).</param>
+/// <param name="Options">Everything else the attribute sets, as its kind's own record (e.g. <c>ConvolutionOptions</c>), or null.</param>
 internal sealed record LayerSpec(
     LayerKind Kind,
     int AttributeIndex,
@@ -55,38 +55,13 @@ internal sealed record LayerSpec(
     string? Name,
     LayerOptions? Options = null)
 {
-    /// <summary>The options, or the defaults when the attribute sets none.</summary>
-    public LayerOptions Settings => Options ?? LayerOptions.Default;
+    /// <summary>The home of the layer's kind (not for <c>[Input]</c>, which is not a layer).</summary>
+    public Layers.LayerDefinition Definition => Layers.LayerDefinitions.Of(Kind);
 }
 
-/// <summary>The settings of a layer attribute beyond its main size, with the attributes' defaults.</summary>
-/// <param name="KernelHeight">Convolution kernel height (1 for Conv1D).</param>
-/// <param name="KernelWidth">Convolution kernel width (or length).</param>
-/// <param name="Stride">Convolution or pooling stride; 0 for pooling means the window size.</param>
-/// <param name="Padding">Explicit padding per side.</param>
-/// <param name="PaddingMode">Explicit, Valid or Same.</param>
-/// <param name="Dilation">Convolution dilation.</param>
-/// <param name="Bias">Whether a convolution has a bias.</param>
-/// <param name="ReturnSequences">Whether a recurrent layer outputs every step.</param>
-/// <param name="Momentum">BatchNorm momentum.</param>
-/// <param name="Epsilon">BatchNorm epsilon.</param>
-/// <param name="Rate">Dropout rate.</param>
-/// <param name="Dimension">Embedding dimension.</param>
-/// <param name="Parameter">A stand-alone activation's parameter: LeakyReLU's negative slope, ELU's alpha.</param>
-internal sealed record LayerOptions(
-    int KernelHeight = 0,
-    int KernelWidth = 0,
-    int Stride = 1,
-    int Padding = 0,
-    PaddingModeKind PaddingMode = PaddingModeKind.Explicit,
-    int Dilation = 1,
-    bool Bias = true,
-    bool ReturnSequences = false,
-    float Momentum = 0.1f,
-    float Epsilon = 1e-5f,
-    float Rate = 0f,
-    int Dimension = 0,
-    float Parameter = 0f)
-{
-    public static LayerOptions Default { get; } = new();
-}
+/// <summary>
+/// The settings of a layer attribute beyond its main size and activation: each kind's home declares its own sealed
+/// record (<c>ConvolutionOptions</c>, <c>DropoutOptions</c>, …). Records compare by value, so specs stay equatable for
+/// the incremental pipeline's caching.
+/// </summary>
+internal abstract record LayerOptions;

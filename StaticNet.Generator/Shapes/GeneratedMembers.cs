@@ -68,9 +68,9 @@ internal static class GeneratedMembers
         foreach (Region region in layer.Regions) yield return new(id + region.Name, null);
         yield return new(id + "Forward", AnyParameters);
         if (trainable) yield return new(id + "Backward", AnyParameters);
-        if (layer.Kind is LayerKind.Conv2D or LayerKind.Conv1D) yield return new(id + "Geometry", null);
-        if (trainable && layer.Kind is LayerKind.BatchNorm or LayerKind.Dropout) yield return new(id + "TrainingForward", AnyParameters);
-        if (network.SupportsStep && layer.Kind != LayerKind.Dropout) yield return new(id + "Step", null);
+        foreach ((string suffix, bool isMethod) in layer.Definition.ExtraMembers(trainable))
+            yield return new(id + suffix, isMethod ? AnyParameters : null);
+        if (network.SupportsStep && !layer.Definition.IsIdentityAtInference) yield return new(id + "Step", null);
     }
 
     /// <summary>

@@ -7,17 +7,18 @@ namespace StaticNet.Generator.Shapes;
 
 /// <summary>
 /// Checks a declared network and works out every shape, offset and buffer size. Pure: the generator and the analyzers
-/// both call it, so they cannot disagree about a shape. The rule of each layer kind is in <c>ShapeInference.Layers.cs</c>.
+/// both call it, so they cannot disagree about a shape. The rule of each layer kind is in its home, a
+/// <see cref="Layers.LayerDefinition"/>; the layout's arithmetic is <see cref="LayoutArithmetic"/>'s.
 /// </summary>
 internal static partial class ShapeInference
 {
     /// <summary>Every internal row length is a multiple of this (one 512-bit vector of floats).</summary>
-    public const int WidthAlignment = 16;
+    public const int WidthAlignment = LayoutArithmetic.WidthAlignment;
 
     /// <summary>The largest buffer a network may need, in floats (spans index with int).</summary>
     public const long MaxBufferLength = int.MaxValue / 2;
 
-    private const int ChunkRowsBound = 32;
+    internal const int ChunkRowsBound = 32;
 
     public static ShapeResult Infer(NetworkSpec spec)
     {
@@ -110,8 +111,7 @@ internal static partial class ShapeInference
     {
         foreach (LayerSpec layer in spec.Layers)
             if (layer.Kind != LayerKind.Input)
-                return layer.Kind is LayerKind.MaxPool2D or LayerKind.AvgPool2D or LayerKind.MaxPool1D or LayerKind.AvgPool1D
-                    or LayerKind.GlobalAvgPool or LayerKind.BatchNorm or LayerKind.Dropout or LayerKind.Activation;
+                return layer.Definition.NeedsChannelsLastInput;
         return false;
     }
 
@@ -145,9 +145,8 @@ internal static partial class ShapeInference
             if (layer.Activation < ActivationKind.None || layer.Activation > ActivationKind.ELU)
                 errors.Add(new ShapeError(DiagnosticIds.UndefinedValue, layer.AttributeIndex,
                     $"Activation value {(int)layer.Activation} is not a defined StaticNet.Activation; expected one of None, ReLU, LeakyReLU, Sigmoid, Tanh, Softmax, GELU, SiLU, ELU"));
-            if (layer.Settings.PaddingMode < PaddingModeKind.Explicit || layer.Settings.PaddingMode > PaddingModeKind.Same)
-                errors.Add(new ShapeError(DiagnosticIds.UndefinedValue, layer.AttributeIndex,
-                    $"PaddingMode value {(int)layer.Settings.PaddingMode} is not a defined StaticNet.PaddingMode; expected one of Explicit, Valid, Same"));
+            if (layer.Kind != LayerKind.Input)
+                layer.Definition.CheckValues(layer, errors);
         }
     }
 
@@ -204,27 +203,23 @@ internal static partial class ShapeInference
             return null;
         }
         int[] dims = shape.AsSpan().ToArray();
-        LayerKind? first = null;
+        Layers.LayerDefinition? first = null;
         foreach (LayerSpec layer in spec.Layers)
-            if (layer.Kind != LayerKind.Input) { first = layer.Kind; break; }
+            if (layer.Kind != LayerKind.Input) { first = layer.Definition; break; }
         ShapeKind kind = dims.Length switch
         {
             1 => ShapeKind.Vector,
             3 => ShapeKind.Spatial2D,
-            _ => first is LayerKind.Conv1D or LayerKind.MaxPool1D or LayerKind.AvgPool1D or LayerKind.GlobalAvgPool or LayerKind.BatchNorm
-                ? ShapeKind.Spatial1D
-                : ShapeKind.Sequence,
+            _ => first is { ReadsRank2InputAsChannels: true } ? ShapeKind.Spatial1D : ShapeKind.Sequence,
         };
         return ActivationShape.Unpadded(kind, dims);
     }
 
     /// <summary>
     /// How many modules of the equivalent <c>nn.Sequential</c> a layer is, which is how far it moves the default
-    /// numbering: one, and one more for an activation fused into a Dense or convolution (<c>Linear</c> at i, <c>ReLU</c>
-    /// at i + 1). A SimpleRNN's activation is its recurrence's (<c>nn.RNN(nonlinearity=...)</c>), not a module.
+    /// numbering (<see cref="Layers.LayerDefinition.ModuleCount"/>: one, and one more for a fused activation).
     /// </summary>
-    public static int ModuleCount(LayerSpec layer) =>
-        layer.Kind is LayerKind.Dense or LayerKind.Conv2D or LayerKind.Conv1D && layer.Activation != ActivationKind.None ? 2 : 1;
+    public static int ModuleCount(LayerSpec layer) => layer.Definition.ModuleCount(layer);
 
     /// <summary><c>NamePrefix</c> is empty or a module path followed by '.', so that prefix + name is a module path.</summary>
     private static bool CheckPrefix(NetworkSpec spec, string prefix, List<ShapeError> errors)
@@ -250,7 +245,7 @@ internal static partial class ShapeInference
         if (!names.Add(name))
         {
             errors.Add(new ShapeError(DiagnosticIds.DuplicateName, layer.AttributeIndex,
-                $"Layer name '{name}' is already used by another layer; expected unique names (a name is the module's path in the state dict{TensorExample(layer.Kind, name)})"));
+                $"Layer name '{name}' is already used by another layer; expected unique names (a name is the module's path in the state dict{layer.Definition.TensorExample(name)})"));
             return false;
         }
         return true;
@@ -278,14 +273,6 @@ internal static partial class ShapeInference
         }
         return true;
     }
-
-    /// <summary>", e.g. 'fc.weight'": one tensor this kind of layer names after itself, or nothing for a layer without tensors.</summary>
-    private static string TensorExample(LayerKind kind, string name) => kind switch
-    {
-        LayerKind.Dense or LayerKind.Conv2D or LayerKind.Conv1D or LayerKind.BatchNorm or LayerKind.Embedding => $", e.g. '{name}.weight'",
-        LayerKind.SimpleRNN or LayerKind.LSTM or LayerKind.GRU => $", e.g. '{name}.weight_ih_l0'",
-        _ => "",
-    };
 
     /// <summary>
     /// PascalCase from the name's alphanumeric runs (<c>fc1</c> → <c>Fc1</c>, <c>encoder.0</c> → <c>Encoder0</c>; a
@@ -340,7 +327,7 @@ internal static partial class ShapeInference
     public static string Floats(int count) => count == 1 ? "1 float" : $"{count} floats";
 
     /// <summary>The running totals of the network's buffers, in floats (long, so that overflow is detected, not wrapped).</summary>
-    private sealed class BufferPlan
+    internal sealed class BufferPlan
     {
         public long ParameterCount;
         public long TrainableLength;

@@ -37,7 +37,7 @@ internal sealed record ShapedNetwork(
     public int OutputSize => Output.Size;
 
     /// <summary>Whether the network's input is token ids (its first layer is an Embedding).</summary>
-    public bool TakesTokens => Layers.Count > 0 && Layers[0].Kind == LayerKind.Embedding;
+    public bool TakesTokens => Layers.Count > 0 && Layers[0].Definition.TakesTokens;
 
     /// <summary>Whether a training forward pass differs from inference (BatchNorm statistics, Dropout).</summary>
     public bool HasTrainingMode
@@ -45,7 +45,7 @@ internal sealed record ShapedNetwork(
         get
         {
             foreach (ShapedLayer layer in Layers)
-                if (layer.Kind is LayerKind.BatchNorm or LayerKind.Dropout)
+                if (layer.Definition.HasTrainingMode)
                     return true;
             return false;
         }
@@ -74,25 +74,11 @@ internal sealed record ShapedNetwork(
         {
             bool recurrent = false;
             foreach (ShapedLayer layer in Layers)
-                recurrent |= layer.Kind is LayerKind.SimpleRNN or LayerKind.LSTM or LayerKind.GRU;
+                recurrent |= layer.Definition.IsRecurrent;
             if (!recurrent) return NoRecurrentLayer;
             foreach (ShapedLayer layer in Layers)
-            {
-                switch (layer.Kind)
-                {
-                    case LayerKind.SimpleRNN or LayerKind.LSTM or LayerKind.GRU:
-                        if (!layer.Spec.Settings.ReturnSequences)
-                            return $"{layer.Kind} '{layer.Name}' does not return sequences (its output is the last step's, {layer.Output.Text}); " +
-                                   "declare it with ReturnSequences = true, and every layer after it per time step, to stream";
-                        break;
-                    case LayerKind.Dense or LayerKind.Dropout or LayerKind.Embedding or LayerKind.Activation:
-                        if (layer.Output.Kind != ShapeKind.Sequence)
-                            return $"{layer.Kind} '{layer.Name}' reads whole samples ({layer.Input.Text}), not one time step at a time";
-                        break;
-                    default:
-                        return $"{layer.Kind} '{layer.Name}' cannot run one time step at a time";
-                }
-            }
+                if (layer.Definition.WhyNoStep(layer) is { } why)
+                    return why;
             return null;
         }
     }
@@ -106,7 +92,7 @@ internal sealed record ShapedNetwork(
         get
         {
             foreach (ShapedLayer layer in Layers)
-                if (layer.Kind == LayerKind.Dropout)
+                if (layer.Definition.UsesRandom)
                     return true;
             return false;
         }
@@ -229,6 +215,9 @@ internal sealed record ShapedLayer(
     int ParameterCount)
 {
     public bool IsFirst => Index == 0;
+
+    /// <summary>The home of the layer's kind: its traits, emitter and step.</summary>
+    public Layers.LayerDefinition Definition => Spec.Definition;
 
     public ActivationKind Activation => Spec.Activation;
 

@@ -85,9 +85,9 @@ public class ShapeInferenceTests
         Assert.Empty(network.Layers[2].Tensors);
         Assert.Equal(StaticNet.Generator.Model.LayerKind.Activation, network.Layers[5].Kind);
         Assert.Equal(StaticNet.Generator.Model.ActivationKind.ELU, network.Layers[5].Activation);
-        Assert.Equal(0.5f, network.Layers[5].Spec.Settings.Parameter);
+        Assert.Equal(0.5f, Assert.IsType<StaticNet.Generator.Layers.ActivationOptions>(network.Layers[5].Spec.Options).Parameter);
         Assert.Equal(0.01f, Assert.IsType<StaticNet.Generator.Shapes.ShapedNetwork>(StaticNet.Generator.Shapes.ShapeInference.Infer(
-            Parse("[Input(4)] [LeakyReLU] partial class N { }")).Network).Layers[0].Spec.Settings.Parameter);
+            Parse("[Input(4)] [LeakyReLU] partial class N { }")).Network).Layers[0].Spec.Options is StaticNet.Generator.Layers.ActivationOptions { Parameter: var slope } ? slope : float.NaN);
     }
 
     [Fact]

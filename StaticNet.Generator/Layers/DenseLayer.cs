@@ -1,15 +1,101 @@
+using Microsoft.CodeAnalysis;
+using StaticNet.Generator.Emit;
 using StaticNet.Generator.Model;
 using StaticNet.Generator.Shapes;
 
-namespace StaticNet.Generator.Emit;
+namespace StaticNet.Generator.Layers;
 
 /// <summary>
-/// The fully connected layer: <c>DenseKernels</c> on a weight stored transposed, <c>[inputs, width]</c>, or, with one
-/// unit, as its PyTorch row <c>[inputs]</c> (the <c>…Dot</c> kernels). After a sequence it runs at every step, each step a row.
+/// <c>[Dense(units[, activation])]</c>, PyTorch's <c>nn.Linear</c> (and the activation module after it): [N] → [units], or
+/// a [T, F] sequence → [T, units] applied at every step, each step a row. <c>DenseKernels</c> on a weight stored
+/// transposed, <c>[inputs, width]</c>, or, with one unit, as its PyTorch row <c>[inputs]</c> (the <c>…Dot</c> kernels).
+/// The main size and the activation are the spec's own; Dense has no other options.
 /// </summary>
-internal sealed class DenseEmitter : LayerEmitter
+internal sealed class DenseLayer : LayerDefinition
 {
-    public static readonly DenseEmitter Instance = new();
+    public static readonly DenseLayer Instance = new();
+
+    private DenseLayer() : base(LayerKind.Dense, "StaticNet.DenseAttribute")
+    {
+    }
+
+    public override LayerSpec Read(AttributeData attribute, int attributeIndex, string? name) =>
+        new(Kind, attributeIndex, EquatableArray<int>.Empty, AttributeArguments.Int(attribute, 0), (ActivationKind)AttributeArguments.Int(attribute, 1), name);
+
+    // ── Shape ──────────────────────────────────────────────────────────────────────────────────────────────────────
+
+    /// <summary>
+    /// Whether a Dense layer of this many units is a dot product: its weight is then PyTorch's own row, [in], not a column
+    /// padded to 16 floats, and its kernels are DenseKernels' …Dot ones. The one rule the layout and the emitters share.
+    /// </summary>
+    public static bool IsDotProduct(int units) => units == 1;
+
+    /// <summary>A one-unit layer is a dot product: its weight is a row, <c>[inputs]</c>, and it runs the <c>…Dot</c> kernels.</summary>
+    public static bool IsDot(ShapedLayer layer) => IsDotProduct(layer.Spec.Units);
+
+    public override (ActivationShape Output, Window? Window)? Infer(LayerContext c, ActivationShape input)
+    {
+        int units = c.Layer.Units;
+        if (units <= 0)
+            return Fail(c.Error(DiagnosticIds.NonPositiveSize, $"Dense '{c.Name}' must have at least 1 unit; found {units}"));
+        if (input.Kind is ShapeKind.Spatial1D or ShapeKind.Spatial2D)
+            return Fail(c.Error(DiagnosticIds.MissingFlatten,
+                $"Dense '{c.Name}' follows an output of shape {input.Text} ({ShapeInference.Describe(input)}); expected a vector. Add [Flatten] before it (Dense would otherwise apply to the last dimension only)"));
+        if (units > ShapeInference.MaxBufferLength / LayoutArithmetic.WidthAlignment)
+            return Fail(c.Error(DiagnosticIds.TooLarge, $"Dense '{c.Name}' has {units:N0} units; expected at most {ShapeInference.MaxBufferLength / LayoutArithmetic.WidthAlignment:N0}"));
+        int inputs = input.Channels, width = LayoutArithmetic.Padded(units);
+        ActivationShape output = input.Kind == ShapeKind.Sequence
+            ? ActivationShape.Padded(ShapeKind.Sequence, input.Positions, units)
+            : ActivationShape.Padded(ShapeKind.Vector, units);
+        if (IsDotProduct(units))
+            c.Tensor("weight", new[] { 1, inputs }, new[] { inputs, 1 }, LayoutArithmetic.Padded(inputs), TensorInit.UniformFanIn, inputs,
+                $"[{inputs}] (a dot product)"); // the next tensor stays 64-byte aligned
+        else
+            c.Tensor("weight", new[] { units, inputs }, new[] { 1, width }, (long)inputs * width, TensorInit.UniformFanIn, inputs,
+                $"[{inputs}, {width}]" + (width == units ? "" : $" ({units} + {width - units} padding)"));
+        c.Tensor("bias", new[] { units }, new[] { 1 }, width, TensorInit.UniformFanIn, inputs, $"[{width}]");
+        c.OutputRegions(output, c.Layer.Activation);
+        return (output, null);
+    }
+
+    public override int ModuleCount(LayerSpec layer) => layer.Activation != ActivationKind.None ? 2 : 1;
+
+    public override string TensorExample(string name) => $", e.g. '{name}.weight'";
+
+    // ── Streaming ──────────────────────────────────────────────────────────────────────────────────────────────────
+
+    public override string? WhyNoStep(ShapedLayer layer) => layer.Output.Kind != ShapeKind.Sequence
+        ? $"{layer.Kind} '{layer.Name}' reads whole samples ({layer.Input.Text}), not one time step at a time"
+        : null;
+
+    public override void WriteStep(CodeWriter w, StepWriter s, ShapedLayer layer)
+    {
+        int inputs = layer.Input.Channels, width = layer.Output.PositionStride;
+        string y = $"state.Slice({layer.Identifier}Step, {width})";
+        // One sample: ForwardStep sums for latency (the order differs from Forward's in the last bits).
+        string x = s.CurrentStride == inputs ? s.Current : $"{s.Current}.Slice(0, {inputs})";
+        if (IsDot(layer))
+            w.Line($"{Kernels}DenseKernels.ForwardDot({x}, 1, inputs: {inputs}, xStride: {inputs}, {Slices(layer, "parameters")}, {y}, yStride: {width}); // {layer.Name}");
+        else
+        {
+            w.Line($"{Kernels}DenseKernels.ForwardStep({x}, inputs: {inputs},");
+            w.Line($"    {Slices(layer, "parameters")}, {y}, width: {width}); // {layer.Name}");
+        }
+        WriteStepActivation(w, layer, y);
+        s.Advance(y, width);
+    }
+
+    /// <summary>The fused activation of one step's output, in place.</summary>
+    public static void WriteStepActivation(CodeWriter w, ShapedLayer layer, string y)
+    {
+        int units = layer.Output.Channels, width = layer.Output.PositionStride;
+        if (KeepsPreActivation(layer))
+            w.Line($"{Kernels}ActivationKernels.{PreActivationKernel(layer.Activation)}({y}, {y}, 1, columns: {units}, stride: {width});");
+        else if (layer.Activation != ActivationKind.None)
+            w.Line($"{Kernels}ActivationKernels.{layer.Activation}({y}, 1, columns: {units}, stride: {width});");
+    }
+
+    // ── Emission ───────────────────────────────────────────────────────────────────────────────────────────────────
 
     public override string ForwardCall(Wiring wiring, ShapedLayer layer, bool training)
     {
@@ -38,12 +124,9 @@ internal sealed class DenseEmitter : LayerEmitter
             WriteBackward(w, layer);
     }
 
-    /// <summary>A one-unit layer is a dot product: its weight is a row, <c>[inputs]</c>, and it runs the <c>…Dot</c> kernels.</summary>
-    public static bool IsDot(ShapedLayer layer) => ShapeInference.IsDotProductDense(layer.Spec.Units);
-
     /// <summary>
     /// The weight and bias slices of <paramref name="buffer"/> (<c>parameters</c> or <c>gradients</c>): <c>[inputs, width]</c>
-    /// and <c>[width]</c>, or a dot product's row <c>[inputs]</c> and its one bias.
+    /// and <c>[width]</c>, or a dot product's row <c>[inputs]</c> and its one bias. Lengths as the model states them.
     /// </summary>
     public static string Slices(ShapedLayer layer, string buffer)
     {

@@ -1,15 +1,32 @@
+using Microsoft.CodeAnalysis;
+using StaticNet.Generator.Emit;
 using StaticNet.Generator.Model;
 using StaticNet.Generator.Shapes;
 
-namespace StaticNet.Generator.Emit;
+namespace StaticNet.Generator.Layers;
 
 /// <summary>
-/// Flatten: the channels-last layout the layers use, reordered into PyTorch's channels-first order, so that the Dense
-/// after it takes PyTorch's weight as is. A reorder, not a view: a few thousand floats, cheap next to the layers around it.
+/// <c>[Flatten]</c>, PyTorch's <c>nn.Flatten</c>: anything → [size] in PyTorch's order (channels first). The channels-last
+/// layout the layers use, reordered into PyTorch's channels-first order, so that the Dense after it takes PyTorch's weight
+/// as is. A reorder, not a view: a few thousand floats, cheap next to the layers around it.
 /// </summary>
-internal sealed class FlattenEmitter : LayerEmitter
+internal sealed class FlattenLayer : LayerDefinition
 {
-    public static readonly FlattenEmitter Instance = new();
+    public static readonly FlattenLayer Instance = new();
+
+    private FlattenLayer() : base(LayerKind.Flatten, "StaticNet.FlattenAttribute")
+    {
+    }
+
+    public override LayerSpec Read(AttributeData attribute, int attributeIndex, string? name) =>
+        new(Kind, attributeIndex, EquatableArray<int>.Empty, 0, ActivationKind.None, name);
+
+    public override (ActivationShape Output, Window? Window)? Infer(LayerContext c, ActivationShape input)
+    {
+        ActivationShape output = ActivationShape.Padded(ShapeKind.Vector, input.Size);
+        c.OutputRegions(output, ActivationKind.None);
+        return (output, null);
+    }
 
     public override string ForwardCall(Wiring wiring, ShapedLayer layer, bool training) =>
         $"{layer.Identifier}Forward({wiring.Input(layer)}, {wiring.Output(layer)}, rows);";

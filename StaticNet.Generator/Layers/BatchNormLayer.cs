@@ -1,16 +1,66 @@
+using Microsoft.CodeAnalysis;
+using StaticNet.Generator.Emit;
 using StaticNet.Generator.Model;
 using StaticNet.Generator.Shapes;
 
-namespace StaticNet.Generator.Emit;
+namespace StaticNet.Generator.Layers;
+
+/// <summary>The settings of <c>[BatchNorm]</c>.</summary>
+/// <param name="Momentum">The running statistics' momentum.</param>
+/// <param name="Epsilon">Added to the variance.</param>
+internal sealed record BatchNormOptions(float Momentum = 0.1f, float Epsilon = 1e-5f) : LayerOptions;
 
 /// <summary>
-/// BatchNorm (PyTorch's BatchNorm1d/2d) over the padded channels-last layout, every position of every sample of the
-/// chunk counting toward a channel's statistics. Inference normalises with the running statistics; training with the
-/// chunk's own, updating the running ones and <c>num_batches_tracked</c> in the state area of the parameter buffer.
+/// <c>[BatchNorm]</c>, PyTorch's BatchNorm1d/2d: per channel over the batch (and positions) of [N], [C, L] or [C, H, W],
+/// shape unchanged, over the padded channels-last layout, every position of every sample of the chunk counting toward a
+/// channel's statistics. Inference normalises with the running statistics; training with the chunk's own, updating the
+/// running ones and <c>num_batches_tracked</c> in the state area of the parameter buffer.
 /// </summary>
-internal sealed class BatchNormEmitter : LayerEmitter
+internal sealed class BatchNormLayer : LayerDefinition
 {
-    public static readonly BatchNormEmitter Instance = new();
+    public static readonly BatchNormLayer Instance = new();
+
+    private BatchNormLayer() : base(LayerKind.BatchNorm, "StaticNet.BatchNormAttribute")
+    {
+    }
+
+    public override LayerSpec Read(AttributeData attribute, int attributeIndex, string? name) =>
+        new(Kind, attributeIndex, EquatableArray<int>.Empty, 0, ActivationKind.None, name,
+            new BatchNormOptions(Momentum: AttributeArguments.NamedFloat(attribute, "Momentum", 0.1f), Epsilon: AttributeArguments.NamedFloat(attribute, "Epsilon", 1e-5f)));
+
+    public override (ActivationShape Output, Window? Window)? Infer(LayerContext c, ActivationShape input)
+    {
+        BatchNormOptions o = (BatchNormOptions)c.Layer.Options!;
+        if (input.Kind == ShapeKind.Sequence)
+            return Fail(c.Error(DiagnosticIds.WrongInputKind,
+                $"BatchNorm '{c.Name}' follows a sequence {input.Text}; expected a vector [features] (BatchNorm1d), [channels, length] (BatchNorm1d) or [channels, height, width] (BatchNorm2d)"));
+        if (!(o.Momentum >= 0f && o.Momentum <= 1f) || !(o.Epsilon > 0f))
+            return Fail(c.Error(DiagnosticIds.InvalidOption,
+                $"BatchNorm '{c.Name}' has Momentum {o.Momentum} and Epsilon {o.Epsilon}; expected Momentum in [0, 1] and Epsilon > 0"));
+        int channels = input.Channels, width = LayoutArithmetic.Padded(channels);
+        ActivationShape output = ShapeInference.Same(input);
+        c.Tensor("weight", new[] { channels }, new[] { 1 }, width, TensorInit.Ones, 0, $"[{width}]");
+        c.Tensor("bias", new[] { channels }, new[] { 1 }, width, TensorInit.Zeros, 0, $"[{width}]");
+        c.Tensor("running_mean", new[] { channels }, new[] { 1 }, width, TensorInit.Zeros, 0, $"[{width}]", state: true);
+        c.Tensor("running_var", new[] { channels }, new[] { 1 }, width, TensorInit.Ones, 0, $"[{width}]", state: true);
+        c.Tensor("num_batches_tracked", new int[0], new int[0], LayoutArithmetic.WidthAlignment, TensorInit.Zeros, 0, "a float", state: true, integer: true);
+        c.OutputRegions(output, ActivationKind.None);
+        c.Region("Normalized", output.RowLength, "x̂, the normalised input");
+        c.Region("InverseStd", width, $"the chunk's 1/√(var + ε), [{width}]", perChunk: true);
+        return (output, null);
+    }
+
+    public override bool NeedsChannelsLastInput => true;
+
+    public override bool ReadsRank2InputAsChannels => true;
+
+    public override string TensorExample(string name) => $", e.g. '{name}.weight'";
+
+    public override bool HasTrainingMode => true;
+
+    public override bool ShowsInTopology => false;
+
+    // ── Emission ───────────────────────────────────────────────────────────────────────────────────────────────────
 
     public override string ForwardCall(Wiring wiring, ShapedLayer layer, bool training) => training
         ? $"{layer.Identifier}TrainingForward(parameters, {wiring.Input(layer)}, {wiring.RegionOf(layer, "Normalized")}, {wiring.RegionOf(layer, "InverseStd")}, {wiring.Output(layer)}, rows);"
@@ -29,7 +79,7 @@ internal sealed class BatchNormEmitter : LayerEmitter
         ActivationShape shape = layer.Output;
         int positions = shape.Positions, width = shape.PositionStride;
         string module = shape.Kind == ShapeKind.Spatial2D ? "BatchNorm2d" : "BatchNorm1d";
-        LayerOptions o = layer.Spec.Settings;
+        BatchNormOptions o = (BatchNormOptions)layer.Spec.Options!;
         string momentum = Literal(o.Momentum), epsilon = Literal(o.Epsilon);
         WriteBanner(w, layer, $"BatchNorm {shape.Text} ({module} over {shape.Channels} channels), momentum {Text(o.Momentum)}, ε {Text(o.Epsilon)}");
         string rowText = positions == 1 ? $"[rows, {width}]" : $"[rows, {positions}, {width}]";
@@ -64,58 +114,6 @@ internal sealed class BatchNormEmitter : LayerEmitter
         w.Open($"private static void {id}Backward({ReadOnlySpan} parameters, {Span} gradients, {ReadOnlySpan} normalized, {ReadOnlySpan} inverseStd, {ReadOnlySpan} dy, {Span} dx, int rows)");
         w.Line($"{Kernels}BatchNormKernels.Backward(dy, {arguments}, {weight}, normalized, inverseStd,");
         w.Line($"    gradients.Slice({id}Weight, {width}), gradients.Slice({id}Bias, {width}), dx);");
-        w.Close();
-        w.Line();
-    }
-}
-
-/// <summary>
-/// Inverted dropout. In training each value is kept with probability 1 − rate and scaled by 1/(1 − rate), the mask drawn
-/// from the network's generator (<c>_random</c>) and kept for the backward pass; in inference the layer is the identity.
-/// </summary>
-internal sealed class DropoutEmitter : LayerEmitter
-{
-    public static readonly DropoutEmitter Instance = new();
-
-    public override string ForwardCall(Wiring wiring, ShapedLayer layer, bool training) => training
-        ? $"{layer.Identifier}TrainingForward({wiring.Input(layer)}, {wiring.RegionOf(layer, "Mask")}, {wiring.Output(layer)}, rows, ref _random);"
-        : $"{layer.Identifier}Forward({wiring.Input(layer)}, {wiring.Output(layer)}, rows);";
-
-    public override string? BackwardCall(Wiring wiring, ShapedLayer layer) =>
-        wiring.InputDelta(layer) is { } dx
-            ? $"{layer.Identifier}Backward({wiring.OutputDelta(layer)}, {wiring.RegionOf(layer, "Mask")}, {dx}, rows);"
-            : null; // the network's input needs no gradient
-
-    public override void WriteMethods(CodeWriter w, Wiring wiring, ShapedLayer layer)
-    {
-        string id = layer.Identifier;
-        ActivationShape shape = layer.Output;
-        int positions = shape.Positions, width = shape.PositionStride;
-        string rate = Literal(layer.Spec.Settings.Rate), p = Text(layer.Spec.Settings.Rate);
-        WriteBanner(w, layer, $"Dropout {shape.Text}, rate {p}");
-        string rowText = positions == 1 ? $"[rows, {width}]" : $"[rows, {positions}, {width}]";
-        string rows = Wiring.Rows(positions);
-
-        w.Line($"/// <summary>{Identifiers.Doc(layer.Name)} forward in inference: the identity, y = x {rowText}.</summary>");
-        w.Hot();
-        w.Open($"private static void {id}Forward({ReadOnlySpan} x, {Span} y, int rows)");
-        w.Line("x.CopyTo(y);");
-        w.Close();
-        w.Line();
-        if (!wiring.Trains) return;
-
-        w.Line($"/// <summary>{Identifiers.Doc(layer.Name)} forward in training: y = x · mask {rowText}, mask 0 with probability {p} and 1/(1 − {p}) otherwise, drawn from <paramref name=\"random\"/>.</summary>");
-        w.Hot();
-        w.Open($"private static void {id}TrainingForward({ReadOnlySpan} x, {Span} mask, {Span} y, int rows, ref ulong random)");
-        w.Line($"{Kernels}DropoutKernels.Forward(x, {rows}, channels: {shape.Channels}, channelStride: {width}, rate: {rate}, ref random, mask, y);");
-        w.Close();
-        w.Line();
-        if (layer.IsFirst) return;
-
-        w.Line($"/// <summary>{Identifiers.Doc(layer.Name)} backward: dx = dy · mask {rowText}.</summary>");
-        w.Hot();
-        w.Open($"private static void {id}Backward({ReadOnlySpan} dy, {ReadOnlySpan} mask, {Span} dx, int rows)");
-        w.Line($"{Kernels}DropoutKernels.Backward(dy, mask, {rows}, channelStride: {width}, dx);");
         w.Close();
         w.Line();
     }

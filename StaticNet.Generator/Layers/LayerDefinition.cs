@@ -1,0 +1,163 @@
+using System.Collections.Generic;
+using Microsoft.CodeAnalysis;
+using StaticNet.Generator.Emit;
+using StaticNet.Generator.Model;
+using StaticNet.Generator.Shapes;
+
+namespace StaticNet.Generator.Layers;
+
+/// <summary>
+/// The one home of a layer kind (or of a family of kinds that share their code, e.g. the four windowed pools): how its
+/// attribute is read, its shape rule, its traits, how it is emitted and how it steps. Everything the rest of the generator
+/// knows about a kind it asks here; <see cref="LayerDefinitions"/> lists the homes. Instances are stateless singletons.
+/// </summary>
+internal abstract class LayerDefinition
+{
+    protected const string Kernels = "global::StaticNet.Kernels.";
+    protected const string ReadOnlySpan = "global::System.ReadOnlySpan<float>";
+    protected const string Span = "global::System.Span<float>";
+
+    protected LayerDefinition(LayerKind kind, params string[] attributeNames)
+    {
+        Kind = kind;
+        AttributeNames = attributeNames;
+    }
+
+    /// <summary>The kind this home describes (an identifier: the homes hold the logic).</summary>
+    public LayerKind Kind { get; }
+
+    /// <summary>The full metadata names of the attributes that declare this kind, e.g. <c>StaticNet.DenseAttribute</c>.</summary>
+    public IReadOnlyList<string> AttributeNames { get; }
+
+    // ── Reading the attribute ─────────────────────────────────────────────────────────────────────────────────────
+
+    /// <summary>The attribute as a <see cref="LayerSpec"/>: numbers, strings and enums only, equatable for caching.</summary>
+    public abstract LayerSpec Read(AttributeData attribute, int attributeIndex, string? name);
+
+    /// <summary>Reports enum values the attribute holds that are not defined (a cast number), which cannot be generated.</summary>
+    public virtual void CheckValues(LayerSpec layer, List<ShapeError> errors)
+    {
+    }
+
+    // ── Shape ──────────────────────────────────────────────────────────────────────────────────────────────────────
+
+    /// <summary>
+    /// The layer's output shape (and convolution or pooling geometry) for <paramref name="input"/>, its tensors and
+    /// regions added to <paramref name="c"/>; null after reporting a broken rule through <paramref name="c"/>.
+    /// </summary>
+    public abstract (ActivationShape Output, Window? Window)? Infer(LayerContext c, ActivationShape input);
+
+    /// <summary>
+    /// Whether the layer may stand where it is, checked before its shape rule (Embedding: only first); false after
+    /// reporting why through <paramref name="c"/>.
+    /// </summary>
+    public virtual bool CheckPlace(LayerContext c, ActivationShape input) => true;
+
+    /// <summary>Ends a shape rule after <see cref="LayerContext.Error"/> reported why: <c>return Fail(c.Error(...))</c>.</summary>
+    protected static (ActivationShape Output, Window? Window)? Fail(ShapedLayer? reported) => null;
+
+    /// <summary>
+    /// Whether, as the first layer, it reads only the padded channels-last layout, so that the network's input is copied
+    /// into that layout first (pools, BatchNorm, Dropout, stand-alone activations).
+    /// </summary>
+    public virtual bool NeedsChannelsLastInput => false;
+
+    /// <summary>Whether, as the first layer, it reads a rank-2 input as <c>[channels, length]</c> rather than a <c>[steps, features]</c> sequence.</summary>
+    public virtual bool ReadsRank2InputAsChannels => false;
+
+    /// <summary>
+    /// How many modules of the equivalent <c>nn.Sequential</c> the layer is, which is how far it moves the default
+    /// numbering: one, and one more for a fused activation (<c>Linear</c> at i, <c>ReLU</c> at i + 1).
+    /// </summary>
+    public virtual int ModuleCount(LayerSpec layer) => 1;
+
+    /// <summary>", e.g. 'fc.weight'": one tensor this kind names after itself, for messages; empty for a layer without tensors.</summary>
+    public virtual string TensorExample(string name) => "";
+
+    // ── Traits ─────────────────────────────────────────────────────────────────────────────────────────────────────
+
+    /// <summary>Whether its training forward pass differs from inference (BatchNorm statistics, Dropout masks).</summary>
+    public virtual bool HasTrainingMode => false;
+
+    /// <summary>Whether it draws random numbers while training (Dropout).</summary>
+    public virtual bool UsesRandom => false;
+
+    /// <summary>Whether it reads token ids (the network's input is then ids, one per step).</summary>
+    public virtual bool TakesTokens => false;
+
+    /// <summary>Whether it changes the shape, so that the one-line topology shows its output.</summary>
+    public virtual bool ShowsInTopology => true;
+
+    /// <summary>The header's Kind column (<c>Dense</c>; a stand-alone activation's module, <c>ReLU</c>).</summary>
+    public virtual string KindText(ShapedLayer layer) => Kind.ToString();
+
+    /// <summary>The header's Activation column: the fused activation, or empty.</summary>
+    public virtual string ActivationText(ShapedLayer layer) => layer.Activation == ActivationKind.None ? "" : layer.Activation.ToString();
+
+    /// <summary>The class documentation's term for the layer: <c>Dense, ReLU</c>, <c>LeakyReLU(negative_slope=0.2)</c>.</summary>
+    public virtual string DocumentationText(ShapedLayer layer) =>
+        layer.Kind + (layer.Activation == ActivationKind.None ? "" : ", " + layer.Activation);
+
+    /// <summary>Whether the methods' banner names the layer's activation (not when the activation is the kind itself).</summary>
+    protected virtual bool BannerShowsActivation => true;
+
+    /// <summary>
+    /// Its generated members other than its tensors', regions' and <c>Forward</c>/<c>Backward</c>/<c>Step</c>, as suffixes
+    /// of its identifier (a field such as <c>Geometry</c>, or a method such as <c>TrainingForward</c>).
+    /// </summary>
+    public virtual IEnumerable<(string Suffix, bool IsMethod)> ExtraMembers(bool trainable)
+    {
+        if (trainable && HasTrainingMode) yield return ("TrainingForward", true);
+    }
+
+    // ── Streaming (Step) ───────────────────────────────────────────────────────────────────────────────────────────
+
+    /// <summary>Whether it carries state from one time step to the next (the recurrent layers).</summary>
+    public virtual bool IsRecurrent => false;
+
+    /// <summary>Whether it is the identity at inference (Dropout): <c>Step</c> skips it and it needs no step state.</summary>
+    public virtual bool IsIdentityAtInference => false;
+
+    /// <summary>Why this layer prevents a streaming <c>Step</c>, or null when it can run one time step at a time.</summary>
+    public virtual string? WhyNoStep(ShapedLayer layer) => $"{layer.Kind} '{layer.Name}' cannot run one time step at a time";
+
+    /// <summary>The floats of the streaming state it needs: one step's output, or a recurrent layer's h, c and scratch.</summary>
+    public virtual int StepStateLength(ShapedLayer layer) => layer.Output.PositionStride;
+
+    /// <summary>What its streaming state holds, for the generated comment.</summary>
+    public virtual string StepStateText(ShapedLayer layer) => "one step's output, [" + layer.Output.PositionStride + "]";
+
+    /// <summary>Writes the layer's part of <c>Step</c>, advancing <paramref name="s"/> (its current value, the next layer).</summary>
+    public virtual void WriteStep(CodeWriter w, StepWriter s, ShapedLayer layer) =>
+        throw new System.InvalidOperationException($"{layer.Kind} cannot step");
+
+    // ── Emission ───────────────────────────────────────────────────────────────────────────────────────────────────
+
+    /// <summary>The statement that runs the layer forward; <paramref name="training"/> for the training pass (BatchNorm, Dropout).</summary>
+    public abstract string ForwardCall(Wiring wiring, ShapedLayer layer, bool training);
+
+    /// <summary>The statement that runs the layer backward, or null when it has nothing to do.</summary>
+    public abstract string? BackwardCall(Wiring wiring, ShapedLayer layer);
+
+    /// <summary>Writes the layer's methods (forward, and backward when the network trains).</summary>
+    public abstract void WriteMethods(CodeWriter w, Wiring wiring, ShapedLayer layer);
+
+    /// <summary>A float as a C# literal that reads back as the same float, e.g. <c>0.1f</c>, <c>1E-05f</c>.</summary>
+    public static string Literal(float value) => Text(value) + "f";
+
+    /// <summary>A float for a comment, e.g. <c>0.1</c>, <c>1E-05</c>.</summary>
+    public static string Text(float value) => value.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>The banner line that opens a layer's methods: <c>// ── name: Kind [in] → [out], Activation ──</c>.</summary>
+    protected void WriteBanner(CodeWriter w, ShapedLayer layer, string description)
+    {
+        string activation = layer.Activation == ActivationKind.None || !BannerShowsActivation ? "" : ", " + layer.Activation;
+        string text = $"{layer.Name}: {description}{activation} ";
+        w.Line($"// ── {text}{new string('─', System.Math.Max(4, 110 - text.Length))}");
+        w.Line();
+    }
+
+    /// <summary><c>[rows, width]</c> or <c>[rows, positions, width]</c>: a padded channels-last region in doc comments.</summary>
+    protected static string RowText(ActivationShape shape) =>
+        shape.Positions == 1 ? $"[rows, {shape.PositionStride}]" : $"[rows, {shape.Positions}, {shape.PositionStride}]";
+}
