@@ -253,8 +253,8 @@ internal sealed class ConvolutionLayer : LayerDefinition
             w.Line($"{Span} zeros = stackalloc float[{width}]; // no bias: the kernel adds zeros");
             w.Line("zeros.Clear(); // in case the assembly skips locals initialisation");
         }
-        string biasSpan = bias ? $"parameters.Slice({id}Bias, {width})" : "zeros";
-        w.Line($"{Kernels}ConvKernels.Forward(x, rows, {id}Geometry, parameters.Slice({id}Weight, {taps} * {width}), {biasSpan}, columns, {(gelu ? "z" : "y")});");
+        string biasSpan = bias ? TensorSlice(layer, "bias", "parameters") : "zeros";
+        w.Line($"{Kernels}ConvKernels.Forward(x, rows, {id}Geometry, {MatrixSlice(layer, "weight", "parameters", width)}, {biasSpan}, columns, {(gelu ? "z" : "y")});");
         if (gelu)
             w.Line($"{Kernels}ActivationKernels.{DenseLayer.PreActivationKernel(layer.Activation)}(z, y, rows * {positions}, columns: {output.Channels}, stride: {width});");
         else if (layer.Activation != ActivationKind.None)
@@ -284,9 +284,9 @@ internal sealed class ConvolutionLayer : LayerDefinition
         {
             w.Line($"{Span} discarded = stackalloc float[{width}]; // no bias: its gradient is thrown away");
         }
-        string dBias = bias ? $"gradients.Slice({id}Bias, {width})" : "discarded";
-        w.Line($"{Kernels}ConvKernels.Backward(x, dy, rows, {id}Geometry, parameters.Slice({id}Weight, {taps} * {width}), columns,");
-        w.Line($"    gradients.Slice({id}Weight, {taps} * {width}), {dBias}, {(layer.IsFirst ? "default" : "dx")});");
+        string dBias = bias ? TensorSlice(layer, "bias", "gradients") : "discarded";
+        w.Line($"{Kernels}ConvKernels.Backward(x, dy, rows, {id}Geometry, {MatrixSlice(layer, "weight", "parameters", width)}, columns,");
+        w.Line($"    {MatrixSlice(layer, "weight", "gradients", width)}, {dBias}, {(layer.IsFirst ? "default" : "dx")});");
         w.Close();
         w.Line();
     }

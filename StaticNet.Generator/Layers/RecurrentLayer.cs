@@ -164,7 +164,7 @@ internal sealed class RecurrentLayer : LayerDefinition
         int features = layer.Input.Channels, hidden = layer.Spec.Units, gateWidth = GateWidth(layer);
         string id = layer.Identifier;
         return $"{Kernels}{KernelClass}.{method}({x}, inputs: {features}, " +
-            $"parameters.Slice({id}WeightIhL0, {features} * {gateWidth}), parameters.Slice({id}WeightHhL0, {hidden} * {gateWidth}),";
+            $"{MatrixSlice(layer, "weight_ih_l0", "parameters", gateWidth)}, {MatrixSlice(layer, "weight_hh_l0", "parameters", gateWidth)},";
     }
 
     /// <summary>The rest of the layer's kernel call before any readout: biases, sizes and its state.</summary>
@@ -172,7 +172,7 @@ internal sealed class RecurrentLayer : LayerDefinition
     {
         int gateWidth = GateWidth(layer);
         string id = layer.Identifier;
-        return $"parameters.Slice({id}BiasIhL0, {gateWidth}), parameters.Slice({id}BiasHhL0, {gateWidth}), hidden: {layer.Spec.Units}, " +
+        return $"{TensorSlice(layer, "bias_ih_l0", "parameters")}, {TensorSlice(layer, "bias_hh_l0", "parameters")}, hidden: {layer.Spec.Units}, " +
             $"{ActivationArgument(layer)}state.Slice({id}Step, {StepStateLength(layer)})";
     }
 
@@ -205,7 +205,7 @@ internal sealed class RecurrentLayer : LayerDefinition
         string id = layer.Identifier, kernel = Kernels + KernelClass;
         string cell = _cell == LayoutArithmetic.RnnCell ? $"SimpleRNN ({layer.Activation})" : layer.Kind.ToString();
         WriteBanner(w, layer, $"{cell} {input.Text} → {output.Text}" + (sequences ? ", every step" : ", last step"));
-        string weights = $"parameters.Slice({id}WeightIhL0, {features} * {gateWidth}), parameters.Slice({id}WeightHhL0, {hidden} * {gateWidth})";
+        string weights = $"{MatrixSlice(layer, "weight_ih_l0", "parameters", gateWidth)}, {MatrixSlice(layer, "weight_hh_l0", "parameters", gateWidth)}";
         string sequence = $"steps: {steps}, inputs: {features}, positionStride: {input.PositionStride}, sampleStride: {input.RowLength}";
         string outputText = sequences ? $"[rows, {steps}, {output.PositionStride}]" : $"[rows, {output.PositionStride}]";
 
@@ -214,7 +214,7 @@ internal sealed class RecurrentLayer : LayerDefinition
         w.Open($"private static void {id}Forward({ReadOnlySpan} parameters, {ReadOnlySpan} x, {Span} saved, {Span} y, int rows)");
         w.Line($"{kernel}.Forward(x, rows, {sequence},");
         w.Line($"    {weights},");
-        w.Line($"    parameters.Slice({id}BiasIhL0, {gateWidth}), parameters.Slice({id}BiasHhL0, {gateWidth}), hidden: {hidden}, {ActivationArgument(layer)}saved, y, returnSequences: {(sequences ? "true" : "false")});");
+        w.Line($"    {TensorSlice(layer, "bias_ih_l0", "parameters")}, {TensorSlice(layer, "bias_hh_l0", "parameters")}, hidden: {hidden}, {ActivationArgument(layer)}saved, y, returnSequences: {(sequences ? "true" : "false")});");
         w.Close();
         w.Line();
         if (!wiring.Trains) return;
@@ -225,8 +225,8 @@ internal sealed class RecurrentLayer : LayerDefinition
         w.Open($"private static void {id}Backward({ReadOnlySpan} parameters, {Span} gradients, {ReadOnlySpan} x, {Span} saved, {ReadOnlySpan} dy, {dxParameter}int rows)");
         w.Line($"{kernel}.Backward(x, rows, {sequence},");
         w.Line($"    {weights}, hidden: {hidden}, {ActivationArgument(layer)}saved, dy, returnSequences: {(sequences ? "true" : "false")},");
-        w.Line($"    gradients.Slice({id}WeightIhL0, {features} * {gateWidth}), gradients.Slice({id}WeightHhL0, {hidden} * {gateWidth}),");
-        w.Line($"    gradients.Slice({id}BiasIhL0, {gateWidth}), gradients.Slice({id}BiasHhL0, {gateWidth}), {(layer.IsFirst ? "default" : "dx")});");
+        w.Line($"    {MatrixSlice(layer, "weight_ih_l0", "gradients", gateWidth)}, {MatrixSlice(layer, "weight_hh_l0", "gradients", gateWidth)},");
+        w.Line($"    {TensorSlice(layer, "bias_ih_l0", "gradients")}, {TensorSlice(layer, "bias_hh_l0", "gradients")}, {(layer.IsFirst ? "default" : "dx")});");
         w.Close();
         w.Line();
     }
