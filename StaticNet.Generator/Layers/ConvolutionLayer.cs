@@ -215,8 +215,6 @@ internal sealed class ConvolutionLayer : LayerDefinition
         ? $"[rows, {input.Positions}, {input.PositionStride}]"
         : $"[rows, {string.Join(", ", input.Dims)}] (channels first)";
 
-    private static int Taps(ShapedLayer layer) => (int)LayoutArithmetic.ConvolutionTaps(layer.Window!.KernelHeight, layer.Window.KernelWidth, layer.Input.Channels);
-
     private static void WriteGeometry(CodeWriter w, ShapedLayer layer, bool is2D)
     {
         Window g = layer.Window!;
@@ -235,7 +233,7 @@ internal sealed class ConvolutionLayer : LayerDefinition
     {
         string id = layer.Identifier;
         ActivationShape input = layer.Input, output = layer.Output;
-        int taps = Taps(layer), width = output.PositionStride, positions = output.Positions;
+        int width = output.PositionStride, positions = output.Positions;
         bool bias = layer.FindTensor("bias") is not null, gelu = DenseLayer.KeepsPreActivation(layer);
         string conv = bias ? "conv(x, W) + b" : "conv(x, W)";
         string formula = layer.Activation switch
@@ -267,7 +265,7 @@ internal sealed class ConvolutionLayer : LayerDefinition
     {
         string id = layer.Identifier;
         ActivationShape input = layer.Input, output = layer.Output;
-        int taps = Taps(layer), width = output.PositionStride, positions = output.Positions;
+        int width = output.PositionStride, positions = output.Positions;
         bool bias = layer.FindTensor("bias") is not null, gelu = DenseLayer.KeepsPreActivation(layer);
         string dxText = layer.IsFirst ? "; the network's input needs no gradient" : $", dx {InputText(input)}";
         string gradients = bias ? "dW, db (accumulated)" : "dW (accumulated)";

@@ -161,8 +161,7 @@ internal sealed class RecurrentLayer : LayerDefinition
     /// <summary>The first line of the layer's kernel call: the kernel, its input and its weight matrices.</summary>
     private string CallHead(ShapedLayer layer, string method, string x)
     {
-        int features = layer.Input.Channels, hidden = layer.Spec.Units, gateWidth = GateWidth(layer);
-        string id = layer.Identifier;
+        int features = layer.Input.Channels, gateWidth = GateWidth(layer);
         return $"{Kernels}{KernelClass}.{method}({x}, inputs: {features}, " +
             $"{MatrixSlice(layer, "weight_ih_l0", "parameters", gateWidth)}, {MatrixSlice(layer, "weight_hh_l0", "parameters", gateWidth)},";
     }
@@ -170,7 +169,6 @@ internal sealed class RecurrentLayer : LayerDefinition
     /// <summary>The rest of the layer's kernel call before any readout: biases, sizes and its state.</summary>
     private string CallState(ShapedLayer layer)
     {
-        int gateWidth = GateWidth(layer);
         string id = layer.Identifier;
         return $"{TensorSlice(layer, "bias_ih_l0", "parameters")}, {TensorSlice(layer, "bias_hh_l0", "parameters")}, hidden: {layer.Spec.Units}, " +
             $"{ActivationArgument(layer)}state.Slice({id}Step, {StepStateLength(layer)})";
