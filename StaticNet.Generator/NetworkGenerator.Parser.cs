@@ -80,7 +80,10 @@ internal static class Parser
             if (name == InputAttributeName)
                 layers.Add(new LayerSpec(LayerKind.Input, i, ReadShape(attribute), 0, ActivationKind.None, null));
             else if (LayerDefinitions.ForAttribute(name) is { } definition)
-                layers.Add(definition.Read(attribute, i, AttributeArguments.NamedString(attribute, "Name")));
+                layers.Add(definition.Read(attribute, i, AttributeArguments.NamedString(attribute, "Name")) with
+                {
+                    Trainable = AttributeArguments.NamedBool(attribute, "Trainable", true), // LayerAttribute's: the same for every kind
+                });
         }
         return layers;
     }

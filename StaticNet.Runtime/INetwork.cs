@@ -36,6 +36,13 @@ public interface INetwork
     /// <summary>The network's tensors: PyTorch names and shapes, and where each lives in <see cref="Parameters"/>.</summary>
     IReadOnlyList<ParameterTensor> ParameterTensors { get; }
 
+    /// <summary>
+    /// The network's layers in order, as the generator knows them: module name and type, input and output shapes,
+    /// parameters, multiply-adds per sample (the generated class's static <c>Layers</c> table). The default, for a
+    /// network written by hand, is empty.
+    /// </summary>
+    IReadOnlyList<LayerInfo> Layers => Array.Empty<LayerInfo>();
+
     /// <summary>Runs one sample through the network. Allocates nothing.</summary>
     /// <param name="input">Exactly <see cref="InputSize"/> floats.</param>
     /// <param name="output">Exactly <see cref="OutputSize"/> floats, overwritten.</param>
@@ -151,4 +158,31 @@ public interface ITrainableNetwork : INetwork
     /// Allocates nothing after the optimizer's first step.
     /// </summary>
     float TrainStep(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, Optimizers.Optimizer optimizer);
+
+    /// <summary>
+    /// Freezes the layer with this PyTorch module name (<c>"0"</c>, <c>"fc1"</c>, <c>"layers.3"</c>; see
+    /// <see cref="INetwork.Layers"/>), as PyTorch's <c>requires_grad_(False)</c> on its module: until
+    /// <see cref="Unfreeze"/>, training steps leave its parameters and their optimizer state (moments, momentum) as they
+    /// are, its gradients stay zero, its weight gradients are not computed, and nothing before the first layer that still
+    /// trains is backpropagated. BatchNorm's running statistics still update in training mode, as in PyTorch. Freezing a
+    /// frozen layer does nothing. Allocates a little; not for every step.
+    /// </summary>
+    /// <exception cref="ArgumentException">No layer with parameters has that name; the message lists the names.</exception>
+    /// <exception cref="InvalidOperationException">Another thread is training or loading this instance; nothing changed.</exception>
+    /// <exception cref="NotSupportedException">The network was written by hand and does not implement freezing (the default).</exception>
+    void Freeze(string layerName) => throw new NotSupportedException($"{GetType().Name} does not support freezing layers.");
+
+    /// <summary>Lets a layer frozen by <see cref="Freeze"/> train again. Unfreezing a layer that trains does nothing.</summary>
+    /// <exception cref="ArgumentException">No layer with parameters has that name; the message lists the names.</exception>
+    /// <exception cref="InvalidOperationException">
+    /// The layer was declared <c>Trainable = false</c> (its gradient code was not generated), or another thread is training
+    /// or loading this instance; nothing changed.
+    /// </exception>
+    /// <exception cref="NotSupportedException">The network was written by hand and does not implement freezing (the default).</exception>
+    void Unfreeze(string layerName) => throw new NotSupportedException($"{GetType().Name} does not support freezing layers.");
+
+    /// <summary>Whether the layer with this module name is frozen (by <see cref="Freeze"/> or <c>Trainable = false</c>).</summary>
+    /// <exception cref="ArgumentException">No layer with parameters has that name; the message lists the names.</exception>
+    /// <exception cref="NotSupportedException">The network was written by hand and does not implement freezing (the default).</exception>
+    bool IsFrozen(string layerName) => throw new NotSupportedException($"{GetType().Name} does not support freezing layers.");
 }

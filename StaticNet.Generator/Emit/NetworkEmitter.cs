@@ -241,6 +241,8 @@ internal static class NetworkEmitter
         w.Line("private static readonly global::System.Collections.Generic.IReadOnlyList<global::StaticNet.ParameterTensor> s_parameterTensorList =");
         w.Line("    global::System.Array.AsReadOnly(s_parameterTensors);");
         w.Line();
+        WriteLayerTable(w, network);
+        if (IsTrainable(network)) WriteFreezingFields(w, network);
         w.Line("/// <summary>Per-thread activations for inference, so that threads can share one instance's weights.</summary>");
         w.Line("[global::System.ThreadStatic]");
         w.Line("private static global::StaticNet.Kernels.AlignedBuffer? t_inferenceActivations;");
@@ -318,6 +320,80 @@ internal static class NetworkEmitter
         w.Line("int global::StaticNet.INetwork.OutputSize => OutputSize;");
         w.Line();
         w.Line("int global::StaticNet.INetwork.ParameterCount => ParameterCount;");
+        w.Line();
+        w.Line("global::System.Collections.Generic.IReadOnlyList<global::StaticNet.LayerInfo> global::StaticNet.INetwork.Layers => Layers;");
+        w.Line();
+    }
+
+    /// <summary>The static <c>Layers</c> table: each layer's row, its module type and multiply-adds from its home.</summary>
+    private static void WriteLayerTable(CodeWriter w, ShapedNetwork network)
+    {
+        w.Open("private static readonly global::StaticNet.LayerInfo[] s_layers =");
+        foreach (ShapedLayer layer in network.Layers)
+        {
+            Layers.LayerRow row = layer.Definition.Row(layer);
+            w.Line($"new global::StaticNet.LayerInfo({Identifiers.Literal(layer.Name)}, \"{layer.Kind}\", {Identifiers.Literal(row.ModuleType)}, " +
+                $"new int[] {{ {string.Join(", ", layer.Input.Dims)} }}, new int[] {{ {string.Join(", ", layer.Output.Dims)} }}, " +
+                $"parameterCount: {layer.ParameterCount}, multiplyAdds: {row.MultiplyAdds}, trainable: {(layer.IsTrainable ? "true" : "false")}),");
+        }
+        w.Close(";");
+        w.Line();
+        w.Line("/// <summary>");
+        w.Line("/// The layers in order: PyTorch module name and type, input and output shapes of one sample, parameters, multiply-adds");
+        w.Line("/// per sample, and whether they train as declared (<c>Trainable</c>). <c>NetworkSummary.Of</c> prints them.");
+        w.Line("/// </summary>");
+        w.Line("public static global::System.Collections.Generic.IReadOnlyList<global::StaticNet.LayerInfo> Layers { get; } = global::System.Array.AsReadOnly(s_layers);");
+        w.Line();
+    }
+
+    /// <summary>The state of <c>Freeze</c>: which layers are frozen, the first that trains, what the optimizer steps.</summary>
+    private static void WriteFreezingFields(CodeWriter w, ShapedNetwork network)
+    {
+        string Bool(bool value) => value ? "true" : "false";
+        w.Line("// Freezing: each layer's trainable tensors in the parameter buffer, [start, end) (equal without any), and which layers");
+        w.Line("// are frozen (or have no parameters): as declared (Trainable = false), then as Freeze and Unfreeze set them.");
+        w.Line("private static readonly int[] s_layerParameters = { " +
+            string.Join(", ", network.Layers.Select(l => $"{l.ParameterRange.Start}, {l.ParameterRange.End}")) + " };");
+        w.Line("private static readonly bool[] s_declaredFrozen = { " + string.Join(", ", network.Layers.Select(l => Bool(!l.IsTrainable))) + " };");
+        w.Line("private static readonly global::System.Range[]? s_declaredRanges = global::StaticNet.Kernels.Freezing.TrainableRanges(s_declaredFrozen, s_layerParameters);");
+        w.Line("private readonly bool[] _frozen = (bool[])s_declaredFrozen.Clone();");
+        w.Line($"private int _firstTrainable = {network.FirstTrainableLayer}; // the first layer that trains: nothing before it is backpropagated");
+        w.Line("private global::System.Range[]? _trainableRanges = s_declaredRanges; // what the optimizer steps; null: everything");
+        w.Line();
+    }
+
+    private static void WriteFreezing(CodeWriter w, ShapedNetwork network)
+    {
+        string className = network.Spec.ClassName;
+        w.Line("/// <summary>");
+        w.Line("/// Freezes the layer with this PyTorch module name (see <c>Layers</c>), as <c>requires_grad_(False)</c>: until <c>Unfreeze</c>,");
+        w.Line("/// training leaves its parameters and their optimizer state as they are, its gradients stay zero and are not computed,");
+        w.Line("/// and nothing before the first layer that trains is backpropagated. Allocates a little; not for every step.");
+        w.Line("/// </summary>");
+        w.Line("/// <exception cref=\"global::System.ArgumentException\">No layer with parameters has that name; the message lists them.</exception>");
+        w.Line("/// <exception cref=\"global::System.InvalidOperationException\">Another thread is training or loading this instance.</exception>");
+        w.Line("public void Freeze(string layerName) => SetFrozen(layerName, true, nameof(Freeze));");
+        w.Line();
+        w.Line("/// <summary>Lets a layer frozen by <c>Freeze</c> train again (not one declared <c>Trainable = false</c>).</summary>");
+        w.Line("/// <exception cref=\"global::System.ArgumentException\">No layer with parameters has that name; the message lists them.</exception>");
+        w.Line("/// <exception cref=\"global::System.InvalidOperationException\">The layer is declared <c>Trainable = false</c>, or another thread is training or loading this instance.</exception>");
+        w.Line("public void Unfreeze(string layerName) => SetFrozen(layerName, false, nameof(Unfreeze));");
+        w.Line();
+        w.Line("/// <summary>Whether the layer with this module name is frozen (by <c>Freeze</c> or <c>Trainable = false</c>).</summary>");
+        w.Line("/// <exception cref=\"global::System.ArgumentException\">No layer with parameters has that name; the message lists them.</exception>");
+        w.Line($"public bool IsFrozen(string layerName) => _frozen[global::StaticNet.Kernels.Freezing.Layer(s_layers, layerName, \"{className}\")];");
+        w.Line();
+        w.Open("private void SetFrozen(string layerName, bool frozen, string operation)");
+        w.Line($"int layer = global::StaticNet.Kernels.Freezing.Layer(s_layers, layerName, \"{className}\");");
+        w.Line($"if (!frozen && s_declaredFrozen[layer]) throw global::StaticNet.Kernels.Freezing.DeclaredFrozen(layerName, \"{className}\");");
+        w.Line("EnterExclusive(operation);");
+        w.Open("try");
+        w.Line("_frozen[layer] = frozen;");
+        w.Line("_firstTrainable = global::StaticNet.Kernels.Freezing.FirstTrainable(_frozen);");
+        w.Line("_trainableRanges = global::StaticNet.Kernels.Freezing.TrainableRanges(_frozen, s_layerParameters);");
+        w.Close();
+        w.Line("finally { ExitExclusive(); }");
+        w.Close();
         w.Line();
     }
 
@@ -481,12 +557,13 @@ internal static class NetworkEmitter
         {
             w.Line($"sum += {kernel}(logits, targets.Slice(start * OutputSize, rows * OutputSize), {tail};");
         }
-        w.Line("if (computeGradients) BackwardRows(parameters, gradients, x, activations, deltas, rows);");
+        w.Line("if (computeGradients) BackwardRows(parameters, gradients, x, activations, deltas, rows, _frozen, _firstTrainable);");
         w.Close();
         w.Line("return (float)(sum * scale);");
         w.Close();
         w.Line();
         WriteTrainingCall(w, network);
+        WriteFreezing(w, network);
     }
 
     /// <summary>
@@ -519,9 +596,11 @@ internal static class NetworkEmitter
         w.Open("try");
         w.Line("float loss = Evaluate(inputs, targets, labels, computeGradients: true);");
         w.Line("if (!float.IsFinite(loss)) throw new global::StaticNet.TrainingDivergedException(loss);");
+        string trained = network.TrainableLength == network.ParameterBufferLength ? "_parameters.Span" : "_parameters.Span.Slice(0, TrainableLength)";
         w.Line(network.TrainableLength == network.ParameterBufferLength
-            ? "optimizer?.Step(_parameters.Span, _gradients.Span, this); // checks the gradient is finite before changing anything"
-            : "optimizer?.Step(_parameters.Span.Slice(0, TrainableLength), _gradients.Span, this); // running statistics are not trained");
+            ? $"if (_trainableRanges is null) optimizer?.Step({trained}, _gradients.Span, this); // checks the gradient is finite before changing anything"
+            : $"if (_trainableRanges is null) optimizer?.Step({trained}, _gradients.Span, this); // running statistics are not trained");
+        w.Line($"else optimizer?.Step({trained}, _gradients.Span, this, _trainableRanges); // frozen layers: their parameters and state stay");
         if (restores)
             w.Line("committed = true;");
         w.Line("return loss;");
@@ -699,16 +778,27 @@ internal static class NetworkEmitter
         }
         w.Line("/// <summary>");
         w.Line("/// Backpropagates the loss gradient that the loss wrote into the last layer's region of <paramref name=\"deltas\"/>,");
-        w.Line("/// from the last layer to the first, accumulating into <paramref name=\"gradients\"/>.");
+        w.Line("/// from the last layer to the first, accumulating into <paramref name=\"gradients\"/>. Frozen layers' parameter gradients");
+        w.Line("/// are not computed (they stay zero), and nothing before layer <paramref name=\"first\"/>, the first that trains, runs.");
         w.Line("/// </summary>");
         w.Hot();
         w.Open("private static void BackwardRows(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, " +
-            $"{x}, global::System.Span<float> activations, global::System.Span<float> deltas, int rows)");
-        for (int i = network.Layers.Count - 1; i >= 0; i--)
+            $"{x}, global::System.Span<float> activations, global::System.Span<float> deltas, int rows, global::System.ReadOnlySpan<bool> frozen, int first)");
+        int firstTrainable = network.FirstTrainableLayer;
+        for (int i = network.Layers.Count - 1; i >= firstTrainable; i--) // no layer before the first trainable one ever needs a gradient
         {
             ShapedLayer layer = network.Layers[i];
-            if (layer.Definition.BackwardCall(wiring, layer) is { } call)
-                w.Line(call);
+            if (layer.Definition.BackwardCall(wiring, layer) is not { } call) continue;
+            w.Line($"if (first > {i}) return;");
+            w.Line(call);
+            if (layer.HasParameters && !layer.Definition.SkipsFrozenWork)
+            {
+                // A home that computes its gradients anyway: they are cleared while it is frozen.
+                (int start, int end) = layer.ParameterRange;
+                w.Line(layer.IsTrainable
+                    ? $"if (frozen[{i}]) gradients.Slice({start}, {end - start}).Clear(); // {layer.Name} frozen"
+                    : $"gradients.Slice({start}, {end - start}).Clear(); // {layer.Name}: Trainable = false");
+            }
         }
         w.Close();
         w.Line();

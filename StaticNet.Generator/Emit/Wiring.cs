@@ -50,6 +50,20 @@ internal sealed class Wiring
         return $"{buffer}.Slice({layer.Identifier}{tensor.ConstantSuffix}, {tensor.Length})";
     }
 
+    /// <summary>
+    /// The flags a backward call passes to a layer that skips frozen work (<see cref="Layers.LayerDefinition.SkipsFrozenWork"/>):
+    /// <c>weights: !frozen[i]</c> (whether to compute its parameters' gradients; none for a layer declared
+    /// <c>Trainable = false</c>) and <c>input: first &lt; i</c> (whether a layer before it trains, so that it needs dx;
+    /// <c>false</c> for the first layer that can train, none for the first layer).
+    /// </summary>
+    public string BackwardFlags(ShapedLayer layer)
+    {
+        string flags = layer.IsTrainable ? $", weights: !frozen[{layer.Index}]" : "";
+        if (!layer.IsFirst)
+            flags += layer.Index <= Network.FirstTrainableLayer ? ", input: false" : $", input: first < {layer.Index}";
+        return flags;
+    }
+
     /// <summary><c>rows</c>, or <c>rows * positions</c> for a layer that treats each position as a row (per-step Dense).</summary>
     public static string Rows(int positions) => positions == 1 ? "rows" : $"rows * {positions}";
 }

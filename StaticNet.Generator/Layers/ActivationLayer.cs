@@ -88,6 +88,8 @@ internal sealed class ActivationLayer : LayerDefinition
     /// <summary>The Kind column shows the module (<c>ReLU</c>, <c>LeakyReLU</c>).</summary>
     public override string KindText(ShapedLayer layer) => layer.Activation.ToString();
 
+    public override LayerRow Row(ShapedLayer layer) => new(layer.Activation.ToString(), 0);
+
     /// <summary>The Activation column shows the parameter (<c>slope 0.2</c>, <c>alpha 0.5</c>, <c>dim=-1</c>).</summary>
     public override string ActivationText(ShapedLayer layer) => layer.Activation switch
     {

@@ -60,6 +60,10 @@ internal sealed class BatchNormLayer : LayerDefinition
 
     public override bool ShowsInTopology => false;
 
+    /// <summary>BatchNorm1d or BatchNorm2d; one multiply-add per value in inference (γ/σ and β − μγ/σ folded).</summary>
+    public override LayerRow Row(ShapedLayer layer) =>
+        new(layer.Output.Kind == ShapeKind.Spatial2D ? "BatchNorm2d" : "BatchNorm1d", layer.Output.Size);
+
     // ── Emission ───────────────────────────────────────────────────────────────────────────────────────────────────
 
     public override string ForwardCall(Wiring wiring, ShapedLayer layer, bool training) => training

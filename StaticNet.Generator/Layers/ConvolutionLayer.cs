@@ -154,6 +154,15 @@ internal sealed class ConvolutionLayer : LayerDefinition
 
     public override string TensorExample(string name) => $", e.g. '{name}.weight'";
 
+    public override LayerRow Row(ShapedLayer layer)
+    {
+        Window g = layer.Window!;
+        long taps = (long)g.KernelHeight * g.KernelWidth * layer.Input.Channels;
+        return new(WithActivation(_is2D ? "Conv2d" : "Conv1d", layer), (long)layer.Output.Positions * layer.Output.Channels * taps);
+    }
+
+    public override bool SkipsFrozenWork => true;
+
     public override IEnumerable<(string Suffix, bool IsMethod)> ExtraMembers(bool trainable)
     {
         yield return ("Geometry", false);
@@ -179,7 +188,7 @@ internal sealed class ConvolutionLayer : LayerDefinition
         arguments += $", {wiring.OutputDelta(layer)}, {wiring.RegionOf(layer, "Columns", "deltas")}";
         if (wiring.InputDelta(layer) is { } dx)
             arguments += ", " + dx;
-        return $"{layer.Identifier}Backward({arguments}, rows);";
+        return $"{layer.Identifier}Backward({arguments}, rows{wiring.BackwardFlags(layer)});";
     }
 
     public override void WriteMethods(CodeWriter w, Wiring wiring, ShapedLayer layer)
@@ -267,24 +276,27 @@ internal sealed class ConvolutionLayer : LayerDefinition
         ActivationShape input = layer.Input, output = layer.Output;
         int width = output.PositionStride, positions = output.Positions;
         bool bias = layer.FindTensor("bias") is not null, gelu = DenseLayer.KeepsPreActivation(layer);
-        string dxText = layer.IsFirst ? "; the network's input needs no gradient" : $", dx {InputText(input)}";
-        string gradients = bias ? "dW, db (accumulated)" : "dW (accumulated)";
+        string dxText = layer.IsFirst ? "; the network's input needs no gradient" : $", dx {InputText(input)} (when input)";
+        string gradients = !layer.IsTrainable ? "no dW (Trainable = false)" : bias ? "dW, db (accumulated, when weights)" : "dW (accumulated, when weights)";
         w.Line($"/// <summary>{Identifiers.Doc(layer.Name)} backward: dy [rows, {positions}, {width}] (the gradient of y; overwritten) → {gradients}{dxText}. im2col is recomputed into columns.</summary>");
         string saved = gelu ? $"{ReadOnlySpan} z, " : layer.Activation != ActivationKind.None ? $"{ReadOnlySpan} y, " : "";
         string dxParameter = layer.IsFirst ? "" : $"{Span} dx, ";
         w.Hot();
-        w.Open($"private static void {id}Backward({ReadOnlySpan} parameters, {Span} gradients, {ReadOnlySpan} x, {saved}{Span} dy, {Span} columns, {dxParameter}int rows)");
+        w.Open($"private static void {id}Backward({ReadOnlySpan} parameters, {Span} gradients, {ReadOnlySpan} x, {saved}{Span} dy, {Span} columns, {dxParameter}int rows{BackwardFlagParameters(layer)})");
         if (gelu)
             w.Line($"{Kernels}ActivationKernels.{DenseLayer.PreActivationKernel(layer.Activation)}Backward(z, dy, rows * {positions}, columns: {output.Channels}, stride: {width});");
         else if (layer.Activation != ActivationKind.None)
             w.Line($"{Kernels}ActivationKernels.{layer.Activation}Backward(y, dy, rows * {positions}, columns: {output.Channels}, stride: {width});");
-        if (!bias)
+        if (!bias && layer.IsTrainable)
         {
             w.Line($"{Span} discarded = stackalloc float[{width}]; // no bias: its gradient is thrown away");
         }
         string dBias = bias ? TensorSlice(layer, "bias", "gradients") : "discarded";
+        // Empty gradient spans skip the weight gradient (and its im2col); an empty dx skips the input gradient.
+        string dWeight = layer.IsTrainable ? $"weights ? {MatrixSlice(layer, "weight", "gradients", width)} : default" : "default";
+        string dBiasArgument = layer.IsTrainable ? $"weights ? {dBias} : default" : "default";
         w.Line($"{Kernels}ConvKernels.Backward(x, dy, rows, {id}Geometry, {MatrixSlice(layer, "weight", "parameters", width)}, columns,");
-        w.Line($"    {MatrixSlice(layer, "weight", "gradients", width)}, {dBias}, {(layer.IsFirst ? "default" : "dx")});");
+        w.Line($"    {dWeight}, {dBiasArgument}, {(layer.IsFirst ? "default" : "input ? dx : default")});");
         w.Close();
         w.Line();
     }

@@ -60,6 +60,11 @@ internal sealed class DenseLayer : LayerDefinition
 
     public override int ModuleCount(LayerSpec layer) => layer.Activation != ActivationKind.None ? 2 : 1;
 
+    public override LayerRow Row(ShapedLayer layer) =>
+        new(WithActivation("Linear", layer), (long)layer.Output.Positions * layer.Input.Channels * layer.Output.Channels);
+
+    public override bool SkipsFrozenWork => true;
+
     public override string TensorExample(string name) => $", e.g. '{name}.weight'";
 
     // ── Streaming ──────────────────────────────────────────────────────────────────────────────────────────────────
@@ -113,7 +118,7 @@ internal sealed class DenseLayer : LayerDefinition
         arguments += ", " + wiring.OutputDelta(layer);
         if (wiring.InputDelta(layer) is { } dx)
             arguments += ", " + dx;
-        return $"{layer.Identifier}Backward({arguments}, rows);";
+        return $"{layer.Identifier}Backward({arguments}, rows{wiring.BackwardFlags(layer)});";
     }
 
     public override void WriteMethods(CodeWriter w, Wiring wiring, ShapedLayer layer)
@@ -187,30 +192,38 @@ internal sealed class DenseLayer : LayerDefinition
         int inputs = layer.Input.Channels, stride = layer.Input.PositionStride, units = layer.Output.Channels, width = layer.Output.PositionStride;
         string rows = Wiring.Rows(layer.Output.Positions);
         string rowText = layer.Output.Positions == 1 ? "rows" : $"rows × {layer.Output.Positions}";
-        string dx = layer.IsFirst ? "; the network's input needs no gradient" : $", dx [{rowText}, {stride}]";
-        w.Line($"/// <summary>{Identifiers.Doc(layer.Name)} backward: dy [{rowText}, {width}] (the gradient of y; overwritten) → dW, db (accumulated){dx}.</summary>");
+        string dx = layer.IsFirst ? "; the network's input needs no gradient" : $", dx [{rowText}, {stride}] (when input)";
+        string dW = layer.IsTrainable ? "dW, db (accumulated, when weights)" : "no dW, db (Trainable = false)";
+        w.Line($"/// <summary>{Identifiers.Doc(layer.Name)} backward: dy [{rowText}, {width}] (the gradient of y; overwritten) → {dW}{dx}.</summary>");
         string parameters = layer.IsFirst ? "" : $"{ReadOnlySpan} parameters, ";
         string saved = KeepsPreActivation(layer) ? $"{ReadOnlySpan} z, " : layer.Activation != ActivationKind.None ? $"{ReadOnlySpan} y, " : "";
         string dxParameter = layer.IsFirst ? "" : $"{Span} dx, ";
         w.Hot();
-        w.Open($"private static void {id}Backward({parameters}{Span} gradients, {ReadOnlySpan} x, {saved}{Span} dy, {dxParameter}int rows)");
+        w.Open($"private static void {id}Backward({parameters}{Span} gradients, {ReadOnlySpan} x, {saved}{Span} dy, {dxParameter}int rows{BackwardFlagParameters(layer)})");
         if (KeepsPreActivation(layer))
             w.Line($"{Kernels}ActivationKernels.{PreActivationKernel(layer.Activation)}Backward(z, dy, {rows}, columns: {units}, stride: {width});");
         else if (layer.Activation != ActivationKind.None)
             w.Line($"{Kernels}ActivationKernels.{layer.Activation}Backward(y, dy, {rows}, columns: {units}, stride: {width});");
+        string weightsIf = layer.IsTrainable ? "if (weights) " : "";
         if (IsDot(layer))
         {
-            w.Line($"{Kernels}DenseKernels.BackwardWeightsDot(x, {rows}, inputs: {inputs}, xStride: {stride}, dy, dyStride: {width},");
-            w.Line($"    {Slices(layer, "gradients")});");
+            if (layer.IsTrainable)
+            {
+                w.Line($"{weightsIf}{Kernels}DenseKernels.BackwardWeightsDot(x, {rows}, inputs: {inputs}, xStride: {stride}, dy, dyStride: {width},");
+                w.Line($"    {Slices(layer, "gradients")});");
+            }
             if (!layer.IsFirst)
-                w.Line($"{Kernels}DenseKernels.BackwardInputDot(dy, {rows}, dyStride: {width}, parameters.Slice({id}Weight, {inputs}), inputs: {inputs}, dx, dxStride: {stride});");
+                w.Line($"if (input) {Kernels}DenseKernels.BackwardInputDot(dy, {rows}, dyStride: {width}, parameters.Slice({id}Weight, {inputs}), inputs: {inputs}, dx, dxStride: {stride});");
         }
         else
         {
-            w.Line($"{Kernels}DenseKernels.BackwardWeights(x, {rows}, inputs: {inputs}, xStride: {stride}, dy, width: {width},");
-            w.Line($"    {Slices(layer, "gradients")});");
+            if (layer.IsTrainable)
+            {
+                w.Line($"{weightsIf}{Kernels}DenseKernels.BackwardWeights(x, {rows}, inputs: {inputs}, xStride: {stride}, dy, width: {width},");
+                w.Line($"    {Slices(layer, "gradients")});");
+            }
             if (!layer.IsFirst)
-                w.Line($"{Kernels}DenseKernels.BackwardInput(dy, {rows}, width: {width}, {MatrixSlice(layer, "weight", "parameters", width)}, inputs: {inputs}, dx, dxStride: {stride});");
+                w.Line($"if (input) {Kernels}DenseKernels.BackwardInput(dy, {rows}, width: {width}, {MatrixSlice(layer, "weight", "parameters", width)}, inputs: {inputs}, dx, dxStride: {stride});");
         }
         w.Close();
         w.Line();

@@ -45,6 +45,8 @@ internal sealed class DropoutLayer : LayerDefinition
 
     public override bool ShowsInTopology => false;
 
+    public override LayerRow Row(ShapedLayer layer) => new("Dropout", 0);
+
     // ── Streaming ──────────────────────────────────────────────────────────────────────────────────────────────────
 
     public override bool IsIdentityAtInference => true;

@@ -55,6 +55,8 @@ internal sealed class EmbeddingLayer : LayerDefinition
 
     public override bool TakesTokens => true;
 
+    public override LayerRow Row(ShapedLayer layer) => new("Embedding", 0);
+
     // ── Streaming ──────────────────────────────────────────────────────────────────────────────────────────────────
 
     public override string? WhyNoStep(ShapedLayer layer) => layer.Output.Kind != ShapeKind.Sequence

@@ -110,6 +110,33 @@ internal abstract class LayerDefinition
         if (trainable && HasTrainingMode) yield return ("TrainingForward", true);
     }
 
+    // ── Metadata ───────────────────────────────────────────────────────────────────────────────────────────────────
+
+    /// <summary>
+    /// The layer's row of the generated <c>Layers</c> table (<c>StaticNet.LayerInfo</c>) beyond what every layer has (name,
+    /// kind, shapes, parameters): the equivalent PyTorch module(s) and the multiply-adds of one sample's forward pass.
+    /// The default: the Kind column, no multiply-adds.
+    /// </summary>
+    public virtual LayerRow Row(ShapedLayer layer) => new(KindText(layer), 0);
+
+    /// <summary>A module type with the fused activation's module after it: <c>Linear + ReLU</c>.</summary>
+    protected static string WithActivation(string module, ShapedLayer layer) =>
+        layer.Activation == ActivationKind.None ? module : module + " + " + layer.Activation;
+
+    // ── Freezing ───────────────────────────────────────────────────────────────────────────────────────────────────
+
+    /// <summary>
+    /// Whether its backward method takes the flags of <see cref="Wiring.BackwardFlags"/> (<c>weights</c> unless the layer
+    /// is declared <c>Trainable = false</c>, when it has no code for its parameters' gradients; <c>input</c> unless it is
+    /// the first layer) and skips the work they turn off. A layer with parameters that does not (the default) computes
+    /// its gradients anyway and <c>BackwardRows</c> clears them while it is frozen, which is right but not faster.
+    /// </summary>
+    public virtual bool SkipsFrozenWork => false;
+
+    /// <summary>The backward method's flag parameters for <see cref="SkipsFrozenWork"/>: <c>, bool weights, bool input</c>, as they apply.</summary>
+    protected static string BackwardFlagParameters(ShapedLayer layer) =>
+        (layer.IsTrainable ? ", bool weights" : "") + (layer.IsFirst ? "" : ", bool input");
+
     // ── Streaming (Step) ───────────────────────────────────────────────────────────────────────────────────────────
 
     /// <summary>Whether it carries state from one time step to the next (the recurrent layers).</summary>
@@ -183,3 +210,8 @@ internal abstract class LayerDefinition
     protected static string RowText(ActivationShape shape) =>
         shape.Positions == 1 ? $"[rows, {shape.PositionStride}]" : $"[rows, {shape.Positions}, {shape.PositionStride}]";
 }
+
+/// <summary>What a home adds to its layer's row of the generated <c>Layers</c> table (see <see cref="LayerDefinition.Row"/>).</summary>
+/// <param name="ModuleType">The equivalent PyTorch module(s), e.g. <c>Linear + ReLU</c>.</param>
+/// <param name="MultiplyAdds">The multiply-adds of one sample's forward pass.</param>
+internal sealed record LayerRow(string ModuleType, long MultiplyAdds);

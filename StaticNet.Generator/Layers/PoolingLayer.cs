@@ -62,6 +62,8 @@ internal sealed class PoolingLayer : LayerDefinition
 
     public override bool ReadsRank2InputAsChannels => !_is2D;
 
+    public override LayerRow Row(ShapedLayer layer) => new((_max ? "MaxPool" : "AvgPool") + (_is2D ? "2d" : "1d"), 0);
+
     // ── Emission ───────────────────────────────────────────────────────────────────────────────────────────────────
 
     public override string ForwardCall(Wiring wiring, ShapedLayer layer, bool training) =>
@@ -136,6 +138,9 @@ internal sealed class GlobalAvgPoolLayer : LayerDefinition
     public override bool NeedsChannelsLastInput => true;
 
     public override bool ReadsRank2InputAsChannels => true;
+
+    public override LayerRow Row(ShapedLayer layer) =>
+        new((layer.Input.Kind == ShapeKind.Spatial2D ? "AdaptiveAvgPool2d" : "AdaptiveAvgPool1d") + " + Flatten", 0);
 
     public override string ForwardCall(Wiring wiring, ShapedLayer layer, bool training) =>
         $"{layer.Identifier}Forward({wiring.Input(layer)}, {wiring.Output(layer)}, rows);";

@@ -81,6 +81,14 @@ internal sealed class RecurrentLayer : LayerDefinition
 
     public override string TensorExample(string name) => $", e.g. '{name}.weight_ih_l0'";
 
+    /// <summary>nn.RNN, nn.LSTM or nn.GRU; per step, every gate's input and hidden projections: gates × hidden × (features + hidden).</summary>
+    public override LayerRow Row(ShapedLayer layer)
+    {
+        long hidden = layer.Spec.Units, gates = LayoutArithmetic.RecurrentGates(_cell);
+        string module = _cell == LayoutArithmetic.RnnCell ? "RNN" : _cell == LayoutArithmetic.LstmCell ? "LSTM" : "GRU";
+        return new(module, layer.Input.Positions * gates * hidden * (layer.Input.Channels + hidden));
+    }
+
     /// <summary>A SimpleRNN's activation is its recurrence's, not a module of its own, and the banner names it already.</summary>
     protected override bool BannerShowsActivation => _cell != LayoutArithmetic.RnnCell;
 

@@ -46,6 +46,10 @@ internal sealed record NetworkSpec(
 /// <param name="Activation">The fused activation (Dense, convolutions), the recurrence's (SimpleRNN) or a stand-alone activation's function.</param>
 /// <param name="Name">The explicit <c>Name</c>, or null for the default.</param>
 /// <param name="Options">Everything else the attribute sets, as its kind's own record (e.g. <c>ConvolutionOptions</c>), or null.</param>
+/// <param name="Trainable">
+/// The attribute's <c>Trainable</c> (every layer attribute has it, read once by the parser for all kinds): false freezes
+/// the layer's parameters for good, and its backward pass is generated without their gradients.
+/// </param>
 internal sealed record LayerSpec(
     LayerKind Kind,
     int AttributeIndex,
@@ -53,7 +57,8 @@ internal sealed record LayerSpec(
     int Units,
     ActivationKind Activation,
     string? Name,
-    LayerOptions? Options = null)
+    LayerOptions? Options = null,
+    bool Trainable = true)
 {
     /// <summary>The home of the layer's kind (not for <c>[Input]</c>, which is not a layer).</summary>
     public Layers.LayerDefinition Definition => Layers.LayerDefinitions.Of(Kind);

@@ -31,6 +31,7 @@ internal static class GeneratedMembers
             ["Forward"] = new[] { 2 }, ["ForwardBatch"] = new[] { 2 }, ["InferenceActivations"] = new[] { 0 },
             ["LoadSafetensors"] = new[] { 1, 2 }, ["SaveSafetensors"] = new[] { 1, 2 }, ["ForwardRows"] = new[] { 4 },
             ["_exclusive"] = null, ["EnterExclusive"] = new[] { 1 }, ["ExitExclusive"] = new[] { 0 },
+            ["s_layers"] = null, ["Layers"] = null,
         };
         if (network.Spec.EmbeddedWeights is not null) members["LoadEmbeddedWeights"] = new[] { 0 };
         bool trainable = network.Spec.Loss != LossKind.None;
@@ -42,7 +43,12 @@ internal static class GeneratedMembers
             members["TrainStep"] = new[] { 3 };
             members["Evaluate"] = new[] { 4 };
             members["TrainingCall"] = new[] { 5 };
-            members["BackwardRows"] = new[] { 6 };
+            members["BackwardRows"] = new[] { 8 };
+            foreach (string field in new[] { "s_layerParameters", "s_declaredFrozen", "s_declaredRanges", "_frozen", "_firstTrainable", "_trainableRanges" }) members[field] = null;
+            members["Freeze"] = new[] { 1 };
+            members["Unfreeze"] = new[] { 1 };
+            members["IsFrozen"] = new[] { 1 };
+            members["SetFrozen"] = new[] { 3 };
             if (network.TrainableLength != network.ParameterBufferLength) members["_stateBackup"] = null;
         }
         if (network.InputCopyOffset >= 0) members["InputCopy"] = null;

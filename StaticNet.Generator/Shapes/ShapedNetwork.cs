@@ -86,6 +86,21 @@ internal sealed record ShapedNetwork(
     private const string NoRecurrentLayer =
         "it has no recurrent layer (SimpleRNN, LSTM or GRU with ReturnSequences = true) to carry state from one time step to the next; call Forward";
 
+    /// <summary>
+    /// The index of the first layer whose parameters train as declared (<see cref="ShapedLayer.IsTrainable"/>), or the
+    /// layer count when none does: nothing before it is ever backpropagated.
+    /// </summary>
+    public int FirstTrainableLayer
+    {
+        get
+        {
+            for (int i = 0; i < Layers.Count; i++)
+                if (Layers[i].IsTrainable)
+                    return i;
+            return Layers.Count;
+        }
+    }
+
     /// <summary>Whether any layer draws random numbers while training (Dropout).</summary>
     public bool UsesRandom
     {
@@ -215,6 +230,40 @@ internal sealed record ShapedLayer(
     int ParameterCount)
 {
     public bool IsFirst => Index == 0;
+
+    /// <summary>Whether it has trainable tensors (not only running statistics, or none).</summary>
+    public bool HasParameters
+    {
+        get
+        {
+            foreach (TensorSpec tensor in Tensors)
+                if (!tensor.IsState)
+                    return true;
+            return false;
+        }
+    }
+
+    /// <summary>Whether its parameters train as declared: it has some, and not <c>Trainable = false</c>.</summary>
+    public bool IsTrainable => HasParameters && Spec.Trainable;
+
+    /// <summary>Whether it has parameters declared <c>Trainable = false</c>: its backward pass has no code for their gradients.</summary>
+    public bool IsDeclaredFrozen => HasParameters && !Spec.Trainable;
+
+    /// <summary>Where its trainable tensors lie in the parameter buffer, [Start, End) (they are contiguous); (0, 0) without any.</summary>
+    public (int Start, int End) ParameterRange
+    {
+        get
+        {
+            int start = int.MaxValue, end = 0;
+            foreach (TensorSpec tensor in Tensors)
+                if (!tensor.IsState)
+                {
+                    start = System.Math.Min(start, tensor.Offset);
+                    end = System.Math.Max(end, tensor.Offset + tensor.Length);
+                }
+            return end == 0 ? (0, 0) : (start, end);
+        }
+    }
 
     /// <summary>The home of the layer's kind: its traits, emitter and step.</summary>
     public Layers.LayerDefinition Definition => Spec.Definition;

@@ -8,7 +8,7 @@ namespace StaticNet;
 
 /// <summary>A stand-alone <c>max(0, x)</c> layer, as <c>torch.nn.ReLU()</c>; any shape, unchanged.</summary>
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
-public sealed class ReLUAttribute : Attribute
+public sealed class ReLUAttribute : LayerAttribute
 {
     /// <summary>The PyTorch module name of the layer (it has no tensors; the name only takes its place).</summary>
     public string? Name { get; set; }
@@ -16,7 +16,7 @@ public sealed class ReLUAttribute : Attribute
 
 /// <summary>A stand-alone <c>x &gt; 0 ? x : negativeSlope·x</c> layer, as <c>torch.nn.LeakyReLU(negative_slope)</c>.</summary>
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
-public sealed class LeakyReLUAttribute : Attribute
+public sealed class LeakyReLUAttribute : LayerAttribute
 {
     /// <summary>Declares the layer.</summary>
     /// <param name="negativeSlope">The slope for negative inputs; 0.01 by default, as PyTorch.</param>
@@ -31,7 +31,7 @@ public sealed class LeakyReLUAttribute : Attribute
 
 /// <summary>A stand-alone <c>1 / (1 + e⁻ˣ)</c> layer, as <c>torch.nn.Sigmoid()</c>.</summary>
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
-public sealed class SigmoidAttribute : Attribute
+public sealed class SigmoidAttribute : LayerAttribute
 {
     /// <summary>The PyTorch module name of the layer.</summary>
     public string? Name { get; set; }
@@ -39,7 +39,7 @@ public sealed class SigmoidAttribute : Attribute
 
 /// <summary>A stand-alone hyperbolic tangent layer, as <c>torch.nn.Tanh()</c>.</summary>
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
-public sealed class TanhAttribute : Attribute
+public sealed class TanhAttribute : LayerAttribute
 {
     /// <summary>The PyTorch module name of the layer.</summary>
     public string? Name { get; set; }
@@ -47,7 +47,7 @@ public sealed class TanhAttribute : Attribute
 
 /// <summary>A stand-alone exact (erf) GELU layer, as <c>torch.nn.GELU()</c>.</summary>
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
-public sealed class GELUAttribute : Attribute
+public sealed class GELUAttribute : LayerAttribute
 {
     /// <summary>The PyTorch module name of the layer.</summary>
     public string? Name { get; set; }
@@ -55,7 +55,7 @@ public sealed class GELUAttribute : Attribute
 
 /// <summary>A stand-alone <c>x · σ(x)</c> layer, as <c>torch.nn.SiLU()</c>.</summary>
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
-public sealed class SiLUAttribute : Attribute
+public sealed class SiLUAttribute : LayerAttribute
 {
     /// <summary>The PyTorch module name of the layer.</summary>
     public string? Name { get; set; }
@@ -63,7 +63,7 @@ public sealed class SiLUAttribute : Attribute
 
 /// <summary>A stand-alone <c>x &gt; 0 ? x : alpha·(eˣ − 1)</c> layer, as <c>torch.nn.ELU(alpha)</c>.</summary>
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
-public sealed class ELUAttribute : Attribute
+public sealed class ELUAttribute : LayerAttribute
 {
     /// <summary>Declares the layer.</summary>
     /// <param name="alpha">The scale of the negative part; 1 by default, as PyTorch.</param>
@@ -81,7 +81,7 @@ public sealed class ELUAttribute : Attribute
 /// features of a sequence. Not for spatial outputs (PyTorch's <c>dim=-1</c> would be the width there).
 /// </summary>
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
-public sealed class SoftmaxAttribute : Attribute
+public sealed class SoftmaxAttribute : LayerAttribute
 {
     /// <summary>The PyTorch module name of the layer.</summary>
     public string? Name { get; set; }

@@ -3,7 +3,7 @@ using System;
 namespace StaticNet;
 
 /// <summary>What <see cref="Conv2DAttribute"/> and <see cref="Conv1DAttribute"/> share: filters, kernel, stride, padding, dilation, bias.</summary>
-public abstract class ConvolutionAttribute : Attribute
+public abstract class ConvolutionAttribute : LayerAttribute
 {
     private protected ConvolutionAttribute(int filters, int kernelHeight, int kernelWidth, Activation activation)
     {

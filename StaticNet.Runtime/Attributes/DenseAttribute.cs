@@ -7,7 +7,7 @@ namespace StaticNet;
 /// Its tensors are <c>{Name}.weight</c> <c>[units, inputs]</c> and <c>{Name}.bias</c> <c>[units]</c>.
 /// </summary>
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
-public sealed class DenseAttribute : Attribute
+public sealed class DenseAttribute : LayerAttribute
 {
     /// <summary>Declares a fully connected layer.</summary>
     /// <param name="units">The number of outputs; must be positive.</param>

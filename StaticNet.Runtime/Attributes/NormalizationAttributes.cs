@@ -14,7 +14,7 @@ namespace StaticNet;
 /// ("ghost batch normalisation"), so PyTorch's numbers are matched exactly for batches of up to 32.
 /// </remarks>
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
-public sealed class BatchNormAttribute : Attribute
+public sealed class BatchNormAttribute : LayerAttribute
 {
     /// <summary>The weight of a new batch's statistics in the running ones; 0.1 by default, as PyTorch.</summary>
     public float Momentum { get; set; } = 0.1f;
@@ -32,7 +32,7 @@ public sealed class BatchNormAttribute : Attribute
 /// draws come from a generator seeded by the network's constructor, so a seeded run is reproducible.
 /// </summary>
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
-public sealed class DropoutAttribute : Attribute
+public sealed class DropoutAttribute : LayerAttribute
 {
     /// <summary>Declares dropout.</summary>
     /// <param name="rate">The probability of zeroing a value, in [0, 1).</param>

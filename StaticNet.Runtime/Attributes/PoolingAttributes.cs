@@ -3,7 +3,7 @@ using System;
 namespace StaticNet;
 
 /// <summary>What the pooling layers share: the window and the step between windows.</summary>
-public abstract class PoolingAttribute : Attribute
+public abstract class PoolingAttribute : LayerAttribute
 {
     private protected PoolingAttribute(int size) => Size = size;
 
@@ -66,7 +66,7 @@ public sealed class AvgPool1DAttribute : PoolingAttribute
 /// <c>[channels]</c>, as <c>torch.nn.AdaptiveAvgPool2d(1)</c> followed by a flatten.
 /// </summary>
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
-public sealed class GlobalAvgPoolAttribute : Attribute
+public sealed class GlobalAvgPoolAttribute : LayerAttribute
 {
     /// <summary>The PyTorch module name of the layer.</summary>
     public string? Name { get; set; }
@@ -74,7 +74,7 @@ public sealed class GlobalAvgPoolAttribute : Attribute
 
 /// <summary>Flattens a multi-dimensional output into one vector in PyTorch's order, as <c>torch.nn.Flatten</c>.</summary>
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
-public sealed class FlattenAttribute : Attribute
+public sealed class FlattenAttribute : LayerAttribute
 {
     /// <summary>The PyTorch module name of the layer.</summary>
     public string? Name { get; set; }

@@ -3,7 +3,7 @@ using System;
 namespace StaticNet;
 
 /// <summary>What the recurrent layers share: the hidden size and whether every step's output is returned.</summary>
-public abstract class RecurrentAttribute : Attribute
+public abstract class RecurrentAttribute : LayerAttribute
 {
     private protected RecurrentAttribute(int hidden) => Hidden = hidden;
 
@@ -75,7 +75,7 @@ public sealed class GRUAttribute : RecurrentAttribute
 /// <c>[steps, dimension]</c>. Its tensor is <c>{Name}.weight</c> <c>[vocabulary, dimension]</c>.
 /// </summary>
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
-public sealed class EmbeddingAttribute : Attribute
+public sealed class EmbeddingAttribute : LayerAttribute
 {
     /// <summary>Declares an embedding.</summary>
     /// <param name="vocabulary">The number of distinct token ids, 0 to vocabulary − 1.</param>

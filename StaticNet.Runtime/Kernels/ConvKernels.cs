@@ -199,8 +199,8 @@ public static class ConvKernels
     /// <param name="g">The layer's shape.</param>
     /// <param name="weight">The weight matrix <c>[Taps, OutChannelsPadded]</c>.</param>
     /// <param name="scratch">At least <see cref="ScratchLength"/> floats, overwritten.</param>
-    /// <param name="dWeight">The weight gradient <c>[Taps, OutChannelsPadded]</c>, accumulated into.</param>
-    /// <param name="dBias">The bias gradient, <c>OutChannelsPadded</c> floats, accumulated into.</param>
+    /// <param name="dWeight">The weight gradient <c>[Taps, OutChannelsPadded]</c>, accumulated into; empty (with <paramref name="dBias"/>) for a frozen layer, whose weight gradient is then not computed.</param>
+    /// <param name="dBias">The bias gradient, <c>OutChannelsPadded</c> floats, accumulated into; empty with <paramref name="dWeight"/>.</param>
     /// <param name="dx">The input gradient in the input's layout (<c>rows</c> samples of
     /// <see cref="ConvGeometry.InputSampleStride"/>), overwritten over each sample's <see cref="ConvGeometry.InputExtent"/>
     /// (padding channels between positions become zero); empty to skip.</param>
@@ -210,8 +210,9 @@ public static class ConvKernels
     {
         Check(x.Length, rows, g, weight.Length, dy.Length);
         int positions = g.OutPositions, taps = g.Taps, width = g.OutChannelsPadded, outLength = g.OutputSampleLength;
-        if (dWeight.Length < taps * width || dBias.Length < width)
-            throw new ArgumentException($"Conv kernel called with gradients of {dWeight.Length} and {dBias.Length} floats; expected {taps * width} and {width}.");
+        bool weights = !dWeight.IsEmpty || !dBias.IsEmpty; // both empty: a frozen layer, whose weight gradient is not computed
+        if (weights && (dWeight.Length < taps * width || dBias.Length < width))
+            throw new ArgumentException($"Conv kernel called with gradients of {dWeight.Length} and {dBias.Length} floats; expected {taps * width} and {width} (or both empty).");
         if (!dx.IsEmpty && dx.Length < (rows - 1) * g.InputSampleStride + g.InputExtent)
             throw new ArgumentException($"Conv kernel called with dx of {dx.Length} floats; expected {(rows - 1) * g.InputSampleStride + g.InputExtent}.", nameof(dx));
         if (scratch.Length < positions * taps)
@@ -220,8 +221,11 @@ public static class ConvKernels
         for (int r = 0; r < rows; r++)
         {
             ReadOnlySpan<float> dyr = dy.Slice(r * outLength, outLength);
-            Im2Col(x.Slice(r * g.InputSampleStride), g, columns);
-            DenseKernels.BackwardWeights(columns, positions, taps, taps, dyr, width, dWeight, dBias);
+            if (weights)
+            {
+                Im2Col(x.Slice(r * g.InputSampleStride), g, columns);
+                DenseKernels.BackwardWeights(columns, positions, taps, taps, dyr, width, dWeight, dBias);
+            }
             if (dx.IsEmpty) continue;
             DenseKernels.BackwardInput(dyr, positions, width, weight, taps, columns, taps);
             Span<float> dxr = dx.Slice(r * g.InputSampleStride, g.InputExtent);

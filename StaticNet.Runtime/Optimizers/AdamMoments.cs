@@ -48,8 +48,11 @@ internal sealed class AdamMoments
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Update(Span<float> parameters, ReadOnlySpan<float> gradients, float scale, long step,
-        float learningRate, float beta1, float beta2, float epsilon, float l2Decay, float decayFactor)
+        float learningRate, float beta1, float beta2, float epsilon, float l2Decay, float decayFactor, int offset = 0)
     {
+        // offset: where the parameters start in the whole buffer, and so their moments (a trainable range of a network with frozen layers).
+        if ((uint)offset > (uint)_first.Length || _first.Length - offset < parameters.Length)
+            throw new ArgumentOutOfRangeException(nameof(offset), offset, $"Expected {parameters.Length} parameters at {offset} to fit in {_first.Length} moments.");
         // As PyTorch, the bias corrections are computed in double precision, then used as float scalars.
         double biasCorrection1 = 1.0 - Math.Pow(beta1, step);
         double biasCorrection2 = 1.0 - Math.Pow(beta2, step);
@@ -60,8 +63,8 @@ internal sealed class AdamMoments
 
         ref float p = ref MemoryMarshal.GetReference(parameters);
         ref float g = ref MemoryMarshal.GetReference(gradients);
-        ref float m = ref Compat.GetArrayDataReference(_first);
-        ref float v = ref Compat.GetArrayDataReference(_second);
+        ref float m = ref Unsafe.Add(ref Compat.GetArrayDataReference(_first), offset);
+        ref float v = ref Unsafe.Add(ref Compat.GetArrayDataReference(_second), offset);
         nuint n = (nuint)parameters.Length;
         nuint i = 0;
         bool flush = Kernels.SubnormalFlush.IsFlushStep(step);

@@ -55,4 +55,12 @@ public sealed class AdamW : Optimizer
     protected override void Update(Span<float> parameters, ReadOnlySpan<float> gradients, float gradientScale) =>
         _moments!.Update(parameters, gradients, gradientScale, StepCount, LearningRate, Beta1, Beta2, Epsilon,
             l2Decay: 0f, decayFactor: (float)(1.0 - (double)LearningRate * WeightDecay));
+
+    /// <inheritdoc/>
+    protected override bool UpdatesRanges => true;
+
+    /// <inheritdoc/>
+    protected override void Update(Span<float> parameters, ReadOnlySpan<float> gradients, float gradientScale, int offset) =>
+        _moments!.Update(parameters, gradients, gradientScale, StepCount, LearningRate, Beta1, Beta2, Epsilon,
+            l2Decay: 0f, decayFactor: (float)(1.0 - (double)LearningRate * WeightDecay), offset: offset);
 }

@@ -90,7 +90,46 @@ public abstract class Optimizer
         StepCore(parameters, gradients, owner);
     }
 
-    private void StepCore(Span<float> parameters, ReadOnlySpan<float> gradients, object? owner)
+    /// <summary>
+    /// As <see cref="Step(Span{float}, ReadOnlySpan{float}, object)"/>, but updates only the parameters in
+    /// <paramref name="trainable"/> (and only their state: moments, momentum): the others, frozen, keep their values and
+    /// their state, and their gradients count neither in the norm that clipping and the divergence check use. The step
+    /// count advances as for any step. Generated networks pass the ranges of their unfrozen layers (see
+    /// <c>Freeze</c>). Allocates nothing after the first step.
+    /// </summary>
+    /// <param name="parameters">The whole parameter buffer (its length fixes the state's).</param>
+    /// <param name="gradients">The gradient of the whole buffer.</param>
+    /// <param name="owner">The network the buffer belongs to.</param>
+    /// <param name="trainable">Ranges of <paramref name="parameters"/>, in ascending order and not overlapping; may be empty.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="owner"/> is null.</exception>
+    /// <exception cref="ArgumentException">
+    /// The spans differ in length, or from the first step's, or a range is out of the buffer, descending or overlapping.
+    /// </exception>
+    /// <exception cref="NotSupportedException">The optimizer does not implement <see cref="UpdatesRanges"/> (an optimizer of your own).</exception>
+    /// <exception cref="InvalidOperationException">The optimizer is bound to another owner, or another thread is stepping it.</exception>
+    /// <exception cref="TrainingDivergedException">A trainable gradient is NaN or infinite; nothing changed.</exception>
+    public void Step(Span<float> parameters, ReadOnlySpan<float> gradients, object owner, ReadOnlySpan<Range> trainable)
+    {
+        if (owner is null) throw new ArgumentNullException(nameof(owner));
+        if (!UpdatesRanges)
+            throw new NotSupportedException(
+                $"{GetType().Name} cannot update part of the parameters (frozen layers): it does not override UpdatesRanges and Update(parameters, gradients, gradientScale, offset).");
+        int end = 0;
+        foreach (Range range in trainable)
+        {
+            int start = range.Start.GetOffset(parameters.Length), stop = range.End.GetOffset(parameters.Length);
+            if (start < end || stop < start || stop > parameters.Length)
+                throw new ArgumentException(
+                    $"Expected trainable ranges in ascending order, not overlapping, within the {parameters.Length} parameters; found {range} after one that ends at {end}.", nameof(trainable));
+            end = stop;
+        }
+        StepCore(parameters, gradients, owner, trainable, all: false);
+    }
+
+    private void StepCore(Span<float> parameters, ReadOnlySpan<float> gradients, object? owner) =>
+        StepCore(parameters, gradients, owner, default, all: true);
+
+    private void StepCore(Span<float> parameters, ReadOnlySpan<float> gradients, object? owner, ReadOnlySpan<Range> trainable, bool all)
     {
         if (Interlocked.CompareExchange(ref _stepping, 1, 0) != 0)
             throw new InvalidOperationException(
@@ -109,7 +148,7 @@ public abstract class Optimizer
 
             // One pass over the gradient: the L2 norm, for clipping and to refuse a NaN or infinite gradient (as
             // clip_grad_norm_ with error_if_nonfinite=True), which would otherwise turn every weight into NaN.
-            float norm = System.Numerics.Tensors.TensorPrimitives.Norm(gradients);
+            float norm = all ? System.Numerics.Tensors.TensorPrimitives.Norm(gradients) : RangesNorm(gradients, trainable);
             if (!float.IsFinite(norm))
                 throw new TrainingDivergedException(
                     $"Training diverged: the gradient's L2 norm is {norm} (a gradient is NaN or infinite, or too large for a float), although the loss may be finite. " +
@@ -130,12 +169,33 @@ public abstract class Optimizer
                 _bound = true;
             }
             StepCount++;
-            Update(parameters, gradients, gradientScale);
+            if (all)
+                Update(parameters, gradients, gradientScale);
+            else
+                foreach (Range range in trainable)
+                {
+                    (int offset, int length) = range.GetOffsetAndLength(parameters.Length);
+                    if (length > 0)
+                        Update(parameters.Slice(offset, length), gradients.Slice(offset, length), gradientScale, offset);
+                }
         }
         finally
         {
             Volatile.Write(ref _stepping, 0);
         }
+    }
+
+    /// <summary>The L2 norm of the gradients in <paramref name="ranges"/>, summed in double precision.</summary>
+    private static float RangesNorm(ReadOnlySpan<float> gradients, ReadOnlySpan<Range> ranges)
+    {
+        double sum = 0;
+        foreach (Range range in ranges)
+        {
+            (int offset, int length) = range.GetOffsetAndLength(gradients.Length);
+            double norm = System.Numerics.Tensors.TensorPrimitives.Norm(gradients.Slice(offset, length));
+            sum += norm * norm;
+        }
+        return (float)Math.Sqrt(sum);
     }
 
     /// <summary>
@@ -162,4 +222,18 @@ public abstract class Optimizer
     /// <paramref name="gradientScale"/> (1 unless clipping is on).
     /// </summary>
     protected abstract void Update(Span<float> parameters, ReadOnlySpan<float> gradients, float gradientScale);
+
+    /// <summary>
+    /// Whether the optimizer implements <see cref="Update(Span{float}, ReadOnlySpan{float}, float, int)"/>, which stepping
+    /// part of the parameters (a network with frozen layers) needs. Adam, AdamW and Sgd do.
+    /// </summary>
+    protected virtual bool UpdatesRanges => false;
+
+    /// <summary>
+    /// Applies the update to one range of the parameters, which starts at <paramref name="offset"/> in the whole buffer
+    /// (so that the state of that range, and only of it, is read and written); <see cref="StepCount"/> already counts this
+    /// step. Called once per trainable range in ascending order, when <see cref="UpdatesRanges"/> is true.
+    /// </summary>
+    protected virtual void Update(Span<float> parameters, ReadOnlySpan<float> gradients, float gradientScale, int offset) =>
+        throw new NotSupportedException($"{GetType().Name} cannot update part of the parameters.");
 }

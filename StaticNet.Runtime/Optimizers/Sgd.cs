@@ -67,6 +67,19 @@ public sealed class Sgd : Optimizer
                 Kernels.SubnormalFlush.IsFlushStep(StepCount));
     }
 
+    /// <inheritdoc/>
+    protected override bool UpdatesRanges => true;
+
+    /// <inheritdoc/>
+    protected override void Update(Span<float> parameters, ReadOnlySpan<float> gradients, float gradientScale, int offset)
+    {
+        if (_momentumBuffer is null)
+            UpdatePlain(parameters, gradients, gradientScale, WeightDecay, LearningRate);
+        else
+            UpdateWithMomentum(parameters, gradients, _momentumBuffer, gradientScale, WeightDecay, LearningRate, Momentum, Nesterov,
+                Kernels.SubnormalFlush.IsFlushStep(StepCount), offset);
+    }
+
     // p = p − lr · (scale · g + wd · p)
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void UpdatePlain(Span<float> parameters, ReadOnlySpan<float> gradients, float scale, float weightDecay, float learningRate)
@@ -104,11 +117,13 @@ public sealed class Sgd : Optimizer
     // below the float spacing of any parameter above about 1e-30.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void UpdateWithMomentum(Span<float> parameters, ReadOnlySpan<float> gradients, float[] buffer,
-        float scale, float weightDecay, float learningRate, float momentum, bool nesterov, bool flush)
+        float scale, float weightDecay, float learningRate, float momentum, bool nesterov, bool flush, int offset = 0)
     {
         ref float p = ref MemoryMarshal.GetReference(parameters);
         ref float g = ref MemoryMarshal.GetReference(gradients);
-        ref float b = ref Compat.GetArrayDataReference(buffer);
+        if ((uint)offset > (uint)buffer.Length || buffer.Length - offset < parameters.Length)
+            throw new ArgumentOutOfRangeException(nameof(offset), offset, $"Expected {parameters.Length} parameters at {offset} to fit in {buffer.Length} momentum values.");
+        ref float b = ref Unsafe.Add(ref Compat.GetArrayDataReference(buffer), offset); // offset: a trainable range's place in the whole buffer
         nuint n = (nuint)parameters.Length;
         nuint i = 0;
         float lr = -learningRate;
