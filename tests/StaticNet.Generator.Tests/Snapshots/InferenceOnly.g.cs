@@ -94,6 +94,18 @@ partial class TinyPolicy : global::StaticNet.INetwork
     private static readonly global::System.Collections.Generic.IReadOnlyList<global::StaticNet.ParameterTensor> s_parameterTensorList =
         global::System.Array.AsReadOnly(s_parameterTensors);
 
+    private static readonly global::StaticNet.LayerInfo[] s_layers =
+    {
+        new global::StaticNet.LayerInfo("encoder.linear", "Dense", "Linear + LeakyReLU", new int[] { 3 }, new int[] { 2 }, parameterCount: 8, multiplyAdds: 6, trainable: true),
+        new global::StaticNet.LayerInfo("2", "Dense", "Linear", new int[] { 2 }, new int[] { 1 }, parameterCount: 3, multiplyAdds: 2, trainable: true),
+    };
+
+    /// <summary>
+    /// The layers in order: PyTorch module name and type, input and output shapes of one sample, parameters, multiply-adds
+    /// per sample, and whether they train as declared (<c>Trainable</c>). <c>NetworkSummary.Of</c> prints them.
+    /// </summary>
+    public static global::System.Collections.Generic.IReadOnlyList<global::StaticNet.LayerInfo> Layers { get; } = global::System.Array.AsReadOnly(s_layers);
+
     /// <summary>Per-thread activations for inference, so that threads can share one instance's weights.</summary>
     [global::System.ThreadStatic]
     private static global::StaticNet.Kernels.AlignedBuffer? t_inferenceActivations;
@@ -150,6 +162,8 @@ partial class TinyPolicy : global::StaticNet.INetwork
     int global::StaticNet.INetwork.OutputSize => OutputSize;
 
     int global::StaticNet.INetwork.ParameterCount => ParameterCount;
+
+    global::System.Collections.Generic.IReadOnlyList<global::StaticNet.LayerInfo> global::StaticNet.INetwork.Layers => Layers;
 
     /// <summary>Runs one sample through the network. Allocates nothing after the calling thread's first call.</summary>
     /// <param name="input">Exactly 3 floats ([3]).</param>
