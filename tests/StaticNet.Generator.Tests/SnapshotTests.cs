@@ -137,7 +137,25 @@ public class SnapshotTests
         public partial class TokenClassifier { }
         """;
 
+    /// <summary>A trunk declared frozen (Trainable = false): no weight-gradient code, nothing backpropagated before the head.</summary>
+    public const string FrozenTrunk = """
+        using StaticNet;
+
+        namespace Demo;
+
+        [Network(Loss = Loss.SoftmaxCrossEntropy)]
+        [Input(1, 12, 12)]
+        [Conv2D(8, 3, Activation.ReLU, Trainable = false)]
+        [MaxPool2D(2)]
+        [Flatten]
+        [Dense(32, Activation.ReLU, Trainable = false)]
+        [BatchNorm]
+        [Dense(5, Name = "head")]
+        public partial class FrozenTrunk { }
+        """;
+
     [Theory]
+    [InlineData(nameof(FrozenTrunk), FrozenTrunk)]
     [InlineData(nameof(SampleCnn), SampleCnn)]
     [InlineData(nameof(NormalizedCnn), NormalizedCnn)]
     [InlineData(nameof(ActivationBlocks), ActivationBlocks)]
