@@ -166,7 +166,7 @@ public sealed class Trainer
             Evaluation? evaluation = validation is null ? null : EvaluateWith(_network, validation, validationScratch!);
             double? trainAccuracy = trainSample is null ? null : AccuracyWith(_network, trainSample, validationScratch!);
             history.Add(new EpochRecord(epoch, trainLoss, evaluation?.Loss, evaluation?.Accuracy, (clock.Elapsed - epochStart).TotalSeconds)
-                { TrainAccuracy = trainAccuracy, LearningRate = epochLearningRate, EvaluationSeconds = (clock.Elapsed - evaluationStart).TotalSeconds });
+                { TrainAccuracy = trainAccuracy, LearningRate = epochLearningRate, EvaluationSeconds = validation is null ? 0 : (clock.Elapsed - evaluationStart).TotalSeconds });
             if (progress is not null)
             {
                 lastReport = clock.Elapsed;
