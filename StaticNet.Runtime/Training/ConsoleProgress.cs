@@ -28,6 +28,7 @@ public sealed class ConsoleProgress : IProgress<TrainingProgress>
     private readonly TextWriter _writer;
     private readonly bool _interactive;
     private readonly int _width;
+    private string _indent = "";
     private int _drawnLength;   // the length of the line being redrawn in place, 0 when none is open
 
     /// <summary>Writes to <see cref="Console.Out"/>, redrawing in place unless the output is redirected.</summary>
@@ -58,12 +59,23 @@ public sealed class ConsoleProgress : IProgress<TrainingProgress>
     /// <summary>Whether lines are redrawn in place (a terminal) rather than written one per epoch.</summary>
     public bool IsInteractive => _interactive;
 
+    /// <summary>Text written at the start of every line, e.g. spaces to indent the lines under a heading. Default empty.</summary>
+    public string Indent
+    {
+        get => _indent;
+        set
+        {
+            Throw.IfNull(value);
+            _indent = value;
+        }
+    }
+
     /// <summary>Shows one report: redraws the live line during an epoch (on a terminal only), writes a line at its end.</summary>
     public void Report(TrainingProgress value)
     {
         if (value.IsEpochEnd)
         {
-            string line = EpochLine(value);
+            string line = _indent + EpochLine(value);
             if (_interactive && _drawnLength > 0) Redraw(line);
             else _writer.Write(line);
             _writer.WriteLine();
@@ -71,7 +83,7 @@ public sealed class ConsoleProgress : IProgress<TrainingProgress>
         }
         else if (_interactive)
         {
-            Redraw(LiveLine(value));
+            Redraw(_indent + LiveLine(value));
         }
         _writer.Flush();
     }
@@ -128,7 +140,7 @@ public sealed class ConsoleProgress : IProgress<TrainingProgress>
 
     private static void AppendRates(StringBuilder text, TrainingProgress p)
     {
-        if (p.LearningRate is double rate) text.Append("  lr ").Append(rate.ToString("0.0#e0", CultureInfo.InvariantCulture));
+        if (p.LearningRate is double rate) text.Append("  lr ").Append(rate == 0 ? "0" : rate.ToString("0.0#e0", CultureInfo.InvariantCulture));
         if (SamplesPerSecond(p) is double perSecond) text.Append("  ").Append(perSecond.ToString("#,0", CultureInfo.InvariantCulture)).Append(" samples/s");
     }
 

@@ -211,7 +211,7 @@ public sealed class NetworkSummary
             for (int c = 0; c < row.Length; c++) widths[c] = Math.Max(widths[c], row[c].Length);
 
         var text = new StringBuilder();
-        text.Append(NetworkName).Append(Text($": {InputSize} inputs → {OutputSize} outputs")).AppendLine();
+        text.Append(NetworkName).Append(Text($": {InputSize} input{(InputSize == 1 ? "" : "s")} → {OutputSize} output{(OutputSize == 1 ? "" : "s")}")).AppendLine();
         int ruleLength = 0;
         foreach (int width in widths) ruleLength += width + 2;
         string rule = new string('─', ruleLength - 2);

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
+using System.Linq;
 using System.Text;
 using StaticNet.Metrics;
 
@@ -23,7 +24,7 @@ public sealed class TrainingReport
 {
     private static readonly string[] SeriesColors = { "#1f77b4", "#d95f02", "#2ca02c", "#7570b3" };
 
-    /// <summary>A report of a run; add the evaluation and the model with the init properties, or use <see cref="Create"/>.</summary>
+    /// <summary>A report of a run; add the evaluation and the model with the properties, or use <see cref="Create"/>.</summary>
     /// <param name="result">What <see cref="Trainer.Fit"/> returned.</param>
     public TrainingReport(TrainingResult result)
     {
@@ -35,28 +36,28 @@ public sealed class TrainingReport
     public TrainingResult Result { get; }
 
     /// <summary>The page's heading. Default "Training report".</summary>
-    public string Title { get; init; } = "Training report";
+    public string Title { get; set; } = "Training report";
 
     /// <summary>A sentence or two under the heading (data, optimizer, …); null for none.</summary>
-    public string? Description { get; init; }
+    public string? Description { get; set; }
 
     /// <summary>The network's modules and parameters, for the model section; null to leave it out.</summary>
-    public NetworkSummary? Model { get; init; }
+    public NetworkSummary? Model { get; set; }
 
     /// <summary>The predictions on <see cref="EvaluationName"/>'s samples, drawn as a heat map; null to leave it out.</summary>
-    public ConfusionMatrix? Confusion { get; init; }
+    public ConfusionMatrix? Confusion { get; set; }
 
     /// <summary>The ROC curve on <see cref="EvaluationName"/>'s samples, for a binary classifier; null to leave it out.</summary>
-    public RocCurve? Roc { get; init; }
+    public RocCurve? Roc { get; set; }
 
     /// <summary>One name per class, for the confusion matrix; null for the class indices.</summary>
-    public IReadOnlyList<string>? ClassNames { get; init; }
+    public IReadOnlyList<string>? ClassNames { get; set; }
 
     /// <summary>What the confusion matrix and ROC curve were computed on, e.g. "test" or "10,000 test images". Default "test".</summary>
-    public string EvaluationName { get; init; } = "test";
+    public string EvaluationName { get; set; } = "test";
 
     /// <summary>What the run's validation set is called in the charts (e.g. "test" when it was only watched). Default "validation".</summary>
-    public string ValidationName { get; init; } = "validation";
+    public string ValidationName { get; set; } = "validation";
 
     /// <summary>
     /// A report of a run with everything the network and an evaluation set give: the model summary, and for a classifier
@@ -156,7 +157,7 @@ public sealed class TrainingReport
         ".charts{display:flex;flex-wrap:wrap;gap:16px;align-items:flex-start}.chart{border:1px solid #e4e4e4;border-radius:6px;padding:4px}\n" +
         ".note{color:#666;font-size:13px;max-width:1100px}\n" +
         "table{border-collapse:collapse;font-size:13px;margin:6px 0}th,td{padding:3px 10px;border-bottom:1px solid #eee;text-align:left}\n" +
-        "th{background:#f6f6f6}td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}tr.best td{background:#fff6d5}\n" +
+        "th{background:#f6f6f6;white-space:nowrap}td{white-space:nowrap}td.wrap{white-space:normal}td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}tr.best td{background:#fff6d5}\n" +
         "svg text{font-family:system-ui,-apple-system,'Segoe UI',Roboto,'DejaVu Sans',sans-serif}\n";
 
     private void AppendKeyFigures(StringBuilder html)
@@ -169,14 +170,15 @@ public sealed class TrainingReport
         figures.Add(("training time", Invariant($"{seconds:0.0} s")));
         if (history.Count > 0)
         {
-            EpochRecord best = history[Math.Min(Math.Max(Result.BestEpoch, 1), history.Count) - 1];
-            figures.Add(("best epoch", Invariant($"{best.Epoch}") + (Result.RestoredBestWeights ? " (weights restored)" : "")));
-            EpochRecord last = history[history.Count - 1];
-            figures.Add(("final training loss", FormatMetric(last.TrainLoss)));
-            if (best.ValidationLoss is double loss) figures.Add((ValidationName + " loss at best", FormatMetric(loss)));
-            if (best.ValidationAccuracy is double accuracy) figures.Add((ValidationName + " accuracy at best", Percent(accuracy)));
+            // The figures of the epoch whose weights the network ended with: the best one when they were restored.
+            EpochRecord kept = history[KeptEpoch - 1];
+            if (Result.RestoredBestWeights) figures.Add(("best epoch (weights restored)", Invariant($"{kept.Epoch}")));
+            string when = Result.RestoredBestWeights ? " (best epoch)" : " (last epoch)";
+            figures.Add(("training loss" + when, FormatMetric(kept.TrainLoss)));
+            if (kept.ValidationLoss is double loss) figures.Add((ValidationName + " loss" + when, FormatMetric(loss)));
+            if (kept.ValidationAccuracy is double accuracy) figures.Add((ValidationName + " accuracy" + when, Percent(accuracy)));
         }
-        if (Confusion is not null) figures.Add((EvaluationName + " accuracy", Percent(Confusion.Accuracy)));
+        if (Confusion is not null) figures.Add(("accuracy on " + EvaluationName, Percent(Confusion.Accuracy)));
         if (Roc is not null) figures.Add(("ROC AUC", Roc.Auc.ToString("0.0000", CultureInfo.InvariantCulture)));
         if (Model is not null) figures.Add(("parameters", Model.ParameterCount.ToString("#,0", CultureInfo.InvariantCulture)));
 
@@ -186,6 +188,9 @@ public sealed class TrainingReport
                 .Append(Escape(value)).Append("</div></div>\n");
         html.Append("</div>\n");
     }
+
+    /// <summary>The epoch (from 1) whose weights the network ended with.</summary>
+    private int KeptEpoch => Result.RestoredBestWeights ? Math.Min(Math.Max(Result.BestEpoch, 1), Result.History.Count) : Result.History.Count;
 
     private void AppendLossChart(StringBuilder html, IReadOnlyList<EpochRecord> history)
     {
@@ -218,7 +223,8 @@ public sealed class TrainingReport
         if (!Any(history, r => r.LearningRate)) return;
         var series = new List<Series> { new("learning rate at the epoch's first step", SeriesColors[2], Dashed: false, Values(history, r => r.LearningRate)) };
         html.Append("<div class=\"chart\">");
-        LineChart(html, "Learning rate", "learning rate", series, AxisFormat.Number, fromZero: true);
+        bool constant = series[0].Values.All(v => v is null || v == series[0].Values.First(x => x is not null));
+        LineChart(html, constant ? "Learning rate (constant)" : "Learning rate", "learning rate", series, AxisFormat.Number, fromZero: true);
         html.Append("</div>\n");
     }
 
@@ -259,12 +265,16 @@ public sealed class TrainingReport
         if (double.IsInfinity(min)) { min = 0; max = 1; }
         if (fromZero && min > 0) min = 0;
         if (format == AxisFormat.Percent) { min = Math.Max(0, min); max = Math.Min(1, max); }
-        double[] yTicks = NiceTicks(min, max, 5, out double yMin, out double yMax);
+        // A loss that falls by more than a factor of 20 is drawn on a log scale, or the first epochs would flatten the rest.
+        bool log = format == AxisFormat.Number && !fromZero && min > 0 && max / min >= 20;
+        double yMin, yMax;
+        double[] yTicks = log ? LogTicks(min, max, out yMin, out yMax) : NiceTicks(min, max, 5, out yMin, out yMax);
         if (format == AxisFormat.Percent) { yMin = Math.Max(0, yMin); yMax = Math.Min(1, Math.Max(yMax, yMin + 1e-9)); }
+        double Scale(double value) => log ? Math.Log10(value) : value;
 
         double xMin = epochs == 1 ? 0 : 1, xMax = epochs == 1 ? 2 : epochs;
         double X(double epoch) => plotLeft + (epoch - xMin) / (xMax - xMin) * (plotRight - plotLeft);
-        double Y(double value) => plotBottom - (value - yMin) / (yMax - yMin) * (plotBottom - plotTop);
+        double Y(double value) => plotBottom - (Scale(value) - Scale(yMin)) / (Scale(yMax) - Scale(yMin)) * (plotBottom - plotTop);
 
         svg.Append(Invariant($"<svg width=\"{Width}\" height=\"{Height + legendHeight}\" viewBox=\"0 0 {Width} {Height + legendHeight}\" role=\"img\" aria-label=\"")).Append(Escape(title)).Append("\">\n");
         svg.Append(Invariant($"<text x=\"{Width / 2}\" y=\"20\" text-anchor=\"middle\" font-size=\"15\" font-weight=\"600\">")).Append(Escape(title)).Append("</text>\n");
@@ -282,7 +292,7 @@ public sealed class TrainingReport
             double y = Y(tick);
             svg.Append(Invariant($"<line x1=\"{plotLeft}\" y1=\"{y:0.##}\" x2=\"{plotRight}\" y2=\"{y:0.##}\" stroke=\"#e6e6e6\"/>"))
                 .Append(Invariant($"<text x=\"{plotLeft - 6}\" y=\"{y + 4:0.##}\" font-size=\"11\" text-anchor=\"end\">"))
-                .Append(format == AxisFormat.Percent ? Percent(tick, yTicks) : TickLabel(tick, yTicks)).Append("</text>\n");
+                .Append(format == AxisFormat.Percent ? Percent(tick, yTicks) : log ? LogTickLabel(tick) : TickLabel(tick, yTicks)).Append("</text>\n");
         }
         foreach (int epoch in EpochTicks(epochs))
         {
@@ -293,14 +303,15 @@ public sealed class TrainingReport
         svg.Append(Invariant($"<line x1=\"{plotLeft}\" y1=\"{plotBottom}\" x2=\"{plotRight}\" y2=\"{plotBottom}\" stroke=\"#444\"/>"))
             .Append(Invariant($"<line x1=\"{plotLeft}\" y1=\"{plotTop}\" x2=\"{plotLeft}\" y2=\"{plotBottom}\" stroke=\"#444\"/>\n"));
         svg.Append(Invariant($"<text x=\"{(plotLeft + plotRight) / 2}\" y=\"{plotBottom + 38}\" font-size=\"12\" text-anchor=\"middle\">epoch</text>\n"));
-        svg.Append(Invariant($"<text transform=\"translate(16,{(plotTop + plotBottom) / 2:0.##}) rotate(-90)\" font-size=\"12\" text-anchor=\"middle\">")).Append(Escape(yTitle)).Append("</text>\n");
+        svg.Append(Invariant($"<text transform=\"translate(16,{(plotTop + plotBottom) / 2:0.##}) rotate(-90)\" font-size=\"12\" text-anchor=\"middle\">")).Append(Escape(log ? yTitle + " (log scale)" : yTitle)).Append("</text>\n");
 
-        // The best epoch, when the run chose one.
-        if (epochs > 1 && Result.BestEpoch >= 1 && Result.BestEpoch <= epochs && HasValidation())
+        // The best epoch, when the run went back to its weights.
+        if (Result.RestoredBestWeights && epochs > 1)
         {
-            double x = X(Result.BestEpoch);
+            double x = X(KeptEpoch);
+            bool labelLeft = x > (plotLeft + plotRight) / 2;
             svg.Append(Invariant($"<line x1=\"{x:0.##}\" y1=\"{plotTop}\" x2=\"{x:0.##}\" y2=\"{plotBottom}\" stroke=\"#999\" stroke-dasharray=\"3 3\"/>"))
-                .Append(Invariant($"<text x=\"{x + 4:0.##}\" y=\"{plotTop + 12}\" font-size=\"11\" fill=\"#666\">best</text>\n"));
+                .Append(Invariant($"<text x=\"{(labelLeft ? x - 4 : x + 4):0.##}\" y=\"{plotTop - 5}\" font-size=\"11\" fill=\"#666\" text-anchor=\"{(labelLeft ? "end" : "start")}\">best epoch, weights restored</text>\n"));
         }
 
         // The series: polylines broken at missing values, with markers when there are few epochs.
@@ -331,13 +342,6 @@ public sealed class TrainingReport
         svg.Append("</svg>");
     }
 
-    private bool HasValidation()
-    {
-        foreach (EpochRecord record in Result.History)
-            if (record.ValidationLoss is not null) return true;
-        return false;
-    }
-
     private static string Dash(Series s) => s.Dashed ? " stroke-dasharray=\"7 4\"" : "";
 
     private static IEnumerable<int> EpochTicks(int epochs)
@@ -365,6 +369,26 @@ public sealed class TrainingReport
         for (double t = axisMin; t <= axisMax + step * 1e-6; t += step) ticks.Add(Math.Abs(t) < step * 1e-9 ? 0 : t);
         return ticks.ToArray();
     }
+
+    // 1-2-5 ticks over the decades of [min, max] (only the powers of ten beyond four decades); the axis spans whole ticks.
+    internal static double[] LogTicks(double min, double max, out double axisMin, out double axisMax)
+    {
+        int low = (int)Math.Floor(Math.Log10(min)), high = (int)Math.Ceiling(Math.Log10(max));
+        double[] mantissas = high - low > 4 ? new[] { 1.0 } : new[] { 1.0, 2.0, 5.0 };
+        var candidates = new List<double>();
+        for (int e = low; e <= high; e++)
+            foreach (double m in mantissas) candidates.Add(m * Math.Pow(10, e));
+        axisMin = candidates[0];
+        axisMax = candidates[candidates.Count - 1];
+        foreach (double c in candidates) if (c <= min * (1 + 1e-9)) axisMin = c;
+        for (int i = candidates.Count - 1; i >= 0; i--) if (candidates[i] >= max * (1 - 1e-9)) axisMax = candidates[i];
+        var ticks = new List<double>();
+        foreach (double c in candidates) if (c >= axisMin && c <= axisMax) ticks.Add(c);
+        return ticks.ToArray();
+    }
+
+    private static string LogTickLabel(double value) =>
+        value >= 1e-3 && value < 1e6 ? value.ToString("0.####", CultureInfo.InvariantCulture) : value.ToString("0e0", CultureInfo.InvariantCulture);
 
     private static double NiceStep(double raw)
     {
@@ -410,7 +434,8 @@ public sealed class TrainingReport
         double cell = n <= 12 ? 46 : Math.Max(12, 560.0 / n);
         bool numbers = cell >= 28;
         double left = 30 + labelWidth, top = 46 + labelWidth * 0.72 + 10;
-        double width = left + n * cell + 20, height = top + n * cell + 40;
+        // Wide enough for the last column's slanted label and for the caption under the matrix.
+        double width = Math.Max(left + n * cell + labelWidth * 0.72 + 12, 430), height = top + n * cell + 40;
 
         html.Append("<div class=\"chart\">");
         html.Append(Invariant($"<svg width=\"{width:0.##}\" height=\"{height:0.##}\" viewBox=\"0 0 {width:0.##} {height:0.##}\" role=\"img\" aria-label=\"confusion matrix\">\n"));
@@ -441,7 +466,7 @@ public sealed class TrainingReport
                 html.Append('\n');
             }
         }
-        html.Append(Invariant($"<text x=\"{left:0.##}\" y=\"{top + n * cell + 22:0.##}\" font-size=\"11\" fill=\"#666\">colour: share of the actual class (row); the diagonal is each class's recall</text>\n"));
+        html.Append(Invariant($"<text x=\"12\" y=\"{top + n * cell + 22:0.##}\" font-size=\"11\" fill=\"#666\">colour: share of the actual class (row); the diagonal is each class's recall</text>\n"));
         html.Append("</svg>");
 
         html.Append("<table><tr><th>class</th><th class=\"n\">precision</th><th class=\"n\">recall</th><th class=\"n\">F1</th><th class=\"n\">samples</th></tr>\n");
@@ -510,7 +535,7 @@ public sealed class TrainingReport
     private static void AppendModel(StringBuilder html, NetworkSummary model)
     {
         html.Append("<h2>Model: ").Append(Escape(model.NetworkName)).Append("</h2>\n");
-        html.Append("<p class=\"note\">").Append(Escape(Invariant($"{model.InputSize:#,0} inputs → {model.OutputSize:#,0} outputs; {model.ParameterCount:#,0} trainable parameters ({model.ParameterCount * 4.0 / 1024:#,0.0} KiB as float32)")));
+        html.Append("<p class=\"note\">").Append(Escape(Invariant($"{Plural(model.InputSize, "input")} → {Plural(model.OutputSize, "output")}; {model.ParameterCount:#,0} trainable parameters ({model.ParameterCount * 4.0 / 1024:#,0.0} KiB as float32)")));
         if (model.BufferElements > 0) html.Append(Escape(Invariant($", {model.BufferElements:#,0} buffer elements (running statistics)")));
         html.Append(model.MultiplyAdds is long macs
             ? Escape(Invariant($"; {macs:#,0} multiply-adds ({macs * 2:#,0} FLOPs) per sample.")) : ".").Append("</p>\n");
@@ -518,7 +543,7 @@ public sealed class TrainingReport
         foreach (LayerSummary layer in model.Layers)
         {
             html.Append("<tr><td>").Append(Escape(layer.Name.Length == 0 ? "(top)" : layer.Name)).Append("</td><td>").Append(Escape(layer.Kind))
-                .Append("</td><td>").Append(Escape(layer.Description)).Append("</td><td>").Append(Escape(layer.OutputShape)).Append("</td><td>");
+                .Append("</td><td>").Append(Escape(layer.Description)).Append("</td><td>").Append(Escape(layer.OutputShape)).Append("</td><td class=\"wrap\">");
             for (int i = 0; i < layer.Tensors.Count; i++)
             {
                 if (i > 0) html.Append(", ");
@@ -543,16 +568,16 @@ public sealed class TrainingReport
         html.Append("<th class=\"n\">seconds</th></tr>\n");
         foreach (EpochRecord r in history)
         {
-            html.Append(r.Epoch == Result.BestEpoch && validationLoss ? "<tr class=\"best\">" : "<tr>")
+            html.Append(Result.RestoredBestWeights && r.Epoch == KeptEpoch ? "<tr class=\"best\">" : "<tr>")
                 .Append(Invariant($"<td class=\"n\">{r.Epoch}</td><td class=\"n\">{FormatMetric(r.TrainLoss)}</td>"));
             if (trainAccuracy) html.Append("<td class=\"n\">").Append(r.TrainAccuracy is double a ? Percent(a) : "").Append("</td>");
             if (validationLoss) html.Append("<td class=\"n\">").Append(r.ValidationLoss is double l ? FormatMetric(l) : "").Append("</td>");
             if (validationAccuracy) html.Append("<td class=\"n\">").Append(r.ValidationAccuracy is double v ? Percent(v) : "").Append("</td>");
             if (learningRate) html.Append("<td class=\"n\">").Append(r.LearningRate is double lr ? lr.ToString("G4", CultureInfo.InvariantCulture) : "").Append("</td>");
-            html.Append(Invariant($"<td class=\"n\">{r.Seconds:0.00}</td></tr>\n"));
+            html.Append(Invariant($"<td class=\"n\">{r.Seconds:0.000}</td></tr>\n"));
         }
         html.Append("</table>\n");
-        if (validationLoss) html.Append("<p class=\"note\">The highlighted row is the best epoch.</p>\n");
+        if (Result.RestoredBestWeights) html.Append("<p class=\"note\">The highlighted row is the best epoch, whose weights the network was given back at the end.</p>\n");
     }
 
     /// <summary>Text and attribute values with the five XML special characters escaped.</summary>
@@ -577,6 +602,9 @@ public sealed class TrainingReport
         }
         return escaped.ToString();
     }
+
+    private static string Plural(long count, string noun) =>
+        count.ToString("#,0", CultureInfo.InvariantCulture) + " " + noun + (count == 1 ? "" : "s");
 
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 }

@@ -147,7 +147,7 @@ public sealed class TrainingReportTests
         TrainingResult result = new Trainer(net, new Adam(0.05f), new TrainerOptions { Epochs = 3 }).Fit(SyntheticData.Line(64, seed: 3));
         XDocument document = XDocument.Parse(TrainingReport.Create(net, result, SyntheticData.Line(20, seed: 4)).ToHtml());
 
-        Assert.Equal(new[] { "Loss", "Learning rate" }, document.Descendants("svg").Select(s => s.Elements("text").First().Value));
+        Assert.Equal(new[] { "Loss", "Learning rate (constant)" }, document.Descendants("svg").Select(s => s.Elements("text").First().Value));
         Assert.DoesNotContain(document.Descendants("h2"), h => h.Value.StartsWith("Evaluation", StringComparison.Ordinal));
     }
 
