@@ -103,7 +103,7 @@ public sealed class Trainer
         var random = new Random(options.Seed);
         var validationScratch = validation is null ? null : new EvaluationScratch(_network);
         float[]? bestWeights = validation is not null && options.RestoreBestWeights ? new float[_network.Parameters.Length] : null;
-        Dataset? trainSample = validation is not null && IsClassifier(_network) ? TrainingAccuracySample(train, validation.Count, options.Seed) : null;
+        TrainingAccuracySample? trainSample = TrainingAccuracySample.For(_network, train, validation, options.Seed);
 
         var history = new List<EpochRecord>(options.Epochs);
         var clock = Stopwatch.StartNew();
@@ -164,7 +164,7 @@ public sealed class Trainer
             double trainLoss = lossSum / samplesSeen;
             TimeSpan evaluationStart = clock.Elapsed;
             Evaluation? evaluation = validation is null ? null : EvaluateWith(_network, validation, validationScratch!);
-            double? trainAccuracy = trainSample is null ? null : AccuracyWith(_network, trainSample, validationScratch!);
+            double? trainAccuracy = trainSample?.Measure(_network, train);
             history.Add(new EpochRecord(epoch, trainLoss, evaluation?.Loss, evaluation?.Accuracy, (clock.Elapsed - epochStart).TotalSeconds)
                 { TrainAccuracy = trainAccuracy, LearningRate = epochLearningRate, EvaluationSeconds = validation is null ? 0 : (clock.Elapsed - evaluationStart).TotalSeconds });
             if (progress is not null)
@@ -262,27 +262,6 @@ public sealed class Trainer
             accuracy = confusion.Accuracy;
         }
         return new Evaluation(lossSum / data.Count, accuracy);
-    }
-
-    /// <summary>
-    /// The training samples whose accuracy is recorded after each epoch: <paramref name="count"/> of them chosen once
-    /// with the seed (its own generator, so the shuffle is unchanged), or the whole set when it is no larger.
-    /// </summary>
-    private static Dataset TrainingAccuracySample(Dataset train, int count, int seed)
-    {
-        if (count >= train.Count) return train;
-        var indices = new int[train.Count];
-        for (int i = 0; i < indices.Length; i++) indices[i] = i;
-        SeededShuffle.Shuffle(indices, new Random(unchecked(seed * 31 + 17)));
-        return train.Subset(indices.AsSpan(0, count));
-    }
-
-    private static double AccuracyWith(ITrainableNetwork network, Dataset data, EvaluationScratch scratch)
-    {
-        ConfusionMatrix confusion = scratch.Confusion!;
-        confusion.Clear();
-        confusion.AddPredictions(network, data, scratch.Outputs);
-        return confusion.Accuracy;
     }
 
     private static bool IsClassifier(ITrainableNetwork network) =>
