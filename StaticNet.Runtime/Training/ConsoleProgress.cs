@@ -29,6 +29,7 @@ public sealed class ConsoleProgress : IProgress<TrainingProgress>
     private readonly bool _interactive;
     private readonly int _width;
     private string _indent = "";
+    private string _validationLabel = "val";
     private int _drawnLength;   // the length of the line being redrawn in place, 0 when none is open
 
     /// <summary>Writes to <see cref="Console.Out"/>, redrawing in place unless the output is redirected.</summary>
@@ -59,6 +60,20 @@ public sealed class ConsoleProgress : IProgress<TrainingProgress>
     /// <summary>Whether lines are redrawn in place (a terminal) rather than written one per epoch.</summary>
     public bool IsInteractive => _interactive;
 
+    /// <summary>
+    /// What the validation metrics are called on the line (<c>val loss</c>, <c>val acc</c>); e.g. <c>"test"</c> when the
+    /// test set is passed to be watched. Default <c>"val"</c>.
+    /// </summary>
+    public string ValidationLabel
+    {
+        get => _validationLabel;
+        set
+        {
+            Throw.IfNull(value);
+            _validationLabel = value;
+        }
+    }
+
     /// <summary>Text written at the start of every line, e.g. spaces to indent the lines under a heading. Default empty.</summary>
     public string Indent
     {
@@ -75,7 +90,7 @@ public sealed class ConsoleProgress : IProgress<TrainingProgress>
     {
         if (value.IsEpochEnd)
         {
-            string line = _indent + EpochLine(value);
+            string line = _indent + EpochLine(value, _validationLabel);
             if (_interactive && _drawnLength > 0) Redraw(line);
             else _writer.Write(line);
             _writer.WriteLine();
@@ -89,15 +104,15 @@ public sealed class ConsoleProgress : IProgress<TrainingProgress>
     }
 
     /// <summary>The line kept for an epoch, e.g. <c>epoch  3/20  1688/1688  loss 0.3120  val loss 0.3319  val acc 0.8807  lr 1.0e-3  21,804 samples/s  2.5 s  ETA 0:42</c>.</summary>
-    internal static string EpochLine(TrainingProgress p)
+    internal static string EpochLine(TrainingProgress p, string validationLabel = "val")
     {
         var text = new StringBuilder();
         AppendEpoch(text, p);
         text.Append("  ").Append(Invariant($"{p.BatchesPerEpoch}/{p.BatchesPerEpoch}"));
         text.Append("  loss ").Append(Metric(p.TrainLoss));
         if (p.TrainAccuracy is double trainAccuracy) text.Append("  acc ").Append(Metric(trainAccuracy));
-        if (p.ValidationLoss is double validationLoss) text.Append("  val loss ").Append(Metric(validationLoss));
-        if (p.ValidationAccuracy is double validationAccuracy) text.Append("  val acc ").Append(Metric(validationAccuracy));
+        if (p.ValidationLoss is double validationLoss) text.Append("  ").Append(validationLabel).Append(" loss ").Append(Metric(validationLoss));
+        if (p.ValidationAccuracy is double validationAccuracy) text.Append("  ").Append(validationLabel).Append(" acc ").Append(Metric(validationAccuracy));
         AppendRates(text, p);
         text.Append("  ").Append(Invariant($"{p.Elapsed.TotalSeconds:0.0} s"));
         if (p.Epoch < p.Epochs && Remaining(p) is TimeSpan left) text.Append("  ETA ").Append(Duration(left));

@@ -167,7 +167,7 @@ public sealed class TrainingReport
         double seconds = 0;
         foreach (EpochRecord epoch in history) seconds += epoch.Seconds;
         figures.Add(("epochs run", Invariant($"{Result.EpochsRun}") + (Result.StoppedEarly ? " (stopped early)" : "")));
-        figures.Add(("training time", Invariant($"{seconds:0.0} s")));
+        figures.Add(("time, evaluation included", Invariant($"{seconds:0.0} s")));
         if (history.Count > 0)
         {
             // The figures of the epoch whose weights the network ended with: the best one when they were restored.

@@ -101,7 +101,7 @@ Console.WriteLine();
 
 // 2. Train. The evaluation after each epoch (the test images, and as many training images for the training accuracy)
 //    is left out of the seconds per epoch, so that they are training only, as PyTorch's script times them.
-TrainingResult result = new Trainer(network, new Adam(LearningRate), options).Fit(train, validation: test, new ConsoleProgress());
+TrainingResult result = new Trainer(network, new Adam(LearningRate), options).Fit(train, validation: test, new ConsoleProgress { ValidationLabel = "test" });
 double trainingSeconds = 0;
 foreach (EpochRecord epoch in result.History) trainingSeconds += epoch.TrainingSeconds;
 double secondsPerEpoch = trainingSeconds / result.EpochsRun;

@@ -70,6 +70,10 @@ public sealed class ConsoleProgressTests
         Assert.Equal("", writer.ToString());
         progress.Report(EpochEnd(epoch: 1, seconds: 4));
         Assert.Equal(ConsoleProgress.EpochLine(EpochEnd(epoch: 1, seconds: 4)) + Environment.NewLine, writer.ToString());
+
+        var indented = new StringWriter();
+        new ConsoleProgress(indented, interactive: false) { Indent = "   ", ValidationLabel = "test" }.Report(EpochEnd(epoch: 1, seconds: 4));
+        Assert.StartsWith("   epoch 1/3  100/100  loss 0.2500  test loss 0.3125  test acc 0.8750  lr", indented.ToString());
     }
 
     [Fact]
