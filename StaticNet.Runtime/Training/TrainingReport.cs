@@ -154,7 +154,7 @@ public sealed class TrainingReport
         ".description{color:#444;margin:4px 0 12px}.footer{color:#888;font-size:12px;margin-top:32px}\n" +
         ".figures{display:flex;flex-wrap:wrap;gap:10px;margin:12px 0}.figure{border:1px solid #ddd;border-radius:6px;padding:8px 12px;min-width:120px}\n" +
         ".figure .label{font-size:12px;color:#666}.figure .value{font-size:18px;font-weight:600}\n" +
-        ".charts{display:flex;flex-wrap:wrap;gap:16px;align-items:flex-start}.chart{border:1px solid #e4e4e4;border-radius:6px;padding:4px}\n" +
+        ".charts{display:flex;flex-wrap:wrap;gap:16px;align-items:flex-start}.chart{border:1px solid #e4e4e4;border-radius:6px;padding:4px}.side{display:flex;flex-wrap:wrap;gap:12px;align-items:flex-start}.side table{margin-top:48px}\n" +
         ".note{color:#666;font-size:13px;max-width:1100px}\n" +
         "table{border-collapse:collapse;font-size:13px;margin:6px 0}th,td{padding:3px 10px;border-bottom:1px solid #eee;text-align:left}\n" +
         "th{background:#f6f6f6;white-space:nowrap}td{white-space:nowrap}td.wrap{white-space:normal}td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}tr.best td{background:#fff6d5}\n" +
@@ -437,7 +437,8 @@ public sealed class TrainingReport
         // Wide enough for the last column's slanted label and for the caption under the matrix.
         double width = Math.Max(left + n * cell + labelWidth * 0.72 + 12, 430), height = top + n * cell + 40;
 
-        html.Append("<div class=\"chart\">");
+        // The per-class table beside a large matrix; under a small one, so that a ROC curve fits next to it.
+        html.Append(n > 3 ? "<div class=\"chart side\">" : "<div class=\"chart\">");
         html.Append(Invariant($"<svg width=\"{width:0.##}\" height=\"{height:0.##}\" viewBox=\"0 0 {width:0.##} {height:0.##}\" role=\"img\" aria-label=\"confusion matrix\">\n"));
         html.Append(Invariant($"<text x=\"{width / 2:0.##}\" y=\"20\" text-anchor=\"middle\" font-size=\"15\" font-weight=\"600\">Confusion matrix</text>\n"));
         html.Append(Invariant($"<text x=\"{left + n * cell / 2:0.##}\" y=\"40\" text-anchor=\"middle\" font-size=\"12\">predicted class</text>\n"));
