@@ -37,9 +37,23 @@ public sealed record LayerSummary(string Name, string Kind, string Description, 
 /// </remarks>
 public sealed class NetworkSummary
 {
-    internal NetworkSummary(string networkName, int inputSize, int outputSize, int parameterCount, int internalLength,
-        IReadOnlyList<LayerSummary> layers, long bufferElements)
+    /// <summary>
+    /// A summary from a layer table known elsewhere (e.g. one a generated class emits from its shape inference, with
+    /// every layer, its output shape and multiply-adds), with the network's sizes and the buffers among its tensors.
+    /// <see cref="Of"/> infers the table from the tensors instead.
+    /// </summary>
+    /// <param name="network">The network.</param>
+    /// <param name="layers">Every layer, in order.</param>
+    public NetworkSummary(INetwork network, IReadOnlyList<LayerSummary> layers)
+        : this(Checked(network).GetType().Name, network.InputSize, network.OutputSize, network.ParameterCount, network.Parameters.Length,
+            Checked(layers), BufferElementsOf(network), inferred: false)
     {
+    }
+
+    private NetworkSummary(string networkName, int inputSize, int outputSize, int parameterCount, int internalLength,
+        IReadOnlyList<LayerSummary> layers, long bufferElements, bool inferred)
+    {
+        IsInferredFromTensors = inferred;
         NetworkName = networkName;
         InputSize = inputSize;
         OutputSize = outputSize;
@@ -56,6 +70,12 @@ public sealed class NetworkSummary
         }
         MultiplyAdds = known ? total : null;
     }
+
+    /// <summary>
+    /// Whether <see cref="Layers"/> was told from the tensors (<see cref="Of"/>): then layers without tensors are missing
+    /// and some sizes unknown.
+    /// </summary>
+    public bool IsInferredFromTensors { get; }
 
     /// <summary>The network's type name.</summary>
     public string NetworkName { get; }
@@ -101,22 +121,32 @@ public sealed class NetworkSummary
         }
 
         var layers = new List<LayerSummary>(modules.Count);
-        long bufferElements = 0;
         bool vectorInput = true;   // whether every module so far sees one row per sample (so its count is exact)
         int features = network.InputSize;
         foreach ((string name, List<ParameterTensor> moduleTensors) in modules)
         {
             long parameters = 0;
             foreach (ParameterTensor tensor in moduleTensors)
-            {
-                if (IsBuffer(tensor)) bufferElements += tensor.ElementCount;
-                else parameters += tensor.ElementCount;
-            }
+                if (!IsBuffer(tensor)) parameters += tensor.ElementCount;
             LayerSummary layer = Describe(name, moduleTensors, parameters, ref vectorInput, ref features);
             layers.Add(layer);
         }
         return new NetworkSummary(network.GetType().Name, network.InputSize, network.OutputSize, network.ParameterCount,
-            network.Parameters.Length, layers, bufferElements);
+            network.Parameters.Length, layers, BufferElementsOf(network), inferred: true);
+    }
+
+    private static long BufferElementsOf(INetwork network)
+    {
+        long count = 0;
+        foreach (ParameterTensor tensor in network.ParameterTensors)
+            if (IsBuffer(tensor)) count += tensor.ElementCount;
+        return count;
+    }
+
+    private static T Checked<T>(T value, [System.Runtime.CompilerServices.CallerArgumentExpression(nameof(value))] string? name = null) where T : class
+    {
+        Throw.IfNull(value, name);
+        return value;
     }
 
     private static LayerSummary Describe(string name, List<ParameterTensor> tensors, long parameters, ref bool vectorInput, ref int features)
@@ -235,8 +265,9 @@ public sealed class NetworkSummary
             .Append(Text($" ({ParameterCount * 4.0 / 1024:#,0.0} KiB as float32; internal buffer {InternalParameterLength * 4.0 / 1024:#,0.0} KiB with padding)")).AppendLine();
         if (BufferElements > 0) text.Append("Buffers (running statistics): ").Append(Count(BufferElements)).AppendLine();
         text.Append("Mult-adds per sample: ").Append(MultiplyAdds is long total ? Count(total) + Text($" ({total * 2:#,0} FLOPs)") : "not known at run time (see ? above)").AppendLine();
-        text.Append("Layers without tensors (activations, pooling, Flatten, Dropout) are not listed; ? and … are sizes the network does not expose at run time.");
-        return text.ToString();
+        if (IsInferredFromTensors)
+            text.Append("Layers without tensors (activations, pooling, Flatten, Dropout) are not listed; ? and … are sizes the network does not expose at run time.");
+        return text.ToString().TrimEnd();
     }
 
     private static void TrimEnd(StringBuilder text)

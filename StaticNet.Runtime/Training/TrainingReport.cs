@@ -553,8 +553,10 @@ public sealed class TrainingReport
             html.Append(Invariant($"</td><td class=\"n\">{layer.Parameters:#,0}</td><td class=\"n\">"))
                 .Append(layer.MultiplyAdds is long count ? count.ToString("#,0", CultureInfo.InvariantCulture) : "?").Append("</td></tr>\n");
         }
-        html.Append("</table>\n<p class=\"note\">Modules are told from their tensors; layers without tensors (activations, pooling, Flatten, Dropout) " +
-                    "are not listed, and ? or … mark sizes the network does not expose at run time (see its generated file's header for the full topology).</p>\n");
+        html.Append("</table>\n");
+        if (model.IsInferredFromTensors)
+            html.Append("<p class=\"note\">Modules are told from their tensors; layers without tensors (activations, pooling, Flatten, Dropout) " +
+                        "are not listed, and ? or … mark sizes the network does not expose at run time (see its generated file's header for the full topology).</p>\n");
     }
 
     private void AppendHistoryTable(StringBuilder html, IReadOnlyList<EpochRecord> history)

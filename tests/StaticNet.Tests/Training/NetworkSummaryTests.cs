@@ -58,6 +58,25 @@ public sealed class NetworkSummaryTests
     }
 
     [Fact]
+    public void ALayerTableFromElsewhereGivesTheTotals()
+    {
+        var net = new FashionCnn(1);
+        LayerSummary[] layers =
+        {
+            new("0", "Conv2d", "1 → 16, 3×3", "[16, 28, 28]", 160, 28 * 28 * 9 * 16, net.ParameterTensors.Take(2).ToArray()),
+            new("1", "ReLU", "", "[16, 28, 28]", 0, 0, System.Array.Empty<ParameterTensor>()),
+        };
+        var summary = new NetworkSummary(net, layers);
+
+        Assert.False(summary.IsInferredFromTensors);
+        Assert.Equal(28 * 28 * 9 * 16, summary.MultiplyAdds);
+        Assert.Equal(FashionCnn.ParameterCount, summary.ParameterCount);
+        Assert.DoesNotContain("not listed", summary.ToString());
+        Assert.True(new FashionCnn(1).Summary().IsInferredFromTensors);
+        Assert.Throws<System.ArgumentNullException>(() => new NetworkSummary(net, null!));
+    }
+
+    [Fact]
     public void RecurrentAndEmbeddingModulesAreToldFromTheirTensors()
     {
         Assert.Equal(new[] { "Embedding", "LSTM", "Linear" }, new EmbeddingLstmNet(1).Summary().Layers.Select(l => l.Kind));
