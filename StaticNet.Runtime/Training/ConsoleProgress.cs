@@ -90,9 +90,14 @@ public sealed class ConsoleProgress : IProgress<TrainingProgress>
     {
         if (value.IsEpochEnd)
         {
-            string line = _indent + EpochLine(value, _validationLabel);
-            if (_interactive && _drawnLength > 0) Redraw(line);
-            else _writer.Write(line);
+            // Blank the live line, then write the kept one in full (it may wrap: nothing redraws it).
+            if (_interactive && _drawnLength > 0)
+            {
+                _writer.Write('\r');
+                _writer.Write(new string(' ', _drawnLength));
+                _writer.Write('\r');
+            }
+            _writer.Write(_indent + EpochLine(value, _validationLabel));
             _writer.WriteLine();
             _drawnLength = 0;
         }

@@ -56,7 +56,7 @@ public sealed class ConsoleProgressTests
         string end = ConsoleProgress.EpochLine(EpochEnd(epoch: 1, seconds: 4));
         Assert.True(first.Length > second.Length, $"'{first}' should be longer than '{second}'.");
         string expected = "\r" + first + "\r" + second + new string(' ', first.Length - second.Length) +
-                          "\r" + end + new string(' ', Math.Max(0, second.Length - end.Length)) + Environment.NewLine;
+                          "\r" + new string(' ', second.Length) + "\r" + end + Environment.NewLine;
         Assert.Equal(expected, writer.ToString());
         Assert.Equal("epoch 1/3  [#...................]    5/100  loss 0.5000  lr 1.0e-3  80 samples/s  ETA 1:58", second);
     }
@@ -109,11 +109,14 @@ public sealed class ConsoleProgressTests
     }
 
     [Fact]
-    public void ALongLineIsCutToTheTerminalWidth()
+    public void ALongLiveLineIsCutToTheTerminalWidthAndTheKeptLineIsNot()
     {
         var writer = new StringWriter();
-        new ConsoleProgress(writer, interactive: true, width: 40).Report(Live(epoch: 1, batch: 5, samples: 160, seconds: 2));
+        var progress = new ConsoleProgress(writer, interactive: true, width: 40);
+        progress.Report(Live(epoch: 1, batch: 5, samples: 160, seconds: 2));
         Assert.Equal("\r" + ConsoleProgress.LiveLine(Live(epoch: 1, batch: 5, samples: 160, seconds: 2))[..39], writer.ToString());
+        progress.Report(EpochEnd(epoch: 1, seconds: 4));
+        Assert.EndsWith("\r" + ConsoleProgress.EpochLine(EpochEnd(epoch: 1, seconds: 4)) + Environment.NewLine, writer.ToString());
         Assert.Throws<ArgumentOutOfRangeException>(() => new ConsoleProgress(writer, interactive: true, width: 19));
     }
 
