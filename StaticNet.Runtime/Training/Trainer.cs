@@ -13,8 +13,11 @@ namespace StaticNet.Training;
 /// <example>
 /// <code>
 /// var trainer = new Trainer(net, new Adam(1e-3f), new TrainerOptions { Epochs = 20, EarlyStoppingPatience = 3 });
-/// TrainingResult result = trainer.Fit(train, validation, new Progress&lt;TrainingProgress&gt;(p => Console.WriteLine(p)));
+/// TrainingResult result = trainer.Fit(train, validation, new ConsoleProgress());   // one line per epoch, live on a terminal
+/// TrainingReport.Create(net, result, test).Write("report.html");                    // curves, confusion matrix, model
 /// </code>
+/// <see cref="ConsoleProgress"/> reports synchronously, on the training thread; <see cref="Progress{T}"/> would post
+/// each report to the thread pool, and some would arrive after <see cref="Fit"/> returned.
 /// </example>
 public sealed class Trainer
 {
@@ -100,6 +103,7 @@ public sealed class Trainer
         var random = new Random(options.Seed);
         var validationScratch = validation is null ? null : new EvaluationScratch(_network);
         float[]? bestWeights = validation is not null && options.RestoreBestWeights ? new float[_network.Parameters.Length] : null;
+        TrainingAccuracySample? trainSample = TrainingAccuracySample.For(_network, train, validation, options.Seed);
 
         var history = new List<EpochRecord>(options.Epochs);
         var clock = Stopwatch.StartNew();
@@ -115,6 +119,7 @@ public sealed class Trainer
         for (int epoch = 1; epoch <= options.Epochs; epoch++)
         {
             TimeSpan epochStart = clock.Elapsed;
+            double epochLearningRate = double.NaN;
             if (options.Shuffle) SeededShuffle.Shuffle(order, random);
 
             double lossSum = 0;   // sum over samples of the batch-mean loss × the batch's sample count
@@ -133,6 +138,7 @@ public sealed class Trainer
                 if (options.LearningRateSchedule == LearningRateSchedule.Cosine)
                     _optimizer.LearningRate = CosineLearningRate(initialLearningRate, options.FinalLearningRateFactor, step, totalSteps);
                 step++;
+                if (batch == 1) epochLearningRate = _optimizer.LearningRate;
 
                 float loss;
                 try
@@ -150,18 +156,23 @@ public sealed class Trainer
                 {
                     lastReport = clock.Elapsed;
                     progress.Report(new TrainingProgress(epoch, options.Epochs, batch, batchesPerEpoch, lossSum / samplesSeen,
-                        null, null, lastReport, IsEpochEnd: false));
+                        null, null, lastReport, IsEpochEnd: false)
+                        { Samples = samplesSeen, SamplesPerEpoch = train.Count, LearningRate = _optimizer.LearningRate });
                 }
             }
 
             double trainLoss = lossSum / samplesSeen;
+            TimeSpan evaluationStart = clock.Elapsed;
             Evaluation? evaluation = validation is null ? null : EvaluateWith(_network, validation, validationScratch!);
-            history.Add(new EpochRecord(epoch, trainLoss, evaluation?.Loss, evaluation?.Accuracy, (clock.Elapsed - epochStart).TotalSeconds));
+            double? trainAccuracy = trainSample?.Measure(_network, train);
+            history.Add(new EpochRecord(epoch, trainLoss, evaluation?.Loss, evaluation?.Accuracy, (clock.Elapsed - epochStart).TotalSeconds)
+                { TrainAccuracy = trainAccuracy, LearningRate = epochLearningRate, EvaluationSeconds = validation is null ? 0 : (clock.Elapsed - evaluationStart).TotalSeconds });
             if (progress is not null)
             {
                 lastReport = clock.Elapsed;
                 progress.Report(new TrainingProgress(epoch, options.Epochs, batchesPerEpoch, batchesPerEpoch, trainLoss,
-                    evaluation?.Loss, evaluation?.Accuracy, lastReport, IsEpochEnd: true));
+                    evaluation?.Loss, evaluation?.Accuracy, lastReport, IsEpochEnd: true)
+                    { Samples = samplesSeen, SamplesPerEpoch = train.Count, LearningRate = _optimizer.LearningRate, TrainAccuracy = trainAccuracy });
             }
 
             if (evaluation is { } checkedResult && !double.IsFinite(checkedResult.Loss))
