@@ -28,12 +28,13 @@ public sealed record LayerSummary(string Name, string Kind, string Description, 
 /// <see cref="ToString"/> is the table.
 /// </summary>
 /// <remarks>
-/// A generated network describes its tensors at run time (<see cref="INetwork.ParameterTensors"/>: PyTorch names and
-/// shapes), not its layer list, which lives in the generated file's header comment. So the summary lists the modules
-/// that own tensors, tells their kind from the tensors' names and shapes, and leaves out the layers without tensors
-/// (activations, pooling, Flatten, Dropout). Sizes that only the layer list knows (a convolution's output height and
-/// width, a sequence's length) show as <c>?</c> or <c>…</c>, and their multiply-adds as unknown; the total is given
-/// only when every module's count is known (a stack of Linear layers on a vector input).
+/// A generated network lists its layers at run time (<see cref="INetwork.Layers"/>, from the generator's shape
+/// inference), so its summary has every layer, pools and Flatten included, with exact output shapes and multiply-adds.
+/// A network written by hand has no such table; its summary lists the modules that own tensors, tells their kind from
+/// the tensors' names and shapes, and leaves out the layers without tensors (activations, pooling, Flatten, Dropout).
+/// Sizes that only a layer list knows (a convolution's output height and width, a sequence's length) then show as
+/// <c>?</c> or <c>…</c>, and their multiply-adds as unknown; the total is given only when every module's count is known
+/// (a stack of Linear layers on a vector input).
 /// </remarks>
 public sealed class NetworkSummary
 {
@@ -104,8 +105,56 @@ public sealed class NetworkSummary
     /// <summary>Floating-point operations per sample in inference, two per multiply-add, when known; otherwise null.</summary>
     public long? Flops => MultiplyAdds * 2;
 
-    /// <summary>Summarises a network from its tensors (see the remarks of <see cref="NetworkSummary"/>).</summary>
+    /// <summary>
+    /// Summarises a network: a generated one from its layer table (<see cref="INetwork.Layers"/>: every layer, its exact
+    /// output shape and multiply-adds, from the generator's shape inference), a network written by hand, which has none,
+    /// from its tensors (see the remarks of <see cref="NetworkSummary"/>).
+    /// </summary>
     public static NetworkSummary Of(INetwork network)
+    {
+        Throw.IfNull(network);
+        return network.Layers.Count > 0 ? FromLayerTable(network) : FromTensors(network);
+    }
+
+    /// <summary>
+    /// Every layer of <see cref="INetwork.Layers"/>: kind = the PyTorch module type (<c>Conv2d + ReLU</c>), sizes told
+    /// from its tensors (<c>1 → 16, 3×3</c>) or its input shape for a layer without any, the exact output shape and
+    /// multiply-adds, its tensors.
+    /// </summary>
+    private static NetworkSummary FromLayerTable(INetwork network)
+    {
+        IReadOnlyList<ParameterTensor> tensors = network.ParameterTensors;
+        var layers = new List<LayerSummary>(network.Layers.Count);
+        foreach (LayerInfo info in network.Layers)
+        {
+            var own = new List<ParameterTensor>();
+            foreach (ParameterTensor tensor in tensors)
+                if (tensor.Name.StartsWith(info.Name + ".", StringComparison.Ordinal) && tensor.Name.IndexOf('.', info.Name.Length + 1) < 0)
+                    own.Add(tensor);
+            string sizes = "from " + Shape(info.InputShape);
+            if (own.Count > 0)
+            {
+                bool vectorInput = true;
+                int features = info.InputShape.Count == 1 ? info.InputShape[0] : -1;
+                string told = Describe(info.Name, own, info.ParameterCount, ref vectorInput, ref features).Description;
+                if (told.Length > 0) sizes = told;
+            }
+            layers.Add(new LayerSummary(info.Name, info.ModuleType, sizes, Shape(info.OutputShape), info.ParameterCount, info.MultiplyAdds, own));
+        }
+        return new NetworkSummary(network.GetType().Name, network.InputSize, network.OutputSize, network.ParameterCount,
+            network.Parameters.Length, layers, BufferElementsOf(network), inferred: false);
+    }
+
+    private static string Shape(IReadOnlyList<int> shape)
+    {
+        var text = new StringBuilder("[");
+        for (int i = 0; i < shape.Count; i++)
+            text.Append(i == 0 ? "" : ", ").Append(shape[i].ToString(CultureInfo.InvariantCulture));
+        return text.Append(']').ToString();
+    }
+
+    /// <summary>Summarises a network from its tensors alone (see the remarks of <see cref="NetworkSummary"/>): what <see cref="Of"/> does for a network without a layer table.</summary>
+    internal static NetworkSummary FromTensors(INetwork network)
     {
         Throw.IfNull(network);
         IReadOnlyList<ParameterTensor> tensors = network.ParameterTensors;

@@ -10,7 +10,7 @@ public sealed class NetworkSummaryTests
     [Fact]
     public void AStackOfDenseLayersIsSummarisedExactly()
     {
-        NetworkSummary summary = new DeepNet(1).Summary();   // 7 → fc1 9 → fc2 10 → fc3 17 → out 4
+        NetworkSummary summary = NetworkSummary.FromTensors(new DeepNet(1));   // 7 → fc1 9 → fc2 10 → fc3 17 → out 4
 
         Assert.Equal("DeepNet", summary.NetworkName);
         Assert.Equal(new[] { "fc1", "fc2", "fc3", "out" }, summary.Layers.Select(l => l.Name));
@@ -32,7 +32,7 @@ public sealed class NetworkSummaryTests
     [Fact]
     public void AConvolutionalNetworkListsItsModulesAndSaysWhatIsNotKnown()
     {
-        NetworkSummary summary = new FashionCnn(1).Summary();
+        NetworkSummary summary = NetworkSummary.FromTensors(new FashionCnn(1));
 
         Assert.Equal(new[] { "Conv2d", "Conv2d", "Linear", "Linear" }, summary.Layers.Select(l => l.Kind));
         Assert.Equal(new[] { "1 → 16, 3×3", "16 → 32, 3×3", "1568 → 128", "128 → 10" }, summary.Layers.Select(l => l.Description));
@@ -48,7 +48,7 @@ public sealed class NetworkSummaryTests
     [Fact]
     public void BatchNormStatisticsAreBuffersNotParameters()
     {
-        NetworkSummary summary = new GradBatchNorm2dNet(1).Summary();   // Conv2D(3) BatchNorm Conv2D(2) Flatten Dense(2)
+        NetworkSummary summary = NetworkSummary.FromTensors(new GradBatchNorm2dNet(1));   // Conv2D(3) BatchNorm Conv2D(2) Flatten Dense(2)
 
         Assert.Equal(new[] { "Conv2d", "BatchNorm", "Conv2d", "Linear" }, summary.Layers.Select(l => l.Kind));
         Assert.Equal(6, summary.Layers[1].Parameters);            // weight and bias [3]
@@ -72,16 +72,17 @@ public sealed class NetworkSummaryTests
         Assert.Equal(28 * 28 * 9 * 16, summary.MultiplyAdds);
         Assert.Equal(FashionCnn.ParameterCount, summary.ParameterCount);
         Assert.DoesNotContain("not listed", summary.ToString());
-        Assert.True(new FashionCnn(1).Summary().IsInferredFromTensors);
+        Assert.True(NetworkSummary.FromTensors(new FashionCnn(1)).IsInferredFromTensors);
+        Assert.False(new FashionCnn(1).Summary().IsInferredFromTensors);
         Assert.Throws<System.ArgumentNullException>(() => new NetworkSummary(net, null!));
     }
 
     [Fact]
     public void RecurrentAndEmbeddingModulesAreToldFromTheirTensors()
     {
-        Assert.Equal(new[] { "Embedding", "LSTM", "Linear" }, new EmbeddingLstmNet(1).Summary().Layers.Select(l => l.Kind));
-        Assert.Equal(new[] { "Embedding", "GRU", "Linear" }, new TokenTaggerNet(1).Summary().Layers.Select(l => l.Kind));
-        LayerSummary lstm = new EmbeddingLstmNet(1).Summary().Layers[1];
+        Assert.Equal(new[] { "Embedding", "LSTM", "Linear" }, NetworkSummary.FromTensors(new EmbeddingLstmNet(1)).Layers.Select(l => l.Kind));
+        Assert.Equal(new[] { "Embedding", "GRU", "Linear" }, NetworkSummary.FromTensors(new TokenTaggerNet(1)).Layers.Select(l => l.Kind));
+        LayerSummary lstm = NetworkSummary.FromTensors(new EmbeddingLstmNet(1)).Layers[1];
         Assert.Equal("4 → 6, per step", lstm.Description);
         Assert.Equal(4 * 6 * (4 + 6) + 2 * 4 * 6, lstm.Parameters);
     }
