@@ -63,7 +63,8 @@ internal sealed class TrainerCheckpoint
 
     private string HistoryText()
     {
-        // One record per line: epoch, train loss, validation loss, validation accuracy, seconds (empty when null).
+        // One record per line: epoch, train loss, validation loss, validation accuracy, seconds (empty when null). Readers
+        // ignore further fields, so that later versions can add some.
         var text = new StringBuilder();
         foreach (EpochRecord r in History)
         {
@@ -107,7 +108,7 @@ internal sealed class TrainerCheckpoint
         foreach (string line in Get(m, "trainer.history").Split(new[] { '\n' }, StringSplitOptions.RemoveEmptyEntries))
         {
             string[] f = line.Split(',');
-            if (f.Length != 5 || !int.TryParse(f[0], NumberStyles.None, CultureInfo.InvariantCulture, out int epoch) ||
+            if (f.Length < 5 || !int.TryParse(f[0], NumberStyles.None, CultureInfo.InvariantCulture, out int epoch) ||
                 !TryDouble(f[1], out double? train) || train is null || !TryDouble(f[2], out double? loss) ||
                 !TryDouble(f[3], out double? accuracy) || !TryDouble(f[4], out double? seconds) || seconds is null)
                 throw Bad("trainer.history", "lines of epoch,train loss,validation loss,validation accuracy,seconds", line);
