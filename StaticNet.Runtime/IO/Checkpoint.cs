@@ -222,9 +222,11 @@ public static class Checkpoint
             if (NetworkRandom.Has(network)) random = value;
         }
         float learningRate = optimizer is null ? 0f : ParseFloat(metadata, "optimizer.lr");
+        if (!(learningRate >= 0f) || float.IsInfinity(learningRate))
+            throw new SafetensorsFormatException($"Checkpoint metadata \"optimizer.lr\": expected a finite number ≥ 0; found {learningRate}.");
         float[]? bestWeights = withBest ? staging.AsSpan(layout.BestStart, network.Parameters.Length).ToArray() : null;
         float[] weights = staging.AsSpan(0, network.Parameters.Length).ToArray();
-        int epoch = metadata.TryGetValue("trainer.epoch", out _) ? (int)ParseLong(metadata, "trainer.epoch", min: 0) : 0;
+        int epoch = metadata.TryGetValue("trainer.epoch", out _) ? ParseInt(metadata, "trainer.epoch", min: 0) : 0;
         var info = new CheckpointInfo(fileHasOptimizer ? type : null, step, epoch, new Dictionary<string, string>(header.Metadata, StringComparer.Ordinal));
         return new StagedCheckpoint(info, metadata, bestWeights, () =>
         {
@@ -271,6 +273,14 @@ public static class Checkpoint
         if (!long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long value) || value < min)
             throw new SafetensorsFormatException($"Checkpoint metadata \"{key}\": expected an integer ≥ {min}; found \"{text}\".");
         return value;
+    }
+
+    internal static int ParseInt(IReadOnlyDictionary<string, string> metadata, string key, int min)
+    {
+        long value = ParseLong(metadata, key, min);
+        if (value > int.MaxValue)
+            throw new SafetensorsFormatException($"Checkpoint metadata \"{key}\": expected an integer in [{min}, {int.MaxValue}]; found \"{metadata[key]}\".");
+        return (int)value;
     }
 
     internal static float ParseFloat(IReadOnlyDictionary<string, string> metadata, string key)

@@ -8,7 +8,9 @@ using StaticNet.Optimizers;
 namespace StaticNet.Training;
 
 /// <summary>
-/// Trains a network with mini-batches: shuffled epochs, validation after each epoch, early stopping, progress reports.
+/// Trains a network with mini-batches: shuffled epochs, validation after each epoch (and every
+/// <see cref="TrainerOptions.ValidationInterval"/> steps), early stopping, learning-rate schedules, input augmentation,
+/// progress reports, a CSV metrics log, and checkpoints to resume from (see docs/training.md).
 /// </summary>
 /// <example>
 /// <code>
@@ -31,6 +33,7 @@ public sealed class Trainer
     private TrainerCheckpoint? _last;                         // the loaded state, for SaveCheckpoint before a Fit
     private Func<int, TrainerCheckpoint>? _lastEpoch;          // builds the state after the last epoch of the last Fit
     private int _lastEpochNumber;
+    private int _interruptedEpoch;                              // the epoch the last Fit left unfinished (it threw), or 0
 
     /// <summary>Creates a trainer. The options are read at each <see cref="Fit"/>.</summary>
     /// <param name="network">The network to train.</param>
@@ -58,10 +61,16 @@ public sealed class Trainer
     /// <param name="validation">Samples to evaluate after each epoch, for early stopping and best weights; may be null.</param>
     /// <param name="progress">Receives progress reports, at most about every 50 ms and at each epoch's end; may be null.</param>
     /// <param name="cancellationToken">Checked before each batch. On cancellation, the weights are those of the last step.</param>
-    /// <returns>The per-epoch history, the best epoch, and whether the run stopped early.</returns>
+    /// <returns>The per-epoch history (from epoch 1, those before a loaded checkpoint included), the best epoch, and whether the run stopped early.</returns>
+    /// <remarks>
+    /// After <see cref="LoadCheckpoint(string)"/> of a trainer's checkpoint, the next call resumes that run after its
+    /// last epoch (up to <see cref="TrainerOptions.Epochs"/>), bit-identically to the uninterrupted run; otherwise each
+    /// call starts at epoch 1 from the network's and optimizer's current state.
+    /// </remarks>
     /// <exception cref="ArgumentException">
-    /// A dataset's sizes differ from the network's, the training set is empty, an option is out of range, or an
-    /// option needs a validation set (or a classifier) that is not there.
+    /// A dataset's sizes differ from the network's, the training set is empty, an option is out of range, an option
+    /// needs a validation set (or a classifier) that is not there, or a loaded checkpoint's run had other data or
+    /// options (the message lists the differences).
     /// </exception>
     /// <exception cref="TrainingDivergedException">
     /// A step produced a loss (or gradient) that is not finite; the message says in which epoch and batch. The weights
@@ -165,6 +174,7 @@ public sealed class Trainer
         if (options.CheckpointDirectory is { } checkpointDirectory && (options.CheckpointInterval > 0 || options.SaveBestCheckpoint))
             System.IO.Directory.CreateDirectory(checkpointDirectory);
 
+        _interruptedEpoch = 0;
         TrainerCheckpoint Snapshot(int epoch) => new()
         {
             Epoch = epoch, Epochs = options.Epochs, Step = step, Seed = options.Seed, Shuffle = options.Shuffle,
@@ -180,6 +190,7 @@ public sealed class Trainer
         for (int epoch = firstEpoch; epoch <= options.Epochs && !stoppedEarly; epoch++)
         {
             TimeSpan epochStart = clock.Elapsed;
+            _interruptedEpoch = epoch;
             if (options.Shuffle) SeededShuffle.Shuffle(order, random);
 
             double lossSum = 0;   // sum over samples of the batch-mean loss × the batch's sample count
@@ -286,6 +297,7 @@ public sealed class Trainer
             _last = null;
             _lastEpoch = Snapshot;
             _lastEpochNumber = epoch;
+            _interruptedEpoch = 0;
             if (options.CheckpointInterval > 0 && epoch % options.CheckpointInterval == 0)
                 WriteCheckpoint(System.IO.Path.Combine(options.CheckpointDirectory!, $"epoch-{epoch:D4}.safetensors"), Snapshot(epoch));
             if (options.SaveBestCheckpoint && improved)
@@ -358,12 +370,22 @@ public sealed class Trainer
     /// Before any epoch, the checkpoint holds the weights and the optimizer only. The file is replaced once complete.
     /// </summary>
     /// <param name="path">The file to write.</param>
+    /// <exception cref="InvalidOperationException">The last <see cref="Fit"/> stopped within an epoch (it threw or was cancelled).</exception>
     public void SaveCheckpoint(string path) => IO.Checkpoint.SaveFile(path, SaveCheckpoint);
 
     /// <summary>Saves a checkpoint to a stream; see <see cref="SaveCheckpoint(string)"/>.</summary>
     /// <param name="stream">Where to write, from its current position.</param>
+    /// <exception cref="InvalidOperationException">
+    /// The last <see cref="Fit"/> stopped within an epoch (it threw or was cancelled), so the weights are not those of an
+    /// epoch's end and a checkpoint of them could not resume the run exactly.
+    /// </exception>
     public void SaveCheckpoint(System.IO.Stream stream)
     {
+        Throw.IfNull(stream);
+        if (_interruptedEpoch != 0)
+            throw new InvalidOperationException(
+                $"The last Fit stopped within epoch {_interruptedEpoch} (it threw or was cancelled): the weights are not those of an epoch's end, so a checkpoint of them could not resume the run exactly. " +
+                $"Resume from the last checkpoint the run saved ({nameof(TrainerOptions)}.{nameof(TrainerOptions.CheckpointInterval)}), or save the weights and the optimizer alone with Checkpoint.Save.");
         TrainerCheckpoint? state = _last ?? _lastEpoch?.Invoke(_lastEpochNumber);
         IO.Checkpoint.Write(stream, _network, _optimizer, state?.ToMetadata(), state?.BestWeights);
     }
@@ -397,6 +419,7 @@ public sealed class Trainer
         IO.StagedCheckpoint staged = IO.Checkpoint.Stage(stream, _network, _optimizer);
         TrainerCheckpoint? state = TrainerCheckpoint.Parse(staged.Metadata, staged.BestWeights);
         staged.Commit();
+        _interruptedEpoch = 0;
         _resume = state;
         _last = state;
         _lastEpoch = null;

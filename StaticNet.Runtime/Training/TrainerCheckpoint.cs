@@ -82,19 +82,19 @@ internal sealed class TrainerCheckpoint
         if (!m.ContainsKey("trainer.epoch")) return null;
         var t = new TrainerCheckpoint
         {
-            Epoch = (int)Checkpoint.ParseLong(m, "trainer.epoch", 0),
-            Epochs = (int)Checkpoint.ParseLong(m, "trainer.epochs", 1),
+            Epoch = Checkpoint.ParseInt(m, "trainer.epoch", 0),
+            Epochs = Checkpoint.ParseInt(m, "trainer.epochs", 1),
             Step = Checkpoint.ParseLong(m, "trainer.step", 0),
-            Seed = (int)Checkpoint.ParseLong(m, "trainer.seed", int.MinValue),
+            Seed = Checkpoint.ParseInt(m, "trainer.seed", int.MinValue),
             Shuffle = ParseBool(m, "trainer.shuffle"),
-            TrainCount = (int)Checkpoint.ParseLong(m, "trainer.train_count", 1),
-            BatchSize = (int)Checkpoint.ParseLong(m, "trainer.batch_size", 1),
+            TrainCount = Checkpoint.ParseInt(m, "trainer.train_count", 1),
+            BatchSize = Checkpoint.ParseInt(m, "trainer.batch_size", 1),
             HasValidation = ParseBool(m, "trainer.has_validation"),
             InitialLearningRate = Checkpoint.ParseFloat(m, "trainer.initial_lr"),
             Schedule = Get(m, "trainer.schedule"),
             BestScore = Checkpoint.ParseDouble(m, "trainer.best_score"),
-            BestEpoch = (int)Checkpoint.ParseLong(m, "trainer.best_epoch", 0),
-            EpochsWithoutImprovement = (int)Checkpoint.ParseLong(m, "trainer.epochs_without_improvement", 0),
+            BestEpoch = Checkpoint.ParseInt(m, "trainer.best_epoch", 0),
+            EpochsWithoutImprovement = Checkpoint.ParseInt(m, "trainer.epochs_without_improvement", 0),
             StoppedEarly = ParseBool(m, "trainer.stopped_early"),
             BestWeights = bestWeights,
         };

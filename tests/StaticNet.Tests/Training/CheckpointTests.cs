@@ -387,4 +387,28 @@ public sealed class CheckpointTests : IDisposable
         var best = new Trainer(new AllOrNothingNet(seed: 1), new Adam(), new TrainerOptions { SaveBestCheckpoint = true, CheckpointDirectory = _temp.Path });
         Assert.Contains("found no validation set", Assert.Throws<ArgumentException>(() => best.Fit(Classes(20, 1))).Message);
     }
+
+    [Fact]
+    public void AfterAFitThatStoppedWithinAnEpoch_SaveCheckpointRefuses()
+    {
+        var trainer = new Trainer(new AllOrNothingNet(seed: 1), new Adam(), new TrainerOptions { Epochs = 2, BatchSize = 10 });
+        trainer.Fit(Classes(40, 1));
+        trainer.SaveCheckpoint(new MemoryStream());   // after a whole run: fine
+        using var cancelled = new System.Threading.CancellationTokenSource();
+        cancelled.Cancel();
+        Assert.Throws<OperationCanceledException>(() => trainer.Fit(Classes(40, 1), cancellationToken: cancelled.Token));
+        var e = Assert.Throws<InvalidOperationException>(() => trainer.SaveCheckpoint(new MemoryStream()));
+        Assert.StartsWith("The last Fit stopped within epoch 1 (it threw or was cancelled)", e.Message);
+    }
+
+    [Fact]
+    public void ABadLearningRateInTheMetadata_IsRefused()
+    {
+        (_, _, byte[] file) = Saved();
+        var (net, adam, weights, _) = Target();
+        byte[] bad = Edit(file, t => t, m => m["optimizer.lr"] = "-1");
+        Assert.Contains("expected a finite number ≥ 0; found -1", Assert.Throws<SafetensorsFormatException>(() => Checkpoint.Load(new MemoryStream(bad), net, adam)).Message);
+        Assert.Equal(weights, Bits(net.Parameters));
+        Assert.Equal(1e-2f, adam.LearningRate);
+    }
 }
