@@ -142,13 +142,18 @@ public static class CsvLoader
                 targets.Add(ParseNumber(fields[c], source, lineNumber, dataRows, c, header, "a target value"));
             for (int c = 0; c < fields.Count; c++)
             {
+                if (roles[c] == ColumnRole.Feature)
+                {
+                    features.Add(ParseNumber(fields[c], source, lineNumber, dataRows, c, header, "a number") * scale);
+                    continue;
+                }
                 string field = fields[c].Trim();
                 switch (roles[c])
                 {
                     case ColumnRole.Label when options.HasStringLabels:
                     {
                         string text = records.WasQuoted(c) ? fields[c] : field;
-                        if (IsMissing(text))
+                        if (IsMissing(text.AsSpan()))
                             throw Missing(source, lineNumber, dataRows, c, header, text, "a class name");
                         if (fixedIds is not null)
                         {
@@ -170,16 +175,13 @@ public static class CsvLoader
                     }
                     case ColumnRole.Label:
                     {
-                        if (IsMissing(field))
+                        if (IsMissing(field.AsSpan()))
                             throw Missing(source, lineNumber, dataRows, c, header, field, "a class label");
                         int label = ParseLabel(field, options.ClassCount, source, lineNumber, c);
                         labels.Add(label);
                         if (label > maxLabel) maxLabel = label;
                         break;
                     }
-                    case ColumnRole.Feature:
-                        features.Add(ParseNumber(fields[c], source, lineNumber, dataRows, c, header, "a number") * scale);
-                        break;
                 }
             }
         }
@@ -268,10 +270,16 @@ public static class CsvLoader
     }
 
     /// <summary>The texts that stand for a missing value: an empty field, NA, N/A, NaN, null, ?.</summary>
-    private static bool IsMissing(string field) =>
-        field.Length == 0 || field == "?" ||
-        field.Equals("NA", StringComparison.OrdinalIgnoreCase) || field.Equals("N/A", StringComparison.OrdinalIgnoreCase) ||
-        field.Equals("NaN", StringComparison.OrdinalIgnoreCase) || field.Equals("null", StringComparison.OrdinalIgnoreCase);
+    private static bool IsMissing(ReadOnlySpan<char> field) =>
+        field.Length switch
+        {
+            0 => true,
+            1 => field[0] == '?',
+            2 => field.Equals("NA".AsSpan(), StringComparison.OrdinalIgnoreCase),
+            3 => field.Equals("N/A".AsSpan(), StringComparison.OrdinalIgnoreCase) || field.Equals("NaN".AsSpan(), StringComparison.OrdinalIgnoreCase),
+            4 => field.Equals("null".AsSpan(), StringComparison.OrdinalIgnoreCase),
+            _ => false,
+        };
 
     private static InvalidDataException Missing(string source, long line, long row, int column, string[]? header, string found, string expected) =>
         new($"{source}line {line} (data row {row}), column {Column(column, header)}: expected {expected}; found a missing value " +
@@ -279,12 +287,12 @@ public static class CsvLoader
 
     private static float ParseNumber(string raw, string source, long line, long row, int column, string[]? header, string expected)
     {
-        string field = raw.Trim();
+        ReadOnlySpan<char> field = raw.AsSpan().Trim();
+        if (float.TryParse(field, NumberStyles.Float, CultureInfo.InvariantCulture, out float value) && !float.IsNaN(value))
+            return value;
         if (IsMissing(field))
-            throw Missing(source, line, row, column, header, field, expected);
-        if (!float.TryParse(field, NumberStyles.Float, CultureInfo.InvariantCulture, out float value))
-            throw new InvalidDataException($"{source}line {line}, column {Column(column, header)}: expected {expected}; found '{Shorten(field)}'.");
-        return value;
+            throw Missing(source, line, row, column, header, field.ToString(), expected);
+        throw new InvalidDataException($"{source}line {line}, column {Column(column, header)}: expected {expected}; found '{Shorten(field.ToString())}'.");
     }
 
     /// <summary>A column for a message: its number from 1, and its header name when there is one.</summary>
@@ -320,7 +328,7 @@ public static class CsvLoader
     /// <summary>
     /// Reads RFC 4180 records: fields separated by the delimiter, records by CRLF, LF or CR; a field that starts with a
     /// quote (after optional spaces) runs to the matching quote, with <c>""</c> for a quote inside, and may hold
-    /// delimiters and line breaks. Unquoted fields are taken as they are (the caller trims them).
+    /// delimiters and line breaks (each read as <c>"\n"</c>). Unquoted fields are taken as they are (the caller trims them).
     /// </summary>
     private sealed class RecordReader(TextReader reader, char delimiter, string source)
     {
@@ -342,45 +350,65 @@ public static class CsvLoader
         {
             fields.Clear();
             _quoted.Clear();
-            int c = reader.Read();
-            if (c < 0) return false;
+            string? line = reader.ReadLine();
+            if (line is null) return false;
             RecordLine = _line;
             LinesRead = _line;
+            _line++;
+            if (line.IndexOf('"') < 0)
+            {
+                // The common case: no quotes, so the record is this line, split at each delimiter.
+                int start = 0;
+                for (int i = 0; i < line.Length; i++)
+                {
+                    if (line[i] != delimiter) continue;
+                    fields.Add(line.Substring(start, i - start));
+                    _quoted.Add(false);
+                    start = i + 1;
+                }
+                fields.Add(line.Substring(start));
+                _quoted.Add(false);
+                return true;
+            }
+
             _field.Clear();
             bool inQuotes = false, afterQuote = false, quoted = false;
             long quoteLine = 0;
+            int position = 0;
             while (true)
             {
+                if (position == line.Length)
+                {
+                    if (!inQuotes)
+                    {
+                        fields.Add(_field.ToString());
+                        _quoted.Add(quoted);
+                        return true;
+                    }
+                    // A line break inside quotes belongs to the field (read as "\n").
+                    line = reader.ReadLine();
+                    if (line is null)
+                        throw new InvalidDataException($"{source}line {quoteLine}, column {fields.Count + 1}: expected a closing '\"' for the quoted field that starts here; found the end of the data.");
+                    _line++;
+                    _field.Append('\n');
+                    position = 0;
+                    continue;
+                }
+                char c = line[position++];
                 if (inQuotes)
                 {
-                    if (c < 0)
-                        throw new InvalidDataException($"{source}line {quoteLine}, column {fields.Count + 1}: expected a closing '\"' for the quoted field that starts here; found the end of the data.");
-                    if (c == '"')
+                    if (c != '"')
+                        _field.Append(c);
+                    else if (position < line.Length && line[position] == '"')
                     {
-                        if (reader.Peek() == '"')
-                        {
-                            reader.Read();
-                            _field.Append('"');
-                        }
-                        else
-                        {
-                            inQuotes = false;
-                            afterQuote = true;
-                        }
+                        _field.Append('"');
+                        position++;
                     }
                     else
                     {
-                        if (c == '\n' || c == '\r' && reader.Peek() != '\n') _line++;
-                        _field.Append((char)c);
+                        inQuotes = false;
+                        afterQuote = true;
                     }
-                }
-                else if (c < 0 || c == '\n' || c == '\r')
-                {
-                    fields.Add(_field.ToString());
-                    _quoted.Add(quoted);
-                    if (c == '\r' && reader.Peek() == '\n') reader.Read();
-                    if (c >= 0) _line++;
-                    return true;
                 }
                 else if (c == delimiter)
                 {
@@ -391,20 +419,19 @@ public static class CsvLoader
                 }
                 else if (afterQuote)
                 {
-                    if (!char.IsWhiteSpace((char)c))
-                        throw new InvalidDataException($"{source}line {_line}, column {fields.Count + 1}: expected the delimiter {Printable(delimiter)} or the end of the line after a closing quote; found '{(char)c}'.");
+                    if (!char.IsWhiteSpace(c))
+                        throw new InvalidDataException($"{source}line {_line - 1}, column {fields.Count + 1}: expected the delimiter {Printable(delimiter)} or the end of the line after a closing quote; found '{c}'.");
                 }
                 else if (c == '"' && IsBlank(_field))
                 {
                     _field.Clear();
                     inQuotes = quoted = true;
-                    quoteLine = _line;
+                    quoteLine = _line - 1;
                 }
                 else
                 {
-                    _field.Append((char)c);
+                    _field.Append(c);
                 }
-                c = reader.Read();
             }
         }
 
