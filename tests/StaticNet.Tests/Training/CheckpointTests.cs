@@ -411,4 +411,34 @@ public sealed class CheckpointTests : IDisposable
         Assert.Equal(weights, Bits(net.Parameters));
         Assert.Equal(1e-2f, adam.LearningRate);
     }
+
+    [Fact]
+    public void EarlyStoppingAfterTheCheckpoint_ResumesToTheSameStopAndBestWeights()
+    {
+        Dataset train = Classes(150, 1), validation = Classes(40, 2);
+        TrainerOptions Options(string? directory) => new()
+        {
+            Epochs = 30, BatchSize = 16, EarlyStoppingPatience = 2, MinDelta = 0.02f, RestoreBestWeights = true,
+            CheckpointDirectory = directory, CheckpointInterval = directory is null ? 0 : 2,
+            MetricsLogPath = Path.Combine(_temp.Path, directory is null ? "resumed.csv" : "full.csv"),
+        };
+        string checkpoints = Path.Combine(_temp.Path, "stop");
+        var net = new AllOrNothingNet(seed: 5);
+        TrainingResult full = new Trainer(net, new Adam(2e-2f), Options(checkpoints)).Fit(train, validation);
+        Assert.True(full.StoppedEarly, $"Expected the run to stop early; it ran {full.EpochsRun} epochs.");
+        Assert.True(full.RestoredBestWeights);
+        Assert.True(full.EpochsRun > 2);
+
+        File.WriteAllText(Path.Combine(_temp.Path, "resumed.csv"), string.Join("\n", File.ReadAllLines(Path.Combine(_temp.Path, "full.csv")).Take(3)) + "\n");
+        var resumedNet = new AllOrNothingNet(seed: 6);
+        var resumed = new Trainer(resumedNet, new Adam(2e-2f), Options(null));
+        resumed.LoadCheckpoint(Path.Combine(checkpoints, "epoch-0002.safetensors"));
+        TrainingResult rest = resumed.Fit(train, validation);
+
+        Assert.Equal((full.EpochsRun, full.BestEpoch, true, true), (rest.EpochsRun, rest.BestEpoch, rest.StoppedEarly, rest.RestoredBestWeights));
+        Assert.Equal(Bits(net.Parameters), Bits(resumedNet.Parameters));
+        // The resumed run appended to the log of the first two epochs: one header, one row per epoch.
+        string[] strip(string file) => File.ReadAllLines(Path.Combine(_temp.Path, file)).Select(l => string.Join(",", l.Split(',').Take(7))).ToArray();
+        Assert.Equal(strip("full.csv"), strip("resumed.csv"));
+    }
 }
