@@ -118,4 +118,34 @@ public sealed class AugmentationTests
         Assert.StartsWith("Expected NoiseStandardDeviation to be a finite number ≥ 0; found -1.", Fails(new Augmentation { NoiseStandardDeviation = -1f }));
         Assert.StartsWith("Expected MaxShift ≥ 0; found -1.", Fails(new Augmentation { MaxShift = -1 }));
     }
+
+    [Fact]
+    public void Fit_AllocatesNothingPerBatch_WithAScheduleWarmUpAndAugmentation()
+    {
+        float[] features = RandomVector(160 * 50, 3);
+        var train = new Dataset(features, 50, RandomVector(160 * 3, 4), 3);
+        var net = new AllOrNothingConvNet(seed: 1);
+        var adam = new Adam(1e-3f);
+        long Allocated(int epochs)
+        {
+            var options = new TrainerOptions
+            {
+                Epochs = epochs, BatchSize = 4, Scheduler = new OneCycleLearningRate(), WarmupSteps = 10,
+                Augmentation = new Augmentation { Image = new ImageShape(2, 5, 5), MaxShift = 1, HorizontalFlip = true, NoiseStandardDeviation = 0.01f },
+            };
+            var trainer = new Trainer(net, adam, options);
+            long fewest = long.MaxValue;
+            for (int i = 0; i < 3; i++)
+            {
+                long before = GC.GetAllocatedBytesForCurrentThread();
+                trainer.Fit(train);
+                fewest = Math.Min(fewest, GC.GetAllocatedBytesForCurrentThread() - before);
+            }
+            return fewest;
+        }
+        Allocated(2);   // warm up (the optimizer's state, the network's scratch, the JIT)
+        long few = Allocated(2), many = Allocated(12);
+        // 10 more epochs of 40 batches: a few hundred bytes of per-epoch records, and nothing per batch (400 batches).
+        Assert.True(many - few < 2000, $"2 epochs allocated {few} bytes, 12 epochs {many}: {(many - few) / 400.0:F1} bytes per extra batch.");
+    }
 }
