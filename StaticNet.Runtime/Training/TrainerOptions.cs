@@ -94,8 +94,10 @@ public sealed class TrainerOptions
     /// <summary>
     /// A CSV file to write the metrics to, or null (the default) for none: a header, then one row per epoch and per
     /// validation within an epoch (<c>kind,epoch,step,train_loss,validation_loss,validation_accuracy,learning_rate,seconds</c>,
-    /// invariant culture, empty fields for what is not measured), flushed row by row. A run resumed from a checkpoint
-    /// appends to an existing file.
+    /// invariant culture, empty fields for what is not measured), flushed row by row: <c>kind</c> is <c>epoch</c> or
+    /// <c>validation</c>, <c>step</c> the training steps done in the whole run, <c>train_loss</c> the mean over the
+    /// epoch's samples so far, <c>learning_rate</c> that of the last step, <c>seconds</c> the time since this
+    /// <see cref="Trainer.Fit"/> started. A run resumed from a checkpoint appends to an existing file.
     /// </summary>
     public string? MetricsLogPath { get; set; }
 
