@@ -167,13 +167,13 @@ public sealed class Trainer
             resume.ScheduleState.AsSpan().CopyTo(scheduleState);
             if (bestWeights is not null) resume.BestWeights.AsSpan().CopyTo(bestWeights);
             firstEpoch = resume.Epoch + 1;
-            _resume = null;
         }
         bool scheduled = options.LearningRateSchedule != LearningRateSchedule.Constant || scheduler is not null || options.WarmupSteps > 0;
-        MetricsLog? log = options.MetricsLogPath is { } logPath ? MetricsLog.Open(logPath, append: resume is not null) : null;
         if (options.CheckpointDirectory is { } checkpointDirectory && (options.CheckpointInterval > 0 || options.SaveBestCheckpoint))
             System.IO.Directory.CreateDirectory(checkpointDirectory);
+        MetricsLog? log = options.MetricsLogPath is { } logPath ? MetricsLog.Open(logPath, append: resume is not null) : null;
 
+        _resume = null;   // consumed: from here on the network and optimizer move on
         _interruptedEpoch = 0;
         TrainerCheckpoint Snapshot(int epoch) => new()
         {
@@ -184,6 +184,7 @@ public sealed class Trainer
             EpochsWithoutImprovement = epochsWithoutImprovement, StoppedEarly = stoppedEarly,
             History = new List<EpochRecord>(history), BestWeights = bestWeights,
         };
+        Func<int, TrainerCheckpoint> snapshot = Snapshot;
 
         try
         {
@@ -295,7 +296,7 @@ public sealed class Trainer
             }
 
             _last = null;
-            _lastEpoch = Snapshot;
+            _lastEpoch = snapshot;
             _lastEpochNumber = epoch;
             _interruptedEpoch = 0;
             if (options.CheckpointInterval > 0 && epoch % options.CheckpointInterval == 0)
