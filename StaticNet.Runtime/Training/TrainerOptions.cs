@@ -26,7 +26,10 @@ public enum LearningRateSchedule
     Cosine = 1,
 }
 
-/// <summary>How a <see cref="Trainer"/> runs: epochs, batch size, shuffling, learning-rate schedule and early stopping.</summary>
+/// <summary>
+/// How a <see cref="Trainer"/> runs: epochs, batch size, shuffling, learning-rate schedule and warm-up, early stopping,
+/// validation interval, metrics log, checkpoints and input augmentation (see docs/training.md).
+/// </summary>
 public sealed class TrainerOptions
 {
     /// <summary>The number of passes over the training set, ≥ 1. Default 10.</summary>
