@@ -15,8 +15,11 @@ namespace StaticNet.Training;
 /// <example>
 /// <code>
 /// var trainer = new Trainer(net, new Adam(1e-3f), new TrainerOptions { Epochs = 20, EarlyStoppingPatience = 3 });
-/// TrainingResult result = trainer.Fit(train, validation, new Progress&lt;TrainingProgress&gt;(p => Console.WriteLine(p)));
+/// TrainingResult result = trainer.Fit(train, validation, new ConsoleProgress());   // one line per epoch, live on a terminal
+/// TrainingReport.Create(net, result, test).Write("report.html");                    // curves, confusion matrix, model
 /// </code>
+/// <see cref="ConsoleProgress"/> reports synchronously, on the training thread; <see cref="Progress{T}"/> would post
+/// each report to the thread pool, and some would arrive after <see cref="Fit"/> returned.
 /// </example>
 public sealed class Trainer
 {
@@ -141,6 +144,7 @@ public sealed class Trainer
         Augmenter? augmenter = augmentation is not null && (augmentation.Moves || augmentation.NoiseStandardDeviation > 0f)
             ? new Augmenter(augmentation, inputSize, resume?.AugmentationState ?? Augmenter.InitialState(options.Seed))
             : null;
+        TrainingAccuracySample? trainSample = TrainingAccuracySample.For(_network, train, validation, options.Seed);
 
         var history = new List<EpochRecord>(options.Epochs);
         var clock = Stopwatch.StartNew();
@@ -192,6 +196,7 @@ public sealed class Trainer
         {
             TimeSpan epochStart = clock.Elapsed;
             _interruptedEpoch = epoch;
+            double epochLearningRate = double.NaN;
             if (options.Shuffle) SeededShuffle.Shuffle(order, random);
 
             double lossSum = 0;   // sum over samples of the batch-mean loss × the batch's sample count
@@ -211,6 +216,7 @@ public sealed class Trainer
                 if (scheduled)
                     _optimizer.LearningRate = ScheduledLearningRate(options, scheduler, scheduleState, initialLearningRate, step, epoch - 1, totalSteps);
                 step++;
+                if (batch == 1) epochLearningRate = _optimizer.LearningRate;
 
                 float loss;
                 try
@@ -236,25 +242,31 @@ public sealed class Trainer
                     lastReport = clock.Elapsed;
                     log?.Write("validation", epoch, step, lossSum / samplesSeen, check.Loss, check.Accuracy, _optimizer.LearningRate, lastReport);
                     progress?.Report(new TrainingProgress(epoch, options.Epochs, batch, batchesPerEpoch, lossSum / samplesSeen,
-                        check.Loss, check.Accuracy, lastReport, IsEpochEnd: false));
+                        check.Loss, check.Accuracy, lastReport, IsEpochEnd: false)
+                        { Samples = samplesSeen, SamplesPerEpoch = train.Count, LearningRate = _optimizer.LearningRate });
                 }
                 else if (progress is not null && batch < batchesPerEpoch && clock.Elapsed - lastReport >= ProgressInterval)
                 {
                     lastReport = clock.Elapsed;
                     progress.Report(new TrainingProgress(epoch, options.Epochs, batch, batchesPerEpoch, lossSum / samplesSeen,
-                        null, null, lastReport, IsEpochEnd: false));
+                        null, null, lastReport, IsEpochEnd: false)
+                        { Samples = samplesSeen, SamplesPerEpoch = train.Count, LearningRate = _optimizer.LearningRate });
                 }
             }
 
             double trainLoss = lossSum / samplesSeen;
+            TimeSpan evaluationStart = clock.Elapsed;
             Evaluation? evaluation = validation is null ? null : EvaluateWith(_network, validation, validationScratch!);
-            history.Add(new EpochRecord(epoch, trainLoss, evaluation?.Loss, evaluation?.Accuracy, (clock.Elapsed - epochStart).TotalSeconds));
+            double? trainAccuracy = trainSample?.Measure(_network, train);
+            history.Add(new EpochRecord(epoch, trainLoss, evaluation?.Loss, evaluation?.Accuracy, (clock.Elapsed - epochStart).TotalSeconds)
+                { TrainAccuracy = trainAccuracy, LearningRate = epochLearningRate, EvaluationSeconds = validation is null ? 0 : (clock.Elapsed - evaluationStart).TotalSeconds });
             log?.Write("epoch", epoch, step, trainLoss, evaluation?.Loss, evaluation?.Accuracy, _optimizer.LearningRate, clock.Elapsed);
             if (progress is not null)
             {
                 lastReport = clock.Elapsed;
                 progress.Report(new TrainingProgress(epoch, options.Epochs, batchesPerEpoch, batchesPerEpoch, trainLoss,
-                    evaluation?.Loss, evaluation?.Accuracy, lastReport, IsEpochEnd: true));
+                    evaluation?.Loss, evaluation?.Accuracy, lastReport, IsEpochEnd: true)
+                    { Samples = samplesSeen, SamplesPerEpoch = train.Count, LearningRate = _optimizer.LearningRate, TrainAccuracy = trainAccuracy });
             }
 
             if (evaluation is { } checkedResult && !double.IsFinite(checkedResult.Loss))

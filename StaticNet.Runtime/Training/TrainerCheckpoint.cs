@@ -71,7 +71,10 @@ internal sealed class TrainerCheckpoint
             text.Append(Int(r.Epoch)).Append(',').Append(Checkpoint.Text(r.TrainLoss)).Append(',')
                 .Append(r.ValidationLoss is double l ? Checkpoint.Text(l) : "").Append(',')
                 .Append(r.ValidationAccuracy is double a ? Checkpoint.Text(a) : "").Append(',')
-                .Append(Checkpoint.Text(r.Seconds)).Append('\n');
+                .Append(Checkpoint.Text(r.Seconds)).Append(',')
+                .Append(r.TrainAccuracy is double t ? Checkpoint.Text(t) : "").Append(',')
+                .Append(r.LearningRate is double lr ? Checkpoint.Text(lr) : "").Append(',')
+                .Append(Checkpoint.Text(r.EvaluationSeconds)).Append('\n');
         }
         return text.ToString();
     }
@@ -112,7 +115,11 @@ internal sealed class TrainerCheckpoint
                 !TryDouble(f[1], out double? train) || train is null || !TryDouble(f[2], out double? loss) ||
                 !TryDouble(f[3], out double? accuracy) || !TryDouble(f[4], out double? seconds) || seconds is null)
                 throw Bad("trainer.history", "lines of epoch,train loss,validation loss,validation accuracy,seconds", line);
-            t.History.Add(new EpochRecord(epoch, train.Value, loss, accuracy, seconds.Value));
+            double? trainAccuracy = null, learningRate = null, evaluationSeconds = null;
+            if (f.Length >= 8 && !(TryDouble(f[5], out trainAccuracy) && TryDouble(f[6], out learningRate) && TryDouble(f[7], out evaluationSeconds)))
+                throw Bad("trainer.history", "lines of epoch,train loss,validation loss,validation accuracy,seconds,train accuracy,learning rate,evaluation seconds", line);
+            t.History.Add(new EpochRecord(epoch, train.Value, loss, accuracy, seconds.Value)
+                { TrainAccuracy = trainAccuracy, LearningRate = learningRate, EvaluationSeconds = evaluationSeconds ?? 0 });
         }
         if (t.History.Count != t.Epoch)
             throw Bad("trainer.history", $"{t.Epoch} records (one per completed epoch)", $"{t.History.Count}");

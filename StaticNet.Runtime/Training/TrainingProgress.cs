@@ -4,7 +4,7 @@ namespace StaticNet.Training;
 
 /// <summary>
 /// Where a <see cref="Trainer.Fit"/> run is: reported at most about every 50 ms during an epoch, and at the end of
-/// each epoch (<see cref="IsEpochEnd"/>, with the validation metrics).
+/// each epoch (<see cref="IsEpochEnd"/>, with the validation metrics). <see cref="ConsoleProgress"/> displays them.
 /// </summary>
 /// <param name="Epoch">The current epoch, from 1.</param>
 /// <param name="Epochs">The number of epochs the run will do unless it stops early.</param>
@@ -24,4 +24,20 @@ public readonly record struct TrainingProgress(
     double? ValidationLoss,
     double? ValidationAccuracy,
     TimeSpan Elapsed,
-    bool IsEpochEnd);
+    bool IsEpochEnd)
+{
+    /// <summary>The number of training samples of the current epoch done so far; 0 when the reporter does not say.</summary>
+    public int Samples { get; init; }
+
+    /// <summary>The number of training samples in an epoch; 0 when the reporter does not say.</summary>
+    public int SamplesPerEpoch { get; init; }
+
+    /// <summary>The optimizer's learning rate at the last step (it changes under a schedule); null when not known.</summary>
+    public double? LearningRate { get; init; }
+
+    /// <summary>
+    /// At an epoch's end, the accuracy on a sample of the training set (see <see cref="EpochRecord.TrainAccuracy"/>);
+    /// otherwise null.
+    /// </summary>
+    public double? TrainAccuracy { get; init; }
+}

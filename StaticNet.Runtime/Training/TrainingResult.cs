@@ -8,7 +8,25 @@ namespace StaticNet.Training;
 /// <param name="ValidationLoss">The mean validation loss after the epoch, or null without a validation set.</param>
 /// <param name="ValidationAccuracy">The validation accuracy after the epoch, or null without a classification validation set.</param>
 /// <param name="Seconds">The wall-clock time of the epoch, validation included.</param>
-public readonly record struct EpochRecord(int Epoch, double TrainLoss, double? ValidationLoss, double? ValidationAccuracy, double Seconds);
+public readonly record struct EpochRecord(int Epoch, double TrainLoss, double? ValidationLoss, double? ValidationAccuracy, double Seconds)
+{
+    /// <summary>
+    /// The accuracy after the epoch, in inference mode (no dropout, BatchNorm's running statistics, as the validation
+    /// accuracy), on a fixed seeded sample of the training set as large as the validation set (the whole training set
+    /// when it is smaller); null without a classification validation set. Next to <see cref="ValidationAccuracy"/> it
+    /// shows over-fitting.
+    /// </summary>
+    public double? TrainAccuracy { get; init; }
+
+    /// <summary>The optimizer's learning rate at the epoch's first step (a schedule may change it within the epoch); null when not recorded.</summary>
+    public double? LearningRate { get; init; }
+
+    /// <summary>The part of <see cref="Seconds"/> spent evaluating after the epoch (validation and training accuracy); 0 without a validation set.</summary>
+    public double EvaluationSeconds { get; init; }
+
+    /// <summary>The seconds spent training, without the evaluation after the epoch.</summary>
+    public double TrainingSeconds => Seconds - EvaluationSeconds;
+}
 
 /// <summary>What a <see cref="Trainer.Fit"/> run did.</summary>
 public sealed class TrainingResult

@@ -27,7 +27,7 @@ internal static class Experiment
 
         // 1. Train: shuffled mini-batches, validation after each epoch, early stopping with the best weights restored.
         var trainer = new Trainer(network, new Adam(learningRate), options);
-        TrainingResult result = trainer.Fit(train, validation, new ProgressBar());
+        TrainingResult result = trainer.Fit(train, validation, new ConsoleProgress());
         double seconds = 0;
         foreach (EpochRecord epoch in result.History) seconds += epoch.Seconds;
         Console.WriteLine($"Trained {result.EpochsRun} epochs in {seconds:F2} s ({seconds / result.EpochsRun:F3} s per epoch)" +
@@ -40,6 +40,19 @@ internal static class Experiment
                           $"recall {confusion.MacroRecall:P2}, F1 {confusion.MacroF1:P2})");
         Console.WriteLine("Confusion matrix (rows: actual, columns: predicted):");
         Console.WriteLine(confusion.ToString(classNames));
+
+        // The learning curves, the confusion matrix and the model in one HTML page (no script, opens offline).
+        string report = Path.Combine(Path.GetTempPath(), typeof(TNetwork).Name.ToLowerInvariant() + "-report.html");
+        new TrainingReport(result)
+        {
+            Title = $"{typeof(TNetwork).Name} on {title}",
+            Description = $"Adam({learningRate.ToString(CultureInfo.InvariantCulture)}), batch {options.BatchSize}, {train.Count:N0} training, {validation.Count:N0} validation samples.",
+            Model = network.Summary(),
+            Confusion = confusion,
+            ClassNames = classNames,
+            EvaluationName = $"{test.Count:N0} test samples",
+        }.Write(report);
+        Console.WriteLine($"Training report: {report}");
 
         // 3. Save with PyTorch's names and layouts, reload into a fresh network, and check it answers the same.
         string path = Path.Combine(Path.GetTempPath(), typeof(TNetwork).Name.ToLowerInvariant() + ".safetensors");

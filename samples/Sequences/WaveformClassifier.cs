@@ -25,7 +25,7 @@ internal static class WaveformClassifier
                           $"{train.Count:N0} training, {validation.Count:N0} validation, {test.Count:N0} test sequences");
 
         var options = new TrainerOptions { Epochs = epochs, BatchSize = 32, Seed = seed, LearningRateSchedule = LearningRateSchedule.Cosine };
-        TrainingResult result = new Trainer(network, new Adam(3e-3f) { MaxGradientNorm = 1f }, options).Fit(train, validation, new EpochLog());
+        TrainingResult result = new Trainer(network, new Adam(3e-3f) { MaxGradientNorm = 1f }, options).Fit(train, validation, new ConsoleProgress { Indent = "   " });
         double seconds = 0;
         foreach (EpochRecord epoch in result.History) seconds += epoch.Seconds;
         Console.WriteLine($"   trained {result.EpochsRun} epochs in {seconds:F1} s (Adam 3e-3 along a cosine, batch 32); best epoch {result.BestEpoch} restored");
@@ -72,14 +72,4 @@ internal static class WaveformClassifier
 
     private static double Gaussian(Random random) =>
         Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
-
-    /// <summary>One line per epoch (reports arrive on the training thread).</summary>
-    private sealed class EpochLog : IProgress<TrainingProgress>
-    {
-        public void Report(TrainingProgress p)
-        {
-            if (!p.IsEpochEnd) return;
-            Console.WriteLine($"   epoch {p.Epoch,2}/{p.Epochs}  loss {p.TrainLoss:F4}  val loss {p.ValidationLoss:F4}  val acc {p.ValidationAccuracy:P1}  {p.Elapsed.TotalSeconds,5:F1} s");
-        }
-    }
 }
