@@ -4,9 +4,10 @@ with num_layers, bidirectional=True and dropout, each network a bare nn.Sequenti
 StaticNet gives layers without a Name (`0.weight_ih_l1`, `0.weight_hh_l0_reverse`, `1.weight`, ...).
 
     /usr/bin/python3 tests/reference/make_recurrent_stack_fixtures.py              # writes the fixtures
-    /usr/bin/python3 tests/reference/make_recurrent_stack_fixtures.py load NAME FILE
-        # builds fixture NAME's module, load_state_dict(FILE, strict=True) (a file StaticNet saved), runs it on
-        # FILE's `input` and prints one JSON line {"max_abs_diff": ...} against FILE's `output`; exits 1 above 1e-5
+    /usr/bin/python3 tests/reference/make_recurrent_stack_fixtures.py load NAME FILE [NAME FILE ...]
+        # for each pair: builds fixture NAME's module, load_state_dict(FILE, strict=True) (a file StaticNet saved, its
+        # state_dict plus `input` and `output`), runs it on `input` and prints one JSON line {"fixture", "max_abs_diff"}
+        # against `output`; exits 1 if any differs by more than 1e-5
 
 Needs torch (1.13 was used). Writes tests/reference/fixtures/rstack_{fixture}.safetensors with make_fixtures.py's
 writer, and prints the C# declaration each matches. Deterministic: each fixture seeds torch itself.
@@ -194,7 +195,8 @@ def load(name, path):
 def main(argv):
     torch.set_num_threads(1)
     if argv[:1] == ["load"]:
-        return load(argv[1], argv[2])
+        pairs = argv[1:]
+        return max(load(pairs[i], pairs[i + 1]) for i in range(0, len(pairs), 2))
     os.makedirs(OUT_DIR, exist_ok=True)
     for fixture, *_ in fixtures():
         make_fixture(fixture)
