@@ -46,6 +46,33 @@ public class StackedStreamingBenchmarks
         Console.WriteLine($"LSTM(1 -> 32) + Dense(1) Step:             {one:F1} ns");
         Console.WriteLine($"LSTM(32, NumLayers = 2) + Dense(1) Step:   {two:F1} ns");
         Console.WriteLine($"ratio: {two / one:F2} (min of {rounds} x {windows} windows of 2000 steps each)");
+
+        // The parts, each alone with its own weights (so each fits the L1 data cache): the first layer's step
+        // (LSTM(1 -> 32)), and the second's (LSTM(32 -> 32): twice the first's multiply-adds, W_ih and W_hh both 32 x 128).
+        var parameters = new StaticNet.Kernels.AlignedBuffer(2 * 32 * 128 + 2 * 128);
+        var state = new StaticNet.Kernels.AlignedBuffer(StaticNet.Kernels.LstmKernels.StepStateLength(32));
+        var x1 = new float[] { 0.3f };
+        var x32 = BenchmarkData.Random(32, 5);
+        BenchmarkData.Random(parameters.Length, 6).AsSpan().CopyTo(parameters.Span);
+        for (int i = 0; i < parameters.Length; i++) parameters.Span[i] *= 0.1f;
+        double first = double.MaxValue, second = double.MaxValue;
+        for (int round = 0; round < rounds; round++)
+        {
+            first = Math.Min(first, Time(() =>
+            {
+                Span<float> p = parameters.Span;
+                StaticNet.Kernels.LstmKernels.Step(x1, 1, p.Slice(0, 128), p.Slice(4096, 4096), p.Slice(8192, 128), p.Slice(8320, 128), 32, state.Span);
+                return state.Span[0];
+            }, windows));
+            second = Math.Min(second, Time(() =>
+            {
+                Span<float> p = parameters.Span;
+                StaticNet.Kernels.LstmKernels.Step(x32, 32, p.Slice(0, 4096), p.Slice(4096, 4096), p.Slice(8192, 128), p.Slice(8320, 128), 32, state.Span);
+                return state.Span[0];
+            }, windows));
+        }
+        Console.WriteLine($"  LstmKernels.Step LSTM(1 -> 32) alone:  {first:F1} ns");
+        Console.WriteLine($"  LstmKernels.Step LSTM(32 -> 32) alone: {second:F1} ns (sum of the parts {first + second:F1} ns = {(first + second) / one:F2} x the one-layer network step)");
     }
 
     private static double Time(Func<float> step, int windows)
