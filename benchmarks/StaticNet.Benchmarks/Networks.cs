@@ -67,8 +67,7 @@ public partial class StreamingStackedLstmNet { }
 /// </summary>
 [Network(Loss = Loss.MeanSquaredError)]
 [Input(64, 1)]
-[LSTM(32, ReturnSequences = true)] // TODO(phase 2): [LSTM(32, NumLayers = 2, ReturnSequences = true)]
-[LSTM(32, ReturnSequences = true)]
+[LSTM(32, NumLayers = 2, ReturnSequences = true)]
 [Dense(1)]
 public partial class StreamingLstm2Net { }
 
