@@ -271,6 +271,27 @@ public class RecurrentDirectionKernelTests
         });
     }
 
+    /// <summary>The direction entry points allocate nothing, forward and backward, dx written or added, on every path.</summary>
+    [Theory]
+    [MemberData(nameof(CellsAndPaths))]
+    public void DirectionKernelsAllocateNothing(CellKind cell, int path)
+    {
+        const int rows = 3, steps = 5, inputs = 40, hidden = 7;
+        var layer = new RecurrentLayer(cell, inputs, hidden).Randomize(950);
+        var packed = new RecurrentLayer.Packed(layer);
+        var grads = new RecurrentLayer.Grads(layer);
+        int width = RoundUp(2 * hidden);
+        float[] x = Random(rows * steps * inputs, 951), dy = Random(rows * steps * width, 952);
+        var saved = new float[rows * layer.SavedLength(steps)];
+        var y = new float[rows * steps * width];
+        var dx = new float[x.Length];
+        AssertNoAllocation(50, path, $"{cell} direction kernels", () =>
+        {
+            layer.ForwardDirection(packed, x, rows, steps, inputs, steps * inputs, saved, y, true, true, hidden, width);
+            layer.BackwardDirection(packed, x, rows, steps, inputs, steps * inputs, saved, dy, true, true, hidden, width, grads, dx, true);
+        });
+    }
+
     /// <summary>The output placement is checked: an offset past the width, or an output too short, names what was expected.</summary>
     [Fact]
     public void BadOutputPlacementIsRejectedWithTheExpectedLayout()

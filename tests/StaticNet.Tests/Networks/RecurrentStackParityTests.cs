@@ -200,6 +200,33 @@ public class RecurrentStackParityTests
     }
 
     /// <summary>
+    /// Stacks allocate nothing once warm: Forward, ForwardBatch and TrainStep of a bidirectional two-layer LSTM, the
+    /// training pass with dropout between layers, and the stacked Step and StepBlock.
+    /// </summary>
+    [Fact]
+    public void StacksAllocateNothing()
+    {
+        (ITrainableNetwork bidirectional, SafetensorsFile file) = Load("lstm_bi2_last");
+        float[] input = file.Get("input").Data, target = file.Get("target").Data;
+        var output = new float[target.Length];
+        var adam = new Adam(1e-3f);
+        Assert.Equal(0, AllocationTests.AllocatedBy(() => bidirectional.Forward(input.AsSpan(0, bidirectional.InputSize), output.AsSpan(0, bidirectional.OutputSize)), 50));
+        Assert.Equal(0, AllocationTests.AllocatedBy(() => bidirectional.ForwardBatch(input, output), 50));
+        Assert.Equal(0, AllocationTests.AllocatedBy(() => bidirectional.TrainStep(input, target, adam), 50));
+
+        (ITrainableNetwork dropout, SafetensorsFile dropoutFile) = Load("lstm2_dropout");
+        float[] dropoutInput = dropoutFile.Get("input").Data, dropoutTarget = dropoutFile.Get("target").Data;
+        var dropoutAdam = new Adam(1e-3f);
+        Assert.Equal(0, AllocationTests.AllocatedBy(() => dropout.TrainStep(dropoutInput, dropoutTarget, dropoutAdam), 50));
+
+        var stream = (RStackStreamLstm2Net)Load("stream_lstm2").Network;
+        float[] x = RandomVector(64, 3);
+        var y = new float[64];
+        Assert.Equal(0, AllocationTests.AllocatedBy(() => stream.Step(x.AsSpan(0, 1), y.AsSpan(0, 1))));
+        Assert.Equal(0, AllocationTests.AllocatedBy(() => stream.StepBlock(x, y), 50));
+    }
+
+    /// <summary>
     /// The way back: StaticNet trains each network one Adam step and saves it; PyTorch loads every file into the same
     /// module with load_state_dict(strict=True) and computes the outputs StaticNet computed with those weights.
     /// </summary>
