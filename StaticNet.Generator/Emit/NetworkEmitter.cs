@@ -7,7 +7,7 @@ namespace StaticNet.Generator.Emit;
 
 /// <summary>
 /// Writes a network's class: sizes and buffer layout, construction, inference, training and weight IO. Each layer's own
-/// forward and backward methods come from its layer emitter (<see cref="DenseEmitter"/>).
+/// forward and backward methods come from its kind's home (<see cref="Layers.LayerDefinition"/>).
 /// </summary>
 internal static class NetworkEmitter
 {

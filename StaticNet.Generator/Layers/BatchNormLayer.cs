@@ -84,8 +84,8 @@ internal sealed class BatchNormLayer : LayerDefinition
         WriteBanner(w, layer, $"BatchNorm {shape.Text} ({module} over {shape.Channels} channels), momentum {Text(o.Momentum)}, ε {Text(o.Epsilon)}");
         string rowText = positions == 1 ? $"[rows, {width}]" : $"[rows, {positions}, {width}]";
         string arguments = $"rows, positions: {positions}, channels: {width}";
-        string weight = $"parameters.Slice({id}Weight, {width})", bias = $"parameters.Slice({id}Bias, {width})";
-        string mean = $"parameters.Slice({id}RunningMean, {width})", variance = $"parameters.Slice({id}RunningVar, {width})";
+        string weight = TensorSlice(layer, "weight", "parameters"), bias = TensorSlice(layer, "bias", "parameters");
+        string mean = TensorSlice(layer, "running_mean", "parameters"), variance = TensorSlice(layer, "running_var", "parameters");
 
         w.Line($"/// <summary>{Identifiers.Doc(layer.Name)} forward in inference: x {rowText} → y = γ·(x − running_mean)/√(running_var + ε) + β.</summary>");
         w.Hot();
@@ -113,7 +113,7 @@ internal sealed class BatchNormLayer : LayerDefinition
         w.Hot();
         w.Open($"private static void {id}Backward({ReadOnlySpan} parameters, {Span} gradients, {ReadOnlySpan} normalized, {ReadOnlySpan} inverseStd, {ReadOnlySpan} dy, {Span} dx, int rows)");
         w.Line($"{Kernels}BatchNormKernels.Backward(dy, {arguments}, {weight}, normalized, inverseStd,");
-        w.Line($"    gradients.Slice({id}Weight, {width}), gradients.Slice({id}Bias, {width}), dx);");
+        w.Line($"    {TensorSlice(layer, "weight", "gradients")}, {TensorSlice(layer, "bias", "gradients")}, dx);");
         w.Close();
         w.Line();
     }

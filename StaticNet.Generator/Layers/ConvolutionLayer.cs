@@ -215,8 +215,6 @@ internal sealed class ConvolutionLayer : LayerDefinition
         ? $"[rows, {input.Positions}, {input.PositionStride}]"
         : $"[rows, {string.Join(", ", input.Dims)}] (channels first)";
 
-    private static int Taps(ShapedLayer layer) => (int)LayoutArithmetic.ConvolutionTaps(layer.Window!.KernelHeight, layer.Window.KernelWidth, layer.Input.Channels);
-
     private static void WriteGeometry(CodeWriter w, ShapedLayer layer, bool is2D)
     {
         Window g = layer.Window!;
@@ -235,7 +233,7 @@ internal sealed class ConvolutionLayer : LayerDefinition
     {
         string id = layer.Identifier;
         ActivationShape input = layer.Input, output = layer.Output;
-        int taps = Taps(layer), width = output.PositionStride, positions = output.Positions;
+        int width = output.PositionStride, positions = output.Positions;
         bool bias = layer.FindTensor("bias") is not null, gelu = DenseLayer.KeepsPreActivation(layer);
         string conv = bias ? "conv(x, W) + b" : "conv(x, W)";
         string formula = layer.Activation switch
@@ -253,8 +251,8 @@ internal sealed class ConvolutionLayer : LayerDefinition
             w.Line($"{Span} zeros = stackalloc float[{width}]; // no bias: the kernel adds zeros");
             w.Line("zeros.Clear(); // in case the assembly skips locals initialisation");
         }
-        string biasSpan = bias ? $"parameters.Slice({id}Bias, {width})" : "zeros";
-        w.Line($"{Kernels}ConvKernels.Forward(x, rows, {id}Geometry, parameters.Slice({id}Weight, {taps} * {width}), {biasSpan}, columns, {(gelu ? "z" : "y")});");
+        string biasSpan = bias ? TensorSlice(layer, "bias", "parameters") : "zeros";
+        w.Line($"{Kernels}ConvKernels.Forward(x, rows, {id}Geometry, {MatrixSlice(layer, "weight", "parameters", width)}, {biasSpan}, columns, {(gelu ? "z" : "y")});");
         if (gelu)
             w.Line($"{Kernels}ActivationKernels.{DenseLayer.PreActivationKernel(layer.Activation)}(z, y, rows * {positions}, columns: {output.Channels}, stride: {width});");
         else if (layer.Activation != ActivationKind.None)
@@ -267,7 +265,7 @@ internal sealed class ConvolutionLayer : LayerDefinition
     {
         string id = layer.Identifier;
         ActivationShape input = layer.Input, output = layer.Output;
-        int taps = Taps(layer), width = output.PositionStride, positions = output.Positions;
+        int width = output.PositionStride, positions = output.Positions;
         bool bias = layer.FindTensor("bias") is not null, gelu = DenseLayer.KeepsPreActivation(layer);
         string dxText = layer.IsFirst ? "; the network's input needs no gradient" : $", dx {InputText(input)}";
         string gradients = bias ? "dW, db (accumulated)" : "dW (accumulated)";
@@ -284,9 +282,9 @@ internal sealed class ConvolutionLayer : LayerDefinition
         {
             w.Line($"{Span} discarded = stackalloc float[{width}]; // no bias: its gradient is thrown away");
         }
-        string dBias = bias ? $"gradients.Slice({id}Bias, {width})" : "discarded";
-        w.Line($"{Kernels}ConvKernels.Backward(x, dy, rows, {id}Geometry, parameters.Slice({id}Weight, {taps} * {width}), columns,");
-        w.Line($"    gradients.Slice({id}Weight, {taps} * {width}), {dBias}, {(layer.IsFirst ? "default" : "dx")});");
+        string dBias = bias ? TensorSlice(layer, "bias", "gradients") : "discarded";
+        w.Line($"{Kernels}ConvKernels.Backward(x, dy, rows, {id}Geometry, {MatrixSlice(layer, "weight", "parameters", width)}, columns,");
+        w.Line($"    {MatrixSlice(layer, "weight", "gradients", width)}, {dBias}, {(layer.IsFirst ? "default" : "dx")});");
         w.Close();
         w.Line();
     }

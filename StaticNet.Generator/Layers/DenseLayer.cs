@@ -134,7 +134,7 @@ internal sealed class DenseLayer : LayerDefinition
         int inputs = layer.Input.Channels, width = layer.Output.PositionStride;
         return IsDot(layer)
             ? $"{buffer}.Slice({id}Weight, {inputs}), {buffer}.Slice({id}Bias, 1)"
-            : $"{buffer}.Slice({id}Weight, {inputs} * {width}), {buffer}.Slice({id}Bias, {width})";
+            : $"{MatrixSlice(layer, "weight", buffer, width)}, {TensorSlice(layer, "bias", buffer)}";
     }
 
     /// <summary>GELU's and SiLU's derivatives need their input; every other activation's derivative is a function of its output.</summary>
@@ -210,7 +210,7 @@ internal sealed class DenseLayer : LayerDefinition
             w.Line($"{Kernels}DenseKernels.BackwardWeights(x, {rows}, inputs: {inputs}, xStride: {stride}, dy, width: {width},");
             w.Line($"    {Slices(layer, "gradients")});");
             if (!layer.IsFirst)
-                w.Line($"{Kernels}DenseKernels.BackwardInput(dy, {rows}, width: {width}, parameters.Slice({id}Weight, {inputs} * {width}), inputs: {inputs}, dx, dxStride: {stride});");
+                w.Line($"{Kernels}DenseKernels.BackwardInput(dy, {rows}, width: {width}, {MatrixSlice(layer, "weight", "parameters", width)}, inputs: {inputs}, dx, dxStride: {stride});");
         }
         w.Close();
         w.Line();

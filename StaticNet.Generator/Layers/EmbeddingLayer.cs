@@ -67,7 +67,7 @@ internal sealed class EmbeddingLayer : LayerDefinition
         int vocabulary = layer.Spec.Units, width = layer.Output.PositionStride;
         string y = $"state.Slice({id}Step, {width})";
         w.Line($"{Kernels}EmbeddingKernels.Forward(global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref token, 1), 1,");
-        w.Line($"    parameters.Slice({id}Weight, {vocabulary} * {width}), vocabulary: {vocabulary}, dimension: {layer.Output.Channels}, {y});");
+        w.Line($"    {MatrixSlice(layer, "weight", "parameters", width)}, vocabulary: {vocabulary}, dimension: {layer.Output.Channels}, {y});");
         s.Advance(y, width);
     }
 
@@ -87,14 +87,14 @@ internal sealed class EmbeddingLayer : LayerDefinition
         w.Line($"/// <summary>{Identifiers.Doc(layer.Name)} forward: token ids [rows, {steps}] → y [rows, {steps}, {width}], row t = weight[tokens[t]].</summary>");
         w.Hot();
         w.Open($"private static void {id}Forward({ReadOnlySpan} parameters, global::System.ReadOnlySpan<int> x, {Span} y, int rows)");
-        w.Line($"{Kernels}EmbeddingKernels.Forward(x, rows * {steps}, parameters.Slice({id}Weight, {vocabulary} * {width}), vocabulary: {vocabulary}, dimension: {dimension}, y);");
+        w.Line($"{Kernels}EmbeddingKernels.Forward(x, rows * {steps}, {MatrixSlice(layer, "weight", "parameters", width)}, vocabulary: {vocabulary}, dimension: {dimension}, y);");
         w.Close();
         w.Line();
         if (!wiring.Trains) return;
         w.Line($"/// <summary>{Identifiers.Doc(layer.Name)} backward: dy [rows, {steps}, {width}] added into the rows of dW that the tokens picked.</summary>");
         w.Hot();
         w.Open($"private static void {id}Backward({Span} gradients, global::System.ReadOnlySpan<int> x, {ReadOnlySpan} dy, int rows)");
-        w.Line($"{Kernels}EmbeddingKernels.Backward(x, rows * {steps}, dy, vocabulary: {vocabulary}, dimension: {dimension}, gradients.Slice({id}Weight, {vocabulary} * {width}));");
+        w.Line($"{Kernels}EmbeddingKernels.Backward(x, rows * {steps}, dy, vocabulary: {vocabulary}, dimension: {dimension}, {MatrixSlice(layer, "weight", "gradients", width)});");
         w.Close();
         w.Line();
     }

@@ -169,6 +169,28 @@ internal abstract class LayerDefinition
         w.Line();
     }
 
+    /// <summary>A tensor's slice of <paramref name="buffer"/>, its length the model's (<see cref="TensorSpec.Length"/>): <c>parameters.Slice(Fc1Bias, 16)</c>.</summary>
+    protected static string TensorSlice(ShapedLayer layer, string suffix, string buffer)
+    {
+        TensorSpec tensor = Tensor(layer, suffix);
+        return $"{buffer}.Slice({layer.Identifier}{tensor.ConstantSuffix}, {tensor.Length})";
+    }
+
+    /// <summary>
+    /// A tensor stored as a matrix of rows <paramref name="width"/> floats wide: its slice of <paramref name="buffer"/>, the
+    /// model's length written as rows × width (<c>parameters.Slice(Fc1Weight, 784 * 128)</c>).
+    /// </summary>
+    protected static string MatrixSlice(ShapedLayer layer, string suffix, string buffer, int width)
+    {
+        TensorSpec tensor = Tensor(layer, suffix);
+        if (width <= 0 || tensor.Length % width != 0)
+            throw new System.InvalidOperationException($"{layer.Name}.{suffix} holds {tensor.Length} floats, not rows of {width}");
+        return $"{buffer}.Slice({layer.Identifier}{tensor.ConstantSuffix}, {tensor.Length / width} * {width})";
+    }
+
+    private static TensorSpec Tensor(ShapedLayer layer, string suffix) =>
+        layer.FindTensor(suffix) ?? throw new System.InvalidOperationException($"{layer.Name} has no tensor {suffix}");
+
     /// <summary><c>[rows, width]</c> or <c>[rows, positions, width]</c>: a padded channels-last region in doc comments.</summary>
     protected static string RowText(ActivationShape shape) =>
         shape.Positions == 1 ? $"[rows, {shape.PositionStride}]" : $"[rows, {shape.Positions}, {shape.PositionStride}]";

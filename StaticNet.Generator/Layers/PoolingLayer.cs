@@ -38,7 +38,7 @@ internal sealed class PoolingLayer : LayerDefinition
     {
         LayerSpec layer = c.Layer;
         bool is2D = _is2D;
-        int size = layer.Units, stride = ((PoolOptions)layer.Options!).Stride == 0 ? size : ((PoolOptions)layer.Options!).Stride;
+        int size = layer.Units, declared = ((PoolOptions)layer.Options!).Stride, stride = declared == 0 ? size : declared;
         if (size <= 0)
             return Fail(c.Error(DiagnosticIds.NonPositiveSize, $"{layer.Kind} '{c.Name}' needs a window of at least 1; found {size}"));
         if (stride < 0)

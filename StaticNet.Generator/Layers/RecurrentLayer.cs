@@ -264,18 +264,17 @@ internal sealed class RecurrentLayer : LayerDefinition
     /// <summary>The first line of a sub-layer's kernel call: the kernel, its input and its weight matrices.</summary>
     private string CallHead(ShapedLayer layer, string method, string x, int sub)
     {
-        int features = sub == 0 ? layer.Input.Channels : layer.Spec.Units, hidden = layer.Spec.Units, gateWidth = GateWidth(layer);
-        string id = layer.Identifier, l = ConstantSuffix(sub, false);
+        int features = sub == 0 ? layer.Input.Channels : layer.Spec.Units, gateWidth = GateWidth(layer);
+        string l = TensorSuffix(sub, false);
         return $"{Kernels}{KernelClass}.{method}({x}, inputs: {features}, " +
-            $"parameters.Slice({id}WeightIh{l}, {features} * {gateWidth}), parameters.Slice({id}WeightHh{l}, {hidden} * {gateWidth}),";
+            $"{MatrixSlice(layer, "weight_ih" + l, "parameters", gateWidth)}, {MatrixSlice(layer, "weight_hh" + l, "parameters", gateWidth)},";
     }
 
     /// <summary>The rest of a sub-layer's kernel call before any readout: biases, sizes and its state.</summary>
     private string CallState(ShapedLayer layer, int sub)
     {
-        int gateWidth = GateWidth(layer);
-        string id = layer.Identifier, l = ConstantSuffix(sub, false);
-        return $"parameters.Slice({id}BiasIh{l}, {gateWidth}), parameters.Slice({id}BiasHh{l}, {gateWidth}), hidden: {layer.Spec.Units}, " +
+        string l = TensorSuffix(sub, false);
+        return $"{TensorSlice(layer, "bias_ih" + l, "parameters")}, {TensorSlice(layer, "bias_hh" + l, "parameters")}, hidden: {layer.Spec.Units}, " +
             $"{ActivationArgument(layer)}{StateSlice(layer, sub, null)}";
     }
 
@@ -331,7 +330,7 @@ internal sealed class RecurrentLayer : LayerDefinition
         string id = layer.Identifier, kernel = Kernels + KernelClass;
         string cell = _cell == LayoutArithmetic.RnnCell ? $"SimpleRNN ({layer.Activation})" : layer.Kind.ToString();
         WriteBanner(w, layer, $"{cell} {input.Text} → {output.Text}" + (sequences ? ", every step" : ", last step"));
-        string weights = $"parameters.Slice({id}WeightIhL0, {features} * {gateWidth}), parameters.Slice({id}WeightHhL0, {hidden} * {gateWidth})";
+        string weights = $"{MatrixSlice(layer, "weight_ih_l0", "parameters", gateWidth)}, {MatrixSlice(layer, "weight_hh_l0", "parameters", gateWidth)}";
         string sequence = $"steps: {steps}, inputs: {features}, positionStride: {input.PositionStride}, sampleStride: {input.RowLength}";
         string outputText = sequences ? $"[rows, {steps}, {output.PositionStride}]" : $"[rows, {output.PositionStride}]";
 
@@ -340,7 +339,7 @@ internal sealed class RecurrentLayer : LayerDefinition
         w.Open($"private static void {id}Forward({ReadOnlySpan} parameters, {ReadOnlySpan} x, {Span} saved, {Span} y, int rows)");
         w.Line($"{kernel}.Forward(x, rows, {sequence},");
         w.Line($"    {weights},");
-        w.Line($"    parameters.Slice({id}BiasIhL0, {gateWidth}), parameters.Slice({id}BiasHhL0, {gateWidth}), hidden: {hidden}, {ActivationArgument(layer)}saved, y, returnSequences: {(sequences ? "true" : "false")});");
+        w.Line($"    {TensorSlice(layer, "bias_ih_l0", "parameters")}, {TensorSlice(layer, "bias_hh_l0", "parameters")}, hidden: {hidden}, {ActivationArgument(layer)}saved, y, returnSequences: {(sequences ? "true" : "false")});");
         w.Close();
         w.Line();
         if (!wiring.Trains) return;
@@ -351,8 +350,8 @@ internal sealed class RecurrentLayer : LayerDefinition
         w.Open($"private static void {id}Backward({ReadOnlySpan} parameters, {Span} gradients, {ReadOnlySpan} x, {Span} saved, {ReadOnlySpan} dy, {dxParameter}int rows)");
         w.Line($"{kernel}.Backward(x, rows, {sequence},");
         w.Line($"    {weights}, hidden: {hidden}, {ActivationArgument(layer)}saved, dy, returnSequences: {(sequences ? "true" : "false")},");
-        w.Line($"    gradients.Slice({id}WeightIhL0, {features} * {gateWidth}), gradients.Slice({id}WeightHhL0, {hidden} * {gateWidth}),");
-        w.Line($"    gradients.Slice({id}BiasIhL0, {gateWidth}), gradients.Slice({id}BiasHhL0, {gateWidth}), {(layer.IsFirst ? "default" : "dx")});");
+        w.Line($"    {MatrixSlice(layer, "weight_ih_l0", "gradients", gateWidth)}, {MatrixSlice(layer, "weight_hh_l0", "gradients", gateWidth)},");
+        w.Line($"    {TensorSlice(layer, "bias_ih_l0", "gradients")}, {TensorSlice(layer, "bias_hh_l0", "gradients")}, {(layer.IsFirst ? "default" : "dx")});");
         w.Close();
         w.Line();
     }
@@ -389,17 +388,16 @@ internal sealed class RecurrentLayer : LayerDefinition
     /// below's output region), output (y, or this sub-layer's output region), gradients, and sizes. The last sub-layer's
     /// reverse direction without ReturnSequences runs one step, on the last time step's input, in forward order.
     /// </summary>
-    private IEnumerable<Run> Runs(ShapedLayer layer, int sub, bool hasDx)
+    private IEnumerable<Run> Runs(Wiring wiring, ShapedLayer layer, int sub, bool hasDx)
     {
         RecurrentOptions options = Options(layer.Spec);
         ActivationShape input = layer.Input, output = layer.Output;
         int steps = input.Positions, hidden = layer.Spec.Units, last = options.NumLayers - 1;
         int width = LayoutArithmetic.Padded(options.Directions * hidden), between = steps * width;
-        string id = layer.Identifier;
-        string x = sub == 0 ? "x" : $"activations.Slice({id}OutputL{sub - 1}, rows * {between})";
-        string dx = sub == 0 ? (hasDx ? "dx" : "default") : $"deltas.Slice({id}OutputL{sub - 1}, rows * {between})";
-        string y = sub == last ? "y" : $"activations.Slice({id}OutputL{sub}, rows * {between})";
-        string dy = sub == last ? "dy" : $"deltas.Slice({id}OutputL{sub}, rows * {between})";
+        string x = sub == 0 ? "x" : wiring.RegionOf(layer, $"OutputL{sub - 1}", "activations");
+        string dx = sub == 0 ? (hasDx ? "dx" : "default") : wiring.RegionOf(layer, $"OutputL{sub - 1}", "deltas");
+        string y = sub == last ? "y" : wiring.RegionOf(layer, $"OutputL{sub}", "activations");
+        string dy = sub == last ? "dy" : wiring.RegionOf(layer, $"OutputL{sub}", "deltas");
         int inputs = sub == 0 ? input.Channels : options.Directions * hidden;
         int positionStride = sub == 0 ? input.PositionStride : width, sampleStride = sub == 0 ? input.RowLength : between;
         bool sequences = sub < last || options.ReturnSequences;
@@ -415,9 +413,8 @@ internal sealed class RecurrentLayer : LayerDefinition
                 if (runDx != "default") runDx += skip;
                 reverse = false;
             }
-            Region saved = layer.FindRegion(SavedRegion(sub, direction == 1))!;
             yield return new Run(runX, y, dy, runDx, runs, inputs, positionStride, sampleStride, sequences, reverse, direction * hidden,
-                sequences ? width : output.PositionStride, $"activations.Slice({id}{saved.Name}, rows * {saved.Length})", ConstantSuffix(sub, direction == 1));
+                sequences ? width : output.PositionStride, wiring.RegionOf(layer, SavedRegion(sub, direction == 1)), TensorSuffix(sub, direction == 1));
         }
     }
 
@@ -426,7 +423,7 @@ internal sealed class RecurrentLayer : LayerDefinition
         RecurrentOptions options = Options(layer.Spec);
         ActivationShape input = layer.Input, output = layer.Output;
         int steps = input.Positions, features = input.Channels, hidden = layer.Spec.Units, gateWidth = GateWidth(layer);
-        int width = LayoutArithmetic.Padded(options.Directions * hidden), between = steps * width;
+        int width = LayoutArithmetic.Padded(options.Directions * hidden);
         bool sequences = options.ReturnSequences;
         string id = layer.Identifier, kernel = Kernels + KernelClass;
         string cell = _cell == LayoutArithmetic.RnnCell ? $"SimpleRNN ({layer.Activation})" : layer.Kind.ToString();
@@ -445,19 +442,19 @@ internal sealed class RecurrentLayer : LayerDefinition
             w.Open($"private static void {id}{(training ? "TrainingForward" : "Forward")}({ReadOnlySpan} parameters, {ReadOnlySpan} x, {Span} activations, {Span} y, int rows{(training ? ", ref ulong random" : "")})");
             for (int sub = 0; sub < options.NumLayers; sub++)
             {
-                foreach (Run run in Runs(layer, sub, hasDx: false))
+                foreach (Run run in Runs(wiring, layer, sub, hasDx: false))
                 {
                     string t = run.Tensors;
                     w.Line($"{kernel}.ForwardDirection({run.X}, rows, steps: {run.Steps}, inputs: {run.Inputs}, positionStride: {run.PositionStride}, sampleStride: {run.SampleStride},");
-                    w.Line($"    parameters.Slice({id}WeightIh{t}, {run.Inputs} * {gateWidth}), parameters.Slice({id}WeightHh{t}, {hidden} * {gateWidth}),");
-                    w.Line($"    parameters.Slice({id}BiasIh{t}, {gateWidth}), parameters.Slice({id}BiasHh{t}, {gateWidth}), hidden: {hidden}, {ActivationArgument(layer)}{run.Saved},");
+                    w.Line($"    {MatrixSlice(layer, "weight_ih" + t, "parameters", gateWidth)}, {MatrixSlice(layer, "weight_hh" + t, "parameters", gateWidth)},");
+                    w.Line($"    {TensorSlice(layer, "bias_ih" + t, "parameters")}, {TensorSlice(layer, "bias_hh" + t, "parameters")}, hidden: {hidden}, {ActivationArgument(layer)}{run.Saved},");
                     w.Line($"    {run.Y}, returnSequences: {Bool(run.Sequences)}, reverse: {Bool(run.Reverse)}, outputOffset: {run.Offset}, outputWidth: {run.Width}); // layer {sub}{(run.Offset > 0 ? ", reverse" : "")}");
                 }
                 if (training && sub < options.NumLayers - 1)
                 {
-                    string h = $"activations.Slice({id}OutputL{sub}, rows * {between})";
+                    string h = wiring.RegionOf(layer, $"OutputL{sub}");
                     w.Line($"{Kernels}DropoutKernels.Forward({h}, rows * {steps}, channels: {options.Directions * hidden}, channelStride: {width}, rate: {Literal(options.Dropout)}, ref random,");
-                    w.Line($"    activations.Slice({id}MaskL{sub}, rows * {between}), {h}); // between layers {sub} and {sub + 1}");
+                    w.Line($"    {wiring.RegionOf(layer, $"MaskL{sub}")}, {h}); // between layers {sub} and {sub + 1}");
                 }
             }
             w.Close();
@@ -473,20 +470,20 @@ internal sealed class RecurrentLayer : LayerDefinition
         for (int sub = options.NumLayers - 1; sub >= 0; sub--)
         {
             bool accumulate = false;
-            foreach (Run run in Runs(layer, sub, hasDx: !layer.IsFirst))
+            foreach (Run run in Runs(wiring, layer, sub, hasDx: !layer.IsFirst))
             {
                 string t = run.Tensors;
                 w.Line($"{kernel}.BackwardDirection({run.X}, rows, steps: {run.Steps}, inputs: {run.Inputs}, positionStride: {run.PositionStride}, sampleStride: {run.SampleStride},");
-                w.Line($"    parameters.Slice({id}WeightIh{t}, {run.Inputs} * {gateWidth}), parameters.Slice({id}WeightHh{t}, {hidden} * {gateWidth}), hidden: {hidden}, {ActivationArgument(layer)}{run.Saved},");
+                w.Line($"    {MatrixSlice(layer, "weight_ih" + t, "parameters", gateWidth)}, {MatrixSlice(layer, "weight_hh" + t, "parameters", gateWidth)}, hidden: {hidden}, {ActivationArgument(layer)}{run.Saved},");
                 w.Line($"    {run.Dy}, returnSequences: {Bool(run.Sequences)}, reverse: {Bool(run.Reverse)}, outputOffset: {run.Offset}, outputWidth: {run.Width},");
-                w.Line($"    gradients.Slice({id}WeightIh{t}, {run.Inputs} * {gateWidth}), gradients.Slice({id}WeightHh{t}, {hidden} * {gateWidth}),");
-                w.Line($"    gradients.Slice({id}BiasIh{t}, {gateWidth}), gradients.Slice({id}BiasHh{t}, {gateWidth}), {run.Dx}, accumulateDx: {Bool(accumulate)}); // layer {sub}{(run.Offset > 0 ? ", reverse" : "")}");
+                w.Line($"    {MatrixSlice(layer, "weight_ih" + t, "gradients", gateWidth)}, {MatrixSlice(layer, "weight_hh" + t, "gradients", gateWidth)},");
+                w.Line($"    {TensorSlice(layer, "bias_ih" + t, "gradients")}, {TensorSlice(layer, "bias_hh" + t, "gradients")}, {run.Dx}, accumulateDx: {Bool(accumulate)}); // layer {sub}{(run.Offset > 0 ? ", reverse" : "")}");
                 accumulate = true; // the reverse direction adds its input gradient to the forward one's
             }
             if (sub > 0 && options.Dropout > 0f)
             {
-                string d = $"deltas.Slice({id}OutputL{sub - 1}, rows * {between})";
-                w.Line($"{Kernels}DropoutKernels.Backward({d}, activations.Slice({id}MaskL{sub - 1}, rows * {between}), rows * {steps}, channelStride: {width}, {d}); // between layers {sub - 1} and {sub}");
+                string d = wiring.RegionOf(layer, $"OutputL{sub - 1}", "deltas");
+                w.Line($"{Kernels}DropoutKernels.Backward({d}, {wiring.RegionOf(layer, $"MaskL{sub - 1}")}, rows * {steps}, channelStride: {width}, {d}); // between layers {sub - 1} and {sub}");
             }
         }
         w.Close();

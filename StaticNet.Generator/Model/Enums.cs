@@ -26,7 +26,10 @@ internal enum LossKind
     SoftmaxCrossEntropy = 3,
 }
 
-/// <summary>The attributes that describe a network, one per kind.</summary>
+/// <summary>
+/// The attributes that describe a network, one per kind: an identifier (and the kind's name in messages). Each layer
+/// kind's logic is in its home, <c>Layers.LayerDefinitions.Of(kind)</c>; nothing else switches over this enum.
+/// </summary>
 internal enum LayerKind
 {
     Input,
@@ -45,7 +48,7 @@ internal enum LayerKind
     SimpleRNN,
     LSTM,
     GRU,
-    /// <summary>A stand-alone activation ([ReLU], [LeakyReLU(slope)], …, [Softmax]): the function in LayerSpec.Activation, its parameter in LayerOptions.Parameter.</summary>
+    /// <summary>A stand-alone activation ([ReLU], [LeakyReLU(slope)], …, [Softmax]): the function in LayerSpec.Activation, its parameter in ActivationOptions.Parameter.</summary>
     Activation,
 }
 

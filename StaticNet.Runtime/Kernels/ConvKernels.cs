@@ -34,7 +34,7 @@ public readonly struct ConvGeometry
         InputPositionStride = inputPositionStride;
         InputChannelStride = inputChannelStride;
         OutChannels = outChannels;
-        OutChannelsPadded = (outChannels + DenseKernels.WidthAlignment - 1) / DenseKernels.WidthAlignment * DenseKernels.WidthAlignment;
+        OutChannelsPadded = LayoutArithmetic.Padded(outChannels);
         KernelHeight = kernelHeight;
         KernelWidth = kernelWidth;
         Stride = stride;
@@ -107,7 +107,10 @@ public readonly struct ConvGeometry
     public int OutPositions => OutHeight * OutWidth;
 
     /// <summary>Rows of the weight matrix and columns of the im2col matrix: <c>KernelHeight·KernelWidth·InChannels</c>.</summary>
-    public int Taps => KernelHeight * KernelWidth * InChannels;
+    public int Taps => (int)LayoutArithmetic.ConvolutionTaps(KernelHeight, KernelWidth, InChannels);
+
+    /// <summary>One sample's im2col scratch (the <c>columns</c> argument): <c>OutPositions·Taps</c> floats.</summary>
+    public int ColumnsLength => (int)LayoutArithmetic.Im2ColLength(OutPositions, Taps);
 
     /// <summary>One output sample: <c>OutPositions·OutChannelsPadded</c> floats.</summary>
     public int OutputSampleLength => OutPositions * OutChannelsPadded;
@@ -237,8 +240,8 @@ public static class ConvKernels
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Im2Col(ReadOnlySpan<float> x, in ConvGeometry g, Span<float> columns)
     {
-        if (x.Length < g.InputExtent || columns.Length < g.OutPositions * g.Taps)
-            throw new ArgumentException($"im2col called with {x.Length} input and {columns.Length} column floats; expected {g.InputExtent} and {g.OutPositions * g.Taps}.");
+        if (x.Length < g.InputExtent || columns.Length < g.ColumnsLength)
+            throw new ArgumentException($"im2col called with {x.Length} input and {columns.Length} column floats; expected {g.InputExtent} and {g.ColumnsLength}.");
 #if NET8_0_OR_GREATER
         ref float xr = ref MemoryMarshal.GetReference(x);
         ref float cr = ref MemoryMarshal.GetReference(columns);
@@ -261,8 +264,8 @@ public static class ConvKernels
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Col2Im(ReadOnlySpan<float> columns, in ConvGeometry g, Span<float> dx)
     {
-        if (dx.Length < g.InputExtent || columns.Length < g.OutPositions * g.Taps)
-            throw new ArgumentException($"col2im called with {dx.Length} input and {columns.Length} column floats; expected {g.InputExtent} and {g.OutPositions * g.Taps}.");
+        if (dx.Length < g.InputExtent || columns.Length < g.ColumnsLength)
+            throw new ArgumentException($"col2im called with {dx.Length} input and {columns.Length} column floats; expected {g.InputExtent} and {g.ColumnsLength}.");
 #if NET8_0_OR_GREATER
         ref float cr = ref MemoryMarshal.GetReference(columns);
         ref float dr = ref MemoryMarshal.GetReference(dx);

@@ -15,7 +15,7 @@ namespace StaticNet.Kernels;
 public static class DenseKernels
 {
     /// <summary>The multiple that every padded width is rounded up to.</summary>
-    public const int WidthAlignment = 16;
+    public const int WidthAlignment = LayoutArithmetic.WidthAlignment;
 
     /// <summary>
     /// <c>y[r, j] = bias[j] + Σₖ x[r·xStride + k] · weight[k·width + j]</c> for <c>r &lt; rows</c>, <c>j &lt; width</c>.

@@ -62,7 +62,7 @@ public static class EmbeddingKernels
 
     private static int Check(int tokens, int count, int weight, int vocabulary, int dimension, int y, string yName)
     {
-        int dp = (dimension + DenseKernels.WidthAlignment - 1) / DenseKernels.WidthAlignment * DenseKernels.WidthAlignment;
+        int dp = LayoutArithmetic.Padded(dimension);
         if (count < 0 || vocabulary <= 0 || dimension <= 0 || tokens < count || weight < (long)vocabulary * dp || y < (long)count * dp)
             throw new ArgumentException(
                 $"Embedding kernel called with inconsistent sizes: {count} tokens (buffer {tokens}), vocabulary {vocabulary}, " +

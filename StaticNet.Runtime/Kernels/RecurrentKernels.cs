@@ -24,25 +24,21 @@ namespace StaticNet.Kernels;
 /// </remarks>
 internal static class RecurrentCore
 {
-    public const int Lstm = 0, Gru = 1, RnnTanh = 2, RnnReLU = 3;
+    public const int Lstm = LayoutArithmetic.LstmCell, Gru = LayoutArithmetic.GruCell, RnnTanh = LayoutArithmetic.RnnCell, RnnReLU = 3;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static int Gates(int cell) => cell == Lstm ? 4 : cell == Gru ? 3 : 1;
+    public static int Gates(int cell) => LayoutArithmetic.RecurrentGates(cell);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static int RoundUp(int n) => (n + DenseKernels.WidthAlignment - 1) / DenseKernels.WidthAlignment * DenseKernels.WidthAlignment;
+    public static int RoundUp(int n) => LayoutArithmetic.Padded(n);
 
-    private static int StatePlanes(int cell) => cell == Lstm ? 3 : cell == Gru ? 2 : 0;
+    private static int StatePlanes(int cell) => LayoutArithmetic.RecurrentStatePlanes(cell);
 
-    public static int GateWidth(int cell, int hidden) => RoundUp(Gates(cell) * hidden);
+    public static int GateWidth(int cell, int hidden) => (int)LayoutArithmetic.RecurrentGateWidth(cell, hidden);
 
-    public static int SavedLength(int cell, int hidden, int steps)
-    {
-        int hp = RoundUp(hidden), gw = GateWidth(cell, hidden);
-        return steps * (gw + StatePlanes(cell) * hp) + gw + 2 * hp;
-    }
+    public static int SavedLength(int cell, int hidden, int steps) => (int)LayoutArithmetic.RecurrentSavedLength(cell, hidden, steps);
 
-    public static int StepStateLength(int cell, int hidden) => 3 * RoundUp(hidden) + 2 * GateWidth(cell, hidden);
+    public static int StepStateLength(int cell, int hidden) => (int)LayoutArithmetic.RecurrentStepStateLength(cell, hidden);
 
     private static string Name(int cell) => cell == Lstm ? "LSTM" : cell == Gru ? "GRU" : "RNN";
 
