@@ -71,8 +71,29 @@ public class StackedStreamingBenchmarks
                 return state.Span[0];
             }, windows));
         }
+        // Both steps one after the other, as the stack runs them: with the second layer's own W_ih and W_hh (50.6 KiB of
+        // weights per step, more than the 32 KiB L1 data cache), and with its W_ih read from W_hh's memory (34 KiB).
+        var stack = new StaticNet.Kernels.AlignedBuffer(3 * 32 * 128 + 4 * 128);
+        BenchmarkData.Random(stack.Length, 7).AsSpan().CopyTo(stack.Span);
+        for (int i = 0; i < stack.Length; i++) stack.Span[i] *= 0.1f;
+        var state2 = new StaticNet.Kernels.AlignedBuffer(2 * StaticNet.Kernels.LstmKernels.StepStateLength(32));
+        double own = double.MaxValue, shared = double.MaxValue;
+        for (int round = 0; round < rounds; round++)
+        {
+            own = Math.Min(own, Time(() => { StackStep(stack.Span, state2.Span, x1, sharedWeights: false); return state2.Span[352]; }, windows));
+            shared = Math.Min(shared, Time(() => { StackStep(stack.Span, state2.Span, x1, sharedWeights: true); return state2.Span[352]; }, windows));
+        }
+        Console.WriteLine($"  both kernels, the second layer's own W_ih and W_hh: {own:F1} ns; its W_ih aliased to W_hh (fits L1): {shared:F1} ns");
         Console.WriteLine($"  LstmKernels.Step LSTM(1 -> 32) alone:  {first:F1} ns");
         Console.WriteLine($"  LstmKernels.Step LSTM(32 -> 32) alone: {second:F1} ns (sum of the parts {first + second:F1} ns = {(first + second) / one:F2} x the one-layer network step)");
+    }
+
+    private static void StackStep(Span<float> p, Span<float> state, float[] x, bool sharedWeights)
+    {
+        // Layout: W_hh1 [32, 128] at 0, W_ih2 at 4096, W_hh2 at 8192, W_ih1 [1, 128] and the four biases from 12288.
+        StaticNet.Kernels.LstmKernels.Step(x, 1, p.Slice(12288, 128), p.Slice(0, 4096), p.Slice(12416, 128), p.Slice(12544, 128), 32, state.Slice(0, 352));
+        StaticNet.Kernels.LstmKernels.Step(state.Slice(0, 32), 32, p.Slice(sharedWeights ? 8192 : 4096, 4096), p.Slice(8192, 4096), p.Slice(12672, 128),
+            p.Slice(12800 - 128, 128), 32, state.Slice(352, 352));
     }
 
     private static double Time(Func<float> step, int windows)
