@@ -103,6 +103,15 @@ public class RecurrentStackParityTests
         return Safetensors.Read(stream);
     }
 
+    /// <summary>Every rstack_* fixture the script writes is one of these tests' cases.</summary>
+    [Fact]
+    public void EveryStackFixtureIsCovered()
+    {
+        string[] files = Directory.GetFiles(Path.Combine(AppContext.BaseDirectory, "fixtures"), "rstack_*.safetensors")
+            .Select(f => Path.GetFileNameWithoutExtension(f)!["rstack_".Length..]).Order(StringComparer.Ordinal).ToArray();
+        Assert.Equal(All.Order(StringComparer.Ordinal), files);
+    }
+
     [Theory]
     [MemberData(nameof(AllCases))]
     public void StateDictLoadsStrictlyAndIsWhatTheNetworkSaves(string fixture)
