@@ -41,6 +41,13 @@ public partial class RStackLstm2DropoutNet { }
 [Network(Loss = Loss.MeanSquaredError)] [Input(16, 1)] [LSTM(32, NumLayers = 2, ReturnSequences = true)] [Dense(1)]
 public partial class RStackStreamLstm2Net { }
 
+// Dropout between stacked layers, for finite differences (no PyTorch fixture: the masks are StaticNet's own).
+[Network(Loss = Loss.MeanSquaredError)] [Input(4, 2)] [LSTM(3, NumLayers = 2, Dropout = 0.5f, ReturnSequences = true)] [Dense(2)]
+public partial class GradStackDropoutNet { }
+
+[Network(Loss = Loss.MeanSquaredError)] [Input(4, 2)] [GRU(3, NumLayers = 3, Bidirectional = true, Dropout = 0.4f)] [Dense(2)]
+public partial class GradBiStackDropoutNet { }
+
 /// <summary>
 /// Stacked and bidirectional recurrent layers (NumLayers, Bidirectional, Dropout) against PyTorch's nn.LSTM, nn.GRU and
 /// nn.RNN (tests/reference/make_recurrent_stack_fixtures.py): the state_dict loads strictly into declarations without a
@@ -182,6 +189,31 @@ public class RecurrentStackParityTests
         Assert.All(network.Gradients.ToArray(), g => Assert.True(float.IsFinite(g)));
         (ITrainableNetwork again, _) = Load("lstm2_dropout");
         Assert.Equal(training, again.ComputeGradients(input, target));
+    }
+
+    /// <summary>
+    /// The training pass with dropout between stacked layers (forward and bidirectional) against central finite
+    /// differences of its own loss: every evaluation runs on a fresh network of the same seed, hence the same masks.
+    /// </summary>
+    [Theory]
+    [InlineData("stack")]
+    [InlineData("bidirectional")]
+    public void DropoutBetweenLayersBackpropagatesThroughItsMask(string name)
+    {
+        Func<ITrainableNetwork> create = name == "stack" ? () => new GradStackDropoutNet(41) : () => new GradBiStackDropoutNet(42);
+        ITrainableNetwork network = create();
+        const int rows = 3;
+        float[] inputs = RandomVector(rows * network.InputSize, 43), targets = RandomVector(rows * network.OutputSize, 44);
+        float[] initial = network.Parameters.ToArray();
+        network.ComputeGradients(inputs, targets);
+        float[] analytic = network.Gradients.ToArray();
+        GradientCheckTests.AssertGradientsMatch(name, network, analytic, initial, parameters =>
+        {
+            ITrainableNetwork fresh = create();
+            parameters.CopyTo(fresh.Parameters);
+            return fresh.ComputeGradients(inputs, targets);
+        });
+        Assert.NotEqual(network.ComputeLoss(inputs, targets), create().ComputeGradients(inputs, targets)); // the masks do act
     }
 
     /// <summary>The causal stack streams: Step (and StepBlock) over each sequence gives PyTorch's output at every step.</summary>
