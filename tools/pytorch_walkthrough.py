@@ -57,6 +57,11 @@ def models():
             nn.GRU(8, 6, batch_first=True), RecurrentOutput(return_sequences=True),
             nn.RNN(6, 5, batch_first=True, nonlinearity="relu"), RecurrentOutput(),
             nn.Linear(5, 2)), (7, 3), nn.MSELoss(), "regression"),
+        # Stacked and bidirectional recurrent modules (num_layers, bidirectional, dropout between the layers).
+        ("RecurrentStack", lambda: nn.Sequential(
+            nn.LSTM(3, 8, num_layers=2, dropout=0.1, batch_first=True), RecurrentOutput(return_sequences=True),
+            nn.GRU(8, 6, num_layers=2, bidirectional=True, batch_first=True), RecurrentOutput(),
+            nn.Linear(12, 2)), (7, 3), nn.MSELoss(), "regression"),
         ("Tokens", lambda: nn.Sequential(
             nn.Embedding(20, 6), nn.GRU(6, 8, batch_first=True), RecurrentOutput(),
             nn.Linear(8, 4)), (9,), nn.CrossEntropyLoss(), "tokens"),

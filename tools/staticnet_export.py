@@ -25,7 +25,7 @@ Or from the command line, for a model saved with torch.save(model, "model.pt"):
 Supported: an nn.Sequential (nested ones are flattened, names dotted as in the state_dict), or a module whose forward
 runs its children in order (checked on the reference inputs; so are blocks of your own types inside), made of nn.Linear, nn.Conv1d, nn.Conv2d,
 nn.MaxPool1d/2d, nn.AvgPool1d/2d, nn.AdaptiveAvgPool1d/2d(1) + nn.Flatten, nn.Flatten, nn.BatchNorm1d/2d, nn.Dropout,
-nn.Embedding, nn.Identity, nn.RNN/nn.LSTM/nn.GRU (batch_first=True, one layer, one direction; followed by
+nn.Embedding, nn.Identity, nn.RNN/nn.LSTM/nn.GRU (batch_first=True, any num_layers, bidirectional, dropout; followed by
 RecurrentOutput below), and nn.ReLU, nn.LeakyReLU, nn.Sigmoid, nn.Tanh, nn.GELU (exact), nn.SiLU, nn.ELU, nn.Softmax(dim=-1):
 fused into the Linear or convolution right before it as its Activation when that expresses it exactly (LeakyReLU slope
 0.01, ELU alpha 1, Softmax after a Linear with a vector output), else the stand-alone layer ([ReLU], [LeakyReLU(slope)],
@@ -52,7 +52,7 @@ __all__ = ["export", "ExportError", "ExportResult", "RecurrentOutput", "write_sa
 SUPPORTED = ("nn.Sequential (nested ones flattened), nn.Linear, nn.Conv1d, nn.Conv2d, nn.MaxPool1d, nn.MaxPool2d, "
              "nn.AvgPool1d, nn.AvgPool2d, nn.AdaptiveAvgPool1d(1)/nn.AdaptiveAvgPool2d(1) followed by nn.Flatten, "
              "nn.Flatten, nn.BatchNorm1d, nn.BatchNorm2d, nn.Dropout, nn.Embedding, nn.Identity, "
-             "nn.RNN/nn.LSTM/nn.GRU (batch_first=True, num_layers=1, unidirectional) followed by "
+             "nn.RNN/nn.LSTM/nn.GRU (batch_first=True; num_layers, bidirectional, dropout) followed by "
              "staticnet_export.RecurrentOutput, and nn.ReLU, nn.LeakyReLU (slope >= 0), nn.Sigmoid, nn.Tanh, "
              "nn.GELU (approximate='none'), nn.SiLU, nn.ELU (alpha > 0), nn.Softmax(dim=-1) on vectors and sequences")
 
@@ -393,11 +393,6 @@ def _layers(chain, shapes):
             kind = {nn.RNN: "SimpleRNN", nn.LSTM: "LSTM", nn.GRU: "GRU"}[type(m)]
             if not m.batch_first:
                 _fail(path, m, "batch_first=False; StaticNet's samples are [steps, features]: use batch_first=True")
-            if m.num_layers != 1:
-                _fail(path, m, f"num_layers={m.num_layers}; StaticNet's recurrent layers have one layer (stack them "
-                               f"with RecurrentOutput(return_sequences=True) between)")
-            if m.bidirectional:
-                _fail(path, m, "bidirectional=True; StaticNet's recurrent layers run forward only")
             if not m.bias:
                 _fail(path, m, "bias=False; StaticNet's recurrent layers have both biases")
             if getattr(m, "proj_size", 0):
@@ -409,8 +404,16 @@ def _layers(chain, shapes):
             if kind == "SimpleRNN" and m.nonlinearity == "relu":
                 positional.append("Activation.ReLU")
             options = [("ReturnSequences", "true")] if nxt[1].return_sequences else []
+            if m.num_layers != 1:
+                options.append(("NumLayers", str(m.num_layers)))
+            if m.bidirectional:
+                options.append(("Bidirectional", "true"))
+            if m.dropout and m.num_layers > 1:  # PyTorch ignores (and warns about) dropout on one layer
+                options.append(("Dropout", _float(m.dropout)))
             lines.append(_attribute(kind, positional, options, path))
-            keys += [path + "." + k for k in ("weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0")]
+            for layer in range(m.num_layers):
+                for suffix in ("", "_reverse") if m.bidirectional else ("",):
+                    keys += [f"{path}.{k}_l{layer}{suffix}" for k in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")]
             consumed = 2
         elif isinstance(m, _ACTIVATIONS):  # not right after a Linear/convolution, or not expressible by its Activation
             _check_activation(path, m, out_shape, spatial)

@@ -155,8 +155,7 @@ class ExportTests(unittest.TestCase):
         self.error(nn.Sequential(nn.Conv2d(1, 2, 3, groups=1, padding_mode="reflect")), (1, 5, 5), "padding_mode")
         self.error(nn.Sequential(nn.Conv2d(1, 2, 3, stride=(1, 2))), (1, 5, 5), "stride (1, 2)")
         self.error(nn.Sequential(nn.Linear(4, 4, bias=False)), (4,), "bias=False")
-        self.error(nn.Sequential(nn.LSTM(3, 4, batch_first=True, num_layers=2), se.RecurrentOutput()), (5, 3), "num_layers=2")
-        self.error(nn.Sequential(nn.GRU(3, 4, batch_first=True, bidirectional=True), se.RecurrentOutput()), (5, 3), "bidirectional")
+        self.error(nn.Sequential(nn.GRU(3, 4, batch_first=True, bidirectional=True)), (5, 3), "module '0' (nn.GRU)", "RecurrentOutput")
         self.error(nn.Sequential(nn.GRU(3, 4)), (5, 3), "batch_first=False")
         self.error(nn.Sequential(nn.Conv2d(2, 2, 1), nn.AdaptiveAvgPool2d(1)), (2, 4, 4), "module '1' (nn.AdaptiveAvgPool2d)", "Flatten")
         self.error(nn.Sequential(nn.MaxPool2d(2, ceil_mode=True)), (1, 5, 5), "ceil_mode")
@@ -170,6 +169,23 @@ class ExportTests(unittest.TestCase):
         self.assertTrue(r.tokens)
         with open(r.check_path) as f:
             self.assertIn("ReadOnlySpan<int>", f.read())
+
+    def test_stacked_and_bidirectional_recurrent_layers(self):
+        # num_layers, bidirectional and dropout become NumLayers, Bidirectional and Dropout; every layer's and direction's
+        # tensors are in the file under PyTorch's names (weight_ih_l1, weight_ih_l0_reverse, ...).
+        model = nn.Sequential(nn.LSTM(3, 5, num_layers=2, dropout=0.25, batch_first=True), se.RecurrentOutput(True),
+                              nn.GRU(5, 4, bidirectional=True, batch_first=True), se.RecurrentOutput(True),
+                              nn.RNN(8, 3, num_layers=3, bidirectional=True, nonlinearity="relu", batch_first=True), se.RecurrentOutput(),
+                              nn.Linear(6, 2))
+        r = self.export(model, (6, 3))
+        self.assertEqual(r.layers, ['[LSTM(5, ReturnSequences = true, NumLayers = 2, Dropout = 0.25f, Name = "0")]',
+                                    '[GRU(4, ReturnSequences = true, Bidirectional = true, Name = "2")]',
+                                    '[SimpleRNN(3, Activation.ReLU, NumLayers = 3, Bidirectional = true, Name = "4")]',
+                                    '[Dense(2, Name = "6")]'])
+        tensors = se.read_safetensors(r.weights_path)
+        self.assertEqual(set(tensors), set(model.state_dict()))
+        self.assertEqual(list(tensors["4.weight_ih_l2_reverse"].shape), [3, 6])
+        self.assertEqual(list(tensors["0.weight_hh_l1"].shape), [20, 5])
 
     def test_losses(self):
         model = nn.Sequential(nn.Linear(2, 1))

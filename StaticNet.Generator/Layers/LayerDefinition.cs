@@ -82,6 +82,15 @@ internal abstract class LayerDefinition
     /// <summary>Whether it draws random numbers while training (Dropout).</summary>
     public virtual bool UsesRandom => false;
 
+    /// <summary>
+    /// Whether this layer's training forward pass differs from inference: <see cref="HasTrainingMode"/>, unless its options
+    /// decide (a stacked recurrent layer with Dropout between its layers).
+    /// </summary>
+    public virtual bool TrainsDifferently(LayerSpec layer) => HasTrainingMode;
+
+    /// <summary>Whether this layer draws random numbers while training: <see cref="UsesRandom"/>, unless its options decide.</summary>
+    public virtual bool DrawsRandom(LayerSpec layer) => UsesRandom;
+
     /// <summary>Whether it reads token ids (the network's input is then ids, one per step).</summary>
     public virtual bool TakesTokens => false;
 
@@ -109,6 +118,9 @@ internal abstract class LayerDefinition
     {
         if (trainable && HasTrainingMode) yield return ("TrainingForward", true);
     }
+
+    /// <summary>Its extra members for this layer's options: <see cref="ExtraMembers(bool)"/>, unless its options decide.</summary>
+    public virtual IEnumerable<(string Suffix, bool IsMethod)> ExtraMembers(LayerSpec layer, bool trainable) => ExtraMembers(trainable);
 
     // ── Metadata ───────────────────────────────────────────────────────────────────────────────────────────────────
 

@@ -74,7 +74,7 @@ internal static class GeneratedMembers
         foreach (Region region in layer.Regions) yield return new(id + region.Name, null);
         yield return new(id + "Forward", AnyParameters);
         if (trainable) yield return new(id + "Backward", AnyParameters);
-        foreach ((string suffix, bool isMethod) in layer.Definition.ExtraMembers(trainable))
+        foreach ((string suffix, bool isMethod) in layer.Definition.ExtraMembers(layer.Spec, trainable))
             yield return new(id + suffix, isMethod ? AnyParameters : null);
         if (network.SupportsStep && !layer.Definition.IsIdentityAtInference) yield return new(id + "Step", null);
     }

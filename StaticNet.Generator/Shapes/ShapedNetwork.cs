@@ -45,7 +45,7 @@ internal sealed record ShapedNetwork(
         get
         {
             foreach (ShapedLayer layer in Layers)
-                if (layer.Definition.HasTrainingMode)
+                if (layer.Definition.TrainsDifferently(layer.Spec))
                     return true;
             return false;
         }
@@ -107,7 +107,7 @@ internal sealed record ShapedNetwork(
         get
         {
             foreach (ShapedLayer layer in Layers)
-                if (layer.Definition.UsesRandom)
+                if (layer.Definition.DrawsRandom(layer.Spec))
                     return true;
             return false;
         }

@@ -2,7 +2,10 @@ using System;
 
 namespace StaticNet;
 
-/// <summary>What the recurrent layers share: the hidden size and whether every step's output is returned.</summary>
+/// <summary>
+/// What the recurrent layers share: the hidden size, whether every step's output is returned, and PyTorch's
+/// <c>num_layers</c>, <c>bidirectional</c> and <c>dropout</c>.
+/// </summary>
 public abstract class RecurrentAttribute : LayerAttribute
 {
     private protected RecurrentAttribute(int hidden) => Hidden = hidden;
@@ -12,9 +15,34 @@ public abstract class RecurrentAttribute : LayerAttribute
 
     /// <summary>
     /// Whether the layer outputs its hidden state at every step (<c>[steps, hidden]</c>) or only at the last
-    /// (<c>[hidden]</c>, the default).
+    /// (<c>[hidden]</c>, the default). For a bidirectional layer the output is <c>[steps, 2·hidden]</c> or
+    /// <c>[2·hidden]</c>; without ReturnSequences it is PyTorch's <c>output[:, -1]</c>: the forward direction's state
+    /// after the last step, then the reverse direction's state at the last step (after its first step, not its final
+    /// state <c>h_n</c>).
     /// </summary>
     public bool ReturnSequences { get; set; }
+
+    /// <summary>
+    /// The number of stacked layers (PyTorch's <c>num_layers</c>, default 1): layer k &gt; 0 reads layer k − 1's every
+    /// step. Layer k's tensors are <c>{Name}.weight_ih_l{k}</c> (<c>[gates·hidden, features]</c> for k = 0,
+    /// <c>[gates·hidden, directions·hidden]</c> after), <c>{Name}.weight_hh_l{k}</c>, <c>{Name}.bias_ih_l{k}</c> and
+    /// <c>{Name}.bias_hh_l{k}</c>. A causal stack (not bidirectional) streams with <c>Step</c>, each layer keeping its state.
+    /// </summary>
+    public int NumLayers { get; set; } = 1;
+
+    /// <summary>
+    /// Whether each layer also runs from the last step to the first (PyTorch's <c>bidirectional=True</c>), its tensors
+    /// named with a <c>_reverse</c> suffix (<c>{Name}.weight_ih_l0_reverse</c>, …). Each step's output is the forward
+    /// direction's hidden state then the reverse direction's, <c>[steps, 2·hidden]</c>. Such a network has no streaming
+    /// <c>Step</c>: the reverse direction needs the whole sequence before its first output.
+    /// </summary>
+    public bool Bidirectional { get; set; }
+
+    /// <summary>
+    /// The dropout rate applied to the output of every layer of the stack but the last while training (PyTorch's
+    /// <c>dropout=</c>, default 0); inference is unaffected. Needs <see cref="NumLayers"/> &gt; 1 to have any effect.
+    /// </summary>
+    public float Dropout { get; set; }
 
     /// <summary>The PyTorch module name of the layer; the default is <c>layers.{index}</c>.</summary>
     public string? Name { get; set; }

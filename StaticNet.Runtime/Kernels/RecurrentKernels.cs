@@ -74,23 +74,56 @@ internal static class RecurrentCore
                 $"{Name(cell)} kernel called with a saved region of {savedLength} floats; expected {saved} ({rows} rows × {SavedLength(cell, hidden, steps)}).", "saved");
     }
 
-    private static void CheckOutput(int cell, int length, int rows, int steps, int hidden, bool returnSequences, string name)
+    private static void CheckOutput(int cell, int length, int rows, int steps, int hidden, bool returnSequences, int offset, int width, string name)
     {
-        long expected = (long)rows * (returnSequences ? steps : 1) * RoundUp(hidden);
-        if (length < expected)
-            throw new ArgumentException(
-                $"{Name(cell)} kernel called with '{name}' of {length} floats; expected {expected} " +
-                $"([{rows}, {(returnSequences ? steps + ", " : "")}{RoundUp(hidden)}]).", name);
+        long expected = (long)rows * (returnSequences ? steps : 1) * width;
+        if (offset < 0 || offset + hidden > width || length < expected)
+            ThrowOutput(cell, length, rows, steps, hidden, returnSequences, offset, width, name);
     }
 
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ThrowOutput(int cell, int length, int rows, int steps, int hidden, bool returnSequences, int offset, int width, string name)
+    {
+        long expected = (long)rows * (returnSequences ? steps : 1) * width;
+        throw new ArgumentException(
+            $"{Name(cell)} kernel called with '{name}' of {length} floats, hidden {hidden} at column {offset} of rows {width} floats wide; expected " +
+            $"0 <= column, column + hidden <= width, and {expected} floats ([{rows}, {(returnSequences ? steps + ", " : "")}{width}]).", name);
+    }
+
+    /// <summary>One direction of one layer with its output in the first <c>Hp</c> columns of <c>[rows, (T,) Hp]</c>: the one-layer call.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Forward(int cell, ReadOnlySpan<float> x, int rows, int steps, int inputs, int positionStride, int sampleStride,
+        ReadOnlySpan<float> weightIh, ReadOnlySpan<float> weightHh, ReadOnlySpan<float> biasIh, ReadOnlySpan<float> biasHh, int hidden,
+        Span<float> saved, Span<float> y, bool returnSequences) =>
+        Forward(cell, x, rows, steps, inputs, positionStride, sampleStride, weightIh, weightHh, biasIh, biasHh, hidden, saved, y,
+            returnSequences, false, 0, RoundUp(hidden));
+
+    /// <summary>See <see cref="Backward(int, ReadOnlySpan{float}, int, int, int, int, int, ReadOnlySpan{float}, ReadOnlySpan{float}, int, Span{float}, ReadOnlySpan{float}, bool, Span{float}, Span{float}, Span{float}, Span{float}, Span{float}, bool, int, int, bool)"/>: the one-layer call.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Backward(int cell, ReadOnlySpan<float> x, int rows, int steps, int inputs, int positionStride, int sampleStride,
+        ReadOnlySpan<float> weightIh, ReadOnlySpan<float> weightHh, int hidden, Span<float> saved, ReadOnlySpan<float> dy, bool returnSequences,
+        Span<float> dWeightIh, Span<float> dWeightHh, Span<float> dBiasIh, Span<float> dBiasHh, Span<float> dx) =>
+        Backward(cell, x, rows, steps, inputs, positionStride, sampleStride, weightIh, weightHh, hidden, saved, dy, returnSequences,
+            dWeightIh, dWeightHh, dBiasIh, dBiasHh, dx, false, 0, RoundUp(hidden), false);
+
+    /// <summary>
+    /// One direction of one layer over the sequence. Every buffer (the saved gates and states, x, y) is indexed by the
+    /// sequence's own time t; <paramref name="reverse"/> only changes the order of the recurrence (t = T − 1 down to 0,
+    /// the previous state being t + 1's), as the reverse direction of PyTorch's bidirectional layers. The output is
+    /// written at column <paramref name="outputOffset"/> of rows <paramref name="outputWidth"/> floats wide (element
+    /// (r, t, j) at <c>(r·T + t)·width + offset + j</c>, or <c>r·width + offset + j</c> for the last step only), and the
+    /// columns after it up to the width are cleared: a bidirectional layer writes its forward direction at 0, then its
+    /// reverse direction at H. Without <paramref name="returnSequences"/> the output is the state at t = T − 1 in either
+    /// direction (PyTorch's <c>output[:, -1]</c>: for the reverse direction, its first step).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Forward(int cell, ReadOnlySpan<float> x, int rows, int steps, int inputs, int positionStride, int sampleStride,
         ReadOnlySpan<float> weightIh, ReadOnlySpan<float> weightHh, ReadOnlySpan<float> biasIh, ReadOnlySpan<float> biasHh, int hidden,
-        Span<float> saved, Span<float> y, bool returnSequences)
+        Span<float> saved, Span<float> y, bool returnSequences, bool reverse, int outputOffset, int outputWidth)
     {
         CheckParameters(cell, inputs, hidden, weightIh.Length, weightHh.Length, biasIh.Length, biasHh.Length);
         CheckSequence(cell, x.Length, rows, steps, inputs, positionStride, sampleStride, saved.Length, hidden);
-        CheckOutput(cell, y.Length, rows, steps, hidden, returnSequences, nameof(y));
+        CheckOutput(cell, y.Length, rows, steps, hidden, returnSequences, outputOffset, outputWidth, nameof(y));
         int hp = RoundUp(hidden), gw = GateWidth(cell, hidden);
         int gateStep = rows * gw, stateStep = rows * hp;
         Span<float> gates = saved.Slice(0, steps * gateStep);
@@ -105,15 +138,16 @@ internal static class RecurrentCore
             for (int t = 0; t < steps; t++)
                 DenseKernels.Forward(x.Slice(t * positionStride), rows, inputs, sampleStride, weightIh, biasIh, gates.Slice(t * gateStep, gateStep), gw);
 
-        for (int t = 0; t < steps; t++)
+        for (int s = 0; s < steps; s++)
         {
+            int t = reverse ? steps - 1 - s : s, previous = reverse ? t + 1 : t - 1;
             Span<float> gt = gates.Slice(t * gateStep, gateStep);
-            bool first = t == 0;
+            bool first = s == 0;
             ReadOnlySpan<float> hzt = biasHh;
             int hzStride = 0;
             if (!first)
             {
-                DenseKernels.Forward(HPlane(cell, gates, states, t - 1, rows, gw, hp), rows, hidden, cell <= Gru ? hp : gw, weightHh, biasHh, hz, gw);
+                DenseKernels.Forward(HPlane(cell, gates, states, previous, rows, gw, hp), rows, hidden, cell <= Gru ? hp : gw, weightHh, biasHh, hz, gw);
                 hzt = hz;
                 hzStride = gw;
             }
@@ -123,14 +157,14 @@ internal static class RecurrentCore
                 {
                     Span<float> c = states.Slice(0, steps * stateStep), tc = states.Slice(steps * stateStep, steps * stateStep);
                     Span<float> h = states.Slice(2 * steps * stateStep, steps * stateStep);
-                    RecurrentGates.LstmForward(gt, gw, hzt, hzStride, first ? c : c.Slice((t - 1) * stateStep), first,
+                    RecurrentGates.LstmForward(gt, gw, hzt, hzStride, first ? c : c.Slice(previous * stateStep), first,
                         c.Slice(t * stateStep), tc.Slice(t * stateStep), h.Slice(t * stateStep), hp, rows, hidden);
                     break;
                 }
                 case Gru:
                 {
                     Span<float> hn = states.Slice(0, steps * stateStep), h = states.Slice(steps * stateStep, steps * stateStep);
-                    RecurrentGates.GruForward(gt, gw, hzt, hzStride, first ? h : h.Slice((t - 1) * stateStep), first,
+                    RecurrentGates.GruForward(gt, gw, hzt, hzStride, first ? h : h.Slice(previous * stateStep), first,
                         hn.Slice(t * stateStep), h.Slice(t * stateStep), hp, rows, hidden);
                     break;
                 }
@@ -144,7 +178,7 @@ internal static class RecurrentCore
                 int hStride = cell <= Gru ? hp : gw;
                 for (int r = 0; r < rows; r++)
                 {
-                    Span<float> yr = y.Slice(returnSequences ? (r * steps + t) * hp : r * hp, hp);
+                    Span<float> yr = y.Slice((returnSequences ? r * steps + t : r) * outputWidth + outputOffset, outputWidth - outputOffset);
                     ht.Slice(r * hStride, hidden).CopyTo(yr);
                     yr.Slice(hidden).Clear();
                 }
@@ -164,15 +198,22 @@ internal static class RecurrentCore
         };
     }
 
+    /// <summary>
+    /// Backpropagation through time for one direction of one layer, the counterpart of <see cref="Forward(int, ReadOnlySpan{float}, int, int, int, int, int, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, int, Span{float}, Span{float}, bool, bool, int, int)"/>
+    /// with the same <paramref name="reverse"/>, offset and width (dy in y's layout). With <paramref name="accumulateDx"/>
+    /// the input gradient is added into <paramref name="dx"/> (the second direction of a bidirectional layer) instead of
+    /// overwriting it.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Backward(int cell, ReadOnlySpan<float> x, int rows, int steps, int inputs, int positionStride, int sampleStride,
         ReadOnlySpan<float> weightIh, ReadOnlySpan<float> weightHh, int hidden, Span<float> saved, ReadOnlySpan<float> dy, bool returnSequences,
-        Span<float> dWeightIh, Span<float> dWeightHh, Span<float> dBiasIh, Span<float> dBiasHh, Span<float> dx)
+        Span<float> dWeightIh, Span<float> dWeightHh, Span<float> dBiasIh, Span<float> dBiasHh, Span<float> dx,
+        bool reverse, int outputOffset, int outputWidth, bool accumulateDx)
     {
         CheckParameters(cell, inputs, hidden, weightIh.Length, weightHh.Length, dBiasIh.Length, dBiasHh.Length);
         CheckParameters(cell, inputs, hidden, dWeightIh.Length, dWeightHh.Length, dBiasIh.Length, dBiasHh.Length);
         CheckSequence(cell, x.Length, rows, steps, inputs, positionStride, sampleStride, saved.Length, hidden);
-        CheckOutput(cell, dy.Length, rows, steps, hidden, returnSequences, nameof(dy));
+        CheckOutput(cell, dy.Length, rows, steps, hidden, returnSequences, outputOffset, outputWidth, nameof(dy));
         if (!dx.IsEmpty && dx.Length < (long)(rows - 1) * sampleStride + (long)(steps - 1) * positionStride + inputs)
             throw new ArgumentException($"{Name(cell)} kernel called with 'dx' of {dx.Length} floats; expected the input's layout.", nameof(dx));
         int hp = RoundUp(hidden), gw = GateWidth(cell, hidden);
@@ -189,14 +230,15 @@ internal static class RecurrentCore
         aux.Clear();
         int hStride = cell <= Gru ? hp : gw;
 
-        for (int t = steps - 1; t >= 0; t--)
+        for (int s = steps - 1; s >= 0; s--)
         {
-            bool first = t == 0;
+            int t = reverse ? steps - 1 - s : s, previous = reverse ? t + 1 : t - 1;
+            bool first = s == 0;
             if (returnSequences || t == steps - 1)
                 for (int r = 0; r < rows; r++)
                 {
                     Span<float> dhr = dh.Slice(r * hp, hidden);
-                    TensorPrimitives.Add(dhr, dy.Slice(returnSequences ? (r * steps + t) * hp : r * hp, hidden), dhr);
+                    TensorPrimitives.Add(dhr, dy.Slice((returnSequences ? r * steps + t : r) * outputWidth + outputOffset, hidden), dhr);
                 }
             Span<float> gt = gates.Slice(t * gateStep, gateStep);
             ReadOnlySpan<float> dzh = gt;
@@ -205,13 +247,13 @@ internal static class RecurrentCore
                 case Lstm:
                 {
                     Span<float> c = states.Slice(0, steps * stateStep), tc = states.Slice(steps * stateStep, steps * stateStep);
-                    RecurrentGates.LstmBackward(gt, gw, first ? c : c.Slice((t - 1) * stateStep), first, tc.Slice(t * stateStep), dh, aux, hp, rows, hidden);
+                    RecurrentGates.LstmBackward(gt, gw, first ? c : c.Slice(previous * stateStep), first, tc.Slice(t * stateStep), dh, aux, hp, rows, hidden);
                     break;
                 }
                 case Gru:
                 {
                     Span<float> hn = states.Slice(0, steps * stateStep), h = states.Slice(steps * stateStep, steps * stateStep);
-                    RecurrentGates.GruBackward(gt, gw, hn.Slice(t * stateStep), first ? h : h.Slice((t - 1) * stateStep), first, dh, hzGrad, aux, hp, rows, hidden);
+                    RecurrentGates.GruBackward(gt, gw, hn.Slice(t * stateStep), first ? h : h.Slice(previous * stateStep), first, dh, hzGrad, aux, hp, rows, hidden);
                     dzh = hzGrad;
                     break;
                 }
@@ -221,7 +263,7 @@ internal static class RecurrentCore
             }
             if (!first)
             {
-                DenseKernels.BackwardWeights(HPlane(cell, gates, states, t - 1, rows, gw, hp), rows, hidden, hStride, dzh, gw, dWeightHh, dBiasHh);
+                DenseKernels.BackwardWeights(HPlane(cell, gates, states, previous, rows, gw, hp), rows, hidden, hStride, dzh, gw, dWeightHh, dBiasHh);
                 DenseKernels.BackwardInput(dzh, rows, gw, weightHh, hidden, dh, hp);
                 if (cell == Gru)
                     TensorPrimitives.Add(dh, aux, dh);
@@ -233,11 +275,12 @@ internal static class RecurrentCore
             }
         }
 
-        // The input side of every step: dW_ih += xᵀ·dz, db_ih += Σ dz, dx = dz·W_ihᵀ.
+        // The input side of every step: dW_ih += xᵀ·dz, db_ih += Σ dz, dx = dz·W_ihᵀ (or dx += dz·W_ihᵀ).
+        bool dxInOneCall = !dx.IsEmpty && !accumulateDx;
         if (rows == 1)
         {
             DenseKernels.BackwardWeights(x, steps, inputs, positionStride, gates, gw, dWeightIh, dBiasIh);
-            if (!dx.IsEmpty)
+            if (dxInOneCall)
                 DenseKernels.BackwardInput(gates, steps, gw, weightIh, inputs, dx, positionStride);
         }
         else
@@ -246,8 +289,36 @@ internal static class RecurrentCore
             {
                 ReadOnlySpan<float> dz = gates.Slice(t * gateStep, gateStep);
                 DenseKernels.BackwardWeights(x.Slice(t * positionStride), rows, inputs, sampleStride, dz, gw, dWeightIh, dBiasIh);
-                if (!dx.IsEmpty)
+                if (dxInOneCall)
                     DenseKernels.BackwardInput(dz, rows, gw, weightIh, inputs, dx.Slice(t * positionStride), sampleStride);
+            }
+        }
+        if (!dx.IsEmpty && accumulateDx)
+            AccumulateInputGradient(gates, rows, steps, gw, weightIh, inputs, dx, positionStride, sampleStride,
+                saved.Slice(scratch, gateStep + 2 * stateStep), gw + 2 * hp);
+    }
+
+    /// <summary>
+    /// <c>dx += dz·W_ihᵀ</c> for every step, through the scratch rows that backward no longer needs (<paramref name="chunk"/>
+    /// floats per row): the inputs in blocks of at most that many columns, each block's product written to the scratch and
+    /// added into dx.
+    /// </summary>
+    private static void AccumulateInputGradient(ReadOnlySpan<float> gates, int rows, int steps, int gw, ReadOnlySpan<float> weightIh, int inputs,
+        Span<float> dx, int positionStride, int sampleStride, Span<float> scratch, int chunk)
+    {
+        int gateStep = rows * gw;
+        for (int t = 0; t < steps; t++)
+        {
+            ReadOnlySpan<float> dz = gates.Slice(t * gateStep, gateStep);
+            for (int k = 0; k < inputs; k += chunk)
+            {
+                int columns = Math.Min(chunk, inputs - k);
+                DenseKernels.BackwardInput(dz, rows, gw, weightIh.Slice(k * gw), columns, scratch, columns);
+                for (int r = 0; r < rows; r++)
+                {
+                    Span<float> target = dx.Slice(r * sampleStride + t * positionStride + k, columns);
+                    TensorPrimitives.Add(target, scratch.Slice(r * columns, columns), target);
+                }
             }
         }
     }
@@ -553,6 +624,73 @@ public static class LstmKernels
         RecurrentCore.Backward(RecurrentCore.Lstm, x, rows, steps, inputs, positionStride, sampleStride, weightIh, weightHh, hidden, saved,
             dy, returnSequences, dWeightIh, dWeightHh, dBiasIh, dBiasHh, dx);
 
+    /// <summary>
+    /// One direction of one layer of a stacked or bidirectional LstmKernels (PyTorch's <c>num_layers</c>, <c>bidirectional</c>):
+    /// the <c>Forward</c> above, with the recurrence run from the last step to the first when <paramref name="reverse"/>
+    /// (every buffer still indexed by the sequence's time), and the output at column <paramref name="outputOffset"/> of rows
+    /// <paramref name="outputWidth"/> floats wide, the columns after it cleared. A bidirectional layer calls it for its
+    /// forward direction at column 0, then for its reverse direction at column H, giving PyTorch's <c>[T, 2H]</c>. Without
+    /// <paramref name="returnSequences"/> the output is the state at the last time step in either direction (PyTorch's
+    /// <c>output[:, -1]</c>).
+    /// </summary>
+    /// <param name="x">The input: element (r, t, f) at <c>r·sampleStride + t·positionStride + f</c>.</param>
+    /// <param name="rows">The number of samples (≤ 32).</param>
+    /// <param name="steps">The sequence length T.</param>
+    /// <param name="inputs">The features per step F.</param>
+    /// <param name="positionStride">The distance between two time steps of <paramref name="x"/>.</param>
+    /// <param name="sampleStride">The distance between two samples of <paramref name="x"/>.</param>
+    /// <param name="weightIh">W_ih transposed, <c>[F, GW]</c>.</param>
+    /// <param name="weightHh">W_hh transposed, <c>[H, GW]</c>.</param>
+    /// <param name="biasIh">b_ih, <c>[GW]</c>.</param>
+    /// <param name="biasHh">b_hh, <c>[GW]</c>.</param>
+    /// <param name="hidden">The hidden size H.</param>
+    /// <param name="saved">The saved region, <c>rows · SavedLength(hidden, steps)</c> floats, overwritten.</param>
+    /// <param name="y">The output, <c>[rows, T, width]</c> or <c>[rows, width]</c>; columns from the offset on overwritten.</param>
+    /// <param name="returnSequences">Whether to write every step's h or only the last time step's.</param>
+    /// <param name="reverse">Whether the recurrence runs from the last time step to the first.</param>
+    /// <param name="outputOffset">The column of h's first unit in each output row.</param>
+    /// <param name="outputWidth">The floats of each output row (a step's or a sample's), at least offset + H.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void ForwardDirection(ReadOnlySpan<float> x, int rows, int steps, int inputs, int positionStride, int sampleStride,
+        ReadOnlySpan<float> weightIh, ReadOnlySpan<float> weightHh, ReadOnlySpan<float> biasIh, ReadOnlySpan<float> biasHh, int hidden,
+        Span<float> saved, Span<float> y, bool returnSequences, bool reverse, int outputOffset, int outputWidth) =>
+        RecurrentCore.Forward(RecurrentCore.Lstm, x, rows, steps, inputs, positionStride, sampleStride, weightIh, weightHh, biasIh, biasHh,
+            hidden, saved, y, returnSequences, reverse, outputOffset, outputWidth);
+
+    /// <summary>
+    /// Backpropagation through time after <see cref="ForwardDirection"/> with the same arguments (consumes
+    /// <paramref name="saved"/>); dy in y's layout. With <paramref name="accumulateDx"/> the input gradient is added into
+    /// <paramref name="dx"/> rather than written: the second direction of a bidirectional layer.
+    /// </summary>
+    /// <param name="x">The input as in <see cref="ForwardDirection"/>.</param>
+    /// <param name="rows">The number of samples.</param>
+    /// <param name="steps">The sequence length T.</param>
+    /// <param name="inputs">The features per step F.</param>
+    /// <param name="positionStride">The distance between two time steps of <paramref name="x"/> and <paramref name="dx"/>.</param>
+    /// <param name="sampleStride">The distance between two samples of <paramref name="x"/> and <paramref name="dx"/>.</param>
+    /// <param name="weightIh">W_ih transposed, <c>[F, GW]</c>.</param>
+    /// <param name="weightHh">W_hh transposed, <c>[H, GW]</c>.</param>
+    /// <param name="hidden">The hidden size H.</param>
+    /// <param name="saved">The region <see cref="ForwardDirection"/> filled; used as scratch.</param>
+    /// <param name="dy">The output gradient in the output's layout.</param>
+    /// <param name="returnSequences">As in <see cref="ForwardDirection"/>.</param>
+    /// <param name="reverse">As in <see cref="ForwardDirection"/>.</param>
+    /// <param name="outputOffset">As in <see cref="ForwardDirection"/>.</param>
+    /// <param name="outputWidth">As in <see cref="ForwardDirection"/>.</param>
+    /// <param name="dWeightIh">Accumulated into, <c>[F, GW]</c>.</param>
+    /// <param name="dWeightHh">Accumulated into, <c>[H, GW]</c>.</param>
+    /// <param name="dBiasIh">Accumulated into, <c>[GW]</c>.</param>
+    /// <param name="dBiasHh">Accumulated into, <c>[GW]</c>.</param>
+    /// <param name="dx">The input gradient in the input's layout (only <c>f &lt; F</c> touched), or empty to skip it.</param>
+    /// <param name="accumulateDx">Whether to add into <paramref name="dx"/> instead of overwriting it.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void BackwardDirection(ReadOnlySpan<float> x, int rows, int steps, int inputs, int positionStride, int sampleStride,
+        ReadOnlySpan<float> weightIh, ReadOnlySpan<float> weightHh, int hidden, Span<float> saved, ReadOnlySpan<float> dy,
+        bool returnSequences, bool reverse, int outputOffset, int outputWidth,
+        Span<float> dWeightIh, Span<float> dWeightHh, Span<float> dBiasIh, Span<float> dBiasHh, Span<float> dx, bool accumulateDx) =>
+        RecurrentCore.Backward(RecurrentCore.Lstm, x, rows, steps, inputs, positionStride, sampleStride, weightIh, weightHh, hidden, saved,
+            dy, returnSequences, dWeightIh, dWeightHh, dBiasIh, dBiasHh, dx, reverse, outputOffset, outputWidth, accumulateDx);
+
     /// <summary>One time step of one sample: <paramref name="state"/> (h, c) becomes the next state; the new h is <c>state[0..Hp)</c>.</summary>
     /// <param name="x">The step's input, <c>[F]</c>.</param>
     /// <param name="inputs">F.</param>
@@ -682,6 +820,73 @@ public static class GruKernels
         Span<float> dWeightIh, Span<float> dWeightHh, Span<float> dBiasIh, Span<float> dBiasHh, Span<float> dx) =>
         RecurrentCore.Backward(RecurrentCore.Gru, x, rows, steps, inputs, positionStride, sampleStride, weightIh, weightHh, hidden, saved,
             dy, returnSequences, dWeightIh, dWeightHh, dBiasIh, dBiasHh, dx);
+
+    /// <summary>
+    /// One direction of one layer of a stacked or bidirectional GruKernels (PyTorch's <c>num_layers</c>, <c>bidirectional</c>):
+    /// the <c>Forward</c> above, with the recurrence run from the last step to the first when <paramref name="reverse"/>
+    /// (every buffer still indexed by the sequence's time), and the output at column <paramref name="outputOffset"/> of rows
+    /// <paramref name="outputWidth"/> floats wide, the columns after it cleared. A bidirectional layer calls it for its
+    /// forward direction at column 0, then for its reverse direction at column H, giving PyTorch's <c>[T, 2H]</c>. Without
+    /// <paramref name="returnSequences"/> the output is the state at the last time step in either direction (PyTorch's
+    /// <c>output[:, -1]</c>).
+    /// </summary>
+    /// <param name="x">The input: element (r, t, f) at <c>r·sampleStride + t·positionStride + f</c>.</param>
+    /// <param name="rows">The number of samples (≤ 32).</param>
+    /// <param name="steps">The sequence length T.</param>
+    /// <param name="inputs">The features per step F.</param>
+    /// <param name="positionStride">The distance between two time steps of <paramref name="x"/>.</param>
+    /// <param name="sampleStride">The distance between two samples of <paramref name="x"/>.</param>
+    /// <param name="weightIh">W_ih transposed, <c>[F, GW]</c>.</param>
+    /// <param name="weightHh">W_hh transposed, <c>[H, GW]</c>.</param>
+    /// <param name="biasIh">b_ih, <c>[GW]</c>.</param>
+    /// <param name="biasHh">b_hh, <c>[GW]</c>.</param>
+    /// <param name="hidden">The hidden size H.</param>
+    /// <param name="saved">The saved region, <c>rows · SavedLength(hidden, steps)</c> floats, overwritten.</param>
+    /// <param name="y">The output, <c>[rows, T, width]</c> or <c>[rows, width]</c>; columns from the offset on overwritten.</param>
+    /// <param name="returnSequences">Whether to write every step's h or only the last time step's.</param>
+    /// <param name="reverse">Whether the recurrence runs from the last time step to the first.</param>
+    /// <param name="outputOffset">The column of h's first unit in each output row.</param>
+    /// <param name="outputWidth">The floats of each output row (a step's or a sample's), at least offset + H.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void ForwardDirection(ReadOnlySpan<float> x, int rows, int steps, int inputs, int positionStride, int sampleStride,
+        ReadOnlySpan<float> weightIh, ReadOnlySpan<float> weightHh, ReadOnlySpan<float> biasIh, ReadOnlySpan<float> biasHh, int hidden,
+        Span<float> saved, Span<float> y, bool returnSequences, bool reverse, int outputOffset, int outputWidth) =>
+        RecurrentCore.Forward(RecurrentCore.Gru, x, rows, steps, inputs, positionStride, sampleStride, weightIh, weightHh, biasIh, biasHh,
+            hidden, saved, y, returnSequences, reverse, outputOffset, outputWidth);
+
+    /// <summary>
+    /// Backpropagation through time after <see cref="ForwardDirection"/> with the same arguments (consumes
+    /// <paramref name="saved"/>); dy in y's layout. With <paramref name="accumulateDx"/> the input gradient is added into
+    /// <paramref name="dx"/> rather than written: the second direction of a bidirectional layer.
+    /// </summary>
+    /// <param name="x">The input as in <see cref="ForwardDirection"/>.</param>
+    /// <param name="rows">The number of samples.</param>
+    /// <param name="steps">The sequence length T.</param>
+    /// <param name="inputs">The features per step F.</param>
+    /// <param name="positionStride">The distance between two time steps of <paramref name="x"/> and <paramref name="dx"/>.</param>
+    /// <param name="sampleStride">The distance between two samples of <paramref name="x"/> and <paramref name="dx"/>.</param>
+    /// <param name="weightIh">W_ih transposed, <c>[F, GW]</c>.</param>
+    /// <param name="weightHh">W_hh transposed, <c>[H, GW]</c>.</param>
+    /// <param name="hidden">The hidden size H.</param>
+    /// <param name="saved">The region <see cref="ForwardDirection"/> filled; used as scratch.</param>
+    /// <param name="dy">The output gradient in the output's layout.</param>
+    /// <param name="returnSequences">As in <see cref="ForwardDirection"/>.</param>
+    /// <param name="reverse">As in <see cref="ForwardDirection"/>.</param>
+    /// <param name="outputOffset">As in <see cref="ForwardDirection"/>.</param>
+    /// <param name="outputWidth">As in <see cref="ForwardDirection"/>.</param>
+    /// <param name="dWeightIh">Accumulated into, <c>[F, GW]</c>.</param>
+    /// <param name="dWeightHh">Accumulated into, <c>[H, GW]</c>.</param>
+    /// <param name="dBiasIh">Accumulated into, <c>[GW]</c>.</param>
+    /// <param name="dBiasHh">Accumulated into, <c>[GW]</c>.</param>
+    /// <param name="dx">The input gradient in the input's layout (only <c>f &lt; F</c> touched), or empty to skip it.</param>
+    /// <param name="accumulateDx">Whether to add into <paramref name="dx"/> instead of overwriting it.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void BackwardDirection(ReadOnlySpan<float> x, int rows, int steps, int inputs, int positionStride, int sampleStride,
+        ReadOnlySpan<float> weightIh, ReadOnlySpan<float> weightHh, int hidden, Span<float> saved, ReadOnlySpan<float> dy,
+        bool returnSequences, bool reverse, int outputOffset, int outputWidth,
+        Span<float> dWeightIh, Span<float> dWeightHh, Span<float> dBiasIh, Span<float> dBiasHh, Span<float> dx, bool accumulateDx) =>
+        RecurrentCore.Backward(RecurrentCore.Gru, x, rows, steps, inputs, positionStride, sampleStride, weightIh, weightHh, hidden, saved,
+            dy, returnSequences, dWeightIh, dWeightHh, dBiasIh, dBiasHh, dx, reverse, outputOffset, outputWidth, accumulateDx);
 
     /// <summary>One time step of one sample: <paramref name="state"/> (h) becomes the next state; the new h is <c>state[0..Hp)</c>.</summary>
     /// <param name="x">The step's input, <c>[F]</c>.</param>
@@ -822,6 +1027,75 @@ public static class RnnKernels
         Span<float> dx) =>
         RecurrentCore.Backward(Cell(activation), x, rows, steps, inputs, positionStride, sampleStride, weightIh, weightHh, hidden, saved,
             dy, returnSequences, dWeightIh, dWeightHh, dBiasIh, dBiasHh, dx);
+
+    /// <summary>
+    /// One direction of one layer of a stacked or bidirectional RnnKernels (PyTorch's <c>num_layers</c>, <c>bidirectional</c>):
+    /// the <c>Forward</c> above, with the recurrence run from the last step to the first when <paramref name="reverse"/>
+    /// (every buffer still indexed by the sequence's time), and the output at column <paramref name="outputOffset"/> of rows
+    /// <paramref name="outputWidth"/> floats wide, the columns after it cleared. A bidirectional layer calls it for its
+    /// forward direction at column 0, then for its reverse direction at column H, giving PyTorch's <c>[T, 2H]</c>. Without
+    /// <paramref name="returnSequences"/> the output is the state at the last time step in either direction (PyTorch's
+    /// <c>output[:, -1]</c>).
+    /// </summary>
+    /// <param name="x">The input: element (r, t, f) at <c>r·sampleStride + t·positionStride + f</c>.</param>
+    /// <param name="rows">The number of samples (≤ 32).</param>
+    /// <param name="steps">The sequence length T.</param>
+    /// <param name="inputs">The features per step F.</param>
+    /// <param name="positionStride">The distance between two time steps of <paramref name="x"/>.</param>
+    /// <param name="sampleStride">The distance between two samples of <paramref name="x"/>.</param>
+    /// <param name="weightIh">W_ih transposed, <c>[F, Hp]</c>.</param>
+    /// <param name="weightHh">W_hh transposed, <c>[H, Hp]</c>.</param>
+    /// <param name="biasIh">b_ih, <c>[Hp]</c>.</param>
+    /// <param name="biasHh">b_hh, <c>[Hp]</c>.</param>
+    /// <param name="hidden">The hidden size H.</param>
+    /// <param name="activation"><see cref="Activation.Tanh"/> or <see cref="Activation.ReLU"/>.</param>
+    /// <param name="saved">The saved region, <c>rows · SavedLength(hidden, steps)</c> floats, overwritten.</param>
+    /// <param name="y">The output, <c>[rows, T, width]</c> or <c>[rows, width]</c>; columns from the offset on overwritten.</param>
+    /// <param name="returnSequences">Whether to write every step's h or only the last time step's.</param>
+    /// <param name="reverse">Whether the recurrence runs from the last time step to the first.</param>
+    /// <param name="outputOffset">The column of h's first unit in each output row.</param>
+    /// <param name="outputWidth">The floats of each output row (a step's or a sample's), at least offset + H.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void ForwardDirection(ReadOnlySpan<float> x, int rows, int steps, int inputs, int positionStride, int sampleStride,
+        ReadOnlySpan<float> weightIh, ReadOnlySpan<float> weightHh, ReadOnlySpan<float> biasIh, ReadOnlySpan<float> biasHh, int hidden, Activation activation,
+        Span<float> saved, Span<float> y, bool returnSequences, bool reverse, int outputOffset, int outputWidth) =>
+        RecurrentCore.Forward(Cell(activation), x, rows, steps, inputs, positionStride, sampleStride, weightIh, weightHh, biasIh, biasHh,
+            hidden, saved, y, returnSequences, reverse, outputOffset, outputWidth);
+
+    /// <summary>
+    /// Backpropagation through time after <see cref="ForwardDirection"/> with the same arguments (consumes
+    /// <paramref name="saved"/>); dy in y's layout. With <paramref name="accumulateDx"/> the input gradient is added into
+    /// <paramref name="dx"/> rather than written: the second direction of a bidirectional layer.
+    /// </summary>
+    /// <param name="x">The input as in <see cref="ForwardDirection"/>.</param>
+    /// <param name="rows">The number of samples.</param>
+    /// <param name="steps">The sequence length T.</param>
+    /// <param name="inputs">The features per step F.</param>
+    /// <param name="positionStride">The distance between two time steps of <paramref name="x"/> and <paramref name="dx"/>.</param>
+    /// <param name="sampleStride">The distance between two samples of <paramref name="x"/> and <paramref name="dx"/>.</param>
+    /// <param name="weightIh">W_ih transposed, <c>[F, Hp]</c>.</param>
+    /// <param name="weightHh">W_hh transposed, <c>[H, Hp]</c>.</param>
+    /// <param name="hidden">The hidden size H.</param>
+    /// <param name="activation"><see cref="Activation.Tanh"/> or <see cref="Activation.ReLU"/>.</param>
+    /// <param name="saved">The region <see cref="ForwardDirection"/> filled; used as scratch.</param>
+    /// <param name="dy">The output gradient in the output's layout.</param>
+    /// <param name="returnSequences">As in <see cref="ForwardDirection"/>.</param>
+    /// <param name="reverse">As in <see cref="ForwardDirection"/>.</param>
+    /// <param name="outputOffset">As in <see cref="ForwardDirection"/>.</param>
+    /// <param name="outputWidth">As in <see cref="ForwardDirection"/>.</param>
+    /// <param name="dWeightIh">Accumulated into, <c>[F, Hp]</c>.</param>
+    /// <param name="dWeightHh">Accumulated into, <c>[H, Hp]</c>.</param>
+    /// <param name="dBiasIh">Accumulated into, <c>[Hp]</c>.</param>
+    /// <param name="dBiasHh">Accumulated into, <c>[Hp]</c>.</param>
+    /// <param name="dx">The input gradient in the input's layout (only <c>f &lt; F</c> touched), or empty to skip it.</param>
+    /// <param name="accumulateDx">Whether to add into <paramref name="dx"/> instead of overwriting it.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void BackwardDirection(ReadOnlySpan<float> x, int rows, int steps, int inputs, int positionStride, int sampleStride,
+        ReadOnlySpan<float> weightIh, ReadOnlySpan<float> weightHh, int hidden, Activation activation, Span<float> saved, ReadOnlySpan<float> dy,
+        bool returnSequences, bool reverse, int outputOffset, int outputWidth,
+        Span<float> dWeightIh, Span<float> dWeightHh, Span<float> dBiasIh, Span<float> dBiasHh, Span<float> dx, bool accumulateDx) =>
+        RecurrentCore.Backward(Cell(activation), x, rows, steps, inputs, positionStride, sampleStride, weightIh, weightHh, hidden, saved,
+            dy, returnSequences, dWeightIh, dWeightHh, dBiasIh, dBiasHh, dx, reverse, outputOffset, outputWidth, accumulateDx);
 
     /// <summary>One time step of one sample: <paramref name="state"/> (h) becomes the next state; the new h is <c>state[0..Hp)</c>.</summary>
     /// <param name="x">The step's input, <c>[F]</c>.</param>

@@ -9,7 +9,7 @@ namespace StaticNet.Kernels;
 /// registers: every gate vector's pre-activation <c>b_ih + b_hh + x·W_ih + h·W_hh</c> is accumulated in one pass over
 /// the rows of the transposed W_hh, in two accumulator sets (even and odd k) so that each FMA chain is H/2 long, then
 /// the non-linearities of each half of the units. On 256- and 128-bit vectors, gates four vectors wide (32 units on
-/// AVX2) take two passes of eight accumulators (<see cref="LstmTwoPass{V}"/>, <see cref="GruTwoPass{V}"/>). The same function as <see cref="RecurrentCore.Forward"/> for one
+/// AVX2) take two passes of eight accumulators (<see cref="LstmTwoPass{V}"/>, <see cref="GruTwoPass{V}"/>). The same function as <c>RecurrentCore.Forward</c> for one
 /// sample, summed in a different order (agrees to rounding).
 /// </summary>
 internal static class RecurrentStepSimd

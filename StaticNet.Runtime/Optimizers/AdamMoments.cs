@@ -19,6 +19,16 @@ internal sealed class AdamMoments
         _second = new float[parameterCount];
     }
 
+    /// <summary>Takes ownership of existing moments (from a checkpoint).</summary>
+    public AdamMoments(float[] first, float[] second)
+    {
+        _first = first;
+        _second = second;
+    }
+
+    /// <summary>PyTorch's names of m and v in an optimizer's state.</summary>
+    public static readonly string[] Names = { "exp_avg", "exp_avg_sq" };
+
     /// <summary>m, for tests and diagnostics.</summary>
     internal float[] First => _first;
 

@@ -51,6 +51,18 @@ public sealed class AdamW : Optimizer
     /// <inheritdoc/>
     protected override void ResetState() => _moments = null;
 
+    private protected override string[] StateBufferNames => AdamMoments.Names;
+
+    private protected override float[][]? StateBuffers => _moments is null ? null : new[] { _moments.First, _moments.Second };
+
+    private protected override void AdoptState(float[][] buffers) => _moments = new AdamMoments(buffers[0], buffers[1]);
+
+    private protected override System.Collections.Generic.IEnumerable<System.Collections.Generic.KeyValuePair<string, string>> Hyperparameters => new[]
+    {
+        Hyperparameter.Entry("beta1", Beta1), Hyperparameter.Entry("beta2", Beta2),
+        Hyperparameter.Entry("eps", Epsilon), Hyperparameter.Entry("weight_decay", WeightDecay),
+    };
+
     /// <inheritdoc/>
     protected override void Update(Span<float> parameters, ReadOnlySpan<float> gradients, float gradientScale) =>
         _moments!.Update(parameters, gradients, gradientScale, StepCount, LearningRate, Beta1, Beta2, Epsilon,

@@ -20,4 +20,11 @@ internal static class Hyperparameter
             throw new ArgumentOutOfRangeException(name, value, $"Expected {name} to be in [0, 1); found {value}.");
         return value;
     }
+
+    /// <summary>A hyperparameter as a checkpoint records it: the float's round-trip text in the invariant culture.</summary>
+    public static System.Collections.Generic.KeyValuePair<string, string> Entry(string name, float value) =>
+        new(name, value.ToString("R", System.Globalization.CultureInfo.InvariantCulture));
+
+    /// <summary>A hyperparameter as a checkpoint records it.</summary>
+    public static System.Collections.Generic.KeyValuePair<string, string> Entry(string name, string value) => new(name, value);
 }

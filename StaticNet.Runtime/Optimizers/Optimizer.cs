@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Threading;
 
 namespace StaticNet.Optimizers;
@@ -209,6 +210,58 @@ public abstract class Optimizer
         _bound = false;
         _owner?.SetTarget(null!);
         ResetState();
+    }
+
+    /// <summary>
+    /// The names of this optimizer's per-parameter state buffers, as PyTorch names them in
+    /// <c>optimizer.state_dict()["state"][i]</c> (<c>exp_avg</c>, <c>exp_avg_sq</c> for Adam; <c>momentum_buffer</c> for
+    /// SGD with momentum); each holds one float per parameter once the optimizer has stepped. Checkpoints save and load
+    /// them (see <see cref="IO.Checkpoint"/>). Empty for an optimizer without such state.
+    /// </summary>
+    private protected virtual string[] StateBufferNames => Array.Empty<string>();
+
+    /// <summary>The buffers named by <see cref="StateBufferNames"/>, in that order; null before the first step.</summary>
+    private protected virtual float[][]? StateBuffers => null;
+
+    /// <summary>Replaces the state with <paramref name="buffers"/> (one per <see cref="StateBufferNames"/>, each the right length), taking ownership.</summary>
+    private protected virtual void AdoptState(float[][] buffers) => InitializeState(ParameterCount);
+
+    /// <summary>
+    /// The hyperparameters a checkpoint records and checks on loading (the learning rate aside, which a checkpoint
+    /// restores): a resumed run continues only with the same betas, momentum and weight decay.
+    /// </summary>
+    private protected virtual IEnumerable<KeyValuePair<string, string>> Hyperparameters => Array.Empty<KeyValuePair<string, string>>();
+
+    internal string[] CheckpointBufferNames => StateBufferNames;
+
+    /// <summary>The state buffers (null before the first step), for checkpoints.</summary>
+    internal float[][]? CheckpointBuffers => ParameterCount == 0 ? null : StateBuffers;
+
+    internal IEnumerable<KeyValuePair<string, string>> CheckpointHyperparameters => Hyperparameters;
+
+    /// <summary>
+    /// Sets the whole state from a checkpoint: the step count, the state buffers (already checked: one per name, each
+    /// <paramref name="parameterCount"/> long), and binds the optimizer to <paramref name="owner"/>. Cannot fail.
+    /// </summary>
+    internal void RestoreCheckpoint(long stepCount, int parameterCount, float[][]? buffers, float learningRate, object owner)
+    {
+        ResetState();
+        StepCount = stepCount;
+        ParameterCount = stepCount == 0 ? 0 : parameterCount;
+        if (stepCount > 0 && buffers is not null) AdoptState(buffers);
+        else if (stepCount > 0) InitializeState(parameterCount);
+        _learningRate = learningRate;
+        if (stepCount > 0)
+        {
+            if (_owner is null) _owner = new WeakReference<object>(owner);
+            else _owner.SetTarget(owner);
+            _bound = true;
+        }
+        else
+        {
+            _bound = false;
+            _owner?.SetTarget(null!);
+        }
     }
 
     /// <summary>Allocates the per-parameter state for <paramref name="parameterCount"/> parameters.</summary>

@@ -57,6 +57,20 @@ public sealed class Sgd : Optimizer
     /// <inheritdoc/>
     protected override void ResetState() => _momentumBuffer = null;
 
+    private static readonly string[] s_momentumNames = { "momentum_buffer" };
+
+    private protected override string[] StateBufferNames => Momentum > 0f ? s_momentumNames : Array.Empty<string>();
+
+    private protected override float[][]? StateBuffers => _momentumBuffer is null ? null : new[] { _momentumBuffer };
+
+    private protected override void AdoptState(float[][] buffers) => _momentumBuffer = Momentum > 0f ? buffers[0] : null;
+
+    private protected override System.Collections.Generic.IEnumerable<System.Collections.Generic.KeyValuePair<string, string>> Hyperparameters => new[]
+    {
+        Hyperparameter.Entry("momentum", Momentum), Hyperparameter.Entry("nesterov", Nesterov ? "true" : "false"),
+        Hyperparameter.Entry("weight_decay", WeightDecay),
+    };
+
     /// <inheritdoc/>
     protected override void Update(Span<float> parameters, ReadOnlySpan<float> gradients, float gradientScale)
     {

@@ -11,8 +11,8 @@ namespace StaticNet.Training;
 /// <param name="Batch">The number of batches of the current epoch done so far, from 1.</param>
 /// <param name="BatchesPerEpoch">The number of batches in an epoch.</param>
 /// <param name="TrainLoss">The mean training loss of the current epoch's samples so far.</param>
-/// <param name="ValidationLoss">At an epoch's end with a validation set, the mean validation loss; otherwise null.</param>
-/// <param name="ValidationAccuracy">At an epoch's end with a classification validation set, its accuracy; otherwise null.</param>
+/// <param name="ValidationLoss">At an epoch's end with a validation set (or at a validation within an epoch, see <see cref="TrainerOptions.ValidationInterval"/>), the mean validation loss; otherwise null.</param>
+/// <param name="ValidationAccuracy">When <paramref name="ValidationLoss"/> is set and the network is a classifier, the validation accuracy; otherwise null.</param>
 /// <param name="Elapsed">The time since the run started.</param>
 /// <param name="IsEpochEnd">Whether this report closes an epoch.</param>
 public readonly record struct TrainingProgress(

@@ -62,6 +62,15 @@ public partial class StreamingGru64Net { }
 [Dense(1)]
 public partial class StreamingStackedLstmNet { }
 
+/// <summary>
+/// Issue 17's streaming stack: LSTM(1 → 32) then LSTM(32 → 32) as one layer of two (PyTorch's num_layers=2), Dense(1).
+/// </summary>
+[Network(Loss = Loss.MeanSquaredError)]
+[Input(64, 1)]
+[LSTM(32, NumLayers = 2, ReturnSequences = true)]
+[Dense(1)]
+public partial class StreamingLstm2Net { }
+
 /// <summary>The issue-16 drift case: 128 → 128 (ReLU) → 128, mean squared error.</summary>
 [Network(Loss = Loss.MeanSquaredError)]
 [Input(128)]

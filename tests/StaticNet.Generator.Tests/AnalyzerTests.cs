@@ -95,6 +95,10 @@ public class AnalyzerTests
         AnalyzerHarness.Verify(Usings + "[Input(8)] [Dense(4)] [{|SNET019:Dropout(1f)|}] [Dense(3)] partial class N { }");
         AnalyzerHarness.Verify(Usings + "[Input(8)] [Dense(4)] [{|SNET019:BatchNorm(Momentum = 2f)|}] [Dense(3)] partial class N { }");
         AnalyzerHarness.Verify(Usings + "[Input(6, 3)] [{|SNET019:SimpleRNN(4, Activation.GELU)|}] [Dense(3)] partial class N { }");
+        AnalyzerHarness.Verify(Usings + "[Input(6, 3)] [{|SNET019:LSTM(4, NumLayers = 0)|}] [Dense(3)] partial class N { }");
+        AnalyzerHarness.Verify(Usings + "[Input(6, 3)] [{|SNET019:GRU(4, Dropout = 0.2f)|}] [Dense(3)] partial class N { }");
+        AnalyzerHarness.Verify(Usings + "[Input(6, 3)] [{|SNET019:GRU(4, NumLayers = 2, Dropout = 1f)|}] [Dense(3)] partial class N { }");
+        AnalyzerHarness.Verify(Usings + "[Input(6, 3)] [LSTM(4, NumLayers = 3, Bidirectional = true, Dropout = 0.5f)] [Dense(3)] partial class N { }");
         AnalyzerHarness.Verify(Usings + "[Input(8)] [Dense(4)] [{|SNET019:LeakyReLU(-0.1f)|}] [Dense(3)] partial class N { }");
         AnalyzerHarness.Verify(Usings + "[Input(8)] [Dense(4)] [{|SNET019:ELU(0f)|}] [Dense(3)] partial class N { }");
         AnalyzerHarness.Verify(Usings + "[Input(8)] [Dense(4)] [LeakyReLU(0.3f)] [ELU(2f)] [Dense(3)] partial class N { }");

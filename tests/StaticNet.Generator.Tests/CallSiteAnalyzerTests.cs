@@ -152,11 +152,17 @@ public class CallSiteAnalyzerTests
         [Network(Loss = Loss.SoftmaxCrossEntropy)] [Input(16)] [Embedding(10, 4)] [GRU(6, ReturnSequences = true)] [Dense(3)]
         partial class Tagger { }
 
+        [Network(Loss = Loss.MeanSquaredError)] [Input(16, 1)] [GRU(8, Bidirectional = true, ReturnSequences = true)] [Dense(1)]
+        partial class BiTagger { }
+
+        [Network(Loss = Loss.MeanSquaredError)] [Input(16, 1)] [LSTM(8, NumLayers = 3, ReturnSequences = true)] [Dense(1)]
+        partial class DeepStream { }
+
         """;
 
     private static string Use(string body) =>
         StreamingAndTargets + "static class Use { static void Run(Net net, Regressor regressor, LastStep lastStep, Flattened flattened, Cnn cnn, " +
-        "Tagger tagger, Optimizer adam) {\n" + body + "\n} }";
+        "Tagger tagger, BiTagger biTagger, DeepStream deepStream, Optimizer adam) {\n" + body + "\n} }";
 
     private static void VerifyUse(string body) => AnalyzerHarness.Verify(Use(body));
 
@@ -175,6 +181,12 @@ public class CallSiteAnalyzerTests
         Assert.Contains("Flatten '1' cannot run one time step at a time", MessageOf("flattened.Step(new float[2], new float[3]);"));
         Assert.Contains("has no recurrent layer", MessageOf("cnn.Step(new float[64], new float[3]);"));
         Assert.Contains("has no recurrent layer", MessageOf("net.Step(new float[784], new float[10]);"));
+        // A bidirectional layer: its reverse direction needs the steps after the current one; a causal stack streams.
+        VerifyUse("biTagger.{|SNET025:Step|}(new float[1], new float[1]); deepStream.Step(new float[1], new float[1]);");
+        Assert.Equal("Network 'BiTagger' has no streaming 'Step': GRU '0' is bidirectional: its reverse direction runs from the last step back " +
+            "to the first, so its output at a step depends on the steps after it, which a stream has not seen yet; declare it without " +
+            "Bidirectional (a causal model) to stream, or call Forward on whole sequences",
+            MessageOf("biTagger.Step(new float[1], new float[1]);"));
     }
 
     [Fact]
@@ -208,6 +220,8 @@ public class CallSiteAnalyzerTests
                 Assert.Empty(type.GetMembers(member));
         }
         Assert.NotEmpty(generated.GetTypeByMetadataName("Tagger")!.GetMembers("Step"));
+        Assert.NotEmpty(generated.GetTypeByMetadataName("DeepStream")!.GetMembers("Step"));
+        Assert.Empty(generated.GetTypeByMetadataName("BiTagger")!.GetMembers("Step"));
     }
 
     [Fact]

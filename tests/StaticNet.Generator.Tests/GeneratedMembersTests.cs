@@ -16,6 +16,8 @@ public class GeneratedMembersTests
     [InlineData(SnapshotTests.NormalizedCnn, "Demo.NormalizedCnn")]
     [InlineData(SnapshotTests.StreamingLstm, "Demo.StreamingLstm")]
     [InlineData(SnapshotTests.TokenClassifier, "Demo.TokenClassifier")]
+    [InlineData(SnapshotTests.StackedLstm, "Demo.StackedLstm")]
+    [InlineData(SnapshotTests.BidirectionalGru, "Demo.BidirectionalGru")]
     public void EveryEmittedMemberIsListed(string source, string metadataName)
     {
         var compilation = GeneratorHarness.Compile(source);

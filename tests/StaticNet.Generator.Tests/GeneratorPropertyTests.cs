@@ -56,6 +56,12 @@ public class GeneratorPropertyTests(ITestOutputHelper output)
     private static Gen<string> Option(string name, Gen<int> value) =>
         Gen.Frequency((3, Gen.Const("")), (1, value.Select(v => $", {name} = {v}")));
 
+    /// <summary>PyTorch's num_layers, bidirectional and dropout, valid and not (NumLayers 0, Dropout on one layer or out of range).</summary>
+    private static readonly Gen<string> RecurrentOptions = Gen.Frequency(
+        (8, Gen.Const("")), (2, Gen.Const(", NumLayers = 2")), (2, Gen.Const(", Bidirectional = true")), (1, Gen.Const(", NumLayers = 3, Bidirectional = true")),
+        (1, Gen.Const(", NumLayers = 2, Dropout = 0.3f")), (1, Gen.Const(", NumLayers = 0")), (1, Gen.Const(", Dropout = 0.5f")),
+        (1, Gen.Const(", NumLayers = 2, Dropout = 1f")));
+
     private static readonly Gen<string> Layer = Gen.Frequency(
         (8, Gen.Select(Size, Activation, Name, (u, a, n) => $"Dense({u}{a}{n})")),
         (5, Gen.Select(Size, Kernel, Activation, Option("Stride", Kernel), Option("Padding", Gen.Int[-1, 3]), Option("Dilation", Kernel),
@@ -71,8 +77,8 @@ public class GeneratorPropertyTests(ITestOutputHelper output)
             (o, n) => o.Length == 0 ? $"BatchNorm({n.TrimStart(',', ' ')})" : $"BatchNorm({o}{n})")),
         (2, Gen.Select(Gen.OneOf(Gen.Const("0f"), Gen.Const("0.25f"), Gen.Const("0.5f"), Gen.Const("1f"), Gen.Const("-0.1f"), Gen.Const("float.NaN")), Name,
             (r, n) => $"Dropout({r}{n})")),
-        (3, Gen.Select(Gen.OneOf(Gen.Const("SimpleRNN"), Gen.Const("LSTM"), Gen.Const("GRU")), Size, Gen.Bool, Name,
-            (kind, h, sequences, n) => $"{kind}({h}{(sequences ? ", ReturnSequences = true" : "")}{n})")),
+        (3, Gen.Select(Gen.OneOf(Gen.Const("SimpleRNN"), Gen.Const("LSTM"), Gen.Const("GRU")), Size, Gen.Bool, RecurrentOptions, Name,
+            (kind, h, sequences, o, n) => $"{kind}({h}{(sequences ? ", ReturnSequences = true" : "")}{o}{n})")),
         (1, Gen.Select(Gen.Const("SimpleRNN"), Size, Gen.OneOf(Gen.Const("Activation.ReLU"), Gen.Const("Activation.Sigmoid")), (kind, h, a) => $"{kind}({h}, {a})")),
         (2, Gen.Select(Size, Size, Name, (v, d, n) => $"Embedding({v}, {d}{n})")));
 
@@ -137,8 +143,11 @@ public class GeneratorPropertyTests(ITestOutputHelper output)
             (1, Gen.Select(Gen.OneOf(Gen.Const("MaxPool1D"), Gen.Const("AvgPool1D")), Gen.Int[1, 2], (kind, k) => $"{kind}({k})"))).Array[1, 3],
         DenseLayer, (c, l, middle, last) => $"[Input({c}, {l})]" + string.Concat(middle.Select(x => $" [{x}]")) + $" [Flatten] [{last}]");
 
-    private static readonly Gen<string> Recurrent = Gen.Select(Gen.OneOf(Gen.Const("SimpleRNN"), Gen.Const("LSTM"), Gen.Const("GRU")), Dim, Name,
-        (kind, h, n) => $"{kind}({h}, ReturnSequences = true{n})");
+    private static readonly Gen<string> Recurrent = Gen.Select(Gen.OneOf(Gen.Const("SimpleRNN"), Gen.Const("LSTM"), Gen.Const("GRU")), Dim,
+        Gen.Frequency((6, Gen.Const("")), (1, Gen.Const(", NumLayers = 2")), (1, Gen.Const(", Bidirectional = true")),
+            (1, Gen.Const(", NumLayers = 2, Bidirectional = true, Dropout = 0.25f"))), Name,
+        (kind, h, o, n) => $"{kind}({h}, ReturnSequences = true{o}{n})");
+
 
     private static readonly Gen<string> SequenceStack = Gen.Select(Dim, Dim, Gen.Bool, Gen.Frequency((4, Recurrent), (1, DenseLayer)).Array[1, 2], DenseLayer,
         (t, f, tokens, middle, last) => (tokens ? $"[Input({t})] [Embedding({f + 3}, {f})]" : $"[Input({t}, {f})]") +

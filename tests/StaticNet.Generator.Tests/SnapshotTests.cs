@@ -123,6 +123,32 @@ public class SnapshotTests
         public partial class StreamingLstm { }
         """;
 
+    /// <summary>A causal stack (PyTorch's num_layers=2, dropout) that streams: each layer's state, the readout fused into the last.</summary>
+    public const string StackedLstm = """
+        using StaticNet;
+
+        namespace Demo;
+
+        [Network(Loss = Loss.MeanSquaredError)]
+        [Input(16, 1)]
+        [LSTM(32, NumLayers = 2, Dropout = 0.2f, ReturnSequences = true)]
+        [Dense(1)]
+        public partial class StackedLstm { }
+        """;
+
+    /// <summary>A two-layer bidirectional GRU without ReturnSequences (PyTorch's output[:, -1]): no Step.</summary>
+    public const string BidirectionalGru = """
+        using StaticNet;
+
+        namespace Demo;
+
+        [Network(Loss = Loss.SoftmaxCrossEntropy)]
+        [Input(12, 3)]
+        [GRU(8, NumLayers = 2, Bidirectional = true)]
+        [Dense(4)]
+        public partial class BidirectionalGru { }
+        """;
+
     public const string TokenClassifier = """
         using StaticNet;
 
@@ -161,6 +187,8 @@ public class SnapshotTests
     [InlineData(nameof(ActivationBlocks), ActivationBlocks)]
     [InlineData(nameof(StreamingLstm), StreamingLstm)]
     [InlineData(nameof(TokenClassifier), TokenClassifier)]
+    [InlineData(nameof(StackedLstm), StackedLstm)]
+    [InlineData(nameof(BidirectionalGru), BidirectionalGru)]
     [InlineData(nameof(DigitsNet), DigitsNet)]
     [InlineData(nameof(DeepRegressor), DeepRegressor)]
     [InlineData(nameof(InferenceOnly), InferenceOnly)]

@@ -25,3 +25,8 @@ public partial class FreezeBatchNormNet { }
 [Network(Loss = Loss.MeanSquaredError)]
 [Input(5, 3)] [Dense(4, Activation.Tanh, Name = "proj")] [LSTM(4, Name = "rnn")] [Dense(2, Name = "out")]
 public partial class FreezeLstmNet { }
+
+// A stacked bidirectional LSTM: multiply-adds per direction and layer, the second layer reading both directions.
+[Network(Loss = Loss.MeanSquaredError)]
+[Input(5, 3)] [LSTM(4, NumLayers = 2, Bidirectional = true, Name = "rnn")] [Dense(2, Name = "out")]
+public partial class FreezeStackedLstmNet { }

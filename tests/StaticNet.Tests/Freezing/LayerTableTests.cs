@@ -47,6 +47,25 @@ public class LayerTableTests
     }
 
     [Fact]
+    public void AStackedBidirectionalLayerCountsEveryDirectionAndLayer()
+    {
+        LayerInfo rnn = FreezeStackedLstmNet.Layers[0];
+        // 2 directions × 5 steps × 4 gates × 4 hidden × (inputs + 4): 3 features in layer 1, 2 × 4 in layer 2.
+        Assert.Equal(2 * 5 * 4 * 4 * (3 + 4) + 2 * 5 * 4 * 4 * (8 + 4), rnn.MultiplyAdds);
+        Assert.Equal(FreezeStackedLstmNet.ParameterCount - (8 * 2 + 2), rnn.ParameterCount);
+
+        var network = new FreezeStackedLstmNet(1);
+        network.Freeze("rnn");
+        float[] before = network.Parameters.ToArray();
+        float[] inputs = Networks.NetworkTestSupport.RandomVector(3 * FreezeStackedLstmNet.InputSize, 1);
+        float[] targets = Networks.NetworkTestSupport.RandomVector(3 * FreezeStackedLstmNet.OutputSize, 2);
+        network.TrainStep(inputs, targets, new StaticNet.Optimizers.Adam(0.01f));
+        int head = network.ParameterTensors.Where(t => t.Name.StartsWith("out.", System.StringComparison.Ordinal)).Min(t => t.Offset);
+        Assert.Equal(before[..head], network.Parameters.ToArray()[..head]);
+        Assert.NotEqual(before[head..], network.Parameters.ToArray()[head..]);
+    }
+
+    [Fact]
     public void EveryTestNetworkCountsItsParametersInItsRows()
     {
         INetwork[] networks = { new DeepNet(1), new GradConvSameNet(1), new GradPools1dNet(1), new GradBatchNorm2dNet(1), new FrozenTrunkNet(1) };

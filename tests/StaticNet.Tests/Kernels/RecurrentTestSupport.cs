@@ -167,6 +167,30 @@ internal sealed class RecurrentLayer
         }
     }
 
+    /// <summary>One direction of a stacked or bidirectional layer (<c>ForwardDirection</c>): output at a column of wider rows.</summary>
+    public void ForwardDirection(Packed p, ReadOnlySpan<float> x, int rows, int steps, int positionStride, int sampleStride, Span<float> saved,
+        Span<float> y, bool sequences, bool reverse, int offset, int width)
+    {
+        switch (Kind)
+        {
+            case CellKind.Lstm: LstmKernels.ForwardDirection(x, rows, steps, F, positionStride, sampleStride, p.Wih, p.Whh, p.Bih, p.Bhh, H, saved, y, sequences, reverse, offset, width); break;
+            case CellKind.Gru: GruKernels.ForwardDirection(x, rows, steps, F, positionStride, sampleStride, p.Wih, p.Whh, p.Bih, p.Bhh, H, saved, y, sequences, reverse, offset, width); break;
+            default: RnnKernels.ForwardDirection(x, rows, steps, F, positionStride, sampleStride, p.Wih, p.Whh, p.Bih, p.Bhh, H, Act, saved, y, sequences, reverse, offset, width); break;
+        }
+    }
+
+    /// <summary><c>BackwardDirection</c> after <see cref="ForwardDirection"/> with the same arguments.</summary>
+    public void BackwardDirection(Packed p, ReadOnlySpan<float> x, int rows, int steps, int positionStride, int sampleStride, Span<float> saved,
+        ReadOnlySpan<float> dy, bool sequences, bool reverse, int offset, int width, Grads g, Span<float> dx, bool accumulate)
+    {
+        switch (Kind)
+        {
+            case CellKind.Lstm: LstmKernels.BackwardDirection(x, rows, steps, F, positionStride, sampleStride, p.Wih, p.Whh, H, saved, dy, sequences, reverse, offset, width, g.Wih, g.Whh, g.Bih, g.Bhh, dx, accumulate); break;
+            case CellKind.Gru: GruKernels.BackwardDirection(x, rows, steps, F, positionStride, sampleStride, p.Wih, p.Whh, H, saved, dy, sequences, reverse, offset, width, g.Wih, g.Whh, g.Bih, g.Bhh, dx, accumulate); break;
+            default: RnnKernels.BackwardDirection(x, rows, steps, F, positionStride, sampleStride, p.Wih, p.Whh, H, Act, saved, dy, sequences, reverse, offset, width, g.Wih, g.Whh, g.Bih, g.Bhh, dx, accumulate); break;
+        }
+    }
+
     public void Step(Packed p, ReadOnlySpan<float> x, Span<float> state)
     {
         switch (Kind)
@@ -205,8 +229,12 @@ internal sealed class RecurrentLayer
 
     private static double Sigmoid(double v) => 1 / (1 + Math.Exp(-v));
 
-    /// <summary>Every step's h, <c>[rows, T, H]</c>, for x element (r, t, f) at <c>r·sampleStride + t·positionStride + f</c>.</summary>
-    public double[] ReferenceForward(ReadOnlySpan<double> x, int rows, int steps, int positionStride, int sampleStride)
+    /// <summary>
+    /// Every step's h, <c>[rows, T, H]</c>, for x element (r, t, f) at <c>r·sampleStride + t·positionStride + f</c>; with
+    /// <paramref name="reverse"/> the recurrence runs from the last step to the first (PyTorch's reverse direction), h
+    /// still stored at its own step.
+    /// </summary>
+    public double[] ReferenceForward(ReadOnlySpan<double> x, int rows, int steps, int positionStride, int sampleStride, bool reverse = false)
     {
         var output = new double[rows * steps * H];
         var h = new double[H];
@@ -217,8 +245,9 @@ internal sealed class RecurrentLayer
         {
             Array.Clear(h);
             Array.Clear(c);
-            for (int t = 0; t < steps; t++)
+            for (int s = 0; s < steps; s++)
             {
+                int t = reverse ? steps - 1 - s : s;
                 for (int row = 0; row < G * H; row++)
                 {
                     double sx = Bih[row], sh = Bhh[row];

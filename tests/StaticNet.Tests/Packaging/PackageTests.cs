@@ -3,13 +3,17 @@ using System.Diagnostics;
 using System.IO;
 using System.IO.Compression;
 using System.Linq;
+using System.Text.RegularExpressions;
+using System.Xml.Linq;
 using Xunit;
 
 namespace StaticNet.Tests.Packaging;
 
 /// <summary>
 /// Packs the StaticNet NuGet package and builds and runs a consumer project against it, as a user would: the runtime
-/// from lib/, the generator and analyzers from analyzers/dotnet/cs, nothing from this repository's projects.
+/// from lib/, the generator and analyzers from analyzers/dotnet/cs, nothing from this repository's projects. On the way,
+/// checks what a package page shows: the metadata (repository, project URL, licence), the packed README (absolute
+/// links only, each resolving in the repository) and the symbols package.
 /// </summary>
 [Collection("dotnet CLI")]
 public class PackageTests
@@ -44,6 +48,17 @@ public class PackageTests
                 Assert.Contains("analyzers/dotnet/cs/StaticNet.Analyzers.dll", entries);
                 Assert.Contains("analyzers/dotnet/cs/StaticNet.CodeFixes.dll", entries);
                 Assert.Contains("README.md", entries);
+                CheckMetadata(root, ReadEntry(zip, "StaticNet.nuspec"));
+                CheckPackedReadme(root, ReadEntry(zip, "README.md"));
+            }
+            // The symbols package, beside it: the portable PDB of each target framework.
+            string symbols = Path.ChangeExtension(package, ".snupkg");
+            Assert.True(File.Exists(symbols), $"No symbols package beside {package}: {string.Join(", ", Directory.GetFiles(feed))}");
+            using (ZipArchive zip = ZipFile.OpenRead(symbols))
+            {
+                string[] entries = zip.Entries.Select(e => e.FullName).ToArray();
+                Assert.Contains("lib/net8.0/StaticNet.pdb", entries);
+                Assert.Contains("lib/netstandard2.1/StaticNet.pdb", entries);
             }
             string version = Path.GetFileNameWithoutExtension(package)["StaticNet.".Length..];
 
@@ -104,6 +119,87 @@ public class PackageTests
         {
             try { Directory.Delete(work, recursive: true); } catch (IOException) { }
         }
+    }
+
+    [Fact]
+    public void PackedReadmeCheckRefusesTheRepositoryReadmeAsItIs()
+    {
+        // The repository's README has relative links (docs/layers.md, ...): the packed-README check must refuse it.
+        string root = RepositoryRoot();
+        var error = Assert.ThrowsAny<Xunit.Sdk.XunitException>(() => CheckPackedReadme(root, File.ReadAllText(Path.Combine(root, "README.md"))));
+        Assert.Contains("relative link", error.Message);
+    }
+
+    /// <summary>The repository's URL as Directory.Build.props declares it (the one place that names it).</summary>
+    private static string RepositoryUrl(string root)
+    {
+        XDocument props = XDocument.Load(Path.Combine(root, "Directory.Build.props"));
+        string url = props.Descendants("RepositoryUrl").Single().Value;
+        Assert.Matches(@"^https://github\.com/[^/]+/[^/]+$", url);
+        return url;
+    }
+
+    private static string ReadEntry(ZipArchive zip, string name)
+    {
+        using var reader = new StreamReader(zip.GetEntry(name)!.Open());
+        return reader.ReadToEnd();
+    }
+
+    /// <summary>The nuspec names the repository, its project page and the MIT licence; the repository has a LICENSE.</summary>
+    private static void CheckMetadata(string root, string nuspecText)
+    {
+        string url = RepositoryUrl(root);
+        XElement metadata = XDocument.Parse(nuspecText).Root!.Elements().Single(e => e.Name.LocalName == "metadata");
+        XElement Element(string name) => metadata.Elements().Single(e => e.Name.LocalName == name);
+        Assert.Equal(url, Element("projectUrl").Value);
+        Assert.Equal(url, Element("repository").Attribute("url")!.Value);
+        Assert.Equal("git", Element("repository").Attribute("type")!.Value);
+        Assert.Equal("MIT", Element("license").Value);
+        Assert.Equal("expression", Element("license").Attribute("type")!.Value);
+        Assert.Equal("README.md", Element("readme").Value);
+        string license = File.ReadAllText(Path.Combine(root, "LICENSE"));
+        Assert.StartsWith("MIT License", license);
+        Assert.Contains("Permission is hereby granted, free of charge", license);
+    }
+
+    /// <summary>
+    /// The packed README is the repository's with its relative links made absolute: outside code blocks, every link is
+    /// absolute or an anchor, every link into the repository names a file or directory that exists in it, and nothing
+    /// else differs from README.md. It starts with the install instructions.
+    /// </summary>
+    private static void CheckPackedReadme(string root, string packed)
+    {
+        string url = RepositoryUrl(root);
+        var link = new Regex(@"!?\[[^\]]*\]\((?<target>[^)\s]+)[^)]*\)|^\s{0,3}\[[^\]]+\]:\s*(?<target>\S+)", RegexOptions.Multiline);
+        var intoRepository = new Regex("^" + Regex.Escape(url) + "/(blob|raw|tree)/main/(?<path>[^#?]*)");
+        string[] lines = packed.ReplaceLineEndings("\n").Split('\n');
+        int links = 0, repositoryLinks = 0;
+        bool inCode = false;
+        foreach (string line in lines)
+        {
+            if (line.TrimStart().StartsWith("```", StringComparison.Ordinal)) { inCode = !inCode; continue; }
+            if (inCode) continue;
+            foreach (Match match in link.Matches(line))
+            {
+                string target = match.Groups["target"].Value;
+                links++;
+                Assert.True(target.StartsWith("https://", StringComparison.Ordinal) || target.StartsWith('#'),
+                    $"The packed README has a relative link, which breaks on the package's page: {target}\n  in: {line}");
+                Match inside = intoRepository.Match(target);
+                if (!inside.Success) continue;
+                repositoryLinks++;
+                string path = Path.Combine(root, inside.Groups["path"].Value.Replace('/', Path.DirectorySeparatorChar));
+                Assert.True(File.Exists(path) || Directory.Exists(path), $"The packed README links to {target}, which is not in the repository ({path}).");
+            }
+        }
+        Assert.True(repositoryLinks >= 5, $"Expected the README's links into the repository (docs/...); found {repositoryLinks} of {links} links.");
+        Assert.Contains("## Install\n\n```sh\ndotnet add package StaticNet\n```", packed.ReplaceLineEndings("\n"));
+        Assert.StartsWith("# StaticNet\n\n## Install\n", packed.ReplaceLineEndings("\n"));
+
+        // Only the links changed: putting the relative targets back gives the repository's README.
+        string original = File.ReadAllText(Path.Combine(root, "README.md")).ReplaceLineEndings("\n");
+        string restored = Regex.Replace(packed.ReplaceLineEndings("\n"), @"(\]\(|\]:\s*)" + Regex.Escape(url) + "/(blob|raw)/main/", "$1");
+        Assert.Equal(original.TrimEnd('\n'), restored.TrimEnd('\n'));
     }
 
     private static string Run(string directory, string fileName, string arguments)

@@ -108,6 +108,8 @@ public class PyTorchExportTests(ITestOutputHelper log)
             Assert.Contains("Cnn", classes);
             Assert.Contains("ConvBnRelu", classes);     // Conv2d -> BatchNorm2d -> ReLU: a stand-alone [ReLU]
             Assert.Contains("BnActivations", classes);  // BatchNorm1d -> SiLU, ELU(0.5), LeakyReLU(0.2) stand-alone
+            Assert.Contains("RecurrentStack", classes); // nn.LSTM(num_layers=2, dropout) -> bidirectional 2-layer nn.GRU
+            Assert.Contains("[GRU(6, NumLayers = 2, Bidirectional = true, Name = \"2\")]", File.ReadAllText(Path.Combine(export, "RecurrentStack.cs")));
             string mlp = File.ReadAllText(Path.Combine(export, "Mlp.cs"));
             Assert.Contains("[Dense(32, Activation.ReLU, Name = \"0\")]", mlp);
             Assert.Contains("[Dense(10, Name = \"2\")]", mlp);
