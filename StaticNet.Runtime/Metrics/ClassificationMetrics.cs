@@ -62,20 +62,7 @@ public static class ClassificationMetrics
     /// </exception>
     public static double RocAuc(ReadOnlySpan<float> scores, ReadOnlySpan<int> labels)
     {
-        if (scores.Length != labels.Length)
-            throw new ArgumentException($"Expected one score per label ({labels.Length}); found {scores.Length} scores.", nameof(scores));
-        long positives = 0;
-        for (int i = 0; i < labels.Length; i++)
-        {
-            if (labels[i] is not (0 or 1))
-                throw new ArgumentException($"Expected binary labels (0 or 1); found {labels[i]} at index {i}.", nameof(labels));
-            if (float.IsNaN(scores[i]))
-                throw new ArgumentException($"Expected numeric scores; found NaN at index {i}.", nameof(scores));
-            positives += labels[i];
-        }
-        long negatives = labels.Length - positives;
-        if (positives == 0 || negatives == 0)
-            throw new ArgumentException($"ROC AUC needs both classes; found {positives} positive and {negatives} negative samples.", nameof(labels));
+        (long positives, long negatives) = CountBinary(scores, labels, "ROC AUC needs");
 
         // Sort sample indices by score, give each run of tied scores the mean of its ranks, and sum the positives' ranks.
         var order = new int[scores.Length];
@@ -97,5 +84,28 @@ public static class ClassificationMetrics
         }
         double u = positiveRankSum - positives * (positives + 1) / 2.0;
         return u / ((double)positives * negatives);
+    }
+
+    /// <summary>
+    /// Checks binary scores and labels (equal lengths, labels 0 or 1, no NaN score, both classes present) and counts the
+    /// classes; <paramref name="needs"/> starts the message when a class is missing ("ROC AUC needs").
+    /// </summary>
+    internal static (long Positives, long Negatives) CountBinary(ReadOnlySpan<float> scores, ReadOnlySpan<int> labels, string needs)
+    {
+        if (scores.Length != labels.Length)
+            throw new ArgumentException($"Expected one score per label ({labels.Length}); found {scores.Length} scores.", nameof(scores));
+        long positives = 0;
+        for (int i = 0; i < labels.Length; i++)
+        {
+            if (labels[i] is not (0 or 1))
+                throw new ArgumentException($"Expected binary labels (0 or 1); found {labels[i]} at index {i}.", nameof(labels));
+            if (float.IsNaN(scores[i]))
+                throw new ArgumentException($"Expected numeric scores; found NaN at index {i}.", nameof(scores));
+            positives += labels[i];
+        }
+        long negatives = labels.Length - positives;
+        if (positives == 0 || negatives == 0)
+            throw new ArgumentException($"{needs} both classes; found {positives} positive and {negatives} negative samples.", nameof(labels));
+        return (positives, negatives);
     }
 }

@@ -53,20 +53,7 @@ public sealed class RocCurve
     /// </exception>
     public static RocCurve Compute(ReadOnlySpan<float> scores, ReadOnlySpan<int> labels)
     {
-        if (scores.Length != labels.Length)
-            throw new ArgumentException($"Expected one score per label ({labels.Length}); found {scores.Length} scores.", nameof(scores));
-        long positives = 0;
-        for (int i = 0; i < labels.Length; i++)
-        {
-            if (labels[i] is not (0 or 1))
-                throw new ArgumentException($"Expected binary labels (0 or 1); found {labels[i]} at index {i}.", nameof(labels));
-            if (float.IsNaN(scores[i]))
-                throw new ArgumentException($"Expected numeric scores; found NaN at index {i}.", nameof(scores));
-            positives += labels[i];
-        }
-        long negatives = labels.Length - positives;
-        if (positives == 0 || negatives == 0)
-            throw new ArgumentException($"A ROC curve needs both classes; found {positives} positive and {negatives} negative samples.", nameof(labels));
+        (long positives, long negatives) = ClassificationMetrics.CountBinary(scores, labels, "A ROC curve needs");
 
         // Highest score first; each run of equal scores moves the curve once (diagonally when it mixes both classes).
         float[] sorted = scores.ToArray();
