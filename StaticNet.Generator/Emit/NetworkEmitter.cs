@@ -47,6 +47,7 @@ internal static class NetworkEmitter
         WriteClassDocs(w, network);
         w.Line($"[global::System.CodeDom.Compiler.GeneratedCode(\"StaticNet.Generator\", \"{GeneratorVersion}\")]");
         string interfaceName = IsTrainable(network) ? "global::StaticNet.ITrainableNetwork" : "global::StaticNet.INetwork";
+        if (IsTrainable(network) && network.UsesRandom) interfaceName += ", global::StaticNet.IRandomStateNetwork";
         w.Open($"partial class {spec.ClassIdentifier} : {interfaceName}");
         WriteSizes(w, network);
         if (inlineArrays) WriteBufferTypes(w, network);
@@ -323,6 +324,11 @@ internal static class NetworkEmitter
         w.Line();
         w.Line("global::System.Collections.Generic.IReadOnlyList<global::StaticNet.LayerInfo> global::StaticNet.INetwork.Layers => Layers;");
         w.Line();
+        if (IsTrainable(network) && network.UsesRandom)
+        {
+            w.Line("ulong global::StaticNet.IRandomStateNetwork.RandomState { get => _random; set => _random = value; }");
+            w.Line();
+        }
     }
 
     /// <summary>The static <c>Layers</c> table: each layer's row, its module type and multiply-adds from its home.</summary>

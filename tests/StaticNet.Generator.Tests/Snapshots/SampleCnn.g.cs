@@ -42,7 +42,7 @@ namespace Demo
     /// <c>Forward</c>, <c>ForwardBatch</c> and <c>ComputeLoss</c> run in inference mode (BatchNorm's running statistics, no dropout), <c>ComputeGradients</c> and <c>TrainStep</c> in training mode, as PyTorch's <c>eval()</c> and <c>train()</c>.
     /// </remarks>
     [global::System.CodeDom.Compiler.GeneratedCode("StaticNet.Generator", "0.1.0")]
-    partial class SampleCnn : global::StaticNet.ITrainableNetwork
+    partial class SampleCnn : global::StaticNet.ITrainableNetwork, global::StaticNet.IRandomStateNetwork
     {
         /// <summary>The number of floats in one input sample, [1, 28, 28] in PyTorch's order.</summary>
         public const int InputSize = 784;
@@ -220,6 +220,8 @@ namespace Demo
         int global::StaticNet.INetwork.ParameterCount => ParameterCount;
 
         global::System.Collections.Generic.IReadOnlyList<global::StaticNet.LayerInfo> global::StaticNet.INetwork.Layers => Layers;
+
+        ulong global::StaticNet.IRandomStateNetwork.RandomState { get => _random; set => _random = value; }
 
         /// <summary>Runs one sample through the network. Allocates nothing after the calling thread's first call.</summary>
         /// <param name="input">Exactly 784 floats ([1, 28, 28]).</param>

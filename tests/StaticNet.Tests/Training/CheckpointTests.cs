@@ -141,6 +141,26 @@ public sealed class CheckpointTests : IDisposable
     }
 
     [Fact]
+    public void GeneratedDropoutNetworks_ExposeTheirGeneratorWithoutReflection()
+    {
+        // The checkpoint reads the dropout state through IRandomStateNetwork (trim- and NativeAOT-safe): setting it
+        // must change the next training step's masks, and setting it back must repeat them.
+        var net = new AllOrNothingNet(seed: 5);
+        var state = Assert.IsAssignableFrom<IRandomStateNetwork>(net);
+        Dataset train = Classes(32, 1);
+        float[] inputs = train.Features.ToArray(), targets = train.Targets.ToArray();
+        ulong seed = state.RandomState;
+        net.ComputeGradients(inputs, targets);
+        float[] first = net.Gradients.ToArray();
+        state.RandomState = seed;
+        net.ComputeGradients(inputs, targets);
+        Assert.Equal(Bits(first), Bits(net.Gradients.ToArray()));
+        state.RandomState = seed ^ 0x9E3779B97F4A7C15UL;
+        net.ComputeGradients(inputs, targets);
+        Assert.NotEqual(Bits(first), Bits(net.Gradients.ToArray()));
+    }
+
+    [Fact]
     public void ImageAugmentation_ResumesBitIdentically()
     {
         Dataset train = Images(60, 4);
