@@ -31,6 +31,8 @@ internal static class GeneratedMembers
             ["Forward"] = new[] { 2 }, ["ForwardBatch"] = new[] { 2 }, ["InferenceActivations"] = new[] { 0 },
             ["LoadSafetensors"] = new[] { 1, 2 }, ["SaveSafetensors"] = new[] { 1, 2 }, ["ForwardRows"] = new[] { 4 },
             ["_exclusive"] = null, ["EnterExclusive"] = new[] { 1 }, ["ExitExclusive"] = new[] { 0 },
+            ["MaxDegreeOfParallelism"] = null, ["_maxDegreeOfParallelism"] = null, ["_inference"] = null,
+            ["InferChunk"] = new[] { 4 }, ["InferenceBatch"] = new[] { 0 },
         };
         if (network.Spec.EmbeddedWeights is not null) members["LoadEmbeddedWeights"] = new[] { 0 };
         bool trainable = network.Spec.Loss != LossKind.None;
@@ -43,6 +45,9 @@ internal static class GeneratedMembers
             members["Evaluate"] = new[] { 4 };
             members["TrainingCall"] = new[] { 5 };
             members["BackwardRows"] = new[] { 6 };
+            members["_training"] = null;
+            members["TrainChunk"] = new[] { 4 };
+            if (Emit.NetworkEmitter.HasStatistics(network)) members["CommitStatistics"] = new[] { 2 };
             if (network.TrainableLength != network.ParameterBufferLength) members["_stateBackup"] = null;
         }
         if (network.InputCopyOffset >= 0) members["InputCopy"] = null;
@@ -54,7 +59,8 @@ internal static class GeneratedMembers
             members["ResetState"] = new[] { 0 };
             members["StepBlock"] = new[] { 2 };
         }
-        if (trainable && network.HasTrainingMode) members["TrainingForwardRows"] = new[] { 4 };
+        if (trainable && network.HasTrainingMode)
+            members["TrainingForwardRows"] = new[] { 4 + (Emit.NetworkEmitter.HasStatistics(network) ? 1 : 0) + (network.UsesRandom ? 1 : 0) };
         if (trainable && network.UsesRandom) members["_random"] = null;
         return members;
     }
