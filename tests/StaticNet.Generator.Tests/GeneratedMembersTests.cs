@@ -25,7 +25,7 @@ public class GeneratedMembersTests
         Dictionary<string, int[]?> listed = GeneratedMembers.Of(network);
 
         var emitted = type.GetMembers()
-            .Where(m => !m.IsImplicitlyDeclared && m is not IMethodSymbol { MethodKind: MethodKind.Constructor or MethodKind.StaticConstructor or MethodKind.PropertyGet or MethodKind.ExplicitInterfaceImplementation })
+            .Where(m => !m.IsImplicitlyDeclared && m is not IMethodSymbol { MethodKind: MethodKind.Constructor or MethodKind.StaticConstructor or MethodKind.PropertyGet or MethodKind.PropertySet or MethodKind.ExplicitInterfaceImplementation })
             .Where(m => m is not IPropertySymbol { ExplicitInterfaceImplementations.Length: > 0 })
             .ToList();
         Assert.NotEmpty(emitted);

@@ -218,6 +218,8 @@ namespace Demo
         public void ForwardBatch(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs)
         {
             int count = global::StaticNet.Kernels.Guard.BatchRows(inputs.Length, InputSize, outputs.Length, OutputSize, nameof(outputs), "NormalizedCnn");
+            // More than one chunk: the chunks on the worker threads, unless another parallel call holds them.
+            if (count > ChunkRows && _maxDegreeOfParallelism > 1 && InferenceBatch().TryRunInference(inputs, outputs, count, _maxDegreeOfParallelism)) return;
             global::System.ReadOnlySpan<float> parameters = _parameters.Span;
             global::System.Span<float> activations = InferenceActivations();
             for (int start = 0; start < count; start += ChunkRows)
@@ -227,6 +229,38 @@ namespace Demo
                 global::StaticNet.Kernels.Guard.CopyRows(activations.Slice(Layer6Output, rows * 16), 16, outputs.Slice(start * OutputSize, rows * OutputSize), 4, rows);
             }
         }
+
+        /// <summary>One chunk of a parallel <c>ForwardBatch</c>, on a worker thread, in that thread's activations.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
+        private void InferChunk(global::StaticNet.Kernels.ParallelBatch batch, int chunk, int slot, global::System.Span<float> gradients)
+        {
+            int start = chunk * ChunkRows, rows = global::System.Math.Min(ChunkRows, batch.Count - start);
+            global::System.Span<float> activations = InferenceActivations();
+            ForwardRows(_parameters.Span, batch.Inputs<float>().Slice(start * InputSize, rows * InputSize), activations, rows);
+            global::StaticNet.Kernels.Guard.CopyRows(activations.Slice(Layer6Output, rows * 16), 16, batch.Outputs.Slice(start * OutputSize, rows * OutputSize), 4, rows);
+        }
+
+        private global::StaticNet.Kernels.ParallelBatch InferenceBatch()
+        {
+            if (_inference is null) global::System.Threading.Interlocked.CompareExchange(ref _inference, new global::StaticNet.Kernels.ParallelBatch(InferChunk, 0, 0, 0, null, null), null);
+            return _inference;
+        }
+
+        /// <summary>
+        /// The most threads one <c>ForwardBatch</c>, <c>ComputeGradients</c> or <c>TrainStep</c> runs its 32-row chunks on (the
+        /// calling thread and persistent worker threads), never more than the batch has chunks. The default is the machine's
+        /// logical processors; 1 runs everything on the calling thread. The results do not depend on it: the chunks' gradients
+        /// are added in chunk order, and each chunk's dropout mask and BatchNorm statistics depend on the chunk's index only.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentOutOfRangeException">Set to less than 1.</exception>
+        public int MaxDegreeOfParallelism
+        {
+            get => _maxDegreeOfParallelism;
+            set => _maxDegreeOfParallelism = global::StaticNet.Kernels.ParallelBatch.CheckDegree(value, nameof(MaxDegreeOfParallelism));
+        }
+
+        private int _maxDegreeOfParallelism = global::StaticNet.Kernels.ParallelBatch.DefaultDegreeOfParallelism;
+        private global::StaticNet.Kernels.ParallelBatch? _inference; // ForwardBatch's chunks on the worker threads, created by the first such call
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static global::System.Span<float> InferenceActivations() =>
@@ -292,26 +326,62 @@ namespace Demo
             int count = labels.IsEmpty
                 ? global::StaticNet.Kernels.Guard.BatchRows(inputs.Length, InputSize, targets.Length, OutputSize, nameof(targets), "NormalizedCnn", requireSamples: true)
                 : global::StaticNet.Kernels.Guard.BatchRows(inputs.Length, InputSize, labels.Length, 1, nameof(labels), "NormalizedCnn", requireSamples: true);
-            global::System.ReadOnlySpan<float> parameters = _parameters.Span;
-            global::System.Span<float> gradients = _gradients.Span;
-            // ComputeLoss uses the calling thread's scratch, as Forward, so that threads can share it; training the instance's own.
-            global::System.Span<float> activations = computeGradients ? _activations.Span : InferenceActivations();
-            global::System.Span<float> deltas = _deltas.Span;
-            if (computeGradients) gradients.Clear();
             float scale = 1f / (count * OutputSize); // the loss is a mean over every output
+            if (computeGradients)
+            {
+                // The chunks on up to MaxDegreeOfParallelism threads; the gradient, the losses and the statistics are combined in chunk
+                // order, so the result does not depend on the number of threads.
+                global::StaticNet.Kernels.ParallelBatch batch = _training ??= new global::StaticNet.Kernels.ParallelBatch(TrainChunk, ActivationBufferLength, TrainableLength, ParameterBufferLength - TrainableLength, _activations, _deltas);
+                batch.Scale = scale;
+                batch.RunTraining(inputs, targets, labels, count, _gradients.Span, _maxDegreeOfParallelism);
+                int chunks = global::StaticNet.Kernels.ParallelBatch.Chunks(count);
+                global::System.Span<float> state = _parameters.Span;
+                for (int chunk = 0; chunk < chunks; chunk++) CommitStatistics(state, batch.ChunkState(chunk)); // BatchNorm's running statistics, chunk after chunk
+                double total = 0;
+                for (int chunk = 0; chunk < chunks; chunk++) total += batch.Loss(chunk);
+                return (float)(total * scale);
+            }
+            global::System.ReadOnlySpan<float> parameters = _parameters.Span;
+            // ComputeLoss uses the calling thread's scratch, as Forward, so that threads can share it.
+            global::System.Span<float> activations = InferenceActivations();
             double sum = 0;
             for (int start = 0; start < count; start += ChunkRows)
             {
                 int rows = global::System.Math.Min(ChunkRows, count - start);
                 global::System.ReadOnlySpan<float> x = inputs.Slice(start * InputSize, rows * InputSize);
-                if (computeGradients) TrainingForwardRows(_parameters.Span, x, activations, rows); // batch statistics, dropout
-                else ForwardRows(parameters, x, activations, rows);
+                ForwardRows(parameters, x, activations, rows);
                 global::System.ReadOnlySpan<float> logits = activations.Slice(Layer6Output, rows * 16);
-                global::System.Span<float> dLogits = computeGradients ? deltas.Slice(Layer6Output, rows * 16) : default;
+                global::System.Span<float> dLogits = default;
                 sum += global::StaticNet.Kernels.LossKernels.MeanSquaredError(logits, targets.Slice(start * OutputSize, rows * OutputSize), rows, 4, stride: 16, dLogits, scale);
-                if (computeGradients) BackwardRows(parameters, gradients, x, activations, deltas, rows);
             }
             return (float)(sum * scale);
+        }
+
+        /// <summary>One chunk of a training call: the training forward pass, the loss and its gradient, the backward pass into <paramref name="gradients"/>.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
+        private void TrainChunk(global::StaticNet.Kernels.ParallelBatch batch, int chunk, int slot, global::System.Span<float> gradients)
+        {
+            int start = chunk * ChunkRows, rows = global::System.Math.Min(ChunkRows, batch.Count - start);
+            global::System.ReadOnlySpan<float> parameters = _parameters.Span;
+            global::System.ReadOnlySpan<float> x = batch.Inputs<float>().Slice(start * InputSize, rows * InputSize);
+            global::System.Span<float> activations = batch.Activations(slot), deltas = batch.Deltas(slot);
+            TrainingForwardRows(parameters, x, activations, rows, batch.ChunkState(chunk)); // batch statistics, dropout
+            global::System.ReadOnlySpan<float> logits = activations.Slice(Layer6Output, rows * 16);
+            global::System.Span<float> dLogits = deltas.Slice(Layer6Output, rows * 16);
+            global::System.ReadOnlySpan<float> targets = batch.Targets;
+            float scale = batch.Scale;
+            double loss = global::StaticNet.Kernels.LossKernels.MeanSquaredError(logits, targets.Slice(start * OutputSize, rows * OutputSize), rows, 4, stride: 16, dLogits, scale);
+            batch.SetLoss(chunk, loss);
+            BackwardRows(parameters, gradients, x, activations, deltas, rows);
+        }
+
+        private global::StaticNet.Kernels.ParallelBatch? _training; // the training calls' chunks and the workers' buffers, created by the first
+
+        /// <summary>Folds one chunk's training statistics into the running ones in <paramref name="parameters"/> and counts the chunk.</summary>
+        private static void CommitStatistics(global::System.Span<float> parameters, global::System.ReadOnlySpan<float> statistics)
+        {
+            Layer2CommitStatistics(parameters, statistics);
+            Layer6CommitStatistics(parameters, statistics);
         }
 
         /// <summary>
@@ -418,18 +488,18 @@ namespace Demo
         }
 
         /// <summary>
-        /// The training forward pass: as <c>ForwardRows</c>, but BatchNorm normalises with the chunk's statistics and updates
-        /// its running ones in <paramref name="parameters"/>, and Dropout draws its masks.
+        /// The training forward pass of one chunk: as <c>ForwardRows</c>, but BatchNorm normalises with the chunk's statistics and
+        /// writes them to the chunk's <c>statistics</c>, and Dropout draws its masks from the chunk's <c>random</c>.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-        private void TrainingForwardRows(global::System.Span<float> parameters, global::System.ReadOnlySpan<float> x, global::System.Span<float> activations, int rows)
+        private static void TrainingForwardRows(global::System.ReadOnlySpan<float> parameters, global::System.ReadOnlySpan<float> x, global::System.Span<float> activations, int rows, global::System.Span<float> statistics)
         {
             Layer0Forward(parameters, x, activations.Slice(Layer0Columns, 480), activations.Slice(Layer0PreActivation, rows * 512), activations.Slice(Layer0Output, rows * 512), rows);
-            Layer2TrainingForward(parameters, activations.Slice(Layer0Output, rows * 512), activations.Slice(Layer2Normalized, rows * 512), activations.Slice(Layer2InverseStd, 16), activations.Slice(Layer2Output, rows * 512), rows);
+            Layer2TrainingForward(parameters, activations.Slice(Layer0Output, rows * 512), activations.Slice(Layer2Normalized, rows * 512), activations.Slice(Layer2InverseStd, 16), activations.Slice(Layer2Output, rows * 512), rows, statistics);
             Layer3Forward(activations.Slice(Layer2Output, rows * 512), activations.Slice(Layer3Output, rows * 256), rows);
             Layer4Forward(activations.Slice(Layer3Output, rows * 256), activations.Slice(Layer4Output, rows * 16), rows);
             Layer5Forward(parameters, activations.Slice(Layer4Output, rows * 16), activations.Slice(Layer5Output, rows * 16), rows);
-            Layer6TrainingForward(parameters, activations.Slice(Layer5Output, rows * 16), activations.Slice(Layer6Normalized, rows * 16), activations.Slice(Layer6InverseStd, 16), activations.Slice(Layer6Output, rows * 16), rows);
+            Layer6TrainingForward(parameters, activations.Slice(Layer5Output, rows * 16), activations.Slice(Layer6Normalized, rows * 16), activations.Slice(Layer6InverseStd, 16), activations.Slice(Layer6Output, rows * 16), rows, statistics);
         }
 
         /// <summary>
@@ -488,13 +558,20 @@ namespace Demo
 
         /// <summary>
         /// 2 forward in training: x [rows, 32, 16] → y = γ·x̂ + β, x̂ normalised with the mean and variance over the chunk's rows × 32 positions;
-        /// updates the running statistics (momentum, unbiased variance) and counts the batch, as PyTorch's train() mode.
+        /// writes that mean and the unbiased variance to the chunk's <paramref name="statistics"/> for <c>Layer2CommitStatistics</c>.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-        private static void Layer2TrainingForward(global::System.Span<float> parameters, global::System.ReadOnlySpan<float> x, global::System.Span<float> normalized, global::System.Span<float> inverseStd, global::System.Span<float> y, int rows)
+        private static void Layer2TrainingForward(global::System.ReadOnlySpan<float> parameters, global::System.ReadOnlySpan<float> x, global::System.Span<float> normalized, global::System.Span<float> inverseStd, global::System.Span<float> y, int rows, global::System.Span<float> statistics)
         {
-            global::StaticNet.Kernels.BatchNormKernels.ForwardTraining(x, rows, positions: 32, channels: 16, parameters.Slice(Layer2Weight, 16), parameters.Slice(Layer2Bias, 16),
-                parameters.Slice(Layer2RunningMean, 16), parameters.Slice(Layer2RunningVar, 16), momentum: 0.1f, epsilon: 1E-05f, normalized, inverseStd, y);
+            global::StaticNet.Kernels.BatchNormKernels.ForwardTrainingChunk(x, rows, positions: 32, channels: 16, parameters.Slice(Layer2Weight, 16), parameters.Slice(Layer2Bias, 16),
+                statistics.Slice(Layer2RunningMean - TrainableLength, 16), statistics.Slice(Layer2RunningVar - TrainableLength, 16), epsilon: 1E-05f, normalized, inverseStd, y);
+        }
+
+        /// <summary>2: folds one chunk's statistics into the running ones (momentum 0.1) and counts the chunk, as PyTorch's train() mode.</summary>
+        private static void Layer2CommitStatistics(global::System.Span<float> parameters, global::System.ReadOnlySpan<float> statistics)
+        {
+            global::StaticNet.Kernels.BatchNormKernels.UpdateRunningStatistics(16, parameters.Slice(Layer2RunningMean, 16), parameters.Slice(Layer2RunningVar, 16),
+                statistics.Slice(Layer2RunningMean - TrainableLength, 16), statistics.Slice(Layer2RunningVar - TrainableLength, 16), momentum: 0.1f);
             parameters[Layer2NumBatchesTracked] += 1f;
         }
 
@@ -569,13 +646,20 @@ namespace Demo
 
         /// <summary>
         /// 6 forward in training: x [rows, 16] → y = γ·x̂ + β, x̂ normalised with the mean and variance over the chunk's rows;
-        /// updates the running statistics (momentum, unbiased variance) and counts the batch, as PyTorch's train() mode.
+        /// writes that mean and the unbiased variance to the chunk's <paramref name="statistics"/> for <c>Layer6CommitStatistics</c>.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-        private static void Layer6TrainingForward(global::System.Span<float> parameters, global::System.ReadOnlySpan<float> x, global::System.Span<float> normalized, global::System.Span<float> inverseStd, global::System.Span<float> y, int rows)
+        private static void Layer6TrainingForward(global::System.ReadOnlySpan<float> parameters, global::System.ReadOnlySpan<float> x, global::System.Span<float> normalized, global::System.Span<float> inverseStd, global::System.Span<float> y, int rows, global::System.Span<float> statistics)
         {
-            global::StaticNet.Kernels.BatchNormKernels.ForwardTraining(x, rows, positions: 1, channels: 16, parameters.Slice(Layer6Weight, 16), parameters.Slice(Layer6Bias, 16),
-                parameters.Slice(Layer6RunningMean, 16), parameters.Slice(Layer6RunningVar, 16), momentum: 0.01f, epsilon: 0.001f, normalized, inverseStd, y);
+            global::StaticNet.Kernels.BatchNormKernels.ForwardTrainingChunk(x, rows, positions: 1, channels: 16, parameters.Slice(Layer6Weight, 16), parameters.Slice(Layer6Bias, 16),
+                statistics.Slice(Layer6RunningMean - TrainableLength, 16), statistics.Slice(Layer6RunningVar - TrainableLength, 16), epsilon: 0.001f, normalized, inverseStd, y);
+        }
+
+        /// <summary>6: folds one chunk's statistics into the running ones (momentum 0.01) and counts the chunk, as PyTorch's train() mode.</summary>
+        private static void Layer6CommitStatistics(global::System.Span<float> parameters, global::System.ReadOnlySpan<float> statistics)
+        {
+            global::StaticNet.Kernels.BatchNormKernels.UpdateRunningStatistics(16, parameters.Slice(Layer6RunningMean, 16), parameters.Slice(Layer6RunningVar, 16),
+                statistics.Slice(Layer6RunningMean - TrainableLength, 16), statistics.Slice(Layer6RunningVar - TrainableLength, 16), momentum: 0.01f);
             parameters[Layer6NumBatchesTracked] += 1f;
         }
 

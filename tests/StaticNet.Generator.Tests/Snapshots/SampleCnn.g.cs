@@ -212,6 +212,8 @@ namespace Demo
         public void ForwardBatch(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs)
         {
             int count = global::StaticNet.Kernels.Guard.BatchRows(inputs.Length, InputSize, outputs.Length, OutputSize, nameof(outputs), "SampleCnn");
+            // More than one chunk: the chunks on the worker threads, unless another parallel call holds them.
+            if (count > ChunkRows && _maxDegreeOfParallelism > 1 && InferenceBatch().TryRunInference(inputs, outputs, count, _maxDegreeOfParallelism)) return;
             global::System.ReadOnlySpan<float> parameters = _parameters.Span;
             global::System.Span<float> activations = InferenceActivations();
             for (int start = 0; start < count; start += ChunkRows)
@@ -221,6 +223,38 @@ namespace Demo
                 global::StaticNet.Kernels.Guard.CopyRows(activations.Slice(Layer10Output, rows * 16), 16, outputs.Slice(start * OutputSize, rows * OutputSize), 10, rows);
             }
         }
+
+        /// <summary>One chunk of a parallel <c>ForwardBatch</c>, on a worker thread, in that thread's activations.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
+        private void InferChunk(global::StaticNet.Kernels.ParallelBatch batch, int chunk, int slot, global::System.Span<float> gradients)
+        {
+            int start = chunk * ChunkRows, rows = global::System.Math.Min(ChunkRows, batch.Count - start);
+            global::System.Span<float> activations = InferenceActivations();
+            ForwardRows(_parameters.Span, batch.Inputs<float>().Slice(start * InputSize, rows * InputSize), activations, rows);
+            global::StaticNet.Kernels.Guard.CopyRows(activations.Slice(Layer10Output, rows * 16), 16, batch.Outputs.Slice(start * OutputSize, rows * OutputSize), 10, rows);
+        }
+
+        private global::StaticNet.Kernels.ParallelBatch InferenceBatch()
+        {
+            if (_inference is null) global::System.Threading.Interlocked.CompareExchange(ref _inference, new global::StaticNet.Kernels.ParallelBatch(InferChunk, 0, 0, 0, null, null), null);
+            return _inference;
+        }
+
+        /// <summary>
+        /// The most threads one <c>ForwardBatch</c>, <c>ComputeGradients</c> or <c>TrainStep</c> runs its 32-row chunks on (the
+        /// calling thread and persistent worker threads), never more than the batch has chunks. The default is the machine's
+        /// logical processors; 1 runs everything on the calling thread. The results do not depend on it: the chunks' gradients
+        /// are added in chunk order, and each chunk's dropout mask and BatchNorm statistics depend on the chunk's index only.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentOutOfRangeException">Set to less than 1.</exception>
+        public int MaxDegreeOfParallelism
+        {
+            get => _maxDegreeOfParallelism;
+            set => _maxDegreeOfParallelism = global::StaticNet.Kernels.ParallelBatch.CheckDegree(value, nameof(MaxDegreeOfParallelism));
+        }
+
+        private int _maxDegreeOfParallelism = global::StaticNet.Kernels.ParallelBatch.DefaultDegreeOfParallelism;
+        private global::StaticNet.Kernels.ParallelBatch? _inference; // ForwardBatch's chunks on the worker threads, created by the first such call
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static global::System.Span<float> InferenceActivations() =>
@@ -331,29 +365,62 @@ namespace Demo
                 ? global::StaticNet.Kernels.Guard.BatchRows(inputs.Length, InputSize, targets.Length, OutputSize, nameof(targets), "SampleCnn", requireSamples: true)
                 : global::StaticNet.Kernels.Guard.BatchRows(inputs.Length, InputSize, labels.Length, 1, nameof(labels), "SampleCnn", requireSamples: true);
             if (!labels.IsEmpty) global::StaticNet.Kernels.Guard.Labels(labels, 10, "SampleCnn"); // before anything changes
-            global::System.ReadOnlySpan<float> parameters = _parameters.Span;
-            global::System.Span<float> gradients = _gradients.Span;
-            // ComputeLoss uses the calling thread's scratch, as Forward, so that threads can share it; training the instance's own.
-            global::System.Span<float> activations = computeGradients ? _activations.Span : InferenceActivations();
-            global::System.Span<float> deltas = _deltas.Span;
-            if (computeGradients) gradients.Clear();
             float scale = 1f / (count); // the loss is a mean over samples
+            if (computeGradients)
+            {
+                // The chunks on up to MaxDegreeOfParallelism threads; the gradient, the losses and the statistics are combined in chunk
+                // order, so the result does not depend on the number of threads.
+                global::StaticNet.Kernels.ParallelBatch batch = _training ??= new global::StaticNet.Kernels.ParallelBatch(TrainChunk, ActivationBufferLength, TrainableLength, 0, _activations, _deltas);
+                batch.Scale = scale;
+                batch.Seed = _random; // each chunk's dropout stream is a function of this and the chunk's index
+                _random = global::StaticNet.Kernels.DropoutKernels.NextCallState(_random);
+                batch.RunTraining(inputs, targets, labels, count, _gradients.Span, _maxDegreeOfParallelism);
+                int chunks = global::StaticNet.Kernels.ParallelBatch.Chunks(count);
+                double total = 0;
+                for (int chunk = 0; chunk < chunks; chunk++) total += batch.Loss(chunk);
+                return (float)(total * scale);
+            }
+            global::System.ReadOnlySpan<float> parameters = _parameters.Span;
+            // ComputeLoss uses the calling thread's scratch, as Forward, so that threads can share it.
+            global::System.Span<float> activations = InferenceActivations();
             double sum = 0;
             for (int start = 0; start < count; start += ChunkRows)
             {
                 int rows = global::System.Math.Min(ChunkRows, count - start);
                 global::System.ReadOnlySpan<float> x = inputs.Slice(start * InputSize, rows * InputSize);
-                if (computeGradients) TrainingForwardRows(_parameters.Span, x, activations, rows); // batch statistics, dropout
-                else ForwardRows(parameters, x, activations, rows);
+                ForwardRows(parameters, x, activations, rows);
                 global::System.ReadOnlySpan<float> logits = activations.Slice(Layer10Output, rows * 16);
-                global::System.Span<float> dLogits = computeGradients ? deltas.Slice(Layer10Output, rows * 16) : default;
+                global::System.Span<float> dLogits = default;
                 sum += labels.IsEmpty
                     ? global::StaticNet.Kernels.LossKernels.SoftmaxCrossEntropy(logits, targets.Slice(start * OutputSize, rows * OutputSize), rows, 10, stride: 16, dLogits, scale)
                     : global::StaticNet.Kernels.LossKernels.SoftmaxCrossEntropy(logits, labels.Slice(start, rows), rows, 10, stride: 16, dLogits, scale);
-                if (computeGradients) BackwardRows(parameters, gradients, x, activations, deltas, rows);
             }
             return (float)(sum * scale);
         }
+
+        /// <summary>One chunk of a training call: the training forward pass, the loss and its gradient, the backward pass into <paramref name="gradients"/>.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
+        private void TrainChunk(global::StaticNet.Kernels.ParallelBatch batch, int chunk, int slot, global::System.Span<float> gradients)
+        {
+            int start = chunk * ChunkRows, rows = global::System.Math.Min(ChunkRows, batch.Count - start);
+            global::System.ReadOnlySpan<float> parameters = _parameters.Span;
+            global::System.ReadOnlySpan<float> x = batch.Inputs<float>().Slice(start * InputSize, rows * InputSize);
+            global::System.Span<float> activations = batch.Activations(slot), deltas = batch.Deltas(slot);
+            ulong random = global::StaticNet.Kernels.DropoutKernels.ChunkState(batch.Seed, chunk);
+            TrainingForwardRows(parameters, x, activations, rows, ref random); // batch statistics, dropout
+            global::System.ReadOnlySpan<float> logits = activations.Slice(Layer10Output, rows * 16);
+            global::System.Span<float> dLogits = deltas.Slice(Layer10Output, rows * 16);
+            global::System.ReadOnlySpan<float> targets = batch.Targets;
+            global::System.ReadOnlySpan<int> labels = batch.Labels;
+            float scale = batch.Scale;
+            double loss = labels.IsEmpty
+                ? global::StaticNet.Kernels.LossKernels.SoftmaxCrossEntropy(logits, targets.Slice(start * OutputSize, rows * OutputSize), rows, 10, stride: 16, dLogits, scale)
+                : global::StaticNet.Kernels.LossKernels.SoftmaxCrossEntropy(logits, labels.Slice(start, rows), rows, 10, stride: 16, dLogits, scale);
+            batch.SetLoss(chunk, loss);
+            BackwardRows(parameters, gradients, x, activations, deltas, rows);
+        }
+
+        private global::StaticNet.Kernels.ParallelBatch? _training; // the training calls' chunks and the workers' buffers, created by the first
 
         /// <summary>
         /// The body of ComputeGradients (no optimizer) and TrainStep: refuses to overlap another training or loading call, and
@@ -461,11 +528,11 @@ namespace Demo
         }
 
         /// <summary>
-        /// The training forward pass: as <c>ForwardRows</c>, but BatchNorm normalises with the chunk's statistics and updates
-        /// its running ones in <paramref name="parameters"/>, and Dropout draws its masks.
+        /// The training forward pass of one chunk: as <c>ForwardRows</c>, but BatchNorm normalises with the chunk's statistics and
+        /// writes them to the chunk's <c>statistics</c>, and Dropout draws its masks from the chunk's <c>random</c>.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-        private void TrainingForwardRows(global::System.Span<float> parameters, global::System.ReadOnlySpan<float> x, global::System.Span<float> activations, int rows)
+        private static void TrainingForwardRows(global::System.ReadOnlySpan<float> parameters, global::System.ReadOnlySpan<float> x, global::System.Span<float> activations, int rows, ref ulong random)
         {
             Layer0Forward(parameters, x, activations.Slice(Layer0Columns, 7056), activations.Slice(Layer0Output, rows * 12544), rows);
             Layer2Forward(activations.Slice(Layer0Output, rows * 12544), activations.Slice(Layer2Output, rows * 3136), rows);
@@ -473,7 +540,7 @@ namespace Demo
             Layer5Forward(activations.Slice(Layer3Output, rows * 6272), activations.Slice(Layer5Output, rows * 1568), rows);
             Layer6Forward(activations.Slice(Layer5Output, rows * 1568), activations.Slice(Layer6Output, rows * 1568), rows);
             Layer7Forward(parameters, activations.Slice(Layer6Output, rows * 1568), activations.Slice(Layer7Output, rows * 128), rows);
-            Layer9TrainingForward(activations.Slice(Layer7Output, rows * 128), activations.Slice(Layer9Mask, rows * 128), activations.Slice(Layer9Output, rows * 128), rows, ref _random);
+            Layer9TrainingForward(activations.Slice(Layer7Output, rows * 128), activations.Slice(Layer9Mask, rows * 128), activations.Slice(Layer9Output, rows * 128), rows, ref random);
             Layer10Forward(parameters, activations.Slice(Layer9Output, rows * 128), activations.Slice(Layer10Output, rows * 16), rows);
         }
 
