@@ -32,6 +32,23 @@ internal sealed class WorkerPool
     /// <summary>The number of jobs run on the pool (for tests: whether a call ran in parallel).</summary>
     internal long JobsRun { get; private set; }
 
+    /// <summary>
+    /// The bytes the worker threads (not the callers) had allocated when each last finished a job, summed: for the
+    /// allocation tests, which can only count the calling thread's own.
+    /// </summary>
+    internal long WorkerAllocatedBytes
+    {
+        get
+        {
+            long sum = 0;
+            long[] allocated = _allocated;
+            for (int i = 0; i < allocated.Length; i++) sum += Volatile.Read(ref allocated[i]);
+            return sum;
+        }
+    }
+
+    private long[] _allocated = Array.Empty<long>();
+
     /// <summary>Takes the pool for one job; <see langword="false"/> if another job holds it.</summary>
     public bool TryEnter() => Interlocked.CompareExchange(ref _busy, 1, 0) == 0;
 
@@ -126,6 +143,9 @@ internal sealed class WorkerPool
             threads[i] = new Thread(() => Loop(index)) { IsBackground = true, Name = "StaticNet worker " + index };
             threads[i].Start();
         }
+        var allocated = new long[count];
+        Array.Copy(_allocated, allocated, _allocated.Length);
+        _allocated = allocated;
         _threads = threads;
     }
 
@@ -142,6 +162,9 @@ internal sealed class WorkerPool
             }
             finally
             {
+#if NET8_0_OR_GREATER
+                Volatile.Write(ref _allocated[index - 1], GC.GetAllocatedBytesForCurrentThread());
+#endif
                 if (Interlocked.Decrement(ref _pending) == 0)
                     lock (_doneGate) Monitor.PulseAll(_doneGate);
             }

@@ -89,6 +89,8 @@ public sealed class Trainer
         if (validation is not null && monitorsAccuracy && !IsClassifier(_network))
             throw new ArgumentException($"{nameof(MonitoredMetric.ValidationAccuracy)} needs a classifier (more than one output, or one output with binary cross-entropy); found {_network.OutputSize} output(s) with {_network.Loss}.", nameof(options.Monitor));
 
+        if (options.MaxDegreeOfParallelism is int degree) _network.MaxDegreeOfParallelism = degree;
+
         // Everything the epochs need is allocated here, once.
         int inputSize = train.InputSize, outputSize = train.OutputSize;
         int batchSize = Math.Min(options.BatchSize, train.Count);
