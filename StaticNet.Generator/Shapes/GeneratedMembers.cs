@@ -47,6 +47,9 @@ internal static class GeneratedMembers
             members["BackwardRows"] = new[] { 6 };
             members["_training"] = null;
             members["TrainChunk"] = new[] { 4 };
+            members["LossChunk"] = new[] { 4 };
+            members["LossBatch"] = new[] { 0 };
+            members["_lossBatch"] = null;
             if (Emit.NetworkEmitter.HasStatistics(network)) members["CommitStatistics"] = new[] { 2 };
             if (network.TrainableLength != network.ParameterBufferLength) members["_stateBackup"] = null;
         }

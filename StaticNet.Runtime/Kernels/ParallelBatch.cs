@@ -184,8 +184,29 @@ public sealed unsafe class ParallelBatch
     /// <see langword="false"/>, having run nothing, when the pool is busy (the caller then runs the chunks itself).
     /// </summary>
     public bool TryRunInference<TInput>(ReadOnlySpan<TInput> inputs, Span<float> outputs, int count, int maxWorkers)
-        where TInput : unmanaged
+        where TInput : unmanaged =>
+        TryRun(inputs, default, default, outputs, count, 0f, maxWorkers, out _);
+
+    /// <summary>
+    /// Runs every chunk of a loss-only call (the inference forward pass and the loss, as <c>ComputeLoss</c>) on up to
+    /// <paramref name="maxWorkers"/> workers and returns, in <paramref name="sum"/>, the chunks' summed losses added in
+    /// chunk order (the same bits as one thread); <see langword="false"/>, having run nothing, when the pool is busy.
+    /// </summary>
+    /// <param name="inputs">The call's inputs.</param>
+    /// <param name="targets">Its float targets (empty with labels).</param>
+    /// <param name="labels">Its labels (empty with float targets).</param>
+    /// <param name="count">The number of samples.</param>
+    /// <param name="scale">The loss's scale, set as <see cref="Scale"/> once the pool is held.</param>
+    /// <param name="maxWorkers">The most workers.</param>
+    /// <param name="sum">The chunks' summed losses.</param>
+    public bool TryRunLoss<TInput>(ReadOnlySpan<TInput> inputs, ReadOnlySpan<float> targets, ReadOnlySpan<int> labels,
+        int count, float scale, int maxWorkers, out double sum) where TInput : unmanaged =>
+        TryRun(inputs, targets, labels, default, count, scale, maxWorkers, out sum);
+
+    private bool TryRun<TInput>(ReadOnlySpan<TInput> inputs, ReadOnlySpan<float> targets, ReadOnlySpan<int> labels,
+        Span<float> outputs, int count, float scale, int maxWorkers, out double sum) where TInput : unmanaged
     {
+        sum = 0;
         int chunks = Chunks(count);
         int workers = Math.Min(maxWorkers, chunks);
         if (workers <= 1) return false;
@@ -194,13 +215,18 @@ public sealed unsafe class ParallelBatch
         try
         {
             // The pool admits one job at a time, so these fields have one writer while it runs.
-            Prepare(chunks, workers, training: false);
+            if (_losses.Length < chunks) _losses = new double[chunks];
             fixed (TInput* pi = inputs)
+            fixed (float* pt = targets)
+            fixed (int* pl = labels)
             fixed (float* po = outputs)
             {
                 _inputs = pi; _inputsLength = inputs.Length;
+                _targets = pt; _targetsLength = targets.Length;
+                _labels = pl; _labelsLength = labels.Length;
                 _outputs = po; _outputsLength = outputs.Length;
                 Count = count;
+                Scale = scale;
                 Admit(chunks, workers, training: false);
                 try
                 {
@@ -208,11 +234,13 @@ public sealed unsafe class ParallelBatch
                 }
                 finally
                 {
-                    _inputs = null; _outputs = null;
+                    _inputs = null; _targets = null; _labels = null; _outputs = null;
                 }
             }
             error = _error;
             _error = null;
+            if (error is null)
+                for (int chunk = 0; chunk < chunks; chunk++) sum += _losses[chunk]; // chunk order, as one thread adds them
         }
         finally
         {
