@@ -1,6 +1,7 @@
 using System;
 using System.ComponentModel;
-using System.Numerics.Tensors;
+using System.Numerics;
+using System.Runtime.InteropServices;
 using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
 using System.Threading;
@@ -325,12 +326,35 @@ public sealed unsafe class ParallelBatch
                 Span<float> g = gradient.Slice(start, end - start);
                 for (int c = Math.Max(first, 1); c < last; c++)
                 {
-                    Span<float> own = _gradients[c - first].Span.Slice(start, end - start);
-                    TensorPrimitives.Add(g, own, g);
-                    own.Clear();
+                    AddAndClear(g, _gradients[c - first].Span.Slice(start, end - start));
                 }
             }
             if (workers > 1) WorkerPool.Shared.Barrier();
+        }
+    }
+
+    /// <summary><c>g += own; own = 0</c> in one pass (element-wise float additions: the same bits at any vector width).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void AddAndClear(Span<float> g, Span<float> own)
+    {
+        int i = 0, length = g.Length;
+        ref float gr = ref MemoryMarshal.GetReference(g);
+        ref float or = ref MemoryMarshal.GetReference(own);
+        if (Vector.IsHardwareAccelerated)
+        {
+            int n = Vector<float>.Count;
+            for (; i <= length - n; i += n)
+            {
+                ref byte gb = ref Unsafe.As<float, byte>(ref Unsafe.Add(ref gr, i));
+                ref byte ob = ref Unsafe.As<float, byte>(ref Unsafe.Add(ref or, i));
+                Unsafe.WriteUnaligned(ref gb, Unsafe.ReadUnaligned<Vector<float>>(ref gb) + Unsafe.ReadUnaligned<Vector<float>>(ref ob));
+                Unsafe.WriteUnaligned(ref ob, Vector<float>.Zero);
+            }
+        }
+        for (; i < length; i++)
+        {
+            Unsafe.Add(ref gr, i) += Unsafe.Add(ref or, i);
+            Unsafe.Add(ref or, i) = 0f;
         }
     }
 
