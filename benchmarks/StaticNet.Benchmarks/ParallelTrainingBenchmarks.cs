@@ -72,7 +72,9 @@ internal static class ParallelTiming
     public static void Run(string[] args)
     {
         int rounds = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 30;
-        System.Console.WriteLine($"Processors: {System.Environment.ProcessorCount}; {rounds} rounds of 10 steps; ms per step (median / min)");
+        System.Console.WriteLine($"Processors: {System.Environment.ProcessorCount}; {rounds} rounds of 10 steps; ms per step (median / min), " +
+            "and the process's CPU time per step (all threads, spinning included)");
+        var process = System.Diagnostics.Process.GetCurrentProcess();
         foreach (string network in new[] { "MLP", "CNN" })
             foreach (int batch in new[] { 64, 256 })
             {
@@ -84,16 +86,20 @@ internal static class ParallelTiming
                     System.Func<float> step = network == "MLP" ? bench.MlpTrainStep : bench.CnnTrainStep;
                     for (int i = 0; i < 20; i++) step();
                     var times = new double[rounds];
+                    process.Refresh();
+                    System.TimeSpan cpuBefore = process.TotalProcessorTime;
                     for (int r = 0; r < rounds; r++)
                     {
                         long start = System.Diagnostics.Stopwatch.GetTimestamp();
                         for (int i = 0; i < 10; i++) step();
                         times[r] = (System.Diagnostics.Stopwatch.GetTimestamp() - start) * 1e3 / System.Diagnostics.Stopwatch.Frequency / 10;
                     }
+                    process.Refresh();
+                    double cpu = (process.TotalProcessorTime - cpuBefore).TotalMilliseconds / (10.0 * rounds);
                     System.Array.Sort(times);
                     double median = times[rounds / 2];
                     if (workers == 1) one = median;
-                    System.Console.WriteLine($"{network} batch {batch,3} workers {workers}: {median,8:F3} / {times[0],8:F3}" +
+                    System.Console.WriteLine($"{network} batch {batch,3} workers {workers}: {median,8:F3} / {times[0],8:F3}  CPU {cpu,8:F3}" +
                         (workers == 1 ? "" : $"   speed-up {one / median:F2}x"));
                 }
             }
