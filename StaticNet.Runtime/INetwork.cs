@@ -43,6 +43,22 @@ public interface INetwork
     /// </summary>
     IReadOnlyList<LayerInfo> Layers => Array.Empty<LayerInfo>();
 
+    /// <summary>
+    /// The most threads one batch call (<see cref="ForwardBatch"/>, and a trainable network's <c>ComputeGradients</c> and
+    /// <c>TrainStep</c>) runs its 32-row chunks on; never more than the batch has chunks. Generated networks default to
+    /// the machine's logical processors and give the same results for every value. The default implementation, for
+    /// networks that run on one thread, is 1 and ignores a new value.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">Set to less than 1.</exception>
+    int MaxDegreeOfParallelism
+    {
+        get => 1;
+        set
+        {
+            if (value < 1) throw new ArgumentOutOfRangeException(nameof(value), value, "The degree of parallelism must be at least 1.");
+        }
+    }
+
     /// <summary>Runs one sample through the network. Allocates nothing.</summary>
     /// <param name="input">Exactly <see cref="InputSize"/> floats.</param>
     /// <param name="output">Exactly <see cref="OutputSize"/> floats, overwritten.</param>

@@ -79,6 +79,9 @@ internal static class NetworkEmitter
 
     private static bool IsTrainable(ShapedNetwork network) => network.Spec.Loss != LossKind.None;
 
+    /// <summary>Whether a layer keeps training statistics per chunk (BatchNorm), folded into the state after the chunks ran.</summary>
+    internal static bool HasStatistics(ShapedNetwork network) => network.Layers.Any(l => l.Definition.CommitStatisticsCall(l) is not null);
+
     /// <summary>Whether the parameter buffer holds state the optimizer never sees (BatchNorm's running statistics).</summary>
     private static bool HasState(ShapedNetwork network) => network.TrainableLength != network.ParameterBufferLength;
 
@@ -437,6 +440,8 @@ internal static class NetworkEmitter
         w.Hot();
         w.Open($"public void ForwardBatch(global::System.ReadOnlySpan<{element}> inputs, global::System.Span<float> outputs)");
         w.Line($"int count = global::StaticNet.Kernels.Guard.BatchRows(inputs.Length, InputSize, outputs.Length, OutputSize, nameof(outputs), \"{className}\");");
+        w.Line("// More than one chunk: the chunks on the worker threads, unless another parallel call holds them.");
+        w.Line("if (count > ChunkRows && _maxDegreeOfParallelism > 1 && InferenceBatch().TryRunInference(inputs, outputs, count, _maxDegreeOfParallelism)) return;");
         w.Line("global::System.ReadOnlySpan<float> parameters = _parameters.Span;");
         w.Line("global::System.Span<float> activations = InferenceActivations();");
         w.Open("for (int start = 0; start < count; start += ChunkRows)");
@@ -445,6 +450,37 @@ internal static class NetworkEmitter
         w.Line(CopyOutputs(network, "outputs.Slice(start * OutputSize, rows * OutputSize)", "rows"));
         w.Close();
         w.Close();
+        w.Line();
+        w.Line("/// <summary>One chunk of a parallel <c>ForwardBatch</c>, on a worker thread, in that thread's activations.</summary>");
+        w.Hot();
+        w.Open("private void InferChunk(global::StaticNet.Kernels.ParallelBatch batch, int chunk, int slot, global::System.Span<float> gradients)");
+        w.Line("int start = chunk * ChunkRows, rows = global::System.Math.Min(ChunkRows, batch.Count - start);");
+        w.Line("global::System.Span<float> activations = InferenceActivations();");
+        w.Line($"ForwardRows(_parameters.Span, batch.Inputs<{element}>().Slice(start * InputSize, rows * InputSize), activations, rows);");
+        w.Line(CopyOutputs(network, "batch.Outputs.Slice(start * OutputSize, rows * OutputSize)", "rows"));
+        w.Close();
+        w.Line();
+        w.Line("private global::StaticNet.Kernels.ParallelBatch InferenceBatch()");
+        w.Line("{");
+        w.Line("    if (_inference is null) global::System.Threading.Interlocked.CompareExchange(ref _inference, new global::StaticNet.Kernels.ParallelBatch(InferChunk, 0, 0, 0, null, null), null);");
+        w.Line("    return _inference;");
+        w.Line("}");
+        w.Line();
+        w.Line("/// <summary>");
+        w.Line("/// The most threads one <c>ForwardBatch</c>, <c>ComputeGradients</c> or <c>TrainStep</c> runs its 32-row chunks on (the");
+        w.Line("/// calling thread and persistent worker threads), never more than the batch has chunks. The default is the machine's");
+        w.Line("/// logical processors; 1 runs everything on the calling thread. The results do not depend on it: the chunks' gradients");
+        w.Line("/// are added in chunk order, and each chunk's dropout mask and BatchNorm statistics depend on the chunk's index only.");
+        w.Line("/// </summary>");
+        w.Line("/// <exception cref=\"global::System.ArgumentOutOfRangeException\">Set to less than 1.</exception>");
+        w.Line("public int MaxDegreeOfParallelism");
+        w.Line("{");
+        w.Line("    get => _maxDegreeOfParallelism;");
+        w.Line("    set => _maxDegreeOfParallelism = global::StaticNet.Kernels.ParallelBatch.CheckDegree(value, nameof(MaxDegreeOfParallelism));");
+        w.Line("}");
+        w.Line();
+        w.Line("private int _maxDegreeOfParallelism = global::StaticNet.Kernels.ParallelBatch.DefaultDegreeOfParallelism;");
+        w.Line("private global::StaticNet.Kernels.ParallelBatch? _inference; // ForwardBatch's chunks on the worker threads, created by the first such call");
         w.Line();
         w.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]");
         w.Line("private static global::System.Span<float> InferenceActivations() =>");
@@ -524,50 +560,132 @@ internal static class NetworkEmitter
         w.Line($"    : global::StaticNet.Kernels.Guard.BatchRows(inputs.Length, InputSize, labels.Length, {positions}, nameof(labels), \"{className}\", requireSamples: true);");
         if (hasLabels)
             w.Line($"if (!labels.IsEmpty) global::StaticNet.Kernels.Guard.Labels(labels, {output.Channels}, \"{className}\"); // before anything changes");
-        w.Line("global::System.ReadOnlySpan<float> parameters = _parameters.Span;");
-        w.Line("global::System.Span<float> gradients = _gradients.Span;");
-        w.Line("// ComputeLoss uses the calling thread's scratch, as Forward, so that threads can share it; training the instance's own.");
-        w.Line("global::System.Span<float> activations = computeGradients ? _activations.Span : InferenceActivations();");
-        w.Line("global::System.Span<float> deltas = _deltas.Span;");
-        w.Line("if (computeGradients) gradients.Clear();");
         string divisor = loss == LossKind.SoftmaxCrossEntropy ? (positions == 1 ? "count" : $"count * {positions}") : "count * OutputSize";
         string over = loss == LossKind.SoftmaxCrossEntropy ? (positions == 1 ? "samples" : "samples and steps") : "every output";
         w.Line($"float scale = 1f / ({divisor}); // the loss is a mean over {over}");
+        bool statistics = HasStatistics(network);
+        w.Open("if (computeGradients)");
+        w.Line("// The chunks on up to MaxDegreeOfParallelism threads; the gradient, the losses and the statistics are combined in chunk");
+        w.Line("// order, so the result does not depend on the number of threads.");
+        w.Line("global::StaticNet.Kernels.ParallelBatch batch = _training ??= new global::StaticNet.Kernels.ParallelBatch(TrainChunk, ActivationBufferLength, TrainableLength, " +
+            (statistics ? "ParameterBufferLength - TrainableLength" : "0") + ", _activations, _deltas);");
+        w.Line("batch.Scale = scale;");
+        if (network.UsesRandom)
+        {
+            w.Line("batch.Seed = _random; // each chunk's dropout stream is a function of this and the chunk's index");
+            w.Line("_random = global::StaticNet.Kernels.DropoutKernels.NextCallState(_random);");
+        }
+        w.Line("batch.RunTraining(inputs, targets, labels, count, _gradients.Span, _maxDegreeOfParallelism);");
+        w.Line("int chunks = global::StaticNet.Kernels.ParallelBatch.Chunks(count);");
+        if (statistics)
+        {
+            w.Line("global::System.Span<float> state = _parameters.Span;");
+            w.Line("for (int chunk = 0; chunk < chunks; chunk++) CommitStatistics(state, batch.ChunkState(chunk)); // BatchNorm's running statistics, chunk after chunk");
+        }
+        w.Line("double total = 0;");
+        w.Line("for (int chunk = 0; chunk < chunks; chunk++) total += batch.Loss(chunk);");
+        w.Line("return (float)(total * scale);");
+        w.Close();
+        w.Line("// ComputeLoss: more than one chunk on the worker threads, unless another parallel call holds them; the chunks' losses");
+        w.Line("// are added in chunk order either way.");
+        w.Line("if (count > ChunkRows && _maxDegreeOfParallelism > 1 && LossBatch().TryRunLoss(inputs, targets, labels, count, scale, _maxDegreeOfParallelism, out double parallelSum))");
+        w.Line("    return (float)(parallelSum * scale);");
+        w.Line("global::System.ReadOnlySpan<float> parameters = _parameters.Span;");
+        w.Line("// ComputeLoss uses the calling thread's scratch, as Forward, so that threads can share it.");
+        w.Line("global::System.Span<float> activations = InferenceActivations();");
         w.Line("double sum = 0;");
         w.Open("for (int start = 0; start < count; start += ChunkRows)");
         w.Line("int rows = global::System.Math.Min(ChunkRows, count - start);");
         w.Line($"global::System.ReadOnlySpan<{element}> x = inputs.Slice(start * InputSize, rows * InputSize);");
+        w.Line("ForwardRows(parameters, x, activations, rows);");
+        string region = network.OutputLayer.Identifier + "Output";
+        w.Line($"global::System.ReadOnlySpan<float> logits = activations.Slice({region}, rows * {output.RowLength});");
+        string kernel = "global::StaticNet.Kernels.LossKernels." + loss;
+        string lossRows = positions == 1 ? "rows" : $"rows * {positions}";
+        string tail = $"{lossRows}, {output.Channels}, stride: {output.PositionStride}, dLogits, scale)";
+        string labelSlice = positions == 1 ? "labels.Slice(start, rows)" : $"labels.Slice(start * {positions}, rows * {positions})";
+        void WriteLoss(string target)
+        {
+            if (hasLabels)
+            {
+                w.Line($"{target} labels.IsEmpty");
+                w.Line($"    ? {kernel}(logits, targets.Slice(start * OutputSize, rows * OutputSize), {tail}");
+                w.Line($"    : {kernel}(logits, {labelSlice}, {tail};");
+            }
+            else
+            {
+                w.Line($"{target} {kernel}(logits, targets.Slice(start * OutputSize, rows * OutputSize), {tail};");
+            }
+        }
+        w.Line("global::System.Span<float> dLogits = default;");
+        WriteLoss("sum +=");
+        w.Close();
+        w.Line("return (float)(sum * scale);");
+        w.Close();
+        w.Line();
+
+        w.Line("/// <summary>One chunk of a parallel <c>ComputeLoss</c>: the inference forward pass and the loss, in the worker thread's activations.</summary>");
+        w.Hot();
+        w.Open("private void LossChunk(global::StaticNet.Kernels.ParallelBatch batch, int chunk, int slot, global::System.Span<float> gradients)");
+        w.Line("int start = chunk * ChunkRows, rows = global::System.Math.Min(ChunkRows, batch.Count - start);");
+        w.Line("global::System.Span<float> activations = InferenceActivations();");
+        w.Line($"ForwardRows(_parameters.Span, batch.Inputs<{element}>().Slice(start * InputSize, rows * InputSize), activations, rows);");
+        w.Line($"global::System.ReadOnlySpan<float> logits = activations.Slice({region}, rows * {output.RowLength});");
+        w.Line("global::System.Span<float> dLogits = default;");
+        w.Line("global::System.ReadOnlySpan<float> targets = batch.Targets;");
+        if (hasLabels) w.Line("global::System.ReadOnlySpan<int> labels = batch.Labels;");
+        w.Line("float scale = batch.Scale;");
+        WriteLoss("double loss =");
+        w.Line("batch.SetLoss(chunk, loss);");
+        w.Close();
+        w.Line();
+        w.Line("/// <summary>The scheduler of parallel <c>ComputeLoss</c> calls (one at a time: the pool admits one job).</summary>");
+        w.Open("private global::StaticNet.Kernels.ParallelBatch LossBatch()");
+        w.Line("if (_lossBatch is null) global::System.Threading.Interlocked.CompareExchange(ref _lossBatch, new global::StaticNet.Kernels.ParallelBatch(LossChunk, 0, 0, 0, null, null), null);");
+        w.Line("return _lossBatch;");
+        w.Close();
+        w.Line();
+        w.Line("private global::StaticNet.Kernels.ParallelBatch? _lossBatch; // ComputeLoss's chunks on the worker threads, created by the first such call");
+        w.Line();
+        w.Line("/// <summary>One chunk of a training call: the training forward pass, the loss and its gradient, the backward pass into <paramref name=\"gradients\"/>.</summary>");
+        w.Hot();
+        w.Open("private void TrainChunk(global::StaticNet.Kernels.ParallelBatch batch, int chunk, int slot, global::System.Span<float> gradients)");
+        w.Line("int start = chunk * ChunkRows, rows = global::System.Math.Min(ChunkRows, batch.Count - start);");
+        w.Line("global::System.ReadOnlySpan<float> parameters = _parameters.Span;");
+        w.Line($"global::System.ReadOnlySpan<{element}> x = batch.Inputs<{element}>().Slice(start * InputSize, rows * InputSize);");
+        w.Line("global::System.Span<float> activations = batch.Activations(slot), deltas = batch.Deltas(slot);");
         if (network.HasTrainingMode)
         {
-            w.Line("if (computeGradients) TrainingForwardRows(_parameters.Span, x, activations, rows); // batch statistics, dropout");
-            w.Line("else ForwardRows(parameters, x, activations, rows);");
+            if (network.UsesRandom)
+                w.Line("ulong random = global::StaticNet.Kernels.DropoutKernels.ChunkState(batch.Seed, chunk);");
+            w.Line("TrainingForwardRows(parameters, x, activations, rows" + (statistics ? ", batch.ChunkState(chunk)" : "") +
+                (network.UsesRandom ? ", ref random" : "") + "); // batch statistics, dropout");
         }
         else
         {
             w.Line("ForwardRows(parameters, x, activations, rows);");
         }
-        string region = network.OutputLayer.Identifier + "Output";
         w.Line($"global::System.ReadOnlySpan<float> logits = activations.Slice({region}, rows * {output.RowLength});");
-        w.Line($"global::System.Span<float> dLogits = computeGradients ? deltas.Slice({region}, rows * {output.RowLength}) : default;");
-        string kernel = "global::StaticNet.Kernels.LossKernels." + loss;
-        string lossRows = positions == 1 ? "rows" : $"rows * {positions}";
-        string tail = $"{lossRows}, {output.Channels}, stride: {output.PositionStride}, dLogits, scale)";
-        if (hasLabels)
-        {
-            string labelSlice = positions == 1 ? "labels.Slice(start, rows)" : $"labels.Slice(start * {positions}, rows * {positions})";
-            w.Line("sum += labels.IsEmpty");
-            w.Line($"    ? {kernel}(logits, targets.Slice(start * OutputSize, rows * OutputSize), {tail}");
-            w.Line($"    : {kernel}(logits, {labelSlice}, {tail};");
-        }
-        else
-        {
-            w.Line($"sum += {kernel}(logits, targets.Slice(start * OutputSize, rows * OutputSize), {tail};");
-        }
-        w.Line("if (computeGradients) BackwardRows(parameters, gradients, x, activations, deltas, rows, _frozen, _firstTrainable);");
-        w.Close();
-        w.Line("return (float)(sum * scale);");
+        w.Line($"global::System.Span<float> dLogits = deltas.Slice({region}, rows * {output.RowLength});");
+        w.Line("global::System.ReadOnlySpan<float> targets = batch.Targets;");
+        if (hasLabels) w.Line("global::System.ReadOnlySpan<int> labels = batch.Labels;");
+        w.Line("float scale = batch.Scale;");
+        WriteLoss("double loss =");
+        w.Line("batch.SetLoss(chunk, loss);");
+        w.Line("BackwardRows(parameters, gradients, x, activations, deltas, rows, _frozen, _firstTrainable);");
         w.Close();
         w.Line();
+        w.Line("private global::StaticNet.Kernels.ParallelBatch? _training; // the training calls' chunks and the workers' buffers, created by the first");
+        w.Line();
+        if (statistics)
+        {
+            w.Line("/// <summary>Folds one chunk's training statistics into the running ones in <paramref name=\"parameters\"/> and counts the chunk.</summary>");
+            w.Open("private static void CommitStatistics(global::System.Span<float> parameters, global::System.ReadOnlySpan<float> statistics)");
+            foreach (ShapedLayer layer in network.Layers)
+                if (layer.Definition.CommitStatisticsCall(layer) is { } call) w.Line(call);
+            w.Close();
+            w.Line();
+        }
         WriteTrainingCall(w, network);
         WriteFreezing(w, network);
     }
@@ -773,11 +891,12 @@ internal static class NetworkEmitter
         if (network.HasTrainingMode)
         {
             w.Line("/// <summary>");
-            w.Line("/// The training forward pass: as <c>ForwardRows</c>, but BatchNorm normalises with the chunk's statistics and updates");
-            w.Line("/// its running ones in <paramref name=\"parameters\"/>, and Dropout draws its masks.");
+            w.Line("/// The training forward pass of one chunk: as <c>ForwardRows</c>, but BatchNorm normalises with the chunk's statistics and");
+            w.Line("/// writes them to the chunk's <c>statistics</c>, and Dropout draws its masks from the chunk's <c>random</c>.");
             w.Line("/// </summary>");
             w.Hot();
-            w.Open($"private void TrainingForwardRows(global::System.Span<float> parameters, {x}, global::System.Span<float> activations, int rows)");
+            w.Open($"private static void TrainingForwardRows(global::System.ReadOnlySpan<float> parameters, {x}, global::System.Span<float> activations, int rows" +
+                (HasStatistics(network) ? ", global::System.Span<float> statistics" : "") + (network.UsesRandom ? ", ref ulong random" : "") + ")");
             WriteForwardCalls(w, wiring, training: true);
             w.Close();
             w.Line();

@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using Microsoft.CodeAnalysis;
 using StaticNet.Generator.Emit;
 using StaticNet.Generator.Model;
@@ -67,14 +68,29 @@ internal sealed class BatchNormLayer : LayerDefinition
     // ── Emission ───────────────────────────────────────────────────────────────────────────────────────────────────
 
     public override string ForwardCall(Wiring wiring, ShapedLayer layer, bool training) => training
-        ? $"{layer.Identifier}TrainingForward(parameters, {wiring.Input(layer)}, {wiring.RegionOf(layer, "Normalized")}, {wiring.RegionOf(layer, "InverseStd")}, {wiring.Output(layer)}, rows);"
+        ? $"{layer.Identifier}TrainingForward(parameters, {wiring.Input(layer)}, {wiring.RegionOf(layer, "Normalized")}, {wiring.RegionOf(layer, "InverseStd")}, {wiring.Output(layer)}, rows, statistics);"
         : $"{layer.Identifier}Forward(parameters, {wiring.Input(layer)}, {wiring.Output(layer)}, rows);";
+
+    public override string? CommitStatisticsCall(ShapedLayer layer) => $"{layer.Identifier}CommitStatistics(parameters, statistics);";
+
+    public override IEnumerable<(string Suffix, bool IsMethod)> ExtraMembers(bool trainable)
+    {
+        foreach ((string Suffix, bool IsMethod) member in base.ExtraMembers(trainable)) yield return member;
+        if (trainable) yield return ("CommitStatistics", true);
+    }
 
     public override string? BackwardCall(Wiring wiring, ShapedLayer layer)
     {
         string dy = wiring.OutputDelta(layer);
         string dx = wiring.InputDelta(layer) ?? dy; // a first layer: the input's gradient is not needed, so it overwrites dy
         return $"{layer.Identifier}Backward(parameters, gradients, {wiring.RegionOf(layer, "Normalized")}, {wiring.RegionOf(layer, "InverseStd")}, {dy}, {dx}, rows);";
+    }
+
+    /// <summary>A state tensor's place in a chunk's copy of the state area, which starts at <c>TrainableLength</c>.</summary>
+    private static string StatisticsSlice(ShapedLayer layer, string suffix)
+    {
+        TensorSpec tensor = Tensor(layer, suffix);
+        return $"statistics.Slice({layer.Identifier}{tensor.ConstantSuffix} - TrainableLength, {tensor.Length})";
     }
 
     public override void WriteMethods(CodeWriter w, Wiring wiring, ShapedLayer layer)
@@ -101,14 +117,23 @@ internal sealed class BatchNormLayer : LayerDefinition
         if (!wiring.Trains) return;
 
         string over = positions == 1 ? "the chunk's rows" : $"the chunk's rows × {positions} positions";
+        // The chunk's statistics go to its copy of the state area (the same offsets, less TrainableLength).
+        string batchMean = StatisticsSlice(layer, "running_mean"), batchVariance = StatisticsSlice(layer, "running_var");
         w.Line("/// <summary>");
         w.Line($"/// {Identifiers.Doc(layer.Name)} forward in training: x {rowText} → y = γ·x̂ + β, x̂ normalised with the mean and variance over {over};");
-        w.Line("/// updates the running statistics (momentum, unbiased variance) and counts the batch, as PyTorch's train() mode.");
+        w.Line("/// writes that mean and the unbiased variance to the chunk's <paramref name=\"statistics\"/> for <c>" + id + "CommitStatistics</c>.");
         w.Line("/// </summary>");
         w.Hot();
-        w.Open($"private static void {id}TrainingForward({Span} parameters, {ReadOnlySpan} x, {Span} normalized, {Span} inverseStd, {Span} y, int rows)");
-        w.Line($"{Kernels}BatchNormKernels.ForwardTraining(x, {arguments}, {weight}, {bias},");
-        w.Line($"    {mean}, {variance}, momentum: {momentum}, epsilon: {epsilon}, normalized, inverseStd, y);");
+        w.Open($"private static void {id}TrainingForward({ReadOnlySpan} parameters, {ReadOnlySpan} x, {Span} normalized, {Span} inverseStd, {Span} y, int rows, {Span} statistics)");
+        w.Line($"{Kernels}BatchNormKernels.ForwardTrainingChunk(x, {arguments}, {weight}, {bias},");
+        w.Line($"    {batchMean}, {batchVariance}, epsilon: {epsilon}, normalized, inverseStd, y);");
+        w.Close();
+        w.Line();
+
+        w.Line($"/// <summary>{Identifiers.Doc(layer.Name)}: folds one chunk's statistics into the running ones (momentum {Text(o.Momentum)}) and counts the chunk, as PyTorch's train() mode.</summary>");
+        w.Open($"private static void {id}CommitStatistics({Span} parameters, {ReadOnlySpan} statistics)");
+        w.Line($"{Kernels}BatchNormKernels.UpdateRunningStatistics({width}, {mean}, {variance},");
+        w.Line($"    {batchMean}, {batchVariance}, momentum: {momentum});");
         w.Line($"parameters[{id}NumBatchesTracked] += 1f;");
         w.Close();
         w.Line();

@@ -61,7 +61,7 @@ internal sealed class DropoutLayer : LayerDefinition
     // ── Emission ───────────────────────────────────────────────────────────────────────────────────────────────────
 
     public override string ForwardCall(Wiring wiring, ShapedLayer layer, bool training) => training
-        ? $"{layer.Identifier}TrainingForward({wiring.Input(layer)}, {wiring.RegionOf(layer, "Mask")}, {wiring.Output(layer)}, rows, ref _random);"
+        ? $"{layer.Identifier}TrainingForward({wiring.Input(layer)}, {wiring.RegionOf(layer, "Mask")}, {wiring.Output(layer)}, rows, ref random);"
         : $"{layer.Identifier}Forward({wiring.Input(layer)}, {wiring.Output(layer)}, rows);";
 
     public override string? BackwardCall(Wiring wiring, ShapedLayer layer) =>

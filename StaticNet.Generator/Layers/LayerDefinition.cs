@@ -149,6 +149,13 @@ internal abstract class LayerDefinition
     protected static string BackwardFlagParameters(ShapedLayer layer) =>
         (layer.IsTrainable ? ", bool weights" : "") + (layer.IsFirst ? "" : ", bool input");
 
+    /// <summary>
+    /// The statement that folds one chunk's training statistics (written by its training forward into <c>statistics</c>,
+    /// the chunk's copy of the state area) into the state in <c>parameters</c>, or null when it keeps none. The training
+    /// call runs it for each chunk in chunk order after every chunk ran, so the state does not depend on the threads.
+    /// </summary>
+    public virtual string? CommitStatisticsCall(ShapedLayer layer) => null;
+
     // ── Streaming (Step) ───────────────────────────────────────────────────────────────────────────────────────────
 
     /// <summary>Whether it carries state from one time step to the next (the recurrent layers).</summary>
@@ -215,7 +222,7 @@ internal abstract class LayerDefinition
         return $"{buffer}.Slice({layer.Identifier}{tensor.ConstantSuffix}, {tensor.Length / width} * {width})";
     }
 
-    private static TensorSpec Tensor(ShapedLayer layer, string suffix) =>
+    protected static TensorSpec Tensor(ShapedLayer layer, string suffix) =>
         layer.FindTensor(suffix) ?? throw new System.InvalidOperationException($"{layer.Name} has no tensor {suffix}");
 
     /// <summary><c>[rows, width]</c> or <c>[rows, positions, width]</c>: a padded channels-last region in doc comments.</summary>

@@ -32,6 +32,8 @@ internal static class GeneratedMembers
             ["LoadSafetensors"] = new[] { 1, 2 }, ["SaveSafetensors"] = new[] { 1, 2 }, ["ForwardRows"] = new[] { 4 },
             ["_exclusive"] = null, ["EnterExclusive"] = new[] { 1 }, ["ExitExclusive"] = new[] { 0 },
             ["s_layers"] = null, ["Layers"] = null,
+            ["MaxDegreeOfParallelism"] = null, ["_maxDegreeOfParallelism"] = null, ["_inference"] = null,
+            ["InferChunk"] = new[] { 4 }, ["InferenceBatch"] = new[] { 0 },
         };
         if (network.Spec.EmbeddedWeights is not null) members["LoadEmbeddedWeights"] = new[] { 0 };
         bool trainable = network.Spec.Loss != LossKind.None;
@@ -49,6 +51,12 @@ internal static class GeneratedMembers
             members["Unfreeze"] = new[] { 1 };
             members["IsFrozen"] = new[] { 1 };
             members["SetFrozen"] = new[] { 3 };
+            members["_training"] = null;
+            members["TrainChunk"] = new[] { 4 };
+            members["LossChunk"] = new[] { 4 };
+            members["LossBatch"] = new[] { 0 };
+            members["_lossBatch"] = null;
+            if (Emit.NetworkEmitter.HasStatistics(network)) members["CommitStatistics"] = new[] { 2 };
             if (network.TrainableLength != network.ParameterBufferLength) members["_stateBackup"] = null;
         }
         if (network.InputCopyOffset >= 0) members["InputCopy"] = null;
@@ -60,7 +68,8 @@ internal static class GeneratedMembers
             members["ResetState"] = new[] { 0 };
             members["StepBlock"] = new[] { 2 };
         }
-        if (trainable && network.HasTrainingMode) members["TrainingForwardRows"] = new[] { 4 };
+        if (trainable && network.HasTrainingMode)
+            members["TrainingForwardRows"] = new[] { 4 + (Emit.NetworkEmitter.HasStatistics(network) ? 1 : 0) + (network.UsesRandom ? 1 : 0) };
         if (trainable && network.UsesRandom) members["_random"] = null;
         return members;
     }

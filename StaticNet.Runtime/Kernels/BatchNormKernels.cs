@@ -68,6 +68,86 @@ public static class BatchNormKernels
             normalized, inverseStd, y);
     }
 
+    /// <summary>
+    /// Training forward for one chunk of a larger batch, as <see cref="ForwardTraining"/> but leaving the running
+    /// statistics alone: it writes the chunk's mean and unbiased variance to <paramref name="batchMean"/> and
+    /// <paramref name="batchVariance"/>, for <see cref="UpdateRunningStatistics"/> to fold in, chunk after chunk, once
+    /// every chunk has run (on any thread). The two together give the bits of <see cref="ForwardTraining"/>.
+    /// </summary>
+    /// <param name="x">The input, <c>rows·positions·channels</c> floats.</param>
+    /// <param name="rows">The number of samples.</param>
+    /// <param name="positions">Positions per sample.</param>
+    /// <param name="channels">The padded channel count, a multiple of 16.</param>
+    /// <param name="weight">γ, <c>channels</c> floats.</param>
+    /// <param name="bias">β, <c>channels</c> floats.</param>
+    /// <param name="batchMean">The chunk's mean, written.</param>
+    /// <param name="batchVariance">The chunk's unbiased variance <c>σ²·n/(n − 1)</c>, written.</param>
+    /// <param name="epsilon">PyTorch's eps (1e-5 by default).</param>
+    /// <param name="normalized">Saved for backward: x̂.</param>
+    /// <param name="inverseStd">Saved for backward: <c>1/√(σ² + ε)</c>.</param>
+    /// <param name="y">The output; may be <paramref name="x"/> itself.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void ForwardTrainingChunk(ReadOnlySpan<float> x, int rows, int positions, int channels,
+        ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, Span<float> batchMean, Span<float> batchVariance,
+        float epsilon, Span<float> normalized, Span<float> inverseStd, Span<float> y)
+    {
+        int count = Check(rows, positions, channels, x.Length, y.Length, normalized.Length, weight.Length, bias.Length,
+            batchMean.Length, batchVariance.Length, inverseStd.Length);
+        if (count < 2)
+            throw new ArgumentException(
+                $"BatchNorm in training needs more than one value per channel; got {rows} sample(s) of {positions} position(s) " +
+                "(PyTorch raises the same error).", nameof(rows));
+#if NET8_0_OR_GREATER
+        ref float xr = ref MemoryMarshal.GetReference(x);
+        ref float wr = ref MemoryMarshal.GetReference(weight);
+        ref float br = ref MemoryMarshal.GetReference(bias);
+        ref float mr = ref MemoryMarshal.GetReference(batchMean);
+        ref float vr = ref MemoryMarshal.GetReference(batchVariance);
+        ref float nr = ref MemoryMarshal.GetReference(normalized);
+        ref float sr = ref MemoryMarshal.GetReference(inverseStd);
+        ref float yr = ref MemoryMarshal.GetReference(y);
+        switch (KernelOptions.Path)
+        {
+            case 512: BatchNormSimd.ForwardTraining<V512>(ref xr, count, channels, ref wr, ref br, ref mr, ref vr, 0f, epsilon, ref nr, ref sr, ref yr, deferred: true); return;
+            case 256: BatchNormSimd.ForwardTraining<V256>(ref xr, count, channels, ref wr, ref br, ref mr, ref vr, 0f, epsilon, ref nr, ref sr, ref yr, deferred: true); return;
+            case 128: BatchNormSimd.ForwardTraining<V128>(ref xr, count, channels, ref wr, ref br, ref mr, ref vr, 0f, epsilon, ref nr, ref sr, ref yr, deferred: true); return;
+        }
+#endif
+        ReferenceKernels.BatchNormForwardTraining(x, count, channels, weight, bias, batchMean, batchVariance, 0f, epsilon,
+            normalized, inverseStd, y, deferred: true);
+    }
+
+    /// <summary>
+    /// <c>running = (1 − momentum)·running + momentum·batch</c> for the mean and the (unbiased) variance that
+    /// <see cref="ForwardTrainingChunk"/> wrote, with the arithmetic of <see cref="ForwardTraining"/>.
+    /// </summary>
+    /// <param name="channels">The padded channel count, a multiple of 16.</param>
+    /// <param name="runningMean">The running mean, updated.</param>
+    /// <param name="runningVar">The running variance, updated.</param>
+    /// <param name="batchMean">A chunk's mean.</param>
+    /// <param name="batchVariance">A chunk's unbiased variance.</param>
+    /// <param name="momentum">PyTorch's momentum.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void UpdateRunningStatistics(int channels, Span<float> runningMean, Span<float> runningVar,
+        ReadOnlySpan<float> batchMean, ReadOnlySpan<float> batchVariance, float momentum)
+    {
+        Check(1, 1, channels, channels, channels, channels, runningMean.Length, runningVar.Length, batchMean.Length,
+            batchVariance.Length, channels);
+#if NET8_0_OR_GREATER
+        ref float mr = ref MemoryMarshal.GetReference(runningMean);
+        ref float vr = ref MemoryMarshal.GetReference(runningVar);
+        ref float bm = ref MemoryMarshal.GetReference(batchMean);
+        ref float bv = ref MemoryMarshal.GetReference(batchVariance);
+        switch (KernelOptions.Path)
+        {
+            case 512: BatchNormSimd.UpdateRunning<V512>(channels, ref mr, ref vr, ref bm, ref bv, momentum); return;
+            case 256: BatchNormSimd.UpdateRunning<V256>(channels, ref mr, ref vr, ref bm, ref bv, momentum); return;
+            case 128: BatchNormSimd.UpdateRunning<V128>(channels, ref mr, ref vr, ref bm, ref bv, momentum); return;
+        }
+#endif
+        ReferenceKernels.BatchNormUpdateRunning(channels, runningMean, runningVar, batchMean, batchVariance, momentum);
+    }
+
     /// <summary>Inference forward: <c>y = γ·(x − running_mean)/√(running_var + ε) + β</c>.</summary>
     /// <param name="x">The input, <c>rows·positions·channels</c> floats.</param>
     /// <param name="rows">The number of samples.</param>

@@ -12,7 +12,7 @@ internal static class BatchNormSimd
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void ForwardTraining<V>(ref float x, nint count, nint channels, ref float weight, ref float bias,
         ref float runningMean, ref float runningVar, float momentum, float epsilon, ref float normalized,
-        ref float inverseStd, ref float y) where V : struct, ISimdVector<V>
+        ref float inverseStd, ref float y, bool deferred = false) where V : struct, ISimdVector<V>
     {
         nint n = V.Count;
         V inverseCount = V.Broadcast(1f / count);
@@ -53,8 +53,16 @@ internal static class BatchNormSimd
             V.Store(ref Unsafe.Add(ref inverseStd, c), invStd);
             ref float rm = ref Unsafe.Add(ref runningMean, c);
             ref float rv = ref Unsafe.Add(ref runningVar, c);
-            V.Store(ref rm, V.Add(V.Multiply(keep, V.Load(ref rm)), V.Multiply(take, mean)));
-            V.Store(ref rv, V.Add(V.Multiply(keep, V.Load(ref rv)), V.Multiply(take, V.Multiply(variance, unbias))));
+            if (deferred)
+            {
+                V.Store(ref rm, mean); // the batch's statistics, for UpdateRunning later
+                V.Store(ref rv, V.Multiply(variance, unbias));
+            }
+            else
+            {
+                V.Store(ref rm, V.Add(V.Multiply(keep, V.Load(ref rm)), V.Multiply(take, mean)));
+                V.Store(ref rv, V.Add(V.Multiply(keep, V.Load(ref rv)), V.Multiply(take, V.Multiply(variance, unbias))));
+            }
             V gamma = V.Load(ref Unsafe.Add(ref weight, c)), beta = V.Load(ref Unsafe.Add(ref bias, c));
             ref float nc = ref Unsafe.Add(ref normalized, c);
             ref float yc = ref Unsafe.Add(ref y, c);
@@ -64,6 +72,21 @@ internal static class BatchNormSimd
                 V.Store(ref Unsafe.Add(ref nc, i * channels), xhat);
                 V.Store(ref Unsafe.Add(ref yc, i * channels), V.MultiplyAdd(gamma, xhat, beta));
             }
+        }
+    }
+
+    /// <summary>The running statistics' update from a batch's mean and unbiased variance, as <see cref="ForwardTraining{V}"/> does it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void UpdateRunning<V>(nint channels, ref float runningMean, ref float runningVar, ref float batchMean,
+        ref float batchVariance, float momentum) where V : struct, ISimdVector<V>
+    {
+        V keep = V.Broadcast(1f - momentum), take = V.Broadcast(momentum);
+        for (nint c = 0; c < channels; c += V.Count)
+        {
+            ref float rm = ref Unsafe.Add(ref runningMean, c);
+            ref float rv = ref Unsafe.Add(ref runningVar, c);
+            V.Store(ref rm, V.Add(V.Multiply(keep, V.Load(ref rm)), V.Multiply(take, V.Load(ref Unsafe.Add(ref batchMean, c)))));
+            V.Store(ref rv, V.Add(V.Multiply(keep, V.Load(ref rv)), V.Multiply(take, V.Load(ref Unsafe.Add(ref batchVariance, c)))));
         }
     }
 

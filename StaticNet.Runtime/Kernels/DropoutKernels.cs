@@ -65,6 +65,27 @@ public static class DropoutKernels
         TensorPrimitives.Multiply(dy.Slice(0, length), mask.Slice(0, length), dx.Slice(0, length));
     }
 
+    /// <summary>
+    /// The generator state of chunk <paramref name="chunk"/> of a training call whose state is <paramref name="callState"/>:
+    /// each chunk draws from its own stream, a function of the call's state and the chunk's index only, so the masks do
+    /// not depend on which thread runs the chunk or on how many threads there are.
+    /// </summary>
+    /// <param name="callState">The call's state (the network's generator, before <see cref="NextCallState"/>).</param>
+    /// <param name="chunk">The chunk's index in the batch.</param>
+    public static ulong ChunkState(ulong callState, int chunk) =>
+        Finalise(callState ^ Finalise((ulong)(uint)chunk * 0xD1B54A32D192ED03UL + 0x8BB84B93962EACC9UL));
+
+    /// <summary>The network's generator state after a training call (one SplitMix64 step, whatever the batch's size).</summary>
+    /// <param name="state">The state before the call.</param>
+    public static ulong NextCallState(ulong state) => Finalise(state + 0x9E3779B97F4A7C15UL);
+
+    private static ulong Finalise(ulong z)
+    {
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+        return z ^ (z >> 31);
+    }
+
     /// <summary>One SplitMix64 step, as a float in [0, 1) with 24 random bits.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static float NextUniform(ref ulong state)

@@ -97,7 +97,7 @@ internal static partial class ReferenceKernels
     /// <summary>Batch norm over <c>count</c> elements per channel; the statistics in double precision.</summary>
     public static void BatchNormForwardTraining(ReadOnlySpan<float> x, int count, int channels, ReadOnlySpan<float> weight,
         ReadOnlySpan<float> bias, Span<float> runningMean, Span<float> runningVar, float momentum, float epsilon,
-        Span<float> normalized, Span<float> inverseStd, Span<float> y)
+        Span<float> normalized, Span<float> inverseStd, Span<float> y, bool deferred = false)
     {
         for (int c = 0; c < channels; c++)
         {
@@ -113,14 +113,32 @@ internal static partial class ReferenceKernels
             float variance = (float)(squares / count);
             float invStd = 1f / MathF.Sqrt(variance + epsilon);
             inverseStd[c] = invStd;
-            runningMean[c] = (1f - momentum) * runningMean[c] + momentum * mean;
-            runningVar[c] = (1f - momentum) * runningVar[c] + momentum * (float)(squares / (count - 1));
+            if (deferred)
+            {
+                runningMean[c] = mean; // the batch's statistics, for BatchNormUpdateRunning later
+                runningVar[c] = (float)(squares / (count - 1));
+            }
+            else
+            {
+                runningMean[c] = (1f - momentum) * runningMean[c] + momentum * mean;
+                runningVar[c] = (1f - momentum) * runningVar[c] + momentum * (float)(squares / (count - 1));
+            }
             for (int i = 0; i < count; i++)
             {
                 float xhat = (x[i * channels + c] - mean) * invStd;
                 normalized[i * channels + c] = xhat;
                 y[i * channels + c] = weight[c] * xhat + bias[c];
             }
+        }
+    }
+
+    public static void BatchNormUpdateRunning(int channels, Span<float> runningMean, Span<float> runningVar,
+        ReadOnlySpan<float> batchMean, ReadOnlySpan<float> batchVariance, float momentum)
+    {
+        for (int c = 0; c < channels; c++)
+        {
+            runningMean[c] = (1f - momentum) * runningMean[c] + momentum * batchMean[c];
+            runningVar[c] = (1f - momentum) * runningVar[c] + momentum * batchVariance[c];
         }
     }
 

@@ -121,6 +121,8 @@ public sealed class Trainer
         }
         options.Augmentation?.Validate(_network.InputSize);
 
+        if (options.MaxDegreeOfParallelism is int degree) _network.MaxDegreeOfParallelism = degree;
+
         // Everything the epochs need is allocated here, once.
         int inputSize = train.InputSize, outputSize = train.OutputSize;
         int batchSize = Math.Min(options.BatchSize, train.Count);

@@ -123,12 +123,22 @@ public sealed class TrainerOptions
     /// <summary>Random changes to the training inputs (noise, image shifts and flips), or null (the default) for none.</summary>
     public Augmentation? Augmentation { get; set; }
 
+    /// <summary>
+    /// The most threads each training step runs the batch's 32-row chunks on, set on the network when
+    /// <see cref="Trainer.Fit"/> starts; <see langword="null"/> (the default) keeps the network's own setting, which is
+    /// the machine's logical processors. The weights do not depend on it. A step uses at most one thread per chunk, so
+    /// a batch of <see cref="BatchSize"/> keeps <c>⌈BatchSize / 32⌉</c> threads busy: for all of 8 cores, 256 or more.
+    /// </summary>
+    public int? MaxDegreeOfParallelism { get; set; }
+
     internal void Validate()
     {
         if (Epochs < 1)
             throw new ArgumentException($"Expected {nameof(Epochs)} ≥ 1; found {Epochs}.", nameof(Epochs));
         if (BatchSize < 1)
             throw new ArgumentException($"Expected {nameof(BatchSize)} ≥ 1; found {BatchSize}.", nameof(BatchSize));
+        if (MaxDegreeOfParallelism is < 1)
+            throw new ArgumentException($"Expected {nameof(MaxDegreeOfParallelism)} ≥ 1 (or null for the network's own setting); found {MaxDegreeOfParallelism}.", nameof(MaxDegreeOfParallelism));
         if (EarlyStoppingPatience < 0)
             throw new ArgumentException($"Expected {nameof(EarlyStoppingPatience)} ≥ 0 (0 turns early stopping off); found {EarlyStoppingPatience}.", nameof(EarlyStoppingPatience));
         if (!(MinDelta >= 0f) || float.IsInfinity(MinDelta))

@@ -16,13 +16,17 @@ using StaticNet.Training;
 //        --seed N     weights, dropout and shuffling (default 1)
 //        --limit N    train on the first N images of the training split only
 //        --report FILE  where to write the HTML training report (default fashion-cnn-report.html in the temp directory)
+//        --batch N    samples per step (default 32); a step runs its 32-row chunks on up to --threads threads, so a
+//                     batch of 32 × cores keeps every core busy (docs/performance.md: choosing the batch size)
+//        --threads N  the most threads per step (default: every logical processor); the weights do not depend on it
 // Exit code 0 when the test accuracy reaches 90 % (the full run: 3 or more epochs on all 60,000 training images) or
 // 85 % (a quick check: fewer epochs or --limit; CI runs --epochs 1, about 6 s of training, ~88 %), and the reloaded
 // weights answer identically; 1 otherwise; 2 for bad arguments or missing data.
 
 string dataDirectory = "/usr/share/datasets/fashion-mnist";
 int epochs = 3, seed = 1;
-int? limit = null;
+int? limit = null, threads = null;
+int batchSize = 32;
 string reportPath = Path.Combine(Path.GetTempPath(), "fashion-cnn-report.html");
 for (int i = 0; i < args.Length; i++)
 {
@@ -34,17 +38,19 @@ for (int i = 0; i < args.Length; i++)
         case "--seed": seed = int.Parse(Value(), CultureInfo.InvariantCulture); break;
         case "--limit": limit = int.Parse(Value(), CultureInfo.InvariantCulture); break;
         case "--report": reportPath = Value(); break;
+        case "--batch": batchSize = int.Parse(Value(), CultureInfo.InvariantCulture); break;
+        case "--threads": threads = int.Parse(Value(), CultureInfo.InvariantCulture); break;
         case "-h" or "--help":
-            Console.WriteLine("usage: FashionMnistCnn [--data DIR] [--epochs N] [--seed N] [--limit N] [--report FILE]");
+            Console.WriteLine("usage: FashionMnistCnn [--data DIR] [--epochs N] [--seed N] [--limit N] [--report FILE] [--batch N] [--threads N]");
             return 0;
         default:
-            Console.Error.WriteLine($"Unknown argument '{args[i]}'; expected --data, --epochs, --seed, --limit or --report.");
+            Console.Error.WriteLine($"Unknown argument '{args[i]}'; expected --data, --epochs, --seed, --limit, --report, --batch or --threads.");
             return 2;
     }
 }
-if (epochs < 1 || limit is < 32)
+if (epochs < 1 || limit is < 32 || batchSize < 1 || threads is < 1)
 {
-    Console.Error.WriteLine("--epochs must be at least 1 and --limit at least 32.");
+    Console.Error.WriteLine("--epochs, --batch and --threads must be at least 1 and --limit at least 32.");
     return 2;
 }
 
@@ -90,12 +96,14 @@ const float LearningRate = 1e-3f;
 // and the weights of the last epoch are kept.
 var options = new TrainerOptions
 {
-    Epochs = epochs, BatchSize = 32, Seed = seed, LearningRateSchedule = LearningRateSchedule.Cosine, RestoreBestWeights = false,
+    Epochs = epochs, BatchSize = batchSize, Seed = seed, LearningRateSchedule = LearningRateSchedule.Cosine, RestoreBestWeights = false,
+    MaxDegreeOfParallelism = threads, // null: every logical processor; a step uses at most one per 32-row chunk
 };
+int stepThreads = Math.Min(threads ?? network.MaxDegreeOfParallelism, (batchSize + 31) / 32);
 Console.WriteLine($"Fashion-MNIST: {train.Count:N0} training, {test.Count:N0} test images " +
                   $"(standardised: mean {mean:F4}, deviation {deviation:F4})");
 Console.WriteLine($"FashionCnn: 1×28×28 → Conv 16 → pool → Conv 32 → pool → 1,568 → 128 → 10, {FashionCnn.ParameterCount:N0} parameters; " +
-                  $"Adam({LearningRate}) cosine, batch {options.BatchSize}, {epochs} epoch{(epochs == 1 ? "" : "s")}, seed {seed}, one thread");
+                  $"Adam({LearningRate}) cosine, batch {options.BatchSize}, {epochs} epoch{(epochs == 1 ? "" : "s")}, seed {seed}, {stepThreads} thread{(stepThreads == 1 ? "" : "s")} per step");
 Console.WriteLine(network.Summary());
 Console.WriteLine();
 

@@ -106,28 +106,6 @@ namespace Demo.Models
             private static readonly global::System.Collections.Generic.IReadOnlyList<global::StaticNet.ParameterTensor> s_parameterTensorList =
                 global::System.Array.AsReadOnly(s_parameterTensors);
 
-            private static readonly global::StaticNet.LayerInfo[] s_layers =
-            {
-                new global::StaticNet.LayerInfo("0", "Dense", "Linear + GELU", new int[] { 16 }, new int[] { 64 }, parameterCount: 1088, multiplyAdds: 1024, trainable: true),
-                new global::StaticNet.LayerInfo("2", "Dense", "Linear + Tanh", new int[] { 64 }, new int[] { 64 }, parameterCount: 4160, multiplyAdds: 4096, trainable: true),
-                new global::StaticNet.LayerInfo("4", "Dense", "Linear + Sigmoid", new int[] { 64 }, new int[] { 4 }, parameterCount: 260, multiplyAdds: 256, trainable: true),
-            };
-
-            /// <summary>
-            /// The layers in order: PyTorch module name and type, input and output shapes of one sample, parameters, multiply-adds
-            /// per sample, and whether they train as declared (<c>Trainable</c>). <c>NetworkSummary.Of</c> prints them.
-            /// </summary>
-            public static global::System.Collections.Generic.IReadOnlyList<global::StaticNet.LayerInfo> Layers { get; } = global::System.Array.AsReadOnly(s_layers);
-
-            // Freezing: each layer's trainable tensors in the parameter buffer, [start, end) (equal without any), and which layers
-            // are frozen (or have no parameters): as declared (Trainable = false), then as Freeze and Unfreeze set them.
-            private static readonly int[] s_layerParameters = { 0, 1088, 1088, 5248, 5248, 6288 };
-            private static readonly bool[] s_declaredFrozen = { false, false, false };
-            private static readonly global::System.Range[]? s_declaredRanges = global::StaticNet.Kernels.Freezing.TrainableRanges(s_declaredFrozen, s_layerParameters);
-            private readonly bool[] _frozen = (bool[])s_declaredFrozen.Clone();
-            private int _firstTrainable = 0; // the first layer that trains: nothing before it is backpropagated
-            private global::System.Range[]? _trainableRanges = s_declaredRanges; // what the optimizer steps; null: everything
-
             /// <summary>Per-thread activations for inference, so that threads can share one instance's weights.</summary>
             [global::System.ThreadStatic]
             private static global::StaticNet.Kernels.AlignedBuffer? t_inferenceActivations;
@@ -190,8 +168,6 @@ namespace Demo.Models
 
             int global::StaticNet.INetwork.ParameterCount => ParameterCount;
 
-            global::System.Collections.Generic.IReadOnlyList<global::StaticNet.LayerInfo> global::StaticNet.INetwork.Layers => Layers;
-
             /// <summary>Runs one sample through the network. Allocates nothing after the calling thread's first call.</summary>
             /// <param name="input">Exactly 16 floats ([16]).</param>
             /// <param name="output">Exactly 4 floats ([4]), overwritten with the logits.</param>
@@ -212,6 +188,8 @@ namespace Demo.Models
             public void ForwardBatch(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs)
             {
                 int count = global::StaticNet.Kernels.Guard.BatchRows(inputs.Length, InputSize, outputs.Length, OutputSize, nameof(outputs), "DeepRegressor");
+                // More than one chunk: the chunks on the worker threads, unless another parallel call holds them.
+                if (count > ChunkRows && _maxDegreeOfParallelism > 1 && InferenceBatch().TryRunInference(inputs, outputs, count, _maxDegreeOfParallelism)) return;
                 global::System.ReadOnlySpan<float> parameters = _parameters.Span;
                 global::System.Span<float> activations = InferenceActivations();
                 for (int start = 0; start < count; start += ChunkRows)
@@ -221,6 +199,38 @@ namespace Demo.Models
                     global::StaticNet.Kernels.Guard.CopyRows(activations.Slice(Layer4Output, rows * 16), 16, outputs.Slice(start * OutputSize, rows * OutputSize), 4, rows);
                 }
             }
+
+            /// <summary>One chunk of a parallel <c>ForwardBatch</c>, on a worker thread, in that thread's activations.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
+            private void InferChunk(global::StaticNet.Kernels.ParallelBatch batch, int chunk, int slot, global::System.Span<float> gradients)
+            {
+                int start = chunk * ChunkRows, rows = global::System.Math.Min(ChunkRows, batch.Count - start);
+                global::System.Span<float> activations = InferenceActivations();
+                ForwardRows(_parameters.Span, batch.Inputs<float>().Slice(start * InputSize, rows * InputSize), activations, rows);
+                global::StaticNet.Kernels.Guard.CopyRows(activations.Slice(Layer4Output, rows * 16), 16, batch.Outputs.Slice(start * OutputSize, rows * OutputSize), 4, rows);
+            }
+
+            private global::StaticNet.Kernels.ParallelBatch InferenceBatch()
+            {
+                if (_inference is null) global::System.Threading.Interlocked.CompareExchange(ref _inference, new global::StaticNet.Kernels.ParallelBatch(InferChunk, 0, 0, 0, null, null), null);
+                return _inference;
+            }
+
+            /// <summary>
+            /// The most threads one <c>ForwardBatch</c>, <c>ComputeGradients</c> or <c>TrainStep</c> runs its 32-row chunks on (the
+            /// calling thread and persistent worker threads), never more than the batch has chunks. The default is the machine's
+            /// logical processors; 1 runs everything on the calling thread. The results do not depend on it: the chunks' gradients
+            /// are added in chunk order, and each chunk's dropout mask and BatchNorm statistics depend on the chunk's index only.
+            /// </summary>
+            /// <exception cref="global::System.ArgumentOutOfRangeException">Set to less than 1.</exception>
+            public int MaxDegreeOfParallelism
+            {
+                get => _maxDegreeOfParallelism;
+                set => _maxDegreeOfParallelism = global::StaticNet.Kernels.ParallelBatch.CheckDegree(value, nameof(MaxDegreeOfParallelism));
+            }
+
+            private int _maxDegreeOfParallelism = global::StaticNet.Kernels.ParallelBatch.DefaultDegreeOfParallelism;
+            private global::StaticNet.Kernels.ParallelBatch? _inference; // ForwardBatch's chunks on the worker threads, created by the first such call
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
             private static global::System.Span<float> InferenceActivations() =>
@@ -286,13 +296,26 @@ namespace Demo.Models
                 int count = labels.IsEmpty
                     ? global::StaticNet.Kernels.Guard.BatchRows(inputs.Length, InputSize, targets.Length, OutputSize, nameof(targets), "DeepRegressor", requireSamples: true)
                     : global::StaticNet.Kernels.Guard.BatchRows(inputs.Length, InputSize, labels.Length, 1, nameof(labels), "DeepRegressor", requireSamples: true);
-                global::System.ReadOnlySpan<float> parameters = _parameters.Span;
-                global::System.Span<float> gradients = _gradients.Span;
-                // ComputeLoss uses the calling thread's scratch, as Forward, so that threads can share it; training the instance's own.
-                global::System.Span<float> activations = computeGradients ? _activations.Span : InferenceActivations();
-                global::System.Span<float> deltas = _deltas.Span;
-                if (computeGradients) gradients.Clear();
                 float scale = 1f / (count * OutputSize); // the loss is a mean over every output
+                if (computeGradients)
+                {
+                    // The chunks on up to MaxDegreeOfParallelism threads; the gradient, the losses and the statistics are combined in chunk
+                    // order, so the result does not depend on the number of threads.
+                    global::StaticNet.Kernels.ParallelBatch batch = _training ??= new global::StaticNet.Kernels.ParallelBatch(TrainChunk, ActivationBufferLength, TrainableLength, 0, _activations, _deltas);
+                    batch.Scale = scale;
+                    batch.RunTraining(inputs, targets, labels, count, _gradients.Span, _maxDegreeOfParallelism);
+                    int chunks = global::StaticNet.Kernels.ParallelBatch.Chunks(count);
+                    double total = 0;
+                    for (int chunk = 0; chunk < chunks; chunk++) total += batch.Loss(chunk);
+                    return (float)(total * scale);
+                }
+                // ComputeLoss: more than one chunk on the worker threads, unless another parallel call holds them; the chunks' losses
+                // are added in chunk order either way.
+                if (count > ChunkRows && _maxDegreeOfParallelism > 1 && LossBatch().TryRunLoss(inputs, targets, labels, count, scale, _maxDegreeOfParallelism, out double parallelSum))
+                    return (float)(parallelSum * scale);
+                global::System.ReadOnlySpan<float> parameters = _parameters.Span;
+                // ComputeLoss uses the calling thread's scratch, as Forward, so that threads can share it.
+                global::System.Span<float> activations = InferenceActivations();
                 double sum = 0;
                 for (int start = 0; start < count; start += ChunkRows)
                 {
@@ -300,12 +323,55 @@ namespace Demo.Models
                     global::System.ReadOnlySpan<float> x = inputs.Slice(start * InputSize, rows * InputSize);
                     ForwardRows(parameters, x, activations, rows);
                     global::System.ReadOnlySpan<float> logits = activations.Slice(Layer4Output, rows * 16);
-                    global::System.Span<float> dLogits = computeGradients ? deltas.Slice(Layer4Output, rows * 16) : default;
+                    global::System.Span<float> dLogits = default;
                     sum += global::StaticNet.Kernels.LossKernels.MeanSquaredError(logits, targets.Slice(start * OutputSize, rows * OutputSize), rows, 4, stride: 16, dLogits, scale);
-                    if (computeGradients) BackwardRows(parameters, gradients, x, activations, deltas, rows, _frozen, _firstTrainable);
                 }
                 return (float)(sum * scale);
             }
+
+            /// <summary>One chunk of a parallel <c>ComputeLoss</c>: the inference forward pass and the loss, in the worker thread's activations.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
+            private void LossChunk(global::StaticNet.Kernels.ParallelBatch batch, int chunk, int slot, global::System.Span<float> gradients)
+            {
+                int start = chunk * ChunkRows, rows = global::System.Math.Min(ChunkRows, batch.Count - start);
+                global::System.Span<float> activations = InferenceActivations();
+                ForwardRows(_parameters.Span, batch.Inputs<float>().Slice(start * InputSize, rows * InputSize), activations, rows);
+                global::System.ReadOnlySpan<float> logits = activations.Slice(Layer4Output, rows * 16);
+                global::System.Span<float> dLogits = default;
+                global::System.ReadOnlySpan<float> targets = batch.Targets;
+                float scale = batch.Scale;
+                double loss = global::StaticNet.Kernels.LossKernels.MeanSquaredError(logits, targets.Slice(start * OutputSize, rows * OutputSize), rows, 4, stride: 16, dLogits, scale);
+                batch.SetLoss(chunk, loss);
+            }
+
+            /// <summary>The scheduler of parallel <c>ComputeLoss</c> calls (one at a time: the pool admits one job).</summary>
+            private global::StaticNet.Kernels.ParallelBatch LossBatch()
+            {
+                if (_lossBatch is null) global::System.Threading.Interlocked.CompareExchange(ref _lossBatch, new global::StaticNet.Kernels.ParallelBatch(LossChunk, 0, 0, 0, null, null), null);
+                return _lossBatch;
+            }
+
+            private global::StaticNet.Kernels.ParallelBatch? _lossBatch; // ComputeLoss's chunks on the worker threads, created by the first such call
+
+            /// <summary>One chunk of a training call: the training forward pass, the loss and its gradient, the backward pass into <paramref name="gradients"/>.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
+            private void TrainChunk(global::StaticNet.Kernels.ParallelBatch batch, int chunk, int slot, global::System.Span<float> gradients)
+            {
+                int start = chunk * ChunkRows, rows = global::System.Math.Min(ChunkRows, batch.Count - start);
+                global::System.ReadOnlySpan<float> parameters = _parameters.Span;
+                global::System.ReadOnlySpan<float> x = batch.Inputs<float>().Slice(start * InputSize, rows * InputSize);
+                global::System.Span<float> activations = batch.Activations(slot), deltas = batch.Deltas(slot);
+                ForwardRows(parameters, x, activations, rows);
+                global::System.ReadOnlySpan<float> logits = activations.Slice(Layer4Output, rows * 16);
+                global::System.Span<float> dLogits = deltas.Slice(Layer4Output, rows * 16);
+                global::System.ReadOnlySpan<float> targets = batch.Targets;
+                float scale = batch.Scale;
+                double loss = global::StaticNet.Kernels.LossKernels.MeanSquaredError(logits, targets.Slice(start * OutputSize, rows * OutputSize), rows, 4, stride: 16, dLogits, scale);
+                batch.SetLoss(chunk, loss);
+                BackwardRows(parameters, gradients, x, activations, deltas, rows);
+            }
+
+            private global::StaticNet.Kernels.ParallelBatch? _training; // the training calls' chunks and the workers' buffers, created by the first
 
             /// <summary>
             /// The body of ComputeGradients (no optimizer) and TrainStep: refuses to overlap another training or loading call, and
@@ -320,46 +386,13 @@ namespace Demo.Models
                 {
                     float loss = Evaluate(inputs, targets, labels, computeGradients: true);
                     if (!float.IsFinite(loss)) throw new global::StaticNet.TrainingDivergedException(loss);
-                    if (_trainableRanges is null) optimizer?.Step(_parameters.Span, _gradients.Span, this); // checks the gradient is finite before changing anything
-                    else optimizer?.Step(_parameters.Span, _gradients.Span, this, _trainableRanges); // frozen layers: their parameters and state stay
+                    optimizer?.Step(_parameters.Span, _gradients.Span, this); // checks the gradient is finite before changing anything
                     return loss;
                 }
                 finally
                 {
                     ExitExclusive();
                 }
-            }
-
-            /// <summary>
-            /// Freezes the layer with this PyTorch module name (see <c>Layers</c>), as <c>requires_grad_(False)</c>: until <c>Unfreeze</c>,
-            /// training leaves its parameters and their optimizer state as they are, its gradients stay zero and are not computed,
-            /// and nothing before the first layer that trains is backpropagated. Allocates a little; not for every step.
-            /// </summary>
-            /// <exception cref="global::System.ArgumentException">No layer with parameters has that name; the message lists them.</exception>
-            /// <exception cref="global::System.InvalidOperationException">Another thread is training or loading this instance.</exception>
-            public void Freeze(string layerName) => SetFrozen(layerName, true, nameof(Freeze));
-
-            /// <summary>Lets a layer frozen by <c>Freeze</c> train again (not one declared <c>Trainable = false</c>).</summary>
-            /// <exception cref="global::System.ArgumentException">No layer with parameters has that name; the message lists them.</exception>
-            /// <exception cref="global::System.InvalidOperationException">The layer is declared <c>Trainable = false</c>, or another thread is training or loading this instance.</exception>
-            public void Unfreeze(string layerName) => SetFrozen(layerName, false, nameof(Unfreeze));
-
-            /// <summary>Whether the layer with this module name is frozen (by <c>Freeze</c> or <c>Trainable = false</c>).</summary>
-            /// <exception cref="global::System.ArgumentException">No layer with parameters has that name; the message lists them.</exception>
-            public bool IsFrozen(string layerName) => _frozen[global::StaticNet.Kernels.Freezing.Layer(s_layers, layerName, "DeepRegressor")];
-
-            private void SetFrozen(string layerName, bool frozen, string operation)
-            {
-                int layer = global::StaticNet.Kernels.Freezing.Layer(s_layers, layerName, "DeepRegressor");
-                if (!frozen && s_declaredFrozen[layer]) throw global::StaticNet.Kernels.Freezing.DeclaredFrozen(layerName, "DeepRegressor");
-                EnterExclusive(operation);
-                try
-                {
-                    _frozen[layer] = frozen;
-                    _firstTrainable = global::StaticNet.Kernels.Freezing.FirstTrainable(_frozen);
-                    _trainableRanges = global::StaticNet.Kernels.Freezing.TrainableRanges(_frozen, s_layerParameters);
-                }
-                finally { ExitExclusive(); }
             }
 
             /// <summary>
@@ -435,18 +468,14 @@ namespace Demo.Models
 
             /// <summary>
             /// Backpropagates the loss gradient that the loss wrote into the last layer's region of <paramref name="deltas"/>,
-            /// from the last layer to the first, accumulating into <paramref name="gradients"/>. Frozen layers' parameter gradients
-            /// are not computed (they stay zero), and nothing before layer <paramref name="first"/>, the first that trains, runs.
+            /// from the last layer to the first, accumulating into <paramref name="gradients"/>.
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-            private static void BackwardRows(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.Span<float> activations, global::System.Span<float> deltas, int rows, global::System.ReadOnlySpan<bool> frozen, int first)
+            private static void BackwardRows(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.Span<float> activations, global::System.Span<float> deltas, int rows)
             {
-                if (first > 2) return;
-                Layer4Backward(parameters, gradients, activations.Slice(Layer2Output, rows * 64), activations.Slice(Layer4Output, rows * 16), deltas.Slice(Layer4Output, rows * 16), deltas.Slice(Layer2Output, rows * 64), rows, weights: !frozen[2], input: first < 2);
-                if (first > 1) return;
-                Layer2Backward(parameters, gradients, activations.Slice(Layer0Output, rows * 64), activations.Slice(Layer2Output, rows * 64), deltas.Slice(Layer2Output, rows * 64), deltas.Slice(Layer0Output, rows * 64), rows, weights: !frozen[1], input: first < 1);
-                if (first > 0) return;
-                Layer0Backward(gradients, x, activations.Slice(Layer0PreActivation, rows * 64), deltas.Slice(Layer0Output, rows * 64), rows, weights: !frozen[0]);
+                Layer4Backward(parameters, gradients, activations.Slice(Layer2Output, rows * 64), activations.Slice(Layer4Output, rows * 16), deltas.Slice(Layer4Output, rows * 16), deltas.Slice(Layer2Output, rows * 64), rows);
+                Layer2Backward(parameters, gradients, activations.Slice(Layer0Output, rows * 64), activations.Slice(Layer2Output, rows * 64), deltas.Slice(Layer2Output, rows * 64), deltas.Slice(Layer0Output, rows * 64), rows);
+                Layer0Backward(gradients, x, activations.Slice(Layer0PreActivation, rows * 64), deltas.Slice(Layer0Output, rows * 64), rows);
             }
 
             // ── 0: Dense 16 → 64, GELU ───────────────────────────────────────────────────────────────────────────────────────
@@ -460,12 +489,12 @@ namespace Demo.Models
                 global::StaticNet.Kernels.ActivationKernels.Gelu(z, y, rows, columns: 64, stride: 64);
             }
 
-            /// <summary>0 backward: dy [rows, 64] (the gradient of y; overwritten) → dW, db (accumulated, when weights); the network's input needs no gradient.</summary>
+            /// <summary>0 backward: dy [rows, 64] (the gradient of y; overwritten) → dW, db (accumulated); the network's input needs no gradient.</summary>
             [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-            private static void Layer0Backward(global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> z, global::System.Span<float> dy, int rows, bool weights)
+            private static void Layer0Backward(global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> z, global::System.Span<float> dy, int rows)
             {
                 global::StaticNet.Kernels.ActivationKernels.GeluBackward(z, dy, rows, columns: 64, stride: 64);
-                if (weights) global::StaticNet.Kernels.DenseKernels.BackwardWeights(x, rows, inputs: 16, xStride: 16, dy, width: 64,
+                global::StaticNet.Kernels.DenseKernels.BackwardWeights(x, rows, inputs: 16, xStride: 16, dy, width: 64,
                     gradients.Slice(Layer0Weight, 16 * 64), gradients.Slice(Layer0Bias, 64));
             }
 
@@ -480,14 +509,14 @@ namespace Demo.Models
                 global::StaticNet.Kernels.ActivationKernels.Tanh(y, rows, columns: 64, stride: 64);
             }
 
-            /// <summary>2 backward: dy [rows, 64] (the gradient of y; overwritten) → dW, db (accumulated, when weights), dx [rows, 64] (when input).</summary>
+            /// <summary>2 backward: dy [rows, 64] (the gradient of y; overwritten) → dW, db (accumulated), dx [rows, 64].</summary>
             [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-            private static void Layer2Backward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> y, global::System.Span<float> dy, global::System.Span<float> dx, int rows, bool weights, bool input)
+            private static void Layer2Backward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> y, global::System.Span<float> dy, global::System.Span<float> dx, int rows)
             {
                 global::StaticNet.Kernels.ActivationKernels.TanhBackward(y, dy, rows, columns: 64, stride: 64);
-                if (weights) global::StaticNet.Kernels.DenseKernels.BackwardWeights(x, rows, inputs: 64, xStride: 64, dy, width: 64,
+                global::StaticNet.Kernels.DenseKernels.BackwardWeights(x, rows, inputs: 64, xStride: 64, dy, width: 64,
                     gradients.Slice(Layer2Weight, 64 * 64), gradients.Slice(Layer2Bias, 64));
-                if (input) global::StaticNet.Kernels.DenseKernels.BackwardInput(dy, rows, width: 64, parameters.Slice(Layer2Weight, 64 * 64), inputs: 64, dx, dxStride: 64);
+                global::StaticNet.Kernels.DenseKernels.BackwardInput(dy, rows, width: 64, parameters.Slice(Layer2Weight, 64 * 64), inputs: 64, dx, dxStride: 64);
             }
 
             // ── 4: Dense 64 → 4, Sigmoid ─────────────────────────────────────────────────────────────────────────────────────
@@ -501,14 +530,14 @@ namespace Demo.Models
                 global::StaticNet.Kernels.ActivationKernels.Sigmoid(y, rows, columns: 4, stride: 16);
             }
 
-            /// <summary>4 backward: dy [rows, 16] (the gradient of y; overwritten) → dW, db (accumulated, when weights), dx [rows, 64] (when input).</summary>
+            /// <summary>4 backward: dy [rows, 16] (the gradient of y; overwritten) → dW, db (accumulated), dx [rows, 64].</summary>
             [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-            private static void Layer4Backward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> y, global::System.Span<float> dy, global::System.Span<float> dx, int rows, bool weights, bool input)
+            private static void Layer4Backward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> y, global::System.Span<float> dy, global::System.Span<float> dx, int rows)
             {
                 global::StaticNet.Kernels.ActivationKernels.SigmoidBackward(y, dy, rows, columns: 4, stride: 16);
-                if (weights) global::StaticNet.Kernels.DenseKernels.BackwardWeights(x, rows, inputs: 64, xStride: 64, dy, width: 16,
+                global::StaticNet.Kernels.DenseKernels.BackwardWeights(x, rows, inputs: 64, xStride: 64, dy, width: 16,
                     gradients.Slice(Layer4Weight, 64 * 16), gradients.Slice(Layer4Bias, 16));
-                if (input) global::StaticNet.Kernels.DenseKernels.BackwardInput(dy, rows, width: 16, parameters.Slice(Layer4Weight, 64 * 16), inputs: 64, dx, dxStride: 64);
+                global::StaticNet.Kernels.DenseKernels.BackwardInput(dy, rows, width: 16, parameters.Slice(Layer4Weight, 64 * 16), inputs: 64, dx, dxStride: 64);
             }
 
         }

@@ -185,6 +185,8 @@ partial class TinyPolicy : global::StaticNet.INetwork
     public void ForwardBatch(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs)
     {
         int count = global::StaticNet.Kernels.Guard.BatchRows(inputs.Length, InputSize, outputs.Length, OutputSize, nameof(outputs), "TinyPolicy");
+        // More than one chunk: the chunks on the worker threads, unless another parallel call holds them.
+        if (count > ChunkRows && _maxDegreeOfParallelism > 1 && InferenceBatch().TryRunInference(inputs, outputs, count, _maxDegreeOfParallelism)) return;
         global::System.ReadOnlySpan<float> parameters = _parameters.Span;
         global::System.Span<float> activations = InferenceActivations();
         for (int start = 0; start < count; start += ChunkRows)
@@ -194,6 +196,38 @@ partial class TinyPolicy : global::StaticNet.INetwork
             global::StaticNet.Kernels.Guard.CopyRows(activations.Slice(Layer2Output, rows * 16), 16, outputs.Slice(start * OutputSize, rows * OutputSize), 1, rows);
         }
     }
+
+    /// <summary>One chunk of a parallel <c>ForwardBatch</c>, on a worker thread, in that thread's activations.</summary>
+    [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
+    private void InferChunk(global::StaticNet.Kernels.ParallelBatch batch, int chunk, int slot, global::System.Span<float> gradients)
+    {
+        int start = chunk * ChunkRows, rows = global::System.Math.Min(ChunkRows, batch.Count - start);
+        global::System.Span<float> activations = InferenceActivations();
+        ForwardRows(_parameters.Span, batch.Inputs<float>().Slice(start * InputSize, rows * InputSize), activations, rows);
+        global::StaticNet.Kernels.Guard.CopyRows(activations.Slice(Layer2Output, rows * 16), 16, batch.Outputs.Slice(start * OutputSize, rows * OutputSize), 1, rows);
+    }
+
+    private global::StaticNet.Kernels.ParallelBatch InferenceBatch()
+    {
+        if (_inference is null) global::System.Threading.Interlocked.CompareExchange(ref _inference, new global::StaticNet.Kernels.ParallelBatch(InferChunk, 0, 0, 0, null, null), null);
+        return _inference;
+    }
+
+    /// <summary>
+    /// The most threads one <c>ForwardBatch</c>, <c>ComputeGradients</c> or <c>TrainStep</c> runs its 32-row chunks on (the
+    /// calling thread and persistent worker threads), never more than the batch has chunks. The default is the machine's
+    /// logical processors; 1 runs everything on the calling thread. The results do not depend on it: the chunks' gradients
+    /// are added in chunk order, and each chunk's dropout mask and BatchNorm statistics depend on the chunk's index only.
+    /// </summary>
+    /// <exception cref="global::System.ArgumentOutOfRangeException">Set to less than 1.</exception>
+    public int MaxDegreeOfParallelism
+    {
+        get => _maxDegreeOfParallelism;
+        set => _maxDegreeOfParallelism = global::StaticNet.Kernels.ParallelBatch.CheckDegree(value, nameof(MaxDegreeOfParallelism));
+    }
+
+    private int _maxDegreeOfParallelism = global::StaticNet.Kernels.ParallelBatch.DefaultDegreeOfParallelism;
+    private global::StaticNet.Kernels.ParallelBatch? _inference; // ForwardBatch's chunks on the worker threads, created by the first such call
 
     [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     private static global::System.Span<float> InferenceActivations() =>

@@ -134,31 +134,6 @@ namespace Demo
         private static readonly global::System.Collections.Generic.IReadOnlyList<global::StaticNet.ParameterTensor> s_parameterTensorList =
             global::System.Array.AsReadOnly(s_parameterTensors);
 
-        private static readonly global::StaticNet.LayerInfo[] s_layers =
-        {
-            new global::StaticNet.LayerInfo("0", "Conv1D", "Conv1d + GELU", new int[] { 3, 32 }, new int[] { 8, 32 }, parameterCount: 120, multiplyAdds: 3840, trainable: true),
-            new global::StaticNet.LayerInfo("2", "BatchNorm", "BatchNorm1d", new int[] { 8, 32 }, new int[] { 8, 32 }, parameterCount: 16, multiplyAdds: 256, trainable: true),
-            new global::StaticNet.LayerInfo("3", "AvgPool1D", "AvgPool1d", new int[] { 8, 32 }, new int[] { 8, 16 }, parameterCount: 0, multiplyAdds: 0, trainable: false),
-            new global::StaticNet.LayerInfo("4", "GlobalAvgPool", "AdaptiveAvgPool1d + Flatten", new int[] { 8, 16 }, new int[] { 8 }, parameterCount: 0, multiplyAdds: 0, trainable: false),
-            new global::StaticNet.LayerInfo("5", "Dense", "Linear", new int[] { 8 }, new int[] { 4 }, parameterCount: 36, multiplyAdds: 32, trainable: true),
-            new global::StaticNet.LayerInfo("6", "BatchNorm", "BatchNorm1d", new int[] { 4 }, new int[] { 4 }, parameterCount: 8, multiplyAdds: 4, trainable: true),
-        };
-
-        /// <summary>
-        /// The layers in order: PyTorch module name and type, input and output shapes of one sample, parameters, multiply-adds
-        /// per sample, and whether they train as declared (<c>Trainable</c>). <c>NetworkSummary.Of</c> prints them.
-        /// </summary>
-        public static global::System.Collections.Generic.IReadOnlyList<global::StaticNet.LayerInfo> Layers { get; } = global::System.Array.AsReadOnly(s_layers);
-
-        // Freezing: each layer's trainable tensors in the parameter buffer, [start, end) (equal without any), and which layers
-        // are frozen (or have no parameters): as declared (Trainable = false), then as Freeze and Unfreeze set them.
-        private static readonly int[] s_layerParameters = { 0, 240, 240, 272, 0, 0, 0, 0, 272, 416, 416, 448 };
-        private static readonly bool[] s_declaredFrozen = { false, false, true, true, false, false };
-        private static readonly global::System.Range[]? s_declaredRanges = global::StaticNet.Kernels.Freezing.TrainableRanges(s_declaredFrozen, s_layerParameters);
-        private readonly bool[] _frozen = (bool[])s_declaredFrozen.Clone();
-        private int _firstTrainable = 0; // the first layer that trains: nothing before it is backpropagated
-        private global::System.Range[]? _trainableRanges = s_declaredRanges; // what the optimizer steps; null: everything
-
         /// <summary>Per-thread activations for inference, so that threads can share one instance's weights.</summary>
         [global::System.ThreadStatic]
         private static global::StaticNet.Kernels.AlignedBuffer? t_inferenceActivations;
@@ -223,8 +198,6 @@ namespace Demo
 
         int global::StaticNet.INetwork.ParameterCount => ParameterCount;
 
-        global::System.Collections.Generic.IReadOnlyList<global::StaticNet.LayerInfo> global::StaticNet.INetwork.Layers => Layers;
-
         /// <summary>Runs one sample through the network. Allocates nothing after the calling thread's first call.</summary>
         /// <param name="input">Exactly 96 floats ([3, 32]).</param>
         /// <param name="output">Exactly 4 floats ([4]), overwritten with the logits.</param>
@@ -245,6 +218,8 @@ namespace Demo
         public void ForwardBatch(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs)
         {
             int count = global::StaticNet.Kernels.Guard.BatchRows(inputs.Length, InputSize, outputs.Length, OutputSize, nameof(outputs), "NormalizedCnn");
+            // More than one chunk: the chunks on the worker threads, unless another parallel call holds them.
+            if (count > ChunkRows && _maxDegreeOfParallelism > 1 && InferenceBatch().TryRunInference(inputs, outputs, count, _maxDegreeOfParallelism)) return;
             global::System.ReadOnlySpan<float> parameters = _parameters.Span;
             global::System.Span<float> activations = InferenceActivations();
             for (int start = 0; start < count; start += ChunkRows)
@@ -254,6 +229,38 @@ namespace Demo
                 global::StaticNet.Kernels.Guard.CopyRows(activations.Slice(Layer6Output, rows * 16), 16, outputs.Slice(start * OutputSize, rows * OutputSize), 4, rows);
             }
         }
+
+        /// <summary>One chunk of a parallel <c>ForwardBatch</c>, on a worker thread, in that thread's activations.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
+        private void InferChunk(global::StaticNet.Kernels.ParallelBatch batch, int chunk, int slot, global::System.Span<float> gradients)
+        {
+            int start = chunk * ChunkRows, rows = global::System.Math.Min(ChunkRows, batch.Count - start);
+            global::System.Span<float> activations = InferenceActivations();
+            ForwardRows(_parameters.Span, batch.Inputs<float>().Slice(start * InputSize, rows * InputSize), activations, rows);
+            global::StaticNet.Kernels.Guard.CopyRows(activations.Slice(Layer6Output, rows * 16), 16, batch.Outputs.Slice(start * OutputSize, rows * OutputSize), 4, rows);
+        }
+
+        private global::StaticNet.Kernels.ParallelBatch InferenceBatch()
+        {
+            if (_inference is null) global::System.Threading.Interlocked.CompareExchange(ref _inference, new global::StaticNet.Kernels.ParallelBatch(InferChunk, 0, 0, 0, null, null), null);
+            return _inference;
+        }
+
+        /// <summary>
+        /// The most threads one <c>ForwardBatch</c>, <c>ComputeGradients</c> or <c>TrainStep</c> runs its 32-row chunks on (the
+        /// calling thread and persistent worker threads), never more than the batch has chunks. The default is the machine's
+        /// logical processors; 1 runs everything on the calling thread. The results do not depend on it: the chunks' gradients
+        /// are added in chunk order, and each chunk's dropout mask and BatchNorm statistics depend on the chunk's index only.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentOutOfRangeException">Set to less than 1.</exception>
+        public int MaxDegreeOfParallelism
+        {
+            get => _maxDegreeOfParallelism;
+            set => _maxDegreeOfParallelism = global::StaticNet.Kernels.ParallelBatch.CheckDegree(value, nameof(MaxDegreeOfParallelism));
+        }
+
+        private int _maxDegreeOfParallelism = global::StaticNet.Kernels.ParallelBatch.DefaultDegreeOfParallelism;
+        private global::StaticNet.Kernels.ParallelBatch? _inference; // ForwardBatch's chunks on the worker threads, created by the first such call
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static global::System.Span<float> InferenceActivations() =>
@@ -319,26 +326,90 @@ namespace Demo
             int count = labels.IsEmpty
                 ? global::StaticNet.Kernels.Guard.BatchRows(inputs.Length, InputSize, targets.Length, OutputSize, nameof(targets), "NormalizedCnn", requireSamples: true)
                 : global::StaticNet.Kernels.Guard.BatchRows(inputs.Length, InputSize, labels.Length, 1, nameof(labels), "NormalizedCnn", requireSamples: true);
-            global::System.ReadOnlySpan<float> parameters = _parameters.Span;
-            global::System.Span<float> gradients = _gradients.Span;
-            // ComputeLoss uses the calling thread's scratch, as Forward, so that threads can share it; training the instance's own.
-            global::System.Span<float> activations = computeGradients ? _activations.Span : InferenceActivations();
-            global::System.Span<float> deltas = _deltas.Span;
-            if (computeGradients) gradients.Clear();
             float scale = 1f / (count * OutputSize); // the loss is a mean over every output
+            if (computeGradients)
+            {
+                // The chunks on up to MaxDegreeOfParallelism threads; the gradient, the losses and the statistics are combined in chunk
+                // order, so the result does not depend on the number of threads.
+                global::StaticNet.Kernels.ParallelBatch batch = _training ??= new global::StaticNet.Kernels.ParallelBatch(TrainChunk, ActivationBufferLength, TrainableLength, ParameterBufferLength - TrainableLength, _activations, _deltas);
+                batch.Scale = scale;
+                batch.RunTraining(inputs, targets, labels, count, _gradients.Span, _maxDegreeOfParallelism);
+                int chunks = global::StaticNet.Kernels.ParallelBatch.Chunks(count);
+                global::System.Span<float> state = _parameters.Span;
+                for (int chunk = 0; chunk < chunks; chunk++) CommitStatistics(state, batch.ChunkState(chunk)); // BatchNorm's running statistics, chunk after chunk
+                double total = 0;
+                for (int chunk = 0; chunk < chunks; chunk++) total += batch.Loss(chunk);
+                return (float)(total * scale);
+            }
+            // ComputeLoss: more than one chunk on the worker threads, unless another parallel call holds them; the chunks' losses
+            // are added in chunk order either way.
+            if (count > ChunkRows && _maxDegreeOfParallelism > 1 && LossBatch().TryRunLoss(inputs, targets, labels, count, scale, _maxDegreeOfParallelism, out double parallelSum))
+                return (float)(parallelSum * scale);
+            global::System.ReadOnlySpan<float> parameters = _parameters.Span;
+            // ComputeLoss uses the calling thread's scratch, as Forward, so that threads can share it.
+            global::System.Span<float> activations = InferenceActivations();
             double sum = 0;
             for (int start = 0; start < count; start += ChunkRows)
             {
                 int rows = global::System.Math.Min(ChunkRows, count - start);
                 global::System.ReadOnlySpan<float> x = inputs.Slice(start * InputSize, rows * InputSize);
-                if (computeGradients) TrainingForwardRows(_parameters.Span, x, activations, rows); // batch statistics, dropout
-                else ForwardRows(parameters, x, activations, rows);
+                ForwardRows(parameters, x, activations, rows);
                 global::System.ReadOnlySpan<float> logits = activations.Slice(Layer6Output, rows * 16);
-                global::System.Span<float> dLogits = computeGradients ? deltas.Slice(Layer6Output, rows * 16) : default;
+                global::System.Span<float> dLogits = default;
                 sum += global::StaticNet.Kernels.LossKernels.MeanSquaredError(logits, targets.Slice(start * OutputSize, rows * OutputSize), rows, 4, stride: 16, dLogits, scale);
-                if (computeGradients) BackwardRows(parameters, gradients, x, activations, deltas, rows, _frozen, _firstTrainable);
             }
             return (float)(sum * scale);
+        }
+
+        /// <summary>One chunk of a parallel <c>ComputeLoss</c>: the inference forward pass and the loss, in the worker thread's activations.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
+        private void LossChunk(global::StaticNet.Kernels.ParallelBatch batch, int chunk, int slot, global::System.Span<float> gradients)
+        {
+            int start = chunk * ChunkRows, rows = global::System.Math.Min(ChunkRows, batch.Count - start);
+            global::System.Span<float> activations = InferenceActivations();
+            ForwardRows(_parameters.Span, batch.Inputs<float>().Slice(start * InputSize, rows * InputSize), activations, rows);
+            global::System.ReadOnlySpan<float> logits = activations.Slice(Layer6Output, rows * 16);
+            global::System.Span<float> dLogits = default;
+            global::System.ReadOnlySpan<float> targets = batch.Targets;
+            float scale = batch.Scale;
+            double loss = global::StaticNet.Kernels.LossKernels.MeanSquaredError(logits, targets.Slice(start * OutputSize, rows * OutputSize), rows, 4, stride: 16, dLogits, scale);
+            batch.SetLoss(chunk, loss);
+        }
+
+        /// <summary>The scheduler of parallel <c>ComputeLoss</c> calls (one at a time: the pool admits one job).</summary>
+        private global::StaticNet.Kernels.ParallelBatch LossBatch()
+        {
+            if (_lossBatch is null) global::System.Threading.Interlocked.CompareExchange(ref _lossBatch, new global::StaticNet.Kernels.ParallelBatch(LossChunk, 0, 0, 0, null, null), null);
+            return _lossBatch;
+        }
+
+        private global::StaticNet.Kernels.ParallelBatch? _lossBatch; // ComputeLoss's chunks on the worker threads, created by the first such call
+
+        /// <summary>One chunk of a training call: the training forward pass, the loss and its gradient, the backward pass into <paramref name="gradients"/>.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
+        private void TrainChunk(global::StaticNet.Kernels.ParallelBatch batch, int chunk, int slot, global::System.Span<float> gradients)
+        {
+            int start = chunk * ChunkRows, rows = global::System.Math.Min(ChunkRows, batch.Count - start);
+            global::System.ReadOnlySpan<float> parameters = _parameters.Span;
+            global::System.ReadOnlySpan<float> x = batch.Inputs<float>().Slice(start * InputSize, rows * InputSize);
+            global::System.Span<float> activations = batch.Activations(slot), deltas = batch.Deltas(slot);
+            TrainingForwardRows(parameters, x, activations, rows, batch.ChunkState(chunk)); // batch statistics, dropout
+            global::System.ReadOnlySpan<float> logits = activations.Slice(Layer6Output, rows * 16);
+            global::System.Span<float> dLogits = deltas.Slice(Layer6Output, rows * 16);
+            global::System.ReadOnlySpan<float> targets = batch.Targets;
+            float scale = batch.Scale;
+            double loss = global::StaticNet.Kernels.LossKernels.MeanSquaredError(logits, targets.Slice(start * OutputSize, rows * OutputSize), rows, 4, stride: 16, dLogits, scale);
+            batch.SetLoss(chunk, loss);
+            BackwardRows(parameters, gradients, x, activations, deltas, rows);
+        }
+
+        private global::StaticNet.Kernels.ParallelBatch? _training; // the training calls' chunks and the workers' buffers, created by the first
+
+        /// <summary>Folds one chunk's training statistics into the running ones in <paramref name="parameters"/> and counts the chunk.</summary>
+        private static void CommitStatistics(global::System.Span<float> parameters, global::System.ReadOnlySpan<float> statistics)
+        {
+            Layer2CommitStatistics(parameters, statistics);
+            Layer6CommitStatistics(parameters, statistics);
         }
 
         /// <summary>
@@ -356,8 +427,7 @@ namespace Demo
             {
                 float loss = Evaluate(inputs, targets, labels, computeGradients: true);
                 if (!float.IsFinite(loss)) throw new global::StaticNet.TrainingDivergedException(loss);
-                if (_trainableRanges is null) optimizer?.Step(_parameters.Span.Slice(0, TrainableLength), _gradients.Span, this); // running statistics are not trained
-                else optimizer?.Step(_parameters.Span.Slice(0, TrainableLength), _gradients.Span, this, _trainableRanges); // frozen layers: their parameters and state stay
+                optimizer?.Step(_parameters.Span.Slice(0, TrainableLength), _gradients.Span, this); // running statistics are not trained
                 committed = true;
                 return loss;
             }
@@ -369,38 +439,6 @@ namespace Demo
                 }
                 ExitExclusive();
             }
-        }
-
-        /// <summary>
-        /// Freezes the layer with this PyTorch module name (see <c>Layers</c>), as <c>requires_grad_(False)</c>: until <c>Unfreeze</c>,
-        /// training leaves its parameters and their optimizer state as they are, its gradients stay zero and are not computed,
-        /// and nothing before the first layer that trains is backpropagated. Allocates a little; not for every step.
-        /// </summary>
-        /// <exception cref="global::System.ArgumentException">No layer with parameters has that name; the message lists them.</exception>
-        /// <exception cref="global::System.InvalidOperationException">Another thread is training or loading this instance.</exception>
-        public void Freeze(string layerName) => SetFrozen(layerName, true, nameof(Freeze));
-
-        /// <summary>Lets a layer frozen by <c>Freeze</c> train again (not one declared <c>Trainable = false</c>).</summary>
-        /// <exception cref="global::System.ArgumentException">No layer with parameters has that name; the message lists them.</exception>
-        /// <exception cref="global::System.InvalidOperationException">The layer is declared <c>Trainable = false</c>, or another thread is training or loading this instance.</exception>
-        public void Unfreeze(string layerName) => SetFrozen(layerName, false, nameof(Unfreeze));
-
-        /// <summary>Whether the layer with this module name is frozen (by <c>Freeze</c> or <c>Trainable = false</c>).</summary>
-        /// <exception cref="global::System.ArgumentException">No layer with parameters has that name; the message lists them.</exception>
-        public bool IsFrozen(string layerName) => _frozen[global::StaticNet.Kernels.Freezing.Layer(s_layers, layerName, "NormalizedCnn")];
-
-        private void SetFrozen(string layerName, bool frozen, string operation)
-        {
-            int layer = global::StaticNet.Kernels.Freezing.Layer(s_layers, layerName, "NormalizedCnn");
-            if (!frozen && s_declaredFrozen[layer]) throw global::StaticNet.Kernels.Freezing.DeclaredFrozen(layerName, "NormalizedCnn");
-            EnterExclusive(operation);
-            try
-            {
-                _frozen[layer] = frozen;
-                _firstTrainable = global::StaticNet.Kernels.Freezing.FirstTrainable(_frozen);
-                _trainableRanges = global::StaticNet.Kernels.Freezing.TrainableRanges(_frozen, s_layerParameters);
-            }
-            finally { ExitExclusive(); }
         }
 
         /// <summary>
@@ -478,42 +516,33 @@ namespace Demo
         }
 
         /// <summary>
-        /// The training forward pass: as <c>ForwardRows</c>, but BatchNorm normalises with the chunk's statistics and updates
-        /// its running ones in <paramref name="parameters"/>, and Dropout draws its masks.
+        /// The training forward pass of one chunk: as <c>ForwardRows</c>, but BatchNorm normalises with the chunk's statistics and
+        /// writes them to the chunk's <c>statistics</c>, and Dropout draws its masks from the chunk's <c>random</c>.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-        private void TrainingForwardRows(global::System.Span<float> parameters, global::System.ReadOnlySpan<float> x, global::System.Span<float> activations, int rows)
+        private static void TrainingForwardRows(global::System.ReadOnlySpan<float> parameters, global::System.ReadOnlySpan<float> x, global::System.Span<float> activations, int rows, global::System.Span<float> statistics)
         {
             Layer0Forward(parameters, x, activations.Slice(Layer0Columns, 480), activations.Slice(Layer0PreActivation, rows * 512), activations.Slice(Layer0Output, rows * 512), rows);
-            Layer2TrainingForward(parameters, activations.Slice(Layer0Output, rows * 512), activations.Slice(Layer2Normalized, rows * 512), activations.Slice(Layer2InverseStd, 16), activations.Slice(Layer2Output, rows * 512), rows);
+            Layer2TrainingForward(parameters, activations.Slice(Layer0Output, rows * 512), activations.Slice(Layer2Normalized, rows * 512), activations.Slice(Layer2InverseStd, 16), activations.Slice(Layer2Output, rows * 512), rows, statistics);
             Layer3Forward(activations.Slice(Layer2Output, rows * 512), activations.Slice(Layer3Output, rows * 256), rows);
             Layer4Forward(activations.Slice(Layer3Output, rows * 256), activations.Slice(Layer4Output, rows * 16), rows);
             Layer5Forward(parameters, activations.Slice(Layer4Output, rows * 16), activations.Slice(Layer5Output, rows * 16), rows);
-            Layer6TrainingForward(parameters, activations.Slice(Layer5Output, rows * 16), activations.Slice(Layer6Normalized, rows * 16), activations.Slice(Layer6InverseStd, 16), activations.Slice(Layer6Output, rows * 16), rows);
+            Layer6TrainingForward(parameters, activations.Slice(Layer5Output, rows * 16), activations.Slice(Layer6Normalized, rows * 16), activations.Slice(Layer6InverseStd, 16), activations.Slice(Layer6Output, rows * 16), rows, statistics);
         }
 
         /// <summary>
         /// Backpropagates the loss gradient that the loss wrote into the last layer's region of <paramref name="deltas"/>,
-        /// from the last layer to the first, accumulating into <paramref name="gradients"/>. Frozen layers' parameter gradients
-        /// are not computed (they stay zero), and nothing before layer <paramref name="first"/>, the first that trains, runs.
+        /// from the last layer to the first, accumulating into <paramref name="gradients"/>.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-        private static void BackwardRows(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.Span<float> activations, global::System.Span<float> deltas, int rows, global::System.ReadOnlySpan<bool> frozen, int first)
+        private static void BackwardRows(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.Span<float> activations, global::System.Span<float> deltas, int rows)
         {
-            if (first > 5) return;
             Layer6Backward(parameters, gradients, activations.Slice(Layer6Normalized, rows * 16), activations.Slice(Layer6InverseStd, 16), deltas.Slice(Layer6Output, rows * 16), deltas.Slice(Layer5Output, rows * 16), rows);
-            if (frozen[5]) gradients.Slice(416, 32).Clear(); // 6 frozen
-            if (first > 4) return;
-            Layer5Backward(parameters, gradients, activations.Slice(Layer4Output, rows * 16), deltas.Slice(Layer5Output, rows * 16), deltas.Slice(Layer4Output, rows * 16), rows, weights: !frozen[4], input: first < 4);
-            if (first > 3) return;
+            Layer5Backward(parameters, gradients, activations.Slice(Layer4Output, rows * 16), deltas.Slice(Layer5Output, rows * 16), deltas.Slice(Layer4Output, rows * 16), rows);
             Layer4Backward(deltas.Slice(Layer4Output, rows * 16), deltas.Slice(Layer3Output, rows * 256), rows);
-            if (first > 2) return;
             Layer3Backward(deltas.Slice(Layer3Output, rows * 256), deltas.Slice(Layer2Output, rows * 512), rows);
-            if (first > 1) return;
             Layer2Backward(parameters, gradients, activations.Slice(Layer2Normalized, rows * 512), activations.Slice(Layer2InverseStd, 16), deltas.Slice(Layer2Output, rows * 512), deltas.Slice(Layer0Output, rows * 512), rows);
-            if (frozen[1]) gradients.Slice(240, 32).Clear(); // 2 frozen
-            if (first > 0) return;
-            Layer0Backward(parameters, gradients, x, activations.Slice(Layer0PreActivation, rows * 512), deltas.Slice(Layer0Output, rows * 512), deltas.Slice(Layer0Columns, 480), rows, weights: !frozen[0]);
+            Layer0Backward(parameters, gradients, x, activations.Slice(Layer0PreActivation, rows * 512), deltas.Slice(Layer0Output, rows * 512), deltas.Slice(Layer0Columns, 480), rows);
         }
 
         // ── 0: Conv1D [3, 32] → [8, 32], kernel size 5, padding 2, GELU ──────────────────────────────────────────────────
@@ -535,14 +564,14 @@ namespace Demo
             global::StaticNet.Kernels.ActivationKernels.Gelu(z, y, rows * 32, columns: 8, stride: 16);
         }
 
-        /// <summary>0 backward: dy [rows, 32, 16] (the gradient of y; overwritten) → dW (accumulated, when weights); the network's input needs no gradient. im2col is recomputed into columns.</summary>
+        /// <summary>0 backward: dy [rows, 32, 16] (the gradient of y; overwritten) → dW (accumulated); the network's input needs no gradient. im2col is recomputed into columns.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-        private static void Layer0Backward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> z, global::System.Span<float> dy, global::System.Span<float> columns, int rows, bool weights)
+        private static void Layer0Backward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> z, global::System.Span<float> dy, global::System.Span<float> columns, int rows)
         {
             global::StaticNet.Kernels.ActivationKernels.GeluBackward(z, dy, rows * 32, columns: 8, stride: 16);
             global::System.Span<float> discarded = stackalloc float[16]; // no bias: its gradient is thrown away
             global::StaticNet.Kernels.ConvKernels.Backward(x, dy, rows, Layer0Geometry, parameters.Slice(Layer0Weight, 15 * 16), columns,
-                weights ? gradients.Slice(Layer0Weight, 15 * 16) : default, weights ? discarded : default, default);
+                gradients.Slice(Layer0Weight, 15 * 16), discarded, default);
         }
 
         // ── 2: BatchNorm [8, 32] (BatchNorm1d over 8 channels), momentum 0.1, ε 1E-05 ────────────────────────────────────
@@ -557,13 +586,20 @@ namespace Demo
 
         /// <summary>
         /// 2 forward in training: x [rows, 32, 16] → y = γ·x̂ + β, x̂ normalised with the mean and variance over the chunk's rows × 32 positions;
-        /// updates the running statistics (momentum, unbiased variance) and counts the batch, as PyTorch's train() mode.
+        /// writes that mean and the unbiased variance to the chunk's <paramref name="statistics"/> for <c>Layer2CommitStatistics</c>.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-        private static void Layer2TrainingForward(global::System.Span<float> parameters, global::System.ReadOnlySpan<float> x, global::System.Span<float> normalized, global::System.Span<float> inverseStd, global::System.Span<float> y, int rows)
+        private static void Layer2TrainingForward(global::System.ReadOnlySpan<float> parameters, global::System.ReadOnlySpan<float> x, global::System.Span<float> normalized, global::System.Span<float> inverseStd, global::System.Span<float> y, int rows, global::System.Span<float> statistics)
         {
-            global::StaticNet.Kernels.BatchNormKernels.ForwardTraining(x, rows, positions: 32, channels: 16, parameters.Slice(Layer2Weight, 16), parameters.Slice(Layer2Bias, 16),
-                parameters.Slice(Layer2RunningMean, 16), parameters.Slice(Layer2RunningVar, 16), momentum: 0.1f, epsilon: 1E-05f, normalized, inverseStd, y);
+            global::StaticNet.Kernels.BatchNormKernels.ForwardTrainingChunk(x, rows, positions: 32, channels: 16, parameters.Slice(Layer2Weight, 16), parameters.Slice(Layer2Bias, 16),
+                statistics.Slice(Layer2RunningMean - TrainableLength, 16), statistics.Slice(Layer2RunningVar - TrainableLength, 16), epsilon: 1E-05f, normalized, inverseStd, y);
+        }
+
+        /// <summary>2: folds one chunk's statistics into the running ones (momentum 0.1) and counts the chunk, as PyTorch's train() mode.</summary>
+        private static void Layer2CommitStatistics(global::System.Span<float> parameters, global::System.ReadOnlySpan<float> statistics)
+        {
+            global::StaticNet.Kernels.BatchNormKernels.UpdateRunningStatistics(16, parameters.Slice(Layer2RunningMean, 16), parameters.Slice(Layer2RunningVar, 16),
+                statistics.Slice(Layer2RunningMean - TrainableLength, 16), statistics.Slice(Layer2RunningVar - TrainableLength, 16), momentum: 0.1f);
             parameters[Layer2NumBatchesTracked] += 1f;
         }
 
@@ -617,13 +653,13 @@ namespace Demo
                 parameters.Slice(Layer5Weight, 8 * 16), parameters.Slice(Layer5Bias, 16), y, width: 16);
         }
 
-        /// <summary>5 backward: dy [rows, 16] (the gradient of y; overwritten) → dW, db (accumulated, when weights), dx [rows, 16] (when input).</summary>
+        /// <summary>5 backward: dy [rows, 16] (the gradient of y; overwritten) → dW, db (accumulated), dx [rows, 16].</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-        private static void Layer5Backward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.Span<float> dy, global::System.Span<float> dx, int rows, bool weights, bool input)
+        private static void Layer5Backward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.Span<float> dy, global::System.Span<float> dx, int rows)
         {
-            if (weights) global::StaticNet.Kernels.DenseKernels.BackwardWeights(x, rows, inputs: 8, xStride: 16, dy, width: 16,
+            global::StaticNet.Kernels.DenseKernels.BackwardWeights(x, rows, inputs: 8, xStride: 16, dy, width: 16,
                 gradients.Slice(Layer5Weight, 8 * 16), gradients.Slice(Layer5Bias, 16));
-            if (input) global::StaticNet.Kernels.DenseKernels.BackwardInput(dy, rows, width: 16, parameters.Slice(Layer5Weight, 8 * 16), inputs: 8, dx, dxStride: 16);
+            global::StaticNet.Kernels.DenseKernels.BackwardInput(dy, rows, width: 16, parameters.Slice(Layer5Weight, 8 * 16), inputs: 8, dx, dxStride: 16);
         }
 
         // ── 6: BatchNorm [4] (BatchNorm1d over 4 channels), momentum 0.01, ε 0.001 ───────────────────────────────────────
@@ -638,13 +674,20 @@ namespace Demo
 
         /// <summary>
         /// 6 forward in training: x [rows, 16] → y = γ·x̂ + β, x̂ normalised with the mean and variance over the chunk's rows;
-        /// updates the running statistics (momentum, unbiased variance) and counts the batch, as PyTorch's train() mode.
+        /// writes that mean and the unbiased variance to the chunk's <paramref name="statistics"/> for <c>Layer6CommitStatistics</c>.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-        private static void Layer6TrainingForward(global::System.Span<float> parameters, global::System.ReadOnlySpan<float> x, global::System.Span<float> normalized, global::System.Span<float> inverseStd, global::System.Span<float> y, int rows)
+        private static void Layer6TrainingForward(global::System.ReadOnlySpan<float> parameters, global::System.ReadOnlySpan<float> x, global::System.Span<float> normalized, global::System.Span<float> inverseStd, global::System.Span<float> y, int rows, global::System.Span<float> statistics)
         {
-            global::StaticNet.Kernels.BatchNormKernels.ForwardTraining(x, rows, positions: 1, channels: 16, parameters.Slice(Layer6Weight, 16), parameters.Slice(Layer6Bias, 16),
-                parameters.Slice(Layer6RunningMean, 16), parameters.Slice(Layer6RunningVar, 16), momentum: 0.01f, epsilon: 0.001f, normalized, inverseStd, y);
+            global::StaticNet.Kernels.BatchNormKernels.ForwardTrainingChunk(x, rows, positions: 1, channels: 16, parameters.Slice(Layer6Weight, 16), parameters.Slice(Layer6Bias, 16),
+                statistics.Slice(Layer6RunningMean - TrainableLength, 16), statistics.Slice(Layer6RunningVar - TrainableLength, 16), epsilon: 0.001f, normalized, inverseStd, y);
+        }
+
+        /// <summary>6: folds one chunk's statistics into the running ones (momentum 0.01) and counts the chunk, as PyTorch's train() mode.</summary>
+        private static void Layer6CommitStatistics(global::System.Span<float> parameters, global::System.ReadOnlySpan<float> statistics)
+        {
+            global::StaticNet.Kernels.BatchNormKernels.UpdateRunningStatistics(16, parameters.Slice(Layer6RunningMean, 16), parameters.Slice(Layer6RunningVar, 16),
+                statistics.Slice(Layer6RunningMean - TrainableLength, 16), statistics.Slice(Layer6RunningVar - TrainableLength, 16), momentum: 0.01f);
             parameters[Layer6NumBatchesTracked] += 1f;
         }
 

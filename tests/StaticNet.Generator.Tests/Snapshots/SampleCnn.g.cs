@@ -42,7 +42,7 @@ namespace Demo
     /// <c>Forward</c>, <c>ForwardBatch</c> and <c>ComputeLoss</c> run in inference mode (BatchNorm's running statistics, no dropout), <c>ComputeGradients</c> and <c>TrainStep</c> in training mode, as PyTorch's <c>eval()</c> and <c>train()</c>.
     /// </remarks>
     [global::System.CodeDom.Compiler.GeneratedCode("StaticNet.Generator", "0.1.0")]
-    partial class SampleCnn : global::StaticNet.ITrainableNetwork, global::StaticNet.IRandomStateNetwork
+    partial class SampleCnn : global::StaticNet.ITrainableNetwork
     {
         /// <summary>The number of floats in one input sample, [1, 28, 28] in PyTorch's order.</summary>
         public const int InputSize = 784;
@@ -126,33 +126,6 @@ namespace Demo
         private static readonly global::System.Collections.Generic.IReadOnlyList<global::StaticNet.ParameterTensor> s_parameterTensorList =
             global::System.Array.AsReadOnly(s_parameterTensors);
 
-        private static readonly global::StaticNet.LayerInfo[] s_layers =
-        {
-            new global::StaticNet.LayerInfo("0", "Conv2D", "Conv2d + ReLU", new int[] { 1, 28, 28 }, new int[] { 16, 28, 28 }, parameterCount: 160, multiplyAdds: 112896, trainable: true),
-            new global::StaticNet.LayerInfo("2", "MaxPool2D", "MaxPool2d", new int[] { 16, 28, 28 }, new int[] { 16, 14, 14 }, parameterCount: 0, multiplyAdds: 0, trainable: false),
-            new global::StaticNet.LayerInfo("3", "Conv2D", "Conv2d + ReLU", new int[] { 16, 14, 14 }, new int[] { 32, 14, 14 }, parameterCount: 4640, multiplyAdds: 903168, trainable: true),
-            new global::StaticNet.LayerInfo("5", "MaxPool2D", "MaxPool2d", new int[] { 32, 14, 14 }, new int[] { 32, 7, 7 }, parameterCount: 0, multiplyAdds: 0, trainable: false),
-            new global::StaticNet.LayerInfo("6", "Flatten", "Flatten", new int[] { 32, 7, 7 }, new int[] { 1568 }, parameterCount: 0, multiplyAdds: 0, trainable: false),
-            new global::StaticNet.LayerInfo("7", "Dense", "Linear + ReLU", new int[] { 1568 }, new int[] { 128 }, parameterCount: 200832, multiplyAdds: 200704, trainable: true),
-            new global::StaticNet.LayerInfo("9", "Dropout", "Dropout", new int[] { 128 }, new int[] { 128 }, parameterCount: 0, multiplyAdds: 0, trainable: false),
-            new global::StaticNet.LayerInfo("10", "Dense", "Linear", new int[] { 128 }, new int[] { 10 }, parameterCount: 1290, multiplyAdds: 1280, trainable: true),
-        };
-
-        /// <summary>
-        /// The layers in order: PyTorch module name and type, input and output shapes of one sample, parameters, multiply-adds
-        /// per sample, and whether they train as declared (<c>Trainable</c>). <c>NetworkSummary.Of</c> prints them.
-        /// </summary>
-        public static global::System.Collections.Generic.IReadOnlyList<global::StaticNet.LayerInfo> Layers { get; } = global::System.Array.AsReadOnly(s_layers);
-
-        // Freezing: each layer's trainable tensors in the parameter buffer, [start, end) (equal without any), and which layers
-        // are frozen (or have no parameters): as declared (Trainable = false), then as Freeze and Unfreeze set them.
-        private static readonly int[] s_layerParameters = { 0, 160, 0, 0, 160, 4800, 0, 0, 0, 0, 4800, 205632, 0, 0, 205632, 207696 };
-        private static readonly bool[] s_declaredFrozen = { false, true, false, true, true, false, true, false };
-        private static readonly global::System.Range[]? s_declaredRanges = global::StaticNet.Kernels.Freezing.TrainableRanges(s_declaredFrozen, s_layerParameters);
-        private readonly bool[] _frozen = (bool[])s_declaredFrozen.Clone();
-        private int _firstTrainable = 0; // the first layer that trains: nothing before it is backpropagated
-        private global::System.Range[]? _trainableRanges = s_declaredRanges; // what the optimizer steps; null: everything
-
         /// <summary>Per-thread activations for inference, so that threads can share one instance's weights.</summary>
         [global::System.ThreadStatic]
         private static global::StaticNet.Kernels.AlignedBuffer? t_inferenceActivations;
@@ -219,10 +192,6 @@ namespace Demo
 
         int global::StaticNet.INetwork.ParameterCount => ParameterCount;
 
-        global::System.Collections.Generic.IReadOnlyList<global::StaticNet.LayerInfo> global::StaticNet.INetwork.Layers => Layers;
-
-        ulong global::StaticNet.IRandomStateNetwork.RandomState { get => _random; set => _random = value; }
-
         /// <summary>Runs one sample through the network. Allocates nothing after the calling thread's first call.</summary>
         /// <param name="input">Exactly 784 floats ([1, 28, 28]).</param>
         /// <param name="output">Exactly 10 floats ([10]), overwritten with the logits.</param>
@@ -243,6 +212,8 @@ namespace Demo
         public void ForwardBatch(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs)
         {
             int count = global::StaticNet.Kernels.Guard.BatchRows(inputs.Length, InputSize, outputs.Length, OutputSize, nameof(outputs), "SampleCnn");
+            // More than one chunk: the chunks on the worker threads, unless another parallel call holds them.
+            if (count > ChunkRows && _maxDegreeOfParallelism > 1 && InferenceBatch().TryRunInference(inputs, outputs, count, _maxDegreeOfParallelism)) return;
             global::System.ReadOnlySpan<float> parameters = _parameters.Span;
             global::System.Span<float> activations = InferenceActivations();
             for (int start = 0; start < count; start += ChunkRows)
@@ -252,6 +223,38 @@ namespace Demo
                 global::StaticNet.Kernels.Guard.CopyRows(activations.Slice(Layer10Output, rows * 16), 16, outputs.Slice(start * OutputSize, rows * OutputSize), 10, rows);
             }
         }
+
+        /// <summary>One chunk of a parallel <c>ForwardBatch</c>, on a worker thread, in that thread's activations.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
+        private void InferChunk(global::StaticNet.Kernels.ParallelBatch batch, int chunk, int slot, global::System.Span<float> gradients)
+        {
+            int start = chunk * ChunkRows, rows = global::System.Math.Min(ChunkRows, batch.Count - start);
+            global::System.Span<float> activations = InferenceActivations();
+            ForwardRows(_parameters.Span, batch.Inputs<float>().Slice(start * InputSize, rows * InputSize), activations, rows);
+            global::StaticNet.Kernels.Guard.CopyRows(activations.Slice(Layer10Output, rows * 16), 16, batch.Outputs.Slice(start * OutputSize, rows * OutputSize), 10, rows);
+        }
+
+        private global::StaticNet.Kernels.ParallelBatch InferenceBatch()
+        {
+            if (_inference is null) global::System.Threading.Interlocked.CompareExchange(ref _inference, new global::StaticNet.Kernels.ParallelBatch(InferChunk, 0, 0, 0, null, null), null);
+            return _inference;
+        }
+
+        /// <summary>
+        /// The most threads one <c>ForwardBatch</c>, <c>ComputeGradients</c> or <c>TrainStep</c> runs its 32-row chunks on (the
+        /// calling thread and persistent worker threads), never more than the batch has chunks. The default is the machine's
+        /// logical processors; 1 runs everything on the calling thread. The results do not depend on it: the chunks' gradients
+        /// are added in chunk order, and each chunk's dropout mask and BatchNorm statistics depend on the chunk's index only.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentOutOfRangeException">Set to less than 1.</exception>
+        public int MaxDegreeOfParallelism
+        {
+            get => _maxDegreeOfParallelism;
+            set => _maxDegreeOfParallelism = global::StaticNet.Kernels.ParallelBatch.CheckDegree(value, nameof(MaxDegreeOfParallelism));
+        }
+
+        private int _maxDegreeOfParallelism = global::StaticNet.Kernels.ParallelBatch.DefaultDegreeOfParallelism;
+        private global::StaticNet.Kernels.ParallelBatch? _inference; // ForwardBatch's chunks on the worker threads, created by the first such call
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static global::System.Span<float> InferenceActivations() =>
@@ -362,29 +365,93 @@ namespace Demo
                 ? global::StaticNet.Kernels.Guard.BatchRows(inputs.Length, InputSize, targets.Length, OutputSize, nameof(targets), "SampleCnn", requireSamples: true)
                 : global::StaticNet.Kernels.Guard.BatchRows(inputs.Length, InputSize, labels.Length, 1, nameof(labels), "SampleCnn", requireSamples: true);
             if (!labels.IsEmpty) global::StaticNet.Kernels.Guard.Labels(labels, 10, "SampleCnn"); // before anything changes
-            global::System.ReadOnlySpan<float> parameters = _parameters.Span;
-            global::System.Span<float> gradients = _gradients.Span;
-            // ComputeLoss uses the calling thread's scratch, as Forward, so that threads can share it; training the instance's own.
-            global::System.Span<float> activations = computeGradients ? _activations.Span : InferenceActivations();
-            global::System.Span<float> deltas = _deltas.Span;
-            if (computeGradients) gradients.Clear();
             float scale = 1f / (count); // the loss is a mean over samples
+            if (computeGradients)
+            {
+                // The chunks on up to MaxDegreeOfParallelism threads; the gradient, the losses and the statistics are combined in chunk
+                // order, so the result does not depend on the number of threads.
+                global::StaticNet.Kernels.ParallelBatch batch = _training ??= new global::StaticNet.Kernels.ParallelBatch(TrainChunk, ActivationBufferLength, TrainableLength, 0, _activations, _deltas);
+                batch.Scale = scale;
+                batch.Seed = _random; // each chunk's dropout stream is a function of this and the chunk's index
+                _random = global::StaticNet.Kernels.DropoutKernels.NextCallState(_random);
+                batch.RunTraining(inputs, targets, labels, count, _gradients.Span, _maxDegreeOfParallelism);
+                int chunks = global::StaticNet.Kernels.ParallelBatch.Chunks(count);
+                double total = 0;
+                for (int chunk = 0; chunk < chunks; chunk++) total += batch.Loss(chunk);
+                return (float)(total * scale);
+            }
+            // ComputeLoss: more than one chunk on the worker threads, unless another parallel call holds them; the chunks' losses
+            // are added in chunk order either way.
+            if (count > ChunkRows && _maxDegreeOfParallelism > 1 && LossBatch().TryRunLoss(inputs, targets, labels, count, scale, _maxDegreeOfParallelism, out double parallelSum))
+                return (float)(parallelSum * scale);
+            global::System.ReadOnlySpan<float> parameters = _parameters.Span;
+            // ComputeLoss uses the calling thread's scratch, as Forward, so that threads can share it.
+            global::System.Span<float> activations = InferenceActivations();
             double sum = 0;
             for (int start = 0; start < count; start += ChunkRows)
             {
                 int rows = global::System.Math.Min(ChunkRows, count - start);
                 global::System.ReadOnlySpan<float> x = inputs.Slice(start * InputSize, rows * InputSize);
-                if (computeGradients) TrainingForwardRows(_parameters.Span, x, activations, rows); // batch statistics, dropout
-                else ForwardRows(parameters, x, activations, rows);
+                ForwardRows(parameters, x, activations, rows);
                 global::System.ReadOnlySpan<float> logits = activations.Slice(Layer10Output, rows * 16);
-                global::System.Span<float> dLogits = computeGradients ? deltas.Slice(Layer10Output, rows * 16) : default;
+                global::System.Span<float> dLogits = default;
                 sum += labels.IsEmpty
                     ? global::StaticNet.Kernels.LossKernels.SoftmaxCrossEntropy(logits, targets.Slice(start * OutputSize, rows * OutputSize), rows, 10, stride: 16, dLogits, scale)
                     : global::StaticNet.Kernels.LossKernels.SoftmaxCrossEntropy(logits, labels.Slice(start, rows), rows, 10, stride: 16, dLogits, scale);
-                if (computeGradients) BackwardRows(parameters, gradients, x, activations, deltas, rows, _frozen, _firstTrainable);
             }
             return (float)(sum * scale);
         }
+
+        /// <summary>One chunk of a parallel <c>ComputeLoss</c>: the inference forward pass and the loss, in the worker thread's activations.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
+        private void LossChunk(global::StaticNet.Kernels.ParallelBatch batch, int chunk, int slot, global::System.Span<float> gradients)
+        {
+            int start = chunk * ChunkRows, rows = global::System.Math.Min(ChunkRows, batch.Count - start);
+            global::System.Span<float> activations = InferenceActivations();
+            ForwardRows(_parameters.Span, batch.Inputs<float>().Slice(start * InputSize, rows * InputSize), activations, rows);
+            global::System.ReadOnlySpan<float> logits = activations.Slice(Layer10Output, rows * 16);
+            global::System.Span<float> dLogits = default;
+            global::System.ReadOnlySpan<float> targets = batch.Targets;
+            global::System.ReadOnlySpan<int> labels = batch.Labels;
+            float scale = batch.Scale;
+            double loss = labels.IsEmpty
+                ? global::StaticNet.Kernels.LossKernels.SoftmaxCrossEntropy(logits, targets.Slice(start * OutputSize, rows * OutputSize), rows, 10, stride: 16, dLogits, scale)
+                : global::StaticNet.Kernels.LossKernels.SoftmaxCrossEntropy(logits, labels.Slice(start, rows), rows, 10, stride: 16, dLogits, scale);
+            batch.SetLoss(chunk, loss);
+        }
+
+        /// <summary>The scheduler of parallel <c>ComputeLoss</c> calls (one at a time: the pool admits one job).</summary>
+        private global::StaticNet.Kernels.ParallelBatch LossBatch()
+        {
+            if (_lossBatch is null) global::System.Threading.Interlocked.CompareExchange(ref _lossBatch, new global::StaticNet.Kernels.ParallelBatch(LossChunk, 0, 0, 0, null, null), null);
+            return _lossBatch;
+        }
+
+        private global::StaticNet.Kernels.ParallelBatch? _lossBatch; // ComputeLoss's chunks on the worker threads, created by the first such call
+
+        /// <summary>One chunk of a training call: the training forward pass, the loss and its gradient, the backward pass into <paramref name="gradients"/>.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
+        private void TrainChunk(global::StaticNet.Kernels.ParallelBatch batch, int chunk, int slot, global::System.Span<float> gradients)
+        {
+            int start = chunk * ChunkRows, rows = global::System.Math.Min(ChunkRows, batch.Count - start);
+            global::System.ReadOnlySpan<float> parameters = _parameters.Span;
+            global::System.ReadOnlySpan<float> x = batch.Inputs<float>().Slice(start * InputSize, rows * InputSize);
+            global::System.Span<float> activations = batch.Activations(slot), deltas = batch.Deltas(slot);
+            ulong random = global::StaticNet.Kernels.DropoutKernels.ChunkState(batch.Seed, chunk);
+            TrainingForwardRows(parameters, x, activations, rows, ref random); // batch statistics, dropout
+            global::System.ReadOnlySpan<float> logits = activations.Slice(Layer10Output, rows * 16);
+            global::System.Span<float> dLogits = deltas.Slice(Layer10Output, rows * 16);
+            global::System.ReadOnlySpan<float> targets = batch.Targets;
+            global::System.ReadOnlySpan<int> labels = batch.Labels;
+            float scale = batch.Scale;
+            double loss = labels.IsEmpty
+                ? global::StaticNet.Kernels.LossKernels.SoftmaxCrossEntropy(logits, targets.Slice(start * OutputSize, rows * OutputSize), rows, 10, stride: 16, dLogits, scale)
+                : global::StaticNet.Kernels.LossKernels.SoftmaxCrossEntropy(logits, labels.Slice(start, rows), rows, 10, stride: 16, dLogits, scale);
+            batch.SetLoss(chunk, loss);
+            BackwardRows(parameters, gradients, x, activations, deltas, rows);
+        }
+
+        private global::StaticNet.Kernels.ParallelBatch? _training; // the training calls' chunks and the workers' buffers, created by the first
 
         /// <summary>
         /// The body of ComputeGradients (no optimizer) and TrainStep: refuses to overlap another training or loading call, and
@@ -401,8 +468,7 @@ namespace Demo
             {
                 float loss = Evaluate(inputs, targets, labels, computeGradients: true);
                 if (!float.IsFinite(loss)) throw new global::StaticNet.TrainingDivergedException(loss);
-                if (_trainableRanges is null) optimizer?.Step(_parameters.Span, _gradients.Span, this); // checks the gradient is finite before changing anything
-                else optimizer?.Step(_parameters.Span, _gradients.Span, this, _trainableRanges); // frozen layers: their parameters and state stay
+                optimizer?.Step(_parameters.Span, _gradients.Span, this); // checks the gradient is finite before changing anything
                 committed = true;
                 return loss;
             }
@@ -414,38 +480,6 @@ namespace Demo
                 }
                 ExitExclusive();
             }
-        }
-
-        /// <summary>
-        /// Freezes the layer with this PyTorch module name (see <c>Layers</c>), as <c>requires_grad_(False)</c>: until <c>Unfreeze</c>,
-        /// training leaves its parameters and their optimizer state as they are, its gradients stay zero and are not computed,
-        /// and nothing before the first layer that trains is backpropagated. Allocates a little; not for every step.
-        /// </summary>
-        /// <exception cref="global::System.ArgumentException">No layer with parameters has that name; the message lists them.</exception>
-        /// <exception cref="global::System.InvalidOperationException">Another thread is training or loading this instance.</exception>
-        public void Freeze(string layerName) => SetFrozen(layerName, true, nameof(Freeze));
-
-        /// <summary>Lets a layer frozen by <c>Freeze</c> train again (not one declared <c>Trainable = false</c>).</summary>
-        /// <exception cref="global::System.ArgumentException">No layer with parameters has that name; the message lists them.</exception>
-        /// <exception cref="global::System.InvalidOperationException">The layer is declared <c>Trainable = false</c>, or another thread is training or loading this instance.</exception>
-        public void Unfreeze(string layerName) => SetFrozen(layerName, false, nameof(Unfreeze));
-
-        /// <summary>Whether the layer with this module name is frozen (by <c>Freeze</c> or <c>Trainable = false</c>).</summary>
-        /// <exception cref="global::System.ArgumentException">No layer with parameters has that name; the message lists them.</exception>
-        public bool IsFrozen(string layerName) => _frozen[global::StaticNet.Kernels.Freezing.Layer(s_layers, layerName, "SampleCnn")];
-
-        private void SetFrozen(string layerName, bool frozen, string operation)
-        {
-            int layer = global::StaticNet.Kernels.Freezing.Layer(s_layers, layerName, "SampleCnn");
-            if (!frozen && s_declaredFrozen[layer]) throw global::StaticNet.Kernels.Freezing.DeclaredFrozen(layerName, "SampleCnn");
-            EnterExclusive(operation);
-            try
-            {
-                _frozen[layer] = frozen;
-                _firstTrainable = global::StaticNet.Kernels.Freezing.FirstTrainable(_frozen);
-                _trainableRanges = global::StaticNet.Kernels.Freezing.TrainableRanges(_frozen, s_layerParameters);
-            }
-            finally { ExitExclusive(); }
         }
 
         /// <summary>
@@ -525,11 +559,11 @@ namespace Demo
         }
 
         /// <summary>
-        /// The training forward pass: as <c>ForwardRows</c>, but BatchNorm normalises with the chunk's statistics and updates
-        /// its running ones in <paramref name="parameters"/>, and Dropout draws its masks.
+        /// The training forward pass of one chunk: as <c>ForwardRows</c>, but BatchNorm normalises with the chunk's statistics and
+        /// writes them to the chunk's <c>statistics</c>, and Dropout draws its masks from the chunk's <c>random</c>.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-        private void TrainingForwardRows(global::System.Span<float> parameters, global::System.ReadOnlySpan<float> x, global::System.Span<float> activations, int rows)
+        private static void TrainingForwardRows(global::System.ReadOnlySpan<float> parameters, global::System.ReadOnlySpan<float> x, global::System.Span<float> activations, int rows, ref ulong random)
         {
             Layer0Forward(parameters, x, activations.Slice(Layer0Columns, 7056), activations.Slice(Layer0Output, rows * 12544), rows);
             Layer2Forward(activations.Slice(Layer0Output, rows * 12544), activations.Slice(Layer2Output, rows * 3136), rows);
@@ -537,34 +571,25 @@ namespace Demo
             Layer5Forward(activations.Slice(Layer3Output, rows * 6272), activations.Slice(Layer5Output, rows * 1568), rows);
             Layer6Forward(activations.Slice(Layer5Output, rows * 1568), activations.Slice(Layer6Output, rows * 1568), rows);
             Layer7Forward(parameters, activations.Slice(Layer6Output, rows * 1568), activations.Slice(Layer7Output, rows * 128), rows);
-            Layer9TrainingForward(activations.Slice(Layer7Output, rows * 128), activations.Slice(Layer9Mask, rows * 128), activations.Slice(Layer9Output, rows * 128), rows, ref _random);
+            Layer9TrainingForward(activations.Slice(Layer7Output, rows * 128), activations.Slice(Layer9Mask, rows * 128), activations.Slice(Layer9Output, rows * 128), rows, ref random);
             Layer10Forward(parameters, activations.Slice(Layer9Output, rows * 128), activations.Slice(Layer10Output, rows * 16), rows);
         }
 
         /// <summary>
         /// Backpropagates the loss gradient that the loss wrote into the last layer's region of <paramref name="deltas"/>,
-        /// from the last layer to the first, accumulating into <paramref name="gradients"/>. Frozen layers' parameter gradients
-        /// are not computed (they stay zero), and nothing before layer <paramref name="first"/>, the first that trains, runs.
+        /// from the last layer to the first, accumulating into <paramref name="gradients"/>.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-        private static void BackwardRows(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.Span<float> activations, global::System.Span<float> deltas, int rows, global::System.ReadOnlySpan<bool> frozen, int first)
+        private static void BackwardRows(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.Span<float> activations, global::System.Span<float> deltas, int rows)
         {
-            if (first > 7) return;
-            Layer10Backward(parameters, gradients, activations.Slice(Layer9Output, rows * 128), deltas.Slice(Layer10Output, rows * 16), deltas.Slice(Layer9Output, rows * 128), rows, weights: !frozen[7], input: first < 7);
-            if (first > 6) return;
+            Layer10Backward(parameters, gradients, activations.Slice(Layer9Output, rows * 128), deltas.Slice(Layer10Output, rows * 16), deltas.Slice(Layer9Output, rows * 128), rows);
             Layer9Backward(deltas.Slice(Layer9Output, rows * 128), activations.Slice(Layer9Mask, rows * 128), deltas.Slice(Layer7Output, rows * 128), rows);
-            if (first > 5) return;
-            Layer7Backward(parameters, gradients, activations.Slice(Layer6Output, rows * 1568), activations.Slice(Layer7Output, rows * 128), deltas.Slice(Layer7Output, rows * 128), deltas.Slice(Layer6Output, rows * 1568), rows, weights: !frozen[5], input: first < 5);
-            if (first > 4) return;
+            Layer7Backward(parameters, gradients, activations.Slice(Layer6Output, rows * 1568), activations.Slice(Layer7Output, rows * 128), deltas.Slice(Layer7Output, rows * 128), deltas.Slice(Layer6Output, rows * 1568), rows);
             Layer6Backward(deltas.Slice(Layer6Output, rows * 1568), deltas.Slice(Layer5Output, rows * 1568), rows);
-            if (first > 3) return;
             Layer5Backward(activations.Slice(Layer3Output, rows * 6272), deltas.Slice(Layer5Output, rows * 1568), deltas.Slice(Layer3Output, rows * 6272), rows);
-            if (first > 2) return;
-            Layer3Backward(parameters, gradients, activations.Slice(Layer2Output, rows * 3136), activations.Slice(Layer3Output, rows * 6272), deltas.Slice(Layer3Output, rows * 6272), deltas.Slice(Layer3Columns, 28224), deltas.Slice(Layer2Output, rows * 3136), rows, weights: !frozen[2], input: first < 2);
-            if (first > 1) return;
+            Layer3Backward(parameters, gradients, activations.Slice(Layer2Output, rows * 3136), activations.Slice(Layer3Output, rows * 6272), deltas.Slice(Layer3Output, rows * 6272), deltas.Slice(Layer3Columns, 28224), deltas.Slice(Layer2Output, rows * 3136), rows);
             Layer2Backward(activations.Slice(Layer0Output, rows * 12544), deltas.Slice(Layer2Output, rows * 3136), deltas.Slice(Layer0Output, rows * 12544), rows);
-            if (first > 0) return;
-            Layer0Backward(parameters, gradients, x, activations.Slice(Layer0Output, rows * 12544), deltas.Slice(Layer0Output, rows * 12544), deltas.Slice(Layer0Columns, 7056), rows, weights: !frozen[0]);
+            Layer0Backward(parameters, gradients, x, activations.Slice(Layer0Output, rows * 12544), deltas.Slice(Layer0Output, rows * 12544), deltas.Slice(Layer0Columns, 7056), rows);
         }
 
         // ── 0: Conv2D [1, 28, 28] → [16, 28, 28], 3×3 kernel, padding 1, ReLU ────────────────────────────────────────────
@@ -584,13 +609,13 @@ namespace Demo
             global::StaticNet.Kernels.ActivationKernels.ReLU(y, rows * 784, columns: 16, stride: 16);
         }
 
-        /// <summary>0 backward: dy [rows, 784, 16] (the gradient of y; overwritten) → dW, db (accumulated, when weights); the network's input needs no gradient. im2col is recomputed into columns.</summary>
+        /// <summary>0 backward: dy [rows, 784, 16] (the gradient of y; overwritten) → dW, db (accumulated); the network's input needs no gradient. im2col is recomputed into columns.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-        private static void Layer0Backward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> y, global::System.Span<float> dy, global::System.Span<float> columns, int rows, bool weights)
+        private static void Layer0Backward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> y, global::System.Span<float> dy, global::System.Span<float> columns, int rows)
         {
             global::StaticNet.Kernels.ActivationKernels.ReLUBackward(y, dy, rows * 784, columns: 16, stride: 16);
             global::StaticNet.Kernels.ConvKernels.Backward(x, dy, rows, Layer0Geometry, parameters.Slice(Layer0Weight, 9 * 16), columns,
-                weights ? gradients.Slice(Layer0Weight, 9 * 16) : default, weights ? gradients.Slice(Layer0Bias, 16) : default, default);
+                gradients.Slice(Layer0Weight, 9 * 16), gradients.Slice(Layer0Bias, 16), default);
         }
 
         // ── 2: MaxPool2D [16, 28, 28] → [16, 14, 14], 2×2 windows, stride 2 ──────────────────────────────────────────────
@@ -626,13 +651,13 @@ namespace Demo
             global::StaticNet.Kernels.ActivationKernels.ReLU(y, rows * 196, columns: 32, stride: 32);
         }
 
-        /// <summary>3 backward: dy [rows, 196, 32] (the gradient of y; overwritten) → dW, db (accumulated, when weights), dx [rows, 196, 16] (when input). im2col is recomputed into columns.</summary>
+        /// <summary>3 backward: dy [rows, 196, 32] (the gradient of y; overwritten) → dW, db (accumulated), dx [rows, 196, 16]. im2col is recomputed into columns.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-        private static void Layer3Backward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> y, global::System.Span<float> dy, global::System.Span<float> columns, global::System.Span<float> dx, int rows, bool weights, bool input)
+        private static void Layer3Backward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> y, global::System.Span<float> dy, global::System.Span<float> columns, global::System.Span<float> dx, int rows)
         {
             global::StaticNet.Kernels.ActivationKernels.ReLUBackward(y, dy, rows * 196, columns: 32, stride: 32);
             global::StaticNet.Kernels.ConvKernels.Backward(x, dy, rows, Layer3Geometry, parameters.Slice(Layer3Weight, 144 * 32), columns,
-                weights ? gradients.Slice(Layer3Weight, 144 * 32) : default, weights ? gradients.Slice(Layer3Bias, 32) : default, input ? dx : default);
+                gradients.Slice(Layer3Weight, 144 * 32), gradients.Slice(Layer3Bias, 32), dx);
         }
 
         // ── 5: MaxPool2D [32, 14, 14] → [32, 7, 7], 2×2 windows, stride 2 ────────────────────────────────────────────────
@@ -680,14 +705,14 @@ namespace Demo
             global::StaticNet.Kernels.ActivationKernels.ReLU(y, rows, columns: 128, stride: 128);
         }
 
-        /// <summary>7 backward: dy [rows, 128] (the gradient of y; overwritten) → dW, db (accumulated, when weights), dx [rows, 1568] (when input).</summary>
+        /// <summary>7 backward: dy [rows, 128] (the gradient of y; overwritten) → dW, db (accumulated), dx [rows, 1568].</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-        private static void Layer7Backward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> y, global::System.Span<float> dy, global::System.Span<float> dx, int rows, bool weights, bool input)
+        private static void Layer7Backward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> y, global::System.Span<float> dy, global::System.Span<float> dx, int rows)
         {
             global::StaticNet.Kernels.ActivationKernels.ReLUBackward(y, dy, rows, columns: 128, stride: 128);
-            if (weights) global::StaticNet.Kernels.DenseKernels.BackwardWeights(x, rows, inputs: 1568, xStride: 1568, dy, width: 128,
+            global::StaticNet.Kernels.DenseKernels.BackwardWeights(x, rows, inputs: 1568, xStride: 1568, dy, width: 128,
                 gradients.Slice(Layer7Weight, 1568 * 128), gradients.Slice(Layer7Bias, 128));
-            if (input) global::StaticNet.Kernels.DenseKernels.BackwardInput(dy, rows, width: 128, parameters.Slice(Layer7Weight, 1568 * 128), inputs: 1568, dx, dxStride: 1568);
+            global::StaticNet.Kernels.DenseKernels.BackwardInput(dy, rows, width: 128, parameters.Slice(Layer7Weight, 1568 * 128), inputs: 1568, dx, dxStride: 1568);
         }
 
         // ── 9: Dropout [128], rate 0.25 ──────────────────────────────────────────────────────────────────────────────────
@@ -723,13 +748,13 @@ namespace Demo
                 parameters.Slice(Layer10Weight, 128 * 16), parameters.Slice(Layer10Bias, 16), y, width: 16);
         }
 
-        /// <summary>10 backward: dy [rows, 16] (the gradient of y; overwritten) → dW, db (accumulated, when weights), dx [rows, 128] (when input).</summary>
+        /// <summary>10 backward: dy [rows, 16] (the gradient of y; overwritten) → dW, db (accumulated), dx [rows, 128].</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-        private static void Layer10Backward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.Span<float> dy, global::System.Span<float> dx, int rows, bool weights, bool input)
+        private static void Layer10Backward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.Span<float> dy, global::System.Span<float> dx, int rows)
         {
-            if (weights) global::StaticNet.Kernels.DenseKernels.BackwardWeights(x, rows, inputs: 128, xStride: 128, dy, width: 16,
+            global::StaticNet.Kernels.DenseKernels.BackwardWeights(x, rows, inputs: 128, xStride: 128, dy, width: 16,
                 gradients.Slice(Layer10Weight, 128 * 16), gradients.Slice(Layer10Bias, 16));
-            if (input) global::StaticNet.Kernels.DenseKernels.BackwardInput(dy, rows, width: 16, parameters.Slice(Layer10Weight, 128 * 16), inputs: 128, dx, dxStride: 128);
+            global::StaticNet.Kernels.DenseKernels.BackwardInput(dy, rows, width: 16, parameters.Slice(Layer10Weight, 128 * 16), inputs: 128, dx, dxStride: 128);
         }
 
     }

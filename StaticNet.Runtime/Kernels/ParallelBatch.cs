@@ -1,0 +1,383 @@
+using System;
+using System.ComponentModel;
+using System.Numerics;
+using System.Runtime.InteropServices;
+using System.Runtime.CompilerServices;
+using System.Runtime.ExceptionServices;
+using System.Threading;
+
+namespace StaticNet.Kernels;
+
+/// <summary>One chunk of a batch: <paramref name="chunk"/> is its index, <paramref name="slot"/> the worker's buffers.</summary>
+/// <param name="batch">The call's scheduler, for its inputs, targets, outputs and buffers.</param>
+/// <param name="chunk">The chunk's index in the batch (rows <c>chunk·32</c> onwards).</param>
+/// <param name="slot">The worker running it, 0 for the calling thread; selects <see cref="ParallelBatch.Activations"/> and <see cref="ParallelBatch.Deltas"/>.</param>
+/// <param name="gradients">Where this chunk's gradient accumulates (zeroed before the chunk); empty for inference.</param>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public delegate void ChunkBody(ParallelBatch batch, int chunk, int slot, Span<float> gradients);
+
+/// <summary>
+/// Runs a batch's 32-row chunks on the persistent <see cref="WorkerPool"/> threads, deterministically: a network's
+/// training and inference calls hand it one <see cref="ChunkBody"/> (created once, so nothing is allocated per call).
+/// </summary>
+/// <remarks>
+/// <para><b>Training</b> (<see cref="RunTraining"/>): in round <c>r</c> worker <c>j</c> runs chunk <c>r·W + j</c>
+/// into its own zeroed gradient buffer (chunk 0 straight into the network's gradient); after a barrier every worker
+/// adds, over its own range of the gradient, the round's chunk gradients in chunk order, and a second barrier frees the
+/// buffers. So every gradient element is <c>((g₀ + g₁) + g₂) + …</c>, the chunks' own gradients added in chunk order,
+/// whatever the number of workers <c>W</c>: one worker gives the same bits as any other number. A chunk's loss and its
+/// per-chunk state (BatchNorm's batch statistics) go to per-chunk slots that the caller reads in chunk order.</para>
+/// <para><b>Inference</b> (<see cref="TryRunInference"/>): worker <c>j</c> runs chunks <c>j, j + W, …</c>; the outputs
+/// are disjoint, so there is nothing to reduce.</para>
+/// <para>An exception in a chunk is kept (the lowest chunk index of the first round that failed), the remaining rounds
+/// are skipped, and it is rethrown on the calling thread after every worker has stopped.</para>
+/// <para>Not for direct use: generated networks call it.</para>
+/// </remarks>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public sealed unsafe class ParallelBatch
+{
+    /// <summary>Rows per chunk, as the generated networks' <c>ChunkRows</c>.</summary>
+    public const int ChunkRows = 32;
+
+    private readonly ChunkBody _body;
+    private readonly int _activationLength, _gradientLength, _chunkStateLength;
+    private AlignedBuffer[] _activations, _deltas, _gradients;
+    private double[] _losses = new double[1];
+    private float[] _chunkState = Array.Empty<float>();
+    private void* _inputs;
+    private int _inputsLength;
+    private float* _targets, _outputs, _gradient;
+    private int _targetsLength, _outputsLength;
+    private int* _labels;
+    private int _labelsLength;
+    private int _chunks, _workers;
+    private bool _training;
+    private volatile bool _failed;
+    private Exception? _error;
+    private int _errorChunk;
+    private readonly object _errorLock = new();
+
+    /// <summary>Creates the scheduler of one network's training or inference calls.</summary>
+    /// <param name="body">The chunk's work.</param>
+    /// <param name="activationLength">Floats of activations (and of deltas) per worker; 0 for inference, which uses per-thread buffers.</param>
+    /// <param name="gradientLength">Floats of gradient; 0 for inference.</param>
+    /// <param name="chunkStateLength">Floats of per-chunk state (BatchNorm's batch statistics).</param>
+    /// <param name="activations">The calling thread's activations (worker 0), or null.</param>
+    /// <param name="deltas">The calling thread's deltas (worker 0), or null.</param>
+    public ParallelBatch(ChunkBody body, int activationLength, int gradientLength, int chunkStateLength,
+        AlignedBuffer? activations, AlignedBuffer? deltas)
+    {
+        _body = body ?? throw new ArgumentNullException(nameof(body));
+        _activationLength = activationLength;
+        _gradientLength = gradientLength;
+        _chunkStateLength = chunkStateLength;
+        _activations = new[] { activations ?? new AlignedBuffer(activationLength) };
+        _deltas = new[] { deltas ?? new AlignedBuffer(activationLength) };
+        _gradients = new[] { new AlignedBuffer(gradientLength) };
+    }
+
+    /// <summary>The number of samples of the current call.</summary>
+    public int Count { get; private set; }
+
+    /// <summary>A value of the caller's for the current call (the loss's scale).</summary>
+    public float Scale { get; set; }
+
+    /// <summary>A value of the caller's for the current call (dropout's generator state for the call).</summary>
+    public ulong Seed { get; set; }
+
+    /// <summary>The current call's inputs.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public ReadOnlySpan<T> Inputs<T>() where T : unmanaged => new(_inputs, _inputsLength);
+
+    /// <summary>The current call's float targets (empty with labels).</summary>
+    public ReadOnlySpan<float> Targets
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => new(_targets, _targetsLength);
+    }
+
+    /// <summary>The current call's labels (empty with float targets).</summary>
+    public ReadOnlySpan<int> Labels
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => new(_labels, _labelsLength);
+    }
+
+    /// <summary>The current inference call's outputs.</summary>
+    public Span<float> Outputs
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => new(_outputs, _outputsLength);
+    }
+
+    /// <summary>Worker <paramref name="slot"/>'s activations.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Span<float> Activations(int slot) => _activations[slot].Span;
+
+    /// <summary>Worker <paramref name="slot"/>'s deltas.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Span<float> Deltas(int slot) => _deltas[slot].Span;
+
+    /// <summary>Chunk <paramref name="chunk"/>'s state (BatchNorm's batch statistics), written by the chunk.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Span<float> ChunkState(int chunk) => _chunkState.AsSpan(chunk * _chunkStateLength, _chunkStateLength);
+
+    /// <summary>Records chunk <paramref name="chunk"/>'s summed loss.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void SetLoss(int chunk, double loss) => _losses[chunk] = loss;
+
+    /// <summary>Chunk <paramref name="chunk"/>'s summed loss.</summary>
+    public double Loss(int chunk) => _losses[chunk];
+
+    /// <summary>The number of chunks of <paramref name="count"/> samples.</summary>
+    public static int Chunks(int count) => (count + ChunkRows - 1) / ChunkRows;
+
+    /// <summary>The default degree of parallelism: the machine's logical processors.</summary>
+    public static int DefaultDegreeOfParallelism => Environment.ProcessorCount;
+
+    /// <summary>Checks a degree of parallelism that a user sets.</summary>
+    public static int CheckDegree(int value, string name) =>
+        value >= 1 ? value : throw new ArgumentOutOfRangeException(name, value,
+            $"The degree of parallelism must be at least 1 (1 runs every chunk on the calling thread); got {value}.");
+
+    /// <summary>
+    /// Runs every chunk of a training call (forward, loss, backward) on up to <paramref name="maxWorkers"/> workers,
+    /// and leaves the gradient of the whole batch in <paramref name="gradients"/> (overwritten). The result does not
+    /// depend on the number of workers. Rethrows a chunk's exception after every worker has stopped.
+    /// </summary>
+    public void RunTraining<TInput>(ReadOnlySpan<TInput> inputs, ReadOnlySpan<float> targets, ReadOnlySpan<int> labels,
+        int count, Span<float> gradients, int maxWorkers) where TInput : unmanaged
+    {
+        if (gradients.Length != _gradientLength)
+            throw new ArgumentException($"Expected a gradient of {_gradientLength} floats; got {gradients.Length}.", nameof(gradients));
+        int chunks = Chunks(count);
+        int workers = Math.Max(1, Math.Min(maxWorkers, chunks));
+        Prepare(chunks, workers, training: true);
+        gradients.Clear();
+        fixed (TInput* pi = inputs)
+        fixed (float* pt = targets)
+        fixed (int* pl = labels)
+        fixed (float* pg = gradients)
+        {
+            _inputs = pi; _inputsLength = inputs.Length;
+            _targets = pt; _targetsLength = targets.Length;
+            _labels = pl; _labelsLength = labels.Length;
+            _gradient = pg;
+            Count = count;
+            try
+            {
+                Execute(chunks, workers);
+            }
+            finally
+            {
+                _inputs = null; _targets = null; _labels = null; _gradient = null;
+            }
+        }
+        Exception? error = _error;
+        if (error is null) return;
+        _error = null;
+        foreach (AlignedBuffer buffer in _gradients) buffer.Span.Clear(); // partial chunk gradients; the next call expects zeros
+        ExceptionDispatchInfo.Capture(error).Throw();
+    }
+
+    /// <summary>
+    /// Runs every chunk of an inference call on up to <paramref name="maxWorkers"/> workers; returns
+    /// <see langword="false"/>, having run nothing, when the pool is busy (the caller then runs the chunks itself).
+    /// </summary>
+    public bool TryRunInference<TInput>(ReadOnlySpan<TInput> inputs, Span<float> outputs, int count, int maxWorkers)
+        where TInput : unmanaged =>
+        TryRun(inputs, default, default, outputs, count, 0f, maxWorkers, out _);
+
+    /// <summary>
+    /// Runs every chunk of a loss-only call (the inference forward pass and the loss, as <c>ComputeLoss</c>) on up to
+    /// <paramref name="maxWorkers"/> workers and returns, in <paramref name="sum"/>, the chunks' summed losses added in
+    /// chunk order (the same bits as one thread); <see langword="false"/>, having run nothing, when the pool is busy.
+    /// </summary>
+    /// <param name="inputs">The call's inputs.</param>
+    /// <param name="targets">Its float targets (empty with labels).</param>
+    /// <param name="labels">Its labels (empty with float targets).</param>
+    /// <param name="count">The number of samples.</param>
+    /// <param name="scale">The loss's scale, set as <see cref="Scale"/> once the pool is held.</param>
+    /// <param name="maxWorkers">The most workers.</param>
+    /// <param name="sum">The chunks' summed losses.</param>
+    public bool TryRunLoss<TInput>(ReadOnlySpan<TInput> inputs, ReadOnlySpan<float> targets, ReadOnlySpan<int> labels,
+        int count, float scale, int maxWorkers, out double sum) where TInput : unmanaged =>
+        TryRun(inputs, targets, labels, default, count, scale, maxWorkers, out sum);
+
+    private bool TryRun<TInput>(ReadOnlySpan<TInput> inputs, ReadOnlySpan<float> targets, ReadOnlySpan<int> labels,
+        Span<float> outputs, int count, float scale, int maxWorkers, out double sum) where TInput : unmanaged
+    {
+        sum = 0;
+        int chunks = Chunks(count);
+        int workers = Math.Min(maxWorkers, chunks);
+        if (workers <= 1) return false;
+        if (!WorkerPool.Shared.TryEnter()) return false;
+        Exception? error;
+        try
+        {
+            // The pool admits one job at a time, so these fields have one writer while it runs.
+            if (_losses.Length < chunks) _losses = new double[chunks];
+            fixed (TInput* pi = inputs)
+            fixed (float* pt = targets)
+            fixed (int* pl = labels)
+            fixed (float* po = outputs)
+            {
+                _inputs = pi; _inputsLength = inputs.Length;
+                _targets = pt; _targetsLength = targets.Length;
+                _labels = pl; _labelsLength = labels.Length;
+                _outputs = po; _outputsLength = outputs.Length;
+                Count = count;
+                Scale = scale;
+                Admit(chunks, workers, training: false);
+                try
+                {
+                    WorkerPool.Shared.Run(this, workers);
+                }
+                finally
+                {
+                    _inputs = null; _targets = null; _labels = null; _outputs = null;
+                }
+            }
+            error = _error;
+            _error = null;
+            if (error is null)
+                for (int chunk = 0; chunk < chunks; chunk++) sum += _losses[chunk]; // chunk order, as one thread adds them
+        }
+        finally
+        {
+            WorkerPool.Shared.Exit();
+        }
+        if (error is not null) ExceptionDispatchInfo.Capture(error).Throw();
+        return true;
+    }
+
+    private void Admit(int chunks, int workers, bool training)
+    {
+        _chunks = chunks;
+        _workers = workers;
+        _training = training;
+        _failed = false;
+        _error = null;
+    }
+
+    private void Prepare(int chunks, int workers, bool training)
+    {
+        if (!training) return;
+        if (_losses.Length < chunks) _losses = new double[chunks];
+        if (_chunkState.Length < chunks * _chunkStateLength) _chunkState = new float[chunks * _chunkStateLength];
+        if (_activations.Length < workers)
+        {
+            int old = _activations.Length;
+            Array.Resize(ref _activations, workers);
+            Array.Resize(ref _deltas, workers);
+            Array.Resize(ref _gradients, workers);
+            for (int i = old; i < workers; i++)
+            {
+                _activations[i] = new AlignedBuffer(_activationLength);
+                _deltas[i] = new AlignedBuffer(_activationLength);
+                _gradients[i] = new AlignedBuffer(_gradientLength);
+            }
+        }
+    }
+
+    private void Execute(int chunks, int workers)
+    {
+        if (workers > 1 && WorkerPool.Shared.TryEnter())
+        {
+            try
+            {
+                Admit(chunks, workers, training: true);
+                WorkerPool.Shared.Run(this, workers);
+            }
+            finally
+            {
+                WorkerPool.Shared.Exit();
+            }
+            return;
+        }
+        Admit(chunks, 1, training: true); // one chunk, one worker, or the pool busy: the same rounds on this thread
+        Worker(0);
+    }
+
+    /// <summary>Worker <paramref name="slot"/>'s part of the current job.</summary>
+    internal void Worker(int slot)
+    {
+        int chunks = _chunks, workers = _workers;
+        if (!_training)
+        {
+            for (int chunk = slot; chunk < chunks && !_failed; chunk += workers)
+                RunChunk(chunk, slot, default);
+            return;
+        }
+        var gradient = new Span<float>(_gradient, _gradientLength);
+        for (int first = 0; first < chunks; first += workers)
+        {
+            if (_failed) return; // read after a barrier: every worker sees the same value
+            int chunk = first + slot;
+            if (chunk < chunks)
+                RunChunk(chunk, slot, chunk == 0 ? gradient : _gradients[slot].Span);
+            int last = Math.Min(first + workers, chunks); // the round's chunks: first … last − 1
+            if (last - first == 1 && first == 0) continue; // chunk 0 alone: its gradient is the network's already
+            if (workers > 1) WorkerPool.Shared.Barrier();
+            if (!_failed)
+            {
+                // This worker's range of the gradient, whole vectors; the ranges cover it once.
+                int start = Range(slot, workers), end = Range(slot + 1, workers);
+                Span<float> g = gradient.Slice(start, end - start);
+                for (int c = Math.Max(first, 1); c < last; c++)
+                {
+                    AddAndClear(g, _gradients[c - first].Span.Slice(start, end - start));
+                }
+            }
+            if (workers > 1) WorkerPool.Shared.Barrier();
+        }
+    }
+
+    /// <summary><c>g += own; own = 0</c> in one pass (element-wise float additions: the same bits at any vector width).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void AddAndClear(Span<float> g, Span<float> own)
+    {
+        int i = 0, length = g.Length;
+        ref float gr = ref MemoryMarshal.GetReference(g);
+        ref float or = ref MemoryMarshal.GetReference(own);
+        if (Vector.IsHardwareAccelerated)
+        {
+            int n = Vector<float>.Count;
+            for (; i <= length - n; i += n)
+            {
+                ref byte gb = ref Unsafe.As<float, byte>(ref Unsafe.Add(ref gr, i));
+                ref byte ob = ref Unsafe.As<float, byte>(ref Unsafe.Add(ref or, i));
+                Unsafe.WriteUnaligned(ref gb, Unsafe.ReadUnaligned<Vector<float>>(ref gb) + Unsafe.ReadUnaligned<Vector<float>>(ref ob));
+                Unsafe.WriteUnaligned(ref ob, Vector<float>.Zero);
+            }
+        }
+        for (; i < length; i++)
+        {
+            Unsafe.Add(ref gr, i) += Unsafe.Add(ref or, i);
+            Unsafe.Add(ref or, i) = 0f;
+        }
+    }
+
+    private int Range(int part, int parts) =>
+        part == parts ? _gradientLength : (int)((long)_gradientLength * part / parts) & ~(LayoutArithmetic.WidthAlignment - 1);
+
+    private void RunChunk(int chunk, int slot, Span<float> gradients)
+    {
+        try
+        {
+            _body(this, chunk, slot, gradients);
+        }
+        catch (Exception exception)
+        {
+            lock (_errorLock)
+            {
+                if (_error is null || chunk < _errorChunk)
+                {
+                    _error = exception;
+                    _errorChunk = chunk;
+                }
+            }
+            _failed = true;
+        }
+    }
+}
