@@ -313,7 +313,7 @@ internal sealed class RecurrentLayer : LayerDefinition
         if (!Options(layer.Spec).IsStack)
             return $"{layer.Identifier}Forward(parameters, {wiring.Input(layer)}, {wiring.RegionOf(layer, "Saved")}, {wiring.Output(layer)}, rows);";
         return training && TrainsDifferently(layer.Spec)
-            ? $"{layer.Identifier}TrainingForward(parameters, {wiring.Input(layer)}, activations, {wiring.Output(layer)}, rows, ref _random);"
+            ? $"{layer.Identifier}TrainingForward(parameters, {wiring.Input(layer)}, activations, {wiring.Output(layer)}, rows, ref random);"
             : $"{layer.Identifier}Forward(parameters, {wiring.Input(layer)}, activations, {wiring.Output(layer)}, rows);";
     }
 

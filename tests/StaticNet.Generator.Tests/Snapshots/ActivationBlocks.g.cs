@@ -163,6 +163,37 @@ namespace Demo
         private static readonly global::System.Collections.Generic.IReadOnlyList<global::StaticNet.ParameterTensor> s_parameterTensorList =
             global::System.Array.AsReadOnly(s_parameterTensors);
 
+        private static readonly global::StaticNet.LayerInfo[] s_layers =
+        {
+            new global::StaticNet.LayerInfo("0", "Conv2D", "Conv2d", new int[] { 2, 8, 8 }, new int[] { 8, 8, 8 }, parameterCount: 152, multiplyAdds: 9216, trainable: true),
+            new global::StaticNet.LayerInfo("1", "BatchNorm", "BatchNorm2d", new int[] { 8, 8, 8 }, new int[] { 8, 8, 8 }, parameterCount: 16, multiplyAdds: 512, trainable: true),
+            new global::StaticNet.LayerInfo("2", "Activation", "ReLU", new int[] { 8, 8, 8 }, new int[] { 8, 8, 8 }, parameterCount: 0, multiplyAdds: 0, trainable: false),
+            new global::StaticNet.LayerInfo("3", "MaxPool2D", "MaxPool2d", new int[] { 8, 8, 8 }, new int[] { 8, 4, 4 }, parameterCount: 0, multiplyAdds: 0, trainable: false),
+            new global::StaticNet.LayerInfo("4", "Conv2D", "Conv2d + SiLU", new int[] { 8, 4, 4 }, new int[] { 8, 2, 2 }, parameterCount: 584, multiplyAdds: 2304, trainable: true),
+            new global::StaticNet.LayerInfo("6", "BatchNorm", "BatchNorm2d", new int[] { 8, 2, 2 }, new int[] { 8, 2, 2 }, parameterCount: 16, multiplyAdds: 32, trainable: true),
+            new global::StaticNet.LayerInfo("7", "Activation", "LeakyReLU", new int[] { 8, 2, 2 }, new int[] { 8, 2, 2 }, parameterCount: 0, multiplyAdds: 0, trainable: false),
+            new global::StaticNet.LayerInfo("8", "Flatten", "Flatten", new int[] { 8, 2, 2 }, new int[] { 32 }, parameterCount: 0, multiplyAdds: 0, trainable: false),
+            new global::StaticNet.LayerInfo("9", "Dense", "Linear", new int[] { 32 }, new int[] { 16 }, parameterCount: 528, multiplyAdds: 512, trainable: true),
+            new global::StaticNet.LayerInfo("10", "Activation", "ELU", new int[] { 16 }, new int[] { 16 }, parameterCount: 0, multiplyAdds: 0, trainable: false),
+            new global::StaticNet.LayerInfo("11", "Activation", "GELU", new int[] { 16 }, new int[] { 16 }, parameterCount: 0, multiplyAdds: 0, trainable: false),
+            new global::StaticNet.LayerInfo("12", "Dense", "Linear", new int[] { 16 }, new int[] { 3 }, parameterCount: 51, multiplyAdds: 48, trainable: true),
+        };
+
+        /// <summary>
+        /// The layers in order: PyTorch module name and type, input and output shapes of one sample, parameters, multiply-adds
+        /// per sample, and whether they train as declared (<c>Trainable</c>). <c>NetworkSummary.Of</c> prints them.
+        /// </summary>
+        public static global::System.Collections.Generic.IReadOnlyList<global::StaticNet.LayerInfo> Layers { get; } = global::System.Array.AsReadOnly(s_layers);
+
+        // Freezing: each layer's trainable tensors in the parameter buffer, [start, end) (equal without any), and which layers
+        // are frozen (or have no parameters): as declared (Trainable = false), then as Freeze and Unfreeze set them.
+        private static readonly int[] s_layerParameters = { 0, 304, 304, 336, 0, 0, 0, 0, 336, 1504, 1504, 1536, 0, 0, 0, 0, 1536, 2064, 0, 0, 0, 0, 2064, 2336 };
+        private static readonly bool[] s_declaredFrozen = { false, false, true, true, false, false, true, true, false, true, true, false };
+        private static readonly global::System.Range[]? s_declaredRanges = global::StaticNet.Kernels.Freezing.TrainableRanges(s_declaredFrozen, s_layerParameters);
+        private readonly bool[] _frozen = (bool[])s_declaredFrozen.Clone();
+        private int _firstTrainable = 0; // the first layer that trains: nothing before it is backpropagated
+        private global::System.Range[]? _trainableRanges = s_declaredRanges; // what the optimizer steps; null: everything
+
         /// <summary>Per-thread activations for inference, so that threads can share one instance's weights.</summary>
         [global::System.ThreadStatic]
         private static global::StaticNet.Kernels.AlignedBuffer? t_inferenceActivations;
@@ -231,6 +262,8 @@ namespace Demo
         int global::StaticNet.INetwork.OutputSize => OutputSize;
 
         int global::StaticNet.INetwork.ParameterCount => ParameterCount;
+
+        global::System.Collections.Generic.IReadOnlyList<global::StaticNet.LayerInfo> global::StaticNet.INetwork.Layers => Layers;
 
         /// <summary>Runs one sample through the network. Allocates nothing after the calling thread's first call.</summary>
         /// <param name="input">Exactly 128 floats ([2, 8, 8]).</param>
@@ -487,7 +520,7 @@ namespace Demo
                 ? global::StaticNet.Kernels.LossKernels.SoftmaxCrossEntropy(logits, targets.Slice(start * OutputSize, rows * OutputSize), rows, 3, stride: 16, dLogits, scale)
                 : global::StaticNet.Kernels.LossKernels.SoftmaxCrossEntropy(logits, labels.Slice(start, rows), rows, 3, stride: 16, dLogits, scale);
             batch.SetLoss(chunk, loss);
-            BackwardRows(parameters, gradients, x, activations, deltas, rows);
+            BackwardRows(parameters, gradients, x, activations, deltas, rows, _frozen, _firstTrainable);
         }
 
         private global::StaticNet.Kernels.ParallelBatch? _training; // the training calls' chunks and the workers' buffers, created by the first
@@ -514,7 +547,8 @@ namespace Demo
             {
                 float loss = Evaluate(inputs, targets, labels, computeGradients: true);
                 if (!float.IsFinite(loss)) throw new global::StaticNet.TrainingDivergedException(loss);
-                optimizer?.Step(_parameters.Span.Slice(0, TrainableLength), _gradients.Span, this); // running statistics are not trained
+                if (_trainableRanges is null) optimizer?.Step(_parameters.Span.Slice(0, TrainableLength), _gradients.Span, this); // running statistics are not trained
+                else optimizer?.Step(_parameters.Span.Slice(0, TrainableLength), _gradients.Span, this, _trainableRanges); // frozen layers: their parameters and state stay
                 committed = true;
                 return loss;
             }
@@ -526,6 +560,38 @@ namespace Demo
                 }
                 ExitExclusive();
             }
+        }
+
+        /// <summary>
+        /// Freezes the layer with this PyTorch module name (see <c>Layers</c>), as <c>requires_grad_(False)</c>: until <c>Unfreeze</c>,
+        /// training leaves its parameters and their optimizer state as they are, its gradients stay zero and are not computed,
+        /// and nothing before the first layer that trains is backpropagated. Allocates a little; not for every step.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentException">No layer with parameters has that name; the message lists them.</exception>
+        /// <exception cref="global::System.InvalidOperationException">Another thread is training or loading this instance.</exception>
+        public void Freeze(string layerName) => SetFrozen(layerName, true, nameof(Freeze));
+
+        /// <summary>Lets a layer frozen by <c>Freeze</c> train again (not one declared <c>Trainable = false</c>).</summary>
+        /// <exception cref="global::System.ArgumentException">No layer with parameters has that name; the message lists them.</exception>
+        /// <exception cref="global::System.InvalidOperationException">The layer is declared <c>Trainable = false</c>, or another thread is training or loading this instance.</exception>
+        public void Unfreeze(string layerName) => SetFrozen(layerName, false, nameof(Unfreeze));
+
+        /// <summary>Whether the layer with this module name is frozen (by <c>Freeze</c> or <c>Trainable = false</c>).</summary>
+        /// <exception cref="global::System.ArgumentException">No layer with parameters has that name; the message lists them.</exception>
+        public bool IsFrozen(string layerName) => _frozen[global::StaticNet.Kernels.Freezing.Layer(s_layers, layerName, "ActivationBlocks")];
+
+        private void SetFrozen(string layerName, bool frozen, string operation)
+        {
+            int layer = global::StaticNet.Kernels.Freezing.Layer(s_layers, layerName, "ActivationBlocks");
+            if (!frozen && s_declaredFrozen[layer]) throw global::StaticNet.Kernels.Freezing.DeclaredFrozen(layerName, "ActivationBlocks");
+            EnterExclusive(operation);
+            try
+            {
+                _frozen[layer] = frozen;
+                _firstTrainable = global::StaticNet.Kernels.Freezing.FirstTrainable(_frozen);
+                _trainableRanges = global::StaticNet.Kernels.Freezing.TrainableRanges(_frozen, s_layerParameters);
+            }
+            finally { ExitExclusive(); }
         }
 
         /// <summary>
@@ -631,23 +697,38 @@ namespace Demo
 
         /// <summary>
         /// Backpropagates the loss gradient that the loss wrote into the last layer's region of <paramref name="deltas"/>,
-        /// from the last layer to the first, accumulating into <paramref name="gradients"/>.
+        /// from the last layer to the first, accumulating into <paramref name="gradients"/>. Frozen layers' parameter gradients
+        /// are not computed (they stay zero), and nothing before layer <paramref name="first"/>, the first that trains, runs.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-        private static void BackwardRows(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.Span<float> activations, global::System.Span<float> deltas, int rows)
+        private static void BackwardRows(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.Span<float> activations, global::System.Span<float> deltas, int rows, global::System.ReadOnlySpan<bool> frozen, int first)
         {
-            Layer12Backward(parameters, gradients, activations.Slice(Layer11Output, rows * 16), deltas.Slice(Layer12Output, rows * 16), deltas.Slice(Layer11Output, rows * 16), rows);
+            if (first > 11) return;
+            Layer12Backward(parameters, gradients, activations.Slice(Layer11Output, rows * 16), deltas.Slice(Layer12Output, rows * 16), deltas.Slice(Layer11Output, rows * 16), rows, weights: !frozen[11], input: first < 11);
+            if (first > 10) return;
             Layer11Backward(activations.Slice(Layer10Output, rows * 16), deltas.Slice(Layer11Output, rows * 16), deltas.Slice(Layer10Output, rows * 16), rows);
+            if (first > 9) return;
             Layer10Backward(activations.Slice(Layer10Output, rows * 16), deltas.Slice(Layer10Output, rows * 16), deltas.Slice(Layer9Output, rows * 16), rows);
-            Layer9Backward(parameters, gradients, activations.Slice(Layer8Output, rows * 32), deltas.Slice(Layer9Output, rows * 16), deltas.Slice(Layer8Output, rows * 32), rows);
+            if (first > 8) return;
+            Layer9Backward(parameters, gradients, activations.Slice(Layer8Output, rows * 32), deltas.Slice(Layer9Output, rows * 16), deltas.Slice(Layer8Output, rows * 32), rows, weights: !frozen[8], input: first < 8);
+            if (first > 7) return;
             Layer8Backward(deltas.Slice(Layer8Output, rows * 32), deltas.Slice(Layer7Output, rows * 64), rows);
+            if (first > 6) return;
             Layer7Backward(activations.Slice(Layer7Output, rows * 64), deltas.Slice(Layer7Output, rows * 64), deltas.Slice(Layer6Output, rows * 64), rows);
+            if (first > 5) return;
             Layer6Backward(parameters, gradients, activations.Slice(Layer6Normalized, rows * 64), activations.Slice(Layer6InverseStd, 16), deltas.Slice(Layer6Output, rows * 64), deltas.Slice(Layer4Output, rows * 64), rows);
-            Layer4Backward(parameters, gradients, activations.Slice(Layer3Output, rows * 256), activations.Slice(Layer4PreActivation, rows * 64), deltas.Slice(Layer4Output, rows * 64), deltas.Slice(Layer4Columns, 288), deltas.Slice(Layer3Output, rows * 256), rows);
+            if (frozen[5]) gradients.Slice(1504, 32).Clear(); // 6 frozen
+            if (first > 4) return;
+            Layer4Backward(parameters, gradients, activations.Slice(Layer3Output, rows * 256), activations.Slice(Layer4PreActivation, rows * 64), deltas.Slice(Layer4Output, rows * 64), deltas.Slice(Layer4Columns, 288), deltas.Slice(Layer3Output, rows * 256), rows, weights: !frozen[4], input: first < 4);
+            if (first > 3) return;
             Layer3Backward(activations.Slice(Layer2Output, rows * 1024), deltas.Slice(Layer3Output, rows * 256), deltas.Slice(Layer2Output, rows * 1024), rows);
+            if (first > 2) return;
             Layer2Backward(activations.Slice(Layer2Output, rows * 1024), deltas.Slice(Layer2Output, rows * 1024), deltas.Slice(Layer1Output, rows * 1024), rows);
+            if (first > 1) return;
             Layer1Backward(parameters, gradients, activations.Slice(Layer1Normalized, rows * 1024), activations.Slice(Layer1InverseStd, 16), deltas.Slice(Layer1Output, rows * 1024), deltas.Slice(Layer0Output, rows * 1024), rows);
-            Layer0Backward(parameters, gradients, x, deltas.Slice(Layer0Output, rows * 1024), deltas.Slice(Layer0Columns, 1152), rows);
+            if (frozen[1]) gradients.Slice(304, 32).Clear(); // 1 frozen
+            if (first > 0) return;
+            Layer0Backward(parameters, gradients, x, deltas.Slice(Layer0Output, rows * 1024), deltas.Slice(Layer0Columns, 1152), rows, weights: !frozen[0]);
         }
 
         // ── 0: Conv2D [2, 8, 8] → [8, 8, 8], 3×3 kernel, padding 1 ───────────────────────────────────────────────────────
@@ -666,12 +747,12 @@ namespace Demo
             global::StaticNet.Kernels.ConvKernels.Forward(x, rows, Layer0Geometry, parameters.Slice(Layer0Weight, 18 * 16), parameters.Slice(Layer0Bias, 16), columns, y);
         }
 
-        /// <summary>0 backward: dy [rows, 64, 16] (the gradient of y; overwritten) → dW, db (accumulated); the network's input needs no gradient. im2col is recomputed into columns.</summary>
+        /// <summary>0 backward: dy [rows, 64, 16] (the gradient of y; overwritten) → dW, db (accumulated, when weights); the network's input needs no gradient. im2col is recomputed into columns.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-        private static void Layer0Backward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.Span<float> dy, global::System.Span<float> columns, int rows)
+        private static void Layer0Backward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.Span<float> dy, global::System.Span<float> columns, int rows, bool weights)
         {
             global::StaticNet.Kernels.ConvKernels.Backward(x, dy, rows, Layer0Geometry, parameters.Slice(Layer0Weight, 18 * 16), columns,
-                gradients.Slice(Layer0Weight, 18 * 16), gradients.Slice(Layer0Bias, 16), default);
+                weights ? gradients.Slice(Layer0Weight, 18 * 16) : default, weights ? gradients.Slice(Layer0Bias, 16) : default, default);
         }
 
         // ── 1: BatchNorm [8, 8, 8] (BatchNorm2d over 8 channels), momentum 0.1, ε 1E-05 ──────────────────────────────────
@@ -762,13 +843,13 @@ namespace Demo
             global::StaticNet.Kernels.ActivationKernels.SiLU(z, y, rows * 4, columns: 8, stride: 16);
         }
 
-        /// <summary>4 backward: dy [rows, 4, 16] (the gradient of y; overwritten) → dW, db (accumulated), dx [rows, 16, 16]. im2col is recomputed into columns.</summary>
+        /// <summary>4 backward: dy [rows, 4, 16] (the gradient of y; overwritten) → dW, db (accumulated, when weights), dx [rows, 16, 16] (when input). im2col is recomputed into columns.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-        private static void Layer4Backward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> z, global::System.Span<float> dy, global::System.Span<float> columns, global::System.Span<float> dx, int rows)
+        private static void Layer4Backward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> z, global::System.Span<float> dy, global::System.Span<float> columns, global::System.Span<float> dx, int rows, bool weights, bool input)
         {
             global::StaticNet.Kernels.ActivationKernels.SiLUBackward(z, dy, rows * 4, columns: 8, stride: 16);
             global::StaticNet.Kernels.ConvKernels.Backward(x, dy, rows, Layer4Geometry, parameters.Slice(Layer4Weight, 72 * 16), columns,
-                gradients.Slice(Layer4Weight, 72 * 16), gradients.Slice(Layer4Bias, 16), dx);
+                weights ? gradients.Slice(Layer4Weight, 72 * 16) : default, weights ? gradients.Slice(Layer4Bias, 16) : default, input ? dx : default);
         }
 
         // ── 6: BatchNorm [8, 2, 2] (BatchNorm2d over 8 channels), momentum 0.1, ε 1E-05 ──────────────────────────────────
@@ -854,13 +935,13 @@ namespace Demo
                 parameters.Slice(Layer9Weight, 32 * 16), parameters.Slice(Layer9Bias, 16), y, width: 16);
         }
 
-        /// <summary>9 backward: dy [rows, 16] (the gradient of y; overwritten) → dW, db (accumulated), dx [rows, 32].</summary>
+        /// <summary>9 backward: dy [rows, 16] (the gradient of y; overwritten) → dW, db (accumulated, when weights), dx [rows, 32] (when input).</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-        private static void Layer9Backward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.Span<float> dy, global::System.Span<float> dx, int rows)
+        private static void Layer9Backward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.Span<float> dy, global::System.Span<float> dx, int rows, bool weights, bool input)
         {
-            global::StaticNet.Kernels.DenseKernels.BackwardWeights(x, rows, inputs: 32, xStride: 32, dy, width: 16,
+            if (weights) global::StaticNet.Kernels.DenseKernels.BackwardWeights(x, rows, inputs: 32, xStride: 32, dy, width: 16,
                 gradients.Slice(Layer9Weight, 32 * 16), gradients.Slice(Layer9Bias, 16));
-            global::StaticNet.Kernels.DenseKernels.BackwardInput(dy, rows, width: 16, parameters.Slice(Layer9Weight, 32 * 16), inputs: 32, dx, dxStride: 32);
+            if (input) global::StaticNet.Kernels.DenseKernels.BackwardInput(dy, rows, width: 16, parameters.Slice(Layer9Weight, 32 * 16), inputs: 32, dx, dxStride: 32);
         }
 
         // ── 10: ELU(alpha=0.5) [16], stand-alone ─────────────────────────────────────────────────────────────────────────
@@ -909,13 +990,13 @@ namespace Demo
                 parameters.Slice(Layer12Weight, 16 * 16), parameters.Slice(Layer12Bias, 16), y, width: 16);
         }
 
-        /// <summary>12 backward: dy [rows, 16] (the gradient of y; overwritten) → dW, db (accumulated), dx [rows, 16].</summary>
+        /// <summary>12 backward: dy [rows, 16] (the gradient of y; overwritten) → dW, db (accumulated, when weights), dx [rows, 16] (when input).</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-        private static void Layer12Backward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.Span<float> dy, global::System.Span<float> dx, int rows)
+        private static void Layer12Backward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.Span<float> dy, global::System.Span<float> dx, int rows, bool weights, bool input)
         {
-            global::StaticNet.Kernels.DenseKernels.BackwardWeights(x, rows, inputs: 16, xStride: 16, dy, width: 16,
+            if (weights) global::StaticNet.Kernels.DenseKernels.BackwardWeights(x, rows, inputs: 16, xStride: 16, dy, width: 16,
                 gradients.Slice(Layer12Weight, 16 * 16), gradients.Slice(Layer12Bias, 16));
-            global::StaticNet.Kernels.DenseKernels.BackwardInput(dy, rows, width: 16, parameters.Slice(Layer12Weight, 16 * 16), inputs: 16, dx, dxStride: 16);
+            if (input) global::StaticNet.Kernels.DenseKernels.BackwardInput(dy, rows, width: 16, parameters.Slice(Layer12Weight, 16 * 16), inputs: 16, dx, dxStride: 16);
         }
 
     }

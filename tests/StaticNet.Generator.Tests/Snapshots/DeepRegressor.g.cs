@@ -106,6 +106,28 @@ namespace Demo.Models
             private static readonly global::System.Collections.Generic.IReadOnlyList<global::StaticNet.ParameterTensor> s_parameterTensorList =
                 global::System.Array.AsReadOnly(s_parameterTensors);
 
+            private static readonly global::StaticNet.LayerInfo[] s_layers =
+            {
+                new global::StaticNet.LayerInfo("0", "Dense", "Linear + GELU", new int[] { 16 }, new int[] { 64 }, parameterCount: 1088, multiplyAdds: 1024, trainable: true),
+                new global::StaticNet.LayerInfo("2", "Dense", "Linear + Tanh", new int[] { 64 }, new int[] { 64 }, parameterCount: 4160, multiplyAdds: 4096, trainable: true),
+                new global::StaticNet.LayerInfo("4", "Dense", "Linear + Sigmoid", new int[] { 64 }, new int[] { 4 }, parameterCount: 260, multiplyAdds: 256, trainable: true),
+            };
+
+            /// <summary>
+            /// The layers in order: PyTorch module name and type, input and output shapes of one sample, parameters, multiply-adds
+            /// per sample, and whether they train as declared (<c>Trainable</c>). <c>NetworkSummary.Of</c> prints them.
+            /// </summary>
+            public static global::System.Collections.Generic.IReadOnlyList<global::StaticNet.LayerInfo> Layers { get; } = global::System.Array.AsReadOnly(s_layers);
+
+            // Freezing: each layer's trainable tensors in the parameter buffer, [start, end) (equal without any), and which layers
+            // are frozen (or have no parameters): as declared (Trainable = false), then as Freeze and Unfreeze set them.
+            private static readonly int[] s_layerParameters = { 0, 1088, 1088, 5248, 5248, 6288 };
+            private static readonly bool[] s_declaredFrozen = { false, false, false };
+            private static readonly global::System.Range[]? s_declaredRanges = global::StaticNet.Kernels.Freezing.TrainableRanges(s_declaredFrozen, s_layerParameters);
+            private readonly bool[] _frozen = (bool[])s_declaredFrozen.Clone();
+            private int _firstTrainable = 0; // the first layer that trains: nothing before it is backpropagated
+            private global::System.Range[]? _trainableRanges = s_declaredRanges; // what the optimizer steps; null: everything
+
             /// <summary>Per-thread activations for inference, so that threads can share one instance's weights.</summary>
             [global::System.ThreadStatic]
             private static global::StaticNet.Kernels.AlignedBuffer? t_inferenceActivations;
@@ -167,6 +189,8 @@ namespace Demo.Models
             int global::StaticNet.INetwork.OutputSize => OutputSize;
 
             int global::StaticNet.INetwork.ParameterCount => ParameterCount;
+
+            global::System.Collections.Generic.IReadOnlyList<global::StaticNet.LayerInfo> global::StaticNet.INetwork.Layers => Layers;
 
             /// <summary>Runs one sample through the network. Allocates nothing after the calling thread's first call.</summary>
             /// <param name="input">Exactly 16 floats ([16]).</param>
@@ -368,7 +392,7 @@ namespace Demo.Models
                 float scale = batch.Scale;
                 double loss = global::StaticNet.Kernels.LossKernels.MeanSquaredError(logits, targets.Slice(start * OutputSize, rows * OutputSize), rows, 4, stride: 16, dLogits, scale);
                 batch.SetLoss(chunk, loss);
-                BackwardRows(parameters, gradients, x, activations, deltas, rows);
+                BackwardRows(parameters, gradients, x, activations, deltas, rows, _frozen, _firstTrainable);
             }
 
             private global::StaticNet.Kernels.ParallelBatch? _training; // the training calls' chunks and the workers' buffers, created by the first
@@ -386,13 +410,46 @@ namespace Demo.Models
                 {
                     float loss = Evaluate(inputs, targets, labels, computeGradients: true);
                     if (!float.IsFinite(loss)) throw new global::StaticNet.TrainingDivergedException(loss);
-                    optimizer?.Step(_parameters.Span, _gradients.Span, this); // checks the gradient is finite before changing anything
+                    if (_trainableRanges is null) optimizer?.Step(_parameters.Span, _gradients.Span, this); // checks the gradient is finite before changing anything
+                    else optimizer?.Step(_parameters.Span, _gradients.Span, this, _trainableRanges); // frozen layers: their parameters and state stay
                     return loss;
                 }
                 finally
                 {
                     ExitExclusive();
                 }
+            }
+
+            /// <summary>
+            /// Freezes the layer with this PyTorch module name (see <c>Layers</c>), as <c>requires_grad_(False)</c>: until <c>Unfreeze</c>,
+            /// training leaves its parameters and their optimizer state as they are, its gradients stay zero and are not computed,
+            /// and nothing before the first layer that trains is backpropagated. Allocates a little; not for every step.
+            /// </summary>
+            /// <exception cref="global::System.ArgumentException">No layer with parameters has that name; the message lists them.</exception>
+            /// <exception cref="global::System.InvalidOperationException">Another thread is training or loading this instance.</exception>
+            public void Freeze(string layerName) => SetFrozen(layerName, true, nameof(Freeze));
+
+            /// <summary>Lets a layer frozen by <c>Freeze</c> train again (not one declared <c>Trainable = false</c>).</summary>
+            /// <exception cref="global::System.ArgumentException">No layer with parameters has that name; the message lists them.</exception>
+            /// <exception cref="global::System.InvalidOperationException">The layer is declared <c>Trainable = false</c>, or another thread is training or loading this instance.</exception>
+            public void Unfreeze(string layerName) => SetFrozen(layerName, false, nameof(Unfreeze));
+
+            /// <summary>Whether the layer with this module name is frozen (by <c>Freeze</c> or <c>Trainable = false</c>).</summary>
+            /// <exception cref="global::System.ArgumentException">No layer with parameters has that name; the message lists them.</exception>
+            public bool IsFrozen(string layerName) => _frozen[global::StaticNet.Kernels.Freezing.Layer(s_layers, layerName, "DeepRegressor")];
+
+            private void SetFrozen(string layerName, bool frozen, string operation)
+            {
+                int layer = global::StaticNet.Kernels.Freezing.Layer(s_layers, layerName, "DeepRegressor");
+                if (!frozen && s_declaredFrozen[layer]) throw global::StaticNet.Kernels.Freezing.DeclaredFrozen(layerName, "DeepRegressor");
+                EnterExclusive(operation);
+                try
+                {
+                    _frozen[layer] = frozen;
+                    _firstTrainable = global::StaticNet.Kernels.Freezing.FirstTrainable(_frozen);
+                    _trainableRanges = global::StaticNet.Kernels.Freezing.TrainableRanges(_frozen, s_layerParameters);
+                }
+                finally { ExitExclusive(); }
             }
 
             /// <summary>
@@ -468,14 +525,18 @@ namespace Demo.Models
 
             /// <summary>
             /// Backpropagates the loss gradient that the loss wrote into the last layer's region of <paramref name="deltas"/>,
-            /// from the last layer to the first, accumulating into <paramref name="gradients"/>.
+            /// from the last layer to the first, accumulating into <paramref name="gradients"/>. Frozen layers' parameter gradients
+            /// are not computed (they stay zero), and nothing before layer <paramref name="first"/>, the first that trains, runs.
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-            private static void BackwardRows(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.Span<float> activations, global::System.Span<float> deltas, int rows)
+            private static void BackwardRows(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.Span<float> activations, global::System.Span<float> deltas, int rows, global::System.ReadOnlySpan<bool> frozen, int first)
             {
-                Layer4Backward(parameters, gradients, activations.Slice(Layer2Output, rows * 64), activations.Slice(Layer4Output, rows * 16), deltas.Slice(Layer4Output, rows * 16), deltas.Slice(Layer2Output, rows * 64), rows);
-                Layer2Backward(parameters, gradients, activations.Slice(Layer0Output, rows * 64), activations.Slice(Layer2Output, rows * 64), deltas.Slice(Layer2Output, rows * 64), deltas.Slice(Layer0Output, rows * 64), rows);
-                Layer0Backward(gradients, x, activations.Slice(Layer0PreActivation, rows * 64), deltas.Slice(Layer0Output, rows * 64), rows);
+                if (first > 2) return;
+                Layer4Backward(parameters, gradients, activations.Slice(Layer2Output, rows * 64), activations.Slice(Layer4Output, rows * 16), deltas.Slice(Layer4Output, rows * 16), deltas.Slice(Layer2Output, rows * 64), rows, weights: !frozen[2], input: first < 2);
+                if (first > 1) return;
+                Layer2Backward(parameters, gradients, activations.Slice(Layer0Output, rows * 64), activations.Slice(Layer2Output, rows * 64), deltas.Slice(Layer2Output, rows * 64), deltas.Slice(Layer0Output, rows * 64), rows, weights: !frozen[1], input: first < 1);
+                if (first > 0) return;
+                Layer0Backward(gradients, x, activations.Slice(Layer0PreActivation, rows * 64), deltas.Slice(Layer0Output, rows * 64), rows, weights: !frozen[0]);
             }
 
             // ── 0: Dense 16 → 64, GELU ───────────────────────────────────────────────────────────────────────────────────────
@@ -489,12 +550,12 @@ namespace Demo.Models
                 global::StaticNet.Kernels.ActivationKernels.Gelu(z, y, rows, columns: 64, stride: 64);
             }
 
-            /// <summary>0 backward: dy [rows, 64] (the gradient of y; overwritten) → dW, db (accumulated); the network's input needs no gradient.</summary>
+            /// <summary>0 backward: dy [rows, 64] (the gradient of y; overwritten) → dW, db (accumulated, when weights); the network's input needs no gradient.</summary>
             [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-            private static void Layer0Backward(global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> z, global::System.Span<float> dy, int rows)
+            private static void Layer0Backward(global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> z, global::System.Span<float> dy, int rows, bool weights)
             {
                 global::StaticNet.Kernels.ActivationKernels.GeluBackward(z, dy, rows, columns: 64, stride: 64);
-                global::StaticNet.Kernels.DenseKernels.BackwardWeights(x, rows, inputs: 16, xStride: 16, dy, width: 64,
+                if (weights) global::StaticNet.Kernels.DenseKernels.BackwardWeights(x, rows, inputs: 16, xStride: 16, dy, width: 64,
                     gradients.Slice(Layer0Weight, 16 * 64), gradients.Slice(Layer0Bias, 64));
             }
 
@@ -509,14 +570,14 @@ namespace Demo.Models
                 global::StaticNet.Kernels.ActivationKernels.Tanh(y, rows, columns: 64, stride: 64);
             }
 
-            /// <summary>2 backward: dy [rows, 64] (the gradient of y; overwritten) → dW, db (accumulated), dx [rows, 64].</summary>
+            /// <summary>2 backward: dy [rows, 64] (the gradient of y; overwritten) → dW, db (accumulated, when weights), dx [rows, 64] (when input).</summary>
             [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-            private static void Layer2Backward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> y, global::System.Span<float> dy, global::System.Span<float> dx, int rows)
+            private static void Layer2Backward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> y, global::System.Span<float> dy, global::System.Span<float> dx, int rows, bool weights, bool input)
             {
                 global::StaticNet.Kernels.ActivationKernels.TanhBackward(y, dy, rows, columns: 64, stride: 64);
-                global::StaticNet.Kernels.DenseKernels.BackwardWeights(x, rows, inputs: 64, xStride: 64, dy, width: 64,
+                if (weights) global::StaticNet.Kernels.DenseKernels.BackwardWeights(x, rows, inputs: 64, xStride: 64, dy, width: 64,
                     gradients.Slice(Layer2Weight, 64 * 64), gradients.Slice(Layer2Bias, 64));
-                global::StaticNet.Kernels.DenseKernels.BackwardInput(dy, rows, width: 64, parameters.Slice(Layer2Weight, 64 * 64), inputs: 64, dx, dxStride: 64);
+                if (input) global::StaticNet.Kernels.DenseKernels.BackwardInput(dy, rows, width: 64, parameters.Slice(Layer2Weight, 64 * 64), inputs: 64, dx, dxStride: 64);
             }
 
             // ── 4: Dense 64 → 4, Sigmoid ─────────────────────────────────────────────────────────────────────────────────────
@@ -530,14 +591,14 @@ namespace Demo.Models
                 global::StaticNet.Kernels.ActivationKernels.Sigmoid(y, rows, columns: 4, stride: 16);
             }
 
-            /// <summary>4 backward: dy [rows, 16] (the gradient of y; overwritten) → dW, db (accumulated), dx [rows, 64].</summary>
+            /// <summary>4 backward: dy [rows, 16] (the gradient of y; overwritten) → dW, db (accumulated, when weights), dx [rows, 64] (when input).</summary>
             [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-            private static void Layer4Backward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> y, global::System.Span<float> dy, global::System.Span<float> dx, int rows)
+            private static void Layer4Backward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> y, global::System.Span<float> dy, global::System.Span<float> dx, int rows, bool weights, bool input)
             {
                 global::StaticNet.Kernels.ActivationKernels.SigmoidBackward(y, dy, rows, columns: 4, stride: 16);
-                global::StaticNet.Kernels.DenseKernels.BackwardWeights(x, rows, inputs: 64, xStride: 64, dy, width: 16,
+                if (weights) global::StaticNet.Kernels.DenseKernels.BackwardWeights(x, rows, inputs: 64, xStride: 64, dy, width: 16,
                     gradients.Slice(Layer4Weight, 64 * 16), gradients.Slice(Layer4Bias, 16));
-                global::StaticNet.Kernels.DenseKernels.BackwardInput(dy, rows, width: 16, parameters.Slice(Layer4Weight, 64 * 16), inputs: 64, dx, dxStride: 64);
+                if (input) global::StaticNet.Kernels.DenseKernels.BackwardInput(dy, rows, width: 16, parameters.Slice(Layer4Weight, 64 * 16), inputs: 64, dx, dxStride: 64);
             }
 
         }

@@ -134,6 +134,31 @@ namespace Demo
         private static readonly global::System.Collections.Generic.IReadOnlyList<global::StaticNet.ParameterTensor> s_parameterTensorList =
             global::System.Array.AsReadOnly(s_parameterTensors);
 
+        private static readonly global::StaticNet.LayerInfo[] s_layers =
+        {
+            new global::StaticNet.LayerInfo("0", "Conv1D", "Conv1d + GELU", new int[] { 3, 32 }, new int[] { 8, 32 }, parameterCount: 120, multiplyAdds: 3840, trainable: true),
+            new global::StaticNet.LayerInfo("2", "BatchNorm", "BatchNorm1d", new int[] { 8, 32 }, new int[] { 8, 32 }, parameterCount: 16, multiplyAdds: 256, trainable: true),
+            new global::StaticNet.LayerInfo("3", "AvgPool1D", "AvgPool1d", new int[] { 8, 32 }, new int[] { 8, 16 }, parameterCount: 0, multiplyAdds: 0, trainable: false),
+            new global::StaticNet.LayerInfo("4", "GlobalAvgPool", "AdaptiveAvgPool1d + Flatten", new int[] { 8, 16 }, new int[] { 8 }, parameterCount: 0, multiplyAdds: 0, trainable: false),
+            new global::StaticNet.LayerInfo("5", "Dense", "Linear", new int[] { 8 }, new int[] { 4 }, parameterCount: 36, multiplyAdds: 32, trainable: true),
+            new global::StaticNet.LayerInfo("6", "BatchNorm", "BatchNorm1d", new int[] { 4 }, new int[] { 4 }, parameterCount: 8, multiplyAdds: 4, trainable: true),
+        };
+
+        /// <summary>
+        /// The layers in order: PyTorch module name and type, input and output shapes of one sample, parameters, multiply-adds
+        /// per sample, and whether they train as declared (<c>Trainable</c>). <c>NetworkSummary.Of</c> prints them.
+        /// </summary>
+        public static global::System.Collections.Generic.IReadOnlyList<global::StaticNet.LayerInfo> Layers { get; } = global::System.Array.AsReadOnly(s_layers);
+
+        // Freezing: each layer's trainable tensors in the parameter buffer, [start, end) (equal without any), and which layers
+        // are frozen (or have no parameters): as declared (Trainable = false), then as Freeze and Unfreeze set them.
+        private static readonly int[] s_layerParameters = { 0, 240, 240, 272, 0, 0, 0, 0, 272, 416, 416, 448 };
+        private static readonly bool[] s_declaredFrozen = { false, false, true, true, false, false };
+        private static readonly global::System.Range[]? s_declaredRanges = global::StaticNet.Kernels.Freezing.TrainableRanges(s_declaredFrozen, s_layerParameters);
+        private readonly bool[] _frozen = (bool[])s_declaredFrozen.Clone();
+        private int _firstTrainable = 0; // the first layer that trains: nothing before it is backpropagated
+        private global::System.Range[]? _trainableRanges = s_declaredRanges; // what the optimizer steps; null: everything
+
         /// <summary>Per-thread activations for inference, so that threads can share one instance's weights.</summary>
         [global::System.ThreadStatic]
         private static global::StaticNet.Kernels.AlignedBuffer? t_inferenceActivations;
@@ -197,6 +222,8 @@ namespace Demo
         int global::StaticNet.INetwork.OutputSize => OutputSize;
 
         int global::StaticNet.INetwork.ParameterCount => ParameterCount;
+
+        global::System.Collections.Generic.IReadOnlyList<global::StaticNet.LayerInfo> global::StaticNet.INetwork.Layers => Layers;
 
         /// <summary>Runs one sample through the network. Allocates nothing after the calling thread's first call.</summary>
         /// <param name="input">Exactly 96 floats ([3, 32]).</param>
@@ -400,7 +427,7 @@ namespace Demo
             float scale = batch.Scale;
             double loss = global::StaticNet.Kernels.LossKernels.MeanSquaredError(logits, targets.Slice(start * OutputSize, rows * OutputSize), rows, 4, stride: 16, dLogits, scale);
             batch.SetLoss(chunk, loss);
-            BackwardRows(parameters, gradients, x, activations, deltas, rows);
+            BackwardRows(parameters, gradients, x, activations, deltas, rows, _frozen, _firstTrainable);
         }
 
         private global::StaticNet.Kernels.ParallelBatch? _training; // the training calls' chunks and the workers' buffers, created by the first
@@ -427,7 +454,8 @@ namespace Demo
             {
                 float loss = Evaluate(inputs, targets, labels, computeGradients: true);
                 if (!float.IsFinite(loss)) throw new global::StaticNet.TrainingDivergedException(loss);
-                optimizer?.Step(_parameters.Span.Slice(0, TrainableLength), _gradients.Span, this); // running statistics are not trained
+                if (_trainableRanges is null) optimizer?.Step(_parameters.Span.Slice(0, TrainableLength), _gradients.Span, this); // running statistics are not trained
+                else optimizer?.Step(_parameters.Span.Slice(0, TrainableLength), _gradients.Span, this, _trainableRanges); // frozen layers: their parameters and state stay
                 committed = true;
                 return loss;
             }
@@ -439,6 +467,38 @@ namespace Demo
                 }
                 ExitExclusive();
             }
+        }
+
+        /// <summary>
+        /// Freezes the layer with this PyTorch module name (see <c>Layers</c>), as <c>requires_grad_(False)</c>: until <c>Unfreeze</c>,
+        /// training leaves its parameters and their optimizer state as they are, its gradients stay zero and are not computed,
+        /// and nothing before the first layer that trains is backpropagated. Allocates a little; not for every step.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentException">No layer with parameters has that name; the message lists them.</exception>
+        /// <exception cref="global::System.InvalidOperationException">Another thread is training or loading this instance.</exception>
+        public void Freeze(string layerName) => SetFrozen(layerName, true, nameof(Freeze));
+
+        /// <summary>Lets a layer frozen by <c>Freeze</c> train again (not one declared <c>Trainable = false</c>).</summary>
+        /// <exception cref="global::System.ArgumentException">No layer with parameters has that name; the message lists them.</exception>
+        /// <exception cref="global::System.InvalidOperationException">The layer is declared <c>Trainable = false</c>, or another thread is training or loading this instance.</exception>
+        public void Unfreeze(string layerName) => SetFrozen(layerName, false, nameof(Unfreeze));
+
+        /// <summary>Whether the layer with this module name is frozen (by <c>Freeze</c> or <c>Trainable = false</c>).</summary>
+        /// <exception cref="global::System.ArgumentException">No layer with parameters has that name; the message lists them.</exception>
+        public bool IsFrozen(string layerName) => _frozen[global::StaticNet.Kernels.Freezing.Layer(s_layers, layerName, "NormalizedCnn")];
+
+        private void SetFrozen(string layerName, bool frozen, string operation)
+        {
+            int layer = global::StaticNet.Kernels.Freezing.Layer(s_layers, layerName, "NormalizedCnn");
+            if (!frozen && s_declaredFrozen[layer]) throw global::StaticNet.Kernels.Freezing.DeclaredFrozen(layerName, "NormalizedCnn");
+            EnterExclusive(operation);
+            try
+            {
+                _frozen[layer] = frozen;
+                _firstTrainable = global::StaticNet.Kernels.Freezing.FirstTrainable(_frozen);
+                _trainableRanges = global::StaticNet.Kernels.Freezing.TrainableRanges(_frozen, s_layerParameters);
+            }
+            finally { ExitExclusive(); }
         }
 
         /// <summary>
@@ -532,17 +592,26 @@ namespace Demo
 
         /// <summary>
         /// Backpropagates the loss gradient that the loss wrote into the last layer's region of <paramref name="deltas"/>,
-        /// from the last layer to the first, accumulating into <paramref name="gradients"/>.
+        /// from the last layer to the first, accumulating into <paramref name="gradients"/>. Frozen layers' parameter gradients
+        /// are not computed (they stay zero), and nothing before layer <paramref name="first"/>, the first that trains, runs.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-        private static void BackwardRows(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.Span<float> activations, global::System.Span<float> deltas, int rows)
+        private static void BackwardRows(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.Span<float> activations, global::System.Span<float> deltas, int rows, global::System.ReadOnlySpan<bool> frozen, int first)
         {
+            if (first > 5) return;
             Layer6Backward(parameters, gradients, activations.Slice(Layer6Normalized, rows * 16), activations.Slice(Layer6InverseStd, 16), deltas.Slice(Layer6Output, rows * 16), deltas.Slice(Layer5Output, rows * 16), rows);
-            Layer5Backward(parameters, gradients, activations.Slice(Layer4Output, rows * 16), deltas.Slice(Layer5Output, rows * 16), deltas.Slice(Layer4Output, rows * 16), rows);
+            if (frozen[5]) gradients.Slice(416, 32).Clear(); // 6 frozen
+            if (first > 4) return;
+            Layer5Backward(parameters, gradients, activations.Slice(Layer4Output, rows * 16), deltas.Slice(Layer5Output, rows * 16), deltas.Slice(Layer4Output, rows * 16), rows, weights: !frozen[4], input: first < 4);
+            if (first > 3) return;
             Layer4Backward(deltas.Slice(Layer4Output, rows * 16), deltas.Slice(Layer3Output, rows * 256), rows);
+            if (first > 2) return;
             Layer3Backward(deltas.Slice(Layer3Output, rows * 256), deltas.Slice(Layer2Output, rows * 512), rows);
+            if (first > 1) return;
             Layer2Backward(parameters, gradients, activations.Slice(Layer2Normalized, rows * 512), activations.Slice(Layer2InverseStd, 16), deltas.Slice(Layer2Output, rows * 512), deltas.Slice(Layer0Output, rows * 512), rows);
-            Layer0Backward(parameters, gradients, x, activations.Slice(Layer0PreActivation, rows * 512), deltas.Slice(Layer0Output, rows * 512), deltas.Slice(Layer0Columns, 480), rows);
+            if (frozen[1]) gradients.Slice(240, 32).Clear(); // 2 frozen
+            if (first > 0) return;
+            Layer0Backward(parameters, gradients, x, activations.Slice(Layer0PreActivation, rows * 512), deltas.Slice(Layer0Output, rows * 512), deltas.Slice(Layer0Columns, 480), rows, weights: !frozen[0]);
         }
 
         // ── 0: Conv1D [3, 32] → [8, 32], kernel size 5, padding 2, GELU ──────────────────────────────────────────────────
@@ -564,14 +633,14 @@ namespace Demo
             global::StaticNet.Kernels.ActivationKernels.Gelu(z, y, rows * 32, columns: 8, stride: 16);
         }
 
-        /// <summary>0 backward: dy [rows, 32, 16] (the gradient of y; overwritten) → dW (accumulated); the network's input needs no gradient. im2col is recomputed into columns.</summary>
+        /// <summary>0 backward: dy [rows, 32, 16] (the gradient of y; overwritten) → dW (accumulated, when weights); the network's input needs no gradient. im2col is recomputed into columns.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-        private static void Layer0Backward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> z, global::System.Span<float> dy, global::System.Span<float> columns, int rows)
+        private static void Layer0Backward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> z, global::System.Span<float> dy, global::System.Span<float> columns, int rows, bool weights)
         {
             global::StaticNet.Kernels.ActivationKernels.GeluBackward(z, dy, rows * 32, columns: 8, stride: 16);
             global::System.Span<float> discarded = stackalloc float[16]; // no bias: its gradient is thrown away
             global::StaticNet.Kernels.ConvKernels.Backward(x, dy, rows, Layer0Geometry, parameters.Slice(Layer0Weight, 15 * 16), columns,
-                gradients.Slice(Layer0Weight, 15 * 16), discarded, default);
+                weights ? gradients.Slice(Layer0Weight, 15 * 16) : default, weights ? discarded : default, default);
         }
 
         // ── 2: BatchNorm [8, 32] (BatchNorm1d over 8 channels), momentum 0.1, ε 1E-05 ────────────────────────────────────
@@ -653,13 +722,13 @@ namespace Demo
                 parameters.Slice(Layer5Weight, 8 * 16), parameters.Slice(Layer5Bias, 16), y, width: 16);
         }
 
-        /// <summary>5 backward: dy [rows, 16] (the gradient of y; overwritten) → dW, db (accumulated), dx [rows, 16].</summary>
+        /// <summary>5 backward: dy [rows, 16] (the gradient of y; overwritten) → dW, db (accumulated, when weights), dx [rows, 16] (when input).</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-        private static void Layer5Backward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.Span<float> dy, global::System.Span<float> dx, int rows)
+        private static void Layer5Backward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.Span<float> dy, global::System.Span<float> dx, int rows, bool weights, bool input)
         {
-            global::StaticNet.Kernels.DenseKernels.BackwardWeights(x, rows, inputs: 8, xStride: 16, dy, width: 16,
+            if (weights) global::StaticNet.Kernels.DenseKernels.BackwardWeights(x, rows, inputs: 8, xStride: 16, dy, width: 16,
                 gradients.Slice(Layer5Weight, 8 * 16), gradients.Slice(Layer5Bias, 16));
-            global::StaticNet.Kernels.DenseKernels.BackwardInput(dy, rows, width: 16, parameters.Slice(Layer5Weight, 8 * 16), inputs: 8, dx, dxStride: 16);
+            if (input) global::StaticNet.Kernels.DenseKernels.BackwardInput(dy, rows, width: 16, parameters.Slice(Layer5Weight, 8 * 16), inputs: 8, dx, dxStride: 16);
         }
 
         // ── 6: BatchNorm [4] (BatchNorm1d over 4 channels), momentum 0.01, ε 0.001 ───────────────────────────────────────

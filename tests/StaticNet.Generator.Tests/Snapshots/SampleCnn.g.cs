@@ -42,7 +42,7 @@ namespace Demo
     /// <c>Forward</c>, <c>ForwardBatch</c> and <c>ComputeLoss</c> run in inference mode (BatchNorm's running statistics, no dropout), <c>ComputeGradients</c> and <c>TrainStep</c> in training mode, as PyTorch's <c>eval()</c> and <c>train()</c>.
     /// </remarks>
     [global::System.CodeDom.Compiler.GeneratedCode("StaticNet.Generator", "0.1.0")]
-    partial class SampleCnn : global::StaticNet.ITrainableNetwork
+    partial class SampleCnn : global::StaticNet.ITrainableNetwork, global::StaticNet.IRandomStateNetwork
     {
         /// <summary>The number of floats in one input sample, [1, 28, 28] in PyTorch's order.</summary>
         public const int InputSize = 784;
@@ -126,6 +126,33 @@ namespace Demo
         private static readonly global::System.Collections.Generic.IReadOnlyList<global::StaticNet.ParameterTensor> s_parameterTensorList =
             global::System.Array.AsReadOnly(s_parameterTensors);
 
+        private static readonly global::StaticNet.LayerInfo[] s_layers =
+        {
+            new global::StaticNet.LayerInfo("0", "Conv2D", "Conv2d + ReLU", new int[] { 1, 28, 28 }, new int[] { 16, 28, 28 }, parameterCount: 160, multiplyAdds: 112896, trainable: true),
+            new global::StaticNet.LayerInfo("2", "MaxPool2D", "MaxPool2d", new int[] { 16, 28, 28 }, new int[] { 16, 14, 14 }, parameterCount: 0, multiplyAdds: 0, trainable: false),
+            new global::StaticNet.LayerInfo("3", "Conv2D", "Conv2d + ReLU", new int[] { 16, 14, 14 }, new int[] { 32, 14, 14 }, parameterCount: 4640, multiplyAdds: 903168, trainable: true),
+            new global::StaticNet.LayerInfo("5", "MaxPool2D", "MaxPool2d", new int[] { 32, 14, 14 }, new int[] { 32, 7, 7 }, parameterCount: 0, multiplyAdds: 0, trainable: false),
+            new global::StaticNet.LayerInfo("6", "Flatten", "Flatten", new int[] { 32, 7, 7 }, new int[] { 1568 }, parameterCount: 0, multiplyAdds: 0, trainable: false),
+            new global::StaticNet.LayerInfo("7", "Dense", "Linear + ReLU", new int[] { 1568 }, new int[] { 128 }, parameterCount: 200832, multiplyAdds: 200704, trainable: true),
+            new global::StaticNet.LayerInfo("9", "Dropout", "Dropout", new int[] { 128 }, new int[] { 128 }, parameterCount: 0, multiplyAdds: 0, trainable: false),
+            new global::StaticNet.LayerInfo("10", "Dense", "Linear", new int[] { 128 }, new int[] { 10 }, parameterCount: 1290, multiplyAdds: 1280, trainable: true),
+        };
+
+        /// <summary>
+        /// The layers in order: PyTorch module name and type, input and output shapes of one sample, parameters, multiply-adds
+        /// per sample, and whether they train as declared (<c>Trainable</c>). <c>NetworkSummary.Of</c> prints them.
+        /// </summary>
+        public static global::System.Collections.Generic.IReadOnlyList<global::StaticNet.LayerInfo> Layers { get; } = global::System.Array.AsReadOnly(s_layers);
+
+        // Freezing: each layer's trainable tensors in the parameter buffer, [start, end) (equal without any), and which layers
+        // are frozen (or have no parameters): as declared (Trainable = false), then as Freeze and Unfreeze set them.
+        private static readonly int[] s_layerParameters = { 0, 160, 0, 0, 160, 4800, 0, 0, 0, 0, 4800, 205632, 0, 0, 205632, 207696 };
+        private static readonly bool[] s_declaredFrozen = { false, true, false, true, true, false, true, false };
+        private static readonly global::System.Range[]? s_declaredRanges = global::StaticNet.Kernels.Freezing.TrainableRanges(s_declaredFrozen, s_layerParameters);
+        private readonly bool[] _frozen = (bool[])s_declaredFrozen.Clone();
+        private int _firstTrainable = 0; // the first layer that trains: nothing before it is backpropagated
+        private global::System.Range[]? _trainableRanges = s_declaredRanges; // what the optimizer steps; null: everything
+
         /// <summary>Per-thread activations for inference, so that threads can share one instance's weights.</summary>
         [global::System.ThreadStatic]
         private static global::StaticNet.Kernels.AlignedBuffer? t_inferenceActivations;
@@ -191,6 +218,10 @@ namespace Demo
         int global::StaticNet.INetwork.OutputSize => OutputSize;
 
         int global::StaticNet.INetwork.ParameterCount => ParameterCount;
+
+        global::System.Collections.Generic.IReadOnlyList<global::StaticNet.LayerInfo> global::StaticNet.INetwork.Layers => Layers;
+
+        ulong global::StaticNet.IRandomStateNetwork.RandomState { get => _random; set => _random = value; }
 
         /// <summary>Runs one sample through the network. Allocates nothing after the calling thread's first call.</summary>
         /// <param name="input">Exactly 784 floats ([1, 28, 28]).</param>
@@ -448,7 +479,7 @@ namespace Demo
                 ? global::StaticNet.Kernels.LossKernels.SoftmaxCrossEntropy(logits, targets.Slice(start * OutputSize, rows * OutputSize), rows, 10, stride: 16, dLogits, scale)
                 : global::StaticNet.Kernels.LossKernels.SoftmaxCrossEntropy(logits, labels.Slice(start, rows), rows, 10, stride: 16, dLogits, scale);
             batch.SetLoss(chunk, loss);
-            BackwardRows(parameters, gradients, x, activations, deltas, rows);
+            BackwardRows(parameters, gradients, x, activations, deltas, rows, _frozen, _firstTrainable);
         }
 
         private global::StaticNet.Kernels.ParallelBatch? _training; // the training calls' chunks and the workers' buffers, created by the first
@@ -468,7 +499,8 @@ namespace Demo
             {
                 float loss = Evaluate(inputs, targets, labels, computeGradients: true);
                 if (!float.IsFinite(loss)) throw new global::StaticNet.TrainingDivergedException(loss);
-                optimizer?.Step(_parameters.Span, _gradients.Span, this); // checks the gradient is finite before changing anything
+                if (_trainableRanges is null) optimizer?.Step(_parameters.Span, _gradients.Span, this); // checks the gradient is finite before changing anything
+                else optimizer?.Step(_parameters.Span, _gradients.Span, this, _trainableRanges); // frozen layers: their parameters and state stay
                 committed = true;
                 return loss;
             }
@@ -480,6 +512,38 @@ namespace Demo
                 }
                 ExitExclusive();
             }
+        }
+
+        /// <summary>
+        /// Freezes the layer with this PyTorch module name (see <c>Layers</c>), as <c>requires_grad_(False)</c>: until <c>Unfreeze</c>,
+        /// training leaves its parameters and their optimizer state as they are, its gradients stay zero and are not computed,
+        /// and nothing before the first layer that trains is backpropagated. Allocates a little; not for every step.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentException">No layer with parameters has that name; the message lists them.</exception>
+        /// <exception cref="global::System.InvalidOperationException">Another thread is training or loading this instance.</exception>
+        public void Freeze(string layerName) => SetFrozen(layerName, true, nameof(Freeze));
+
+        /// <summary>Lets a layer frozen by <c>Freeze</c> train again (not one declared <c>Trainable = false</c>).</summary>
+        /// <exception cref="global::System.ArgumentException">No layer with parameters has that name; the message lists them.</exception>
+        /// <exception cref="global::System.InvalidOperationException">The layer is declared <c>Trainable = false</c>, or another thread is training or loading this instance.</exception>
+        public void Unfreeze(string layerName) => SetFrozen(layerName, false, nameof(Unfreeze));
+
+        /// <summary>Whether the layer with this module name is frozen (by <c>Freeze</c> or <c>Trainable = false</c>).</summary>
+        /// <exception cref="global::System.ArgumentException">No layer with parameters has that name; the message lists them.</exception>
+        public bool IsFrozen(string layerName) => _frozen[global::StaticNet.Kernels.Freezing.Layer(s_layers, layerName, "SampleCnn")];
+
+        private void SetFrozen(string layerName, bool frozen, string operation)
+        {
+            int layer = global::StaticNet.Kernels.Freezing.Layer(s_layers, layerName, "SampleCnn");
+            if (!frozen && s_declaredFrozen[layer]) throw global::StaticNet.Kernels.Freezing.DeclaredFrozen(layerName, "SampleCnn");
+            EnterExclusive(operation);
+            try
+            {
+                _frozen[layer] = frozen;
+                _firstTrainable = global::StaticNet.Kernels.Freezing.FirstTrainable(_frozen);
+                _trainableRanges = global::StaticNet.Kernels.Freezing.TrainableRanges(_frozen, s_layerParameters);
+            }
+            finally { ExitExclusive(); }
         }
 
         /// <summary>
@@ -577,19 +641,28 @@ namespace Demo
 
         /// <summary>
         /// Backpropagates the loss gradient that the loss wrote into the last layer's region of <paramref name="deltas"/>,
-        /// from the last layer to the first, accumulating into <paramref name="gradients"/>.
+        /// from the last layer to the first, accumulating into <paramref name="gradients"/>. Frozen layers' parameter gradients
+        /// are not computed (they stay zero), and nothing before layer <paramref name="first"/>, the first that trains, runs.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-        private static void BackwardRows(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.Span<float> activations, global::System.Span<float> deltas, int rows)
+        private static void BackwardRows(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.Span<float> activations, global::System.Span<float> deltas, int rows, global::System.ReadOnlySpan<bool> frozen, int first)
         {
-            Layer10Backward(parameters, gradients, activations.Slice(Layer9Output, rows * 128), deltas.Slice(Layer10Output, rows * 16), deltas.Slice(Layer9Output, rows * 128), rows);
+            if (first > 7) return;
+            Layer10Backward(parameters, gradients, activations.Slice(Layer9Output, rows * 128), deltas.Slice(Layer10Output, rows * 16), deltas.Slice(Layer9Output, rows * 128), rows, weights: !frozen[7], input: first < 7);
+            if (first > 6) return;
             Layer9Backward(deltas.Slice(Layer9Output, rows * 128), activations.Slice(Layer9Mask, rows * 128), deltas.Slice(Layer7Output, rows * 128), rows);
-            Layer7Backward(parameters, gradients, activations.Slice(Layer6Output, rows * 1568), activations.Slice(Layer7Output, rows * 128), deltas.Slice(Layer7Output, rows * 128), deltas.Slice(Layer6Output, rows * 1568), rows);
+            if (first > 5) return;
+            Layer7Backward(parameters, gradients, activations.Slice(Layer6Output, rows * 1568), activations.Slice(Layer7Output, rows * 128), deltas.Slice(Layer7Output, rows * 128), deltas.Slice(Layer6Output, rows * 1568), rows, weights: !frozen[5], input: first < 5);
+            if (first > 4) return;
             Layer6Backward(deltas.Slice(Layer6Output, rows * 1568), deltas.Slice(Layer5Output, rows * 1568), rows);
+            if (first > 3) return;
             Layer5Backward(activations.Slice(Layer3Output, rows * 6272), deltas.Slice(Layer5Output, rows * 1568), deltas.Slice(Layer3Output, rows * 6272), rows);
-            Layer3Backward(parameters, gradients, activations.Slice(Layer2Output, rows * 3136), activations.Slice(Layer3Output, rows * 6272), deltas.Slice(Layer3Output, rows * 6272), deltas.Slice(Layer3Columns, 28224), deltas.Slice(Layer2Output, rows * 3136), rows);
+            if (first > 2) return;
+            Layer3Backward(parameters, gradients, activations.Slice(Layer2Output, rows * 3136), activations.Slice(Layer3Output, rows * 6272), deltas.Slice(Layer3Output, rows * 6272), deltas.Slice(Layer3Columns, 28224), deltas.Slice(Layer2Output, rows * 3136), rows, weights: !frozen[2], input: first < 2);
+            if (first > 1) return;
             Layer2Backward(activations.Slice(Layer0Output, rows * 12544), deltas.Slice(Layer2Output, rows * 3136), deltas.Slice(Layer0Output, rows * 12544), rows);
-            Layer0Backward(parameters, gradients, x, activations.Slice(Layer0Output, rows * 12544), deltas.Slice(Layer0Output, rows * 12544), deltas.Slice(Layer0Columns, 7056), rows);
+            if (first > 0) return;
+            Layer0Backward(parameters, gradients, x, activations.Slice(Layer0Output, rows * 12544), deltas.Slice(Layer0Output, rows * 12544), deltas.Slice(Layer0Columns, 7056), rows, weights: !frozen[0]);
         }
 
         // ── 0: Conv2D [1, 28, 28] → [16, 28, 28], 3×3 kernel, padding 1, ReLU ────────────────────────────────────────────
@@ -609,13 +682,13 @@ namespace Demo
             global::StaticNet.Kernels.ActivationKernels.ReLU(y, rows * 784, columns: 16, stride: 16);
         }
 
-        /// <summary>0 backward: dy [rows, 784, 16] (the gradient of y; overwritten) → dW, db (accumulated); the network's input needs no gradient. im2col is recomputed into columns.</summary>
+        /// <summary>0 backward: dy [rows, 784, 16] (the gradient of y; overwritten) → dW, db (accumulated, when weights); the network's input needs no gradient. im2col is recomputed into columns.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-        private static void Layer0Backward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> y, global::System.Span<float> dy, global::System.Span<float> columns, int rows)
+        private static void Layer0Backward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> y, global::System.Span<float> dy, global::System.Span<float> columns, int rows, bool weights)
         {
             global::StaticNet.Kernels.ActivationKernels.ReLUBackward(y, dy, rows * 784, columns: 16, stride: 16);
             global::StaticNet.Kernels.ConvKernels.Backward(x, dy, rows, Layer0Geometry, parameters.Slice(Layer0Weight, 9 * 16), columns,
-                gradients.Slice(Layer0Weight, 9 * 16), gradients.Slice(Layer0Bias, 16), default);
+                weights ? gradients.Slice(Layer0Weight, 9 * 16) : default, weights ? gradients.Slice(Layer0Bias, 16) : default, default);
         }
 
         // ── 2: MaxPool2D [16, 28, 28] → [16, 14, 14], 2×2 windows, stride 2 ──────────────────────────────────────────────
@@ -651,13 +724,13 @@ namespace Demo
             global::StaticNet.Kernels.ActivationKernels.ReLU(y, rows * 196, columns: 32, stride: 32);
         }
 
-        /// <summary>3 backward: dy [rows, 196, 32] (the gradient of y; overwritten) → dW, db (accumulated), dx [rows, 196, 16]. im2col is recomputed into columns.</summary>
+        /// <summary>3 backward: dy [rows, 196, 32] (the gradient of y; overwritten) → dW, db (accumulated, when weights), dx [rows, 196, 16] (when input). im2col is recomputed into columns.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-        private static void Layer3Backward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> y, global::System.Span<float> dy, global::System.Span<float> columns, global::System.Span<float> dx, int rows)
+        private static void Layer3Backward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> y, global::System.Span<float> dy, global::System.Span<float> columns, global::System.Span<float> dx, int rows, bool weights, bool input)
         {
             global::StaticNet.Kernels.ActivationKernels.ReLUBackward(y, dy, rows * 196, columns: 32, stride: 32);
             global::StaticNet.Kernels.ConvKernels.Backward(x, dy, rows, Layer3Geometry, parameters.Slice(Layer3Weight, 144 * 32), columns,
-                gradients.Slice(Layer3Weight, 144 * 32), gradients.Slice(Layer3Bias, 32), dx);
+                weights ? gradients.Slice(Layer3Weight, 144 * 32) : default, weights ? gradients.Slice(Layer3Bias, 32) : default, input ? dx : default);
         }
 
         // ── 5: MaxPool2D [32, 14, 14] → [32, 7, 7], 2×2 windows, stride 2 ────────────────────────────────────────────────
@@ -705,14 +778,14 @@ namespace Demo
             global::StaticNet.Kernels.ActivationKernels.ReLU(y, rows, columns: 128, stride: 128);
         }
 
-        /// <summary>7 backward: dy [rows, 128] (the gradient of y; overwritten) → dW, db (accumulated), dx [rows, 1568].</summary>
+        /// <summary>7 backward: dy [rows, 128] (the gradient of y; overwritten) → dW, db (accumulated, when weights), dx [rows, 1568] (when input).</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-        private static void Layer7Backward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> y, global::System.Span<float> dy, global::System.Span<float> dx, int rows)
+        private static void Layer7Backward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> y, global::System.Span<float> dy, global::System.Span<float> dx, int rows, bool weights, bool input)
         {
             global::StaticNet.Kernels.ActivationKernels.ReLUBackward(y, dy, rows, columns: 128, stride: 128);
-            global::StaticNet.Kernels.DenseKernels.BackwardWeights(x, rows, inputs: 1568, xStride: 1568, dy, width: 128,
+            if (weights) global::StaticNet.Kernels.DenseKernels.BackwardWeights(x, rows, inputs: 1568, xStride: 1568, dy, width: 128,
                 gradients.Slice(Layer7Weight, 1568 * 128), gradients.Slice(Layer7Bias, 128));
-            global::StaticNet.Kernels.DenseKernels.BackwardInput(dy, rows, width: 128, parameters.Slice(Layer7Weight, 1568 * 128), inputs: 1568, dx, dxStride: 1568);
+            if (input) global::StaticNet.Kernels.DenseKernels.BackwardInput(dy, rows, width: 128, parameters.Slice(Layer7Weight, 1568 * 128), inputs: 1568, dx, dxStride: 1568);
         }
 
         // ── 9: Dropout [128], rate 0.25 ──────────────────────────────────────────────────────────────────────────────────
@@ -748,13 +821,13 @@ namespace Demo
                 parameters.Slice(Layer10Weight, 128 * 16), parameters.Slice(Layer10Bias, 16), y, width: 16);
         }
 
-        /// <summary>10 backward: dy [rows, 16] (the gradient of y; overwritten) → dW, db (accumulated), dx [rows, 128].</summary>
+        /// <summary>10 backward: dy [rows, 16] (the gradient of y; overwritten) → dW, db (accumulated, when weights), dx [rows, 128] (when input).</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-        private static void Layer10Backward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.Span<float> dy, global::System.Span<float> dx, int rows)
+        private static void Layer10Backward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.Span<float> dy, global::System.Span<float> dx, int rows, bool weights, bool input)
         {
-            global::StaticNet.Kernels.DenseKernels.BackwardWeights(x, rows, inputs: 128, xStride: 128, dy, width: 16,
+            if (weights) global::StaticNet.Kernels.DenseKernels.BackwardWeights(x, rows, inputs: 128, xStride: 128, dy, width: 16,
                 gradients.Slice(Layer10Weight, 128 * 16), gradients.Slice(Layer10Bias, 16));
-            global::StaticNet.Kernels.DenseKernels.BackwardInput(dy, rows, width: 16, parameters.Slice(Layer10Weight, 128 * 16), inputs: 128, dx, dxStride: 128);
+            if (input) global::StaticNet.Kernels.DenseKernels.BackwardInput(dy, rows, width: 16, parameters.Slice(Layer10Weight, 128 * 16), inputs: 128, dx, dxStride: 128);
         }
 
     }

@@ -101,6 +101,27 @@ namespace Demo
         private static readonly global::System.Collections.Generic.IReadOnlyList<global::StaticNet.ParameterTensor> s_parameterTensorList =
             global::System.Array.AsReadOnly(s_parameterTensors);
 
+        private static readonly global::StaticNet.LayerInfo[] s_layers =
+        {
+            new global::StaticNet.LayerInfo("0", "LSTM", "LSTM", new int[] { 64, 1 }, new int[] { 64, 32 }, parameterCount: 4480, multiplyAdds: 270336, trainable: true),
+            new global::StaticNet.LayerInfo("1", "Dense", "Linear", new int[] { 64, 32 }, new int[] { 64, 1 }, parameterCount: 33, multiplyAdds: 2048, trainable: true),
+        };
+
+        /// <summary>
+        /// The layers in order: PyTorch module name and type, input and output shapes of one sample, parameters, multiply-adds
+        /// per sample, and whether they train as declared (<c>Trainable</c>). <c>NetworkSummary.Of</c> prints them.
+        /// </summary>
+        public static global::System.Collections.Generic.IReadOnlyList<global::StaticNet.LayerInfo> Layers { get; } = global::System.Array.AsReadOnly(s_layers);
+
+        // Freezing: each layer's trainable tensors in the parameter buffer, [start, end) (equal without any), and which layers
+        // are frozen (or have no parameters): as declared (Trainable = false), then as Freeze and Unfreeze set them.
+        private static readonly int[] s_layerParameters = { 0, 4480, 4480, 4528 };
+        private static readonly bool[] s_declaredFrozen = { false, false };
+        private static readonly global::System.Range[]? s_declaredRanges = global::StaticNet.Kernels.Freezing.TrainableRanges(s_declaredFrozen, s_layerParameters);
+        private readonly bool[] _frozen = (bool[])s_declaredFrozen.Clone();
+        private int _firstTrainable = 0; // the first layer that trains: nothing before it is backpropagated
+        private global::System.Range[]? _trainableRanges = s_declaredRanges; // what the optimizer steps; null: everything
+
         /// <summary>Per-thread activations for inference, so that threads can share one instance's weights.</summary>
         [global::System.ThreadStatic]
         private static global::StaticNet.Kernels.AlignedBuffer? t_inferenceActivations;
@@ -162,6 +183,8 @@ namespace Demo
         int global::StaticNet.INetwork.OutputSize => OutputSize;
 
         int global::StaticNet.INetwork.ParameterCount => ParameterCount;
+
+        global::System.Collections.Generic.IReadOnlyList<global::StaticNet.LayerInfo> global::StaticNet.INetwork.Layers => Layers;
 
         /// <summary>Runs one sample through the network. Allocates nothing after the calling thread's first call.</summary>
         /// <param name="input">Exactly 64 floats ([64, 1]).</param>
@@ -417,7 +440,7 @@ namespace Demo
             float scale = batch.Scale;
             double loss = global::StaticNet.Kernels.LossKernels.MeanSquaredError(logits, targets.Slice(start * OutputSize, rows * OutputSize), rows * 64, 1, stride: 16, dLogits, scale);
             batch.SetLoss(chunk, loss);
-            BackwardRows(parameters, gradients, x, activations, deltas, rows);
+            BackwardRows(parameters, gradients, x, activations, deltas, rows, _frozen, _firstTrainable);
         }
 
         private global::StaticNet.Kernels.ParallelBatch? _training; // the training calls' chunks and the workers' buffers, created by the first
@@ -435,13 +458,46 @@ namespace Demo
             {
                 float loss = Evaluate(inputs, targets, labels, computeGradients: true);
                 if (!float.IsFinite(loss)) throw new global::StaticNet.TrainingDivergedException(loss);
-                optimizer?.Step(_parameters.Span, _gradients.Span, this); // checks the gradient is finite before changing anything
+                if (_trainableRanges is null) optimizer?.Step(_parameters.Span, _gradients.Span, this); // checks the gradient is finite before changing anything
+                else optimizer?.Step(_parameters.Span, _gradients.Span, this, _trainableRanges); // frozen layers: their parameters and state stay
                 return loss;
             }
             finally
             {
                 ExitExclusive();
             }
+        }
+
+        /// <summary>
+        /// Freezes the layer with this PyTorch module name (see <c>Layers</c>), as <c>requires_grad_(False)</c>: until <c>Unfreeze</c>,
+        /// training leaves its parameters and their optimizer state as they are, its gradients stay zero and are not computed,
+        /// and nothing before the first layer that trains is backpropagated. Allocates a little; not for every step.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentException">No layer with parameters has that name; the message lists them.</exception>
+        /// <exception cref="global::System.InvalidOperationException">Another thread is training or loading this instance.</exception>
+        public void Freeze(string layerName) => SetFrozen(layerName, true, nameof(Freeze));
+
+        /// <summary>Lets a layer frozen by <c>Freeze</c> train again (not one declared <c>Trainable = false</c>).</summary>
+        /// <exception cref="global::System.ArgumentException">No layer with parameters has that name; the message lists them.</exception>
+        /// <exception cref="global::System.InvalidOperationException">The layer is declared <c>Trainable = false</c>, or another thread is training or loading this instance.</exception>
+        public void Unfreeze(string layerName) => SetFrozen(layerName, false, nameof(Unfreeze));
+
+        /// <summary>Whether the layer with this module name is frozen (by <c>Freeze</c> or <c>Trainable = false</c>).</summary>
+        /// <exception cref="global::System.ArgumentException">No layer with parameters has that name; the message lists them.</exception>
+        public bool IsFrozen(string layerName) => _frozen[global::StaticNet.Kernels.Freezing.Layer(s_layers, layerName, "StreamingLstm")];
+
+        private void SetFrozen(string layerName, bool frozen, string operation)
+        {
+            int layer = global::StaticNet.Kernels.Freezing.Layer(s_layers, layerName, "StreamingLstm");
+            if (!frozen && s_declaredFrozen[layer]) throw global::StaticNet.Kernels.Freezing.DeclaredFrozen(layerName, "StreamingLstm");
+            EnterExclusive(operation);
+            try
+            {
+                _frozen[layer] = frozen;
+                _firstTrainable = global::StaticNet.Kernels.Freezing.FirstTrainable(_frozen);
+                _trainableRanges = global::StaticNet.Kernels.Freezing.TrainableRanges(_frozen, s_layerParameters);
+            }
+            finally { ExitExclusive(); }
         }
 
         /// <summary>
@@ -516,13 +572,17 @@ namespace Demo
 
         /// <summary>
         /// Backpropagates the loss gradient that the loss wrote into the last layer's region of <paramref name="deltas"/>,
-        /// from the last layer to the first, accumulating into <paramref name="gradients"/>.
+        /// from the last layer to the first, accumulating into <paramref name="gradients"/>. Frozen layers' parameter gradients
+        /// are not computed (they stay zero), and nothing before layer <paramref name="first"/>, the first that trains, runs.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-        private static void BackwardRows(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.Span<float> activations, global::System.Span<float> deltas, int rows)
+        private static void BackwardRows(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.Span<float> activations, global::System.Span<float> deltas, int rows, global::System.ReadOnlySpan<bool> frozen, int first)
         {
-            Layer1Backward(parameters, gradients, activations.Slice(Layer0Output, rows * 2048), deltas.Slice(Layer1Output, rows * 1024), deltas.Slice(Layer0Output, rows * 2048), rows);
+            if (first > 1) return;
+            Layer1Backward(parameters, gradients, activations.Slice(Layer0Output, rows * 2048), deltas.Slice(Layer1Output, rows * 1024), deltas.Slice(Layer0Output, rows * 2048), rows, weights: !frozen[1], input: first < 1);
+            if (first > 0) return;
             Layer0Backward(parameters, gradients, x, activations.Slice(Layer0Saved, rows * 14528), deltas.Slice(Layer0Output, rows * 2048), rows);
+            if (frozen[0]) gradients.Slice(0, 4480).Clear(); // 0 frozen
         }
 
         // ── 0: LSTM [64, 1] → [64, 32], every step ───────────────────────────────────────────────────────────────────────
@@ -556,13 +616,13 @@ namespace Demo
                 parameters.Slice(Layer1Weight, 32), parameters.Slice(Layer1Bias, 1), y, yStride: 16);
         }
 
-        /// <summary>1 backward: dy [rows × 64, 16] (the gradient of y; overwritten) → dW, db (accumulated), dx [rows × 64, 32].</summary>
+        /// <summary>1 backward: dy [rows × 64, 16] (the gradient of y; overwritten) → dW, db (accumulated, when weights), dx [rows × 64, 32] (when input).</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-        private static void Layer1Backward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.Span<float> dy, global::System.Span<float> dx, int rows)
+        private static void Layer1Backward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.Span<float> dy, global::System.Span<float> dx, int rows, bool weights, bool input)
         {
-            global::StaticNet.Kernels.DenseKernels.BackwardWeightsDot(x, rows * 64, inputs: 32, xStride: 32, dy, dyStride: 16,
+            if (weights) global::StaticNet.Kernels.DenseKernels.BackwardWeightsDot(x, rows * 64, inputs: 32, xStride: 32, dy, dyStride: 16,
                 gradients.Slice(Layer1Weight, 32), gradients.Slice(Layer1Bias, 1));
-            global::StaticNet.Kernels.DenseKernels.BackwardInputDot(dy, rows * 64, dyStride: 16, parameters.Slice(Layer1Weight, 32), inputs: 32, dx, dxStride: 32);
+            if (input) global::StaticNet.Kernels.DenseKernels.BackwardInputDot(dy, rows * 64, dyStride: 16, parameters.Slice(Layer1Weight, 32), inputs: 32, dx, dxStride: 32);
         }
 
     }

@@ -118,6 +118,29 @@ namespace Demo
         private static readonly global::System.Collections.Generic.IReadOnlyList<global::StaticNet.ParameterTensor> s_parameterTensorList =
             global::System.Array.AsReadOnly(s_parameterTensors);
 
+        private static readonly global::StaticNet.LayerInfo[] s_layers =
+        {
+            new global::StaticNet.LayerInfo("embed", "Embedding", "Embedding", new int[] { 12 }, new int[] { 12, 8 }, parameterCount: 800, multiplyAdds: 0, trainable: true),
+            new global::StaticNet.LayerInfo("rnn1", "GRU", "GRU", new int[] { 12, 8 }, new int[] { 12, 16 }, parameterCount: 1248, multiplyAdds: 13824, trainable: true),
+            new global::StaticNet.LayerInfo("rnn2", "SimpleRNN", "RNN", new int[] { 12, 16 }, new int[] { 16 }, parameterCount: 544, multiplyAdds: 6144, trainable: true),
+            new global::StaticNet.LayerInfo("head", "Dense", "Linear", new int[] { 16 }, new int[] { 4 }, parameterCount: 68, multiplyAdds: 64, trainable: true),
+        };
+
+        /// <summary>
+        /// The layers in order: PyTorch module name and type, input and output shapes of one sample, parameters, multiply-adds
+        /// per sample, and whether they train as declared (<c>Trainable</c>). <c>NetworkSummary.Of</c> prints them.
+        /// </summary>
+        public static global::System.Collections.Generic.IReadOnlyList<global::StaticNet.LayerInfo> Layers { get; } = global::System.Array.AsReadOnly(s_layers);
+
+        // Freezing: each layer's trainable tensors in the parameter buffer, [start, end) (equal without any), and which layers
+        // are frozen (or have no parameters): as declared (Trainable = false), then as Freeze and Unfreeze set them.
+        private static readonly int[] s_layerParameters = { 0, 1600, 1600, 2848, 2848, 3392, 3392, 3664 };
+        private static readonly bool[] s_declaredFrozen = { false, false, false, false };
+        private static readonly global::System.Range[]? s_declaredRanges = global::StaticNet.Kernels.Freezing.TrainableRanges(s_declaredFrozen, s_layerParameters);
+        private readonly bool[] _frozen = (bool[])s_declaredFrozen.Clone();
+        private int _firstTrainable = 0; // the first layer that trains: nothing before it is backpropagated
+        private global::System.Range[]? _trainableRanges = s_declaredRanges; // what the optimizer steps; null: everything
+
         /// <summary>Per-thread activations for inference, so that threads can share one instance's weights.</summary>
         [global::System.ThreadStatic]
         private static global::StaticNet.Kernels.AlignedBuffer? t_inferenceActivations;
@@ -184,6 +207,8 @@ namespace Demo
         int global::StaticNet.INetwork.OutputSize => OutputSize;
 
         int global::StaticNet.INetwork.ParameterCount => ParameterCount;
+
+        global::System.Collections.Generic.IReadOnlyList<global::StaticNet.LayerInfo> global::StaticNet.INetwork.Layers => Layers;
 
         /// <summary>Runs one sample through the network. Allocates nothing after the calling thread's first call.</summary>
         /// <param name="input">Exactly 12 token ids.</param>
@@ -457,7 +482,7 @@ namespace Demo
                 ? global::StaticNet.Kernels.LossKernels.SoftmaxCrossEntropy(logits, targets.Slice(start * OutputSize, rows * OutputSize), rows, 4, stride: 16, dLogits, scale)
                 : global::StaticNet.Kernels.LossKernels.SoftmaxCrossEntropy(logits, labels.Slice(start, rows), rows, 4, stride: 16, dLogits, scale);
             batch.SetLoss(chunk, loss);
-            BackwardRows(parameters, gradients, x, activations, deltas, rows);
+            BackwardRows(parameters, gradients, x, activations, deltas, rows, _frozen, _firstTrainable);
         }
 
         private global::StaticNet.Kernels.ParallelBatch? _training; // the training calls' chunks and the workers' buffers, created by the first
@@ -475,13 +500,46 @@ namespace Demo
             {
                 float loss = Evaluate(inputs, targets, labels, computeGradients: true);
                 if (!float.IsFinite(loss)) throw new global::StaticNet.TrainingDivergedException(loss);
-                optimizer?.Step(_parameters.Span, _gradients.Span, this); // checks the gradient is finite before changing anything
+                if (_trainableRanges is null) optimizer?.Step(_parameters.Span, _gradients.Span, this); // checks the gradient is finite before changing anything
+                else optimizer?.Step(_parameters.Span, _gradients.Span, this, _trainableRanges); // frozen layers: their parameters and state stay
                 return loss;
             }
             finally
             {
                 ExitExclusive();
             }
+        }
+
+        /// <summary>
+        /// Freezes the layer with this PyTorch module name (see <c>Layers</c>), as <c>requires_grad_(False)</c>: until <c>Unfreeze</c>,
+        /// training leaves its parameters and their optimizer state as they are, its gradients stay zero and are not computed,
+        /// and nothing before the first layer that trains is backpropagated. Allocates a little; not for every step.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentException">No layer with parameters has that name; the message lists them.</exception>
+        /// <exception cref="global::System.InvalidOperationException">Another thread is training or loading this instance.</exception>
+        public void Freeze(string layerName) => SetFrozen(layerName, true, nameof(Freeze));
+
+        /// <summary>Lets a layer frozen by <c>Freeze</c> train again (not one declared <c>Trainable = false</c>).</summary>
+        /// <exception cref="global::System.ArgumentException">No layer with parameters has that name; the message lists them.</exception>
+        /// <exception cref="global::System.InvalidOperationException">The layer is declared <c>Trainable = false</c>, or another thread is training or loading this instance.</exception>
+        public void Unfreeze(string layerName) => SetFrozen(layerName, false, nameof(Unfreeze));
+
+        /// <summary>Whether the layer with this module name is frozen (by <c>Freeze</c> or <c>Trainable = false</c>).</summary>
+        /// <exception cref="global::System.ArgumentException">No layer with parameters has that name; the message lists them.</exception>
+        public bool IsFrozen(string layerName) => _frozen[global::StaticNet.Kernels.Freezing.Layer(s_layers, layerName, "TokenClassifier")];
+
+        private void SetFrozen(string layerName, bool frozen, string operation)
+        {
+            int layer = global::StaticNet.Kernels.Freezing.Layer(s_layers, layerName, "TokenClassifier");
+            if (!frozen && s_declaredFrozen[layer]) throw global::StaticNet.Kernels.Freezing.DeclaredFrozen(layerName, "TokenClassifier");
+            EnterExclusive(operation);
+            try
+            {
+                _frozen[layer] = frozen;
+                _firstTrainable = global::StaticNet.Kernels.Freezing.FirstTrainable(_frozen);
+                _trainableRanges = global::StaticNet.Kernels.Freezing.TrainableRanges(_frozen, s_layerParameters);
+            }
+            finally { ExitExclusive(); }
         }
 
         /// <summary>
@@ -558,15 +616,23 @@ namespace Demo
 
         /// <summary>
         /// Backpropagates the loss gradient that the loss wrote into the last layer's region of <paramref name="deltas"/>,
-        /// from the last layer to the first, accumulating into <paramref name="gradients"/>.
+        /// from the last layer to the first, accumulating into <paramref name="gradients"/>. Frozen layers' parameter gradients
+        /// are not computed (they stay zero), and nothing before layer <paramref name="first"/>, the first that trains, runs.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-        private static void BackwardRows(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<int> x, global::System.Span<float> activations, global::System.Span<float> deltas, int rows)
+        private static void BackwardRows(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<int> x, global::System.Span<float> activations, global::System.Span<float> deltas, int rows, global::System.ReadOnlySpan<bool> frozen, int first)
         {
-            HeadBackward(parameters, gradients, activations.Slice(Rnn2Output, rows * 16), deltas.Slice(HeadOutput, rows * 16), deltas.Slice(Rnn2Output, rows * 16), rows);
+            if (first > 3) return;
+            HeadBackward(parameters, gradients, activations.Slice(Rnn2Output, rows * 16), deltas.Slice(HeadOutput, rows * 16), deltas.Slice(Rnn2Output, rows * 16), rows, weights: !frozen[3], input: first < 3);
+            if (first > 2) return;
             Rnn2Backward(parameters, gradients, activations.Slice(Rnn1Output, rows * 192), activations.Slice(Rnn2Saved, rows * 240), deltas.Slice(Rnn2Output, rows * 16), deltas.Slice(Rnn1Output, rows * 192), rows);
+            if (frozen[2]) gradients.Slice(2848, 544).Clear(); // rnn2 frozen
+            if (first > 1) return;
             Rnn1Backward(parameters, gradients, activations.Slice(EmbedOutput, rows * 192), activations.Slice(Rnn1Saved, rows * 1040), deltas.Slice(Rnn1Output, rows * 192), deltas.Slice(EmbedOutput, rows * 192), rows);
+            if (frozen[1]) gradients.Slice(1600, 1248).Clear(); // rnn1 frozen
+            if (first > 0) return;
             EmbedBackward(gradients, x, deltas.Slice(EmbedOutput, rows * 192), rows);
+            if (frozen[0]) gradients.Slice(0, 1600).Clear(); // embed frozen
         }
 
         // ── embed: Embedding 100 × 8, 12 tokens → [12, 8] ────────────────────────────────────────────────────────────────
@@ -637,13 +703,13 @@ namespace Demo
                 parameters.Slice(HeadWeight, 16 * 16), parameters.Slice(HeadBias, 16), y, width: 16);
         }
 
-        /// <summary>head backward: dy [rows, 16] (the gradient of y; overwritten) → dW, db (accumulated), dx [rows, 16].</summary>
+        /// <summary>head backward: dy [rows, 16] (the gradient of y; overwritten) → dW, db (accumulated, when weights), dx [rows, 16] (when input).</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-        private static void HeadBackward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.Span<float> dy, global::System.Span<float> dx, int rows)
+        private static void HeadBackward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.Span<float> dy, global::System.Span<float> dx, int rows, bool weights, bool input)
         {
-            global::StaticNet.Kernels.DenseKernels.BackwardWeights(x, rows, inputs: 16, xStride: 16, dy, width: 16,
+            if (weights) global::StaticNet.Kernels.DenseKernels.BackwardWeights(x, rows, inputs: 16, xStride: 16, dy, width: 16,
                 gradients.Slice(HeadWeight, 16 * 16), gradients.Slice(HeadBias, 16));
-            global::StaticNet.Kernels.DenseKernels.BackwardInput(dy, rows, width: 16, parameters.Slice(HeadWeight, 16 * 16), inputs: 16, dx, dxStride: 16);
+            if (input) global::StaticNet.Kernels.DenseKernels.BackwardInput(dy, rows, width: 16, parameters.Slice(HeadWeight, 16 * 16), inputs: 16, dx, dxStride: 16);
         }
 
     }
