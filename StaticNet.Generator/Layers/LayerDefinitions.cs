@@ -28,6 +28,7 @@ internal static class LayerDefinitions
         RecurrentLayer.LSTM,
         RecurrentLayer.GRU,
         ActivationLayer.Instance,
+        LayerNormLayer.Instance,
     };
 
     private static readonly Dictionary<string, LayerDefinition> s_byAttribute = ByAttribute();

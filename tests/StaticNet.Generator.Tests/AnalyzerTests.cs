@@ -83,6 +83,9 @@ public class AnalyzerTests
         // A stand-alone Softmax is over the last dimension: vectors and sequences only.
         AnalyzerHarness.Verify(Usings + "[Input(2, 6, 6)] [Conv2D(3, 3)] [{|SNET018:Softmax|}] [Flatten] [Dense(3)] partial class N { }");
         AnalyzerHarness.Verify(Usings + "[Input(2, 6)] [Conv1D(3, 3)] [{|SNET018:Softmax(Name = \"s\")|}] [Flatten] [Dense(3)] partial class N { }");
+        // LayerNorm normalises the last dimension: vectors and sequences only.
+        AnalyzerHarness.Verify(Usings + "[Input(2, 6, 6)] [Conv2D(3, 3)] [{|SNET018:LayerNorm|}] [Flatten] [Dense(3)] partial class N { }");
+        AnalyzerHarness.Verify(Usings + "[Input(6, 3)] [LayerNorm] [LSTM(4)] [LayerNorm] [Dense(3)] partial class N { }");
     }
 
     [Fact]
@@ -97,6 +100,7 @@ public class AnalyzerTests
         AnalyzerHarness.Verify(Usings + "[Input(6, 3)] [{|SNET019:SimpleRNN(4, Activation.GELU)|}] [Dense(3)] partial class N { }");
         AnalyzerHarness.Verify(Usings + "[Input(8)] [Dense(4)] [{|SNET019:LeakyReLU(-0.1f)|}] [Dense(3)] partial class N { }");
         AnalyzerHarness.Verify(Usings + "[Input(8)] [Dense(4)] [{|SNET019:ELU(0f)|}] [Dense(3)] partial class N { }");
+        AnalyzerHarness.Verify(Usings + "[Input(8)] [Dense(4)] [{|SNET019:LayerNorm(Epsilon = 0f)|}] [Dense(3)] partial class N { }");
         AnalyzerHarness.Verify(Usings + "[Input(8)] [Dense(4)] [LeakyReLU(0.3f)] [ELU(2f)] [Dense(3)] partial class N { }");
         AnalyzerHarness.Verify(Usings + "[Input(8)] [Dense(4)] [Dropout(0.5f)] [BatchNorm(Momentum = 0.01f)] [Dense(3)] partial class N { }");
     }

@@ -137,7 +137,23 @@ public class SnapshotTests
         public partial class TokenClassifier { }
         """;
 
+    public const string TinyTransformer = """
+        using StaticNet;
+
+        namespace Demo;
+
+        [Network(Loss = Loss.SoftmaxCrossEntropy)]
+        [Input(12, 6)]
+        [LayerNorm(Name = "norm_in")]
+        [Dense(20, Activation.GELU)]
+        [LayerNorm(Epsilon = 1e-6f)]
+        [LSTM(8)]
+        [Dense(3)]
+        public partial class TinyTransformer { }
+        """;
+
     [Theory]
+    [InlineData(nameof(TinyTransformer), TinyTransformer)]
     [InlineData(nameof(SampleCnn), SampleCnn)]
     [InlineData(nameof(NormalizedCnn), NormalizedCnn)]
     [InlineData(nameof(ActivationBlocks), ActivationBlocks)]

@@ -1,0 +1,146 @@
+using System;
+using System.Linq;
+using StaticNet.IO;
+using StaticNet.Optimizers;
+using Xunit;
+using static StaticNet.Tests.Networks.NetworkTestSupport;
+
+namespace StaticNet.Tests.Networks;
+
+// The PyTorch models of tests/reference/make_attention_fixtures.py (issue 19), declared as the fixtures' "csharp"
+// metadata says, with no Name: PyTorch's nn.Sequential numbering.
+
+/// <summary>Linear(6, 20) → LayerNorm(20) → ReLU → Linear(20, 3).</summary>
+[Network(Loss = Loss.MeanSquaredError)]
+[Input(6)] [Dense(20)] [LayerNorm] [ReLU] [Dense(3)]
+public partial class AttnLayerNormVectorNet { }
+
+/// <summary>Per step of a [5, 7] sequence: LayerNorm(7) → Linear(7, 18) → LayerNorm(18, eps=1e-3) → Linear(18, 4).</summary>
+[Network(Loss = Loss.MeanSquaredError)]
+[Input(5, 7)] [LayerNorm] [Dense(18)] [LayerNorm(Epsilon = 1e-3f)] [Dense(4)]
+public partial class AttnLayerNormSequenceNet { }
+
+/// <summary>A streaming network with LayerNorm before and after a recurrent layer.</summary>
+[Network(Loss = Loss.MeanSquaredError)]
+[Input(5, 7)] [LayerNorm] [LSTM(18, ReturnSequences = true)] [LayerNorm(Epsilon = 1e-3f)] [Dense(4)]
+public partial class AttnLayerNormStreamingNet { }
+
+/// <summary>
+/// The attention-family layers against PyTorch (tests/reference/make_attention_fixtures.py): the state_dict loads
+/// strictly; outputs (eval mode) and the training-mode loss within 1e-5, gradients and the parameters after one Adam
+/// step within 1e-4, each relative to max(1, |value|); gradients against central finite differences; Step against
+/// Forward; nothing allocated.
+/// </summary>
+public class AttentionParityTests(Xunit.Abstractions.ITestOutputHelper output)
+{
+    private const double OutputTolerance = 1e-5;
+    private const double GradientTolerance = 1e-4;
+
+    public static TheoryData<string> Cases() => new("layernorm_vector", "layernorm_sequence");
+
+    internal static ITrainableNetwork Create(string name, int seed = 1) => name switch
+    {
+        "layernorm_vector" => new AttnLayerNormVectorNet(seed),
+        "layernorm_sequence" => new AttnLayerNormSequenceNet(seed),
+        _ => throw new ArgumentException(name),
+    };
+
+    /// <summary>The largest |expected − actual| / max(1, |expected|): what the test output reports.</summary>
+    private static double Worst(ReadOnlySpan<float> expected, ReadOnlySpan<float> actual)
+    {
+        double worst = 0;
+        for (int i = 0; i < expected.Length; i++)
+            worst = Math.Max(worst, Math.Abs((double)expected[i] - actual[i]) / Math.Max(1.0, Math.Abs(expected[i])));
+        return worst;
+    }
+
+    private static string Path(string file) => System.IO.Path.Combine(AppContext.BaseDirectory, "fixtures", file);
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void LoadsStrictly_AndMatchesPyTorchOutputsLossGradientsAndAdamStep(string name)
+    {
+        ITrainableNetwork network = Create(name);
+        SafetensorsFile weights = Fixture($"attn_{name}.safetensors"), io = Fixture($"attn_{name}_io.safetensors");
+        Assert.Equal(weights.Tensors.Select(t => t.Name).OrderBy(n => n, StringComparer.Ordinal),
+            network.ParameterTensors.Select(t => t.Name).OrderBy(n => n, StringComparer.Ordinal));
+        network.LoadSafetensors(Path($"attn_{name}.safetensors")); // strict
+
+        float[] input = io.Get("input").Data, target = io.Get("target").Data, expected = io.Get("output").Data;
+        var actual = new float[expected.Length];
+        network.ForwardBatch(input, actual);
+        AssertClose(expected, actual, OutputTolerance, name + " output");
+
+        float loss = network.ComputeGradients(input, target);
+        AssertClose(io.Get("loss").Data, [loss], OutputTolerance, name + " loss");
+        double worstGradient = 0, worstAdam = 0;
+        foreach (var tensor in io.Tensors.Where(t => t.Name.StartsWith("grad.", StringComparison.Ordinal)))
+        {
+            float[] gradient = LayerParityTests.ExportFrom(network, tensor.Name.Substring(5), network.Gradients);
+            AssertClose(tensor.Data, gradient, GradientTolerance, $"{name} {tensor.Name}");
+            worstGradient = Math.Max(worstGradient, Worst(tensor.Data, gradient));
+        }
+
+        network.TrainStep(input, target, new Adam(0.01f));
+        foreach (var tensor in io.Tensors.Where(t => t.Name.StartsWith("adam.", StringComparison.Ordinal)))
+        {
+            float[] after = LayerParityTests.ExportFrom(network, tensor.Name.Substring(5), network.Parameters);
+            AssertClose(tensor.Data, after, GradientTolerance, $"{name} {tensor.Name}");
+            worstAdam = Math.Max(worstAdam, Worst(tensor.Data, after));
+        }
+        output.WriteLine($"{name}: output {Worst(expected, actual):E2}, gradients {worstGradient:E2}, after one Adam step {worstAdam:E2} (relative to max(1, |PyTorch|))");
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void GradientsMatchFiniteDifferences(string name)
+    {
+        ITrainableNetwork network = Create(name, 41);
+        // Non-trivial affine parameters (LayerNorm's start as ones and zeros).
+        float[] parameters = network.Parameters.ToArray();
+        var random = new Random(5);
+        foreach (ParameterTensor tensor in network.ParameterTensors)
+            foreach (int index in GradientCheckTests.InternalIndices(tensor))
+                parameters[index] += (float)(random.NextDouble() - 0.5) * 0.4f;
+        parameters.CopyTo(network.Parameters);
+        const int rows = 3;
+        float[] inputs = RandomVector(rows * network.InputSize, 3), targets = RandomVector(rows * network.OutputSize, 4);
+        network.ComputeGradients(inputs, targets);
+        GradientCheckTests.AssertGradientsMatch(name, network, network.Gradients.ToArray(), parameters, p =>
+        {
+            p.CopyTo(network.Parameters);
+            return network.ComputeLoss(inputs, targets);
+        });
+    }
+
+    [Fact]
+    public void LayerNormSequence_StepMatchesForward()
+    {
+        var network = new AttnLayerNormStreamingNet(3);
+        float[] input = RandomVector(AttnLayerNormStreamingNet.InputSize, 5);
+        var expected = new float[AttnLayerNormStreamingNet.OutputSize];
+        network.Forward(input, expected);
+        network.ResetState();
+        var step = new float[AttnLayerNormStreamingNet.StepOutputSize];
+        for (int t = 0; t < 5; t++)
+        {
+            network.Step(input.AsSpan(t * 7, 7), step);
+            AssertClose(expected.AsSpan(t * 4, 4), step, 1e-5, $"step {t}");
+        }
+        Assert.Equal(0, AllocationTests.AllocatedBy(() => network.Step(input.AsSpan(0, 7), step)));
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void ForwardTrainStepAllocateNothing(string name)
+    {
+        ITrainableNetwork network = Create(name, 2);
+        float[] inputs = RandomVector(4 * network.InputSize, 1), targets = RandomVector(4 * network.OutputSize, 2);
+        var result = new float[network.OutputSize];
+        var optimizer = new Adam(1e-3f);
+        network.TrainStep(inputs, targets, optimizer);
+        network.Forward(inputs.AsSpan(0, network.InputSize), result);
+        Assert.Equal(0, AllocationTests.AllocatedBy(() => network.Forward(inputs.AsSpan(0, network.InputSize), result)));
+        Assert.Equal(0, AllocationTests.AllocatedBy(() => network.TrainStep(inputs, targets, optimizer)));
+    }
+}
