@@ -29,6 +29,9 @@ internal static class LayerDefinitions
         RecurrentLayer.GRU,
         ActivationLayer.Instance,
         LayerNormLayer.Instance,
+        PositionalLayer.Learned,
+        PositionalLayer.Sinusoidal,
+        SequencePoolLayer.Instance,
     };
 
     private static readonly Dictionary<string, LayerDefinition> s_byAttribute = ByAttribute();

@@ -51,6 +51,9 @@ internal enum LayerKind
     /// <summary>A stand-alone activation ([ReLU], [LeakyReLU(slope)], …, [Softmax]): the function in LayerSpec.Activation, its parameter in ActivationOptions.Parameter.</summary>
     Activation,
     LayerNorm,
+    PositionalEmbedding,
+    SinusoidalPositions,
+    SequencePool,
 }
 
 /// <summary>Mirror of <c>StaticNet.PaddingMode</c>.</summary>

@@ -17,3 +17,67 @@ public sealed class LayerNormAttribute : Attribute
     /// <summary>The PyTorch module name of the layer; the default is <c>layers.{index}</c>.</summary>
     public string? Name { get; set; }
 }
+
+/// <summary>
+/// Learned positions added to a <c>[steps, features]</c> sequence: <c>y[t] = x[t] + weight[t]</c>, as PyTorch code writes
+/// <c>self.pos = nn.Embedding(max_positions, features)</c> and <c>x + self.pos(torch.arange(steps))</c>. Its tensor is
+/// <c>{Name}.weight</c> <c>[MaxPositions, features]</c> (nn.Embedding's N(0, 1) initialisation); give the layer the
+/// attribute name PyTorch's module has (<c>Name = "pos"</c>).
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
+public sealed class PositionalEmbeddingAttribute : Attribute
+{
+    /// <summary>
+    /// The rows of the table (<c>nn.Embedding</c>'s <c>num_embeddings</c>); 0, the default, means the sequence's length.
+    /// Rows past the sequence's length are loaded and saved but unused (and their gradient is zero).
+    /// </summary>
+    public int MaxPositions { get; set; }
+
+    /// <summary>The PyTorch module name of the layer; the default is <c>layers.{index}</c>.</summary>
+    public string? Name { get; set; }
+}
+
+/// <summary>
+/// The fixed sinusoidal positions of "Attention Is All You Need" added to a <c>[steps, features]</c> sequence, as
+/// PyTorch's tutorial <c>PositionalEncoding</c> (batch first, without its dropout: add <c>[Dropout]</c> after):
+/// <c>pe[t, 2i] = sin(t / 10000^(2i/d))</c>, <c>pe[t, 2i + 1] = cos(t / 10000^(2i/d))</c>. No tensors: register PyTorch's
+/// <c>pe</c> buffer with <c>persistent=False</c> so that the state dict loads strictly. <c>features</c> must be even.
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
+public sealed class SinusoidalPositionsAttribute : Attribute
+{
+    /// <summary>The PyTorch module name of the layer; the default is <c>layers.{index}</c>.</summary>
+    public string? Name { get; set; }
+}
+
+/// <summary>How <see cref="SequencePoolAttribute"/> turns a sequence into a vector.</summary>
+public enum SequencePooling
+{
+    /// <summary>The mean over the steps: <c>x.mean(dim=1)</c>.</summary>
+    Mean = 0,
+
+    /// <summary>The first step (a class token): <c>x[:, 0]</c>.</summary>
+    First = 1,
+
+    /// <summary>The last step: <c>x[:, -1]</c>.</summary>
+    Last = 2,
+}
+
+/// <summary>
+/// A <c>[steps, features]</c> sequence to a <c>[features]</c> vector: the mean over the steps, the first step or the last.
+/// PyTorch writes it as an expression in <c>forward</c> (<c>x.mean(dim=1)</c>, <c>x[:, 0]</c>, <c>x[:, -1]</c>), or as a
+/// small module in an <c>nn.Sequential</c>: like such a module it takes one index in the default numbering. No tensors.
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
+public sealed class SequencePoolAttribute : Attribute
+{
+    /// <summary>Declares the pooling of a sequence.</summary>
+    /// <param name="pooling">Mean over steps (the default), the first step or the last.</param>
+    public SequencePoolAttribute(SequencePooling pooling = SequencePooling.Mean) => Pooling = pooling;
+
+    /// <summary>How the steps are pooled.</summary>
+    public SequencePooling Pooling { get; }
+
+    /// <summary>A name for messages and the generated members; the layer has no tensors.</summary>
+    public string? Name { get; set; }
+}

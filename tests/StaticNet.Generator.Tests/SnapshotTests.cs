@@ -146,8 +146,10 @@ public class SnapshotTests
         [Input(12, 6)]
         [LayerNorm(Name = "norm_in")]
         [Dense(20, Activation.GELU)]
+        [SinusoidalPositions]
+        [PositionalEmbedding(MaxPositions = 16, Name = "pos")]
         [LayerNorm(Epsilon = 1e-6f)]
-        [LSTM(8)]
+        [SequencePool]
         [Dense(3)]
         public partial class TinyTransformer { }
         """;

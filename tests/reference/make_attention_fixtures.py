@@ -12,6 +12,7 @@ Needs torch. Deterministic (seeded). Writes to tests/reference/fixtures/, for ea
                             every parameter; adam.{name}, every parameter after one torch.optim.Adam(lr=0.01) step
 """
 
+import math
 import os
 import sys
 from collections import OrderedDict
@@ -39,6 +40,57 @@ def perturb_norms(model):
                 m.bias.uniform_(-0.5, 0.5)
 
 
+class SinusoidalPositions(nn.Module):
+    """PyTorch's tutorial PositionalEncoding, batch first, without dropout; its table a non-persistent buffer."""
+
+    def __init__(self, d_model, max_len=64):
+        super().__init__()
+        position = torch.arange(max_len).unsqueeze(1)
+        div_term = torch.exp(torch.arange(0, d_model, 2) * (-math.log(10000.0) / d_model))
+        pe = torch.zeros(max_len, d_model)
+        pe[:, 0::2] = torch.sin(position * div_term)
+        pe[:, 1::2] = torch.cos(position * div_term)
+        self.register_buffer("pe", pe, persistent=False)
+
+    def forward(self, x):
+        return x + self.pe[: x.size(1)]
+
+
+class LearnedPositions(nn.Embedding):
+    """x + pos(arange(steps)) for an nn.Embedding(max_positions, d) 'pos', as PyTorch code usually writes learned positions."""
+
+    def forward(self, x):
+        return x + super().forward(torch.arange(x.size(1)))
+
+
+class Pool(nn.Module):
+    """A sequence to a vector: mean over steps, first step or last step (an expression in PyTorch, not a module)."""
+
+    def __init__(self, mode):
+        super().__init__()
+        self.mode = mode
+
+    def forward(self, x):
+        return x.mean(dim=1) if self.mode == "mean" else x[:, 0] if self.mode == "first" else x[:, -1]
+
+
+class Named(nn.Module):
+    """Submodules applied in order, each under the given attribute name (None: not a module, no name)."""
+
+    def __init__(self, *parts):
+        super().__init__()
+        self.parts = []
+        for i, (name, module) in enumerate(parts):
+            if name is not None:
+                setattr(self, name, module)
+            self.parts.append(module)
+
+    def forward(self, x):
+        for module in self.parts:
+            x = module(x)
+        return x
+
+
 def fixtures():
     """(name, batch, input shape, module factory, the StaticNet declaration after [Input])."""
     # A vector: LayerNorm over 20 features (one and a quarter 16-float vectors, so the padding mask matters).
@@ -49,6 +101,21 @@ def fixtures():
     yield ("layernorm_sequence", 3, (5, 7),
            lambda: nn.Sequential(nn.LayerNorm(7), nn.Linear(7, 18), nn.LayerNorm(18, eps=1e-3), nn.Linear(18, 4)),
            "[LayerNorm] [Dense(18)] [LayerNorm(Epsilon = 1e-3f)] [Dense(4)]")
+    # Learned positions (a 10-row table for 6 steps, under the module name 'pos'), LayerNorm, mean over steps.
+    yield ("positions_learned", 3, (6, 5),
+           lambda: Named(("proj", nn.Linear(5, 12)), ("pos", LearnedPositions(10, 12)), ("norm", nn.LayerNorm(12)),
+                         (None, Pool("mean")), ("head", nn.Linear(12, 3))),
+           '[Dense(12, Name = "proj")] [PositionalEmbedding(MaxPositions = 10, Name = "pos")] [LayerNorm(Name = "norm")] [SequencePool] [Dense(3, Name = "head")]')
+    # Fixed sinusoidal positions on the input (first layer), then per step Linear → GELU, the first step pooled.
+    yield ("positions_sinusoidal_first", 4, (7, 6),
+           lambda: Named(("pe", SinusoidalPositions(6)), ("fc", nn.Linear(6, 10)), ("act", nn.GELU()),
+                         (None, Pool("first")), ("out", nn.Linear(10, 2))),
+           '[SinusoidalPositions(Name = "pe")] [Dense(10, Activation.GELU, Name = "fc")] [SequencePool(SequencePooling.First)] [Dense(2, Name = "out")]')
+    # Sinusoidal positions after a projection to 18 features, the last step pooled.
+    yield ("positions_sinusoidal_last", 3, (5, 4),
+           lambda: Named(("fc", nn.Linear(4, 18)), ("pe", SinusoidalPositions(18)), ("norm", nn.LayerNorm(18)),
+                         (None, Pool("last")), ("out", nn.Linear(18, 2))),
+           '[Dense(18, Name = "fc")] [SinusoidalPositions(Name = "pe")] [LayerNorm(Name = "norm")] [SequencePool(SequencePooling.Last)] [Dense(2, Name = "out")]')
 
 
 def main():

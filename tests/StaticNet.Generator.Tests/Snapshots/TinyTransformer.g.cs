@@ -5,10 +5,12 @@
 //   input            Input         [12, 6]                         0
 //   norm_in          LayerNorm     [12, 6]                        12
 //   1                Dense         [12, 20] GELU                 140
-//   3                LayerNorm     [12, 20]                       40
-//   4                LSTM          [8]                           960
-//   5                Dense         [3]                            27
-//   total                                                      1,179
+//   3                SinusoidalPositions [12, 20]                        0
+//   pos              PositionalEmbedding [12, 20]                      320
+//   5                LayerNorm     [12, 20]                       40
+//   6                SequencePool  [20]                            0
+//   7                Dense         [3]                            63
+//   total                                                        575
 //   loss: SoftmaxCrossEntropy
 
 #nullable enable
@@ -16,15 +18,17 @@
 namespace Demo
 {
     /// <summary>
-    /// A StaticNet network: [12, 6] → [12, 20] → [8] → [3], 1,179 parameters, loss SoftmaxCrossEntropy.
+    /// A StaticNet network: [12, 6] → [12, 20] → [20] → [3], 575 parameters, loss SoftmaxCrossEntropy.
     /// <list type="table">
     /// <listheader><term>Layer</term><description>Output shape · parameters</description></listheader>
     /// <item><term>input</term><description>[12, 6]</description></item>
     /// <item><term>norm_in: LayerNorm</term><description>[12, 6] · 12</description></item>
     /// <item><term>1: Dense, GELU</term><description>[12, 20] · 140</description></item>
-    /// <item><term>3: LayerNorm</term><description>[12, 20] · 40</description></item>
-    /// <item><term>4: LSTM</term><description>[8] · 960</description></item>
-    /// <item><term>5: Dense</term><description>[3] · 27</description></item>
+    /// <item><term>3: SinusoidalPositions</term><description>[12, 20] · 0</description></item>
+    /// <item><term>pos: PositionalEmbedding</term><description>[12, 20] · 320</description></item>
+    /// <item><term>5: LayerNorm</term><description>[12, 20] · 40</description></item>
+    /// <item><term>6: SequencePool(Mean)</term><description>[20] · 0</description></item>
+    /// <item><term>7: Dense</term><description>[3] · 63</description></item>
     /// </list>
     /// </summary>
     /// <remarks>
@@ -44,7 +48,7 @@ namespace Demo
         public const int OutputSize = 3;
 
         /// <summary>The number of trainable parameters, counted as PyTorch counts them.</summary>
-        public const int ParameterCount = 1179;
+        public const int ParameterCount = 575;
 
         /// <summary>
         /// One input sample, 72 floats, as a value (on the stack or inline in another type). It converts to
@@ -75,16 +79,13 @@ namespace Demo
         private const int NormInBias = 16; // norm_in.bias, PyTorch [6], stored as [16]
         private const int Layer1Weight = 32; // 1.weight, PyTorch [20, 6], stored as [6, 32] (20 + 12 padding)
         private const int Layer1Bias = 224; // 1.bias, PyTorch [20], stored as [32]
-        private const int Layer3Weight = 256; // 3.weight, PyTorch [20], stored as [32]
-        private const int Layer3Bias = 288; // 3.bias, PyTorch [20], stored as [32]
-        private const int Layer4WeightIhL0 = 320; // 4.weight_ih_l0, PyTorch [32, 20], stored as [20, 32]
-        private const int Layer4WeightHhL0 = 960; // 4.weight_hh_l0, PyTorch [32, 8], stored as [8, 32]
-        private const int Layer4BiasIhL0 = 1216; // 4.bias_ih_l0, PyTorch [32]
-        private const int Layer4BiasHhL0 = 1248; // 4.bias_hh_l0, PyTorch [32]
-        private const int Layer5Weight = 1280; // 5.weight, PyTorch [3, 8], stored as [8, 16] (3 + 13 padding)
-        private const int Layer5Bias = 1408; // 5.bias, PyTorch [3], stored as [16]
-        private const int TrainableLength = 1424;
-        private const int ParameterBufferLength = 1424;
+        private const int PosWeight = 256; // pos.weight, PyTorch [16, 20], stored as [16, 32]
+        private const int Layer5Weight = 768; // 5.weight, PyTorch [20], stored as [32]
+        private const int Layer5Bias = 800; // 5.bias, PyTorch [20], stored as [32]
+        private const int Layer7Weight = 832; // 7.weight, PyTorch [3, 20], stored as [20, 16] (3 + 13 padding)
+        private const int Layer7Bias = 1152; // 7.bias, PyTorch [3], stored as [16]
+        private const int TrainableLength = 1168;
+        private const int ParameterBufferLength = 1168;
 
         // Activations: samples run in chunks of ChunkRows rows; each layer keeps its output (and what its backward pass
         // needs) in regions of ChunkRows × (floats per row), for the next layer and for the backward pass. Outputs are
@@ -97,12 +98,13 @@ namespace Demo
         private const int Layer1Output = 592 * ChunkRows; // [12, 20] as [ChunkRows, 12, 32] (channels last)
         private const int Layer1PreActivation = 976 * ChunkRows; // GELU's input
         private const int Layer3Output = 1360 * ChunkRows; // [12, 20] as [ChunkRows, 12, 32] (channels last)
-        private const int Layer3Normalized = 1744 * ChunkRows; // x̂, the normalised input
-        private const int Layer3InverseStd = 2128 * ChunkRows; // 1/√(σ² + ε) of each of the 12 position(s)
-        private const int Layer4Output = 2144 * ChunkRows; // [ChunkRows, 16] (8 + padding)
-        private const int Layer4Saved = 2160 * ChunkRows; // gates and states of 12 steps, for backpropagation through time
-        private const int Layer5Output = 3184 * ChunkRows; // [ChunkRows, 16] (3 + padding)
-        private const int RowActivationLength = 3200;
+        private const int PosOutput = 1744 * ChunkRows; // [12, 20] as [ChunkRows, 12, 32] (channels last)
+        private const int Layer5Output = 2128 * ChunkRows; // [12, 20] as [ChunkRows, 12, 32] (channels last)
+        private const int Layer5Normalized = 2512 * ChunkRows; // x̂, the normalised input
+        private const int Layer5InverseStd = 2896 * ChunkRows; // 1/√(σ² + ε) of each of the 12 position(s)
+        private const int Layer6Output = 2912 * ChunkRows; // [ChunkRows, 32] (20 + padding)
+        private const int Layer7Output = 2944 * ChunkRows; // [ChunkRows, 16] (3 + padding)
+        private const int RowActivationLength = 2960;
         private const int ActivationBufferLength = RowActivationLength * ChunkRows;
 
         // The hot methods are compiled optimised from their first call, like the kernels. MethodImplOptions.AggressiveOptimization,
@@ -115,14 +117,11 @@ namespace Demo
             new global::StaticNet.ParameterTensor("norm_in.bias", new int[] { 6 }, NormInBias, strides: new int[] { 1 }),
             new global::StaticNet.ParameterTensor("1.weight", new int[] { 20, 6 }, Layer1Weight, strides: new int[] { 1, 32 }),
             new global::StaticNet.ParameterTensor("1.bias", new int[] { 20 }, Layer1Bias, strides: new int[] { 1 }),
-            new global::StaticNet.ParameterTensor("3.weight", new int[] { 20 }, Layer3Weight, strides: new int[] { 1 }),
-            new global::StaticNet.ParameterTensor("3.bias", new int[] { 20 }, Layer3Bias, strides: new int[] { 1 }),
-            new global::StaticNet.ParameterTensor("4.weight_ih_l0", new int[] { 32, 20 }, Layer4WeightIhL0, strides: new int[] { 1, 32 }),
-            new global::StaticNet.ParameterTensor("4.weight_hh_l0", new int[] { 32, 8 }, Layer4WeightHhL0, strides: new int[] { 1, 32 }),
-            new global::StaticNet.ParameterTensor("4.bias_ih_l0", new int[] { 32 }, Layer4BiasIhL0, strides: new int[] { 1 }),
-            new global::StaticNet.ParameterTensor("4.bias_hh_l0", new int[] { 32 }, Layer4BiasHhL0, strides: new int[] { 1 }),
-            new global::StaticNet.ParameterTensor("5.weight", new int[] { 3, 8 }, Layer5Weight, strides: new int[] { 1, 16 }),
-            new global::StaticNet.ParameterTensor("5.bias", new int[] { 3 }, Layer5Bias, strides: new int[] { 1 }),
+            new global::StaticNet.ParameterTensor("pos.weight", new int[] { 16, 20 }, PosWeight, strides: new int[] { 32, 1 }),
+            new global::StaticNet.ParameterTensor("5.weight", new int[] { 20 }, Layer5Weight, strides: new int[] { 1 }),
+            new global::StaticNet.ParameterTensor("5.bias", new int[] { 20 }, Layer5Bias, strides: new int[] { 1 }),
+            new global::StaticNet.ParameterTensor("7.weight", new int[] { 3, 20 }, Layer7Weight, strides: new int[] { 1, 16 }),
+            new global::StaticNet.ParameterTensor("7.bias", new int[] { 3 }, Layer7Bias, strides: new int[] { 1 }),
         };
 
         private static readonly global::System.Collections.Generic.IReadOnlyList<global::StaticNet.ParameterTensor> s_parameterTensorList =
@@ -156,13 +155,10 @@ namespace Demo
             global::StaticNet.Kernels.ParameterInitializer.Fill(s_parameterTensors[0], 1f, parameters);
             global::StaticNet.Kernels.ParameterInitializer.UniformFanIn(s_parameterTensors[2], fanIn: 6, random, parameters);
             global::StaticNet.Kernels.ParameterInitializer.UniformFanIn(s_parameterTensors[3], fanIn: 6, random, parameters);
-            global::StaticNet.Kernels.ParameterInitializer.Fill(s_parameterTensors[4], 1f, parameters);
-            global::StaticNet.Kernels.ParameterInitializer.UniformFanIn(s_parameterTensors[6], fanIn: 8, random, parameters);
-            global::StaticNet.Kernels.ParameterInitializer.UniformFanIn(s_parameterTensors[7], fanIn: 8, random, parameters);
-            global::StaticNet.Kernels.ParameterInitializer.UniformFanIn(s_parameterTensors[8], fanIn: 8, random, parameters);
-            global::StaticNet.Kernels.ParameterInitializer.UniformFanIn(s_parameterTensors[9], fanIn: 8, random, parameters);
-            global::StaticNet.Kernels.ParameterInitializer.UniformFanIn(s_parameterTensors[10], fanIn: 8, random, parameters);
-            global::StaticNet.Kernels.ParameterInitializer.UniformFanIn(s_parameterTensors[11], fanIn: 8, random, parameters);
+            global::StaticNet.Kernels.ParameterInitializer.StandardNormal(s_parameterTensors[4], random, parameters);
+            global::StaticNet.Kernels.ParameterInitializer.Fill(s_parameterTensors[5], 1f, parameters);
+            global::StaticNet.Kernels.ParameterInitializer.UniformFanIn(s_parameterTensors[7], fanIn: 20, random, parameters);
+            global::StaticNet.Kernels.ParameterInitializer.UniformFanIn(s_parameterTensors[8], fanIn: 20, random, parameters);
         }
 
         /// <summary>Every trainable parameter in the internal layout (transposed, padded weights); see <c>ParameterTensors</c>.</summary>
@@ -204,7 +200,7 @@ namespace Demo
             global::StaticNet.Kernels.Guard.SampleLength(output.Length, OutputSize, nameof(output), "TinyTransformer");
             global::System.Span<float> activations = InferenceActivations();
             ForwardRows(_parameters.Span, input, activations, rows: 1);
-            activations.Slice(Layer5Output, OutputSize).CopyTo(output);
+            activations.Slice(Layer7Output, OutputSize).CopyTo(output);
         }
 
         /// <summary>Runs n samples through the network. Allocates nothing after the calling thread's first call.</summary>
@@ -220,7 +216,7 @@ namespace Demo
             {
                 int rows = global::System.Math.Min(ChunkRows, count - start);
                 ForwardRows(parameters, inputs.Slice(start * InputSize, rows * InputSize), activations, rows);
-                global::StaticNet.Kernels.Guard.CopyRows(activations.Slice(Layer5Output, rows * 16), 16, outputs.Slice(start * OutputSize, rows * OutputSize), 3, rows);
+                global::StaticNet.Kernels.Guard.CopyRows(activations.Slice(Layer7Output, rows * 16), 16, outputs.Slice(start * OutputSize, rows * OutputSize), 3, rows);
             }
         }
 
@@ -346,8 +342,8 @@ namespace Demo
                 int rows = global::System.Math.Min(ChunkRows, count - start);
                 global::System.ReadOnlySpan<float> x = inputs.Slice(start * InputSize, rows * InputSize);
                 ForwardRows(parameters, x, activations, rows);
-                global::System.ReadOnlySpan<float> logits = activations.Slice(Layer5Output, rows * 16);
-                global::System.Span<float> dLogits = computeGradients ? deltas.Slice(Layer5Output, rows * 16) : default;
+                global::System.ReadOnlySpan<float> logits = activations.Slice(Layer7Output, rows * 16);
+                global::System.Span<float> dLogits = computeGradients ? deltas.Slice(Layer7Output, rows * 16) : default;
                 sum += labels.IsEmpty
                     ? global::StaticNet.Kernels.LossKernels.SoftmaxCrossEntropy(logits, targets.Slice(start * OutputSize, rows * OutputSize), rows, 3, stride: 16, dLogits, scale)
                     : global::StaticNet.Kernels.LossKernels.SoftmaxCrossEntropy(logits, labels.Slice(start, rows), rows, 3, stride: 16, dLogits, scale);
@@ -447,9 +443,11 @@ namespace Demo
             global::StaticNet.Kernels.LayoutKernels.Reorder(x, rows, positions: 12, channels: 6, xSample: 72, xPosition: 6, xChannel: 1, activations.Slice(InputCopy, rows * 192), ySample: 192, yPosition: 16, yChannel: 1); // to channels last
             NormInForward(parameters, activations.Slice(InputCopy, rows * 192), activations.Slice(NormInNormalized, rows * 192), activations.Slice(NormInInverseStd, rows * 16), activations.Slice(NormInOutput, rows * 192), rows);
             Layer1Forward(parameters, activations.Slice(NormInOutput, rows * 192), activations.Slice(Layer1PreActivation, rows * 384), activations.Slice(Layer1Output, rows * 384), rows);
-            Layer3Forward(parameters, activations.Slice(Layer1Output, rows * 384), activations.Slice(Layer3Normalized, rows * 384), activations.Slice(Layer3InverseStd, rows * 16), activations.Slice(Layer3Output, rows * 384), rows);
-            Layer4Forward(parameters, activations.Slice(Layer3Output, rows * 384), activations.Slice(Layer4Saved, rows * 1024), activations.Slice(Layer4Output, rows * 16), rows);
-            Layer5Forward(parameters, activations.Slice(Layer4Output, rows * 16), activations.Slice(Layer5Output, rows * 16), rows);
+            Layer3Forward(activations.Slice(Layer1Output, rows * 384), activations.Slice(Layer3Output, rows * 384), rows);
+            PosForward(parameters, activations.Slice(Layer3Output, rows * 384), activations.Slice(PosOutput, rows * 384), rows);
+            Layer5Forward(parameters, activations.Slice(PosOutput, rows * 384), activations.Slice(Layer5Normalized, rows * 384), activations.Slice(Layer5InverseStd, rows * 16), activations.Slice(Layer5Output, rows * 384), rows);
+            Layer6Forward(activations.Slice(Layer5Output, rows * 384), activations.Slice(Layer6Output, rows * 32), rows);
+            Layer7Forward(parameters, activations.Slice(Layer6Output, rows * 32), activations.Slice(Layer7Output, rows * 16), rows);
         }
 
         /// <summary>
@@ -459,9 +457,11 @@ namespace Demo
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         private static void BackwardRows(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.Span<float> activations, global::System.Span<float> deltas, int rows)
         {
-            Layer5Backward(parameters, gradients, activations.Slice(Layer4Output, rows * 16), deltas.Slice(Layer5Output, rows * 16), deltas.Slice(Layer4Output, rows * 16), rows);
-            Layer4Backward(parameters, gradients, activations.Slice(Layer3Output, rows * 384), activations.Slice(Layer4Saved, rows * 1024), deltas.Slice(Layer4Output, rows * 16), deltas.Slice(Layer3Output, rows * 384), rows);
-            Layer3Backward(parameters, gradients, activations.Slice(Layer3Normalized, rows * 384), activations.Slice(Layer3InverseStd, rows * 16), deltas.Slice(Layer3Output, rows * 384), deltas.Slice(Layer1Output, rows * 384), rows);
+            Layer7Backward(parameters, gradients, activations.Slice(Layer6Output, rows * 32), deltas.Slice(Layer7Output, rows * 16), deltas.Slice(Layer6Output, rows * 32), rows);
+            Layer6Backward(deltas.Slice(Layer6Output, rows * 32), deltas.Slice(Layer5Output, rows * 384), rows);
+            Layer5Backward(parameters, gradients, activations.Slice(Layer5Normalized, rows * 384), activations.Slice(Layer5InverseStd, rows * 16), deltas.Slice(Layer5Output, rows * 384), deltas.Slice(PosOutput, rows * 384), rows);
+            PosBackward(gradients, deltas.Slice(PosOutput, rows * 384), deltas.Slice(Layer3Output, rows * 384), rows);
+            deltas.Slice(Layer3Output, rows * 384).CopyTo(deltas.Slice(Layer1Output, rows * 384)); // 3: the gradient passes through
             Layer1Backward(parameters, gradients, activations.Slice(NormInOutput, rows * 192), activations.Slice(Layer1PreActivation, rows * 384), deltas.Slice(Layer1Output, rows * 384), deltas.Slice(NormInOutput, rows * 192), rows);
             NormInBackward(parameters, gradients, activations.Slice(NormInNormalized, rows * 192), activations.Slice(NormInInverseStd, rows * 16), deltas.Slice(NormInOutput, rows * 192), deltas.Slice(NormInOutput, rows * 192), rows);
         }
@@ -505,62 +505,86 @@ namespace Demo
             global::StaticNet.Kernels.DenseKernels.BackwardInput(dy, rows * 12, width: 32, parameters.Slice(Layer1Weight, 6 * 32), inputs: 6, dx, dxStride: 16);
         }
 
-        // ── 3: LayerNorm [12, 20] (nn.LayerNorm(20) over the last dimension), ε 1E-06 ────────────────────────────────────
+        // ── 3: SinusoidalPositions (sin/cos, d 20) added to [12, 20] ─────────────────────────────────────────────────────
 
-        /// <summary>3 forward: x [rows, 12, 32] → y = γ·x̂ + β, x̂ = (x − μ)/√(σ² + ε) over each row's 20 values; keeps x̂ and 1/√(σ² + ε).</summary>
+        /// <summary>The sinusoidal encoding of positions 0…11, [12, 32], computed once.</summary>
+        private static readonly float[] Layer3Table = global::StaticNet.Kernels.SequenceKernels.SinusoidalTable(steps: 12, features: 20, stride: 32);
+
+        /// <summary>3 forward: x [rows, 12, 32] → y = x + the position's encoding at every step.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-        private static void Layer3Forward(global::System.ReadOnlySpan<float> parameters, global::System.ReadOnlySpan<float> x, global::System.Span<float> normalized, global::System.Span<float> inverseStd, global::System.Span<float> y, int rows)
+        private static void Layer3Forward(global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int rows)
         {
-            global::StaticNet.Kernels.LayerNormKernels.ForwardTraining(x, rows * 12, features: 20, stride: 32, parameters.Slice(Layer3Weight, 32), parameters.Slice(Layer3Bias, 32),
+            global::StaticNet.Kernels.SequenceKernels.AddToEachRow(x, rows, length: 12 * 32, Layer3Table, y);
+        }
+
+        // ── pos: PositionalEmbedding (nn.Embedding(16, 20) of positions 0…11) added to [12, 20] ──────────────────────────
+
+        /// <summary>pos forward: x [rows, 12, 32] → y = x + the position's encoding at every step.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
+        private static void PosForward(global::System.ReadOnlySpan<float> parameters, global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int rows)
+        {
+            global::StaticNet.Kernels.SequenceKernels.AddToEachRow(x, rows, length: 12 * 32, parameters.Slice(PosWeight, 12 * 32), y);
+        }
+
+        /// <summary>pos backward: dy [rows, 12, 32] summed over the rows into dW's first 12 rows; dx = dy (unless the input needs none).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
+        private static void PosBackward(global::System.Span<float> gradients, global::System.ReadOnlySpan<float> dy, global::System.Span<float> dx, int rows)
+        {
+            global::StaticNet.Kernels.SequenceKernels.AccumulateRows(dy, rows, length: 12 * 32, gradients.Slice(PosWeight, 12 * 32));
+            if (!dx.IsEmpty) dy.CopyTo(dx);
+        }
+
+        // ── 5: LayerNorm [12, 20] (nn.LayerNorm(20) over the last dimension), ε 1E-06 ────────────────────────────────────
+
+        /// <summary>5 forward: x [rows, 12, 32] → y = γ·x̂ + β, x̂ = (x − μ)/√(σ² + ε) over each row's 20 values; keeps x̂ and 1/√(σ² + ε).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
+        private static void Layer5Forward(global::System.ReadOnlySpan<float> parameters, global::System.ReadOnlySpan<float> x, global::System.Span<float> normalized, global::System.Span<float> inverseStd, global::System.Span<float> y, int rows)
+        {
+            global::StaticNet.Kernels.LayerNormKernels.ForwardTraining(x, rows * 12, features: 20, stride: 32, parameters.Slice(Layer5Weight, 32), parameters.Slice(Layer5Bias, 32),
                 epsilon: 1E-06f, normalized, inverseStd, y);
         }
 
-        /// <summary>3 backward: dy [rows, 12, 32] → dγ, dβ (accumulated), dx (may be dy itself).</summary>
+        /// <summary>5 backward: dy [rows, 12, 32] → dγ, dβ (accumulated), dx (may be dy itself).</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-        private static void Layer3Backward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> normalized, global::System.ReadOnlySpan<float> inverseStd, global::System.ReadOnlySpan<float> dy, global::System.Span<float> dx, int rows)
+        private static void Layer5Backward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> normalized, global::System.ReadOnlySpan<float> inverseStd, global::System.ReadOnlySpan<float> dy, global::System.Span<float> dx, int rows)
         {
-            global::StaticNet.Kernels.LayerNormKernels.Backward(dy, rows * 12, features: 20, stride: 32, parameters.Slice(Layer3Weight, 32), normalized, inverseStd,
-                gradients.Slice(Layer3Weight, 32), gradients.Slice(Layer3Bias, 32), dx);
+            global::StaticNet.Kernels.LayerNormKernels.Backward(dy, rows * 12, features: 20, stride: 32, parameters.Slice(Layer5Weight, 32), normalized, inverseStd,
+                gradients.Slice(Layer5Weight, 32), gradients.Slice(Layer5Bias, 32), dx);
         }
 
-        // ── 4: LSTM [12, 20] → [8], last step ────────────────────────────────────────────────────────────────────────────
+        // ── 6: SequencePool Mean (x.mean(dim=1)), [12, 20] → [20] ────────────────────────────────────────────────────────
 
-        /// <summary>4 forward: x [rows, 12, 20] → h [rows, 16]; saves each step's gates for backward.</summary>
+        /// <summary>6 forward: x [rows, 12, 32] → y [rows, 32], x.mean(dim=1).</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-        private static void Layer4Forward(global::System.ReadOnlySpan<float> parameters, global::System.ReadOnlySpan<float> x, global::System.Span<float> saved, global::System.Span<float> y, int rows)
+        private static void Layer6Forward(global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int rows)
         {
-            global::StaticNet.Kernels.LstmKernels.Forward(x, rows, steps: 12, inputs: 20, positionStride: 32, sampleStride: 384,
-                parameters.Slice(Layer4WeightIhL0, 20 * 32), parameters.Slice(Layer4WeightHhL0, 8 * 32),
-                parameters.Slice(Layer4BiasIhL0, 32), parameters.Slice(Layer4BiasHhL0, 32), hidden: 8, saved, y, returnSequences: false);
+            global::StaticNet.Kernels.SequenceKernels.Pool(x, rows, steps: 12, stride: 32, mode: 0, y); // Mean
         }
 
-        /// <summary>4 backward through time: dy [rows, 16] → dW, db (accumulated), dx in x's layout. Uses <paramref name="saved"/> as scratch.</summary>
+        /// <summary>6 backward: dy [rows, 32] → dx [rows, 12, 32].</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-        private static void Layer4Backward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.Span<float> saved, global::System.ReadOnlySpan<float> dy, global::System.Span<float> dx, int rows)
+        private static void Layer6Backward(global::System.ReadOnlySpan<float> dy, global::System.Span<float> dx, int rows)
         {
-            global::StaticNet.Kernels.LstmKernels.Backward(x, rows, steps: 12, inputs: 20, positionStride: 32, sampleStride: 384,
-                parameters.Slice(Layer4WeightIhL0, 20 * 32), parameters.Slice(Layer4WeightHhL0, 8 * 32), hidden: 8, saved, dy, returnSequences: false,
-                gradients.Slice(Layer4WeightIhL0, 20 * 32), gradients.Slice(Layer4WeightHhL0, 8 * 32),
-                gradients.Slice(Layer4BiasIhL0, 32), gradients.Slice(Layer4BiasHhL0, 32), dx);
+            global::StaticNet.Kernels.SequenceKernels.PoolBackward(dy, rows, steps: 12, stride: 32, mode: 0, dx);
         }
 
-        // ── 5: Dense 8 → 3 ───────────────────────────────────────────────────────────────────────────────────────────────
+        // ── 7: Dense 20 → 3 ──────────────────────────────────────────────────────────────────────────────────────────────
 
-        /// <summary>5 forward: x [rows, 8] → y [rows, 16] = x · W + b.</summary>
+        /// <summary>7 forward: x [rows, 20] → y [rows, 16] = x · W + b.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-        private static void Layer5Forward(global::System.ReadOnlySpan<float> parameters, global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int rows)
+        private static void Layer7Forward(global::System.ReadOnlySpan<float> parameters, global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int rows)
         {
-            global::StaticNet.Kernels.DenseKernels.Forward(x, rows, inputs: 8, xStride: 16,
-                parameters.Slice(Layer5Weight, 8 * 16), parameters.Slice(Layer5Bias, 16), y, width: 16);
+            global::StaticNet.Kernels.DenseKernels.Forward(x, rows, inputs: 20, xStride: 32,
+                parameters.Slice(Layer7Weight, 20 * 16), parameters.Slice(Layer7Bias, 16), y, width: 16);
         }
 
-        /// <summary>5 backward: dy [rows, 16] (the gradient of y; overwritten) → dW, db (accumulated), dx [rows, 16].</summary>
+        /// <summary>7 backward: dy [rows, 16] (the gradient of y; overwritten) → dW, db (accumulated), dx [rows, 32].</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-        private static void Layer5Backward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.Span<float> dy, global::System.Span<float> dx, int rows)
+        private static void Layer7Backward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.Span<float> dy, global::System.Span<float> dx, int rows)
         {
-            global::StaticNet.Kernels.DenseKernels.BackwardWeights(x, rows, inputs: 8, xStride: 16, dy, width: 16,
-                gradients.Slice(Layer5Weight, 8 * 16), gradients.Slice(Layer5Bias, 16));
-            global::StaticNet.Kernels.DenseKernels.BackwardInput(dy, rows, width: 16, parameters.Slice(Layer5Weight, 8 * 16), inputs: 8, dx, dxStride: 16);
+            global::StaticNet.Kernels.DenseKernels.BackwardWeights(x, rows, inputs: 20, xStride: 32, dy, width: 16,
+                gradients.Slice(Layer7Weight, 20 * 16), gradients.Slice(Layer7Bias, 16));
+            global::StaticNet.Kernels.DenseKernels.BackwardInput(dy, rows, width: 16, parameters.Slice(Layer7Weight, 20 * 16), inputs: 20, dx, dxStride: 32);
         }
 
     }

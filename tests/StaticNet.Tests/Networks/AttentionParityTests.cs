@@ -20,6 +20,21 @@ public partial class AttnLayerNormVectorNet { }
 [Input(5, 7)] [LayerNorm] [Dense(18)] [LayerNorm(Epsilon = 1e-3f)] [Dense(4)]
 public partial class AttnLayerNormSequenceNet { }
 
+/// <summary>proj: Linear(5, 12) → x + pos(arange(6)) (nn.Embedding(10, 12)) → norm: LayerNorm(12) → mean over steps → head: Linear(12, 3).</summary>
+[Network(Loss = Loss.MeanSquaredError)]
+[Input(6, 5)] [Dense(12, Name = "proj")] [PositionalEmbedding(MaxPositions = 10, Name = "pos")] [LayerNorm(Name = "norm")] [SequencePool] [Dense(3, Name = "head")]
+public partial class AttnPositionsLearnedNet { }
+
+/// <summary>x + sinusoidal pe → fc: Linear(6, 10) → GELU → x[:, 0] → out: Linear(10, 2).</summary>
+[Network(Loss = Loss.MeanSquaredError)]
+[Input(7, 6)] [SinusoidalPositions(Name = "pe")] [Dense(10, Activation.GELU, Name = "fc")] [SequencePool(SequencePooling.First)] [Dense(2, Name = "out")]
+public partial class AttnPositionsSinusoidalFirstNet { }
+
+/// <summary>fc: Linear(4, 18) → x + sinusoidal pe → norm: LayerNorm(18) → x[:, -1] → out: Linear(18, 2).</summary>
+[Network(Loss = Loss.MeanSquaredError)]
+[Input(5, 4)] [Dense(18, Name = "fc")] [SinusoidalPositions(Name = "pe")] [LayerNorm(Name = "norm")] [SequencePool(SequencePooling.Last)] [Dense(2, Name = "out")]
+public partial class AttnPositionsSinusoidalLastNet { }
+
 /// <summary>A streaming network with LayerNorm before and after a recurrent layer.</summary>
 [Network(Loss = Loss.MeanSquaredError)]
 [Input(5, 7)] [LayerNorm] [LSTM(18, ReturnSequences = true)] [LayerNorm(Epsilon = 1e-3f)] [Dense(4)]
@@ -36,12 +51,15 @@ public class AttentionParityTests(Xunit.Abstractions.ITestOutputHelper output)
     private const double OutputTolerance = 1e-5;
     private const double GradientTolerance = 1e-4;
 
-    public static TheoryData<string> Cases() => new("layernorm_vector", "layernorm_sequence");
+    public static TheoryData<string> Cases() => new("layernorm_vector", "layernorm_sequence", "positions_learned", "positions_sinusoidal_first", "positions_sinusoidal_last");
 
     internal static ITrainableNetwork Create(string name, int seed = 1) => name switch
     {
         "layernorm_vector" => new AttnLayerNormVectorNet(seed),
         "layernorm_sequence" => new AttnLayerNormSequenceNet(seed),
+        "positions_learned" => new AttnPositionsLearnedNet(seed),
+        "positions_sinusoidal_first" => new AttnPositionsSinusoidalFirstNet(seed),
+        "positions_sinusoidal_last" => new AttnPositionsSinusoidalLastNet(seed),
         _ => throw new ArgumentException(name),
     };
 
