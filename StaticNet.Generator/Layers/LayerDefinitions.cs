@@ -32,6 +32,7 @@ internal static class LayerDefinitions
         PositionalLayer.Learned,
         PositionalLayer.Sinusoidal,
         SequencePoolLayer.Instance,
+        AttentionLayer.Instance,
     };
 
     private static readonly Dictionary<string, LayerDefinition> s_byAttribute = ByAttribute();

@@ -54,6 +54,7 @@ internal enum LayerKind
     PositionalEmbedding,
     SinusoidalPositions,
     SequencePool,
+    MultiHeadAttention,
 }
 
 /// <summary>Mirror of <c>StaticNet.PaddingMode</c>.</summary>

@@ -81,3 +81,35 @@ public sealed class SequencePoolAttribute : Attribute
     /// <summary>A name for messages and the generated members; the layer has no tensors.</summary>
     public string? Name { get; set; }
 }
+
+/// <summary>
+/// Multi-head self-attention over a <c>[steps, embedDim]</c> sequence, as <c>torch.nn.MultiheadAttention(embedDim,
+/// heads, batch_first=True)</c> called as <c>attn(x, x, x, need_weights=False)</c> (with <c>attn_mask</c> the causal mask
+/// when <see cref="Causal"/>): <c>[steps, embedDim] → [steps, embedDim]</c>. Its tensors are PyTorch's:
+/// <c>{Name}.in_proj_weight</c> <c>[3·embedDim, embedDim]</c> (q, k, v stacked), <c>{Name}.in_proj_bias</c>
+/// <c>[3·embedDim]</c>, <c>{Name}.out_proj.weight</c> <c>[embedDim, embedDim]</c> and <c>{Name}.out_proj.bias</c>.
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
+public sealed class MultiHeadAttentionAttribute : Attribute
+{
+    /// <summary>Declares multi-head self-attention.</summary>
+    /// <param name="embedDim">The model dimension, which the input's features must equal (PyTorch's <c>embed_dim</c>).</param>
+    /// <param name="heads">The number of heads, dividing <paramref name="embedDim"/> (PyTorch's <c>num_heads</c>).</param>
+    public MultiHeadAttentionAttribute(int embedDim, int heads)
+    {
+        EmbedDim = embedDim;
+        Heads = heads;
+    }
+
+    /// <summary>The model dimension.</summary>
+    public int EmbedDim { get; }
+
+    /// <summary>The number of heads.</summary>
+    public int Heads { get; }
+
+    /// <summary>Whether a step attends only to itself and the steps before it (the causal mask).</summary>
+    public bool Causal { get; set; }
+
+    /// <summary>The PyTorch module name of the layer; the default is <c>layers.{index}</c>.</summary>
+    public string? Name { get; set; }
+}

@@ -90,6 +90,7 @@ public class AnalyzerTests
         AnalyzerHarness.Verify(Usings + "[Input(8)] [{|SNET018:SinusoidalPositions|}] [Dense(3)] partial class N { }");
         AnalyzerHarness.Verify(Usings + "[Input(6, 4)] [LSTM(4)] [{|SNET018:PositionalEmbedding|}] [Dense(3)] partial class N { }");
         AnalyzerHarness.Verify(Usings + "[Input(6, 4)] [SequencePool] [{|SNET018:SequencePool|}] [Dense(3)] partial class N { }");
+        AnalyzerHarness.Verify(Usings + "[Input(8)] [{|SNET018:MultiHeadAttention(8, 2)|}] [Dense(3)] partial class N { }");
         AnalyzerHarness.Verify(Usings + "[Input(6, 4)] [PositionalEmbedding] [SinusoidalPositions] [SequencePool(SequencePooling.Last)] [Dense(3)] partial class N { }");
     }
 
@@ -108,6 +109,10 @@ public class AnalyzerTests
         AnalyzerHarness.Verify(Usings + "[Input(8)] [Dense(4)] [{|SNET019:LayerNorm(Epsilon = 0f)|}] [Dense(3)] partial class N { }");
         AnalyzerHarness.Verify(Usings + "[Input(6, 4)] [{|SNET019:PositionalEmbedding(MaxPositions = 5)|}] [SequencePool] [Dense(3)] partial class N { }");
         AnalyzerHarness.Verify(Usings + "[Input(6, 5)] [{|SNET019:SinusoidalPositions|}] [SequencePool] [Dense(3)] partial class N { }");
+        // Heads must divide embedDim, and embedDim is the input's feature count.
+        AnalyzerHarness.Verify(Usings + "[Input(6, 10)] [{|SNET019:MultiHeadAttention(10, 3)|}] [SequencePool] [Dense(3)] partial class N { }");
+        AnalyzerHarness.Verify(Usings + "[Input(6, 10)] [{|SNET019:MultiHeadAttention(12, 3)|}] [SequencePool] [Dense(3)] partial class N { }");
+        AnalyzerHarness.Verify(Usings + "[Input(6, 12)] [MultiHeadAttention(12, 3, Causal = true)] [SequencePool] [Dense(3)] partial class N { }");
         AnalyzerHarness.Verify(Usings + "[Input(8)] [Dense(4)] [LeakyReLU(0.3f)] [ELU(2f)] [Dense(3)] partial class N { }");
         AnalyzerHarness.Verify(Usings + "[Input(8)] [Dense(4)] [Dropout(0.5f)] [BatchNorm(Momentum = 0.01f)] [Dense(3)] partial class N { }");
     }

@@ -149,6 +149,7 @@ public class SnapshotTests
         [SinusoidalPositions]
         [PositionalEmbedding(MaxPositions = 16, Name = "pos")]
         [LayerNorm(Epsilon = 1e-6f)]
+        [MultiHeadAttention(20, 4, Causal = true, Name = "attn")]
         [SequencePool]
         [Dense(3)]
         public partial class TinyTransformer { }

@@ -74,6 +74,18 @@ class Pool(nn.Module):
         return x.mean(dim=1) if self.mode == "mean" else x[:, 0] if self.mode == "first" else x[:, -1]
 
 
+class SelfAttention(nn.MultiheadAttention):
+    """nn.MultiheadAttention(batch_first=True) as self-attention, optionally with the causal mask."""
+
+    def __init__(self, embed_dim, heads, causal=False):
+        super().__init__(embed_dim, heads, batch_first=True)
+        self.causal = causal
+
+    def forward(self, x):
+        mask = nn.Transformer.generate_square_subsequent_mask(x.size(1)) if self.causal else None
+        return super().forward(x, x, x, attn_mask=mask, need_weights=False)[0]
+
+
 class Named(nn.Module):
     """Submodules applied in order, each under the given attribute name (None: not a module, no name)."""
 
@@ -118,18 +130,37 @@ def fixtures():
            '[Dense(18, Name = "fc")] [SinusoidalPositions(Name = "pe")] [LayerNorm(Name = "norm")] [SequencePool(SequencePooling.Last)] [Dense(2, Name = "out")]')
 
 
+def attention_fixtures():
+    # Self-attention, E 8 in 2 heads (in_proj 24 → 32 padded columns), after a projection, with and without the causal mask.
+    for causal in (False, True):
+        suffix = "causal" if causal else "full"
+        yield (f"mha_{suffix}", 3, (6, 5),
+               lambda causal=causal: Named(("proj", nn.Linear(5, 8)), ("attn", SelfAttention(8, 2, causal)),
+                                           (None, Pool("mean")), ("head", nn.Linear(8, 3))),
+               f'[Dense(8, Name = "proj")] [MultiHeadAttention(8, 2{", Causal = true" if causal else ""}, Name = "attn")] [SequencePool] [Dense(3, Name = "head")]')
+    # Attention first (on the input, E 16 in 4 heads), per-step output.
+    yield ("mha_first", 2, (5, 16),
+           lambda: Named(("attn", SelfAttention(16, 4, True)), ("out", nn.Linear(16, 2))),
+           '[MultiHeadAttention(16, 4, Causal = true, Name = "attn")] [Dense(2, Name = "out")]')
+
+
 def main():
     torch.set_num_threads(1)
     os.makedirs(OUT_DIR, exist_ok=True)
     seed = 1919
     only = set(sys.argv[1:])
-    for name, batch, shape, factory, declaration in fixtures():
+    for name, batch, shape, factory, declaration in list(fixtures()) + list(attention_fixtures()):
         seed += 1
         if only and name not in only:
             continue
         torch.manual_seed(seed)
         model = factory()
         perturb_norms(model)
+        for m in model.modules():  # non-zero attention biases (PyTorch starts them at zero)
+            if isinstance(m, nn.MultiheadAttention):
+                with torch.no_grad():
+                    m.in_proj_bias.uniform_(-0.3, 0.3)
+                    m.out_proj.bias.uniform_(-0.3, 0.3)
         inputs = torch.randn(batch, *shape)
         state = OrderedDict((k, v.detach().clone()) for k, v in model.state_dict().items())
         model.eval()

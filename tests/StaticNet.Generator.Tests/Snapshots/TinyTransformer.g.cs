@@ -8,9 +8,10 @@
 //   3                SinusoidalPositions [12, 20]                        0
 //   pos              PositionalEmbedding [12, 20]                      320
 //   5                LayerNorm     [12, 20]                       40
-//   6                SequencePool  [20]                            0
-//   7                Dense         [3]                            63
-//   total                                                        575
+//   attn             MultiHeadAttention [12, 20]                    1,680
+//   7                SequencePool  [20]                            0
+//   8                Dense         [3]                            63
+//   total                                                      2,255
 //   loss: SoftmaxCrossEntropy
 
 #nullable enable
@@ -18,7 +19,7 @@
 namespace Demo
 {
     /// <summary>
-    /// A StaticNet network: [12, 6] → [12, 20] → [20] → [3], 575 parameters, loss SoftmaxCrossEntropy.
+    /// A StaticNet network: [12, 6] → [12, 20] → [20] → [3], 2,255 parameters, loss SoftmaxCrossEntropy.
     /// <list type="table">
     /// <listheader><term>Layer</term><description>Output shape · parameters</description></listheader>
     /// <item><term>input</term><description>[12, 6]</description></item>
@@ -27,8 +28,9 @@ namespace Demo
     /// <item><term>3: SinusoidalPositions</term><description>[12, 20] · 0</description></item>
     /// <item><term>pos: PositionalEmbedding</term><description>[12, 20] · 320</description></item>
     /// <item><term>5: LayerNorm</term><description>[12, 20] · 40</description></item>
-    /// <item><term>6: SequencePool(Mean)</term><description>[20] · 0</description></item>
-    /// <item><term>7: Dense</term><description>[3] · 63</description></item>
+    /// <item><term>attn: MultiHeadAttention(20, 4, causal)</term><description>[12, 20] · 1,680</description></item>
+    /// <item><term>7: SequencePool(Mean)</term><description>[20] · 0</description></item>
+    /// <item><term>8: Dense</term><description>[3] · 63</description></item>
     /// </list>
     /// </summary>
     /// <remarks>
@@ -48,7 +50,7 @@ namespace Demo
         public const int OutputSize = 3;
 
         /// <summary>The number of trainable parameters, counted as PyTorch counts them.</summary>
-        public const int ParameterCount = 575;
+        public const int ParameterCount = 2255;
 
         /// <summary>
         /// One input sample, 72 floats, as a value (on the stack or inline in another type). It converts to
@@ -82,10 +84,14 @@ namespace Demo
         private const int PosWeight = 256; // pos.weight, PyTorch [16, 20], stored as [16, 32]
         private const int Layer5Weight = 768; // 5.weight, PyTorch [20], stored as [32]
         private const int Layer5Bias = 800; // 5.bias, PyTorch [20], stored as [32]
-        private const int Layer7Weight = 832; // 7.weight, PyTorch [3, 20], stored as [20, 16] (3 + 13 padding)
-        private const int Layer7Bias = 1152; // 7.bias, PyTorch [3], stored as [16]
-        private const int TrainableLength = 1168;
-        private const int ParameterBufferLength = 1168;
+        private const int AttnInProjWeight = 832; // attn.in_proj_weight, PyTorch [60, 20], stored as [20, 64]
+        private const int AttnInProjBias = 2112; // attn.in_proj_bias, PyTorch [60], stored as [64]
+        private const int AttnOutProjWeight = 2176; // attn.out_proj.weight, PyTorch [20, 20], stored as [20, 32]
+        private const int AttnOutProjBias = 2816; // attn.out_proj.bias, PyTorch [20], stored as [32]
+        private const int Layer8Weight = 2848; // 8.weight, PyTorch [3, 20], stored as [20, 16] (3 + 13 padding)
+        private const int Layer8Bias = 3168; // 8.bias, PyTorch [3], stored as [16]
+        private const int TrainableLength = 3184;
+        private const int ParameterBufferLength = 3184;
 
         // Activations: samples run in chunks of ChunkRows rows; each layer keeps its output (and what its backward pass
         // needs) in regions of ChunkRows × (floats per row), for the next layer and for the backward pass. Outputs are
@@ -102,9 +108,13 @@ namespace Demo
         private const int Layer5Output = 2128 * ChunkRows; // [12, 20] as [ChunkRows, 12, 32] (channels last)
         private const int Layer5Normalized = 2512 * ChunkRows; // x̂, the normalised input
         private const int Layer5InverseStd = 2896 * ChunkRows; // 1/√(σ² + ε) of each of the 12 position(s)
-        private const int Layer6Output = 2912 * ChunkRows; // [ChunkRows, 32] (20 + padding)
-        private const int Layer7Output = 2944 * ChunkRows; // [ChunkRows, 16] (3 + padding)
-        private const int RowActivationLength = 2960;
+        private const int AttnOutput = 2912 * ChunkRows; // [12, 20] as [ChunkRows, 12, 32] (channels last)
+        private const int AttnQkv = 3296 * ChunkRows; // q | k | v of each step, [12, 64]
+        private const int AttnProbabilities = 4064 * ChunkRows; // softmax(QKᵀ/√d) of each head, [4, 12, 12]
+        private const int AttnContext = 4640 * ChunkRows; // P·V of every head, [12, 32]
+        private const int Layer7Output = 5024 * ChunkRows; // [ChunkRows, 32] (20 + padding)
+        private const int Layer8Output = 5056 * ChunkRows; // [ChunkRows, 16] (3 + padding)
+        private const int RowActivationLength = 5072;
         private const int ActivationBufferLength = RowActivationLength * ChunkRows;
 
         // The hot methods are compiled optimised from their first call, like the kernels. MethodImplOptions.AggressiveOptimization,
@@ -120,8 +130,12 @@ namespace Demo
             new global::StaticNet.ParameterTensor("pos.weight", new int[] { 16, 20 }, PosWeight, strides: new int[] { 32, 1 }),
             new global::StaticNet.ParameterTensor("5.weight", new int[] { 20 }, Layer5Weight, strides: new int[] { 1 }),
             new global::StaticNet.ParameterTensor("5.bias", new int[] { 20 }, Layer5Bias, strides: new int[] { 1 }),
-            new global::StaticNet.ParameterTensor("7.weight", new int[] { 3, 20 }, Layer7Weight, strides: new int[] { 1, 16 }),
-            new global::StaticNet.ParameterTensor("7.bias", new int[] { 3 }, Layer7Bias, strides: new int[] { 1 }),
+            new global::StaticNet.ParameterTensor("attn.in_proj_weight", new int[] { 60, 20 }, AttnInProjWeight, strides: new int[] { 1, 64 }),
+            new global::StaticNet.ParameterTensor("attn.in_proj_bias", new int[] { 60 }, AttnInProjBias, strides: new int[] { 1 }),
+            new global::StaticNet.ParameterTensor("attn.out_proj.weight", new int[] { 20, 20 }, AttnOutProjWeight, strides: new int[] { 1, 32 }),
+            new global::StaticNet.ParameterTensor("attn.out_proj.bias", new int[] { 20 }, AttnOutProjBias, strides: new int[] { 1 }),
+            new global::StaticNet.ParameterTensor("8.weight", new int[] { 3, 20 }, Layer8Weight, strides: new int[] { 1, 16 }),
+            new global::StaticNet.ParameterTensor("8.bias", new int[] { 3 }, Layer8Bias, strides: new int[] { 1 }),
         };
 
         private static readonly global::System.Collections.Generic.IReadOnlyList<global::StaticNet.ParameterTensor> s_parameterTensorList =
@@ -158,7 +172,9 @@ namespace Demo
             global::StaticNet.Kernels.ParameterInitializer.StandardNormal(s_parameterTensors[4], random, parameters);
             global::StaticNet.Kernels.ParameterInitializer.Fill(s_parameterTensors[5], 1f, parameters);
             global::StaticNet.Kernels.ParameterInitializer.UniformFanIn(s_parameterTensors[7], fanIn: 20, random, parameters);
-            global::StaticNet.Kernels.ParameterInitializer.UniformFanIn(s_parameterTensors[8], fanIn: 20, random, parameters);
+            global::StaticNet.Kernels.ParameterInitializer.UniformFanIn(s_parameterTensors[9], fanIn: 20, random, parameters);
+            global::StaticNet.Kernels.ParameterInitializer.UniformFanIn(s_parameterTensors[11], fanIn: 20, random, parameters);
+            global::StaticNet.Kernels.ParameterInitializer.UniformFanIn(s_parameterTensors[12], fanIn: 20, random, parameters);
         }
 
         /// <summary>Every trainable parameter in the internal layout (transposed, padded weights); see <c>ParameterTensors</c>.</summary>
@@ -200,7 +216,7 @@ namespace Demo
             global::StaticNet.Kernels.Guard.SampleLength(output.Length, OutputSize, nameof(output), "TinyTransformer");
             global::System.Span<float> activations = InferenceActivations();
             ForwardRows(_parameters.Span, input, activations, rows: 1);
-            activations.Slice(Layer7Output, OutputSize).CopyTo(output);
+            activations.Slice(Layer8Output, OutputSize).CopyTo(output);
         }
 
         /// <summary>Runs n samples through the network. Allocates nothing after the calling thread's first call.</summary>
@@ -216,7 +232,7 @@ namespace Demo
             {
                 int rows = global::System.Math.Min(ChunkRows, count - start);
                 ForwardRows(parameters, inputs.Slice(start * InputSize, rows * InputSize), activations, rows);
-                global::StaticNet.Kernels.Guard.CopyRows(activations.Slice(Layer7Output, rows * 16), 16, outputs.Slice(start * OutputSize, rows * OutputSize), 3, rows);
+                global::StaticNet.Kernels.Guard.CopyRows(activations.Slice(Layer8Output, rows * 16), 16, outputs.Slice(start * OutputSize, rows * OutputSize), 3, rows);
             }
         }
 
@@ -342,8 +358,8 @@ namespace Demo
                 int rows = global::System.Math.Min(ChunkRows, count - start);
                 global::System.ReadOnlySpan<float> x = inputs.Slice(start * InputSize, rows * InputSize);
                 ForwardRows(parameters, x, activations, rows);
-                global::System.ReadOnlySpan<float> logits = activations.Slice(Layer7Output, rows * 16);
-                global::System.Span<float> dLogits = computeGradients ? deltas.Slice(Layer7Output, rows * 16) : default;
+                global::System.ReadOnlySpan<float> logits = activations.Slice(Layer8Output, rows * 16);
+                global::System.Span<float> dLogits = computeGradients ? deltas.Slice(Layer8Output, rows * 16) : default;
                 sum += labels.IsEmpty
                     ? global::StaticNet.Kernels.LossKernels.SoftmaxCrossEntropy(logits, targets.Slice(start * OutputSize, rows * OutputSize), rows, 3, stride: 16, dLogits, scale)
                     : global::StaticNet.Kernels.LossKernels.SoftmaxCrossEntropy(logits, labels.Slice(start, rows), rows, 3, stride: 16, dLogits, scale);
@@ -446,8 +462,9 @@ namespace Demo
             Layer3Forward(activations.Slice(Layer1Output, rows * 384), activations.Slice(Layer3Output, rows * 384), rows);
             PosForward(parameters, activations.Slice(Layer3Output, rows * 384), activations.Slice(PosOutput, rows * 384), rows);
             Layer5Forward(parameters, activations.Slice(PosOutput, rows * 384), activations.Slice(Layer5Normalized, rows * 384), activations.Slice(Layer5InverseStd, rows * 16), activations.Slice(Layer5Output, rows * 384), rows);
-            Layer6Forward(activations.Slice(Layer5Output, rows * 384), activations.Slice(Layer6Output, rows * 32), rows);
-            Layer7Forward(parameters, activations.Slice(Layer6Output, rows * 32), activations.Slice(Layer7Output, rows * 16), rows);
+            AttnForward(parameters, activations.Slice(Layer5Output, rows * 384), activations.Slice(AttnQkv, rows * 768), activations.Slice(AttnProbabilities, rows * 576), activations.Slice(AttnContext, rows * 384), activations.Slice(AttnOutput, rows * 384), rows);
+            Layer7Forward(activations.Slice(AttnOutput, rows * 384), activations.Slice(Layer7Output, rows * 32), rows);
+            Layer8Forward(parameters, activations.Slice(Layer7Output, rows * 32), activations.Slice(Layer8Output, rows * 16), rows);
         }
 
         /// <summary>
@@ -457,8 +474,9 @@ namespace Demo
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         private static void BackwardRows(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.Span<float> activations, global::System.Span<float> deltas, int rows)
         {
-            Layer7Backward(parameters, gradients, activations.Slice(Layer6Output, rows * 32), deltas.Slice(Layer7Output, rows * 16), deltas.Slice(Layer6Output, rows * 32), rows);
-            Layer6Backward(deltas.Slice(Layer6Output, rows * 32), deltas.Slice(Layer5Output, rows * 384), rows);
+            Layer8Backward(parameters, gradients, activations.Slice(Layer7Output, rows * 32), deltas.Slice(Layer8Output, rows * 16), deltas.Slice(Layer7Output, rows * 32), rows);
+            Layer7Backward(deltas.Slice(Layer7Output, rows * 32), deltas.Slice(AttnOutput, rows * 384), rows);
+            AttnBackward(parameters, gradients, activations.Slice(Layer5Output, rows * 384), activations.Slice(AttnQkv, rows * 768), activations.Slice(AttnProbabilities, rows * 576), activations.Slice(AttnContext, rows * 384), deltas.Slice(AttnOutput, rows * 384), deltas.Slice(AttnQkv, rows * 768), deltas.Slice(AttnContext, rows * 384), deltas.Slice(Layer5Output, rows * 384), rows);
             Layer5Backward(parameters, gradients, activations.Slice(Layer5Normalized, rows * 384), activations.Slice(Layer5InverseStd, rows * 16), deltas.Slice(Layer5Output, rows * 384), deltas.Slice(PosOutput, rows * 384), rows);
             PosBackward(gradients, deltas.Slice(PosOutput, rows * 384), deltas.Slice(Layer3Output, rows * 384), rows);
             deltas.Slice(Layer3Output, rows * 384).CopyTo(deltas.Slice(Layer1Output, rows * 384)); // 3: the gradient passes through
@@ -552,39 +570,67 @@ namespace Demo
                 gradients.Slice(Layer5Weight, 32), gradients.Slice(Layer5Bias, 32), dx);
         }
 
-        // ── 6: SequencePool Mean (x.mean(dim=1)), [12, 20] → [20] ────────────────────────────────────────────────────────
+        // ── attn: MultiHeadAttention [12, 20], 4 heads of 5, causal (nn.MultiheadAttention(batch_first=True), self-attention) ────
 
-        /// <summary>6 forward: x [rows, 12, 32] → y [rows, 32], x.mean(dim=1).</summary>
+        /// <summary>attn forward: x [rows, 12, 32] → q|k|v [rows, 12, 64] → P [rows, 4, 12, 12], context [rows, 12, 32] → y [rows, 12, 32].</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-        private static void Layer6Forward(global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int rows)
+        private static void AttnForward(global::System.ReadOnlySpan<float> parameters, global::System.ReadOnlySpan<float> x, global::System.Span<float> qkv, global::System.Span<float> probabilities, global::System.Span<float> context, global::System.Span<float> y, int rows)
+        {
+            global::StaticNet.Kernels.DenseKernels.Forward(x, rows * 12, inputs: 20, xStride: 32, parameters.Slice(AttnInProjWeight, 20 * 64), parameters.Slice(AttnInProjBias, 64), qkv, width: 64);
+            global::StaticNet.Kernels.AttentionKernels.Forward(qkv, rows, steps: 12, embed: 20, heads: 4, qkvStride: 64, causal: true,
+                probabilities, probabilityStride: 576, context, contextStride: 32);
+            global::StaticNet.Kernels.DenseKernels.Forward(context, rows * 12, inputs: 20, xStride: 32, parameters.Slice(AttnOutProjWeight, 20 * 32), parameters.Slice(AttnOutProjBias, 32), y, width: 32);
+        }
+
+        /// <summary>attn backward: dy [rows, 12, 32] → d out_proj, d context, d q|k|v (through P), d in_proj (accumulated), dx (unless the input needs none).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
+        private static void AttnBackward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> qkv, global::System.ReadOnlySpan<float> probabilities, global::System.ReadOnlySpan<float> context,
+            global::System.Span<float> dy, global::System.Span<float> dQkv, global::System.Span<float> dContext, global::System.Span<float> dx, int rows)
+        {
+            global::StaticNet.Kernels.DenseKernels.BackwardWeights(context, rows * 12, inputs: 20, xStride: 32, dy, width: 32,
+                gradients.Slice(AttnOutProjWeight, 20 * 32), gradients.Slice(AttnOutProjBias, 32));
+            global::StaticNet.Kernels.DenseKernels.BackwardInput(dy, rows * 12, width: 32, parameters.Slice(AttnOutProjWeight, 20 * 32), inputs: 20, dContext, dxStride: 32);
+            global::StaticNet.Kernels.AttentionKernels.Backward(qkv, probabilities, probabilityStride: 576, dContext, contextStride: 32,
+                rows, steps: 12, embed: 20, heads: 4, qkvStride: 64, causal: true, dQkv);
+            global::StaticNet.Kernels.DenseKernels.BackwardWeights(x, rows * 12, inputs: 20, xStride: 32, dQkv, width: 64,
+                gradients.Slice(AttnInProjWeight, 20 * 64), gradients.Slice(AttnInProjBias, 64));
+            if (!dx.IsEmpty)
+                global::StaticNet.Kernels.DenseKernels.BackwardInput(dQkv, rows * 12, width: 64, parameters.Slice(AttnInProjWeight, 20 * 64), inputs: 20, dx, dxStride: 32);
+        }
+
+        // ── 7: SequencePool Mean (x.mean(dim=1)), [12, 20] → [20] ────────────────────────────────────────────────────────
+
+        /// <summary>7 forward: x [rows, 12, 32] → y [rows, 32], x.mean(dim=1).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
+        private static void Layer7Forward(global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int rows)
         {
             global::StaticNet.Kernels.SequenceKernels.Pool(x, rows, steps: 12, stride: 32, mode: 0, y); // Mean
         }
 
-        /// <summary>6 backward: dy [rows, 32] → dx [rows, 12, 32].</summary>
+        /// <summary>7 backward: dy [rows, 32] → dx [rows, 12, 32].</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-        private static void Layer6Backward(global::System.ReadOnlySpan<float> dy, global::System.Span<float> dx, int rows)
+        private static void Layer7Backward(global::System.ReadOnlySpan<float> dy, global::System.Span<float> dx, int rows)
         {
             global::StaticNet.Kernels.SequenceKernels.PoolBackward(dy, rows, steps: 12, stride: 32, mode: 0, dx);
         }
 
-        // ── 7: Dense 20 → 3 ──────────────────────────────────────────────────────────────────────────────────────────────
+        // ── 8: Dense 20 → 3 ──────────────────────────────────────────────────────────────────────────────────────────────
 
-        /// <summary>7 forward: x [rows, 20] → y [rows, 16] = x · W + b.</summary>
+        /// <summary>8 forward: x [rows, 20] → y [rows, 16] = x · W + b.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-        private static void Layer7Forward(global::System.ReadOnlySpan<float> parameters, global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int rows)
+        private static void Layer8Forward(global::System.ReadOnlySpan<float> parameters, global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int rows)
         {
             global::StaticNet.Kernels.DenseKernels.Forward(x, rows, inputs: 20, xStride: 32,
-                parameters.Slice(Layer7Weight, 20 * 16), parameters.Slice(Layer7Bias, 16), y, width: 16);
+                parameters.Slice(Layer8Weight, 20 * 16), parameters.Slice(Layer8Bias, 16), y, width: 16);
         }
 
-        /// <summary>7 backward: dy [rows, 16] (the gradient of y; overwritten) → dW, db (accumulated), dx [rows, 32].</summary>
+        /// <summary>8 backward: dy [rows, 16] (the gradient of y; overwritten) → dW, db (accumulated), dx [rows, 32].</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-        private static void Layer7Backward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.Span<float> dy, global::System.Span<float> dx, int rows)
+        private static void Layer8Backward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.Span<float> dy, global::System.Span<float> dx, int rows)
         {
             global::StaticNet.Kernels.DenseKernels.BackwardWeights(x, rows, inputs: 20, xStride: 32, dy, width: 16,
-                gradients.Slice(Layer7Weight, 20 * 16), gradients.Slice(Layer7Bias, 16));
-            global::StaticNet.Kernels.DenseKernels.BackwardInput(dy, rows, width: 16, parameters.Slice(Layer7Weight, 20 * 16), inputs: 20, dx, dxStride: 32);
+                gradients.Slice(Layer8Weight, 20 * 16), gradients.Slice(Layer8Bias, 16));
+            global::StaticNet.Kernels.DenseKernels.BackwardInput(dy, rows, width: 16, parameters.Slice(Layer8Weight, 20 * 16), inputs: 20, dx, dxStride: 32);
         }
 
     }

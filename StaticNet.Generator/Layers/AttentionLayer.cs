@@ -1,0 +1,126 @@
+using Microsoft.CodeAnalysis;
+using StaticNet.Generator.Emit;
+using StaticNet.Generator.Model;
+using StaticNet.Generator.Shapes;
+
+namespace StaticNet.Generator.Layers;
+
+/// <summary>The settings of <c>[MultiHeadAttention(embedDim, heads)]</c> beyond the embedding dimension.</summary>
+/// <param name="Heads">The number of heads.</param>
+/// <param name="Causal">Whether the causal mask hides later steps.</param>
+internal sealed record AttentionOptions(int Heads, bool Causal) : LayerOptions;
+
+/// <summary>
+/// <c>[MultiHeadAttention(embedDim, heads)]</c>, PyTorch's <c>nn.MultiheadAttention(batch_first=True)</c> as
+/// self-attention: [T, E] → [T, E]. Three steps, each a kernel call with literal sizes: the input projection (the Dense
+/// GEMM on all rows × T steps, <c>in_proj_weight</c> stored transposed <c>[E, 3E padded]</c>), the attention core per
+/// sample and head (<c>AttentionKernels</c>: softmax(QKᵀ/√d)·V, the probabilities kept for backward), the output
+/// projection (the Dense GEMM, <c>out_proj.weight</c> <c>[E, E padded]</c>).
+/// </summary>
+internal sealed class AttentionLayer : LayerDefinition
+{
+    public static readonly AttentionLayer Instance = new();
+
+    private AttentionLayer() : base(LayerKind.MultiHeadAttention, "StaticNet.MultiHeadAttentionAttribute")
+    {
+    }
+
+    public override LayerSpec Read(AttributeData attribute, int attributeIndex, string? name) =>
+        new(Kind, attributeIndex, EquatableArray<int>.Empty, AttributeArguments.Int(attribute, 0), ActivationKind.None, name,
+            new AttentionOptions(AttributeArguments.Int(attribute, 1), AttributeArguments.NamedBool(attribute, "Causal", false)));
+
+    public override (ActivationShape Output, Window? Window)? Infer(LayerContext c, ActivationShape input)
+    {
+        int embed = c.Layer.Units, heads = ((AttentionOptions)c.Layer.Options!).Heads;
+        if (input.Kind != ShapeKind.Sequence)
+            return Fail(c.Error(DiagnosticIds.WrongInputKind,
+                $"MultiHeadAttention '{c.Name}' follows an output of shape {input.Text} ({ShapeInference.Describe(input)}); expected a sequence [steps, {embed}]"));
+        if (embed <= 0 || heads <= 0)
+            return Fail(c.Error(DiagnosticIds.NonPositiveSize, $"MultiHeadAttention '{c.Name}' needs embedDim and heads of at least 1; found {embed} and {heads}"));
+        if (embed % heads != 0)
+            return Fail(c.Error(DiagnosticIds.InvalidOption,
+                $"MultiHeadAttention '{c.Name}' has embedDim {embed} and {heads} heads; expected heads to divide embedDim (each head has embedDim / heads features, as PyTorch requires)"));
+        if (input.Channels != embed)
+            return Fail(c.Error(DiagnosticIds.InvalidOption,
+                $"MultiHeadAttention '{c.Name}' has embedDim {embed} but follows {input.Channels} features ({input.Text}); expected them equal (the query's last dimension is embed_dim)"));
+        int steps = input.Positions, width = LayoutArithmetic.Padded(embed), qkvWidth = LayoutArithmetic.Padded(3 * embed);
+        ActivationShape output = ShapeInference.Same(input);
+        c.Tensor("in_proj_weight", new[] { 3 * embed, embed }, new[] { 1, qkvWidth }, (long)embed * qkvWidth, TensorInit.UniformFanIn, embed,
+            $"[{embed}, {qkvWidth}]");
+        c.Tensor("in_proj_bias", new[] { 3 * embed }, new[] { 1 }, qkvWidth, TensorInit.Zeros, 0, $"[{qkvWidth}]");
+        c.Tensor("out_proj.weight", new[] { embed, embed }, new[] { 1, width }, (long)embed * width, TensorInit.UniformFanIn, embed, $"[{embed}, {width}]");
+        c.Tensor("out_proj.bias", new[] { embed }, new[] { 1 }, width, TensorInit.Zeros, 0, $"[{width}]");
+        c.OutputRegions(output, ActivationKind.None);
+        c.Region("Qkv", (long)steps * qkvWidth, $"q | k | v of each step, [{steps}, {qkvWidth}]");
+        c.Region("Probabilities", LayoutArithmetic.Padded(heads * steps * steps), $"softmax(QKᵀ/√d) of each head, [{heads}, {steps}, {steps}]");
+        c.Region("Context", (long)steps * width, $"P·V of every head, [{steps}, {width}]");
+        return (output, null);
+    }
+
+    public override bool NeedsChannelsLastInput => true;
+
+    public override string TensorExample(string name) => $", e.g. '{name}.in_proj_weight'";
+
+    public override bool ShowsInTopology => false;
+
+    public override string DocumentationText(ShapedLayer layer) =>
+        $"MultiHeadAttention({layer.Spec.Units}, {Options(layer).Heads}{(Options(layer).Causal ? ", causal" : "")})";
+
+    public override string? WhyNoStep(ShapedLayer layer) =>
+        $"MultiHeadAttention '{layer.Name}' attends over the whole sequence; streaming it needs a key/value cache, which Step does not have yet";
+
+    // ── Emission ───────────────────────────────────────────────────────────────────────────────────────────────────
+
+    private static AttentionOptions Options(ShapedLayer layer) => (AttentionOptions)layer.Spec.Options!;
+
+    public override string ForwardCall(Wiring wiring, ShapedLayer layer, bool training) =>
+        $"{layer.Identifier}Forward(parameters, {wiring.Input(layer)}, {wiring.RegionOf(layer, "Qkv")}, {wiring.RegionOf(layer, "Probabilities")}, {wiring.RegionOf(layer, "Context")}, {wiring.Output(layer)}, rows);";
+
+    public override string? BackwardCall(Wiring wiring, ShapedLayer layer)
+    {
+        string dx = wiring.InputDelta(layer) ?? "default";
+        return $"{layer.Identifier}Backward(parameters, gradients, {wiring.Input(layer)}, {wiring.RegionOf(layer, "Qkv")}, {wiring.RegionOf(layer, "Probabilities")}, {wiring.RegionOf(layer, "Context")}, " +
+               $"{wiring.OutputDelta(layer)}, {wiring.RegionOf(layer, "Qkv", "deltas")}, {wiring.RegionOf(layer, "Context", "deltas")}, {dx}, rows);";
+    }
+
+    public override void WriteMethods(CodeWriter w, Wiring wiring, ShapedLayer layer)
+    {
+        string id = layer.Identifier;
+        AttentionOptions o = Options(layer);
+        int steps = layer.Output.Positions, embed = layer.Spec.Units, heads = o.Heads, width = layer.Output.PositionStride;
+        int qkvWidth = LayoutArithmetic.Padded(3 * embed), probabilities = LayoutArithmetic.Padded(heads * steps * steps);
+        string causal = o.Causal ? "true" : "false";
+        string rows = $"rows * {steps}";
+        WriteBanner(w, layer, $"MultiHeadAttention {layer.Output.Text}, {heads} heads of {embed / heads}{(o.Causal ? ", causal" : "")} (nn.MultiheadAttention(batch_first=True), self-attention)");
+        string inProjection = $"{MatrixSlice(layer, "in_proj_weight", "parameters", qkvWidth)}, {TensorSlice(layer, "in_proj_bias", "parameters")}";
+        string outProjection = $"{MatrixSlice(layer, "out_proj.weight", "parameters", width)}, {TensorSlice(layer, "out_proj.bias", "parameters")}";
+        string core = $"rows, steps: {steps}, embed: {embed}, heads: {heads}, qkvStride: {qkvWidth}, causal: {causal}";
+
+        w.Line($"/// <summary>{Identifiers.Doc(layer.Name)} forward: x [rows, {steps}, {width}] → q|k|v [rows, {steps}, {qkvWidth}] → P [rows, {heads}, {steps}, {steps}], context [rows, {steps}, {width}] → y [rows, {steps}, {width}].</summary>");
+        w.Hot();
+        w.Open($"private static void {id}Forward({ReadOnlySpan} parameters, {ReadOnlySpan} x, {Span} qkv, {Span} probabilities, {Span} context, {Span} y, int rows)");
+        w.Line($"{Kernels}DenseKernels.Forward(x, {rows}, inputs: {embed}, xStride: {width}, {inProjection}, qkv, width: {qkvWidth});");
+        w.Line($"{Kernels}AttentionKernels.Forward(qkv, {core},");
+        w.Line($"    probabilities, probabilityStride: {probabilities}, context, contextStride: {width});");
+        w.Line($"{Kernels}DenseKernels.Forward(context, {rows}, inputs: {embed}, xStride: {width}, {outProjection}, y, width: {width});");
+        w.Close();
+        w.Line();
+        if (!wiring.Trains) return;
+
+        w.Line($"/// <summary>{Identifiers.Doc(layer.Name)} backward: dy [rows, {steps}, {width}] → d out_proj, d context, d q|k|v (through P), d in_proj (accumulated), dx (unless the input needs none).</summary>");
+        w.Hot();
+        w.Line($"private static void {id}Backward({ReadOnlySpan} parameters, {Span} gradients, {ReadOnlySpan} x, {ReadOnlySpan} qkv, {ReadOnlySpan} probabilities, {ReadOnlySpan} context,");
+        w.Open($"    {Span} dy, {Span} dQkv, {Span} dContext, {Span} dx, int rows)");
+        w.Line($"{Kernels}DenseKernels.BackwardWeights(context, {rows}, inputs: {embed}, xStride: {width}, dy, width: {width},");
+        w.Line($"    {MatrixSlice(layer, "out_proj.weight", "gradients", width)}, {TensorSlice(layer, "out_proj.bias", "gradients")});");
+        w.Line($"{Kernels}DenseKernels.BackwardInput(dy, {rows}, width: {width}, {MatrixSlice(layer, "out_proj.weight", "parameters", width)}, inputs: {embed}, dContext, dxStride: {width});");
+        w.Line($"{Kernels}AttentionKernels.Backward(qkv, probabilities, probabilityStride: {probabilities}, dContext, contextStride: {width},");
+        w.Line($"    {core}, dQkv);");
+        w.Line($"{Kernels}DenseKernels.BackwardWeights(x, {rows}, inputs: {embed}, xStride: {width}, dQkv, width: {qkvWidth},");
+        w.Line($"    {MatrixSlice(layer, "in_proj_weight", "gradients", qkvWidth)}, {TensorSlice(layer, "in_proj_bias", "gradients")});");
+        w.Line("if (!dx.IsEmpty)");
+        w.Line($"    {Kernels}DenseKernels.BackwardInput(dQkv, {rows}, width: {qkvWidth}, {MatrixSlice(layer, "in_proj_weight", "parameters", qkvWidth)}, inputs: {embed}, dx, dxStride: {width});");
+        w.Close();
+        w.Line();
+    }
+}

@@ -1,0 +1,175 @@
+using System;
+using System.ComponentModel;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace StaticNet.Kernels;
+
+/// <summary>
+/// The core of multi-head self-attention (PyTorch's <c>nn.MultiheadAttention</c>, <c>batch_first=True</c>) between its
+/// two projections: per sample, per head <c>h</c> of <c>d = embed/heads</c> features, <c>P = softmax(Q_h·K_hᵀ/√d + mask)</c>
+/// over the keys and <c>context_h = P·V_h</c>. The projected rows <c>[q | k | v]</c> of each step lie in one row of
+/// <c>qkvStride</c> floats (<c>in_proj_weight</c>'s 3·embed outputs, padded to 16): q at 0, k at embed, v at 2·embed;
+/// head <c>h</c> is columns <c>h·d … h·d + d − 1</c> of each. The causal mask hides keys after the query's step.
+/// </summary>
+/// <remarks>Not for direct use: the generator guarantees the sizes, these methods only assert them.</remarks>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public static class AttentionKernels
+{
+    /// <summary>The floats of one sample's attention probabilities: <c>heads·steps·steps</c>.</summary>
+    /// <param name="steps">The sequence length.</param>
+    /// <param name="heads">The number of heads.</param>
+    /// <returns><c>heads·steps·steps</c>.</returns>
+    public static int ProbabilityLength(int steps, int heads) => heads * steps * steps;
+
+    /// <summary>Forward: the probabilities (saved for backward) and the context, each head's columns of each step.</summary>
+    /// <param name="qkv">The projected input, <c>rows·steps·qkvStride</c> floats.</param>
+    /// <param name="rows">The number of samples.</param>
+    /// <param name="steps">The sequence length T.</param>
+    /// <param name="embed">E, the embedding dimension.</param>
+    /// <param name="heads">The number of heads, dividing E.</param>
+    /// <param name="qkvStride">Floats per step of <paramref name="qkv"/>: 3E rounded up to 16.</param>
+    /// <param name="causal">Whether a query sees only the keys up to its own step.</param>
+    /// <param name="probabilities">Written: <c>[rows, heads, T, T]</c>, zero where masked; <paramref name="probabilityStride"/> floats per sample.</param>
+    /// <param name="probabilityStride">Floats per sample of <paramref name="probabilities"/>, at least <c>heads·T·T</c>.</param>
+    /// <param name="context">Written: <c>[rows, T, contextStride]</c>, E values per step (the padding is not written).</param>
+    /// <param name="contextStride">Floats per step of <paramref name="context"/>.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Forward(ReadOnlySpan<float> qkv, int rows, int steps, int embed, int heads, int qkvStride, bool causal,
+        Span<float> probabilities, int probabilityStride, Span<float> context, int contextStride)
+    {
+        Check(rows, steps, embed, heads, qkvStride, probabilityStride, contextStride, qkv.Length, probabilities.Length, context.Length);
+        int d = embed / heads;
+        float scale = 1f / MathF.Sqrt(d);
+        for (int r = 0; r < rows; r++)
+        {
+            ReadOnlySpan<float> sample = qkv.Slice(r * steps * qkvStride, steps * qkvStride);
+            Span<float> ctx = context.Slice(r * steps * contextStride, steps * contextStride);
+            for (int h = 0; h < heads; h++)
+            {
+                Span<float> p = probabilities.Slice(r * probabilityStride + h * steps * steps, steps * steps);
+                int qo = h * d, ko = embed + h * d, vo = 2 * embed + h * d;
+                for (int i = 0; i < steps; i++)
+                {
+                    ReadOnlySpan<float> q = sample.Slice(i * qkvStride + qo, d);
+                    Span<float> pi = p.Slice(i * steps, steps);
+                    int last = causal ? i : steps - 1;
+                    float max = float.NegativeInfinity;
+                    for (int j = 0; j <= last; j++)
+                    {
+                        float s = Dot(q, sample.Slice(j * qkvStride + ko, d)) * scale;
+                        pi[j] = s;
+                        if (s > max) max = s;
+                    }
+                    float sum = 0f;
+                    for (int j = 0; j <= last; j++)
+                        sum += pi[j] = MathF.Exp(pi[j] - max);
+                    float inverse = 1f / sum;
+                    for (int j = 0; j <= last; j++) pi[j] *= inverse;
+                    pi.Slice(last + 1).Clear();
+                    Span<float> c = ctx.Slice(i * contextStride + qo, d);
+                    c.Clear();
+                    for (int j = 0; j <= last; j++)
+                        MultiplyAdd(pi[j], sample.Slice(j * qkvStride + vo, d), c);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Backward: from the context's gradient to the gradient of <c>[q | k | v]</c> (overwritten, padding zero), through
+    /// the saved probabilities: <c>dV = Pᵀ·dC</c>, <c>dS = P ⊙ (dC·Vᵀ − rowsum(P ⊙ dC·Vᵀ))</c>, <c>dQ = dS·K/√d</c>, <c>dK = dSᵀ·Q/√d</c>.
+    /// </summary>
+    /// <param name="qkv">The projected input as in <see cref="Forward"/>.</param>
+    /// <param name="probabilities">The probabilities <see cref="Forward"/> saved.</param>
+    /// <param name="probabilityStride">Floats per sample of <paramref name="probabilities"/>.</param>
+    /// <param name="dContext">The context's gradient, <c>[rows, T, contextStride]</c>.</param>
+    /// <param name="contextStride">Floats per step of <paramref name="dContext"/>.</param>
+    /// <param name="rows">The number of samples.</param>
+    /// <param name="steps">The sequence length T.</param>
+    /// <param name="embed">E.</param>
+    /// <param name="heads">The number of heads.</param>
+    /// <param name="qkvStride">Floats per step of <paramref name="qkv"/> and <paramref name="dQkv"/>.</param>
+    /// <param name="causal">Whether the forward pass was causal.</param>
+    /// <param name="dQkv">Written: the gradient of <paramref name="qkv"/>, padding zero.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Backward(ReadOnlySpan<float> qkv, ReadOnlySpan<float> probabilities, int probabilityStride,
+        ReadOnlySpan<float> dContext, int contextStride, int rows, int steps, int embed, int heads, int qkvStride, bool causal,
+        Span<float> dQkv)
+    {
+        Check(rows, steps, embed, heads, qkvStride, probabilityStride, contextStride, qkv.Length, probabilities.Length, dContext.Length);
+        if (dQkv.Length < rows * steps * qkvStride) throw Inconsistent(rows, steps, embed, heads);
+        int d = embed / heads;
+        float scale = 1f / MathF.Sqrt(d);
+        dQkv.Slice(0, rows * steps * qkvStride).Clear();
+        for (int r = 0; r < rows; r++)
+        {
+            ReadOnlySpan<float> sample = qkv.Slice(r * steps * qkvStride, steps * qkvStride);
+            Span<float> dSample = dQkv.Slice(r * steps * qkvStride, steps * qkvStride);
+            ReadOnlySpan<float> dc = dContext.Slice(r * steps * contextStride, steps * contextStride);
+            for (int h = 0; h < heads; h++)
+            {
+                ReadOnlySpan<float> p = probabilities.Slice(r * probabilityStride + h * steps * steps, steps * steps);
+                int qo = h * d, ko = embed + h * d, vo = 2 * embed + h * d;
+                for (int i = 0; i < steps; i++)
+                {
+                    ReadOnlySpan<float> dci = dc.Slice(i * contextStride + qo, d), qi = sample.Slice(i * qkvStride + qo, d);
+                    ReadOnlySpan<float> pi = p.Slice(i * steps, steps);
+                    int last = causal ? i : steps - 1;
+                    float weighted = 0f;
+                    for (int j = 0; j <= last; j++)
+                        weighted += pi[j] * Dot(dci, sample.Slice(j * qkvStride + vo, d));
+                    Span<float> dqi = dSample.Slice(i * qkvStride + qo, d);
+                    for (int j = 0; j <= last; j++)
+                    {
+                        float pij = pi[j];
+                        if (pij == 0f) continue;
+                        MultiplyAdd(pij, dci, dSample.Slice(j * qkvStride + vo, d)); // dV_j += P_ij·dC_i
+                        float ds = pij * (Dot(dci, sample.Slice(j * qkvStride + vo, d)) - weighted) * scale;
+                        MultiplyAdd(ds, sample.Slice(j * qkvStride + ko, d), dqi); // dQ_i += dS_ij·K_j/√d
+                        MultiplyAdd(ds, qi, dSample.Slice(j * qkvStride + ko, d)); // dK_j += dS_ij·Q_i/√d
+                    }
+                }
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float Dot(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
+    {
+#if NET8_0_OR_GREATER
+        if (KernelOptions.Path != 0)
+            return System.Numerics.Tensors.TensorPrimitives.Dot(a, b);
+#endif
+        float sum = 0f;
+        for (int k = 0; k < a.Length; k++) sum += a[k] * b[k];
+        return sum;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void MultiplyAdd(float a, ReadOnlySpan<float> x, Span<float> y)
+    {
+#if NET8_0_OR_GREATER
+        if (KernelOptions.Path != 0)
+        {
+            System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(x, a, y, y);
+            return;
+        }
+#endif
+        for (int k = 0; k < x.Length; k++) y[k] += a * x[k];
+    }
+
+    private static void Check(int rows, int steps, int embed, int heads, int qkvStride, int probabilityStride, int contextStride,
+        int qkvLength, int probabilityLength, int contextLength)
+    {
+        if (rows <= 0 || steps <= 0 || embed <= 0 || heads <= 0 || embed % heads != 0 || qkvStride < 3 * embed ||
+            contextStride < embed || probabilityStride < heads * steps * steps ||
+            qkvLength < (long)rows * steps * qkvStride || probabilityLength < (long)rows * probabilityStride ||
+            contextLength < (long)rows * steps * contextStride)
+            throw Inconsistent(rows, steps, embed, heads);
+    }
+
+    private static ArgumentException Inconsistent(int rows, int steps, int embed, int heads) => new(
+        $"Attention kernel called with inconsistent sizes: {rows} rows of {steps} steps, embed {embed}, {heads} heads; expected " +
+        "heads dividing embed, a q|k|v stride of at least 3·embed and buffers that hold every row.");
+}
