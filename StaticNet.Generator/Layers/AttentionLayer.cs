@@ -8,7 +8,8 @@ namespace StaticNet.Generator.Layers;
 /// <summary>The settings of <c>[MultiHeadAttention(embedDim, heads)]</c> beyond the embedding dimension.</summary>
 /// <param name="Heads">The number of heads.</param>
 /// <param name="Causal">Whether the causal mask hides later steps.</param>
-internal sealed record AttentionOptions(int Heads, bool Causal) : LayerOptions;
+/// <param name="Dropout">The attention dropout probability (training only).</param>
+internal sealed record AttentionOptions(int Heads, bool Causal, float Dropout) : LayerOptions;
 
 /// <summary>
 /// <c>[MultiHeadAttention(embedDim, heads)]</c>, PyTorch's <c>nn.MultiheadAttention(batch_first=True)</c> as
@@ -27,7 +28,8 @@ internal sealed class AttentionLayer : LayerDefinition
 
     public override LayerSpec Read(AttributeData attribute, int attributeIndex, string? name) =>
         new(Kind, attributeIndex, EquatableArray<int>.Empty, AttributeArguments.Int(attribute, 0), ActivationKind.None, name,
-            new AttentionOptions(AttributeArguments.Int(attribute, 1), AttributeArguments.NamedBool(attribute, "Causal", false)));
+            new AttentionOptions(AttributeArguments.Int(attribute, 1), AttributeArguments.NamedBool(attribute, "Causal", false),
+                AttributeArguments.NamedFloat(attribute, "Dropout", 0f)));
 
     public override (ActivationShape Output, Window? Window)? Infer(LayerContext c, ActivationShape input)
     {
@@ -40,6 +42,9 @@ internal sealed class AttentionLayer : LayerDefinition
         if (embed % heads != 0)
             return Fail(c.Error(DiagnosticIds.InvalidOption,
                 $"MultiHeadAttention '{c.Name}' has embedDim {embed} and {heads} heads; expected heads to divide embedDim (each head has embedDim / heads features, as PyTorch requires)"));
+        float dropout = ((AttentionOptions)c.Layer.Options!).Dropout;
+        if (!(dropout >= 0f && dropout < 1f))
+            return Fail(c.Error(DiagnosticIds.InvalidOption, $"MultiHeadAttention '{c.Name}' has Dropout {dropout}; expected a probability in [0, 1)"));
         if (input.Channels != embed)
             return Fail(c.Error(DiagnosticIds.InvalidOption,
                 $"MultiHeadAttention '{c.Name}' has embedDim {embed} but follows {input.Channels} features ({input.Text}); expected them equal (the query's last dimension is embed_dim)"));
@@ -54,6 +59,8 @@ internal sealed class AttentionLayer : LayerDefinition
         c.Region("Qkv", (long)steps * qkvWidth, $"q | k | v of each step, [{steps}, {qkvWidth}]");
         c.Region("Probabilities", LayoutArithmetic.Padded(heads * steps * steps), $"softmax(QKᵀ/√d) of each head, [{heads}, {steps}, {steps}]");
         c.Region("Context", (long)steps * width, $"P·V of every head, [{steps}, {width}]");
+        if (dropout > 0f)
+            c.Region("Mask", LayoutArithmetic.Padded(heads * steps * steps), $"the attention dropout mask, 0 or 1/(1 − p), [{heads}, {steps}, {steps}]");
         return (output, null);
     }
 
@@ -64,7 +71,17 @@ internal sealed class AttentionLayer : LayerDefinition
     public override bool ShowsInTopology => false;
 
     public override string DocumentationText(ShapedLayer layer) =>
-        $"MultiHeadAttention({layer.Spec.Units}, {Options(layer).Heads}{(Options(layer).Causal ? ", causal" : "")})";
+        $"MultiHeadAttention({layer.Spec.Units}, {Options(layer).Heads}{(Options(layer).Causal ? ", causal" : "")}{(Options(layer).Dropout > 0f ? ", dropout " + Text(Options(layer).Dropout) : "")})";
+
+    public override bool HasTrainingModeIn(ShapedLayer layer) => Options(layer).Dropout > 0f;
+
+    public override bool UsesRandomIn(ShapedLayer layer) => Options(layer).Dropout > 0f;
+
+    /// <summary>Reserves <c>TrainingForward</c> whatever the dropout (the member names do not depend on options).</summary>
+    public override System.Collections.Generic.IEnumerable<(string Suffix, bool IsMethod)> ExtraMembers(bool trainable)
+    {
+        if (trainable) yield return ("TrainingForward", true);
+    }
 
     public override string? WhyNoStep(ShapedLayer layer) =>
         $"MultiHeadAttention '{layer.Name}' attends over the whole sequence; streaming it needs a key/value cache, which Step does not have yet";
@@ -73,14 +90,15 @@ internal sealed class AttentionLayer : LayerDefinition
 
     private static AttentionOptions Options(ShapedLayer layer) => (AttentionOptions)layer.Spec.Options!;
 
-    public override string ForwardCall(Wiring wiring, ShapedLayer layer, bool training) =>
-        $"{layer.Identifier}Forward(parameters, {wiring.Input(layer)}, {wiring.RegionOf(layer, "Qkv")}, {wiring.RegionOf(layer, "Probabilities")}, {wiring.RegionOf(layer, "Context")}, {wiring.Output(layer)}, rows);";
+    public override string ForwardCall(Wiring wiring, ShapedLayer layer, bool training) => training && Options(layer).Dropout > 0f
+        ? $"{layer.Identifier}TrainingForward(parameters, {wiring.Input(layer)}, {wiring.RegionOf(layer, "Qkv")}, {wiring.RegionOf(layer, "Probabilities")}, {wiring.RegionOf(layer, "Mask")}, {wiring.RegionOf(layer, "Context")}, {wiring.Output(layer)}, rows, ref _random);"
+        : $"{layer.Identifier}Forward(parameters, {wiring.Input(layer)}, {wiring.RegionOf(layer, "Qkv")}, {wiring.RegionOf(layer, "Probabilities")}, {wiring.RegionOf(layer, "Context")}, {wiring.Output(layer)}, rows);";
 
     public override string? BackwardCall(Wiring wiring, ShapedLayer layer)
     {
         string dx = wiring.InputDelta(layer) ?? "default";
         return $"{layer.Identifier}Backward(parameters, gradients, {wiring.Input(layer)}, {wiring.RegionOf(layer, "Qkv")}, {wiring.RegionOf(layer, "Probabilities")}, {wiring.RegionOf(layer, "Context")}, " +
-               $"{wiring.OutputDelta(layer)}, {wiring.RegionOf(layer, "Qkv", "deltas")}, {wiring.RegionOf(layer, "Context", "deltas")}, {dx}, rows);";
+               $"{wiring.OutputDelta(layer)}, {wiring.RegionOf(layer, "Qkv", "deltas")}, {wiring.RegionOf(layer, "Context", "deltas")}, {dx}, rows{(Options(layer).Dropout > 0f ? ", " + wiring.RegionOf(layer, "Mask") : "")});";
     }
 
     public override void WriteMethods(CodeWriter w, Wiring wiring, ShapedLayer layer)
@@ -106,16 +124,29 @@ internal sealed class AttentionLayer : LayerDefinition
         w.Close();
         w.Line();
         if (!wiring.Trains) return;
+        bool dropout = o.Dropout > 0f;
+        if (dropout)
+        {
+            w.Line($"/// <summary>{Identifiers.Doc(layer.Name)} forward in training: as forward, each probability dropped with probability {Text(o.Dropout)} (the rest scaled by 1/(1 − {Text(o.Dropout)})), the mask drawn from <paramref name=\"random\"/>.</summary>");
+            w.Hot();
+            w.Open($"private static void {id}TrainingForward({ReadOnlySpan} parameters, {ReadOnlySpan} x, {Span} qkv, {Span} probabilities, {Span} mask, {Span} context, {Span} y, int rows, ref ulong random)");
+            w.Line($"{Kernels}DenseKernels.Forward(x, {rows}, inputs: {embed}, xStride: {width}, {inProjection}, qkv, width: {qkvWidth});");
+            w.Line($"{Kernels}AttentionKernels.ForwardTraining(qkv, {core},");
+            w.Line($"    probabilities, probabilityStride: {probabilities}, context, contextStride: {width}, rate: {Literal(o.Dropout)}, ref random, mask);");
+            w.Line($"{Kernels}DenseKernels.Forward(context, {rows}, inputs: {embed}, xStride: {width}, {outProjection}, y, width: {width});");
+            w.Close();
+            w.Line();
+        }
 
         w.Line($"/// <summary>{Identifiers.Doc(layer.Name)} backward: dy [rows, {steps}, {width}] → d out_proj, d context, d q|k|v (through P), d in_proj (accumulated), dx (unless the input needs none).</summary>");
         w.Hot();
         w.Line($"private static void {id}Backward({ReadOnlySpan} parameters, {Span} gradients, {ReadOnlySpan} x, {ReadOnlySpan} qkv, {ReadOnlySpan} probabilities, {ReadOnlySpan} context,");
-        w.Open($"    {Span} dy, {Span} dQkv, {Span} dContext, {Span} dx, int rows)");
+        w.Open($"    {Span} dy, {Span} dQkv, {Span} dContext, {Span} dx, int rows{(dropout ? $", {ReadOnlySpan} mask" : "")})");
         w.Line($"{Kernels}DenseKernels.BackwardWeights(context, {rows}, inputs: {embed}, xStride: {width}, dy, width: {width},");
         w.Line($"    {MatrixSlice(layer, "out_proj.weight", "gradients", width)}, {TensorSlice(layer, "out_proj.bias", "gradients")});");
         w.Line($"{Kernels}DenseKernels.BackwardInput(dy, {rows}, width: {width}, {MatrixSlice(layer, "out_proj.weight", "parameters", width)}, inputs: {embed}, dContext, dxStride: {width});");
         w.Line($"{Kernels}AttentionKernels.Backward(qkv, probabilities, probabilityStride: {probabilities}, dContext, contextStride: {width},");
-        w.Line($"    {core}, dQkv);");
+        w.Line($"    {core}, dQkv{(dropout ? ", mask" : "")});");
         w.Line($"{Kernels}DenseKernels.BackwardWeights(x, {rows}, inputs: {embed}, xStride: {width}, dQkv, width: {qkvWidth},");
         w.Line($"    {MatrixSlice(layer, "in_proj_weight", "gradients", qkvWidth)}, {TensorSlice(layer, "in_proj_bias", "gradients")});");
         w.Line("if (!dx.IsEmpty)");

@@ -82,6 +82,12 @@ internal abstract class LayerDefinition
     /// <summary>Whether it draws random numbers while training (Dropout).</summary>
     public virtual bool UsesRandom => false;
 
+    /// <summary>Whether this layer's training forward pass differs from inference: <see cref="HasTrainingMode"/> unless an option decides (attention dropout).</summary>
+    public virtual bool HasTrainingModeIn(ShapedLayer layer) => HasTrainingMode;
+
+    /// <summary>Whether this layer draws random numbers while training: <see cref="UsesRandom"/> unless an option decides (attention dropout).</summary>
+    public virtual bool UsesRandomIn(ShapedLayer layer) => UsesRandom;
+
     /// <summary>Whether it reads token ids (the network's input is then ids, one per step).</summary>
     public virtual bool TakesTokens => false;
 

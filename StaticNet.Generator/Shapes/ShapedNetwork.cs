@@ -45,7 +45,7 @@ internal sealed record ShapedNetwork(
         get
         {
             foreach (ShapedLayer layer in Layers)
-                if (layer.Definition.HasTrainingMode)
+                if (layer.Definition.HasTrainingModeIn(layer))
                     return true;
             return false;
         }
@@ -92,7 +92,7 @@ internal sealed record ShapedNetwork(
         get
         {
             foreach (ShapedLayer layer in Layers)
-                if (layer.Definition.UsesRandom)
+                if (layer.Definition.UsesRandomIn(layer))
                     return true;
             return false;
         }

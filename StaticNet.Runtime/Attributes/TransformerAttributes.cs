@@ -110,6 +110,12 @@ public sealed class MultiHeadAttentionAttribute : Attribute
     /// <summary>Whether a step attends only to itself and the steps before it (the causal mask).</summary>
     public bool Causal { get; set; }
 
+    /// <summary>
+    /// The attention dropout probability (PyTorch's <c>dropout</c>), in [0, 1): training steps drop attention
+    /// probabilities after the softmax and scale the rest by 1/(1 − p); <c>Forward</c> uses them all. 0 by default.
+    /// </summary>
+    public float Dropout { get; set; }
+
     /// <summary>The PyTorch module name of the layer; the default is <c>layers.{index}</c>.</summary>
     public string? Name { get; set; }
 }

@@ -34,11 +34,43 @@ public static class AttentionKernels
     /// <param name="probabilityStride">Floats per sample of <paramref name="probabilities"/>, at least <c>heads·T·T</c>.</param>
     /// <param name="context">Written: <c>[rows, T, contextStride]</c>, E values per step (the padding is not written).</param>
     /// <param name="contextStride">Floats per step of <paramref name="context"/>.</param>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Forward(ReadOnlySpan<float> qkv, int rows, int steps, int embed, int heads, int qkvStride, bool causal,
         Span<float> probabilities, int probabilityStride, Span<float> context, int contextStride)
     {
+        ulong unused = 0;
+        ForwardTraining(qkv, rows, steps, embed, heads, qkvStride, causal, probabilities, probabilityStride, context, contextStride,
+            0f, ref unused, default);
+    }
+
+    /// <summary>
+    /// Forward with attention dropout, as <c>nn.MultiheadAttention(dropout=rate)</c> in training: each probability is kept
+    /// with probability <c>1 − rate</c> and scaled by <c>1/(1 − rate)</c> (the mask saved for backward); the context is the
+    /// dropped-out probabilities times V. The saved probabilities are the softmax's, before dropout.
+    /// </summary>
+    /// <param name="qkv">As in <see cref="Forward"/>.</param>
+    /// <param name="rows">The number of samples.</param>
+    /// <param name="steps">The sequence length T.</param>
+    /// <param name="embed">E.</param>
+    /// <param name="heads">The number of heads.</param>
+    /// <param name="qkvStride">Floats per step of <paramref name="qkv"/>.</param>
+    /// <param name="causal">Whether a query sees only the keys up to its own step.</param>
+    /// <param name="probabilities">Written as in <see cref="Forward"/>.</param>
+    /// <param name="probabilityStride">Floats per sample of <paramref name="probabilities"/> and <paramref name="mask"/>.</param>
+    /// <param name="context">Written as in <see cref="Forward"/>.</param>
+    /// <param name="contextStride">Floats per step of <paramref name="context"/>.</param>
+    /// <param name="rate">The dropout probability, in [0, 1); 0 draws nothing and leaves <paramref name="mask"/> untouched.</param>
+    /// <param name="state">The generator state (<see cref="DropoutKernels"/>'), advanced by one step per unmasked probability.</param>
+    /// <param name="mask">Written when <paramref name="rate"/> &gt; 0: 0 or 1/(1 − rate) per probability, laid out as <paramref name="probabilities"/>.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void ForwardTraining(ReadOnlySpan<float> qkv, int rows, int steps, int embed, int heads, int qkvStride, bool causal,
+        Span<float> probabilities, int probabilityStride, Span<float> context, int contextStride, float rate, ref ulong state, Span<float> mask)
+    {
         Check(rows, steps, embed, heads, qkvStride, probabilityStride, contextStride, qkv.Length, probabilities.Length, context.Length);
+        bool dropout = rate > 0f;
+        if (!(rate >= 0f && rate < 1f) || (dropout && mask.Length < rows * probabilityStride))
+            throw new ArgumentException($"Attention dropout needs a rate in [0, 1) and a mask of {rows * probabilityStride} floats; got {rate} and {mask.Length}.");
+        float keepBelow = 1f - rate, keepScale = dropout ? 1f / (1f - rate) : 1f;
+        ulong random = state;
         int d = embed / heads;
         float scale = 1f / MathF.Sqrt(d);
         for (int r = 0; r < rows; r++)
@@ -69,11 +101,25 @@ public static class AttentionKernels
                     pi.Slice(last + 1).Clear();
                     Span<float> c = ctx.Slice(i * contextStride + qo, d);
                     c.Clear();
-                    for (int j = 0; j <= last; j++)
-                        MultiplyAdd(pi[j], sample.Slice(j * qkvStride + vo, d), c);
+                    if (dropout)
+                    {
+                        Span<float> mi = mask.Slice(r * probabilityStride + h * steps * steps + i * steps, steps);
+                        for (int j = 0; j <= last; j++)
+                        {
+                            mi[j] = DropoutKernels.NextUniform(ref random) < keepBelow ? keepScale : 0f;
+                            if (mi[j] != 0f) MultiplyAdd(pi[j] * mi[j], sample.Slice(j * qkvStride + vo, d), c);
+                        }
+                        mi.Slice(last + 1).Clear();
+                    }
+                    else
+                    {
+                        for (int j = 0; j <= last; j++)
+                            MultiplyAdd(pi[j], sample.Slice(j * qkvStride + vo, d), c);
+                    }
                 }
             }
         }
+        state = random;
     }
 
     /// <summary>
@@ -92,11 +138,14 @@ public static class AttentionKernels
     /// <param name="qkvStride">Floats per step of <paramref name="qkv"/> and <paramref name="dQkv"/>.</param>
     /// <param name="causal">Whether the forward pass was causal.</param>
     /// <param name="dQkv">Written: the gradient of <paramref name="qkv"/>, padding zero.</param>
+    /// <param name="mask">The dropout mask <see cref="ForwardTraining"/> wrote, or empty for none.</param>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Backward(ReadOnlySpan<float> qkv, ReadOnlySpan<float> probabilities, int probabilityStride,
         ReadOnlySpan<float> dContext, int contextStride, int rows, int steps, int embed, int heads, int qkvStride, bool causal,
-        Span<float> dQkv)
+        Span<float> dQkv, ReadOnlySpan<float> mask = default)
     {
+        bool dropout = !mask.IsEmpty;
+        if (dropout && mask.Length < rows * probabilityStride) throw Inconsistent(rows, steps, embed, heads);
         Check(rows, steps, embed, heads, qkvStride, probabilityStride, contextStride, qkv.Length, probabilities.Length, dContext.Length);
         if (dQkv.Length < rows * steps * qkvStride) throw Inconsistent(rows, steps, embed, heads);
         int d = embed / heads;
@@ -115,17 +164,18 @@ public static class AttentionKernels
                 {
                     ReadOnlySpan<float> dci = dc.Slice(i * contextStride + qo, d), qi = sample.Slice(i * qkvStride + qo, d);
                     ReadOnlySpan<float> pi = p.Slice(i * steps, steps);
+                    ReadOnlySpan<float> mi = dropout ? mask.Slice(r * probabilityStride + h * steps * steps + i * steps, steps) : default;
                     int last = causal ? i : steps - 1;
-                    float weighted = 0f;
+                    float weighted = 0f; // Σ_j P_ij·dP_ij, dP_ij = m_ij·(dC_i·V_j)
                     for (int j = 0; j <= last; j++)
-                        weighted += pi[j] * Dot(dci, sample.Slice(j * qkvStride + vo, d));
+                        weighted += pi[j] * (dropout ? mi[j] : 1f) * Dot(dci, sample.Slice(j * qkvStride + vo, d));
                     Span<float> dqi = dSample.Slice(i * qkvStride + qo, d);
                     for (int j = 0; j <= last; j++)
                     {
-                        float pij = pi[j];
+                        float pij = pi[j], mij = dropout ? mi[j] : 1f;
                         if (pij == 0f) continue;
-                        MultiplyAdd(pij, dci, dSample.Slice(j * qkvStride + vo, d)); // dV_j += P_ij·dC_i
-                        float ds = pij * (Dot(dci, sample.Slice(j * qkvStride + vo, d)) - weighted) * scale;
+                        if (mij != 0f) MultiplyAdd(pij * mij, dci, dSample.Slice(j * qkvStride + vo, d)); // dV_j += P'_ij·dC_i
+                        float ds = pij * (mij * Dot(dci, sample.Slice(j * qkvStride + vo, d)) - weighted) * scale;
                         MultiplyAdd(ds, sample.Slice(j * qkvStride + ko, d), dqi); // dQ_i += dS_ij·K_j/√d
                         MultiplyAdd(ds, qi, dSample.Slice(j * qkvStride + ko, d)); // dK_j += dS_ij·Q_i/√d
                     }

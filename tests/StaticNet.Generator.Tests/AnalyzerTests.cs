@@ -113,6 +113,7 @@ public class AnalyzerTests
         AnalyzerHarness.Verify(Usings + "[Input(6, 10)] [{|SNET019:MultiHeadAttention(10, 3)|}] [SequencePool] [Dense(3)] partial class N { }");
         AnalyzerHarness.Verify(Usings + "[Input(6, 10)] [{|SNET019:MultiHeadAttention(12, 3)|}] [SequencePool] [Dense(3)] partial class N { }");
         AnalyzerHarness.Verify(Usings + "[Input(6, 12)] [MultiHeadAttention(12, 3, Causal = true)] [SequencePool] [Dense(3)] partial class N { }");
+        AnalyzerHarness.Verify(Usings + "[Input(6, 12)] [{|SNET019:MultiHeadAttention(12, 3, Dropout = 1f)|}] [SequencePool] [Dense(3)] partial class N { }");
         AnalyzerHarness.Verify(Usings + "[Input(8)] [Dense(4)] [LeakyReLU(0.3f)] [ELU(2f)] [Dense(3)] partial class N { }");
         AnalyzerHarness.Verify(Usings + "[Input(8)] [Dense(4)] [Dropout(0.5f)] [BatchNorm(Momentum = 0.01f)] [Dense(3)] partial class N { }");
     }

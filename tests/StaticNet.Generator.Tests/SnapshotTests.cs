@@ -149,7 +149,7 @@ public class SnapshotTests
         [SinusoidalPositions]
         [PositionalEmbedding(MaxPositions = 16, Name = "pos")]
         [LayerNorm(Epsilon = 1e-6f)]
-        [MultiHeadAttention(20, 4, Causal = true, Name = "attn")]
+        [MultiHeadAttention(20, 4, Causal = true, Dropout = 0.1f, Name = "attn")]
         [SequencePool]
         [Dense(3)]
         public partial class TinyTransformer { }

@@ -28,7 +28,7 @@ namespace Demo
     /// <item><term>3: SinusoidalPositions</term><description>[12, 20] · 0</description></item>
     /// <item><term>pos: PositionalEmbedding</term><description>[12, 20] · 320</description></item>
     /// <item><term>5: LayerNorm</term><description>[12, 20] · 40</description></item>
-    /// <item><term>attn: MultiHeadAttention(20, 4, causal)</term><description>[12, 20] · 1,680</description></item>
+    /// <item><term>attn: MultiHeadAttention(20, 4, causal, dropout 0.1)</term><description>[12, 20] · 1,680</description></item>
     /// <item><term>7: SequencePool(Mean)</term><description>[20] · 0</description></item>
     /// <item><term>8: Dense</term><description>[3] · 63</description></item>
     /// </list>
@@ -39,6 +39,7 @@ namespace Demo
     /// of the weights (and <c>ComputeLoss</c>, which changes nothing, likewise). Training, loading and writing <c>Parameters</c>
     /// must not overlap any other call on the instance: a training or loading call that would overlap another is refused with
     /// <see cref="global::System.InvalidOperationException"/>, and so is reading <c>Parameters</c> during one.
+    /// <c>Forward</c>, <c>ForwardBatch</c> and <c>ComputeLoss</c> run in inference mode (BatchNorm's running statistics, no dropout), <c>ComputeGradients</c> and <c>TrainStep</c> in training mode, as PyTorch's <c>eval()</c> and <c>train()</c>.
     /// </remarks>
     [global::System.CodeDom.Compiler.GeneratedCode("StaticNet.Generator", "0.1.0")]
     partial class TinyTransformer : global::StaticNet.ITrainableNetwork
@@ -112,9 +113,10 @@ namespace Demo
         private const int AttnQkv = 3296 * ChunkRows; // q | k | v of each step, [12, 64]
         private const int AttnProbabilities = 4064 * ChunkRows; // softmax(QKᵀ/√d) of each head, [4, 12, 12]
         private const int AttnContext = 4640 * ChunkRows; // P·V of every head, [12, 32]
-        private const int Layer7Output = 5024 * ChunkRows; // [ChunkRows, 32] (20 + padding)
-        private const int Layer8Output = 5056 * ChunkRows; // [ChunkRows, 16] (3 + padding)
-        private const int RowActivationLength = 5072;
+        private const int AttnMask = 5024 * ChunkRows; // the attention dropout mask, 0 or 1/(1 − p), [4, 12, 12]
+        private const int Layer7Output = 5600 * ChunkRows; // [ChunkRows, 32] (20 + padding)
+        private const int Layer8Output = 5632 * ChunkRows; // [ChunkRows, 16] (3 + padding)
+        private const int RowActivationLength = 5648;
         private const int ActivationBufferLength = RowActivationLength * ChunkRows;
 
         // The hot methods are compiled optimised from their first call, like the kernels. MethodImplOptions.AggressiveOptimization,
@@ -149,6 +151,7 @@ namespace Demo
         private readonly global::StaticNet.Kernels.AlignedBuffer _gradients = new(TrainableLength);
         private readonly global::StaticNet.Kernels.AlignedBuffer _activations = new(ActivationBufferLength);
         private readonly global::StaticNet.Kernels.AlignedBuffer _deltas = new(ActivationBufferLength);
+        private ulong _random; // Dropout's generator state, seeded by the constructor
         private int _exclusive; // 1 while a training or loading call runs, to refuse an overlapping one from another thread
 
         /// <summary>Creates the network with PyTorch's default initialisation, from a random seed.</summary>
@@ -175,6 +178,7 @@ namespace Demo
             global::StaticNet.Kernels.ParameterInitializer.UniformFanIn(s_parameterTensors[9], fanIn: 20, random, parameters);
             global::StaticNet.Kernels.ParameterInitializer.UniformFanIn(s_parameterTensors[11], fanIn: 20, random, parameters);
             global::StaticNet.Kernels.ParameterInitializer.UniformFanIn(s_parameterTensors[12], fanIn: 20, random, parameters);
+            _random = (ulong)(uint)random.Next() << 32 | (uint)random.Next();
         }
 
         /// <summary>Every trainable parameter in the internal layout (transposed, padded weights); see <c>ParameterTensors</c>.</summary>
@@ -357,7 +361,8 @@ namespace Demo
             {
                 int rows = global::System.Math.Min(ChunkRows, count - start);
                 global::System.ReadOnlySpan<float> x = inputs.Slice(start * InputSize, rows * InputSize);
-                ForwardRows(parameters, x, activations, rows);
+                if (computeGradients) TrainingForwardRows(_parameters.Span, x, activations, rows); // batch statistics, dropout
+                else ForwardRows(parameters, x, activations, rows);
                 global::System.ReadOnlySpan<float> logits = activations.Slice(Layer8Output, rows * 16);
                 global::System.Span<float> dLogits = computeGradients ? deltas.Slice(Layer8Output, rows * 16) : default;
                 sum += labels.IsEmpty
@@ -377,15 +382,22 @@ namespace Demo
         private float TrainingCall(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::System.ReadOnlySpan<int> labels, global::StaticNet.Optimizers.Optimizer? optimizer, string operation)
         {
             EnterExclusive(operation);
+            ulong random = _random; // dropout's generator
+            bool committed = false;
             try
             {
                 float loss = Evaluate(inputs, targets, labels, computeGradients: true);
                 if (!float.IsFinite(loss)) throw new global::StaticNet.TrainingDivergedException(loss);
                 optimizer?.Step(_parameters.Span, _gradients.Span, this); // checks the gradient is finite before changing anything
+                committed = true;
                 return loss;
             }
             finally
             {
+                if (!committed)
+                {
+                    _random = random;
+                }
                 ExitExclusive();
             }
         }
@@ -468,6 +480,24 @@ namespace Demo
         }
 
         /// <summary>
+        /// The training forward pass: as <c>ForwardRows</c>, but BatchNorm normalises with the chunk's statistics and updates
+        /// its running ones in <paramref name="parameters"/>, and Dropout draws its masks.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
+        private void TrainingForwardRows(global::System.Span<float> parameters, global::System.ReadOnlySpan<float> x, global::System.Span<float> activations, int rows)
+        {
+            global::StaticNet.Kernels.LayoutKernels.Reorder(x, rows, positions: 12, channels: 6, xSample: 72, xPosition: 6, xChannel: 1, activations.Slice(InputCopy, rows * 192), ySample: 192, yPosition: 16, yChannel: 1); // to channels last
+            NormInForward(parameters, activations.Slice(InputCopy, rows * 192), activations.Slice(NormInNormalized, rows * 192), activations.Slice(NormInInverseStd, rows * 16), activations.Slice(NormInOutput, rows * 192), rows);
+            Layer1Forward(parameters, activations.Slice(NormInOutput, rows * 192), activations.Slice(Layer1PreActivation, rows * 384), activations.Slice(Layer1Output, rows * 384), rows);
+            Layer3Forward(activations.Slice(Layer1Output, rows * 384), activations.Slice(Layer3Output, rows * 384), rows);
+            PosForward(parameters, activations.Slice(Layer3Output, rows * 384), activations.Slice(PosOutput, rows * 384), rows);
+            Layer5Forward(parameters, activations.Slice(PosOutput, rows * 384), activations.Slice(Layer5Normalized, rows * 384), activations.Slice(Layer5InverseStd, rows * 16), activations.Slice(Layer5Output, rows * 384), rows);
+            AttnTrainingForward(parameters, activations.Slice(Layer5Output, rows * 384), activations.Slice(AttnQkv, rows * 768), activations.Slice(AttnProbabilities, rows * 576), activations.Slice(AttnMask, rows * 576), activations.Slice(AttnContext, rows * 384), activations.Slice(AttnOutput, rows * 384), rows, ref _random);
+            Layer7Forward(activations.Slice(AttnOutput, rows * 384), activations.Slice(Layer7Output, rows * 32), rows);
+            Layer8Forward(parameters, activations.Slice(Layer7Output, rows * 32), activations.Slice(Layer8Output, rows * 16), rows);
+        }
+
+        /// <summary>
         /// Backpropagates the loss gradient that the loss wrote into the last layer's region of <paramref name="deltas"/>,
         /// from the last layer to the first, accumulating into <paramref name="gradients"/>.
         /// </summary>
@@ -476,7 +506,7 @@ namespace Demo
         {
             Layer8Backward(parameters, gradients, activations.Slice(Layer7Output, rows * 32), deltas.Slice(Layer8Output, rows * 16), deltas.Slice(Layer7Output, rows * 32), rows);
             Layer7Backward(deltas.Slice(Layer7Output, rows * 32), deltas.Slice(AttnOutput, rows * 384), rows);
-            AttnBackward(parameters, gradients, activations.Slice(Layer5Output, rows * 384), activations.Slice(AttnQkv, rows * 768), activations.Slice(AttnProbabilities, rows * 576), activations.Slice(AttnContext, rows * 384), deltas.Slice(AttnOutput, rows * 384), deltas.Slice(AttnQkv, rows * 768), deltas.Slice(AttnContext, rows * 384), deltas.Slice(Layer5Output, rows * 384), rows);
+            AttnBackward(parameters, gradients, activations.Slice(Layer5Output, rows * 384), activations.Slice(AttnQkv, rows * 768), activations.Slice(AttnProbabilities, rows * 576), activations.Slice(AttnContext, rows * 384), deltas.Slice(AttnOutput, rows * 384), deltas.Slice(AttnQkv, rows * 768), deltas.Slice(AttnContext, rows * 384), deltas.Slice(Layer5Output, rows * 384), rows, activations.Slice(AttnMask, rows * 576));
             Layer5Backward(parameters, gradients, activations.Slice(Layer5Normalized, rows * 384), activations.Slice(Layer5InverseStd, rows * 16), deltas.Slice(Layer5Output, rows * 384), deltas.Slice(PosOutput, rows * 384), rows);
             PosBackward(gradients, deltas.Slice(PosOutput, rows * 384), deltas.Slice(Layer3Output, rows * 384), rows);
             deltas.Slice(Layer3Output, rows * 384).CopyTo(deltas.Slice(Layer1Output, rows * 384)); // 3: the gradient passes through
@@ -582,16 +612,26 @@ namespace Demo
             global::StaticNet.Kernels.DenseKernels.Forward(context, rows * 12, inputs: 20, xStride: 32, parameters.Slice(AttnOutProjWeight, 20 * 32), parameters.Slice(AttnOutProjBias, 32), y, width: 32);
         }
 
+        /// <summary>attn forward in training: as forward, each probability dropped with probability 0.1 (the rest scaled by 1/(1 − 0.1)), the mask drawn from <paramref name="random"/>.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
+        private static void AttnTrainingForward(global::System.ReadOnlySpan<float> parameters, global::System.ReadOnlySpan<float> x, global::System.Span<float> qkv, global::System.Span<float> probabilities, global::System.Span<float> mask, global::System.Span<float> context, global::System.Span<float> y, int rows, ref ulong random)
+        {
+            global::StaticNet.Kernels.DenseKernels.Forward(x, rows * 12, inputs: 20, xStride: 32, parameters.Slice(AttnInProjWeight, 20 * 64), parameters.Slice(AttnInProjBias, 64), qkv, width: 64);
+            global::StaticNet.Kernels.AttentionKernels.ForwardTraining(qkv, rows, steps: 12, embed: 20, heads: 4, qkvStride: 64, causal: true,
+                probabilities, probabilityStride: 576, context, contextStride: 32, rate: 0.1f, ref random, mask);
+            global::StaticNet.Kernels.DenseKernels.Forward(context, rows * 12, inputs: 20, xStride: 32, parameters.Slice(AttnOutProjWeight, 20 * 32), parameters.Slice(AttnOutProjBias, 32), y, width: 32);
+        }
+
         /// <summary>attn backward: dy [rows, 12, 32] → d out_proj, d context, d q|k|v (through P), d in_proj (accumulated), dx (unless the input needs none).</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         private static void AttnBackward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> qkv, global::System.ReadOnlySpan<float> probabilities, global::System.ReadOnlySpan<float> context,
-            global::System.Span<float> dy, global::System.Span<float> dQkv, global::System.Span<float> dContext, global::System.Span<float> dx, int rows)
+            global::System.Span<float> dy, global::System.Span<float> dQkv, global::System.Span<float> dContext, global::System.Span<float> dx, int rows, global::System.ReadOnlySpan<float> mask)
         {
             global::StaticNet.Kernels.DenseKernels.BackwardWeights(context, rows * 12, inputs: 20, xStride: 32, dy, width: 32,
                 gradients.Slice(AttnOutProjWeight, 20 * 32), gradients.Slice(AttnOutProjBias, 32));
             global::StaticNet.Kernels.DenseKernels.BackwardInput(dy, rows * 12, width: 32, parameters.Slice(AttnOutProjWeight, 20 * 32), inputs: 20, dContext, dxStride: 32);
             global::StaticNet.Kernels.AttentionKernels.Backward(qkv, probabilities, probabilityStride: 576, dContext, contextStride: 32,
-                rows, steps: 12, embed: 20, heads: 4, qkvStride: 64, causal: true, dQkv);
+                rows, steps: 12, embed: 20, heads: 4, qkvStride: 64, causal: true, dQkv, mask);
             global::StaticNet.Kernels.DenseKernels.BackwardWeights(x, rows * 12, inputs: 20, xStride: 32, dQkv, width: 64,
                 gradients.Slice(AttnInProjWeight, 20 * 64), gradients.Slice(AttnInProjBias, 64));
             if (!dx.IsEmpty)

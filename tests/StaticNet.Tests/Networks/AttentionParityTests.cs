@@ -50,6 +50,11 @@ public partial class AttnMhaCausalNet { }
 [Input(5, 16)] [MultiHeadAttention(16, 4, Causal = true, Name = "attn")] [Dense(2, Name = "out")]
 public partial class AttnMhaFirstNet { }
 
+/// <summary>As <see cref="AttnMhaCausalNet"/> with attention dropout 0.25 (training only).</summary>
+[Network(Loss = Loss.MeanSquaredError)]
+[Input(6, 5)] [Dense(8, Name = "proj")] [MultiHeadAttention(8, 2, Causal = true, Dropout = 0.25f, Name = "attn")] [SequencePool] [Dense(3, Name = "head")]
+public partial class AttnMhaDropoutNet { }
+
 /// <summary>A streaming network with LayerNorm before and after a recurrent layer.</summary>
 [Network(Loss = Loss.MeanSquaredError)]
 [Input(5, 7)] [LayerNorm] [LSTM(18, ReturnSequences = true)] [LayerNorm(Epsilon = 1e-3f)] [Dense(4)]
@@ -159,6 +164,53 @@ public class AttentionParityTests(Xunit.Abstractions.ITestOutputHelper output)
             p.CopyTo(network.Parameters);
             return network.ComputeLoss(inputs, targets);
         });
+    }
+
+    [Fact]
+    public void AttentionDropout_InactiveInForward_AndGradientsOfItsMaskMatchFiniteDifferences()
+    {
+        // Forward (inference) uses every probability: PyTorch's eval output of the same weights.
+        var network = new AttnMhaDropoutNet(1);
+        network.LoadSafetensors(Path("attn_mha_causal.safetensors"));
+        SafetensorsFile io = Fixture("attn_mha_causal_io.safetensors");
+        float[] input = io.Get("input").Data, target = io.Get("target").Data, expected = io.Get("output").Data;
+        var actual = new float[expected.Length];
+        network.ForwardBatch(input, actual);
+        AssertClose(expected, actual, OutputTolerance, "dropout network, inference");
+
+        // Training drops probabilities: the training loss differs from the inference loss, and a new seed gives another mask.
+        float trainingLoss = network.ComputeGradients(input, target), inferenceLoss = network.ComputeLoss(input, target);
+        Assert.NotEqual(inferenceLoss, trainingLoss);
+        Assert.Equal(io.Get("loss").Data[0], inferenceLoss, 1e-5f);
+
+        // Same seed, same mask: the gradients of that masked function against central differences.
+        const int seed = 51;
+        Func<ITrainableNetwork> create = () => new AttnMhaDropoutNet(seed);
+        ITrainableNetwork fresh = create();
+        float[] initial = fresh.Parameters.ToArray(), inputs = RandomVector(3 * fresh.InputSize, 3), targets = RandomVector(3 * fresh.OutputSize, 4);
+        fresh.ComputeGradients(inputs, targets);
+        GradientCheckTests.AssertGradientsMatch("attention dropout", fresh, fresh.Gradients.ToArray(), initial, p =>
+        {
+            ITrainableNetwork evaluated = create();
+            p.CopyTo(evaluated.Parameters);
+            return evaluated.ComputeGradients(inputs, targets);
+        });
+    }
+
+    [Fact]
+    public void AttentionDropout_DropsAboutTheRateOfUnmaskedProbabilities()
+    {
+        const int rows = 50, steps = 6, heads = 2, embed = 8, qkvStride = 32, contextStride = 16;
+        int probabilityStride = heads * steps * steps;
+        float[] qkv = RandomVector(rows * steps * qkvStride, 1), p = new float[rows * probabilityStride], mask = new float[p.Length];
+        var context = new float[rows * steps * contextStride];
+        ulong state = 12345;
+        StaticNet.Kernels.AttentionKernels.ForwardTraining(qkv, rows, steps, embed, heads, qkvStride, causal: true, p, probabilityStride,
+            context, contextStride, 0.25f, ref state, mask);
+        int unmasked = rows * heads * steps * (steps + 1) / 2, kept = mask.Count(m => m != 0f);
+        Assert.All(mask, m => Assert.True(m == 0f || m == 1f / 0.75f, $"mask value {m}"));
+        double fraction = 1 - (double)kept / unmasked;
+        Assert.InRange(fraction, 0.2, 0.3); // 2100 draws: σ ≈ 0.0095
     }
 
     [Fact]
