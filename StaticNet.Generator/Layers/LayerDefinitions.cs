@@ -33,6 +33,7 @@ internal static class LayerDefinitions
         PositionalLayer.Sinusoidal,
         SequencePoolLayer.Instance,
         AttentionLayer.Instance,
+        TransformerLayer.Instance,
     };
 
     private static readonly Dictionary<string, LayerDefinition> s_byAttribute = ByAttribute();

@@ -55,6 +55,7 @@ internal enum LayerKind
     SinusoidalPositions,
     SequencePool,
     MultiHeadAttention,
+    TransformerEncoderLayer,
 }
 
 /// <summary>Mirror of <c>StaticNet.PaddingMode</c>.</summary>

@@ -119,3 +119,59 @@ public sealed class MultiHeadAttentionAttribute : Attribute
     /// <summary>The PyTorch module name of the layer; the default is <c>layers.{index}</c>.</summary>
     public string? Name { get; set; }
 }
+
+/// <summary>
+/// One transformer encoder layer, as <c>torch.nn.TransformerEncoderLayer(dModel, heads, dimFeedforward,
+/// batch_first=True)</c>: self-attention and a feed-forward block, each with a residual connection and a LayerNorm,
+/// <c>[steps, dModel] → [steps, dModel]</c>. Post-norm (PyTorch's default): <c>x = norm1(x + sa(x))</c>,
+/// <c>x = norm2(x + ff(x))</c>; with <see cref="NormFirst"/>: <c>x = x + sa(norm1(x))</c>, <c>x = x + ff(norm2(x))</c>;
+/// <c>ff(x) = linear2(dropout(activation(linear1(x))))</c>. Its tensors are PyTorch's: <c>{Name}.self_attn.in_proj_weight</c>,
+/// <c>.in_proj_bias</c>, <c>.out_proj.weight</c>, <c>.out_proj.bias</c>, <c>{Name}.linear1.weight</c> <c>[dimFeedforward,
+/// dModel]</c>, <c>.bias</c>, <c>{Name}.linear2.weight</c> <c>[dModel, dimFeedforward]</c>, <c>.bias</c>, <c>{Name}.norm1.weight</c>,
+/// <c>.bias</c>, <c>{Name}.norm2.weight</c>, <c>.bias</c>. A whole <c>nn.TransformerEncoder</c> of N layers is N of these
+/// named as its layers are: <c>Name = "encoder.layers.0"</c>, <c>"encoder.layers.1"</c>, ….
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
+public sealed class TransformerEncoderLayerAttribute : Attribute
+{
+    /// <summary>Declares a transformer encoder layer.</summary>
+    /// <param name="dModel">The model dimension, which the input's features must equal (PyTorch's <c>d_model</c>).</param>
+    /// <param name="heads">The number of attention heads, dividing <paramref name="dModel"/> (PyTorch's <c>nhead</c>).</param>
+    /// <param name="dimFeedforward">The feed-forward block's hidden size (PyTorch's <c>dim_feedforward</c>, 2048 by default there).</param>
+    public TransformerEncoderLayerAttribute(int dModel, int heads, int dimFeedforward)
+    {
+        DModel = dModel;
+        Heads = heads;
+        DimFeedforward = dimFeedforward;
+    }
+
+    /// <summary>The model dimension.</summary>
+    public int DModel { get; }
+
+    /// <summary>The number of attention heads.</summary>
+    public int Heads { get; }
+
+    /// <summary>The feed-forward hidden size.</summary>
+    public int DimFeedforward { get; }
+
+    /// <summary>The feed-forward activation: <see cref="StaticNet.Activation.ReLU"/> (the default, as PyTorch) or <see cref="StaticNet.Activation.GELU"/>.</summary>
+    public Activation Activation { get; set; } = Activation.ReLU;
+
+    /// <summary>Whether each block normalises its input (pre-norm, PyTorch's <c>norm_first=True</c>) rather than its output.</summary>
+    public bool NormFirst { get; set; }
+
+    /// <summary>
+    /// The dropout probability of PyTorch's four dropouts (attention, after the activation, after each block), training only;
+    /// 0.1 by default, as PyTorch.
+    /// </summary>
+    public float Dropout { get; set; } = 0.1f;
+
+    /// <summary>Whether the self-attention is causal (PyTorch's <c>src_mask</c> the square subsequent mask, or <c>is_causal=True</c>).</summary>
+    public bool Causal { get; set; }
+
+    /// <summary>PyTorch's <c>layer_norm_eps</c>, 1e-5 by default.</summary>
+    public float Epsilon { get; set; } = 1e-5f;
+
+    /// <summary>The PyTorch module name of the layer; the default is <c>layers.{index}</c>.</summary>
+    public string? Name { get; set; }
+}

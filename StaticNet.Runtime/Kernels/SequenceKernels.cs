@@ -160,6 +160,17 @@ public static class SequenceKernels
         }
     }
 
+    /// <summary><c>y = a + b</c> elementwise (a residual connection, or a gradient reaching a value two ways).</summary>
+    /// <param name="a">The first addend.</param>
+    /// <param name="b">The second addend, as long as <paramref name="a"/>.</param>
+    /// <param name="y">The sum, as long as <paramref name="a"/>; may be either addend.</param>
+    public static void Add(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> y)
+    {
+        if (b.Length != a.Length || y.Length != a.Length)
+            throw new ArgumentException($"Add needs spans of one length; got {a.Length}, {b.Length} and {y.Length}.");
+        System.Numerics.Tensors.TensorPrimitives.Add(a, b, y);
+    }
+
     private static void Check(int rows, int length, int a, int b, int c, int cLength)
     {
         if (rows <= 0 || length <= 0 || length % DenseKernels.WidthAlignment != 0 || a < (long)rows * length || b < (long)rows * length || c < cLength)

@@ -91,6 +91,7 @@ public class AnalyzerTests
         AnalyzerHarness.Verify(Usings + "[Input(6, 4)] [LSTM(4)] [{|SNET018:PositionalEmbedding|}] [Dense(3)] partial class N { }");
         AnalyzerHarness.Verify(Usings + "[Input(6, 4)] [SequencePool] [{|SNET018:SequencePool|}] [Dense(3)] partial class N { }");
         AnalyzerHarness.Verify(Usings + "[Input(8)] [{|SNET018:MultiHeadAttention(8, 2)|}] [Dense(3)] partial class N { }");
+        AnalyzerHarness.Verify(Usings + "[Input(8)] [{|SNET018:TransformerEncoderLayer(8, 2, 16)|}] [Dense(3)] partial class N { }");
         AnalyzerHarness.Verify(Usings + "[Input(6, 4)] [PositionalEmbedding] [SinusoidalPositions] [SequencePool(SequencePooling.Last)] [Dense(3)] partial class N { }");
     }
 
@@ -114,6 +115,10 @@ public class AnalyzerTests
         AnalyzerHarness.Verify(Usings + "[Input(6, 10)] [{|SNET019:MultiHeadAttention(12, 3)|}] [SequencePool] [Dense(3)] partial class N { }");
         AnalyzerHarness.Verify(Usings + "[Input(6, 12)] [MultiHeadAttention(12, 3, Causal = true)] [SequencePool] [Dense(3)] partial class N { }");
         AnalyzerHarness.Verify(Usings + "[Input(6, 12)] [{|SNET019:MultiHeadAttention(12, 3, Dropout = 1f)|}] [SequencePool] [Dense(3)] partial class N { }");
+        AnalyzerHarness.Verify(Usings + "[Input(6, 12)] [{|SNET019:TransformerEncoderLayer(12, 5, 24)|}] [SequencePool] [Dense(3)] partial class N { }");
+        AnalyzerHarness.Verify(Usings + "[Input(6, 10)] [{|SNET019:TransformerEncoderLayer(12, 4, 24)|}] [SequencePool] [Dense(3)] partial class N { }");
+        AnalyzerHarness.Verify(Usings + "[Input(6, 12)] [{|SNET019:TransformerEncoderLayer(12, 4, 24, Activation = Activation.Tanh)|}] [SequencePool] [Dense(3)] partial class N { }");
+        AnalyzerHarness.Verify(Usings + "[Input(6, 12)] [TransformerEncoderLayer(12, 4, 24, Name = \"enc.layers.0\")] [TransformerEncoderLayer(12, 4, 24, Activation = Activation.GELU, NormFirst = true, Name = \"enc.layers.1\")] [SequencePool] [Dense(3)] partial class N { }");
         AnalyzerHarness.Verify(Usings + "[Input(8)] [Dense(4)] [LeakyReLU(0.3f)] [ELU(2f)] [Dense(3)] partial class N { }");
         AnalyzerHarness.Verify(Usings + "[Input(8)] [Dense(4)] [Dropout(0.5f)] [BatchNorm(Momentum = 0.01f)] [Dense(3)] partial class N { }");
     }
@@ -201,6 +206,7 @@ public class AnalyzerTests
         AnalyzerHarness.Verify(Usings + "[{|SNET014:Network(Loss = (Loss)9)|}] [Input(4)] [Dense(2)] partial class N { }");
         AnalyzerHarness.Verify(Usings + "[Network(Loss = (Loss)1)] [Input(4)] [Dense(2, (Activation)6)] partial class N { }");
         AnalyzerHarness.Verify(Usings + "[Input(6, 4)] [{|SNET014:SequencePool((SequencePooling)3)|}] [Dense(2)] partial class N { }");
+        AnalyzerHarness.Verify(Usings + "[Input(6, 4)] [{|SNET014:TransformerEncoderLayer(4, 2, 8, Activation = (Activation)42)|}] [SequencePool] [Dense(2)] partial class N { }");
     }
 
     [Fact]

@@ -155,7 +155,23 @@ public class SnapshotTests
         public partial class TinyTransformer { }
         """;
 
+    public const string TransformerEncoder = """
+        using StaticNet;
+
+        namespace Demo;
+
+        [Network(Loss = Loss.SoftmaxCrossEntropy)]
+        [Input(32, 64)]
+        [SinusoidalPositions]
+        [TransformerEncoderLayer(64, 4, 128, Name = "encoder.layers.0")]
+        [TransformerEncoderLayer(64, 4, 128, Activation = Activation.GELU, NormFirst = true, Dropout = 0f, Causal = true, Name = "encoder.layers.1")]
+        [SequencePool]
+        [Dense(10, Name = "head")]
+        public partial class TransformerEncoder { }
+        """;
+
     [Theory]
+    [InlineData(nameof(TransformerEncoder), TransformerEncoder)]
     [InlineData(nameof(TinyTransformer), TinyTransformer)]
     [InlineData(nameof(SampleCnn), SampleCnn)]
     [InlineData(nameof(NormalizedCnn), NormalizedCnn)]

@@ -86,6 +86,27 @@ class SelfAttention(nn.MultiheadAttention):
         return super().forward(x, x, x, attn_mask=mask, need_weights=False)[0]
 
 
+class Encoder(nn.Module):
+    """nn.TransformerEncoder of `layers` nn.TransformerEncoderLayer(batch_first=True, dropout=0), optionally causal."""
+
+    def __init__(self, d_model, heads, ff, layers, activation, norm_first, causal):
+        super().__init__()
+        layer = nn.TransformerEncoderLayer(d_model, heads, ff, dropout=0.0, activation=activation, batch_first=True,
+                                           norm_first=norm_first)
+        self.encoder = nn.TransformerEncoder(layer, layers, enable_nested_tensor=False)
+        with torch.no_grad():  # the layers start as deep copies of one another: make them differ
+            for later in self.encoder.layers[1:]:
+                for p in later.parameters():
+                    p.add_(torch.randn_like(p) * 0.1)
+        self.causal = causal
+
+    def forward(self, x):
+        if self.causal:
+            mask = nn.Transformer.generate_square_subsequent_mask(x.size(1))
+            return self.encoder(x, mask=mask)
+        return self.encoder(x)
+
+
 class Named(nn.Module):
     """Submodules applied in order, each under the given attribute name (None: not a module, no name)."""
 
@@ -144,12 +165,34 @@ def attention_fixtures():
            '[MultiHeadAttention(16, 4, Causal = true, Name = "attn")] [Dense(2, Name = "out")]')
 
 
+def encoder_fixtures():
+    """Two-layer nn.TransformerEncoder (d 16, 4 heads, feed-forward 24) both norm orders, ReLU and GELU, with and without
+    the causal mask, after a projection and first."""
+    cases = [("encoder_post_relu", False, "relu", False, False, "mean"),
+             ("encoder_pre_gelu_causal", True, "gelu", True, False, "last"),
+             ("encoder_first_post_gelu", False, "gelu", False, True, "first"),
+             ("encoder_first_pre_relu_causal", True, "relu", True, True, "mean")]
+    pooling = {"mean": "", "first": "SequencePooling.First", "last": "SequencePooling.Last"}
+    for name, norm_first, activation, causal, first, pool in cases:
+        options = (f", Activation = Activation.{'GELU' if activation == 'gelu' else 'ReLU'}"
+                   + (", NormFirst = true" if norm_first else "") + (", Causal = true" if causal else "") + ", Dropout = 0f")
+        layers = " ".join(f'[TransformerEncoderLayer(16, 4, 24{options}, Name = "body.encoder.layers.{i}")]' for i in range(2))
+        parts = [] if first else [("proj", nn.Linear(5, 16))]
+        declaration = (("" if first else '[Dense(16, Name = "proj")] ') + layers
+                       + (f" [SequencePool({pooling[pool]})]" if pooling[pool] else " [SequencePool]") + ' [Dense(3, Name = "head")]')
+        yield (name, 3, (6, 16) if first else (6, 5),
+               lambda parts=parts, norm_first=norm_first, activation=activation, causal=causal, pool=pool: Named(
+                   *parts, ("body", Encoder(16, 4, 24, 2, activation, norm_first, causal)), (None, Pool(pool)),
+                   ("head", nn.Linear(16, 3))),
+               declaration)
+
+
 def main():
     torch.set_num_threads(1)
     os.makedirs(OUT_DIR, exist_ok=True)
     seed = 1919
     only = set(sys.argv[1:])
-    for name, batch, shape, factory, declaration in list(fixtures()) + list(attention_fixtures()):
+    for name, batch, shape, factory, declaration in list(fixtures()) + list(attention_fixtures()) + list(encoder_fixtures()):
         seed += 1
         if only and name not in only:
             continue
