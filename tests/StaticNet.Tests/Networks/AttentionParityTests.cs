@@ -80,6 +80,16 @@ public partial class AttnEncoderFirstPreReluCausalNet { }
 [Input(6, 5)] [Dense(16, Name = "proj")] [TransformerEncoderLayer(16, 4, 24, Activation = Activation.GELU, NormFirst = true, Causal = true, Name = "body.encoder.layers.0")] [TransformerEncoderLayer(16, 4, 24, Activation = Activation.GELU, NormFirst = true, Causal = true, Name = "body.encoder.layers.1")] [SequencePool(SequencePooling.Last)] [Dense(3, Name = "head")]
 public partial class AttnEncoderDropoutNet { }
 
+/// <summary>The example of docs/layers.md (TransformerEncoderLayer), as written there.</summary>
+[Network(Loss = Loss.SoftmaxCrossEntropy)]
+[Input(32, 64)]
+[SinusoidalPositions]
+[TransformerEncoderLayer(64, 4, 128, Name = "encoder.layers.0")]
+[TransformerEncoderLayer(64, 4, 128, Name = "encoder.layers.1")]
+[SequencePool]
+[Dense(10, Name = "head")]
+public partial class Classifier { }
+
 /// <summary>A streaming network with LayerNorm before and after a recurrent layer.</summary>
 [Network(Loss = Loss.MeanSquaredError)]
 [Input(5, 7)] [LayerNorm] [LSTM(18, ReturnSequences = true)] [LayerNorm(Epsilon = 1e-3f)] [Dense(4)]
@@ -282,6 +292,18 @@ public class AttentionParityTests(Xunit.Abstractions.ITestOutputHelper output)
         var sgd = new Sgd(0.01f);
         fresh.TrainStep(inputs, targets, sgd);
         Assert.Equal(0, AllocationTests.AllocatedBy(() => fresh.TrainStep(inputs, targets, sgd)));
+    }
+
+    [Fact]
+    public void TheDocsEncoder_HasNnTransformerEncodersNames()
+    {
+        var names = new Classifier(1).ParameterTensors.Select(t => t.Name).ToArray();
+        foreach (string layer in new[] { "encoder.layers.0.", "encoder.layers.1." })
+            foreach (string tensor in new[] { "self_attn.in_proj_weight", "self_attn.in_proj_bias", "self_attn.out_proj.weight", "self_attn.out_proj.bias",
+                         "linear1.weight", "linear1.bias", "linear2.weight", "linear2.bias", "norm1.weight", "norm1.bias", "norm2.weight", "norm2.bias" })
+                Assert.Contains(layer + tensor, names);
+        Assert.Equal(2 * 12 + 2, names.Length);
+        Assert.Equal(2 * (3 * 64 * 64 + 3 * 64 + 64 * 64 + 64 + 128 * 64 + 128 + 64 * 128 + 64 + 4 * 64) + 64 * 10 + 10, Classifier.ParameterCount);
     }
 
     [Fact]
