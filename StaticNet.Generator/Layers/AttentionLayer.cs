@@ -83,8 +83,43 @@ internal sealed class AttentionLayer : LayerDefinition
         if (trainable) yield return ("TrainingForward", true);
     }
 
-    public override string? WhyNoStep(ShapedLayer layer) =>
-        $"MultiHeadAttention '{layer.Name}' attends over the whole sequence; streaming it needs a key/value cache, which Step does not have yet";
+    // ── Streaming (Step with a key/value cache) ──────────────────────────────────────────────────────────────────
+
+    /// <summary>A causal attention layer carries state between steps: the keys and values of the last T steps.</summary>
+    public override bool IsRecurrent => true;
+
+    public override string? WhyNoStep(ShapedLayer layer) => Options(layer).Causal
+        ? null
+        : $"MultiHeadAttention '{layer.Name}' is not causal: each step attends to the steps after it, which a stream has not seen yet (declare Causal = true to stream it with a key/value cache)";
+
+    /// <summary>The step state's parts, in order: the steps seen (an int), q|k|v, the context, the output, the scores, the key and value caches.</summary>
+    private static (int Qkv, int Context, int Output, int Scores, int Keys, int Values, int Length) StepLayout(ShapedLayer layer)
+    {
+        int embed = layer.Spec.Units, steps = layer.Output.Positions, width = layer.Output.PositionStride, qkvWidth = LayoutArithmetic.Padded(3 * embed);
+        int qkv = LayoutArithmetic.WidthAlignment, context = qkv + qkvWidth, output = context + width, scores = output + width;
+        int keys = scores + LayoutArithmetic.Padded(steps), values = keys + steps * width;
+        return (qkv, context, output, scores, keys, values, values + steps * width);
+    }
+
+    public override int StepStateLength(ShapedLayer layer) => StepLayout(layer).Length;
+
+    public override string StepStateText(ShapedLayer layer) =>
+        $"the steps seen, q|k|v, context, output, scores and the key/value cache of the last {layer.Output.Positions} steps, [{StepLayout(layer).Length}]";
+
+    public override void WriteStep(CodeWriter w, StepWriter s, ShapedLayer layer)
+    {
+        string id = layer.Identifier;
+        var l = StepLayout(layer);
+        int embed = layer.Spec.Units, steps = layer.Output.Positions, width = layer.Output.PositionStride, qkvWidth = LayoutArithmetic.Padded(3 * embed);
+        string at(int offset, int length) => $"state.Slice({id}Step + {offset}, {length})";
+        string x = s.CurrentStride == embed ? s.Current : $"{s.Current}.Slice(0, {embed})";
+        w.Line($"// {layer.Name}: causal attention over the key/value cache of the last {steps} steps");
+        w.Line($"{Kernels}DenseKernels.ForwardStep({x}, inputs: {embed}, {MatrixSlice(layer, "in_proj_weight", "parameters", qkvWidth)}, {TensorSlice(layer, "in_proj_bias", "parameters")}, {at(l.Qkv, qkvWidth)}, width: {qkvWidth});");
+        w.Line($"{Kernels}AttentionKernels.Step({at(l.Qkv, qkvWidth)}, embed: {embed}, heads: {Options(layer).Heads}, window: {steps}, cacheStride: {width}, {at(l.Keys, steps * width)}, {at(l.Values, steps * width)},");
+        w.Line($"    ref global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>({at(0, 1)})[0], {at(l.Scores, LayoutArithmetic.Padded(steps))}, {at(l.Context, width)});");
+        w.Line($"{Kernels}DenseKernels.ForwardStep({at(l.Context, embed)}, inputs: {embed}, {MatrixSlice(layer, "out_proj.weight", "parameters", width)}, {TensorSlice(layer, "out_proj.bias", "parameters")}, {at(l.Output, width)}, width: {width});");
+        s.Advance(at(l.Output, width), width);
+    }
 
     // ── Emission ───────────────────────────────────────────────────────────────────────────────────────────────────
 

@@ -126,8 +126,88 @@ internal sealed class TransformerLayer : LayerDefinition
         if (trainable) yield return ("TrainingForward", true);
     }
 
-    public override string? WhyNoStep(ShapedLayer layer) =>
-        $"TransformerEncoderLayer '{layer.Name}' attends over the whole sequence; streaming it needs a key/value cache, which Step does not have yet";
+    // ── Streaming (Step with a key/value cache) ──────────────────────────────────────────────────────────────────
+
+    /// <summary>A causal encoder layer carries state between steps: its attention's keys and values of the last T steps.</summary>
+    public override bool IsRecurrent => true;
+
+    public override string? WhyNoStep(ShapedLayer layer) => Options(layer).Causal
+        ? null
+        : $"TransformerEncoderLayer '{layer.Name}' is not causal: each step attends to the steps after it, which a stream has not seen yet (declare Causal = true to stream it with a key/value cache)";
+
+    /// <summary>The step state: the steps seen (an int), then q|k|v, context, norm1(x), attention, h, norm2(h), hidden, ff, output, scores, keys, values.</summary>
+    private static int[] StepLayout(ShapedLayer layer, out int length)
+    {
+        TransformerOptions o = Options(layer);
+        int d = layer.Spec.Units, steps = layer.Output.Positions, width = layer.Output.PositionStride;
+        int[] lengths = { LayoutArithmetic.WidthAlignment, LayoutArithmetic.Padded(3 * d), width, width, width, width, width, LayoutArithmetic.Padded(o.DimFeedforward),
+            width, width, LayoutArithmetic.Padded(steps), steps * width, steps * width };
+        var offsets = new int[lengths.Length];
+        length = 0;
+        for (int i = 0; i < lengths.Length; i++)
+        {
+            offsets[i] = length;
+            length += lengths[i];
+        }
+        return offsets;
+    }
+
+    public override int StepStateLength(ShapedLayer layer)
+    {
+        StepLayout(layer, out int length);
+        return length;
+    }
+
+    public override string StepStateText(ShapedLayer layer) =>
+        $"the steps seen, one step's intermediates and the key/value cache of the last {layer.Output.Positions} steps, [{StepStateLength(layer)}]";
+
+    public override void WriteStep(CodeWriter w, StepWriter s, ShapedLayer layer)
+    {
+        TransformerOptions o = Options(layer);
+        string id = layer.Identifier;
+        int[] at = StepLayout(layer, out _);
+        int d = layer.Spec.Units, steps = layer.Output.Positions, width = layer.Output.PositionStride, qkvWidth = LayoutArithmetic.Padded(3 * d);
+        int ff = o.DimFeedforward, hidden = LayoutArithmetic.Padded(ff);
+        string S(int part, int length) => $"state.Slice({id}Step + {at[part]}, {length})";
+        string qkv = S(1, qkvWidth), context = S(2, width), norm1 = S(3, width), attention = S(4, width), h = S(5, width), norm2 = S(6, width);
+        string hiddenState = S(7, hidden), feed = S(8, width), output = S(9, width), scores = S(10, LayoutArithmetic.Padded(steps));
+        string x = s.CurrentStride == d ? s.Current : $"{s.Current}.Slice(0, {d})";
+        string Real(string span) => d == width ? span : $"{span}.Slice(0, {d})";
+        string Dense(string input, string prefix, int inputs, int outWidth, string y) =>
+            $"{Kernels}DenseKernels.ForwardStep({input}, inputs: {inputs}, {MatrixSlice(layer, prefix + "weight", "parameters", outWidth)}, {TensorSlice(layer, prefix + "bias", "parameters")}, {y}, width: {outWidth});";
+        string Norm(string norm, string y) =>
+            $"{Kernels}LayerNormKernels.Forward({y}, 1, features: {d}, stride: {width}, {TensorSlice(layer, norm + ".weight", "parameters")}, {TensorSlice(layer, norm + ".bias", "parameters")}, epsilon: {Literal(o.Epsilon)}, {y});";
+        w.Line($"// {layer.Name}: a causal encoder layer, its attention over the key/value cache of the last {steps} steps");
+        string attentionInput = x;
+        if (o.NormFirst)
+        {
+            w.Line($"{x}.CopyTo({norm1});");
+            w.Line(Norm("norm1", norm1));
+            attentionInput = Real(norm1);
+        }
+        w.Line(Dense(attentionInput, "self_attn.in_proj_", d, qkvWidth, qkv));
+        w.Line($"{Kernels}AttentionKernels.Step({qkv}, embed: {d}, heads: {o.Heads}, window: {steps}, cacheStride: {width}, {S(11, steps * width)}, {S(12, steps * width)},");
+        w.Line($"    ref global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>({S(0, 1)})[0], {scores}, {context});");
+        w.Line(Dense(Real(context), "self_attn.out_proj.", d, width, attention));
+        w.Line($"{Kernels}SequenceKernels.Add({x}, {Real(attention)}, {Real(h)});");
+        string feedInput = Real(h);
+        if (o.NormFirst)
+        {
+            w.Line($"{h}.CopyTo({norm2});");
+            w.Line(Norm("norm2", norm2));
+            feedInput = Real(norm2);
+        }
+        else
+            w.Line(Norm("norm1", h));
+        w.Line(Dense(feedInput, "linear1.", d, hidden, hiddenState));
+        w.Line(o.Activation == ActivationKind.GELU
+            ? $"{Kernels}ActivationKernels.Gelu({hiddenState}, {hiddenState}, 1, columns: {ff}, stride: {hidden});"
+            : $"{Kernels}ActivationKernels.ReLU({hiddenState}, 1, columns: {ff}, stride: {hidden});");
+        w.Line(Dense(ff == hidden ? hiddenState : $"{hiddenState}.Slice(0, {ff})", "linear2.", ff, width, feed));
+        w.Line($"{Kernels}SequenceKernels.Add({Real(h)}, {Real(feed)}, {Real(output)});");
+        if (!o.NormFirst) w.Line(Norm("norm2", output));
+        s.Advance(output, width);
+    }
 
     // ── Emission ───────────────────────────────────────────────────────────────────────────────────────────────────
 

@@ -184,6 +184,54 @@ public static class AttentionKernels
         }
     }
 
+    /// <summary>
+    /// One streaming step of causal self-attention with a key/value cache: the step's k and v replace the oldest of the
+    /// last <paramref name="window"/> steps' (a ring), and its q attends to every cached step, so that step t gives what
+    /// <see cref="Forward"/> gives at the last position of a sequence made of the window's steps.
+    /// </summary>
+    /// <param name="qkv">The step's projected <c>[q | k | v]</c>, at least 3·embed floats.</param>
+    /// <param name="embed">E.</param>
+    /// <param name="heads">The number of heads, dividing E.</param>
+    /// <param name="window">The steps the cache holds (the network's sequence length T).</param>
+    /// <param name="cacheStride">Floats per cached step (E padded to 16).</param>
+    /// <param name="keys">The key cache, <c>window·cacheStride</c> floats, updated.</param>
+    /// <param name="values">The value cache, <c>window·cacheStride</c> floats, updated.</param>
+    /// <param name="seen">The steps seen since the cache was cleared (0 after a reset), advanced by one.</param>
+    /// <param name="scores">Scratch, at least <paramref name="window"/> floats.</param>
+    /// <param name="context">Written: the step's context, E floats.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Step(ReadOnlySpan<float> qkv, int embed, int heads, int window, int cacheStride, Span<float> keys, Span<float> values,
+        ref int seen, Span<float> scores, Span<float> context)
+    {
+        if (embed <= 0 || heads <= 0 || embed % heads != 0 || window <= 0 || cacheStride < embed || qkv.Length < 3 * embed ||
+            keys.Length < window * cacheStride || values.Length < window * cacheStride || scores.Length < window || context.Length < embed || seen < 0)
+            throw new ArgumentException($"Attention step called with inconsistent sizes: embed {embed}, {heads} heads, window {window}, cache stride {cacheStride}.");
+        int slot = seen % window;
+        qkv.Slice(embed, embed).CopyTo(keys.Slice(slot * cacheStride, embed));
+        qkv.Slice(2 * embed, embed).CopyTo(values.Slice(slot * cacheStride, embed));
+        seen = seen == int.MaxValue ? window + (seen - window + 1) % window : seen + 1; // keeps seen % window advancing
+        int count = Math.Min(seen, window), d = embed / heads;
+        float scale = 1f / MathF.Sqrt(d);
+        for (int h = 0; h < heads; h++)
+        {
+            ReadOnlySpan<float> q = qkv.Slice(h * d, d);
+            float max = float.NegativeInfinity;
+            for (int j = 0; j < count; j++)
+            {
+                float s = Dot(q, keys.Slice(j * cacheStride + h * d, d)) * scale;
+                scores[j] = s;
+                if (s > max) max = s;
+            }
+            float sum = 0f;
+            for (int j = 0; j < count; j++) sum += scores[j] = MathF.Exp(scores[j] - max);
+            float inverse = 1f / sum;
+            Span<float> c = context.Slice(h * d, d);
+            c.Clear();
+            for (int j = 0; j < count; j++)
+                MultiplyAdd(scores[j] * inverse, values.Slice(j * cacheStride + h * d, d), c);
+        }
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static float Dot(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
     {

@@ -170,7 +170,22 @@ public class SnapshotTests
         public partial class TransformerEncoder { }
         """;
 
+    public const string CausalStreaming = """
+        using StaticNet;
+
+        namespace Demo;
+
+        [Network(Loss = Loss.SoftmaxCrossEntropy)]
+        [Input(16)]
+        [Embedding(40, 16, Name = "embed")]
+        [MultiHeadAttention(16, 2, Causal = true, Name = "attn")]
+        [TransformerEncoderLayer(16, 4, 32, Activation = Activation.GELU, NormFirst = true, Causal = true, Name = "block")]
+        [Dense(40, Name = "head")]
+        public partial class CausalStreaming { }
+        """;
+
     [Theory]
+    [InlineData(nameof(CausalStreaming), CausalStreaming)]
     [InlineData(nameof(TransformerEncoder), TransformerEncoder)]
     [InlineData(nameof(TinyTransformer), TinyTransformer)]
     [InlineData(nameof(SampleCnn), SampleCnn)]

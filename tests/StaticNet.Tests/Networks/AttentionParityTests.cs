@@ -90,6 +90,26 @@ public partial class AttnEncoderDropoutNet { }
 [Dense(10, Name = "head")]
 public partial class Classifier { }
 
+/// <summary>A causal attention network that streams with a key/value cache.</summary>
+[Network(Loss = Loss.MeanSquaredError)]
+[Input(8, 5)] [Dense(16)] [MultiHeadAttention(16, 4, Causal = true)] [LayerNorm] [Dense(3)]
+public partial class AttnCausalStreamingNet : IStreaming { }
+
+/// <summary>Two causal encoder layers (post-norm ReLU, then pre-norm GELU) that stream with key/value caches.</summary>
+[Network(Loss = Loss.MeanSquaredError)]
+[Input(8, 5)] [Dense(16)] [TransformerEncoderLayer(16, 4, 24, Causal = true)] [TransformerEncoderLayer(16, 2, 40, Activation = Activation.GELU, NormFirst = true, Causal = true)] [Dense(3)]
+public partial class AttnCausalEncoderStreamingNet : IStreaming { }
+
+/// <summary>The generated streaming members, for tests that run several networks.</summary>
+public interface IStreaming : INetwork
+{
+    /// <summary>The generated Step.</summary>
+    void Step(ReadOnlySpan<float> input, Span<float> output);
+
+    /// <summary>The generated ResetState.</summary>
+    void ResetState();
+}
+
 /// <summary>A streaming network with LayerNorm before and after a recurrent layer.</summary>
 [Network(Loss = Loss.MeanSquaredError)]
 [Input(5, 7)] [LayerNorm] [LSTM(18, ReturnSequences = true)] [LayerNorm(Epsilon = 1e-3f)] [Dense(4)]
@@ -320,6 +340,39 @@ public class AttentionParityTests(Xunit.Abstractions.ITestOutputHelper output)
         Assert.All(mask, m => Assert.True(m == 0f || m == 1f / 0.75f, $"mask value {m}"));
         double fraction = 1 - (double)kept / unmasked;
         Assert.InRange(fraction, 0.2, 0.3); // 2100 draws: σ ≈ 0.0095
+    }
+
+    [Fact]
+    public void CausalAttention_StepWithKeyValueCache_EqualsForwardOverTheSameWindow() => StepEqualsForwardOverTheWindow(new AttnCausalStreamingNet(7), 20);
+
+    /// <summary>
+    /// Two stacked causal layers: equal to Forward for the first T steps. Past T the second layer's cache holds keys
+    /// computed from first-layer outputs that saw more than the window (as any key/value cache), so Forward over the
+    /// window differs from then on; one attention layer (above) is equal at every step.
+    /// </summary>
+    [Fact]
+    public void CausalEncoder_StepWithKeyValueCache_EqualsForwardForTheFirstTSteps() => StepEqualsForwardOverTheWindow(new AttnCausalEncoderStreamingNet(8), 8);
+
+    private static void StepEqualsForwardOverTheWindow(IStreaming network, int total)
+    {
+        const int steps = 8, features = 5, outputs = 3;
+        float[] stream = RandomVector(Math.Max(total, steps) * features, 11);
+        var step = new float[3];
+        var window = new float[8 * 3];
+        network.ResetState();
+        for (int t = 0; t < total; t++)
+        {
+            network.Step(stream.AsSpan(t * features, features), step);
+            // Forward over the window the cache holds: the first T steps as one sequence (output at t), then the last T.
+            int start = Math.Max(0, t - steps + 1), position = t - start;
+            network.Forward(stream.AsSpan(start * features, steps * features), window);
+            AssertClose(window.AsSpan(position * outputs, outputs), step, 1e-5, $"step {t}");
+        }
+        network.ResetState();
+        network.Step(stream.AsSpan(0, features), step);
+        network.Forward(stream.AsSpan(0, steps * features), window);
+        AssertClose(window.AsSpan(0, outputs), step, 1e-5, "after ResetState");
+        Assert.Equal(0, AllocationTests.AllocatedBy(() => network.Step(stream.AsSpan(0, features), step)));
     }
 
     [Fact]
