@@ -110,6 +110,11 @@ public interface IStreaming : INetwork
     void ResetState();
 }
 
+/// <summary>Causal attention then a one-unit readout: the shape StepBlock fuses for a recurrent layer, which attention is not.</summary>
+[Network(Loss = Loss.MeanSquaredError)]
+[Input(6, 8)] [MultiHeadAttention(8, 2, Causal = true)] [Dense(1)]
+public partial class AttnCausalReadoutNet { }
+
 /// <summary>A streaming network with LayerNorm before and after a recurrent layer.</summary>
 [Network(Loss = Loss.MeanSquaredError)]
 [Input(5, 7)] [LayerNorm] [LSTM(18, ReturnSequences = true)] [LayerNorm(Epsilon = 1e-3f)] [Dense(4)]
@@ -373,6 +378,23 @@ public class AttentionParityTests(Xunit.Abstractions.ITestOutputHelper output)
         network.Forward(stream.AsSpan(0, steps * features), window);
         AssertClose(window.AsSpan(0, outputs), step, 1e-5, "after ResetState");
         Assert.Equal(0, AllocationTests.AllocatedBy(() => network.Step(stream.AsSpan(0, features), step)));
+    }
+
+    [Fact]
+    public void CausalAttentionWithOneUnitReadout_StepBlockEqualsSteps()
+    {
+        var network = new AttnCausalReadoutNet(4);
+        float[] stream = RandomVector(10 * 8, 12);
+        var steps = new float[10];
+        var block = new float[10];
+        network.ResetState();
+        for (int t = 0; t < 10; t++) network.Step(stream.AsSpan(t * 8, 8), steps.AsSpan(t, 1));
+        network.ResetState();
+        network.StepBlock(stream, block);
+        Assert.Equal(steps, block);
+        var window = new float[6];
+        network.Forward(stream.AsSpan(0, 48), window);
+        AssertClose(window, steps.AsSpan(0, 6), 1e-5, "the first T steps");
     }
 
     [Fact]
