@@ -236,6 +236,16 @@ public static class AttentionKernels
     private static float Dot(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
     {
 #if NET8_0_OR_GREATER
+        if (KernelOptions.Path == 512 && a.Length % 16 == 0)
+        {
+            // A head of 16·k features: whole 512-bit vectors, no call and no remainder (the usual head sizes 16, 32, 64).
+            ref float ar = ref MemoryMarshal.GetReference(a);
+            ref float br = ref MemoryMarshal.GetReference(b);
+            V512 total = V512.Zero;
+            for (int k = 0; k < a.Length; k += 16)
+                total = V512.MultiplyAdd(V512.Load(ref Unsafe.Add(ref ar, k)), ref Unsafe.Add(ref br, k), total);
+            return SimdReduce.Sum(total);
+        }
         if (KernelOptions.Path != 0)
             return System.Numerics.Tensors.TensorPrimitives.Dot(a, b);
 #endif
@@ -248,6 +258,15 @@ public static class AttentionKernels
     private static void MultiplyAdd(float a, ReadOnlySpan<float> x, Span<float> y)
     {
 #if NET8_0_OR_GREATER
+        if (KernelOptions.Path == 512 && x.Length % 16 == 0)
+        {
+            ref float xr = ref MemoryMarshal.GetReference(x);
+            ref float yr = ref MemoryMarshal.GetReference(y);
+            V512 scale = V512.Broadcast(a);
+            for (int k = 0; k < x.Length; k += 16)
+                V512.Store(ref Unsafe.Add(ref yr, k), V512.MultiplyAdd(scale, ref Unsafe.Add(ref xr, k), V512.Load(ref Unsafe.Add(ref yr, k))));
+            return;
+        }
         if (KernelOptions.Path != 0)
         {
             System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(x, a, y, y);
