@@ -84,11 +84,11 @@ internal abstract class LayerDefinition
 
     /// <summary>
     /// Whether this layer's training forward pass differs from inference: <see cref="HasTrainingMode"/>, unless its options
-    /// decide (a stacked recurrent layer with Dropout between its layers).
+    /// decide (a stacked recurrent layer with Dropout between its layers, attention dropout).
     /// </summary>
     public virtual bool TrainsDifferently(LayerSpec layer) => HasTrainingMode;
 
-    /// <summary>Whether this layer draws random numbers while training: <see cref="UsesRandom"/>, unless its options decide.</summary>
+    /// <summary>Whether this layer draws random numbers while training: <see cref="UsesRandom"/>, unless its options decide (the same dropouts).</summary>
     public virtual bool DrawsRandom(LayerSpec layer) => UsesRandom;
 
     /// <summary>Whether it reads token ids (the network's input is then ids, one per step).</summary>

@@ -28,6 +28,12 @@ internal static class LayerDefinitions
         RecurrentLayer.LSTM,
         RecurrentLayer.GRU,
         ActivationLayer.Instance,
+        LayerNormLayer.Instance,
+        PositionalLayer.Learned,
+        PositionalLayer.Sinusoidal,
+        SequencePoolLayer.Instance,
+        AttentionLayer.Instance,
+        TransformerLayer.Instance,
     };
 
     private static readonly Dictionary<string, LayerDefinition> s_byAttribute = ByAttribute();

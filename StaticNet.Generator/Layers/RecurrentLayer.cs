@@ -265,7 +265,7 @@ internal sealed class RecurrentLayer : LayerDefinition
             if (!layer.Definition.IsIdentityAtInference) layers.Add(layer);
         if (layers.Count != 2) return null;
         ShapedLayer recurrent = layers[0], readout = layers[1];
-        bool fits = recurrent.Definition.IsRecurrent && !Options(recurrent.Spec).IsStack && readout.Definition == DenseLayer.Instance &&
+        bool fits = recurrent.Definition is RecurrentLayer && !Options(recurrent.Spec).IsStack && readout.Definition == DenseLayer.Instance &&
             DenseLayer.IsDot(readout) && readout.Activation == ActivationKind.None && readout == network.OutputLayer;
         return fits ? (recurrent, readout) : null;
     }

@@ -50,6 +50,12 @@ internal enum LayerKind
     GRU,
     /// <summary>A stand-alone activation ([ReLU], [LeakyReLU(slope)], …, [Softmax]): the function in LayerSpec.Activation, its parameter in ActivationOptions.Parameter.</summary>
     Activation,
+    LayerNorm,
+    PositionalEmbedding,
+    SinusoidalPositions,
+    SequencePool,
+    MultiHeadAttention,
+    TransformerEncoderLayer,
 }
 
 /// <summary>Mirror of <c>StaticNet.PaddingMode</c>.</summary>

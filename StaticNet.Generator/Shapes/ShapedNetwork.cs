@@ -346,7 +346,7 @@ internal sealed record TensorSpec(
     string Stored,
     bool IsInteger = false)
 {
-    /// <summary>The C# constant's name suffix, e.g. <c>Weight</c>, <c>RunningMean</c>, <c>WeightIhL0</c>.</summary>
+    /// <summary>The C# constant's name suffix, e.g. <c>Weight</c>, <c>RunningMean</c>, <c>WeightIhL0</c>, <c>OutProjWeight</c> (<c>out_proj.weight</c>).</summary>
     public string ConstantSuffix
     {
         get
@@ -355,7 +355,7 @@ internal sealed record TensorSpec(
             bool upper = true;
             foreach (char c in Suffix)
             {
-                if (c == '_') { upper = true; continue; }
+                if (c is '_' or '.') { upper = true; continue; }
                 builder.Append(upper ? char.ToUpperInvariant(c) : c);
                 upper = false;
             }

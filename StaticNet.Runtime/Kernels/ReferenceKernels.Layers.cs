@@ -172,3 +172,56 @@ internal static partial class ReferenceKernels
         }
     }
 }
+
+/// <summary>The scalar definitions of the layer-norm and attention kernels (see ReferenceKernels.cs).</summary>
+internal static partial class ReferenceKernels
+{
+    /// <summary>Layer norm of each row over its <c>features</c> values; the statistics in double precision; padding written zero.</summary>
+    public static void LayerNormForward(ReadOnlySpan<float> x, int count, int features, int stride, ReadOnlySpan<float> weight,
+        ReadOnlySpan<float> bias, float epsilon, Span<float> normalized, Span<float> inverseStd, Span<float> y)
+    {
+        bool save = !normalized.IsEmpty;
+        for (int r = 0; r < count; r++)
+        {
+            int o = r * stride;
+            double sum = 0;
+            for (int c = 0; c < features; c++) sum += x[o + c];
+            float mean = (float)(sum / features);
+            double squares = 0;
+            for (int c = 0; c < features; c++)
+            {
+                double d = x[o + c] - mean;
+                squares += d * d;
+            }
+            float invStd = 1f / MathF.Sqrt((float)(squares / features) + epsilon);
+            if (save) inverseStd[r] = invStd;
+            for (int c = 0; c < stride; c++)
+            {
+                float xhat = c < features ? (x[o + c] - mean) * invStd : 0f;
+                if (save) normalized[o + c] = xhat;
+                y[o + c] = c < features ? weight[c] * xhat + bias[c] : 0f;
+            }
+        }
+    }
+
+    public static void LayerNormBackward(ReadOnlySpan<float> dy, int count, int features, int stride, ReadOnlySpan<float> weight,
+        ReadOnlySpan<float> normalized, ReadOnlySpan<float> inverseStd, Span<float> dWeight, Span<float> dBias, Span<float> dx)
+    {
+        for (int r = 0; r < count; r++)
+        {
+            int o = r * stride;
+            double sumG = 0, sumGx = 0;
+            for (int c = 0; c < features; c++)
+            {
+                double g = (double)weight[c] * dy[o + c];
+                sumG += g;
+                sumGx += g * normalized[o + c];
+                dWeight[c] += dy[o + c] * normalized[o + c];
+                dBias[c] += dy[o + c];
+            }
+            float meanG = (float)(sumG / features), meanGx = (float)(sumGx / features);
+            for (int c = 0; c < stride; c++)
+                dx[o + c] = c < features ? (weight[c] * dy[o + c] - meanG - normalized[o + c] * meanGx) * inverseStd[r] : 0f;
+        }
+    }
+}

@@ -83,6 +83,16 @@ public class AnalyzerTests
         // A stand-alone Softmax is over the last dimension: vectors and sequences only.
         AnalyzerHarness.Verify(Usings + "[Input(2, 6, 6)] [Conv2D(3, 3)] [{|SNET018:Softmax|}] [Flatten] [Dense(3)] partial class N { }");
         AnalyzerHarness.Verify(Usings + "[Input(2, 6)] [Conv1D(3, 3)] [{|SNET018:Softmax(Name = \"s\")|}] [Flatten] [Dense(3)] partial class N { }");
+        // LayerNorm normalises the last dimension: vectors and sequences only.
+        AnalyzerHarness.Verify(Usings + "[Input(2, 6, 6)] [Conv2D(3, 3)] [{|SNET018:LayerNorm|}] [Flatten] [Dense(3)] partial class N { }");
+        AnalyzerHarness.Verify(Usings + "[Input(6, 3)] [LayerNorm] [LSTM(4)] [LayerNorm] [Dense(3)] partial class N { }");
+        // Positions and pooling read sequences.
+        AnalyzerHarness.Verify(Usings + "[Input(8)] [{|SNET018:SinusoidalPositions|}] [Dense(3)] partial class N { }");
+        AnalyzerHarness.Verify(Usings + "[Input(6, 4)] [LSTM(4)] [{|SNET018:PositionalEmbedding|}] [Dense(3)] partial class N { }");
+        AnalyzerHarness.Verify(Usings + "[Input(6, 4)] [SequencePool] [{|SNET018:SequencePool|}] [Dense(3)] partial class N { }");
+        AnalyzerHarness.Verify(Usings + "[Input(8)] [{|SNET018:MultiHeadAttention(8, 2)|}] [Dense(3)] partial class N { }");
+        AnalyzerHarness.Verify(Usings + "[Input(8)] [{|SNET018:TransformerEncoderLayer(8, 2, 16)|}] [Dense(3)] partial class N { }");
+        AnalyzerHarness.Verify(Usings + "[Input(6, 4)] [PositionalEmbedding] [SinusoidalPositions] [SequencePool(SequencePooling.Last)] [Dense(3)] partial class N { }");
     }
 
     [Fact]
@@ -101,6 +111,18 @@ public class AnalyzerTests
         AnalyzerHarness.Verify(Usings + "[Input(6, 3)] [LSTM(4, NumLayers = 3, Bidirectional = true, Dropout = 0.5f)] [Dense(3)] partial class N { }");
         AnalyzerHarness.Verify(Usings + "[Input(8)] [Dense(4)] [{|SNET019:LeakyReLU(-0.1f)|}] [Dense(3)] partial class N { }");
         AnalyzerHarness.Verify(Usings + "[Input(8)] [Dense(4)] [{|SNET019:ELU(0f)|}] [Dense(3)] partial class N { }");
+        AnalyzerHarness.Verify(Usings + "[Input(8)] [Dense(4)] [{|SNET019:LayerNorm(Epsilon = 0f)|}] [Dense(3)] partial class N { }");
+        AnalyzerHarness.Verify(Usings + "[Input(6, 4)] [{|SNET019:PositionalEmbedding(MaxPositions = 5)|}] [SequencePool] [Dense(3)] partial class N { }");
+        AnalyzerHarness.Verify(Usings + "[Input(6, 5)] [{|SNET019:SinusoidalPositions|}] [SequencePool] [Dense(3)] partial class N { }");
+        // Heads must divide embedDim, and embedDim is the input's feature count.
+        AnalyzerHarness.Verify(Usings + "[Input(6, 10)] [{|SNET019:MultiHeadAttention(10, 3)|}] [SequencePool] [Dense(3)] partial class N { }");
+        AnalyzerHarness.Verify(Usings + "[Input(6, 10)] [{|SNET019:MultiHeadAttention(12, 3)|}] [SequencePool] [Dense(3)] partial class N { }");
+        AnalyzerHarness.Verify(Usings + "[Input(6, 12)] [MultiHeadAttention(12, 3, Causal = true)] [SequencePool] [Dense(3)] partial class N { }");
+        AnalyzerHarness.Verify(Usings + "[Input(6, 12)] [{|SNET019:MultiHeadAttention(12, 3, Dropout = 1f)|}] [SequencePool] [Dense(3)] partial class N { }");
+        AnalyzerHarness.Verify(Usings + "[Input(6, 12)] [{|SNET019:TransformerEncoderLayer(12, 5, 24)|}] [SequencePool] [Dense(3)] partial class N { }");
+        AnalyzerHarness.Verify(Usings + "[Input(6, 10)] [{|SNET019:TransformerEncoderLayer(12, 4, 24)|}] [SequencePool] [Dense(3)] partial class N { }");
+        AnalyzerHarness.Verify(Usings + "[Input(6, 12)] [{|SNET019:TransformerEncoderLayer(12, 4, 24, Activation = Activation.Tanh)|}] [SequencePool] [Dense(3)] partial class N { }");
+        AnalyzerHarness.Verify(Usings + "[Input(6, 12)] [TransformerEncoderLayer(12, 4, 24, Name = \"enc.layers.0\")] [TransformerEncoderLayer(12, 4, 24, Activation = Activation.GELU, NormFirst = true, Name = \"enc.layers.1\")] [SequencePool] [Dense(3)] partial class N { }");
         AnalyzerHarness.Verify(Usings + "[Input(8)] [Dense(4)] [LeakyReLU(0.3f)] [ELU(2f)] [Dense(3)] partial class N { }");
         AnalyzerHarness.Verify(Usings + "[Input(8)] [Dense(4)] [Dropout(0.5f)] [BatchNorm(Momentum = 0.01f)] [Dense(3)] partial class N { }");
     }
@@ -187,6 +209,8 @@ public class AnalyzerTests
         AnalyzerHarness.Verify(Usings + "[Input(4)] [{|SNET014:Dense(2, (Activation)42)|}] partial class N { }");
         AnalyzerHarness.Verify(Usings + "[{|SNET014:Network(Loss = (Loss)9)|}] [Input(4)] [Dense(2)] partial class N { }");
         AnalyzerHarness.Verify(Usings + "[Network(Loss = (Loss)1)] [Input(4)] [Dense(2, (Activation)6)] partial class N { }");
+        AnalyzerHarness.Verify(Usings + "[Input(6, 4)] [{|SNET014:SequencePool((SequencePooling)3)|}] [Dense(2)] partial class N { }");
+        AnalyzerHarness.Verify(Usings + "[Input(6, 4)] [{|SNET014:TransformerEncoderLayer(4, 2, 8, Activation = (Activation)42)|}] [SequencePool] [Dense(2)] partial class N { }");
     }
 
     [Fact]

@@ -158,11 +158,17 @@ public class CallSiteAnalyzerTests
         [Network(Loss = Loss.MeanSquaredError)] [Input(16, 1)] [LSTM(8, NumLayers = 3, ReturnSequences = true)] [Dense(1)]
         partial class DeepStream { }
 
+        [Input(16, 8)] [MultiHeadAttention(8, 2, Name = "attn")] [Dense(3)]
+        partial class Bidirectional { }
+
+        [Input(16, 8)] [MultiHeadAttention(8, 2, Causal = true)] [LayerNorm] [Dense(3)]
+        partial class CausalLm { }
+
         """;
 
     private static string Use(string body) =>
         StreamingAndTargets + "static class Use { static void Run(Net net, Regressor regressor, LastStep lastStep, Flattened flattened, Cnn cnn, " +
-        "Tagger tagger, BiTagger biTagger, DeepStream deepStream, Optimizer adam) {\n" + body + "\n} }";
+        "Tagger tagger, BiTagger biTagger, DeepStream deepStream, Bidirectional bidirectional, CausalLm causal, Optimizer adam) {\n" + body + "\n} }";
 
     private static void VerifyUse(string body) => AnalyzerHarness.Verify(Use(body));
 
@@ -180,6 +186,9 @@ public class CallSiteAnalyzerTests
             MessageOf("lastStep.Step(new float[2], new float[3]);"));
         Assert.Contains("Flatten '1' cannot run one time step at a time", MessageOf("flattened.Step(new float[2], new float[3]);"));
         Assert.Contains("has no recurrent layer", MessageOf("cnn.Step(new float[64], new float[3]);"));
+        // Attention streams with a key/value cache only when causal.
+        VerifyUse("bidirectional.{|SNET025:Step|}(new float[8], new float[3]); causal.Step(new float[8], new float[3]); causal.ResetState();");
+        Assert.Contains("MultiHeadAttention 'attn' is not causal", MessageOf("bidirectional.Step(new float[8], new float[3]);"));
         Assert.Contains("has no recurrent layer", MessageOf("net.Step(new float[784], new float[10]);"));
         // A bidirectional layer: its reverse direction needs the steps after the current one; a causal stack streams.
         VerifyUse("biTagger.{|SNET025:Step|}(new float[1], new float[1]); deepStream.Step(new float[1], new float[1]);");

@@ -180,8 +180,58 @@ public class SnapshotTests
         public partial class FrozenTrunk { }
         """;
 
+    public const string TinyTransformer = """
+        using StaticNet;
+
+        namespace Demo;
+
+        [Network(Loss = Loss.SoftmaxCrossEntropy)]
+        [Input(12, 6)]
+        [LayerNorm(Name = "norm_in")]
+        [Dense(20, Activation.GELU)]
+        [SinusoidalPositions]
+        [PositionalEmbedding(MaxPositions = 16, Name = "pos")]
+        [LayerNorm(Epsilon = 1e-6f)]
+        [MultiHeadAttention(20, 4, Causal = true, Dropout = 0.1f, Name = "attn")]
+        [SequencePool]
+        [Dense(3)]
+        public partial class TinyTransformer { }
+        """;
+
+    public const string TransformerEncoder = """
+        using StaticNet;
+
+        namespace Demo;
+
+        [Network(Loss = Loss.SoftmaxCrossEntropy)]
+        [Input(32, 64)]
+        [SinusoidalPositions]
+        [TransformerEncoderLayer(64, 4, 128, Name = "encoder.layers.0")]
+        [TransformerEncoderLayer(64, 4, 128, Activation = Activation.GELU, NormFirst = true, Dropout = 0f, Causal = true, Name = "encoder.layers.1")]
+        [SequencePool]
+        [Dense(10, Name = "head")]
+        public partial class TransformerEncoder { }
+        """;
+
+    public const string CausalStreaming = """
+        using StaticNet;
+
+        namespace Demo;
+
+        [Network(Loss = Loss.SoftmaxCrossEntropy)]
+        [Input(16)]
+        [Embedding(40, 16, Name = "embed")]
+        [MultiHeadAttention(16, 2, Causal = true, Name = "attn")]
+        [TransformerEncoderLayer(16, 4, 32, Activation = Activation.GELU, NormFirst = true, Causal = true, Name = "block")]
+        [Dense(40, Name = "head")]
+        public partial class CausalStreaming { }
+        """;
+
     [Theory]
     [InlineData(nameof(FrozenTrunk), FrozenTrunk)]
+    [InlineData(nameof(CausalStreaming), CausalStreaming)]
+    [InlineData(nameof(TransformerEncoder), TransformerEncoder)]
+    [InlineData(nameof(TinyTransformer), TinyTransformer)]
     [InlineData(nameof(SampleCnn), SampleCnn)]
     [InlineData(nameof(NormalizedCnn), NormalizedCnn)]
     [InlineData(nameof(ActivationBlocks), ActivationBlocks)]

@@ -1,0 +1,203 @@
+using System.Collections.Generic;
+using Microsoft.CodeAnalysis;
+using StaticNet.Generator.Emit;
+using StaticNet.Generator.Model;
+using StaticNet.Generator.Shapes;
+
+namespace StaticNet.Generator.Layers;
+
+/// <summary>The settings of <c>[PositionalEmbedding]</c>.</summary>
+/// <param name="MaxPositions">The rows of the table; 0 means the sequence's length.</param>
+internal sealed record PositionalOptions(int MaxPositions) : LayerOptions;
+
+/// <summary>The settings of <c>[SequencePool]</c>.</summary>
+/// <param name="Pooling">The runtime's <c>SequencePooling</c>: 0 mean, 1 first, 2 last.</param>
+internal sealed record SequencePoolOptions(int Pooling) : LayerOptions;
+
+/// <summary>
+/// The position encodings added to a [T, F] sequence, shape unchanged: <c>[PositionalEmbedding]</c> (learned, an
+/// <c>nn.Embedding</c> of positions: <c>weight [MaxPositions, F]</c> stored with rows padded to 16, its first T rows
+/// added) and <c>[SinusoidalPositions]</c> (fixed: a table computed once per type, a static field of the generated class).
+/// </summary>
+internal sealed class PositionalLayer : LayerDefinition
+{
+    public static readonly PositionalLayer Learned = new(LayerKind.PositionalEmbedding, "StaticNet.PositionalEmbeddingAttribute", learned: true);
+    public static readonly PositionalLayer Sinusoidal = new(LayerKind.SinusoidalPositions, "StaticNet.SinusoidalPositionsAttribute", learned: false);
+
+    private readonly bool _learned;
+
+    private PositionalLayer(LayerKind kind, string attribute, bool learned) : base(kind, attribute) => _learned = learned;
+
+    public override LayerSpec Read(AttributeData attribute, int attributeIndex, string? name) =>
+        new(Kind, attributeIndex, EquatableArray<int>.Empty, 0, ActivationKind.None, name,
+            _learned ? new PositionalOptions(AttributeArguments.NamedInt(attribute, "MaxPositions", 0)) : null);
+
+    public override (ActivationShape Output, Window? Window)? Infer(LayerContext c, ActivationShape input)
+    {
+        if (input.Kind != ShapeKind.Sequence)
+            return Fail(c.Error(DiagnosticIds.WrongInputKind,
+                $"{c.Layer.Kind} '{c.Name}' follows an output of shape {input.Text} ({ShapeInference.Describe(input)}); expected a sequence [steps, features] to add positions to"));
+        int steps = input.Positions, features = input.Channels, width = LayoutArithmetic.Padded(features);
+        if (_learned)
+        {
+            int rows = ((PositionalOptions)c.Layer.Options!).MaxPositions;
+            if (rows == 0) rows = steps;
+            if (rows < steps)
+                return Fail(c.Error(DiagnosticIds.InvalidOption,
+                    $"PositionalEmbedding '{c.Name}' has MaxPositions {rows} for a sequence of {steps} steps; expected at least {steps} (or 0, the sequence's length)"));
+            c.Tensor("weight", new[] { rows, features }, new[] { width, 1 }, (long)rows * width, TensorInit.Normal, 0, $"[{rows}, {width}]");
+        }
+        else if (features % 2 != 0)
+        {
+            return Fail(c.Error(DiagnosticIds.InvalidOption,
+                $"SinusoidalPositions '{c.Name}' follows {features} features; expected an even number (sine and cosine pairs, as PyTorch's PositionalEncoding)"));
+        }
+        ActivationShape output = ShapeInference.Same(input);
+        c.OutputRegions(output, ActivationKind.None);
+        return (output, null);
+    }
+
+    public override bool NeedsChannelsLastInput => true;
+
+    public override string TensorExample(string name) => _learned ? $", e.g. '{name}.weight'" : "";
+
+    public override bool ShowsInTopology => false;
+
+    public override IEnumerable<(string Suffix, bool IsMethod)> ExtraMembers(bool trainable)
+    {
+        if (!_learned) yield return ("Table", false);
+    }
+
+    public override string? WhyNoStep(ShapedLayer layer) =>
+        $"{layer.Kind} '{layer.Name}' adds each step's position, which Step does not track";
+
+    // ── Emission ───────────────────────────────────────────────────────────────────────────────────────────────────
+
+    private static int Length(ShapedLayer layer) => layer.Output.Positions * layer.Output.PositionStride;
+
+    private string Table(ShapedLayer layer, string buffer) => _learned
+        ? $"{buffer}.Slice({layer.Identifier}Weight, {layer.Output.Positions} * {layer.Output.PositionStride})"
+        : $"{layer.Identifier}Table";
+
+    public override string ForwardCall(Wiring wiring, ShapedLayer layer, bool training) =>
+        $"{layer.Identifier}Forward({(_learned ? "parameters, " : "")}{wiring.Input(layer)}, {wiring.Output(layer)}, rows);";
+
+    public override string? BackwardCall(Wiring wiring, ShapedLayer layer)
+    {
+        string? dx = wiring.InputDelta(layer);
+        if (!_learned)
+            return dx is null ? null : $"{wiring.OutputDelta(layer)}.CopyTo({dx}); // {layer.Name}: the gradient passes through";
+        return $"{layer.Identifier}Backward(gradients, {wiring.OutputDelta(layer)}, {dx ?? "default"}, rows);";
+    }
+
+    public override void WriteMethods(CodeWriter w, Wiring wiring, ShapedLayer layer)
+    {
+        string id = layer.Identifier;
+        int steps = layer.Output.Positions, features = layer.Output.Channels, width = layer.Output.PositionStride;
+        string rowText = RowText(layer.Output);
+        if (_learned)
+        {
+            int rows = layer.FindTensor("weight")!.Shape[0];
+            WriteBanner(w, layer, $"PositionalEmbedding (nn.Embedding({rows}, {features}) of positions 0…{steps - 1}) added to {layer.Output.Text}");
+        }
+        else
+        {
+            WriteBanner(w, layer, $"SinusoidalPositions (sin/cos, d {features}) added to {layer.Output.Text}");
+            w.Line($"/// <summary>The sinusoidal encoding of positions 0…{steps - 1}, [{steps}, {width}], computed once.</summary>");
+            w.Line($"private static readonly float[] {id}Table = {Kernels}SequenceKernels.SinusoidalTable(steps: {steps}, features: {features}, stride: {width});");
+            w.Line();
+        }
+        w.Line($"/// <summary>{Identifiers.Doc(layer.Name)} forward: x {rowText} → y = x + the position's encoding at every step.</summary>");
+        w.Hot();
+        w.Open($"private static void {id}Forward({(_learned ? ReadOnlySpan + " parameters, " : "")}{ReadOnlySpan} x, {Span} y, int rows)");
+        w.Line($"{Kernels}SequenceKernels.AddToEachRow(x, rows, length: {steps} * {width}, {Table(layer, "parameters")}, y);");
+        w.Close();
+        w.Line();
+        if (!wiring.Trains || !_learned) return;
+        w.Line($"/// <summary>{Identifiers.Doc(layer.Name)} backward: dy {rowText} summed over the rows into dW's first {steps} rows; dx = dy (unless the input needs none).</summary>");
+        w.Hot();
+        w.Open($"private static void {id}Backward({Span} gradients, {ReadOnlySpan} dy, {Span} dx, int rows)");
+        w.Line($"{Kernels}SequenceKernels.AccumulateRows(dy, rows, length: {steps} * {width}, {Table(layer, "gradients")});");
+        w.Line("if (!dx.IsEmpty) dy.CopyTo(dx);");
+        w.Close();
+        w.Line();
+    }
+}
+
+/// <summary>
+/// <c>[SequencePool(pooling)]</c>: a [T, F] sequence → [F], the mean over the steps, the first step or the last. In
+/// PyTorch an expression in <c>forward</c>, or a small module in an <c>nn.Sequential</c>, whose index it takes.
+/// </summary>
+internal sealed class SequencePoolLayer : LayerDefinition
+{
+    public static readonly SequencePoolLayer Instance = new();
+
+    private static readonly string[] s_names = { "Mean", "First", "Last" };
+    private static readonly string[] s_expressions = { "x.mean(dim=1)", "x[:, 0]", "x[:, -1]" };
+
+    private SequencePoolLayer() : base(LayerKind.SequencePool, "StaticNet.SequencePoolAttribute")
+    {
+    }
+
+    public override LayerSpec Read(AttributeData attribute, int attributeIndex, string? name) =>
+        new(Kind, attributeIndex, EquatableArray<int>.Empty, 0, ActivationKind.None, name,
+            new SequencePoolOptions(AttributeArguments.Int(attribute, 0)));
+
+    public override void CheckValues(LayerSpec layer, List<ShapeError> errors)
+    {
+        int pooling = ((SequencePoolOptions)layer.Options!).Pooling;
+        if (pooling is < 0 or > 2)
+            errors.Add(new ShapeError(DiagnosticIds.UndefinedValue, layer.AttributeIndex,
+                $"SequencePool has pooling {pooling}, which is not a SequencePooling value; expected Mean, First or Last"));
+    }
+
+    public override (ActivationShape Output, Window? Window)? Infer(LayerContext c, ActivationShape input)
+    {
+        if (input.Kind != ShapeKind.Sequence)
+            return Fail(c.Error(DiagnosticIds.WrongInputKind,
+                $"SequencePool '{c.Name}' follows an output of shape {input.Text} ({ShapeInference.Describe(input)}); expected a sequence [steps, features]"));
+        ActivationShape output = ActivationShape.Padded(ShapeKind.Vector, input.Channels);
+        c.OutputRegions(output, ActivationKind.None);
+        return (output, null);
+    }
+
+    public override bool NeedsChannelsLastInput => true;
+
+    public override string KindText(ShapedLayer layer) => "SequencePool";
+
+    public override string DocumentationText(ShapedLayer layer) => $"SequencePool({Name(layer)})";
+
+    public override string? WhyNoStep(ShapedLayer layer) =>
+        $"SequencePool '{layer.Name}' reads a whole sequence ({layer.Input.Text}), not one time step at a time";
+
+    private static int Mode(ShapedLayer layer) => ((SequencePoolOptions)layer.Spec.Options!).Pooling;
+
+    private static string Name(ShapedLayer layer) => s_names[Mode(layer)];
+
+    public override string ForwardCall(Wiring wiring, ShapedLayer layer, bool training) =>
+        $"{layer.Identifier}Forward({wiring.Input(layer)}, {wiring.Output(layer)}, rows);";
+
+    public override string? BackwardCall(Wiring wiring, ShapedLayer layer) => wiring.InputDelta(layer) is { } dx
+        ? $"{layer.Identifier}Backward({wiring.OutputDelta(layer)}, {dx}, rows);"
+        : null;
+
+    public override void WriteMethods(CodeWriter w, Wiring wiring, ShapedLayer layer)
+    {
+        string id = layer.Identifier;
+        int steps = layer.Input.Positions, width = layer.Input.PositionStride, mode = Mode(layer);
+        WriteBanner(w, layer, $"SequencePool {Name(layer)} ({s_expressions[mode]}), {layer.Input.Text} → {layer.Output.Text}");
+        w.Line($"/// <summary>{Identifiers.Doc(layer.Name)} forward: x [rows, {steps}, {width}] → y [rows, {width}], {s_expressions[mode]}.</summary>");
+        w.Hot();
+        w.Open($"private static void {id}Forward({ReadOnlySpan} x, {Span} y, int rows)");
+        w.Line($"{Kernels}SequenceKernels.Pool(x, rows, steps: {steps}, stride: {width}, mode: {mode}, y); // {Name(layer)}");
+        w.Close();
+        w.Line();
+        if (!wiring.Trains || layer.IsFirst) return;
+        w.Line($"/// <summary>{Identifiers.Doc(layer.Name)} backward: dy [rows, {width}] → dx [rows, {steps}, {width}].</summary>");
+        w.Hot();
+        w.Open($"private static void {id}Backward({ReadOnlySpan} dy, {Span} dx, int rows)");
+        w.Line($"{Kernels}SequenceKernels.PoolBackward(dy, rows, steps: {steps}, stride: {width}, mode: {mode}, dx);");
+        w.Close();
+        w.Line();
+    }
+}
