@@ -126,7 +126,7 @@ internal sealed class AttentionLayer : LayerDefinition
     private static AttentionOptions Options(ShapedLayer layer) => (AttentionOptions)layer.Spec.Options!;
 
     public override string ForwardCall(Wiring wiring, ShapedLayer layer, bool training) => training && Options(layer).Dropout > 0f
-        ? $"{layer.Identifier}TrainingForward(parameters, {wiring.Input(layer)}, {wiring.RegionOf(layer, "Qkv")}, {wiring.RegionOf(layer, "Probabilities")}, {wiring.RegionOf(layer, "Mask")}, {wiring.RegionOf(layer, "Context")}, {wiring.Output(layer)}, rows, ref _random);"
+        ? $"{layer.Identifier}TrainingForward(parameters, {wiring.Input(layer)}, {wiring.RegionOf(layer, "Qkv")}, {wiring.RegionOf(layer, "Probabilities")}, {wiring.RegionOf(layer, "Mask")}, {wiring.RegionOf(layer, "Context")}, {wiring.Output(layer)}, rows, ref random);"
         : $"{layer.Identifier}Forward(parameters, {wiring.Input(layer)}, {wiring.RegionOf(layer, "Qkv")}, {wiring.RegionOf(layer, "Probabilities")}, {wiring.RegionOf(layer, "Context")}, {wiring.Output(layer)}, rows);";
 
     public override string? BackwardCall(Wiring wiring, ShapedLayer layer)

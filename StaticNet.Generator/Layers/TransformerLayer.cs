@@ -214,7 +214,7 @@ internal sealed class TransformerLayer : LayerDefinition
     private static TransformerOptions Options(ShapedLayer layer) => (TransformerOptions)layer.Spec.Options!;
 
     public override string ForwardCall(Wiring wiring, ShapedLayer layer, bool training) => training && Options(layer).Dropout > 0f
-        ? $"{layer.Identifier}TrainingForward(parameters, {wiring.Input(layer)}, activations, rows, ref _random);"
+        ? $"{layer.Identifier}TrainingForward(parameters, {wiring.Input(layer)}, activations, rows, ref random);"
         : $"{layer.Identifier}Forward(parameters, {wiring.Input(layer)}, activations, rows);";
 
     public override string? BackwardCall(Wiring wiring, ShapedLayer layer) =>

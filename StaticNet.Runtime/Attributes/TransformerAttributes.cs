@@ -9,7 +9,7 @@ namespace StaticNet;
 /// function. Its tensors are <c>{Name}.weight</c> (ones) and <c>{Name}.bias</c> (zeros), <c>[features]</c>.
 /// </summary>
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
-public sealed class LayerNormAttribute : Attribute
+public sealed class LayerNormAttribute : LayerAttribute
 {
     /// <summary>Added to the variance before its square root; 1e-5 by default, as PyTorch.</summary>
     public float Epsilon { get; set; } = 1e-5f;
@@ -25,7 +25,7 @@ public sealed class LayerNormAttribute : Attribute
 /// attribute name PyTorch's module has (<c>Name = "pos"</c>).
 /// </summary>
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
-public sealed class PositionalEmbeddingAttribute : Attribute
+public sealed class PositionalEmbeddingAttribute : LayerAttribute
 {
     /// <summary>
     /// The rows of the table (<c>nn.Embedding</c>'s <c>num_embeddings</c>); 0, the default, means the sequence's length.
@@ -44,7 +44,7 @@ public sealed class PositionalEmbeddingAttribute : Attribute
 /// <c>pe</c> buffer with <c>persistent=False</c> so that the state dict loads strictly. <c>features</c> must be even.
 /// </summary>
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
-public sealed class SinusoidalPositionsAttribute : Attribute
+public sealed class SinusoidalPositionsAttribute : LayerAttribute
 {
     /// <summary>The PyTorch module name of the layer; the default is <c>layers.{index}</c>.</summary>
     public string? Name { get; set; }
@@ -69,7 +69,7 @@ public enum SequencePooling
 /// small module in an <c>nn.Sequential</c>: like such a module it takes one index in the default numbering. No tensors.
 /// </summary>
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
-public sealed class SequencePoolAttribute : Attribute
+public sealed class SequencePoolAttribute : LayerAttribute
 {
     /// <summary>Declares the pooling of a sequence.</summary>
     /// <param name="pooling">Mean over steps (the default), the first step or the last.</param>
@@ -90,7 +90,7 @@ public sealed class SequencePoolAttribute : Attribute
 /// <c>[3·embedDim]</c>, <c>{Name}.out_proj.weight</c> <c>[embedDim, embedDim]</c> and <c>{Name}.out_proj.bias</c>.
 /// </summary>
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
-public sealed class MultiHeadAttentionAttribute : Attribute
+public sealed class MultiHeadAttentionAttribute : LayerAttribute
 {
     /// <summary>Declares multi-head self-attention.</summary>
     /// <param name="embedDim">The model dimension, which the input's features must equal (PyTorch's <c>embed_dim</c>).</param>
@@ -132,7 +132,7 @@ public sealed class MultiHeadAttentionAttribute : Attribute
 /// named as its layers are: <c>Name = "encoder.layers.0"</c>, <c>"encoder.layers.1"</c>, ….
 /// </summary>
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
-public sealed class TransformerEncoderLayerAttribute : Attribute
+public sealed class TransformerEncoderLayerAttribute : LayerAttribute
 {
     /// <summary>Declares a transformer encoder layer.</summary>
     /// <param name="dModel">The model dimension, which the input's features must equal (PyTorch's <c>d_model</c>).</param>

@@ -34,7 +34,7 @@ namespace Demo
     /// <c>Forward</c>, <c>ForwardBatch</c> and <c>ComputeLoss</c> run in inference mode (BatchNorm's running statistics, no dropout), <c>ComputeGradients</c> and <c>TrainStep</c> in training mode, as PyTorch's <c>eval()</c> and <c>train()</c>.
     /// </remarks>
     [global::System.CodeDom.Compiler.GeneratedCode("StaticNet.Generator", "0.1.0")]
-    partial class CausalStreaming : global::StaticNet.ITrainableNetwork
+    partial class CausalStreaming : global::StaticNet.ITrainableNetwork, global::StaticNet.IRandomStateNetwork
     {
         /// <summary>The number of token ids in one input sample.</summary>
         public const int InputSize = 16;
@@ -154,6 +154,29 @@ namespace Demo
         private static readonly global::System.Collections.Generic.IReadOnlyList<global::StaticNet.ParameterTensor> s_parameterTensorList =
             global::System.Array.AsReadOnly(s_parameterTensors);
 
+        private static readonly global::StaticNet.LayerInfo[] s_layers =
+        {
+            new global::StaticNet.LayerInfo("embed", "Embedding", "Embedding", new int[] { 16 }, new int[] { 16, 16 }, parameterCount: 640, multiplyAdds: 0, trainable: true),
+            new global::StaticNet.LayerInfo("attn", "MultiHeadAttention", "MultiHeadAttention", new int[] { 16, 16 }, new int[] { 16, 16 }, parameterCount: 1088, multiplyAdds: 0, trainable: true),
+            new global::StaticNet.LayerInfo("block", "TransformerEncoderLayer", "TransformerEncoderLayer", new int[] { 16, 16 }, new int[] { 16, 16 }, parameterCount: 2224, multiplyAdds: 0, trainable: true),
+            new global::StaticNet.LayerInfo("head", "Dense", "Linear", new int[] { 16, 16 }, new int[] { 16, 40 }, parameterCount: 680, multiplyAdds: 10240, trainable: true),
+        };
+
+        /// <summary>
+        /// The layers in order: PyTorch module name and type, input and output shapes of one sample, parameters, multiply-adds
+        /// per sample, and whether they train as declared (<c>Trainable</c>). <c>NetworkSummary.Of</c> prints them.
+        /// </summary>
+        public static global::System.Collections.Generic.IReadOnlyList<global::StaticNet.LayerInfo> Layers { get; } = global::System.Array.AsReadOnly(s_layers);
+
+        // Freezing: each layer's trainable tensors in the parameter buffer, [start, end) (equal without any), and which layers
+        // are frozen (or have no parameters): as declared (Trainable = false), then as Freeze and Unfreeze set them.
+        private static readonly int[] s_layerParameters = { 0, 640, 640, 1728, 1728, 3952, 3952, 4768 };
+        private static readonly bool[] s_declaredFrozen = { false, false, false, false };
+        private static readonly global::System.Range[]? s_declaredRanges = global::StaticNet.Kernels.Freezing.TrainableRanges(s_declaredFrozen, s_layerParameters);
+        private readonly bool[] _frozen = (bool[])s_declaredFrozen.Clone();
+        private int _firstTrainable = 0; // the first layer that trains: nothing before it is backpropagated
+        private global::System.Range[]? _trainableRanges = s_declaredRanges; // what the optimizer steps; null: everything
+
         /// <summary>Per-thread activations for inference, so that threads can share one instance's weights.</summary>
         [global::System.ThreadStatic]
         private static global::StaticNet.Kernels.AlignedBuffer? t_inferenceActivations;
@@ -225,6 +248,10 @@ namespace Demo
 
         int global::StaticNet.INetwork.ParameterCount => ParameterCount;
 
+        global::System.Collections.Generic.IReadOnlyList<global::StaticNet.LayerInfo> global::StaticNet.INetwork.Layers => Layers;
+
+        ulong global::StaticNet.IRandomStateNetwork.RandomState { get => _random; set => _random = value; }
+
         /// <summary>Runs one sample through the network. Allocates nothing after the calling thread's first call.</summary>
         /// <param name="input">Exactly 16 token ids.</param>
         /// <param name="output">Exactly 640 floats ([16, 40]), overwritten with the logits.</param>
@@ -245,6 +272,8 @@ namespace Demo
         public void ForwardBatch(global::System.ReadOnlySpan<int> inputs, global::System.Span<float> outputs)
         {
             int count = global::StaticNet.Kernels.Guard.BatchRows(inputs.Length, InputSize, outputs.Length, OutputSize, nameof(outputs), "CausalStreaming");
+            // More than one chunk: the chunks on the worker threads, unless another parallel call holds them.
+            if (count > ChunkRows && _maxDegreeOfParallelism > 1 && InferenceBatch().TryRunInference(inputs, outputs, count, _maxDegreeOfParallelism)) return;
             global::System.ReadOnlySpan<float> parameters = _parameters.Span;
             global::System.Span<float> activations = InferenceActivations();
             for (int start = 0; start < count; start += ChunkRows)
@@ -254,6 +283,38 @@ namespace Demo
                 global::StaticNet.Kernels.Guard.CopyRows(activations.Slice(HeadOutput, rows * 768), 48, outputs.Slice(start * OutputSize, rows * OutputSize), 40, rows * 16);
             }
         }
+
+        /// <summary>One chunk of a parallel <c>ForwardBatch</c>, on a worker thread, in that thread's activations.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
+        private void InferChunk(global::StaticNet.Kernels.ParallelBatch batch, int chunk, int slot, global::System.Span<float> gradients)
+        {
+            int start = chunk * ChunkRows, rows = global::System.Math.Min(ChunkRows, batch.Count - start);
+            global::System.Span<float> activations = InferenceActivations();
+            ForwardRows(_parameters.Span, batch.Inputs<int>().Slice(start * InputSize, rows * InputSize), activations, rows);
+            global::StaticNet.Kernels.Guard.CopyRows(activations.Slice(HeadOutput, rows * 768), 48, batch.Outputs.Slice(start * OutputSize, rows * OutputSize), 40, rows * 16);
+        }
+
+        private global::StaticNet.Kernels.ParallelBatch InferenceBatch()
+        {
+            if (_inference is null) global::System.Threading.Interlocked.CompareExchange(ref _inference, new global::StaticNet.Kernels.ParallelBatch(InferChunk, 0, 0, 0, null, null), null);
+            return _inference;
+        }
+
+        /// <summary>
+        /// The most threads one <c>ForwardBatch</c>, <c>ComputeGradients</c> or <c>TrainStep</c> runs its 32-row chunks on (the
+        /// calling thread and persistent worker threads), never more than the batch has chunks. The default is the machine's
+        /// logical processors; 1 runs everything on the calling thread. The results do not depend on it: the chunks' gradients
+        /// are added in chunk order, and each chunk's dropout mask and BatchNorm statistics depend on the chunk's index only.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentOutOfRangeException">Set to less than 1.</exception>
+        public int MaxDegreeOfParallelism
+        {
+            get => _maxDegreeOfParallelism;
+            set => _maxDegreeOfParallelism = global::StaticNet.Kernels.ParallelBatch.CheckDegree(value, nameof(MaxDegreeOfParallelism));
+        }
+
+        private int _maxDegreeOfParallelism = global::StaticNet.Kernels.ParallelBatch.DefaultDegreeOfParallelism;
+        private global::StaticNet.Kernels.ParallelBatch? _inference; // ForwardBatch's chunks on the worker threads, created by the first such call
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static global::System.Span<float> InferenceActivations() =>
@@ -455,29 +516,93 @@ namespace Demo
                 ? global::StaticNet.Kernels.Guard.BatchRows(inputs.Length, InputSize, targets.Length, OutputSize, nameof(targets), "CausalStreaming", requireSamples: true)
                 : global::StaticNet.Kernels.Guard.BatchRows(inputs.Length, InputSize, labels.Length, 16, nameof(labels), "CausalStreaming", requireSamples: true);
             if (!labels.IsEmpty) global::StaticNet.Kernels.Guard.Labels(labels, 40, "CausalStreaming"); // before anything changes
-            global::System.ReadOnlySpan<float> parameters = _parameters.Span;
-            global::System.Span<float> gradients = _gradients.Span;
-            // ComputeLoss uses the calling thread's scratch, as Forward, so that threads can share it; training the instance's own.
-            global::System.Span<float> activations = computeGradients ? _activations.Span : InferenceActivations();
-            global::System.Span<float> deltas = _deltas.Span;
-            if (computeGradients) gradients.Clear();
             float scale = 1f / (count * 16); // the loss is a mean over samples and steps
+            if (computeGradients)
+            {
+                // The chunks on up to MaxDegreeOfParallelism threads; the gradient, the losses and the statistics are combined in chunk
+                // order, so the result does not depend on the number of threads.
+                global::StaticNet.Kernels.ParallelBatch batch = _training ??= new global::StaticNet.Kernels.ParallelBatch(TrainChunk, ActivationBufferLength, TrainableLength, 0, _activations, _deltas);
+                batch.Scale = scale;
+                batch.Seed = _random; // each chunk's dropout stream is a function of this and the chunk's index
+                _random = global::StaticNet.Kernels.DropoutKernels.NextCallState(_random);
+                batch.RunTraining(inputs, targets, labels, count, _gradients.Span, _maxDegreeOfParallelism);
+                int chunks = global::StaticNet.Kernels.ParallelBatch.Chunks(count);
+                double total = 0;
+                for (int chunk = 0; chunk < chunks; chunk++) total += batch.Loss(chunk);
+                return (float)(total * scale);
+            }
+            // ComputeLoss: more than one chunk on the worker threads, unless another parallel call holds them; the chunks' losses
+            // are added in chunk order either way.
+            if (count > ChunkRows && _maxDegreeOfParallelism > 1 && LossBatch().TryRunLoss(inputs, targets, labels, count, scale, _maxDegreeOfParallelism, out double parallelSum))
+                return (float)(parallelSum * scale);
+            global::System.ReadOnlySpan<float> parameters = _parameters.Span;
+            // ComputeLoss uses the calling thread's scratch, as Forward, so that threads can share it.
+            global::System.Span<float> activations = InferenceActivations();
             double sum = 0;
             for (int start = 0; start < count; start += ChunkRows)
             {
                 int rows = global::System.Math.Min(ChunkRows, count - start);
                 global::System.ReadOnlySpan<int> x = inputs.Slice(start * InputSize, rows * InputSize);
-                if (computeGradients) TrainingForwardRows(_parameters.Span, x, activations, rows); // batch statistics, dropout
-                else ForwardRows(parameters, x, activations, rows);
+                ForwardRows(parameters, x, activations, rows);
                 global::System.ReadOnlySpan<float> logits = activations.Slice(HeadOutput, rows * 768);
-                global::System.Span<float> dLogits = computeGradients ? deltas.Slice(HeadOutput, rows * 768) : default;
+                global::System.Span<float> dLogits = default;
                 sum += labels.IsEmpty
                     ? global::StaticNet.Kernels.LossKernels.SoftmaxCrossEntropy(logits, targets.Slice(start * OutputSize, rows * OutputSize), rows * 16, 40, stride: 48, dLogits, scale)
                     : global::StaticNet.Kernels.LossKernels.SoftmaxCrossEntropy(logits, labels.Slice(start * 16, rows * 16), rows * 16, 40, stride: 48, dLogits, scale);
-                if (computeGradients) BackwardRows(parameters, gradients, x, activations, deltas, rows);
             }
             return (float)(sum * scale);
         }
+
+        /// <summary>One chunk of a parallel <c>ComputeLoss</c>: the inference forward pass and the loss, in the worker thread's activations.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
+        private void LossChunk(global::StaticNet.Kernels.ParallelBatch batch, int chunk, int slot, global::System.Span<float> gradients)
+        {
+            int start = chunk * ChunkRows, rows = global::System.Math.Min(ChunkRows, batch.Count - start);
+            global::System.Span<float> activations = InferenceActivations();
+            ForwardRows(_parameters.Span, batch.Inputs<int>().Slice(start * InputSize, rows * InputSize), activations, rows);
+            global::System.ReadOnlySpan<float> logits = activations.Slice(HeadOutput, rows * 768);
+            global::System.Span<float> dLogits = default;
+            global::System.ReadOnlySpan<float> targets = batch.Targets;
+            global::System.ReadOnlySpan<int> labels = batch.Labels;
+            float scale = batch.Scale;
+            double loss = labels.IsEmpty
+                ? global::StaticNet.Kernels.LossKernels.SoftmaxCrossEntropy(logits, targets.Slice(start * OutputSize, rows * OutputSize), rows * 16, 40, stride: 48, dLogits, scale)
+                : global::StaticNet.Kernels.LossKernels.SoftmaxCrossEntropy(logits, labels.Slice(start * 16, rows * 16), rows * 16, 40, stride: 48, dLogits, scale);
+            batch.SetLoss(chunk, loss);
+        }
+
+        /// <summary>The scheduler of parallel <c>ComputeLoss</c> calls (one at a time: the pool admits one job).</summary>
+        private global::StaticNet.Kernels.ParallelBatch LossBatch()
+        {
+            if (_lossBatch is null) global::System.Threading.Interlocked.CompareExchange(ref _lossBatch, new global::StaticNet.Kernels.ParallelBatch(LossChunk, 0, 0, 0, null, null), null);
+            return _lossBatch;
+        }
+
+        private global::StaticNet.Kernels.ParallelBatch? _lossBatch; // ComputeLoss's chunks on the worker threads, created by the first such call
+
+        /// <summary>One chunk of a training call: the training forward pass, the loss and its gradient, the backward pass into <paramref name="gradients"/>.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
+        private void TrainChunk(global::StaticNet.Kernels.ParallelBatch batch, int chunk, int slot, global::System.Span<float> gradients)
+        {
+            int start = chunk * ChunkRows, rows = global::System.Math.Min(ChunkRows, batch.Count - start);
+            global::System.ReadOnlySpan<float> parameters = _parameters.Span;
+            global::System.ReadOnlySpan<int> x = batch.Inputs<int>().Slice(start * InputSize, rows * InputSize);
+            global::System.Span<float> activations = batch.Activations(slot), deltas = batch.Deltas(slot);
+            ulong random = global::StaticNet.Kernels.DropoutKernels.ChunkState(batch.Seed, chunk);
+            TrainingForwardRows(parameters, x, activations, rows, ref random); // batch statistics, dropout
+            global::System.ReadOnlySpan<float> logits = activations.Slice(HeadOutput, rows * 768);
+            global::System.Span<float> dLogits = deltas.Slice(HeadOutput, rows * 768);
+            global::System.ReadOnlySpan<float> targets = batch.Targets;
+            global::System.ReadOnlySpan<int> labels = batch.Labels;
+            float scale = batch.Scale;
+            double loss = labels.IsEmpty
+                ? global::StaticNet.Kernels.LossKernels.SoftmaxCrossEntropy(logits, targets.Slice(start * OutputSize, rows * OutputSize), rows * 16, 40, stride: 48, dLogits, scale)
+                : global::StaticNet.Kernels.LossKernels.SoftmaxCrossEntropy(logits, labels.Slice(start * 16, rows * 16), rows * 16, 40, stride: 48, dLogits, scale);
+            batch.SetLoss(chunk, loss);
+            BackwardRows(parameters, gradients, x, activations, deltas, rows, _frozen, _firstTrainable);
+        }
+
+        private global::StaticNet.Kernels.ParallelBatch? _training; // the training calls' chunks and the workers' buffers, created by the first
 
         /// <summary>
         /// The body of ComputeGradients (no optimizer) and TrainStep: refuses to overlap another training or loading call, and
@@ -494,7 +619,8 @@ namespace Demo
             {
                 float loss = Evaluate(inputs, targets, labels, computeGradients: true);
                 if (!float.IsFinite(loss)) throw new global::StaticNet.TrainingDivergedException(loss);
-                optimizer?.Step(_parameters.Span, _gradients.Span, this); // checks the gradient is finite before changing anything
+                if (_trainableRanges is null) optimizer?.Step(_parameters.Span, _gradients.Span, this); // checks the gradient is finite before changing anything
+                else optimizer?.Step(_parameters.Span, _gradients.Span, this, _trainableRanges); // frozen layers: their parameters and state stay
                 committed = true;
                 return loss;
             }
@@ -506,6 +632,38 @@ namespace Demo
                 }
                 ExitExclusive();
             }
+        }
+
+        /// <summary>
+        /// Freezes the layer with this PyTorch module name (see <c>Layers</c>), as <c>requires_grad_(False)</c>: until <c>Unfreeze</c>,
+        /// training leaves its parameters and their optimizer state as they are, its gradients stay zero and are not computed,
+        /// and nothing before the first layer that trains is backpropagated. Allocates a little; not for every step.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentException">No layer with parameters has that name; the message lists them.</exception>
+        /// <exception cref="global::System.InvalidOperationException">Another thread is training or loading this instance.</exception>
+        public void Freeze(string layerName) => SetFrozen(layerName, true, nameof(Freeze));
+
+        /// <summary>Lets a layer frozen by <c>Freeze</c> train again (not one declared <c>Trainable = false</c>).</summary>
+        /// <exception cref="global::System.ArgumentException">No layer with parameters has that name; the message lists them.</exception>
+        /// <exception cref="global::System.InvalidOperationException">The layer is declared <c>Trainable = false</c>, or another thread is training or loading this instance.</exception>
+        public void Unfreeze(string layerName) => SetFrozen(layerName, false, nameof(Unfreeze));
+
+        /// <summary>Whether the layer with this module name is frozen (by <c>Freeze</c> or <c>Trainable = false</c>).</summary>
+        /// <exception cref="global::System.ArgumentException">No layer with parameters has that name; the message lists them.</exception>
+        public bool IsFrozen(string layerName) => _frozen[global::StaticNet.Kernels.Freezing.Layer(s_layers, layerName, "CausalStreaming")];
+
+        private void SetFrozen(string layerName, bool frozen, string operation)
+        {
+            int layer = global::StaticNet.Kernels.Freezing.Layer(s_layers, layerName, "CausalStreaming");
+            if (!frozen && s_declaredFrozen[layer]) throw global::StaticNet.Kernels.Freezing.DeclaredFrozen(layerName, "CausalStreaming");
+            EnterExclusive(operation);
+            try
+            {
+                _frozen[layer] = frozen;
+                _firstTrainable = global::StaticNet.Kernels.Freezing.FirstTrainable(_frozen);
+                _trainableRanges = global::StaticNet.Kernels.Freezing.TrainableRanges(_frozen, s_layerParameters);
+            }
+            finally { ExitExclusive(); }
         }
 
         /// <summary>
@@ -581,29 +739,37 @@ namespace Demo
         }
 
         /// <summary>
-        /// The training forward pass: as <c>ForwardRows</c>, but BatchNorm normalises with the chunk's statistics and updates
-        /// its running ones in <paramref name="parameters"/>, and Dropout draws its masks.
+        /// The training forward pass of one chunk: as <c>ForwardRows</c>, but BatchNorm normalises with the chunk's statistics and
+        /// writes them to the chunk's <c>statistics</c>, and Dropout draws its masks from the chunk's <c>random</c>.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-        private void TrainingForwardRows(global::System.Span<float> parameters, global::System.ReadOnlySpan<int> x, global::System.Span<float> activations, int rows)
+        private static void TrainingForwardRows(global::System.ReadOnlySpan<float> parameters, global::System.ReadOnlySpan<int> x, global::System.Span<float> activations, int rows, ref ulong random)
         {
             EmbedForward(parameters, x, activations.Slice(EmbedOutput, rows * 256), rows);
             AttnForward(parameters, activations.Slice(EmbedOutput, rows * 256), activations.Slice(AttnQkv, rows * 768), activations.Slice(AttnProbabilities, rows * 512), activations.Slice(AttnContext, rows * 256), activations.Slice(AttnOutput, rows * 256), rows);
-            BlockTrainingForward(parameters, activations.Slice(AttnOutput, rows * 256), activations, rows, ref _random);
+            BlockTrainingForward(parameters, activations.Slice(AttnOutput, rows * 256), activations, rows, ref random);
             HeadForward(parameters, activations.Slice(BlockOutput, rows * 256), activations.Slice(HeadOutput, rows * 768), rows);
         }
 
         /// <summary>
         /// Backpropagates the loss gradient that the loss wrote into the last layer's region of <paramref name="deltas"/>,
-        /// from the last layer to the first, accumulating into <paramref name="gradients"/>.
+        /// from the last layer to the first, accumulating into <paramref name="gradients"/>. Frozen layers' parameter gradients
+        /// are not computed (they stay zero), and nothing before layer <paramref name="first"/>, the first that trains, runs.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-        private static void BackwardRows(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<int> x, global::System.Span<float> activations, global::System.Span<float> deltas, int rows)
+        private static void BackwardRows(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<int> x, global::System.Span<float> activations, global::System.Span<float> deltas, int rows, global::System.ReadOnlySpan<bool> frozen, int first)
         {
-            HeadBackward(parameters, gradients, activations.Slice(BlockOutput, rows * 256), deltas.Slice(HeadOutput, rows * 768), deltas.Slice(BlockOutput, rows * 256), rows);
+            if (first > 3) return;
+            HeadBackward(parameters, gradients, activations.Slice(BlockOutput, rows * 256), deltas.Slice(HeadOutput, rows * 768), deltas.Slice(BlockOutput, rows * 256), rows, weights: !frozen[3], input: first < 3);
+            if (first > 2) return;
             BlockBackward(parameters, gradients, activations.Slice(AttnOutput, rows * 256), activations, deltas, deltas.Slice(AttnOutput, rows * 256), rows);
+            if (frozen[2]) gradients.Slice(1728, 2224).Clear(); // block frozen
+            if (first > 1) return;
             AttnBackward(parameters, gradients, activations.Slice(EmbedOutput, rows * 256), activations.Slice(AttnQkv, rows * 768), activations.Slice(AttnProbabilities, rows * 512), activations.Slice(AttnContext, rows * 256), deltas.Slice(AttnOutput, rows * 256), deltas.Slice(AttnQkv, rows * 768), deltas.Slice(AttnContext, rows * 256), deltas.Slice(EmbedOutput, rows * 256), rows);
+            if (frozen[1]) gradients.Slice(640, 1088).Clear(); // attn frozen
+            if (first > 0) return;
             EmbedBackward(gradients, x, deltas.Slice(EmbedOutput, rows * 256), rows);
+            if (frozen[0]) gradients.Slice(0, 640).Clear(); // embed frozen
         }
 
         // ── embed: Embedding 40 × 16, 16 tokens → [16, 16] ───────────────────────────────────────────────────────────────
@@ -721,13 +887,13 @@ namespace Demo
                 parameters.Slice(HeadWeight, 16 * 48), parameters.Slice(HeadBias, 48), y, width: 48);
         }
 
-        /// <summary>head backward: dy [rows × 16, 48] (the gradient of y; overwritten) → dW, db (accumulated), dx [rows × 16, 16].</summary>
+        /// <summary>head backward: dy [rows × 16, 48] (the gradient of y; overwritten) → dW, db (accumulated, when weights), dx [rows × 16, 16] (when input).</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-        private static void HeadBackward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.Span<float> dy, global::System.Span<float> dx, int rows)
+        private static void HeadBackward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.Span<float> dy, global::System.Span<float> dx, int rows, bool weights, bool input)
         {
-            global::StaticNet.Kernels.DenseKernels.BackwardWeights(x, rows * 16, inputs: 16, xStride: 16, dy, width: 48,
+            if (weights) global::StaticNet.Kernels.DenseKernels.BackwardWeights(x, rows * 16, inputs: 16, xStride: 16, dy, width: 48,
                 gradients.Slice(HeadWeight, 16 * 48), gradients.Slice(HeadBias, 48));
-            global::StaticNet.Kernels.DenseKernels.BackwardInput(dy, rows * 16, width: 48, parameters.Slice(HeadWeight, 16 * 48), inputs: 16, dx, dxStride: 16);
+            if (input) global::StaticNet.Kernels.DenseKernels.BackwardInput(dy, rows * 16, width: 48, parameters.Slice(HeadWeight, 16 * 48), inputs: 16, dx, dxStride: 16);
         }
 
     }

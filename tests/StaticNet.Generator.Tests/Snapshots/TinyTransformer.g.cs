@@ -42,7 +42,7 @@ namespace Demo
     /// <c>Forward</c>, <c>ForwardBatch</c> and <c>ComputeLoss</c> run in inference mode (BatchNorm's running statistics, no dropout), <c>ComputeGradients</c> and <c>TrainStep</c> in training mode, as PyTorch's <c>eval()</c> and <c>train()</c>.
     /// </remarks>
     [global::System.CodeDom.Compiler.GeneratedCode("StaticNet.Generator", "0.1.0")]
-    partial class TinyTransformer : global::StaticNet.ITrainableNetwork
+    partial class TinyTransformer : global::StaticNet.ITrainableNetwork, global::StaticNet.IRandomStateNetwork
     {
         /// <summary>The number of floats in one input sample, [12, 6] in PyTorch's order.</summary>
         public const int InputSize = 72;
@@ -143,6 +143,33 @@ namespace Demo
         private static readonly global::System.Collections.Generic.IReadOnlyList<global::StaticNet.ParameterTensor> s_parameterTensorList =
             global::System.Array.AsReadOnly(s_parameterTensors);
 
+        private static readonly global::StaticNet.LayerInfo[] s_layers =
+        {
+            new global::StaticNet.LayerInfo("norm_in", "LayerNorm", "LayerNorm", new int[] { 12, 6 }, new int[] { 12, 6 }, parameterCount: 12, multiplyAdds: 0, trainable: true),
+            new global::StaticNet.LayerInfo("1", "Dense", "Linear + GELU", new int[] { 12, 6 }, new int[] { 12, 20 }, parameterCount: 140, multiplyAdds: 1440, trainable: true),
+            new global::StaticNet.LayerInfo("3", "SinusoidalPositions", "SinusoidalPositions", new int[] { 12, 20 }, new int[] { 12, 20 }, parameterCount: 0, multiplyAdds: 0, trainable: false),
+            new global::StaticNet.LayerInfo("pos", "PositionalEmbedding", "PositionalEmbedding", new int[] { 12, 20 }, new int[] { 12, 20 }, parameterCount: 320, multiplyAdds: 0, trainable: true),
+            new global::StaticNet.LayerInfo("5", "LayerNorm", "LayerNorm", new int[] { 12, 20 }, new int[] { 12, 20 }, parameterCount: 40, multiplyAdds: 0, trainable: true),
+            new global::StaticNet.LayerInfo("attn", "MultiHeadAttention", "MultiHeadAttention", new int[] { 12, 20 }, new int[] { 12, 20 }, parameterCount: 1680, multiplyAdds: 0, trainable: true),
+            new global::StaticNet.LayerInfo("7", "SequencePool", "SequencePool", new int[] { 12, 20 }, new int[] { 20 }, parameterCount: 0, multiplyAdds: 0, trainable: false),
+            new global::StaticNet.LayerInfo("8", "Dense", "Linear", new int[] { 20 }, new int[] { 3 }, parameterCount: 63, multiplyAdds: 60, trainable: true),
+        };
+
+        /// <summary>
+        /// The layers in order: PyTorch module name and type, input and output shapes of one sample, parameters, multiply-adds
+        /// per sample, and whether they train as declared (<c>Trainable</c>). <c>NetworkSummary.Of</c> prints them.
+        /// </summary>
+        public static global::System.Collections.Generic.IReadOnlyList<global::StaticNet.LayerInfo> Layers { get; } = global::System.Array.AsReadOnly(s_layers);
+
+        // Freezing: each layer's trainable tensors in the parameter buffer, [start, end) (equal without any), and which layers
+        // are frozen (or have no parameters): as declared (Trainable = false), then as Freeze and Unfreeze set them.
+        private static readonly int[] s_layerParameters = { 0, 32, 32, 256, 0, 0, 256, 768, 768, 832, 832, 2848, 0, 0, 2848, 3184 };
+        private static readonly bool[] s_declaredFrozen = { false, false, true, false, false, false, true, false };
+        private static readonly global::System.Range[]? s_declaredRanges = global::StaticNet.Kernels.Freezing.TrainableRanges(s_declaredFrozen, s_layerParameters);
+        private readonly bool[] _frozen = (bool[])s_declaredFrozen.Clone();
+        private int _firstTrainable = 0; // the first layer that trains: nothing before it is backpropagated
+        private global::System.Range[]? _trainableRanges = s_declaredRanges; // what the optimizer steps; null: everything
+
         /// <summary>Per-thread activations for inference, so that threads can share one instance's weights.</summary>
         [global::System.ThreadStatic]
         private static global::StaticNet.Kernels.AlignedBuffer? t_inferenceActivations;
@@ -210,6 +237,10 @@ namespace Demo
 
         int global::StaticNet.INetwork.ParameterCount => ParameterCount;
 
+        global::System.Collections.Generic.IReadOnlyList<global::StaticNet.LayerInfo> global::StaticNet.INetwork.Layers => Layers;
+
+        ulong global::StaticNet.IRandomStateNetwork.RandomState { get => _random; set => _random = value; }
+
         /// <summary>Runs one sample through the network. Allocates nothing after the calling thread's first call.</summary>
         /// <param name="input">Exactly 72 floats ([12, 6]).</param>
         /// <param name="output">Exactly 3 floats ([3]), overwritten with the logits.</param>
@@ -230,6 +261,8 @@ namespace Demo
         public void ForwardBatch(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs)
         {
             int count = global::StaticNet.Kernels.Guard.BatchRows(inputs.Length, InputSize, outputs.Length, OutputSize, nameof(outputs), "TinyTransformer");
+            // More than one chunk: the chunks on the worker threads, unless another parallel call holds them.
+            if (count > ChunkRows && _maxDegreeOfParallelism > 1 && InferenceBatch().TryRunInference(inputs, outputs, count, _maxDegreeOfParallelism)) return;
             global::System.ReadOnlySpan<float> parameters = _parameters.Span;
             global::System.Span<float> activations = InferenceActivations();
             for (int start = 0; start < count; start += ChunkRows)
@@ -239,6 +272,38 @@ namespace Demo
                 global::StaticNet.Kernels.Guard.CopyRows(activations.Slice(Layer8Output, rows * 16), 16, outputs.Slice(start * OutputSize, rows * OutputSize), 3, rows);
             }
         }
+
+        /// <summary>One chunk of a parallel <c>ForwardBatch</c>, on a worker thread, in that thread's activations.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
+        private void InferChunk(global::StaticNet.Kernels.ParallelBatch batch, int chunk, int slot, global::System.Span<float> gradients)
+        {
+            int start = chunk * ChunkRows, rows = global::System.Math.Min(ChunkRows, batch.Count - start);
+            global::System.Span<float> activations = InferenceActivations();
+            ForwardRows(_parameters.Span, batch.Inputs<float>().Slice(start * InputSize, rows * InputSize), activations, rows);
+            global::StaticNet.Kernels.Guard.CopyRows(activations.Slice(Layer8Output, rows * 16), 16, batch.Outputs.Slice(start * OutputSize, rows * OutputSize), 3, rows);
+        }
+
+        private global::StaticNet.Kernels.ParallelBatch InferenceBatch()
+        {
+            if (_inference is null) global::System.Threading.Interlocked.CompareExchange(ref _inference, new global::StaticNet.Kernels.ParallelBatch(InferChunk, 0, 0, 0, null, null), null);
+            return _inference;
+        }
+
+        /// <summary>
+        /// The most threads one <c>ForwardBatch</c>, <c>ComputeGradients</c> or <c>TrainStep</c> runs its 32-row chunks on (the
+        /// calling thread and persistent worker threads), never more than the batch has chunks. The default is the machine's
+        /// logical processors; 1 runs everything on the calling thread. The results do not depend on it: the chunks' gradients
+        /// are added in chunk order, and each chunk's dropout mask and BatchNorm statistics depend on the chunk's index only.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentOutOfRangeException">Set to less than 1.</exception>
+        public int MaxDegreeOfParallelism
+        {
+            get => _maxDegreeOfParallelism;
+            set => _maxDegreeOfParallelism = global::StaticNet.Kernels.ParallelBatch.CheckDegree(value, nameof(MaxDegreeOfParallelism));
+        }
+
+        private int _maxDegreeOfParallelism = global::StaticNet.Kernels.ParallelBatch.DefaultDegreeOfParallelism;
+        private global::StaticNet.Kernels.ParallelBatch? _inference; // ForwardBatch's chunks on the worker threads, created by the first such call
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static global::System.Span<float> InferenceActivations() =>
@@ -349,29 +414,93 @@ namespace Demo
                 ? global::StaticNet.Kernels.Guard.BatchRows(inputs.Length, InputSize, targets.Length, OutputSize, nameof(targets), "TinyTransformer", requireSamples: true)
                 : global::StaticNet.Kernels.Guard.BatchRows(inputs.Length, InputSize, labels.Length, 1, nameof(labels), "TinyTransformer", requireSamples: true);
             if (!labels.IsEmpty) global::StaticNet.Kernels.Guard.Labels(labels, 3, "TinyTransformer"); // before anything changes
-            global::System.ReadOnlySpan<float> parameters = _parameters.Span;
-            global::System.Span<float> gradients = _gradients.Span;
-            // ComputeLoss uses the calling thread's scratch, as Forward, so that threads can share it; training the instance's own.
-            global::System.Span<float> activations = computeGradients ? _activations.Span : InferenceActivations();
-            global::System.Span<float> deltas = _deltas.Span;
-            if (computeGradients) gradients.Clear();
             float scale = 1f / (count); // the loss is a mean over samples
+            if (computeGradients)
+            {
+                // The chunks on up to MaxDegreeOfParallelism threads; the gradient, the losses and the statistics are combined in chunk
+                // order, so the result does not depend on the number of threads.
+                global::StaticNet.Kernels.ParallelBatch batch = _training ??= new global::StaticNet.Kernels.ParallelBatch(TrainChunk, ActivationBufferLength, TrainableLength, 0, _activations, _deltas);
+                batch.Scale = scale;
+                batch.Seed = _random; // each chunk's dropout stream is a function of this and the chunk's index
+                _random = global::StaticNet.Kernels.DropoutKernels.NextCallState(_random);
+                batch.RunTraining(inputs, targets, labels, count, _gradients.Span, _maxDegreeOfParallelism);
+                int chunks = global::StaticNet.Kernels.ParallelBatch.Chunks(count);
+                double total = 0;
+                for (int chunk = 0; chunk < chunks; chunk++) total += batch.Loss(chunk);
+                return (float)(total * scale);
+            }
+            // ComputeLoss: more than one chunk on the worker threads, unless another parallel call holds them; the chunks' losses
+            // are added in chunk order either way.
+            if (count > ChunkRows && _maxDegreeOfParallelism > 1 && LossBatch().TryRunLoss(inputs, targets, labels, count, scale, _maxDegreeOfParallelism, out double parallelSum))
+                return (float)(parallelSum * scale);
+            global::System.ReadOnlySpan<float> parameters = _parameters.Span;
+            // ComputeLoss uses the calling thread's scratch, as Forward, so that threads can share it.
+            global::System.Span<float> activations = InferenceActivations();
             double sum = 0;
             for (int start = 0; start < count; start += ChunkRows)
             {
                 int rows = global::System.Math.Min(ChunkRows, count - start);
                 global::System.ReadOnlySpan<float> x = inputs.Slice(start * InputSize, rows * InputSize);
-                if (computeGradients) TrainingForwardRows(_parameters.Span, x, activations, rows); // batch statistics, dropout
-                else ForwardRows(parameters, x, activations, rows);
+                ForwardRows(parameters, x, activations, rows);
                 global::System.ReadOnlySpan<float> logits = activations.Slice(Layer8Output, rows * 16);
-                global::System.Span<float> dLogits = computeGradients ? deltas.Slice(Layer8Output, rows * 16) : default;
+                global::System.Span<float> dLogits = default;
                 sum += labels.IsEmpty
                     ? global::StaticNet.Kernels.LossKernels.SoftmaxCrossEntropy(logits, targets.Slice(start * OutputSize, rows * OutputSize), rows, 3, stride: 16, dLogits, scale)
                     : global::StaticNet.Kernels.LossKernels.SoftmaxCrossEntropy(logits, labels.Slice(start, rows), rows, 3, stride: 16, dLogits, scale);
-                if (computeGradients) BackwardRows(parameters, gradients, x, activations, deltas, rows);
             }
             return (float)(sum * scale);
         }
+
+        /// <summary>One chunk of a parallel <c>ComputeLoss</c>: the inference forward pass and the loss, in the worker thread's activations.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
+        private void LossChunk(global::StaticNet.Kernels.ParallelBatch batch, int chunk, int slot, global::System.Span<float> gradients)
+        {
+            int start = chunk * ChunkRows, rows = global::System.Math.Min(ChunkRows, batch.Count - start);
+            global::System.Span<float> activations = InferenceActivations();
+            ForwardRows(_parameters.Span, batch.Inputs<float>().Slice(start * InputSize, rows * InputSize), activations, rows);
+            global::System.ReadOnlySpan<float> logits = activations.Slice(Layer8Output, rows * 16);
+            global::System.Span<float> dLogits = default;
+            global::System.ReadOnlySpan<float> targets = batch.Targets;
+            global::System.ReadOnlySpan<int> labels = batch.Labels;
+            float scale = batch.Scale;
+            double loss = labels.IsEmpty
+                ? global::StaticNet.Kernels.LossKernels.SoftmaxCrossEntropy(logits, targets.Slice(start * OutputSize, rows * OutputSize), rows, 3, stride: 16, dLogits, scale)
+                : global::StaticNet.Kernels.LossKernels.SoftmaxCrossEntropy(logits, labels.Slice(start, rows), rows, 3, stride: 16, dLogits, scale);
+            batch.SetLoss(chunk, loss);
+        }
+
+        /// <summary>The scheduler of parallel <c>ComputeLoss</c> calls (one at a time: the pool admits one job).</summary>
+        private global::StaticNet.Kernels.ParallelBatch LossBatch()
+        {
+            if (_lossBatch is null) global::System.Threading.Interlocked.CompareExchange(ref _lossBatch, new global::StaticNet.Kernels.ParallelBatch(LossChunk, 0, 0, 0, null, null), null);
+            return _lossBatch;
+        }
+
+        private global::StaticNet.Kernels.ParallelBatch? _lossBatch; // ComputeLoss's chunks on the worker threads, created by the first such call
+
+        /// <summary>One chunk of a training call: the training forward pass, the loss and its gradient, the backward pass into <paramref name="gradients"/>.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
+        private void TrainChunk(global::StaticNet.Kernels.ParallelBatch batch, int chunk, int slot, global::System.Span<float> gradients)
+        {
+            int start = chunk * ChunkRows, rows = global::System.Math.Min(ChunkRows, batch.Count - start);
+            global::System.ReadOnlySpan<float> parameters = _parameters.Span;
+            global::System.ReadOnlySpan<float> x = batch.Inputs<float>().Slice(start * InputSize, rows * InputSize);
+            global::System.Span<float> activations = batch.Activations(slot), deltas = batch.Deltas(slot);
+            ulong random = global::StaticNet.Kernels.DropoutKernels.ChunkState(batch.Seed, chunk);
+            TrainingForwardRows(parameters, x, activations, rows, ref random); // batch statistics, dropout
+            global::System.ReadOnlySpan<float> logits = activations.Slice(Layer8Output, rows * 16);
+            global::System.Span<float> dLogits = deltas.Slice(Layer8Output, rows * 16);
+            global::System.ReadOnlySpan<float> targets = batch.Targets;
+            global::System.ReadOnlySpan<int> labels = batch.Labels;
+            float scale = batch.Scale;
+            double loss = labels.IsEmpty
+                ? global::StaticNet.Kernels.LossKernels.SoftmaxCrossEntropy(logits, targets.Slice(start * OutputSize, rows * OutputSize), rows, 3, stride: 16, dLogits, scale)
+                : global::StaticNet.Kernels.LossKernels.SoftmaxCrossEntropy(logits, labels.Slice(start, rows), rows, 3, stride: 16, dLogits, scale);
+            batch.SetLoss(chunk, loss);
+            BackwardRows(parameters, gradients, x, activations, deltas, rows, _frozen, _firstTrainable);
+        }
+
+        private global::StaticNet.Kernels.ParallelBatch? _training; // the training calls' chunks and the workers' buffers, created by the first
 
         /// <summary>
         /// The body of ComputeGradients (no optimizer) and TrainStep: refuses to overlap another training or loading call, and
@@ -388,7 +517,8 @@ namespace Demo
             {
                 float loss = Evaluate(inputs, targets, labels, computeGradients: true);
                 if (!float.IsFinite(loss)) throw new global::StaticNet.TrainingDivergedException(loss);
-                optimizer?.Step(_parameters.Span, _gradients.Span, this); // checks the gradient is finite before changing anything
+                if (_trainableRanges is null) optimizer?.Step(_parameters.Span, _gradients.Span, this); // checks the gradient is finite before changing anything
+                else optimizer?.Step(_parameters.Span, _gradients.Span, this, _trainableRanges); // frozen layers: their parameters and state stay
                 committed = true;
                 return loss;
             }
@@ -400,6 +530,38 @@ namespace Demo
                 }
                 ExitExclusive();
             }
+        }
+
+        /// <summary>
+        /// Freezes the layer with this PyTorch module name (see <c>Layers</c>), as <c>requires_grad_(False)</c>: until <c>Unfreeze</c>,
+        /// training leaves its parameters and their optimizer state as they are, its gradients stay zero and are not computed,
+        /// and nothing before the first layer that trains is backpropagated. Allocates a little; not for every step.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentException">No layer with parameters has that name; the message lists them.</exception>
+        /// <exception cref="global::System.InvalidOperationException">Another thread is training or loading this instance.</exception>
+        public void Freeze(string layerName) => SetFrozen(layerName, true, nameof(Freeze));
+
+        /// <summary>Lets a layer frozen by <c>Freeze</c> train again (not one declared <c>Trainable = false</c>).</summary>
+        /// <exception cref="global::System.ArgumentException">No layer with parameters has that name; the message lists them.</exception>
+        /// <exception cref="global::System.InvalidOperationException">The layer is declared <c>Trainable = false</c>, or another thread is training or loading this instance.</exception>
+        public void Unfreeze(string layerName) => SetFrozen(layerName, false, nameof(Unfreeze));
+
+        /// <summary>Whether the layer with this module name is frozen (by <c>Freeze</c> or <c>Trainable = false</c>).</summary>
+        /// <exception cref="global::System.ArgumentException">No layer with parameters has that name; the message lists them.</exception>
+        public bool IsFrozen(string layerName) => _frozen[global::StaticNet.Kernels.Freezing.Layer(s_layers, layerName, "TinyTransformer")];
+
+        private void SetFrozen(string layerName, bool frozen, string operation)
+        {
+            int layer = global::StaticNet.Kernels.Freezing.Layer(s_layers, layerName, "TinyTransformer");
+            if (!frozen && s_declaredFrozen[layer]) throw global::StaticNet.Kernels.Freezing.DeclaredFrozen(layerName, "TinyTransformer");
+            EnterExclusive(operation);
+            try
+            {
+                _frozen[layer] = frozen;
+                _firstTrainable = global::StaticNet.Kernels.Freezing.FirstTrainable(_frozen);
+                _trainableRanges = global::StaticNet.Kernels.Freezing.TrainableRanges(_frozen, s_layerParameters);
+            }
+            finally { ExitExclusive(); }
         }
 
         /// <summary>
@@ -480,11 +642,11 @@ namespace Demo
         }
 
         /// <summary>
-        /// The training forward pass: as <c>ForwardRows</c>, but BatchNorm normalises with the chunk's statistics and updates
-        /// its running ones in <paramref name="parameters"/>, and Dropout draws its masks.
+        /// The training forward pass of one chunk: as <c>ForwardRows</c>, but BatchNorm normalises with the chunk's statistics and
+        /// writes them to the chunk's <c>statistics</c>, and Dropout draws its masks from the chunk's <c>random</c>.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-        private void TrainingForwardRows(global::System.Span<float> parameters, global::System.ReadOnlySpan<float> x, global::System.Span<float> activations, int rows)
+        private static void TrainingForwardRows(global::System.ReadOnlySpan<float> parameters, global::System.ReadOnlySpan<float> x, global::System.Span<float> activations, int rows, ref ulong random)
         {
             global::StaticNet.Kernels.LayoutKernels.Reorder(x, rows, positions: 12, channels: 6, xSample: 72, xPosition: 6, xChannel: 1, activations.Slice(InputCopy, rows * 192), ySample: 192, yPosition: 16, yChannel: 1); // to channels last
             NormInForward(parameters, activations.Slice(InputCopy, rows * 192), activations.Slice(NormInNormalized, rows * 192), activations.Slice(NormInInverseStd, rows * 16), activations.Slice(NormInOutput, rows * 192), rows);
@@ -492,26 +654,39 @@ namespace Demo
             Layer3Forward(activations.Slice(Layer1Output, rows * 384), activations.Slice(Layer3Output, rows * 384), rows);
             PosForward(parameters, activations.Slice(Layer3Output, rows * 384), activations.Slice(PosOutput, rows * 384), rows);
             Layer5Forward(parameters, activations.Slice(PosOutput, rows * 384), activations.Slice(Layer5Normalized, rows * 384), activations.Slice(Layer5InverseStd, rows * 16), activations.Slice(Layer5Output, rows * 384), rows);
-            AttnTrainingForward(parameters, activations.Slice(Layer5Output, rows * 384), activations.Slice(AttnQkv, rows * 768), activations.Slice(AttnProbabilities, rows * 576), activations.Slice(AttnMask, rows * 576), activations.Slice(AttnContext, rows * 384), activations.Slice(AttnOutput, rows * 384), rows, ref _random);
+            AttnTrainingForward(parameters, activations.Slice(Layer5Output, rows * 384), activations.Slice(AttnQkv, rows * 768), activations.Slice(AttnProbabilities, rows * 576), activations.Slice(AttnMask, rows * 576), activations.Slice(AttnContext, rows * 384), activations.Slice(AttnOutput, rows * 384), rows, ref random);
             Layer7Forward(activations.Slice(AttnOutput, rows * 384), activations.Slice(Layer7Output, rows * 32), rows);
             Layer8Forward(parameters, activations.Slice(Layer7Output, rows * 32), activations.Slice(Layer8Output, rows * 16), rows);
         }
 
         /// <summary>
         /// Backpropagates the loss gradient that the loss wrote into the last layer's region of <paramref name="deltas"/>,
-        /// from the last layer to the first, accumulating into <paramref name="gradients"/>.
+        /// from the last layer to the first, accumulating into <paramref name="gradients"/>. Frozen layers' parameter gradients
+        /// are not computed (they stay zero), and nothing before layer <paramref name="first"/>, the first that trains, runs.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-        private static void BackwardRows(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.Span<float> activations, global::System.Span<float> deltas, int rows)
+        private static void BackwardRows(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.Span<float> activations, global::System.Span<float> deltas, int rows, global::System.ReadOnlySpan<bool> frozen, int first)
         {
-            Layer8Backward(parameters, gradients, activations.Slice(Layer7Output, rows * 32), deltas.Slice(Layer8Output, rows * 16), deltas.Slice(Layer7Output, rows * 32), rows);
+            if (first > 7) return;
+            Layer8Backward(parameters, gradients, activations.Slice(Layer7Output, rows * 32), deltas.Slice(Layer8Output, rows * 16), deltas.Slice(Layer7Output, rows * 32), rows, weights: !frozen[7], input: first < 7);
+            if (first > 6) return;
             Layer7Backward(deltas.Slice(Layer7Output, rows * 32), deltas.Slice(AttnOutput, rows * 384), rows);
+            if (first > 5) return;
             AttnBackward(parameters, gradients, activations.Slice(Layer5Output, rows * 384), activations.Slice(AttnQkv, rows * 768), activations.Slice(AttnProbabilities, rows * 576), activations.Slice(AttnContext, rows * 384), deltas.Slice(AttnOutput, rows * 384), deltas.Slice(AttnQkv, rows * 768), deltas.Slice(AttnContext, rows * 384), deltas.Slice(Layer5Output, rows * 384), rows, activations.Slice(AttnMask, rows * 576));
+            if (frozen[5]) gradients.Slice(832, 2016).Clear(); // attn frozen
+            if (first > 4) return;
             Layer5Backward(parameters, gradients, activations.Slice(Layer5Normalized, rows * 384), activations.Slice(Layer5InverseStd, rows * 16), deltas.Slice(Layer5Output, rows * 384), deltas.Slice(PosOutput, rows * 384), rows);
+            if (frozen[4]) gradients.Slice(768, 64).Clear(); // 5 frozen
+            if (first > 3) return;
             PosBackward(gradients, deltas.Slice(PosOutput, rows * 384), deltas.Slice(Layer3Output, rows * 384), rows);
+            if (frozen[3]) gradients.Slice(256, 512).Clear(); // pos frozen
+            if (first > 2) return;
             deltas.Slice(Layer3Output, rows * 384).CopyTo(deltas.Slice(Layer1Output, rows * 384)); // 3: the gradient passes through
-            Layer1Backward(parameters, gradients, activations.Slice(NormInOutput, rows * 192), activations.Slice(Layer1PreActivation, rows * 384), deltas.Slice(Layer1Output, rows * 384), deltas.Slice(NormInOutput, rows * 192), rows);
+            if (first > 1) return;
+            Layer1Backward(parameters, gradients, activations.Slice(NormInOutput, rows * 192), activations.Slice(Layer1PreActivation, rows * 384), deltas.Slice(Layer1Output, rows * 384), deltas.Slice(NormInOutput, rows * 192), rows, weights: !frozen[1], input: first < 1);
+            if (first > 0) return;
             NormInBackward(parameters, gradients, activations.Slice(NormInNormalized, rows * 192), activations.Slice(NormInInverseStd, rows * 16), deltas.Slice(NormInOutput, rows * 192), deltas.Slice(NormInOutput, rows * 192), rows);
+            if (frozen[0]) gradients.Slice(0, 32).Clear(); // norm_in frozen
         }
 
         // ── norm_in: LayerNorm [12, 6] (nn.LayerNorm(6) over the last dimension), ε 1E-05 ────────────────────────────────
@@ -543,14 +718,14 @@ namespace Demo
             global::StaticNet.Kernels.ActivationKernels.Gelu(z, y, rows * 12, columns: 20, stride: 32);
         }
 
-        /// <summary>1 backward: dy [rows × 12, 32] (the gradient of y; overwritten) → dW, db (accumulated), dx [rows × 12, 16].</summary>
+        /// <summary>1 backward: dy [rows × 12, 32] (the gradient of y; overwritten) → dW, db (accumulated, when weights), dx [rows × 12, 16] (when input).</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-        private static void Layer1Backward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> z, global::System.Span<float> dy, global::System.Span<float> dx, int rows)
+        private static void Layer1Backward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> z, global::System.Span<float> dy, global::System.Span<float> dx, int rows, bool weights, bool input)
         {
             global::StaticNet.Kernels.ActivationKernels.GeluBackward(z, dy, rows * 12, columns: 20, stride: 32);
-            global::StaticNet.Kernels.DenseKernels.BackwardWeights(x, rows * 12, inputs: 6, xStride: 16, dy, width: 32,
+            if (weights) global::StaticNet.Kernels.DenseKernels.BackwardWeights(x, rows * 12, inputs: 6, xStride: 16, dy, width: 32,
                 gradients.Slice(Layer1Weight, 6 * 32), gradients.Slice(Layer1Bias, 32));
-            global::StaticNet.Kernels.DenseKernels.BackwardInput(dy, rows * 12, width: 32, parameters.Slice(Layer1Weight, 6 * 32), inputs: 6, dx, dxStride: 16);
+            if (input) global::StaticNet.Kernels.DenseKernels.BackwardInput(dy, rows * 12, width: 32, parameters.Slice(Layer1Weight, 6 * 32), inputs: 6, dx, dxStride: 16);
         }
 
         // ── 3: SinusoidalPositions (sin/cos, d 20) added to [12, 20] ─────────────────────────────────────────────────────
@@ -664,13 +839,13 @@ namespace Demo
                 parameters.Slice(Layer8Weight, 20 * 16), parameters.Slice(Layer8Bias, 16), y, width: 16);
         }
 
-        /// <summary>8 backward: dy [rows, 16] (the gradient of y; overwritten) → dW, db (accumulated), dx [rows, 32].</summary>
+        /// <summary>8 backward: dy [rows, 16] (the gradient of y; overwritten) → dW, db (accumulated, when weights), dx [rows, 32] (when input).</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-        private static void Layer8Backward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.Span<float> dy, global::System.Span<float> dx, int rows)
+        private static void Layer8Backward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.Span<float> dy, global::System.Span<float> dx, int rows, bool weights, bool input)
         {
-            global::StaticNet.Kernels.DenseKernels.BackwardWeights(x, rows, inputs: 20, xStride: 32, dy, width: 16,
+            if (weights) global::StaticNet.Kernels.DenseKernels.BackwardWeights(x, rows, inputs: 20, xStride: 32, dy, width: 16,
                 gradients.Slice(Layer8Weight, 20 * 16), gradients.Slice(Layer8Bias, 16));
-            global::StaticNet.Kernels.DenseKernels.BackwardInput(dy, rows, width: 16, parameters.Slice(Layer8Weight, 20 * 16), inputs: 20, dx, dxStride: 32);
+            if (input) global::StaticNet.Kernels.DenseKernels.BackwardInput(dy, rows, width: 16, parameters.Slice(Layer8Weight, 20 * 16), inputs: 20, dx, dxStride: 32);
         }
 
     }

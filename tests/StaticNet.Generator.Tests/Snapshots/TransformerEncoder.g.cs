@@ -36,7 +36,7 @@ namespace Demo
     /// <c>Forward</c>, <c>ForwardBatch</c> and <c>ComputeLoss</c> run in inference mode (BatchNorm's running statistics, no dropout), <c>ComputeGradients</c> and <c>TrainStep</c> in training mode, as PyTorch's <c>eval()</c> and <c>train()</c>.
     /// </remarks>
     [global::System.CodeDom.Compiler.GeneratedCode("StaticNet.Generator", "0.1.0")]
-    partial class TransformerEncoder : global::StaticNet.ITrainableNetwork
+    partial class TransformerEncoder : global::StaticNet.ITrainableNetwork, global::StaticNet.IRandomStateNetwork
     {
         /// <summary>The number of floats in one input sample, [32, 64] in PyTorch's order.</summary>
         public const int InputSize = 2048;
@@ -181,6 +181,30 @@ namespace Demo
         private static readonly global::System.Collections.Generic.IReadOnlyList<global::StaticNet.ParameterTensor> s_parameterTensorList =
             global::System.Array.AsReadOnly(s_parameterTensors);
 
+        private static readonly global::StaticNet.LayerInfo[] s_layers =
+        {
+            new global::StaticNet.LayerInfo("0", "SinusoidalPositions", "SinusoidalPositions", new int[] { 32, 64 }, new int[] { 32, 64 }, parameterCount: 0, multiplyAdds: 0, trainable: false),
+            new global::StaticNet.LayerInfo("encoder.layers.0", "TransformerEncoderLayer", "TransformerEncoderLayer", new int[] { 32, 64 }, new int[] { 32, 64 }, parameterCount: 33472, multiplyAdds: 0, trainable: true),
+            new global::StaticNet.LayerInfo("encoder.layers.1", "TransformerEncoderLayer", "TransformerEncoderLayer", new int[] { 32, 64 }, new int[] { 32, 64 }, parameterCount: 33472, multiplyAdds: 0, trainable: true),
+            new global::StaticNet.LayerInfo("3", "SequencePool", "SequencePool", new int[] { 32, 64 }, new int[] { 64 }, parameterCount: 0, multiplyAdds: 0, trainable: false),
+            new global::StaticNet.LayerInfo("head", "Dense", "Linear", new int[] { 64 }, new int[] { 10 }, parameterCount: 650, multiplyAdds: 640, trainable: true),
+        };
+
+        /// <summary>
+        /// The layers in order: PyTorch module name and type, input and output shapes of one sample, parameters, multiply-adds
+        /// per sample, and whether they train as declared (<c>Trainable</c>). <c>NetworkSummary.Of</c> prints them.
+        /// </summary>
+        public static global::System.Collections.Generic.IReadOnlyList<global::StaticNet.LayerInfo> Layers { get; } = global::System.Array.AsReadOnly(s_layers);
+
+        // Freezing: each layer's trainable tensors in the parameter buffer, [start, end) (equal without any), and which layers
+        // are frozen (or have no parameters): as declared (Trainable = false), then as Freeze and Unfreeze set them.
+        private static readonly int[] s_layerParameters = { 0, 0, 0, 33472, 33472, 66944, 0, 0, 66944, 67984 };
+        private static readonly bool[] s_declaredFrozen = { true, false, false, true, false };
+        private static readonly global::System.Range[]? s_declaredRanges = global::StaticNet.Kernels.Freezing.TrainableRanges(s_declaredFrozen, s_layerParameters);
+        private readonly bool[] _frozen = (bool[])s_declaredFrozen.Clone();
+        private int _firstTrainable = 1; // the first layer that trains: nothing before it is backpropagated
+        private global::System.Range[]? _trainableRanges = s_declaredRanges; // what the optimizer steps; null: everything
+
         /// <summary>Per-thread activations for inference, so that threads can share one instance's weights.</summary>
         [global::System.ThreadStatic]
         private static global::StaticNet.Kernels.AlignedBuffer? t_inferenceActivations;
@@ -257,6 +281,10 @@ namespace Demo
 
         int global::StaticNet.INetwork.ParameterCount => ParameterCount;
 
+        global::System.Collections.Generic.IReadOnlyList<global::StaticNet.LayerInfo> global::StaticNet.INetwork.Layers => Layers;
+
+        ulong global::StaticNet.IRandomStateNetwork.RandomState { get => _random; set => _random = value; }
+
         /// <summary>Runs one sample through the network. Allocates nothing after the calling thread's first call.</summary>
         /// <param name="input">Exactly 2048 floats ([32, 64]).</param>
         /// <param name="output">Exactly 10 floats ([10]), overwritten with the logits.</param>
@@ -277,6 +305,8 @@ namespace Demo
         public void ForwardBatch(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs)
         {
             int count = global::StaticNet.Kernels.Guard.BatchRows(inputs.Length, InputSize, outputs.Length, OutputSize, nameof(outputs), "TransformerEncoder");
+            // More than one chunk: the chunks on the worker threads, unless another parallel call holds them.
+            if (count > ChunkRows && _maxDegreeOfParallelism > 1 && InferenceBatch().TryRunInference(inputs, outputs, count, _maxDegreeOfParallelism)) return;
             global::System.ReadOnlySpan<float> parameters = _parameters.Span;
             global::System.Span<float> activations = InferenceActivations();
             for (int start = 0; start < count; start += ChunkRows)
@@ -286,6 +316,38 @@ namespace Demo
                 global::StaticNet.Kernels.Guard.CopyRows(activations.Slice(HeadOutput, rows * 16), 16, outputs.Slice(start * OutputSize, rows * OutputSize), 10, rows);
             }
         }
+
+        /// <summary>One chunk of a parallel <c>ForwardBatch</c>, on a worker thread, in that thread's activations.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
+        private void InferChunk(global::StaticNet.Kernels.ParallelBatch batch, int chunk, int slot, global::System.Span<float> gradients)
+        {
+            int start = chunk * ChunkRows, rows = global::System.Math.Min(ChunkRows, batch.Count - start);
+            global::System.Span<float> activations = InferenceActivations();
+            ForwardRows(_parameters.Span, batch.Inputs<float>().Slice(start * InputSize, rows * InputSize), activations, rows);
+            global::StaticNet.Kernels.Guard.CopyRows(activations.Slice(HeadOutput, rows * 16), 16, batch.Outputs.Slice(start * OutputSize, rows * OutputSize), 10, rows);
+        }
+
+        private global::StaticNet.Kernels.ParallelBatch InferenceBatch()
+        {
+            if (_inference is null) global::System.Threading.Interlocked.CompareExchange(ref _inference, new global::StaticNet.Kernels.ParallelBatch(InferChunk, 0, 0, 0, null, null), null);
+            return _inference;
+        }
+
+        /// <summary>
+        /// The most threads one <c>ForwardBatch</c>, <c>ComputeGradients</c> or <c>TrainStep</c> runs its 32-row chunks on (the
+        /// calling thread and persistent worker threads), never more than the batch has chunks. The default is the machine's
+        /// logical processors; 1 runs everything on the calling thread. The results do not depend on it: the chunks' gradients
+        /// are added in chunk order, and each chunk's dropout mask and BatchNorm statistics depend on the chunk's index only.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentOutOfRangeException">Set to less than 1.</exception>
+        public int MaxDegreeOfParallelism
+        {
+            get => _maxDegreeOfParallelism;
+            set => _maxDegreeOfParallelism = global::StaticNet.Kernels.ParallelBatch.CheckDegree(value, nameof(MaxDegreeOfParallelism));
+        }
+
+        private int _maxDegreeOfParallelism = global::StaticNet.Kernels.ParallelBatch.DefaultDegreeOfParallelism;
+        private global::StaticNet.Kernels.ParallelBatch? _inference; // ForwardBatch's chunks on the worker threads, created by the first such call
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static global::System.Span<float> InferenceActivations() =>
@@ -396,29 +458,93 @@ namespace Demo
                 ? global::StaticNet.Kernels.Guard.BatchRows(inputs.Length, InputSize, targets.Length, OutputSize, nameof(targets), "TransformerEncoder", requireSamples: true)
                 : global::StaticNet.Kernels.Guard.BatchRows(inputs.Length, InputSize, labels.Length, 1, nameof(labels), "TransformerEncoder", requireSamples: true);
             if (!labels.IsEmpty) global::StaticNet.Kernels.Guard.Labels(labels, 10, "TransformerEncoder"); // before anything changes
-            global::System.ReadOnlySpan<float> parameters = _parameters.Span;
-            global::System.Span<float> gradients = _gradients.Span;
-            // ComputeLoss uses the calling thread's scratch, as Forward, so that threads can share it; training the instance's own.
-            global::System.Span<float> activations = computeGradients ? _activations.Span : InferenceActivations();
-            global::System.Span<float> deltas = _deltas.Span;
-            if (computeGradients) gradients.Clear();
             float scale = 1f / (count); // the loss is a mean over samples
+            if (computeGradients)
+            {
+                // The chunks on up to MaxDegreeOfParallelism threads; the gradient, the losses and the statistics are combined in chunk
+                // order, so the result does not depend on the number of threads.
+                global::StaticNet.Kernels.ParallelBatch batch = _training ??= new global::StaticNet.Kernels.ParallelBatch(TrainChunk, ActivationBufferLength, TrainableLength, 0, _activations, _deltas);
+                batch.Scale = scale;
+                batch.Seed = _random; // each chunk's dropout stream is a function of this and the chunk's index
+                _random = global::StaticNet.Kernels.DropoutKernels.NextCallState(_random);
+                batch.RunTraining(inputs, targets, labels, count, _gradients.Span, _maxDegreeOfParallelism);
+                int chunks = global::StaticNet.Kernels.ParallelBatch.Chunks(count);
+                double total = 0;
+                for (int chunk = 0; chunk < chunks; chunk++) total += batch.Loss(chunk);
+                return (float)(total * scale);
+            }
+            // ComputeLoss: more than one chunk on the worker threads, unless another parallel call holds them; the chunks' losses
+            // are added in chunk order either way.
+            if (count > ChunkRows && _maxDegreeOfParallelism > 1 && LossBatch().TryRunLoss(inputs, targets, labels, count, scale, _maxDegreeOfParallelism, out double parallelSum))
+                return (float)(parallelSum * scale);
+            global::System.ReadOnlySpan<float> parameters = _parameters.Span;
+            // ComputeLoss uses the calling thread's scratch, as Forward, so that threads can share it.
+            global::System.Span<float> activations = InferenceActivations();
             double sum = 0;
             for (int start = 0; start < count; start += ChunkRows)
             {
                 int rows = global::System.Math.Min(ChunkRows, count - start);
                 global::System.ReadOnlySpan<float> x = inputs.Slice(start * InputSize, rows * InputSize);
-                if (computeGradients) TrainingForwardRows(_parameters.Span, x, activations, rows); // batch statistics, dropout
-                else ForwardRows(parameters, x, activations, rows);
+                ForwardRows(parameters, x, activations, rows);
                 global::System.ReadOnlySpan<float> logits = activations.Slice(HeadOutput, rows * 16);
-                global::System.Span<float> dLogits = computeGradients ? deltas.Slice(HeadOutput, rows * 16) : default;
+                global::System.Span<float> dLogits = default;
                 sum += labels.IsEmpty
                     ? global::StaticNet.Kernels.LossKernels.SoftmaxCrossEntropy(logits, targets.Slice(start * OutputSize, rows * OutputSize), rows, 10, stride: 16, dLogits, scale)
                     : global::StaticNet.Kernels.LossKernels.SoftmaxCrossEntropy(logits, labels.Slice(start, rows), rows, 10, stride: 16, dLogits, scale);
-                if (computeGradients) BackwardRows(parameters, gradients, x, activations, deltas, rows);
             }
             return (float)(sum * scale);
         }
+
+        /// <summary>One chunk of a parallel <c>ComputeLoss</c>: the inference forward pass and the loss, in the worker thread's activations.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
+        private void LossChunk(global::StaticNet.Kernels.ParallelBatch batch, int chunk, int slot, global::System.Span<float> gradients)
+        {
+            int start = chunk * ChunkRows, rows = global::System.Math.Min(ChunkRows, batch.Count - start);
+            global::System.Span<float> activations = InferenceActivations();
+            ForwardRows(_parameters.Span, batch.Inputs<float>().Slice(start * InputSize, rows * InputSize), activations, rows);
+            global::System.ReadOnlySpan<float> logits = activations.Slice(HeadOutput, rows * 16);
+            global::System.Span<float> dLogits = default;
+            global::System.ReadOnlySpan<float> targets = batch.Targets;
+            global::System.ReadOnlySpan<int> labels = batch.Labels;
+            float scale = batch.Scale;
+            double loss = labels.IsEmpty
+                ? global::StaticNet.Kernels.LossKernels.SoftmaxCrossEntropy(logits, targets.Slice(start * OutputSize, rows * OutputSize), rows, 10, stride: 16, dLogits, scale)
+                : global::StaticNet.Kernels.LossKernels.SoftmaxCrossEntropy(logits, labels.Slice(start, rows), rows, 10, stride: 16, dLogits, scale);
+            batch.SetLoss(chunk, loss);
+        }
+
+        /// <summary>The scheduler of parallel <c>ComputeLoss</c> calls (one at a time: the pool admits one job).</summary>
+        private global::StaticNet.Kernels.ParallelBatch LossBatch()
+        {
+            if (_lossBatch is null) global::System.Threading.Interlocked.CompareExchange(ref _lossBatch, new global::StaticNet.Kernels.ParallelBatch(LossChunk, 0, 0, 0, null, null), null);
+            return _lossBatch;
+        }
+
+        private global::StaticNet.Kernels.ParallelBatch? _lossBatch; // ComputeLoss's chunks on the worker threads, created by the first such call
+
+        /// <summary>One chunk of a training call: the training forward pass, the loss and its gradient, the backward pass into <paramref name="gradients"/>.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
+        private void TrainChunk(global::StaticNet.Kernels.ParallelBatch batch, int chunk, int slot, global::System.Span<float> gradients)
+        {
+            int start = chunk * ChunkRows, rows = global::System.Math.Min(ChunkRows, batch.Count - start);
+            global::System.ReadOnlySpan<float> parameters = _parameters.Span;
+            global::System.ReadOnlySpan<float> x = batch.Inputs<float>().Slice(start * InputSize, rows * InputSize);
+            global::System.Span<float> activations = batch.Activations(slot), deltas = batch.Deltas(slot);
+            ulong random = global::StaticNet.Kernels.DropoutKernels.ChunkState(batch.Seed, chunk);
+            TrainingForwardRows(parameters, x, activations, rows, ref random); // batch statistics, dropout
+            global::System.ReadOnlySpan<float> logits = activations.Slice(HeadOutput, rows * 16);
+            global::System.Span<float> dLogits = deltas.Slice(HeadOutput, rows * 16);
+            global::System.ReadOnlySpan<float> targets = batch.Targets;
+            global::System.ReadOnlySpan<int> labels = batch.Labels;
+            float scale = batch.Scale;
+            double loss = labels.IsEmpty
+                ? global::StaticNet.Kernels.LossKernels.SoftmaxCrossEntropy(logits, targets.Slice(start * OutputSize, rows * OutputSize), rows, 10, stride: 16, dLogits, scale)
+                : global::StaticNet.Kernels.LossKernels.SoftmaxCrossEntropy(logits, labels.Slice(start, rows), rows, 10, stride: 16, dLogits, scale);
+            batch.SetLoss(chunk, loss);
+            BackwardRows(parameters, gradients, x, activations, deltas, rows, _frozen, _firstTrainable);
+        }
+
+        private global::StaticNet.Kernels.ParallelBatch? _training; // the training calls' chunks and the workers' buffers, created by the first
 
         /// <summary>
         /// The body of ComputeGradients (no optimizer) and TrainStep: refuses to overlap another training or loading call, and
@@ -435,7 +561,8 @@ namespace Demo
             {
                 float loss = Evaluate(inputs, targets, labels, computeGradients: true);
                 if (!float.IsFinite(loss)) throw new global::StaticNet.TrainingDivergedException(loss);
-                optimizer?.Step(_parameters.Span, _gradients.Span, this); // checks the gradient is finite before changing anything
+                if (_trainableRanges is null) optimizer?.Step(_parameters.Span, _gradients.Span, this); // checks the gradient is finite before changing anything
+                else optimizer?.Step(_parameters.Span, _gradients.Span, this, _trainableRanges); // frozen layers: their parameters and state stay
                 committed = true;
                 return loss;
             }
@@ -447,6 +574,38 @@ namespace Demo
                 }
                 ExitExclusive();
             }
+        }
+
+        /// <summary>
+        /// Freezes the layer with this PyTorch module name (see <c>Layers</c>), as <c>requires_grad_(False)</c>: until <c>Unfreeze</c>,
+        /// training leaves its parameters and their optimizer state as they are, its gradients stay zero and are not computed,
+        /// and nothing before the first layer that trains is backpropagated. Allocates a little; not for every step.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentException">No layer with parameters has that name; the message lists them.</exception>
+        /// <exception cref="global::System.InvalidOperationException">Another thread is training or loading this instance.</exception>
+        public void Freeze(string layerName) => SetFrozen(layerName, true, nameof(Freeze));
+
+        /// <summary>Lets a layer frozen by <c>Freeze</c> train again (not one declared <c>Trainable = false</c>).</summary>
+        /// <exception cref="global::System.ArgumentException">No layer with parameters has that name; the message lists them.</exception>
+        /// <exception cref="global::System.InvalidOperationException">The layer is declared <c>Trainable = false</c>, or another thread is training or loading this instance.</exception>
+        public void Unfreeze(string layerName) => SetFrozen(layerName, false, nameof(Unfreeze));
+
+        /// <summary>Whether the layer with this module name is frozen (by <c>Freeze</c> or <c>Trainable = false</c>).</summary>
+        /// <exception cref="global::System.ArgumentException">No layer with parameters has that name; the message lists them.</exception>
+        public bool IsFrozen(string layerName) => _frozen[global::StaticNet.Kernels.Freezing.Layer(s_layers, layerName, "TransformerEncoder")];
+
+        private void SetFrozen(string layerName, bool frozen, string operation)
+        {
+            int layer = global::StaticNet.Kernels.Freezing.Layer(s_layers, layerName, "TransformerEncoder");
+            if (!frozen && s_declaredFrozen[layer]) throw global::StaticNet.Kernels.Freezing.DeclaredFrozen(layerName, "TransformerEncoder");
+            EnterExclusive(operation);
+            try
+            {
+                _frozen[layer] = frozen;
+                _firstTrainable = global::StaticNet.Kernels.Freezing.FirstTrainable(_frozen);
+                _trainableRanges = global::StaticNet.Kernels.Freezing.TrainableRanges(_frozen, s_layerParameters);
+            }
+            finally { ExitExclusive(); }
         }
 
         /// <summary>
@@ -523,14 +682,14 @@ namespace Demo
         }
 
         /// <summary>
-        /// The training forward pass: as <c>ForwardRows</c>, but BatchNorm normalises with the chunk's statistics and updates
-        /// its running ones in <paramref name="parameters"/>, and Dropout draws its masks.
+        /// The training forward pass of one chunk: as <c>ForwardRows</c>, but BatchNorm normalises with the chunk's statistics and
+        /// writes them to the chunk's <c>statistics</c>, and Dropout draws its masks from the chunk's <c>random</c>.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-        private void TrainingForwardRows(global::System.Span<float> parameters, global::System.ReadOnlySpan<float> x, global::System.Span<float> activations, int rows)
+        private static void TrainingForwardRows(global::System.ReadOnlySpan<float> parameters, global::System.ReadOnlySpan<float> x, global::System.Span<float> activations, int rows, ref ulong random)
         {
             Layer0Forward(x, activations.Slice(Layer0Output, rows * 2048), rows);
-            EncoderLayers0TrainingForward(parameters, activations.Slice(Layer0Output, rows * 2048), activations, rows, ref _random);
+            EncoderLayers0TrainingForward(parameters, activations.Slice(Layer0Output, rows * 2048), activations, rows, ref random);
             EncoderLayers1Forward(parameters, activations.Slice(EncoderLayers0Output, rows * 2048), activations, rows);
             Layer3Forward(activations.Slice(EncoderLayers1Output, rows * 2048), activations.Slice(Layer3Output, rows * 64), rows);
             HeadForward(parameters, activations.Slice(Layer3Output, rows * 64), activations.Slice(HeadOutput, rows * 16), rows);
@@ -538,15 +697,22 @@ namespace Demo
 
         /// <summary>
         /// Backpropagates the loss gradient that the loss wrote into the last layer's region of <paramref name="deltas"/>,
-        /// from the last layer to the first, accumulating into <paramref name="gradients"/>.
+        /// from the last layer to the first, accumulating into <paramref name="gradients"/>. Frozen layers' parameter gradients
+        /// are not computed (they stay zero), and nothing before layer <paramref name="first"/>, the first that trains, runs.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-        private static void BackwardRows(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.Span<float> activations, global::System.Span<float> deltas, int rows)
+        private static void BackwardRows(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.Span<float> activations, global::System.Span<float> deltas, int rows, global::System.ReadOnlySpan<bool> frozen, int first)
         {
-            HeadBackward(parameters, gradients, activations.Slice(Layer3Output, rows * 64), deltas.Slice(HeadOutput, rows * 16), deltas.Slice(Layer3Output, rows * 64), rows);
+            if (first > 4) return;
+            HeadBackward(parameters, gradients, activations.Slice(Layer3Output, rows * 64), deltas.Slice(HeadOutput, rows * 16), deltas.Slice(Layer3Output, rows * 64), rows, weights: !frozen[4], input: first < 4);
+            if (first > 3) return;
             Layer3Backward(deltas.Slice(Layer3Output, rows * 64), deltas.Slice(EncoderLayers1Output, rows * 2048), rows);
+            if (first > 2) return;
             EncoderLayers1Backward(parameters, gradients, activations.Slice(EncoderLayers0Output, rows * 2048), activations, deltas, deltas.Slice(EncoderLayers0Output, rows * 2048), rows);
+            if (frozen[2]) gradients.Slice(33472, 33472).Clear(); // encoder.layers.1 frozen
+            if (first > 1) return;
             EncoderLayers0Backward(parameters, gradients, activations.Slice(Layer0Output, rows * 2048), activations, deltas, deltas.Slice(Layer0Output, rows * 2048), rows);
+            if (frozen[1]) gradients.Slice(0, 33472).Clear(); // encoder.layers.0 frozen
         }
 
         // ── 0: SinusoidalPositions (sin/cos, d 64) added to [32, 64] ─────────────────────────────────────────────────────
@@ -690,13 +856,13 @@ namespace Demo
                 parameters.Slice(HeadWeight, 64 * 16), parameters.Slice(HeadBias, 16), y, width: 16);
         }
 
-        /// <summary>head backward: dy [rows, 16] (the gradient of y; overwritten) → dW, db (accumulated), dx [rows, 64].</summary>
+        /// <summary>head backward: dy [rows, 16] (the gradient of y; overwritten) → dW, db (accumulated, when weights), dx [rows, 64] (when input).</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-        private static void HeadBackward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.Span<float> dy, global::System.Span<float> dx, int rows)
+        private static void HeadBackward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.Span<float> dy, global::System.Span<float> dx, int rows, bool weights, bool input)
         {
-            global::StaticNet.Kernels.DenseKernels.BackwardWeights(x, rows, inputs: 64, xStride: 64, dy, width: 16,
+            if (weights) global::StaticNet.Kernels.DenseKernels.BackwardWeights(x, rows, inputs: 64, xStride: 64, dy, width: 16,
                 gradients.Slice(HeadWeight, 64 * 16), gradients.Slice(HeadBias, 16));
-            global::StaticNet.Kernels.DenseKernels.BackwardInput(dy, rows, width: 16, parameters.Slice(HeadWeight, 64 * 16), inputs: 64, dx, dxStride: 64);
+            if (input) global::StaticNet.Kernels.DenseKernels.BackwardInput(dy, rows, width: 16, parameters.Slice(HeadWeight, 64 * 16), inputs: 64, dx, dxStride: 64);
         }
 
     }
