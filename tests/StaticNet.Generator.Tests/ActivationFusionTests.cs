@@ -63,7 +63,9 @@ public class ActivationFusionTests
     }
 
     [Theory]
-    [InlineData("[Input(8)] [Dense(4)] [BatchNorm] [ReLU] [Dense(2)]")]        // not after a kernel that takes an activation
+    [InlineData("[Input(2, 8)] [Conv1D(4, 3)] [MaxPool1D(2)] [ReLU] [Flatten] [Dense(2)]")]// not after a kernel that takes an activation
+    [InlineData("[Input(8)] [Dense(4)] [BatchNorm] [GELU] [Dense(2)]")]        // BatchNorm takes those whose derivative reads the output
+    [InlineData("[Input(8)] [Dense(4)] [BatchNorm] [Softmax] [Dense(2)]")]
     [InlineData("[Input(8)] [Dense(4, Activation.Tanh)] [ReLU] [Dense(2)]")]   // the layer has its own
     [InlineData("[Input(8)] [Dense(4)] [LeakyReLU(0.2f)] [Dense(2)]")]          // a slope the fused form does not have
     [InlineData("[Input(8)] [Dense(4)] [ELU(0.5f)] [Dense(2)]")]                // an alpha the fused form does not have
@@ -87,5 +89,18 @@ public class ActivationFusionTests
         Assert.Equal(Model.ActivationKind.None, network.Layers[0].DeclaredActivation);    // the Layers table does not show it twice
         Assert.Equal("Linear", network.Layers[0].Definition.Row(network.Layers[0]).ModuleType);
         Assert.Equal(new[] { "0.weight", "0.bias", "2.weight", "2.bias" }, network.Layers.SelectMany(l => l.Tensors.Select(t => l.Name + "." + t.Suffix)));
+    }
+
+    [Fact]
+    public void ReLUAfterBatchNorm_RunsInPlaceOnItsOutput()
+    {
+        ShapedNetwork network = Shape("[Input(2, 6, 6)] [Conv2D(4, 3)] [BatchNorm] [ReLU] [Flatten] [Dense(3)]");
+        Assert.Equal(new[] { LayerFusion.None, LayerFusion.TakesNext, LayerFusion.IntoPrevious, LayerFusion.None, LayerFusion.None }, network.Layers.Select(l => l.Fusion));
+        string code = Generate("[Input(2, 6, 6)] [Conv2D(4, 3)] [BatchNorm] [ReLU] [Flatten] [Dense(3)]");
+        Assert.Contains("ActivationKernels.ReLU(y, rows * 16, columns: 4, stride: 16);", Method(code, "Layer1Forward"));
+        Assert.Contains("ActivationKernels.ReLU(y, rows * 16, columns: 4, stride: 16);", Method(code, "Layer1TrainingForward"));
+        Assert.Contains("ActivationKernels.ReLUBackward(y, dy, rows * 16, columns: 4, stride: 16);", Method(code, "Layer1Backward"));
+        Assert.DoesNotContain("Layer2Forward(", code);
+        Assert.DoesNotContain(".CopyTo(", Method(code, "ForwardRows"));
     }
 }

@@ -115,19 +115,19 @@ namespace Demo
         private const int Layer0Output = 0 * ChunkRows; // [8, 8, 8] as [ChunkRows, 64, 16] (channels last)
         private const int Layer1Output = 1024 * ChunkRows; // [8, 8, 8] as [ChunkRows, 64, 16] (channels last)
         private const int Layer1Normalized = 2048 * ChunkRows; // x̂, the normalised input
-        private const int Layer2Output = 3072 * ChunkRows; // [8, 8, 8] as [ChunkRows, 64, 16] (channels last)
-        private const int Layer3Output = 4096 * ChunkRows; // [8, 4, 4] as [ChunkRows, 16, 16] (channels last)
-        private const int Layer4Output = 4352 * ChunkRows; // [8, 2, 2] as [ChunkRows, 4, 16] (channels last)
-        private const int Layer4PreActivation = 4416 * ChunkRows; // SiLU's input
-        private const int Layer6Output = 4480 * ChunkRows; // [8, 2, 2] as [ChunkRows, 4, 16] (channels last)
-        private const int Layer6Normalized = 4544 * ChunkRows; // x̂, the normalised input
-        private const int Layer7Output = 4608 * ChunkRows; // [8, 2, 2] as [ChunkRows, 4, 16] (channels last)
-        private const int Layer8Output = 4672 * ChunkRows; // [ChunkRows, 32]
-        private const int Layer9Output = 4704 * ChunkRows; // [ChunkRows, 16]
-        private const int Layer10Output = 4720 * ChunkRows; // [ChunkRows, 16]
-        private const int Layer11Output = 4736 * ChunkRows; // [ChunkRows, 16]
-        private const int Layer12Output = 4752 * ChunkRows; // [ChunkRows, 16] (3 + padding)
-        private const int RowActivationLength = 4768;
+        private const int Layer2Output = 1024 * ChunkRows; // 1's output: 2 is fused into its kernel
+        private const int Layer3Output = 3072 * ChunkRows; // [8, 4, 4] as [ChunkRows, 16, 16] (channels last)
+        private const int Layer4Output = 3328 * ChunkRows; // [8, 2, 2] as [ChunkRows, 4, 16] (channels last)
+        private const int Layer4PreActivation = 3392 * ChunkRows; // SiLU's input
+        private const int Layer6Output = 3456 * ChunkRows; // [8, 2, 2] as [ChunkRows, 4, 16] (channels last)
+        private const int Layer6Normalized = 3520 * ChunkRows; // x̂, the normalised input
+        private const int Layer7Output = 3584 * ChunkRows; // [8, 2, 2] as [ChunkRows, 4, 16] (channels last)
+        private const int Layer8Output = 3648 * ChunkRows; // [ChunkRows, 32]
+        private const int Layer9Output = 3680 * ChunkRows; // [ChunkRows, 16]
+        private const int Layer10Output = 3696 * ChunkRows; // [ChunkRows, 16]
+        private const int Layer11Output = 3712 * ChunkRows; // [ChunkRows, 16]
+        private const int Layer12Output = 3728 * ChunkRows; // [ChunkRows, 16] (3 + padding)
+        private const int RowActivationLength = 3744;
         private const int Layer0Columns = RowActivationLength * ChunkRows + 0; // one sample's im2col scratch, [64, 18], once per chunk
         private const int Layer1InverseStd = RowActivationLength * ChunkRows + 1152; // the chunk's 1/√(var + ε), [16], once per chunk
         private const int Layer4Columns = RowActivationLength * ChunkRows + 1168; // one sample's im2col scratch, [4, 72], once per chunk
@@ -558,7 +558,7 @@ namespace Demo
         {
             Layer0Forward(parameters, x, activations.Slice(Layer0Columns, 1152), activations.Slice(Layer0Output, rows * 1024), rows);
             Layer1Forward(parameters, activations.Slice(Layer0Output, rows * 1024), activations.Slice(Layer1Output, rows * 1024), rows);
-            Layer2Forward(activations.Slice(Layer1Output, rows * 1024), activations.Slice(Layer2Output, rows * 1024), rows);
+            // 2: ReLU(), fused into 1's kernel
             Layer3Forward(activations.Slice(Layer2Output, rows * 1024), activations.Slice(Layer3Output, rows * 256), rows);
             Layer4Forward(parameters, activations.Slice(Layer3Output, rows * 256), activations.Slice(Layer4Columns, 288), activations.Slice(Layer4PreActivation, rows * 64), activations.Slice(Layer4Output, rows * 64), rows);
             Layer6Forward(parameters, activations.Slice(Layer4Output, rows * 64), activations.Slice(Layer6Output, rows * 64), rows);
@@ -579,7 +579,7 @@ namespace Demo
         {
             Layer0Forward(parameters, x, activations.Slice(Layer0Columns, 1152), activations.Slice(Layer0Output, rows * 1024), rows);
             Layer1TrainingForward(parameters, activations.Slice(Layer0Output, rows * 1024), activations.Slice(Layer1Normalized, rows * 1024), activations.Slice(Layer1InverseStd, 16), activations.Slice(Layer1Output, rows * 1024), rows);
-            Layer2Forward(activations.Slice(Layer1Output, rows * 1024), activations.Slice(Layer2Output, rows * 1024), rows);
+            // 2: ReLU(), fused into 1's kernel
             Layer3Forward(activations.Slice(Layer2Output, rows * 1024), activations.Slice(Layer3Output, rows * 256), rows);
             Layer4Forward(parameters, activations.Slice(Layer3Output, rows * 256), activations.Slice(Layer4Columns, 288), activations.Slice(Layer4PreActivation, rows * 64), activations.Slice(Layer4Output, rows * 64), rows);
             Layer6TrainingForward(parameters, activations.Slice(Layer4Output, rows * 64), activations.Slice(Layer6Normalized, rows * 64), activations.Slice(Layer6InverseStd, 16), activations.Slice(Layer6Output, rows * 64), rows);
@@ -618,10 +618,8 @@ namespace Demo
             Layer4Backward(parameters, gradients, activations.Slice(Layer3Output, rows * 256), activations.Slice(Layer4PreActivation, rows * 64), deltas.Slice(Layer4Output, rows * 64), deltas.Slice(Layer4Columns, 288), deltas.Slice(Layer3Output, rows * 256), rows, weights: !frozen[4], input: first < 4);
             if (first > 3) return;
             Layer3Backward(activations.Slice(Layer2Output, rows * 1024), deltas.Slice(Layer3Output, rows * 256), deltas.Slice(Layer2Output, rows * 1024), rows);
-            if (first > 2) return;
-            Layer2Backward(activations.Slice(Layer2Output, rows * 1024), deltas.Slice(Layer2Output, rows * 1024), deltas.Slice(Layer1Output, rows * 1024), rows);
             if (first > 1) return;
-            Layer1Backward(parameters, gradients, activations.Slice(Layer1Normalized, rows * 1024), activations.Slice(Layer1InverseStd, 16), deltas.Slice(Layer1Output, rows * 1024), deltas.Slice(Layer0Output, rows * 1024), rows);
+            Layer1Backward(parameters, gradients, activations.Slice(Layer1Normalized, rows * 1024), activations.Slice(Layer1InverseStd, 16), activations.Slice(Layer1Output, rows * 1024), deltas.Slice(Layer1Output, rows * 1024), deltas.Slice(Layer0Output, rows * 1024), rows);
             if (frozen[1]) gradients.Slice(304, 32).Clear(); // 1 frozen
             if (first > 0) return;
             Layer0Backward(parameters, gradients, x, deltas.Slice(Layer0Output, rows * 1024), deltas.Slice(Layer0Columns, 1152), rows, weights: !frozen[0]);
@@ -651,18 +649,19 @@ namespace Demo
                 weights ? gradients.Slice(Layer0Weight, 18 * 16) : default, weights ? gradients.Slice(Layer0Bias, 16) : default, default);
         }
 
-        // ── 1: BatchNorm [8, 8, 8] (BatchNorm2d over 8 channels), momentum 0.1, ε 1E-05 ──────────────────────────────────
+        // ── 1: BatchNorm [8, 8, 8] (BatchNorm2d over 8 channels), momentum 0.1, ε 1E-05, ReLU (the next layer's, fused) ────
 
-        /// <summary>1 forward in inference: x [rows, 64, 16] → y = γ·(x − running_mean)/√(running_var + ε) + β.</summary>
+        /// <summary>1 forward in inference: x [rows, 64, 16] → y = γ·(x − running_mean)/√(running_var + ε) + β, then ReLU(y) in place.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         private static void Layer1Forward(global::System.ReadOnlySpan<float> parameters, global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int rows)
         {
             global::StaticNet.Kernels.BatchNormKernels.ForwardInference(x, rows, positions: 64, channels: 16, parameters.Slice(Layer1Weight, 16), parameters.Slice(Layer1Bias, 16),
                 parameters.Slice(Layer1RunningMean, 16), parameters.Slice(Layer1RunningVar, 16), epsilon: 1E-05f, y);
+            global::StaticNet.Kernels.ActivationKernels.ReLU(y, rows * 64, columns: 8, stride: 16);
         }
 
         /// <summary>
-        /// 1 forward in training: x [rows, 64, 16] → y = γ·x̂ + β, x̂ normalised with the mean and variance over the chunk's rows × 64 positions;
+        /// 1 forward in training: x [rows, 64, 16] → y = γ·x̂ + β, x̂ normalised with the mean and variance over the chunk's rows × 64 positions, then ReLU(y) in place;
         /// updates the running statistics (momentum, unbiased variance) and counts the batch, as PyTorch's train() mode.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
@@ -670,34 +669,20 @@ namespace Demo
         {
             global::StaticNet.Kernels.BatchNormKernels.ForwardTraining(x, rows, positions: 64, channels: 16, parameters.Slice(Layer1Weight, 16), parameters.Slice(Layer1Bias, 16),
                 parameters.Slice(Layer1RunningMean, 16), parameters.Slice(Layer1RunningVar, 16), momentum: 0.1f, epsilon: 1E-05f, normalized, inverseStd, y);
+            global::StaticNet.Kernels.ActivationKernels.ReLU(y, rows * 64, columns: 8, stride: 16);
             parameters[Layer1NumBatchesTracked] += 1f;
         }
 
-        /// <summary>1 backward: dy [rows, 64, 16] → dγ, dβ (accumulated), dx (may be dy itself) through the batch statistics.</summary>
+        /// <summary>1 backward: dy [rows, 64, 16] (first through ReLU, from y: dy overwritten) → dγ, dβ (accumulated), dx (may be dy itself) through the batch statistics.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-        private static void Layer1Backward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> normalized, global::System.ReadOnlySpan<float> inverseStd, global::System.ReadOnlySpan<float> dy, global::System.Span<float> dx, int rows)
+        private static void Layer1Backward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> normalized, global::System.ReadOnlySpan<float> inverseStd, global::System.ReadOnlySpan<float> y, global::System.Span<float> dy, global::System.Span<float> dx, int rows)
         {
+            global::StaticNet.Kernels.ActivationKernels.ReLUBackward(y, dy, rows * 64, columns: 8, stride: 16);
             global::StaticNet.Kernels.BatchNormKernels.Backward(dy, rows, positions: 64, channels: 16, parameters.Slice(Layer1Weight, 16), normalized, inverseStd,
                 gradients.Slice(Layer1Weight, 16), gradients.Slice(Layer1Bias, 16), dx);
         }
 
-        // ── 2: ReLU() [8, 8, 8], stand-alone ─────────────────────────────────────────────────────────────────────────────
-
-        /// <summary>2 forward: y = ReLU(x) [rows, 64, 16].</summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-        private static void Layer2Forward(global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int rows)
-        {
-            x.Slice(0, rows * 64 * 16).CopyTo(y);
-            global::StaticNet.Kernels.ActivationKernels.ReLU(y, rows * 64, columns: 8, stride: 16);
-        }
-
-        /// <summary>2 backward: dx = dy · ReLU′(x) [rows, 64, 16], from the saved output.</summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-        private static void Layer2Backward(global::System.ReadOnlySpan<float> y, global::System.ReadOnlySpan<float> dy, global::System.Span<float> dx, int rows)
-        {
-            dy.Slice(0, rows * 64 * 16).CopyTo(dx);
-            global::StaticNet.Kernels.ActivationKernels.ReLUBackward(y, dx, rows * 64, columns: 8, stride: 16);
-        }
+        // ── 2: ReLU() [8, 8, 8], fused into 1's kernel (no code of its own) ──────────────────────────────────────────────
 
         // ── 3: MaxPool2D [8, 8, 8] → [8, 4, 4], 2×2 windows, stride 2 ────────────────────────────────────────────────────
 

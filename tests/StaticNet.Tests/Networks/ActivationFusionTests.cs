@@ -49,10 +49,23 @@ public partial class FuseSequenceStandAloneNet { }
 [Input(4, 5)] [Dense(6, Activation.Softmax)] [Dense(5, Activation.ReLU)] [Dense(3)]
 public partial class FuseSequenceAttributeNet { }
 
+/// <summary>BatchNorm followed by each activation it takes in place: ReLU, Tanh, Sigmoid, ELU, LeakyReLU.</summary>
+[Network(Loss = Loss.MeanSquaredError)]
+[Input(2, 6, 6)] [Conv2D(4, 3, Padding = 1)] [BatchNorm] [ReLU] [Conv2D(3, 3)] [BatchNorm] [Tanh] [Flatten] [Dense(6)] [BatchNorm] [Sigmoid] [Dense(5)] [BatchNorm] [ELU] [Dense(4)] [BatchNorm] [LeakyReLU] [Dense(2)]
+public partial class FuseBatchNormNet { }
+
+/// <summary>
+/// <see cref="FuseBatchNormNet"/> with a Dropout(0) (the identity, exactly) between each BatchNorm and its activation, so
+/// that the activations run stand-alone: the unfused path, with the same layout (the names after each Dropout shift).
+/// </summary>
+[Network(Loss = Loss.MeanSquaredError)]
+[Input(2, 6, 6)] [Conv2D(4, 3, Padding = 1)] [BatchNorm] [Dropout(0f)] [ReLU] [Conv2D(3, 3)] [BatchNorm] [Dropout(0f)] [Tanh] [Flatten] [Dense(6)] [BatchNorm] [Dropout(0f)] [Sigmoid] [Dense(5)] [BatchNorm] [Dropout(0f)] [ELU] [Dense(4)] [BatchNorm] [Dropout(0f)] [LeakyReLU] [Dense(2)]
+public partial class FuseBatchNormUnfusedNet { }
+
 /// <summary>A fused stand-alone activation gives the fused attribute's results bit for bit: outputs, loss, gradients, a step.</summary>
 public class ActivationFusionTests
 {
-    public static TheoryData<string> Cases() => new("dense", "conv2d", "conv1d", "sequence");
+    public static TheoryData<string> Cases() => new("dense", "conv2d", "conv1d", "sequence", "batchnorm");
 
     private static (ITrainableNetwork StandAlone, ITrainableNetwork Attribute) Pair(string name) => name switch
     {
@@ -60,6 +73,7 @@ public class ActivationFusionTests
         "conv2d" => (new FuseConvStandAloneNet(7), new FuseConvAttributeNet(1)),
         "conv1d" => (new FuseConv1DStandAloneNet(7), new FuseConv1DAttributeNet(1)),
         "sequence" => (new FuseSequenceStandAloneNet(7), new FuseSequenceAttributeNet(1)),
+        "batchnorm" => (new FuseBatchNormNet(7), new FuseBatchNormUnfusedNet(1)),
         _ => throw new ArgumentException(name),
     };
 
@@ -76,7 +90,9 @@ public class ActivationFusionTests
     public void StandAlone_GivesTheFusedAttributesResultsBitForBit(string name)
     {
         (ITrainableNetwork a, ITrainableNetwork b) = Pair(name);
-        Assert.Equal(b.ParameterTensors.Select(t => (t.Name, t.Offset)), a.ParameterTensors.Select(t => (t.Name, t.Offset)));
+        Assert.Equal(b.ParameterTensors.Select(t => t.Offset), a.ParameterTensors.Select(t => t.Offset));
+        if (name != "batchnorm") // the unfused reference's Dropout modules shift the names after them
+            Assert.Equal(b.ParameterTensors.Select(t => t.Name), a.ParameterTensors.Select(t => t.Name));
         b.Parameters.CopyTo(a.Parameters); // the same weights (the seeds differ)
         int rows = 37; // more than one chunk
         float[] inputs = RandomVector(rows * a.InputSize, 11), targets = RandomVector(rows * a.OutputSize, 12);
