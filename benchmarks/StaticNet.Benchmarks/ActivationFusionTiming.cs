@@ -12,6 +12,16 @@ namespace StaticNet.Benchmarks;
 [Dense(10)]
 public partial class MnistMlpStandAloneReLU { }
 
+/// <summary>A Conv → BatchNorm → ReLU block (the ReLU in place on BatchNorm's output when fused).</summary>
+[Network(Loss = Loss.SoftmaxCrossEntropy)]
+[Input(8, 16, 16)]
+[Conv2D(16, 3, Padding = 1)]
+[BatchNorm]
+[ReLU]
+[Flatten]
+[Dense(10)]
+public partial class ConvBatchNormReLU { }
+
 /// <summary>
 /// <c>--fusion-timing</c>: a batch-1 Forward and a batch-32 TrainStep of 784 → 128 → ReLU → 10, declared with a
 /// stand-alone <c>[ReLU]</c> and with the fused <c>Activation.ReLU</c> (<see cref="MnistMlp"/>), the median of short
@@ -35,11 +45,19 @@ public static class ActivationFusionTiming
             var adamB = new Adam(1e-3f);
             Report("[Dense(128, Activation.ReLU)]", () => fused.Forward(x.AsSpan(0, 784), y), () => fused.TrainStep(x, labels, adamB));
         }
+        float[] images = new float[32 * ConvBatchNormReLU.InputSize];
+        for (int i = 0; i < images.Length; i++) images[i] = (float)random.NextDouble();
+        for (int round = 0; round < 2; round++)
+        {
+            var block = new ConvBatchNormReLU(1);
+            var adam = new Adam(1e-3f);
+            Report("Conv2D→BatchNorm→ReLU", () => block.Forward(images.AsSpan(0, ConvBatchNormReLU.InputSize), y), () => block.TrainStep(images, labels, adam), 200, 10);
+        }
     }
 
-    private static void Report(string name, Action forward, Action trainStep)
+    private static void Report(string name, Action forward, Action trainStep, int forwardCalls = 2000, int trainCalls = 100)
     {
-        double f = Median(forward, 2000), t = Median(trainStep, 100);
+        double f = Median(forward, forwardCalls), t = Median(trainStep, trainCalls);
         Console.WriteLine($"{name,-32} Forward(batch 1) {f * 1e3,8:F2} µs   TrainStep(batch 32) {t * 1e3,8:F1} µs");
     }
 
