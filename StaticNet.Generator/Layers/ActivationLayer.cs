@@ -14,8 +14,11 @@ internal sealed record ActivationOptions(float Parameter = 0f) : LayerOptions;
 /// <c>[Sigmoid]</c>, <c>[Tanh]</c>, <c>[GELU]</c>, <c>[SiLU]</c>, <c>[ELU(alpha)]</c>, <c>[Softmax]</c>: y = f(x) over each
 /// position's channels of the padded channels-last layout (the padding columns are copied, zero, and never touched by the
 /// kernels), shape unchanged. The function is the spec's <see cref="LayerSpec.Activation"/>, its parameter in
-/// <see cref="ActivationOptions"/>. Not fused into the previous layer: it is a copy and one pass of the kernel. The backward
-/// pass reads the layer's output (GELU and SiLU: its input, the previous layer's output, which is kept).
+/// <see cref="ActivationOptions"/>. After a Dense or a convolution that declares no activation, when the fused form is
+/// exact (every function; LeakyReLU with slope 0.01 and ELU with alpha 1; Softmax not after a convolution), it is fused
+/// into that layer's kernel (<see cref="FusesInto"/>): the layer applies it as its own <c>Activation</c> would, and this
+/// layer keeps its name and index but has no code, its output aliasing the layer's. Otherwise it is a copy and one pass of
+/// the kernel; the backward pass reads the layer's output (GELU and SiLU: its input, the previous layer's output, which is kept).
 /// </summary>
 internal sealed class ActivationLayer : LayerDefinition
 {
@@ -54,6 +57,26 @@ internal sealed class ActivationLayer : LayerDefinition
         return new LayerSpec(Kind, attributeIndex, EquatableArray<int>.Empty, 0, activation, name, new ActivationOptions(parameter));
     }
 
+    /// <summary>
+    /// Whether the fused form is exact: the previous layer's kernel takes the function (<see cref="LayerDefinition.TakesActivation"/>)
+    /// and the parameter is the one the fused <c>Activation</c> has (LeakyReLU 0.01, ELU 1), so that the same kernels run
+    /// on the same values and the results are bit-for-bit those of the stand-alone layer, without its copy.
+    /// </summary>
+    public override bool FusesInto(LayerSpec layer, LayerSpec previous)
+    {
+        float parameter = Parameter(layer);
+        bool fusedParameter = layer.Activation switch
+        {
+            ActivationKind.LeakyReLU => parameter == 0.01f,
+            ActivationKind.ELU => parameter == 1f,
+            _ => true,
+        };
+        return fusedParameter && previous.Kind != LayerKind.Input && previous.Definition.TakesActivation(previous, layer.Activation);
+    }
+
+    /// <summary>Whether the layer is run by the previous layer's kernel, and has no code of its own.</summary>
+    private static bool IsFused(ShapedLayer layer) => layer.Fusion == LayerFusion.IntoPrevious;
+
     // ── Shape ──────────────────────────────────────────────────────────────────────────────────────────────────────
 
     /// <summary>
@@ -75,7 +98,10 @@ internal sealed class ActivationLayer : LayerDefinition
             return Fail(c.Error(DiagnosticIds.InvalidOption,
                 $"ELU '{c.Name}' has alpha {parameter}; expected a finite alpha greater than 0 (the backward pass reads the sign of the output)"));
         ActivationShape output = ShapeInference.Same(input);
-        c.OutputRegions(output, ActivationKind.None);
+        if (c.Previous is { Fusion: LayerFusion.TakesNext })
+            c.AliasOutput(); // the previous layer's kernel applies the function: its output is this layer's
+        else
+            c.OutputRegions(output, ActivationKind.None);
         return (output, null);
     }
 
@@ -109,8 +135,17 @@ internal sealed class ActivationLayer : LayerDefinition
         ? $"{layer.Kind} '{layer.Name}' reads whole samples ({layer.Input.Text}), not one time step at a time"
         : null;
 
+    public override int StepStateLength(ShapedLayer layer) => IsFused(layer) ? 0 : base.StepStateLength(layer);
+
+    public override string StepStateText(ShapedLayer layer) => IsFused(layer) ? "none: fused into the previous layer" : base.StepStateText(layer);
+
     public override void WriteStep(CodeWriter w, StepWriter s, ShapedLayer layer)
     {
+        if (IsFused(layer))
+        {
+            w.Line($"// {layer.Name}: {Module(layer)}, fused into the previous layer's step");
+            return;
+        }
         // A stand-alone activation is per step: copy the step's channels, then the kernel on one row.
         int channels = layer.Output.Channels, width = layer.Output.PositionStride;
         string y = $"state.Slice({layer.Identifier}Step, {width})";
@@ -121,11 +156,13 @@ internal sealed class ActivationLayer : LayerDefinition
 
     // ── Emission ───────────────────────────────────────────────────────────────────────────────────────────────────
 
-    public override string ForwardCall(Wiring wiring, ShapedLayer layer, bool training) =>
-        $"{layer.Identifier}Forward({wiring.Input(layer)}, {wiring.Output(layer)}, rows);";
+    public override string ForwardCall(Wiring wiring, ShapedLayer layer, bool training) => IsFused(layer)
+        ? $"// {layer.Name}: {Module(layer)}, fused into {wiring.Previous(layer)!.Name}'s kernel"
+        : $"{layer.Identifier}Forward({wiring.Input(layer)}, {wiring.Output(layer)}, rows);";
 
     public override string? BackwardCall(Wiring wiring, ShapedLayer layer)
     {
+        if (IsFused(layer)) return null; // the previous layer's backward pass applies the derivative
         if (wiring.InputDelta(layer) is not { } dx) return null; // the network's input needs no gradient
         string saved = DenseLayer.KeepsPreActivation(layer.Activation) ? wiring.Input(layer) : wiring.Output(layer);
         return $"{layer.Identifier}Backward({saved}, {wiring.OutputDelta(layer)}, {dx}, rows);";
@@ -164,6 +201,11 @@ internal sealed class ActivationLayer : LayerDefinition
         string rowText = positions == 1 ? $"[rows, {width}]" : $"[rows, {positions}, {width}]";
         bool keepsInput = DenseLayer.KeepsPreActivation(layer.Activation);
         string module = Module(layer);
+        if (IsFused(layer))
+        {
+            WriteBanner(w, layer, $"{module} {shape.Text}, fused into {wiring.Previous(layer)!.Name}'s kernel (no code of its own)");
+            return;
+        }
         WriteBanner(w, layer, $"{module} {shape.Text}, stand-alone");
 
         string p = Text(Parameter(layer.Spec));

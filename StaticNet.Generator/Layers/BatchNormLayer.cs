@@ -51,6 +51,14 @@ internal sealed class BatchNormLayer : LayerDefinition
         return (output, null);
     }
 
+    /// <summary>
+    /// A stand-alone activation after it whose derivative reads the output (ReLU, LeakyReLU, Sigmoid, Tanh, ELU) runs in
+    /// place on its output (<c>Conv2d → BatchNorm2d → ReLU</c>): its backward pass reads x̂, not y, so y is free to change.
+    /// </summary>
+    public override bool TakesActivation(LayerSpec layer, ActivationKind function) =>
+        layer.Activation == ActivationKind.None && function is ActivationKind.ReLU or ActivationKind.LeakyReLU or ActivationKind.Sigmoid
+            or ActivationKind.Tanh or ActivationKind.ELU;
+
     public override bool NeedsChannelsLastInput => true;
 
     public override bool ReadsRank2InputAsChannels => true;
@@ -83,7 +91,8 @@ internal sealed class BatchNormLayer : LayerDefinition
     {
         string dy = wiring.OutputDelta(layer);
         string dx = wiring.InputDelta(layer) ?? dy; // a first layer: the input's gradient is not needed, so it overwrites dy
-        return $"{layer.Identifier}Backward(parameters, gradients, {wiring.RegionOf(layer, "Normalized")}, {wiring.RegionOf(layer, "InverseStd")}, {dy}, {dx}, rows);";
+        string y = layer.Activation == ActivationKind.None ? "" : wiring.Output(layer) + ", ";
+        return $"{layer.Identifier}Backward(parameters, gradients, {wiring.RegionOf(layer, "Normalized")}, {wiring.RegionOf(layer, "InverseStd")}, {y}{dy}, {dx}, rows);";
     }
 
     /// <summary>A state tensor's place in a chunk's copy of the state area, which starts at <c>TrainableLength</c>.</summary>
@@ -105,13 +114,17 @@ internal sealed class BatchNormLayer : LayerDefinition
         string rowText = positions == 1 ? $"[rows, {width}]" : $"[rows, {positions}, {width}]";
         string arguments = $"rows, positions: {positions}, channels: {width}";
         string weight = TensorSlice(layer, "weight", "parameters"), bias = TensorSlice(layer, "bias", "parameters");
+        ActivationKind activation = layer.Activation; // the stand-alone activation after it, fused: in place on y
+        string activationSizes = $"{Wiring.Rows(positions)}, columns: {shape.Channels}, stride: {width}";
+        string applied = activation == ActivationKind.None ? "" : $", then {activation}(y) in place";
         string mean = TensorSlice(layer, "running_mean", "parameters"), variance = TensorSlice(layer, "running_var", "parameters");
 
-        w.Line($"/// <summary>{Identifiers.Doc(layer.Name)} forward in inference: x {rowText} → y = γ·(x − running_mean)/√(running_var + ε) + β.</summary>");
+        w.Line($"/// <summary>{Identifiers.Doc(layer.Name)} forward in inference: x {rowText} → y = γ·(x − running_mean)/√(running_var + ε) + β{applied}.</summary>");
         w.Hot();
         w.Open($"private static void {id}Forward({ReadOnlySpan} parameters, {ReadOnlySpan} x, {Span} y, int rows)");
         w.Line($"{Kernels}BatchNormKernels.ForwardInference(x, {arguments}, {weight}, {bias},");
         w.Line($"    {mean}, {variance}, epsilon: {epsilon}, y);");
+        if (activation != ActivationKind.None) w.Line($"{Kernels}ActivationKernels.{activation}(y, {activationSizes});");
         w.Close();
         w.Line();
         if (!wiring.Trains) return;
@@ -120,13 +133,14 @@ internal sealed class BatchNormLayer : LayerDefinition
         // The chunk's statistics go to its copy of the state area (the same offsets, less TrainableLength).
         string batchMean = StatisticsSlice(layer, "running_mean"), batchVariance = StatisticsSlice(layer, "running_var");
         w.Line("/// <summary>");
-        w.Line($"/// {Identifiers.Doc(layer.Name)} forward in training: x {rowText} → y = γ·x̂ + β, x̂ normalised with the mean and variance over {over};");
+        w.Line($"/// {Identifiers.Doc(layer.Name)} forward in training: x {rowText} → y = γ·x̂ + β, x̂ normalised with the mean and variance over {over}{applied};");
         w.Line("/// writes that mean and the unbiased variance to the chunk's <paramref name=\"statistics\"/> for <c>" + id + "CommitStatistics</c>.");
         w.Line("/// </summary>");
         w.Hot();
         w.Open($"private static void {id}TrainingForward({ReadOnlySpan} parameters, {ReadOnlySpan} x, {Span} normalized, {Span} inverseStd, {Span} y, int rows, {Span} statistics)");
         w.Line($"{Kernels}BatchNormKernels.ForwardTrainingChunk(x, {arguments}, {weight}, {bias},");
         w.Line($"    {batchMean}, {batchVariance}, epsilon: {epsilon}, normalized, inverseStd, y);");
+        if (activation != ActivationKind.None) w.Line($"{Kernels}ActivationKernels.{activation}(y, {activationSizes});");
         w.Close();
         w.Line();
 
@@ -138,9 +152,12 @@ internal sealed class BatchNormLayer : LayerDefinition
         w.Close();
         w.Line();
 
-        w.Line($"/// <summary>{Identifiers.Doc(layer.Name)} backward: dy {rowText} → dγ, dβ (accumulated), dx (may be dy itself) through the batch statistics.</summary>");
+        string through = activation == ActivationKind.None ? "" : $" (first through {activation}, from y: dy overwritten)";
+        w.Line($"/// <summary>{Identifiers.Doc(layer.Name)} backward: dy {rowText}{through} → dγ, dβ (accumulated), dx (may be dy itself) through the batch statistics.</summary>");
         w.Hot();
-        w.Open($"private static void {id}Backward({ReadOnlySpan} parameters, {Span} gradients, {ReadOnlySpan} normalized, {ReadOnlySpan} inverseStd, {ReadOnlySpan} dy, {Span} dx, int rows)");
+        string dyParameter = activation == ActivationKind.None ? $"{ReadOnlySpan} dy" : $"{ReadOnlySpan} y, {Span} dy";
+        w.Open($"private static void {id}Backward({ReadOnlySpan} parameters, {Span} gradients, {ReadOnlySpan} normalized, {ReadOnlySpan} inverseStd, {dyParameter}, {Span} dx, int rows)");
+        if (activation != ActivationKind.None) w.Line($"{Kernels}ActivationKernels.{activation}Backward(y, dy, {activationSizes});");
         w.Line($"{Kernels}BatchNormKernels.Backward(dy, {arguments}, {weight}, normalized, inverseStd,");
         w.Line($"    {TensorSlice(layer, "weight", "gradients")}, {TensorSlice(layer, "bias", "gradients")}, dx);");
         w.Close();

@@ -152,6 +152,9 @@ internal sealed class ConvolutionLayer : LayerDefinition
 
     public override int ModuleCount(LayerSpec layer) => layer.Activation != ActivationKind.None ? 2 : 1;
 
+    /// <summary>A stand-alone activation after it runs in its kernel when it declares none (Softmax, over channels, never follows one).</summary>
+    public override bool TakesActivation(LayerSpec layer, ActivationKind function) => layer.Activation == ActivationKind.None && function != ActivationKind.Softmax;
+
     public override string TensorExample(string name) => $", e.g. '{name}.weight'";
 
     public override LayerRow Row(ShapedLayer layer)

@@ -60,6 +60,9 @@ internal sealed class DenseLayer : LayerDefinition
 
     public override int ModuleCount(LayerSpec layer) => layer.Activation != ActivationKind.None ? 2 : 1;
 
+    /// <summary>A stand-alone activation after it runs in its kernel when it declares none (vectors and sequences: Softmax too).</summary>
+    public override bool TakesActivation(LayerSpec layer, ActivationKind function) => layer.Activation == ActivationKind.None;
+
     public override LayerRow Row(ShapedLayer layer) =>
         new(WithActivation("Linear", layer), (long)layer.Output.Positions * layer.Input.Channels * layer.Output.Channels);
 

@@ -71,6 +71,20 @@ internal abstract class LayerDefinition
     /// </summary>
     public virtual int ModuleCount(LayerSpec layer) => 1;
 
+    /// <summary>
+    /// Whether its kernels can apply <paramref name="function"/>, a stand-alone activation declared right after it, as
+    /// their fused activation with the same result as the stand-alone layer (asked by that layer's
+    /// <see cref="FusesInto"/>). False by default; Dense and the convolutions take one when they declare none.
+    /// </summary>
+    public virtual bool TakesActivation(LayerSpec layer, ActivationKind function) => false;
+
+    /// <summary>
+    /// Whether this layer is fused into <paramref name="previous"/>, the layer declared before it: shape inference then
+    /// shapes <paramref name="previous"/> with this layer's activation (<see cref="LayerFusion.TakesNext"/>) and this
+    /// layer's rule aliases its output (<see cref="LayerContext.AliasOutput"/>). False by default (stand-alone activations decide).
+    /// </summary>
+    public virtual bool FusesInto(LayerSpec layer, LayerSpec previous) => false;
+
     /// <summary>", e.g. 'fc.weight'": one tensor this kind names after itself, for messages; empty for a layer without tensors.</summary>
     public virtual string TensorExample(string name) => "";
 
@@ -101,11 +115,11 @@ internal abstract class LayerDefinition
     public virtual string KindText(ShapedLayer layer) => Kind.ToString();
 
     /// <summary>The header's Activation column: the fused activation, or empty.</summary>
-    public virtual string ActivationText(ShapedLayer layer) => layer.Activation == ActivationKind.None ? "" : layer.Activation.ToString();
+    public virtual string ActivationText(ShapedLayer layer) => layer.DeclaredActivation == ActivationKind.None ? "" : layer.DeclaredActivation.ToString();
 
     /// <summary>The class documentation's term for the layer: <c>Dense, ReLU</c>, <c>LeakyReLU(negative_slope=0.2)</c>.</summary>
     public virtual string DocumentationText(ShapedLayer layer) =>
-        layer.Kind + (layer.Activation == ActivationKind.None ? "" : ", " + layer.Activation);
+        layer.Kind + (layer.DeclaredActivation == ActivationKind.None ? "" : ", " + layer.DeclaredActivation);
 
     /// <summary>Whether the methods' banner names the layer's activation (not when the activation is the kind itself).</summary>
     protected virtual bool BannerShowsActivation => true;
@@ -133,7 +147,7 @@ internal abstract class LayerDefinition
 
     /// <summary>A module type with the fused activation's module after it: <c>Linear + ReLU</c>.</summary>
     protected static string WithActivation(string module, ShapedLayer layer) =>
-        layer.Activation == ActivationKind.None ? module : module + " + " + layer.Activation;
+        layer.DeclaredActivation == ActivationKind.None ? module : module + " + " + layer.DeclaredActivation;
 
     // ── Freezing ───────────────────────────────────────────────────────────────────────────────────────────────────
 
@@ -197,7 +211,8 @@ internal abstract class LayerDefinition
     /// <summary>The banner line that opens a layer's methods: <c>// ── name: Kind [in] → [out], Activation ──</c>.</summary>
     protected void WriteBanner(CodeWriter w, ShapedLayer layer, string description)
     {
-        string activation = layer.Activation == ActivationKind.None || !BannerShowsActivation ? "" : ", " + layer.Activation;
+        string activation = layer.Activation == ActivationKind.None || !BannerShowsActivation ? ""
+            : ", " + layer.Activation + (layer.Fusion == LayerFusion.TakesNext ? " (the next layer's, fused)" : "");
         string text = $"{layer.Name}: {description}{activation} ";
         w.Line($"// ── {text}{new string('─', System.Math.Max(4, 110 - text.Length))}");
         w.Line();

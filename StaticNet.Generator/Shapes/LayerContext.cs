@@ -10,8 +10,11 @@ internal sealed class LayerContext
     private readonly List<TensorSpec> _tensors = new();
     private readonly List<Region> _regions = new();
 
-    internal LayerContext(NetworkSpec network, LayerSpec layer, string name, string localName, int index, List<ShapeError> errors, ShapeInference.BufferPlan buffers)
+    internal LayerContext(NetworkSpec network, LayerSpec layer, string name, string localName, int index, List<ShapeError> errors, ShapeInference.BufferPlan buffers,
+        ShapedLayer? previous = null, LayerFusion fusion = LayerFusion.None)
     {
+        Previous = previous;
+        Fusion = fusion;
         Network = network;
         Layer = layer;
         Name = name;
@@ -29,6 +32,15 @@ internal sealed class LayerContext
     public string LocalName { get; }
     public int Index { get; }
     public List<ShapeError> Errors { get; }
+
+    /// <summary>The layer before it, as shaped, or null for the first layer.</summary>
+    public ShapedLayer? Previous { get; }
+
+    /// <summary>
+    /// How the layer shares a kernel: <see cref="LayerFusion.TakesNext"/> when shape inference gave it the next layer's
+    /// activation, <see cref="LayerFusion.IntoPrevious"/> once <see cref="AliasOutput"/> made it part of the previous layer.
+    /// </summary>
+    public LayerFusion Fusion { get; private set; }
     public long ParameterCount { get; private set; }
 
     /// <summary>Whether a size check failed (SNET013 reported): the layer cannot be generated.</summary>
@@ -103,6 +115,18 @@ internal sealed class LayerContext
         }
         if (_buffers.Overflowed) return;
         _regions.Add(new Region(name, (int)offset, (int)length, perChunk, description));
+    }
+
+    /// <summary>
+    /// The layer is run by the previous layer's kernel (which <see cref="LayerFusion.TakesNext"/>): its <c>Output</c> region is
+    /// the previous layer's, allocating nothing, so that the next layer reads it and its gradient lands where the previous
+    /// layer's backward pass reads it.
+    /// </summary>
+    public void AliasOutput()
+    {
+        Region output = Previous?.FindRegion("Output") ?? throw new System.InvalidOperationException($"{Name} has no previous output to alias");
+        _regions.Add(output with { Description = $"{Previous.Name}'s output: {Name} is fused into its kernel" });
+        Fusion = LayerFusion.IntoPrevious;
     }
 
     /// <summary>The output region (every layer has one) and, for GELU and SiLU, the pre-activation its derivative needs.</summary>

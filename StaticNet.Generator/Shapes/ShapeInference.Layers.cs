@@ -16,7 +16,7 @@ internal static partial class ShapeInference
         if (result is null || c.IsTooLarge) return null;
         string identifier = UniqueIdentifier(c.LocalName, c.Index, identifiers);
         return new ShapedLayer(c.Index, layer.Kind, c.Name, identifier, input, result.Value.Output, layer, result.Value.Window,
-            c.Tensors, c.Regions, (int)c.ParameterCount);
+            c.Tensors, c.Regions, (int)c.ParameterCount, c.Fusion);
     }
 
     /// <summary>The same PyTorch shape, as a padded layer output.</summary>

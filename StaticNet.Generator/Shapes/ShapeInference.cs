@@ -44,9 +44,13 @@ internal static partial class ShapeInference
         int module = 0; // the nn.Sequential index of the next layer: default names count modules as PyTorch does
         string prefix = spec.NamePrefix ?? "";
         bool broken = !CheckPrefix(spec, prefix, errors);
-        foreach (LayerSpec layer in spec.Layers)
+        ShapedLayer? justShaped = null; // the layer just before, when it was shaped
+        for (int l = 0; l < spec.Layers.Count; l++)
         {
+            LayerSpec layer = spec.Layers[l];
             if (layer.Kind == LayerKind.Input) continue;
+            ShapedLayer? previous = justShaped;
+            justShaped = null;
             string local = layer.Name ?? module.ToString(System.Globalization.CultureInfo.InvariantCulture);
             string name = prefix + local;
             declared++;
@@ -59,7 +63,16 @@ internal static partial class ShapeInference
                 broken = true;
                 continue;
             }
-            var context = new LayerContext(spec, layer, name, local, layers.Count, errors, buffers);
+            // A stand-alone activation that the layer's own kernel can apply exactly is fused into it: the layer is shaped
+            // with that activation (its numbering and name stay as declared), and the activation's home aliases its output.
+            LayerSpec shapedSpec = layer;
+            LayerFusion fusion = LayerFusion.None;
+            if (NextLayer(spec, l) is { } next && next.Definition.FusesInto(next, layer))
+            {
+                shapedSpec = layer with { Activation = next.Activation };
+                fusion = LayerFusion.TakesNext;
+            }
+            var context = new LayerContext(spec, shapedSpec, name, local, layers.Count, errors, buffers, previous, fusion);
             int errorsBefore = errors.Count;
             ShapedLayer? shaped = current is null ? null : Apply(context, current, identifiers);
             if (shaped is null)
@@ -72,6 +85,7 @@ internal static partial class ShapeInference
                 continue;
             }
             layers.Add(shaped);
+            justShaped = shaped;
             current = shaped.Output;
             if (buffers.Overflowed)
             {
@@ -105,6 +119,15 @@ internal static partial class ShapeInference
             (int)buffers.ParameterCount, trainable, (int)(buffers.TrainableLength + buffers.StateLength),
             (int)buffers.RowLength, (int)buffers.ChunkLength, inputCopyOffset);
         return new ShapeResult(GeneratedMembers.WithDistinctMemberNames(network), diagnostics);
+    }
+
+    /// <summary>The layer declared after <c>spec.Layers[index]</c>, or null for the last.</summary>
+    private static LayerSpec? NextLayer(NetworkSpec spec, int index)
+    {
+        for (int i = index + 1; i < spec.Layers.Count; i++)
+            if (spec.Layers[i].Kind != LayerKind.Input)
+                return spec.Layers[i];
+        return null;
     }
 
     private static bool FirstLayerNeedsChannelsLast(NetworkSpec spec)

@@ -216,6 +216,11 @@ internal sealed record ActivationShape(
 /// <param name="Tensors">Its tensors: trainable first, then state.</param>
 /// <param name="Regions">Its regions of the activation buffer: <c>Output</c> first.</param>
 /// <param name="ParameterCount">Trainable parameters, as PyTorch counts them.</param>
+/// <param name="Fusion">
+/// Whether the layer runs a stand-alone activation that follows it (<see cref="LayerFusion.TakesNext"/>: its spec then
+/// carries that activation) or is such an activation (<see cref="LayerFusion.IntoPrevious"/>: no work of its own, its
+/// output region aliases the previous layer's).
+/// </param>
 internal sealed record ShapedLayer(
     int Index,
     LayerKind Kind,
@@ -227,7 +232,8 @@ internal sealed record ShapedLayer(
     Window? Window,
     EquatableArray<TensorSpec> Tensors,
     EquatableArray<Region> Regions,
-    int ParameterCount)
+    int ParameterCount,
+    LayerFusion Fusion = LayerFusion.None)
 {
     public bool IsFirst => Index == 0;
 
@@ -268,7 +274,11 @@ internal sealed record ShapedLayer(
     /// <summary>The home of the layer's kind: its traits, emitter and step.</summary>
     public Layers.LayerDefinition Definition => Spec.Definition;
 
+    /// <summary>The activation its kernels apply: the declared one, or the fused next layer's (<see cref="LayerFusion.TakesNext"/>).</summary>
     public ActivationKind Activation => Spec.Activation;
+
+    /// <summary>The activation as declared on this layer: <see cref="Activation"/>, or None when it is the next layer's, fused.</summary>
+    public ActivationKind DeclaredActivation => Fusion == LayerFusion.TakesNext ? ActivationKind.None : Spec.Activation;
 
     public int AttributeIndex => Spec.AttributeIndex;
 
@@ -373,6 +383,19 @@ internal sealed record TensorSpec(
 /// <param name="Length">Floats per row, or floats per chunk.</param>
 /// <param name="PerChunk">Whether the region is per chunk rather than per row.</param>
 /// <param name="Description">What it holds, for the generated comment.</param>
+/// <summary>How a layer shares its kernel with a neighbour (a stand-alone activation fused into the layer before it).</summary>
+internal enum LayerFusion
+{
+    /// <summary>The layer runs its own kernels.</summary>
+    None,
+
+    /// <summary>The layer also applies the stand-alone activation after it, as its fused activation (its spec carries it).</summary>
+    TakesNext,
+
+    /// <summary>A stand-alone activation run by the previous layer's kernel: its output region aliases that layer's.</summary>
+    IntoPrevious,
+}
+
 internal sealed record Region(string Name, int Offset, int Length, bool PerChunk, string Description);
 
 /// <summary>
