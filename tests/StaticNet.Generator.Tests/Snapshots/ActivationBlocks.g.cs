@@ -285,6 +285,8 @@ namespace Demo
         public void ForwardBatch(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs)
         {
             int count = global::StaticNet.Kernels.Guard.BatchRows(inputs.Length, InputSize, outputs.Length, OutputSize, nameof(outputs), "ActivationBlocks");
+            // More than one chunk: the chunks on the worker threads, unless another parallel call holds them.
+            if (count > ChunkRows && _maxDegreeOfParallelism > 1 && InferenceBatch().TryRunInference(inputs, outputs, count, _maxDegreeOfParallelism)) return;
             global::System.ReadOnlySpan<float> parameters = _parameters.Span;
             global::System.Span<float> activations = InferenceActivations();
             for (int start = 0; start < count; start += ChunkRows)
@@ -294,6 +296,38 @@ namespace Demo
                 global::StaticNet.Kernels.Guard.CopyRows(activations.Slice(Layer12Output, rows * 16), 16, outputs.Slice(start * OutputSize, rows * OutputSize), 3, rows);
             }
         }
+
+        /// <summary>One chunk of a parallel <c>ForwardBatch</c>, on a worker thread, in that thread's activations.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
+        private void InferChunk(global::StaticNet.Kernels.ParallelBatch batch, int chunk, int slot, global::System.Span<float> gradients)
+        {
+            int start = chunk * ChunkRows, rows = global::System.Math.Min(ChunkRows, batch.Count - start);
+            global::System.Span<float> activations = InferenceActivations();
+            ForwardRows(_parameters.Span, batch.Inputs<float>().Slice(start * InputSize, rows * InputSize), activations, rows);
+            global::StaticNet.Kernels.Guard.CopyRows(activations.Slice(Layer12Output, rows * 16), 16, batch.Outputs.Slice(start * OutputSize, rows * OutputSize), 3, rows);
+        }
+
+        private global::StaticNet.Kernels.ParallelBatch InferenceBatch()
+        {
+            if (_inference is null) global::System.Threading.Interlocked.CompareExchange(ref _inference, new global::StaticNet.Kernels.ParallelBatch(InferChunk, 0, 0, 0, null, null), null);
+            return _inference;
+        }
+
+        /// <summary>
+        /// The most threads one <c>ForwardBatch</c>, <c>ComputeGradients</c> or <c>TrainStep</c> runs its 32-row chunks on (the
+        /// calling thread and persistent worker threads), never more than the batch has chunks. The default is the machine's
+        /// logical processors; 1 runs everything on the calling thread. The results do not depend on it: the chunks' gradients
+        /// are added in chunk order, and each chunk's dropout mask and BatchNorm statistics depend on the chunk's index only.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentOutOfRangeException">Set to less than 1.</exception>
+        public int MaxDegreeOfParallelism
+        {
+            get => _maxDegreeOfParallelism;
+            set => _maxDegreeOfParallelism = global::StaticNet.Kernels.ParallelBatch.CheckDegree(value, nameof(MaxDegreeOfParallelism));
+        }
+
+        private int _maxDegreeOfParallelism = global::StaticNet.Kernels.ParallelBatch.DefaultDegreeOfParallelism;
+        private global::StaticNet.Kernels.ParallelBatch? _inference; // ForwardBatch's chunks on the worker threads, created by the first such call
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static global::System.Span<float> InferenceActivations() =>
@@ -404,28 +438,98 @@ namespace Demo
                 ? global::StaticNet.Kernels.Guard.BatchRows(inputs.Length, InputSize, targets.Length, OutputSize, nameof(targets), "ActivationBlocks", requireSamples: true)
                 : global::StaticNet.Kernels.Guard.BatchRows(inputs.Length, InputSize, labels.Length, 1, nameof(labels), "ActivationBlocks", requireSamples: true);
             if (!labels.IsEmpty) global::StaticNet.Kernels.Guard.Labels(labels, 3, "ActivationBlocks"); // before anything changes
-            global::System.ReadOnlySpan<float> parameters = _parameters.Span;
-            global::System.Span<float> gradients = _gradients.Span;
-            // ComputeLoss uses the calling thread's scratch, as Forward, so that threads can share it; training the instance's own.
-            global::System.Span<float> activations = computeGradients ? _activations.Span : InferenceActivations();
-            global::System.Span<float> deltas = _deltas.Span;
-            if (computeGradients) gradients.Clear();
             float scale = 1f / (count); // the loss is a mean over samples
+            if (computeGradients)
+            {
+                // The chunks on up to MaxDegreeOfParallelism threads; the gradient, the losses and the statistics are combined in chunk
+                // order, so the result does not depend on the number of threads.
+                global::StaticNet.Kernels.ParallelBatch batch = _training ??= new global::StaticNet.Kernels.ParallelBatch(TrainChunk, ActivationBufferLength, TrainableLength, ParameterBufferLength - TrainableLength, _activations, _deltas);
+                batch.Scale = scale;
+                batch.RunTraining(inputs, targets, labels, count, _gradients.Span, _maxDegreeOfParallelism);
+                int chunks = global::StaticNet.Kernels.ParallelBatch.Chunks(count);
+                global::System.Span<float> state = _parameters.Span;
+                for (int chunk = 0; chunk < chunks; chunk++) CommitStatistics(state, batch.ChunkState(chunk)); // BatchNorm's running statistics, chunk after chunk
+                double total = 0;
+                for (int chunk = 0; chunk < chunks; chunk++) total += batch.Loss(chunk);
+                return (float)(total * scale);
+            }
+            // ComputeLoss: more than one chunk on the worker threads, unless another parallel call holds them; the chunks' losses
+            // are added in chunk order either way.
+            if (count > ChunkRows && _maxDegreeOfParallelism > 1 && LossBatch().TryRunLoss(inputs, targets, labels, count, scale, _maxDegreeOfParallelism, out double parallelSum))
+                return (float)(parallelSum * scale);
+            global::System.ReadOnlySpan<float> parameters = _parameters.Span;
+            // ComputeLoss uses the calling thread's scratch, as Forward, so that threads can share it.
+            global::System.Span<float> activations = InferenceActivations();
             double sum = 0;
             for (int start = 0; start < count; start += ChunkRows)
             {
                 int rows = global::System.Math.Min(ChunkRows, count - start);
                 global::System.ReadOnlySpan<float> x = inputs.Slice(start * InputSize, rows * InputSize);
-                if (computeGradients) TrainingForwardRows(_parameters.Span, x, activations, rows); // batch statistics, dropout
-                else ForwardRows(parameters, x, activations, rows);
+                ForwardRows(parameters, x, activations, rows);
                 global::System.ReadOnlySpan<float> logits = activations.Slice(Layer12Output, rows * 16);
-                global::System.Span<float> dLogits = computeGradients ? deltas.Slice(Layer12Output, rows * 16) : default;
+                global::System.Span<float> dLogits = default;
                 sum += labels.IsEmpty
                     ? global::StaticNet.Kernels.LossKernels.SoftmaxCrossEntropy(logits, targets.Slice(start * OutputSize, rows * OutputSize), rows, 3, stride: 16, dLogits, scale)
                     : global::StaticNet.Kernels.LossKernels.SoftmaxCrossEntropy(logits, labels.Slice(start, rows), rows, 3, stride: 16, dLogits, scale);
-                if (computeGradients) BackwardRows(parameters, gradients, x, activations, deltas, rows, _frozen, _firstTrainable);
             }
             return (float)(sum * scale);
+        }
+
+        /// <summary>One chunk of a parallel <c>ComputeLoss</c>: the inference forward pass and the loss, in the worker thread's activations.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
+        private void LossChunk(global::StaticNet.Kernels.ParallelBatch batch, int chunk, int slot, global::System.Span<float> gradients)
+        {
+            int start = chunk * ChunkRows, rows = global::System.Math.Min(ChunkRows, batch.Count - start);
+            global::System.Span<float> activations = InferenceActivations();
+            ForwardRows(_parameters.Span, batch.Inputs<float>().Slice(start * InputSize, rows * InputSize), activations, rows);
+            global::System.ReadOnlySpan<float> logits = activations.Slice(Layer12Output, rows * 16);
+            global::System.Span<float> dLogits = default;
+            global::System.ReadOnlySpan<float> targets = batch.Targets;
+            global::System.ReadOnlySpan<int> labels = batch.Labels;
+            float scale = batch.Scale;
+            double loss = labels.IsEmpty
+                ? global::StaticNet.Kernels.LossKernels.SoftmaxCrossEntropy(logits, targets.Slice(start * OutputSize, rows * OutputSize), rows, 3, stride: 16, dLogits, scale)
+                : global::StaticNet.Kernels.LossKernels.SoftmaxCrossEntropy(logits, labels.Slice(start, rows), rows, 3, stride: 16, dLogits, scale);
+            batch.SetLoss(chunk, loss);
+        }
+
+        /// <summary>The scheduler of parallel <c>ComputeLoss</c> calls (one at a time: the pool admits one job).</summary>
+        private global::StaticNet.Kernels.ParallelBatch LossBatch()
+        {
+            if (_lossBatch is null) global::System.Threading.Interlocked.CompareExchange(ref _lossBatch, new global::StaticNet.Kernels.ParallelBatch(LossChunk, 0, 0, 0, null, null), null);
+            return _lossBatch;
+        }
+
+        private global::StaticNet.Kernels.ParallelBatch? _lossBatch; // ComputeLoss's chunks on the worker threads, created by the first such call
+
+        /// <summary>One chunk of a training call: the training forward pass, the loss and its gradient, the backward pass into <paramref name="gradients"/>.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
+        private void TrainChunk(global::StaticNet.Kernels.ParallelBatch batch, int chunk, int slot, global::System.Span<float> gradients)
+        {
+            int start = chunk * ChunkRows, rows = global::System.Math.Min(ChunkRows, batch.Count - start);
+            global::System.ReadOnlySpan<float> parameters = _parameters.Span;
+            global::System.ReadOnlySpan<float> x = batch.Inputs<float>().Slice(start * InputSize, rows * InputSize);
+            global::System.Span<float> activations = batch.Activations(slot), deltas = batch.Deltas(slot);
+            TrainingForwardRows(parameters, x, activations, rows, batch.ChunkState(chunk)); // batch statistics, dropout
+            global::System.ReadOnlySpan<float> logits = activations.Slice(Layer12Output, rows * 16);
+            global::System.Span<float> dLogits = deltas.Slice(Layer12Output, rows * 16);
+            global::System.ReadOnlySpan<float> targets = batch.Targets;
+            global::System.ReadOnlySpan<int> labels = batch.Labels;
+            float scale = batch.Scale;
+            double loss = labels.IsEmpty
+                ? global::StaticNet.Kernels.LossKernels.SoftmaxCrossEntropy(logits, targets.Slice(start * OutputSize, rows * OutputSize), rows, 3, stride: 16, dLogits, scale)
+                : global::StaticNet.Kernels.LossKernels.SoftmaxCrossEntropy(logits, labels.Slice(start, rows), rows, 3, stride: 16, dLogits, scale);
+            batch.SetLoss(chunk, loss);
+            BackwardRows(parameters, gradients, x, activations, deltas, rows, _frozen, _firstTrainable);
+        }
+
+        private global::StaticNet.Kernels.ParallelBatch? _training; // the training calls' chunks and the workers' buffers, created by the first
+
+        /// <summary>Folds one chunk's training statistics into the running ones in <paramref name="parameters"/> and counts the chunk.</summary>
+        private static void CommitStatistics(global::System.Span<float> parameters, global::System.ReadOnlySpan<float> statistics)
+        {
+            Layer1CommitStatistics(parameters, statistics);
+            Layer6CommitStatistics(parameters, statistics);
         }
 
         /// <summary>
@@ -571,18 +675,18 @@ namespace Demo
         }
 
         /// <summary>
-        /// The training forward pass: as <c>ForwardRows</c>, but BatchNorm normalises with the chunk's statistics and updates
-        /// its running ones in <paramref name="parameters"/>, and Dropout draws its masks.
+        /// The training forward pass of one chunk: as <c>ForwardRows</c>, but BatchNorm normalises with the chunk's statistics and
+        /// writes them to the chunk's <c>statistics</c>, and Dropout draws its masks from the chunk's <c>random</c>.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-        private void TrainingForwardRows(global::System.Span<float> parameters, global::System.ReadOnlySpan<float> x, global::System.Span<float> activations, int rows)
+        private static void TrainingForwardRows(global::System.ReadOnlySpan<float> parameters, global::System.ReadOnlySpan<float> x, global::System.Span<float> activations, int rows, global::System.Span<float> statistics)
         {
             Layer0Forward(parameters, x, activations.Slice(Layer0Columns, 1152), activations.Slice(Layer0Output, rows * 1024), rows);
-            Layer1TrainingForward(parameters, activations.Slice(Layer0Output, rows * 1024), activations.Slice(Layer1Normalized, rows * 1024), activations.Slice(Layer1InverseStd, 16), activations.Slice(Layer1Output, rows * 1024), rows);
+            Layer1TrainingForward(parameters, activations.Slice(Layer0Output, rows * 1024), activations.Slice(Layer1Normalized, rows * 1024), activations.Slice(Layer1InverseStd, 16), activations.Slice(Layer1Output, rows * 1024), rows, statistics);
             // 2: ReLU(), fused into 1's kernel
             Layer3Forward(activations.Slice(Layer2Output, rows * 1024), activations.Slice(Layer3Output, rows * 256), rows);
             Layer4Forward(parameters, activations.Slice(Layer3Output, rows * 256), activations.Slice(Layer4Columns, 288), activations.Slice(Layer4PreActivation, rows * 64), activations.Slice(Layer4Output, rows * 64), rows);
-            Layer6TrainingForward(parameters, activations.Slice(Layer4Output, rows * 64), activations.Slice(Layer6Normalized, rows * 64), activations.Slice(Layer6InverseStd, 16), activations.Slice(Layer6Output, rows * 64), rows);
+            Layer6TrainingForward(parameters, activations.Slice(Layer4Output, rows * 64), activations.Slice(Layer6Normalized, rows * 64), activations.Slice(Layer6InverseStd, 16), activations.Slice(Layer6Output, rows * 64), rows, statistics);
             Layer7Forward(activations.Slice(Layer6Output, rows * 64), activations.Slice(Layer7Output, rows * 64), rows);
             Layer8Forward(activations.Slice(Layer7Output, rows * 64), activations.Slice(Layer8Output, rows * 32), rows);
             Layer9Forward(parameters, activations.Slice(Layer8Output, rows * 32), activations.Slice(Layer9Output, rows * 16), rows);
@@ -662,14 +766,21 @@ namespace Demo
 
         /// <summary>
         /// 1 forward in training: x [rows, 64, 16] → y = γ·x̂ + β, x̂ normalised with the mean and variance over the chunk's rows × 64 positions, then ReLU(y) in place;
-        /// updates the running statistics (momentum, unbiased variance) and counts the batch, as PyTorch's train() mode.
+        /// writes that mean and the unbiased variance to the chunk's <paramref name="statistics"/> for <c>Layer1CommitStatistics</c>.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-        private static void Layer1TrainingForward(global::System.Span<float> parameters, global::System.ReadOnlySpan<float> x, global::System.Span<float> normalized, global::System.Span<float> inverseStd, global::System.Span<float> y, int rows)
+        private static void Layer1TrainingForward(global::System.ReadOnlySpan<float> parameters, global::System.ReadOnlySpan<float> x, global::System.Span<float> normalized, global::System.Span<float> inverseStd, global::System.Span<float> y, int rows, global::System.Span<float> statistics)
         {
-            global::StaticNet.Kernels.BatchNormKernels.ForwardTraining(x, rows, positions: 64, channels: 16, parameters.Slice(Layer1Weight, 16), parameters.Slice(Layer1Bias, 16),
-                parameters.Slice(Layer1RunningMean, 16), parameters.Slice(Layer1RunningVar, 16), momentum: 0.1f, epsilon: 1E-05f, normalized, inverseStd, y);
+            global::StaticNet.Kernels.BatchNormKernels.ForwardTrainingChunk(x, rows, positions: 64, channels: 16, parameters.Slice(Layer1Weight, 16), parameters.Slice(Layer1Bias, 16),
+                statistics.Slice(Layer1RunningMean - TrainableLength, 16), statistics.Slice(Layer1RunningVar - TrainableLength, 16), epsilon: 1E-05f, normalized, inverseStd, y);
             global::StaticNet.Kernels.ActivationKernels.ReLU(y, rows * 64, columns: 8, stride: 16);
+        }
+
+        /// <summary>1: folds one chunk's statistics into the running ones (momentum 0.1) and counts the chunk, as PyTorch's train() mode.</summary>
+        private static void Layer1CommitStatistics(global::System.Span<float> parameters, global::System.ReadOnlySpan<float> statistics)
+        {
+            global::StaticNet.Kernels.BatchNormKernels.UpdateRunningStatistics(16, parameters.Slice(Layer1RunningMean, 16), parameters.Slice(Layer1RunningVar, 16),
+                statistics.Slice(Layer1RunningMean - TrainableLength, 16), statistics.Slice(Layer1RunningVar - TrainableLength, 16), momentum: 0.1f);
             parameters[Layer1NumBatchesTracked] += 1f;
         }
 
@@ -738,13 +849,20 @@ namespace Demo
 
         /// <summary>
         /// 6 forward in training: x [rows, 4, 16] → y = γ·x̂ + β, x̂ normalised with the mean and variance over the chunk's rows × 4 positions;
-        /// updates the running statistics (momentum, unbiased variance) and counts the batch, as PyTorch's train() mode.
+        /// writes that mean and the unbiased variance to the chunk's <paramref name="statistics"/> for <c>Layer6CommitStatistics</c>.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-        private static void Layer6TrainingForward(global::System.Span<float> parameters, global::System.ReadOnlySpan<float> x, global::System.Span<float> normalized, global::System.Span<float> inverseStd, global::System.Span<float> y, int rows)
+        private static void Layer6TrainingForward(global::System.ReadOnlySpan<float> parameters, global::System.ReadOnlySpan<float> x, global::System.Span<float> normalized, global::System.Span<float> inverseStd, global::System.Span<float> y, int rows, global::System.Span<float> statistics)
         {
-            global::StaticNet.Kernels.BatchNormKernels.ForwardTraining(x, rows, positions: 4, channels: 16, parameters.Slice(Layer6Weight, 16), parameters.Slice(Layer6Bias, 16),
-                parameters.Slice(Layer6RunningMean, 16), parameters.Slice(Layer6RunningVar, 16), momentum: 0.1f, epsilon: 1E-05f, normalized, inverseStd, y);
+            global::StaticNet.Kernels.BatchNormKernels.ForwardTrainingChunk(x, rows, positions: 4, channels: 16, parameters.Slice(Layer6Weight, 16), parameters.Slice(Layer6Bias, 16),
+                statistics.Slice(Layer6RunningMean - TrainableLength, 16), statistics.Slice(Layer6RunningVar - TrainableLength, 16), epsilon: 1E-05f, normalized, inverseStd, y);
+        }
+
+        /// <summary>6: folds one chunk's statistics into the running ones (momentum 0.1) and counts the chunk, as PyTorch's train() mode.</summary>
+        private static void Layer6CommitStatistics(global::System.Span<float> parameters, global::System.ReadOnlySpan<float> statistics)
+        {
+            global::StaticNet.Kernels.BatchNormKernels.UpdateRunningStatistics(16, parameters.Slice(Layer6RunningMean, 16), parameters.Slice(Layer6RunningVar, 16),
+                statistics.Slice(Layer6RunningMean - TrainableLength, 16), statistics.Slice(Layer6RunningVar - TrainableLength, 16), momentum: 0.1f);
             parameters[Layer6NumBatchesTracked] += 1f;
         }
 
