@@ -56,8 +56,10 @@ public sealed class LayerInfo
     /// <summary>
     /// The multiply-adds of one sample's forward pass, as torchinfo counts them: a Dense layer's inputs × units (per
     /// step of a sequence), a convolution's output positions × filters × taps × input channels, a recurrent layer's
-    /// steps × gates × hidden × (features + hidden), BatchNorm's one per value; 0 for pools, activations, dropout,
-    /// flatten and embeddings. One FLOP count is twice this.
+    /// steps × gates × hidden × (features + hidden), BatchNorm's and LayerNorm's one per value, a MultiheadAttention's
+    /// in_proj 3·T·E² + out_proj T·E² + E per pair of steps for QKᵀ and again for P·V (T² pairs, or T(T+1)/2 when causal),
+    /// a TransformerEncoderLayer's attention + linear1 and linear2 2·T·d·F + its two norms 2·T·d; 0 for pools, sequence
+    /// pools, activations, dropout, flatten, embeddings and position encodings. One FLOP count is twice this.
     /// </summary>
     public long MultiplyAdds { get; }
 

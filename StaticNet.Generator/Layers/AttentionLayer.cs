@@ -73,6 +73,22 @@ internal sealed class AttentionLayer : LayerDefinition
     public override string DocumentationText(ShapedLayer layer) =>
         $"MultiHeadAttention({layer.Spec.Units}, {Options(layer).Heads}{(Options(layer).Causal ? ", causal" : "")}{(Options(layer).Dropout > 0f ? ", dropout " + Text(Options(layer).Dropout) : "")})";
 
+    /// <summary>MultiheadAttention; see <see cref="MultiplyAdds"/>.</summary>
+    public override LayerRow Row(ShapedLayer layer) =>
+        new("MultiheadAttention", MultiplyAdds(layer.Output.Positions, layer.Spec.Units, Options(layer).Causal));
+
+    /// <summary>
+    /// The multiply-adds of one sample's self-attention over <paramref name="steps"/> T steps of <paramref name="embed"/>
+    /// E features (whatever the heads, which split E): in_proj 3·T·E², the scores QKᵀ and the context P·V E per pair of
+    /// steps each, out_proj T·E². Not causal: T² pairs; causal: the T(T+1)/2 pairs of the lower triangle, the only ones
+    /// <c>AttentionKernels</c> computes. Scaling, softmax and biases are not multiply-adds here (as for Linear).
+    /// </summary>
+    internal static long MultiplyAdds(long steps, long embed, bool causal)
+    {
+        long pairs = causal ? steps * (steps + 1) / 2 : steps * steps;
+        return 3 * steps * embed * embed + 2 * pairs * embed + steps * embed * embed;
+    }
+
     public override bool TrainsDifferently(LayerSpec layer) => ((AttentionOptions)layer.Options!).Dropout > 0f;
 
     public override bool DrawsRandom(LayerSpec layer) => ((AttentionOptions)layer.Options!).Dropout > 0f;

@@ -48,6 +48,9 @@ internal sealed class LayerNormLayer : LayerDefinition
 
     public override bool ShowsInTopology => false;
 
+    /// <summary>LayerNorm; one multiply-add per value (γ·x̂ + β), the convention of BatchNorm's row.</summary>
+    public override LayerRow Row(ShapedLayer layer) => new("LayerNorm", layer.Output.Size);
+
     /// <summary>As the first layer it reads the padded channels-last copy of the input (its kernel works on padded rows).</summary>
     public override bool NeedsChannelsLastInput => true;
 

@@ -61,6 +61,12 @@ internal sealed class PositionalLayer : LayerDefinition
 
     public override string TensorExample(string name) => _learned ? $", e.g. '{name}.weight'" : "";
 
+    /// <summary>
+    /// A learned table is an <c>nn.Embedding</c> of the positions; the fixed one the sinusoidal <c>PositionalEncoding</c> of
+    /// PyTorch's tutorial. Both only add a row to each step: no multiply-adds (as Embedding's row).
+    /// </summary>
+    public override LayerRow Row(ShapedLayer layer) => new(_learned ? "Embedding (positions)" : "PositionalEncoding (sinusoidal)", 0);
+
     public override bool ShowsInTopology => false;
 
     public override IEnumerable<(string Suffix, bool IsMethod)> ExtraMembers(bool trainable)
@@ -164,6 +170,9 @@ internal sealed class SequencePoolLayer : LayerDefinition
     public override bool NeedsChannelsLastInput => true;
 
     public override string KindText(ShapedLayer layer) => "SequencePool";
+
+    /// <summary>SequencePool with its PyTorch expression: <c>SequencePool (x.mean(dim=1))</c>; no multiply-adds, as a pool's row.</summary>
+    public override LayerRow Row(ShapedLayer layer) => new($"SequencePool ({s_expressions[Mode(layer)]})", 0);
 
     public override string DocumentationText(ShapedLayer layer) => $"SequencePool({Name(layer)})";
 

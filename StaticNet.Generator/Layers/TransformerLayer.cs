@@ -116,6 +116,18 @@ internal sealed class TransformerLayer : LayerDefinition
         return $"TransformerEncoderLayer({layer.Spec.Units}, {o.Heads}, {o.DimFeedforward}, {o.Activation}{(o.NormFirst ? ", norm first" : "")}{(o.Causal ? ", causal" : "")})";
     }
 
+    /// <summary>
+    /// TransformerEncoderLayer: its self-attention (<see cref="AttentionLayer.MultiplyAdds"/>, causal or not), linear1
+    /// T·d·F and linear2 T·F·d, and norm1 and norm2 one per value each (2·T·d, as LayerNorm's and BatchNorm's rows); the
+    /// residual sums, the activation and dropout none.
+    /// </summary>
+    public override LayerRow Row(ShapedLayer layer)
+    {
+        TransformerOptions o = Options(layer);
+        long steps = layer.Output.Positions, d = layer.Spec.Units, ff = o.DimFeedforward;
+        return new("TransformerEncoderLayer", AttentionLayer.MultiplyAdds(steps, d, o.Causal) + 2 * steps * d * ff + 2 * steps * d);
+    }
+
     public override bool TrainsDifferently(LayerSpec layer) => ((TransformerOptions)layer.Options!).Dropout > 0f;
 
     public override bool DrawsRandom(LayerSpec layer) => ((TransformerOptions)layer.Options!).Dropout > 0f;

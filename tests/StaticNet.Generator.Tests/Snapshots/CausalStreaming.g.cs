@@ -157,8 +157,8 @@ namespace Demo
         private static readonly global::StaticNet.LayerInfo[] s_layers =
         {
             new global::StaticNet.LayerInfo("embed", "Embedding", "Embedding", new int[] { 16 }, new int[] { 16, 16 }, parameterCount: 640, multiplyAdds: 0, trainable: true),
-            new global::StaticNet.LayerInfo("attn", "MultiHeadAttention", "MultiHeadAttention", new int[] { 16, 16 }, new int[] { 16, 16 }, parameterCount: 1088, multiplyAdds: 0, trainable: true),
-            new global::StaticNet.LayerInfo("block", "TransformerEncoderLayer", "TransformerEncoderLayer", new int[] { 16, 16 }, new int[] { 16, 16 }, parameterCount: 2224, multiplyAdds: 0, trainable: true),
+            new global::StaticNet.LayerInfo("attn", "MultiHeadAttention", "MultiheadAttention", new int[] { 16, 16 }, new int[] { 16, 16 }, parameterCount: 1088, multiplyAdds: 20736, trainable: true),
+            new global::StaticNet.LayerInfo("block", "TransformerEncoderLayer", "TransformerEncoderLayer", new int[] { 16, 16 }, new int[] { 16, 16 }, parameterCount: 2224, multiplyAdds: 37632, trainable: true),
             new global::StaticNet.LayerInfo("head", "Dense", "Linear", new int[] { 16, 16 }, new int[] { 16, 40 }, parameterCount: 680, multiplyAdds: 10240, trainable: true),
         };
 

@@ -145,13 +145,13 @@ namespace Demo
 
         private static readonly global::StaticNet.LayerInfo[] s_layers =
         {
-            new global::StaticNet.LayerInfo("norm_in", "LayerNorm", "LayerNorm", new int[] { 12, 6 }, new int[] { 12, 6 }, parameterCount: 12, multiplyAdds: 0, trainable: true),
+            new global::StaticNet.LayerInfo("norm_in", "LayerNorm", "LayerNorm", new int[] { 12, 6 }, new int[] { 12, 6 }, parameterCount: 12, multiplyAdds: 72, trainable: true),
             new global::StaticNet.LayerInfo("1", "Dense", "Linear + GELU", new int[] { 12, 6 }, new int[] { 12, 20 }, parameterCount: 140, multiplyAdds: 1440, trainable: true),
-            new global::StaticNet.LayerInfo("3", "SinusoidalPositions", "SinusoidalPositions", new int[] { 12, 20 }, new int[] { 12, 20 }, parameterCount: 0, multiplyAdds: 0, trainable: false),
-            new global::StaticNet.LayerInfo("pos", "PositionalEmbedding", "PositionalEmbedding", new int[] { 12, 20 }, new int[] { 12, 20 }, parameterCount: 320, multiplyAdds: 0, trainable: true),
-            new global::StaticNet.LayerInfo("5", "LayerNorm", "LayerNorm", new int[] { 12, 20 }, new int[] { 12, 20 }, parameterCount: 40, multiplyAdds: 0, trainable: true),
-            new global::StaticNet.LayerInfo("attn", "MultiHeadAttention", "MultiHeadAttention", new int[] { 12, 20 }, new int[] { 12, 20 }, parameterCount: 1680, multiplyAdds: 0, trainable: true),
-            new global::StaticNet.LayerInfo("7", "SequencePool", "SequencePool", new int[] { 12, 20 }, new int[] { 20 }, parameterCount: 0, multiplyAdds: 0, trainable: false),
+            new global::StaticNet.LayerInfo("3", "SinusoidalPositions", "PositionalEncoding (sinusoidal)", new int[] { 12, 20 }, new int[] { 12, 20 }, parameterCount: 0, multiplyAdds: 0, trainable: false),
+            new global::StaticNet.LayerInfo("pos", "PositionalEmbedding", "Embedding (positions)", new int[] { 12, 20 }, new int[] { 12, 20 }, parameterCount: 320, multiplyAdds: 0, trainable: true),
+            new global::StaticNet.LayerInfo("5", "LayerNorm", "LayerNorm", new int[] { 12, 20 }, new int[] { 12, 20 }, parameterCount: 40, multiplyAdds: 240, trainable: true),
+            new global::StaticNet.LayerInfo("attn", "MultiHeadAttention", "MultiheadAttention", new int[] { 12, 20 }, new int[] { 12, 20 }, parameterCount: 1680, multiplyAdds: 22320, trainable: true),
+            new global::StaticNet.LayerInfo("7", "SequencePool", "SequencePool (x.mean(dim=1))", new int[] { 12, 20 }, new int[] { 20 }, parameterCount: 0, multiplyAdds: 0, trainable: false),
             new global::StaticNet.LayerInfo("8", "Dense", "Linear", new int[] { 20 }, new int[] { 3 }, parameterCount: 63, multiplyAdds: 60, trainable: true),
         };
 

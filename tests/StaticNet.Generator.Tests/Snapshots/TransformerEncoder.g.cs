@@ -183,10 +183,10 @@ namespace Demo
 
         private static readonly global::StaticNet.LayerInfo[] s_layers =
         {
-            new global::StaticNet.LayerInfo("0", "SinusoidalPositions", "SinusoidalPositions", new int[] { 32, 64 }, new int[] { 32, 64 }, parameterCount: 0, multiplyAdds: 0, trainable: false),
-            new global::StaticNet.LayerInfo("encoder.layers.0", "TransformerEncoderLayer", "TransformerEncoderLayer", new int[] { 32, 64 }, new int[] { 32, 64 }, parameterCount: 33472, multiplyAdds: 0, trainable: true),
-            new global::StaticNet.LayerInfo("encoder.layers.1", "TransformerEncoderLayer", "TransformerEncoderLayer", new int[] { 32, 64 }, new int[] { 32, 64 }, parameterCount: 33472, multiplyAdds: 0, trainable: true),
-            new global::StaticNet.LayerInfo("3", "SequencePool", "SequencePool", new int[] { 32, 64 }, new int[] { 64 }, parameterCount: 0, multiplyAdds: 0, trainable: false),
+            new global::StaticNet.LayerInfo("0", "SinusoidalPositions", "PositionalEncoding (sinusoidal)", new int[] { 32, 64 }, new int[] { 32, 64 }, parameterCount: 0, multiplyAdds: 0, trainable: false),
+            new global::StaticNet.LayerInfo("encoder.layers.0", "TransformerEncoderLayer", "TransformerEncoderLayer", new int[] { 32, 64 }, new int[] { 32, 64 }, parameterCount: 33472, multiplyAdds: 1183744, trainable: true),
+            new global::StaticNet.LayerInfo("encoder.layers.1", "TransformerEncoderLayer", "TransformerEncoderLayer", new int[] { 32, 64 }, new int[] { 32, 64 }, parameterCount: 33472, multiplyAdds: 1120256, trainable: true),
+            new global::StaticNet.LayerInfo("3", "SequencePool", "SequencePool (x.mean(dim=1))", new int[] { 32, 64 }, new int[] { 64 }, parameterCount: 0, multiplyAdds: 0, trainable: false),
             new global::StaticNet.LayerInfo("head", "Dense", "Linear", new int[] { 64 }, new int[] { 10 }, parameterCount: 650, multiplyAdds: 640, trainable: true),
         };
 

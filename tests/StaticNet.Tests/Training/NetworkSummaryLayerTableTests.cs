@@ -60,6 +60,28 @@ public sealed class NetworkSummaryLayerTableTests
     }
 
     [Fact]
+    public void TheAttentionFamilyRowsHaveTheirModulesAndHandCountedMultiplyAdds()
+    {
+        NetworkSummary summary = new SummaryTransformerNet(1).Summary();   // T = 5 steps, E = d = 8 features, 2 heads, F = 12
+        Assert.Equal(new[]
+        {
+            "Embedding (positions)", "LayerNorm", "MultiheadAttention", "MultiheadAttention", "TransformerEncoderLayer",
+            "TransformerEncoderLayer", "PositionalEncoding (sinusoidal)", "SequencePool (x[:, -1])", "Linear",
+        }, summary.Layers.Select(l => l.Kind));
+        // MHA: in_proj 3·T·E² = 960, out_proj T·E² = 320; QKᵀ and P·V E per pair of steps each: T² = 25 pairs, or the
+        // T(T+1)/2 = 15 of the lower triangle when causal (the kernel skips the masked ones).
+        const long attention = 960 + 2 * 25 * 8 + 320, causalAttention = 960 + 2 * 15 * 8 + 320;
+        // Encoder layer: attention, linear1 T·d·F = 480, linear2 T·F·d = 480, norm1 and norm2 one per value (T·d = 40 each).
+        long[] expected =
+        {
+            0, 5 * 8, attention, causalAttention, attention + 480 + 480 + 2 * 40, causalAttention + 480 + 480 + 2 * 40, 0, 0, 8 * 3,
+        };
+        Assert.Equal(expected, summary.Layers.Select(l => l.MultiplyAdds!.Value));
+        Assert.Equal(expected, SummaryTransformerNet.Layers.Select(l => l.MultiplyAdds));
+        Assert.Equal(8_544, summary.MultiplyAdds);   // 40 + 1,680 + 1,520 + 2,720 + 2,560 + 24
+    }
+
+    [Fact]
     public void ANetworkWrittenByHandIsStillToldFromItsTensors()
     {
         var model = new LinearModel(3, 2, Loss.MeanSquaredError);
@@ -88,3 +110,10 @@ public sealed class NetworkSummaryLayerTableTests
         return directory;
     }
 }
+
+/// <summary>Every attention-family layer once (T = 5, d = 8, 2 heads, F = 12), for the layer table's multiply-adds.</summary>
+[Network(Loss = Loss.MeanSquaredError)]
+[Input(5, 8)] [PositionalEmbedding] [LayerNorm] [MultiHeadAttention(8, 2)] [MultiHeadAttention(8, 2, Causal = true)]
+[TransformerEncoderLayer(8, 2, 12, Dropout = 0f)] [TransformerEncoderLayer(8, 2, 12, Activation = Activation.GELU, NormFirst = true, Causal = true, Dropout = 0f)]
+[SinusoidalPositions] [SequencePool(SequencePooling.Last)] [Dense(3)]
+public partial class SummaryTransformerNet { }
