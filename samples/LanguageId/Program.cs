@@ -10,7 +10,7 @@ using StaticNet.Training;
 // Character-level language identification of single words from Debian's word lists: a small transformer next to a
 // GRU of similar size, trained with the Trainer, compared on test accuracy, parameters and latency per word.
 //   dotnet run -c Release --project samples/LanguageId
-//   dotnet run -c Release --project samples/LanguageId -- --seed 7 [--epochs N] [--words N] [--require-data]
+//   dotnet run -c Release --project samples/LanguageId -- --seed 7 [--epochs N] [--words N] [--dict DIR] [--require-data]
 // Exits with 0 and a message when the word lists are missing (2 with --require-data); 1 if a model's test accuracy
 // is below the bar.
 
@@ -25,11 +25,12 @@ for (int i = 0; i < args.Length; i++)
         case "--epochs": epochs = int.Parse(Value(), CultureInfo.InvariantCulture); break;
         case "--words": perLanguage = int.Parse(Value(), CultureInfo.InvariantCulture); break;
         case "--require-data": requireData = true; break;
+        case "--dict": Words.Folder = Value(); break;
         case "-h" or "--help":
-            Console.WriteLine("usage: LanguageId [--seed N] [--epochs N] [--words N] [--require-data]");
+            Console.WriteLine("usage: LanguageId [--seed N] [--epochs N] [--words N] [--dict DIR] [--require-data]");
             return 0;
         default:
-            Console.Error.WriteLine($"Unknown argument '{args[i]}'; expected --seed, --epochs, --words or --require-data.");
+            Console.Error.WriteLine($"Unknown argument '{args[i]}'; expected --seed, --epochs, --words, --dict or --require-data.");
             return 2;
     }
 }

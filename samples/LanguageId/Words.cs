@@ -24,19 +24,22 @@ internal static class Words
     /// <summary>The command that installs the word lists.</summary>
     public const string InstallCommand = "sudo apt-get install -y wamerican wngerman wfrench wspanish witalian wdutch";
 
-    /// <summary>Language names and their Debian word-list files, in class order.</summary>
+    /// <summary>Language names and their Debian word-list files (in <see cref="Folder"/>), in class order.</summary>
     public static readonly (string Name, string File)[] Lists =
     [
-        ("English", "/usr/share/dict/american-english"),
-        ("German", "/usr/share/dict/ngerman"),
-        ("French", "/usr/share/dict/french"),
-        ("Spanish", "/usr/share/dict/spanish"),
-        ("Italian", "/usr/share/dict/italian"),
-        ("Dutch", "/usr/share/dict/dutch"),
+        ("English", "american-english"),
+        ("German", "ngerman"),
+        ("French", "french"),
+        ("Spanish", "spanish"),
+        ("Italian", "italian"),
+        ("Dutch", "dutch"),
     ];
 
+    /// <summary>The folder that holds the word lists (<c>--dict</c>).</summary>
+    public static string Folder { get; set; } = "/usr/share/dict";
+
     /// <summary>The word lists that are not installed.</summary>
-    public static string[] Missing() => Lists.Where(l => !File.Exists(l.File)).Select(l => l.File).ToArray();
+    public static string[] Missing() => Lists.Select(l => Path.Combine(Folder, l.File)).Where(f => !File.Exists(f)).ToArray();
 
     /// <summary>The encoded splits and the words of the test split (for examples).</summary>
     public sealed record Data(Dataset Train, Dataset Validation, Dataset Test, string[] TestWords, int[] TestLabels, char[] Alphabet);
@@ -49,7 +52,7 @@ internal static class Words
         for (int l = 0; l < Languages; l++)
         {
             sets[l] = new HashSet<string>(StringComparer.Ordinal);
-            foreach (string line in File.ReadLines(Lists[l].File))
+            foreach (string line in File.ReadLines(Path.Combine(Folder, Lists[l].File)))
             {
                 string w = line.Trim().ToLowerInvariant();
                 if (w.Length < 3 || w.Length > Length || !w.All(char.IsLetter)) continue;
@@ -62,7 +65,7 @@ internal static class Words
         {
             string[] unique = sets[l].Where(w => seenIn[w] == 1).OrderBy(w => w, StringComparer.Ordinal).ToArray();
             if (unique.Length < per)
-                throw new InvalidOperationException($"{Lists[l].File} has {unique.Length} usable words; expected at least {per}.");
+                throw new InvalidOperationException($"{Path.Combine(Folder, Lists[l].File)} has {unique.Length} usable words; expected at least {per}.");
             new Random(seed * 31 + l).Shuffle(unique);
             picked[l] = unique[..per];
         }
