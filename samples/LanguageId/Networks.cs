@@ -23,3 +23,14 @@ public partial class WordTransformer { }
 [GRU(64, Name = "gru")]
 [Dense(Words.Languages, Name = "head")]
 public partial class WordGru { }
+
+/// <summary>
+/// A tiny causal character model: after the start token and the letters so far, scores for the next letter (id 0 ends
+/// the word). One causal encoder layer, no positions, so it streams with <c>Step</c> one letter at a time.
+/// </summary>
+[Network(Loss = Loss.SoftmaxCrossEntropy)]
+[Input(Words.Length)]
+[Embedding(Words.Vocabulary, 32, Name = "embed")]
+[TransformerEncoderLayer(32, 4, 64, Dropout = 0f, Causal = true, Name = "block")]
+[Dense(Words.Vocabulary, Name = "head")]
+public partial class CharModel { }

@@ -15,8 +15,11 @@ internal static class Words
     /// <summary>Characters per word (the sequence length); shorter words are padded at the end with id 0.</summary>
     public const int Length = 16;
 
-    /// <summary>Token ids: 0 is padding, 1 an unknown character, 2… the most frequent characters.</summary>
+    /// <summary>Token ids: 0 is padding (and the end of a word), 1 an unknown character, 2… the most frequent characters, the last the start token.</summary>
     public const int Vocabulary = 64;
+
+    /// <summary>The start token of <see cref="CharModel"/>.</summary>
+    public const int Start = Vocabulary - 1;
 
     /// <summary>The languages, one class each.</summary>
     public const int Languages = 6;
@@ -42,7 +45,7 @@ internal static class Words
     public static string[] Missing() => Lists.Select(l => Path.Combine(Folder, l.File)).Where(f => !File.Exists(f)).ToArray();
 
     /// <summary>The encoded splits and the words of the test split (for examples).</summary>
-    public sealed record Data(Dataset Train, Dataset Validation, Dataset Test, string[] TestWords, int[] TestLabels, char[] Alphabet);
+    public sealed record Data(Dataset Train, Dataset Validation, Dataset Test, string[] TestWords, int[] TestLabels, char[] Alphabet, string[][] TrainWords);
 
     /// <summary>Reads the lists and draws <paramref name="train"/> + <paramref name="validation"/> + <paramref name="test"/> words per language.</summary>
     public static Data Load(int train, int validation, int test, int seed)
@@ -70,12 +73,12 @@ internal static class Words
             picked[l] = unique[..per];
         }
 
-        // The alphabet: the most frequent characters of the training words get ids 2…63, the rest is 1 (unknown).
+        // The alphabet: the most frequent characters of the training words get ids 2…62, the rest is 1 (unknown).
         var counts = new Dictionary<char, int>();
         for (int l = 0; l < Languages; l++)
             foreach (string w in picked[l][..train])
                 foreach (char c in w) counts[c] = counts.GetValueOrDefault(c) + 1;
-        char[] alphabet = counts.OrderByDescending(p => p.Value).ThenBy(p => p.Key).Take(Vocabulary - 2).Select(p => p.Key).ToArray();
+        char[] alphabet = counts.OrderByDescending(p => p.Value).ThenBy(p => p.Key).Take(Vocabulary - 3).Select(p => p.Key).ToArray();
         var ids = new Dictionary<char, int>();
         for (int i = 0; i < alphabet.Length; i++) ids[alphabet[i]] = i + 2;
 
@@ -99,7 +102,7 @@ internal static class Words
         var (trainSet, _, _) = Split(0, train);
         var (validationSet, _, _) = Split(train, validation);
         var (testSet, testWords, testLabels) = Split(train + validation, test);
-        return new Data(trainSet, validationSet, testSet, testWords, testLabels, alphabet);
+        return new Data(trainSet, validationSet, testSet, testWords, testLabels, alphabet, picked.Select(p => p[..train]).ToArray());
     }
 
     private static void Encode(string word, Dictionary<char, int> ids, Span<float> into)
