@@ -40,33 +40,8 @@ public static class BatchNormKernels
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void ForwardTraining(ReadOnlySpan<float> x, int rows, int positions, int channels,
         ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, Span<float> runningMean, Span<float> runningVar,
-        float momentum, float epsilon, Span<float> normalized, Span<float> inverseStd, Span<float> y)
-    {
-        int count = Check(rows, positions, channels, x.Length, y.Length, normalized.Length, weight.Length, bias.Length,
-            runningMean.Length, runningVar.Length, inverseStd.Length);
-        if (count < 2)
-            throw new ArgumentException(
-                $"BatchNorm in training needs more than one value per channel; got {rows} sample(s) of {positions} position(s) " +
-                "(PyTorch raises the same error).", nameof(rows));
-#if NET8_0_OR_GREATER
-        ref float xr = ref MemoryMarshal.GetReference(x);
-        ref float wr = ref MemoryMarshal.GetReference(weight);
-        ref float br = ref MemoryMarshal.GetReference(bias);
-        ref float mr = ref MemoryMarshal.GetReference(runningMean);
-        ref float vr = ref MemoryMarshal.GetReference(runningVar);
-        ref float nr = ref MemoryMarshal.GetReference(normalized);
-        ref float sr = ref MemoryMarshal.GetReference(inverseStd);
-        ref float yr = ref MemoryMarshal.GetReference(y);
-        switch (KernelOptions.Path)
-        {
-            case 512: BatchNormSimd.ForwardTraining<V512>(ref xr, count, channels, ref wr, ref br, ref mr, ref vr, momentum, epsilon, ref nr, ref sr, ref yr); return;
-            case 256: BatchNormSimd.ForwardTraining<V256>(ref xr, count, channels, ref wr, ref br, ref mr, ref vr, momentum, epsilon, ref nr, ref sr, ref yr); return;
-            case 128: BatchNormSimd.ForwardTraining<V128>(ref xr, count, channels, ref wr, ref br, ref mr, ref vr, momentum, epsilon, ref nr, ref sr, ref yr); return;
-        }
-#endif
-        ReferenceKernels.BatchNormForwardTraining(x, count, channels, weight, bias, runningMean, runningVar, momentum, epsilon,
-            normalized, inverseStd, y);
-    }
+        float momentum, float epsilon, Span<float> normalized, Span<float> inverseStd, Span<float> y) =>
+        Forward(x, rows, positions, channels, weight, bias, runningMean, runningVar, momentum, epsilon, normalized, inverseStd, y, deferred: false);
 
     /// <summary>
     /// Training forward for one chunk of a larger batch, as <see cref="ForwardTraining"/> but leaving the running
@@ -89,10 +64,18 @@ public static class BatchNormKernels
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void ForwardTrainingChunk(ReadOnlySpan<float> x, int rows, int positions, int channels,
         ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, Span<float> batchMean, Span<float> batchVariance,
-        float epsilon, Span<float> normalized, Span<float> inverseStd, Span<float> y)
+        float epsilon, Span<float> normalized, Span<float> inverseStd, Span<float> y) =>
+        Forward(x, rows, positions, channels, weight, bias, batchMean, batchVariance, 0f, epsilon, normalized, inverseStd, y, deferred: true);
+
+    // The training forward of both entry points: with deferred, mean and variance receive the batch's statistics
+    // (momentum unused); without, the running statistics are updated with momentum.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Forward(ReadOnlySpan<float> x, int rows, int positions, int channels,
+        ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, Span<float> mean, Span<float> variance,
+        float momentum, float epsilon, Span<float> normalized, Span<float> inverseStd, Span<float> y, bool deferred)
     {
         int count = Check(rows, positions, channels, x.Length, y.Length, normalized.Length, weight.Length, bias.Length,
-            batchMean.Length, batchVariance.Length, inverseStd.Length);
+            mean.Length, variance.Length, inverseStd.Length);
         if (count < 2)
             throw new ArgumentException(
                 $"BatchNorm in training needs more than one value per channel; got {rows} sample(s) of {positions} position(s) " +
@@ -101,20 +84,20 @@ public static class BatchNormKernels
         ref float xr = ref MemoryMarshal.GetReference(x);
         ref float wr = ref MemoryMarshal.GetReference(weight);
         ref float br = ref MemoryMarshal.GetReference(bias);
-        ref float mr = ref MemoryMarshal.GetReference(batchMean);
-        ref float vr = ref MemoryMarshal.GetReference(batchVariance);
+        ref float mr = ref MemoryMarshal.GetReference(mean);
+        ref float vr = ref MemoryMarshal.GetReference(variance);
         ref float nr = ref MemoryMarshal.GetReference(normalized);
         ref float sr = ref MemoryMarshal.GetReference(inverseStd);
         ref float yr = ref MemoryMarshal.GetReference(y);
         switch (KernelOptions.Path)
         {
-            case 512: BatchNormSimd.ForwardTraining<V512>(ref xr, count, channels, ref wr, ref br, ref mr, ref vr, 0f, epsilon, ref nr, ref sr, ref yr, deferred: true); return;
-            case 256: BatchNormSimd.ForwardTraining<V256>(ref xr, count, channels, ref wr, ref br, ref mr, ref vr, 0f, epsilon, ref nr, ref sr, ref yr, deferred: true); return;
-            case 128: BatchNormSimd.ForwardTraining<V128>(ref xr, count, channels, ref wr, ref br, ref mr, ref vr, 0f, epsilon, ref nr, ref sr, ref yr, deferred: true); return;
+            case 512: BatchNormSimd.ForwardTraining<V512>(ref xr, count, channels, ref wr, ref br, ref mr, ref vr, momentum, epsilon, ref nr, ref sr, ref yr, deferred); return;
+            case 256: BatchNormSimd.ForwardTraining<V256>(ref xr, count, channels, ref wr, ref br, ref mr, ref vr, momentum, epsilon, ref nr, ref sr, ref yr, deferred); return;
+            case 128: BatchNormSimd.ForwardTraining<V128>(ref xr, count, channels, ref wr, ref br, ref mr, ref vr, momentum, epsilon, ref nr, ref sr, ref yr, deferred); return;
         }
 #endif
-        ReferenceKernels.BatchNormForwardTraining(x, count, channels, weight, bias, batchMean, batchVariance, 0f, epsilon,
-            normalized, inverseStd, y, deferred: true);
+        ReferenceKernels.BatchNormForwardTraining(x, count, channels, weight, bias, mean, variance, momentum, epsilon,
+            normalized, inverseStd, y, deferred);
     }
 
     /// <summary>
