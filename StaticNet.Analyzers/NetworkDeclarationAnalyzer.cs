@@ -40,6 +40,7 @@ public sealed class NetworkDeclarationAnalyzer : DiagnosticAnalyzer
         }
 
         ReportSplitDeclarations(context, attributes);
+        if (Parser.OnnxPath(type) is not null) return; // imported from ONNX: the generator checks the model (SNET027)
         ShapeResult result = ShapeInference.Infer(Parser.ReadSpec(type));
         if (result.Network is not null)
             ReportMemberConflicts(context, type, result.Network);

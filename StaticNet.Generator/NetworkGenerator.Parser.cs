@@ -25,8 +25,14 @@ internal static class Parser
     /// </summary>
     public static NetworkSpec? Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
     {
-        if (context.TargetSymbol is not INamedTypeSymbol type || !IsExtensible(type))
-            return null;
+        if (context.TargetSymbol is not INamedTypeSymbol type || !IsExtensible(type) || OnnxPath(type) is not null)
+            return null; // an imported network is the ONNX pipeline's (NetworkGenerator.Onnx.cs)
+        return ParseExtensible(type, cancellationToken);
+    }
+
+    /// <summary>The spec of a class the generator can extend, from its attributes, with the keys of the members the user wrote.</summary>
+    public static NetworkSpec ParseExtensible(INamedTypeSymbol type, CancellationToken cancellationToken)
+    {
         cancellationToken.ThrowIfCancellationRequested();
 
         var containingTypes = new List<string>();
@@ -34,6 +40,15 @@ internal static class Parser
             containingTypes.Insert(0, "partial " + TypeKeyword(outer) + " " + Identifiers.Escape(outer.Name));
 
         return ReadSpec(type, containingTypes.ToArray()) with { UserMembers = new EquatableArray<string>(UserMemberKeys(type).ToArray()) };
+    }
+
+    /// <summary>The <c>[Network(Onnx = ...)]</c> path of a class imported from ONNX, or null.</summary>
+    public static string? OnnxPath(INamedTypeSymbol type)
+    {
+        foreach (AttributeData attribute in type.GetAttributes())
+            if (attribute.AttributeClass?.ToDisplayString() == NetworkAttributeName)
+                return AttributeArguments.NamedString(attribute, "Onnx");
+        return null;
     }
 
     /// <summary>The spec of any class, extensible or not: what the analyzers check.</summary>

@@ -40,9 +40,13 @@ public sealed class NetworkGenerator : IIncrementalGenerator
             .Select(static (input, _) => NetworkEmitter.Emit(input.Left, input.Right))
             .WithTrackingName(TrackingNames.Sources);
 
+        // [Network(Onnx = ...)]: the same code, from an imported model (NetworkGenerator.Onnx.cs).
+        IncrementalValuesProvider<GeneratedFile> imported = OnnxPipeline.Register(context, inlineArrays);
+
         // Hint names must be unique, case-insensitively: names that coincide get a hash of the exact full name.
         IncrementalValueProvider<EquatableArray<GeneratedFile>> named = files.Collect()
-            .Select(static (all, _) => AssignHintNames(all));
+            .Combine(imported.Collect())
+            .Select(static (all, _) => AssignHintNames(all.Left.AddRange(all.Right)));
         context.RegisterSourceOutput(named, static (output, all) =>
         {
             foreach (GeneratedFile file in all)

@@ -59,6 +59,7 @@ internal static class NetworkEmitter
         if (IsTrainable(network)) WriteTraining(w, network);
         WriteWeightsIO(w, network);
         if (spec.EmbeddedWeights is not null) WriteEmbeddedWeights(w, network);
+        if (spec.Onnx is not null) OnnxEmitter.WriteOnnxWeights(w, network);
         var wiring = new Wiring(network);
         WritePasses(w, wiring);
         foreach (ShapedLayer layer in network.Layers)
@@ -295,6 +296,8 @@ internal static class NetworkEmitter
             }
         if (IsTrainable(network) && network.UsesRandom)
             w.Line("_random = (ulong)(uint)random.Next() << 32 | (uint)random.Next();");
+        if (network.Spec.Onnx is not null)
+            w.Line("global::StaticNet.IO.OnnxWeights.Load(typeof(" + network.Spec.ClassIdentifier + ").Assembly, s_onnxResource, s_parameterTensors, s_onnxSources, parameters); // the imported model's weights");
         w.Close();
         w.Line();
         w.Line(network.TrainableLength == network.ParameterBufferLength

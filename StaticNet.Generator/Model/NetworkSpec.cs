@@ -19,6 +19,7 @@ namespace StaticNet.Generator.Model;
 /// <c>[Network(NamePrefix = ...)]</c>: the module path put before every layer name (<c>"layers."</c>), or empty for the
 /// names of a bare <c>nn.Sequential</c>.
 /// </param>
+/// <param name="Onnx">For <c>[Network(Onnx = ...)]</c>, the embedded model and where each tensor comes from; null for attribute networks.</param>
 internal sealed record NetworkSpec(
     string? Namespace,
     string ClassName,
@@ -28,7 +29,8 @@ internal sealed record NetworkSpec(
     int NetworkAttributeIndex = -1,
     string? EmbeddedWeights = null,
     EquatableArray<string> UserMembers = default,
-    string NamePrefix = "")
+    string NamePrefix = "",
+    OnnxImport? Onnx = null)
 {
     /// <summary>The fully qualified name, for messages and hint names.</summary>
     public string FullName => Namespace is null ? ClassName : Namespace + "." + ClassName;

@@ -36,6 +36,7 @@ internal static class GeneratedMembers
             ["InferChunk"] = new[] { 4 }, ["InferenceBatch"] = new[] { 0 },
         };
         if (network.Spec.EmbeddedWeights is not null) members["LoadEmbeddedWeights"] = new[] { 0 };
+        if (network.Spec.Onnx is not null) { members["LoadOnnxWeights"] = new[] { 0 }; members["s_onnxSources"] = null; members["s_onnxResource"] = null; }
         bool trainable = network.Spec.Loss != LossKind.None;
         if (trainable)
         {

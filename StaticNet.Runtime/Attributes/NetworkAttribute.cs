@@ -27,4 +27,13 @@ public sealed class NetworkAttribute : Attribute
     /// explicit <c>Name</c>s too. An invalid prefix is error SNET008.
     /// </summary>
     public string NamePrefix { get; set; } = "";
+
+    /// <summary>
+    /// An ONNX model to import at build time instead of layer attributes: the path of a file given to the generator as an
+    /// <c>AdditionalFiles</c> item and embedded in the assembly (add it with <c>&lt;StaticNetOnnx Include="model.onnx" /&gt;</c>).
+    /// The generator maps the model's operators to StaticNet's layers and generates the same code as the equivalent
+    /// attributes; the constructors load the model's initializers as the weights, read in place from the assembly. An
+    /// operator, attribute or shape the import cannot honour is build error SNET027, naming the node.
+    /// </summary>
+    public string? Onnx { get; set; }
 }

@@ -48,6 +48,8 @@ public class PackageTests
                 Assert.Contains("analyzers/dotnet/cs/StaticNet.Analyzers.dll", entries);
                 Assert.Contains("analyzers/dotnet/cs/StaticNet.CodeFixes.dll", entries);
                 Assert.Contains("README.md", entries);
+                Assert.Contains("build/StaticNet.targets", entries); // <StaticNetOnnx Include="..." />
+                Assert.Contains("buildTransitive/StaticNet.targets", entries);
                 CheckMetadata(root, ReadEntry(zip, "StaticNet.nuspec"));
                 CheckPackedReadme(root, ReadEntry(zip, "README.md"));
             }
@@ -81,6 +83,7 @@ public class PackageTests
                   </PropertyGroup>
                   <ItemGroup>
                     <PackageReference Include="StaticNet" Version="{version}" />
+                    <StaticNetOnnx Include="models/mlp.onnx" />
                   </ItemGroup>
                 </Project>
                 """);
@@ -104,15 +107,27 @@ public class PackageTests
                 }
                 Console.WriteLine($"params {XorNet.ParameterCount} loss {loss:F4} correct {correct}/4");
 
+                // Imported at build time from the package's one line; the constructor reads the embedded model's weights.
+                var imported = new ImportedMlp();
+                Console.WriteLine($"imported {ImportedMlp.ParameterCount} {imported.ParameterTensors[0].Name} {imported.ParameterTensors[0].Export(imported.Parameters)[0].ToString("R", System.Globalization.CultureInfo.InvariantCulture)}");
+
                 [Network(Loss = Loss.BinaryCrossEntropy)]
                 [Input(2)]
                 [Dense(8, Activation.Tanh, Name = "hidden")]
                 [Dense(1, Name = "out")]
                 partial class XorNet { }
+
+                [Network(Onnx = "models/mlp.onnx")]
+                partial class ImportedMlp { }
                 """);
 
+            Directory.CreateDirectory(Path.Combine(consumer, "models"));
+            File.Copy(Path.Combine(root, "tests", "reference", "fixtures", "onnx", "mlp.onnx"), Path.Combine(consumer, "models", "mlp.onnx"));
             string output = Run(consumer, "dotnet", "run -c Release");
             Assert.Contains("params 33", output);
+            byte[] model = File.ReadAllBytes(Path.Combine(consumer, "models", "mlp.onnx"));
+            float first = StaticNet.IO.OnnxModel.Read(model).Graph.Initializers.Single(t => t.Name == "fc1.weight").FloatAt(model, 0);
+            Assert.Contains($"imported 3754 fc1.weight {first.ToString("R", System.Globalization.CultureInfo.InvariantCulture)}", output);
             Assert.Contains("correct 4/4", output);
         }
         finally
