@@ -242,7 +242,7 @@ internal sealed class OnnxTensor
                 case 1: reader.Int64s(wire, dims); break;
                 case 2 when wire == 0: tensor.DataType = (int)reader.Varint(); break;
                 case 4: reader.Floats(wire, tensor.FloatData); break;
-                case 5: reader.Int64s(wire, tensor.IntData, zigzag: false); break;
+                case 5: reader.Int64s(wire, tensor.IntData); break;
                 case 7: reader.Int64s(wire, tensor.IntData); break;
                 case 8 when wire == 2: tensor.Name = reader.String(file); break;
                 case 9 when wire == 2: (tensor.RawOffset, tensor.RawLength) = reader.Bytes(); break;
@@ -436,10 +436,9 @@ internal ref struct OnnxProtoReader
             into.Add(MemoryMarshal.Read<float>(_file.Slice(start + i, 4)));
     }
 
-    /// <summary>A repeated int64/int32 field, packed (wire 2) or not (wire 0).</summary>
-    public void Int64s(int wire, List<long> into, bool zigzag = false)
+    /// <summary>A repeated int64/int32 field, packed (wire 2) or not (wire 0): plain varints (negative values are ten-byte two's complement).</summary>
+    public void Int64s(int wire, List<long> into)
     {
-        _ = zigzag; // int32/int64 are plain varints (not sint): negative values are ten-byte two's complement
         if (wire == 0) { into.Add((long)Varint()); return; }
         if (wire != 2) { Skip(wire); return; }
         (int start, int length) = Bytes();

@@ -1,6 +1,8 @@
 using System;
 using System.IO;
 using System.Linq;
+using System.Runtime.CompilerServices;
+using System.Text.RegularExpressions;
 using Microsoft.ML.OnnxRuntime;
 using StaticNet.IO;
 using StaticNet.Optimizers;
@@ -135,6 +137,36 @@ public class OnnxImportTests
         Assert.Equal(original, network.Parameters.ToArray());
     }
 
+    /// <summary>Damaged models (cut anywhere, or a byte changed) either load or are an InvalidDataException; either way nothing half-loads.</summary>
+    [Fact]
+    public void DamagedModels_LoadOrFailCleanly()
+    {
+        var network = new OnnxMlp();
+        float[] original = network.Parameters.ToArray();
+        var sources = network.ParameterTensors.Select(t => new OnnxTensorSource(t.Name, t.ElementCount)).ToArray();
+        byte[] model = File.ReadAllBytes(ModelPath("mlp"));
+        var random = new Random(21);
+        int failures = 0;
+        for (int trial = 0; trial < 400; trial++)
+        {
+            byte[] damaged = trial % 2 == 0 ? model.AsSpan(0, random.Next(model.Length)).ToArray() : (byte[])model.Clone();
+            if (trial % 2 == 1) damaged[random.Next(Math.Min(damaged.Length, 2000))] = (byte)random.Next(256); // the structure, not the weights
+            float[] before = network.Parameters.ToArray();
+            try
+            {
+                OnnxWeights.Load(damaged, "damaged.onnx", network.ParameterTensors, sources, network.Parameters);
+            }
+            catch (InvalidDataException)
+            {
+                failures++;
+                Assert.Equal(before, network.Parameters.ToArray());
+            }
+            network.LoadOnnxWeights();
+            Assert.Equal(original, network.Parameters.ToArray());
+        }
+        Assert.True(failures > 100, $"only {failures} of 400 damaged models failed to load");
+    }
+
     [Fact]
     public void ImportedNetworks_InferWithoutAllocating()
     {
@@ -146,4 +178,24 @@ public class OnnxImportTests
         Assert.Equal(0, Allocations.Fewest(() => mlp.Forward(x, y), calls: 50));
         Assert.Equal(0, Allocations.Fewest(() => lstm.Forward(s, h), calls: 50));
     }
+
+    /// <summary>docs/interop.md's C# under "Import from ONNX" is declared, as it is written there, in this file (which compiles).</summary>
+    [Fact]
+    public void InteropDocsCode_IsCompiledHere()
+    {
+        string here = ThisFile();
+        string doc = File.ReadAllText(Path.Combine(Path.GetDirectoryName(here)!, "..", "..", "..", "docs", "interop.md")).Replace("\r", "");
+        int start = doc.IndexOf("## Import from ONNX", StringComparison.Ordinal);
+        Assert.True(start >= 0, "docs/interop.md has no '## Import from ONNX' section");
+        int end = doc.IndexOf("\n## ", start + 1, StringComparison.Ordinal);
+        string section = end < 0 ? doc[start..] : doc[start..end];
+        string source = File.ReadAllText(here);
+        var blocks = Regex.Matches(section, "```csharp\n(.*?)```", RegexOptions.Singleline);
+        Assert.NotEmpty(blocks);
+        foreach (Match block in blocks)
+            foreach (string line in block.Groups[1].Value.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+                Assert.Contains(line.Trim(), source);
+    }
+
+    private static string ThisFile([CallerFilePath] string path = "") => path;
 }
