@@ -67,7 +67,12 @@ internal sealed class OnnxImporter
         catch (OnnxFormatException e) { return (null, new List<string> { $"ONNX file '{path}' is not a readable ONNX model: {e.Message}" }); }
         catch (Exception e) when (e is ArgumentException or IndexOutOfRangeException) { return (null, new List<string> { $"ONNX file '{path}' is not a readable ONNX model ({e.Message})" }); }
         var importer = new OnnxImporter(file, model);
-        importer.Run(path);
+        try { importer.Run(path); }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // A graph shaped in a way the mapping did not foresee: still a build error on the attribute, not a generator crash.
+            return (null, new List<string> { $"ONNX file '{path}' could not be mapped ({e.GetType().Name}: {e.Message}); supported operators: {Supported}" });
+        }
         if (importer._errors.Count > 0) return (null, importer._errors);
         var layers = new List<LayerSpec>(importer._layers);
         NetworkSpec spec = header with

@@ -17,6 +17,9 @@ Models:
   lstm         nn.LSTM(8, 16, batch_first=True), last step, Linear(16, 4)
   gru_seq      nn.GRU(6, 12, batch_first=True), every step, Linear(12, 3) on each step
   unsupported  Linear(4, 4) then torch.sin (ONNX Sin): must fail the build naming the node
+  gemm_transb0 mlp.onnx with fc1's Gemm rewritten to transB = 0 and its weight stored [in, out] (the same function:
+               its reference is mlp_io.safetensors). torch.onnx.export never writes transB = 0, so this one needs the
+               onnx package (Debian: apt-get install python3-onnx); without it the file is left as it is.
 """
 import json
 import os
@@ -163,3 +166,21 @@ if __name__ == "__main__":
     make("lstm", Lstm, (12, 8), seed=5)
     make("gru_seq", GruSeq, (7, 6), seed=6)
     make("unsupported", Unsupported, (4,), seed=7)
+    try:
+        import onnx
+        from onnx import numpy_helper
+    except ImportError:
+        print("gemm_transb0: no onnx package, left as it is")
+    else:
+        model = onnx.load(os.path.join(OUT, "mlp.onnx"))
+        for i, t in enumerate(model.graph.initializer):
+            if t.name == "fc1.weight":
+                model.graph.initializer[i].CopyFrom(numpy_helper.from_array(numpy_helper.to_array(t).T.copy(), "fc1.weight"))
+        for node in model.graph.node:
+            if node.name == "/fc1/Gemm":
+                for a in node.attribute:
+                    if a.name == "transB":
+                        a.i = 0
+        onnx.checker.check_model(model)
+        onnx.save(model, os.path.join(OUT, "gemm_transb0.onnx"))
+        print("gemm_transb0", os.path.getsize(os.path.join(OUT, "gemm_transb0.onnx")), "bytes")

@@ -19,6 +19,7 @@ namespace StaticNet.Tests.Onnx;
 [Network(Onnx = "cnn_bn_gap.onnx")] public partial class OnnxCnnBnGap { }
 [Network(Onnx = "lstm.onnx")] public partial class OnnxLstm { }
 [Network(Onnx = "gru_seq.onnx")] public partial class OnnxGruSeq { }
+[Network(Onnx = "gemm_transb0.onnx")] public partial class OnnxGemmTransB0 { }
 [Network(Onnx = "mlp.onnx", Loss = Loss.MeanSquaredError)] public partial class OnnxMlpTrainable { }
 
 /// <summary>The attributes that describe mlp.onnx: the imported network must be this one.</summary>
@@ -33,7 +34,7 @@ public class OnnxImportTests
 {
     private const double Tolerance = 1e-5;
 
-    public static TheoryData<string> Models => new() { "mlp", "mlp_matmul", "cnn", "cnn_bn_gap", "lstm", "gru_seq" };
+    public static TheoryData<string> Models => new() { "mlp", "mlp_matmul", "cnn", "cnn_bn_gap", "lstm", "gru_seq", "gemm_transb0" };
 
     private static INetwork Create(string model) => model switch
     {
@@ -43,6 +44,7 @@ public class OnnxImportTests
         "cnn_bn_gap" => new OnnxCnnBnGap(),
         "lstm" => new OnnxLstm(),
         "gru_seq" => new OnnxGruSeq(),
+        "gemm_transb0" => new OnnxGemmTransB0(),
         _ => throw new ArgumentOutOfRangeException(nameof(model)),
     };
 
@@ -64,7 +66,8 @@ public class OnnxImportTests
     public void ImportedNetwork_MatchesOnnxRuntimeAndPyTorch(string model)
     {
         INetwork network = Create(model);
-        SafetensorsFile io = Fixture(Path.Combine("onnx", model + "_io.safetensors"));
+        // gemm_transb0 is mlp with fc1 stored [in, out] (transB = 0): the same function, so the same reference.
+        SafetensorsFile io = Fixture(Path.Combine("onnx", (model == "gemm_transb0" ? "mlp" : model) + "_io.safetensors"));
         SafetensorsTensor input = io.Get("input");
         float[] pytorch = io.Get("output").Data;
         float[] reference = RunOnnxRuntime(model, input.Data, input.Shape);
