@@ -211,11 +211,14 @@ internal sealed class SequencePoolLayer : LayerDefinition
 
     private static string Name(ShapedLayer layer) => s_names[Mode(layer)];
 
+    /// <summary>The padding token whose steps a mean leaves out (from <c>[Embedding(…, PaddingIndex = p)]</c>), or null.</summary>
+    private static int? Padding(Wiring wiring, ShapedLayer layer) => Mode(layer) == 0 ? EmbeddingLayer.PaddingIndex(wiring, layer, layer.Input.Positions) : null;
+
     public override string ForwardCall(Wiring wiring, ShapedLayer layer, bool training) =>
-        $"{layer.Identifier}Forward({wiring.Input(layer)}, {wiring.Output(layer)}, rows);";
+        $"{layer.Identifier}Forward({wiring.Input(layer)}, {wiring.Output(layer)}, rows{(Padding(wiring, layer) is null ? "" : ", x")});";
 
     public override string? BackwardCall(Wiring wiring, ShapedLayer layer) => wiring.InputDelta(layer) is { } dx
-        ? $"{layer.Identifier}Backward({wiring.OutputDelta(layer)}, {dx}, rows);"
+        ? $"{layer.Identifier}Backward({wiring.OutputDelta(layer)}, {dx}, rows{(Padding(wiring, layer) is null ? "" : ", x")});"
         : null;
 
     public override void WriteMethods(CodeWriter w, Wiring wiring, ShapedLayer layer)
@@ -223,6 +226,24 @@ internal sealed class SequencePoolLayer : LayerDefinition
         string id = layer.Identifier;
         int steps = layer.Input.Positions, width = layer.Input.PositionStride, mode = Mode(layer);
         WriteBanner(w, layer, $"SequencePool {Name(layer)} ({s_expressions[mode]}), {layer.Input.Text} → {layer.Output.Text}");
+        if (Padding(wiring, layer) is { } padding)
+        {
+            string tokens = "global::System.ReadOnlySpan<int> tokens";
+            w.Line($"/// <summary>{Identifiers.Doc(layer.Name)} forward: x [rows, {steps}, {width}] → y [rows, {width}], the mean over the steps whose token is not {padding} (the padding).</summary>");
+            w.Hot();
+            w.Open($"private static void {id}Forward({ReadOnlySpan} x, {Span} y, int rows, {tokens})");
+            w.Line($"{Kernels}SequenceKernels.PoolMeanUnpadded(x, rows, steps: {steps}, stride: {width}, tokens, paddingIndex: {padding}, y);");
+            w.Close();
+            w.Line();
+            if (!wiring.Trains || layer.IsFirst) return;
+            w.Line($"/// <summary>{Identifiers.Doc(layer.Name)} backward: dy [rows, {width}] → dx [rows, {steps}, {width}], zero at the padding steps.</summary>");
+            w.Hot();
+            w.Open($"private static void {id}Backward({ReadOnlySpan} dy, {Span} dx, int rows, {tokens})");
+            w.Line($"{Kernels}SequenceKernels.PoolMeanUnpaddedBackward(dy, rows, steps: {steps}, stride: {width}, tokens, paddingIndex: {padding}, dx);");
+            w.Close();
+            w.Line();
+            return;
+        }
         w.Line($"/// <summary>{Identifiers.Doc(layer.Name)} forward: x [rows, {steps}, {width}] → y [rows, {width}], {s_expressions[mode]}.</summary>");
         w.Hot();
         w.Open($"private static void {id}Forward({ReadOnlySpan} x, {Span} y, int rows)");
