@@ -71,6 +71,12 @@ internal sealed class EmbeddingLayer : LayerDefinition
 
     public override bool TakesTokens => true;
 
+    /// <summary>With a padding index, its row starts at zero, as <c>nn.Embedding(padding_idx=…)</c>'s.</summary>
+    public override string? AfterInitialization(ShapedLayer layer) =>
+        ((EmbeddingOptions)layer.Spec.Options!).PaddingIndex is var p and >= 0
+            ? $"parameters.Slice({layer.Identifier}Weight + {p} * {layer.Output.PositionStride}, {layer.Output.Channels}).Clear(); // padding_idx {p}: a zero row"
+            : null;
+
     public override LayerRow Row(ShapedLayer layer) => new("Embedding", 0);
 
     // ── Streaming ──────────────────────────────────────────────────────────────────────────────────────────────────

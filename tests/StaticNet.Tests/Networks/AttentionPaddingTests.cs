@@ -178,6 +178,15 @@ public class AttentionPaddingTests(Xunit.Abstractions.ITestOutputHelper output)
     }
 
     [Fact]
+    public void ThePaddingRow_StartsAtZero_AsPyTorchs()
+    {
+        var network = new AttnPadMhaNet(11);
+        float[] weight = LayerParityTests.ExportFrom(network, "embed.weight", network.Parameters);
+        Assert.All(weight.AsSpan(0, 8).ToArray(), v => Assert.Equal(0f, v));
+        Assert.Contains(weight.AsSpan(8).ToArray(), v => v != 0f); // the other rows are drawn from N(0, 1)
+    }
+
+    [Fact]
     public void ASampleOfPaddingOnly_GivesFiniteOutputs_AndTrainingAllocatesNothing()
     {
         var network = new AttnPadEncoderDropoutNet(3);
