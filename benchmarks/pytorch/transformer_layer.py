@@ -1,7 +1,7 @@
 """PyTorch's side of TransformerBenchmarks (issue 19): nn.TransformerEncoderLayer(64, 4, 128, dropout=0,
 batch_first=True) on [batch, 32, 64]: batch-1 forward under torch.no_grad() in eval mode, and a batch-32 training step
 (nn.MSELoss, torch.optim.Adam: zero_grad, forward, backward, step). One thread by default. Prints the median of several
-repeats in microseconds.
+repeats in microseconds, and the best repeat.
 
     OPENBLAS_CORETYPE=SKYLAKEX /usr/bin/python3 benchmarks/pytorch/transformer_layer.py [--iterations 2000] [--repeats 7] [--threads 1]
 """
@@ -49,11 +49,11 @@ def median_us(step, iterations):
         for _ in range(iterations):
             step()
         results.append((time.perf_counter_ns() - t0) / iterations / 1000)
-    return statistics.median(results)
+    return statistics.median(results), min(results)
 
 
 layer.eval()
-print(f"torch {torch.__version__}, {args.threads} thread(s)")
-print(f"forward, batch 1:       {median_us(forward, args.iterations):9.1f} us")
+print(f"torch {torch.__version__}, {args.threads} thread(s); median (best) of {args.repeats} repeats")
+print("forward, batch 1:       {:9.1f} us ({:.1f})".format(*median_us(forward, args.iterations)))
 layer.train()
-print(f"train step, batch 32:   {median_us(train_step, max(1, args.iterations // 20)):9.1f} us")
+print("train step, batch 32:   {:9.1f} us ({:.1f})".format(*median_us(train_step, max(1, args.iterations // 20))))
