@@ -1,5 +1,4 @@
 using System;
-using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using BenchmarkDotNet.Attributes;
@@ -9,7 +8,8 @@ namespace StaticNet.Benchmarks;
 /// <summary>
 /// This core's fp32 fused multiply-add peak: 16 independent chains of <c>acc = acc·a + b</c> (enough to cover Zen 4's
 /// 4-cycle FMA latency on both 256-bit pipes), in 512-bit and 256-bit vectors, nothing loaded or stored in the loop. One
-/// FMA lane counts 2 FLOP. <c>--fma-peak</c> prints the best of several Stopwatch rounds (a peak: load only lowers it);
+/// FMA lane counts 2 FLOP. <c>--fma-peak</c> prints the best of several rounds timed by the thread's CPU time (a peak: load
+/// only lowers it);
 /// the BenchmarkDotNet class times the same loops.
 /// </summary>
 [MinColumn, MedianColumn]
@@ -105,9 +105,9 @@ public static class FmaPeak
         double best = 0;
         for (int r = 0; r < rounds; r++)
         {
-            long start = Stopwatch.GetTimestamp();
+            double start = TransformerBenchmarks.ThreadCpuMicroseconds();
             for (int i = 0; i < repeat; i++) sink += work();
-            double seconds = (Stopwatch.GetTimestamp() - start) / (double)Stopwatch.Frequency;
+            double seconds = (TransformerBenchmarks.ThreadCpuMicroseconds() - start) / 1e6;
             best = Math.Max(best, flopPerCall * repeat / seconds / 1e9);
         }
         if (sink == 12345.678f) Console.WriteLine(sink);

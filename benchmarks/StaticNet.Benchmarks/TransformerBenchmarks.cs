@@ -92,7 +92,7 @@ public class TransformerBenchmarks : IDisposable
 
     /// <summary>
     /// <c>--onnx-timing</c>: StaticNet's and ONNX Runtime's batch-1 forward in alternating rounds of 200 calls timed by the
-    /// thread's CPU time, the best and the median round of each (on a loaded machine the best round is the one least
+    /// thread's CPU time, the best and the median round of each, then StaticNet's batch-32 training step the same way (on a loaded machine the best round is the one least
     /// disturbed, and alternating gives both the same disturbances).
     /// </summary>
     public static void QuickTiming(int rounds = 40)
@@ -117,8 +117,17 @@ public class TransformerBenchmarks : IDisposable
             staticNet[r] = (middle - start) / calls;
             onnx[r] = (end - middle) / calls;
         }
+        var train = new double[rounds / 4];
+        for (int r = 0; r < train.Length; r++)
+        {
+            double start = ThreadCpuMicroseconds();
+            for (int i = 0; i < 5; i++) benchmarks.TrainStep_Batch32();
+            train[r] = (ThreadCpuMicroseconds() - start) / 5;
+        }
+        Array.Sort(train);
         Array.Sort(staticNet);
         Array.Sort(onnx);
+        Console.WriteLine($"StaticNet train step, batch 32, {train.Length} rounds of 5: best {train[0] / 1e3:F2} ms, median {train[train.Length / 2] / 1e3:F2} ms");
         Console.WriteLine($"Forward, batch 1, {rounds} alternating rounds of {calls} calls: StaticNet best {staticNet[0]:F1} us, median {staticNet[rounds / 2]:F1} us; " +
                           $"ONNX Runtime best {onnx[0]:F1} us, median {onnx[rounds / 2]:F1} us; ratio (best) {onnx[0] / staticNet[0]:F2}, (median) {onnx[rounds / 2] / staticNet[rounds / 2]:F2}");
         benchmarks.Dispose();
@@ -141,7 +150,7 @@ public class TransformerBenchmarks : IDisposable
     /// </summary>
     private static readonly int Clock = Environment.GetEnvironmentVariable("STATICNET_CPU_CLOCK") == "process" ? 2 : 3;
 
-    private static double ThreadCpuMicroseconds()
+    internal static double ThreadCpuMicroseconds()
     {
         if (OperatingSystem.IsLinux() && ClockGetTime(Clock, out TimeSpec time) == 0)
             return time.Seconds * 1e6 + time.Nanoseconds / 1e3;
