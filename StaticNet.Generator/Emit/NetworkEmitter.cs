@@ -293,6 +293,8 @@ internal static class NetworkEmitter
                 };
                 if (line is not null) w.Line(line);
                 index++;
+                if (tensor == layer.Tensors[layer.Tensors.Count - 1] && layer.Definition.AfterInitialization(layer) is { } after)
+                    w.Line(after);
             }
         if (IsTrainable(network) && network.UsesRandom)
             w.Line("_random = (ulong)(uint)random.Next() << 32 | (uint)random.Next();");

@@ -141,9 +141,21 @@ internal sealed class AttentionLayer : LayerDefinition
 
     private static AttentionOptions Options(ShapedLayer layer) => (AttentionOptions)layer.Spec.Options!;
 
+    /// <summary>The padding token whose steps the layer hides as keys (from <c>[Embedding(…, PaddingIndex = p)]</c>), or null.</summary>
+    internal static int? Padding(Wiring wiring, ShapedLayer layer) => EmbeddingLayer.PaddingIndex(wiring, layer, layer.Output.Positions);
+
+    /// <summary>The token-id argument of a masked layer's forward call (<c>, x</c>: the network's token ids), or nothing.</summary>
+    internal static string TokensArgument(Wiring wiring, ShapedLayer layer) => Padding(wiring, layer) is null ? "" : ", x";
+
+    /// <summary>The token-id parameter of a masked layer's forward method, or nothing.</summary>
+    internal static string TokensParameter(Wiring wiring, ShapedLayer layer) => Padding(wiring, layer) is null ? "" : ", global::System.ReadOnlySpan<int> tokens";
+
+    /// <summary>The kernel's key padding mask arguments, or nothing.</summary>
+    internal static string MaskArguments(Wiring wiring, ShapedLayer layer) => Padding(wiring, layer) is { } p ? $", tokens, paddingIndex: {p}" : "";
+
     public override string ForwardCall(Wiring wiring, ShapedLayer layer, bool training) => training && Options(layer).Dropout > 0f
-        ? $"{layer.Identifier}TrainingForward(parameters, {wiring.Input(layer)}, {wiring.RegionOf(layer, "Qkv")}, {wiring.RegionOf(layer, "Probabilities")}, {wiring.RegionOf(layer, "Mask")}, {wiring.RegionOf(layer, "Context")}, {wiring.Output(layer)}, rows, ref random);"
-        : $"{layer.Identifier}Forward(parameters, {wiring.Input(layer)}, {wiring.RegionOf(layer, "Qkv")}, {wiring.RegionOf(layer, "Probabilities")}, {wiring.RegionOf(layer, "Context")}, {wiring.Output(layer)}, rows);";
+        ? $"{layer.Identifier}TrainingForward(parameters, {wiring.Input(layer)}, {wiring.RegionOf(layer, "Qkv")}, {wiring.RegionOf(layer, "Probabilities")}, {wiring.RegionOf(layer, "Mask")}, {wiring.RegionOf(layer, "Context")}, {wiring.Output(layer)}, rows, ref random{TokensArgument(wiring, layer)});"
+        : $"{layer.Identifier}Forward(parameters, {wiring.Input(layer)}, {wiring.RegionOf(layer, "Qkv")}, {wiring.RegionOf(layer, "Probabilities")}, {wiring.RegionOf(layer, "Context")}, {wiring.Output(layer)}, rows{TokensArgument(wiring, layer)});";
 
     public override string? BackwardCall(Wiring wiring, ShapedLayer layer)
     {
@@ -167,10 +179,10 @@ internal sealed class AttentionLayer : LayerDefinition
 
         w.Line($"/// <summary>{Identifiers.Doc(layer.Name)} forward: x [rows, {steps}, {width}] → q|k|v [rows, {steps}, {qkvWidth}] → P [rows, {heads}, {steps}, {steps}], context [rows, {steps}, {width}] → y [rows, {steps}, {width}].</summary>");
         w.Hot();
-        w.Open($"private static void {id}Forward({ReadOnlySpan} parameters, {ReadOnlySpan} x, {Span} qkv, {Span} probabilities, {Span} context, {Span} y, int rows)");
+        w.Open($"private static void {id}Forward({ReadOnlySpan} parameters, {ReadOnlySpan} x, {Span} qkv, {Span} probabilities, {Span} context, {Span} y, int rows{TokensParameter(wiring, layer)})");
         w.Line($"{Kernels}DenseKernels.Forward(x, {rows}, inputs: {embed}, xStride: {width}, {inProjection}, qkv, width: {qkvWidth});");
         w.Line($"{Kernels}AttentionKernels.Forward(qkv, {core},");
-        w.Line($"    probabilities, probabilityStride: {probabilities}, context, contextStride: {width});");
+        w.Line($"    probabilities, probabilityStride: {probabilities}, context, contextStride: {width}{MaskArguments(wiring, layer)});{(Padding(wiring, layer) is { } p ? $" // keys whose token is {p} hidden" : "")}");
         w.Line($"{Kernels}DenseKernels.Forward(context, {rows}, inputs: {embed}, xStride: {width}, {outProjection}, y, width: {width});");
         w.Close();
         w.Line();
@@ -180,10 +192,10 @@ internal sealed class AttentionLayer : LayerDefinition
         {
             w.Line($"/// <summary>{Identifiers.Doc(layer.Name)} forward in training: as forward, each probability dropped with probability {Text(o.Dropout)} (the rest scaled by 1/(1 − {Text(o.Dropout)})), the mask drawn from <paramref name=\"random\"/>.</summary>");
             w.Hot();
-            w.Open($"private static void {id}TrainingForward({ReadOnlySpan} parameters, {ReadOnlySpan} x, {Span} qkv, {Span} probabilities, {Span} mask, {Span} context, {Span} y, int rows, ref ulong random)");
+            w.Open($"private static void {id}TrainingForward({ReadOnlySpan} parameters, {ReadOnlySpan} x, {Span} qkv, {Span} probabilities, {Span} mask, {Span} context, {Span} y, int rows, ref ulong random{TokensParameter(wiring, layer)})");
             w.Line($"{Kernels}DenseKernels.Forward(x, {rows}, inputs: {embed}, xStride: {width}, {inProjection}, qkv, width: {qkvWidth});");
             w.Line($"{Kernels}AttentionKernels.ForwardTraining(qkv, {core},");
-            w.Line($"    probabilities, probabilityStride: {probabilities}, context, contextStride: {width}, rate: {Literal(o.Dropout)}, ref random, mask);");
+            w.Line($"    probabilities, probabilityStride: {probabilities}, context, contextStride: {width}, rate: {Literal(o.Dropout)}, ref random, mask{MaskArguments(wiring, layer)});");
             w.Line($"{Kernels}DenseKernels.Forward(context, {rows}, inputs: {embed}, xStride: {width}, {outProjection}, y, width: {width});");
             w.Close();
             w.Line();

@@ -7,7 +7,8 @@ namespace StaticNet.Generator.Layers;
 
 /// <summary>The settings of <c>[Embedding(vocabulary, dimension)]</c> beyond the vocabulary.</summary>
 /// <param name="Dimension">The embedding dimension.</param>
-internal sealed record EmbeddingOptions(int Dimension) : LayerOptions;
+/// <param name="PaddingIndex">The padding token id (<c>padding_idx</c>), −1 for none.</param>
+internal sealed record EmbeddingOptions(int Dimension, int PaddingIndex = -1) : LayerOptions;
 
 /// <summary>
 /// <c>[Embedding(vocabulary, dimension)]</c>, PyTorch's <c>nn.Embedding</c>: [T] token ids → [T, dimension], token ids to
@@ -24,7 +25,18 @@ internal sealed class EmbeddingLayer : LayerDefinition
 
     public override LayerSpec Read(AttributeData attribute, int attributeIndex, string? name) =>
         new(Kind, attributeIndex, EquatableArray<int>.Empty, AttributeArguments.Int(attribute, 0), ActivationKind.None, name,
-            new EmbeddingOptions(AttributeArguments.Int(attribute, 1)));
+            new EmbeddingOptions(AttributeArguments.Int(attribute, 1), AttributeArguments.NamedInt(attribute, "PaddingIndex", -1)));
+
+    /// <summary>
+    /// The padding token id that masks <paramref name="layer"/>'s steps, or null: set when the network's first layer is an
+    /// <c>[Embedding(…, PaddingIndex = p)]</c> and the layer's sequence has the tokens' steps (the generated methods then
+    /// pass the token ids <c>x</c> to it).
+    /// </summary>
+    internal static int? PaddingIndex(Emit.Wiring wiring, ShapedLayer layer, int steps)
+    {
+        ShapedLayer first = wiring.Network.Layers[0];
+        return first.Spec.Options is EmbeddingOptions { PaddingIndex: >= 0 } o && first.Output.Positions == steps ? o.PaddingIndex : null;
+    }
 
     /// <summary>[T] token ids → [T, dimension]. Weight [vocabulary, dimension] stored row-major with rows padded to 16.</summary>
     public override (ActivationShape Output, Window? Window)? Infer(LayerContext c, ActivationShape input)
@@ -33,6 +45,10 @@ internal sealed class EmbeddingLayer : LayerDefinition
         if (vocabulary <= 0 || dimension <= 0)
             return Fail(c.Error(DiagnosticIds.NonPositiveSize,
                 $"Embedding '{c.Name}' needs a vocabulary and a dimension of at least 1; found {vocabulary} and {dimension}"));
+        int padding = ((EmbeddingOptions)c.Layer.Options!).PaddingIndex;
+        if (padding < -1 || padding >= vocabulary)
+            return Fail(c.Error(DiagnosticIds.InvalidOption,
+                $"Embedding '{c.Name}' has PaddingIndex {padding}; expected a token id from 0 to {vocabulary - 1}, or -1 for none"));
         int steps = input.Dims[0], width = LayoutArithmetic.Padded(dimension);
         ActivationShape output = ActivationShape.Padded(ShapeKind.Sequence, steps, dimension);
         c.Tensor("weight", new[] { vocabulary, dimension }, new[] { width, 1 }, (long)vocabulary * width, TensorInit.Normal, 0,
@@ -54,6 +70,12 @@ internal sealed class EmbeddingLayer : LayerDefinition
     public override string TensorExample(string name) => $", e.g. '{name}.weight'";
 
     public override bool TakesTokens => true;
+
+    /// <summary>With a padding index, its row starts at zero, as <c>nn.Embedding(padding_idx=…)</c>'s.</summary>
+    public override string? AfterInitialization(ShapedLayer layer) =>
+        ((EmbeddingOptions)layer.Spec.Options!).PaddingIndex is var p and >= 0
+            ? $"parameters.Slice({layer.Identifier}Weight + {p} * {layer.Output.PositionStride}, {layer.Output.Channels}).Clear(); // padding_idx {p}: a zero row"
+            : null;
 
     public override LayerRow Row(ShapedLayer layer) => new("Embedding", 0);
 
@@ -93,10 +115,11 @@ internal sealed class EmbeddingLayer : LayerDefinition
         w.Close();
         w.Line();
         if (!wiring.Trains) return;
-        w.Line($"/// <summary>{Identifiers.Doc(layer.Name)} backward: dy [rows, {steps}, {width}] added into the rows of dW that the tokens picked.</summary>");
+        w.Line($"/// <summary>{Identifiers.Doc(layer.Name)} backward: dy [rows, {steps}, {width}] added into the rows of dW that the tokens picked{(((EmbeddingOptions)layer.Spec.Options!).PaddingIndex >= 0 ? " (but the padding token's)" : "")}.</summary>");
         w.Hot();
         w.Open($"private static void {id}Backward({Span} gradients, global::System.ReadOnlySpan<int> x, {ReadOnlySpan} dy, int rows)");
-        w.Line($"{Kernels}EmbeddingKernels.Backward(x, rows * {steps}, dy, vocabulary: {vocabulary}, dimension: {dimension}, {MatrixSlice(layer, "weight", "gradients", width)});");
+        int padding = ((EmbeddingOptions)layer.Spec.Options!).PaddingIndex;
+        w.Line($"{Kernels}EmbeddingKernels.Backward(x, rows * {steps}, dy, vocabulary: {vocabulary}, dimension: {dimension}, {MatrixSlice(layer, "weight", "gradients", width)}{(padding >= 0 ? $", paddingIndex: {padding}" : "")});");
         w.Close();
         w.Line();
     }

@@ -124,6 +124,9 @@ internal abstract class LayerDefinition
     /// <summary>Whether the methods' banner names the layer's activation (not when the activation is the kind itself).</summary>
     protected virtual bool BannerShowsActivation => true;
 
+    /// <summary>A statement the constructor runs after drawing the layer's tensors (Embedding: zero the padding row), or null.</summary>
+    public virtual string? AfterInitialization(ShapedLayer layer) => null;
+
     /// <summary>
     /// Its generated members other than its tensors', regions' and <c>Forward</c>/<c>Backward</c>/<c>Step</c>, as suffixes
     /// of its identifier (a field such as <c>Geometry</c>, or a method such as <c>TrainingForward</c>).

@@ -74,8 +74,36 @@ internal sealed class PositionalLayer : LayerDefinition
         if (!_learned) yield return ("Table", false);
     }
 
-    public override string? WhyNoStep(ShapedLayer layer) =>
-        $"{layer.Kind} '{layer.Name}' adds each step's position, which Step does not track";
+    // ── Streaming ──────────────────────────────────────────────────────────────────────────────────────────────────
+
+    /// <summary>Positions stream: the layer counts the steps since <c>ResetState</c> and adds that position's row.</summary>
+    public override string? WhyNoStep(ShapedLayer layer) => null;
+
+    /// <summary>The step state: the steps seen (an int, at most T), then one step's output.</summary>
+    public override int StepStateLength(ShapedLayer layer) => LayoutArithmetic.WidthAlignment + layer.Output.PositionStride;
+
+    public override string StepStateText(ShapedLayer layer) => $"the steps seen (at most {layer.Output.Positions}) and one step's output, [{StepStateLength(layer)}]";
+
+    /// <summary>
+    /// Adds the row of the step's position in the window: the steps since <c>ResetState</c>, and T − 1 once the window
+    /// is full (a stream's newest step is the last of the window <c>Forward</c> would see), so the first T steps give
+    /// <c>Forward</c>'s outputs and every later step is encoded as the window's last.
+    /// </summary>
+    public override void WriteStep(CodeWriter w, StepWriter s, ShapedLayer layer)
+    {
+        string id = layer.Identifier;
+        int steps = layer.Output.Positions, features = layer.Output.Channels, width = layer.Output.PositionStride;
+        string y = $"state.Slice({id}Step + {LayoutArithmetic.WidthAlignment}, {width})";
+        string row = _learned
+            ? $"parameters.Slice({id}Weight + {id}Position * {width}, {features})"
+            : $"new global::System.ReadOnlySpan<float>({id}Table, {id}Position * {width}, {features})";
+        w.Line($"// {layer.Name}: adds the encoding of the step's position in the window (the steps since ResetState, at most {steps - 1})");
+        w.Line($"ref int {id}Seen = ref global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(state.Slice({id}Step, 1))[0];");
+        w.Line($"int {id}Position = {id}Seen < {steps - 1} ? {id}Seen : {steps - 1};");
+        w.Line($"{id}Seen = {id}Position + 1;");
+        w.Line($"{Kernels}SequenceKernels.Add({s.Current}.Slice(0, {features}), {row}, {y}.Slice(0, {features}));");
+        s.Advance(y, width);
+    }
 
     // ── Emission ───────────────────────────────────────────────────────────────────────────────────────────────────
 
@@ -183,11 +211,14 @@ internal sealed class SequencePoolLayer : LayerDefinition
 
     private static string Name(ShapedLayer layer) => s_names[Mode(layer)];
 
+    /// <summary>The padding token whose steps a mean leaves out (from <c>[Embedding(…, PaddingIndex = p)]</c>), or null.</summary>
+    private static int? Padding(Wiring wiring, ShapedLayer layer) => Mode(layer) == 0 ? EmbeddingLayer.PaddingIndex(wiring, layer, layer.Input.Positions) : null;
+
     public override string ForwardCall(Wiring wiring, ShapedLayer layer, bool training) =>
-        $"{layer.Identifier}Forward({wiring.Input(layer)}, {wiring.Output(layer)}, rows);";
+        $"{layer.Identifier}Forward({wiring.Input(layer)}, {wiring.Output(layer)}, rows{(Padding(wiring, layer) is null ? "" : ", x")});";
 
     public override string? BackwardCall(Wiring wiring, ShapedLayer layer) => wiring.InputDelta(layer) is { } dx
-        ? $"{layer.Identifier}Backward({wiring.OutputDelta(layer)}, {dx}, rows);"
+        ? $"{layer.Identifier}Backward({wiring.OutputDelta(layer)}, {dx}, rows{(Padding(wiring, layer) is null ? "" : ", x")});"
         : null;
 
     public override void WriteMethods(CodeWriter w, Wiring wiring, ShapedLayer layer)
@@ -195,6 +226,24 @@ internal sealed class SequencePoolLayer : LayerDefinition
         string id = layer.Identifier;
         int steps = layer.Input.Positions, width = layer.Input.PositionStride, mode = Mode(layer);
         WriteBanner(w, layer, $"SequencePool {Name(layer)} ({s_expressions[mode]}), {layer.Input.Text} → {layer.Output.Text}");
+        if (Padding(wiring, layer) is { } padding)
+        {
+            string tokens = "global::System.ReadOnlySpan<int> tokens";
+            w.Line($"/// <summary>{Identifiers.Doc(layer.Name)} forward: x [rows, {steps}, {width}] → y [rows, {width}], the mean over the steps whose token is not {padding} (the padding).</summary>");
+            w.Hot();
+            w.Open($"private static void {id}Forward({ReadOnlySpan} x, {Span} y, int rows, {tokens})");
+            w.Line($"{Kernels}SequenceKernels.PoolMeanUnpadded(x, rows, steps: {steps}, stride: {width}, tokens, paddingIndex: {padding}, y);");
+            w.Close();
+            w.Line();
+            if (!wiring.Trains || layer.IsFirst) return;
+            w.Line($"/// <summary>{Identifiers.Doc(layer.Name)} backward: dy [rows, {width}] → dx [rows, {steps}, {width}], zero at the padding steps.</summary>");
+            w.Hot();
+            w.Open($"private static void {id}Backward({ReadOnlySpan} dy, {Span} dx, int rows, {tokens})");
+            w.Line($"{Kernels}SequenceKernels.PoolMeanUnpaddedBackward(dy, rows, steps: {steps}, stride: {width}, tokens, paddingIndex: {padding}, dx);");
+            w.Close();
+            w.Line();
+            return;
+        }
         w.Line($"/// <summary>{Identifiers.Doc(layer.Name)} forward: x [rows, {steps}, {width}] → y [rows, {width}], {s_expressions[mode]}.</summary>");
         w.Hot();
         w.Open($"private static void {id}Forward({ReadOnlySpan} x, {Span} y, int rows)");

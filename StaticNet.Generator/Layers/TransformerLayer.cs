@@ -226,8 +226,8 @@ internal sealed class TransformerLayer : LayerDefinition
     private static TransformerOptions Options(ShapedLayer layer) => (TransformerOptions)layer.Spec.Options!;
 
     public override string ForwardCall(Wiring wiring, ShapedLayer layer, bool training) => training && Options(layer).Dropout > 0f
-        ? $"{layer.Identifier}TrainingForward(parameters, {wiring.Input(layer)}, activations, rows, ref random);"
-        : $"{layer.Identifier}Forward(parameters, {wiring.Input(layer)}, activations, rows);";
+        ? $"{layer.Identifier}TrainingForward(parameters, {wiring.Input(layer)}, activations, rows, ref random{AttentionLayer.TokensArgument(wiring, layer)});"
+        : $"{layer.Identifier}Forward(parameters, {wiring.Input(layer)}, activations, rows{AttentionLayer.TokensArgument(wiring, layer)});";
 
     public override string? BackwardCall(Wiring wiring, ShapedLayer layer) =>
         $"{layer.Identifier}Backward(parameters, gradients, {wiring.Input(layer)}, activations, deltas, {wiring.InputDelta(layer) ?? "default"}, rows);";
@@ -320,7 +320,7 @@ internal sealed class TransformerLayer : LayerDefinition
             ? $"/// <summary>{Identifiers.Doc(layer.Name)} forward in training: as forward, with the four dropouts (rate {Text(o.Dropout)}) drawn from <paramref name=\"random\"/>.</summary>"
             : $"/// <summary>{Identifiers.Doc(layer.Name)} forward: x {text} → y {text}; every intermediate kept in its region of <paramref name=\"activations\"/> for backward.</summary>");
         w.Hot();
-        w.Open($"private static void {id}{(training ? "TrainingForward" : "Forward")}({ReadOnlySpan} parameters, {ReadOnlySpan} x, {Span} activations, int rows{(training ? ", ref ulong random" : "")})");
+        w.Open($"private static void {id}{(training ? "TrainingForward" : "Forward")}({ReadOnlySpan} parameters, {ReadOnlySpan} x, {Span} activations, int rows{(training ? ", ref ulong random" : "")}{AttentionLayer.TokensParameter(wiring, layer)})");
         string attentionInput = "x";
         if (o.NormFirst)
         {
@@ -329,8 +329,8 @@ internal sealed class TransformerLayer : LayerDefinition
         }
         w.Line($"{n.Dense(attentionInput, "self_attn.in_proj_", n.D, n.Width, n.Qkv, n.A("Qkv"))} // self_attn: q | k | v");
         w.Line(drop
-            ? $"{Kernels}AttentionKernels.ForwardTraining({n.A("Qkv")}, {n.Core}, {n.A("Probabilities")}, probabilityStride: {n.Probabilities}, {n.A("Context")}, contextStride: {n.Width}, rate: {Literal(o.Dropout)}, ref random, {n.A("AttentionMask")});"
-            : $"{Kernels}AttentionKernels.Forward({n.A("Qkv")}, {n.Core}, {n.A("Probabilities")}, probabilityStride: {n.Probabilities}, {n.A("Context")}, contextStride: {n.Width});");
+            ? $"{Kernels}AttentionKernels.ForwardTraining({n.A("Qkv")}, {n.Core}, {n.A("Probabilities")}, probabilityStride: {n.Probabilities}, {n.A("Context")}, contextStride: {n.Width}, rate: {Literal(o.Dropout)}, ref random, {n.A("AttentionMask")}{AttentionLayer.MaskArguments(wiring, layer)});"
+            : $"{Kernels}AttentionKernels.Forward({n.A("Qkv")}, {n.Core}, {n.A("Probabilities")}, probabilityStride: {n.Probabilities}, {n.A("Context")}, contextStride: {n.Width}{AttentionLayer.MaskArguments(wiring, layer)});");
         w.Line($"{n.Dense(n.A("Context"), "self_attn.out_proj.", n.D, n.Width, n.Width, n.A("Attention"))} // self_attn.out_proj");
         if (drop) w.Line($"{n.Dropout(n.A("Attention"), n.D, n.Width, "Dropout1Mask")} // dropout1");
         string feedInput;

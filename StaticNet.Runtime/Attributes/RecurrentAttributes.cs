@@ -120,6 +120,14 @@ public sealed class EmbeddingAttribute : LayerAttribute
     /// <summary>The size of each token's vector.</summary>
     public int Dimension { get; }
 
+    /// <summary>
+    /// The token id that pads a short sequence to the declared length, as <c>nn.Embedding(padding_idx=…)</c>; −1 (the
+    /// default) for none. Its row gets no gradient (so it never trains), and the layers after it ignore padded steps as
+    /// PyTorch's <c>src_key_padding_mask = tokens == padding_idx</c> does: <c>[MultiHeadAttention]</c> and
+    /// <c>[TransformerEncoderLayer]</c> mask them as keys, and <c>[SequencePool]</c>'s mean averages the other steps.
+    /// </summary>
+    public int PaddingIndex { get; set; } = -1;
+
     /// <summary>The PyTorch module name of the layer; the default is <c>layers.{index}</c>.</summary>
     public string? Name { get; set; }
 }

@@ -34,12 +34,15 @@ public static class AttentionKernels
     /// <param name="probabilityStride">Floats per sample of <paramref name="probabilities"/>, at least <c>heads·T·T</c>.</param>
     /// <param name="context">Written: <c>[rows, T, contextStride]</c>, E values per step (the padding is not written).</param>
     /// <param name="contextStride">Floats per step of <paramref name="context"/>.</param>
+    /// <param name="tokens">The key padding mask's source: the samples' token ids, <c>[rows, T]</c>; key j of sample r is
+    /// hidden when <c>tokens[r·T + j] == paddingIndex</c> (PyTorch's <c>key_padding_mask</c>). Empty for no mask.</param>
+    /// <param name="paddingIndex">The padding token id.</param>
     public static void Forward(ReadOnlySpan<float> qkv, int rows, int steps, int embed, int heads, int qkvStride, bool causal,
-        Span<float> probabilities, int probabilityStride, Span<float> context, int contextStride)
+        Span<float> probabilities, int probabilityStride, Span<float> context, int contextStride, ReadOnlySpan<int> tokens = default, int paddingIndex = -1)
     {
         ulong unused = 0;
         ForwardTraining(qkv, rows, steps, embed, heads, qkvStride, causal, probabilities, probabilityStride, context, contextStride,
-            0f, ref unused, default);
+            0f, ref unused, default, tokens, paddingIndex);
     }
 
     /// <summary>
@@ -61,11 +64,21 @@ public static class AttentionKernels
     /// <param name="rate">The dropout probability, in [0, 1); 0 draws nothing and leaves <paramref name="mask"/> untouched.</param>
     /// <param name="state">The generator state (<see cref="DropoutKernels"/>'), advanced by one step per unmasked probability.</param>
     /// <param name="mask">Written when <paramref name="rate"/> &gt; 0: 0 or 1/(1 − rate) per probability, laid out as <paramref name="probabilities"/>.</param>
+    /// <param name="tokens">As in <see cref="Forward"/>: the token ids whose padding steps are hidden as keys, or empty.</param>
+    /// <param name="paddingIndex">The padding token id.</param>
+    /// <remarks>
+    /// A hidden key's probability is zero, so <see cref="Backward"/> needs no mask. A query that sees no key at all (every
+    /// step it may attend to is padding) gets zero probabilities and a zero context, where PyTorch gives NaN.
+    /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void ForwardTraining(ReadOnlySpan<float> qkv, int rows, int steps, int embed, int heads, int qkvStride, bool causal,
-        Span<float> probabilities, int probabilityStride, Span<float> context, int contextStride, float rate, ref ulong state, Span<float> mask)
+        Span<float> probabilities, int probabilityStride, Span<float> context, int contextStride, float rate, ref ulong state, Span<float> mask,
+        ReadOnlySpan<int> tokens = default, int paddingIndex = -1)
     {
         Check(rows, steps, embed, heads, qkvStride, probabilityStride, contextStride, qkv.Length, probabilities.Length, context.Length);
+        bool padded = !tokens.IsEmpty;
+        if (padded && tokens.Length < rows * steps)
+            throw new ArgumentException($"Attention's key padding mask needs {rows * steps} token ids ({rows} rows of {steps}); got {tokens.Length}.");
         bool dropout = rate > 0f;
         if (!(rate >= 0f && rate < 1f) || (dropout && mask.Length < rows * probabilityStride))
             throw new ArgumentException($"Attention dropout needs a rate in [0, 1) and a mask of {rows * probabilityStride} floats; got {rate} and {mask.Length}.");
@@ -77,6 +90,7 @@ public static class AttentionKernels
         {
             ReadOnlySpan<float> sample = qkv.Slice(r * steps * qkvStride, steps * qkvStride);
             Span<float> ctx = context.Slice(r * steps * contextStride, steps * contextStride);
+            ReadOnlySpan<int> keys = padded ? tokens.Slice(r * steps, steps) : default;
             for (int h = 0; h < heads; h++)
             {
                 Span<float> p = probabilities.Slice(r * probabilityStride + h * steps * steps, steps * steps);
@@ -89,9 +103,23 @@ public static class AttentionKernels
                     float max = float.NegativeInfinity;
                     for (int j = 0; j <= last; j++)
                     {
+                        if (padded && keys[j] == paddingIndex)
+                        {
+                            pi[j] = float.NegativeInfinity; // a padding key: exp(−∞) = 0
+                            continue;
+                        }
                         float s = Dot(q, sample.Slice(j * qkvStride + ko, d)) * scale;
                         pi[j] = s;
                         if (s > max) max = s;
+                    }
+                    Span<float> c = ctx.Slice(i * contextStride + qo, d);
+                    c.Clear();
+                    if (max == float.NegativeInfinity)
+                    {
+                        // Every key this query may see is padding: no probabilities, no context (PyTorch: NaN).
+                        pi.Clear();
+                        if (dropout) mask.Slice(r * probabilityStride + h * steps * steps + i * steps, steps).Clear();
+                        continue;
                     }
                     float sum = 0f;
                     for (int j = 0; j <= last; j++)
@@ -99,8 +127,6 @@ public static class AttentionKernels
                     float inverse = 1f / sum;
                     for (int j = 0; j <= last; j++) pi[j] *= inverse;
                     pi.Slice(last + 1).Clear();
-                    Span<float> c = ctx.Slice(i * contextStride + qo, d);
-                    c.Clear();
                     if (dropout)
                     {
                         Span<float> mi = mask.Slice(r * probabilityStride + h * steps * steps + i * steps, steps);
@@ -114,7 +140,7 @@ public static class AttentionKernels
                     else
                     {
                         for (int j = 0; j <= last; j++)
-                            MultiplyAdd(pi[j], sample.Slice(j * qkvStride + vo, d), c);
+                            if (pi[j] != 0f) MultiplyAdd(pi[j], sample.Slice(j * qkvStride + vo, d), c);
                     }
                 }
             }

@@ -45,9 +45,11 @@ public static class EmbeddingKernels
     /// <param name="vocabulary">V.</param>
     /// <param name="dimension">D.</param>
     /// <param name="dWeight">The weight gradient, <c>[vocabulary, Dp]</c>, accumulated into (padding untouched).</param>
+    /// <param name="paddingIndex">The padding token (<c>nn.Embedding</c>'s <c>padding_idx</c>), whose row gets no gradient; −1 for none.</param>
     /// <exception cref="ArgumentOutOfRangeException">A token is negative or not below <paramref name="vocabulary"/>.</exception>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Backward(ReadOnlySpan<int> tokens, int count, ReadOnlySpan<float> dy, int vocabulary, int dimension, Span<float> dWeight)
+    public static void Backward(ReadOnlySpan<int> tokens, int count, ReadOnlySpan<float> dy, int vocabulary, int dimension, Span<float> dWeight,
+        int paddingIndex = -1)
     {
         int dp = Check(tokens.Length, count, dWeight.Length, vocabulary, dimension, dy.Length, nameof(dy));
         for (int i = 0; i < count; i++)
@@ -55,6 +57,7 @@ public static class EmbeddingKernels
             int token = tokens[i];
             if ((uint)token >= (uint)vocabulary)
                 throw BadToken(token, i, vocabulary);
+            if (token == paddingIndex) continue;
             Span<float> row = dWeight.Slice(token * dp, dimension);
             TensorPrimitives.Add(row, dy.Slice(i * dp, dimension), row);
         }

@@ -160,6 +160,72 @@ public static class SequenceKernels
         }
     }
 
+    /// <summary>
+    /// The mean over the steps that are not padding: per sample, <c>y = Σ x_t / n</c> over the <c>n</c> steps whose token id
+    /// is not <paramref name="paddingIndex"/>, PyTorch's <c>(x * keep).sum(1) / keep.sum(1)</c> with
+    /// <c>keep = tokens != padding_idx</c>. A sample of padding only gives zero (PyTorch: NaN).
+    /// </summary>
+    /// <param name="x">The input, <c>rows·steps·stride</c> floats.</param>
+    /// <param name="rows">The number of samples.</param>
+    /// <param name="steps">Positions per sample.</param>
+    /// <param name="stride">Floats per position.</param>
+    /// <param name="tokens">The samples' token ids, <c>rows·steps</c>.</param>
+    /// <param name="paddingIndex">The padding token id.</param>
+    /// <param name="y">The output, <c>rows·stride</c> floats, overwritten.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void PoolMeanUnpadded(ReadOnlySpan<float> x, int rows, int steps, int stride, ReadOnlySpan<int> tokens, int paddingIndex, Span<float> y)
+    {
+        Check(rows, steps * stride, x.Length, x.Length, y.Length, rows * stride);
+        CheckTokens(rows, steps, tokens.Length);
+        for (int r = 0; r < rows; r++)
+        {
+            Span<float> yr = y.Slice(r * stride, stride);
+            yr.Clear();
+            int kept = 0;
+            for (int t = 0; t < steps; t++)
+            {
+                if (tokens[r * steps + t] == paddingIndex) continue;
+                kept++;
+                System.Numerics.Tensors.TensorPrimitives.Add(yr, x.Slice((r * steps + t) * stride, stride), yr);
+            }
+            if (kept > 1) System.Numerics.Tensors.TensorPrimitives.Multiply(yr, 1f / kept, yr);
+        }
+    }
+
+    /// <summary>Backward of <see cref="PoolMeanUnpadded"/>: <c>dx</c> (overwritten) is <c>dy/n</c> at the steps that are not padding, zero at the others.</summary>
+    /// <param name="dy">The output gradient, <c>rows·stride</c> floats.</param>
+    /// <param name="rows">The number of samples.</param>
+    /// <param name="steps">Positions per sample.</param>
+    /// <param name="stride">Floats per position.</param>
+    /// <param name="tokens">The samples' token ids, <c>rows·steps</c>.</param>
+    /// <param name="paddingIndex">The padding token id.</param>
+    /// <param name="dx">The input gradient, <c>rows·steps·stride</c> floats, overwritten.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void PoolMeanUnpaddedBackward(ReadOnlySpan<float> dy, int rows, int steps, int stride, ReadOnlySpan<int> tokens, int paddingIndex, Span<float> dx)
+    {
+        Check(rows, steps * stride, dx.Length, dx.Length, dy.Length, rows * stride);
+        CheckTokens(rows, steps, tokens.Length);
+        for (int r = 0; r < rows; r++)
+        {
+            int kept = 0;
+            for (int t = 0; t < steps; t++)
+                if (tokens[r * steps + t] != paddingIndex) kept++;
+            ReadOnlySpan<float> g = dy.Slice(r * stride, stride);
+            for (int t = 0; t < steps; t++)
+            {
+                Span<float> d = dx.Slice((r * steps + t) * stride, stride);
+                if (tokens[r * steps + t] == paddingIndex) d.Clear();
+                else System.Numerics.Tensors.TensorPrimitives.Multiply(g, 1f / kept, d);
+            }
+        }
+    }
+
+    private static void CheckTokens(int rows, int steps, int tokens)
+    {
+        if (tokens < (long)rows * steps)
+            throw new ArgumentException($"A padding-aware sequence kernel needs {rows * steps} token ids ({rows} rows of {steps}); got {tokens}.");
+    }
+
     /// <summary><c>y = a + b</c> elementwise (a residual connection, or a gradient reaching a value two ways).</summary>
     /// <param name="a">The first addend.</param>
     /// <param name="b">The second addend, as long as <paramref name="a"/>.</param>

@@ -4,11 +4,12 @@ namespace LanguageId;
 
 /// <summary>
 /// A small transformer over a word's characters: token ids → Embedding(64, 32) + learned positions → two
-/// post-norm encoder layers (4 heads, feed-forward 64, no dropout) → mean over the 16 steps → one score per language.
+/// post-norm encoder layers (4 heads, feed-forward 64, no dropout) → mean over the word's letters → one score per language.
+/// Id 0 pads a word to 16 steps: <c>PaddingIndex = 0</c> hides the padding from attention and from the mean.
 /// </summary>
 [Network(Loss = Loss.SoftmaxCrossEntropy)]
 [Input(Words.Length)]
-[Embedding(Words.Vocabulary, 32, Name = "embed")]
+[Embedding(Words.Vocabulary, 32, PaddingIndex = 0, Name = "embed")]
 [PositionalEmbedding(MaxPositions = Words.Length, Name = "pos")]
 [TransformerEncoderLayer(32, 4, 64, Dropout = 0f, Name = "encoder.layers.0")]
 [TransformerEncoderLayer(32, 4, 64, Dropout = 0f, Name = "encoder.layers.1")]

@@ -119,6 +119,9 @@ public class AnalyzerTests
         AnalyzerHarness.Verify(Usings + "[Input(6, 10)] [{|SNET019:MultiHeadAttention(12, 3)|}] [SequencePool] [Dense(3)] partial class N { }");
         AnalyzerHarness.Verify(Usings + "[Input(6, 12)] [MultiHeadAttention(12, 3, Causal = true)] [SequencePool] [Dense(3)] partial class N { }");
         AnalyzerHarness.Verify(Usings + "[Input(6, 12)] [{|SNET019:MultiHeadAttention(12, 3, Dropout = 1f)|}] [SequencePool] [Dense(3)] partial class N { }");
+        AnalyzerHarness.Verify(Usings + "[Input(6)] [{|SNET019:Embedding(10, 8, PaddingIndex = 10)|}] [SequencePool] [Dense(3)] partial class N { }");
+        AnalyzerHarness.Verify(Usings + "[Input(6)] [{|SNET019:Embedding(10, 8, PaddingIndex = -2)|}] [SequencePool] [Dense(3)] partial class N { }");
+        AnalyzerHarness.Verify(Usings + "[Input(6)] [Embedding(10, 8, PaddingIndex = 0)] [MultiHeadAttention(8, 2)] [SequencePool] [Dense(3)] partial class N { }");
         AnalyzerHarness.Verify(Usings + "[Input(6, 12)] [{|SNET019:TransformerEncoderLayer(12, 5, 24)|}] [SequencePool] [Dense(3)] partial class N { }");
         AnalyzerHarness.Verify(Usings + "[Input(6, 10)] [{|SNET019:TransformerEncoderLayer(12, 4, 24)|}] [SequencePool] [Dense(3)] partial class N { }");
         AnalyzerHarness.Verify(Usings + "[Input(6, 12)] [{|SNET019:TransformerEncoderLayer(12, 4, 24, Activation = Activation.Tanh)|}] [SequencePool] [Dense(3)] partial class N { }");

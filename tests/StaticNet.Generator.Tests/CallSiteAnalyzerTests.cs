@@ -164,11 +164,17 @@ public class CallSiteAnalyzerTests
         [Input(16, 8)] [MultiHeadAttention(8, 2, Causal = true)] [LayerNorm] [Dense(3)]
         partial class CausalLm { }
 
+        [Input(16, 8)] [TransformerEncoderLayer(8, 2, 16, Name = "enc")] [Dense(3)]
+        partial class EncoderNet { }
+
+        [Input(16, 8)] [SinusoidalPositions] [TransformerEncoderLayer(8, 2, 16, Causal = true)] [Dense(3)]
+        partial class PositionedLm { }
+
         """;
 
     private static string Use(string body) =>
         StreamingAndTargets + "static class Use { static void Run(Net net, Regressor regressor, LastStep lastStep, Flattened flattened, Cnn cnn, " +
-        "Tagger tagger, BiTagger biTagger, DeepStream deepStream, Bidirectional bidirectional, CausalLm causal, Optimizer adam) {\n" + body + "\n} }";
+        "Tagger tagger, BiTagger biTagger, DeepStream deepStream, Bidirectional bidirectional, CausalLm causal, EncoderNet encoder, PositionedLm positioned, Optimizer adam) {\n" + body + "\n} }";
 
     private static void VerifyUse(string body) => AnalyzerHarness.Verify(Use(body));
 
@@ -189,6 +195,9 @@ public class CallSiteAnalyzerTests
         // Attention streams with a key/value cache only when causal.
         VerifyUse("bidirectional.{|SNET025:Step|}(new float[8], new float[3]); causal.Step(new float[8], new float[3]); causal.ResetState();");
         Assert.Contains("MultiHeadAttention 'attn' is not causal", MessageOf("bidirectional.Step(new float[8], new float[3]);"));
+        // The same for an encoder layer; positions stream (the step's position in the window).
+        VerifyUse("encoder.{|SNET025:Step|}(new float[8], new float[3]); positioned.Step(new float[8], new float[3]); positioned.ResetState();");
+        Assert.Contains("TransformerEncoderLayer 'enc' is not causal", MessageOf("encoder.Step(new float[8], new float[3]);"));
         Assert.Contains("has no recurrent layer", MessageOf("net.Step(new float[784], new float[10]);"));
         // A bidirectional layer: its reverse direction needs the steps after the current one; a causal stack streams.
         VerifyUse("biTagger.{|SNET025:Step|}(new float[1], new float[1]); deepStream.Step(new float[1], new float[1]);");
