@@ -19,6 +19,7 @@ namespace StaticNet.Generator.Model;
 /// <c>[Network(NamePrefix = ...)]</c>: the module path put before every layer name (<c>"layers."</c>), or empty for the
 /// names of a bare <c>nn.Sequential</c>.
 /// </param>
+/// <param name="HuberBeta"><c>[Network(HuberBeta = ...)]</c>: the β of <c>Loss.Huber</c> (1 by default, as PyTorch's).</param>
 internal sealed record NetworkSpec(
     string? Namespace,
     string ClassName,
@@ -28,7 +29,8 @@ internal sealed record NetworkSpec(
     int NetworkAttributeIndex = -1,
     string? EmbeddedWeights = null,
     EquatableArray<string> UserMembers = default,
-    string NamePrefix = "")
+    string NamePrefix = "",
+    float HuberBeta = 1f)
 {
     /// <summary>The fully qualified name, for messages and hint names.</summary>
     public string FullName => Namespace is null ? ClassName : Namespace + "." + ClassName;
