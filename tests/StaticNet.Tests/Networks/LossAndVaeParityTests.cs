@@ -38,6 +38,20 @@ public partial class WLossCeNet { }
 [Dense(8, Activation.ReLU, Name = "dec1")] [Dense(12, Name = "dec2")]
 public partial class VaeTestNet { }
 
+/// <summary>The example of docs/layers.md (Variational autoencoders), as written there.</summary>
+[Network(Loss = Loss.BinaryCrossEntropy)]
+[Input(784)]
+[Dense(400, Activation.ReLU, Name = "fc1")]
+[Dense(40, Name = "fc2")]
+[Reparameterize(Name = "z")]
+[Dense(400, Activation.ReLU, Name = "fc3")]
+[Dense(784, Name = "fc4")]
+public partial class Vae { }
+
+/// <summary>The decoder of docs/layers.md's VAE, declared as the text says.</summary>
+[Input(20)] [Dense(400, Activation.ReLU, Name = "fc3")] [Dense(784, Name = "fc4")]
+public partial class VaeDecoderOfDocs { }
+
 /// <summary>
 /// Huber, L1 and per-sample weights against PyTorch, and the VAE (Reparameterize and its KL term) with the noise fixed:
 /// outputs and losses within 1e-5, gradients and an Adam step within 1e-4 (relative to max(1, |PyTorch|)). The tests
@@ -156,6 +170,40 @@ public class LossAndVaeParityTests
         Assert.Throws<ArgumentException>(() => network.TrainStep(input, target, [float.NaN, 1f], optimizer));
         Assert.Equal(before, network.Parameters.ToArray());
         Assert.Equal(0, optimizer.StepCount);
+    }
+
+    [Fact]
+    public void TheDocsVae_IsWrittenThereVerbatim_AndItsDecoderLoadsItsWeights()
+    {
+        string docs = File.ReadAllText(Path.Combine(RepositoryRoot(), "docs", "layers.md"));
+        const string block = """
+            [Network(Loss = Loss.BinaryCrossEntropy)]
+            [Input(784)]
+            [Dense(400, Activation.ReLU, Name = "fc1")]
+            [Dense(40, Name = "fc2")]
+            [Reparameterize(Name = "z")]
+            [Dense(400, Activation.ReLU, Name = "fc3")]
+            [Dense(784, Name = "fc4")]
+            public partial class Vae { }
+            """;
+        Assert.Contains(block.ReplaceLineEndings("\n"), docs.ReplaceLineEndings("\n"));
+        Assert.Equal(["fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias", "fc3.weight", "fc3.bias", "fc4.weight", "fc4.bias"],
+            new Vae(1).ParameterTensors.Select(t => t.Name));
+        var vae = new Vae(1);
+        var decoder = new VaeDecoderOfDocs(2);
+        using var weights = new MemoryStream();
+        vae.SaveSafetensors(weights);
+        weights.Position = 0;
+        SafetensorsLoadResult result = decoder.LoadSafetensors(weights, new SafetensorsLoadOptions { Strict = false });
+        Assert.Empty(result.MissingTensors);
+        Assert.Equal(Export(vae, "fc4.weight", vae.Parameters), Export(decoder, "fc4.weight", decoder.Parameters));
+    }
+
+    private static string RepositoryRoot()
+    {
+        for (string? directory = AppContext.BaseDirectory; directory is not null; directory = Path.GetDirectoryName(directory))
+            if (File.Exists(Path.Combine(directory, "StaticNet.sln"))) return directory;
+        throw new InvalidOperationException("StaticNet.sln not found above " + AppContext.BaseDirectory);
     }
 
     // ── VAE ──────────────────────────────────────────────────────────────────────────────────────────────────────────
