@@ -8,7 +8,7 @@ Loss as StaticNet computes it: (BCEWithLogits(logits, x, reduction='sum') + KLD)
 all 60,000 training images shuffled each epoch, pixels in [0, 1]. Prints, per epoch, the training ELBO averaged over the
 epoch's batches (z sampled) and the test ELBO at z = mu (StaticNet's ComputeLoss), in nats per image, and the seconds.
 
-    /usr/bin/python3 benchmarks/pytorch/vae.py [--epochs 10] [--threads 2] [--seed 1] [--data DIR]
+    /usr/bin/python3 benchmarks/pytorch/vae.py [--epochs 10] [--threads 2] [--seed 1] [--limit N] [--data DIR]
 """
 import argparse, gzip, time
 import numpy as np
@@ -21,6 +21,7 @@ parser.add_argument("--epochs", type=int, default=10)
 parser.add_argument("--threads", type=int, default=2)
 parser.add_argument("--seed", type=int, default=1)
 parser.add_argument("--data", default="/usr/share/datasets/fashion-mnist")
+parser.add_argument("--limit", type=int, default=0, help="train on the first N training images only (0: all), as the sample's --limit")
 args = parser.parse_args()
 torch.set_num_threads(args.threads)
 torch.manual_seed(args.seed)
@@ -53,6 +54,8 @@ def loss_of(model, x, sample=True):
 
 
 train, test = images("train-images-idx3-ubyte.gz"), images("t10k-images-idx3-ubyte.gz")
+if args.limit:
+    train = train[:args.limit]
 model = Vae()
 optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
 print(f"PyTorch {torch.__version__}, {args.threads} thread(s); {len(train):,} training, {len(test):,} test images")
