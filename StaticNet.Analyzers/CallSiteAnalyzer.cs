@@ -91,6 +91,10 @@ public sealed class CallSiteAnalyzer : DiagnosticAnalyzer
         bool secondWhole = CheckWhole(context, second, secondLength, secondSize, name, secondWhat, secondElements);
         if (firstWhole && secondWhole)
             CheckCounts(context, first, firstLength, network.InputSize, "samples", inputElements, second, secondLength, secondSize, secondWhat, secondElements);
+        // TrainStep/ComputeGradients(inputs, targets, sampleWeights[, optimizer]): one weight per sample.
+        if (firstWhole && invocation.Arguments.FirstOrDefault(a => a.Parameter?.Name == "sampleWeights") is { } weights)
+            CheckCounts(context, first, firstLength, network.InputSize, "samples", inputElements, weights,
+                KnownLengths.Of(weights.Value, context.CancellationToken), 1, "weight", "weights");
     }
 
     /// <summary>

@@ -63,7 +63,17 @@ internal static class Parser
             new EquatableArray<LayerSpec>(ReadLayers(type).ToArray()),
             networkAttributeIndex,
             embeddedWeights,
-            NamePrefix: namePrefix ?? "");
+            NamePrefix: namePrefix ?? "",
+            HuberBeta: ReadHuberBeta(type));
+    }
+
+    /// <summary><c>[Network(HuberBeta = ...)]</c>, or PyTorch's default 1.</summary>
+    private static float ReadHuberBeta(INamedTypeSymbol type)
+    {
+        foreach (AttributeData attribute in type.GetAttributes())
+            if (attribute.AttributeClass?.ToDisplayString() == NetworkAttributeName)
+                return attribute.NamedArguments.FirstOrDefault(a => a.Key == "HuberBeta").Value.Value as float? ?? 1f;
+        return 1f;
     }
 
     /// <summary>The containing namespace as C# source (keywords escaped: <c>@event.Models</c>), or null for the global one.</summary>

@@ -534,6 +534,8 @@ internal static class NetworkEmitter
         {
             LossKind.MeanSquaredError => "the mean squared error over every output of every sample",
             LossKind.BinaryCrossEntropy => "the binary cross-entropy of the sigmoid of the logits, averaged over every output of every sample",
+            LossKind.Huber => $"the Huber (smooth L1, β = {Layers.LayerDefinition.Text(network.Spec.HuberBeta)}) loss over every output of every sample",
+            LossKind.L1 => "the mean absolute error over every output of every sample",
             _ => "the cross-entropy of the softmax of the logits, averaged over the samples",
         };
 
@@ -550,19 +552,20 @@ internal static class NetworkEmitter
         int positions = output.Positions;
         string steps = positions == 1 ? "" : $" × {positions} steps";
         WriteTrainingOverloads(w, network, "targets", "global::System.ReadOnlySpan<float>", $"n × {network.OutputSize} floats",
-            "targets, default", lossText);
+            "targets, default", lossText + PenaltyText(network));
         if (hasLabels)
             WriteTrainingOverloads(w, network, "labels", "global::System.ReadOnlySpan<int>", $"n{steps} class indices in [0, {output.Channels})",
-                "default, labels", lossText);
+                "default, labels", lossText + PenaltyText(network));
 
         string element = InputElement(network);
         w.Line("/// <summary>Forward, loss and (optionally) backward over every chunk of the batch; returns the mean loss.</summary>");
         w.Hot();
         w.Open($"private float Evaluate(global::System.ReadOnlySpan<{element}> inputs, global::System.ReadOnlySpan<float> targets, " +
-            "global::System.ReadOnlySpan<int> labels, bool computeGradients)");
+            "global::System.ReadOnlySpan<int> labels, global::System.ReadOnlySpan<float> weights, bool computeGradients)");
         w.Line("int count = labels.IsEmpty");
         w.Line($"    ? global::StaticNet.Kernels.Guard.BatchRows(inputs.Length, InputSize, targets.Length, OutputSize, nameof(targets), \"{className}\", requireSamples: true)");
         w.Line($"    : global::StaticNet.Kernels.Guard.BatchRows(inputs.Length, InputSize, labels.Length, {positions}, nameof(labels), \"{className}\", requireSamples: true);");
+        w.Line($"if (!weights.IsEmpty) global::StaticNet.Kernels.Guard.SampleWeights(weights, count, \"{className}\"); // before anything changes");
         if (hasLabels)
             w.Line($"if (!labels.IsEmpty) global::StaticNet.Kernels.Guard.Labels(labels, {output.Channels}, \"{className}\"); // before anything changes");
         string divisor = loss == LossKind.SoftmaxCrossEntropy ? (positions == 1 ? "count" : $"count * {positions}") : "count * OutputSize";
@@ -580,7 +583,7 @@ internal static class NetworkEmitter
             w.Line("batch.Seed = _random; // each chunk's dropout stream is a function of this and the chunk's index");
             w.Line("_random = global::StaticNet.Kernels.DropoutKernels.NextCallState(_random);");
         }
-        w.Line("batch.RunTraining(inputs, targets, labels, count, _gradients.Span, _maxDegreeOfParallelism);");
+        w.Line("batch.RunTraining(inputs, targets, labels, weights, count, _gradients.Span, _maxDegreeOfParallelism);");
         w.Line("int chunks = global::StaticNet.Kernels.ParallelBatch.Chunks(count);");
         if (statistics)
         {
@@ -607,7 +610,9 @@ internal static class NetworkEmitter
         w.Line($"global::System.ReadOnlySpan<float> logits = activations.Slice({region}, rows * {output.RowLength});");
         string kernel = "global::StaticNet.Kernels.LossKernels." + loss;
         string lossRows = positions == 1 ? "rows" : $"rows * {positions}";
-        string tail = $"{lossRows}, {output.Channels}, stride: {output.PositionStride}, dLogits, scale)";
+        string beta = loss == LossKind.Huber ? ", beta: " + Layers.LayerDefinition.Literal(network.Spec.HuberBeta) : "";
+        string tail = $"{lossRows}, {output.Channels}, stride: {output.PositionStride}, dLogits, scale{beta}, " +
+            "global::StaticNet.Kernels.LossKernels.ChunkWeights(weights, start, rows)" + (positions == 1 ? ")" : $", rowsPerWeight: {positions})");
         string labelSlice = positions == 1 ? "labels.Slice(start, rows)" : $"labels.Slice(start * {positions}, rows * {positions})";
         void WriteLoss(string target)
         {
@@ -624,6 +629,7 @@ internal static class NetworkEmitter
         }
         w.Line("global::System.Span<float> dLogits = default;");
         WriteLoss("sum +=");
+        WritePenalties(w, network, "sum", gradient: false);
         w.Close();
         w.Line("return (float)(sum * scale);");
         w.Close();
@@ -640,7 +646,9 @@ internal static class NetworkEmitter
         w.Line("global::System.ReadOnlySpan<float> targets = batch.Targets;");
         if (hasLabels) w.Line("global::System.ReadOnlySpan<int> labels = batch.Labels;");
         w.Line("float scale = batch.Scale;");
+        w.Line("global::System.ReadOnlySpan<float> weights = default; // ComputeLoss weighs every sample 1");
         WriteLoss("double loss =");
+        WritePenalties(w, network, "loss", gradient: false);
         w.Line("batch.SetLoss(chunk, loss);");
         w.Close();
         w.Line();
@@ -675,7 +683,9 @@ internal static class NetworkEmitter
         w.Line("global::System.ReadOnlySpan<float> targets = batch.Targets;");
         if (hasLabels) w.Line("global::System.ReadOnlySpan<int> labels = batch.Labels;");
         w.Line("float scale = batch.Scale;");
+        w.Line("global::System.ReadOnlySpan<float> weights = batch.Weights;");
         WriteLoss("double loss =");
+        WritePenalties(w, network, "loss", gradient: true);
         w.Line("batch.SetLoss(chunk, loss);");
         w.Line("BackwardRows(parameters, gradients, x, activations, deltas, rows, _frozen, _firstTrainable);");
         w.Close();
@@ -714,7 +724,7 @@ internal static class NetworkEmitter
         w.Line("/// </summary>");
         w.Hot();
         w.Open($"private float TrainingCall(global::System.ReadOnlySpan<{InputElement(network)}> inputs, global::System.ReadOnlySpan<float> targets, " +
-            "global::System.ReadOnlySpan<int> labels, global::StaticNet.Optimizers.Optimizer? optimizer, string operation)");
+            "global::System.ReadOnlySpan<int> labels, global::System.ReadOnlySpan<float> weights, global::StaticNet.Optimizers.Optimizer? optimizer, string operation)");
         w.Line("EnterExclusive(operation);");
         if (state)
             w.Line("_parameters.Span.Slice(TrainableLength).CopyTo(_stateBackup); // running statistics and batch counts");
@@ -723,7 +733,7 @@ internal static class NetworkEmitter
         if (restores)
             w.Line("bool committed = false;");
         w.Open("try");
-        w.Line("float loss = Evaluate(inputs, targets, labels, computeGradients: true);");
+        w.Line("float loss = Evaluate(inputs, targets, labels, weights, computeGradients: true);");
         w.Line("if (!float.IsFinite(loss)) throw new global::StaticNet.TrainingDivergedException(loss);");
         string trained = network.TrainableLength == network.ParameterBufferLength ? "_parameters.Span" : "_parameters.Span.Slice(0, TrainableLength)";
         w.Line(network.TrainableLength == network.ParameterBufferLength
@@ -760,7 +770,7 @@ internal static class NetworkEmitter
         w.Line(targetsDoc);
         w.Hot();
         w.Line($"public float ComputeLoss({inputs}, {type} {name}) =>");
-        w.Line($"    Evaluate(inputs, {arguments}, computeGradients: false);");
+        w.Line($"    Evaluate(inputs, {arguments}, default, computeGradients: false);");
         w.Line();
         w.Line("/// <summary>");
         w.Line($"/// Returns {lossText}, and overwrites <c>Gradients</c> with its gradient. Allocates nothing.");
@@ -773,8 +783,9 @@ internal static class NetworkEmitter
         w.Line("/// <exception cref=\"global::System.InvalidOperationException\">Another thread is training or loading this instance.</exception>");
         w.Hot();
         w.Line($"public float ComputeGradients({inputs}, {type} {name}) =>");
-        w.Line($"    TrainingCall(inputs, {arguments}, optimizer: null, nameof(ComputeGradients));");
+        w.Line($"    TrainingCall(inputs, {arguments}, default, optimizer: null, nameof(ComputeGradients));");
         w.Line();
+        WriteWeightedOverloads(w, name, type, inputs, inputsDoc, targetsDoc, arguments, lossText);
         w.Line("/// <summary>");
         w.Line($"/// One training step on n samples: {lossText}, its gradient, then one step of");
         w.Line("/// <paramref name=\"optimizer\"/>. Allocates nothing after the optimizer's first step.");
@@ -795,9 +806,69 @@ internal static class NetworkEmitter
         w.Hot();
         w.Open($"public float TrainStep({inputs}, {type} {name}, global::StaticNet.Optimizers.Optimizer optimizer)");
         w.Line("if (optimizer is null) throw new global::System.ArgumentNullException(nameof(optimizer));");
-        w.Line($"return TrainingCall(inputs, {arguments}, optimizer, nameof(TrainStep));");
+        w.Line($"return TrainingCall(inputs, {arguments}, default, optimizer, nameof(TrainStep));");
         w.Close();
         w.Line();
+    }
+
+    /// <summary>
+    /// <c>ComputeGradients</c> and <c>TrainStep</c> with one weight per sample: each sample's loss (and the layers' own
+    /// terms, such as the KL divergence) times its weight, over the same divisor as without weights, which is PyTorch's
+    /// <c>(loss_per_sample * w).mean()</c>.
+    /// </summary>
+    private static void WriteWeightedOverloads(CodeWriter w, string name, string type, string inputs, string inputsDoc,
+        string targetsDoc, string arguments, string lossText)
+    {
+        const string weightsDoc = "/// <param name=\"sampleWeights\">One finite, non-negative weight per sample.</param>";
+        w.Line("/// <summary>");
+        w.Line($"/// As <c>ComputeGradients</c> without weights, each sample's loss multiplied by its weight: {lossText}, each sample's share");
+        w.Line("/// weighted and divided by the same count as without weights, as PyTorch's <c>(loss_per_sample * w).mean()</c>");
+        w.Line("/// (the weights are not normalised: all ones is the unweighted loss). Allocates nothing.");
+        w.Line("/// </summary>");
+        w.Line(inputsDoc);
+        w.Line(targetsDoc);
+        w.Line(weightsDoc);
+        w.Line("/// <exception cref=\"global::System.ArgumentException\">A span's length, a label or a weight is wrong; nothing was changed.</exception>");
+        w.Hot();
+        w.Line($"public float ComputeGradients({inputs}, {type} {name}, global::System.ReadOnlySpan<float> sampleWeights) =>");
+        w.Line($"    TrainingCall(inputs, {arguments}, sampleWeights, optimizer: null, nameof(ComputeGradients));");
+        w.Line();
+        w.Line("/// <summary>");
+        w.Line("/// One training step with one weight per sample: the weighted loss of <c>ComputeGradients(inputs, targets, sampleWeights)</c>,");
+        w.Line("/// its gradient, then one step of <paramref name=\"optimizer\"/>. All or nothing, as the unweighted <c>TrainStep</c>.");
+        w.Line("/// </summary>");
+        w.Line(inputsDoc);
+        w.Line(targetsDoc);
+        w.Line(weightsDoc);
+        w.Line("/// <param name=\"optimizer\">The optimizer; it binds to the first network it steps (one optimizer per network).</param>");
+        w.Line("/// <returns>The weighted mean loss before the step.</returns>");
+        w.Line("/// <exception cref=\"global::System.ArgumentException\">A span's length, a label or a weight is wrong; nothing was changed.</exception>");
+        w.Hot();
+        w.Open($"public float TrainStep({inputs}, {type} {name}, global::System.ReadOnlySpan<float> sampleWeights, global::StaticNet.Optimizers.Optimizer optimizer)");
+        w.Line("if (optimizer is null) throw new global::System.ArgumentNullException(nameof(optimizer));");
+        w.Line($"return TrainingCall(inputs, {arguments}, sampleWeights, optimizer, nameof(TrainStep));");
+        w.Close();
+        w.Line();
+    }
+
+    /// <summary>The layers' own loss terms (a VAE's KL divergence), for the loss's documentation: empty without any.</summary>
+    private static string PenaltyText(ShapedNetwork network)
+    {
+        string text = "";
+        foreach (ShapedLayer layer in network.Layers)
+            if (layer.Definition.PenaltyText(layer) is { } term) text += ", plus " + term;
+        return text;
+    }
+
+    /// <summary>
+    /// Adds the layers' own loss terms (a VAE's KL divergence) to <paramref name="sum"/>, the chunk's summed loss;
+    /// <paramref name="gradient"/> in a training chunk, where each term also writes its gradient for the backward pass.
+    /// </summary>
+    private static void WritePenalties(CodeWriter w, ShapedNetwork network, string sum, bool gradient)
+    {
+        var wiring = new Wiring(network);
+        foreach (ShapedLayer layer in network.Layers)
+            if (layer.Definition.PenaltyCall(wiring, layer, gradient) is { } call) w.Line($"{sum} += {call};");
     }
 
     private static void WriteWeightsIO(CodeWriter w, ShapedNetwork network)

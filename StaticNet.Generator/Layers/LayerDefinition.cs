@@ -194,6 +194,20 @@ internal abstract class LayerDefinition
     public virtual void WriteStep(CodeWriter w, StepWriter s, ShapedLayer layer) =>
         throw new System.InvalidOperationException($"{layer.Kind} cannot step");
 
+    // ── Loss terms ─────────────────────────────────────────────────────────────────────────────────────────────────
+
+    /// <summary>
+    /// An expression adding the layer's own term to the chunk's summed loss (the KL divergence of <c>Reparameterize</c>),
+    /// or null (the default) for a layer without one. It reads the chunk's <c>activations</c>, <c>rows</c>, <c>start</c>,
+    /// <c>scale</c> (the loss's 1/divisor) and <c>weights</c> (the samples' weights, possibly empty); with
+    /// <paramref name="gradient"/> (a training chunk, after the training forward pass) it also writes the term's gradient
+    /// times <c>scale</c> where its backward pass reads it.
+    /// </summary>
+    public virtual string? PenaltyCall(Wiring wiring, ShapedLayer layer, bool gradient) => null;
+
+    /// <summary>The layer's term for the loss's documentation (<c>the KL divergence …</c>), or null without one.</summary>
+    public virtual string? PenaltyText(ShapedLayer layer) => null;
+
     // ── Emission ───────────────────────────────────────────────────────────────────────────────────────────────────
 
     /// <summary>The statement that runs the layer forward; <paramref name="training"/> for the training pass (BatchNorm, Dropout).</summary>

@@ -34,6 +34,7 @@ internal static class LayerDefinitions
         SequencePoolLayer.Instance,
         AttentionLayer.Instance,
         TransformerLayer.Instance,
+        ReparameterizeLayer.Instance,
     };
 
     private static readonly Dictionary<string, LayerDefinition> s_byAttribute = ByAttribute();

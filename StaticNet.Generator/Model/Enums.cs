@@ -24,6 +24,8 @@ internal enum LossKind
     MeanSquaredError = 1,
     BinaryCrossEntropy = 2,
     SoftmaxCrossEntropy = 3,
+    Huber = 4,
+    L1 = 5,
 }
 
 /// <summary>
@@ -56,6 +58,7 @@ internal enum LayerKind
     SequencePool,
     MultiHeadAttention,
     TransformerEncoderLayer,
+    Reparameterize,
 }
 
 /// <summary>Mirror of <c>StaticNet.PaddingMode</c>.</summary>

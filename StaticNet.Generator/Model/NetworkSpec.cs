@@ -20,6 +20,7 @@ namespace StaticNet.Generator.Model;
 /// names of a bare <c>nn.Sequential</c>.
 /// </param>
 /// <param name="Onnx">For <c>[Network(Onnx = ...)]</c>, the embedded model and where each tensor comes from; null for attribute networks.</param>
+/// <param name="HuberBeta"><c>[Network(HuberBeta = ...)]</c>: the β of <c>Loss.Huber</c> (1 by default, as PyTorch's).</param>
 internal sealed record NetworkSpec(
     string? Namespace,
     string ClassName,
@@ -30,7 +31,8 @@ internal sealed record NetworkSpec(
     string? EmbeddedWeights = null,
     EquatableArray<string> UserMembers = default,
     string NamePrefix = "",
-    OnnxImport? Onnx = null)
+    OnnxImport? Onnx = null,
+    float HuberBeta = 1f)
 {
     /// <summary>The fully qualified name, for messages and hint names.</summary>
     public string FullName => Namespace is null ? ClassName : Namespace + "." + ClassName;

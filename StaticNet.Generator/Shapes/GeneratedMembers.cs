@@ -42,10 +42,10 @@ internal static class GeneratedMembers
         {
             foreach (string field in new[] { "_gradients", "_activations", "_deltas", "Gradients" }) members[field] = null;
             members["ComputeLoss"] = new[] { 2 };
-            members["ComputeGradients"] = new[] { 2 };
-            members["TrainStep"] = new[] { 3 };
-            members["Evaluate"] = new[] { 4 };
-            members["TrainingCall"] = new[] { 5 };
+            members["ComputeGradients"] = new[] { 2, 3 };
+            members["TrainStep"] = new[] { 3, 4 };
+            members["Evaluate"] = new[] { 5 };
+            members["TrainingCall"] = new[] { 6 };
             members["BackwardRows"] = new[] { 8 };
             foreach (string field in new[] { "s_layerParameters", "s_declaredFrozen", "s_declaredRanges", "_frozen", "_firstTrainable", "_trainableRanges" }) members[field] = null;
             members["Freeze"] = new[] { 1 };

@@ -160,9 +160,12 @@ internal static partial class ShapeInference
     /// <summary>Enum values that are not defined (a cast number) cannot be generated.</summary>
     private static void CheckEnums(NetworkSpec spec, List<ShapeError> errors)
     {
-        if (spec.Loss < LossKind.None || spec.Loss > LossKind.SoftmaxCrossEntropy)
+        if (spec.Loss < LossKind.None || spec.Loss > LossKind.L1)
             errors.Add(new ShapeError(DiagnosticIds.UndefinedValue, spec.NetworkAttributeIndex,
-                $"Network '{spec.ClassName}' has Loss value {(int)spec.Loss}, which is not a defined StaticNet.Loss; expected one of None, MeanSquaredError, BinaryCrossEntropy, SoftmaxCrossEntropy"));
+                $"Network '{spec.ClassName}' has Loss value {(int)spec.Loss}, which is not a defined StaticNet.Loss; expected one of None, MeanSquaredError, BinaryCrossEntropy, SoftmaxCrossEntropy, Huber, L1"));
+        if (spec.Loss == LossKind.Huber && !(spec.HuberBeta > 0f && !float.IsInfinity(spec.HuberBeta)))
+            errors.Add(new ShapeError(DiagnosticIds.InvalidOption, spec.NetworkAttributeIndex,
+                $"Network '{spec.ClassName}' has HuberBeta {spec.HuberBeta.ToString(System.Globalization.CultureInfo.InvariantCulture)}; expected a positive, finite β (PyTorch's default is 1)"));
         foreach (LayerSpec layer in spec.Layers)
         {
             if (layer.Activation < ActivationKind.None || layer.Activation > ActivationKind.ELU)

@@ -18,4 +18,12 @@ public enum Loss
     /// <c>torch.nn.CrossEntropyLoss</c>; targets are class probabilities (one-hot for labels); the mean is over samples.
     /// </summary>
     SoftmaxCrossEntropy = 3,
+    /// <summary>
+    /// The Huber (smooth L1) loss over every output of every sample, as <c>torch.nn.SmoothL1Loss(beta=β)</c>:
+    /// 0.5·d²/β where |d| &lt; β and |d| − 0.5·β elsewhere (d = y − t); β is <see cref="NetworkAttribute.HuberBeta"/>,
+    /// 1 by default as PyTorch's.
+    /// </summary>
+    Huber = 4,
+    /// <summary>Mean of the absolute differences over every output of every sample, as <c>torch.nn.L1Loss</c> (gradient sign(d), 0 at d = 0).</summary>
+    L1 = 5,
 }

@@ -36,4 +36,11 @@ public sealed class NetworkAttribute : Attribute
     /// operator, attribute or shape the import cannot honour is build error SNET027, naming the node.
     /// </summary>
     public string? Onnx { get; set; }
+
+    /// <summary>
+    /// The β of <see cref="StaticNet.Loss.Huber"/>, PyTorch's <c>SmoothL1Loss(beta=...)</c>: where the loss turns from
+    /// quadratic (|y − t| &lt; β) to linear. 1 by default, as PyTorch's; must be positive and finite (error SNET019 otherwise).
+    /// Ignored by the other losses.
+    /// </summary>
+    public float HuberBeta { get; set; } = 1f;
 }

@@ -44,3 +44,28 @@ public sealed class DropoutAttribute : LayerAttribute
     /// <summary>The PyTorch module name of the layer.</summary>
     public string? Name { get; set; }
 }
+
+/// <summary>
+/// The reparameterisation step of a variational autoencoder (no PyTorch module: the <c>mu + torch.exp(0.5 * logvar) *
+/// eps</c> of PyTorch's VAE example). Its input is a vector of 2·latent values, <b>the first half the means, the second
+/// half the log-variances</b> (<c>[mean | logvar]</c>, e.g. a <c>[Dense(2 * latent)]</c>); its output is the latent
+/// vector: while training <c>z = mean + exp(0.5·logvar)·ε</c> with ε ~ N(0, I) drawn from the network's seeded generator
+/// (saved in checkpoints, as Dropout's), in inference (<c>Forward</c>, <c>ComputeLoss</c>) the mean.
+/// </summary>
+/// <remarks>
+/// The layer adds the KL divergence from N(0, I), <c>β·(−0.5·Σ(1 + logvar − mean² − exp(logvar)))</c> summed over the
+/// latent values, to each sample's loss, and its gradient flows into the means and log-variances. It is reduced as the
+/// network's loss is: the samples' terms are summed and divided by the loss's divisor (batch × outputs for the
+/// element-wise losses, batch for <c>SoftmaxCrossEntropy</c>). With <c>Loss.BinaryCrossEntropy</c> on a decoder's logits
+/// and the input as the target, the loss <c>TrainStep</c> returns times the output size is the negative ELBO per sample
+/// (PyTorch: <c>(F.binary_cross_entropy_with_logits(logits, x, reduction='sum') + beta * kld) / x.numel()</c>).
+/// </remarks>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
+public sealed class ReparameterizeAttribute : LayerAttribute
+{
+    /// <summary>The weight β of the KL term (1, the plain ELBO, by default; β-VAEs use more). Finite and ≥ 0 (error SNET019 otherwise).</summary>
+    public float Beta { get; set; } = 1f;
+
+    /// <summary>The layer's name (it has no tensors; the name appears in the topology and messages).</summary>
+    public string? Name { get; set; }
+}

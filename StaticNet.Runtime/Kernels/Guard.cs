@@ -88,6 +88,21 @@ public static class Guard
     }
 
     /// <summary>
+    /// Checks per-sample weights before a training call changes anything: one per sample, each finite and non-negative.
+    /// </summary>
+    /// <exception cref="ArgumentException">The count or a weight is wrong; the message says which.</exception>
+    public static void SampleWeights(ReadOnlySpan<float> weights, int count, string network)
+    {
+        if (weights.Length != count)
+            throw new ArgumentException(
+                $"{network}: sampleWeights holds {weights.Length} weights; expected one per sample, {count}. Nothing was changed.", "sampleWeights");
+        for (int i = 0; i < weights.Length; i++)
+            if (!(weights[i] >= 0f) || float.IsInfinity(weights[i]))
+                throw new ArgumentException(
+                    $"{network}: sample weight {i} is {weights[i]}; expected a finite weight ≥ 0. Nothing was changed.", "sampleWeights");
+    }
+
+    /// <summary>
     /// The exception for a training or loading call that overlaps another on the same network instance.
     /// </summary>
     public static InvalidOperationException Overlapping(string operation, string network) =>

@@ -11,6 +11,8 @@ namespace StaticNet.Kernels;
 /// <c>columns</c> outputs that are <c>stride</c> floats apart. Each returns the loss summed over the rows it sees (in
 /// double precision); the caller divides by the batch's divisor. When <c>gradient</c> is not empty it receives the
 /// gradient of the summed loss times <c>gradientScale</c> (the caller passes 1/divisor to get the gradient of the mean).
+/// With <c>weights</c> (one per sample, each covering <c>rowsPerWeight</c> consecutive rows: a sequence's steps) every
+/// row's loss and gradient are multiplied by its sample's weight; empty means weight 1.
 /// </summary>
 /// <remarks>Not for direct use: called by generated code with literal sizes.</remarks>
 [EditorBrowsable(EditorBrowsableState.Never)]
@@ -19,41 +21,115 @@ public static class LossKernels
     /// <summary>Σ (y − t)², as <c>torch.nn.MSELoss(reduction='sum')</c>; gradient 2(y − t).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static double MeanSquaredError(ReadOnlySpan<float> output, ReadOnlySpan<float> targets, int rows, int columns,
-        int stride, Span<float> gradient, float gradientScale)
+        int stride, Span<float> gradient, float gradientScale, ReadOnlySpan<float> weights = default, int rowsPerWeight = 1)
     {
         double sum = 0;
         for (int r = 0; r < rows; r++)
         {
             ReadOnlySpan<float> y = output.Slice(r * stride, columns);
             ReadOnlySpan<float> t = targets.Slice(r * columns, columns);
+            float w = Weight(weights, r, rowsPerWeight), g = 2f * gradientScale * w;
+            double rowSum = 0;
             for (int j = 0; j < columns; j++)
             {
                 float d = y[j] - t[j];
-                sum += d * d;
-                if (!gradient.IsEmpty) gradient[r * stride + j] = 2f * d * gradientScale;
+                rowSum += d * d;
+                if (!gradient.IsEmpty) gradient[r * stride + j] = d * g;
             }
+            sum += w * rowSum;
         }
         return sum;
     }
+
+    /// <summary>
+    /// Σ Huber_β(y − t), as <c>torch.nn.SmoothL1Loss(reduction='sum', beta=β)</c>: 0.5·d²/β where |d| &lt; β, |d| − 0.5·β
+    /// elsewhere; gradient d/β inside, sign(d) outside.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static double Huber(ReadOnlySpan<float> output, ReadOnlySpan<float> targets, int rows, int columns,
+        int stride, Span<float> gradient, float gradientScale, float beta, ReadOnlySpan<float> weights = default, int rowsPerWeight = 1)
+    {
+        if (!(beta > 0f) || float.IsInfinity(beta))
+            throw new ArgumentOutOfRangeException(nameof(beta), beta, $"The Huber loss's beta must be positive and finite; got {beta}.");
+        double sum = 0;
+        float inverseBeta = 1f / beta, halfBeta = 0.5f * beta;
+        for (int r = 0; r < rows; r++)
+        {
+            ReadOnlySpan<float> y = output.Slice(r * stride, columns);
+            ReadOnlySpan<float> t = targets.Slice(r * columns, columns);
+            float w = Weight(weights, r, rowsPerWeight), g = gradientScale * w;
+            double rowSum = 0;
+            for (int j = 0; j < columns; j++)
+            {
+                float d = y[j] - t[j], a = MathF.Abs(d);
+                bool inside = a < beta;
+                rowSum += inside ? 0.5f * d * d * inverseBeta : a - halfBeta;
+                if (!gradient.IsEmpty) gradient[r * stride + j] = (inside ? d * inverseBeta : Sign(d)) * g;
+            }
+            sum += w * rowSum;
+        }
+        return sum;
+    }
+
+    /// <summary>Σ |y − t|, as <c>torch.nn.L1Loss(reduction='sum')</c>; gradient sign(y − t), 0 where y = t (as PyTorch's).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static double L1(ReadOnlySpan<float> output, ReadOnlySpan<float> targets, int rows, int columns,
+        int stride, Span<float> gradient, float gradientScale, ReadOnlySpan<float> weights = default, int rowsPerWeight = 1)
+    {
+        double sum = 0;
+        for (int r = 0; r < rows; r++)
+        {
+            ReadOnlySpan<float> y = output.Slice(r * stride, columns);
+            ReadOnlySpan<float> t = targets.Slice(r * columns, columns);
+            float w = Weight(weights, r, rowsPerWeight), g = gradientScale * w;
+            double rowSum = 0;
+            for (int j = 0; j < columns; j++)
+            {
+                float d = y[j] - t[j];
+                rowSum += MathF.Abs(d);
+                if (!gradient.IsEmpty) gradient[r * stride + j] = Sign(d) * g;
+            }
+            sum += w * rowSum;
+        }
+        return sum;
+    }
+
+    /// <summary>
+    /// The weights of the samples <paramref name="start"/>, … of a batch for one chunk of <paramref name="rows"/>
+    /// samples, or empty (every weight 1) when the call has none.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ReadOnlySpan<float> ChunkWeights(ReadOnlySpan<float> weights, int start, int rows) =>
+        weights.IsEmpty ? default : weights.Slice(start, rows);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float Weight(ReadOnlySpan<float> weights, int row, int rowsPerWeight) =>
+        weights.IsEmpty ? 1f : weights[row / rowsPerWeight];
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float Sign(float d) => d > 0f ? 1f : d < 0f ? -1f : 0f;
 
     /// <summary>
     /// Σ max(z, 0) − z·t + log(1 + e^−|z|), as <c>torch.nn.BCEWithLogitsLoss(reduction='sum')</c>; gradient σ(z) − t.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static double BinaryCrossEntropy(ReadOnlySpan<float> logits, ReadOnlySpan<float> targets, int rows, int columns,
-        int stride, Span<float> gradient, float gradientScale)
+        int stride, Span<float> gradient, float gradientScale, ReadOnlySpan<float> weights = default, int rowsPerWeight = 1)
     {
         double sum = 0;
         for (int r = 0; r < rows; r++)
         {
             ReadOnlySpan<float> z = logits.Slice(r * stride, columns);
             ReadOnlySpan<float> t = targets.Slice(r * columns, columns);
+            float w = Weight(weights, r, rowsPerWeight), g = gradientScale * w;
+            double rowSum = 0;
             for (int j = 0; j < columns; j++)
             {
                 float v = z[j];
-                sum += MathF.Max(v, 0f) - v * t[j] + Log1pExp(-MathF.Abs(v));
-                if (!gradient.IsEmpty) gradient[r * stride + j] = (Sigmoid(v) - t[j]) * gradientScale;
+                rowSum += MathF.Max(v, 0f) - v * t[j] + Log1pExp(-MathF.Abs(v));
+                if (!gradient.IsEmpty) gradient[r * stride + j] = (Sigmoid(v) - t[j]) * g;
             }
+            sum += w * rowSum;
         }
         return sum;
     }
@@ -64,7 +140,7 @@ public static class LossKernels
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static double SoftmaxCrossEntropy(ReadOnlySpan<float> logits, ReadOnlySpan<float> targets, int rows, int columns,
-        int stride, Span<float> gradient, float gradientScale)
+        int stride, Span<float> gradient, float gradientScale, ReadOnlySpan<float> weights = default, int rowsPerWeight = 1)
     {
         double sum = 0;
         if (columns == 0) return sum;
@@ -73,20 +149,23 @@ public static class LossKernels
             ReadOnlySpan<float> z = logits.Slice(r * stride, columns);
             ReadOnlySpan<float> t = targets.Slice(r * columns, columns);
             Span<float> g = gradient.IsEmpty ? default : gradient.Slice(r * stride, columns);
+            float w = Weight(weights, r, rowsPerWeight), scale = gradientScale * w;
             float max = TensorPrimitives.Max(z);
             float expSum = ExpShifted(z, max, g);
             float logSumExp = max + MathF.Log(expSum);
             float targetSum = 0f;
+            double rowSum = 0;
             for (int j = 0; j < columns; j++)
             {
                 targetSum += t[j];
-                sum -= t[j] * (z[j] - logSumExp);
+                rowSum -= t[j] * (z[j] - logSumExp);
             }
+            sum += w * rowSum;
             if (!g.IsEmpty)
             {
                 // g = softmax(z)·Σt − t, scaled: eʲ·(Σt·scale/Σe) − t·scale.
-                TensorPrimitives.Multiply(g, targetSum * gradientScale / expSum, g);
-                TensorPrimitives.MultiplyAdd(t, -gradientScale, g, g);
+                TensorPrimitives.Multiply(g, targetSum * scale / expSum, g);
+                TensorPrimitives.MultiplyAdd(t, -scale, g, g);
             }
         }
         return sum;
@@ -99,7 +178,7 @@ public static class LossKernels
     /// <exception cref="ArgumentOutOfRangeException">A label is not in [0, columns).</exception>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static double SoftmaxCrossEntropy(ReadOnlySpan<float> logits, ReadOnlySpan<int> labels, int rows, int columns,
-        int stride, Span<float> gradient, float gradientScale)
+        int stride, Span<float> gradient, float gradientScale, ReadOnlySpan<float> weights = default, int rowsPerWeight = 1)
     {
         double sum = 0;
         for (int r = 0; r < rows; r++)
@@ -112,11 +191,12 @@ public static class LossKernels
             float max = TensorPrimitives.Max(z);
             float expSum = ExpShifted(z, max, g);
             float logSumExp = max + MathF.Log(expSum);
-            sum -= z[label] - logSumExp;
+            float w = Weight(weights, r, rowsPerWeight), scale = gradientScale * w;
+            sum -= w * (double)(z[label] - logSumExp);
             if (!g.IsEmpty)
             {
-                TensorPrimitives.Multiply(g, gradientScale / expSum, g);
-                g[label] -= gradientScale;
+                TensorPrimitives.Multiply(g, scale / expSum, g);
+                g[label] -= scale;
             }
         }
         return sum;

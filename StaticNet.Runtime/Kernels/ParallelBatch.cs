@@ -21,7 +21,7 @@ public delegate void ChunkBody(ParallelBatch batch, int chunk, int slot, Span<fl
 /// training and inference calls hand it one <see cref="ChunkBody"/> (created once, so nothing is allocated per call).
 /// </summary>
 /// <remarks>
-/// <para><b>Training</b> (<see cref="RunTraining"/>): in round <c>r</c> worker <c>j</c> runs chunk <c>r·W + j</c>
+/// <para><b>Training</b> (<c>RunTraining</c>): in round <c>r</c> worker <c>j</c> runs chunk <c>r·W + j</c>
 /// into its own zeroed gradient buffer (chunk 0 straight into the network's gradient); after a barrier every worker
 /// adds, over its own range of the gradient, the round's chunk gradients in chunk order, and a second barrier frees the
 /// buffers. So every gradient element is <c>((g₀ + g₁) + g₂) + …</c>, the chunks' own gradients added in chunk order,
@@ -50,6 +50,8 @@ public sealed unsafe class ParallelBatch
     private int _targetsLength, _outputsLength;
     private int* _labels;
     private int _labelsLength;
+    private float* _weights;
+    private int _weightsLength;
     private int _chunks, _workers;
     private bool _training;
     private volatile bool _failed;
@@ -103,6 +105,13 @@ public sealed unsafe class ParallelBatch
         get => new(_labels, _labelsLength);
     }
 
+    /// <summary>The current training call's per-sample weights (empty: every sample weighs 1).</summary>
+    public ReadOnlySpan<float> Weights
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => new(_weights, _weightsLength);
+    }
+
     /// <summary>The current inference call's outputs.</summary>
     public Span<float> Outputs
     {
@@ -146,7 +155,15 @@ public sealed unsafe class ParallelBatch
     /// depend on the number of workers. Rethrows a chunk's exception after every worker has stopped.
     /// </summary>
     public void RunTraining<TInput>(ReadOnlySpan<TInput> inputs, ReadOnlySpan<float> targets, ReadOnlySpan<int> labels,
-        int count, Span<float> gradients, int maxWorkers) where TInput : unmanaged
+        int count, Span<float> gradients, int maxWorkers) where TInput : unmanaged =>
+        RunTraining(inputs, targets, labels, default, count, gradients, maxWorkers);
+
+    /// <summary>
+    /// As <see cref="RunTraining{TInput}(ReadOnlySpan{TInput}, ReadOnlySpan{float}, ReadOnlySpan{int}, int, Span{float}, int)"/>,
+    /// with one weight per sample that the chunks read as <see cref="Weights"/> (empty: every sample weighs 1).
+    /// </summary>
+    public void RunTraining<TInput>(ReadOnlySpan<TInput> inputs, ReadOnlySpan<float> targets, ReadOnlySpan<int> labels,
+        ReadOnlySpan<float> weights, int count, Span<float> gradients, int maxWorkers) where TInput : unmanaged
     {
         if (gradients.Length != _gradientLength)
             throw new ArgumentException($"Expected a gradient of {_gradientLength} floats; got {gradients.Length}.", nameof(gradients));
@@ -157,11 +174,13 @@ public sealed unsafe class ParallelBatch
         fixed (TInput* pi = inputs)
         fixed (float* pt = targets)
         fixed (int* pl = labels)
+        fixed (float* pw = weights)
         fixed (float* pg = gradients)
         {
             _inputs = pi; _inputsLength = inputs.Length;
             _targets = pt; _targetsLength = targets.Length;
             _labels = pl; _labelsLength = labels.Length;
+            _weights = pw; _weightsLength = weights.Length;
             _gradient = pg;
             Count = count;
             try
@@ -171,6 +190,7 @@ public sealed unsafe class ParallelBatch
             finally
             {
                 _inputs = null; _targets = null; _labels = null; _gradient = null;
+                _weights = null; _weightsLength = 0;
             }
         }
         Exception? error = _error;

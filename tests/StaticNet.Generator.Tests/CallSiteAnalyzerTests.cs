@@ -60,6 +60,8 @@ public class CallSiteAnalyzerTests
     {
         Verify("net.ForwardBatch(new float[784 * 2], {|SNET022:new float[30]|});");
         Verify("net.TrainStep(new float[784 * 4], {|SNET022:new int[3]|}, adam);");
+        Verify("net.TrainStep(new float[784 * 4], new int[4], {|SNET022:new float[3]|}, adam);");
+        Verify("net.ComputeGradients(new float[784 * 2], new int[2], new float[2]);");
         Verify("net.ComputeLoss(new float[784 * 4], {|SNET022:new float[10 * 5]|});");
         Verify("net.TrainStep(new float[784 * 4], new int[4], adam);");
     }

@@ -227,7 +227,36 @@ public class SnapshotTests
         public partial class CausalStreaming { }
         """;
 
+    public const string Vae = """
+        using StaticNet;
+
+        namespace Demo;
+
+        [Network(Loss = Loss.BinaryCrossEntropy)]
+        [Input(784)]
+        [Dense(64, Activation.ReLU, Name = "enc1")]
+        [Dense(16, Name = "enc2")]
+        [Reparameterize(Beta = 0.5f, Name = "z")]
+        [Dense(64, Activation.ReLU, Name = "dec1")]
+        [Dense(784, Name = "dec2")]
+        public partial class Vae { }
+        """;
+
+    public const string HuberRegressor = """
+        using StaticNet;
+
+        namespace Demo;
+
+        [Network(Loss = Loss.Huber, HuberBeta = 0.25f)]
+        [Input(6)]
+        [Dense(8, Activation.Tanh)]
+        [Dense(2)]
+        public partial class HuberRegressor { }
+        """;
+
     [Theory]
+    [InlineData(nameof(Vae), Vae)]
+    [InlineData(nameof(HuberRegressor), HuberRegressor)]
     [InlineData(nameof(FrozenTrunk), FrozenTrunk)]
     [InlineData(nameof(CausalStreaming), CausalStreaming)]
     [InlineData(nameof(TransformerEncoder), TransformerEncoder)]

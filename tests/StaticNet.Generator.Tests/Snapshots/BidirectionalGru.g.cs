@@ -308,7 +308,7 @@ namespace Demo
         /// <param name="targets">n × 4 floats.</param>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         public float ComputeLoss(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets) =>
-            Evaluate(inputs, targets, default, computeGradients: false);
+            Evaluate(inputs, targets, default, default, computeGradients: false);
 
         /// <summary>
         /// Returns the cross-entropy of the softmax of the logits, averaged over the samples, and overwrites <c>Gradients</c> with its gradient. Allocates nothing.
@@ -321,7 +321,37 @@ namespace Demo
         /// <exception cref="global::System.InvalidOperationException">Another thread is training or loading this instance.</exception>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         public float ComputeGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets) =>
-            TrainingCall(inputs, targets, default, optimizer: null, nameof(ComputeGradients));
+            TrainingCall(inputs, targets, default, default, optimizer: null, nameof(ComputeGradients));
+
+        /// <summary>
+        /// As <c>ComputeGradients</c> without weights, each sample's loss multiplied by its weight: the cross-entropy of the softmax of the logits, averaged over the samples, each sample's share
+        /// weighted and divided by the same count as without weights, as PyTorch's <c>(loss_per_sample * w).mean()</c>
+        /// (the weights are not normalised: all ones is the unweighted loss). Allocates nothing.
+        /// </summary>
+        /// <param name="inputs">n × 36 floats, one sample after another.</param>
+        /// <param name="targets">n × 4 floats.</param>
+        /// <param name="sampleWeights">One finite, non-negative weight per sample.</param>
+        /// <exception cref="global::System.ArgumentException">A span's length, a label or a weight is wrong; nothing was changed.</exception>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
+        public float ComputeGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::System.ReadOnlySpan<float> sampleWeights) =>
+            TrainingCall(inputs, targets, default, sampleWeights, optimizer: null, nameof(ComputeGradients));
+
+        /// <summary>
+        /// One training step with one weight per sample: the weighted loss of <c>ComputeGradients(inputs, targets, sampleWeights)</c>,
+        /// its gradient, then one step of <paramref name="optimizer"/>. All or nothing, as the unweighted <c>TrainStep</c>.
+        /// </summary>
+        /// <param name="inputs">n × 36 floats, one sample after another.</param>
+        /// <param name="targets">n × 4 floats.</param>
+        /// <param name="sampleWeights">One finite, non-negative weight per sample.</param>
+        /// <param name="optimizer">The optimizer; it binds to the first network it steps (one optimizer per network).</param>
+        /// <returns>The weighted mean loss before the step.</returns>
+        /// <exception cref="global::System.ArgumentException">A span's length, a label or a weight is wrong; nothing was changed.</exception>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
+        public float TrainStep(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::System.ReadOnlySpan<float> sampleWeights, global::StaticNet.Optimizers.Optimizer optimizer)
+        {
+            if (optimizer is null) throw new global::System.ArgumentNullException(nameof(optimizer));
+            return TrainingCall(inputs, targets, default, sampleWeights, optimizer, nameof(TrainStep));
+        }
 
         /// <summary>
         /// One training step on n samples: the cross-entropy of the softmax of the logits, averaged over the samples, its gradient, then one step of
@@ -344,7 +374,7 @@ namespace Demo
         public float TrainStep(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::StaticNet.Optimizers.Optimizer optimizer)
         {
             if (optimizer is null) throw new global::System.ArgumentNullException(nameof(optimizer));
-            return TrainingCall(inputs, targets, default, optimizer, nameof(TrainStep));
+            return TrainingCall(inputs, targets, default, default, optimizer, nameof(TrainStep));
         }
 
         /// <summary>Returns the cross-entropy of the softmax of the logits, averaged over the samples, changing nothing.</summary>
@@ -352,7 +382,7 @@ namespace Demo
         /// <param name="labels">n class indices in [0, 4).</param>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         public float ComputeLoss(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels) =>
-            Evaluate(inputs, default, labels, computeGradients: false);
+            Evaluate(inputs, default, labels, default, computeGradients: false);
 
         /// <summary>
         /// Returns the cross-entropy of the softmax of the logits, averaged over the samples, and overwrites <c>Gradients</c> with its gradient. Allocates nothing.
@@ -365,7 +395,37 @@ namespace Demo
         /// <exception cref="global::System.InvalidOperationException">Another thread is training or loading this instance.</exception>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         public float ComputeGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels) =>
-            TrainingCall(inputs, default, labels, optimizer: null, nameof(ComputeGradients));
+            TrainingCall(inputs, default, labels, default, optimizer: null, nameof(ComputeGradients));
+
+        /// <summary>
+        /// As <c>ComputeGradients</c> without weights, each sample's loss multiplied by its weight: the cross-entropy of the softmax of the logits, averaged over the samples, each sample's share
+        /// weighted and divided by the same count as without weights, as PyTorch's <c>(loss_per_sample * w).mean()</c>
+        /// (the weights are not normalised: all ones is the unweighted loss). Allocates nothing.
+        /// </summary>
+        /// <param name="inputs">n × 36 floats, one sample after another.</param>
+        /// <param name="labels">n class indices in [0, 4).</param>
+        /// <param name="sampleWeights">One finite, non-negative weight per sample.</param>
+        /// <exception cref="global::System.ArgumentException">A span's length, a label or a weight is wrong; nothing was changed.</exception>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
+        public float ComputeGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels, global::System.ReadOnlySpan<float> sampleWeights) =>
+            TrainingCall(inputs, default, labels, sampleWeights, optimizer: null, nameof(ComputeGradients));
+
+        /// <summary>
+        /// One training step with one weight per sample: the weighted loss of <c>ComputeGradients(inputs, targets, sampleWeights)</c>,
+        /// its gradient, then one step of <paramref name="optimizer"/>. All or nothing, as the unweighted <c>TrainStep</c>.
+        /// </summary>
+        /// <param name="inputs">n × 36 floats, one sample after another.</param>
+        /// <param name="labels">n class indices in [0, 4).</param>
+        /// <param name="sampleWeights">One finite, non-negative weight per sample.</param>
+        /// <param name="optimizer">The optimizer; it binds to the first network it steps (one optimizer per network).</param>
+        /// <returns>The weighted mean loss before the step.</returns>
+        /// <exception cref="global::System.ArgumentException">A span's length, a label or a weight is wrong; nothing was changed.</exception>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
+        public float TrainStep(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels, global::System.ReadOnlySpan<float> sampleWeights, global::StaticNet.Optimizers.Optimizer optimizer)
+        {
+            if (optimizer is null) throw new global::System.ArgumentNullException(nameof(optimizer));
+            return TrainingCall(inputs, default, labels, sampleWeights, optimizer, nameof(TrainStep));
+        }
 
         /// <summary>
         /// One training step on n samples: the cross-entropy of the softmax of the logits, averaged over the samples, its gradient, then one step of
@@ -388,16 +448,17 @@ namespace Demo
         public float TrainStep(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels, global::StaticNet.Optimizers.Optimizer optimizer)
         {
             if (optimizer is null) throw new global::System.ArgumentNullException(nameof(optimizer));
-            return TrainingCall(inputs, default, labels, optimizer, nameof(TrainStep));
+            return TrainingCall(inputs, default, labels, default, optimizer, nameof(TrainStep));
         }
 
         /// <summary>Forward, loss and (optionally) backward over every chunk of the batch; returns the mean loss.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-        private float Evaluate(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::System.ReadOnlySpan<int> labels, bool computeGradients)
+        private float Evaluate(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::System.ReadOnlySpan<int> labels, global::System.ReadOnlySpan<float> weights, bool computeGradients)
         {
             int count = labels.IsEmpty
                 ? global::StaticNet.Kernels.Guard.BatchRows(inputs.Length, InputSize, targets.Length, OutputSize, nameof(targets), "BidirectionalGru", requireSamples: true)
                 : global::StaticNet.Kernels.Guard.BatchRows(inputs.Length, InputSize, labels.Length, 1, nameof(labels), "BidirectionalGru", requireSamples: true);
+            if (!weights.IsEmpty) global::StaticNet.Kernels.Guard.SampleWeights(weights, count, "BidirectionalGru"); // before anything changes
             if (!labels.IsEmpty) global::StaticNet.Kernels.Guard.Labels(labels, 4, "BidirectionalGru"); // before anything changes
             float scale = 1f / (count); // the loss is a mean over samples
             if (computeGradients)
@@ -406,7 +467,7 @@ namespace Demo
                 // order, so the result does not depend on the number of threads.
                 global::StaticNet.Kernels.ParallelBatch batch = _training ??= new global::StaticNet.Kernels.ParallelBatch(TrainChunk, ActivationBufferLength, TrainableLength, 0, _activations, _deltas);
                 batch.Scale = scale;
-                batch.RunTraining(inputs, targets, labels, count, _gradients.Span, _maxDegreeOfParallelism);
+                batch.RunTraining(inputs, targets, labels, weights, count, _gradients.Span, _maxDegreeOfParallelism);
                 int chunks = global::StaticNet.Kernels.ParallelBatch.Chunks(count);
                 double total = 0;
                 for (int chunk = 0; chunk < chunks; chunk++) total += batch.Loss(chunk);
@@ -428,8 +489,8 @@ namespace Demo
                 global::System.ReadOnlySpan<float> logits = activations.Slice(Layer1Output, rows * 16);
                 global::System.Span<float> dLogits = default;
                 sum += labels.IsEmpty
-                    ? global::StaticNet.Kernels.LossKernels.SoftmaxCrossEntropy(logits, targets.Slice(start * OutputSize, rows * OutputSize), rows, 4, stride: 16, dLogits, scale)
-                    : global::StaticNet.Kernels.LossKernels.SoftmaxCrossEntropy(logits, labels.Slice(start, rows), rows, 4, stride: 16, dLogits, scale);
+                    ? global::StaticNet.Kernels.LossKernels.SoftmaxCrossEntropy(logits, targets.Slice(start * OutputSize, rows * OutputSize), rows, 4, stride: 16, dLogits, scale, global::StaticNet.Kernels.LossKernels.ChunkWeights(weights, start, rows))
+                    : global::StaticNet.Kernels.LossKernels.SoftmaxCrossEntropy(logits, labels.Slice(start, rows), rows, 4, stride: 16, dLogits, scale, global::StaticNet.Kernels.LossKernels.ChunkWeights(weights, start, rows));
             }
             return (float)(sum * scale);
         }
@@ -446,9 +507,10 @@ namespace Demo
             global::System.ReadOnlySpan<float> targets = batch.Targets;
             global::System.ReadOnlySpan<int> labels = batch.Labels;
             float scale = batch.Scale;
+            global::System.ReadOnlySpan<float> weights = default; // ComputeLoss weighs every sample 1
             double loss = labels.IsEmpty
-                ? global::StaticNet.Kernels.LossKernels.SoftmaxCrossEntropy(logits, targets.Slice(start * OutputSize, rows * OutputSize), rows, 4, stride: 16, dLogits, scale)
-                : global::StaticNet.Kernels.LossKernels.SoftmaxCrossEntropy(logits, labels.Slice(start, rows), rows, 4, stride: 16, dLogits, scale);
+                ? global::StaticNet.Kernels.LossKernels.SoftmaxCrossEntropy(logits, targets.Slice(start * OutputSize, rows * OutputSize), rows, 4, stride: 16, dLogits, scale, global::StaticNet.Kernels.LossKernels.ChunkWeights(weights, start, rows))
+                : global::StaticNet.Kernels.LossKernels.SoftmaxCrossEntropy(logits, labels.Slice(start, rows), rows, 4, stride: 16, dLogits, scale, global::StaticNet.Kernels.LossKernels.ChunkWeights(weights, start, rows));
             batch.SetLoss(chunk, loss);
         }
 
@@ -475,9 +537,10 @@ namespace Demo
             global::System.ReadOnlySpan<float> targets = batch.Targets;
             global::System.ReadOnlySpan<int> labels = batch.Labels;
             float scale = batch.Scale;
+            global::System.ReadOnlySpan<float> weights = batch.Weights;
             double loss = labels.IsEmpty
-                ? global::StaticNet.Kernels.LossKernels.SoftmaxCrossEntropy(logits, targets.Slice(start * OutputSize, rows * OutputSize), rows, 4, stride: 16, dLogits, scale)
-                : global::StaticNet.Kernels.LossKernels.SoftmaxCrossEntropy(logits, labels.Slice(start, rows), rows, 4, stride: 16, dLogits, scale);
+                ? global::StaticNet.Kernels.LossKernels.SoftmaxCrossEntropy(logits, targets.Slice(start * OutputSize, rows * OutputSize), rows, 4, stride: 16, dLogits, scale, global::StaticNet.Kernels.LossKernels.ChunkWeights(weights, start, rows))
+                : global::StaticNet.Kernels.LossKernels.SoftmaxCrossEntropy(logits, labels.Slice(start, rows), rows, 4, stride: 16, dLogits, scale, global::StaticNet.Kernels.LossKernels.ChunkWeights(weights, start, rows));
             batch.SetLoss(chunk, loss);
             BackwardRows(parameters, gradients, x, activations, deltas, rows, _frozen, _firstTrainable);
         }
@@ -490,12 +553,12 @@ namespace Demo
         /// saved before the forward pass and restored if anything throws; the optimizer steps only after the loss is known finite.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-        private float TrainingCall(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::System.ReadOnlySpan<int> labels, global::StaticNet.Optimizers.Optimizer? optimizer, string operation)
+        private float TrainingCall(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::System.ReadOnlySpan<int> labels, global::System.ReadOnlySpan<float> weights, global::StaticNet.Optimizers.Optimizer? optimizer, string operation)
         {
             EnterExclusive(operation);
             try
             {
-                float loss = Evaluate(inputs, targets, labels, computeGradients: true);
+                float loss = Evaluate(inputs, targets, labels, weights, computeGradients: true);
                 if (!float.IsFinite(loss)) throw new global::StaticNet.TrainingDivergedException(loss);
                 if (_trainableRanges is null) optimizer?.Step(_parameters.Span, _gradients.Span, this); // checks the gradient is finite before changing anything
                 else optimizer?.Step(_parameters.Span, _gradients.Span, this, _trainableRanges); // frozen layers: their parameters and state stay

@@ -274,7 +274,7 @@ namespace Demo.Models
             /// <param name="targets">n × 4 floats.</param>
             [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
             public float ComputeLoss(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets) =>
-                Evaluate(inputs, targets, default, computeGradients: false);
+                Evaluate(inputs, targets, default, default, computeGradients: false);
 
             /// <summary>
             /// Returns the mean squared error over every output of every sample, and overwrites <c>Gradients</c> with its gradient. Allocates nothing.
@@ -287,7 +287,37 @@ namespace Demo.Models
             /// <exception cref="global::System.InvalidOperationException">Another thread is training or loading this instance.</exception>
             [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
             public float ComputeGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets) =>
-                TrainingCall(inputs, targets, default, optimizer: null, nameof(ComputeGradients));
+                TrainingCall(inputs, targets, default, default, optimizer: null, nameof(ComputeGradients));
+
+            /// <summary>
+            /// As <c>ComputeGradients</c> without weights, each sample's loss multiplied by its weight: the mean squared error over every output of every sample, each sample's share
+            /// weighted and divided by the same count as without weights, as PyTorch's <c>(loss_per_sample * w).mean()</c>
+            /// (the weights are not normalised: all ones is the unweighted loss). Allocates nothing.
+            /// </summary>
+            /// <param name="inputs">n × 16 floats, one sample after another.</param>
+            /// <param name="targets">n × 4 floats.</param>
+            /// <param name="sampleWeights">One finite, non-negative weight per sample.</param>
+            /// <exception cref="global::System.ArgumentException">A span's length, a label or a weight is wrong; nothing was changed.</exception>
+            [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
+            public float ComputeGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::System.ReadOnlySpan<float> sampleWeights) =>
+                TrainingCall(inputs, targets, default, sampleWeights, optimizer: null, nameof(ComputeGradients));
+
+            /// <summary>
+            /// One training step with one weight per sample: the weighted loss of <c>ComputeGradients(inputs, targets, sampleWeights)</c>,
+            /// its gradient, then one step of <paramref name="optimizer"/>. All or nothing, as the unweighted <c>TrainStep</c>.
+            /// </summary>
+            /// <param name="inputs">n × 16 floats, one sample after another.</param>
+            /// <param name="targets">n × 4 floats.</param>
+            /// <param name="sampleWeights">One finite, non-negative weight per sample.</param>
+            /// <param name="optimizer">The optimizer; it binds to the first network it steps (one optimizer per network).</param>
+            /// <returns>The weighted mean loss before the step.</returns>
+            /// <exception cref="global::System.ArgumentException">A span's length, a label or a weight is wrong; nothing was changed.</exception>
+            [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
+            public float TrainStep(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::System.ReadOnlySpan<float> sampleWeights, global::StaticNet.Optimizers.Optimizer optimizer)
+            {
+                if (optimizer is null) throw new global::System.ArgumentNullException(nameof(optimizer));
+                return TrainingCall(inputs, targets, default, sampleWeights, optimizer, nameof(TrainStep));
+            }
 
             /// <summary>
             /// One training step on n samples: the mean squared error over every output of every sample, its gradient, then one step of
@@ -310,16 +340,17 @@ namespace Demo.Models
             public float TrainStep(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::StaticNet.Optimizers.Optimizer optimizer)
             {
                 if (optimizer is null) throw new global::System.ArgumentNullException(nameof(optimizer));
-                return TrainingCall(inputs, targets, default, optimizer, nameof(TrainStep));
+                return TrainingCall(inputs, targets, default, default, optimizer, nameof(TrainStep));
             }
 
             /// <summary>Forward, loss and (optionally) backward over every chunk of the batch; returns the mean loss.</summary>
             [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-            private float Evaluate(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::System.ReadOnlySpan<int> labels, bool computeGradients)
+            private float Evaluate(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::System.ReadOnlySpan<int> labels, global::System.ReadOnlySpan<float> weights, bool computeGradients)
             {
                 int count = labels.IsEmpty
                     ? global::StaticNet.Kernels.Guard.BatchRows(inputs.Length, InputSize, targets.Length, OutputSize, nameof(targets), "DeepRegressor", requireSamples: true)
                     : global::StaticNet.Kernels.Guard.BatchRows(inputs.Length, InputSize, labels.Length, 1, nameof(labels), "DeepRegressor", requireSamples: true);
+                if (!weights.IsEmpty) global::StaticNet.Kernels.Guard.SampleWeights(weights, count, "DeepRegressor"); // before anything changes
                 float scale = 1f / (count * OutputSize); // the loss is a mean over every output
                 if (computeGradients)
                 {
@@ -327,7 +358,7 @@ namespace Demo.Models
                     // order, so the result does not depend on the number of threads.
                     global::StaticNet.Kernels.ParallelBatch batch = _training ??= new global::StaticNet.Kernels.ParallelBatch(TrainChunk, ActivationBufferLength, TrainableLength, 0, _activations, _deltas);
                     batch.Scale = scale;
-                    batch.RunTraining(inputs, targets, labels, count, _gradients.Span, _maxDegreeOfParallelism);
+                    batch.RunTraining(inputs, targets, labels, weights, count, _gradients.Span, _maxDegreeOfParallelism);
                     int chunks = global::StaticNet.Kernels.ParallelBatch.Chunks(count);
                     double total = 0;
                     for (int chunk = 0; chunk < chunks; chunk++) total += batch.Loss(chunk);
@@ -348,7 +379,7 @@ namespace Demo.Models
                     ForwardRows(parameters, x, activations, rows);
                     global::System.ReadOnlySpan<float> logits = activations.Slice(Layer4Output, rows * 16);
                     global::System.Span<float> dLogits = default;
-                    sum += global::StaticNet.Kernels.LossKernels.MeanSquaredError(logits, targets.Slice(start * OutputSize, rows * OutputSize), rows, 4, stride: 16, dLogits, scale);
+                    sum += global::StaticNet.Kernels.LossKernels.MeanSquaredError(logits, targets.Slice(start * OutputSize, rows * OutputSize), rows, 4, stride: 16, dLogits, scale, global::StaticNet.Kernels.LossKernels.ChunkWeights(weights, start, rows));
                 }
                 return (float)(sum * scale);
             }
@@ -364,7 +395,8 @@ namespace Demo.Models
                 global::System.Span<float> dLogits = default;
                 global::System.ReadOnlySpan<float> targets = batch.Targets;
                 float scale = batch.Scale;
-                double loss = global::StaticNet.Kernels.LossKernels.MeanSquaredError(logits, targets.Slice(start * OutputSize, rows * OutputSize), rows, 4, stride: 16, dLogits, scale);
+                global::System.ReadOnlySpan<float> weights = default; // ComputeLoss weighs every sample 1
+                double loss = global::StaticNet.Kernels.LossKernels.MeanSquaredError(logits, targets.Slice(start * OutputSize, rows * OutputSize), rows, 4, stride: 16, dLogits, scale, global::StaticNet.Kernels.LossKernels.ChunkWeights(weights, start, rows));
                 batch.SetLoss(chunk, loss);
             }
 
@@ -390,7 +422,8 @@ namespace Demo.Models
                 global::System.Span<float> dLogits = deltas.Slice(Layer4Output, rows * 16);
                 global::System.ReadOnlySpan<float> targets = batch.Targets;
                 float scale = batch.Scale;
-                double loss = global::StaticNet.Kernels.LossKernels.MeanSquaredError(logits, targets.Slice(start * OutputSize, rows * OutputSize), rows, 4, stride: 16, dLogits, scale);
+                global::System.ReadOnlySpan<float> weights = batch.Weights;
+                double loss = global::StaticNet.Kernels.LossKernels.MeanSquaredError(logits, targets.Slice(start * OutputSize, rows * OutputSize), rows, 4, stride: 16, dLogits, scale, global::StaticNet.Kernels.LossKernels.ChunkWeights(weights, start, rows));
                 batch.SetLoss(chunk, loss);
                 BackwardRows(parameters, gradients, x, activations, deltas, rows, _frozen, _firstTrainable);
             }
@@ -403,12 +436,12 @@ namespace Demo.Models
             /// saved before the forward pass and restored if anything throws; the optimizer steps only after the loss is known finite.
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-            private float TrainingCall(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::System.ReadOnlySpan<int> labels, global::StaticNet.Optimizers.Optimizer? optimizer, string operation)
+            private float TrainingCall(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::System.ReadOnlySpan<int> labels, global::System.ReadOnlySpan<float> weights, global::StaticNet.Optimizers.Optimizer? optimizer, string operation)
             {
                 EnterExclusive(operation);
                 try
                 {
-                    float loss = Evaluate(inputs, targets, labels, computeGradients: true);
+                    float loss = Evaluate(inputs, targets, labels, weights, computeGradients: true);
                     if (!float.IsFinite(loss)) throw new global::StaticNet.TrainingDivergedException(loss);
                     if (_trainableRanges is null) optimizer?.Step(_parameters.Span, _gradients.Span, this); // checks the gradient is finite before changing anything
                     else optimizer?.Step(_parameters.Span, _gradients.Span, this, _trainableRanges); // frozen layers: their parameters and state stay
