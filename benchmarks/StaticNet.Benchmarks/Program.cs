@@ -57,6 +57,11 @@ public static class Program
             ActivationFusionTiming.Run();
             return;
         }
+        if (args.Length == 1 && args[0] == "--cnn-parts")
+        {
+            CnnParts.Run();
+            return;
+        }
         if (args.Length == 1 && args[0] == "--step-timing")
         {
             StreamingStepBenchmarks.QuickTiming();
