@@ -88,3 +88,34 @@ public class OnnxRuntimeCnnBenchmarks : IDisposable
         _options.Dispose();
     }
 }
+
+/// <summary>
+/// <c>--onnx-timing</c>: the same two calls as <see cref="OnnxRuntimeCnnBenchmarks"/>, interleaved (a round of each in
+/// turn, 41 rounds of 1,000 calls), printing each one's minimum and median per call and their ratio: on a loaded
+/// machine the minimum of interleaved rounds is the fairer comparison.
+/// </summary>
+public static class OnnxTiming
+{
+    public static void Run()
+    {
+        using var bench = new OnnxRuntimeCnnBenchmarks();
+        const int rounds = 41, calls = 1000;
+        double[] ort = new double[rounds], sn = new double[rounds];
+        for (int i = 0; i < calls; i++) { bench.ForwardOnnxRuntime(); bench.ForwardStaticNet(); }
+        for (int r = 0; r < rounds; r++)
+        {
+            long t0 = System.Diagnostics.Stopwatch.GetTimestamp();
+            for (int i = 0; i < calls; i++) bench.ForwardOnnxRuntime();
+            long t1 = System.Diagnostics.Stopwatch.GetTimestamp();
+            for (int i = 0; i < calls; i++) bench.ForwardStaticNet();
+            long t2 = System.Diagnostics.Stopwatch.GetTimestamp();
+            ort[r] = (t1 - t0) * 1e6 / System.Diagnostics.Stopwatch.Frequency / calls;
+            sn[r] = (t2 - t1) * 1e6 / System.Diagnostics.Stopwatch.Frequency / calls;
+        }
+        Array.Sort(ort);
+        Array.Sort(sn);
+        Console.WriteLine($"ONNX Runtime 1.32 (1 thread): min {ort[0]:F2} µs  median {ort[rounds / 2]:F2} µs");
+        Console.WriteLine($"StaticNet:                    min {sn[0]:F2} µs  median {sn[rounds / 2]:F2} µs");
+        Console.WriteLine($"StaticNet faster by           {ort[0] / sn[0]:F2}× (minima)  {ort[rounds / 2] / sn[rounds / 2]:F2}× (medians)");
+    }
+}

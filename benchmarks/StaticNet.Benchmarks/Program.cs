@@ -57,6 +57,16 @@ public static class Program
             ActivationFusionTiming.Run();
             return;
         }
+        if (args.Length == 1 && args[0] == "--onnx-timing")
+        {
+            OnnxTiming.Run();
+            return;
+        }
+        if (args.Length == 1 && args[0] == "--dense-sweep")
+        {
+            DenseSweepTiming.Run();
+            return;
+        }
         if (args.Length == 1 && args[0] == "--cnn-parts")
         {
             CnnParts.Run();
