@@ -320,7 +320,7 @@ public static class ConvKernels
 
     private static bool DirectEnabled => !DirectDisabled;
 
-    /// <summary>Tests and benchmarks switch the Winograd path (<see cref="ConvWinograd"/>) off to compare it with im2col.</summary>
+    /// <summary>Tests and benchmarks switch the Winograd path (ConvWinograd) off to compare it with im2col.</summary>
     [ThreadStatic] internal static bool WinogradDisabled;
 
     private static void Check(int xLength, int rows, in ConvGeometry g, int weightLength, int yLength)

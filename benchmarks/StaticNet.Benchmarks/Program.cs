@@ -67,6 +67,11 @@ public static class Program
             DenseSweepTiming.Run();
             return;
         }
+        if (args.Length == 1 && args[0] == "--scaling-model")
+        {
+            ScalingModel.Run();
+            return;
+        }
         if (args.Length == 1 && args[0] == "--cnn-parts")
         {
             CnnParts.Run();
