@@ -165,10 +165,22 @@ public static class ConvKernels
             ref float wr = ref MemoryMarshal.GetReference(weight);
             ref float br = ref MemoryMarshal.GetReference(bias);
             ref float yr = ref MemoryMarshal.GetReference(y);
+            bool threeByThree = ConvSimd.Direct3x3Applies(g) && scratch.Length >= ConvSimd.Padded3x3Length(g);
+            ref float sr = ref MemoryMarshal.GetReference(scratch);
             for (int r = 0; r < rows; r++)
             {
                 ref float xs = ref Unsafe.Add(ref xr, (nint)r * g.InputSampleStride);
                 ref float ys = ref Unsafe.Add(ref yr, (nint)r * outLength);
+                if (threeByThree)
+                {
+                    switch (KernelOptions.Path)
+                    {
+                        case 512: ConvSimd.Direct3x3Forward<V512>(ref xs, g, ref wr, ref br, ref sr, ref ys); break;
+                        case 256: ConvSimd.Direct3x3Forward<V256>(ref xs, g, ref wr, ref br, ref sr, ref ys); break;
+                        default: ConvSimd.Direct3x3Forward<V128>(ref xs, g, ref wr, ref br, ref sr, ref ys); break;
+                    }
+                    continue;
+                }
                 switch (KernelOptions.Path)
                 {
                     case 512: ConvSimd.DirectForward<V512>(ref xs, g, ref wr, ref br, ref ys); break;
@@ -176,6 +188,17 @@ public static class ConvKernels
                     default: ConvSimd.DirectForward<V128>(ref xs, g, ref wr, ref br, ref ys); break;
                 }
             }
+            return;
+        }
+        if (!WinogradDisabled && KernelOptions.Path >= 256 && scratch.Length >= ConvWinograd.ScratchNeeded(g) &&
+            (KernelOptions.Path == 512 ? ConvWinograd.Applies<V512>(g) : ConvWinograd.Applies<V256>(g)))
+        {
+            ref float xr = ref MemoryMarshal.GetReference(x);
+            ref float sr = ref MemoryMarshal.GetReference(scratch);
+            if (KernelOptions.Path == 512)
+                ConvWinograd.Forward<V512>(ref xr, rows, g, ref MemoryMarshal.GetReference(weight), ref MemoryMarshal.GetReference(bias), ref sr, scratch.Length, ref MemoryMarshal.GetReference(y));
+            else
+                ConvWinograd.Forward<V256>(ref xr, rows, g, ref MemoryMarshal.GetReference(weight), ref MemoryMarshal.GetReference(bias), ref sr, scratch.Length, ref MemoryMarshal.GetReference(y));
             return;
         }
 #endif
@@ -296,6 +319,9 @@ public static class ConvKernels
     [ThreadStatic] internal static bool DirectDisabled;
 
     private static bool DirectEnabled => !DirectDisabled;
+
+    /// <summary>Tests and benchmarks switch the Winograd path (ConvWinograd) off to compare it with im2col.</summary>
+    [ThreadStatic] internal static bool WinogradDisabled;
 
     private static void Check(int xLength, int rows, in ConvGeometry g, int weightLength, int yLength)
     {

@@ -176,6 +176,112 @@ internal static class ConvSimd
         }
     }
 
+    /// <summary>
+    /// <see cref="DirectForward{V}"/> for the common first layer: one input channel, a 3×3 kernel, stride 1, dilation 1,
+    /// an output at least 8 wide. The input is first copied into <paramref name="padded"/> with its zero border
+    /// (<see cref="Padded3x3Length"/> floats), so the inner loop has no bounds tests; the nine weight vectors stay in
+    /// registers, and a tile of 8 output positions along a row reuses each broadcast input for up to three taps. Every
+    /// output is the same chain of multiply-adds, in the same (ky, kx) order, as <see cref="DirectForward{V}"/>'s, so
+    /// the two agree bit for bit wherever the input and weights are finite. A row's last tile overlaps the one before
+    /// when the width is not a multiple of 8 (it recomputes the same values).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Direct3x3Forward<V>(ref float x, in ConvGeometry g, ref float weight, ref float bias, ref float padded, ref float y)
+        where V : struct, ISimdVector<V>
+    {
+        nint n = V.Count, height = g.InHeight, width = g.InWidth, ps = g.InputPositionStride;
+        nint hOut = g.OutHeight, wOut = g.OutWidth, coutPad = g.OutChannelsPadded, pw = wOut + 2, ph = hOut + 2;
+        // The zero-bordered input: rows −PadTop … hOut + 1 − PadTop, columns likewise.
+        Clear<V>(ref padded, pw * ph);
+        for (nint ih = 0; ih < height; ih++)
+        {
+            nint py = ih + g.PadTop;
+            if (py >= ph) break;
+            ref float row = ref Unsafe.Add(ref padded, py * pw + g.PadLeft);
+            nint count = System.Math.Min(width, pw - g.PadLeft);
+            ref float xRow = ref Unsafe.Add(ref x, ih * width * ps);
+            if (ps == 1) Copy<V>(ref xRow, ref row, count);
+            else
+                for (nint iw = 0; iw < count; iw++) Unsafe.Add(ref row, iw) = Unsafe.Add(ref xRow, iw * ps);
+        }
+        for (nint v = 0; v < coutPad; v += n)
+        {
+            V b = V.Load(ref Unsafe.Add(ref bias, v));
+            ref float wv = ref Unsafe.Add(ref weight, v);
+            V w0 = V.Load(ref wv), w1 = V.Load(ref Unsafe.Add(ref wv, coutPad)), w2 = V.Load(ref Unsafe.Add(ref wv, 2 * coutPad));
+            V w3 = V.Load(ref Unsafe.Add(ref wv, 3 * coutPad)), w4 = V.Load(ref Unsafe.Add(ref wv, 4 * coutPad)), w5 = V.Load(ref Unsafe.Add(ref wv, 5 * coutPad));
+            V w6 = V.Load(ref Unsafe.Add(ref wv, 6 * coutPad)), w7 = V.Load(ref Unsafe.Add(ref wv, 7 * coutPad)), w8 = V.Load(ref Unsafe.Add(ref wv, 8 * coutPad));
+            for (nint oh = 0; oh < hOut; oh++)
+            {
+                ref float yRow = ref Unsafe.Add(ref y, oh * wOut * coutPad + v);
+                ref float p0 = ref Unsafe.Add(ref padded, oh * pw);
+                for (nint ow = 0; ow < wOut; ow += 8)
+                {
+                    if (ow + 8 > wOut) ow = wOut - 8;
+                    V a0 = b, a1 = b, a2 = b, a3 = b, a4 = b, a5 = b, a6 = b, a7 = b;
+                    Row3<V>(ref Unsafe.Add(ref p0, ow), w0, w1, w2, ref a0, ref a1, ref a2, ref a3, ref a4, ref a5, ref a6, ref a7);
+                    Row3<V>(ref Unsafe.Add(ref p0, pw + ow), w3, w4, w5, ref a0, ref a1, ref a2, ref a3, ref a4, ref a5, ref a6, ref a7);
+                    Row3<V>(ref Unsafe.Add(ref p0, 2 * pw + ow), w6, w7, w8, ref a0, ref a1, ref a2, ref a3, ref a4, ref a5, ref a6, ref a7);
+                    ref float yp = ref Unsafe.Add(ref yRow, ow * coutPad);
+                    V.Store(ref yp, a0);
+                    V.Store(ref Unsafe.Add(ref yp, coutPad), a1);
+                    V.Store(ref Unsafe.Add(ref yp, 2 * coutPad), a2);
+                    V.Store(ref Unsafe.Add(ref yp, 3 * coutPad), a3);
+                    V.Store(ref Unsafe.Add(ref yp, 4 * coutPad), a4);
+                    V.Store(ref Unsafe.Add(ref yp, 5 * coutPad), a5);
+                    V.Store(ref Unsafe.Add(ref yp, 6 * coutPad), a6);
+                    V.Store(ref Unsafe.Add(ref yp, 7 * coutPad), a7);
+                }
+            }
+        }
+    }
+
+    /// <summary>The floats <see cref="Direct3x3Forward{V}"/> needs for its zero-bordered input.</summary>
+    public static int Padded3x3Length(in ConvGeometry g) => (g.OutHeight + 2) * (g.OutWidth + 2);
+
+    /// <summary>Whether <see cref="Direct3x3Forward{V}"/> applies to <paramref name="g"/>.</summary>
+    public static bool Direct3x3Applies(in ConvGeometry g) =>
+        g.InChannels == 1 && g.KernelHeight == 3 && g.KernelWidth == 3 && g.Stride == 1 && g.Dilation == 1 && g.OutWidth >= 8;
+
+    /// <summary>One kernel row (three taps) of a tile of 8 outputs: ten inputs, each broadcast once.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Row3<V>(ref float p, V w0, V w1, V w2, ref V a0, ref V a1, ref V a2, ref V a3, ref V a4, ref V a5, ref V a6, ref V a7)
+        where V : struct, ISimdVector<V>
+    {
+        V x0 = V.Broadcast(p), x1 = V.Broadcast(Unsafe.Add(ref p, 1)), x2 = V.Broadcast(Unsafe.Add(ref p, 2));
+        a0 = V.MultiplyAdd(w0, x0, a0);
+        a0 = V.MultiplyAdd(w1, x1, a0);
+        a1 = V.MultiplyAdd(w0, x1, a1);
+        V x3 = V.Broadcast(Unsafe.Add(ref p, 3));
+        a0 = V.MultiplyAdd(w2, x2, a0);
+        a1 = V.MultiplyAdd(w1, x2, a1);
+        a2 = V.MultiplyAdd(w0, x2, a2);
+        V x4 = V.Broadcast(Unsafe.Add(ref p, 4));
+        a1 = V.MultiplyAdd(w2, x3, a1);
+        a2 = V.MultiplyAdd(w1, x3, a2);
+        a3 = V.MultiplyAdd(w0, x3, a3);
+        V x5 = V.Broadcast(Unsafe.Add(ref p, 5));
+        a2 = V.MultiplyAdd(w2, x4, a2);
+        a3 = V.MultiplyAdd(w1, x4, a3);
+        a4 = V.MultiplyAdd(w0, x4, a4);
+        V x6 = V.Broadcast(Unsafe.Add(ref p, 6));
+        a3 = V.MultiplyAdd(w2, x5, a3);
+        a4 = V.MultiplyAdd(w1, x5, a4);
+        a5 = V.MultiplyAdd(w0, x5, a5);
+        V x7 = V.Broadcast(Unsafe.Add(ref p, 7));
+        a4 = V.MultiplyAdd(w2, x6, a4);
+        a5 = V.MultiplyAdd(w1, x6, a5);
+        a6 = V.MultiplyAdd(w0, x6, a6);
+        V x8 = V.Broadcast(Unsafe.Add(ref p, 8));
+        a5 = V.MultiplyAdd(w2, x7, a5);
+        a6 = V.MultiplyAdd(w1, x7, a6);
+        a7 = V.MultiplyAdd(w0, x7, a7);
+        V x9 = V.Broadcast(Unsafe.Add(ref p, 9));
+        a6 = V.MultiplyAdd(w2, x8, a6);
+        a7 = V.MultiplyAdd(w1, x8, a7);
+        a7 = V.MultiplyAdd(w2, x9, a7);
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static float Tap(ref float xRow, nint iw, nint width, nint ps, nint channelOffset) =>
         (nuint)iw < (nuint)width ? Unsafe.Add(ref xRow, iw * ps + channelOffset) : 0f;

@@ -80,6 +80,11 @@ internal static partial class DenseSimd
         {
             ref float xr = ref Unsafe.Add(ref x, r * s);
             ref float yr = ref Unsafe.Add(ref y, r * w);
+            if (Streams(k, w))
+            {
+                ForwardStream<V>(ref xr, k, ref weight, ref bias, ref yr, w);
+                continue;
+            }
             nint v = 0;
             {
                 for (; v + 8 <= vectors; v += 8)
@@ -94,6 +99,84 @@ internal static partial class DenseSimd
             }
             if (v < vectors)
                 ForwardTile1x1<V>(ref xr, s, k, ref Unsafe.Add(ref weight, v * n), w, ref Unsafe.Add(ref bias, v * n), ref Unsafe.Add(ref yr, v * n));
+        }
+    }
+
+    /// <summary>
+    /// Whether a lone row of <see cref="ForwardSequential{V}"/> streams the weight matrix in address order
+    /// (<see cref="ForwardStream{V}"/>) rather than column panel by column panel: when the matrix (at least 1 MB) is
+    /// read from L2 or L3, where panels of 8 vectors down a column, rows 4·width bytes apart, leave the prefetchers
+    /// behind (issue 20: batch-1 N → N at N ≥ 512). Tests and benchmarks switch it off with <see cref="StreamDisabled"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static bool Streams(nint inputs, nint width) => inputs * width >= 256 * 1024 && !StreamDisabled;
+
+    /// <summary>Tests and benchmarks switch <see cref="ForwardStream{V}"/> off to compare it with the column panels.</summary>
+    [System.ThreadStatic] internal static bool StreamDisabled;
+
+    /// <summary>
+    /// One row of <see cref="ForwardSequential{V}"/> reading the weight matrix <c>[inputs, width]</c> in address
+    /// order: <c>y = bias</c>, then for each block of eight (then four, then one) inputs one pass along the width adding the four products
+    /// to <c>y</c> (kept in L1), blocks of eight inputs (eight sequential streams) first. Each output is the same chain <c>bias + x₀w₀ + x₁w₁ + …</c> in the same order as the
+    /// register tiles', so the two agree bit for bit.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ForwardStream<V>(ref float x, nint inputs, ref float weight, ref float bias, ref float y, nint width)
+        where V : struct, ISimdVector<V>
+    {
+        nint n = V.Count;
+        for (nint j = 0; j < width; j += n)
+            V.Store(ref Unsafe.Add(ref y, j), V.Load(ref Unsafe.Add(ref bias, j)));
+        nint k = 0;
+        for (; k + 8 <= inputs; k += 8)
+        {
+            V x0 = V.Broadcast(Unsafe.Add(ref x, k)), x1 = V.Broadcast(Unsafe.Add(ref x, k + 1));
+            V x2 = V.Broadcast(Unsafe.Add(ref x, k + 2)), x3 = V.Broadcast(Unsafe.Add(ref x, k + 3));
+            V x4 = V.Broadcast(Unsafe.Add(ref x, k + 4)), x5 = V.Broadcast(Unsafe.Add(ref x, k + 5));
+            V x6 = V.Broadcast(Unsafe.Add(ref x, k + 6)), x7 = V.Broadcast(Unsafe.Add(ref x, k + 7));
+            ref float w0 = ref Unsafe.Add(ref weight, k * width);
+            for (nint j = 0; j < width; j += n)
+            {
+                ref float yj = ref Unsafe.Add(ref y, j);
+                ref float wj = ref Unsafe.Add(ref w0, j);
+                V a = V.MultiplyAdd(V.Load(ref wj), x0, V.Load(ref yj));
+                a = V.MultiplyAdd(V.Load(ref Unsafe.Add(ref wj, width)), x1, a);
+                a = V.MultiplyAdd(V.Load(ref Unsafe.Add(ref wj, 2 * width)), x2, a);
+                a = V.MultiplyAdd(V.Load(ref Unsafe.Add(ref wj, 3 * width)), x3, a);
+                a = V.MultiplyAdd(V.Load(ref Unsafe.Add(ref wj, 4 * width)), x4, a);
+                a = V.MultiplyAdd(V.Load(ref Unsafe.Add(ref wj, 5 * width)), x5, a);
+                a = V.MultiplyAdd(V.Load(ref Unsafe.Add(ref wj, 6 * width)), x6, a);
+                a = V.MultiplyAdd(V.Load(ref Unsafe.Add(ref wj, 7 * width)), x7, a);
+                V.Store(ref yj, a);
+            }
+        }
+        for (; k + 4 <= inputs; k += 4)
+        {
+            V x0 = V.Broadcast(Unsafe.Add(ref x, k)), x1 = V.Broadcast(Unsafe.Add(ref x, k + 1));
+            V x2 = V.Broadcast(Unsafe.Add(ref x, k + 2)), x3 = V.Broadcast(Unsafe.Add(ref x, k + 3));
+            ref float w0 = ref Unsafe.Add(ref weight, k * width);
+            ref float w1 = ref Unsafe.Add(ref w0, width);
+            ref float w2 = ref Unsafe.Add(ref w0, 2 * width);
+            ref float w3 = ref Unsafe.Add(ref w0, 3 * width);
+            for (nint j = 0; j < width; j += n)
+            {
+                ref float yj = ref Unsafe.Add(ref y, j);
+                V a = V.MultiplyAdd(V.Load(ref Unsafe.Add(ref w0, j)), x0, V.Load(ref yj));
+                a = V.MultiplyAdd(V.Load(ref Unsafe.Add(ref w1, j)), x1, a);
+                a = V.MultiplyAdd(V.Load(ref Unsafe.Add(ref w2, j)), x2, a);
+                a = V.MultiplyAdd(V.Load(ref Unsafe.Add(ref w3, j)), x3, a);
+                V.Store(ref yj, a);
+            }
+        }
+        for (; k < inputs; k++)
+        {
+            V x0 = V.Broadcast(Unsafe.Add(ref x, k));
+            ref float w0 = ref Unsafe.Add(ref weight, k * width);
+            for (nint j = 0; j < width; j += n)
+            {
+                ref float yj = ref Unsafe.Add(ref y, j);
+                V.Store(ref yj, V.MultiplyAdd(V.Load(ref Unsafe.Add(ref w0, j)), x0, V.Load(ref yj)));
+            }
         }
     }
 

@@ -59,12 +59,29 @@ public static class Program
         }
         if (args.Length == 1 && args[0] == "--onnx-timing")
         {
+            // The transformer layer and the Fashion-MNIST CNN against ONNX Runtime, each in alternating rounds.
             TransformerBenchmarks.QuickTiming();
+            OnnxTiming.Run();
             return;
         }
         if (args.Length == 1 && args[0] == "--fma-peak")
         {
             FmaPeak.Run();
+            return;
+        }
+        if (args.Length == 1 && args[0] == "--dense-sweep")
+        {
+            DenseSweepTiming.Run();
+            return;
+        }
+        if (args.Length == 1 && args[0] == "--scaling-model")
+        {
+            ScalingModel.Run();
+            return;
+        }
+        if (args.Length == 1 && args[0] == "--cnn-parts")
+        {
+            CnnParts.Run();
             return;
         }
         if (args.Length == 1 && args[0] == "--step-timing")

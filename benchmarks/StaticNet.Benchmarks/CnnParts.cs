@@ -1,0 +1,110 @@
+using System;
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using StaticNet.Kernels;
+
+namespace StaticNet.Benchmarks;
+
+/// <summary>
+/// <c>--cnn-parts</c>: the Fashion-MNIST CNN's batch-1 <c>Forward</c> taken apart, each kernel timed alone with the
+/// layer's sizes (Stopwatch, the minimum and median of 31 rounds of many calls), with its GFLOP/s and the fraction of
+/// this core's fp32 FMA peak, which <see cref="FmaPeak"/> measures first (12 independent 512-bit FMA chains).
+/// Also the 1568 → 128 dense layer at batch 32 and both convolutions' backward passes at batch 32 (issue 20, item 3).
+/// </summary>
+public static class CnnParts
+{
+    private static readonly ConvGeometry Conv1 = new(1, 28, 28, 784, 1, 784, 16, 3, 3, 1, 1, 1, 1, 28, 28);
+    private static readonly ConvGeometry Conv2 = new(16, 14, 14, 196 * 16, 16, 1, 32, 3, 3, 1, 1, 1, 1, 14, 14);
+
+    public static void Run()
+    {
+        double peak = FmaPeak();
+        Console.WriteLine($"fp32 FMA peak (12 chains of Vector512 FMA): {peak:F1} GFLOP/s");
+        const int B = 32;
+        var x1 = Buffer(B * 784, 1); var w1 = Buffer(9 * 16, 2); var b = Buffer(32, 3); var y1 = Buffer(B * 12544, 0);
+        var p1 = Buffer(B * 3136, 0); var w2 = Buffer(144 * 32, 4); var y2 = Buffer(B * 6272, 0); var p2 = Buffer(B * 1568, 0);
+        var f = Buffer(B * 1568, 5); var w3 = Buffer(1568 * 128, 6); var b3 = Buffer(128, 7); var h = Buffer(B * 128, 0);
+        var w4 = Buffer(128 * 16, 8); var o = Buffer(B * 16, 0); var scratch = Buffer(196 * 144 * 2, 0);
+        var dy2 = Buffer(B * 6272, 9); var dx2 = Buffer(B * 3136, 0); var dW2 = Buffer(144 * 32, 0); var dB = Buffer(32, 0);
+        var dy1 = Buffer(B * 12544, 10); var dW1 = Buffer(9 * 16, 0); var dh = Buffer(B * 128, 11); var dW3 = Buffer(1568 * 128, 0);
+        var df = Buffer(B * 1568, 0);
+        p1.Span.Fill(0.5f);
+        void Row(string name, double flop, Action body, int calls)
+        {
+            for (int i = 0; i < calls; i++) body();
+            var times = new double[31];
+            for (int round = 0; round < times.Length; round++)
+            {
+                long start = Stopwatch.GetTimestamp();
+                for (int i = 0; i < calls; i++) body();
+                times[round] = (Stopwatch.GetTimestamp() - start) * 1e6 / Stopwatch.Frequency / calls;
+            }
+            Array.Sort(times);
+            double min = times[0], median = times[times.Length / 2];
+            string rate = flop > 0 ? $"{flop / min / 1e3,7:F1} GFLOP/s  {flop / min / 1e3 / peak,5:P0} of peak" : "";
+            Console.WriteLine($"{name,-46} min {min,9:F2} µs  median {median,9:F2} µs  {rate}");
+        }
+        Console.WriteLine("batch 1 (Forward):");
+        Row("conv1 1→16 3×3 (direct)", 2.0 * 784 * 16 * 9, () => ConvKernels.Forward(x1.Span, 1, Conv1, w1.Span, b.Span, scratch.Span, y1.Span), 2000);
+        Row("  ReLU 784×16", 0, () => ActivationKernels.ReLU(y1.Span, 784, 16, 16), 2000);
+        Row("  maxpool 28×28×16", 0, () => PoolKernels.MaxPool(y1.Span, 1, 28, 28, 16, 2, 2, 2, 2, p1.Span), 2000);
+        Row("conv2 16→32 3×3", 2.0 * 196 * 32 * 144, () => ConvKernels.Forward(p1.Span, 1, Conv2, w2.Span, b.Span, scratch.Span, y2.Span), 1000);
+        Row("  ReLU 196×32", 0, () => ActivationKernels.ReLU(y2.Span, 196, 32, 32), 2000);
+        Row("  maxpool 14×14×32", 0, () => PoolKernels.MaxPool(y2.Span, 1, 14, 14, 32, 2, 2, 2, 2, p2.Span), 2000);
+        Row("  flatten (reorder 49×32)", 0, () => LayoutKernels.Reorder(p2.Span, 1, 49, 32, 1568, 32, 1, f.Span, 1568, 1, 49), 2000);
+        Row("dense 1568→128", 2.0 * 1568 * 128, () => DenseKernels.Forward(f.Span, 1, 1568, 1568, w3.Span, b3.Span, h.Span, 128), 1000);
+        Row("dense 128→10", 2.0 * 128 * 16, () => DenseKernels.Forward(h.Span, 1, 128, 128, w4.Span, b.Span, o.Span, 16), 5000);
+        Console.WriteLine("batch 32 (TrainStep's kernels):");
+        Row("conv1 forward", 32 * 2.0 * 784 * 16 * 9, () => ConvKernels.Forward(x1.Span, B, Conv1, w1.Span, b.Span, scratch.Span, y1.Span), 50);
+        Row("conv1 backward (dW)", 32 * 2.0 * 784 * 16 * 9, () => ConvKernels.Backward(x1.Span, dy1.Span, B, Conv1, w1.Span, scratch.Span, dW1.Span, dB.Span, default), 50);
+        Row("conv2 forward", 32 * 2.0 * 196 * 32 * 144, () => ConvKernels.Forward(p1.Span, B, Conv2, w2.Span, b.Span, scratch.Span, y2.Span), 20);
+        Row("conv2 backward (dW + dx)", 32 * 4.0 * 196 * 32 * 144, () => ConvKernels.Backward(p1.Span, dy2.Span, B, Conv2, w2.Span, scratch.Span, dW2.Span, dB.Span, dx2.Span), 20);
+        Row("dense 1568→128 forward", 32 * 2.0 * 1568 * 128, () => DenseKernels.Forward(f.Span, B, 1568, 1568, w3.Span, b3.Span, h.Span, 128), 50);
+        Row("dense 1568→128 backward weights", 32 * 2.0 * 1568 * 128, () => DenseKernels.BackwardWeights(f.Span, B, 1568, 1568, dh.Span, 128, dW3.Span, b3.Span), 50);
+        Row("dense 1568→128 backward input", 32 * 2.0 * 1568 * 128, () => DenseKernels.BackwardInput(dh.Span, B, 128, w3.Span, 1568, df.Span, 1568), 50);
+    }
+
+    private static AlignedBuffer Buffer(int length, int seed)
+    {
+        var buffer = new AlignedBuffer(length);
+        if (seed != 0) BenchmarkData.Random(length, seed).CopyTo(buffer.Span);
+        return buffer;
+    }
+
+    /// <summary>This core's fp32 FMA throughput: 12 independent chains of 512-bit FMAs (enough to cover the latency on
+    /// Zen 4 and Intel), the best of several runs, in GFLOP/s (an FMA of 16 lanes = 32 FLOP).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    public static double FmaPeak()
+    {
+        if (!Vector512.IsHardwareAccelerated) return double.NaN;
+        double best = 0;
+        for (int trial = 0; trial < 15; trial++)
+        {
+            const int iterations = 200_000;
+            long start = Stopwatch.GetTimestamp();
+            float sink = Chains(iterations);
+            double seconds = (Stopwatch.GetTimestamp() - start) / (double)Stopwatch.Frequency;
+            best = Math.Max(best, iterations * 12.0 * 32 / seconds / 1e9 + sink * 0);
+        }
+        return best;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static float Chains(int iterations)
+    {
+        var m = Vector512.Create(0.999f); var c = Vector512.Create(1e-3f);
+        Vector512<float> a0 = Vector512.Create(1f), a1 = a0 + c, a2 = a1 + c, a3 = a2 + c, a4 = a3 + c, a5 = a4 + c;
+        Vector512<float> a6 = a5 + c, a7 = a6 + c, a8 = a7 + c, a9 = a8 + c, a10 = a9 + c, a11 = a10 + c;
+        for (int i = 0; i < iterations; i++)
+        {
+            a0 = Vector512.FusedMultiplyAdd(a0, m, c); a1 = Vector512.FusedMultiplyAdd(a1, m, c);
+            a2 = Vector512.FusedMultiplyAdd(a2, m, c); a3 = Vector512.FusedMultiplyAdd(a3, m, c);
+            a4 = Vector512.FusedMultiplyAdd(a4, m, c); a5 = Vector512.FusedMultiplyAdd(a5, m, c);
+            a6 = Vector512.FusedMultiplyAdd(a6, m, c); a7 = Vector512.FusedMultiplyAdd(a7, m, c);
+            a8 = Vector512.FusedMultiplyAdd(a8, m, c); a9 = Vector512.FusedMultiplyAdd(a9, m, c);
+            a10 = Vector512.FusedMultiplyAdd(a10, m, c); a11 = Vector512.FusedMultiplyAdd(a11, m, c);
+        }
+        return Vector512.Sum(a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7 + a8 + a9 + a10 + a11);
+    }
+}

@@ -1,0 +1,78 @@
+using System;
+using StaticNet.Kernels;
+using Xunit;
+using static StaticNet.Tests.Kernels.KernelTestSupport;
+using static StaticNet.Tests.Kernels.LayerKernelTestSupport;
+
+namespace StaticNet.Tests.Kernels;
+
+/// <summary>
+/// The forward convolution's fast paths (issue 20) against a double-precision direct convolution: Winograd F(2×2, 3×3)
+/// for channels-last 3×3 stride-1 layers (odd and even output sizes, padding 0 and 1, several samples, scratch too
+/// small for more than one tile row, scratch too small for Winograd at all) and the 3×3 direct kernel for one input
+/// channel (widths that are and are not multiples of its 8-wide tile), on every vector path, and each against the
+/// im2col path it replaces.
+/// </summary>
+public class ConvFastPathTests
+{
+    public static readonly ConvKernelTests.Case[] Cases =
+    {
+        new("winograd cin16 11x11 pad1 odd", ConvKernelTests.Layout.ChannelsLast, 16, 11, 11, 20, 3, 3, 1, 1, 1, 1, 11, 11, 2),
+        new("winograd cin32 10x12 valid", ConvKernelTests.Layout.ChannelsLast, 32, 10, 12, 16, 3, 3, 1, 1, 0, 0, 8, 10, 3),
+        new("winograd cin16 14x14 pad1 (the CNN's conv2)", ConvKernelTests.Layout.ChannelsLast, 16, 14, 14, 32, 3, 3, 1, 1, 1, 1, 14, 14, 2),
+        new("direct3x3 cin1 28x28 pad1", ConvKernelTests.Layout.ChannelsFirst, 1, 28, 28, 16, 3, 3, 1, 1, 1, 1, 28, 28, 2),
+        new("direct3x3 cin1 13x11 pad1", ConvKernelTests.Layout.ChannelsFirst, 1, 13, 11, 20, 3, 3, 1, 1, 1, 1, 13, 11, 2),
+        new("direct3x3 cin1 12x10 valid", ConvKernelTests.Layout.ChannelsFirst, 1, 12, 10, 16, 3, 3, 1, 1, 0, 0, 10, 8, 1),
+    };
+
+    public static TheoryData<int, int> CaseAndPath()
+    {
+        var data = new TheoryData<int, int>();
+        for (int c = 0; c < Cases.Length; c++)
+            foreach (int path in Paths) data.Add(c, path);
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(CaseAndPath))]
+    public void ForwardMatchesTheDoubleReferenceAndIm2Col(int caseIndex, int path)
+    {
+        ConvKernelTests.Case c = Cases[caseIndex];
+        ConvGeometry g = ConvKernelTests.Geometry(c);
+        int rows = c.Rows, cp = g.OutChannelsPadded;
+        float[] x = ConvKernelTests.Input(g, rows, 31 + caseIndex);
+        float[] w = PaddedWeight(g.Taps, c.Cout, cp, 32 + caseIndex);
+        float[] b = Random(cp, 33 + caseIndex);
+        for (int j = c.Cout; j < cp; j++) b[j] = 0f;
+        double[] expected = ConvKernelTests.ForwardDouble(ToDouble(x), ToDouble(w), ToDouble(b), g, rows);
+        // The generator's scratch, a larger one (several tile rows per GEMM) and one just big enough for one tile row.
+        int needed = 16 * g.InChannels * cp + cp + 16 * ((g.OutWidth + 1) / 2) * (g.InChannels + cp);
+        foreach (int scratchLength in new[] { ConvKernels.ScratchLength(g), Math.Max(ConvKernels.ScratchLength(g), needed * 4), Math.Max(ConvKernels.ScratchLength(g), needed) })
+        {
+            float[] fast = Filled(rows * g.OutputSampleLength, float.NaN), slow = Filled(rows * g.OutputSampleLength, float.NaN);
+            float[] scratch = new float[scratchLength];
+            WithPath(path, () =>
+            {
+                ConvKernels.Forward(x, rows, g, w, b, scratch, fast);
+                ConvKernels.WinogradDisabled = ConvKernels.DirectDisabled = true;
+                try { ConvKernels.Forward(x, rows, g, w, b, scratch, slow); }
+                finally { ConvKernels.WinogradDisabled = ConvKernels.DirectDisabled = false; }
+            });
+            AssertClose(expected, fast, 1e-5, $"{c.Name} path {path} scratch {scratchLength}");
+            AssertClose(slow, fast, 1e-5, $"{c.Name} path {path} scratch {scratchLength} against im2col");
+        }
+    }
+
+    [Fact]
+    public void OneInputChannelDirectKernelsAgreeBitForBit()
+    {
+        // The 3×3 kernel keeps the general direct kernel's order of multiply-adds; forcing the general one needs a
+        // scratch too small for the zero-bordered input.
+        ConvGeometry g = ConvKernelTests.Geometry(Cases[3]);
+        float[] x = ConvKernelTests.Input(g, 2, 5), w = PaddedWeight(g.Taps, 16, 16, 6), b = Random(16, 7);
+        float[] a = new float[2 * g.OutputSampleLength], c = new float[2 * g.OutputSampleLength];
+        ConvKernels.Forward(x, 2, g, w, b, new float[ConvKernels.ScratchLength(g)], a);
+        ConvKernels.Forward(x, 2, g, w, b, Span<float>.Empty, c);
+        Assert.Equal(c, a);
+    }
+}
