@@ -9,7 +9,7 @@ namespace StaticNet.Benchmarks;
 /// <summary>
 /// <c>--cnn-parts</c>: the Fashion-MNIST CNN's batch-1 <c>Forward</c> taken apart, each kernel timed alone with the
 /// layer's sizes (Stopwatch, the minimum and median of 31 rounds of many calls), with its GFLOP/s and the fraction of
-/// this core's fp32 FMA peak, which <see cref="FmaPeak"/> measures first (12 independent 512-bit FMA chains).
+/// this core's fp32 FMA peak, which <see cref="FmaPeak.Measure512"/> measures first (16 independent 512-bit FMA chains).
 /// Also the 1568 → 128 dense layer at batch 32 and both convolutions' backward passes at batch 32 (issue 20, item 3).
 /// </summary>
 public static class CnnParts
@@ -19,8 +19,8 @@ public static class CnnParts
 
     public static void Run()
     {
-        double peak = FmaPeak();
-        Console.WriteLine($"fp32 FMA peak (12 chains of Vector512 FMA): {peak:F1} GFLOP/s");
+        double peak = StaticNet.Benchmarks.FmaPeak.Measure512();
+        Console.WriteLine($"fp32 FMA peak (16 chains of Vector512 FMA): {peak:F1} GFLOP/s");
         const int B = 32;
         var x1 = Buffer(B * 784, 1); var w1 = Buffer(9 * 16, 2); var b = Buffer(32, 3); var y1 = Buffer(B * 12544, 0);
         var p1 = Buffer(B * 3136, 0); var w2 = Buffer(144 * 32, 4); var y2 = Buffer(B * 6272, 0); var p2 = Buffer(B * 1568, 0);
@@ -70,41 +70,5 @@ public static class CnnParts
         var buffer = new AlignedBuffer(length);
         if (seed != 0) BenchmarkData.Random(length, seed).CopyTo(buffer.Span);
         return buffer;
-    }
-
-    /// <summary>This core's fp32 FMA throughput: 12 independent chains of 512-bit FMAs (enough to cover the latency on
-    /// Zen 4 and Intel), the best of several runs, in GFLOP/s (an FMA of 16 lanes = 32 FLOP).</summary>
-    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    public static double FmaPeak()
-    {
-        if (!Vector512.IsHardwareAccelerated) return double.NaN;
-        double best = 0;
-        for (int trial = 0; trial < 15; trial++)
-        {
-            const int iterations = 200_000;
-            long start = Stopwatch.GetTimestamp();
-            float sink = Chains(iterations);
-            double seconds = (Stopwatch.GetTimestamp() - start) / (double)Stopwatch.Frequency;
-            best = Math.Max(best, iterations * 12.0 * 32 / seconds / 1e9 + sink * 0);
-        }
-        return best;
-    }
-
-    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    private static float Chains(int iterations)
-    {
-        var m = Vector512.Create(0.999f); var c = Vector512.Create(1e-3f);
-        Vector512<float> a0 = Vector512.Create(1f), a1 = a0 + c, a2 = a1 + c, a3 = a2 + c, a4 = a3 + c, a5 = a4 + c;
-        Vector512<float> a6 = a5 + c, a7 = a6 + c, a8 = a7 + c, a9 = a8 + c, a10 = a9 + c, a11 = a10 + c;
-        for (int i = 0; i < iterations; i++)
-        {
-            a0 = Vector512.FusedMultiplyAdd(a0, m, c); a1 = Vector512.FusedMultiplyAdd(a1, m, c);
-            a2 = Vector512.FusedMultiplyAdd(a2, m, c); a3 = Vector512.FusedMultiplyAdd(a3, m, c);
-            a4 = Vector512.FusedMultiplyAdd(a4, m, c); a5 = Vector512.FusedMultiplyAdd(a5, m, c);
-            a6 = Vector512.FusedMultiplyAdd(a6, m, c); a7 = Vector512.FusedMultiplyAdd(a7, m, c);
-            a8 = Vector512.FusedMultiplyAdd(a8, m, c); a9 = Vector512.FusedMultiplyAdd(a9, m, c);
-            a10 = Vector512.FusedMultiplyAdd(a10, m, c); a11 = Vector512.FusedMultiplyAdd(a11, m, c);
-        }
-        return Vector512.Sum(a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7 + a8 + a9 + a10 + a11);
     }
 }
