@@ -78,11 +78,12 @@ internal static class Parser
             if (attribute.AttributeClass?.ToDisplayString() is not { } name)
                 continue;
             if (name == InputAttributeName)
-                layers.Add(new LayerSpec(LayerKind.Input, i, ReadShape(attribute), 0, ActivationKind.None, null));
+                layers.Add(new LayerSpec(LayerKind.Input, i, ReadShape(attribute), 0, ActivationKind.None, AttributeArguments.NamedString(attribute, "Name")));
             else if (LayerDefinitions.ForAttribute(name) is { } definition)
                 layers.Add(definition.Read(attribute, i, AttributeArguments.NamedString(attribute, "Name")) with
                 {
                     Trainable = AttributeArguments.NamedBool(attribute, "Trainable", true), // LayerAttribute's: the same for every kind
+                    From = AttributeArguments.NamedString(attribute, "From"),
                 });
         }
         return layers;

@@ -34,6 +34,9 @@ internal static class LayerDefinitions
         SequencePoolLayer.Instance,
         AttentionLayer.Instance,
         TransformerLayer.Instance,
+        MergeLayer.Add,
+        MergeLayer.Multiply,
+        MergeLayer.Concatenate,
     };
 
     private static readonly Dictionary<string, LayerDefinition> s_byAttribute = ByAttribute();

@@ -50,6 +50,11 @@ internal sealed record NetworkSpec(
 /// The attribute's <c>Trainable</c> (every layer attribute has it, read once by the parser for all kinds): false freezes
 /// the layer's parameters for good, and its backward pass is generated without their gradients.
 /// </param>
+/// <param name="From">
+/// The attribute's <c>From</c>: the name of the earlier layer (or input) it reads instead of the layer declared before
+/// it, or null for that one (every layer attribute has it, read once by the parser for all kinds).
+/// </param>
+/// <param name="Others">A merge's further operands (<c>[Add("a", "b")]</c>), by name; empty for every other kind.</param>
 internal sealed record LayerSpec(
     LayerKind Kind,
     int AttributeIndex,
@@ -58,7 +63,9 @@ internal sealed record LayerSpec(
     ActivationKind Activation,
     string? Name,
     LayerOptions? Options = null,
-    bool Trainable = true)
+    bool Trainable = true,
+    string? From = null,
+    EquatableArray<string> Others = default)
 {
     /// <summary>The home of the layer's kind (not for <c>[Input]</c>, which is not a layer).</summary>
     public Layers.LayerDefinition Definition => Layers.LayerDefinitions.Of(Kind);

@@ -30,6 +30,50 @@ internal sealed record ShapedNetwork(
 {
     public ShapedLayer OutputLayer => Layers[Layers.Count - 1];
 
+    /// <summary>
+    /// Whether the layers form a graph rather than a stack: a layer reads something other than the layer before it
+    /// (<c>From</c>) or several outputs (a merge). A stack's code is exactly as before graphs existed.
+    /// </summary>
+    public bool IsGraph
+    {
+        get
+        {
+            foreach (ShapedLayer layer in Layers)
+                if (layer.OperandCount != 1 || layer.Source(0) != layer.Index - 1)
+                    return true;
+            return false;
+        }
+    }
+
+    /// <summary>The name of the network's input, as layers name it in <c>From</c> (<c>input</c> unless declared).</summary>
+    public string InputName
+    {
+        get
+        {
+            foreach (LayerSpec layer in Spec.Layers)
+                if (layer.Kind == LayerKind.Input)
+                    return layer.Name ?? "input";
+            return "input";
+        }
+    }
+
+    /// <summary>The shape operand <paramref name="k"/> of <paramref name="layer"/> reads: a layer's output, the input, or its channels-last copy.</summary>
+    public ActivationShape OperandShape(ShapedLayer layer, int k)
+    {
+        int source = layer.Source(k);
+        if (source >= 0) return Layers[source].Output;
+        return ReadsInputCopy(layer) ? PaddedInput : Input;
+    }
+
+    /// <summary>Whether the layer reads the input's channels-last copy rather than the caller's layout.</summary>
+    public bool ReadsInputCopy(ShapedLayer layer) => InputCopyOffset >= 0 && layer.Definition.NeedsChannelsLastInput;
+
+    /// <summary>The input in the padded channels-last layout (what <c>InputCopy</c> holds).</summary>
+    public ActivationShape PaddedInput => ActivationShape.Padded(Input.Kind, Input.Dims.AsSpan().ToArray());
+
+    /// <summary>The name of what operand <paramref name="k"/> of <paramref name="layer"/> reads, for comments.</summary>
+    public string OperandName(ShapedLayer layer, int k) => layer.Source(k) is var source && source >= 0 ? Layers[source].Name : InputName;
+
     public ActivationShape Output => OutputLayer.Output;
 
     public int InputSize => Input.Size;
@@ -76,6 +120,8 @@ internal sealed record ShapedNetwork(
             foreach (ShapedLayer layer in Layers)
                 recurrent |= layer.Definition.IsRecurrent;
             if (!recurrent) return NoRecurrentLayer;
+            if (IsGraph)
+                return "it is a graph (a layer reads from another than the one before it, or merges several), which Step does not stream; call Forward";
             foreach (ShapedLayer layer in Layers)
                 if (layer.Definition.WhyNoStep(layer) is { } why)
                     return why;
@@ -233,9 +279,29 @@ internal sealed record ShapedLayer(
     EquatableArray<TensorSpec> Tensors,
     EquatableArray<Region> Regions,
     int ParameterCount,
-    LayerFusion Fusion = LayerFusion.None)
+    LayerFusion Fusion = LayerFusion.None,
+    EquatableArray<int> Sources = default,
+    EquatableArray<string> DeltaRegions = default,
+    bool IsLive = true)
 {
-    public bool IsFirst => Index == 0;
+    /// <summary>
+    /// Whether it reads the network's input (its first operand is the input, not a layer's output), so that its backward
+    /// pass computes no gradient for it: the first layer of a stack, or a layer with <c>From</c> naming the input.
+    /// </summary>
+    public bool IsFirst => Sources.Count > 0 ? Sources[0] < 0 : Index == 0;
+
+    /// <summary>How many outputs it reads: one, or a merge's two or more.</summary>
+    public int OperandCount => Sources.Count == 0 ? 1 : Sources.Count;
+
+    /// <summary>The layer whose output operand <paramref name="k"/> is, or -1 for the network's input.</summary>
+    public int Source(int k) => Sources.Count == 0 ? Index - 1 : Sources[k];
+
+    /// <summary>
+    /// The region of the source's layer, in <c>deltas</c>, where operand <paramref name="k"/>'s gradient goes: <c>Output</c>
+    /// for the lowest consumer of a value, <c>Gradient2</c>, <c>Gradient3</c>, … for the others (summed into <c>Output</c>'s
+    /// before the source's backward pass).
+    /// </summary>
+    public string DeltaRegion(int k) => DeltaRegions.Count == 0 ? "Output" : DeltaRegions[k];
 
     /// <summary>Whether it has trainable tensors (not only running statistics, or none).</summary>
     public bool HasParameters
