@@ -39,7 +39,7 @@ internal static class Parser
     /// <summary>The spec of any class, extensible or not: what the analyzers check.</summary>
     public static NetworkSpec ReadSpec(INamedTypeSymbol type, string[]? containingTypes = null)
     {
-        (LossKind loss, int networkAttributeIndex, string? embeddedWeights, string? namePrefix) = ReadNetworkAttribute(type);
+        (LossKind loss, int networkAttributeIndex, string? embeddedWeights, string? namePrefix, bool fromCaller) = ReadNetworkAttribute(type);
         return new NetworkSpec(
             NamespaceOf(type),
             type.Name,
@@ -48,7 +48,8 @@ internal static class Parser
             new EquatableArray<LayerSpec>(ReadLayers(type).ToArray()),
             networkAttributeIndex,
             embeddedWeights,
-            NamePrefix: namePrefix ?? "");
+            NamePrefix: namePrefix ?? "",
+            GradientsFromCaller: fromCaller);
     }
 
     /// <summary>The containing namespace as C# source (keywords escaped: <c>@event.Models</c>), or null for the global one.</summary>
@@ -164,16 +165,17 @@ internal static class Parser
         _ => "class",
     };
 
-    private static (LossKind Loss, int AttributeIndex, string? EmbeddedWeights, string? NamePrefix) ReadNetworkAttribute(INamedTypeSymbol type)
+    private static (LossKind Loss, int AttributeIndex, string? EmbeddedWeights, string? NamePrefix, bool GradientsFromCaller) ReadNetworkAttribute(INamedTypeSymbol type)
     {
         ImmutableArray<AttributeData> attributes = type.GetAttributes();
         for (int i = 0; i < attributes.Length; i++)
         {
             if (attributes[i].AttributeClass?.ToDisplayString() != NetworkAttributeName) continue;
             return ((LossKind)(attributes[i].NamedArguments.FirstOrDefault(a => a.Key == "Loss").Value.Value as int? ?? 0), i,
-                AttributeArguments.NamedString(attributes[i], "EmbeddedWeights"), AttributeArguments.NamedString(attributes[i], "NamePrefix"));
+                AttributeArguments.NamedString(attributes[i], "EmbeddedWeights"), AttributeArguments.NamedString(attributes[i], "NamePrefix"),
+                AttributeArguments.NamedBool(attributes[i], "GradientsFromCaller", false));
         }
-        return (LossKind.None, -1, null, null);
+        return (LossKind.None, -1, null, null, false);
     }
 
     private static EquatableArray<int> ReadShape(AttributeData attribute)

@@ -219,6 +219,8 @@ internal static class NetworkEmitter
             foreach (Region region in layer.Regions)
                 if (!region.PerChunk)
                     w.Line($"private const int {layer.Identifier}{region.Name} = {region.Offset} * ChunkRows; // {region.Description}");
+        foreach (Region region in network.InputGradientRegions)
+            w.Line($"private const int {region.Name} = {region.Offset} * ChunkRows; // {region.Description}");
         w.Line($"private const int RowActivationLength = {network.RowActivationLength};");
         foreach (ShapedLayer layer in network.Layers)
             foreach (Region region in layer.Regions)
@@ -681,7 +683,9 @@ internal static class NetworkEmitter
         w.Line("float scale = batch.Scale;");
         WriteLoss("double loss =");
         w.Line("batch.SetLoss(chunk, loss);");
-        w.Line("BackwardRows(parameters, gradients, x, activations, deltas, rows, _frozen, _firstTrainable);");
+        w.Line(network.HasInputGradient
+            ? "BackwardRows(parameters, gradients, x, activations, deltas, rows, _frozen, _firstTrainable, inputGradient: false);"
+            : "BackwardRows(parameters, gradients, x, activations, deltas, rows, _frozen, _firstTrainable);");
         w.Close();
         w.Line();
         w.Line("private global::StaticNet.Kernels.ParallelBatch? _training; // the training calls' chunks and the workers' buffers, created by the first");
@@ -697,6 +701,7 @@ internal static class NetworkEmitter
         }
         WriteTrainingCall(w, network);
         WriteFreezing(w, network);
+        if (network.HasInputGradient) CallerGradients.Write(w, network);
     }
 
     /// <summary>
@@ -917,8 +922,9 @@ internal static class NetworkEmitter
         w.Line("/// </summary>");
         w.Hot();
         w.Open("private static void BackwardRows(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, " +
-            $"{x}, global::System.Span<float> activations, global::System.Span<float> deltas, int rows, global::System.ReadOnlySpan<bool> frozen, int first)");
-        int firstTrainable = network.FirstTrainableLayer;
+            $"{x}, global::System.Span<float> activations, global::System.Span<float> deltas, int rows, global::System.ReadOnlySpan<bool> frozen, int first" +
+            (network.HasInputGradient ? ", bool inputGradient)" : ")"));
+        int firstTrainable = network.HasInputGradient ? 0 : network.FirstTrainableLayer; // Backward's input gradient needs every layer
         for (int i = network.Layers.Count - 1; i >= firstTrainable; i--) // no layer before the first trainable one ever needs a gradient
         {
             ShapedLayer layer = network.Layers[i];

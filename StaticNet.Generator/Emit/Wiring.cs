@@ -42,8 +42,21 @@ internal sealed class Wiring
     /// Where the gradient of operand <paramref name="k"/> goes, or null for the network's input: the source's <c>Output</c>
     /// gradient, or, when another layer also reads the source, one of its <c>Gradient2</c>… regions (summed before its backward pass).
     /// </summary>
-    public string? OperandDelta(ShapedLayer layer, int k) =>
-        layer.Source(k) is var source && source >= 0 ? RegionOf(Network.Layers[source], layer.DeltaRegion(k), "deltas") : null;
+    public string? OperandDelta(ShapedLayer layer, int k) => layer.Source(k) switch
+    {
+        >= 0 and var source => RegionOf(Network.Layers[source], layer.DeltaRegion(k), "deltas"),
+        ShapedNetwork.DifferentiatedInputSource => InputGradientRegion(layer.DeltaRegion(k)),
+        _ => null,
+    };
+
+    /// <summary>One of the input gradient regions (<c>GradientsFromCaller</c>) in <c>deltas</c>.</summary>
+    public string InputGradientRegion(string name)
+    {
+        foreach (Region region in Network.InputGradientRegions)
+            if (region.Name == name)
+                return $"deltas.Slice({name}, rows * {region.Length})";
+        throw new System.InvalidOperationException($"no input gradient region {name}");
+    }
 
     /// <summary>One of the layer's regions of <paramref name="buffer"/> (<c>activations</c> or <c>deltas</c>).</summary>
     public string RegionOf(ShapedLayer layer, string name, string buffer = "activations")
@@ -70,7 +83,11 @@ internal sealed class Wiring
     public string BackwardFlags(ShapedLayer layer)
     {
         string flags = layer.IsTrainable ? $", weights: !frozen[{layer.Index}]" : "";
-        if (!layer.IsFirst)
+        if (layer.Source(0) == ShapedNetwork.DifferentiatedInputSource)
+            flags += ", input: inputGradient"; // the network's input: only Backward asks for its gradient
+        else if (!layer.IsFirst && Network.HasInputGradient)
+            flags += $", input: inputGradient || first < {layer.Index}"; // Backward's input gradient runs through frozen layers too
+        else if (!layer.IsFirst)
             flags += layer.Index <= Network.FirstTrainableLayer ? ", input: false" : $", input: first < {layer.Index}";
         return flags;
     }

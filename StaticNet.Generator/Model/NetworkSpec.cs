@@ -19,6 +19,7 @@ namespace StaticNet.Generator.Model;
 /// <c>[Network(NamePrefix = ...)]</c>: the module path put before every layer name (<c>"layers."</c>), or empty for the
 /// names of a bare <c>nn.Sequential</c>.
 /// </param>
+/// <param name="GradientsFromCaller"><c>[Network(GradientsFromCaller = true)]</c>: ForwardTraining, Backward(outputGradients, inputGradients) and ApplyGradients.</param>
 internal sealed record NetworkSpec(
     string? Namespace,
     string ClassName,
@@ -28,7 +29,8 @@ internal sealed record NetworkSpec(
     int NetworkAttributeIndex = -1,
     string? EmbeddedWeights = null,
     EquatableArray<string> UserMembers = default,
-    string NamePrefix = "")
+    string NamePrefix = "",
+    bool GradientsFromCaller = false)
 {
     /// <summary>The fully qualified name, for messages and hint names.</summary>
     public string FullName => Namespace is null ? ClassName : Namespace + "." + ClassName;

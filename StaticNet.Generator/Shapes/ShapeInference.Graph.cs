@@ -179,4 +179,45 @@ internal static partial class ShapeInference
             errors.Add(new ShapeError(DiagnosticIds.TooLarge, layers[n - 1].AttributeIndex,
                 $"The gradients of the network's branches take it past {MaxBufferLength:N0} floats of activations; expected a network that fits in one buffer"));
     }
+
+    /// <summary>
+    /// With <c>GradientsFromCaller</c>: every layer that reads the network's input computes its gradient, into a region of
+    /// its own in the layout it reads (<c>InputGradient1</c>, …); <c>Backward</c> turns each into the caller's layout and
+    /// adds them up (through <c>InputGradientScratch</c> for one in the channels-last copy's layout).
+    /// </summary>
+    private static Region[] WireInputGradients(List<ShapedLayer> layers, BufferPlan buffers, ActivationShape input, ActivationShape? paddedInput)
+    {
+        var regions = new List<Region>();
+        bool copy = false;
+        for (int c = 0; c < layers.Count; c++)
+        {
+            ShapedLayer layer = layers[c];
+            if (!layer.IsLive) continue;
+            int[] sources = Enumerable.Range(0, layer.OperandCount).Select(layer.Source).ToArray();
+            string[] deltas = Enumerable.Range(0, layer.OperandCount).Select(layer.DeltaRegion).ToArray();
+            bool changed = false;
+            for (int k = 0; k < sources.Length; k++)
+            {
+                if (sources[k] != ShapedNetwork.InputSource) continue;
+                bool readsCopy = paddedInput is not null && layer.Definition.NeedsChannelsLastInput;
+                copy |= readsCopy;
+                int length = readsCopy ? paddedInput!.RowLength : input.RowLength;
+                string name = "InputGradient" + (regions.Count + 1) + (readsCopy ? "ChannelsLast" : "");
+                regions.Add(new Region(name, (int)buffers.RowLength, length, false,
+                    $"the gradient of the input from {layer.Name}, {(readsCopy ? "channels last, padded" : "in the input's layout")}"));
+                buffers.RowLength += length;
+                sources[k] = ShapedNetwork.DifferentiatedInputSource;
+                deltas[k] = name;
+                changed = true;
+            }
+            if (changed)
+                layers[c] = layer with { Sources = new EquatableArray<int>(sources), DeltaRegions = new EquatableArray<string>(deltas) };
+        }
+        if (copy)
+        {
+            regions.Add(new Region("InputGradientScratch", (int)buffers.RowLength, input.RowLength, false, "one reader's input gradient, back in the input's layout"));
+            buffers.RowLength += input.RowLength;
+        }
+        return regions.ToArray();
+    }
 }

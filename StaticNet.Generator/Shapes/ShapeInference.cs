@@ -127,6 +127,9 @@ internal static partial class ShapeInference
 
         if (!broken && layers.Count > 0)
             WireGradients(layers, buffers, errors);
+        Region[] inputGradients = !broken && layers.Count > 0 && inputShape is not null && spec.GradientsFromCaller && spec.Loss != LossKind.None && !layers[0].Definition.TakesTokens
+            ? WireInputGradients(layers, buffers, inputShape, paddedInput)
+            : new Region[0];
 
         if (declared == 0 && input is not null)
             errors.Add(new ShapeError(DiagnosticIds.NoLayers, input.AttributeIndex,
@@ -149,7 +152,7 @@ internal static partial class ShapeInference
         }
         var network = new ShapedNetwork(spec, inputShape, new EquatableArray<ShapedLayer>(layers.ToArray()),
             (int)buffers.ParameterCount, trainable, (int)(buffers.TrainableLength + buffers.StateLength),
-            (int)buffers.RowLength, (int)buffers.ChunkLength, inputCopyOffset);
+            (int)buffers.RowLength, (int)buffers.ChunkLength, inputCopyOffset, new EquatableArray<Region>(inputGradients));
         return new ShapeResult(GeneratedMembers.WithDistinctMemberNames(network), diagnostics);
     }
 

@@ -17,6 +17,10 @@ namespace StaticNet.Generator.Shapes;
 /// Where the input is copied into the padded channels-last layout before the first layer (per row), or -1 when the first
 /// layer reads the user's layout itself.
 /// </param>
+/// <param name="InputGradientRegions">
+/// With <c>GradientsFromCaller</c>: where each layer that reads the input writes its gradient (one region each, in the
+/// layout it reads), then <c>InputGradientScratch</c> when one of them is the channels-last copy; empty otherwise.
+/// </param>
 internal sealed record ShapedNetwork(
     NetworkSpec Spec,
     ActivationShape Input,
@@ -26,8 +30,18 @@ internal sealed record ShapedNetwork(
     int ParameterBufferLength,
     int RowActivationLength,
     int ChunkActivationLength,
-    int InputCopyOffset = -1)
+    int InputCopyOffset = -1,
+    EquatableArray<Region> InputGradientRegions = default)
 {
+    /// <summary>A layer's source that is the network's input, whose gradient is not computed.</summary>
+    public const int InputSource = -1;
+
+    /// <summary>A layer's source that is the network's input, whose gradient is computed (<c>GradientsFromCaller</c>).</summary>
+    public const int DifferentiatedInputSource = -2;
+
+    /// <summary>Whether the network computes the gradient of its input (<c>[Network(GradientsFromCaller = true)]</c>).</summary>
+    public bool HasInputGradient => InputGradientRegions.Count > 0;
+
     public ShapedLayer OutputLayer => Layers[Layers.Count - 1];
 
     /// <summary>
@@ -39,7 +53,7 @@ internal sealed record ShapedNetwork(
         get
         {
             foreach (ShapedLayer layer in Layers)
-                if (layer.OperandCount != 1 || layer.Source(0) != layer.Index - 1)
+                if (layer.OperandCount != 1 || System.Math.Max(layer.Source(0), InputSource) != layer.Index - 1)
                     return true;
             return false;
         }
@@ -288,12 +302,15 @@ internal sealed record ShapedLayer(
     /// Whether it reads the network's input (its first operand is the input, not a layer's output), so that its backward
     /// pass computes no gradient for it: the first layer of a stack, or a layer with <c>From</c> naming the input.
     /// </summary>
-    public bool IsFirst => Sources.Count > 0 ? Sources[0] < 0 : Index == 0;
+    public bool IsFirst => Sources.Count > 0 ? Sources[0] == ShapedNetwork.InputSource : Index == 0;
 
     /// <summary>How many outputs it reads: one, or a merge's two or more.</summary>
     public int OperandCount => Sources.Count == 0 ? 1 : Sources.Count;
 
-    /// <summary>The layer whose output operand <paramref name="k"/> is, or -1 for the network's input.</summary>
+    /// <summary>
+    /// The layer whose output operand <paramref name="k"/> is, or <see cref="ShapedNetwork.InputSource"/> for the network's
+    /// input (<see cref="ShapedNetwork.DifferentiatedInputSource"/> when its gradient is computed).
+    /// </summary>
     public int Source(int k) => Sources.Count == 0 ? Index - 1 : Sources[k];
 
     /// <summary>
