@@ -45,7 +45,7 @@ internal static class GeneratedMembers
             members["TrainStep"] = new[] { 3 };
             members["Evaluate"] = new[] { 4 };
             members["TrainingCall"] = new[] { 5 };
-            members["BackwardRows"] = new[] { 8 };
+            members["BackwardRows"] = new[] { network.HasInputGradient ? 9 : 8 };
             foreach (string field in new[] { "s_layerParameters", "s_declaredFrozen", "s_declaredRanges", "_frozen", "_firstTrainable", "_trainableRanges" }) members[field] = null;
             members["Freeze"] = new[] { 1 };
             members["Unfreeze"] = new[] { 1 };
@@ -71,6 +71,16 @@ internal static class GeneratedMembers
         if (trainable && network.HasTrainingMode)
             members["TrainingForwardRows"] = new[] { 4 + (Emit.NetworkEmitter.HasStatistics(network) ? 1 : 0) + (network.UsesRandom ? 1 : 0) };
         if (trainable && network.UsesRandom) members["_random"] = null;
+        if (trainable && network.HasInputGradient)
+        {
+            // [Network(GradientsFromCaller = true)]
+            foreach (string field in new[] { "_callerActivations", "_callerDeltas", "_callerInputs", "_callerCount" }) members[field] = null;
+            if (Emit.NetworkEmitter.HasStatistics(network)) members["_callerStatistics"] = null;
+            foreach (Region region in network.InputGradientRegions) members[region.Name] = null;
+            members["ForwardTraining"] = new[] { 2 };
+            members["Backward"] = new[] { 1, 2 };
+            members["ApplyGradients"] = new[] { 1 };
+        }
         return members;
     }
 

@@ -104,19 +104,24 @@ internal static partial class ShapeInference
         /// (through From or a merge's operand): then a stand-alone activation after it cannot run in its kernel, since
         /// the other readers need the value before the activation.
         /// </summary>
-        public bool ReadElsewhere(int l)
+        public bool ReadElsewhere(int l) => (_readElsewhere ??= FindReadElsewhere())[l];
+
+        private bool[]? _readElsewhere;
+
+        private bool[] FindReadElsewhere()
         {
-            int next = -1;
-            for (int j = l + 1; j < Operands.Length && next < 0; j++)
-                if (j != InputIndex) next = j;
+            var result = new bool[Operands.Length];
+            int previous = -1; // the declaration before j, whose output j reads as its first operand unless From says otherwise
             for (int j = 0; j < Operands.Length; j++)
             {
-                if (Operands[j] is not { } list) continue;
-                for (int k = 0; k < list.Length; k++)
-                    if (list[k] == l && !(j == next && k == 0))
-                        return true;
+                if (j == InputIndex) continue;
+                if (Operands[j] is { } list)
+                    for (int k = 0; k < list.Length; k++)
+                        if (list[k] >= 0 && !(k == 0 && list[k] == previous && previous >= 0))
+                            result[list[k]] = true;
+                previous = j;
             }
-            return false;
+            return result;
         }
 
         /// <summary>Whether a layer that reads only the padded channels-last layout reads the input, which is then copied into it.</summary>
