@@ -91,7 +91,7 @@ internal static class GeneratedMembers
         string id = layer.Identifier;
         foreach (TensorSpec tensor in layer.Tensors) yield return new(id + tensor.ConstantSuffix, null);
         foreach (Region region in layer.Regions) yield return new(id + region.Name, null);
-        yield return new(id + "Forward", AnyParameters);
+        if (layer.Fusion != LayerFusion.IntoPrevious) yield return new(id + "Forward", AnyParameters); // a fused activation has no code of its own
         if (trainable) yield return new(id + "Backward", AnyParameters);
         foreach ((string suffix, bool isMethod) in layer.Definition.ExtraMembers(layer.Spec, trainable))
             yield return new(id + suffix, isMethod ? AnyParameters : null);
