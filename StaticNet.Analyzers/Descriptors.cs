@@ -42,12 +42,18 @@ internal static class Descriptors
     public static readonly DiagnosticDescriptor NoLoss = Error(DiagnosticIds.NoLoss, "Network has no loss to train", Usage);
     public static readonly DiagnosticDescriptor NoStep = Error(DiagnosticIds.NoStep, "Network has no streaming Step", Usage);
     public static readonly DiagnosticDescriptor WrongTargetType = Error(DiagnosticIds.WrongTargetType, "Targets or labels of the wrong type", Usage);
+    public static readonly DiagnosticDescriptor UnknownSource = Error(DiagnosticIds.UnknownSource, "Layer reads a name that is not declared", Usage);
+    public static readonly DiagnosticDescriptor GraphCycle = Error(DiagnosticIds.GraphCycle, "Layer reads its own or a later output", Usage);
+    public static readonly DiagnosticDescriptor MergeShapeMismatch = Error(DiagnosticIds.MergeShapeMismatch, "Merged outputs have incompatible shapes", Shapes);
+    public static readonly DiagnosticDescriptor UnusedBranch = Warning(DiagnosticIds.UnusedBranch, "Layer output is never used", Shapes);
+    public static readonly DiagnosticDescriptor ShortcutMismatch = Error(DiagnosticIds.ShortcutMismatch, "Residual shortcut does not match the block", Shapes);
 
     public static ImmutableArray<DiagnosticDescriptor> All { get; } = ImmutableArray.Create(
         NoInput, SeveralInputs, NonPositiveSize, LayerBeforeInput, UnsupportedInputRank, NoLayers, DuplicateName, InvalidName,
         NotExtensible, SoftmaxNeedsClasses, ActivationDuplicatesLoss, SplitDeclarations, TooLarge, UndefinedValue,
         GeneratedMemberConflict, MissingFlatten, WindowDoesNotFit, WrongInputKind, InvalidOption, EmbeddingNotFirst,
-        WrongSampleLength, PartialSample, BatchCountMismatch, NoLoss, NoStep, WrongTargetType);
+        WrongSampleLength, PartialSample, BatchCountMismatch, NoLoss, NoStep, WrongTargetType,
+        UnknownSource, GraphCycle, MergeShapeMismatch, UnusedBranch, ShortcutMismatch);
 
     private static readonly Dictionary<string, DiagnosticDescriptor> s_byId = Index();
 

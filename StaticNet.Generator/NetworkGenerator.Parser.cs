@@ -54,7 +54,7 @@ internal static class Parser
     /// <summary>The spec of any class, extensible or not: what the analyzers check.</summary>
     public static NetworkSpec ReadSpec(INamedTypeSymbol type, string[]? containingTypes = null)
     {
-        (LossKind loss, int networkAttributeIndex, string? embeddedWeights, string? namePrefix) = ReadNetworkAttribute(type);
+        (LossKind loss, int networkAttributeIndex, string? embeddedWeights, string? namePrefix, bool fromCaller) = ReadNetworkAttribute(type);
         return new NetworkSpec(
             NamespaceOf(type),
             type.Name,
@@ -64,7 +64,8 @@ internal static class Parser
             networkAttributeIndex,
             embeddedWeights,
             NamePrefix: namePrefix ?? "",
-            HuberBeta: ReadHuberBeta(type));
+            HuberBeta: ReadHuberBeta(type),
+            GradientsFromCaller: fromCaller);
     }
 
     /// <summary><c>[Network(HuberBeta = ...)]</c>, or PyTorch's default 1.</summary>
@@ -103,11 +104,12 @@ internal static class Parser
             if (attribute.AttributeClass?.ToDisplayString() is not { } name)
                 continue;
             if (name == InputAttributeName)
-                layers.Add(new LayerSpec(LayerKind.Input, i, ReadShape(attribute), 0, ActivationKind.None, null));
+                layers.Add(new LayerSpec(LayerKind.Input, i, ReadShape(attribute), 0, ActivationKind.None, AttributeArguments.NamedString(attribute, "Name")));
             else if (LayerDefinitions.ForAttribute(name) is { } definition)
                 layers.Add(definition.Read(attribute, i, AttributeArguments.NamedString(attribute, "Name")) with
                 {
                     Trainable = AttributeArguments.NamedBool(attribute, "Trainable", true), // LayerAttribute's: the same for every kind
+                    From = AttributeArguments.NamedString(attribute, "From"),
                 });
         }
         return layers;
@@ -188,16 +190,17 @@ internal static class Parser
         _ => "class",
     };
 
-    private static (LossKind Loss, int AttributeIndex, string? EmbeddedWeights, string? NamePrefix) ReadNetworkAttribute(INamedTypeSymbol type)
+    private static (LossKind Loss, int AttributeIndex, string? EmbeddedWeights, string? NamePrefix, bool GradientsFromCaller) ReadNetworkAttribute(INamedTypeSymbol type)
     {
         ImmutableArray<AttributeData> attributes = type.GetAttributes();
         for (int i = 0; i < attributes.Length; i++)
         {
             if (attributes[i].AttributeClass?.ToDisplayString() != NetworkAttributeName) continue;
             return ((LossKind)(attributes[i].NamedArguments.FirstOrDefault(a => a.Key == "Loss").Value.Value as int? ?? 0), i,
-                AttributeArguments.NamedString(attributes[i], "EmbeddedWeights"), AttributeArguments.NamedString(attributes[i], "NamePrefix"));
+                AttributeArguments.NamedString(attributes[i], "EmbeddedWeights"), AttributeArguments.NamedString(attributes[i], "NamePrefix"),
+                AttributeArguments.NamedBool(attributes[i], "GradientsFromCaller", false));
         }
-        return (LossKind.None, -1, null, null);
+        return (LossKind.None, -1, null, null, false);
     }
 
     private static EquatableArray<int> ReadShape(AttributeData attribute)

@@ -105,10 +105,12 @@ internal static class NetworkEmitter
         int shapeWidth = System.Math.Max(8, network.Layers.Max(l => l.Output.Text.Length));
         shapeWidth = System.Math.Max(shapeWidth, network.Input.Text.Length);
         int nameWidth = System.Math.Max(16, network.Layers.Max(l => l.Name.Length));
-        w.Line($"//   {Pad("Layer", nameWidth)} {"Kind",-13} {Pad("Output", shapeWidth)} {"Activation",-11} {"Parameters",12}");
-        w.Line($"//   {Pad("input", nameWidth)} {"Input",-13} {Pad(network.Input.Text, shapeWidth)} {"",-11} {0,12}");
+        bool graph = network.IsGraph; // a graph shows what each layer reads; a stack reads the layer before
+        w.Line($"//   {Pad("Layer", nameWidth)} {"Kind",-13} {Pad("Output", shapeWidth)} {"Activation",-11} {"Parameters",12}" + (graph ? "  Reads" : ""));
+        w.Line($"//   {Pad(graph ? network.InputName : "input", nameWidth)} {"Input",-13} {Pad(network.Input.Text, shapeWidth)} {"",-11} {0,12}");
         foreach (ShapedLayer layer in network.Layers)
-            w.Line($"//   {Pad(layer.Name, nameWidth)} {layer.Definition.KindText(layer),-13} {Pad(layer.Output.Text, shapeWidth)} {layer.Definition.ActivationText(layer),-11} {N(layer.ParameterCount),12}");
+            w.Line($"//   {Pad(layer.Name, nameWidth)} {layer.Definition.KindText(layer),-13} {Pad(layer.Output.Text, shapeWidth)} {layer.Definition.ActivationText(layer),-11} {N(layer.ParameterCount),12}" +
+                (graph ? "  " + Reads(network, layer) : ""));
         w.Line($"//   {Pad("total", nameWidth)} {"",-13} {Pad("", shapeWidth)} {"",-11} {N(network.ParameterCount),12}");
         w.Line($"//   loss: {network.Spec.Loss}");
         w.Line();
@@ -118,17 +120,24 @@ internal static class NetworkEmitter
 
     private static string Pad(string text, int width) => text.PadRight(width);
 
+    /// <summary>What a layer of a graph reads: <c>stem_relu</c>, or a merge's operands, <c>block1.bn2, stem_relu</c>.</summary>
+    private static string Reads(ShapedNetwork network, ShapedLayer layer) =>
+        string.Join(", ", Enumerable.Range(0, layer.OperandCount).Select(k => network.OperandName(layer, k)));
+
     private static void WriteClassDocs(CodeWriter w, ShapedNetwork network)
     {
         w.Line("/// <summary>");
         w.Line($"/// A StaticNet network: {Topology(network)}, {N(network.ParameterCount)} parameters, loss {network.Spec.Loss}.");
         w.Line("/// <list type=\"table\">");
-        w.Line("/// <listheader><term>Layer</term><description>Output shape · parameters</description></listheader>");
-        w.Line($"/// <item><term>input</term><description>{network.Input.Text}</description></item>");
+        w.Line(network.IsGraph
+            ? "/// <listheader><term>Layer</term><description>Output shape · parameters · what it reads</description></listheader>"
+            : "/// <listheader><term>Layer</term><description>Output shape · parameters</description></listheader>");
+        w.Line($"/// <item><term>{(network.IsGraph ? Identifiers.Doc(network.InputName) : "input")}</term><description>{network.Input.Text}</description></item>");
         foreach (ShapedLayer layer in network.Layers)
         {
             string kind = layer.Definition.DocumentationText(layer);
-            w.Line($"/// <item><term>{Identifiers.Doc(layer.Name)}: {kind}</term><description>{layer.Output.Text} · {N(layer.ParameterCount)}</description></item>");
+            string reads = network.IsGraph ? " · reads " + Identifiers.Doc(Reads(network, layer)) : "";
+            w.Line($"/// <item><term>{Identifiers.Doc(layer.Name)}: {kind}</term><description>{layer.Output.Text} · {N(layer.ParameterCount)}{reads}</description></item>");
         }
         w.Line("/// </list>");
         w.Line("/// </summary>");
@@ -206,11 +215,13 @@ internal static class NetworkEmitter
         w.Line("// [positions, channels] per sample, channels last, each position padded to a multiple of 16 floats.");
         w.Line("private const int ChunkRows = 32;");
         if (network.InputCopyOffset >= 0)
-            w.Line($"private const int InputCopy = {network.InputCopyOffset} * ChunkRows; // the input {network.Input.Text}, channels last, [{network.Layers[0].Input.Positions}, {network.Layers[0].Input.PositionStride}]");
+            w.Line($"private const int InputCopy = {network.InputCopyOffset} * ChunkRows; // the input {network.Input.Text}, channels last, [{network.PaddedInput.Positions}, {network.PaddedInput.PositionStride}]");
         foreach (ShapedLayer layer in network.Layers)
             foreach (Region region in layer.Regions)
                 if (!region.PerChunk)
                     w.Line($"private const int {layer.Identifier}{region.Name} = {region.Offset} * ChunkRows; // {region.Description}");
+        foreach (Region region in network.InputGradientRegions)
+            w.Line($"private const int {region.Name} = {region.Offset} * ChunkRows; // {region.Description}");
         w.Line($"private const int RowActivationLength = {network.RowActivationLength};");
         foreach (ShapedLayer layer in network.Layers)
             foreach (Region region in layer.Regions)
@@ -687,7 +698,9 @@ internal static class NetworkEmitter
         WriteLoss("double loss =");
         WritePenalties(w, network, "loss", gradient: true);
         w.Line("batch.SetLoss(chunk, loss);");
-        w.Line("BackwardRows(parameters, gradients, x, activations, deltas, rows, _frozen, _firstTrainable);");
+        w.Line(network.HasInputGradient
+            ? "BackwardRows(parameters, gradients, x, activations, deltas, rows, _frozen, _firstTrainable, inputGradient: false);"
+            : "BackwardRows(parameters, gradients, x, activations, deltas, rows, _frozen, _firstTrainable);");
         w.Close();
         w.Line();
         w.Line("private global::StaticNet.Kernels.ParallelBatch? _training; // the training calls' chunks and the workers' buffers, created by the first");
@@ -703,6 +716,7 @@ internal static class NetworkEmitter
         }
         WriteTrainingCall(w, network);
         WriteFreezing(w, network);
+        if (network.HasInputGradient) CallerGradients.Write(w, network);
     }
 
     /// <summary>
@@ -984,13 +998,24 @@ internal static class NetworkEmitter
         w.Line("/// </summary>");
         w.Hot();
         w.Open("private static void BackwardRows(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, " +
-            $"{x}, global::System.Span<float> activations, global::System.Span<float> deltas, int rows, global::System.ReadOnlySpan<bool> frozen, int first)");
-        int firstTrainable = network.FirstTrainableLayer;
+            $"{x}, global::System.Span<float> activations, global::System.Span<float> deltas, int rows, global::System.ReadOnlySpan<bool> frozen, int first" +
+            (network.HasInputGradient ? ", bool inputGradient)" : ")"));
+        int firstTrainable = network.HasInputGradient ? 0 : network.FirstTrainableLayer; // Backward's input gradient needs every layer
         for (int i = network.Layers.Count - 1; i >= firstTrainable; i--) // no layer before the first trainable one ever needs a gradient
         {
             ShapedLayer layer = network.Layers[i];
-            if (layer.Definition.BackwardCall(wiring, layer) is not { } call) continue;
+            if (!layer.IsLive)
+            {
+                w.Line($"// {layer.Name}: not backpropagated, its output reaches no output");
+                continue;
+            }
+            string? call = layer.Definition.BackwardCall(wiring, layer);
+            Region[] sums = GradientSums(layer);
+            if (call is null && sums.Length == 0) continue;
             w.Line($"if (first > {i}) return;");
+            foreach (Region sum in sums)
+                w.Line($"global::StaticNet.Kernels.MergeKernels.Accumulate({wiring.RegionOf(layer, sum.Name, "deltas")}, {wiring.OutputDelta(layer)}, rows * {sum.Length}); // {layer.Name} is read by several layers: their gradients add up");
+            if (call is null) continue;
             w.Line(call);
             if (layer.HasParameters && !layer.Definition.SkipsFrozenWork)
             {
@@ -1005,12 +1030,16 @@ internal static class NetworkEmitter
         w.Line();
     }
 
+    /// <summary>The layer's extra gradient regions (<c>Gradient2</c>, …), one for each further layer that reads its output.</summary>
+    private static Region[] GradientSums(ShapedLayer layer) =>
+        layer.Regions.Where(r => r.Name.StartsWith("Gradient", System.StringComparison.Ordinal)).ToArray();
+
     private static void WriteForwardCalls(CodeWriter w, Wiring wiring, bool training)
     {
         ShapedNetwork network = wiring.Network;
         if (network.InputCopyOffset >= 0)
         {
-            ActivationShape input = network.Input, padded = network.Layers[0].Input;
+            ActivationShape input = network.Input, padded = network.PaddedInput;
             w.Line($"global::StaticNet.Kernels.LayoutKernels.Reorder(x, rows, positions: {input.Positions}, channels: {input.Channels}, xSample: {input.RowLength}, " +
                 $"xPosition: {input.PositionStride}, xChannel: {input.ChannelStride}, activations.Slice(InputCopy, rows * {padded.RowLength}), ySample: {padded.RowLength}, " +
                 $"yPosition: {padded.PositionStride}, yChannel: 1); // to channels last");

@@ -15,14 +15,18 @@ internal sealed class Wiring
 
     public bool Trains => Network.Spec.Loss != LossKind.None;
 
-    public ShapedLayer? Previous(ShapedLayer layer) => layer.IsFirst ? null : Network.Layers[layer.Index - 1];
+    /// <summary>The layer whose output this layer reads first (the one before it, or From's), or null for the network's input.</summary>
+    public ShapedLayer? Previous(ShapedLayer layer) => layer.Source(0) is var source && source >= 0 ? Network.Layers[source] : null;
 
-    /// <summary>The layer's input: the network's <c>x</c>, its channels-last copy, or the previous layer's output region.</summary>
-    public string Input(ShapedLayer layer)
+    /// <summary>The layer's input: the network's <c>x</c>, its channels-last copy, or the output region it reads.</summary>
+    public string Input(ShapedLayer layer) => Operand(layer, 0);
+
+    /// <summary>Operand <paramref name="k"/> of the layer (a merge reads several): as <see cref="Input"/>.</summary>
+    public string Operand(ShapedLayer layer, int k)
     {
-        ShapedLayer? previous = Previous(layer);
-        if (previous is not null) return Output(previous);
-        return Network.InputCopyOffset >= 0 ? $"activations.Slice(InputCopy, rows * {layer.Input.RowLength})" : "x";
+        int source = layer.Source(k);
+        if (source >= 0) return Output(Network.Layers[source]);
+        return Network.ReadsInputCopy(layer) ? $"activations.Slice(InputCopy, rows * {Network.PaddedInput.RowLength})" : "x";
     }
 
     /// <summary>The layer's output region in <c>activations</c>.</summary>
@@ -31,8 +35,28 @@ internal sealed class Wiring
     /// <summary>The gradient of the layer's output, in <c>deltas</c>.</summary>
     public string OutputDelta(ShapedLayer layer) => RegionOf(layer, "Output", "deltas");
 
-    /// <summary>The gradient of the layer's input, or null for the first layer (the network's input needs none).</summary>
-    public string? InputDelta(ShapedLayer layer) => Previous(layer) is { } previous ? OutputDelta(previous) : null;
+    /// <summary>The gradient of the layer's input, or null when it reads the network's input (which needs none).</summary>
+    public string? InputDelta(ShapedLayer layer) => OperandDelta(layer, 0);
+
+    /// <summary>
+    /// Where the gradient of operand <paramref name="k"/> goes, or null for the network's input: the source's <c>Output</c>
+    /// gradient, or, when another layer also reads the source, one of its <c>Gradient2</c>… regions (summed before its backward pass).
+    /// </summary>
+    public string? OperandDelta(ShapedLayer layer, int k) => layer.Source(k) switch
+    {
+        >= 0 and var source => RegionOf(Network.Layers[source], layer.DeltaRegion(k), "deltas"),
+        ShapedNetwork.DifferentiatedInputSource => InputGradientRegion(layer.DeltaRegion(k)),
+        _ => null,
+    };
+
+    /// <summary>One of the input gradient regions (<c>GradientsFromCaller</c>) in <c>deltas</c>.</summary>
+    public string InputGradientRegion(string name)
+    {
+        foreach (Region region in Network.InputGradientRegions)
+            if (region.Name == name)
+                return $"deltas.Slice({name}, rows * {region.Length})";
+        throw new System.InvalidOperationException($"no input gradient region {name}");
+    }
 
     /// <summary>One of the layer's regions of <paramref name="buffer"/> (<c>activations</c> or <c>deltas</c>).</summary>
     public string RegionOf(ShapedLayer layer, string name, string buffer = "activations")
@@ -59,7 +83,11 @@ internal sealed class Wiring
     public string BackwardFlags(ShapedLayer layer)
     {
         string flags = layer.IsTrainable ? $", weights: !frozen[{layer.Index}]" : "";
-        if (!layer.IsFirst)
+        if (layer.Source(0) == ShapedNetwork.DifferentiatedInputSource)
+            flags += ", input: inputGradient"; // the network's input: only Backward asks for its gradient
+        else if (!layer.IsFirst && Network.HasInputGradient)
+            flags += $", input: inputGradient || first < {layer.Index}"; // Backward's input gradient runs through frozen layers too
+        else if (!layer.IsFirst)
             flags += layer.Index <= Network.FirstTrainableLayer ? ", input: false" : $", input: first < {layer.Index}";
         return flags;
     }

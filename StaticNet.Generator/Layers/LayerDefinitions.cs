@@ -35,6 +35,9 @@ internal static class LayerDefinitions
         AttentionLayer.Instance,
         TransformerLayer.Instance,
         ReparameterizeLayer.Instance,
+        MergeLayer.Add,
+        MergeLayer.Multiply,
+        MergeLayer.Concatenate,
     };
 
     private static readonly Dictionary<string, LayerDefinition> s_byAttribute = ByAttribute();

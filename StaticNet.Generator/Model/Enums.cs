@@ -58,7 +58,14 @@ internal enum LayerKind
     SequencePool,
     MultiHeadAttention,
     TransformerEncoderLayer,
+    /// <summary>[Reparameterize]: the VAE's sampling step (mean and log-variance in, a sample out).</summary>
     Reparameterize,
+    /// <summary>[Add(...)]: the element-wise sum of two or more outputs (a residual connection).</summary>
+    Add,
+    /// <summary>[Multiply(...)]: the element-wise product of two or more outputs.</summary>
+    Multiply,
+    /// <summary>[Concatenate(...)]: two or more outputs joined along the channels.</summary>
+    Concatenate,
 }
 
 /// <summary>Mirror of <c>StaticNet.PaddingMode</c>.</summary>

@@ -21,6 +21,7 @@ namespace StaticNet.Generator.Model;
 /// </param>
 /// <param name="Onnx">For <c>[Network(Onnx = ...)]</c>, the embedded model and where each tensor comes from; null for attribute networks.</param>
 /// <param name="HuberBeta"><c>[Network(HuberBeta = ...)]</c>: the β of <c>Loss.Huber</c> (1 by default, as PyTorch's).</param>
+/// <param name="GradientsFromCaller"><c>[Network(GradientsFromCaller = true)]</c>: ForwardTraining, Backward(outputGradients, inputGradients) and ApplyGradients.</param>
 internal sealed record NetworkSpec(
     string? Namespace,
     string ClassName,
@@ -32,7 +33,8 @@ internal sealed record NetworkSpec(
     EquatableArray<string> UserMembers = default,
     string NamePrefix = "",
     OnnxImport? Onnx = null,
-    float HuberBeta = 1f)
+    float HuberBeta = 1f,
+    bool GradientsFromCaller = false)
 {
     /// <summary>The fully qualified name, for messages and hint names.</summary>
     public string FullName => Namespace is null ? ClassName : Namespace + "." + ClassName;
@@ -54,6 +56,11 @@ internal sealed record NetworkSpec(
 /// The attribute's <c>Trainable</c> (every layer attribute has it, read once by the parser for all kinds): false freezes
 /// the layer's parameters for good, and its backward pass is generated without their gradients.
 /// </param>
+/// <param name="From">
+/// The attribute's <c>From</c>: the name of the earlier layer (or input) it reads instead of the layer declared before
+/// it, or null for that one (every layer attribute has it, read once by the parser for all kinds).
+/// </param>
+/// <param name="Others">A merge's further operands (<c>[Add("a", "b")]</c>), by name; empty for every other kind.</param>
 internal sealed record LayerSpec(
     LayerKind Kind,
     int AttributeIndex,
@@ -62,7 +69,9 @@ internal sealed record LayerSpec(
     ActivationKind Activation,
     string? Name,
     LayerOptions? Options = null,
-    bool Trainable = true)
+    bool Trainable = true,
+    string? From = null,
+    EquatableArray<string> Others = default)
 {
     /// <summary>The home of the layer's kind (not for <c>[Input]</c>, which is not a layer).</summary>
     public Layers.LayerDefinition Definition => Layers.LayerDefinitions.Of(Kind);

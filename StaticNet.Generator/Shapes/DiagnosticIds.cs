@@ -24,6 +24,14 @@ internal static class DiagnosticIds
     public const string InvalidOption = "SNET019";
     public const string EmbeddingNotFirst = "SNET024";
 
+    // Graphs (From, merges, several inputs and heads).
+    public const string UnknownSource = "SNET040";
+    public const string GraphCycle = "SNET041";
+    public const string MergeShapeMismatch = "SNET042";
+    public const string UnusedBranch = "SNET043";
+    public const string HeadWithoutLoss = "SNET044";
+    public const string ShortcutMismatch = "SNET045";
+
     // Call sites: buffers whose length is known at compile time, and members a network does not have.
     public const string WrongSampleLength = "SNET020";
     public const string PartialSample = "SNET021";

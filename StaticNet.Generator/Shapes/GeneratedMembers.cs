@@ -46,7 +46,7 @@ internal static class GeneratedMembers
             members["TrainStep"] = new[] { 3, 4 };
             members["Evaluate"] = new[] { 5 };
             members["TrainingCall"] = new[] { 6 };
-            members["BackwardRows"] = new[] { 8 };
+            members["BackwardRows"] = new[] { network.HasInputGradient ? 9 : 8 };
             foreach (string field in new[] { "s_layerParameters", "s_declaredFrozen", "s_declaredRanges", "_frozen", "_firstTrainable", "_trainableRanges" }) members[field] = null;
             members["Freeze"] = new[] { 1 };
             members["Unfreeze"] = new[] { 1 };
@@ -72,6 +72,16 @@ internal static class GeneratedMembers
         if (trainable && network.HasTrainingMode)
             members["TrainingForwardRows"] = new[] { 4 + (Emit.NetworkEmitter.HasStatistics(network) ? 1 : 0) + (network.UsesRandom ? 1 : 0) };
         if (trainable && network.UsesRandom) members["_random"] = null;
+        if (trainable && network.HasInputGradient)
+        {
+            // [Network(GradientsFromCaller = true)]
+            foreach (string field in new[] { "_callerActivations", "_callerDeltas", "_callerInputs", "_callerCount" }) members[field] = null;
+            if (Emit.NetworkEmitter.HasStatistics(network)) members["_callerStatistics"] = null;
+            foreach (Region region in network.InputGradientRegions) members[region.Name] = null;
+            members["ForwardTraining"] = new[] { 2 };
+            members["Backward"] = new[] { 1, 2 };
+            members["ApplyGradients"] = new[] { 1 };
+        }
         return members;
     }
 
@@ -82,7 +92,7 @@ internal static class GeneratedMembers
         string id = layer.Identifier;
         foreach (TensorSpec tensor in layer.Tensors) yield return new(id + tensor.ConstantSuffix, null);
         foreach (Region region in layer.Regions) yield return new(id + region.Name, null);
-        yield return new(id + "Forward", AnyParameters);
+        if (layer.Fusion != LayerFusion.IntoPrevious) yield return new(id + "Forward", AnyParameters); // a fused activation has no code of its own
         if (trainable) yield return new(id + "Backward", AnyParameters);
         foreach ((string suffix, bool isMethod) in layer.Definition.ExtraMembers(layer.Spec, trainable))
             yield return new(id + suffix, isMethod ? AnyParameters : null);

@@ -37,6 +37,12 @@ internal sealed class LayerContext
     public ShapedLayer? Previous { get; }
 
     /// <summary>
+    /// What a merge reads, in order: each operand's name (a layer's or the input's) and shape; the first is the shape
+    /// rule's <c>input</c>. One entry for every other layer.
+    /// </summary>
+    public IReadOnlyList<(string Name, ActivationShape Shape)> Operands { get; internal set; } = new (string, ActivationShape)[0];
+
+    /// <summary>
     /// How the layer shares a kernel: <see cref="LayerFusion.TakesNext"/> when shape inference gave it the next layer's
     /// activation, <see cref="LayerFusion.IntoPrevious"/> once <see cref="AliasOutput"/> made it part of the previous layer.
     /// </summary>

@@ -31,62 +31,91 @@ internal static partial class ShapeInference
         var names = new HashSet<string>();
 
         ActivationShape? inputShape = input is null ? null : InputShape(spec, input, errors);
-        ActivationShape? current = inputShape;
+        string prefix = spec.NamePrefix ?? "";
+        int inputIndex = -1;
+        for (int l = 0; l < spec.Layers.Count && input is not null && inputIndex < 0; l++)
+            if (ReferenceEquals(spec.Layers[l], input)) inputIndex = l;
+        Graph graph = Graph.Resolve(spec, inputIndex, errors);
+        ActivationShape? paddedInput = null;
         int inputCopyOffset = -1;
-        if (inputShape is not null && !inputShape.IsPaddedChannelsLast && FirstLayerNeedsChannelsLast(spec))
+        if (inputShape is not null && !inputShape.IsPaddedChannelsLast && graph.InputNeedsChannelsLast(spec))
         {
-            // Pools, BatchNorm, Dropout and stand-alone activations read only the padded channels-last layout: the input is copied into it first.
-            current = ActivationShape.Padded(inputShape.Kind, inputShape.Dims.AsSpan().ToArray());
+            // Pools, BatchNorm, Dropout, stand-alone activations and merges read only the padded channels-last layout: the input is copied into it first.
+            paddedInput = ActivationShape.Padded(inputShape.Kind, inputShape.Dims.AsSpan().ToArray());
             inputCopyOffset = (int)buffers.RowLength;
-            buffers.RowLength += current.RowLength;
+            buffers.RowLength += paddedInput.RowLength;
+        }
+        // What each declaration's output is, once shaped: its shape and its layer's index (-1: the input). A layer that
+        // failed with size errors only passes its input on (so each mistake is reported once); any other failure leaves
+        // null, and the layers that read it are not checked (they cannot be checked against an unknown input).
+        var outputs = new ActivationShape?[spec.Layers.Count];
+        var outputLayers = new int[spec.Layers.Count];
+        if (inputIndex >= 0) { outputs[inputIndex] = inputShape; outputLayers[inputIndex] = -1; }
+        void PassOn(int l, int[]? operands)
+        {
+            // A layer that is not checked leaves the value it reads to the layers that read it, so that they are still checked.
+            if (operands is { Length: > 0 } && operands[0] >= 0) { outputs[l] = outputs[operands[0]]; outputLayers[l] = outputLayers[operands[0]]; }
         }
         int declared = 0; // layers as written, valid or not
-        int module = 0; // the nn.Sequential index of the next layer: default names count modules as PyTorch does
-        string prefix = spec.NamePrefix ?? "";
-        bool broken = !CheckPrefix(spec, prefix, errors);
-        ShapedLayer? justShaped = null; // the layer just before, when it was shaped
+        bool broken = !CheckPrefix(spec, prefix, errors) || graph.Broken;
         for (int l = 0; l < spec.Layers.Count; l++)
         {
             LayerSpec layer = spec.Layers[l];
             if (layer.Kind == LayerKind.Input) continue;
-            ShapedLayer? previous = justShaped;
-            justShaped = null;
-            string local = layer.Name ?? module.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            string local = graph.LocalNames[l];
             string name = prefix + local;
             declared++;
-            module += ModuleCount(layer);
-            if (!CheckName(layer, local, names, errors)) { broken = true; continue; }
+            int[]? operands = graph.Operands[l];
+            if (!CheckName(layer, local, names, errors)) { broken = true; PassOn(l, operands); continue; }
             if (input is not null && layer.AttributeIndex < input.AttributeIndex)
             {
                 errors.Add(new ShapeError(DiagnosticIds.LayerBeforeInput, layer.AttributeIndex,
                     $"{layer.Kind} '{name}' comes before [Input]; expected [Input] first, then the layers in order"));
                 broken = true;
+                PassOn(l, operands);
                 continue;
             }
+            if (operands is null) { broken = true; continue; } // a name that does not resolve (reported)
+            var operandShapes = new (string Name, ActivationShape Shape)[operands.Length];
+            var sources = new int[operands.Length];
+            bool known = true;
+            for (int k = 0; k < operands.Length; k++)
+            {
+                int j = operands[k];
+                ActivationShape? shape = j == inputIndex && paddedInput is not null && layer.Definition.NeedsChannelsLastInput ? paddedInput : j >= 0 ? outputs[j] : null;
+                if (shape is null) { known = false; break; }
+                operandShapes[k] = (j == inputIndex ? graph.LocalNames[j] : prefix + graph.LocalNames[j], shape);
+                sources[k] = outputLayers[j];
+            }
+            ShapedLayer? previous = known && sources[0] >= 0 ? layers[sources[0]] : null;
             // A stand-alone activation that the layer's own kernel can apply exactly is fused into it: the layer is shaped
             // with that activation (its numbering and name stay as declared), and the activation's home aliases its output.
+            // Not when the activation reads from elsewhere, or something else reads the layer's output before the activation.
             LayerSpec shapedSpec = layer;
             LayerFusion fusion = LayerFusion.None;
-            if (NextLayer(spec, l) is { } next && next.Definition.FusesInto(next, layer))
+            if (NextLayer(spec, l) is { } next && next.From is null && !graph.ReadElsewhere(l) && next.Definition.FusesInto(next, layer))
             {
                 shapedSpec = layer with { Activation = next.Activation };
                 fusion = LayerFusion.TakesNext;
             }
             var context = new LayerContext(spec, shapedSpec, name, local, layers.Count, errors, buffers, previous, fusion);
+            if (known) context.Operands = operandShapes;
             int errorsBefore = errors.Count;
-            ShapedLayer? shaped = current is null ? null : Apply(context, current, identifiers);
+            ShapedLayer? shaped = !known ? null : Apply(context, operandShapes[0].Shape, identifiers);
             if (shaped is null)
             {
-                // A size error leaves the input unchanged for the next layer (so each mistake is reported once);
-                // anything else stops the shape chain: later layers cannot be checked against an unknown input.
-                if (errors.Count == errorsBefore || !errors.GetRange(errorsBefore, errors.Count - errorsBefore).TrueForAll(e => e.Id == DiagnosticIds.NonPositiveSize))
-                    current = null;
+                if (known && errors.Count > errorsBefore && errors.GetRange(errorsBefore, errors.Count - errorsBefore).TrueForAll(e => e.Id == DiagnosticIds.NonPositiveSize))
+                {
+                    outputs[l] = operandShapes[0].Shape;
+                    outputLayers[l] = sources[0];
+                }
                 broken = true;
                 continue;
             }
+            shaped = shaped with { Sources = new EquatableArray<int>(sources) };
             layers.Add(shaped);
-            justShaped = shaped;
-            current = shaped.Output;
+            outputs[l] = shaped.Output;
+            outputLayers[l] = shaped.Index;
             if (buffers.Overflowed)
             {
                 errors.Add(new ShapeError(DiagnosticIds.TooLarge, layer.AttributeIndex,
@@ -95,6 +124,12 @@ internal static partial class ShapeInference
                 break;
             }
         }
+
+        if (!broken && layers.Count > 0)
+            WireGradients(layers, buffers, errors);
+        Region[] inputGradients = !broken && layers.Count > 0 && inputShape is not null && spec.GradientsFromCaller && spec.Loss != LossKind.None && !layers[0].Definition.TakesTokens
+            ? WireInputGradients(layers, buffers, inputShape, paddedInput)
+            : new Region[0];
 
         if (declared == 0 && input is not null)
             errors.Add(new ShapeError(DiagnosticIds.NoLayers, input.AttributeIndex,
@@ -117,7 +152,7 @@ internal static partial class ShapeInference
         }
         var network = new ShapedNetwork(spec, inputShape, new EquatableArray<ShapedLayer>(layers.ToArray()),
             (int)buffers.ParameterCount, trainable, (int)(buffers.TrainableLength + buffers.StateLength),
-            (int)buffers.RowLength, (int)buffers.ChunkLength, inputCopyOffset);
+            (int)buffers.RowLength, (int)buffers.ChunkLength, inputCopyOffset, new EquatableArray<Region>(inputGradients));
         return new ShapeResult(GeneratedMembers.WithDistinctMemberNames(network), diagnostics);
     }
 
@@ -128,14 +163,6 @@ internal static partial class ShapeInference
             if (spec.Layers[i].Kind != LayerKind.Input)
                 return spec.Layers[i];
         return null;
-    }
-
-    private static bool FirstLayerNeedsChannelsLast(NetworkSpec spec)
-    {
-        foreach (LayerSpec layer in spec.Layers)
-            if (layer.Kind != LayerKind.Input)
-                return layer.Definition.NeedsChannelsLastInput;
-        return false;
     }
 
     /// <summary>The loss and the output layer must agree: the loss owns the output non-linearity, as in PyTorch.</summary>

@@ -17,6 +17,10 @@ namespace StaticNet.Generator.Shapes;
 /// Where the input is copied into the padded channels-last layout before the first layer (per row), or -1 when the first
 /// layer reads the user's layout itself.
 /// </param>
+/// <param name="InputGradientRegions">
+/// With <c>GradientsFromCaller</c>: where each layer that reads the input writes its gradient (one region each, in the
+/// layout it reads), then <c>InputGradientScratch</c> when one of them is the channels-last copy; empty otherwise.
+/// </param>
 internal sealed record ShapedNetwork(
     NetworkSpec Spec,
     ActivationShape Input,
@@ -26,9 +30,63 @@ internal sealed record ShapedNetwork(
     int ParameterBufferLength,
     int RowActivationLength,
     int ChunkActivationLength,
-    int InputCopyOffset = -1)
+    int InputCopyOffset = -1,
+    EquatableArray<Region> InputGradientRegions = default)
 {
+    /// <summary>A layer's source that is the network's input, whose gradient is not computed.</summary>
+    public const int InputSource = -1;
+
+    /// <summary>A layer's source that is the network's input, whose gradient is computed (<c>GradientsFromCaller</c>).</summary>
+    public const int DifferentiatedInputSource = -2;
+
+    /// <summary>Whether the network computes the gradient of its input (<c>[Network(GradientsFromCaller = true)]</c>).</summary>
+    public bool HasInputGradient => InputGradientRegions.Count > 0;
+
     public ShapedLayer OutputLayer => Layers[Layers.Count - 1];
+
+    /// <summary>
+    /// Whether the layers form a graph rather than a stack: a layer reads something other than the layer before it
+    /// (<c>From</c>) or several outputs (a merge). A stack's code is exactly as before graphs existed.
+    /// </summary>
+    public bool IsGraph
+    {
+        get
+        {
+            foreach (ShapedLayer layer in Layers)
+                if (layer.OperandCount != 1 || System.Math.Max(layer.Source(0), InputSource) != layer.Index - 1)
+                    return true;
+            return false;
+        }
+    }
+
+    /// <summary>The name of the network's input, as layers name it in <c>From</c> (<c>input</c> unless declared).</summary>
+    public string InputName
+    {
+        get
+        {
+            foreach (LayerSpec layer in Spec.Layers)
+                if (layer.Kind == LayerKind.Input)
+                    return layer.Name ?? "input";
+            return "input";
+        }
+    }
+
+    /// <summary>The shape operand <paramref name="k"/> of <paramref name="layer"/> reads: a layer's output, the input, or its channels-last copy.</summary>
+    public ActivationShape OperandShape(ShapedLayer layer, int k)
+    {
+        int source = layer.Source(k);
+        if (source >= 0) return Layers[source].Output;
+        return ReadsInputCopy(layer) ? PaddedInput : Input;
+    }
+
+    /// <summary>Whether the layer reads the input's channels-last copy rather than the caller's layout.</summary>
+    public bool ReadsInputCopy(ShapedLayer layer) => InputCopyOffset >= 0 && layer.Definition.NeedsChannelsLastInput;
+
+    /// <summary>The input in the padded channels-last layout (what <c>InputCopy</c> holds).</summary>
+    public ActivationShape PaddedInput => ActivationShape.Padded(Input.Kind, Input.Dims.AsSpan().ToArray());
+
+    /// <summary>The name of what operand <paramref name="k"/> of <paramref name="layer"/> reads, for comments.</summary>
+    public string OperandName(ShapedLayer layer, int k) => layer.Source(k) is var source && source >= 0 ? Layers[source].Name : InputName;
 
     public ActivationShape Output => OutputLayer.Output;
 
@@ -76,6 +134,8 @@ internal sealed record ShapedNetwork(
             foreach (ShapedLayer layer in Layers)
                 recurrent |= layer.Definition.IsRecurrent;
             if (!recurrent) return NoRecurrentLayer;
+            if (IsGraph)
+                return "it is a graph (a layer reads from another than the one before it, or merges several), which Step does not stream; call Forward";
             foreach (ShapedLayer layer in Layers)
                 if (layer.Definition.WhyNoStep(layer) is { } why)
                     return why;
@@ -233,9 +293,32 @@ internal sealed record ShapedLayer(
     EquatableArray<TensorSpec> Tensors,
     EquatableArray<Region> Regions,
     int ParameterCount,
-    LayerFusion Fusion = LayerFusion.None)
+    LayerFusion Fusion = LayerFusion.None,
+    EquatableArray<int> Sources = default,
+    EquatableArray<string> DeltaRegions = default,
+    bool IsLive = true)
 {
-    public bool IsFirst => Index == 0;
+    /// <summary>
+    /// Whether it reads the network's input (its first operand is the input, not a layer's output), so that its backward
+    /// pass computes no gradient for it: the first layer of a stack, or a layer with <c>From</c> naming the input.
+    /// </summary>
+    public bool IsFirst => Sources.Count > 0 ? Sources[0] == ShapedNetwork.InputSource : Index == 0;
+
+    /// <summary>How many outputs it reads: one, or a merge's two or more.</summary>
+    public int OperandCount => Sources.Count == 0 ? 1 : Sources.Count;
+
+    /// <summary>
+    /// The layer whose output operand <paramref name="k"/> is, or <see cref="ShapedNetwork.InputSource"/> for the network's
+    /// input (<see cref="ShapedNetwork.DifferentiatedInputSource"/> when its gradient is computed).
+    /// </summary>
+    public int Source(int k) => Sources.Count == 0 ? Index - 1 : Sources[k];
+
+    /// <summary>
+    /// The region of the source's layer, in <c>deltas</c>, where operand <paramref name="k"/>'s gradient goes: <c>Output</c>
+    /// for the lowest consumer of a value, <c>Gradient2</c>, <c>Gradient3</c>, … for the others (summed into <c>Output</c>'s
+    /// before the source's backward pass).
+    /// </summary>
+    public string DeltaRegion(int k) => DeltaRegions.Count == 0 ? "Output" : DeltaRegions[k];
 
     /// <summary>Whether it has trainable tensors (not only running statistics, or none).</summary>
     public bool HasParameters

@@ -12,4 +12,10 @@ public sealed class InputAttribute : Attribute
 
     /// <summary>The sizes of the sample's dimensions.</summary>
     public int[] Shape { get; }
+
+    /// <summary>
+    /// The input's name, which layers name in <c>From</c> and merges name among their operands (<c>"input"</c> when not
+    /// set): <c>[Concatenate("input")]</c> after a recurrent layer joins its output to the network's input.
+    /// </summary>
+    public string? Name { get; set; }
 }

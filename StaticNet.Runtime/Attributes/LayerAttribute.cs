@@ -2,7 +2,7 @@ using System;
 
 namespace StaticNet;
 
-/// <summary>What every layer attribute shares: whether the layer's parameters train.</summary>
+/// <summary>What every layer attribute shares: whether the layer's parameters train, and where it reads from.</summary>
 public abstract class LayerAttribute : Attribute
 {
     private protected LayerAttribute()
@@ -18,4 +18,13 @@ public abstract class LayerAttribute : Attribute
     /// No effect on a layer without parameters.
     /// </summary>
     public bool Trainable { get; set; } = true;
+
+    /// <summary>
+    /// The name of an earlier layer (its <c>Name</c>, or its default index) or of an <c>[Input(Name = ...)]</c> whose output
+    /// this layer reads, instead of the layer declared just before it (the default, <see langword="null"/>). This is how a
+    /// network branches: <c>[Conv2D(16, 1, Stride = 2, From = "stem_relu", Name = "shortcut")]</c> starts a shortcut from
+    /// <c>stem_relu</c>. A merge (<see cref="AddAttribute"/>, <see cref="MultiplyAttribute"/>,
+    /// <see cref="ConcatenateAttribute"/>) takes it as its first operand. The name must be declared before this layer.
+    /// </summary>
+    public string? From { get; set; }
 }

@@ -43,4 +43,14 @@ public sealed class NetworkAttribute : Attribute
     /// Ignored by the other losses.
     /// </summary>
     public float HuberBeta { get; set; } = 1f;
+
+    /// <summary>
+    /// Whether the network also trains from gradients the caller computes (<see langword="false"/> by default): it gets
+    /// <c>ForwardTraining(inputs, outputs)</c>, a training-mode forward pass that keeps what the backward pass needs, and
+    /// <c>Backward(outputGradients, inputGradients)</c>, which fills <c>Gradients</c> from ∂L/∂output and writes ∂L/∂input
+    /// (DDPG's ∂Q/∂a, a GAN's generator through its discriminator, adversarial inputs); <c>ApplyGradients(optimizer)</c>
+    /// then takes one step. Needs a <see cref="Loss"/> (the training members). Off by default because the first layers'
+    /// backward passes then also compute the gradient of the input.
+    /// </summary>
+    public bool GradientsFromCaller { get; set; }
 }

@@ -227,6 +227,27 @@ public class SnapshotTests
         public partial class CausalStreaming { }
         """;
 
+    /// <summary>A graph: a residual block with a projected shortcut (From, [Add]), a concatenation, and the caller's gradients.</summary>
+    public const string ResidualGraph = """
+        using StaticNet;
+
+        namespace Demo;
+
+        [Network(Loss = Loss.SoftmaxCrossEntropy, GradientsFromCaller = true)]
+        [Input(1, 8, 8)]
+        [Conv2D(8, 3, Padding = 1, Name = "stem")] [BatchNorm(Name = "stem_bn")] [ReLU(Name = "stem_relu")]
+        [Conv2D(16, 3, Stride = 2, Padding = 1, Name = "block.conv1")] [BatchNorm(Name = "block.bn1")] [ReLU]
+        [Conv2D(16, 3, Padding = 1, Name = "block.conv2")] [BatchNorm(Name = "block.bn2")]
+        [Conv2D(16, 1, Stride = 2, From = "stem_relu", Name = "block.shortcut")]
+        [Add("block.bn2", Name = "block.add")] [ReLU(Name = "block.relu")]
+        [GlobalAvgPool(Name = "pool")]
+        [Dense(8, Activation.ReLU, Name = "fc")]
+        [Concatenate("pool", Name = "features")]
+        [Dense(10, Name = "head")]
+        public partial class ResidualGraph { }
+        """;
+
+
     public const string Vae = """
         using StaticNet;
 
@@ -255,6 +276,7 @@ public class SnapshotTests
         """;
 
     [Theory]
+    [InlineData(nameof(ResidualGraph), ResidualGraph)]
     [InlineData(nameof(Vae), Vae)]
     [InlineData(nameof(HuberRegressor), HuberRegressor)]
     [InlineData(nameof(FrozenTrunk), FrozenTrunk)]

@@ -1,0 +1,85 @@
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Runtime.CompilerServices;
+using System.Text.RegularExpressions;
+using Microsoft.CodeAnalysis;
+
+namespace StaticNet.Generator.Tests;
+
+/// <summary>The graph rules (SNET040–SNET045): each with the mistake and the corrected declaration, and their help pages' examples.</summary>
+public partial class GraphDiagnosticsTests
+{
+    private const string Usings = "using StaticNet;\n";
+
+    [Fact]
+    public void SNET040_UnknownSource()
+    {
+        AnalyzerHarness.Verify(Usings + "[Network(Loss = Loss.MeanSquaredError)] [Input(4)] [Dense(4, Name = \"a\")] [{|SNET040:Add(\"b\")|}] [Dense(1)] partial class N { }");
+        AnalyzerHarness.Verify(Usings + "[Input(4)] [Dense(4, Name = \"a\")] [{|SNET040:Dense(2, From = \"z\")|}] partial class N { }");
+        AnalyzerHarness.Verify(Usings + "[Network(Loss = Loss.MeanSquaredError)] [Input(4)] [Dense(4, Name = \"a\")] [Add(\"a\", From = \"input\")] [Dense(1)] partial class N { }");
+        string message = AnalyzerHarness.Analyze(Usings + "[Input(4)] [Dense(4, Name = \"a\")] [Dense(2, From = \"z\")] partial class N { }").Single().GetMessage();
+        Assert.Contains("'z'", message);
+        Assert.Contains("'input', 'a'", message); // the names it could read
+    }
+
+    [Fact]
+    public void SNET041_GraphCycle()
+    {
+        AnalyzerHarness.Verify(Usings + "[Input(4)] [{|SNET041:Dense(4, Name = \"a\", From = \"b\")|}] [Dense(4, Name = \"b\")] partial class N { }");
+        AnalyzerHarness.Verify(Usings + "[Input(4)] [{|SNET041:Dense(4, Name = \"a\", From = \"a\")|}] partial class N { }");
+        AnalyzerHarness.Verify(Usings + "[Input(4)] [Dense(4, Name = \"b\")] [Dense(4, Name = \"a\", From = \"b\")] partial class N { }");
+    }
+
+    [Fact]
+    public void SNET042_MergeShapeMismatch_NamesBothShapes()
+    {
+        AnalyzerHarness.Verify(Usings + "[Input(4)] [Dense(8, Name = \"a\")] [Dense(4, Name = \"b\")] [{|SNET042:Multiply(\"a\")|}] [Dense(1)] partial class N { }");
+        AnalyzerHarness.Verify(Usings + "[Input(6, 4)] [Dense(8, Name = \"a\")] [{|SNET042:Concatenate(\"input\")|}] partial class N { }".Replace("Input(6, 4)] [Dense", "Input(6, 4)] [Flatten] [Dense"));
+        AnalyzerHarness.Verify(Usings + "[Input(6, 4)] [Dense(8, Name = \"a\")] [Concatenate(\"input\")] [Dense(1)] partial class N { }");
+        string message = AnalyzerHarness.Analyze(Usings + "[Input(4)] [Dense(8, Name = \"a\")] [Dense(4, Name = \"b\")] [Add(\"a\")] [Dense(1)] partial class N { }").Single().GetMessage();
+        Assert.Contains("'b' [4]", message);
+        Assert.Contains("'a' [8]", message);
+        AnalyzerHarness.Verify(Usings + "[Input(4)] [{|SNET019:Add|}] [Dense(1)] partial class N { }"); // one operand only
+    }
+
+    [Fact]
+    public void SNET043_UnusedBranch()
+    {
+        AnalyzerHarness.Verify(Usings + "[Input(4)] [Dense(4, Name = \"a\")] [{|SNET043:Dense(3, Name = \"side\")|}] [Dense(1, From = \"a\")] partial class N { }");
+        AnalyzerHarness.Verify(Usings + "[Input(4)] [Dense(4, Name = \"a\")] [Dense(4, Name = \"side\")] [Add(\"a\")] [Dense(1)] partial class N { }");
+    }
+
+    [Fact]
+    public void SNET045_ShortcutMismatch_SuggestsAStridedOneByOneConvolution()
+    {
+        const string block = "[Input(1, 8, 8)] [Conv2D(8, 3, Padding = 1, Name = \"stem\")] [Conv2D(16, 3, Stride = 2, Padding = 1, Name = \"conv1\")] ";
+        AnalyzerHarness.Verify(Usings + block + "[{|SNET045:Add(\"stem\")|}] [GlobalAvgPool] [Dense(2)] partial class N { }");
+        string message = AnalyzerHarness.Analyze(Usings + block + "[Add(\"stem\")] [GlobalAvgPool] [Dense(2)] partial class N { }").Single().GetMessage();
+        Assert.Contains("[16, 4, 4]", message);
+        Assert.Contains("[8, 8, 8]", message);
+        Assert.Contains("[Conv2D(16, 1, Stride = 2, From = ", message);
+        AnalyzerHarness.Verify(Usings + block + "[Conv2D(16, 1, Stride = 2, From = \"stem\")] [Add(\"conv1\")] [GlobalAvgPool] [Dense(2)] partial class N { }");
+    }
+
+    [GeneratedRegex(@"^```csharp[ \t]*\r?\n(?<code>.*?)^```", RegexOptions.Multiline | RegexOptions.Singleline)]
+    private static partial Regex CSharpBlock();
+
+    private static string Root([CallerFilePath] string file = "") => Path.GetFullPath(Path.Combine(Path.GetDirectoryName(file)!, "..", ".."));
+
+    /// <summary>Each page's example reports its ID (and nothing else that is an error), and its fix compiles without a diagnostic.</summary>
+    [Theory]
+    [InlineData("SNET040")]
+    [InlineData("SNET041")]
+    [InlineData("SNET042")]
+    [InlineData("SNET043")]
+    [InlineData("SNET045")]
+    public void HelpPageExamples_ReportTheirIdAndTheirFixesAreClean(string id)
+    {
+        string page = File.ReadAllText(Path.Combine(Root(), "docs", "diagnostics", id + ".md"));
+        List<string> blocks = CSharpBlock().Matches(page).Select(m => m.Groups["code"].Value).ToList();
+        Assert.Equal(2, blocks.Count);
+        Assert.Contains(AnalyzerHarness.Analyze(blocks[0]), d => d.Id == id);
+        Assert.Empty(AnalyzerHarness.Analyze(blocks[1]).Where(d => d.Severity >= DiagnosticSeverity.Warning));
+    }
+}
