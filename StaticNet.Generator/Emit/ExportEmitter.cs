@@ -1,0 +1,242 @@
+using System.Collections.Generic;
+using System.Linq;
+using System.Text;
+using StaticNet.Generator.Layers;
+using StaticNet.Generator.Model;
+using StaticNet.Generator.Shapes;
+
+namespace StaticNet.Generator.Emit;
+
+/// <summary>
+/// The export members of every network: <c>SaveOnnx</c> (a path and a stream; each layer's nodes from its home's
+/// <see cref="LayerDefinition.WriteOnnx"/>), and the equivalent PyTorch module as source, <c>PyTorchSource</c> and
+/// <c>ExportPyTorch</c> (each layer's modules from its home's <see cref="LayerDefinition.PyTorchModules"/>).
+/// </summary>
+internal static class ExportEmitter
+{
+    public static void Write(CodeWriter w, ShapedNetwork network)
+    {
+        WriteOnnx(w, network);
+        WritePyTorch(w, network);
+    }
+
+    private static string Dims(EquatableArray<int> dims) =>
+        "global::StaticNet.IO.Onnx.OnnxGraphBuilder.Batch" + string.Concat(dims.Select(d => ", " + d));
+
+    private static void WriteOnnx(CodeWriter w, ShapedNetwork network)
+    {
+        string name = network.Spec.ClassName;
+        w.Line("/// <summary>");
+        w.Line($"/// Writes the network as an ONNX model (opset {17}) to a file: the layers as ONNX operators in PyTorch's layouts, the");
+        w.Line("/// weights as initializers named as in safetensors, input <c>input</c> and output <c>output</c> with a symbolic batch");
+        w.Line("/// dimension <c>N</c>. Written to a temporary file beside <paramref name=\"path\"/> and moved over it when complete, so that");
+        w.Line("/// a failure leaves no half-written file (and an existing file as it was).");
+        w.Line("/// </summary>");
+        w.Line("/// <exception cref=\"global::System.NotSupportedException\">A layer has no ONNX export (the message names it); nothing was written.</exception>");
+        w.Line("public void SaveOnnx(string path) =>");
+        w.Line("    global::StaticNet.IO.Onnx.OnnxExport.SaveToFile(path, SaveOnnx);");
+        w.Line();
+        w.Line("/// <summary>");
+        w.Line("/// Writes the network as an ONNX model to <paramref name=\"stream\"/> (see <c>SaveOnnx(string)</c>). The whole model is");
+        w.Line("/// built before the first byte is written, so an unsupported layer writes nothing. Refused while another thread trains or loads the instance.");
+        w.Line("/// </summary>");
+        w.Line("/// <exception cref=\"global::System.NotSupportedException\">A layer has no ONNX export (the message names it); nothing was written.</exception>");
+        w.Open("public void SaveOnnx(global::System.IO.Stream stream)");
+        w.Line("if (stream is null) throw new global::System.ArgumentNullException(nameof(stream));");
+        w.Line($"var onnx = new global::StaticNet.IO.Onnx.OnnxGraphBuilder({LayerDefinition.Quote(name)});");
+        w.Line("EnterExclusive(nameof(SaveOnnx));");
+        w.Line("try { global::StaticNet.IO.Onnx.OnnxExport.AddInitializers(onnx, s_parameterTensors, _parameters.Span); }");
+        w.Line("finally { ExitExclusive(); }");
+        w.Line($"string x = onnx.Input(\"input\", {Dims(network.Input.Dims)});");
+        foreach (ShapedLayer layer in network.Layers)
+        {
+            w.Line($"onnx.Scope({LayerDefinition.Quote(layer.Name)});");
+            layer.Definition.WriteOnnx(w, layer);
+        }
+        w.Line("onnx.Scope(\"\");");
+        w.Line($"onnx.Output(x, \"output\", {Dims(network.Output.Dims)});");
+        w.Line("onnx.WriteTo(stream);");
+        w.Close();
+        w.Line();
+    }
+
+    private static void WritePyTorch(CodeWriter w, ShapedNetwork network)
+    {
+        string source = PyTorchSource(network);
+        w.Line("/// <summary>");
+        w.Line("/// The equivalent PyTorch module as Python source: <c>class " + network.Spec.ClassName + "(nn.Module)</c>, whose <c>state_dict()</c> names");
+        w.Line("/// and shapes are this network's safetensors names and shapes, so <c>load_state_dict(load_file(\"w.safetensors\"))</c> loads");
+        w.Line("/// <c>SaveSafetensors</c>' file and <c>save_file(model.state_dict(), ...)</c> writes one <c>LoadSafetensors</c> reads. Its input");
+        w.Line("/// is <c>[N, " + string.Join(", ", network.Input.Dims) + "]</c> as <c>ForwardBatch</c>'s (token ids as floats), its output the logits.");
+        w.Line("/// </summary>");
+        w.Line("public const string PyTorchSource = @\"" + source.Replace("\"", "\"\"") + "\";");
+        w.Line();
+        w.Line("/// <summary>Writes <see cref=\"PyTorchSource\"/> to a Python file (e.g. <c>model.py</c>).</summary>");
+        w.Line("public static void ExportPyTorch(string path) => global::StaticNet.IO.Onnx.OnnxExport.WriteText(path, PyTorchSource);");
+        w.Line();
+    }
+
+    /// <summary>The Python module: the helper modules, then the network as an <c>nn.Sequential</c> of named modules.</summary>
+    public static string PyTorchSource(ShapedNetwork network)
+    {
+        var modules = new List<(string Name, string Module)>();
+        string? unsupported = null;
+        foreach (ShapedLayer layer in network.Layers)
+        {
+            if (layer.Definition.PyTorchModules(layer) is { } list) modules.AddRange(list);
+            else unsupported ??= $"{layer.Kind} '{layer.Name}' has no PyTorch equivalent in the export";
+        }
+        string prefix = network.Spec.NamePrefix;
+        string container = prefix.Length == 0 ? "" : prefix.TrimEnd('.');
+        if (container.Contains('.') || container.Length > 0 && !IsPythonName(container))
+            unsupported ??= $"its NamePrefix '{prefix}' is not one Python attribute name";
+        var s = new StringBuilder();
+        s.Append("# Generated by StaticNet from ").Append(network.Spec.FullName).Append(": the same layers as PyTorch modules, with the same\n");
+        s.Append("# state_dict names as its safetensors files. Input [N, ").Append(string.Join(", ", network.Input.Dims)).Append("], output [N, ")
+            .Append(string.Join(", ", network.Output.Dims)).Append("] (logits).\n");
+        s.Append(Preamble);
+        s.Append("\n\nclass ").Append(network.Spec.ClassName).Append("(nn.Module):\n");
+        s.Append("    def __init__(self):\n");
+        s.Append("        super().__init__()\n");
+        if (unsupported is not null)
+        {
+            s.Append("        raise NotImplementedError(").Append(PythonString(network.Spec.ClassName + " cannot be written as PyTorch modules: " + unsupported)).Append(")\n");
+            return s.ToString();
+        }
+        string attribute = container.Length == 0 ? "layers" : container;
+        s.Append("        layers = OrderedDict()\n");
+        foreach ((string name, string module) in modules)
+            s.Append("        layers[").Append(PythonString(prefix.Length > 0 && name.StartsWith(prefix) ? name.Substring(prefix.Length) : name)).Append("] = ").Append(module).Append('\n');
+        if (container.Length == 0)
+        {
+            // No prefix: the modules are the top level's (state_dict '0.weight'), registered by name as nn.Sequential does.
+            s.Append("        for name, module in layers.items():\n");
+            s.Append("            self.add_module(name, module)\n");
+            s.Append("\n    def forward(self, x):\n");
+            s.Append("        for module in self.children():\n");
+            s.Append("            x = module(x)\n");
+            s.Append("        return x\n");
+        }
+        else
+        {
+            s.Append("        self.").Append(attribute).Append(" = nn.Sequential(layers)\n");
+            s.Append("\n    def forward(self, x):\n");
+            s.Append("        return self.").Append(attribute).Append("(x)\n");
+        }
+        return s.ToString();
+    }
+
+    private static bool IsPythonName(string text) =>
+        text.Length > 0 && (char.IsLetter(text[0]) || text[0] == '_') && text.All(c => char.IsLetterOrDigit(c) || c == '_');
+
+    private static string PythonString(string text) => "'" + text.Replace("\\", "\\\\").Replace("'", "\\'") + "'";
+
+    private const string Preamble = @"import math
+from collections import OrderedDict
+
+import torch
+from torch import nn
+
+
+class Embedding(nn.Embedding):
+    """"""nn.Embedding that takes the ids as StaticNet's Forward does (floats).""""""
+
+    def forward(self, x):
+        return super().forward(x.long())
+
+
+def _recurrent(base):
+    class Recurrent(base):
+        """"""A batch_first recurrent layer that returns its output sequence, or its last step (output[:, -1]).""""""
+
+        def __init__(self, input_size, hidden_size, return_sequences=False, **kwargs):
+            super().__init__(input_size, hidden_size, batch_first=True, **kwargs)
+            self.return_sequences = return_sequences
+
+        def forward(self, x):
+            y = super().forward(x)[0]
+            return y if self.return_sequences else y[:, -1]
+
+    Recurrent.__name__ = base.__name__
+    return Recurrent
+
+
+LSTM = _recurrent(nn.LSTM)
+GRU = _recurrent(nn.GRU)
+RNN = _recurrent(nn.RNN)
+
+
+def _causal_mask(steps, device):
+    return torch.triu(torch.full((steps, steps), float('-inf'), device=device), diagonal=1)
+
+
+class SelfAttention(nn.MultiheadAttention):
+    """"""nn.MultiheadAttention(batch_first=True) as self-attention, optionally causal.""""""
+
+    def __init__(self, embed_dim, num_heads, dropout=0.0, causal=False):
+        super().__init__(embed_dim, num_heads, dropout=dropout, batch_first=True)
+        self.causal = causal
+
+    def forward(self, x):
+        mask = _causal_mask(x.shape[1], x.device) if self.causal else None
+        return super().forward(x, x, x, need_weights=False, attn_mask=mask)[0]
+
+
+class TransformerEncoderLayer(nn.TransformerEncoderLayer):
+    """"""nn.TransformerEncoderLayer(batch_first=True), optionally causal.""""""
+
+    def __init__(self, d_model, nhead, dim_feedforward, dropout=0.0, activation='relu', layer_norm_eps=1e-5, norm_first=False, causal=False):
+        super().__init__(d_model, nhead, dim_feedforward, dropout=dropout, activation=activation,
+                         layer_norm_eps=layer_norm_eps, batch_first=True, norm_first=norm_first)
+        self.causal = causal
+
+    def forward(self, x):
+        mask = _causal_mask(x.shape[1], x.device) if self.causal else None
+        return super().forward(x, src_mask=mask)
+
+
+class PositionalEmbedding(nn.Module):
+    """"""Learned positions: the first T rows of weight added to [N, T, F].""""""
+
+    def __init__(self, rows, features):
+        super().__init__()
+        self.weight = nn.Parameter(torch.randn(rows, features))
+
+    def forward(self, x):
+        return x + self.weight[: x.shape[1]]
+
+
+class SinusoidalPositions(nn.Module):
+    """"""Fixed sine/cosine positions added to [N, T, F] (no parameters).""""""
+
+    def __init__(self, steps, features):
+        super().__init__()
+        position = torch.arange(steps, dtype=torch.float32).unsqueeze(1)
+        frequency = torch.exp(torch.arange(0, features, 2, dtype=torch.float32) * (-math.log(10000.0) / features))
+        table = torch.zeros(steps, features)
+        table[:, 0::2] = torch.sin(position * frequency)
+        table[:, 1::2] = torch.cos(position * frequency)
+        self.register_buffer('table', table, persistent=False)
+
+    def forward(self, x):
+        return x + self.table[: x.shape[1]]
+
+
+class SequencePool(nn.Module):
+    """"""[N, T, F] -> [N, F]: the mean over the steps (0), the first step (1) or the last (2).""""""
+
+    def __init__(self, pooling):
+        super().__init__()
+        self.pooling = pooling
+
+    def forward(self, x):
+        return x.mean(dim=1) if self.pooling == 0 else x[:, 0] if self.pooling == 1 else x[:, -1]
+
+
+class GlobalAvgPool(nn.Module):
+    """"""AdaptiveAvgPool to 1 and Flatten: [N, C, ...] -> [N, C].""""""
+
+    def forward(self, x):
+        return x.mean(dim=tuple(range(2, x.dim())))
+";
+}
