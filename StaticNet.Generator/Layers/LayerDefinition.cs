@@ -253,11 +253,12 @@ internal abstract class LayerDefinition
     protected static string NextModuleName(ShapedLayer layer)
     {
         string name = PyTorchName(layer);
-        return int.TryParse(name, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int index)
-            ? (index + 1).ToString(System.Globalization.CultureInfo.InvariantCulture) : name + "_act";
+        int dot = name.LastIndexOf('.');
+        return int.TryParse(name.Substring(dot + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int index)
+            ? name.Substring(0, dot + 1) + (index + 1).ToString(System.Globalization.CultureInfo.InvariantCulture) : name + "_act";
     }
 
-    /// <summary>The layer's key in the PyTorch <c>nn.Sequential</c>: its name (a dotted name's last part when under a NamePrefix).</summary>
+    /// <summary>The layer's module path in the PyTorch module: its name, dotted names nested (<c>layers.0</c>).</summary>
     protected static string PyTorchName(ShapedLayer layer) => layer.Name;
 
     /// <summary>The layer's module then its declared activation's, as <see cref="PyTorchModules"/> lists them.</summary>
