@@ -5,7 +5,9 @@
 For each NAME, DIR holds NAME.py (the generated module), NAME.safetensors (SaveSafetensors) and NAME.check.safetensors
 (`input` [n, InputSize] and `output` [n, OutputSize] from ForwardBatch). Loads the weights with load_state_dict(strict=True),
 runs the module in eval mode on the input reshaped to [n, *input shape], and prints "NAME difference", the largest
-|PyTorch - StaticNet| / max(1, |StaticNet|). Used by tests/StaticNet.Tests/Onnx/OnnxExportTests.cs; needs torch only.
+|PyTorch - StaticNet| / max(1, |StaticNet|). When the `onnx` package is there it also validates NAME.onnx (SaveOnnx's
+file) with onnx.checker (full check, shape inference included) and prints "NAME onnx-checked".
+Used by tests/StaticNet.Tests/Onnx/OnnxExportTests.cs; needs torch only.
 """
 import importlib.util
 import os
@@ -37,5 +39,16 @@ def check(directory, name):
 
 if __name__ == "__main__":
     directory = sys.argv[1]
+    try:
+        import onnx
+        import onnx.checker
+    except ImportError:
+        onnx = None
+    print("onnx", "absent" if onnx is None else onnx.__version__)
     for name in sys.argv[2:]:
         print(name, repr(check(directory, name)))
+        if onnx is not None:
+            model = onnx.load(os.path.join(directory, name + ".onnx"))
+            assert model.opset_import[0].version == 17, model.opset_import
+            onnx.checker.check_model(model, full_check=True)
+            print(name, "onnx-checked")
