@@ -27,7 +27,7 @@ public partial class TinyClassifier { }
 /// working directory); its Python block runs in /usr/bin/python3 under DistributedDataParallel (one gloo process) when
 /// torch is there, and the weights it trains come back into StaticNet and match PyTorch.
 /// </summary>
-[Collection("dotnet CLI")] // the docs' relative paths need the working directory; nothing else in this collection runs meanwhile
+[Collection("dotnet CLI")] // the docs' relative paths change the working directory: this collection runs with no other test in parallel
 public class InteropDocsTests
 {
     private static TinyClassifier ExportToOnnx()
