@@ -58,6 +58,7 @@ internal static class NetworkEmitter
         if (StepEmitter.Supports(network)) StepEmitter.Write(w, network);
         if (IsTrainable(network)) WriteTraining(w, network);
         WriteWeightsIO(w, network);
+        ExportEmitter.Write(w, network);
         if (spec.EmbeddedWeights is not null) WriteEmbeddedWeights(w, network);
         if (spec.Onnx is not null) OnnxEmitter.WriteOnnxWeights(w, network);
         var wiring = new Wiring(network);

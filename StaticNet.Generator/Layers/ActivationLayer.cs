@@ -156,6 +156,17 @@ internal sealed class ActivationLayer : LayerDefinition
 
     // ── Emission ───────────────────────────────────────────────────────────────────────────────────────────────────
 
+    // ── Export ──────────────────────────────────────────────────────────────────────────────────────────────────────
+
+    /// <summary>The activation as its own node, also when its kernel is fused into the layer before (that layer then writes none).</summary>
+    public override void WriteOnnx(CodeWriter w, ShapedLayer layer) =>
+        w.Line($"x = onnx.Activation(x, \"{layer.Activation}\", {Literal(Parameter(layer.Spec))});");
+
+    public override System.Collections.Generic.IEnumerable<(string Name, string Module)>? PyTorchModules(ShapedLayer layer)
+    {
+        yield return (PyTorchName(layer), PyTorchActivation(layer.Activation, Parameter(layer.Spec))!);
+    }
+
     public override string ForwardCall(Wiring wiring, ShapedLayer layer, bool training) => IsFused(layer)
         ? $"// {layer.Name}: {Module(layer)}, fused into {wiring.Previous(layer)!.Name}'s kernel"
         : $"{layer.Identifier}Forward({wiring.Input(layer)}, {wiring.Output(layer)}, rows);";

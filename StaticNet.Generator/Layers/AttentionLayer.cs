@@ -153,6 +153,21 @@ internal sealed class AttentionLayer : LayerDefinition
     /// <summary>The kernel's key padding mask arguments, or nothing.</summary>
     internal static string MaskArguments(Wiring wiring, ShapedLayer layer) => Padding(wiring, layer) is { } p ? $", tokens, paddingIndex: {p}" : "";
 
+    // ── Export ──────────────────────────────────────────────────────────────────────────────────────────────────────
+
+    /// <summary>Decomposed self-attention (opset 17 has no attention operator): see <c>OnnxGraphBuilder.SelfAttention</c>.</summary>
+    public override void WriteOnnx(CodeWriter w, ShapedLayer layer)
+    {
+        AttentionOptions o = Options(layer);
+        w.Line($"x = onnx.SelfAttention(x, {Quote(layer.Name + ".")}, steps: {layer.Input.Positions}, embed: {layer.Spec.Units}, heads: {o.Heads}, causal: {(o.Causal ? "true" : "false")});");
+    }
+
+    public override System.Collections.Generic.IEnumerable<(string Name, string Module)>? PyTorchModules(ShapedLayer layer)
+    {
+        AttentionOptions o = Options(layer);
+        yield return (PyTorchName(layer), $"SelfAttention({layer.Spec.Units}, {o.Heads}, dropout={Text(o.Dropout)}, causal={(o.Causal ? "True" : "False")})");
+    }
+
     public override string ForwardCall(Wiring wiring, ShapedLayer layer, bool training) => training && Options(layer).Dropout > 0f
         ? $"{layer.Identifier}TrainingForward(parameters, {wiring.Input(layer)}, {wiring.RegionOf(layer, "Qkv")}, {wiring.RegionOf(layer, "Probabilities")}, {wiring.RegionOf(layer, "Mask")}, {wiring.RegionOf(layer, "Context")}, {wiring.Output(layer)}, rows, ref random{TokensArgument(wiring, layer)});"
         : $"{layer.Identifier}Forward(parameters, {wiring.Input(layer)}, {wiring.RegionOf(layer, "Qkv")}, {wiring.RegionOf(layer, "Probabilities")}, {wiring.RegionOf(layer, "Context")}, {wiring.Output(layer)}, rows{TokensArgument(wiring, layer)});";

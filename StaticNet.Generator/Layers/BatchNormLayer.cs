@@ -75,6 +75,23 @@ internal sealed class BatchNormLayer : LayerDefinition
 
     // ── Emission ───────────────────────────────────────────────────────────────────────────────────────────────────
 
+    // ── Export ──────────────────────────────────────────────────────────────────────────────────────────────────────
+
+    /// <summary><c>BatchNormalization</c> in inference form, with the running statistics.</summary>
+    public override void WriteOnnx(CodeWriter w, ShapedLayer layer)
+    {
+        string n = layer.Name;
+        w.Line($"x = onnx.BatchNormalization(x, {Quote(n + ".weight")}, {Quote(n + ".bias")}, {Quote(n + ".running_mean")}, {Quote(n + ".running_var")}, {Literal(((BatchNormOptions)layer.Spec.Options!).Epsilon)});");
+        WriteOnnxActivation(w, layer);
+    }
+
+    public override System.Collections.Generic.IEnumerable<(string Name, string Module)>? PyTorchModules(ShapedLayer layer)
+    {
+        var o = (BatchNormOptions)layer.Spec.Options!;
+        string module = layer.Output.Kind == ShapeKind.Spatial2D ? "BatchNorm2d" : "BatchNorm1d";
+        return WithPyTorchActivation(layer, $"nn.{module}({layer.Input.Channels}, eps={Text(o.Epsilon)}, momentum={Text(o.Momentum)})");
+    }
+
     public override string ForwardCall(Wiring wiring, ShapedLayer layer, bool training) => training
         ? $"{layer.Identifier}TrainingForward(parameters, {wiring.Input(layer)}, {wiring.RegionOf(layer, "Normalized")}, {wiring.RegionOf(layer, "InverseStd")}, {wiring.Output(layer)}, rows, statistics);"
         : $"{layer.Identifier}Forward(parameters, {wiring.Input(layer)}, {wiring.Output(layer)}, rows);";

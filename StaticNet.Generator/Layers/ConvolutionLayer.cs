@@ -175,6 +175,33 @@ internal sealed class ConvolutionLayer : LayerDefinition
 
     private const string Geometry = "global::StaticNet.Kernels.ConvGeometry";
 
+    // ── Export ──────────────────────────────────────────────────────────────────────────────────────────────────────
+
+    /// <summary><c>Conv</c> with the resolved geometry (explicit pads), then the declared activation as its own node.</summary>
+    public override void WriteOnnx(CodeWriter w, ShapedLayer layer)
+    {
+        Window g = layer.Window!;
+        string bias = layer.FindTensor("bias") is null ? "null" : Quote(layer.Name + ".bias");
+        string Longs(params int[] values) => "new long[] { " + string.Join(", ", values) + " }";
+        string arguments = _is2D
+            ? $"{Longs(g.KernelHeight, g.KernelWidth)}, {Longs(g.StrideHeight, g.StrideWidth)}, {Longs(g.PadTop, g.PadLeft, g.PadBottom, g.PadRight)}, {Longs(g.DilationHeight, g.DilationWidth)}"
+            : $"{Longs(g.KernelWidth)}, {Longs(g.StrideWidth)}, {Longs(g.PadLeft, g.PadRight)}, {Longs(g.DilationWidth)}";
+        w.Line($"x = onnx.Conv(x, {Quote(layer.Name + ".weight")}, {bias}, {arguments});");
+        WriteOnnxActivation(w, layer);
+    }
+
+    public override System.Collections.Generic.IEnumerable<(string Name, string Module)>? PyTorchModules(ShapedLayer layer)
+    {
+        Window g = layer.Window!;
+        ConvolutionOptions o = Options(layer.Spec);
+        string padding = o.PaddingMode == PaddingModeKind.Same ? "'same'" : _is2D ? $"({g.PadTop}, {g.PadLeft})" : g.PadLeft.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        string kernel = _is2D ? $"({g.KernelHeight}, {g.KernelWidth})" : $"{g.KernelWidth}";
+        string stride = _is2D ? $"({g.StrideHeight}, {g.StrideWidth})" : $"{g.StrideWidth}";
+        string dilation = _is2D ? $"({g.DilationHeight}, {g.DilationWidth})" : $"{g.DilationWidth}";
+        string module = $"nn.Conv{(_is2D ? 2 : 1)}d({layer.Input.Channels}, {layer.Spec.Units}, {kernel}, stride={stride}, padding={padding}, dilation={dilation}, bias={(o.Bias ? "True" : "False")})";
+        return WithPyTorchActivation(layer, module);
+    }
+
     public override string ForwardCall(Wiring wiring, ShapedLayer layer, bool training)
     {
         string pre = DenseLayer.KeepsPreActivation(layer) ? wiring.RegionOf(layer, "PreActivation") + ", " : "";

@@ -105,6 +105,19 @@ internal sealed class DenseLayer : LayerDefinition
 
     // ── Emission ───────────────────────────────────────────────────────────────────────────────────────────────────
 
+    // ── Export ──────────────────────────────────────────────────────────────────────────────────────────────────────
+
+    /// <summary><c>Gemm</c> (a sequence: <c>MatMul</c> + <c>Add</c>, per step), then the declared activation as its own node.</summary>
+    public override void WriteOnnx(CodeWriter w, ShapedLayer layer)
+    {
+        string method = layer.Input.Kind == ShapeKind.Sequence ? "Linear" : "Gemm";
+        w.Line($"x = onnx.{method}(x, {Quote(layer.Name + ".weight")}, {Quote(layer.Name + ".bias")});");
+        WriteOnnxActivation(w, layer);
+    }
+
+    public override System.Collections.Generic.IEnumerable<(string Name, string Module)>? PyTorchModules(ShapedLayer layer) =>
+        WithPyTorchActivation(layer, $"nn.Linear({layer.Input.Channels}, {layer.Spec.Units})");
+
     public override string ForwardCall(Wiring wiring, ShapedLayer layer, bool training)
     {
         string pre = KeepsPreActivation(layer) ? wiring.RegionOf(layer, "PreActivation") + ", " : "";

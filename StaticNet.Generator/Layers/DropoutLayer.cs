@@ -60,6 +60,16 @@ internal sealed class DropoutLayer : LayerDefinition
 
     // ── Emission ───────────────────────────────────────────────────────────────────────────────────────────────────
 
+    // ── Export ──────────────────────────────────────────────────────────────────────────────────────────────────────
+
+    /// <summary>Nothing: dropout is the identity at inference, and an exported model is for inference.</summary>
+    public override void WriteOnnx(CodeWriter w, ShapedLayer layer) => w.Line("// dropout: the identity at inference");
+
+    public override System.Collections.Generic.IEnumerable<(string Name, string Module)>? PyTorchModules(ShapedLayer layer)
+    {
+        yield return (PyTorchName(layer), $"nn.Dropout({Text(((DropoutOptions)layer.Spec.Options!).Rate)})");
+    }
+
     public override string ForwardCall(Wiring wiring, ShapedLayer layer, bool training) => training
         ? $"{layer.Identifier}TrainingForward({wiring.Input(layer)}, {wiring.RegionOf(layer, "Mask")}, {wiring.Output(layer)}, rows, ref random);"
         : $"{layer.Identifier}Forward({wiring.Input(layer)}, {wiring.Output(layer)}, rows);";

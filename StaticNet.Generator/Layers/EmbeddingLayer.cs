@@ -97,6 +97,18 @@ internal sealed class EmbeddingLayer : LayerDefinition
 
     // ── Emission ───────────────────────────────────────────────────────────────────────────────────────────────────
 
+    // ── Export ──────────────────────────────────────────────────────────────────────────────────────────────────────
+
+    /// <summary><c>Gather</c> of the table's rows, the ids (floats, as <c>Forward</c> takes them) cast to int64 first.</summary>
+    public override void WriteOnnx(CodeWriter w, ShapedLayer layer) =>
+        w.Line($"x = onnx.Gather({Quote(layer.Name + ".weight")}, onnx.CastToInt64(x));");
+
+    public override System.Collections.Generic.IEnumerable<(string Name, string Module)>? PyTorchModules(ShapedLayer layer)
+    {
+        TensorSpec weight = Tensor(layer, "weight");
+        yield return (PyTorchName(layer), $"Embedding({weight.Shape[0]}, {weight.Shape[1]})");
+    }
+
     public override string ForwardCall(Wiring wiring, ShapedLayer layer, bool training) =>
         $"{layer.Identifier}Forward(parameters, x, {wiring.Output(layer)}, rows);";
 

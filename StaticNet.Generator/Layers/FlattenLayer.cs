@@ -28,6 +28,16 @@ internal sealed class FlattenLayer : LayerDefinition
         return (output, null);
     }
 
+    // ── Export ──────────────────────────────────────────────────────────────────────────────────────────────────────
+
+    /// <summary><c>Flatten(axis = 1)</c>.</summary>
+    public override void WriteOnnx(CodeWriter w, ShapedLayer layer) => w.Line("x = onnx.Flatten(x);");
+
+    public override System.Collections.Generic.IEnumerable<(string Name, string Module)>? PyTorchModules(ShapedLayer layer)
+    {
+        yield return (PyTorchName(layer), "nn.Flatten()");
+    }
+
     public override string ForwardCall(Wiring wiring, ShapedLayer layer, bool training) =>
         $"{layer.Identifier}Forward({wiring.Input(layer)}, {wiring.Output(layer)}, rows);";
 

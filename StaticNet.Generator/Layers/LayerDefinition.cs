@@ -208,6 +208,84 @@ internal abstract class LayerDefinition
     /// <summary>The layer's term for the loss's documentation (<c>the KL divergence …</c>), or null without one.</summary>
     public virtual string? PenaltyText(ShapedLayer layer) => null;
 
+    // ── Export (SaveOnnx, PyTorchSource) ───────────────────────────────────────────────────────────────────────────
+
+    /// <summary>The runtime's ONNX graph builder type, for the statements <see cref="WriteOnnx"/> writes.</summary>
+    protected const string Onnx = "global::StaticNet.IO.Onnx.OnnxGraphBuilder";
+
+    /// <summary>
+    /// Writes the layer's part of the generated <c>SaveOnnx</c>: statements that add its ONNX nodes through <c>onnx</c> (an
+    /// <c>OnnxGraphBuilder</c>), reading the name of its input value from the local <c>x</c> and assigning its output's name to
+    /// it. Tensors are PyTorch's (<c>[N, ...]</c>, channels first), the weights initializers under their safetensors names
+    /// (<c>layer.Name + "." + suffix</c>). The default writes a call that throws <see cref="System.NotSupportedException"/>
+    /// naming the layer and <see cref="WhyNoOnnx"/>.
+    /// </summary>
+    public virtual void WriteOnnx(CodeWriter w, ShapedLayer layer) =>
+        w.Line($"x = {Onnx}.Unsupported(\"{layer.Kind}\", {Quote(layer.Name)}, {Quote(WhyNoOnnx(layer))});");
+
+    /// <summary>A string as a C# literal.</summary>
+    public static string Quote(string text) => Identifiers.Literal(text);
+
+    /// <summary>Why the default <see cref="WriteOnnx"/> cannot export the layer (every home that exports overrides it).</summary>
+    public virtual string WhyNoOnnx(ShapedLayer layer) => "its kind has no ONNX export";
+
+    /// <summary>
+    /// The layer as PyTorch modules for the generated <c>PyTorchSource</c>: each a module name (a key of the
+    /// <c>nn.Sequential</c>'s <c>OrderedDict</c>, so that the state_dict's names are the safetensors names) and its constructor
+    /// expression, using the helper modules of <c>PyTorchSource</c>'s preamble. Null when the kind has none (the source then
+    /// raises <c>NotImplementedError</c> naming the layer).
+    /// </summary>
+    public virtual IEnumerable<(string Name, string Module)>? PyTorchModules(ShapedLayer layer) => null;
+
+    /// <summary>The fused activation the layer declared as an ONNX node after its own: <c>x = onnx.Activation(x, "ReLU", 0f);</c>.</summary>
+    protected static void WriteOnnxActivation(CodeWriter w, ShapedLayer layer)
+    {
+        if (layer.DeclaredActivation == ActivationKind.None) return;
+        w.Line($"x = onnx.Activation(x, \"{layer.DeclaredActivation}\", {Literal(FusedParameter(layer.DeclaredActivation))});");
+    }
+
+    /// <summary>The parameter of a fused activation: LeakyReLU's slope 0.01, ELU's alpha 1, as the kernels apply them.</summary>
+    protected static float FusedParameter(ActivationKind function) =>
+        function switch { ActivationKind.LeakyReLU => 0.01f, ActivationKind.ELU => 1f, _ => 0f };
+
+    /// <summary>The PyTorch module of a fused activation (<c>nn.ReLU()</c>), or null for none.</summary>
+    protected static string? PyTorchActivation(ActivationKind function, float parameter) => function switch
+    {
+        ActivationKind.None => null,
+        ActivationKind.ReLU => "nn.ReLU()",
+        ActivationKind.LeakyReLU => $"nn.LeakyReLU({Text(parameter)})",
+        ActivationKind.Sigmoid => "nn.Sigmoid()",
+        ActivationKind.Tanh => "nn.Tanh()",
+        ActivationKind.Softmax => "nn.Softmax(dim=-1)",
+        ActivationKind.GELU => "nn.GELU()",
+        ActivationKind.SiLU => "nn.SiLU()",
+        ActivationKind.ELU => $"nn.ELU({Text(parameter)})",
+        _ => null,
+    };
+
+    /// <summary>
+    /// The module name that follows <paramref name="layer"/> for its fused activation: the next index of a numbered
+    /// <c>nn.Sequential</c> (<c>Linear</c> at 3, <c>ReLU</c> at 4), or the name with <c>_act</c> for a named layer.
+    /// </summary>
+    protected static string NextModuleName(ShapedLayer layer)
+    {
+        string name = PyTorchName(layer);
+        int dot = name.LastIndexOf('.');
+        return int.TryParse(name.Substring(dot + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int index)
+            ? name.Substring(0, dot + 1) + (index + 1).ToString(System.Globalization.CultureInfo.InvariantCulture) : name + "_act";
+    }
+
+    /// <summary>The layer's module path in the PyTorch module: its name, dotted names nested (<c>layers.0</c>).</summary>
+    protected static string PyTorchName(ShapedLayer layer) => layer.Name;
+
+    /// <summary>The layer's module then its declared activation's, as <see cref="PyTorchModules"/> lists them.</summary>
+    protected static IEnumerable<(string Name, string Module)> WithPyTorchActivation(ShapedLayer layer, string module)
+    {
+        yield return (PyTorchName(layer), module);
+        if (PyTorchActivation(layer.DeclaredActivation, FusedParameter(layer.DeclaredActivation)) is { } activation)
+            yield return (NextModuleName(layer), activation);
+    }
+
     // ── Emission ───────────────────────────────────────────────────────────────────────────────────────────────────
 
     /// <summary>The statement that runs the layer forward; <paramref name="training"/> for the training pass (BatchNorm, Dropout).</summary>

@@ -76,6 +76,17 @@ internal sealed class LayerNormLayer : LayerDefinition
     private static string Parameters(ShapedLayer layer, string buffer) =>
         $"{TensorSlice(layer, "weight", buffer)}, {TensorSlice(layer, "bias", buffer)}";
 
+    // ── Export ──────────────────────────────────────────────────────────────────────────────────────────────────────
+
+    /// <summary><c>LayerNormalization</c> over the last axis (opset 17).</summary>
+    public override void WriteOnnx(CodeWriter w, ShapedLayer layer) =>
+        w.Line($"x = onnx.LayerNormalization(x, {Quote(layer.Name + ".weight")}, {Quote(layer.Name + ".bias")}, {Literal(((LayerNormOptions)layer.Spec.Options!).Epsilon)});");
+
+    public override System.Collections.Generic.IEnumerable<(string Name, string Module)>? PyTorchModules(ShapedLayer layer)
+    {
+        yield return (PyTorchName(layer), $"nn.LayerNorm({layer.Input.Channels}, eps={Text(((LayerNormOptions)layer.Spec.Options!).Epsilon)})");
+    }
+
     public override string ForwardCall(Wiring wiring, ShapedLayer layer, bool training) =>
         $"{layer.Identifier}Forward(parameters, {wiring.Input(layer)}, {wiring.RegionOf(layer, "Normalized")}, {wiring.RegionOf(layer, "InverseStd")}, {wiring.Output(layer)}, rows);";
 

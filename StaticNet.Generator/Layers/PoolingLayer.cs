@@ -66,6 +66,23 @@ internal sealed class PoolingLayer : LayerDefinition
 
     // ── Emission ───────────────────────────────────────────────────────────────────────────────────────────────────
 
+    // ── Export ──────────────────────────────────────────────────────────────────────────────────────────────────────
+
+    /// <summary><c>MaxPool</c> or <c>AveragePool</c>, no padding (PyTorch's defaults).</summary>
+    public override void WriteOnnx(CodeWriter w, ShapedLayer layer)
+    {
+        Window g = layer.Window!;
+        string kernel = _is2D ? $"new long[] {{ {g.KernelHeight}, {g.KernelWidth} }}" : $"new long[] {{ {g.KernelWidth} }}";
+        string stride = _is2D ? $"new long[] {{ {g.StrideHeight}, {g.StrideWidth} }}" : $"new long[] {{ {g.StrideWidth} }}";
+        w.Line($"x = onnx.Pool(x, max: {(_max ? "true" : "false")}, {kernel}, {stride});");
+    }
+
+    public override System.Collections.Generic.IEnumerable<(string Name, string Module)>? PyTorchModules(ShapedLayer layer)
+    {
+        Window g = layer.Window!;
+        yield return (PyTorchName(layer), $"nn.{(_max ? "Max" : "Avg")}Pool{(_is2D ? 2 : 1)}d({layer.Spec.Units}, stride={g.StrideWidth})");
+    }
+
     public override string ForwardCall(Wiring wiring, ShapedLayer layer, bool training) =>
         $"{layer.Identifier}Forward({wiring.Input(layer)}, {wiring.Output(layer)}, rows);";
 
@@ -141,6 +158,16 @@ internal sealed class GlobalAvgPoolLayer : LayerDefinition
 
     public override LayerRow Row(ShapedLayer layer) =>
         new((layer.Input.Kind == ShapeKind.Spatial2D ? "AdaptiveAvgPool2d" : "AdaptiveAvgPool1d") + " + Flatten", 0);
+
+    // ── Export ──────────────────────────────────────────────────────────────────────────────────────────────────────
+
+    /// <summary><c>GlobalAveragePool</c> then <c>Flatten</c>.</summary>
+    public override void WriteOnnx(CodeWriter w, ShapedLayer layer) => w.Line("x = onnx.GlobalAveragePool(x);");
+
+    public override System.Collections.Generic.IEnumerable<(string Name, string Module)>? PyTorchModules(ShapedLayer layer)
+    {
+        yield return (PyTorchName(layer), "GlobalAvgPool()");
+    }
 
     public override string ForwardCall(Wiring wiring, ShapedLayer layer, bool training) =>
         $"{layer.Identifier}Forward({wiring.Input(layer)}, {wiring.Output(layer)}, rows);";

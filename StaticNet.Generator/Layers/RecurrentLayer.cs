@@ -308,6 +308,27 @@ internal sealed class RecurrentLayer : LayerDefinition
         if (trainable && TrainsDifferently(layer)) yield return ("TrainingForward", true);
     }
 
+    // ── Export ──────────────────────────────────────────────────────────────────────────────────────────────────────
+
+    /// <summary>One ONNX <c>LSTM</c>/<c>GRU</c>/<c>RNN</c> per sub-layer, gates in ONNX's order (see <c>OnnxGraphBuilder.Recurrent</c>).</summary>
+    public override void WriteOnnx(CodeWriter w, ShapedLayer layer)
+    {
+        RecurrentOptions o = Options(layer.Spec);
+        string cell = _cell == LayoutArithmetic.LstmCell ? "LSTM" : _cell == LayoutArithmetic.GruCell ? "GRU" : "RNN";
+        string activation = layer.Activation == ActivationKind.ReLU ? "Relu" : "Tanh";
+        w.Line($"x = onnx.Recurrent(x, \"{cell}\", {Quote(layer.Name)}, hidden: {layer.Spec.Units}, numLayers: {o.NumLayers}, " +
+            $"bidirectional: {(o.Bidirectional ? "true" : "false")}, returnSequences: {(o.ReturnSequences ? "true" : "false")}, rnnActivation: \"{activation}\");");
+    }
+
+    public override System.Collections.Generic.IEnumerable<(string Name, string Module)>? PyTorchModules(ShapedLayer layer)
+    {
+        RecurrentOptions o = Options(layer.Spec);
+        string cell = _cell == LayoutArithmetic.LstmCell ? "LSTM" : _cell == LayoutArithmetic.GruCell ? "GRU" : "RNN";
+        string nonlinearity = _cell == LayoutArithmetic.RnnCell ? $", nonlinearity='{(layer.Activation == ActivationKind.ReLU ? "relu" : "tanh")}'" : "";
+        yield return (PyTorchName(layer), $"{cell}({layer.Input.Channels}, {layer.Spec.Units}, num_layers={o.NumLayers}, bidirectional={(o.Bidirectional ? "True" : "False")}, " +
+            $"dropout={Text(o.Dropout)}, return_sequences={(o.ReturnSequences ? "True" : "False")}{nonlinearity})");
+    }
+
     public override string ForwardCall(Wiring wiring, ShapedLayer layer, bool training)
     {
         if (!Options(layer.Spec).IsStack)

@@ -113,6 +113,25 @@ internal sealed class PositionalLayer : LayerDefinition
         ? $"{buffer}.Slice({layer.Identifier}Weight, {layer.Output.Positions} * {layer.Output.PositionStride})"
         : $"{layer.Identifier}Table";
 
+    // ── Export ──────────────────────────────────────────────────────────────────────────────────────────────────────
+
+    /// <summary>The learned table's first T rows (a <c>Slice</c>), or the sinusoidal table as a constant, added.</summary>
+    public override void WriteOnnx(CodeWriter w, ShapedLayer layer)
+    {
+        int steps = layer.Input.Positions, features = layer.Input.Channels;
+        w.Line(_learned
+            ? $"x = onnx.AddLearnedPositions(x, {Quote(layer.Name + ".weight")}, steps: {steps});"
+            : $"x = onnx.AddTable(x, {Kernels}SequenceKernels.SinusoidalTable({steps}, {features}, {features}), {steps}, {features}, {features});");
+    }
+
+    public override System.Collections.Generic.IEnumerable<(string Name, string Module)>? PyTorchModules(ShapedLayer layer)
+    {
+        int features = layer.Input.Channels;
+        yield return (PyTorchName(layer), _learned
+            ? $"PositionalEmbedding({Tensor(layer, "weight").Shape[0]}, {features})"
+            : $"SinusoidalPositions({layer.Input.Positions}, {features})");
+    }
+
     public override string ForwardCall(Wiring wiring, ShapedLayer layer, bool training) =>
         $"{layer.Identifier}Forward({(_learned ? "parameters, " : "")}{wiring.Input(layer)}, {wiring.Output(layer)}, rows);";
 
@@ -213,6 +232,16 @@ internal sealed class SequencePoolLayer : LayerDefinition
 
     /// <summary>The padding token whose steps a mean leaves out (from <c>[Embedding(…, PaddingIndex = p)]</c>), or null.</summary>
     private static int? Padding(Wiring wiring, ShapedLayer layer) => Mode(layer) == 0 ? EmbeddingLayer.PaddingIndex(wiring, layer, layer.Input.Positions) : null;
+
+    // ── Export ──────────────────────────────────────────────────────────────────────────────────────────────────────
+
+    /// <summary><c>ReduceMean</c> over the steps, or a <c>Slice</c> of the first or last step.</summary>
+    public override void WriteOnnx(CodeWriter w, ShapedLayer layer) => w.Line($"x = onnx.SequencePool(x, {Mode(layer)});");
+
+    public override System.Collections.Generic.IEnumerable<(string Name, string Module)>? PyTorchModules(ShapedLayer layer)
+    {
+        yield return (PyTorchName(layer), $"SequencePool({Mode(layer)})");
+    }
 
     public override string ForwardCall(Wiring wiring, ShapedLayer layer, bool training) =>
         $"{layer.Identifier}Forward({wiring.Input(layer)}, {wiring.Output(layer)}, rows{(Padding(wiring, layer) is null ? "" : ", x")});";

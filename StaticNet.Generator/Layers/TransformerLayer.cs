@@ -225,6 +225,23 @@ internal sealed class TransformerLayer : LayerDefinition
 
     private static TransformerOptions Options(ShapedLayer layer) => (TransformerOptions)layer.Spec.Options!;
 
+    // ── Export ──────────────────────────────────────────────────────────────────────────────────────────────────────
+
+    /// <summary>Decomposed attention, residual sums, <c>LayerNormalization</c> and the feed-forward: see <c>OnnxGraphBuilder.TransformerEncoderLayer</c>.</summary>
+    public override void WriteOnnx(CodeWriter w, ShapedLayer layer)
+    {
+        TransformerOptions o = Options(layer);
+        w.Line($"x = onnx.TransformerEncoderLayer(x, {Quote(layer.Name + ".")}, steps: {layer.Input.Positions}, model: {layer.Spec.Units}, heads: {o.Heads}, " +
+            $"activation: \"{o.Activation}\", normFirst: {(o.NormFirst ? "true" : "false")}, causal: {(o.Causal ? "true" : "false")}, epsilon: {Literal(o.Epsilon)});");
+    }
+
+    public override System.Collections.Generic.IEnumerable<(string Name, string Module)>? PyTorchModules(ShapedLayer layer)
+    {
+        TransformerOptions o = Options(layer);
+        yield return (PyTorchName(layer), $"TransformerEncoderLayer({layer.Spec.Units}, {o.Heads}, {o.DimFeedforward}, dropout={Text(o.Dropout)}, " +
+            $"activation='{(o.Activation == ActivationKind.GELU ? "gelu" : "relu")}', layer_norm_eps={Text(o.Epsilon)}, norm_first={(o.NormFirst ? "True" : "False")}, causal={(o.Causal ? "True" : "False")})");
+    }
+
     public override string ForwardCall(Wiring wiring, ShapedLayer layer, bool training) => training && Options(layer).Dropout > 0f
         ? $"{layer.Identifier}TrainingForward(parameters, {wiring.Input(layer)}, activations, rows, ref random{AttentionLayer.TokensArgument(wiring, layer)});"
         : $"{layer.Identifier}Forward(parameters, {wiring.Input(layer)}, activations, rows{AttentionLayer.TokensArgument(wiring, layer)});";

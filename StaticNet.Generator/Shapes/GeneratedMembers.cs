@@ -34,6 +34,7 @@ internal static class GeneratedMembers
             ["s_layers"] = null, ["Layers"] = null,
             ["MaxDegreeOfParallelism"] = null, ["_maxDegreeOfParallelism"] = null, ["_inference"] = null,
             ["InferChunk"] = new[] { 4 }, ["InferenceBatch"] = new[] { 0 },
+            ["SaveOnnx"] = new[] { 1 }, ["PyTorchSource"] = null, ["ExportPyTorch"] = new[] { 1 },
         };
         if (network.Spec.EmbeddedWeights is not null) members["LoadEmbeddedWeights"] = new[] { 0 };
         if (network.Spec.Onnx is not null) { members["LoadOnnxWeights"] = new[] { 0 }; members["s_onnxSources"] = null; members["s_onnxResource"] = null; }

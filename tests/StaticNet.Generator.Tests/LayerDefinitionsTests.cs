@@ -31,4 +31,21 @@ public class LayerDefinitionsTests
         Assert.Equal(runtimeLayerAttributes, registered);
         Assert.All(registered, name => Assert.NotNull(LayerDefinitions.ForAttribute(name)));
     }
+
+    /// <summary>The kinds docs/interop.md lists as not exported (a home without <c>WriteOnnx</c> makes <c>SaveOnnx</c> throw): none today.</summary>
+    private static readonly LayerKind[] s_notExported = Array.Empty<LayerKind>();
+
+    [Fact]
+    public void EveryHomeExportsToOnnxAndPyTorchOrIsListedAsNotExported()
+    {
+        foreach (LayerDefinition home in LayerDefinitions.All)
+        {
+            Type type = home.GetType();
+            bool onnx = type.GetMethod(nameof(LayerDefinition.WriteOnnx))!.DeclaringType != typeof(LayerDefinition);
+            bool pytorch = type.GetMethod(nameof(LayerDefinition.PyTorchModules))!.DeclaringType != typeof(LayerDefinition);
+            bool listed = s_notExported.Contains(home.Kind);
+            Assert.True(onnx == !listed, $"{home.Kind}: {(onnx ? "exports to ONNX but is listed as not exported" : "has no WriteOnnx; add it in its home or list it in docs/interop.md and here")}");
+            Assert.True(pytorch == !listed, $"{home.Kind}: {(pytorch ? "has PyTorch modules but is listed as not exported" : "has no PyTorchModules; add it in its home or list it")}");
+        }
+    }
 }

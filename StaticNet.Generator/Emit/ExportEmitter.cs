@@ -1,0 +1,124 @@
+using System.Collections.Generic;
+using System.Linq;
+using System.Text;
+using StaticNet.Generator.Layers;
+using StaticNet.Generator.Model;
+using StaticNet.Generator.Shapes;
+
+namespace StaticNet.Generator.Emit;
+
+/// <summary>
+/// The export members of every network: <c>SaveOnnx</c> (a path and a stream; each layer's nodes from its home's
+/// <see cref="LayerDefinition.WriteOnnx"/>), and the equivalent PyTorch module as source, <c>PyTorchSource</c> and
+/// <c>ExportPyTorch</c> (each layer's modules from its home's <see cref="LayerDefinition.PyTorchModules"/>).
+/// </summary>
+internal static class ExportEmitter
+{
+    public static void Write(CodeWriter w, ShapedNetwork network)
+    {
+        WriteOnnx(w, network);
+        WritePyTorch(w, network);
+    }
+
+    private static string Dims(EquatableArray<int> dims) =>
+        "global::StaticNet.IO.Onnx.OnnxGraphBuilder.Batch" + string.Concat(dims.Select(d => ", " + d));
+
+    private static void WriteOnnx(CodeWriter w, ShapedNetwork network)
+    {
+        string name = network.Spec.ClassName;
+        w.Line("/// <summary>");
+        w.Line($"/// Writes the network as an ONNX model (opset {17}) to a file: the layers as ONNX operators in PyTorch's layouts, the");
+        w.Line("/// weights as initializers named as in safetensors, input <c>input</c> and output <c>output</c> with a symbolic batch");
+        w.Line("/// dimension <c>N</c>. Written to a temporary file beside <paramref name=\"path\"/> and moved over it when complete, so that");
+        w.Line("/// a failure leaves no half-written file (and an existing file as it was).");
+        w.Line("/// </summary>");
+        w.Line("/// <exception cref=\"global::System.NotSupportedException\">A layer has no ONNX export (the message names it); nothing was written.</exception>");
+        w.Line("public void SaveOnnx(string path) =>");
+        w.Line("    global::StaticNet.IO.Onnx.OnnxExport.SaveToFile(path, SaveOnnx);");
+        w.Line();
+        w.Line("/// <summary>");
+        w.Line("/// Writes the network as an ONNX model to <paramref name=\"stream\"/> (see <c>SaveOnnx(string)</c>). The whole model is");
+        w.Line("/// built before the first byte is written, so an unsupported layer writes nothing. Refused while another thread trains or loads the instance.");
+        w.Line("/// </summary>");
+        w.Line("/// <exception cref=\"global::System.NotSupportedException\">A layer has no ONNX export (the message names it); nothing was written.</exception>");
+        w.Open("public void SaveOnnx(global::System.IO.Stream stream)");
+        w.Line("if (stream is null) throw new global::System.ArgumentNullException(nameof(stream));");
+        w.Line($"var onnx = new global::StaticNet.IO.Onnx.OnnxGraphBuilder({LayerDefinition.Quote(name)});");
+        w.Line("EnterExclusive(nameof(SaveOnnx));");
+        w.Line("try { global::StaticNet.IO.Onnx.OnnxExport.AddInitializers(onnx, s_parameterTensors, _parameters.Span); }");
+        w.Line("finally { ExitExclusive(); }");
+        w.Line($"string x = onnx.Input(\"input\", {Dims(network.Input.Dims)});");
+        foreach (ShapedLayer layer in network.Layers)
+        {
+            w.Line($"onnx.Scope({LayerDefinition.Quote(layer.Name)});");
+            layer.Definition.WriteOnnx(w, layer);
+        }
+        w.Line("onnx.Scope(\"\");");
+        w.Line($"onnx.Output(x, \"output\", {Dims(network.Output.Dims)});");
+        w.Line("onnx.WriteTo(stream);");
+        w.Close();
+        w.Line();
+    }
+
+    private static void WritePyTorch(CodeWriter w, ShapedNetwork network)
+    {
+        string source = PyTorchSource(network);
+        w.Line("/// <summary>");
+        w.Line("/// The equivalent PyTorch module as Python source: <c>class " + network.Spec.ClassName + "(nn.Module)</c>, whose <c>state_dict()</c> names");
+        w.Line("/// and shapes are this network's safetensors names and shapes, so <c>load_state_dict(load_file(\"w.safetensors\"))</c> loads");
+        w.Line("/// <c>SaveSafetensors</c>' file and <c>save_file(model.state_dict(), ...)</c> writes one <c>LoadSafetensors</c> reads. Its input");
+        w.Line("/// is <c>[N, " + string.Join(", ", network.Input.Dims) + "]</c> as <c>ForwardBatch</c>'s (token ids as floats), its output the logits.");
+        w.Line("/// </summary>");
+        int split = source.IndexOf("\n\n\nclass ", System.StringComparison.Ordinal) + 1;
+        w.Line("public const string PyTorchSource = @\"" + source.Substring(0, split).Replace("\"", "\"\"") + "\" + global::StaticNet.IO.Onnx.PyTorchHelpers.Source + @\"" +
+            source.Substring(split).Replace("\"", "\"\"") + "\";");
+        w.Line();
+        w.Line("/// <summary>Writes <see cref=\"PyTorchSource\"/> to a Python file (e.g. <c>model.py</c>).</summary>");
+        w.Line("public static void ExportPyTorch(string path) => global::StaticNet.IO.Onnx.OnnxExport.WriteText(path, PyTorchSource);");
+        w.Line();
+    }
+
+    /// <summary>The Python module: the helper modules, then the network as an <c>nn.Sequential</c> of named modules.</summary>
+    public static string PyTorchSource(ShapedNetwork network)
+    {
+        var modules = new List<(string Name, string Module)>();
+        string? unsupported = null;
+        foreach (ShapedLayer layer in network.Layers)
+        {
+            if (layer.Definition.PyTorchModules(layer) is { } list) modules.AddRange(list);
+            else unsupported ??= $"{layer.Kind} '{layer.Name}' has no PyTorch equivalent in the export";
+        }
+        var s = new StringBuilder();
+        s.Append("# Generated by StaticNet from ").Append(network.Spec.FullName).Append(": the same layers as PyTorch modules, with the same\n");
+        s.Append("# state_dict names as its safetensors files. Input [N, ").Append(string.Join(", ", network.Input.Dims)).Append("], output [N, ")
+            .Append(string.Join(", ", network.Output.Dims)).Append("] (logits).\n");
+        s.Append("\n\nclass ").Append(network.Spec.ClassName).Append("(nn.Module):\n");
+        s.Append("    def __init__(self):\n");
+        s.Append("        super().__init__()\n");
+        if (unsupported is not null)
+        {
+            s.Append("        raise NotImplementedError(").Append(PythonString(network.Spec.ClassName + " cannot be written as PyTorch modules: " + unsupported)).Append(")\n");
+            return s.ToString();
+        }
+        // Each module under its dotted name (nested containers as needed), so that state_dict() names are the safetensors names;
+        // forward runs them in declaration order.
+        s.Append("        self._order = []\n");
+        foreach ((string name, string module) in modules)
+            s.Append("        self._place(").Append(PythonString(name)).Append(", ").Append(module).Append(")\n");
+        s.Append("\n    def _place(self, name, module):\n");
+        s.Append("        parent, *path = self, *name.split('.')\n");
+        s.Append("        for part in path[:-1]:\n");
+        s.Append("            if not hasattr(parent, part):\n");
+        s.Append("                parent.add_module(part, nn.Module())\n");
+        s.Append("            parent = getattr(parent, part)\n");
+        s.Append("        parent.add_module(path[-1], module)\n");
+        s.Append("        self._order.append(module)\n");
+        s.Append("\n    def forward(self, x):\n");
+        s.Append("        for module in self._order:\n");
+        s.Append("            x = module(x)\n");
+        s.Append("        return x\n");
+        return s.ToString();
+    }
+
+    private static string PythonString(string text) => "'" + text.Replace("\\", "\\\\").Replace("'", "\\'") + "'";
+}
