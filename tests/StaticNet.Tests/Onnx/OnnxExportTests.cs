@@ -25,16 +25,16 @@ public class OnnxExportTests(ITestOutputHelper log)
 {
     public static readonly Type[] LayerKinds =
     {
-        typeof(OnnxDense), typeof(OnnxDenseSequence), typeof(OnnxConv2D), typeof(OnnxConv2DSame), typeof(OnnxConv1D),
-        typeof(OnnxPools2D), typeof(OnnxPools1D), typeof(OnnxBatchNormVector), typeof(OnnxBatchNorm1D), typeof(OnnxDropout),
-        typeof(OnnxEmbedding), typeof(OnnxActivations), typeof(OnnxActivationsSequence), typeof(OnnxConvBatchNormActivations),
-        typeof(OnnxSimpleRnn), typeof(OnnxSimpleRnnRelu), typeof(OnnxLstm), typeof(OnnxGru), typeof(OnnxLstmStackBidirectional),
-        typeof(OnnxGruStackBidirectional), typeof(OnnxRnnStackBidirectional), typeof(OnnxLayerNorm), typeof(OnnxLearnedPositions),
-        typeof(OnnxSinusoidalPositions), typeof(OnnxSequencePoolLast), typeof(OnnxAttention), typeof(OnnxCausalAttention),
-        typeof(OnnxTransformerLayers),
+        typeof(ExportDense), typeof(ExportDenseSequence), typeof(ExportConv2D), typeof(ExportConv2DSame), typeof(ExportConv1D),
+        typeof(ExportPools2D), typeof(ExportPools1D), typeof(ExportBatchNormVector), typeof(ExportBatchNorm1D), typeof(ExportDropout),
+        typeof(ExportEmbedding), typeof(ExportActivations), typeof(ExportActivationsSequence), typeof(ExportConvBatchNormActivations),
+        typeof(ExportSimpleRnn), typeof(ExportSimpleRnnRelu), typeof(ExportLstm), typeof(ExportGru), typeof(ExportLstmStackBidirectional),
+        typeof(ExportGruStackBidirectional), typeof(ExportRnnStackBidirectional), typeof(ExportLayerNorm), typeof(ExportLearnedPositions),
+        typeof(ExportSinusoidalPositions), typeof(ExportSequencePoolLast), typeof(ExportAttention), typeof(ExportCausalAttention),
+        typeof(ExportTransformerLayers),
     };
 
-    public static readonly Type[] WholeNetworks = { typeof(OnnxMlp), typeof(OnnxCnn), typeof(OnnxLstmStack), typeof(OnnxTransformer) };
+    public static readonly Type[] WholeNetworks = { typeof(ExportMlp), typeof(ExportCnn), typeof(ExportLstmStack), typeof(ExportTransformer) };
 
     public static IEnumerable<object[]> LayerKindCases => LayerKinds.Select(t => new object[] { t.Name });
 
@@ -76,7 +76,7 @@ public class OnnxExportTests(ITestOutputHelper log)
     [Fact]
     public void TheModelDeclaresOpset17ASymbolicBatchAndTheSafetensorsNames()
     {
-        INetwork net = Create(typeof(OnnxCnn), seed: 3);
+        INetwork net = Create(typeof(ExportCnn), seed: 3);
         byte[] model = SaveOnnx(net);
         using var session = new InferenceSession(model);
         Assert.Equal(new[] { -1, 1, 28, 28 }, session.InputMetadata["input"].Dimensions);
@@ -96,7 +96,7 @@ public class OnnxExportTests(ITestOutputHelper log)
     [Fact]
     public void SaveOnnxToAPathWritesTheSameBytesAndReplacesAnExistingFile()
     {
-        INetwork net = Create(typeof(OnnxMlp), seed: 4);
+        INetwork net = Create(typeof(ExportMlp), seed: 4);
         string directory = Path.Combine(Path.GetTempPath(), "staticnet-onnx-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(directory);
         try
@@ -141,7 +141,7 @@ public class OnnxExportTests(ITestOutputHelper log)
     [Fact]
     public void AnUnwritableStreamIsRefusedBeforeAnythingIsWritten()
     {
-        INetwork net = Create(typeof(OnnxMlp), seed: 4);
+        INetwork net = Create(typeof(ExportMlp), seed: 4);
         using var readOnly = new MemoryStream(new byte[16], writable: false);
         var error = Assert.Throws<TargetInvocationException>(() => Save(net, readOnly)).InnerException;
         Assert.IsType<ArgumentException>(error);
