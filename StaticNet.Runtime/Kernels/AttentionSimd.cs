@@ -67,10 +67,107 @@ internal static class AttentionSimd
                     for (int c = 0; c < d; c++)
                         Unsafe.Add(ref kt, (nint)c * steps + j) = Unsafe.Add(ref kj, c) * scale;
                 }
-                Multiply<V>(ref Unsafe.Add(ref sample, h * d), qkvStride, ref kt, steps, d, ref p, steps, steps, steps);
+                Multiply<V>(ref Unsafe.Add(ref sample, h * d), qkvStride, 1, ref kt, steps, d, ref p, steps, steps, steps);
                 for (int i = 0; i < steps; i++)
                     SoftmaxRow<V>(ref Unsafe.Add(ref p, (nint)i * steps), steps, causal ? i : steps - 1, keyBias);
-                Multiply<V>(ref p, steps, ref Unsafe.Add(ref sample, 2 * embed + h * d), qkvStride, steps, ref Unsafe.Add(ref ctx, h * d), contextStride, steps, d);
+                Multiply<V>(ref p, steps, 1, ref Unsafe.Add(ref sample, 2 * embed + h * d), qkvStride, steps, ref Unsafe.Add(ref ctx, h * d), contextStride, steps, d);
+            }
+        }
+    }
+
+    /// <summary>Whether <see cref="Backward"/> handles these sizes on the calling thread's path (two T×T stack buffers).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool BackwardApplies(int steps, int headSize) => Applies(steps, headSize) && steps <= 64;
+
+    /// <summary>
+    /// <see cref="AttentionKernels.Backward"/> for sizes <see cref="BackwardApplies"/> accepts (checked by the caller), per
+    /// head as products of whole rows: <c>G = dC·Vᵀ</c>, <c>dV = P'ᵀ·dC</c> (P' the dropped-out probabilities),
+    /// <c>dS = P ⊙ (M ⊙ G − rowsum(P ⊙ M ⊙ G))/√d</c>, <c>dQ = dS·K</c>, <c>dK = dSᵀ·Q</c>; summed in another order (agrees to rounding).
+    /// </summary>
+    public static void Backward(ReadOnlySpan<float> qkv, ReadOnlySpan<float> probabilities, int probabilityStride,
+        ReadOnlySpan<float> dContext, int contextStride, int rows, int steps, int embed, int heads, int qkvStride, Span<float> dQkv, ReadOnlySpan<float> mask)
+    {
+        switch (KernelOptions.Path)
+        {
+            case 512: Backward<V512>(qkv, probabilities, probabilityStride, dContext, contextStride, rows, steps, embed, heads, qkvStride, dQkv, mask); break;
+            case 256: Backward<V256>(qkv, probabilities, probabilityStride, dContext, contextStride, rows, steps, embed, heads, qkvStride, dQkv, mask); break;
+            default: Backward<V128>(qkv, probabilities, probabilityStride, dContext, contextStride, rows, steps, embed, heads, qkvStride, dQkv, mask); break;
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Backward<V>(ReadOnlySpan<float> qkv, ReadOnlySpan<float> probabilities, int probabilityStride,
+        ReadOnlySpan<float> dContext, int contextStride, int rows, int steps, int embed, int heads, int qkvStride, Span<float> dQkv, ReadOnlySpan<float> mask)
+        where V : struct, ISimdVector<V>
+    {
+        int d = embed / heads;
+        nint n = V.Count, t = steps;
+        V scale = V.Broadcast(1f / MathF.Sqrt(d));
+        bool dropout = !mask.IsEmpty;
+        Span<float> transposedValues = stackalloc float[steps * d];
+        Span<float> gradient = stackalloc float[steps * steps];
+        Span<float> dropped = stackalloc float[dropout ? steps * steps : 0];
+        ref float vt = ref MemoryMarshal.GetReference(transposedValues);
+        ref float g = ref MemoryMarshal.GetReference(gradient);
+        ref float pd = ref MemoryMarshal.GetReference(dropped);
+        ref float q0 = ref MemoryMarshal.GetReference(qkv);
+        ref float dq0 = ref MemoryMarshal.GetReference(dQkv);
+        ref float p0 = ref MemoryMarshal.GetReference(probabilities);
+        ref float m0 = ref MemoryMarshal.GetReference(mask);
+        ref float dc0 = ref MemoryMarshal.GetReference(dContext);
+        dQkv.Slice(0, rows * steps * qkvStride).Clear();
+        for (int r = 0; r < rows; r++)
+        {
+            ref float sample = ref Unsafe.Add(ref q0, (nint)r * steps * qkvStride);
+            ref float dSample = ref Unsafe.Add(ref dq0, (nint)r * steps * qkvStride);
+            ref float dc = ref Unsafe.Add(ref dc0, (nint)r * steps * contextStride);
+            for (int h = 0; h < heads; h++)
+            {
+                nint head = (nint)r * probabilityStride + (nint)h * steps * steps;
+                ref float p = ref Unsafe.Add(ref p0, head);
+                ref float values = ref Unsafe.Add(ref sample, 2 * embed + h * d);
+                for (int j = 0; j < steps; j++)
+                {
+                    ref float vj = ref Unsafe.Add(ref values, (nint)j * qkvStride);
+                    for (int c = 0; c < d; c++)
+                        Unsafe.Add(ref vt, (nint)c * steps + j) = Unsafe.Add(ref vj, c);
+                }
+                ref float dch = ref Unsafe.Add(ref dc, h * d);
+                // G = dC·Vᵀ
+                Multiply<V>(ref dch, contextStride, 1, ref vt, t, d, ref g, t, t, t);
+                // dV = P'ᵀ·dC (P' = P ⊙ M)
+                if (dropout)
+                {
+                    ref float m = ref Unsafe.Add(ref m0, head);
+                    for (nint k = 0; k < t * t; k += n)
+                        V.Store(ref Unsafe.Add(ref pd, k), V.Multiply(V.Load(ref Unsafe.Add(ref p, k)), V.Load(ref Unsafe.Add(ref m, k))));
+                }
+                Multiply<V>(ref dropout ? ref pd : ref p, 1, t, ref dch, contextStride, t, ref Unsafe.Add(ref dSample, 2 * embed + h * d), qkvStride, t, d);
+                // dS = P ⊙ (M ⊙ G − Σ_j P ⊙ M ⊙ G) / √d, in place of G
+                for (nint i = 0; i < t; i++)
+                {
+                    ref float gi = ref Unsafe.Add(ref g, i * t);
+                    ref float pi = ref Unsafe.Add(ref p, i * t);
+                    ref float mi = ref Unsafe.Add(ref m0, dropout ? head + i * t : 0);
+                    V total = V.Zero;
+                    for (nint j = 0; j < t; j += n)
+                    {
+                        V dp = V.Load(ref Unsafe.Add(ref gi, j));
+                        if (dropout)
+                        {
+                            dp = V.Multiply(dp, V.Load(ref Unsafe.Add(ref mi, j)));
+                            V.Store(ref Unsafe.Add(ref gi, j), dp);
+                        }
+                        total = V.MultiplyAdd(V.Load(ref Unsafe.Add(ref pi, j)), dp, total);
+                    }
+                    V weighted = V.Broadcast(SimdReduce.Sum(total));
+                    for (nint j = 0; j < t; j += n)
+                        V.Store(ref Unsafe.Add(ref gi, j),
+                            V.Multiply(V.Multiply(V.Load(ref Unsafe.Add(ref pi, j)), V.Subtract(V.Load(ref Unsafe.Add(ref gi, j)), weighted)), scale));
+                }
+                // dQ = dS·K, dK = dSᵀ·Q
+                Multiply<V>(ref g, t, 1, ref Unsafe.Add(ref sample, embed + h * d), qkvStride, t, ref Unsafe.Add(ref dSample, h * d), qkvStride, t, d);
+                Multiply<V>(ref g, 1, t, ref Unsafe.Add(ref sample, h * d), qkvStride, t, ref Unsafe.Add(ref dSample, embed + h * d), qkvStride, t, d);
             }
         }
     }
@@ -128,11 +225,11 @@ internal static class AttentionSimd
     }
 
     /// <summary>
-    /// <c>c[i·cStride + j] = Σₖ a[i·aStride + k] · b[k·bStride + j]</c> for <c>i &lt; rows</c>, <c>j &lt; width</c> (a multiple of
+    /// <c>c[i·cStride + j] = Σₖ a[i·aStride + k·aStep] · b[k·bStride + j]</c> for <c>i &lt; rows</c>, <c>j &lt; width</c> (a multiple of
     /// 16), k &lt; <paramref name="inner"/>, overwriting c; k summed in order, one FMA each.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Multiply<V>(ref float a, nint aStride, ref float b, nint bStride, nint inner, ref float c, nint cStride, nint rows, nint width)
+    private static void Multiply<V>(ref float a, nint aStride, nint aStep, ref float b, nint bStride, nint inner, ref float c, nint cStride, nint rows, nint width)
         where V : struct, ISimdVector<V>
     {
         nint n = V.Count;
@@ -153,16 +250,16 @@ internal static class AttentionSimd
                 {
                     ref float bk = ref Unsafe.Add(ref bj, k * bStride);
                     V b0 = V.Load(ref bk), b1 = V.Load(ref Unsafe.Add(ref bk, n));
-                    V x = V.Broadcast(Unsafe.Add(ref a0, k));
+                    V x = V.Broadcast(Unsafe.Add(ref a0, k * aStep));
                     s00 = V.MultiplyAdd(x, b0, s00);
                     s01 = V.MultiplyAdd(x, b1, s01);
-                    x = V.Broadcast(Unsafe.Add(ref a1, k));
+                    x = V.Broadcast(Unsafe.Add(ref a1, k * aStep));
                     s10 = V.MultiplyAdd(x, b0, s10);
                     s11 = V.MultiplyAdd(x, b1, s11);
-                    x = V.Broadcast(Unsafe.Add(ref a2, k));
+                    x = V.Broadcast(Unsafe.Add(ref a2, k * aStep));
                     s20 = V.MultiplyAdd(x, b0, s20);
                     s21 = V.MultiplyAdd(x, b1, s21);
-                    x = V.Broadcast(Unsafe.Add(ref a3, k));
+                    x = V.Broadcast(Unsafe.Add(ref a3, k * aStep));
                     s30 = V.MultiplyAdd(x, b0, s30);
                     s31 = V.MultiplyAdd(x, b1, s31);
                 }
@@ -186,10 +283,10 @@ internal static class AttentionSimd
                 for (nint k = 0; k < inner; k++)
                 {
                     V b0 = V.Load(ref Unsafe.Add(ref bj, k * bStride));
-                    s0 = V.MultiplyAdd(V.Broadcast(Unsafe.Add(ref a0, k)), b0, s0);
-                    s1 = V.MultiplyAdd(V.Broadcast(Unsafe.Add(ref a1, k)), b0, s1);
-                    s2 = V.MultiplyAdd(V.Broadcast(Unsafe.Add(ref a2, k)), b0, s2);
-                    s3 = V.MultiplyAdd(V.Broadcast(Unsafe.Add(ref a3, k)), b0, s3);
+                    s0 = V.MultiplyAdd(V.Broadcast(Unsafe.Add(ref a0, k * aStep)), b0, s0);
+                    s1 = V.MultiplyAdd(V.Broadcast(Unsafe.Add(ref a1, k * aStep)), b0, s1);
+                    s2 = V.MultiplyAdd(V.Broadcast(Unsafe.Add(ref a2, k * aStep)), b0, s2);
+                    s3 = V.MultiplyAdd(V.Broadcast(Unsafe.Add(ref a3, k * aStep)), b0, s3);
                 }
                 ref float cj = ref Unsafe.Add(ref ci, j);
                 V.Store(ref cj, s0);
@@ -206,7 +303,7 @@ internal static class AttentionSimd
             {
                 V s = V.Zero;
                 for (nint k = 0; k < inner; k++)
-                    s = V.MultiplyAdd(V.Broadcast(Unsafe.Add(ref ai, k)), V.Load(ref Unsafe.Add(ref b, k * bStride + j)), s);
+                    s = V.MultiplyAdd(V.Broadcast(Unsafe.Add(ref ai, k * aStep)), V.Load(ref Unsafe.Add(ref b, k * bStride + j)), s);
                 V.Store(ref Unsafe.Add(ref ci, j), s);
             }
         }

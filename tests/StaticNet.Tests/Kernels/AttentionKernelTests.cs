@@ -74,7 +74,8 @@ public class AttentionKernelTests
     /// <summary>
     /// Sequences and heads of 16·k take the register-tiled forward (AttentionSimd) on the vector paths: the same
     /// probabilities and context as the scalar path, causal or not, with a key padding mask that hides some keys of one
-    /// sample and every key of another (zero probabilities, zero context), and without one.
+    /// sample and every key of another (zero probabilities, zero context), and without one; and the same gradient of
+    /// q|k|v through those probabilities, with and without a dropout mask.
     /// </summary>
     [Theory]
     [MemberData(nameof(PathData), MemberType = typeof(KernelTestSupport))]
@@ -103,6 +104,16 @@ public class AttentionKernelTests
                         AssertClose(expectedContext.AsSpan(r * contextStride, embed), context.AsSpan(r * contextStride, embed), 1e-5, what + " context");
                     if (padded && rows > 1)
                         Assert.All(p.AsSpan(probabilityStride, heads * steps * steps).ToArray(), v => Assert.Equal(0f, v));
+
+                    // Backward through the same probabilities, with a dropout mask (0 or 2) when padded, without one otherwise.
+                    float[] dContext = Random(context.Length, steps + 11), dropMask = Random(rows * probabilityStride, embed + 3);
+                    for (int i = 0; i < dropMask.Length; i++) dropMask[i] = dropMask[i] < 0f ? 0f : 2f;
+                    float[] expectedDQkv = Filled(qkv.Length, float.NaN), dQkv = Filled(qkv.Length, float.NaN);
+                    WithPath(0, () => AttentionKernels.Backward(qkv, expectedP, probabilityStride, dContext, contextStride, rows, steps, embed, heads,
+                        qkvStride, causal, expectedDQkv, padded ? dropMask : default));
+                    WithPath(path, () => AttentionKernels.Backward(qkv, expectedP, probabilityStride, dContext, contextStride, rows, steps, embed, heads,
+                        qkvStride, causal, dQkv, padded ? dropMask : default));
+                    AssertClose(expectedDQkv, dQkv, 1e-4, what + " dq|k|v");
                 }
     }
 }
