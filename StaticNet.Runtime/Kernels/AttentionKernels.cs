@@ -85,6 +85,13 @@ public static class AttentionKernels
         float keepBelow = 1f - rate, keepScale = dropout ? 1f / (1f - rate) : 1f;
         ulong random = state;
         int d = embed / heads;
+#if NET8_0_OR_GREATER
+        if (!dropout && AttentionSimd.Applies(steps, d))
+        {
+            AttentionSimd.Forward(qkv, rows, steps, embed, heads, qkvStride, causal, probabilities, probabilityStride, context, contextStride, tokens, paddingIndex);
+            return;
+        }
+#endif
         float scale = 1f / MathF.Sqrt(d);
         for (int r = 0; r < rows; r++)
         {
@@ -175,6 +182,13 @@ public static class AttentionKernels
         Check(rows, steps, embed, heads, qkvStride, probabilityStride, contextStride, qkv.Length, probabilities.Length, dContext.Length);
         if (dQkv.Length < rows * steps * qkvStride) throw Inconsistent(rows, steps, embed, heads);
         int d = embed / heads;
+#if NET8_0_OR_GREATER
+        if (AttentionSimd.BackwardApplies(steps, d))
+        {
+            AttentionSimd.Backward(qkv, probabilities, probabilityStride, dContext, contextStride, rows, steps, embed, heads, qkvStride, dQkv, mask);
+            return;
+        }
+#endif
         float scale = 1f / MathF.Sqrt(d);
         dQkv.Slice(0, rows * steps * qkvStride).Clear();
         for (int r = 0; r < rows; r++)
