@@ -389,7 +389,7 @@ namespace Demo
         /// <param name="targets">n × 10 floats.</param>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         public float ComputeLoss(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets) =>
-            Evaluate(inputs, targets, default, computeGradients: false);
+            Evaluate(inputs, targets, default, default, computeGradients: false);
 
         /// <summary>
         /// Returns the cross-entropy of the softmax of the logits, averaged over the samples, and overwrites <c>Gradients</c> with its gradient. Allocates nothing.
@@ -402,7 +402,37 @@ namespace Demo
         /// <exception cref="global::System.InvalidOperationException">Another thread is training or loading this instance.</exception>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         public float ComputeGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets) =>
-            TrainingCall(inputs, targets, default, optimizer: null, nameof(ComputeGradients));
+            TrainingCall(inputs, targets, default, default, optimizer: null, nameof(ComputeGradients));
+
+        /// <summary>
+        /// As <c>ComputeGradients</c> without weights, each sample's loss multiplied by its weight: the cross-entropy of the softmax of the logits, averaged over the samples, each sample's share
+        /// weighted and divided by the same count as without weights, as PyTorch's <c>(loss_per_sample * w).mean()</c>
+        /// (the weights are not normalised: all ones is the unweighted loss). Allocates nothing.
+        /// </summary>
+        /// <param name="inputs">n × 64 floats, one sample after another.</param>
+        /// <param name="targets">n × 10 floats.</param>
+        /// <param name="sampleWeights">One finite, non-negative weight per sample.</param>
+        /// <exception cref="global::System.ArgumentException">A span's length, a label or a weight is wrong; nothing was changed.</exception>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
+        public float ComputeGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::System.ReadOnlySpan<float> sampleWeights) =>
+            TrainingCall(inputs, targets, default, sampleWeights, optimizer: null, nameof(ComputeGradients));
+
+        /// <summary>
+        /// One training step with one weight per sample: the weighted loss of <c>ComputeGradients(inputs, targets, sampleWeights)</c>,
+        /// its gradient, then one step of <paramref name="optimizer"/>. All or nothing, as the unweighted <c>TrainStep</c>.
+        /// </summary>
+        /// <param name="inputs">n × 64 floats, one sample after another.</param>
+        /// <param name="targets">n × 10 floats.</param>
+        /// <param name="sampleWeights">One finite, non-negative weight per sample.</param>
+        /// <param name="optimizer">The optimizer; it binds to the first network it steps (one optimizer per network).</param>
+        /// <returns>The weighted mean loss before the step.</returns>
+        /// <exception cref="global::System.ArgumentException">A span's length, a label or a weight is wrong; nothing was changed.</exception>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
+        public float TrainStep(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::System.ReadOnlySpan<float> sampleWeights, global::StaticNet.Optimizers.Optimizer optimizer)
+        {
+            if (optimizer is null) throw new global::System.ArgumentNullException(nameof(optimizer));
+            return TrainingCall(inputs, targets, default, sampleWeights, optimizer, nameof(TrainStep));
+        }
 
         /// <summary>
         /// One training step on n samples: the cross-entropy of the softmax of the logits, averaged over the samples, its gradient, then one step of
@@ -425,7 +455,7 @@ namespace Demo
         public float TrainStep(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::StaticNet.Optimizers.Optimizer optimizer)
         {
             if (optimizer is null) throw new global::System.ArgumentNullException(nameof(optimizer));
-            return TrainingCall(inputs, targets, default, optimizer, nameof(TrainStep));
+            return TrainingCall(inputs, targets, default, default, optimizer, nameof(TrainStep));
         }
 
         /// <summary>Returns the cross-entropy of the softmax of the logits, averaged over the samples, changing nothing.</summary>
@@ -433,7 +463,7 @@ namespace Demo
         /// <param name="labels">n class indices in [0, 10).</param>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         public float ComputeLoss(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels) =>
-            Evaluate(inputs, default, labels, computeGradients: false);
+            Evaluate(inputs, default, labels, default, computeGradients: false);
 
         /// <summary>
         /// Returns the cross-entropy of the softmax of the logits, averaged over the samples, and overwrites <c>Gradients</c> with its gradient. Allocates nothing.
@@ -446,7 +476,37 @@ namespace Demo
         /// <exception cref="global::System.InvalidOperationException">Another thread is training or loading this instance.</exception>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         public float ComputeGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels) =>
-            TrainingCall(inputs, default, labels, optimizer: null, nameof(ComputeGradients));
+            TrainingCall(inputs, default, labels, default, optimizer: null, nameof(ComputeGradients));
+
+        /// <summary>
+        /// As <c>ComputeGradients</c> without weights, each sample's loss multiplied by its weight: the cross-entropy of the softmax of the logits, averaged over the samples, each sample's share
+        /// weighted and divided by the same count as without weights, as PyTorch's <c>(loss_per_sample * w).mean()</c>
+        /// (the weights are not normalised: all ones is the unweighted loss). Allocates nothing.
+        /// </summary>
+        /// <param name="inputs">n × 64 floats, one sample after another.</param>
+        /// <param name="labels">n class indices in [0, 10).</param>
+        /// <param name="sampleWeights">One finite, non-negative weight per sample.</param>
+        /// <exception cref="global::System.ArgumentException">A span's length, a label or a weight is wrong; nothing was changed.</exception>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
+        public float ComputeGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels, global::System.ReadOnlySpan<float> sampleWeights) =>
+            TrainingCall(inputs, default, labels, sampleWeights, optimizer: null, nameof(ComputeGradients));
+
+        /// <summary>
+        /// One training step with one weight per sample: the weighted loss of <c>ComputeGradients(inputs, targets, sampleWeights)</c>,
+        /// its gradient, then one step of <paramref name="optimizer"/>. All or nothing, as the unweighted <c>TrainStep</c>.
+        /// </summary>
+        /// <param name="inputs">n × 64 floats, one sample after another.</param>
+        /// <param name="labels">n class indices in [0, 10).</param>
+        /// <param name="sampleWeights">One finite, non-negative weight per sample.</param>
+        /// <param name="optimizer">The optimizer; it binds to the first network it steps (one optimizer per network).</param>
+        /// <returns>The weighted mean loss before the step.</returns>
+        /// <exception cref="global::System.ArgumentException">A span's length, a label or a weight is wrong; nothing was changed.</exception>
+        [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
+        public float TrainStep(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels, global::System.ReadOnlySpan<float> sampleWeights, global::StaticNet.Optimizers.Optimizer optimizer)
+        {
+            if (optimizer is null) throw new global::System.ArgumentNullException(nameof(optimizer));
+            return TrainingCall(inputs, default, labels, sampleWeights, optimizer, nameof(TrainStep));
+        }
 
         /// <summary>
         /// One training step on n samples: the cross-entropy of the softmax of the logits, averaged over the samples, its gradient, then one step of
@@ -469,16 +529,17 @@ namespace Demo
         public float TrainStep(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels, global::StaticNet.Optimizers.Optimizer optimizer)
         {
             if (optimizer is null) throw new global::System.ArgumentNullException(nameof(optimizer));
-            return TrainingCall(inputs, default, labels, optimizer, nameof(TrainStep));
+            return TrainingCall(inputs, default, labels, default, optimizer, nameof(TrainStep));
         }
 
         /// <summary>Forward, loss and (optionally) backward over every chunk of the batch; returns the mean loss.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-        private float Evaluate(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::System.ReadOnlySpan<int> labels, bool computeGradients)
+        private float Evaluate(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::System.ReadOnlySpan<int> labels, global::System.ReadOnlySpan<float> weights, bool computeGradients)
         {
             int count = labels.IsEmpty
                 ? global::StaticNet.Kernels.Guard.BatchRows(inputs.Length, InputSize, targets.Length, OutputSize, nameof(targets), "ResidualGraph", requireSamples: true)
                 : global::StaticNet.Kernels.Guard.BatchRows(inputs.Length, InputSize, labels.Length, 1, nameof(labels), "ResidualGraph", requireSamples: true);
+            if (!weights.IsEmpty) global::StaticNet.Kernels.Guard.SampleWeights(weights, count, "ResidualGraph"); // before anything changes
             if (!labels.IsEmpty) global::StaticNet.Kernels.Guard.Labels(labels, 10, "ResidualGraph"); // before anything changes
             float scale = 1f / (count); // the loss is a mean over samples
             if (computeGradients)
@@ -487,7 +548,7 @@ namespace Demo
                 // order, so the result does not depend on the number of threads.
                 global::StaticNet.Kernels.ParallelBatch batch = _training ??= new global::StaticNet.Kernels.ParallelBatch(TrainChunk, ActivationBufferLength, TrainableLength, ParameterBufferLength - TrainableLength, _activations, _deltas);
                 batch.Scale = scale;
-                batch.RunTraining(inputs, targets, labels, count, _gradients.Span, _maxDegreeOfParallelism);
+                batch.RunTraining(inputs, targets, labels, weights, count, _gradients.Span, _maxDegreeOfParallelism);
                 int chunks = global::StaticNet.Kernels.ParallelBatch.Chunks(count);
                 global::System.Span<float> state = _parameters.Span;
                 for (int chunk = 0; chunk < chunks; chunk++) CommitStatistics(state, batch.ChunkState(chunk)); // BatchNorm's running statistics, chunk after chunk
@@ -511,8 +572,8 @@ namespace Demo
                 global::System.ReadOnlySpan<float> logits = activations.Slice(HeadOutput, rows * 16);
                 global::System.Span<float> dLogits = default;
                 sum += labels.IsEmpty
-                    ? global::StaticNet.Kernels.LossKernels.SoftmaxCrossEntropy(logits, targets.Slice(start * OutputSize, rows * OutputSize), rows, 10, stride: 16, dLogits, scale)
-                    : global::StaticNet.Kernels.LossKernels.SoftmaxCrossEntropy(logits, labels.Slice(start, rows), rows, 10, stride: 16, dLogits, scale);
+                    ? global::StaticNet.Kernels.LossKernels.SoftmaxCrossEntropy(logits, targets.Slice(start * OutputSize, rows * OutputSize), rows, 10, stride: 16, dLogits, scale, global::StaticNet.Kernels.LossKernels.ChunkWeights(weights, start, rows))
+                    : global::StaticNet.Kernels.LossKernels.SoftmaxCrossEntropy(logits, labels.Slice(start, rows), rows, 10, stride: 16, dLogits, scale, global::StaticNet.Kernels.LossKernels.ChunkWeights(weights, start, rows));
             }
             return (float)(sum * scale);
         }
@@ -529,9 +590,10 @@ namespace Demo
             global::System.ReadOnlySpan<float> targets = batch.Targets;
             global::System.ReadOnlySpan<int> labels = batch.Labels;
             float scale = batch.Scale;
+            global::System.ReadOnlySpan<float> weights = default; // ComputeLoss weighs every sample 1
             double loss = labels.IsEmpty
-                ? global::StaticNet.Kernels.LossKernels.SoftmaxCrossEntropy(logits, targets.Slice(start * OutputSize, rows * OutputSize), rows, 10, stride: 16, dLogits, scale)
-                : global::StaticNet.Kernels.LossKernels.SoftmaxCrossEntropy(logits, labels.Slice(start, rows), rows, 10, stride: 16, dLogits, scale);
+                ? global::StaticNet.Kernels.LossKernels.SoftmaxCrossEntropy(logits, targets.Slice(start * OutputSize, rows * OutputSize), rows, 10, stride: 16, dLogits, scale, global::StaticNet.Kernels.LossKernels.ChunkWeights(weights, start, rows))
+                : global::StaticNet.Kernels.LossKernels.SoftmaxCrossEntropy(logits, labels.Slice(start, rows), rows, 10, stride: 16, dLogits, scale, global::StaticNet.Kernels.LossKernels.ChunkWeights(weights, start, rows));
             batch.SetLoss(chunk, loss);
         }
 
@@ -558,9 +620,10 @@ namespace Demo
             global::System.ReadOnlySpan<float> targets = batch.Targets;
             global::System.ReadOnlySpan<int> labels = batch.Labels;
             float scale = batch.Scale;
+            global::System.ReadOnlySpan<float> weights = batch.Weights;
             double loss = labels.IsEmpty
-                ? global::StaticNet.Kernels.LossKernels.SoftmaxCrossEntropy(logits, targets.Slice(start * OutputSize, rows * OutputSize), rows, 10, stride: 16, dLogits, scale)
-                : global::StaticNet.Kernels.LossKernels.SoftmaxCrossEntropy(logits, labels.Slice(start, rows), rows, 10, stride: 16, dLogits, scale);
+                ? global::StaticNet.Kernels.LossKernels.SoftmaxCrossEntropy(logits, targets.Slice(start * OutputSize, rows * OutputSize), rows, 10, stride: 16, dLogits, scale, global::StaticNet.Kernels.LossKernels.ChunkWeights(weights, start, rows))
+                : global::StaticNet.Kernels.LossKernels.SoftmaxCrossEntropy(logits, labels.Slice(start, rows), rows, 10, stride: 16, dLogits, scale, global::StaticNet.Kernels.LossKernels.ChunkWeights(weights, start, rows));
             batch.SetLoss(chunk, loss);
             BackwardRows(parameters, gradients, x, activations, deltas, rows, _frozen, _firstTrainable, inputGradient: false);
         }
@@ -581,14 +644,14 @@ namespace Demo
         /// saved before the forward pass and restored if anything throws; the optimizer steps only after the loss is known finite.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-        private float TrainingCall(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::System.ReadOnlySpan<int> labels, global::StaticNet.Optimizers.Optimizer? optimizer, string operation)
+        private float TrainingCall(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::System.ReadOnlySpan<int> labels, global::System.ReadOnlySpan<float> weights, global::StaticNet.Optimizers.Optimizer? optimizer, string operation)
         {
             EnterExclusive(operation);
             _parameters.Span.Slice(TrainableLength).CopyTo(_stateBackup); // running statistics and batch counts
             bool committed = false;
             try
             {
-                float loss = Evaluate(inputs, targets, labels, computeGradients: true);
+                float loss = Evaluate(inputs, targets, labels, weights, computeGradients: true);
                 if (!float.IsFinite(loss)) throw new global::StaticNet.TrainingDivergedException(loss);
                 if (_trainableRanges is null) optimizer?.Step(_parameters.Span.Slice(0, TrainableLength), _gradients.Span, this); // running statistics are not trained
                 else optimizer?.Step(_parameters.Span.Slice(0, TrainableLength), _gradients.Span, this, _trainableRanges); // frozen layers: their parameters and state stay
@@ -812,6 +875,84 @@ namespace Demo
             try { global::StaticNet.IO.Safetensors.Save(stream, s_parameterTensors, _parameters.Span, prefix); }
             finally { ExitExclusive(); }
         }
+
+        /// <summary>
+        /// Writes the network as an ONNX model (opset 17) to a file: the layers as ONNX operators in PyTorch's layouts, the
+        /// weights as initializers named as in safetensors, input <c>input</c> and output <c>output</c> with a symbolic batch
+        /// dimension <c>N</c>. Written to a temporary file beside <paramref name="path"/> and moved over it when complete, so that
+        /// a failure leaves no half-written file (and an existing file as it was).
+        /// </summary>
+        /// <exception cref="global::System.NotSupportedException">A layer has no ONNX export (the message names it); nothing was written.</exception>
+        public void SaveOnnx(string path) =>
+            global::StaticNet.IO.Onnx.OnnxExport.SaveToFile(path, SaveOnnx);
+
+        /// <summary>
+        /// Writes the network as an ONNX model to <paramref name="stream"/> (see <c>SaveOnnx(string)</c>). The whole model is
+        /// built before the first byte is written, so an unsupported layer writes nothing. Refused while another thread trains or loads the instance.
+        /// </summary>
+        /// <exception cref="global::System.NotSupportedException">A layer has no ONNX export (the message names it); nothing was written.</exception>
+        public void SaveOnnx(global::System.IO.Stream stream)
+        {
+            if (stream is null) throw new global::System.ArgumentNullException(nameof(stream));
+            var onnx = new global::StaticNet.IO.Onnx.OnnxGraphBuilder("ResidualGraph");
+            EnterExclusive(nameof(SaveOnnx));
+            try { global::StaticNet.IO.Onnx.OnnxExport.AddInitializers(onnx, s_parameterTensors, _parameters.Span); }
+            finally { ExitExclusive(); }
+            string x = onnx.Input("input", global::StaticNet.IO.Onnx.OnnxGraphBuilder.Batch, 1, 8, 8);
+            onnx.Scope("stem");
+            x = onnx.Conv(x, "stem.weight", "stem.bias", new long[] { 3, 3 }, new long[] { 1, 1 }, new long[] { 1, 1, 1, 1 }, new long[] { 1, 1 });
+            onnx.Scope("stem_bn");
+            x = onnx.BatchNormalization(x, "stem_bn.weight", "stem_bn.bias", "stem_bn.running_mean", "stem_bn.running_var", 1E-05f);
+            onnx.Scope("stem_relu");
+            x = onnx.Activation(x, "ReLU", 0f);
+            onnx.Scope("block.conv1");
+            x = onnx.Conv(x, "block.conv1.weight", "block.conv1.bias", new long[] { 3, 3 }, new long[] { 2, 2 }, new long[] { 1, 1, 1, 1 }, new long[] { 1, 1 });
+            onnx.Scope("block.bn1");
+            x = onnx.BatchNormalization(x, "block.bn1.weight", "block.bn1.bias", "block.bn1.running_mean", "block.bn1.running_var", 1E-05f);
+            onnx.Scope("5");
+            x = onnx.Activation(x, "ReLU", 0f);
+            onnx.Scope("block.conv2");
+            x = onnx.Conv(x, "block.conv2.weight", "block.conv2.bias", new long[] { 3, 3 }, new long[] { 1, 1 }, new long[] { 1, 1, 1, 1 }, new long[] { 1, 1 });
+            onnx.Scope("block.bn2");
+            x = onnx.BatchNormalization(x, "block.bn2.weight", "block.bn2.bias", "block.bn2.running_mean", "block.bn2.running_var", 1E-05f);
+            onnx.Scope("block.shortcut");
+            x = onnx.Conv(x, "block.shortcut.weight", "block.shortcut.bias", new long[] { 1, 1 }, new long[] { 2, 2 }, new long[] { 0, 0, 0, 0 }, new long[] { 1, 1 });
+            onnx.Scope("block.add");
+            x = global::StaticNet.IO.Onnx.OnnxGraphBuilder.Unsupported("Add", "block.add", "its kind has no ONNX export");
+            onnx.Scope("block.relu");
+            x = onnx.Activation(x, "ReLU", 0f);
+            onnx.Scope("pool");
+            x = onnx.GlobalAveragePool(x);
+            onnx.Scope("fc");
+            x = onnx.Gemm(x, "fc.weight", "fc.bias");
+            x = onnx.Activation(x, "ReLU", 0f);
+            onnx.Scope("features");
+            x = global::StaticNet.IO.Onnx.OnnxGraphBuilder.Unsupported("Concatenate", "features", "its kind has no ONNX export");
+            onnx.Scope("head");
+            x = onnx.Gemm(x, "head.weight", "head.bias");
+            onnx.Scope("");
+            onnx.Output(x, "output", global::StaticNet.IO.Onnx.OnnxGraphBuilder.Batch, 10);
+            onnx.WriteTo(stream);
+        }
+
+        /// <summary>
+        /// The equivalent PyTorch module as Python source: <c>class ResidualGraph(nn.Module)</c>, whose <c>state_dict()</c> names
+        /// and shapes are this network's safetensors names and shapes, so <c>load_state_dict(load_file("w.safetensors"))</c> loads
+        /// <c>SaveSafetensors</c>' file and <c>save_file(model.state_dict(), ...)</c> writes one <c>LoadSafetensors</c> reads. Its input
+        /// is <c>[N, 1, 8, 8]</c> as <c>ForwardBatch</c>'s (token ids as floats), its output the logits.
+        /// </summary>
+        public const string PyTorchSource = @"# Generated by StaticNet from Demo.ResidualGraph: the same layers as PyTorch modules, with the same
+# state_dict names as its safetensors files. Input [N, 1, 8, 8], output [N, 10] (logits).
+" + global::StaticNet.IO.Onnx.PyTorchHelpers.Source + @"
+
+class ResidualGraph(nn.Module):
+    def __init__(self):
+        super().__init__()
+        raise NotImplementedError('ResidualGraph cannot be written as PyTorch modules: Add \'block.add\' has no PyTorch equivalent in the export')
+";
+
+        /// <summary>Writes <see cref="PyTorchSource"/> to a Python file (e.g. <c>model.py</c>).</summary>
+        public static void ExportPyTorch(string path) => global::StaticNet.IO.Onnx.OnnxExport.WriteText(path, PyTorchSource);
 
         /// <summary>Runs <paramref name="rows"/> samples through every layer; each output stays in its region of <paramref name="activations"/>.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
