@@ -132,6 +132,43 @@ internal sealed class MergeLayer : LayerDefinition
         _ => "cat",
     }, _operation == MergeOperation.Multiply ? (long)layer.Output.Size * (layer.OperandCount - 1) : 0);
 
+    // ── Export ─────────────────────────────────────────────────────────────────────────────────────────────────────
+
+    /// <summary>The axis the operands are joined along in PyTorch's layout: the features (last) of a vector or sequence, else the channels (1).</summary>
+    private static int ExportAxis(ActivationShape output) => ChannelDimension(output.Kind) + 1;
+
+    /// <summary>
+    /// An ONNX <c>Add</c>/<c>Mul</c> chain over the operands, or one <c>Concat</c> along <see cref="ExportAxis"/>; the first operand
+    /// is <c>x</c> (set from its source), the others the graph's values (<see cref="ExportEmitter.OnnxValue"/>).
+    /// </summary>
+    public override void WriteOnnx(CodeWriter w, ShapedLayer layer)
+    {
+        string[] others = Enumerable.Range(1, layer.OperandCount - 1).Select(k => ExportEmitter.OnnxValue(layer, k)).ToArray();
+        switch (_operation)
+        {
+            case MergeOperation.Add:
+                foreach (string other in others) w.Line($"x = onnx.Add(x, {other});");
+                break;
+            case MergeOperation.Multiply:
+                foreach (string other in others) w.Line($"x = onnx.Mul(x, {other});");
+                break;
+            default:
+                w.Line($"x = onnx.Node(\"Concat\", new[] {{ x, {string.Join(", ", others)} }}, global::StaticNet.IO.Onnx.OnnxAttribute.Int(\"axis\", {ExportAxis(layer.Output)}));");
+                break;
+        }
+    }
+
+    /// <summary>The helper module <c>Add()</c>, <c>Multiply()</c> or <c>Concatenate(dim)</c>, which takes all the operands.</summary>
+    public override IEnumerable<(string Name, string Module)>? PyTorchModules(ShapedLayer layer)
+    {
+        yield return (PyTorchName(layer), _operation switch
+        {
+            MergeOperation.Add => "Add()",
+            MergeOperation.Multiply => "Multiply()",
+            _ => $"Concatenate({ExportAxis(layer.Output)})",
+        });
+    }
+
     public override string? WhyNoStep(ShapedLayer layer) => $"{layer.Kind} '{layer.Name}' merges several outputs; Step streams only stacks";
 
     // ── Emission ───────────────────────────────────────────────────────────────────────────────────────────────────

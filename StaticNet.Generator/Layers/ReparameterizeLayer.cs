@@ -78,6 +78,21 @@ internal sealed class ReparameterizeLayer : LayerDefinition
         return $"{(beta == 1f ? "" : Text(beta) + " × ")}the KL divergence of {Identifiers.Doc(layer.Name)} (summed over its latent values, reduced as the loss)";
     }
 
+    // ── Export ─────────────────────────────────────────────────────────────────────────────────────────────────────
+
+    /// <summary>The inference form, the mean: a <c>Slice</c> of the first <c>latent</c> values of each row.</summary>
+    public override void WriteOnnx(CodeWriter w, ShapedLayer layer) =>
+        w.Line($"x = onnx.Slice(x, new long[] {{ 0 }}, new long[] {{ {layer.Output.Channels} }}, new long[] {{ 1 }}); // Reparameterize in inference: the mean");
+
+    /// <summary>
+    /// The helper <c>Reparameterize(latent)</c>: the mean in eval mode; in training mode a sample drawn with torch's generator
+    /// (not StaticNet's, so the samples differ). The KL term is not part of the module: add it to the loss in PyTorch.
+    /// </summary>
+    public override IEnumerable<(string Name, string Module)>? PyTorchModules(ShapedLayer layer)
+    {
+        yield return (PyTorchName(layer), $"Reparameterize({layer.Output.Channels})");
+    }
+
     // ── Emission ───────────────────────────────────────────────────────────────────────────────────────────────────
 
     public override string ForwardCall(Wiring wiring, ShapedLayer layer, bool training) => training

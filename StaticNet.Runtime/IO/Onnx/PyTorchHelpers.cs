@@ -113,5 +113,52 @@ class GlobalAvgPool(nn.Module):
 
     def forward(self, x):
         return x.mean(dim=tuple(range(2, x.dim())))
+
+
+class Add(nn.Module):
+    """"""[Add]: the element-wise sum of its operands (a residual connection).""""""
+
+    def forward(self, *xs):
+        y = xs[0]
+        for x in xs[1:]:
+            y = y + x
+        return y
+
+
+class Multiply(nn.Module):
+    """"""[Multiply]: the element-wise product of its operands (gating).""""""
+
+    def forward(self, *xs):
+        y = xs[0]
+        for x in xs[1:]:
+            y = y * x
+        return y
+
+
+class Concatenate(nn.Module):
+    """"""[Concatenate]: the operands joined along dim (1 = channels of [N, C, ...], -1 = features of [N, F] or [N, T, F]).""""""
+
+    def __init__(self, dim):
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, *xs):
+        return torch.cat(xs, dim=self.dim)
+
+
+class Reparameterize(nn.Module):
+    """"""[Reparameterize]: [mean | logvar] -> the mean in eval mode; in training mode mean + exp(0.5 * logvar) * eps with eps from
+    torch's generator (not StaticNet's: the samples differ). The KL term is the caller's to add to the loss.""""""
+
+    def __init__(self, latent):
+        super().__init__()
+        self.latent = latent
+
+    def forward(self, x):
+        mean = x[..., : self.latent]
+        if not self.training:
+            return mean
+        logvar = x[..., self.latent :]
+        return mean + torch.exp(0.5 * logvar) * torch.randn_like(mean)
 ";
 }

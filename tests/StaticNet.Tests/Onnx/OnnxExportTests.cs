@@ -34,7 +34,11 @@ public class OnnxExportTests(ITestOutputHelper log)
         typeof(ExportTransformerLayers),
     };
 
-    public static readonly Type[] WholeNetworks = { typeof(ExportMlp), typeof(ExportCnn), typeof(ExportLstmStack), typeof(ExportTransformer) };
+    public static readonly Type[] WholeNetworks =
+    {
+        typeof(ExportMlp), typeof(ExportCnn), typeof(ExportLstmStack), typeof(ExportTransformer),
+        typeof(ExportResidualBlock), typeof(ExportGatedSequenceSkips), typeof(ExportVectorMerges), typeof(ExportVae),
+    };
 
     public static IEnumerable<object[]> LayerKindCases => LayerKinds.Select(t => new object[] { t.Name });
 
@@ -167,6 +171,25 @@ public class OnnxExportTests(ITestOutputHelper log)
                 Assert.Contains($"self._place('{module}', ", source);
             }
         }
+    }
+
+    [Fact]
+    public void AGraphsPyTorchForwardFollowsTheGraphWithNamedValues()
+    {
+        string source = ExportResidualBlock.PyTorchSource;
+        log.WriteLine(source.Substring(source.IndexOf("class ExportResidualBlock(", StringComparison.Ordinal)));
+        // Each value is named after its layer; the projected shortcut reads stem_relu, the sum reads the shortcut and the block.
+        Assert.Contains("    def forward(self, vinput):\n", source);
+        Assert.Contains("        block1_shortcut_0 = self.get_submodule('block1.shortcut.0')(stem_relu)\n", source);
+        Assert.Contains("        block1_add = self.block1.add(block1_shortcut_1, block1_bn2)\n", source);
+        Assert.Contains("        v14 = self.get_submodule('14')(block2_bn1)\n", source);
+        Assert.Contains("        block2_add = self.block2.add(block2_bn2, block1_relu)\n", source);
+        Assert.Contains("        return head\n", source);
+        string gated = ExportGatedSequenceSkips.PyTorchSource;
+        Assert.Contains("        gate = self.gate_act(self.gate(vinput))\n", gated);
+        Assert.Contains("        skip = self.skip(lstm, vinput, gated)\n", gated);
+        Assert.Contains("self._place('skip', Concatenate(2))", gated);
+        Assert.Contains("self._place('z', Reparameterize(4))", ExportVae.PyTorchSource);
     }
 
     /// <summary>
