@@ -18,7 +18,7 @@ internal sealed class OnnxImporter
     /// <summary>The operators import maps, for messages.</summary>
     public const string Supported = "Gemm, MatMul (+ Add), Conv, BatchNormalization, Relu, LeakyRelu, Sigmoid, Tanh, Elu, Gelu, Softmax, " +
         "MaxPool, AveragePool, GlobalAveragePool, Flatten, Reshape (static), LSTM, GRU, RNN (batch-first, as torch.onnx.export writes them), " +
-        "Identity, Dropout, Pad (zero)";
+        "Identity, Dropout, Pad (zero), Add / Mul / Concat of two or more activations (skips: [Add], [Multiply], [Concatenate])";
 
     private const long Batch = long.MinValue; // the batch dimension in evaluated shapes
 
@@ -128,33 +128,151 @@ internal sealed class OnnxImporter
         _layers.Add(new LayerSpec(LayerKind.Input, 0, new EquatableArray<int>(sample.ToArray()), 0, ActivationKind.None, null));
         _layerNodes.Add("input '" + input.Name + "'");
 
+        // The data path as a graph: each ONNX tensor on it is a StaticNet value (the input's, or a layer's output). A node
+        // that reads a tensor other than the last layer's output gets From; Add / Mul / Concat of two or more data tensors
+        // become merge layers, emitted once all their operands are; every other node (or pattern) runs as before.
         string current = input.Name;
         var dims = sample.Select(d => (long)d).ToList();
         _dataShapes[current] = new[] { Batch }.Concat(dims).ToArray();
+        _names.Add(InputValue);
+        _valueOf[current] = InputValue;
+        _lastValue = InputValue;
+        var valueDims = new Dictionary<string, List<long>>(StringComparer.Ordinal) { [current] = dims };
         string output = _graph.Outputs[0].Name;
+        var pending = new Stack<string>();
+        var applied = new HashSet<OnnxNode>();
+        pending.Push(current);
         int guard = 0;
-        while (current != output && _errors.Count == 0 && guard++ < 100000)
+        while (pending.Count > 0 && _errors.Count == 0 && guard++ < 100000)
         {
-            List<OnnxNode> consumers = DataConsumers(current);
+            string tensor = pending.Pop();
+            List<OnnxNode> consumers = DataConsumers(tensor);
+            if (tensor == output && consumers.Count == 0) continue;
             if (consumers.Count == 0)
             {
-                _errors.Add($"ONNX tensor '{current}' is read by no supported node and is not the graph's output '{output}'");
+                _errors.Add($"ONNX tensor '{tensor}' is read by no supported node and is not the graph's output '{output}'");
                 return;
             }
-            if (consumers.Count > 1)
+            if (consumers.Count > 1) _forked.Add(_valueOf[tensor]);
+            var next = new List<string>();
+            foreach (OnnxNode node in consumers)
             {
-                _errors.Add($"ONNX tensor '{current}' is read by several nodes ({string.Join(", ", consumers.Select(n => $"'{NodeName(n)}' ({n.OpType})"))}); " +
-                    "expected a sequential graph, each tensor read by one node (graphs with skips, Add and Concat of activations, are not imported yet)");
-                return;
+                if (applied.Contains(node)) continue;
+                string? produced;
+                List<long> branch;
+                if (IsMerge(node))
+                {
+                    if (!node.Inputs.All(_valueOf.ContainsKey)) continue; // its other operands come later
+                    applied.Add(node);
+                    branch = new List<long>(valueDims[node.Inputs[0]]);
+                    produced = Merge(node, valueDims, branch);
+                }
+                else
+                {
+                    applied.Add(node);
+                    branch = new List<long>(valueDims[tensor]);
+                    int start = _layers.Count;
+                    string from = _valueOf[tensor];
+                    bool fromLast = from == _lastValue;
+                    _fusable = fromLast && !_forked.Contains(from);
+                    produced = Apply(node, tensor, branch);
+                    if (produced is not null && _layers.Count > start && !fromLast)
+                        _layers[start] = _layers[start] with { From = from };
+                    if (produced is not null) _valueOf[produced] = _layers.Count > start ? LastValue() : from;
+                }
+                if (produced is null) return;
+                _dataShapes[produced] = new[] { Batch }.Concat(branch).ToArray();
+                valueDims[produced] = branch;
+                next.Add(produced);
             }
-            OnnxNode node = consumers[0];
-            string? next = Apply(node, current, dims);
-            if (next is null) return;
-            current = next;
-            _dataShapes[current] = new[] { Batch }.Concat(dims).ToArray();
+            for (int k = next.Count - 1; k >= 0; k--) pending.Push(next[k]);
         }
-        if (_layers.Count == 1 && _errors.Count == 0)
+        if (_errors.Count > 0) return;
+        if (!_valueOf.TryGetValue(output, out string? outputValue))
+        {
+            _errors.Add($"ONNX file '{path}': the graph's output '{output}' is not reached from its input through supported nodes (a merge whose operands are not all on the data path?)");
+            return;
+        }
+        if (_layers.Count == 1)
+        {
             _errors.Add($"ONNX file '{path}' maps to no layer; expected at least one operator between its input and output");
+            return;
+        }
+        if (outputValue != _lastValue)
+            _errors.Add($"ONNX file '{path}': the graph's output '{output}' is layer '{outputValue}', not the last one mapped ('{_lastValue}'); expected the output last");
+    }
+
+    private const string InputValue = "input";
+    private readonly Dictionary<string, string> _valueOf = new(StringComparer.Ordinal); // data tensor → the StaticNet value (layer name or input)
+    private readonly HashSet<string> _forked = new(StringComparer.Ordinal); // values read by several nodes
+    private string _lastValue = InputValue;
+    private bool _fusable = true; // whether the node being applied may fuse into the last layer (it reads that layer's only use)
+
+    /// <summary>The name of the last layer mapped, given one if it has none (an operand named by From or a merge).</summary>
+    private string LastValue()
+    {
+        LayerSpec last = _layers[_layers.Count - 1];
+        if (last.Name is null)
+        {
+            string name = last.Kind + "_" + (_layers.Count - 1).ToString(CultureInfo.InvariantCulture);
+            for (int k = 1; !_names.Add(name); k++) name = last.Kind + "_" + (_layers.Count - 1).ToString(CultureInfo.InvariantCulture) + "_" + k.ToString(CultureInfo.InvariantCulture);
+            _layers[_layers.Count - 1] = last = last with { Name = name };
+        }
+        _lastValue = last.Name!;
+        return _lastValue;
+    }
+
+    /// <summary>Whether the node is Add, Mul or Concat of two or more data tensors (not a bias or a constant).</summary>
+    private bool IsMerge(OnnxNode node) =>
+        node.OpType is "Add" or "Mul" or "Concat" && node.Inputs.Count(i => i.Length > 0 && !_initializers.ContainsKey(i) && Constant(i) is null) >= 2;
+
+    /// <summary>A merge node as <c>[Add]</c>, <c>[Multiply]</c> or <c>[Concatenate]</c> with its operands by name; returns its output.</summary>
+    private string? Merge(OnnxNode node, Dictionary<string, List<long>> valueDims, List<long> dims)
+    {
+        if (node.Inputs.Any(i => i.Length == 0 || !_valueOf.ContainsKey(i)))
+        {
+            Error(node, $"{node.OpType} of an activation and a constant is not supported; expected {node.OpType} of two or more activations (a skip)");
+            return null;
+        }
+        List<long> first = valueDims[node.Inputs[0]];
+        LayerKind kind = node.OpType switch { "Add" => LayerKind.Add, "Mul" => LayerKind.Multiply, _ => LayerKind.Concatenate };
+        if (kind == LayerKind.Concatenate)
+        {
+            long axis = Int(node, "axis", 1);
+            long rank = first.Count + 1;
+            if (axis < 0) axis += rank;
+            bool channels = first.Count == 1 ? axis == 1 : first.Count == 3 && axis == 1;
+            if (!channels)
+            {
+                Error(node, $"axis {Int(node, "axis", 1)} of [batch, {string.Join(", ", first)}] is not supported; expected the features of [batch, F] or the channels (axis 1) of [batch, C, H, W]");
+                return null;
+            }
+            foreach (string operand in node.Inputs.Skip(1))
+            {
+                List<long> other = valueDims[operand];
+                if (other.Count != first.Count || Enumerable.Range(0, other.Count).Any(d => d != axis - 1 && other[d] != first[d]))
+                {
+                    Error(node, $"joins [batch, {string.Join(", ", first)}] and [batch, {string.Join(", ", other)}]; expected equal sizes other than axis {axis}");
+                    return null;
+                }
+                dims[(int)axis - 1] += other[(int)axis - 1];
+            }
+        }
+        else
+        {
+            foreach (string operand in node.Inputs.Skip(1))
+                if (!valueDims[operand].SequenceEqual(first))
+                {
+                    Error(node, $"{node.OpType} of [batch, {string.Join(", ", first)}] and [batch, {string.Join(", ", valueDims[operand])}] (broadcasting) is not supported; expected operands of equal shape");
+                    return null;
+                }
+        }
+        string from = _valueOf[node.Inputs[0]];
+        var others = node.Inputs.Skip(1).Select(i => _valueOf[i]).ToArray();
+        AddLayer(node, new LayerSpec(kind, 0, EquatableArray<int>.Empty, 0, ActivationKind.None, LayerName(node, null),
+            From: from == _lastValue ? null : from, Others: new EquatableArray<string>(others)));
+        _valueOf[node.Outputs[0]] = LastValue();
+        return node.Outputs[0];
     }
 
     /// <summary>The nodes that read a data tensor as data (Shape reads only its shape).</summary>
@@ -371,7 +489,7 @@ internal sealed class OnnxImporter
     {
         _ = dims;
         // Fused into the Dense or convolution before it where the attribute DSL would write it so: the plain functions.
-        if (_layers.Count > 1 && _layers[_layers.Count - 1] is { Kind: LayerKind.Dense or LayerKind.Conv2D or LayerKind.Conv1D, Activation: ActivationKind.None } previous
+        if (_fusable && _layers.Count > 1 && _layers[_layers.Count - 1] is { Kind: LayerKind.Dense or LayerKind.Conv2D or LayerKind.Conv1D, Activation: ActivationKind.None } previous
             && kind is ActivationKind.ReLU or ActivationKind.Sigmoid or ActivationKind.Tanh or ActivationKind.GELU)
         {
             _layers[_layers.Count - 1] = previous with { Activation = kind };

@@ -16,6 +16,9 @@ Models:
   cnn_bn_gap   Conv2d(3, 8, 3) BatchNorm2d ReLU AvgPool2d(2) Conv2d(8, 8, 3, stride=2) Sigmoid GlobalAvgPool Flatten Linear
   lstm         nn.LSTM(8, 16, batch_first=True), last step, Linear(16, 4)
   gru_seq      nn.GRU(6, 12, batch_first=True), every step, Linear(12, 3) on each step
+  resnet_block a residual CNN: stem Conv2d(2, 4, 3, padding=1) BatchNorm2d ReLU; an identity block (Conv-BN-ReLU-Conv-BN
+               + the block's input, Add, ReLU); a stride-2 block whose shortcut is a 1x1 Conv2d(4, 6, stride=2) + BatchNorm2d;
+               GlobalAvgPool Flatten Linear(6, 3). BatchNorm kept as nodes (PRESERVE)
   unsupported  Linear(4, 4) then torch.sin (ONNX Sin): must fail the build naming the node
   gemm_transb0 mlp.onnx with fc1's Gemm rewritten to transB = 0 and its weight stored [in, out] (the same function:
                its reference is mlp_io.safetensors). torch.onnx.export never writes transB = 0, so this one needs the
@@ -125,6 +128,36 @@ class GruSeq(nn.Module):
         return self.fc(y)
 
 
+class Block(nn.Module):
+    def __init__(self, cin, cout, stride):
+        super().__init__()
+        self.conv1 = nn.Conv2d(cin, cout, 3, stride=stride, padding=1)
+        self.bn1 = nn.BatchNorm2d(cout)
+        self.conv2 = nn.Conv2d(cout, cout, 3, padding=1)
+        self.bn2 = nn.BatchNorm2d(cout)
+        self.shortcut = (nn.Sequential(nn.Conv2d(cin, cout, 1, stride=stride), nn.BatchNorm2d(cout))
+                         if stride != 1 or cin != cout else nn.Identity())
+
+    def forward(self, x):
+        y = self.bn2(self.conv2(torch.relu(self.bn1(self.conv1(x)))))
+        return torch.relu(y + self.shortcut(x))
+
+
+class ResNetBlock(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Conv2d(2, 4, 3, padding=1)
+        self.stem_bn = nn.BatchNorm2d(4)
+        self.block1 = Block(4, 4, 1)
+        self.block2 = Block(4, 6, 2)
+        self.fc = nn.Linear(6, 3)
+
+    def forward(self, x):
+        x = torch.relu(self.stem_bn(self.stem(x)))
+        x = self.block2(self.block1(x))
+        return self.fc(torch.flatten(nn.functional.adaptive_avg_pool2d(x, 1), 1))
+
+
 class Unsupported(nn.Module):
     def __init__(self):
         super().__init__()
@@ -166,6 +199,7 @@ if __name__ == "__main__":
     make("lstm", Lstm, (12, 8), seed=5)
     make("gru_seq", GruSeq, (7, 6), seed=6)
     make("unsupported", Unsupported, (4,), seed=7)
+    make("resnet_block", ResNetBlock, (2, 8, 8), seed=8, keep_batchnorm=True)
     try:
         import onnx
         from onnx import numpy_helper

@@ -20,6 +20,7 @@ namespace StaticNet.Tests.Onnx;
 [Network(Onnx = "lstm.onnx")] public partial class OnnxLstm { }
 [Network(Onnx = "gru_seq.onnx")] public partial class OnnxGruSeq { }
 [Network(Onnx = "gemm_transb0.onnx")] public partial class OnnxGemmTransB0 { }
+[Network(Onnx = "resnet_block.onnx")] public partial class OnnxResNetBlock { }
 [Network(Onnx = "mlp.onnx", Loss = Loss.MeanSquaredError)] public partial class OnnxMlpTrainable { }
 
 /// <summary>The attributes that describe mlp.onnx: the imported network must be this one.</summary>
@@ -34,7 +35,7 @@ public class OnnxImportTests
 {
     private const double Tolerance = 1e-5;
 
-    public static TheoryData<string> Models => new() { "mlp", "mlp_matmul", "cnn", "cnn_bn_gap", "lstm", "gru_seq", "gemm_transb0" };
+    public static TheoryData<string> Models => new() { "mlp", "mlp_matmul", "cnn", "cnn_bn_gap", "lstm", "gru_seq", "gemm_transb0", "resnet_block" };
 
     private static INetwork Create(string model) => model switch
     {
@@ -45,6 +46,7 @@ public class OnnxImportTests
         "lstm" => new OnnxLstm(),
         "gru_seq" => new OnnxGruSeq(),
         "gemm_transb0" => new OnnxGemmTransB0(),
+        "resnet_block" => new OnnxResNetBlock(),
         _ => throw new ArgumentOutOfRangeException(nameof(model)),
     };
 
