@@ -55,14 +55,16 @@ internal static class ExportEmitter
             w.Line("string inputValue = x;");
             w.Line($"var values = new string[{network.Layers.Count}];");
         }
+        // Kept in values[]: the outputs a layer reads other than as the one before it (From, a merge's operands).
+        var kept = new HashSet<int>(network.Layers.SelectMany(l => Enumerable.Range(0, l.OperandCount)
+            .Where(k => k > 0 || l.Source(0) != l.Index - 1).Select(k => l.Source(k))).Where(source => source >= 0));
         foreach (ShapedLayer layer in network.Layers)
         {
             w.Line($"onnx.Scope({LayerDefinition.Quote(layer.Name)});");
-            if (graph) w.Line($"x = {OnnxValue(layer, 0)};");
+            if (graph && layer.Source(0) != layer.Index - 1 && !(layer.Index == 0 && layer.Source(0) < 0)) w.Line($"x = {OnnxValue(layer, 0)};");
             layer.Definition.WriteOnnx(w, layer);
-            if (graph) w.Line($"values[{layer.Index}] = x;");
+            if (graph && kept.Contains(layer.Index)) w.Line($"values[{layer.Index}] = x;");
         }
-        if (graph) w.Line($"x = values[{network.OutputLayer.Index}];");
         w.Line("onnx.Scope(\"\");");
         w.Line($"onnx.Output(x, \"output\", {Dims(network.Output.Dims)});");
         w.Line("onnx.WriteTo(stream);");

@@ -899,12 +899,15 @@ namespace Demo
             try { global::StaticNet.IO.Onnx.OnnxExport.AddInitializers(onnx, s_parameterTensors, _parameters.Span); }
             finally { ExitExclusive(); }
             string x = onnx.Input("input", global::StaticNet.IO.Onnx.OnnxGraphBuilder.Batch, 1, 8, 8);
+            string inputValue = x;
+            var values = new string[15];
             onnx.Scope("stem");
             x = onnx.Conv(x, "stem.weight", "stem.bias", new long[] { 3, 3 }, new long[] { 1, 1 }, new long[] { 1, 1, 1, 1 }, new long[] { 1, 1 });
             onnx.Scope("stem_bn");
             x = onnx.BatchNormalization(x, "stem_bn.weight", "stem_bn.bias", "stem_bn.running_mean", "stem_bn.running_var", 1E-05f);
             onnx.Scope("stem_relu");
             x = onnx.Activation(x, "ReLU", 0f);
+            values[2] = x;
             onnx.Scope("block.conv1");
             x = onnx.Conv(x, "block.conv1.weight", "block.conv1.bias", new long[] { 3, 3 }, new long[] { 2, 2 }, new long[] { 1, 1, 1, 1 }, new long[] { 1, 1 });
             onnx.Scope("block.bn1");
@@ -915,19 +918,22 @@ namespace Demo
             x = onnx.Conv(x, "block.conv2.weight", "block.conv2.bias", new long[] { 3, 3 }, new long[] { 1, 1 }, new long[] { 1, 1, 1, 1 }, new long[] { 1, 1 });
             onnx.Scope("block.bn2");
             x = onnx.BatchNormalization(x, "block.bn2.weight", "block.bn2.bias", "block.bn2.running_mean", "block.bn2.running_var", 1E-05f);
+            values[7] = x;
             onnx.Scope("block.shortcut");
+            x = values[2];
             x = onnx.Conv(x, "block.shortcut.weight", "block.shortcut.bias", new long[] { 1, 1 }, new long[] { 2, 2 }, new long[] { 0, 0, 0, 0 }, new long[] { 1, 1 });
             onnx.Scope("block.add");
-            x = global::StaticNet.IO.Onnx.OnnxGraphBuilder.Unsupported("Add", "block.add", "its kind has no ONNX export");
+            x = onnx.Add(x, values[7]);
             onnx.Scope("block.relu");
             x = onnx.Activation(x, "ReLU", 0f);
             onnx.Scope("pool");
             x = onnx.GlobalAveragePool(x);
+            values[11] = x;
             onnx.Scope("fc");
             x = onnx.Gemm(x, "fc.weight", "fc.bias");
             x = onnx.Activation(x, "ReLU", 0f);
             onnx.Scope("features");
-            x = global::StaticNet.IO.Onnx.OnnxGraphBuilder.Unsupported("Concatenate", "features", "its kind has no ONNX export");
+            x = onnx.Node("Concat", new[] { x, values[11] }, global::StaticNet.IO.Onnx.OnnxAttribute.Int("axis", 1));
             onnx.Scope("head");
             x = onnx.Gemm(x, "head.weight", "head.bias");
             onnx.Scope("");
@@ -948,7 +954,50 @@ namespace Demo
 class ResidualGraph(nn.Module):
     def __init__(self):
         super().__init__()
-        raise NotImplementedError('ResidualGraph cannot be written as PyTorch modules: Add \'block.add\' has no PyTorch equivalent in the export')
+        self._order = []
+        self._place('stem', nn.Conv2d(1, 8, (3, 3), stride=(1, 1), padding=(1, 1), dilation=(1, 1), bias=True))
+        self._place('stem_bn', nn.BatchNorm2d(8, eps=1E-05, momentum=0.1))
+        self._place('stem_relu', nn.ReLU())
+        self._place('block.conv1', nn.Conv2d(8, 16, (3, 3), stride=(2, 2), padding=(1, 1), dilation=(1, 1), bias=True))
+        self._place('block.bn1', nn.BatchNorm2d(16, eps=1E-05, momentum=0.1))
+        self._place('5', nn.ReLU())
+        self._place('block.conv2', nn.Conv2d(16, 16, (3, 3), stride=(1, 1), padding=(1, 1), dilation=(1, 1), bias=True))
+        self._place('block.bn2', nn.BatchNorm2d(16, eps=1E-05, momentum=0.1))
+        self._place('block.shortcut', nn.Conv2d(8, 16, (1, 1), stride=(2, 2), padding=(0, 0), dilation=(1, 1), bias=True))
+        self._place('block.add', Add())
+        self._place('block.relu', nn.ReLU())
+        self._place('pool', GlobalAvgPool())
+        self._place('fc', nn.Linear(16, 8))
+        self._place('fc_act', nn.ReLU())
+        self._place('features', Concatenate(1))
+        self._place('head', nn.Linear(24, 10))
+
+    def _place(self, name, module):
+        parent, *path = self, *name.split('.')
+        for part in path[:-1]:
+            if not hasattr(parent, part):
+                parent.add_module(part, nn.Module())
+            parent = getattr(parent, part)
+        parent.add_module(path[-1], module)
+        self._order.append(module)
+
+    def forward(self, vinput):
+        stem = self.stem(vinput)
+        stem_bn = self.stem_bn(stem)
+        stem_relu = self.stem_relu(stem_bn)
+        block_conv1 = self.block.conv1(stem_relu)
+        block_bn1 = self.block.bn1(block_conv1)
+        v5 = self.get_submodule('5')(block_bn1)
+        block_conv2 = self.block.conv2(v5)
+        block_bn2 = self.block.bn2(block_conv2)
+        block_shortcut = self.block.shortcut(stem_relu)
+        block_add = self.block.add(block_shortcut, block_bn2)
+        block_relu = self.block.relu(block_add)
+        pool = self.pool(block_relu)
+        fc = self.fc_act(self.fc(pool))
+        features = self.features(fc, pool)
+        head = self.head(features)
+        return head
 ";
 
         /// <summary>Writes <see cref="PyTorchSource"/> to a Python file (e.g. <c>model.py</c>).</summary>

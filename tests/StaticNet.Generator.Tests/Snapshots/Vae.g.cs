@@ -607,7 +607,7 @@ namespace Demo
             onnx.Scope("enc2");
             x = onnx.Gemm(x, "enc2.weight", "enc2.bias");
             onnx.Scope("z");
-            x = global::StaticNet.IO.Onnx.OnnxGraphBuilder.Unsupported("Reparameterize", "z", "its kind has no ONNX export");
+            x = onnx.Slice(x, new long[] { 0 }, new long[] { 8 }, new long[] { 1 }); // Reparameterize in inference: the mean
             onnx.Scope("dec1");
             x = onnx.Gemm(x, "dec1.weight", "dec1.bias");
             x = onnx.Activation(x, "ReLU", 0f);
@@ -631,7 +631,28 @@ namespace Demo
 class Vae(nn.Module):
     def __init__(self):
         super().__init__()
-        raise NotImplementedError('Vae cannot be written as PyTorch modules: Reparameterize \'z\' has no PyTorch equivalent in the export')
+        self._order = []
+        self._place('enc1', nn.Linear(784, 64))
+        self._place('enc1_act', nn.ReLU())
+        self._place('enc2', nn.Linear(64, 16))
+        self._place('z', Reparameterize(8))
+        self._place('dec1', nn.Linear(8, 64))
+        self._place('dec1_act', nn.ReLU())
+        self._place('dec2', nn.Linear(64, 784))
+
+    def _place(self, name, module):
+        parent, *path = self, *name.split('.')
+        for part in path[:-1]:
+            if not hasattr(parent, part):
+                parent.add_module(part, nn.Module())
+            parent = getattr(parent, part)
+        parent.add_module(path[-1], module)
+        self._order.append(module)
+
+    def forward(self, x):
+        for module in self._order:
+            x = module(x)
+        return x
 ";
 
         /// <summary>Writes <see cref="PyTorchSource"/> to a Python file (e.g. <c>model.py</c>).</summary>
