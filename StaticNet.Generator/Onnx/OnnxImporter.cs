@@ -804,8 +804,9 @@ internal sealed class OnnxImporter
     private OnnxTensor? Constant(string name) =>
         _initializers.TryGetValue(name, out OnnxTensor? t) ? t : _constants.TryGetValue(name, out t) ? t : null;
 
-    private bool IsZero(string name)
+    private bool IsZero(string name, int depth = 0)
     {
+        if (depth > 32) return false;
         if (Constant(name) is { } t && t.DataType == OnnxTensor.Float && t.FloatDataProblem() is null)
         {
             for (long i = 0; i < t.ElementCount; i++) if (t.FloatAt(_file, i) != 0f) return false;
@@ -816,6 +817,8 @@ internal sealed class OnnxImporter
             OnnxTensor? value = node.Attribute("value")?.T;
             return value is null || value.DataType == OnnxTensor.Float && value.FloatDataProblem() is null && value.FloatAt(_file, 0) == 0f;
         }
+        // A zero broadcast to a shape (torch.onnx.export writes Expand(zeros, [1, batch, hidden]) for nn.LSTM's initial state at a fixed batch).
+        if (node is { OpType: "Expand" or "Identity" } && node.Inputs.Count >= 1) return IsZero(node.Inputs[0], depth + 1);
         return false;
     }
 

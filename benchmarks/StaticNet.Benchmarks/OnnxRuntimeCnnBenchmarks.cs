@@ -41,7 +41,7 @@ public class OnnxRuntimeCnnBenchmarks : IDisposable
         };
         // One thread means no spinning pool to keep warm.
         _options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
-        _session = new InferenceSession(Resource("fashion_cnn.onnx"), _options);
+        _session = new InferenceSession(Resource("StaticNet.Onnx/fashion_cnn.onnx"), _options);
         _ortInput = OrtValue.CreateTensorValueFromMemory(_input, new long[] { 1, 1, 28, 28 });
         _ortOutputValue = OrtValue.CreateTensorValueFromMemory(_ortOutput, new long[] { 1, 10 });
         _binding = _session.CreateIoBinding();
