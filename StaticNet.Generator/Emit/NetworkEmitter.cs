@@ -57,6 +57,8 @@ internal static class NetworkEmitter
         if (network.TakesTokens) WriteTokenInterface(w, network);
         if (StepEmitter.Supports(network)) StepEmitter.Write(w, network);
         if (IsTrainable(network)) WriteTraining(w, network);
+        if (SeveralInputsEmitter.Applies(network))
+            SeveralInputsEmitter.Write(w, network);
         WriteWeightsIO(w, network);
         ExportEmitter.Write(w, network);
         if (spec.EmbeddedWeights is not null) WriteEmbeddedWeights(w, network);
