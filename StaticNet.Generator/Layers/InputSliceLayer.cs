@@ -51,8 +51,6 @@ internal sealed class InputSliceLayer : LayerDefinition
 
     public override string WhyNoOnnx(ShapedLayer layer) => "a network with several inputs has no ONNX export yet";
 
-    public override IEnumerable<(string Name, string Module)>? PyTorchModules(ShapedLayer layer) => System.Array.Empty<(string, string)>();
-
     public override string ForwardCall(Wiring wiring, ShapedLayer layer, bool training) =>
         $"{layer.Identifier}Forward({wiring.Input(layer)}, {wiring.Output(layer)}, rows);";
 

@@ -817,7 +817,7 @@ namespace Demo
 class TwoInputCritic(nn.Module):
     def __init__(self):
         super().__init__()
-        raise NotImplementedError('TwoInputCritic cannot be written as PyTorch modules: Concatenate \'cat\' has no PyTorch equivalent in the export')
+        raise NotImplementedError('TwoInputCritic cannot be written as PyTorch modules: InputSlice \'state\' has no PyTorch equivalent in the export')
 ";
 
         /// <summary>Writes <see cref="PyTorchSource"/> to a Python file (e.g. <c>model.py</c>).</summary>
