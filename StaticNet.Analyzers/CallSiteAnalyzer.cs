@@ -61,6 +61,8 @@ public sealed class CallSiteAnalyzer : DiagnosticAnalyzer
         IArgumentOperation? Argument(int ordinal) => invocation.Arguments.FirstOrDefault(a => a.Parameter?.Ordinal == ordinal);
         IArgumentOperation? first = Argument(0), second = Argument(1);
         if (first is null || second is null) return;
+        if (method.Name is not ("Step" or "StepBlock") && first.Parameter?.Name is not ("input" or "inputs"))
+            return; // one span per input (several named inputs): not the packed sample these checks know
         string name = method.ContainingType.Name;
         int? firstLength = KnownLengths.Of(first.Value, context.CancellationToken);
         int? secondLength = KnownLengths.Of(second.Value, context.CancellationToken);

@@ -112,7 +112,50 @@ internal static class Parser
                     From = AttributeArguments.NamedString(attribute, "From"),
                 });
         }
-        return layers;
+        return PackInputs(layers);
+    }
+
+    /// <summary>The name of the packed input that several named inputs become (not a name a layer can read).</summary>
+    public const string PackedInputName = "(inputs)";
+
+    /// <summary>
+    /// Several named vector inputs (<c>[Input(6, Name = "state")] [Input(2, Name = "action")]</c>, distinct names) become
+    /// one packed input (each sample: the inputs' values one after the other, in declaration order) at the first one's
+    /// place, and one <see cref="LayerKind.InputSlice"/> per input at its own place, named after it. Anything else (an
+    /// unnamed or repeated name, a shape that is not a vector) stays as written, and SNET002 says why.
+    /// </summary>
+    private static List<LayerSpec> PackInputs(List<LayerSpec> layers)
+    {
+        List<LayerSpec> inputs = layers.FindAll(l => l.Kind == LayerKind.Input);
+        if (inputs.Count < 2 || !CanPack(inputs)) return layers;
+        int total = 0;
+        var packed = new List<LayerSpec>(layers.Count + 1);
+        foreach (LayerSpec layer in layers)
+        {
+            if (layer.Kind != LayerKind.Input) { packed.Add(layer); continue; }
+            if (packed.TrueForAll(l => l.Kind != LayerKind.Input))
+            {
+                int sum = 0;
+                foreach (LayerSpec input in inputs) sum += input.Shape[0];
+                packed.Add(new LayerSpec(LayerKind.Input, layer.AttributeIndex, new EquatableArray<int>(new[] { sum }), 0, ActivationKind.None, PackedInputName));
+            }
+            packed.Add(new LayerSpec(LayerKind.InputSlice, layer.AttributeIndex, new EquatableArray<int>(new[] { total, layer.Shape[0] }), layer.Shape[0], ActivationKind.None, layer.Name));
+            total += layer.Shape[0];
+        }
+        return packed;
+    }
+
+    /// <summary>Whether several inputs can be packed: each named (distinct names) and a vector of at least one value.</summary>
+    public static bool CanPack(List<LayerSpec> inputs)
+    {
+        var names = new HashSet<string>();
+        long sum = 0;
+        foreach (LayerSpec input in inputs)
+        {
+            if (input.Name is not { Length: > 0 } name || !names.Add(name) || input.Shape.Count != 1 || input.Shape[0] < 1) return false;
+            sum += input.Shape[0];
+        }
+        return sum <= int.MaxValue / 64;
     }
 
     /// <summary>Whether the generator can add a part to the class (see <see cref="NotExtensibleReason"/>).</summary>

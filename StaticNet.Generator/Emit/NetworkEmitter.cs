@@ -57,6 +57,8 @@ internal static class NetworkEmitter
         if (network.TakesTokens) WriteTokenInterface(w, network);
         if (StepEmitter.Supports(network)) StepEmitter.Write(w, network);
         if (IsTrainable(network)) WriteTraining(w, network);
+        if (SeveralInputsEmitter.Applies(network))
+            SeveralInputsEmitter.Write(w, network);
         WriteWeightsIO(w, network);
         ExportEmitter.Write(w, network);
         if (spec.EmbeddedWeights is not null) WriteEmbeddedWeights(w, network);
@@ -160,6 +162,16 @@ internal static class NetworkEmitter
             : $"/// <summary>The number of floats in one input sample, {network.Input.Text} in PyTorch's order.</summary>");
         w.Line($"public const int InputSize = {network.InputSize};");
         w.Line();
+        foreach (ShapedLayer slice in network.Layers)
+        {
+            if (slice.Kind != LayerKind.InputSlice) continue;
+            w.Line($"/// <summary>Where input {Identifiers.Doc(slice.Name)} starts in a packed sample of <see cref=\"InputSize\"/> floats (the inputs one after the other, in declaration order).</summary>");
+            w.Line($"public const int {slice.Identifier}InputOffset = {Layers.InputSliceLayer.Offset(slice.Spec)};");
+            w.Line();
+            w.Line($"/// <summary>The number of floats of input {Identifiers.Doc(slice.Name)} in one sample.</summary>");
+            w.Line($"public const int {slice.Identifier}InputSize = {Layers.InputSliceLayer.Size(slice.Spec)};");
+            w.Line();
+        }
         w.Line($"/// <summary>The number of floats in one output sample, {network.Output.Text} (logits, before the loss's softmax or sigmoid).</summary>");
         w.Line($"public const int OutputSize = {network.OutputSize};");
         w.Line();

@@ -38,6 +38,7 @@ internal static class LayerDefinitions
         MergeLayer.Add,
         MergeLayer.Multiply,
         MergeLayer.Concatenate,
+        InputSliceLayer.Instance,
     };
 
     private static readonly Dictionary<string, LayerDefinition> s_byAttribute = ByAttribute();

@@ -66,6 +66,8 @@ internal enum LayerKind
     Multiply,
     /// <summary>[Concatenate(...)]: two or more outputs joined along the channels.</summary>
     Concatenate,
+    /// <summary>One of several named vector <c>[Input]</c>s: its columns of the packed input (no attribute of its own; the parser makes it).</summary>
+    InputSlice,
 }
 
 /// <summary>Mirror of <c>StaticNet.PaddingMode</c>.</summary>

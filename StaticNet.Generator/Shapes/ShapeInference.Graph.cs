@@ -52,7 +52,8 @@ internal static partial class ShapeInference
                 if (layer.Kind == LayerKind.Input) continue;
                 var list = new List<int>();
                 bool ok = true;
-                if (layer.From is { } from) ok &= Find(spec, localNames, inputIndex, l, from, "From", errors, list);
+                if (layer.Kind == LayerKind.InputSlice) { if (inputIndex >= 0) list.Add(inputIndex); else ok = false; } // one of several inputs: its columns of the packed input
+                else if (layer.From is { } from) ok &= Find(spec, localNames, inputIndex, l, from, "From", errors, list);
                 else if (previous >= 0) list.Add(previous);
                 else ok = false; // no input: SNET001 is reported
                 foreach (string other in layer.Others)

@@ -203,6 +203,19 @@ internal static partial class ShapeInference
         }
     }
 
+    private static string SeveralInputsMessage(NetworkSpec spec, LayerSpec layer)
+    {
+        var names = new HashSet<string>();
+        foreach (LayerSpec other in spec.Layers)
+            if (other.Kind == LayerKind.Input && !ReferenceEquals(other, layer) && other.Name is { } n) names.Add(n);
+        string why = layer.Name is not { Length: > 0 } name ? "this one has no Name"
+            : names.Contains(name) ? $"the name '{name}' is used by another [Input]"
+            : layer.Shape.Count != 1 ? $"this one is not a vector (rank {layer.Shape.Count})"
+            : "another [Input] has no Name, a repeated Name or a shape that is not a vector";
+        return $"Network '{spec.ClassName}' has several [Input] attributes, but {why}; expected exactly one [Input], or several vector inputs " +
+            "each with a distinct Name (e.g. [Input(6, Name = \"state\")] [Input(2, Name = \"action\")])";
+    }
+
     private static LayerSpec? FindInput(NetworkSpec spec, List<ShapeError> errors)
     {
         LayerSpec? input = null;
@@ -210,8 +223,7 @@ internal static partial class ShapeInference
         {
             if (layer.Kind != LayerKind.Input) continue;
             if (input is null) input = layer;
-            else errors.Add(new ShapeError(DiagnosticIds.SeveralInputs, layer.AttributeIndex,
-                $"Network '{spec.ClassName}' has several [Input] attributes; expected exactly one"));
+            else errors.Add(new ShapeError(DiagnosticIds.SeveralInputs, layer.AttributeIndex, SeveralInputsMessage(spec, layer)));
         }
         if (input is null)
             errors.Add(new ShapeError(DiagnosticIds.NoInput, -1,

@@ -21,6 +21,17 @@ public class AnalyzerTests
     }
 
     [Fact]
+    public void SNET002_SeveralInputs_NamedVectorsAreFine_AnUnnamedOrRepeatedNameIsNot()
+    {
+        AnalyzerHarness.Verify(Usings + "[Input(6, Name = \"state\")] [Input(2, Name = \"action\")] [Dense(8, From = \"state\")] [Concatenate(\"action\")] [Dense(1)] partial class N { }");
+        AnalyzerHarness.Verify(Usings + "[Input(6, Name = \"state\")] [{|SNET002:Input(2)|}] [Dense(1)] partial class N { }");
+        AnalyzerHarness.Verify(Usings + "[Input(6, Name = \"state\")] [{|SNET002:Input(2, Name = \"state\")|}] [Dense(1)] partial class N { }");
+        AnalyzerHarness.Verify(Usings + "[Input(6, Name = \"state\")] [{|SNET002:Input(2, 3, Name = \"action\")|}] [Dense(1)] partial class N { }");
+        // An input nothing reads is an unused branch.
+        AnalyzerHarness.Verify(Usings + "[Input(6, Name = \"state\")] [{|SNET043:Input(2, Name = \"action\")|}] [Dense(1, From = \"state\")] partial class N { }");
+    }
+
+    [Fact]
     public void SNET002_SeveralInputs()
     {
         AnalyzerHarness.Verify(Usings + "[Input(4)] [{|SNET002:Input(4)|}] [Dense(10)] partial class N { }");

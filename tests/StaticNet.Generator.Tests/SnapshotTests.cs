@@ -227,6 +227,21 @@ public class SnapshotTests
         public partial class CausalStreaming { }
         """;
 
+    /// <summary>Several named inputs: Q(s, a) with the state and the action as separate inputs, read by name.</summary>
+    public const string TwoInputCritic = """
+        using StaticNet;
+
+        namespace Demo;
+
+        [Network(Loss = Loss.MeanSquaredError, GradientsFromCaller = true)]
+        [Input(6, Name = "state")] [Input(2, Name = "action")]
+        [Dense(16, Activation.Tanh, From = "state", Name = "trunk")]
+        [Concatenate("action", Name = "cat")]
+        [Dense(16, Activation.ReLU, Name = "fc")]
+        [Dense(1, Name = "q")]
+        public partial class TwoInputCritic { }
+        """;
+
     /// <summary>A graph: a residual block with a projected shortcut (From, [Add]), a concatenation, and the caller's gradients.</summary>
     public const string ResidualGraph = """
         using StaticNet;
@@ -277,6 +292,7 @@ public class SnapshotTests
 
     [Theory]
     [InlineData(nameof(ResidualGraph), ResidualGraph)]
+    [InlineData(nameof(TwoInputCritic), TwoInputCritic)]
     [InlineData(nameof(Vae), Vae)]
     [InlineData(nameof(HuberRegressor), HuberRegressor)]
     [InlineData(nameof(FrozenTrunk), FrozenTrunk)]

@@ -6,6 +6,8 @@ loads strictly into the StaticNet declarations of tests/StaticNet.Tests/Networks
             global average pooling and a Linear head: the shortcut reads stem_relu (From), the sum is [Add]
   seqcat    concatenation skips on sequences: an LSTM's output joined to the network's input, a Linear per step,
             its output joined to the LSTM's output again (the LSTM's output feeds two layers: gradients add up)
+  critic    two inputs, state (6) and action (2): a tanh trunk on the state, joined to the action, then ReLU and a
+            1-unit head; "input" is the packed [state | action] of StaticNet's several named inputs (forward splits it)
 
 Run from anywhere:  /usr/bin/python3 tests/reference/make_graph_fixtures.py
 Needs torch. Deterministic (seeded). Writes to tests/reference/fixtures/, for each fixture NAME:
@@ -75,10 +77,26 @@ class SeqCat(nn.Module):
         return self.out(torch.cat([p, h], -1))
 
 
+class Critic(nn.Module):
+    """Q(s, a): forward splits StaticNet's packed [state | action] sample."""
+
+    def __init__(self):
+        super().__init__()
+        self.trunk = nn.Linear(6, 16)
+        self.fc = nn.Linear(18, 16)
+        self.q = nn.Linear(16, 1)
+
+    def forward(self, x):
+        state, action = x[:, :6], x[:, 6:]
+        h = torch.tanh(self.trunk(state))
+        return self.q(F.relu(self.fc(torch.cat([h, action], -1))))
+
+
 def fixtures():
     """(name, batch, input shape, factory)."""
     yield "residual", 4, (3, 8, 8), Residual
     yield "seqcat", 3, (5, 3), SeqCat
+    yield "critic", 5, (8,), Critic
 
 
 def main():

@@ -20,6 +20,7 @@ public class CallerGradientTests(Xunit.Abstractions.ITestOutputHelper output)
     {
         "residual" => new ResidualBackwardNet(1),
         "seqcat" => new SequenceSkipBackwardNet(1),
+        "critic" => new TwoInputCritic(1),
         _ => throw new ArgumentException(name),
     };
 
@@ -29,6 +30,7 @@ public class CallerGradientTests(Xunit.Abstractions.ITestOutputHelper output)
         {
             case ResidualBackwardNet n: n.ForwardTraining(inputs, outputs); break;
             case SequenceSkipBackwardNet n: n.ForwardTraining(inputs, outputs); break;
+            case TwoInputCritic n: n.ForwardTraining(inputs, outputs); break;
             default: throw new ArgumentException(network.GetType().Name);
         }
     }
@@ -39,6 +41,7 @@ public class CallerGradientTests(Xunit.Abstractions.ITestOutputHelper output)
         {
             case ResidualBackwardNet n: n.Backward(outputGradients, inputGradients); break;
             case SequenceSkipBackwardNet n: n.Backward(outputGradients, inputGradients); break;
+            case TwoInputCritic n: n.Backward(outputGradients, inputGradients); break;
             default: throw new ArgumentException(network.GetType().Name);
         }
     }
@@ -46,6 +49,7 @@ public class CallerGradientTests(Xunit.Abstractions.ITestOutputHelper output)
     [Theory]
     [InlineData("residual")]
     [InlineData("seqcat")]
+    [InlineData("critic")]
     public void Backward_MatchesPyTorch_ParameterAndInputGradients(string name)
     {
         ITrainableNetwork network = Create(name);

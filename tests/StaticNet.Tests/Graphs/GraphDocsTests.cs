@@ -37,6 +37,14 @@ public partial class Critic { }
 /// The examples of docs/graphs.md, run as written there; every C# block of the page must appear verbatim in this file
 /// (lines compared without their indentation).
 /// </summary>
+[Network(Loss = Loss.MeanSquaredError, GradientsFromCaller = true)]
+[Input(6, Name = "state")] [Input(2, Name = "action")]
+[Dense(64, Activation.Tanh, From = "state", Name = "trunk")]
+[Concatenate("action", Name = "cat")]
+[Dense(64, Activation.ReLU, Name = "fc")]
+[Dense(1, Name = "q")]
+public partial class StateActionCritic { }
+
 public sealed class GraphDocsTests
 {
     private static string ThisFile([CallerFilePath] string path = "") => path;
@@ -50,7 +58,7 @@ public sealed class GraphDocsTests
         string page = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(ThisFile())!, "..", "..", "..", "docs", "graphs.md"));
         string source = Normalize(File.ReadAllText(ThisFile()));
         MatchCollection blocks = Regex.Matches(File.ReadAllText(page), "```csharp\n(.*?)```", RegexOptions.Singleline);
-        Assert.Equal(4, blocks.Count);
+        Assert.Equal(5, blocks.Count);
         foreach (Match block in blocks)
             Assert.Contains(Normalize(block.Groups[1].Value), source);
     }
@@ -60,6 +68,13 @@ public sealed class GraphDocsTests
     {
         Assert.Equal([32, 14, 14], ResidualClassifier.Layers.Single(l => l.Name == "block.add").OutputShape);
         Assert.Equal([20, 35], SkipForecaster.Layers.Single(l => l.Name == "skip").OutputShape);
+        Assert.Equal((6, 0, 2, 6), (StateActionCritic.StateInputSize, StateActionCritic.StateInputOffset, StateActionCritic.ActionInputSize, StateActionCritic.ActionInputOffset));
+        var stateAction = new StateActionCritic(seed: 1);
+        float[] states = new float[4 * StateActionCritic.StateInputSize], actions = new float[4 * StateActionCritic.ActionInputSize];
+        float[] values = new float[4], dStates = new float[states.Length], dActions = new float[actions.Length];
+        stateAction.ForwardTraining(states, actions, values);
+        stateAction.Backward(new float[] { 1, 1, 1, 1 }, dStates, dActions);
+        Assert.Contains(dActions, v => v != 0);
 
         var critic = new Critic(seed: 1);
         float[] stateActions = new float[8 * Critic.InputSize]; // 8 samples of [state (3), action (1)]

@@ -73,3 +73,15 @@ public partial class CriticNet { }
 [Input(2, 5, 5)]
 [BatchNorm] [Conv2D(3, 3, Activation.Tanh)] [Flatten] [Dense(2)]
 public partial class NormFirstNet { }
+
+/// <summary>
+/// tests/reference/make_graph_fixtures.py's Critic, Q(s, a): two named inputs (state 6, action 2), packed into one
+/// sample [state | action]; a tanh trunk on the state, joined to the action, then ReLU and a 1-unit head.
+/// </summary>
+[Network(Loss = Loss.MeanSquaredError, GradientsFromCaller = true)]
+[Input(6, Name = "state")] [Input(2, Name = "action")]
+[Dense(16, Activation.Tanh, From = "state", Name = "trunk")]
+[Concatenate("action", Name = "cat")]
+[Dense(16, Activation.ReLU, Name = "fc")]
+[Dense(1, Name = "q")]
+public partial class TwoInputCritic { }

@@ -18,12 +18,13 @@ public class GraphParityTests(Xunit.Abstractions.ITestOutputHelper output)
     private const double OutputTolerance = 1e-5;
     private const double GradientTolerance = 1e-4;
 
-    public static TheoryData<string> Cases() => new("residual", "seqcat");
+    public static TheoryData<string> Cases() => new("residual", "seqcat", "critic");
 
     internal static ITrainableNetwork Create(string name) => name switch
     {
         "residual" => new ResidualNet(1),
         "seqcat" => new SequenceSkipNet(1),
+        "critic" => new TwoInputCritic(1),
         _ => throw new ArgumentException(name),
     };
 
