@@ -785,15 +785,21 @@ namespace Demo
             try { global::StaticNet.IO.Onnx.OnnxExport.AddInitializers(onnx, s_parameterTensors, _parameters.Span); }
             finally { ExitExclusive(); }
             string x = onnx.Input("input", global::StaticNet.IO.Onnx.OnnxGraphBuilder.Batch, 8);
+            string inputValue = x;
+            var values = new string[6];
             onnx.Scope("state");
             x = global::StaticNet.IO.Onnx.OnnxGraphBuilder.Unsupported("InputSlice", "state", "a network with several inputs has no ONNX export yet");
+            values[0] = x;
             onnx.Scope("action");
+            x = inputValue;
             x = global::StaticNet.IO.Onnx.OnnxGraphBuilder.Unsupported("InputSlice", "action", "a network with several inputs has no ONNX export yet");
+            values[1] = x;
             onnx.Scope("trunk");
+            x = values[0];
             x = onnx.Gemm(x, "trunk.weight", "trunk.bias");
             x = onnx.Activation(x, "Tanh", 0f);
             onnx.Scope("cat");
-            x = global::StaticNet.IO.Onnx.OnnxGraphBuilder.Unsupported("Concatenate", "cat", "its kind has no ONNX export");
+            x = onnx.Node("Concat", new[] { x, values[1] }, global::StaticNet.IO.Onnx.OnnxAttribute.Int("axis", 1));
             onnx.Scope("fc");
             x = onnx.Gemm(x, "fc.weight", "fc.bias");
             x = onnx.Activation(x, "ReLU", 0f);
