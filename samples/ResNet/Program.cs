@@ -16,7 +16,7 @@ using StaticNet.Training;
 // Exit code 0 when it ran (and reached --require-accuracy, if given) and the reloaded weights answer identically;
 // 1 otherwise; 2 for bad arguments or missing data.
 
-var epochsOption = new Option<int>("--epochs") { Description = "Passes over the training images.", DefaultValueFactory = _ => 15 };
+var epochsOption = new Option<int>("--epochs") { Description = "Passes over the training images.", DefaultValueFactory = _ => 6 };
 epochsOption.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 1) r.AddError($"--epochs must be at least 1; found {r.GetValueOrDefault<int>()}."); });
 var limitOption = new Option<int>("--limit") { Description = "Train on the first N training images only (0: all 60,000).", DefaultValueFactory = _ => 0 };
 limitOption.Validators.Add(r => { if (r.GetValueOrDefault<int>() is < 0 or (> 0 and < 128)) r.AddError($"--limit must be 0 (all) or at least 128 (one batch); found {r.GetValueOrDefault<int>()}."); });
