@@ -132,16 +132,19 @@ def train():
         model.train()
         start = time.perf_counter()
         order = torch.randperm(len(x_train), generator=generator)
+        loss_sum = 0.0
         for i in range(0, len(x_train), 128):
             batch = order[i : i + 128]
             optimizer.zero_grad()
-            loss_fn(model(augment(x_train[batch], generator)), y_train[batch]).backward()
+            loss = loss_fn(model(augment(x_train[batch], generator)), y_train[batch])
+            loss.backward()
             optimizer.step()
             schedule.step()
+            loss_sum += loss.item() * len(batch)
         seconds = time.perf_counter() - start
         total += seconds
         accuracy = test_accuracy(model, x_test, y_test)
-        print(f"epoch {epoch + 1}: test accuracy {accuracy:.4f}, {seconds:.1f} s", flush=True)
+        print(f"epoch {epoch + 1}: training loss {loss_sum / len(x_train):.4f}, test accuracy {accuracy:.4f}, {seconds:.1f} s", flush=True)
     print(f"{len(x_train)} training images, {args.epochs} epochs: test accuracy {accuracy:.4f}, {total:.1f} s "
           f"({total / args.epochs:.1f} s per epoch, {args.threads} thread(s), torch {torch.__version__})", flush=True)
 
