@@ -69,6 +69,11 @@ public static class Program
             OnnxImportTiming.Run();
             return;
         }
+        if (args.Length == 1 && args[0] == "--resnet-timing")
+        {
+            ResNetTiming.Run(); // samples/ResNet's network against ONNX Runtime, alternating rounds (ResNetBenchmarks.cs)
+            return;
+        }
         if (args.Length == 1 && args[0] == "--fma-peak")
         {
             FmaPeak.Run();
