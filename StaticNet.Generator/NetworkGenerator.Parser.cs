@@ -54,7 +54,7 @@ internal static class Parser
     /// <summary>The spec of any class, extensible or not: what the analyzers check.</summary>
     public static NetworkSpec ReadSpec(INamedTypeSymbol type, string[]? containingTypes = null)
     {
-        (LossKind loss, int networkAttributeIndex, string? embeddedWeights, string? namePrefix, bool fromCaller) = ReadNetworkAttribute(type);
+        (LossKind loss, int networkAttributeIndex, string? embeddedWeights, string? namePrefix, bool fromCaller, float huberBeta) = ReadNetworkAttribute(type);
         return new NetworkSpec(
             NamespaceOf(type),
             type.Name,
@@ -64,17 +64,8 @@ internal static class Parser
             networkAttributeIndex,
             embeddedWeights,
             NamePrefix: namePrefix ?? "",
-            HuberBeta: ReadHuberBeta(type),
+            HuberBeta: huberBeta,
             GradientsFromCaller: fromCaller);
-    }
-
-    /// <summary><c>[Network(HuberBeta = ...)]</c>, or PyTorch's default 1.</summary>
-    private static float ReadHuberBeta(INamedTypeSymbol type)
-    {
-        foreach (AttributeData attribute in type.GetAttributes())
-            if (attribute.AttributeClass?.ToDisplayString() == NetworkAttributeName)
-                return attribute.NamedArguments.FirstOrDefault(a => a.Key == "HuberBeta").Value.Value as float? ?? 1f;
-        return 1f;
     }
 
     /// <summary>The containing namespace as C# source (keywords escaped: <c>@event.Models</c>), or null for the global one.</summary>
@@ -233,7 +224,7 @@ internal static class Parser
         _ => "class",
     };
 
-    private static (LossKind Loss, int AttributeIndex, string? EmbeddedWeights, string? NamePrefix, bool GradientsFromCaller) ReadNetworkAttribute(INamedTypeSymbol type)
+    private static (LossKind Loss, int AttributeIndex, string? EmbeddedWeights, string? NamePrefix, bool GradientsFromCaller, float HuberBeta) ReadNetworkAttribute(INamedTypeSymbol type)
     {
         ImmutableArray<AttributeData> attributes = type.GetAttributes();
         for (int i = 0; i < attributes.Length; i++)
@@ -241,9 +232,10 @@ internal static class Parser
             if (attributes[i].AttributeClass?.ToDisplayString() != NetworkAttributeName) continue;
             return ((LossKind)(attributes[i].NamedArguments.FirstOrDefault(a => a.Key == "Loss").Value.Value as int? ?? 0), i,
                 AttributeArguments.NamedString(attributes[i], "EmbeddedWeights"), AttributeArguments.NamedString(attributes[i], "NamePrefix"),
-                AttributeArguments.NamedBool(attributes[i], "GradientsFromCaller", false));
+                AttributeArguments.NamedBool(attributes[i], "GradientsFromCaller", false),
+                attributes[i].NamedArguments.FirstOrDefault(a => a.Key == "HuberBeta").Value.Value as float? ?? 1f); // PyTorch's default β
         }
-        return (LossKind.None, -1, null, null, false);
+        return (LossKind.None, -1, null, null, false, 1f);
     }
 
     private static EquatableArray<int> ReadShape(AttributeData attribute)
