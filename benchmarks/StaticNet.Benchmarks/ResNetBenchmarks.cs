@@ -92,6 +92,8 @@ public class ResNetBenchmarks : IDisposable
 /// <summary>
 /// <c>--resnet-timing</c>: the two calls of <see cref="ResNetBenchmarks"/> interleaved (41 rounds of 200 calls each in
 /// turn), printing each one's minimum and median per call: on a loaded machine the minima are the fairer comparison.
+/// When <c>/usr/bin/python3</c> with torch is present, the same run then times PyTorch's eval-mode forward of the same
+/// module (<c>benchmarks/pytorch/resnet_fashion.py --latency</c>, one thread) and prints the three side by side.
 /// </summary>
 public static class ResNetTiming
 {
@@ -116,5 +118,55 @@ public static class ResNetTiming
         Console.WriteLine($"FashionResNet batch-1 Forward, ONNX Runtime 1.32 (1 thread): min {ort[0]:F1} µs  median {ort[rounds / 2]:F1} µs");
         Console.WriteLine($"FashionResNet batch-1 Forward, StaticNet:                    min {sn[0]:F1} µs  median {sn[rounds / 2]:F1} µs");
         Console.WriteLine($"StaticNet faster by {ort[0] / sn[0]:F2}× (minima)  {ort[rounds / 2] / sn[rounds / 2]:F2}× (medians)");
+        PyTorchLatency(sn[0], sn[rounds / 2]);
+    }
+
+    /// <summary>
+    /// Runs resnet_fashion.py --latency (batch 1, one thread, eval mode, no_grad) and prints its figures against
+    /// StaticNet's; says why when PyTorch cannot be run.
+    /// </summary>
+    private static void PyTorchLatency(double staticMin, double staticMedian)
+    {
+        string? script = FindScript("benchmarks/pytorch/resnet_fashion.py");
+        if (script is null || !File.Exists("/usr/bin/python3"))
+        {
+            Console.WriteLine("PyTorch: skipped (expected /usr/bin/python3 and benchmarks/pytorch/resnet_fashion.py above the working directory).");
+            return;
+        }
+        var start = new System.Diagnostics.ProcessStartInfo("/usr/bin/python3") { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(script);
+        start.ArgumentList.Add("--latency");
+        start.ArgumentList.Add("--calls");
+        start.ArgumentList.Add("4000");
+        start.Environment["OPENBLAS_CORETYPE"] = "SKYLAKEX"; // Debian's OpenBLAS does not recognise this CPU otherwise.
+        using var process = System.Diagnostics.Process.Start(start)!;
+        string output = process.StandardOutput.ReadToEnd();
+        string error = process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        var match = System.Text.RegularExpressions.Regex.Match(output, @"median ([0-9.]+) µs, min ([0-9.]+) µs");
+        if (process.ExitCode != 0 || !match.Success)
+        {
+            Console.WriteLine($"PyTorch: failed (exit code {process.ExitCode}): {output.Trim()} {error.Trim()}");
+            return;
+        }
+        double median = double.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        double min = double.Parse(match.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture);
+        Console.WriteLine($"FashionResNet batch-1 Forward, PyTorch (1 thread, eval):     min {min:F1} µs  median {median:F1} µs   ({output.Trim()})");
+        Console.WriteLine($"StaticNet faster than PyTorch by {min / staticMin:F2}× (minima)  {median / staticMedian:F2}× (medians)");
+    }
+
+    private static string? FindScript(string relative)
+    {
+        for (var dir = new DirectoryInfo(Directory.GetCurrentDirectory()); dir is not null; dir = dir.Parent)
+        {
+            string path = Path.Combine(dir.FullName, relative);
+            if (File.Exists(path)) return path;
+        }
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            string path = Path.Combine(dir.FullName, relative);
+            if (File.Exists(path)) return path;
+        }
+        return null;
     }
 }

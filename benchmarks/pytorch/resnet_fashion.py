@@ -168,8 +168,8 @@ def latency():
             start = time.perf_counter_ns()
             model(x)
             times.append(time.perf_counter_ns() - start)
-    print(f"batch-1 eval forward: median {statistics.median(times) / 1e3:.1f} µs over {args.calls} calls "
-          f"(1 thread, torch {torch.__version__})")
+    print(f"batch-1 eval forward: median {statistics.median(times) / 1e3:.1f} µs, min {min(times) / 1e3:.1f} µs "
+          f"over {args.calls} calls (1 thread, torch {torch.__version__})")
 
 
 def write_safetensors(path, state):
