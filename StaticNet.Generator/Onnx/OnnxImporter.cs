@@ -13,11 +13,12 @@ namespace StaticNet.Generator.Onnx;
 /// would give, so that the generator emits the same code. Follows the data path from the graph's one input to its one
 /// output; every operator, attribute or shape it cannot honour is an error naming the node.
 /// </summary>
-internal sealed class OnnxImporter
+internal sealed partial class OnnxImporter
 {
     /// <summary>The operators import maps, for messages.</summary>
     public const string Supported = "Gemm, MatMul (+ Add), Conv, BatchNormalization, Relu, LeakyRelu, Sigmoid, Tanh, Elu, Gelu, Softmax, " +
-        "MaxPool, AveragePool, GlobalAveragePool, Flatten, Reshape (static), LSTM, GRU, RNN (batch-first, as torch.onnx.export writes them), " +
+        "MaxPool, AveragePool, GlobalAveragePool, Flatten, Reshape (static), LSTM, GRU, RNN (batch-first, stacked, bidirectional, as torch.onnx.export writes them), " +
+        "LayerNormalization (last axis; or decomposed as torch.onnx.export writes it below opset 17), " +
         "Identity, Dropout, Pad (zero), Add / Mul / Concat of two or more activations (skips: [Add], [Multiply], [Concatenate])";
 
     private const long Batch = long.MinValue; // the batch dimension in evaluated shapes
@@ -85,7 +86,7 @@ internal sealed class OnnxImporter
     }
 
     private void Error(OnnxNode node, string message) =>
-        _errors.Add($"ONNX node '{NodeName(node)}' ({node.OpType}): {message}");
+        _errors.Add($"ONNX node '{NodeName(node)}' ({node.OpType}): " + (AttentionScope(node) is { } scope ? $"{AttentionMessage(scope)} (here: {message})" : message));
 
     private static string NodeName(OnnxNode node) => node.Name.Length > 0 ? node.Name : node.OpType + " → " + string.Join(", ", node.Outputs);
 
@@ -157,7 +158,7 @@ internal sealed class OnnxImporter
             var next = new List<string>();
             foreach (OnnxNode node in consumers)
             {
-                if (applied.Contains(node)) continue;
+                if (applied.Contains(node) || _absorbed.Contains(node)) continue;
                 string? produced;
                 List<long> branch;
                 if (IsMerge(node))
@@ -337,6 +338,10 @@ internal sealed class OnnxImporter
             case "LSTM": return Recurrent(node, dims, LayerKind.LSTM, gates: 4, order: "0,2,3,1");
             case "GRU": return Recurrent(node, dims, LayerKind.GRU, gates: 3, order: "1,0,2");
             case "RNN": return Recurrent(node, dims, LayerKind.SimpleRNN, gates: 1, order: "");
+            case "LayerNormalization": return LayerNormalization(node, dims);
+            case "ReduceMean":
+            case "Sub":
+                return DecomposedLayerNorm(node, current, dims);
             default:
                 Error(node, $"operator '{node.OpType}' is not supported; supported operators: {Supported}");
                 return null;
@@ -628,105 +633,6 @@ internal sealed class OnnxImporter
 
     private bool _timeMajor;
 
-    private string? Recurrent(OnnxNode node, List<long> dims, LayerKind kind, int gates, string order)
-    {
-        if (!_timeMajor || dims.Count != 2)
-        {
-            Error(node, $"its input is not a batch-first sequence [batch, T, features] transposed to time-major; expected the pattern torch.onnx.export writes for nn.{kind switch { LayerKind.LSTM => "LSTM", LayerKind.GRU => "GRU", _ => "RNN" }}(batch_first=True)");
-            return null;
-        }
-        _timeMajor = false;
-        if (!Floats(node, 1, out OnnxTensor? w) || w is null || !Floats(node, 2, out OnnxTensor? r) || r is null) return null;
-        OnnxTensor? b = null;
-        if (node.Inputs.Count > 3 && node.Inputs[3].Length > 0 && !Floats(node, 3, out b)) return null;
-        if (node.Inputs.Count > 4 && node.Inputs[4].Length > 0) { Error(node, "sequence_lens is set; expected every sequence to have the full length (no sequence_lens)"); return null; }
-        for (int i = 5; i < node.Inputs.Count; i++)
-            if (node.Inputs[i].Length > 0 && !IsZero(node.Inputs[i]))
-            {
-                Error(node, $"initial state '{node.Inputs[i]}' is not zero; expected a zero (or absent) initial state, as nn.{kind} starts without one");
-                return null;
-            }
-        string direction = node.Attribute("direction")?.S ?? "forward";
-        if (direction != "forward") { Error(node, $"direction = \"{direction}\" is not supported yet; expected \"forward\""); return null; }
-        long hidden = Int(node, "hidden_size", 0);
-        if (hidden <= 0 || w.Dims.Length != 3 || w.Dims[0] != 1 || w.Dims[1] != gates * hidden || w.Dims[2] != dims[1])
-        {
-            Error(node, $"W '{w.Name}' {w.ShapeText} with hidden_size {hidden} does not fit an input of {dims[1]} features; expected [1, {gates}·hidden, {dims[1]}]");
-            return null;
-        }
-        if (node.Attribute("clip") is not null) { Error(node, "clip is set; expected no cell clipping (PyTorch has none)"); return null; }
-        if (Int(node, "input_forget", 0) != 0) { Error(node, "input_forget = 1 is not supported; expected 0"); return null; }
-        if (Int(node, "layout", 0) != 0) { Error(node, "layout = 1 is not supported; expected 0 (time-major, as torch.onnx.export writes)"); return null; }
-        if (kind == LayerKind.GRU && Int(node, "linear_before_reset", 0) != 1)
-        {
-            Error(node, "linear_before_reset = 0 is not supported; expected 1 (PyTorch's GRU, which applies the reset gate after the hidden-to-hidden product)");
-            return null;
-        }
-        ActivationKind activation = ActivationKind.None;
-        List<string> activations = node.Attribute("activations") is { } a ? ReadStrings(a) : new List<string>();
-        if (kind == LayerKind.SimpleRNN)
-        {
-            string f = activations.Count > 0 ? activations[0] : "Tanh";
-            activation = f switch { "Tanh" => ActivationKind.Tanh, "Relu" => ActivationKind.ReLU, _ => ActivationKind.None };
-            if (activation == ActivationKind.None) { Error(node, $"activation \"{f}\" is not supported; expected Tanh or Relu (nn.RNN's nonlinearity)"); return null; }
-        }
-        else if (activations.Count > 0 && !activations.SequenceEqual(kind == LayerKind.LSTM ? new[] { "Sigmoid", "Tanh", "Tanh" } : new[] { "Sigmoid", "Tanh" }))
-        {
-            Error(node, $"activations [{string.Join(", ", activations)}] are not supported; expected the defaults");
-            return null;
-        }
-        // Output patterns: Y → Squeeze(axis 1) → Transpose([1, 0, 2]) for every step (then maybe Gather(axis 1, last)), or Y_h → Squeeze(axis 0).
-        bool sequences;
-        string result;
-        string? nodeNames = null;
-        List<OnnxNode> yReaders = DataConsumers(node.Outputs[0]);
-        List<OnnxNode> hReaders = node.Outputs.Count > 1 && node.Outputs[1].Length > 0 ? DataConsumers(node.Outputs[1]) : new List<OnnxNode>();
-        if (node.Outputs.Count > 2 && node.Outputs[2].Length > 0 && DataConsumers(node.Outputs[2]).Count > 0)
-        {
-            Error(node, "its final cell state Y_c is used; expected only the hidden states");
-            return null;
-        }
-        if (yReaders.Count == 1 && hReaders.Count == 0 && yReaders[0] is { OpType: "Squeeze" } squeeze && OneAxis(SqueezeAxes(squeeze), 1)
-            && SingleConsumer(squeeze.Outputs[0]) is { OpType: "Transpose" } back && back.Attribute("perm")?.Ints.SequenceEqual(new long[] { 1, 0, 2 }) == true)
-        {
-            sequences = true;
-            result = back.Outputs[0];
-            nodeNames = $"'{NodeName(squeeze)}', '{NodeName(back)}'";
-            if (SingleConsumer(result) is { OpType: "Gather" } gather && gather.Inputs[0] == result && Int(gather, "axis", 0) == 1
-                && Evaluate(gather.Inputs[1]) is { Length: 1 } index && (index[0] == -1 || index[0] == dims[0] - 1)
-                && (Constant(gather.Inputs[1])?.Dims.Length ?? 0) == 0)
-            {
-                sequences = false;
-                result = gather.Outputs[0];
-                nodeNames += $", '{NodeName(gather)}'";
-            }
-        }
-        else if (yReaders.Count == 0 && hReaders.Count == 1 && hReaders[0] is { OpType: "Squeeze" } hs && OneAxis(SqueezeAxes(hs), 0))
-        {
-            sequences = false;
-            result = hs.Outputs[0];
-            nodeNames = $"'{NodeName(hs)}'";
-        }
-        else
-        {
-            Error(node, "its outputs are used in a way import does not know; expected Y → Squeeze(axes [1]) → Transpose(perm [1, 0, 2]) (every step, optionally then Gather(axis 1, index -1) for the last) or Y_h → Squeeze(axes [0]) (the last step), as torch.onnx.export writes for a batch-first layer");
-            return null;
-        }
-        string name = LayerName(node, null);
-        AddLayer(node, new LayerSpec(kind, 0, EquatableArray<int>.Empty, (int)hidden, activation, name, new RecurrentOptions(ReturnSequences: sequences)));
-        _layerNodes[_layerNodes.Count - 1] += ", " + nodeNames;
-        AddSource(new OnnxSourceSpec(name + ".weight_ih_l0", w.Name, GateOrder: order));
-        AddSource(new OnnxSourceSpec(name + ".weight_hh_l0", r.Name, GateOrder: order));
-        if (b is not null && b.ElementCount != 2 * gates * hidden) { Error(node, $"B '{b.Name}' {b.ShapeText}; expected [1, {2 * gates * hidden}]"); return null; }
-        AddSource(new OnnxSourceSpec(name + ".bias_ih_l0", b?.Name, 0, GateOrder: order));
-        AddSource(new OnnxSourceSpec(name + ".bias_hh_l0", b?.Name, (int)(gates * hidden), GateOrder: order));
-        long steps = dims[0];
-        dims.Clear();
-        if (sequences) dims.Add(steps);
-        dims.Add(hidden);
-        return result;
-    }
-
     private static bool OneAxis(List<long>? axes, long axis) => axes is { Count: 1 } && axes[0] == axis;
 
     private List<long>? SqueezeAxes(OnnxNode squeeze)
@@ -817,8 +723,9 @@ internal sealed class OnnxImporter
             OnnxTensor? value = node.Attribute("value")?.T;
             return value is null || value.DataType == OnnxTensor.Float && value.FloatDataProblem() is null && value.FloatAt(_file, 0) == 0f;
         }
-        // A zero broadcast to a shape (torch.onnx.export writes Expand(zeros, [1, batch, hidden]) for nn.LSTM's initial state at a fixed batch).
-        if (node is { OpType: "Expand" or "Identity" } && node.Inputs.Count >= 1) return IsZero(node.Inputs[0], depth + 1);
+        // A zero broadcast to a shape (torch.onnx.export writes Expand(zeros, [1, batch, hidden]) for nn.LSTM's initial state at a fixed
+        // batch), or a part of one (a stacked layer's initial state is a Slice of one ConstantOfShape for all layers).
+        if (node is { OpType: "Expand" or "Identity" or "Slice" or "Unsqueeze" or "Squeeze" or "Reshape" } && node.Inputs.Count >= 1) return IsZero(node.Inputs[0], depth + 1);
         return false;
     }
 
