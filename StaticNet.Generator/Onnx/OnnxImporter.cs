@@ -627,7 +627,8 @@ internal sealed partial class OnnxImporter
             _timeMajor = true;
             return node.Outputs[0];
         }
-        Error(node, $"perm = {node.Attribute("perm")?.ToString() ?? "(reverse)"} is not supported; expected only the [1, 0, 2] transpose that torch.onnx.export puts around a batch-first LSTM, GRU or RNN");
+        string reader = next is null ? "read by several nodes" : $"read by '{NodeName(next)}' ({next.OpType})";
+        Error(node, $"perm = {node.Attribute("perm")?.ToString() ?? "(reverse)"} of [batch, {string.Join(", ", dims)}], {reader}, is not supported; expected only the [1, 0, 2] transpose of [batch, T, features] that torch.onnx.export puts before a batch-first LSTM, GRU or RNN (and after it, which import maps with the layer)");
         return null;
     }
 
