@@ -42,7 +42,7 @@ internal sealed partial class OnnxImporter
             Error(node, "its Mean or InvStdDev output is used; expected only the normalised output Y");
             return null;
         }
-        AddLayerNorm(node, scale.Name, bias?.Name, node.Attribute("epsilon")?.F ?? 1e-5f);
+        AddLayerNorm(node, node.Inputs[1], scale.Name, bias?.Name, node.Attribute("epsilon")?.F ?? 1e-5f);
         return node.Outputs[0];
     }
 
@@ -53,9 +53,10 @@ internal sealed partial class OnnxImporter
         return false;
     }
 
-    private void AddLayerNorm(OnnxNode node, string? weight, string? bias, float epsilon)
+    /// <summary>Adds the layer, named after <paramref name="weightName"/> (the graph's name for the weight, maybe an Identity alias of <paramref name="weight"/>).</summary>
+    private void AddLayerNorm(OnnxNode node, string? weightName, string? weight, string? bias, float epsilon)
     {
-        string name = LayerName(node, weight);
+        string name = LayerName(node, weightName);
         AddLayer(node, new LayerSpec(LayerKind.LayerNorm, 0, EquatableArray<int>.Empty, 0, ActivationKind.None, name, new LayerNormOptions(epsilon)));
         AddSource(new OnnxSourceSpec(name + ".weight", weight));
         AddSource(new OnnxSourceSpec(name + ".bias", bias));
@@ -101,8 +102,10 @@ internal sealed partial class OnnxImporter
         string result = div!.Outputs[0];
         long features = dims[dims.Count - 1];
         string? weight = null, bias = null;
+        string? weightName = null;
         if (SingleConsumer(result) is { OpType: "Mul" } mul && AffineOperand(mul, result, features) is { } w)
         {
+            weightName = mul.Inputs[mul.Inputs[0] == result ? 1 : 0];
             weight = w;
             pattern.Add(mul);
             result = mul.Outputs[0];
@@ -114,18 +117,18 @@ internal sealed partial class OnnxImporter
             }
         }
         foreach (OnnxNode n in pattern) _absorbed.Add(n);
-        AddLayerNorm(mean, weight, bias, epsilon);
+        AddLayerNorm(mean, weightName, weight, bias, epsilon);
         _layerNodes[_layerNodes.Count - 1] += ", " + string.Join(", ", pattern.Skip(1).Select(n => "'" + NodeName(n) + "'"));
         return result;
     }
 
-    /// <summary>The initializer of [features] floats that a Mul or Add applies to <paramref name="value"/>, or null.</summary>
+    /// <summary>The initializer (its own name, past Identity aliases) of [features] floats that a Mul or Add applies to <paramref name="value"/>, or null.</summary>
     private string? AffineOperand(OnnxNode node, string value, long features)
     {
         if (node.Inputs.Count != 2 || !node.Inputs.Contains(value)) return null;
         string other = node.Inputs[node.Inputs[0] == value ? 1 : 0];
-        return _initializers.TryGetValue(other, out OnnxTensor? t) && t.DataType == OnnxTensor.Float && t.FloatDataProblem() is null && t.ElementCount == features
-            && t.Dims.Length == 1 ? other : null;
+        return TryInitializer(other, out OnnxTensor t) && t.DataType == OnnxTensor.Float && t.FloatDataProblem() is null && t.ElementCount == features
+            && t.Dims.Length == 1 ? t.Name : null;
     }
 
     private bool LastAxisMean(OnnxNode node, List<long> dims)
@@ -164,7 +167,8 @@ internal sealed partial class OnnxImporter
     }
 
     private static string AttentionMessage(string scope) =>
-        $"is part of an attention block (scope '{scope}': a MatMul of two activations and a Softmax, as torch.onnx.export writes nn.MultiheadAttention " +
-            "and nn.TransformerEncoderLayer); import does not map attention. Declare the network with attributes instead ([MultiHeadAttention(embedDim, heads)], " +
-            "[TransformerEncoderLayer(dModel, heads, dimFeedforward)], named as the PyTorch modules) and load the weights with LoadSafetensors";
+        $"is part of an attention block (scope '{scope}': a MatMul of two activations and a Softmax) that import cannot map to [MultiHeadAttention]; " +
+        "import maps nn.MultiheadAttention(batch_first=True) used as self-attention without masks, as torch.onnx.export writes it (nn.TransformerEncoderLayer too, as its parts). " +
+        "Otherwise declare the network with attributes ([MultiHeadAttention(embedDim, heads, Causal = …)], [TransformerEncoderLayer(dModel, heads, dimFeedforward)], " +
+        "named as the PyTorch modules) and load the weights with LoadSafetensors";
 }

@@ -19,9 +19,11 @@ internal sealed partial class OnnxImporter
     public const string Supported = "Gemm, MatMul (+ Add), Conv, BatchNormalization, Relu, LeakyRelu, Sigmoid, Tanh, Elu, Gelu, Softmax, " +
         "MaxPool, AveragePool, GlobalAveragePool, Flatten, Reshape (static), LSTM, GRU, RNN (batch-first, stacked, bidirectional, as torch.onnx.export writes them), " +
         "LayerNormalization (last axis; or decomposed as torch.onnx.export writes it below opset 17), " +
+        "nn.MultiheadAttention as torch.onnx.export writes it (self-attention without masks: Transpose, MatMul, Slice, Reshape, Div, Softmax, Gemm, …), " +
         "Identity, Dropout, Pad (zero), Add / Mul / Concat of two or more activations (skips: [Add], [Multiply], [Concatenate])";
 
     private const long Batch = long.MinValue; // the batch dimension in evaluated shapes
+    private const long BatchMultiple = long.MinValue + 1; // a multiple of the batch (batch × heads) in evaluated shapes
 
     private readonly byte[] _file;
     private readonly OnnxGraph _graph;
@@ -404,9 +406,9 @@ internal sealed partial class OnnxImporter
             OnnxTensor? constant = Constant(name0);
             if (constant is not null && constant.DataType == OnnxTensor.Float && constant.ElementCount == outputs)
             {
-                bias = name0;
+                bias = constant.Name;
                 result = add.Outputs[0];
-                if (!_initializers.ContainsKey(name0))
+                if (!TryInitializer(name0, out _))
                 {
                     Error(add, $"bias '{name0}' is a Constant node; expected an initializer (export with weights as initializers)");
                     return null;
@@ -600,7 +602,7 @@ internal sealed partial class OnnxImporter
                 if (rest.Count == 1) { FlattenTo(node, dims); return node.Outputs[0]; }
             }
         }
-        string text = "[" + string.Join(", ", shape.Select(d => d == Batch ? "batch" : d.ToString(CultureInfo.InvariantCulture))) + "]";
+        string text = "[" + string.Join(", ", shape.Select(d => d == Batch ? "batch" : d == BatchMultiple ? "batch × k" : d.ToString(CultureInfo.InvariantCulture))) + "]";
         Error(node, $"reshaping [batch, {string.Join(", ", dims)}] to {text} is not supported; expected a flatten to [batch, {size}] (or a reshape that keeps the shape)");
         return null;
     }
@@ -619,7 +621,7 @@ internal sealed partial class OnnxImporter
 
     private string? Transpose(OnnxNode node, List<long> dims)
     {
-        // Only torch.onnx.export's batch-first recurrent pattern: Transpose(perm [1, 0, 2]) → LSTM/GRU/RNN.
+        // Only torch.onnx.export's batch-first recurrent pattern, Transpose(perm [1, 0, 2]) → LSTM/GRU/RNN, and its attention's first node.
         List<long>? perm = node.Attribute("perm")?.Ints;
         OnnxNode? next = SingleConsumer(node.Outputs[0]);
         if (dims.Count == 2 && perm is not null && perm.SequenceEqual(new long[] { 1, 0, 2 }) && next is { OpType: "LSTM" or "GRU" or "RNN" } && next.Inputs[0] == node.Outputs[0])
@@ -627,6 +629,7 @@ internal sealed partial class OnnxImporter
             _timeMajor = true;
             return node.Outputs[0];
         }
+        if (AttentionScope(node) is not null) return Attention(node, dims);
         string reader = next is null ? "read by several nodes" : $"read by '{NodeName(next)}' ({next.OpType})";
         Error(node, $"perm = {node.Attribute("perm")?.ToString() ?? "(reverse)"} of [batch, {string.Join(", ", dims)}], {reader}, is not supported; expected only the [1, 0, 2] transpose of [batch, T, features] that torch.onnx.export puts before a batch-first LSTM, GRU or RNN (and after it, which import maps with the layer)");
         return null;
@@ -683,13 +686,29 @@ internal sealed partial class OnnxImporter
         tensor = null;
         if (node.Inputs.Count <= index || node.Inputs[index].Length == 0) { Error(node, $"input {index} is missing; expected a constant weight"); return false; }
         string name = node.Inputs[index];
-        if (!_initializers.TryGetValue(name, out tensor))
+        if (!TryInitializer(name, out tensor))
         {
             Error(node, $"input {index} '{name}' is not an initializer; expected a constant weight (weights computed at run time, or given as graph inputs, are not supported)");
             return false;
         }
         if (tensor.FloatDataProblem() is { } problem) { Error(node, $"initializer '{name}' has {problem}"); return false; }
         return true;
+    }
+
+    /// <summary>
+    /// The initializer named so, or the one an Identity node passes on under that name (torch.onnx.export writes equal
+    /// initializers, such as fresh LayerNorms' ones and zeros, once and aliases the others: <c>Identity(norm1.weight) → norm2.weight</c>).
+    /// </summary>
+    private bool TryInitializer(string name, out OnnxTensor tensor)
+    {
+        for (int depth = 0; depth < 8; depth++)
+        {
+            if (_initializers.TryGetValue(name, out tensor!)) return true;
+            if (!_producers.TryGetValue(name, out OnnxNode? node) || node.OpType != "Identity" || node.Inputs.Count != 1) break;
+            name = node.Inputs[0];
+        }
+        tensor = null!;
+        return false;
     }
 
     private static long Int(OnnxNode node, string attribute, long fallback) => node.Attribute(attribute) is { Type: OnnxAttribute.IntType } a ? a.I : fallback;
@@ -709,7 +728,7 @@ internal sealed partial class OnnxImporter
     }
 
     private OnnxTensor? Constant(string name) =>
-        _initializers.TryGetValue(name, out OnnxTensor? t) ? t : _constants.TryGetValue(name, out t) ? t : null;
+        TryInitializer(name, out OnnxTensor t) ? t : _constants.TryGetValue(name, out OnnxTensor? c) ? c : null;
 
     private bool IsZero(string name, int depth = 0)
     {
@@ -765,6 +784,30 @@ internal sealed partial class OnnxImporter
             case "Unsqueeze":
             case "Squeeze":
                 return Evaluate(node.Inputs[0], depth + 1); // 0-D ↔ 1-D of the same values
+            case "Add":
+            case "Sub":
+            case "Mul":
+            case "Div":
+                {
+                    // Integer arithmetic on shapes (attention's head size, Slice bounds). A product with the batch is a multiple
+                    // of it, not the batch itself: BatchMultiple, which no check takes for a fixed size or for the batch.
+                    long[]? a = Evaluate(node.Inputs[0], depth + 1), b = node.Inputs.Count > 1 ? Evaluate(node.Inputs[1], depth + 1) : null;
+                    if (a is null || b is null || a.Length != b.Length && a.Length != 1 && b.Length != 1) return null;
+                    var result = new long[Math.Max(a.Length, b.Length)];
+                    for (int i = 0; i < result.Length; i++)
+                    {
+                        long x = a[a.Length == 1 ? 0 : i], y = b[b.Length == 1 ? 0 : i];
+                        if (x is Batch or BatchMultiple || y is Batch or BatchMultiple)
+                        {
+                            if (node.OpType != "Mul") return null;
+                            result[i] = BatchMultiple;
+                            continue;
+                        }
+                        if (node.OpType == "Div" && y == 0) return null;
+                        result[i] = node.OpType switch { "Add" => x + y, "Sub" => x - y, "Mul" => x * y, _ => x / y };
+                    }
+                    return result;
+                }
             case "Concat":
                 {
                     var all = new List<long>();

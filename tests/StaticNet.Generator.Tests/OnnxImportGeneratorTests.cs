@@ -78,7 +78,7 @@ public class OnnxImportGeneratorTests
     }
 
     [Theory]
-    [InlineData("attention.onnx", "'/encoder/self_attn/Transpose'", "attention block (scope '/encoder/self_attn'", "[TransformerEncoderLayer(dModel, heads, dimFeedforward)]")]
+    [InlineData("attention_causal.onnx", "'/encoder/self_attn/MatMul_1' (MatMul)", "attention block (scope '/encoder/self_attn'", "attn_mask")]
     [InlineData("layernorm_2d.onnx", "'/norm/LayerNormalization' (LayerNormalization)", "axis = -2", "expected the last axis only")]
     [InlineData("lstm_h0.onnx", "'/lstm/LSTM' (LSTM)", "initial state '/Expand_output_0' is not zero", "expected a zero (or absent) initial state")]
     public void UnsupportedPattern_IsSNET027_NamingTheNodeAndWhatIsSupported(string model, string node, string what, string expected)

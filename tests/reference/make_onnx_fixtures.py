@@ -29,8 +29,12 @@ Models:
   layernorm    Linear(10, 16) LayerNorm(16) ReLU Linear(16, 4), opset 17: one LayerNormalization node
   layernorm_seq a sequence [5, 6]: Linear(6, 8) (MatMul + Add per step) LayerNorm(8) Tanh Linear(8, 3), opset 13, where
                torch writes LayerNorm decomposed (ReduceMean, Sub, Pow, ReduceMean, Add, Sqrt, Div, Mul, Add)
-  attention    Linear(5, 8) then nn.TransformerEncoderLayer(8, 2, 16, batch_first=True), opset 17: attention exported as
-               MatMul / Softmax / Reshape / Transpose, which import does not map (must fail naming the node)
+  transformer  Linear(5, 8) then nn.TransformerEncoderLayer(8, 2, 16, batch_first=True), opset 17: attention exported as
+               Transpose, MatMul, Slice, Reshape, Div, Softmax, Gemm..., then Add, LayerNormalization, MatMul + Add, Relu, ...
+  mha          Linear(5, 8), nn.MultiheadAttention(8, 4, batch_first=True) as self-attention (need_weights=False), Linear(8, 3)
+               (transformer keeps PyTorch's initial LayerNorm and attention biases, which torch.onnx.export writes once and
+               aliases with Identity nodes; mha and layernorm_seq have them perturbed, so that the import must load them)
+  attention_causal the transformer with a causal src_mask (an Add of the mask before the Softmax): must fail naming the node
   layernorm_2d nn.LayerNorm([4, 6]) over a [4, 6] sample, opset 17 (LayerNormalization axis -2): must fail naming the node
   lstm_h0      nn.LSTM(3, 4, batch_first=True) started from a learned h0, c0 (not zero): must fail naming the node
   gemm_transb0 mlp.onnx with fc1's Gemm rewritten to transB = 0 and its weight stored [in, out] (the same function:
@@ -247,14 +251,37 @@ class LayerNormSeq(nn.Module):
         return self.fc2(torch.tanh(self.norm(self.fc1(x))))
 
 
-class Attention(nn.Module):
-    def __init__(self):
+class Transformer(nn.Module):
+    def __init__(self, causal=False):
         super().__init__()
         self.fc = nn.Linear(5, 8)
         self.encoder = nn.TransformerEncoderLayer(8, 2, 16, dropout=0.0, batch_first=True)
+        self.causal = causal
 
     def forward(self, x):
-        return self.encoder(self.fc(x))
+        x = self.fc(x)
+        if self.causal:
+            steps = x.size(1)
+            mask = torch.triu(torch.full((steps, steps), float("-inf")), diagonal=1)
+            return self.encoder(x, src_mask=mask)
+        return self.encoder(x)
+
+
+class TransformerCausal(Transformer):
+    def __init__(self):
+        super().__init__(causal=True)
+
+
+class Mha(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(5, 8)
+        self.attn = nn.MultiheadAttention(8, 4, batch_first=True)
+        self.head = nn.Linear(8, 3)
+
+    def forward(self, x):
+        x = self.fc(x)
+        return self.head(self.attn(x, x, x, need_weights=False)[0])
 
 
 class LayerNorm2d(nn.Module):
@@ -282,7 +309,7 @@ class LstmH0(nn.Module):
 ONLY = set(sys.argv[1:])
 
 
-def make(name, model, input_shape, batch=3, seed=0, keep_batchnorm=False, opset=13):
+def make(name, model, input_shape, batch=3, seed=0, keep_batchnorm=False, opset=13, perturb=False):
     if ONLY and name not in ONLY:
         return
     torch.manual_seed(seed)
@@ -294,6 +321,11 @@ def make(name, model, input_shape, batch=3, seed=0, keep_batchnorm=False, opset=
                 m.running_var.uniform_(0.5, 1.5)
                 m.weight.uniform_(0.5, 1.5)
                 m.bias.uniform_(-0.2, 0.2)
+        if perturb:  # LayerNorm's ones and zeros, attention's zero biases: values the import must really load
+            for p_name, p in model.named_parameters():
+                if p.dim() == 1:
+                    p.copy_(torch.empty_like(p).uniform_(0.5, 1.5) if "norm" in p_name and p_name.endswith("weight")
+                            else torch.empty_like(p).uniform_(-0.3, 0.3))
     model.eval()
     x = torch.randn(batch, *input_shape)
     path = os.path.join(OUT, name + ".onnx")
@@ -322,8 +354,10 @@ if __name__ == "__main__":
     make("gru_bi", GruBi, (5, 5), seed=11)
     make("rnn_bi_stack", RnnBiStack, (4, 4), seed=12)
     make("layernorm", LayerNormMlp, (10,), seed=13, opset=17)
-    make("layernorm_seq", LayerNormSeq, (5, 6), seed=14)
-    make("attention", Attention, (4, 5), seed=15, opset=17)
+    make("layernorm_seq", LayerNormSeq, (5, 6), seed=14, perturb=True)
+    make("transformer", Transformer, (4, 5), seed=15, opset=17)
+    make("mha", Mha, (6, 5), seed=18, opset=17, perturb=True)
+    make("attention_causal", TransformerCausal, (4, 5), seed=19, opset=17)
     make("layernorm_2d", LayerNorm2d, (4, 6), seed=16, opset=17)
     make("lstm_h0", LstmH0, (3, 3), seed=17)
     if ONLY and "gemm_transb0" not in ONLY:

@@ -8,13 +8,22 @@ using static StaticNet.Tests.Networks.NetworkTestSupport;
 
 namespace StaticNet.Tests.Onnx;
 
-// Stacked and bidirectional recurrent layers and LayerNorm, as torch.onnx.export wrote them (tests/reference/make_onnx_fixtures.py).
+// Stacked and bidirectional recurrent layers, LayerNorm and attention, as torch.onnx.export wrote them (tests/reference/make_onnx_fixtures.py).
 [Network(Onnx = "lstm_stack.onnx", Loss = Loss.MeanSquaredError)] public partial class OnnxLstmStack { }
 [Network(Onnx = "lstm_bi_stack.onnx", Loss = Loss.MeanSquaredError)] public partial class OnnxLstmBiStack { }
 [Network(Onnx = "gru_bi.onnx", Loss = Loss.MeanSquaredError)] public partial class OnnxGruBi { }
 [Network(Onnx = "rnn_bi_stack.onnx", Loss = Loss.MeanSquaredError)] public partial class OnnxRnnBiStack { }
 [Network(Onnx = "layernorm.onnx", Loss = Loss.MeanSquaredError)] public partial class OnnxLayerNorm { }
 [Network(Onnx = "layernorm_seq.onnx", Loss = Loss.MeanSquaredError)] public partial class OnnxLayerNormSeq { }
+[Network(Onnx = "transformer.onnx", Loss = Loss.MeanSquaredError)] public partial class OnnxTransformer { }
+[Network(Onnx = "mha.onnx", Loss = Loss.MeanSquaredError)] public partial class OnnxMha { }
+
+/// <summary>The attributes that describe transformer.onnx: Linear(5, 8), then nn.TransformerEncoderLayer(8, 2, 16) (post-norm, ReLU).</summary>
+[Network(Loss = Loss.MeanSquaredError)]
+[Input(4, 5)]
+[Dense(8, Name = "fc")]
+[TransformerEncoderLayer(8, 2, 16, Name = "encoder")]
+public partial class DeclaredTransformer { }
 
 /// <summary>The attributes that describe lstm_bi_stack.onnx: nn.LSTM(4, 5, num_layers=2, bidirectional=True), every step, Linear(10, 2).</summary>
 [Network(Loss = Loss.MeanSquaredError)]
@@ -36,7 +45,7 @@ public class OnnxImportRecurrentNormTests
 {
     private const double Tolerance = 1e-5;
 
-    public static TheoryData<string> Models => new() { "lstm_stack", "lstm_bi_stack", "gru_bi", "rnn_bi_stack", "layernorm", "layernorm_seq" };
+    public static TheoryData<string> Models => new() { "lstm_stack", "lstm_bi_stack", "gru_bi", "rnn_bi_stack", "layernorm", "layernorm_seq", "transformer", "mha" };
 
     private static ITrainableNetwork Create(string model) => model switch
     {
@@ -46,6 +55,8 @@ public class OnnxImportRecurrentNormTests
         "rnn_bi_stack" => new OnnxRnnBiStack(),
         "layernorm" => new OnnxLayerNorm(),
         "layernorm_seq" => new OnnxLayerNormSeq(),
+        "transformer" => new OnnxTransformer(),
+        "mha" => new OnnxMha(),
         _ => throw new ArgumentOutOfRangeException(nameof(model)),
     };
 
@@ -122,5 +133,30 @@ public class OnnxImportRecurrentNormTests
         Assert.Equal(declared.TrainStep(x, y, new Sgd(0.1f)), imported.TrainStep(x, y, new Sgd(0.1f)));
         Assert.Equal(declared.Parameters.ToArray(), imported.Parameters.ToArray());
         Assert.Equal(new[] { "fc1.weight", "fc1.bias", "norm.weight", "norm.bias" }, ParameterNames(new OnnxLayerNorm()).Take(4));
+    }
+
+    /// <summary>
+    /// The exported TransformerEncoderLayer imports as its parts ([MultiHeadAttention], [Add], [LayerNorm], [Dense] ×2, [Add],
+    /// [LayerNorm]) with PyTorch's tensor names: its weights load into the declared [TransformerEncoderLayer], which then
+    /// computes the same outputs.
+    /// </summary>
+    [Fact]
+    public void ImportedTransformer_HasTheDeclaredLayersTensors_AndComputesTheSame()
+    {
+        var imported = new OnnxTransformer();
+        var declared = new DeclaredTransformer(seed: 1);
+        Assert.Equal(declared.ParameterTensors.Select(t => t.Name + t.ShapeText).OrderBy(n => n, StringComparer.Ordinal),
+            imported.ParameterTensors.Select(t => t.Name + t.ShapeText).OrderBy(n => n, StringComparer.Ordinal));
+        Assert.Contains("encoder.self_attn.in_proj_weight", ParameterNames(imported));
+        using var weights = new MemoryStream();
+        imported.SaveSafetensors(weights);
+        weights.Position = 0;
+        declared.LoadSafetensors(weights);
+        float[] x = RandomVector(3 * DeclaredTransformer.InputSize, seed: 8);
+        var a = new float[3 * DeclaredTransformer.OutputSize];
+        var b = new float[a.Length];
+        imported.ForwardBatch(x, a);
+        declared.ForwardBatch(x, b);
+        AssertClose(b, a, Tolerance, "imported vs declared TransformerEncoderLayer");
     }
 }
