@@ -13,14 +13,17 @@ namespace StaticNet.Generator.Onnx;
 /// would give, so that the generator emits the same code. Follows the data path from the graph's one input to its one
 /// output; every operator, attribute or shape it cannot honour is an error naming the node.
 /// </summary>
-internal sealed class OnnxImporter
+internal sealed partial class OnnxImporter
 {
     /// <summary>The operators import maps, for messages.</summary>
     public const string Supported = "Gemm, MatMul (+ Add), Conv, BatchNormalization, Relu, LeakyRelu, Sigmoid, Tanh, Elu, Gelu, Softmax, " +
-        "MaxPool, AveragePool, GlobalAveragePool, Flatten, Reshape (static), LSTM, GRU, RNN (batch-first, as torch.onnx.export writes them), " +
+        "MaxPool, AveragePool, GlobalAveragePool, Flatten, Reshape (static), LSTM, GRU, RNN (batch-first, stacked, bidirectional, as torch.onnx.export writes them), " +
+        "LayerNormalization (last axis; or decomposed as torch.onnx.export writes it below opset 17), " +
+        "nn.MultiheadAttention as torch.onnx.export writes it (self-attention without masks: Transpose, MatMul, Slice, Reshape, Div, Softmax, Gemm, …), " +
         "Identity, Dropout, Pad (zero), Add / Mul / Concat of two or more activations (skips: [Add], [Multiply], [Concatenate])";
 
     private const long Batch = long.MinValue; // the batch dimension in evaluated shapes
+    private const long BatchMultiple = long.MinValue + 1; // a multiple of the batch (batch × heads) in evaluated shapes
 
     private readonly byte[] _file;
     private readonly OnnxGraph _graph;
@@ -85,7 +88,7 @@ internal sealed class OnnxImporter
     }
 
     private void Error(OnnxNode node, string message) =>
-        _errors.Add($"ONNX node '{NodeName(node)}' ({node.OpType}): {message}");
+        _errors.Add($"ONNX node '{NodeName(node)}' ({node.OpType}): " + (AttentionScope(node) is { } scope ? $"{AttentionMessage(scope)} (here: {message})" : message));
 
     private static string NodeName(OnnxNode node) => node.Name.Length > 0 ? node.Name : node.OpType + " → " + string.Join(", ", node.Outputs);
 
@@ -157,7 +160,7 @@ internal sealed class OnnxImporter
             var next = new List<string>();
             foreach (OnnxNode node in consumers)
             {
-                if (applied.Contains(node)) continue;
+                if (applied.Contains(node) || _absorbed.Contains(node)) continue;
                 string? produced;
                 List<long> branch;
                 if (IsMerge(node))
@@ -337,6 +340,10 @@ internal sealed class OnnxImporter
             case "LSTM": return Recurrent(node, dims, LayerKind.LSTM, gates: 4, order: "0,2,3,1");
             case "GRU": return Recurrent(node, dims, LayerKind.GRU, gates: 3, order: "1,0,2");
             case "RNN": return Recurrent(node, dims, LayerKind.SimpleRNN, gates: 1, order: "");
+            case "LayerNormalization": return LayerNormalization(node, dims);
+            case "ReduceMean":
+            case "Sub":
+                return DecomposedLayerNorm(node, current, dims);
             default:
                 Error(node, $"operator '{node.OpType}' is not supported; supported operators: {Supported}");
                 return null;
@@ -399,9 +406,9 @@ internal sealed class OnnxImporter
             OnnxTensor? constant = Constant(name0);
             if (constant is not null && constant.DataType == OnnxTensor.Float && constant.ElementCount == outputs)
             {
-                bias = name0;
+                bias = constant.Name;
                 result = add.Outputs[0];
-                if (!_initializers.ContainsKey(name0))
+                if (!TryInitializer(name0, out _))
                 {
                     Error(add, $"bias '{name0}' is a Constant node; expected an initializer (export with weights as initializers)");
                     return null;
@@ -595,7 +602,7 @@ internal sealed class OnnxImporter
                 if (rest.Count == 1) { FlattenTo(node, dims); return node.Outputs[0]; }
             }
         }
-        string text = "[" + string.Join(", ", shape.Select(d => d == Batch ? "batch" : d.ToString(CultureInfo.InvariantCulture))) + "]";
+        string text = "[" + string.Join(", ", shape.Select(d => d == Batch ? "batch" : d == BatchMultiple ? "batch × k" : d.ToString(CultureInfo.InvariantCulture))) + "]";
         Error(node, $"reshaping [batch, {string.Join(", ", dims)}] to {text} is not supported; expected a flatten to [batch, {size}] (or a reshape that keeps the shape)");
         return null;
     }
@@ -614,7 +621,7 @@ internal sealed class OnnxImporter
 
     private string? Transpose(OnnxNode node, List<long> dims)
     {
-        // Only torch.onnx.export's batch-first recurrent pattern: Transpose(perm [1, 0, 2]) → LSTM/GRU/RNN.
+        // Only torch.onnx.export's batch-first recurrent pattern, Transpose(perm [1, 0, 2]) → LSTM/GRU/RNN, and its attention's first node.
         List<long>? perm = node.Attribute("perm")?.Ints;
         OnnxNode? next = SingleConsumer(node.Outputs[0]);
         if (dims.Count == 2 && perm is not null && perm.SequenceEqual(new long[] { 1, 0, 2 }) && next is { OpType: "LSTM" or "GRU" or "RNN" } && next.Inputs[0] == node.Outputs[0])
@@ -622,110 +629,13 @@ internal sealed class OnnxImporter
             _timeMajor = true;
             return node.Outputs[0];
         }
-        Error(node, $"perm = {node.Attribute("perm")?.ToString() ?? "(reverse)"} is not supported; expected only the [1, 0, 2] transpose that torch.onnx.export puts around a batch-first LSTM, GRU or RNN");
+        if (AttentionScope(node) is not null) return Attention(node, dims);
+        string reader = next is null ? "read by several nodes" : $"read by '{NodeName(next)}' ({next.OpType})";
+        Error(node, $"perm = {node.Attribute("perm")?.ToString() ?? "(reverse)"} of [batch, {string.Join(", ", dims)}], {reader}, is not supported; expected only the [1, 0, 2] transpose of [batch, T, features] that torch.onnx.export puts before a batch-first LSTM, GRU or RNN (and after it, which import maps with the layer)");
         return null;
     }
 
     private bool _timeMajor;
-
-    private string? Recurrent(OnnxNode node, List<long> dims, LayerKind kind, int gates, string order)
-    {
-        if (!_timeMajor || dims.Count != 2)
-        {
-            Error(node, $"its input is not a batch-first sequence [batch, T, features] transposed to time-major; expected the pattern torch.onnx.export writes for nn.{kind switch { LayerKind.LSTM => "LSTM", LayerKind.GRU => "GRU", _ => "RNN" }}(batch_first=True)");
-            return null;
-        }
-        _timeMajor = false;
-        if (!Floats(node, 1, out OnnxTensor? w) || w is null || !Floats(node, 2, out OnnxTensor? r) || r is null) return null;
-        OnnxTensor? b = null;
-        if (node.Inputs.Count > 3 && node.Inputs[3].Length > 0 && !Floats(node, 3, out b)) return null;
-        if (node.Inputs.Count > 4 && node.Inputs[4].Length > 0) { Error(node, "sequence_lens is set; expected every sequence to have the full length (no sequence_lens)"); return null; }
-        for (int i = 5; i < node.Inputs.Count; i++)
-            if (node.Inputs[i].Length > 0 && !IsZero(node.Inputs[i]))
-            {
-                Error(node, $"initial state '{node.Inputs[i]}' is not zero; expected a zero (or absent) initial state, as nn.{kind} starts without one");
-                return null;
-            }
-        string direction = node.Attribute("direction")?.S ?? "forward";
-        if (direction != "forward") { Error(node, $"direction = \"{direction}\" is not supported yet; expected \"forward\""); return null; }
-        long hidden = Int(node, "hidden_size", 0);
-        if (hidden <= 0 || w.Dims.Length != 3 || w.Dims[0] != 1 || w.Dims[1] != gates * hidden || w.Dims[2] != dims[1])
-        {
-            Error(node, $"W '{w.Name}' {w.ShapeText} with hidden_size {hidden} does not fit an input of {dims[1]} features; expected [1, {gates}·hidden, {dims[1]}]");
-            return null;
-        }
-        if (node.Attribute("clip") is not null) { Error(node, "clip is set; expected no cell clipping (PyTorch has none)"); return null; }
-        if (Int(node, "input_forget", 0) != 0) { Error(node, "input_forget = 1 is not supported; expected 0"); return null; }
-        if (Int(node, "layout", 0) != 0) { Error(node, "layout = 1 is not supported; expected 0 (time-major, as torch.onnx.export writes)"); return null; }
-        if (kind == LayerKind.GRU && Int(node, "linear_before_reset", 0) != 1)
-        {
-            Error(node, "linear_before_reset = 0 is not supported; expected 1 (PyTorch's GRU, which applies the reset gate after the hidden-to-hidden product)");
-            return null;
-        }
-        ActivationKind activation = ActivationKind.None;
-        List<string> activations = node.Attribute("activations") is { } a ? ReadStrings(a) : new List<string>();
-        if (kind == LayerKind.SimpleRNN)
-        {
-            string f = activations.Count > 0 ? activations[0] : "Tanh";
-            activation = f switch { "Tanh" => ActivationKind.Tanh, "Relu" => ActivationKind.ReLU, _ => ActivationKind.None };
-            if (activation == ActivationKind.None) { Error(node, $"activation \"{f}\" is not supported; expected Tanh or Relu (nn.RNN's nonlinearity)"); return null; }
-        }
-        else if (activations.Count > 0 && !activations.SequenceEqual(kind == LayerKind.LSTM ? new[] { "Sigmoid", "Tanh", "Tanh" } : new[] { "Sigmoid", "Tanh" }))
-        {
-            Error(node, $"activations [{string.Join(", ", activations)}] are not supported; expected the defaults");
-            return null;
-        }
-        // Output patterns: Y → Squeeze(axis 1) → Transpose([1, 0, 2]) for every step (then maybe Gather(axis 1, last)), or Y_h → Squeeze(axis 0).
-        bool sequences;
-        string result;
-        string? nodeNames = null;
-        List<OnnxNode> yReaders = DataConsumers(node.Outputs[0]);
-        List<OnnxNode> hReaders = node.Outputs.Count > 1 && node.Outputs[1].Length > 0 ? DataConsumers(node.Outputs[1]) : new List<OnnxNode>();
-        if (node.Outputs.Count > 2 && node.Outputs[2].Length > 0 && DataConsumers(node.Outputs[2]).Count > 0)
-        {
-            Error(node, "its final cell state Y_c is used; expected only the hidden states");
-            return null;
-        }
-        if (yReaders.Count == 1 && hReaders.Count == 0 && yReaders[0] is { OpType: "Squeeze" } squeeze && OneAxis(SqueezeAxes(squeeze), 1)
-            && SingleConsumer(squeeze.Outputs[0]) is { OpType: "Transpose" } back && back.Attribute("perm")?.Ints.SequenceEqual(new long[] { 1, 0, 2 }) == true)
-        {
-            sequences = true;
-            result = back.Outputs[0];
-            nodeNames = $"'{NodeName(squeeze)}', '{NodeName(back)}'";
-            if (SingleConsumer(result) is { OpType: "Gather" } gather && gather.Inputs[0] == result && Int(gather, "axis", 0) == 1
-                && Evaluate(gather.Inputs[1]) is { Length: 1 } index && (index[0] == -1 || index[0] == dims[0] - 1)
-                && (Constant(gather.Inputs[1])?.Dims.Length ?? 0) == 0)
-            {
-                sequences = false;
-                result = gather.Outputs[0];
-                nodeNames += $", '{NodeName(gather)}'";
-            }
-        }
-        else if (yReaders.Count == 0 && hReaders.Count == 1 && hReaders[0] is { OpType: "Squeeze" } hs && OneAxis(SqueezeAxes(hs), 0))
-        {
-            sequences = false;
-            result = hs.Outputs[0];
-            nodeNames = $"'{NodeName(hs)}'";
-        }
-        else
-        {
-            Error(node, "its outputs are used in a way import does not know; expected Y → Squeeze(axes [1]) → Transpose(perm [1, 0, 2]) (every step, optionally then Gather(axis 1, index -1) for the last) or Y_h → Squeeze(axes [0]) (the last step), as torch.onnx.export writes for a batch-first layer");
-            return null;
-        }
-        string name = LayerName(node, null);
-        AddLayer(node, new LayerSpec(kind, 0, EquatableArray<int>.Empty, (int)hidden, activation, name, new RecurrentOptions(ReturnSequences: sequences)));
-        _layerNodes[_layerNodes.Count - 1] += ", " + nodeNames;
-        AddSource(new OnnxSourceSpec(name + ".weight_ih_l0", w.Name, GateOrder: order));
-        AddSource(new OnnxSourceSpec(name + ".weight_hh_l0", r.Name, GateOrder: order));
-        if (b is not null && b.ElementCount != 2 * gates * hidden) { Error(node, $"B '{b.Name}' {b.ShapeText}; expected [1, {2 * gates * hidden}]"); return null; }
-        AddSource(new OnnxSourceSpec(name + ".bias_ih_l0", b?.Name, 0, GateOrder: order));
-        AddSource(new OnnxSourceSpec(name + ".bias_hh_l0", b?.Name, (int)(gates * hidden), GateOrder: order));
-        long steps = dims[0];
-        dims.Clear();
-        if (sequences) dims.Add(steps);
-        dims.Add(hidden);
-        return result;
-    }
 
     private static bool OneAxis(List<long>? axes, long axis) => axes is { Count: 1 } && axes[0] == axis;
 
@@ -776,13 +686,29 @@ internal sealed class OnnxImporter
         tensor = null;
         if (node.Inputs.Count <= index || node.Inputs[index].Length == 0) { Error(node, $"input {index} is missing; expected a constant weight"); return false; }
         string name = node.Inputs[index];
-        if (!_initializers.TryGetValue(name, out tensor))
+        if (!TryInitializer(name, out tensor))
         {
             Error(node, $"input {index} '{name}' is not an initializer; expected a constant weight (weights computed at run time, or given as graph inputs, are not supported)");
             return false;
         }
         if (tensor.FloatDataProblem() is { } problem) { Error(node, $"initializer '{name}' has {problem}"); return false; }
         return true;
+    }
+
+    /// <summary>
+    /// The initializer named so, or the one an Identity node passes on under that name (torch.onnx.export writes equal
+    /// initializers, such as fresh LayerNorms' ones and zeros, once and aliases the others: <c>Identity(norm1.weight) → norm2.weight</c>).
+    /// </summary>
+    private bool TryInitializer(string name, out OnnxTensor tensor)
+    {
+        for (int depth = 0; depth < 8; depth++)
+        {
+            if (_initializers.TryGetValue(name, out tensor!)) return true;
+            if (!_producers.TryGetValue(name, out OnnxNode? node) || node.OpType != "Identity" || node.Inputs.Count != 1) break;
+            name = node.Inputs[0];
+        }
+        tensor = null!;
+        return false;
     }
 
     private static long Int(OnnxNode node, string attribute, long fallback) => node.Attribute(attribute) is { Type: OnnxAttribute.IntType } a ? a.I : fallback;
@@ -802,7 +728,7 @@ internal sealed class OnnxImporter
     }
 
     private OnnxTensor? Constant(string name) =>
-        _initializers.TryGetValue(name, out OnnxTensor? t) ? t : _constants.TryGetValue(name, out t) ? t : null;
+        TryInitializer(name, out OnnxTensor t) ? t : _constants.TryGetValue(name, out OnnxTensor? c) ? c : null;
 
     private bool IsZero(string name, int depth = 0)
     {
@@ -817,8 +743,9 @@ internal sealed class OnnxImporter
             OnnxTensor? value = node.Attribute("value")?.T;
             return value is null || value.DataType == OnnxTensor.Float && value.FloatDataProblem() is null && value.FloatAt(_file, 0) == 0f;
         }
-        // A zero broadcast to a shape (torch.onnx.export writes Expand(zeros, [1, batch, hidden]) for nn.LSTM's initial state at a fixed batch).
-        if (node is { OpType: "Expand" or "Identity" } && node.Inputs.Count >= 1) return IsZero(node.Inputs[0], depth + 1);
+        // A zero broadcast to a shape (torch.onnx.export writes Expand(zeros, [1, batch, hidden]) for nn.LSTM's initial state at a fixed
+        // batch), or a part of one (a stacked layer's initial state is a Slice of one ConstantOfShape for all layers).
+        if (node is { OpType: "Expand" or "Identity" or "Slice" or "Unsqueeze" or "Squeeze" or "Reshape" } && node.Inputs.Count >= 1) return IsZero(node.Inputs[0], depth + 1);
         return false;
     }
 
@@ -857,6 +784,30 @@ internal sealed class OnnxImporter
             case "Unsqueeze":
             case "Squeeze":
                 return Evaluate(node.Inputs[0], depth + 1); // 0-D ↔ 1-D of the same values
+            case "Add":
+            case "Sub":
+            case "Mul":
+            case "Div":
+                {
+                    // Integer arithmetic on shapes (attention's head size, Slice bounds). A product with the batch is a multiple
+                    // of it, not the batch itself: BatchMultiple, which no check takes for a fixed size or for the batch.
+                    long[]? a = Evaluate(node.Inputs[0], depth + 1), b = node.Inputs.Count > 1 ? Evaluate(node.Inputs[1], depth + 1) : null;
+                    if (a is null || b is null || a.Length != b.Length && a.Length != 1 && b.Length != 1) return null;
+                    var result = new long[Math.Max(a.Length, b.Length)];
+                    for (int i = 0; i < result.Length; i++)
+                    {
+                        long x = a[a.Length == 1 ? 0 : i], y = b[b.Length == 1 ? 0 : i];
+                        if (x is Batch or BatchMultiple || y is Batch or BatchMultiple)
+                        {
+                            if (node.OpType != "Mul") return null;
+                            result[i] = BatchMultiple;
+                            continue;
+                        }
+                        if (node.OpType == "Div" && y == 0) return null;
+                        result[i] = node.OpType switch { "Add" => x + y, "Sub" => x - y, "Mul" => x * y, _ => x / y };
+                    }
+                    return result;
+                }
             case "Concat":
                 {
                     var all = new List<long>();

@@ -66,6 +66,33 @@ public class OnnxImportGeneratorTests
     }
 
     [Fact]
+    public void StackedBidirectionalLstm_IsOneLayer_WithEachDirectionsPartOfTheInitializers()
+    {
+        var (files, diagnostics) = Run("using StaticNet; [Network(Onnx = \"lstm_bi_stack.onnx\")] partial class Net { }", Fixture("lstm_bi_stack.onnx"));
+        Assert.Empty(diagnostics);
+        string code = files.Single().SourceText.ToString();
+        // W [2, 20, 4] of layer 0: the reverse direction from element 80; B [2, 40]: bias_hh of the reverse direction from 60.
+        Assert.Matches(@"OnnxTensorSource\(""onnx::LSTM_\d+"", 160L, 80, false, 0,2,3,1\), // lstm\.weight_ih_l0_reverse", code);
+        Assert.Matches(@"OnnxTensorSource\(""onnx::LSTM_\d+"", 80L, 60, false, 0,2,3,1\), // lstm\.bias_hh_l1_reverse", code);
+        Assert.Matches(@"OnnxTensorSource\(""onnx::LSTM_\d+"", 400L, 200, false, 0,2,3,1\), // lstm\.weight_ih_l1_reverse", code);
+    }
+
+    [Theory]
+    [InlineData("attention_causal.onnx", "'/encoder/self_attn/MatMul_1' (MatMul)", "attention block (scope '/encoder/self_attn'", "attn_mask")]
+    [InlineData("layernorm_2d.onnx", "'/norm/LayerNormalization' (LayerNormalization)", "axis = -2", "expected the last axis only")]
+    [InlineData("lstm_h0.onnx", "'/lstm/LSTM' (LSTM)", "initial state '/Expand_output_0' is not zero", "expected a zero (or absent) initial state")]
+    public void UnsupportedPattern_IsSNET027_NamingTheNodeAndWhatIsSupported(string model, string node, string what, string expected)
+    {
+        var (files, diagnostics) = Run("using StaticNet; [Network(Onnx = \"" + model + "\")] partial class Net { }", Fixture(model));
+        Diagnostic error = Assert.Single(diagnostics, d => d.Id == "SNET027");
+        string message = error.GetMessage();
+        Assert.Contains("ONNX node " + node, message);
+        Assert.Contains(what, message);
+        Assert.Contains(expected, message);
+        Assert.Empty(files);
+    }
+
+    [Fact]
     public void MissingFile_IsSNET027_SayingHowToAddIt()
     {
         var (files, diagnostics) = Run("using StaticNet; [Network(Onnx = \"model.onnx\")] partial class Net { }", Fixture("mlp.onnx"));

@@ -50,10 +50,10 @@ public class OnnxImportTests
         _ => throw new ArgumentOutOfRangeException(nameof(model)),
     };
 
-    private static string ModelPath(string model) => Path.Combine(AppContext.BaseDirectory, "fixtures", "onnx", model + ".onnx");
+    internal static string ModelPath(string model) => Path.Combine(AppContext.BaseDirectory, "fixtures", "onnx", model + ".onnx");
 
     /// <summary>ONNX Runtime's output for a batch: one thread, CPU.</summary>
-    private static float[] RunOnnxRuntime(string model, float[] input, ReadOnlySpan<int> shape)
+    internal static float[] RunOnnxRuntime(string model, float[] input, ReadOnlySpan<int> shape)
     {
         using var options = new SessionOptions { IntraOpNumThreads = 1, InterOpNumThreads = 1 };
         using var session = new InferenceSession(ModelPath(model), options);
