@@ -19,6 +19,7 @@ internal static class GraphFixProperties
         DiagnosticIds.UnknownSource => Pairs(error.Properties),
         DiagnosticIds.ShortcutMismatch => Shortcut(error, spec),
         DiagnosticIds.UnusedBranch => UnusedBranch(error, spec),
+        DiagnosticIds.MergeShapeMismatch => ConcatenateInstead(error, spec),
         _ => null,
     };
 
@@ -116,6 +117,23 @@ internal static class GraphFixProperties
             builder["ReplaceWith"] = with; // null: the projection's last layer
         }
         return builder.ToImmutable();
+    }
+
+    /// <summary>
+    /// SNET042 on an <c>[Add]</c> or <c>[Multiply]</c>: whether <c>[Concatenate]</c> with the same operands makes the whole
+    /// network valid (the help page's other repair). Checked by shaping the network with the change, so the fix is
+    /// offered only where it leaves no error, here or in the layers after it.
+    /// </summary>
+    private static ImmutableDictionary<string, string?>? ConcatenateInstead(ShapeError error, NetworkSpec spec)
+    {
+        int merge = LayerAt(spec, error.AttributeIndex);
+        if (merge < 0 || spec.Layers[merge].Kind is not (LayerKind.Add or LayerKind.Multiply)) return null;
+        LayerSpec[] layers = spec.Layers.AsSpan().ToArray();
+        layers[merge] = layers[merge] with { Kind = LayerKind.Concatenate };
+        ShapeResult result = ShapeInference.Infer(spec with { Layers = new EquatableArray<LayerSpec>(layers) });
+        if (result.Network is null || result.Errors.Any(e => !e.IsWarning)) return null;
+        ShapedLayer? shaped = result.Network.Layers.FirstOrDefault(l => l.AttributeIndex == error.AttributeIndex);
+        return ImmutableDictionary<string, string?>.Empty.Add("Concatenate", shaped?.Output.Text ?? "");
     }
 
     /// <summary>

@@ -11,7 +11,7 @@ public class HelpPageCodeFixTests
 {
     private static readonly Regex CSharpBlock = new(@"^```csharp[ \t]*\r?\n(?<code>.*?)^```", RegexOptions.Multiline | RegexOptions.Singleline);
 
-    public static TheoryData<string> Pages => new() { "SNET040", "SNET045" };
+    public static TheoryData<string> Pages => new() { "SNET040", "SNET042", "SNET045" };
 
     [Theory]
     [MemberData(nameof(Pages))]
@@ -20,7 +20,12 @@ public class HelpPageCodeFixTests
         string page = File.ReadAllText(Path.Combine(Root(), "docs", "diagnostics", id + ".md"));
         string[] blocks = CSharpBlock.Matches(page).Select(m => m.Groups["code"].Value).ToArray();
         Assert.Equal(2, blocks.Length);
-        CodeFixProvider fix = id == "SNET040" ? new UseDeclaredNameCodeFix() : new ProjectShortcutCodeFix();
+        CodeFixProvider fix = id switch
+        {
+            "SNET040" => new UseDeclaredNameCodeFix(),
+            "SNET042" => new ConcatenateInsteadCodeFix(),
+            _ => new ProjectShortcutCodeFix(),
+        };
         CodeFixHarness.Verify(fix, blocks[0], blocks[1]);
     }
 
