@@ -9,10 +9,10 @@ public class ConcatenateInsteadCodeFixTests
     {
         CodeFixHarness.Verify(Fix,
             "using StaticNet;\n[Input(8)] [Dense(16, Name = \"wide\")] [Dense(8, Name = \"narrow\")] [Add(\"wide\", Name = \"sum\")] [Dense(1)] partial class N { }",
-            "using StaticNet;\n[Input(8)] [Dense(16, Name = \"wide\")] [Dense(8, Name = \"narrow\")] [Concatenate(\"wide\", Name = \"sum\")] [Dense(1)] partial class N { }");
+            "using StaticNet;\n[Input(8)] [Dense(16, Name = \"wide\")] [Dense(8, Name = \"narrow\")] [Concatenate(\"wide\", Name = \"sum\")] [Dense(1)] partial class N { }", requireNoErrors: true);
         CodeFixHarness.Verify(Fix,
             "[StaticNet.Input(8), StaticNet.Dense(4, Name = \"a\"), StaticNet.Dense(2), StaticNet.MultiplyAttribute(\"a\")] partial class N { }",
-            "[StaticNet.Input(8), StaticNet.Dense(4, Name = \"a\"), StaticNet.Dense(2), StaticNet.ConcatenateAttribute(\"a\")] partial class N { }");
+            "[StaticNet.Input(8), StaticNet.Dense(4, Name = \"a\"), StaticNet.Dense(2), StaticNet.ConcatenateAttribute(\"a\")] partial class N { }", requireNoErrors: true);
     }
 
     [Fact]

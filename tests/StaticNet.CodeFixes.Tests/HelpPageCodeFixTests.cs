@@ -26,7 +26,7 @@ public class HelpPageCodeFixTests
             "SNET042" => new ConcatenateInsteadCodeFix(),
             _ => new ProjectShortcutCodeFix(),
         };
-        CodeFixHarness.Verify(fix, blocks[0], blocks[1]);
+        CodeFixHarness.Verify(fix, blocks[0], blocks[1], requireNoErrors: true);
     }
 
     private static string Root([CallerFilePath] string file = "") => Path.GetFullPath(Path.Combine(Path.GetDirectoryName(file)!, "..", ".."));

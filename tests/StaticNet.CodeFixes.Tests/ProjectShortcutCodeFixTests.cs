@@ -32,7 +32,7 @@ public class ProjectShortcutCodeFixTests
             [Add("conv1")]
             [GlobalAvgPool] [Dense(10)]
             partial class Block { }
-            """);
+            """, requireNoErrors: true);
     }
 
     [Fact]
@@ -62,7 +62,7 @@ public class ProjectShortcutCodeFixTests
             [Add("layer2.0.bn2", Name = "layer2.0.add")] [ReLU]
             [GlobalAvgPool] [Dense(10)]
             partial class ResNet { }
-            """);
+            """, requireNoErrors: true);
     }
 
     [Fact]
@@ -72,7 +72,7 @@ public class ProjectShortcutCodeFixTests
         // (7 → 4) needs the stride that gives 4 from 7, which is 2.
         CodeFixHarness.Verify(Fix,
             "using StaticNet;\n[Input(3, 7, 7)] [Conv2D(4, 3, Padding = 1, Name = \"a\")] [Conv2D(8, 3, Stride = 2, Padding = 1, Name = \"b\")] [Add(\"b\", From = \"a\")] partial class N { }",
-            "using StaticNet;\n[Input(3, 7, 7)] [Conv2D(4, 3, Padding = 1, Name = \"a\")] [Conv2D(8, 3, Stride = 2, Padding = 1, Name = \"b\")] [Conv2D(8, 1, Stride = 2, From = \"a\", Name = \"downsample.0\")] [Add(\"b\", From = \"downsample.0\")] partial class N { }");
+            "using StaticNet;\n[Input(3, 7, 7)] [Conv2D(4, 3, Padding = 1, Name = \"a\")] [Conv2D(8, 3, Stride = 2, Padding = 1, Name = \"b\")] [Conv2D(8, 1, Stride = 2, From = \"a\", Name = \"downsample.0\")] [Add(\"b\", From = \"downsample.0\")] partial class N { }", requireNoErrors: true);
     }
 
     [Fact]
@@ -80,7 +80,7 @@ public class ProjectShortcutCodeFixTests
     {
         CodeFixHarness.Verify(Fix,
             "using StaticNet;\n[Input(3, 8, 8), Conv2D(4, 3, Padding = 1, Name = \"a\"), Conv2D(8, 3, Padding = 1, Name = \"b\"), Add(\"a\")] partial class N { }",
-            "using StaticNet;\n[Input(3, 8, 8), Conv2D(4, 3, Padding = 1, Name = \"a\"), Conv2D(8, 3, Padding = 1, Name = \"b\"), Conv2D(8, 1, From = \"a\", Name = \"downsample.0\"), Add(\"b\")] partial class N { }");
+            "using StaticNet;\n[Input(3, 8, 8), Conv2D(4, 3, Padding = 1, Name = \"a\"), Conv2D(8, 3, Padding = 1, Name = \"b\"), Conv2D(8, 1, From = \"a\", Name = \"downsample.0\"), Add(\"b\")] partial class N { }", requireNoErrors: true);
     }
 
     [Fact]
@@ -94,7 +94,7 @@ public class ProjectShortcutCodeFixTests
         CodeFixHarness.Verify(Fix,
             "using StaticNet;\n[Input(3, 8, 8)] [Conv2D(4, 3, Padding = 1, Name = \"a\")] [Conv2D(8, 3, Stride = 2, Padding = 1)] [Add(\"a\")] partial class N { }",
             "using StaticNet;\n[Input(3, 8, 8)] [Conv2D(4, 3, Padding = 1, Name = \"a\")] [Conv2D(8, 3, Stride = 2, Padding = 1)] [Conv2D(8, 1, Stride = 2, Bias = false, From = \"a\", Name = \"downsample.0\")] [BatchNorm(Name = \"downsample.1\")] [Add(\"1\")] partial class N { }",
-            actionIndex: 1);
+            actionIndex: 1, requireNoErrors: true);
     }
 
     [Fact]
@@ -102,7 +102,7 @@ public class ProjectShortcutCodeFixTests
     {
         CodeFixHarness.Verify(Fix,
             "using StaticNet;\n[Input(3, 8, 8)] [Conv2D(4, 3, Padding = 1, Name = \"downsample.0\")] [Conv2D(8, 3, Stride = 2, Padding = 1, Name = \"b\")] [Add(\"downsample.0\")] partial class N { }",
-            "using StaticNet;\n[Input(3, 8, 8)] [Conv2D(4, 3, Padding = 1, Name = \"downsample.0\")] [Conv2D(8, 3, Stride = 2, Padding = 1, Name = \"b\")] [Conv2D(8, 1, Stride = 2, From = \"downsample.0\", Name = \"downsample2.0\")] [Add(\"b\")] partial class N { }");
+            "using StaticNet;\n[Input(3, 8, 8)] [Conv2D(4, 3, Padding = 1, Name = \"downsample.0\")] [Conv2D(8, 3, Stride = 2, Padding = 1, Name = \"b\")] [Conv2D(8, 1, Stride = 2, From = \"downsample.0\", Name = \"downsample2.0\")] [Add(\"b\")] partial class N { }", requireNoErrors: true);
     }
 
     [Fact]

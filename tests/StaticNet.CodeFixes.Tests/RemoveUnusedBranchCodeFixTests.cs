@@ -25,7 +25,7 @@ public class RemoveUnusedBranchCodeFixTests
             [Dense(8, Activation.ReLU, Name = "trunk")]
             [Dense(1, From = "trunk", Name = "head")]
             partial class Dangling { }
-            """);
+            """, requireNoErrors: true);
     }
 
     [Fact]
@@ -34,10 +34,10 @@ public class RemoveUnusedBranchCodeFixTests
         // side1 → side2 is the branch; trunk feeds the head as well, so it stays.
         CodeFixHarness.Verify(Fix,
             "using StaticNet;\n[Input(8)] [Dense(8, Name = \"trunk\")] [Dense(4, Name = \"side1\")] [ReLU(Name = \"side2\")] [Dense(1, From = \"trunk\")] partial class N { }",
-            "using StaticNet;\n[Input(8)] [Dense(8, Name = \"trunk\")] [Dense(1, From = \"trunk\")] partial class N { }");
+            "using StaticNet;\n[Input(8)] [Dense(8, Name = \"trunk\")] [Dense(1, From = \"trunk\")] partial class N { }", requireNoErrors: true);
         CodeFixHarness.Verify(Fix,
             "using StaticNet;\n[Input(8), Dense(8, Name = \"trunk\"), Dense(4, Name = \"side\"), Dense(1, From = \"trunk\")] partial class N { }",
-            "using StaticNet;\n[Input(8), Dense(8, Name = \"trunk\"), Dense(1, From = \"trunk\")] partial class N { }");
+            "using StaticNet;\n[Input(8), Dense(8, Name = \"trunk\"), Dense(1, From = \"trunk\")] partial class N { }", requireNoErrors: true);
     }
 
     [Fact]
@@ -45,7 +45,7 @@ public class RemoveUnusedBranchCodeFixTests
     {
         CodeFixHarness.Verify(Fix,
             "using StaticNet;\n[Input(8)]\n[Dense(8, Name = \"trunk\")] [Dense(4, Name = \"side\")]\n[Dense(1, From = \"trunk\")]\npartial class N { }",
-            "using StaticNet;\n[Input(8)]\n[Dense(8, Name = \"trunk\")]\n[Dense(1, From = \"trunk\")]\npartial class N { }");
+            "using StaticNet;\n[Input(8)]\n[Dense(8, Name = \"trunk\")]\n[Dense(1, From = \"trunk\")]\npartial class N { }", requireNoErrors: true);
     }
 
     [Fact]

@@ -22,8 +22,8 @@ public class UseDeclaredNameCodeFixTests
     public void OffersEachClosestNameInDeclarationOrder()
     {
         // The help page's example: 'fc' is one edit from fc1 and from fc2; 'input' and the default indices are too far.
-        CodeFixHarness.Verify(Fix, Misspelt, Misspelt.Replace("[Add(\"fc\")]", "[Add(\"fc1\")]"));
-        CodeFixHarness.Verify(Fix, Misspelt, Misspelt.Replace("[Add(\"fc\")]", "[Add(\"fc2\")]"), actionIndex: 1);
+        CodeFixHarness.Verify(Fix, Misspelt, Misspelt.Replace("[Add(\"fc\")]", "[Add(\"fc1\")]"), requireNoErrors: true);
+        CodeFixHarness.Verify(Fix, Misspelt, Misspelt.Replace("[Add(\"fc\")]", "[Add(\"fc2\")]"), actionIndex: 1, requireNoErrors: true);
         Microsoft.CodeAnalysis.Document document = CodeFixHarness.CreateDocument(Misspelt);
         var actions = CodeFixHarness.Actions(Fix, document, CodeFixHarness.Diagnostics(document, Fix).Single());
         Assert.Equal(new[] { "Read 'fc1' instead of 'fc'", "Read 'fc2' instead of 'fc'" }, actions.Select(a => a.Title));
@@ -34,7 +34,7 @@ public class UseDeclaredNameCodeFixTests
     {
         CodeFixHarness.Verify(Fix,
             "using StaticNet;\n[Input(8)] [Dense(8, Name = \"stem_relu\")] [Dense(4, Name = \"side\")] [Dense(4, From = \"stem_rleu\", Name = \"b\")] [Add(\"side\")] partial class N { }",
-            "using StaticNet;\n[Input(8)] [Dense(8, Name = \"stem_relu\")] [Dense(4, Name = \"side\")] [Dense(4, From = \"stem_relu\", Name = \"b\")] [Add(\"side\")] partial class N { }");
+            "using StaticNet;\n[Input(8)] [Dense(8, Name = \"stem_relu\")] [Dense(4, Name = \"side\")] [Dense(4, From = \"stem_relu\", Name = \"b\")] [Add(\"side\")] partial class N { }", requireNoErrors: true);
     }
 
     [Fact]
@@ -42,7 +42,7 @@ public class UseDeclaredNameCodeFixTests
     {
         CodeFixHarness.Verify(Fix,
             "using StaticNet;\n[Input(8)] [Dense(8, Name = \"a\")] [Add(\"inptu\")] partial class N { }",
-            "using StaticNet;\n[Input(8)] [Dense(8, Name = \"a\")] [Add(\"input\")] partial class N { }");
+            "using StaticNet;\n[Input(8)] [Dense(8, Name = \"a\")] [Add(\"input\")] partial class N { }", requireNoErrors: true);
     }
 
     [Fact]
