@@ -15,8 +15,9 @@ namespace StaticNet.Analyzers;
 /// Checks calls to a network's <c>Forward</c>, <c>ForwardBatch</c>, <c>TrainStep</c>, <c>ComputeLoss</c>,
 /// <c>ComputeGradients</c> and the streaming <c>Step</c> and <c>StepBlock</c> where a buffer's length is known at compile
 /// time (<c>new float[n]</c>, an array initialiser, <c>stackalloc float[n]</c>, or a local initialised with one of those
-/// and never reassigned); training calls on a network without a loss, or with targets of the wrong type; and streaming
-/// calls on a network without streaming.
+/// and never reassigned), the single-input <c>ForwardTraining</c> too, and the one-span-per-input overloads of a network
+/// with several inputs (<see cref="SeveralInputs"/>); training calls on a network without a loss, or with targets of the
+/// wrong type; and streaming calls on a network without streaming.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class CallSiteAnalyzer : DiagnosticAnalyzer
@@ -55,14 +56,18 @@ public sealed class CallSiteAnalyzer : DiagnosticAnalyzer
     {
         var invocation = (IInvocationOperation)context.Operation;
         IMethodSymbol method = invocation.TargetMethod;
-        if (method.Name is not ("Forward" or "ForwardBatch" or "TrainStep" or "ComputeLoss" or "ComputeGradients" or "Step" or "StepBlock")) return;
+        if (method.Name is not ("Forward" or "ForwardBatch" or "ForwardTraining" or "Backward" or "TrainStep" or "ComputeLoss" or "ComputeGradients" or "Step" or "StepBlock")) return;
         if (networkOf(method.ContainingType) is not { } network) return;
 
         IArgumentOperation? Argument(int ordinal) => invocation.Arguments.FirstOrDefault(a => a.Parameter?.Ordinal == ordinal);
         IArgumentOperation? first = Argument(0), second = Argument(1);
         if (first is null || second is null) return;
         if (method.Name is not ("Step" or "StepBlock") && first.Parameter?.Name is not ("input" or "inputs"))
-            return; // one span per input (several named inputs): not the packed sample these checks know
+        {
+            SeveralInputs.Analyze(context, invocation, method, network);
+            return; // one span per input (several named inputs): checked by input
+        }
+        if (method.Name == "Backward") return; // the packed sample's Backward: not checked (yet)
         string name = method.ContainingType.Name;
         int? firstLength = KnownLengths.Of(first.Value, context.CancellationToken);
         int? secondLength = KnownLengths.Of(second.Value, context.CancellationToken);
@@ -126,7 +131,7 @@ public sealed class CallSiteAnalyzer : DiagnosticAnalyzer
     }
 
     /// <summary>SNET022 when the two buffers hold whole units but not as many of them: the second is told what it should hold.</summary>
-    private static void CheckCounts(OperationAnalysisContext context, IArgumentOperation first, int? firstLength, int firstSize, string firstUnits,
+    internal static void CheckCounts(OperationAnalysisContext context, IArgumentOperation first, int? firstLength, int firstSize, string firstUnits,
         string firstElements, IArgumentOperation second, int? secondLength, int secondSize, string secondWhat, string secondElements)
     {
         if (firstLength is not int inputs || secondLength is not int others || inputs / firstSize == others / secondSize) return;
@@ -137,7 +142,7 @@ public sealed class CallSiteAnalyzer : DiagnosticAnalyzer
             $"{count} {firstText}{(firstSize == 1 ? "" : $" ({inputs} {firstElements})")}; expected {(long)count * secondSize} {secondElements}"));
     }
 
-    private static void CheckSample(OperationAnalysisContext context, IArgumentOperation argument, int? length, int expected,
+    internal static void CheckSample(OperationAnalysisContext context, IArgumentOperation argument, int? length, int expected,
         string network, string method, string what, string constant)
     {
         if (length is int found && found != expected)
@@ -145,7 +150,7 @@ public sealed class CallSiteAnalyzer : DiagnosticAnalyzer
                 $"'{argument.Parameter!.Name}' of {network}.{method} must hold one {what} of {ShapeInference.Floats(expected)} ({network}.{constant}); this buffer holds {found}"));
     }
 
-    private static bool CheckWhole(OperationAnalysisContext context, IArgumentOperation argument, int? length, int size,
+    internal static bool CheckWhole(OperationAnalysisContext context, IArgumentOperation argument, int? length, int size,
         string network, string unit, string elements)
     {
         if (length is not int found || found % size == 0) return true;

@@ -5,6 +5,7 @@ using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Diagnostics;
 using StaticNet.Generator;
+using StaticNet.Generator.Model;
 using StaticNet.Generator.Shapes;
 
 namespace StaticNet.Analyzers;
@@ -41,7 +42,8 @@ public sealed class NetworkDeclarationAnalyzer : DiagnosticAnalyzer
 
         ReportSplitDeclarations(context, attributes);
         if (Parser.OnnxPath(type) is not null) return; // imported from ONNX: the generator checks the model (SNET027)
-        ShapeResult result = ShapeInference.Infer(Parser.ReadSpec(type));
+        NetworkSpec spec = Parser.ReadSpec(type);
+        ShapeResult result = ShapeInference.Infer(spec);
         if (result.Network is not null)
             ReportMemberConflicts(context, type, result.Network);
         foreach (ShapeError error in result.Errors)
@@ -50,7 +52,7 @@ public sealed class NetworkDeclarationAnalyzer : DiagnosticAnalyzer
                                 attributes[error.AttributeIndex].ApplicationSyntaxReference is { } reference
                 ? reference.GetSyntax(context.CancellationToken).GetLocation()
                 : type.Locations.FirstOrDefault() ?? Location.None;
-            context.ReportDiagnostic(Diagnostic.Create(Descriptors.ById(error.Id), location, error.Message));
+            context.ReportDiagnostic(Diagnostic.Create(Descriptors.ById(error.Id), location, GraphFixProperties.Of(error, spec), error.Message));
         }
     }
 

@@ -69,11 +69,14 @@ internal sealed class MergeLayer : LayerDefinition
                 ? shape.Kind == first.Kind && shape.Dims.Count == first.Dims.Count &&
                   Enumerable.Range(0, shape.Dims.Count).All(d => d == channelDimension || shape.Dims[d] == first.Dims[d])
                 : shape.Kind == first.Kind && shape.Dims.Equals(first.Dims);
+            if (!matches && _operation != MergeOperation.Concatenate && first.Kind == ShapeKind.Spatial2D && shape.Kind == ShapeKind.Spatial2D)
+            {
+                c.Errors.Add(new ShapeError(DiagnosticIds.ShortcutMismatch, c.Layer.AttributeIndex, MismatchMessage(c.Name, firstName, first, name, shape),
+                    Properties: ProjectionProperties(first, k, shape)));
+                return null;
+            }
             if (!matches)
-                return Fail(c.Error(
-                    _operation != MergeOperation.Concatenate && first.Kind == ShapeKind.Spatial2D && shape.Kind == ShapeKind.Spatial2D
-                        ? DiagnosticIds.ShortcutMismatch : DiagnosticIds.MergeShapeMismatch,
-                    MismatchMessage(c.Name, firstName, first, name, shape)));
+                return Fail(c.Error(DiagnosticIds.MergeShapeMismatch, MismatchMessage(c.Name, firstName, first, name, shape)));
             channels += shape.Channels;
         }
         ActivationShape output;
@@ -117,6 +120,27 @@ internal sealed class MergeLayer : LayerDefinition
         string strideText = stride > 1 ? $", Stride = {stride}" : "";
         return $". A block that changes the shape needs a projected shortcut: a 1×1 convolution on the shortcut, e.g. [Conv2D({small.Channels}, 1{strideText}, From = \"<the block's input>\")] " +
             "(and a [BatchNorm]), then the sum";
+    }
+
+    /// <summary>
+    /// For SNET045's code fix: operand <paramref name="k"/> disagrees with operand 0; for each of the two that a 1×1
+    /// convolution can turn into the other's shape, <c>Project0</c> or <c>ProjectK</c> = "filters,stride".
+    /// </summary>
+    private static EquatableArray<string> ProjectionProperties(ActivationShape first, int k, ActivationShape other)
+    {
+        var properties = new List<string> { "Operand", k.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+        if (Projection(first, other) is { } p0) properties.AddRange(new[] { "Project0", p0 });
+        if (Projection(other, first) is { } pk) properties.AddRange(new[] { "ProjectK", pk });
+        return new EquatableArray<string>(properties.ToArray());
+    }
+
+    /// <summary>The 1×1 convolution (filters, stride) whose output from <paramref name="from"/> has <paramref name="to"/>'s shape, or null.</summary>
+    private static string? Projection(ActivationShape from, ActivationShape to)
+    {
+        for (int stride = 1; stride <= from.Height && stride <= from.Width; stride++)
+            if ((from.Height - 1) / stride + 1 == to.Height && (from.Width - 1) / stride + 1 == to.Width)
+                return to.Channels.ToString(System.Globalization.CultureInfo.InvariantCulture) + "," + stride.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return null;
     }
 
     public override bool NeedsChannelsLastInput => true;

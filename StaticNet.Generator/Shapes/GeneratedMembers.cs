@@ -83,7 +83,38 @@ internal static class GeneratedMembers
             members["Backward"] = new[] { 1, 2 };
             members["ApplyGradients"] = new[] { 1 };
         }
+        AddSeveralInputs(network, members);
         return members;
+    }
+
+    /// <summary>
+    /// Several named inputs (<see cref="Emit.SeveralInputsEmitter"/>): <c>{Name}InputSize</c> and <c>{Name}InputOffset</c> per
+    /// input, and the overloads with one span per input (n inputs: n + 1 parameters) next to the packed ones.
+    /// </summary>
+    private static void AddSeveralInputs(ShapedNetwork network, Dictionary<string, int[]?> members)
+    {
+        int inputs = 0;
+        foreach (ShapedLayer layer in network.Layers)
+        {
+            if (layer.Kind != LayerKind.InputSlice) continue;
+            inputs++;
+            members[layer.Identifier + "InputSize"] = null;
+            members[layer.Identifier + "InputOffset"] = null;
+        }
+        if (inputs == 0) return;
+        void Overload(string name)
+        {
+            int[] counts = members.TryGetValue(name, out int[]? existing) && existing is not null ? existing : new int[0];
+            members[name] = counts.Concat(new[] { inputs + 1 }).Distinct().ToArray();
+        }
+        Overload("Forward");
+        Overload("ForwardBatch");
+        Overload("PackInputs");
+        if (network.Spec.Loss != LossKind.None && network.HasInputGradient)
+        {
+            Overload("ForwardTraining");
+            Overload("Backward");
+        }
     }
 
     /// <summary>The members named after one layer's identifier: a constant per tensor and region, its methods (any parameter list).</summary>

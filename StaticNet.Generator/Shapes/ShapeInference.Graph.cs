@@ -95,8 +95,11 @@ internal static partial class ShapeInference
             string expected = names.Length == 0 ? "nothing is declared before it" : names.Length <= 12
                 ? "expected one of the names declared before it: " + string.Join(", ", names)
                 : "expected one of the names declared before it, such as " + string.Join(", ", names.Skip(names.Length - 12));
+            // For the code fix (StaticNet.CodeFixes): the name, where it is written, and every name it could be instead.
+            string candidates = string.Join("\n", Enumerable.Range(0, l).Where(j => spec.Layers[j].Kind != LayerKind.Input || j == inputIndex).Select(j => localNames[j]));
             errors.Add(new ShapeError(DiagnosticIds.UnknownSource, layer.AttributeIndex,
-                $"{self} reads '{name}' ({role}), but no layer or input has that name; {expected}"));
+                $"{self} reads '{name}' ({role}), but no layer or input has that name; {expected}",
+                Properties: new EquatableArray<string>(new[] { "Name", name, "Role", role == "From" ? "From" : "Operand", "Candidates", candidates })));
             return false;
         }
 

@@ -489,7 +489,11 @@ internal sealed record Region(string Name, int Offset, int Length, bool PerChunk
 /// <param name="AttributeIndex">The offending attribute's position among the class's attributes, or -1 for the class.</param>
 /// <param name="Message">What was expected and what was found.</param>
 /// <param name="IsWarning">Whether the network can still be generated.</param>
-internal sealed record ShapeError(string Id, int AttributeIndex, string Message, bool IsWarning = false);
+/// <param name="Properties">
+/// What a code fix needs to know about the error, as key, value, key, value, …: the analyzers pass them on as the
+/// diagnostic's properties (see StaticNet.CodeFixes). Empty for most errors.
+/// </param>
+internal sealed record ShapeError(string Id, int AttributeIndex, string Message, bool IsWarning = false, EquatableArray<string> Properties = default);
 
 /// <summary>The result of shape inference: a network (null when an error prevents one), and every broken rule.</summary>
 internal sealed record ShapeResult(ShapedNetwork? Network, EquatableArray<ShapeError> Errors);

@@ -35,15 +35,15 @@ internal static class CodeFixHarness
     public static ImmutableArray<DiagnosticAnalyzer> Analyzers { get; } = ImmutableArray.Create<DiagnosticAnalyzer>(
         new analyzers::StaticNet.Analyzers.NetworkDeclarationAnalyzer(), new analyzers::StaticNet.Analyzers.CallSiteAnalyzer());
 
-    /// <summary>The diagnostic must be reported on <paramref name="source"/>; the fix's first action must turn it into <paramref name="expected"/>, which no longer has it.</summary>
-    public static void Verify(CodeFixProvider fix, string source, string expected, int index = 0)
+    /// <summary>The diagnostic must be reported on <paramref name="source"/>; the fix's first action (or the one at <paramref name="actionIndex"/>) must turn it into <paramref name="expected"/>, which no longer has it (nor, with <paramref name="requireNoErrors"/>, any analyzer error).</summary>
+    public static void Verify(CodeFixProvider fix, string source, string expected, int index = 0, int actionIndex = 0, bool requireNoErrors = false)
     {
         Document document = CreateDocument(source);
         Diagnostic diagnostic = Diagnostics(document, fix).ElementAtOrDefault(index)
             ?? throw new Xunit.Sdk.XunitException($"No {string.Join("/", fix.FixableDiagnosticIds)} (index {index}) in:\n{source}");
         List<CodeAction> actions = Actions(fix, document, diagnostic);
-        Assert.True(actions.Count > 0, $"{fix.GetType().Name} offered no fix for {diagnostic}");
-        CodeAction action = actions[0];
+        Assert.True(actions.Count > actionIndex, $"{fix.GetType().Name} offered {actions.Count} fixes for {diagnostic}");
+        CodeAction action = actions[actionIndex];
         Assert.NotNull(action.EquivalenceKey);
 
         Solution changed = action.GetOperationsAsync(CancellationToken.None).Result.OfType<ApplyChangesOperation>().Single().ChangedSolution;
@@ -52,7 +52,13 @@ internal static class CodeFixHarness
         Assert.Equal(expected.ReplaceLineEndings("\n"), actual.ReplaceLineEndings("\n"));
         Assert.Empty(Diagnostics(fixedDocument, fix));
         Assert.Empty(fixedDocument.GetSemanticModelAsync().Result!.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error));
+        if (requireNoErrors)
+            Assert.Empty(AllAnalyzerDiagnostics(fixedDocument).Where(d => d.Severity == DiagnosticSeverity.Error));
     }
+
+    /// <summary>Every analyzer diagnostic of the document.</summary>
+    public static ImmutableArray<Diagnostic> AllAnalyzerDiagnostics(Document document) =>
+        document.Project.GetCompilationAsync().Result!.WithAnalyzers(Analyzers).GetAnalyzerDiagnosticsAsync().Result;
 
     /// <summary>The diagnostic must be reported on <paramref name="source"/>, and the fix must offer nothing for it.</summary>
     public static void VerifyNoFix(CodeFixProvider fix, string source)
@@ -114,7 +120,7 @@ internal static class CodeFixHarness
             .ToImmutableArray();
     }
 
-    private static List<CodeAction> Actions(CodeFixProvider fix, Document document, Diagnostic diagnostic)
+    public static List<CodeAction> Actions(CodeFixProvider fix, Document document, Diagnostic diagnostic)
     {
         var actions = new List<CodeAction>();
         var context = new CodeFixContext(document, diagnostic, (action, _) => actions.Add(action), CancellationToken.None);

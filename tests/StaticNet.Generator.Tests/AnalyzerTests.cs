@@ -233,6 +233,9 @@ public class AnalyzerTests
         AnalyzerHarness.Verify(Usings + "[Input(4)] [Dense(2)] partial class N { public const int {|SNET015:InputSize|} = 4; }");
         AnalyzerHarness.Verify(Usings + "[Input(4)] [Dense(2)] partial class N { public void {|SNET015:Forward|}(float[] a, float[] b) { } }");
         AnalyzerHarness.Verify(Usings + "[Input(4)] [Dense(2)] partial class N { public void Forward(float[] a) { } public int Size => 4; }");
+        // Several inputs: a Forward of another arity and a constant of a name no input has are the user's own.
+        AnalyzerHarness.Verify(Usings + "[Input(6, Name = \"state\")] [Input(2, Name = \"action\")] [Dense(4, From = \"state\")] [Concatenate(\"action\")] [Dense(1)] " +
+            "partial class N { public void Forward(float[] a, float[] b, float[] c, float[] d) { } public const int GoalInputSize = 3; }");
     }
 
     [Fact]

@@ -197,6 +197,13 @@ public class UnextensibleDeclarationTests
     [InlineData("SNET015", "[Input(4)] [Dense(2)] partial class N { public {|SNET015:N|}() { } }")]
     [InlineData("SNET015", "[Input(4)] [Dense(2)] partial class N { public struct {|SNET015:InputBuffer|} { } }")]
     [InlineData("SNET015", "[Input(4)] [Dense(2, Name = \"fc\")] partial class N { private static void {|SNET015:FcForward|}() { } }")]
+    // Several named inputs: the per-input constants and the overloads with one span per input.
+    [InlineData("SNET015", "[Input(6, Name = \"state\")] [Input(2, Name = \"action\")] [Dense(4, From = \"state\")] [Concatenate(\"action\")] [Dense(1)] partial class N { public const int {|SNET015:StateInputSize|} = 6; }")]
+    [InlineData("SNET015", "[Input(6, Name = \"state\")] [Input(2, Name = \"action\")] [Dense(4, From = \"state\")] [Concatenate(\"action\")] [Dense(1)] partial class N { public static int {|SNET015:ActionInputOffset|} => 6; }")]
+    [InlineData("SNET015", "[Input(6, Name = \"state\")] [Input(2, Name = \"action\")] [Dense(4, From = \"state\")] [Concatenate(\"action\")] [Dense(1)] partial class N { public void {|SNET015:Forward|}(ReadOnlySpan<float> s, ReadOnlySpan<float> a, Span<float> o) { } }")]
+    [InlineData("SNET015", "[Input(6, Name = \"state\")] [Input(2, Name = \"action\")] [Dense(4, From = \"state\")] [Concatenate(\"action\")] [Dense(1)] partial class N { public void {|SNET015:ForwardBatch|}(float[] s, float[] a, float[] o) { } }")]
+    [InlineData("SNET015", "[Network(Loss = Loss.MeanSquaredError, GradientsFromCaller = true)] [Input(6, Name = \"state\")] [Input(2, Name = \"action\")] [Dense(4, From = \"state\")] [Concatenate(\"action\")] [Dense(1)] partial class N { public void {|SNET015:Backward|}(float[] g, float[] s, float[] a) { } }")]
+    [InlineData("SNET015", "[Network(Loss = Loss.MeanSquaredError, GradientsFromCaller = true)] [Input(6, Name = \"state\")] [Input(2, Name = \"action\")] [Dense(4, From = \"state\")] [Concatenate(\"action\")] [Dense(1)] partial class N { public void {|SNET015:ForwardTraining|}(float[] s, float[] a, float[] o) { } }")]
     public void ReportedOnTheUsersLineAndNothingIsGenerated(string id, string marked)
     {
         AnalyzerHarness.Verify(Usings + marked);

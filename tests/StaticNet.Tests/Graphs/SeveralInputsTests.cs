@@ -71,14 +71,16 @@ public class SeveralInputsTests
     [Fact]
     public void PerInputOverloads_RefuseMismatchedInputs_AndChangeNothing()
     {
+        // Lengths the analyzers cannot see (SNET020-022 would reject them at build time): buffers sized at run time.
+        static float[] Floats(int length) => new float[length];
         var network = new TwoInputCritic(5);
         float[] before = network.Parameters.ToArray();
-        var e = Assert.Throws<ArgumentException>(() => network.ForwardTraining(new float[12], new float[6], new float[2]));
+        var e = Assert.Throws<ArgumentException>(() => network.ForwardTraining(Floats(12), Floats(6), Floats(2)));
         Assert.Contains("'action'", e.Message);
         Assert.Contains("as many as the first input", e.Message);
-        e = Assert.Throws<ArgumentException>(() => network.ForwardBatch(new float[7], new float[2], new float[1]));
+        e = Assert.Throws<ArgumentException>(() => network.ForwardBatch(Floats(7), Floats(2), Floats(1)));
         Assert.Contains("multiple of 6", e.Message);
-        e = Assert.Throws<ArgumentException>(() => network.Forward(new float[6], new float[3], new float[1]));
+        e = Assert.Throws<ArgumentException>(() => network.Forward(Floats(6), Floats(3), Floats(1)));
         Assert.Contains("'action'", e.Message);
         Assert.True(network.Parameters.SequenceEqual(before));
     }
