@@ -116,7 +116,8 @@ internal sealed class MergeLayer : LayerDefinition
     {
         if (a.Kind != ShapeKind.Spatial2D || b.Kind != ShapeKind.Spatial2D) return "";
         (ActivationShape big, ActivationShape small) = a.Height >= b.Height ? (a, b) : (b, a);
-        int stride = small.Height == 0 ? 1 : big.Height / small.Height;
+        // The stride whose 1×1 convolution gives the smaller size (7 → 4 is stride 2, as ⌈7 / 2⌉ = 4), as the code fix uses.
+        int stride = Projection(big, small) is { } projection ? int.Parse(projection.Split(',')[1], System.Globalization.CultureInfo.InvariantCulture) : 1;
         string strideText = stride > 1 ? $", Stride = {stride}" : "";
         return $". A block that changes the shape needs a projected shortcut: a 1×1 convolution on the shortcut, e.g. [Conv2D({small.Channels}, 1{strideText}, From = \"<the block's input>\")] " +
             "(and a [BatchNorm]), then the sum";

@@ -62,6 +62,17 @@ public partial class GraphDiagnosticsTests
         AnalyzerHarness.Verify(Usings + block + "[Conv2D(16, 1, Stride = 2, From = \"stem\")] [Add(\"conv1\")] [GlobalAvgPool] [Dense(2)] partial class N { }");
     }
 
+    [Fact]
+    public void SNET045_OddSize_SuggestsTheStrideThatGivesTheBlocksSize()
+    {
+        // 7 × 7 → 4 × 4 under a stride-2 convolution: the shortcut's 1×1 convolution needs stride 2 (⌈7 / 2⌉ = 4), not 7 / 4 = 1.
+        const string block = "[Input(1, 7, 7)] [Conv2D(8, 3, Padding = 1, Name = \"stem\")] [Conv2D(16, 3, Stride = 2, Padding = 1, Name = \"conv1\")] ";
+        string message = AnalyzerHarness.Analyze(Usings + block + "[Add(\"stem\")] [GlobalAvgPool] [Dense(2)] partial class N { }").Single().GetMessage();
+        Assert.Contains("[16, 4, 4]", message);
+        Assert.Contains("[Conv2D(16, 1, Stride = 2, From = ", message);
+        AnalyzerHarness.Verify(Usings + block + "[Conv2D(16, 1, Stride = 2, From = \"stem\")] [Add(\"conv1\")] [GlobalAvgPool] [Dense(2)] partial class N { }");
+    }
+
     [GeneratedRegex(@"^```csharp[ \t]*\r?\n(?<code>.*?)^```", RegexOptions.Multiline | RegexOptions.Singleline)]
     private static partial Regex CSharpBlock();
 
