@@ -94,6 +94,11 @@ public static class Program
             CnnParts.Run();
             return;
         }
+        if (args.Length == 1 && args[0] == "--train-bound")
+        {
+            TrainBound.Run(); // issue 20, item 3: the batch-32 training steps and their kernels against the FMA bound
+            return;
+        }
         if (args.Length == 1 && args[0] == "--step-timing")
         {
             StreamingStepBenchmarks.QuickTiming();
