@@ -31,7 +31,9 @@ internal static class ConvBackwardSimd
     public static bool TryWeights(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, int rows, in ConvGeometry g, Span<float> scratch,
         Span<float> dWeight, Span<float> dBias)
     {
-        if (Disabled || !Weights1x3x3Applies(g, scratch.Length)) return false;
+        if (Disabled) return false;
+        bool one = Weights1x3x3Applies(g, scratch.Length);
+        if (!one && !Weights3x3Applies(g, scratch.Length)) return false;
         ref float xr = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(x);
         ref float dyr = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(dy);
         ref float sr = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch);
@@ -39,12 +41,17 @@ internal static class ConvBackwardSimd
         ref float dbr = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(dBias);
         switch (KernelOptions.Path)
         {
-            case 512: Weights1x3x3<V512>(ref xr, rows, g, ref dyr, ref sr, ref dwr, ref dbr); return true;
-            case 256: Weights1x3x3<V256>(ref xr, rows, g, ref dyr, ref sr, ref dwr, ref dbr); return true;
-            case 128: Weights1x3x3<V128>(ref xr, rows, g, ref dyr, ref sr, ref dwr, ref dbr); return true;
+            case 512 when one: Weights1x3x3<V512>(ref xr, rows, g, ref dyr, ref sr, ref dwr, ref dbr); return true;
+            case 256 when one: Weights1x3x3<V256>(ref xr, rows, g, ref dyr, ref sr, ref dwr, ref dbr); return true;
+            case 128 when one: Weights1x3x3<V128>(ref xr, rows, g, ref dyr, ref sr, ref dwr, ref dbr); return true;
+            case 512: Weights3x3<V512>(ref xr, rows, g, ref dyr, ref sr, ref dwr, ref dbr); return true;
+            case 256 when !Avx512OrArm: return false; // 16 accumulators and their operands need 32 registers
+            case 256: Weights3x3<V256>(ref xr, rows, g, ref dyr, ref sr, ref dwr, ref dbr); return true;
             default: return false;
         }
     }
+
+    private static bool Avx512OrArm => System.Runtime.Intrinsics.X86.Avx512F.IsSupported || System.Runtime.Intrinsics.Arm.AdvSimd.Arm64.IsSupported;
 
     /// <summary>Runs <see cref="Input3x3{V}"/> if it applies (sizes checked by the caller); false: use im2col.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -89,13 +96,10 @@ internal static class ConvBackwardSimd
             ref float dys = ref Unsafe.Add(ref dy, r * outLength);
             for (nint v = 0; v < coutPad; v += n)
             {
-                // The bias's column sum first, as DenseSimd.BackwardWeights does.
+                // The bias's column sum and the nine taps' sums in one pass over dy; each is the same chain, positions
+                // in order, as DenseSimd.BackwardWeights's over the im2col rows.
                 ref float db = ref Unsafe.Add(ref dBias, v);
                 V b = V.Load(ref db);
-                for (nint p = 0; p < positions; p++)
-                    b = V.Add(b, V.Load(ref Unsafe.Add(ref dys, p * coutPad + v)));
-                V.Store(ref db, b);
-
                 ref float dw = ref Unsafe.Add(ref dWeight, v);
                 V a0 = V.Load(ref dw), a1 = V.Load(ref Unsafe.Add(ref dw, coutPad)), a2 = V.Load(ref Unsafe.Add(ref dw, 2 * coutPad));
                 V a3 = V.Load(ref Unsafe.Add(ref dw, 3 * coutPad)), a4 = V.Load(ref Unsafe.Add(ref dw, 4 * coutPad)), a5 = V.Load(ref Unsafe.Add(ref dw, 5 * coutPad));
@@ -106,9 +110,33 @@ internal static class ConvBackwardSimd
                     ref float p0 = ref Unsafe.Add(ref padded, oh * pw);
                     ref float p1 = ref Unsafe.Add(ref p0, pw);
                     ref float p2 = ref Unsafe.Add(ref p0, 2 * pw);
-                    for (nint ow = 0; ow < wOut; ow++)
+                    nint ow = 0;
+                    // Two positions at a time: four inputs per kernel row serve both (12 broadcasts for 18 multiply-adds).
+                    for (; ow + 2 <= wOut; ow += 2)
+                    {
+                        V d0 = V.Load(ref d), d1 = V.Load(ref Unsafe.Add(ref d, coutPad));
+                        b = V.Add(V.Add(b, d0), d1);
+                        V x0 = V.Broadcast(Unsafe.Add(ref p0, ow)), x1 = V.Broadcast(Unsafe.Add(ref p0, ow + 1));
+                        V x2 = V.Broadcast(Unsafe.Add(ref p0, ow + 2)), x3 = V.Broadcast(Unsafe.Add(ref p0, ow + 3));
+                        a0 = V.MultiplyAdd(d1, x1, V.MultiplyAdd(d0, x0, a0));
+                        a1 = V.MultiplyAdd(d1, x2, V.MultiplyAdd(d0, x1, a1));
+                        a2 = V.MultiplyAdd(d1, x3, V.MultiplyAdd(d0, x2, a2));
+                        x0 = V.Broadcast(Unsafe.Add(ref p1, ow)); x1 = V.Broadcast(Unsafe.Add(ref p1, ow + 1));
+                        x2 = V.Broadcast(Unsafe.Add(ref p1, ow + 2)); x3 = V.Broadcast(Unsafe.Add(ref p1, ow + 3));
+                        a3 = V.MultiplyAdd(d1, x1, V.MultiplyAdd(d0, x0, a3));
+                        a4 = V.MultiplyAdd(d1, x2, V.MultiplyAdd(d0, x1, a4));
+                        a5 = V.MultiplyAdd(d1, x3, V.MultiplyAdd(d0, x2, a5));
+                        x0 = V.Broadcast(Unsafe.Add(ref p2, ow)); x1 = V.Broadcast(Unsafe.Add(ref p2, ow + 1));
+                        x2 = V.Broadcast(Unsafe.Add(ref p2, ow + 2)); x3 = V.Broadcast(Unsafe.Add(ref p2, ow + 3));
+                        a6 = V.MultiplyAdd(d1, x1, V.MultiplyAdd(d0, x0, a6));
+                        a7 = V.MultiplyAdd(d1, x2, V.MultiplyAdd(d0, x1, a7));
+                        a8 = V.MultiplyAdd(d1, x3, V.MultiplyAdd(d0, x2, a8));
+                        d = ref Unsafe.Add(ref d, 2 * coutPad);
+                    }
+                    if (ow < wOut)
                     {
                         V dv = V.Load(ref d);
+                        b = V.Add(b, dv);
                         a0 = V.MultiplyAdd(dv, V.Broadcast(Unsafe.Add(ref p0, ow)), a0);
                         a1 = V.MultiplyAdd(dv, V.Broadcast(Unsafe.Add(ref p0, ow + 1)), a1);
                         a2 = V.MultiplyAdd(dv, V.Broadcast(Unsafe.Add(ref p0, ow + 2)), a2);
@@ -121,11 +149,156 @@ internal static class ConvBackwardSimd
                         d = ref Unsafe.Add(ref d, coutPad);
                     }
                 }
+                V.Store(ref db, b);
                 V.Store(ref dw, a0); V.Store(ref Unsafe.Add(ref dw, coutPad), a1); V.Store(ref Unsafe.Add(ref dw, 2 * coutPad), a2);
                 V.Store(ref Unsafe.Add(ref dw, 3 * coutPad), a3); V.Store(ref Unsafe.Add(ref dw, 4 * coutPad), a4); V.Store(ref Unsafe.Add(ref dw, 5 * coutPad), a5);
                 V.Store(ref Unsafe.Add(ref dw, 6 * coutPad), a6); V.Store(ref Unsafe.Add(ref dw, 7 * coutPad), a7); V.Store(ref Unsafe.Add(ref dw, 8 * coutPad), a8);
             }
         }
+    }
+
+    /// <summary>The zero-bordered channels-last input <see cref="Weights3x3{V}"/> needs: <c>(OutHeight + 2)·(OutWidth + 2)·InChannels</c> floats.</summary>
+    public static int Weights3x3Scratch(in ConvGeometry g) => (g.OutHeight + 2) * (g.OutWidth + 2) * g.InChannels;
+
+    /// <summary>Whether <see cref="Weights3x3{V}"/> applies: 3×3, stride 1, dilation 1, channels last (channel stride 1), a multiple of 8 input channels, scratch enough.</summary>
+    public static bool Weights3x3Applies(in ConvGeometry g, int scratchLength) =>
+        g.KernelHeight == 3 && g.KernelWidth == 3 && g.Stride == 1 && g.Dilation == 1 && g.InputChannelStride == 1 &&
+        g.InChannels % 8 == 0 && scratchLength >= Weights3x3Scratch(g);
+
+    /// <summary>
+    /// The weight gradient of a channels-last 3×3 stride-1 layer without im2col:
+    /// <c>dWeight[(ky·3 + kx)·Cin + ci, co] += Σ_(r, oh, ow) x_r[oh − PadTop + ky, ow − PadLeft + kx, ci] · dy_r[oh, ow, co]</c>,
+    /// <c>dBias += Σ dy</c>, from a zero-bordered copy of each sample (<see cref="Weights3x3Scratch"/> floats). Tiles of
+    /// 8 input channels × 2 vectors of outputs (16 accumulators: 2 loads and 8 broadcasts per 16 multiply-adds, against
+    /// 4 × 2 through im2col); every accumulator is the same chain, positions in order, as through im2col, so the result
+    /// is the same bits.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Weights3x3<V>(ref float x, int rows, in ConvGeometry g, ref float dy, ref float padded,
+        ref float dWeight, ref float dBias) where V : struct, ISimdVector<V>
+    {
+        nint n = V.Count, hOut = g.OutHeight, wOut = g.OutWidth, coutPad = g.OutChannelsPadded, cin = g.InChannels;
+        nint pw = wOut + 2, ph = hOut + 2, positions = hOut * wOut, outLength = positions * coutPad;
+        nint height = g.InHeight, width = g.InWidth, ps = g.InputPositionStride;
+        for (nint r = 0; r < rows; r++)
+        {
+            // The zero-bordered copy: padded[((oh + ky)·pw + ow + kx)·cin + ci] = x[oh − PadTop + ky, ow − PadLeft + kx, ci].
+            System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref padded, (int)(pw * ph * cin)).Clear();
+            ref float xs = ref Unsafe.Add(ref x, r * g.InputSampleStride);
+            for (nint ih = 0; ih < height; ih++)
+            {
+                nint py = ih + g.PadTop;
+                if (py < 0) continue;
+                if (py >= ph) break;
+                for (nint iw = 0; iw < width; iw++)
+                {
+                    nint px = iw + g.PadLeft;
+                    if (px < 0) continue;
+                    if (px >= pw) break;
+                    System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref Unsafe.Add(ref xs, (ih * width + iw) * ps), (int)cin)
+                        .CopyTo(System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref Unsafe.Add(ref padded, (py * pw + px) * cin), (int)cin));
+                }
+            }
+            ref float dys = ref Unsafe.Add(ref dy, r * outLength);
+            // dBias: column sums of dy, as DenseSimd.BackwardWeights.
+            for (nint v = 0; v < coutPad; v += n)
+            {
+                ref float db = ref Unsafe.Add(ref dBias, v);
+                V b = V.Load(ref db);
+                for (nint p = 0; p < positions; p++)
+                    b = V.Add(b, V.Load(ref Unsafe.Add(ref dys, p * coutPad + v)));
+                V.Store(ref db, b);
+            }
+            for (nint t = 0; t < 9; t++)
+            {
+                nint ky = t / 3, kx = t % 3;
+                for (nint c = 0; c < cin; c += 8)
+                {
+                    ref float dw = ref Unsafe.Add(ref dWeight, (t * cin + c) * coutPad);
+                    ref float xt = ref Unsafe.Add(ref padded, (ky * pw + kx) * cin + c);
+                    nint v = 0;
+                    for (; v + 2 * n <= coutPad; v += 2 * n)
+                        Tile8x2<V>(ref xt, pw, cin, hOut, wOut, ref Unsafe.Add(ref dys, v), coutPad, ref Unsafe.Add(ref dw, v));
+                    if (v < coutPad)
+                        Tile8x1<V>(ref xt, pw, cin, hOut, wOut, ref Unsafe.Add(ref dys, v), coutPad, ref Unsafe.Add(ref dw, v));
+                }
+            }
+        }
+    }
+
+    /// <summary>8 input channels × 2 vectors of outputs of <see cref="Weights3x3{V}"/>, over every position of one sample.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Tile8x2<V>(ref float x, nint pw, nint cin, nint hOut, nint wOut, ref float dy, nint coutPad, ref float dw)
+        where V : struct, ISimdVector<V>
+    {
+        nint n = V.Count;
+        V a00 = V.Load(ref dw), a01 = V.Load(ref Unsafe.Add(ref dw, n));
+        V a10 = V.Load(ref Unsafe.Add(ref dw, coutPad)), a11 = V.Load(ref Unsafe.Add(ref dw, coutPad + n));
+        V a20 = V.Load(ref Unsafe.Add(ref dw, 2 * coutPad)), a21 = V.Load(ref Unsafe.Add(ref dw, 2 * coutPad + n));
+        V a30 = V.Load(ref Unsafe.Add(ref dw, 3 * coutPad)), a31 = V.Load(ref Unsafe.Add(ref dw, 3 * coutPad + n));
+        V a40 = V.Load(ref Unsafe.Add(ref dw, 4 * coutPad)), a41 = V.Load(ref Unsafe.Add(ref dw, 4 * coutPad + n));
+        V a50 = V.Load(ref Unsafe.Add(ref dw, 5 * coutPad)), a51 = V.Load(ref Unsafe.Add(ref dw, 5 * coutPad + n));
+        V a60 = V.Load(ref Unsafe.Add(ref dw, 6 * coutPad)), a61 = V.Load(ref Unsafe.Add(ref dw, 6 * coutPad + n));
+        V a70 = V.Load(ref Unsafe.Add(ref dw, 7 * coutPad)), a71 = V.Load(ref Unsafe.Add(ref dw, 7 * coutPad + n));
+        ref float d = ref dy;
+        for (nint oh = 0; oh < hOut; oh++)
+        {
+            ref float xr = ref Unsafe.Add(ref x, oh * pw * cin);
+            for (nint ow = 0; ow < wOut; ow++)
+            {
+                V d0 = V.Load(ref d), d1 = V.Load(ref Unsafe.Add(ref d, n));
+                V s = V.Broadcast(xr); a00 = V.MultiplyAdd(d0, s, a00); a01 = V.MultiplyAdd(d1, s, a01);
+                s = V.Broadcast(Unsafe.Add(ref xr, 1)); a10 = V.MultiplyAdd(d0, s, a10); a11 = V.MultiplyAdd(d1, s, a11);
+                s = V.Broadcast(Unsafe.Add(ref xr, 2)); a20 = V.MultiplyAdd(d0, s, a20); a21 = V.MultiplyAdd(d1, s, a21);
+                s = V.Broadcast(Unsafe.Add(ref xr, 3)); a30 = V.MultiplyAdd(d0, s, a30); a31 = V.MultiplyAdd(d1, s, a31);
+                s = V.Broadcast(Unsafe.Add(ref xr, 4)); a40 = V.MultiplyAdd(d0, s, a40); a41 = V.MultiplyAdd(d1, s, a41);
+                s = V.Broadcast(Unsafe.Add(ref xr, 5)); a50 = V.MultiplyAdd(d0, s, a50); a51 = V.MultiplyAdd(d1, s, a51);
+                s = V.Broadcast(Unsafe.Add(ref xr, 6)); a60 = V.MultiplyAdd(d0, s, a60); a61 = V.MultiplyAdd(d1, s, a61);
+                s = V.Broadcast(Unsafe.Add(ref xr, 7)); a70 = V.MultiplyAdd(d0, s, a70); a71 = V.MultiplyAdd(d1, s, a71);
+                xr = ref Unsafe.Add(ref xr, cin);
+                d = ref Unsafe.Add(ref d, coutPad);
+            }
+        }
+        V.Store(ref dw, a00); V.Store(ref Unsafe.Add(ref dw, n), a01);
+        V.Store(ref Unsafe.Add(ref dw, coutPad), a10); V.Store(ref Unsafe.Add(ref dw, coutPad + n), a11);
+        V.Store(ref Unsafe.Add(ref dw, 2 * coutPad), a20); V.Store(ref Unsafe.Add(ref dw, 2 * coutPad + n), a21);
+        V.Store(ref Unsafe.Add(ref dw, 3 * coutPad), a30); V.Store(ref Unsafe.Add(ref dw, 3 * coutPad + n), a31);
+        V.Store(ref Unsafe.Add(ref dw, 4 * coutPad), a40); V.Store(ref Unsafe.Add(ref dw, 4 * coutPad + n), a41);
+        V.Store(ref Unsafe.Add(ref dw, 5 * coutPad), a50); V.Store(ref Unsafe.Add(ref dw, 5 * coutPad + n), a51);
+        V.Store(ref Unsafe.Add(ref dw, 6 * coutPad), a60); V.Store(ref Unsafe.Add(ref dw, 6 * coutPad + n), a61);
+        V.Store(ref Unsafe.Add(ref dw, 7 * coutPad), a70); V.Store(ref Unsafe.Add(ref dw, 7 * coutPad + n), a71);
+    }
+
+    /// <summary>8 input channels × 1 vector of outputs of <see cref="Weights3x3{V}"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Tile8x1<V>(ref float x, nint pw, nint cin, nint hOut, nint wOut, ref float dy, nint coutPad, ref float dw)
+        where V : struct, ISimdVector<V>
+    {
+        V a0 = V.Load(ref dw), a1 = V.Load(ref Unsafe.Add(ref dw, coutPad)), a2 = V.Load(ref Unsafe.Add(ref dw, 2 * coutPad));
+        V a3 = V.Load(ref Unsafe.Add(ref dw, 3 * coutPad)), a4 = V.Load(ref Unsafe.Add(ref dw, 4 * coutPad)), a5 = V.Load(ref Unsafe.Add(ref dw, 5 * coutPad));
+        V a6 = V.Load(ref Unsafe.Add(ref dw, 6 * coutPad)), a7 = V.Load(ref Unsafe.Add(ref dw, 7 * coutPad));
+        ref float d = ref dy;
+        for (nint oh = 0; oh < hOut; oh++)
+        {
+            ref float xr = ref Unsafe.Add(ref x, oh * pw * cin);
+            for (nint ow = 0; ow < wOut; ow++)
+            {
+                V d0 = V.Load(ref d);
+                a0 = V.MultiplyAdd(d0, V.Broadcast(xr), a0);
+                a1 = V.MultiplyAdd(d0, V.Broadcast(Unsafe.Add(ref xr, 1)), a1);
+                a2 = V.MultiplyAdd(d0, V.Broadcast(Unsafe.Add(ref xr, 2)), a2);
+                a3 = V.MultiplyAdd(d0, V.Broadcast(Unsafe.Add(ref xr, 3)), a3);
+                a4 = V.MultiplyAdd(d0, V.Broadcast(Unsafe.Add(ref xr, 4)), a4);
+                a5 = V.MultiplyAdd(d0, V.Broadcast(Unsafe.Add(ref xr, 5)), a5);
+                a6 = V.MultiplyAdd(d0, V.Broadcast(Unsafe.Add(ref xr, 6)), a6);
+                a7 = V.MultiplyAdd(d0, V.Broadcast(Unsafe.Add(ref xr, 7)), a7);
+                xr = ref Unsafe.Add(ref xr, cin);
+                d = ref Unsafe.Add(ref d, coutPad);
+            }
+        }
+        V.Store(ref dw, a0); V.Store(ref Unsafe.Add(ref dw, coutPad), a1); V.Store(ref Unsafe.Add(ref dw, 2 * coutPad), a2);
+        V.Store(ref Unsafe.Add(ref dw, 3 * coutPad), a3); V.Store(ref Unsafe.Add(ref dw, 4 * coutPad), a4); V.Store(ref Unsafe.Add(ref dw, 5 * coutPad), a5);
+        V.Store(ref Unsafe.Add(ref dw, 6 * coutPad), a6); V.Store(ref Unsafe.Add(ref dw, 7 * coutPad), a7);
     }
 
     /// <summary>One sample's input with its zero border: <c>padded[(oh + ky)·pw + ow + kx] = x[oh − PadTop + ky, ow − PadLeft + kx]</c>, zero outside.</summary>
