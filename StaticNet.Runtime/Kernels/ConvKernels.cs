@@ -240,6 +240,11 @@ public static class ConvKernels
             throw new ArgumentException($"Conv kernel called with dx of {dx.Length} floats; expected {(rows - 1) * g.InputSampleStride + g.InputExtent}.", nameof(dx));
         if (scratch.Length < positions * taps)
             throw new ArgumentException($"Conv kernel called with {scratch.Length} floats of scratch; expected {positions * taps}.", nameof(scratch));
+#if NET8_0_OR_GREATER
+        // 3×3 stride-1 layers skip im2col (ConvBackwardSimd): the input gradient first, as it uses the scratch for its own buffers.
+        if (!dx.IsEmpty && ConvBackwardSimd.TryInput(dy, rows, g, weight, scratch, dx)) dx = default;
+        if (weights && ConvBackwardSimd.TryWeights(x, dy, rows, g, scratch, dWeight, dBias)) weights = false;
+#endif
         Span<float> columns = scratch.Slice(0, positions * taps);
         for (int r = 0; r < rows; r++)
         {

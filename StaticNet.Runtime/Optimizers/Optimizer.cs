@@ -147,9 +147,10 @@ public abstract class Optimizer
                     $"This {GetType().Name} is bound to another network (the first one it stepped, {StepCount} step(s) ago); its moments describe that network's parameters. " +
                     $"Use one optimizer per network, or call Reset() to forget its state and bind it to the next network it steps.");
 
-            // One pass over the gradient: the L2 norm, for clipping and to refuse a NaN or infinite gradient (as
-            // clip_grad_norm_ with error_if_nonfinite=True), which would otherwise turn every weight into NaN.
-            float norm = all ? System.Numerics.Tensors.TensorPrimitives.Norm(gradients) : RangesNorm(gradients, trainable);
+            // One reduction pass over the gradient: the L2 norm, for clipping and to refuse a NaN or infinite gradient (as
+            // clip_grad_norm_ with error_if_nonfinite=True), which would otherwise turn every weight into NaN. Then one
+            // fused pass (Update) reads each parameter, gradient and moment once, the clipping scale applied as it goes.
+            float norm = all ? GradientNorm.Norm(gradients) : RangesNorm(gradients, trainable);
             if (!float.IsFinite(norm))
                 throw new TrainingDivergedException(
                     $"Training diverged: the gradient's L2 norm is {norm} (a gradient is NaN or infinite, or too large for a float), although the loss may be finite. " +
@@ -193,8 +194,7 @@ public abstract class Optimizer
         foreach (Range range in ranges)
         {
             (int offset, int length) = range.GetOffsetAndLength(gradients.Length);
-            double norm = System.Numerics.Tensors.TensorPrimitives.Norm(gradients.Slice(offset, length));
-            sum += norm * norm;
+            sum += GradientNorm.SumOfSquares(gradients.Slice(offset, length));
         }
         return (float)Math.Sqrt(sum);
     }
