@@ -174,9 +174,11 @@ internal static class ConvPoolSimd
     /// <see cref="ConvSimd.Direct3x3Forward{V}"/> with ReLU and the 2×2 pool fused: for each pair of output rows, tiles of
     /// 8 outputs along the row (4 pooled outputs; a row's last tile overlaps the one before when the pooled width is not
     /// a multiple of 4). The first row's 8 accumulators are reduced to 4 maxima of horizontal pairs before the second
-    /// row's are computed, so that 9 weight vectors, 4 maxima and 8 accumulators fit in AVX-512's 32 registers. Each
-    /// convolution output is the same chain of multiply-adds as the unfused kernel's; the maximum is taken in the pool's
-    /// scan order (top-left, top-right, bottom-left, bottom-right).
+    /// row's are computed, so that 4 maxima, 8 accumulators, a kernel row's 3 weight vectors and the broadcasts fit in
+    /// registers (the weights are reloaded from L1 per kernel row: one kernel row in a loop keeps the method small
+    /// enough for the JIT to inline every vector operation). Each convolution output is the same chain of multiply-adds
+    /// as the unfused kernel's; the maximum is taken in the pool's scan order (top-left, top-right, bottom-left,
+    /// bottom-right).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Direct3x3MaxPool<V>(ref float x, in ConvGeometry g, ref float weight, ref float bias, ref float padded,
@@ -189,34 +191,48 @@ internal static class ConvPoolSimd
         {
             V b = V.Load(ref Unsafe.Add(ref bias, v));
             ref float wv = ref Unsafe.Add(ref weight, v);
-            V w0 = V.Load(ref wv), w1 = V.Load(ref Unsafe.Add(ref wv, coutPad)), w2 = V.Load(ref Unsafe.Add(ref wv, 2 * coutPad));
-            V w3 = V.Load(ref Unsafe.Add(ref wv, 3 * coutPad)), w4 = V.Load(ref Unsafe.Add(ref wv, 4 * coutPad)), w5 = V.Load(ref Unsafe.Add(ref wv, 5 * coutPad));
-            V w6 = V.Load(ref Unsafe.Add(ref wv, 6 * coutPad)), w7 = V.Load(ref Unsafe.Add(ref wv, 7 * coutPad)), w8 = V.Load(ref Unsafe.Add(ref wv, 8 * coutPad));
             for (nint ph = 0; ph < hp; ph++)
             {
                 ref float p0 = ref Unsafe.Add(ref padded, 2 * ph * pw);
                 for (nint q = 0; q < wp; q += 4)
                 {
                     if (q + 4 > wp) q = wp - 4;
-                    nint ow = 2 * q;
-                    V a0 = b, a1 = b, a2 = b, a3 = b, a4 = b, a5 = b, a6 = b, a7 = b;
-                    ConvSimd.Row3<V>(ref Unsafe.Add(ref p0, ow), w0, w1, w2, ref a0, ref a1, ref a2, ref a3, ref a4, ref a5, ref a6, ref a7);
-                    ConvSimd.Row3<V>(ref Unsafe.Add(ref p0, pw + ow), w3, w4, w5, ref a0, ref a1, ref a2, ref a3, ref a4, ref a5, ref a6, ref a7);
-                    ConvSimd.Row3<V>(ref Unsafe.Add(ref p0, 2 * pw + ow), w6, w7, w8, ref a0, ref a1, ref a2, ref a3, ref a4, ref a5, ref a6, ref a7);
-                    V m0 = V.Max(Act(a0, relu), Act(a1, relu)), m1 = V.Max(Act(a2, relu), Act(a3, relu));
-                    V m2 = V.Max(Act(a4, relu), Act(a5, relu)), m3 = V.Max(Act(a6, relu), Act(a7, relu));
-                    a0 = b; a1 = b; a2 = b; a3 = b; a4 = b; a5 = b; a6 = b; a7 = b;
-                    ConvSimd.Row3<V>(ref Unsafe.Add(ref p0, pw + ow), w0, w1, w2, ref a0, ref a1, ref a2, ref a3, ref a4, ref a5, ref a6, ref a7);
-                    ConvSimd.Row3<V>(ref Unsafe.Add(ref p0, 2 * pw + ow), w3, w4, w5, ref a0, ref a1, ref a2, ref a3, ref a4, ref a5, ref a6, ref a7);
-                    ConvSimd.Row3<V>(ref Unsafe.Add(ref p0, 3 * pw + ow), w6, w7, w8, ref a0, ref a1, ref a2, ref a3, ref a4, ref a5, ref a6, ref a7);
+                    ref float top = ref Unsafe.Add(ref p0, 2 * q);
+                    EightOutputs(ref top, pw, ref wv, coutPad, b, out V a0, out V a1, out V a2, out V a3, out V a4, out V a5, out V a6, out V a7);
+                    if (relu) ReLU(ref a0, ref a1, ref a2, ref a3, ref a4, ref a5, ref a6, ref a7);
+                    V m0 = V.Max(a0, a1), m1 = V.Max(a2, a3), m2 = V.Max(a4, a5), m3 = V.Max(a6, a7);
+                    EightOutputs(ref Unsafe.Add(ref top, pw), pw, ref wv, coutPad, b, out a0, out a1, out a2, out a3, out a4, out a5, out a6, out a7);
+                    if (relu) ReLU(ref a0, ref a1, ref a2, ref a3, ref a4, ref a5, ref a6, ref a7);
                     nint p = ph * wp + q;
-                    Store(V.Max(V.Max(m0, Act(a0, relu)), Act(a1, relu)), target, ref y, p, v);
-                    Store(V.Max(V.Max(m1, Act(a2, relu)), Act(a3, relu)), target, ref y, p + 1, v);
-                    Store(V.Max(V.Max(m2, Act(a4, relu)), Act(a5, relu)), target, ref y, p + 2, v);
-                    Store(V.Max(V.Max(m3, Act(a6, relu)), Act(a7, relu)), target, ref y, p + 3, v);
+                    Store(V.Max(V.Max(m0, a0), a1), target, ref y, p, v);
+                    Store(V.Max(V.Max(m1, a2), a3), target, ref y, p + 1, v);
+                    Store(V.Max(V.Max(m2, a4), a5), target, ref y, p + 2, v);
+                    Store(V.Max(V.Max(m3, a6), a7), target, ref y, p + 3, v);
                 }
             }
         }
+    }
+
+    /// <summary>Eight outputs along a row of the zero-bordered plane from <paramref name="p"/>: the bias, then the three
+    /// kernel rows in order (<see cref="ConvSimd.Row3{V}"/>), as <see cref="ConvSimd.Direct3x3Forward{V}"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void EightOutputs<V>(ref float p, nint pw, ref float wv, nint coutPad, V b,
+        out V a0, out V a1, out V a2, out V a3, out V a4, out V a5, out V a6, out V a7) where V : struct, ISimdVector<V>
+    {
+        a0 = b; a1 = b; a2 = b; a3 = b; a4 = b; a5 = b; a6 = b; a7 = b;
+        for (nint k = 0; k < 3; k++)
+        {
+            ref float wk = ref Unsafe.Add(ref wv, 3 * k * coutPad);
+            ConvSimd.Row3<V>(ref Unsafe.Add(ref p, k * pw), V.Load(ref wk), V.Load(ref Unsafe.Add(ref wk, coutPad)), V.Load(ref Unsafe.Add(ref wk, 2 * coutPad)),
+                ref a0, ref a1, ref a2, ref a3, ref a4, ref a5, ref a6, ref a7);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void ReLU<V>(ref V a0, ref V a1, ref V a2, ref V a3, ref V a4, ref V a5, ref V a6, ref V a7) where V : struct, ISimdVector<V>
+    {
+        a0 = V.ReLU(a0); a1 = V.ReLU(a1); a2 = V.ReLU(a2); a3 = V.ReLU(a3);
+        a4 = V.ReLU(a4); a5 = V.ReLU(a5); a6 = V.ReLU(a6); a7 = V.ReLU(a7);
     }
 
     /// <summary>ReLU when <paramref name="relu"/> (the same operation as <see cref="ActivationKernels.ReLU"/>'s).</summary>
