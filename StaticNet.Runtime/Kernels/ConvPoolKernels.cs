@@ -16,7 +16,9 @@ namespace StaticNet.Kernels;
 /// <see cref="ActivationKernels.ReLU"/> on the real channels, then <see cref="PoolKernels.MaxPool"/> with 2×2 windows
 /// and stride 2 (then <see cref="LayoutKernels.Reorder"/> for the flattened layout): the fast paths compute each
 /// convolution output with the same operations in the same order as the unfused kernel they replace (the one-channel
-/// 3×3 direct kernel, Winograd F(2×2, 3×3)), and take the window's maximum in the pool's scan order. A pooled size is
+/// 3×3 direct kernel, Winograd F(2×2, 3×3)), take the window's maximum in the pool's scan order, then apply ReLU once to
+/// it (equal to ReLU before the maximum: ReLU is monotone and the maximum returns one of its operands; only a NaN or the
+/// sign of a zero could tell them apart). A pooled size is
 /// the floor of half the convolution's, as PyTorch's <c>MaxPool2d(2)</c>.</para>
 /// <para>When no fast path applies (another geometry, a narrow vector path, scratch too small, or the scalar reference
 /// path), it runs exactly that unfused sequence through <c>convOutput</c>, so the generator can always call it.</para>
@@ -173,12 +175,11 @@ internal static class ConvPoolSimd
     /// <summary>
     /// <see cref="ConvSimd.Direct3x3Forward{V}"/> with ReLU and the 2×2 pool fused: for each pair of output rows, tiles of
     /// 8 outputs along the row (4 pooled outputs; a row's last tile overlaps the one before when the pooled width is not
-    /// a multiple of 4). The first row's 8 accumulators are reduced to 4 maxima of horizontal pairs before the second
-    /// row's are computed, so that 4 maxima, 8 accumulators, a kernel row's 3 weight vectors and the broadcasts fit in
-    /// registers (the weights are reloaded from L1 per kernel row: one kernel row in a loop keeps the method small
-    /// enough for the JIT to inline every vector operation). Each convolution output is the same chain of multiply-adds
-    /// as the unfused kernel's; the maximum is taken in the pool's scan order (top-left, top-right, bottom-left,
-    /// bottom-right).
+    /// a multiple of 4). The nine weight vectors stay in registers; the first row's 8 accumulators are reduced to 4
+    /// maxima of horizontal pairs before the second row's are computed (the two rows are a loop, not unrolled, which
+    /// keeps the method small enough for the JIT to inline every vector operation). Each convolution output is the same
+    /// chain of multiply-adds as the unfused kernel's; the maximum is taken in the pool's scan order (top-left,
+    /// top-right, bottom-left, bottom-right).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Direct3x3MaxPool<V>(ref float x, in ConvGeometry g, ref float weight, ref float bias, ref float padded,
@@ -191,51 +192,45 @@ internal static class ConvPoolSimd
         {
             V b = V.Load(ref Unsafe.Add(ref bias, v));
             ref float wv = ref Unsafe.Add(ref weight, v);
+            V w0 = V.Load(ref wv), w1 = V.Load(ref Unsafe.Add(ref wv, coutPad)), w2 = V.Load(ref Unsafe.Add(ref wv, 2 * coutPad));
+            V w3 = V.Load(ref Unsafe.Add(ref wv, 3 * coutPad)), w4 = V.Load(ref Unsafe.Add(ref wv, 4 * coutPad)), w5 = V.Load(ref Unsafe.Add(ref wv, 5 * coutPad));
+            V w6 = V.Load(ref Unsafe.Add(ref wv, 6 * coutPad)), w7 = V.Load(ref Unsafe.Add(ref wv, 7 * coutPad)), w8 = V.Load(ref Unsafe.Add(ref wv, 8 * coutPad));
             for (nint ph = 0; ph < hp; ph++)
             {
                 ref float p0 = ref Unsafe.Add(ref padded, 2 * ph * pw);
                 for (nint q = 0; q < wp; q += 4)
                 {
                     if (q + 4 > wp) q = wp - 4;
-                    ref float top = ref Unsafe.Add(ref p0, 2 * q);
-                    EightOutputs(ref top, pw, ref wv, coutPad, b, out V a0, out V a1, out V a2, out V a3, out V a4, out V a5, out V a6, out V a7);
-                    if (relu) ReLU(ref a0, ref a1, ref a2, ref a3, ref a4, ref a5, ref a6, ref a7);
-                    V m0 = V.Max(a0, a1), m1 = V.Max(a2, a3), m2 = V.Max(a4, a5), m3 = V.Max(a6, a7);
-                    EightOutputs(ref Unsafe.Add(ref top, pw), pw, ref wv, coutPad, b, out a0, out a1, out a2, out a3, out a4, out a5, out a6, out a7);
-                    if (relu) ReLU(ref a0, ref a1, ref a2, ref a3, ref a4, ref a5, ref a6, ref a7);
-                    nint p = ph * wp + q;
-                    Store(V.Max(V.Max(m0, a0), a1), target, ref y, p, v);
-                    Store(V.Max(V.Max(m1, a2), a3), target, ref y, p + 1, v);
-                    Store(V.Max(V.Max(m2, a4), a5), target, ref y, p + 2, v);
-                    Store(V.Max(V.Max(m3, a6), a7), target, ref y, p + 3, v);
+                    V m0 = V.Zero, m1 = V.Zero, m2 = V.Zero, m3 = V.Zero;
+                    for (nint row = 0; row < 2; row++)
+                    {
+                        ref float top = ref Unsafe.Add(ref p0, row * pw + 2 * q);
+                        V a0 = b, a1 = b, a2 = b, a3 = b, a4 = b, a5 = b, a6 = b, a7 = b;
+                        ConvSimd.Row3<V>(ref top, w0, w1, w2, ref a0, ref a1, ref a2, ref a3, ref a4, ref a5, ref a6, ref a7);
+                        ConvSimd.Row3<V>(ref Unsafe.Add(ref top, pw), w3, w4, w5, ref a0, ref a1, ref a2, ref a3, ref a4, ref a5, ref a6, ref a7);
+                        ConvSimd.Row3<V>(ref Unsafe.Add(ref top, 2 * pw), w6, w7, w8, ref a0, ref a1, ref a2, ref a3, ref a4, ref a5, ref a6, ref a7);
+                        if (row == 0)
+                        {
+                            m0 = V.Max(a0, a1); m1 = V.Max(a2, a3); m2 = V.Max(a4, a5); m3 = V.Max(a6, a7);
+                            continue;
+                        }
+                        nint p = ph * wp + q;
+                        Store(Act(V.Max(V.Max(m0, a0), a1), relu), target, ref y, p, v);
+                        Store(Act(V.Max(V.Max(m1, a2), a3), relu), target, ref y, p + 1, v);
+                        Store(Act(V.Max(V.Max(m2, a4), a5), relu), target, ref y, p + 2, v);
+                        Store(Act(V.Max(V.Max(m3, a6), a7), relu), target, ref y, p + 3, v);
+                    }
                 }
             }
         }
     }
 
-    /// <summary>Eight outputs along a row of the zero-bordered plane from <paramref name="p"/>: the bias, then the three
-    /// kernel rows in order (<see cref="ConvSimd.Row3{V}"/>), as <see cref="ConvSimd.Direct3x3Forward{V}"/>.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void EightOutputs<V>(ref float p, nint pw, ref float wv, nint coutPad, V b,
-        out V a0, out V a1, out V a2, out V a3, out V a4, out V a5, out V a6, out V a7) where V : struct, ISimdVector<V>
-    {
-        a0 = b; a1 = b; a2 = b; a3 = b; a4 = b; a5 = b; a6 = b; a7 = b;
-        for (nint k = 0; k < 3; k++)
-        {
-            ref float wk = ref Unsafe.Add(ref wv, 3 * k * coutPad);
-            ConvSimd.Row3<V>(ref Unsafe.Add(ref p, k * pw), V.Load(ref wk), V.Load(ref Unsafe.Add(ref wk, coutPad)), V.Load(ref Unsafe.Add(ref wk, 2 * coutPad)),
-                ref a0, ref a1, ref a2, ref a3, ref a4, ref a5, ref a6, ref a7);
-        }
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void ReLU<V>(ref V a0, ref V a1, ref V a2, ref V a3, ref V a4, ref V a5, ref V a6, ref V a7) where V : struct, ISimdVector<V>
-    {
-        a0 = V.ReLU(a0); a1 = V.ReLU(a1); a2 = V.ReLU(a2); a3 = V.ReLU(a3);
-        a4 = V.ReLU(a4); a5 = V.ReLU(a5); a6 = V.ReLU(a6); a7 = V.ReLU(a7);
-    }
-
-    /// <summary>ReLU when <paramref name="relu"/> (the same operation as <see cref="ActivationKernels.ReLU"/>'s).</summary>
+    /// <summary>
+    /// ReLU when <paramref name="relu"/> (the same operation as <see cref="ActivationKernels.ReLU"/>'s). The fused
+    /// kernels apply it once to a window's maximum rather than to its four values: ReLU is monotone and the maximum
+    /// returns one of its operands, so the two give the same value (ReLU's multiply-free max is the costliest part of
+    /// the fusion otherwise: it shares the FMA pipes).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static V Act<V>(V value, bool relu) where V : struct, ISimdVector<V> => relu ? V.ReLU(value) : value;
 

@@ -56,6 +56,7 @@ public static class CnnParts
         var pooled1 = Buffer(3136, 0); var flat = Buffer(1568, 0);
         Row("conv1+ReLU+pool fused (ConvPoolKernels)", 2.0 * 784 * 16 * 9, () => ConvPoolKernels.ForwardMaxPool(x1.Span, 1, Conv1, w1.Span, b.Span, scratch.Span, true, y1.Span, pooled1.Span, 3136, 16, 1), 2000);
         Row("conv2+ReLU+pool+flatten fused, scratch 28224", 2.0 * 196 * 32 * 144, () => ConvPoolKernels.ForwardMaxPool(p1.Span, 1, Conv2, w2.Span, b.Span, scratch.Span.Slice(0, 28224), true, y2.Span, flat.Span, 1568, 1, 49), 1000);
+        Row("conv2 alone, scratch 13600 (one tile row)", 2.0 * 196 * 32 * 144, () => ConvKernels.Forward(p1.Span, 1, Conv2, w2.Span, b.Span, scratch.Span.Slice(0, 13600), y2.Span), 1000);
         Row("conv2 alone, scratch 28224", 2.0 * 196 * 32 * 144, () => ConvKernels.Forward(p1.Span, 1, Conv2, w2.Span, b.Span, scratch.Span.Slice(0, 28224), y2.Span), 1000);
         Row("dense 1568→128", 2.0 * 1568 * 128, () => DenseKernels.Forward(f.Span, 1, 1568, 1568, w3.Span, b3.Span, h.Span, 128), 1000);
         Row("dense 128→10", 2.0 * 128 * 16, () => DenseKernels.Forward(h.Span, 1, 128, 128, w4.Span, b.Span, o.Span, 16), 5000);
