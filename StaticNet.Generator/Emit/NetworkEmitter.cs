@@ -1057,7 +1057,17 @@ internal static class NetworkEmitter
                 $"xPosition: {input.PositionStride}, xChannel: {input.ChannelStride}, activations.Slice(InputCopy, rows * {padded.RowLength}), ySample: {padded.RowLength}, " +
                 $"yPosition: {padded.PositionStride}, yChannel: 1); // to channels last");
         }
-        foreach (ShapedLayer layer in network.Layers)
+        bool fuse = !training && InferenceFusion.Allowed(network);
+        for (int i = 0; i < network.Layers.Count; i++)
+        {
+            if (fuse && InferenceFusion.TryConvPool(wiring, i, out string fused, out int last))
+            {
+                w.Line(fused);
+                i = last;
+                continue;
+            }
+            ShapedLayer layer = network.Layers[i];
             w.Line(layer.Definition.ForwardCall(wiring, layer, training));
+        }
     }
 }

@@ -189,21 +189,9 @@ internal static class ConvSimd
     public static void Direct3x3Forward<V>(ref float x, in ConvGeometry g, ref float weight, ref float bias, ref float padded, ref float y)
         where V : struct, ISimdVector<V>
     {
-        nint n = V.Count, height = g.InHeight, width = g.InWidth, ps = g.InputPositionStride;
-        nint hOut = g.OutHeight, wOut = g.OutWidth, coutPad = g.OutChannelsPadded, pw = wOut + 2, ph = hOut + 2;
-        // The zero-bordered input: rows −PadTop … hOut + 1 − PadTop, columns likewise.
-        Clear<V>(ref padded, pw * ph);
-        for (nint ih = 0; ih < height; ih++)
-        {
-            nint py = ih + g.PadTop;
-            if (py >= ph) break;
-            ref float row = ref Unsafe.Add(ref padded, py * pw + g.PadLeft);
-            nint count = System.Math.Min(width, pw - g.PadLeft);
-            ref float xRow = ref Unsafe.Add(ref x, ih * width * ps);
-            if (ps == 1) Copy<V>(ref xRow, ref row, count);
-            else
-                for (nint iw = 0; iw < count; iw++) Unsafe.Add(ref row, iw) = Unsafe.Add(ref xRow, iw * ps);
-        }
+        nint n = V.Count;
+        nint hOut = g.OutHeight, wOut = g.OutWidth, coutPad = g.OutChannelsPadded, pw = wOut + 2;
+        PadPlane3x3<V>(ref x, g, ref padded);
         for (nint v = 0; v < coutPad; v += n)
         {
             V b = V.Load(ref Unsafe.Add(ref bias, v));
@@ -236,6 +224,29 @@ internal static class ConvSimd
         }
     }
 
+    /// <summary>
+    /// Copies the one-channel input plane of a 3×3, stride-1 layer into <paramref name="padded"/>, <c>(OutHeight + 2) ×
+    /// (OutWidth + 2)</c> floats (<see cref="Padded3x3Length"/>), with its zero border: the rows −PadTop … OutHeight + 1 −
+    /// PadTop, the columns likewise, so that output (oh, ow) reads rows oh … oh + 2 and columns ow … ow + 2.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void PadPlane3x3<V>(ref float x, in ConvGeometry g, ref float padded) where V : struct, ISimdVector<V>
+    {
+        nint height = g.InHeight, width = g.InWidth, ps = g.InputPositionStride, pw = g.OutWidth + 2, ph = g.OutHeight + 2;
+        Clear<V>(ref padded, pw * ph);
+        for (nint ih = 0; ih < height; ih++)
+        {
+            nint py = ih + g.PadTop;
+            if (py >= ph) break;
+            ref float row = ref Unsafe.Add(ref padded, py * pw + g.PadLeft);
+            nint count = System.Math.Min(width, pw - g.PadLeft);
+            ref float xRow = ref Unsafe.Add(ref x, ih * width * ps);
+            if (ps == 1) Copy<V>(ref xRow, ref row, count);
+            else
+                for (nint iw = 0; iw < count; iw++) Unsafe.Add(ref row, iw) = Unsafe.Add(ref xRow, iw * ps);
+        }
+    }
+
     /// <summary>The floats <see cref="Direct3x3Forward{V}"/> needs for its zero-bordered input.</summary>
     public static int Padded3x3Length(in ConvGeometry g) => (g.OutHeight + 2) * (g.OutWidth + 2);
 
@@ -245,7 +256,7 @@ internal static class ConvSimd
 
     /// <summary>One kernel row (three taps) of a tile of 8 outputs: ten inputs, each broadcast once.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Row3<V>(ref float p, V w0, V w1, V w2, ref V a0, ref V a1, ref V a2, ref V a3, ref V a4, ref V a5, ref V a6, ref V a7)
+    internal static void Row3<V>(ref float p, V w0, V w1, V w2, ref V a0, ref V a1, ref V a2, ref V a3, ref V a4, ref V a5, ref V a6, ref V a7)
         where V : struct, ISimdVector<V>
     {
         V x0 = V.Broadcast(p), x1 = V.Broadcast(Unsafe.Add(ref p, 1)), x2 = V.Broadcast(Unsafe.Add(ref p, 2));

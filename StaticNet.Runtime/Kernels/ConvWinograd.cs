@@ -20,14 +20,30 @@ internal static class ConvWinograd
         g.InChannels % V.Count == 0 && g.InChannels >= V.Count && g.OutChannelsPadded % V.Count == 0 && g.OutHeight >= 2 && g.OutWidth >= 2;
 
     /// <summary>The scratch floats for one row of tiles at a time: the transformed filter, a zero bias and one tile row's
-    /// transformed inputs and products. More scratch lets <see cref="Forward{V}"/> do several tile rows per GEMM.</summary>
+    /// transformed inputs and products. More scratch lets <c>Forward</c> do several tile rows per GEMM.</summary>
     public static int ScratchNeeded(in ConvGeometry g) =>
         16 * g.InChannels * g.OutChannelsPadded + g.OutChannelsPadded + 16 * ((g.OutWidth + 1) / 2) * (g.InChannels + g.OutChannelsPadded);
 
     /// <summary>See <see cref="ConvKernels.Forward"/>; sizes checked by the caller, scratch at least <see cref="ScratchNeeded"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Forward<V>(ref float x, int rows, in ConvGeometry g, ref float weight, ref float bias, ref float scratch,
-        nint scratchLength, ref float y) where V : struct, ISimdVector<V>
+        nint scratchLength, ref float y) where V : struct, ISimdVector<V> =>
+        Forward<V>(ref x, rows, g, ref weight, ref bias, ref scratch, scratchLength, ref y, pool: false, default);
+
+    /// <summary>
+    /// As <see cref="Forward{V}(ref float, int, in ConvGeometry, ref float, ref float, ref float, nint, ref float)"/>, then
+    /// (ReLU and) the 2×2 max pool of <see cref="ConvPoolKernels.ForwardMaxPool"/>: each Winograd tile is exactly one
+    /// pooling window, so the output transform computes a tile's four outputs (the same sums as the unfused transform),
+    /// takes their maximum in the pool's scan order and stores only that.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Forward<V>(ref float x, int rows, in ConvGeometry g, ref float weight, ref float bias, ref float scratch,
+        nint scratchLength, ref float y, in PoolTarget target) where V : struct, ISimdVector<V> =>
+        Forward<V>(ref x, rows, g, ref weight, ref bias, ref scratch, scratchLength, ref y, pool: true, target);
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Forward<V>(ref float x, int rows, in ConvGeometry g, ref float weight, ref float bias, ref float scratch,
+        nint scratchLength, ref float y, bool pool, in PoolTarget target) where V : struct, ISimdVector<V>
     {
         nint cin = g.InChannels, cp = g.OutChannelsPadded, ho = g.OutHeight, wo = g.OutWidth;
         nint th = (ho + 1) / 2, tw = (wo + 1) / 2;
@@ -41,7 +57,7 @@ internal static class ConvWinograd
         for (int r = 0; r < rows; r++)
         {
             ref float xs = ref Unsafe.Add(ref x, (nint)r * g.InputSampleStride);
-            ref float ys = ref Unsafe.Add(ref y, (nint)r * g.OutputSampleLength);
+            ref float ys = ref Unsafe.Add(ref y, r * (pool ? target.Sample : g.OutputSampleLength));
             for (nint ty0 = 0; ty0 < th; ty0 += group)
             {
                 nint count = System.Math.Min(group, th - ty0), tiles = count * tw;
@@ -51,7 +67,8 @@ internal static class ConvWinograd
                 for (nint e = 0; e < 16; e++)
                     DenseSimd.Forward<V>(ref Unsafe.Add(ref u, e * tiles * cin), (int)tiles, (int)cin, (int)cin,
                         ref Unsafe.Add(ref wt, e * cin * cp), ref zero, ref Unsafe.Add(ref m, e * tiles * cp), (int)cp);
-                OutputTransform<V>(ref m, tiles, g, ty0, count, tw, ref bias, ref ys);
+                if (pool) OutputMaxPool<V>(ref m, tiles, g, ty0, count, tw, ref bias, target, ref ys);
+                else OutputTransform<V>(ref m, tiles, g, ty0, count, tw, ref bias, ref ys);
             }
         }
     }
@@ -182,6 +199,37 @@ internal static class ConvWinograd
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// <see cref="OutputTransform{V}"/>'s four outputs of each whole tile (a pooling window), (ReLU and) their maximum in
+    /// the pool's scan order, stored at the tile's pooled position; a last, partial tile row or column has no window.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void OutputMaxPool<V>(ref float m, nint tiles, in ConvGeometry g, nint ty0, nint count, nint tw, ref float bias,
+        in PoolTarget target, ref float y) where V : struct, ISimdVector<V>
+    {
+        nint n = V.Count, cp = g.OutChannelsPadded, hp = g.OutHeight / 2, wp = g.OutWidth / 2, plane = tiles * cp;
+        bool relu = target.ReLU;
+        for (nint ty = 0; ty < count && ty0 + ty < hp; ty++)
+            for (nint tx = 0; tx < wp; tx++)
+            {
+                ref float mt = ref Unsafe.Add(ref m, (ty * tw + tx) * cp);
+                for (nint c = 0; c < cp; c += n)
+                {
+                    ref float mc = ref Unsafe.Add(ref mt, c);
+                    V s00, s01, s02, s03, s10, s11, s12, s13;
+                    Rows<V>(ref mc, plane, 0, out s00, out s10);
+                    Rows<V>(ref mc, plane, 1, out s01, out s11);
+                    Rows<V>(ref mc, plane, 2, out s02, out s12);
+                    Rows<V>(ref mc, plane, 3, out s03, out s13);
+                    V b = V.Load(ref Unsafe.Add(ref bias, c));
+                    V top = V.Max(V.Add(V.Add(V.Add(s00, s01), s02), b), V.Add(V.Subtract(V.Subtract(s01, s02), s03), b));
+                    top = V.Max(top, V.Add(V.Add(V.Add(s10, s11), s12), b));
+                    top = V.Max(top, V.Add(V.Subtract(V.Subtract(s11, s12), s13), b));
+                    ConvPoolSimd.Store(ConvPoolSimd.Act(top, relu), target, ref y, (ty0 + ty) * wp + tx, c);
+                }
+            }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

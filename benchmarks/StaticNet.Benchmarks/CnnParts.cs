@@ -8,7 +8,7 @@ namespace StaticNet.Benchmarks;
 
 /// <summary>
 /// <c>--cnn-parts</c>: the Fashion-MNIST CNN's batch-1 <c>Forward</c> taken apart, each kernel timed alone with the
-/// layer's sizes (Stopwatch, the minimum and median of 31 rounds of many calls), with its GFLOP/s and the fraction of
+/// layer's sizes (this thread's CPU time, the minimum and median of 31 rounds of many calls), with its GFLOP/s and the fraction of
 /// this core's fp32 FMA peak, which <see cref="FmaPeak.Measure512"/> measures first (16 independent 512-bit FMA chains).
 /// Also the 1568 → 128 dense layer at batch 32 and both convolutions' backward passes at batch 32 (issue 20, item 3).
 /// </summary>
@@ -36,9 +36,9 @@ public static class CnnParts
             var times = new double[31];
             for (int round = 0; round < times.Length; round++)
             {
-                long start = Stopwatch.GetTimestamp();
+                double start = TransformerBenchmarks.ThreadCpuMicroseconds(); // this thread's CPU time: descheduling does not count
                 for (int i = 0; i < calls; i++) body();
-                times[round] = (Stopwatch.GetTimestamp() - start) * 1e6 / Stopwatch.Frequency / calls;
+                times[round] = (TransformerBenchmarks.ThreadCpuMicroseconds() - start) / calls;
             }
             Array.Sort(times);
             double min = times[0], median = times[times.Length / 2];
@@ -53,6 +53,11 @@ public static class CnnParts
         Row("  ReLU 196×32", 0, () => ActivationKernels.ReLU(y2.Span, 196, 32, 32), 2000);
         Row("  maxpool 14×14×32", 0, () => PoolKernels.MaxPool(y2.Span, 1, 14, 14, 32, 2, 2, 2, 2, p2.Span), 2000);
         Row("  flatten (reorder 49×32)", 0, () => LayoutKernels.Reorder(p2.Span, 1, 49, 32, 1568, 32, 1, f.Span, 1568, 1, 49), 2000);
+        var pooled1 = Buffer(3136, 0); var flat = Buffer(1568, 0);
+        Row("conv1+ReLU+pool fused (ConvPoolKernels)", 2.0 * 784 * 16 * 9, () => ConvPoolKernels.ForwardMaxPool(x1.Span, 1, Conv1, w1.Span, b.Span, scratch.Span, true, y1.Span, pooled1.Span, 3136, 16, 1), 2000);
+        Row("conv2+ReLU+pool+flatten fused, scratch 28224", 2.0 * 196 * 32 * 144, () => ConvPoolKernels.ForwardMaxPool(p1.Span, 1, Conv2, w2.Span, b.Span, scratch.Span.Slice(0, 28224), true, y2.Span, flat.Span, 1568, 1, 49), 1000);
+        Row("conv2 alone, scratch 13600 (one tile row)", 2.0 * 196 * 32 * 144, () => ConvKernels.Forward(p1.Span, 1, Conv2, w2.Span, b.Span, scratch.Span.Slice(0, 13600), y2.Span), 1000);
+        Row("conv2 alone, scratch 28224", 2.0 * 196 * 32 * 144, () => ConvKernels.Forward(p1.Span, 1, Conv2, w2.Span, b.Span, scratch.Span.Slice(0, 28224), y2.Span), 1000);
         Row("dense 1568→128", 2.0 * 1568 * 128, () => DenseKernels.Forward(f.Span, 1, 1568, 1568, w3.Span, b3.Span, h.Span, 128), 1000);
         Row("dense 128→10", 2.0 * 128 * 16, () => DenseKernels.Forward(h.Span, 1, 128, 128, w4.Span, b.Span, o.Span, 16), 5000);
         Console.WriteLine("batch 32 (TrainStep's kernels):");

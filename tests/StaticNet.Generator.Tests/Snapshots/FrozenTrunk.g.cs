@@ -759,9 +759,7 @@ class FrozenTrunk(nn.Module):
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         private static void ForwardRows(global::System.ReadOnlySpan<float> parameters, global::System.ReadOnlySpan<float> x, global::System.Span<float> activations, int rows)
         {
-            Layer0Forward(parameters, x, activations.Slice(Layer0Columns, 900), activations.Slice(Layer0Output, rows * 1600), rows);
-            Layer2Forward(activations.Slice(Layer0Output, rows * 1600), activations.Slice(Layer2Output, rows * 400), rows);
-            Layer3Forward(activations.Slice(Layer2Output, rows * 400), activations.Slice(Layer3Output, rows * 208), rows);
+            global::StaticNet.Kernels.ConvPoolKernels.ForwardMaxPool(x, rows, Layer0Geometry, parameters.Slice(Layer0Weight, 144), parameters.Slice(Layer0Bias, 16), activations.Slice(Layer0Columns, 900), relu: true, activations.Slice(Layer0Output, rows * 1600), activations.Slice(Layer3Output, rows * 208), ySample: 208, yPosition: 1, yChannel: 25); // 0 + 2 + 3, fused: only the pooled values, in the flattened order
             Layer4Forward(parameters, activations.Slice(Layer3Output, rows * 208), activations.Slice(Layer4Output, rows * 32), rows);
             Layer6Forward(parameters, activations.Slice(Layer4Output, rows * 32), activations.Slice(Layer6Output, rows * 32), rows);
             HeadForward(parameters, activations.Slice(Layer6Output, rows * 32), activations.Slice(HeadOutput, rows * 16), rows);

@@ -766,11 +766,8 @@ class SampleCnn(nn.Module):
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         private static void ForwardRows(global::System.ReadOnlySpan<float> parameters, global::System.ReadOnlySpan<float> x, global::System.Span<float> activations, int rows)
         {
-            Layer0Forward(parameters, x, activations.Slice(Layer0Columns, 7056), activations.Slice(Layer0Output, rows * 12544), rows);
-            Layer2Forward(activations.Slice(Layer0Output, rows * 12544), activations.Slice(Layer2Output, rows * 3136), rows);
-            Layer3Forward(parameters, activations.Slice(Layer2Output, rows * 3136), activations.Slice(Layer3Columns, 28224), activations.Slice(Layer3Output, rows * 6272), rows);
-            Layer5Forward(activations.Slice(Layer3Output, rows * 6272), activations.Slice(Layer5Output, rows * 1568), rows);
-            Layer6Forward(activations.Slice(Layer5Output, rows * 1568), activations.Slice(Layer6Output, rows * 1568), rows);
+            global::StaticNet.Kernels.ConvPoolKernels.ForwardMaxPool(x, rows, Layer0Geometry, parameters.Slice(Layer0Weight, 144), parameters.Slice(Layer0Bias, 16), activations.Slice(Layer0Columns, 7056), relu: true, activations.Slice(Layer0Output, rows * 12544), activations.Slice(Layer2Output, rows * 3136), ySample: 3136, yPosition: 16, yChannel: 1); // 0 + 2, fused: only the pooled values
+            global::StaticNet.Kernels.ConvPoolKernels.ForwardMaxPool(activations.Slice(Layer2Output, rows * 3136), rows, Layer3Geometry, parameters.Slice(Layer3Weight, 4608), parameters.Slice(Layer3Bias, 32), activations.Slice(Layer3Columns, 28224), relu: true, activations.Slice(Layer3Output, rows * 6272), activations.Slice(Layer6Output, rows * 1568), ySample: 1568, yPosition: 1, yChannel: 49); // 3 + 5 + 6, fused: only the pooled values, in the flattened order
             Layer7Forward(parameters, activations.Slice(Layer6Output, rows * 1568), activations.Slice(Layer7Output, rows * 128), rows);
             Layer9Forward(activations.Slice(Layer7Output, rows * 128), activations.Slice(Layer9Output, rows * 128), rows);
             Layer10Forward(parameters, activations.Slice(Layer9Output, rows * 128), activations.Slice(Layer10Output, rows * 16), rows);

@@ -1,0 +1,256 @@
+using System;
+using System.ComponentModel;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace StaticNet.Kernels;
+
+/// <summary>
+/// Inference's convolution + bias + (ReLU) + 2×2 max pool (stride 2) in one pass: the convolution's output never goes to
+/// memory, only the pooled values do, in the pool's channels-last layout or, when a Flatten follows, straight in
+/// PyTorch's flattened order (channel, then position). Issue 20: the Fashion-MNIST CNN's batch-1 <c>Forward</c>, where
+/// the separate ReLU, pooling and flatten passes cost about as much as the first convolution.
+/// </summary>
+/// <remarks>
+/// <para>The result is the same, bit for bit, as <see cref="ConvKernels.Forward"/>, then
+/// <see cref="ActivationKernels.ReLU"/> on the real channels, then <see cref="PoolKernels.MaxPool"/> with 2×2 windows
+/// and stride 2 (then <see cref="LayoutKernels.Reorder"/> for the flattened layout): the fast paths compute each
+/// convolution output with the same operations in the same order as the unfused kernel they replace (the one-channel
+/// 3×3 direct kernel, Winograd F(2×2, 3×3)), take the window's maximum in the pool's scan order, then apply ReLU once to
+/// it (equal to ReLU before the maximum: ReLU is monotone and the maximum returns one of its operands; only a NaN or the
+/// sign of a zero could tell them apart). A pooled size is
+/// the floor of half the convolution's, as PyTorch's <c>MaxPool2d(2)</c>.</para>
+/// <para>When no fast path applies (another geometry, a narrow vector path, scratch too small, or the scalar reference
+/// path), it runs exactly that unfused sequence through <c>convOutput</c>, so the generator can always call it.</para>
+/// <para>Not for direct use: the generator guarantees the sizes, these methods only assert them.</para>
+/// </remarks>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public static class ConvPoolKernels
+{
+    /// <summary>
+    /// <c>y[r, p, c] = max over the 2×2 window of pooled position p of act(conv(x, W) + b)[c]</c>, act being ReLU or the
+    /// identity, written at <c>r·ySample + p·yPosition + c·yChannel</c>.
+    /// </summary>
+    /// <param name="x">The input, <c>rows</c> samples laid out as <paramref name="g"/> says.</param>
+    /// <param name="rows">The number of samples.</param>
+    /// <param name="g">The convolution's shape; its output must be at least 2×2.</param>
+    /// <param name="weight">The weight matrix <c>[Taps, OutChannelsPadded]</c>.</param>
+    /// <param name="bias">The bias, <c>OutChannelsPadded</c> floats.</param>
+    /// <param name="scratch">The convolution's scratch (<see cref="ConvKernels.ScratchLength"/> floats), overwritten.</param>
+    /// <param name="relu">Whether to apply ReLU before pooling.</param>
+    /// <param name="convOutput">The convolution's output region, <c>rows·OutputSampleLength</c> floats: written only
+    /// when no fast path applies, its contents otherwise unspecified.</param>
+    /// <param name="y">The pooled output, overwritten at the positions below.</param>
+    /// <param name="ySample">The distance between samples of <paramref name="y"/>.</param>
+    /// <param name="yPosition">The distance between pooled positions (row-major over the pooled grid).</param>
+    /// <param name="yChannel">The distance between channels: 1 for channels last (then the padding channels up to
+    /// <c>OutChannelsPadded</c> are written too, as zeros, and <paramref name="yPosition"/> must be at least
+    /// <c>OutChannelsPadded</c>), or any other stride (only the real channels are written).</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void ForwardMaxPool(ReadOnlySpan<float> x, int rows, in ConvGeometry g, ReadOnlySpan<float> weight,
+        ReadOnlySpan<float> bias, Span<float> scratch, bool relu, Span<float> convOutput, Span<float> y,
+        int ySample, int yPosition, int yChannel)
+    {
+        int cp = g.OutChannelsPadded, hp = g.OutHeight / 2, wp = g.OutWidth / 2;
+        if (hp < 1 || wp < 1 || rows <= 0 || yPosition <= 0 || yChannel <= 0 || (yChannel == 1 && yPosition < cp))
+            throw new ArgumentException(
+                $"Fused convolution and max pool called with output {g.OutHeight}x{g.OutWidth}, {rows} rows, y strides position " +
+                $"{yPosition} and channel {yChannel}; expected an output of at least 2x2, rows > 0 and, channels last, a position stride of at least {cp}.");
+        long extent = (long)(hp * wp - 1) * yPosition + (yChannel == 1 ? cp : (long)(g.OutChannels - 1) * yChannel + 1);
+        if (x.Length < (long)(rows - 1) * g.InputSampleStride + g.InputExtent || weight.Length < (long)g.Taps * cp ||
+            bias.Length < cp || convOutput.Length < (long)rows * g.OutputSampleLength || ySample < extent ||
+            y.Length < (long)(rows - 1) * ySample + extent)
+            throw new ArgumentException(
+                $"Fused convolution and max pool called with x {x.Length}, weight {weight.Length}, bias {bias.Length}, convolution output " +
+                $"{convOutput.Length} and y {y.Length} floats (y sample stride {ySample}); expected at least " +
+                $"{(long)(rows - 1) * g.InputSampleStride + g.InputExtent}, {(long)g.Taps * cp}, {cp}, {(long)rows * g.OutputSampleLength} " +
+                $"and {(long)(rows - 1) * ySample + extent} (sample stride at least {extent}).");
+#if NET8_0_OR_GREATER
+        if (!FusedDisabled && KernelOptions.Path != 0)
+        {
+            var target = new PoolTarget(relu, ySample, yPosition, yChannel, g.OutChannels);
+            ref float xr = ref MemoryMarshal.GetReference(x);
+            ref float wr = ref MemoryMarshal.GetReference(weight);
+            ref float br = ref MemoryMarshal.GetReference(bias);
+            ref float sr = ref MemoryMarshal.GetReference(scratch);
+            ref float yr = ref MemoryMarshal.GetReference(y);
+            if (ConvSimd.Direct3x3Applies(g) && !ConvKernels.DirectDisabled && scratch.Length >= ConvSimd.Padded3x3Length(g))
+            {
+                for (int r = 0; r < rows; r++)
+                {
+                    ref float xs = ref Unsafe.Add(ref xr, (nint)r * g.InputSampleStride);
+                    ref float ys = ref Unsafe.Add(ref yr, (nint)r * ySample);
+                    switch (KernelOptions.Path)
+                    {
+                        case 512: ConvPoolSimd.Direct3x3MaxPool<V512>(ref xs, g, ref wr, ref br, ref sr, target, ref ys); break;
+                        case 256: ConvPoolSimd.Direct3x3MaxPool<V256>(ref xs, g, ref wr, ref br, ref sr, target, ref ys); break;
+                        default: ConvPoolSimd.Direct3x3MaxPool<V128>(ref xs, g, ref wr, ref br, ref sr, target, ref ys); break;
+                    }
+                }
+                return;
+            }
+            // The same conditions as ConvKernels.Forward's Winograd path, so that the fused result equals the unfused one.
+            if (!ConvKernels.WinogradDisabled && !ConvKernels.UseDirect(g) && KernelOptions.Path >= 256 && scratch.Length >= ConvWinograd.ScratchNeeded(g) &&
+                (KernelOptions.Path == 512 ? ConvWinograd.Applies<V512>(g) : ConvWinograd.Applies<V256>(g)))
+            {
+                if (KernelOptions.Path == 512)
+                    ConvWinograd.Forward<V512>(ref xr, rows, g, ref wr, ref br, ref sr, scratch.Length, ref yr, target);
+                else
+                    ConvWinograd.Forward<V256>(ref xr, rows, g, ref wr, ref br, ref sr, scratch.Length, ref yr, target);
+                return;
+            }
+        }
+#endif
+        Unfused(x, rows, g, weight, bias, scratch, relu, convOutput, y, ySample, yPosition, yChannel);
+    }
+
+    /// <summary>For tests and benchmarks: forces the unfused sequence (the convolution's own fast paths still apply).</summary>
+    [ThreadStatic] internal static bool FusedDisabled;
+
+    /// <summary>The reference: the convolution into <paramref name="convOutput"/>, ReLU, then the pool read from it.</summary>
+    private static void Unfused(ReadOnlySpan<float> x, int rows, in ConvGeometry g, ReadOnlySpan<float> weight,
+        ReadOnlySpan<float> bias, Span<float> scratch, bool relu, Span<float> convOutput, Span<float> y,
+        int ySample, int yPosition, int yChannel)
+    {
+        int cp = g.OutChannelsPadded, h = g.OutHeight, w = g.OutWidth, hp = h / 2, wp = w / 2;
+        ConvKernels.Forward(x, rows, g, weight, bias, scratch, convOutput);
+        if (relu) ActivationKernels.ReLU(convOutput, rows * g.OutPositions, g.OutChannels, cp);
+        if (yChannel == 1 && yPosition == cp && ySample == hp * wp * cp)
+        {
+            PoolKernels.MaxPool(convOutput, rows, h, w, cp, 2, 2, 2, 2, y);
+            return;
+        }
+        int channels = yChannel == 1 ? cp : g.OutChannels;
+        for (int r = 0; r < rows; r++)
+        {
+            ReadOnlySpan<float> c = convOutput.Slice(r * g.OutputSampleLength, g.OutputSampleLength);
+            Span<float> ys = y.Slice(r * ySample);
+            for (int ph = 0; ph < hp; ph++)
+                for (int pw = 0; pw < wp; pw++)
+                {
+                    int top = (2 * ph * w + 2 * pw) * cp, bottom = top + w * cp;
+                    for (int ch = 0; ch < channels; ch++)
+                    {
+                        float m = MathF.Max(c[top + ch], c[top + cp + ch]); // the pool's scan order
+                        m = MathF.Max(m, c[bottom + ch]);
+                        ys[(ph * wp + pw) * yPosition + ch * yChannel] = MathF.Max(m, c[bottom + cp + ch]);
+                    }
+                }
+        }
+    }
+}
+
+/// <summary>Where and how a fused 2×2 max pool writes: ReLU or not, and the strides of the pooled output.</summary>
+internal readonly struct PoolTarget
+{
+    public PoolTarget(bool relu, nint sample, nint position, nint channel, int channels)
+    {
+        ReLU = relu;
+        Sample = sample;
+        Position = position;
+        Channel = channel;
+        Channels = channels;
+    }
+
+    /// <summary>Whether ReLU applies before the maximum.</summary>
+    public bool ReLU { get; }
+
+    /// <summary>The distance between samples of the pooled output.</summary>
+    public nint Sample { get; }
+
+    /// <summary>The distance between pooled positions.</summary>
+    public nint Position { get; }
+
+    /// <summary>The distance between channels (1: channels last, padding channels written too).</summary>
+    public nint Channel { get; }
+
+    /// <summary>The real channels, the only ones written when <see cref="Channel"/> is not 1.</summary>
+    public int Channels { get; }
+}
+
+#if NET8_0_OR_GREATER
+/// <summary>The SIMD halves of <see cref="ConvPoolKernels"/>.</summary>
+internal static class ConvPoolSimd
+{
+    /// <summary>
+    /// <see cref="ConvSimd.Direct3x3Forward{V}"/> with ReLU and the 2×2 pool fused: for each pair of output rows, tiles of
+    /// 8 outputs along the row (4 pooled outputs; a row's last tile overlaps the one before when the pooled width is not
+    /// a multiple of 4). The nine weight vectors stay in registers; the first row's 8 accumulators are reduced to 4
+    /// maxima of horizontal pairs before the second row's are computed (the two rows are a loop, not unrolled, which
+    /// keeps the method small enough for the JIT to inline every vector operation). Each convolution output is the same
+    /// chain of multiply-adds as the unfused kernel's; the maximum is taken in the pool's scan order (top-left,
+    /// top-right, bottom-left, bottom-right).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Direct3x3MaxPool<V>(ref float x, in ConvGeometry g, ref float weight, ref float bias, ref float padded,
+        in PoolTarget target, ref float y) where V : struct, ISimdVector<V>
+    {
+        nint n = V.Count, coutPad = g.OutChannelsPadded, pw = g.OutWidth + 2, hp = g.OutHeight / 2, wp = g.OutWidth / 2;
+        ConvSimd.PadPlane3x3<V>(ref x, g, ref padded);
+        bool relu = target.ReLU;
+        for (nint v = 0; v < coutPad; v += n)
+        {
+            V b = V.Load(ref Unsafe.Add(ref bias, v));
+            ref float wv = ref Unsafe.Add(ref weight, v);
+            V w0 = V.Load(ref wv), w1 = V.Load(ref Unsafe.Add(ref wv, coutPad)), w2 = V.Load(ref Unsafe.Add(ref wv, 2 * coutPad));
+            V w3 = V.Load(ref Unsafe.Add(ref wv, 3 * coutPad)), w4 = V.Load(ref Unsafe.Add(ref wv, 4 * coutPad)), w5 = V.Load(ref Unsafe.Add(ref wv, 5 * coutPad));
+            V w6 = V.Load(ref Unsafe.Add(ref wv, 6 * coutPad)), w7 = V.Load(ref Unsafe.Add(ref wv, 7 * coutPad)), w8 = V.Load(ref Unsafe.Add(ref wv, 8 * coutPad));
+            for (nint ph = 0; ph < hp; ph++)
+            {
+                ref float p0 = ref Unsafe.Add(ref padded, 2 * ph * pw);
+                for (nint q = 0; q < wp; q += 4)
+                {
+                    if (q + 4 > wp) q = wp - 4;
+                    V m0 = V.Zero, m1 = V.Zero, m2 = V.Zero, m3 = V.Zero;
+                    for (nint row = 0; row < 2; row++)
+                    {
+                        ref float top = ref Unsafe.Add(ref p0, row * pw + 2 * q);
+                        V a0 = b, a1 = b, a2 = b, a3 = b, a4 = b, a5 = b, a6 = b, a7 = b;
+                        ConvSimd.Row3<V>(ref top, w0, w1, w2, ref a0, ref a1, ref a2, ref a3, ref a4, ref a5, ref a6, ref a7);
+                        ConvSimd.Row3<V>(ref Unsafe.Add(ref top, pw), w3, w4, w5, ref a0, ref a1, ref a2, ref a3, ref a4, ref a5, ref a6, ref a7);
+                        ConvSimd.Row3<V>(ref Unsafe.Add(ref top, 2 * pw), w6, w7, w8, ref a0, ref a1, ref a2, ref a3, ref a4, ref a5, ref a6, ref a7);
+                        if (row == 0)
+                        {
+                            m0 = V.Max(a0, a1); m1 = V.Max(a2, a3); m2 = V.Max(a4, a5); m3 = V.Max(a6, a7);
+                            continue;
+                        }
+                        nint p = ph * wp + q;
+                        Store(Act(V.Max(V.Max(m0, a0), a1), relu), target, ref y, p, v);
+                        Store(Act(V.Max(V.Max(m1, a2), a3), relu), target, ref y, p + 1, v);
+                        Store(Act(V.Max(V.Max(m2, a4), a5), relu), target, ref y, p + 2, v);
+                        Store(Act(V.Max(V.Max(m3, a6), a7), relu), target, ref y, p + 3, v);
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// ReLU when <paramref name="relu"/> (the same operation as <see cref="ActivationKernels.ReLU"/>'s). The fused
+    /// kernels apply it once to a window's maximum rather than to its four values: ReLU is monotone and the maximum
+    /// returns one of its operands, so the two give the same value (ReLU's multiply-free max is the costliest part of
+    /// the fusion otherwise: it shares the FMA pipes).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static V Act<V>(V value, bool relu) where V : struct, ISimdVector<V> => relu ? V.ReLU(value) : value;
+
+    /// <summary>
+    /// Stores the pooled vector of channels <c>c … c + Count − 1</c> at pooled position <paramref name="p"/>: one vector
+    /// store channels last, else each real channel at its stride (PyTorch's flattened order).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Store<V>(V value, in PoolTarget target, ref float y, nint p, nint c) where V : struct, ISimdVector<V>
+    {
+        ref float yp = ref Unsafe.Add(ref y, p * target.Position);
+        if (target.Channel == 1)
+        {
+            V.Store(ref Unsafe.Add(ref yp, c), value);
+            return;
+        }
+        ref float lanes = ref Unsafe.As<V, float>(ref value);
+        nint count = System.Math.Min(V.Count, target.Channels - c), stride = target.Channel;
+        for (nint j = 0; j < count; j++)
+            Unsafe.Add(ref yp, (c + j) * stride) = Unsafe.Add(ref lanes, j);
+    }
+}
+#endif

@@ -1,0 +1,132 @@
+using System;
+using StaticNet.Kernels;
+using Xunit;
+using static StaticNet.Tests.Kernels.KernelTestSupport;
+using static StaticNet.Tests.Kernels.LayerKernelTestSupport;
+
+namespace StaticNet.Tests.Kernels;
+
+/// <summary>
+/// <see cref="ConvPoolKernels.ForwardMaxPool"/> (convolution + bias + ReLU + 2×2 max pool in one pass, issue 20) on
+/// every vector path: bit for bit against the unfused sequence it replaces (convolution, ReLU, pool, and the flatten
+/// reorder for PyTorch's order), and against a double-precision reference (direct convolution, ReLU, maximum), for the
+/// one-channel 3×3 kernel, Winograd (odd and even sizes, padding 0 and 1, a scratch of one tile row) and geometries that
+/// take the unfused fallback (stride 2, 5×5, three input channels).
+/// </summary>
+public class ConvPoolTests
+{
+    private static readonly ConvKernelTests.Case[] Cases =
+    {
+        new("direct3x3 cin1 28x28 pad1 (the CNN's conv1)", ConvKernelTests.Layout.ChannelsFirst, 1, 28, 28, 16, 3, 3, 1, 1, 1, 1, 28, 28, 2),
+        new("direct3x3 cin1 13x11 pad1 odd", ConvKernelTests.Layout.ChannelsFirst, 1, 13, 11, 20, 3, 3, 1, 1, 1, 1, 13, 11, 2),
+        new("direct3x3 cin1 12x10 valid", ConvKernelTests.Layout.ChannelsFirst, 1, 12, 10, 16, 3, 3, 1, 1, 0, 0, 10, 8, 1),
+        new("winograd cin16 14x14 pad1 (the CNN's conv2)", ConvKernelTests.Layout.ChannelsLast, 16, 14, 14, 32, 3, 3, 1, 1, 1, 1, 14, 14, 2),
+        new("winograd cin16 11x11 pad1 odd", ConvKernelTests.Layout.ChannelsLast, 16, 11, 11, 20, 3, 3, 1, 1, 1, 1, 11, 11, 2),
+        new("winograd cin32 10x12 valid", ConvKernelTests.Layout.ChannelsLast, 32, 10, 12, 16, 3, 3, 1, 1, 0, 0, 8, 10, 3),
+        new("fallback cin3 9x9 stride2 pad1", ConvKernelTests.Layout.ChannelsFirst, 3, 9, 9, 8, 3, 3, 2, 1, 1, 1, 5, 5, 2),
+        new("fallback cin5 8x8 5x5 pad2", ConvKernelTests.Layout.ChannelsLast, 5, 8, 8, 12, 5, 5, 1, 1, 2, 2, 8, 8, 2),
+    };
+
+    public static TheoryData<int, int, bool, bool> CaseData()
+    {
+        var data = new TheoryData<int, int, bool, bool>();
+        for (int c = 0; c < Cases.Length; c++)
+            foreach (int path in Paths)
+                foreach (bool flattened in new[] { false, true })
+                    data.Add(c, path, flattened, c % 2 == 0 || flattened);
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(CaseData))]
+    public void FusedEqualsTheUnfusedSequenceAndTheReference(int caseIndex, int path, bool flattened, bool relu)
+    {
+        ConvKernelTests.Case c = Cases[caseIndex];
+        ConvGeometry g = ConvKernelTests.Geometry(c);
+        int rows = c.Rows, cp = g.OutChannelsPadded, hp = g.OutHeight / 2, wp = g.OutWidth / 2, positions = hp * wp;
+        float[] x = ConvKernelTests.Input(g, rows, 41 + caseIndex);
+        float[] w = PaddedWeight(g.Taps, c.Cout, cp, 42 + caseIndex);
+        float[] b = Random(cp, 43 + caseIndex);
+        for (int j = c.Cout; j < cp; j++) b[j] = 0f;
+        // Channels last as the pool writes it, or PyTorch's flattened order (channel, then position) as Flatten does.
+        int ySample = flattened ? positions * c.Cout + 3 : positions * cp, yPosition = flattened ? 1 : cp, yChannel = flattened ? positions : 1;
+        int needed = 16 * g.InChannels * cp + cp + 16 * ((g.OutWidth + 1) / 2) * (g.InChannels + cp); // Winograd's one tile row
+        foreach (int scratchLength in new[] { ConvKernels.ScratchLength(g), Math.Max(ConvKernels.ScratchLength(g), needed) })
+        {
+            float[] fused = Filled(rows * ySample, float.NaN), unfused = Filled(rows * ySample, float.NaN);
+            float[] conv = new float[rows * g.OutputSampleLength], scratch = new float[scratchLength];
+            WithPath(path, () =>
+            {
+                ConvPoolKernels.ForwardMaxPool(x, rows, g, w, b, scratch, relu, conv, fused, ySample, yPosition, yChannel);
+                // The unfused sequence: what the generated ForwardRows ran before the fusion.
+                float[] full = new float[rows * g.OutputSampleLength], pooled = new float[rows * positions * cp];
+                ConvKernels.Forward(x, rows, g, w, b, scratch, full);
+                if (relu) ActivationKernels.ReLU(full, rows * g.OutPositions, c.Cout, cp);
+                PoolKernels.MaxPool(full, rows, g.OutHeight, g.OutWidth, cp, 2, 2, 2, 2, pooled);
+                if (flattened)
+                    LayoutKernels.Reorder(pooled, rows, positions, c.Cout, positions * cp, cp, 1, unfused, ySample, 1, positions);
+                else
+                    pooled.CopyTo(unfused, 0);
+            });
+            string what = $"{c.Name} path {path} scratch {scratchLength} flattened {flattened} relu {relu}";
+            Assert.True(unfused.AsSpan().SequenceEqual(fused), what + ": fused differs from unfused");
+            double[] expected = Reference(ConvKernelTests.ForwardDouble(ToDouble(x), ToDouble(w), ToDouble(b), g, rows), g, rows, relu,
+                ySample, yPosition, yChannel, flattened ? c.Cout : cp);
+            // Only the elements the layout places (the flattened samples' gaps stay unwritten, checked below).
+            var written = new System.Collections.Generic.List<int>();
+            for (int i = 0; i < expected.Length; i++)
+                if (!double.IsNaN(expected[i])) written.Add(i);
+            AssertClose(written.ConvertAll(i => expected[i]).ToArray(), written.ConvertAll(i => fused[i]).ToArray(), 1e-5, what);
+            if (flattened)
+                for (int r = 0; r < rows; r++)
+                    for (int k = positions * c.Cout; k < ySample; k++)
+                        Assert.True(float.IsNaN(fused[r * ySample + k]), what + ": wrote past the flattened sample");
+        }
+    }
+
+    [Fact]
+    public void FusedPathAllocatesNothing()
+    {
+        ConvGeometry g = ConvKernelTests.Geometry(Cases[3]);
+        float[] x = ConvKernelTests.Input(g, 1, 1), w = PaddedWeight(g.Taps, 32, 32, 2), b = Random(32, 3);
+        float[] conv = new float[g.OutputSampleLength], scratch = new float[ConvKernels.ScratchLength(g)], y = new float[49 * 32];
+        foreach (int path in Paths)
+            AssertNoAllocation(200, path, "ForwardMaxPool", () => ConvPoolKernels.ForwardMaxPool(x, 1, g, w, b, scratch, true, conv, y, 1568, 1, 49));
+    }
+
+    [Fact]
+    public void InconsistentSizesThrowAndWriteNothing()
+    {
+        ConvGeometry g = ConvKernelTests.Geometry(Cases[0]);
+        float[] x = ConvKernelTests.Input(g, 1, 1), w = PaddedWeight(g.Taps, 16, 16, 2), b = Random(16, 3);
+        float[] conv = new float[g.OutputSampleLength], scratch = new float[ConvKernels.ScratchLength(g)];
+        float[] y = Filled(196 * 16 - 1, 7f);
+        var error = Assert.Throws<ArgumentException>(() => ConvPoolKernels.ForwardMaxPool(x, 1, g, w, b, scratch, true, conv, y, 196 * 16, 16, 1));
+        Assert.Contains("expected at least", error.Message);
+        Assert.All(y, v => Assert.Equal(7f, v));
+        Assert.Throws<ArgumentException>(() => ConvPoolKernels.ForwardMaxPool(x, 1, g, w, b, scratch, true, conv, new float[196 * 16], 196 * 16, 8, 1));
+    }
+
+    /// <summary>ReLU and the 2×2 maximum of a double-precision convolution output, in the given layout (NaN elsewhere).</summary>
+    private static double[] Reference(double[] conv, ConvGeometry g, int rows, bool relu, int ySample, int yPosition, int yChannel, int channels)
+    {
+        int cp = g.OutChannelsPadded, w = g.OutWidth, hp = g.OutHeight / 2, wp = g.OutWidth / 2;
+        var y = new double[rows * ySample];
+        Array.Fill(y, double.NaN);
+        for (int r = 0; r < rows; r++)
+            for (int ph = 0; ph < hp; ph++)
+                for (int pw = 0; pw < wp; pw++)
+                    for (int c = 0; c < channels; c++)
+                    {
+                        double m = double.NegativeInfinity;
+                        for (int dy = 0; dy < 2; dy++)
+                            for (int dx = 0; dx < 2; dx++)
+                            {
+                                double v = conv[r * g.OutputSampleLength + ((2 * ph + dy) * w + 2 * pw + dx) * cp + c];
+                                m = Math.Max(m, relu ? Math.Max(v, 0) : v);
+                            }
+                        y[r * ySample + (ph * wp + pw) * yPosition + c * yChannel] = m;
+                    }
+        return y;
+    }
+}
