@@ -69,7 +69,7 @@ internal static class ActorCriticProgram
                     return 2;
             }
         }
-        if (maxSteps < 0) maxSteps = task == ControlTaskKind.CartPole ? 1_000_000 : 2_000_000;
+        if (maxSteps < 0) maxSteps = task == ControlTaskKind.CartPole ? 1_000_000 : 3_000_000;
         float bar = require ?? ActorCriticTasks.SolvedAverage(task);
 
         Console.WriteLine(task == ControlTaskKind.CartPole

