@@ -85,19 +85,20 @@ internal static class ActorCriticProgram
         bool verbose = firstSeed == lastSeed;
         for (int seed = firstSeed; seed <= lastSeed; seed++)
         {
-            RunResult r = Train(task, options, seed, maxSteps, bar, verbose);
+            RunResult r = Train(task, options, seed, maxSteps, bar, verbose, out A2cAgent trained);
             if (!r.Solved) failures++;
+            float greedy = ActorCriticTasks.EvaluateGreedy(trained, task, seed);
             Console.WriteLine($"seed {seed,3}: {(r.Solved ? "solved" : "NOT solved")} after {r.Episodes:N0} episodes, {r.Steps:N0} steps " +
-                              $"({r.Frames:N0} frames × {options.Environments} games, {r.Updates:N0} updates), average {r.Average:F1}, {r.Seconds:F1} s " +
+                              $"({r.Frames:N0} frames × {options.Environments} games, {r.Updates:N0} updates), average {r.Average:F1} (greedy policy afterwards: {greedy:F1} over 100 new episodes), {r.Seconds:F1} s " +
                               $"({r.Steps / r.Seconds:N0} steps/s); after {WarmUpUpdates} warm-up updates: {r.FrameLoopBytes} bytes allocated by the frame loop " +
                               $"over {r.MeasuredFrames:N0} frames, GC collections gen0/1/2 {r.Gen0}/{r.Gen1}/{r.Gen2}");
         }
         return failures == 0 ? 0 : 1;
     }
 
-    private static RunResult Train(ControlTaskKind task, A2cOptions options, int seed, long maxSteps, float bar, bool verbose)
+    private static RunResult Train(ControlTaskKind task, A2cOptions options, int seed, long maxSteps, float bar, bool verbose, out A2cAgent agent)
     {
-        A2cAgent agent = ActorCriticTasks.Create(task, options, seed);
+        agent = ActorCriticTasks.Create(task, options, seed);
         TextWriter output = Console.Out;
         char[] line = new char[256];
         if (verbose) output.WriteLine("  updates      steps  episodes  avg(100)  entropy  steps/s");

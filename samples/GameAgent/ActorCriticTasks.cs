@@ -43,11 +43,7 @@ public static class ActorCriticTasks
     public static A2cAgent Create(ControlTaskKind task, A2cOptions options, int seed)
     {
         var games = new IControlTask[options.Environments];
-        for (int e = 0; e < games.Length; e++)
-        {
-            int gameSeed = unchecked(seed * 1000 + e);
-            games[e] = task == ControlTaskKind.CartPole ? new CartPole(gameSeed) : new Acrobot(gameSeed);
-        }
+        for (int e = 0; e < games.Length; e++) games[e] = CreateGame(task, unchecked(seed * 1000 + e));
         IActorCriticNetwork network = task == ControlTaskKind.CartPole ? new CartPoleActorCritic(seed) : new AcrobotActorCritic(seed);
         ScalePolicyHead(network, options.PolicyInitScale);
         // CartPole: the track's half-width, a typical speed, the failure angle, a typical angular speed. Acrobot: cosines
@@ -56,6 +52,32 @@ public static class ActorCriticTasks
             ? [2.4f, 3f, 0.21f, 3.5f]
             : [1f, 1f, 1f, 1f, (float)Acrobot.MaxVelocity1, (float)Acrobot.MaxVelocity2];
         return new A2cAgent(options, games, network, scale, seed + 1);
+    }
+
+    /// <summary>A new game of <paramref name="task"/>, seeded.</summary>
+    public static IControlTask CreateGame(ControlTaskKind task, int seed) =>
+        task == ControlTaskKind.CartPole ? new CartPole(seed) : new Acrobot(seed);
+
+    /// <summary>
+    /// The mean return of <paramref name="episodes"/> episodes played by the policy's most likely action (no sampling,
+    /// no learning) on a game seeded apart from the training games.
+    /// </summary>
+    public static float EvaluateGreedy(A2cAgent agent, ControlTaskKind task, int seed, int episodes = 100)
+    {
+        IControlTask game = CreateGame(task, unchecked(-1 - seed));
+        Span<float> observation = stackalloc float[game.ObservationSize];
+        double total = 0;
+        for (int episode = 0; episode < episodes; episode++)
+        {
+            game.Reset();
+            bool terminated = false, truncated = false;
+            while (!terminated && !truncated)
+            {
+                game.Observe(observation);
+                total += game.Step(agent.Greedy(observation), out terminated, out truncated);
+            }
+        }
+        return (float)(total / episodes);
     }
 
     /// <summary>A one-line description of the network, for logs.</summary>
