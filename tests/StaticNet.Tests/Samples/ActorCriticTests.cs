@@ -60,7 +60,21 @@ public class ActorCriticTests
             Assert.True(Math.Abs(numeric - gradients[i]) <= 1e-5 + 1e-3 * Math.Abs(numeric),
                 $"output {i} (sample {i / width}, {(i % width == actions ? "value" : "logit " + i % width)}): analytic {gradients[i]:G6}, numeric {numeric:G6}");
         }
-        if (ppo) Assert.Contains(gradients.Where((_, i) => i % width < actions), g => g == 0f == false);
+        if (!ppo) return;
+
+        // Without the entropy bonus, PPO's clipped samples (ratio above 1 + ε with a positive advantage, below 1 − ε with
+        // a negative one) give the logits no gradient at all, and the others do.
+        A2cLoss.Compute(outputs, actions, chosen, advantages, returns, oldLogProbabilities, clip, valueCoefficient, 0f, gradients);
+        int clipped = 0;
+        for (int i = 0; i < batch; i++)
+        {
+            double ratio = Math.Exp(LogSoftmax(outputs.AsSpan(i * width, actions), chosen[i]) - oldLogProbabilities[i]);
+            bool flat = (ratio > 1 + clip && advantages[i] > 0) || (ratio < 1 - clip && advantages[i] < 0);
+            clipped += flat ? 1 : 0;
+            for (int j = 0; j < actions; j++)
+                Assert.True(flat == (gradients[i * width + j] == 0f), $"sample {i}: ratio {ratio:F3}, advantage {advantages[i]:F3}, gradient {gradients[i * width + j]}");
+        }
+        Assert.InRange(clipped, 1, batch - 1);
     }
 
     private static float LogSoftmax(ReadOnlySpan<float> z, int a)
