@@ -10,7 +10,7 @@ namespace GameAgent;
 /// step, the failing one included, earns a reward of 1. The state is kept in double precision, as Gymnasium's
 /// NumPy arrays are; observations are handed out as floats.
 /// </summary>
-public sealed class CartPole
+public sealed class CartPole : IControlTask
 {
     public const double Gravity = 9.8;
     public const double CartMass = 1.0;
@@ -28,6 +28,9 @@ public sealed class CartPole
     public const int ActionCount = 2;
 
     private Rng _rng;
+
+    int IControlTask.ObservationSize => ObservationSize;
+    int IControlTask.ActionCount => ActionCount;
 
     public CartPole(int seed) => _rng = new Rng(seed);
 

@@ -10,6 +10,10 @@ using GameAgent;
 //   dotnet run -c Release --project samples/GameAgent -- --seed 7
 //   dotnet run -c Release --project samples/GameAgent -- --seeds 1-10     several seeds, one summary line each
 //        [--max-frames N]  give up after N frames (default 300,000)
+// The actor-critic modes (A2C or PPO on a shared trunk with a policy and a value head; ActorCriticProgram.cs):
+//   dotnet run -c Release --project samples/GameAgent -- --agent a2c --task cartpole|acrobot [--seed N | --seeds A-B]
+
+if (ActorCriticProgram.TryRun(args) is int actorCriticExit) return actorCriticExit;
 
 int firstSeed = 1, lastSeed = 1;
 long maxFrames = 300_000;
@@ -25,6 +29,7 @@ for (int i = 0; i < args.Length; i++)
             firstSeed = int.Parse(range[0], CultureInfo.InvariantCulture);
             lastSeed = int.Parse(range[^1], CultureInfo.InvariantCulture);
             break;
+        case "--agent": Value(); break; // dqn (the others are ActorCriticProgram's)
         case "--max-frames": maxFrames = long.Parse(Value(), CultureInfo.InvariantCulture); break;
         // Hyperparameters, for experiments (defaults in DqnOptions).
         case "--lr": options = options with { LearningRate = float.Parse(Value(), CultureInfo.InvariantCulture) }; break;
@@ -35,7 +40,8 @@ for (int i = 0; i < args.Length; i++)
         case "--gamma": options = options with { Gamma = float.Parse(Value(), CultureInfo.InvariantCulture) }; break;
         case "--train-every": options = options with { TrainEvery = int.Parse(Value(), CultureInfo.InvariantCulture) }; break;
         case "-h" or "--help":
-            Console.WriteLine("usage: GameAgent [--seed N | --seeds A-B] [--max-frames N] [--lr X] [--sync N] [--decay N] [--batch N] [--eps-end X] [--gamma X] [--train-every N]");
+            Console.WriteLine("usage: GameAgent [--agent dqn] [--seed N | --seeds A-B] [--max-frames N] [--lr X] [--sync N] [--decay N] [--batch N] [--eps-end X] [--gamma X] [--train-every N]");
+            Console.WriteLine(ActorCriticProgram.Usage);
             return 0;
         default:
             Console.Error.WriteLine($"Unknown argument '{args[i]}'; expected --seed, --seeds or --max-frames.");
