@@ -63,6 +63,8 @@ public sealed class CallSiteAnalyzer : DiagnosticAnalyzer
         if (first is null || second is null) return;
         if (method.Name is not ("Step" or "StepBlock") && first.Parameter?.Name is not ("input" or "inputs"))
             return; // one span per input (several named inputs): not the packed sample these checks know
+        if (method.Name is not ("Step" or "StepBlock") && second.Parameter?.Name is not ("output" or "outputs" or "targets" or "labels"))
+            return; // one span per head (several [Output]s): likewise
         string name = method.ContainingType.Name;
         int? firstLength = KnownLengths.Of(first.Value, context.CancellationToken);
         int? secondLength = KnownLengths.Of(second.Value, context.CancellationToken);

@@ -83,8 +83,33 @@ internal static class GeneratedMembers
             members["Backward"] = new[] { 1, 2 };
             members["ApplyGradients"] = new[] { 1 };
         }
+        if (Emit.SeveralInputsEmitter.Applies(network))
+        {
+            // Several named inputs: the per-input constants and overloads (SeveralInputsEmitter).
+            int inputs = 0;
+            foreach (ShapedLayer slice in network.Layers)
+            {
+                if (slice.Kind != LayerKind.InputSlice) continue;
+                members[slice.Identifier + "InputOffset"] = null;
+                members[slice.Identifier + "InputSize"] = null;
+                inputs++;
+            }
+            AddCount(members, "Forward", inputs + 1);
+            AddCount(members, "ForwardBatch", inputs + 1);
+            members["PackInputs"] = new[] { inputs + 1 };
+            if (trainable && network.HasInputGradient)
+            {
+                AddCount(members, "ForwardTraining", inputs + 1);
+                AddCount(members, "Backward", inputs + 1);
+            }
+        }
+        Emit.HeadsEmitter.AddMembers(network, members); // several [Output]s
         return members;
     }
+
+    /// <summary>Adds a parameter count to a method's.</summary>
+    internal static void AddCount(Dictionary<string, int[]?> members, string name, int count) =>
+        members[name] = (members.TryGetValue(name, out int[]? counts) && counts is not null ? counts : new int[0]).Concat(new[] { count }).Distinct().ToArray();
 
     /// <summary>The members named after one layer's identifier: a constant per tensor and region, its methods (any parameter list).</summary>
     private static IEnumerable<KeyValuePair<string, int[]?>> LayerMembers(ShapedNetwork network, ShapedLayer layer)

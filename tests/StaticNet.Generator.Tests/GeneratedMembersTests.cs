@@ -11,6 +11,7 @@ public class GeneratedMembersTests
     [Theory]
     [InlineData(SnapshotTests.DigitsNet, "Demo.DigitsNet")]
     [InlineData(SnapshotTests.ResidualGraph, "Demo.ResidualGraph")]
+    [InlineData(SnapshotTests.TwoHeadActorCritic, "Demo.TwoHeadActorCritic")]
     [InlineData(SnapshotTests.DeepRegressor, "Demo.Models.Zoo+DeepRegressor")]
     [InlineData(SnapshotTests.InferenceOnly, "TinyPolicy")]
     [InlineData(SnapshotTests.SampleCnn, "Demo.SampleCnn")]
