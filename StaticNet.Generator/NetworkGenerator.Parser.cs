@@ -60,7 +60,7 @@ internal static class Parser
             NamespaceOf(type),
             type.Name,
             new EquatableArray<string>(containingTypes ?? new string[0]),
-            HeadsLayer.NetworkLoss(loss, layers), // with [Output]s and no [Network] loss, the first head's: the network trains
+            HeadsLayer.ResolveLosses(loss, layers), // [Output]s without a loss take [Network]'s; without one there, the first head's makes the network train
             new EquatableArray<LayerSpec>(layers.ToArray()),
             networkAttributeIndex,
             embeddedWeights,

@@ -72,18 +72,24 @@ internal sealed class HeadsLayer : LayerDefinition
     public static ShapedLayer? Of(ShapedNetwork network) =>
         network.Layers.Count > 0 && network.Layers[network.Layers.Count - 1].Kind == LayerKind.Heads ? network.Layers[network.Layers.Count - 1] : null;
 
-    /// <summary>A head's loss: its own, or the network's.</summary>
-    public static LossKind LossOf(HeadSpec head, NetworkSpec network) => head.Loss != LossKind.None ? head.Loss : network.Loss;
+    /// <summary>A head's loss: its own, or the network's declared one (the parser resolved it, <see cref="ResolveLosses"/>).</summary>
+    public static LossKind LossOf(HeadSpec head, NetworkSpec network) => head.Loss;
 
-    /// <summary>The loss of a network with heads that trains: the network's, else the first head's own (None: inference only).</summary>
-    public static LossKind NetworkLoss(LossKind declared, List<LayerSpec> layers)
+    /// <summary>
+    /// Gives each head without a loss of its own <c>[Network]</c>'s (<paramref name="declared"/>), and returns the network's
+    /// loss: the declared one, else the first head's (None: every head is without one, an inference-only network).
+    /// </summary>
+    public static LossKind ResolveLosses(LossKind declared, List<LayerSpec> layers)
     {
-        if (declared != LossKind.None) return declared;
-        foreach (LayerSpec layer in layers)
-            if (layer.Kind == LayerKind.Heads)
-                foreach (HeadSpec head in Heads(layer))
-                    if (head.Loss != LossKind.None) return head.Loss;
-        return LossKind.None;
+        LossKind result = declared;
+        for (int i = 0; i < layers.Count; i++)
+        {
+            if (layers[i].Kind != LayerKind.Heads) continue;
+            HeadSpec[] heads = Heads(layers[i]).Select(h => h.Loss == LossKind.None ? h with { Loss = declared } : h).ToArray();
+            layers[i] = layers[i] with { Options = new HeadsOptions(new EquatableArray<HeadSpec>(heads)) };
+            if (result == LossKind.None) result = heads.Select(h => h.Loss).FirstOrDefault(l => l != LossKind.None);
+        }
+        return result;
     }
 
     public override void CheckValues(LayerSpec layer, List<ShapeError> errors)
@@ -162,7 +168,7 @@ internal sealed class HeadsLayer : LayerDefinition
     public override LayerRow Row(ShapedLayer layer) => new("heads", 0);
 
     public override string DocumentationText(ShapedLayer layer) =>
-        "the heads, " + string.Join(", ", Heads(layer.Spec).Select(h => $"'{h.Layer}' ({(h.Loss == LossKind.None ? "the network's loss" : h.Loss.ToString())}, weight {Text(h.Weight)})"));
+        "the heads, " + string.Join(", ", Heads(layer.Spec).Select(h => $"'{h.Layer}' ({(h.Loss == LossKind.None ? "no loss" : h.Loss.ToString())}, weight {Text(h.Weight)})"));
 
     public override string? WhyNoStep(ShapedLayer layer) => "a network with several outputs cannot run one time step at a time";
 

@@ -178,7 +178,8 @@ internal static partial class ShapeInference
         for (int i = 0; i < n - 1; i++)
             if (!read[i])
                 errors.Add(new ShapeError(DiagnosticIds.UnusedBranch, layers[i].AttributeIndex,
-                    $"{layers[i].Kind} '{layers[i].Name}' ({layers[i].Output.Text}) is not read by any layer and is not the network's output (the last layer), " +
+                    $"{layers[i].Kind} '{layers[i].Name}' ({layers[i].Output.Text}) is not read by any layer and is not " +
+                    (layers[n - 1].Kind == LayerKind.Heads ? "one of the network's outputs ([Output]), " : "the network's output (the last layer), ") +
                     "so its branch computes nothing that is used and is not trained; read it with From or a merge, or remove it", IsWarning: true));
         var readers = new int[n];
         for (int c = 0; c < n; c++)
