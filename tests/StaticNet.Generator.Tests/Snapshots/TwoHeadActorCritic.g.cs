@@ -808,7 +808,7 @@ namespace Demo
         /// <returns>The weighted loss; nothing changes.</returns>
         public float ComputeLoss(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> policyTargets, global::System.ReadOnlySpan<float> valueTargets)
         {
-            float[] packed = PackTargets(policyTargets, valueTargets, out int n);
+            float[] packed = PackTargets(policyTargets, valueTargets, gradients: false, out int n);
             try { return ComputeLoss(inputs, new global::System.ReadOnlySpan<float>(packed, 0, n * OutputSize)); }
             finally { global::StaticNet.Kernels.InputPacking.Return(packed); }
         }
@@ -821,7 +821,7 @@ namespace Demo
         /// <returns>The weighted loss; <c>Gradients</c> holds its gradient.</returns>
         public float ComputeGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> policyTargets, global::System.ReadOnlySpan<float> valueTargets, global::System.ReadOnlySpan<float> sampleWeights)
         {
-            float[] packed = PackTargets(policyTargets, valueTargets, out int n);
+            float[] packed = PackTargets(policyTargets, valueTargets, gradients: false, out int n);
             try { return ComputeGradients(inputs, new global::System.ReadOnlySpan<float>(packed, 0, n * OutputSize), sampleWeights); }
             finally { global::StaticNet.Kernels.InputPacking.Return(packed); }
         }
@@ -835,17 +835,17 @@ namespace Demo
         /// <returns>The weighted loss before the step.</returns>
         public float TrainStep(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> policyTargets, global::System.ReadOnlySpan<float> valueTargets, global::System.ReadOnlySpan<float> sampleWeights, global::StaticNet.Optimizers.Optimizer optimizer)
         {
-            float[] packed = PackTargets(policyTargets, valueTargets, out int n);
+            float[] packed = PackTargets(policyTargets, valueTargets, gradients: false, out int n);
             try { return TrainStep(inputs, new global::System.ReadOnlySpan<float>(packed, 0, n * OutputSize), sampleWeights, optimizer); }
             finally { global::StaticNet.Kernels.InputPacking.Return(packed); }
         }
 
         /// <summary>Checks that the heads' spans hold the same number of whole samples, and packs them into a pooled buffer (give it back to the pool).</summary>
-        private static float[] PackTargets(global::System.ReadOnlySpan<float> policy, global::System.ReadOnlySpan<float> value, out int n)
+        private static float[] PackTargets(global::System.ReadOnlySpan<float> policy, global::System.ReadOnlySpan<float> value, bool gradients, out int n)
         {
             n = -1;
-            n = global::StaticNet.Kernels.InputPacking.Samples(policy, PolicyOutputSize, n, nameof(policy), "TwoHeadActorCritic");
-            n = global::StaticNet.Kernels.InputPacking.Samples(value, ValueOutputSize, n, nameof(value), "TwoHeadActorCritic");
+            n = global::StaticNet.Kernels.InputPacking.Samples(policy, PolicyOutputSize, n, gradients ? "policyGradients" : "policyTargets", "TwoHeadActorCritic");
+            n = global::StaticNet.Kernels.InputPacking.Samples(value, ValueOutputSize, n, gradients ? "valueGradients" : "valueTargets", "TwoHeadActorCritic");
             float[] packed = global::StaticNet.Kernels.InputPacking.Rent(n * OutputSize);
             global::StaticNet.Kernels.InputPacking.Pack(policy, PolicyOutputSize, PolicyOutputOffset, packed, OutputSize, n);
             global::StaticNet.Kernels.InputPacking.Pack(value, ValueOutputSize, ValueOutputOffset, packed, OutputSize, n);
@@ -862,7 +862,7 @@ namespace Demo
         /// <param name="goalGradients">n × <see cref="GoalInputSize"/> floats, overwritten with ∂L/∂ that input; or <c>default</c> (all of them) to skip the input gradient.</param>
         public void Backward(global::System.ReadOnlySpan<float> policyGradients, global::System.ReadOnlySpan<float> valueGradients, global::System.Span<float> stateGradients, global::System.Span<float> goalGradients)
         {
-            float[] packed = PackTargets(policyGradients, valueGradients, out int n);
+            float[] packed = PackTargets(policyGradients, valueGradients, gradients: true, out int n);
             try { Backward(new global::System.ReadOnlySpan<float>(packed, 0, n * OutputSize), stateGradients, goalGradients); }
             finally { global::StaticNet.Kernels.InputPacking.Return(packed); }
         }
