@@ -41,6 +41,13 @@ public partial class ThreeHeadNet { }
 [Output("mean")] [Output("log_std")]
 public partial class GaussianPolicy { }
 
+/// <summary>One [Output]: the head is the whole output, its loss weighted; no per-head overloads (the packed ones are the head's).</summary>
+[Input(3)]
+[Dense(6, Activation.ReLU)]
+[Dense(2, Name = "out")]
+[Output("out", Loss = Loss.L1, Weight = 2f)]
+public partial class OneHeadNet { }
+
 /// <summary>
 /// Several outputs (heads): PyTorch parity of a two-input two-head network (outputs 1e-5, gradients and an Adam step 1e-4,
 /// per-sample weights, <c>Backward</c> from each head's gradient with both inputs' gradients), the per-head overloads
@@ -306,6 +313,19 @@ public class HeadsTests(Xunit.Abstractions.ITestOutputHelper output)
         for (int step = 0; step < 2; step++)
             Assert.Equal(one.TrainStep(inputs, targets, a), two.TrainStep(inputs, targets, b));
         Assert.True(one.Parameters.SequenceEqual(two.Parameters));
+    }
+
+    [Fact]
+    public void OneHead_IsTheOutput_WithItsWeightedLoss()
+    {
+        const int n = 5;
+        var network = new OneHeadNet(3);
+        float[] inputs = RandomVector(n * 3, 1), targets = RandomVector(n * 2, 2);
+        var outputs = new float[n * 2];
+        network.ForwardBatch(inputs, outputs);
+        double l1 = outputs.Zip(targets, (y, t) => Math.Abs(y - t)).Sum() / (n * 2);
+        Assert.Equal(2 * l1, network.ComputeLoss(inputs, targets), 5);
+        Assert.Equal((0, 2), (OneHeadNet.OutOutputOffset, OneHeadNet.OutOutputSize));
     }
 
     [Fact]
