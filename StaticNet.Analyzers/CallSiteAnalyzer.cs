@@ -68,6 +68,8 @@ public sealed class CallSiteAnalyzer : DiagnosticAnalyzer
             return; // one span per input (several named inputs): checked by input
         }
         if (method.Name == "Backward") return; // the packed sample's Backward: not checked (yet)
+        if (method.Name is not ("Step" or "StepBlock") && second.Parameter?.Name is not ("output" or "outputs" or "targets" or "labels"))
+            return; // one span per head (several [Output]s): not the packed sample these checks know
         string name = method.ContainingType.Name;
         int? firstLength = KnownLengths.Of(first.Value, context.CancellationToken);
         int? secondLength = KnownLengths.Of(second.Value, context.CancellationToken);

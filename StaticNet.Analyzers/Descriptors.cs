@@ -46,6 +46,7 @@ internal static class Descriptors
     public static readonly DiagnosticDescriptor GraphCycle = Error(DiagnosticIds.GraphCycle, "Layer reads its own or a later output", Usage);
     public static readonly DiagnosticDescriptor MergeShapeMismatch = Error(DiagnosticIds.MergeShapeMismatch, "Merged outputs have incompatible shapes", Shapes);
     public static readonly DiagnosticDescriptor UnusedBranch = Warning(DiagnosticIds.UnusedBranch, "Layer output is never used", Shapes);
+    public static readonly DiagnosticDescriptor HeadWithoutLoss = Error(DiagnosticIds.HeadWithoutLoss, "Output head is misdeclared", Usage);
     public static readonly DiagnosticDescriptor ShortcutMismatch = Error(DiagnosticIds.ShortcutMismatch, "Residual shortcut does not match the block", Shapes);
 
     public static ImmutableArray<DiagnosticDescriptor> All { get; } = ImmutableArray.Create(
@@ -53,7 +54,7 @@ internal static class Descriptors
         NotExtensible, SoftmaxNeedsClasses, ActivationDuplicatesLoss, SplitDeclarations, TooLarge, UndefinedValue,
         GeneratedMemberConflict, MissingFlatten, WindowDoesNotFit, WrongInputKind, InvalidOption, EmbeddingNotFirst,
         WrongSampleLength, PartialSample, BatchCountMismatch, NoLoss, NoStep, WrongTargetType,
-        UnknownSource, GraphCycle, MergeShapeMismatch, UnusedBranch, ShortcutMismatch);
+        UnknownSource, GraphCycle, MergeShapeMismatch, UnusedBranch, HeadWithoutLoss, ShortcutMismatch);
 
     private static readonly Dictionary<string, DiagnosticDescriptor> s_byId = Index();
 

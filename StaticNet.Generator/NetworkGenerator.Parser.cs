@@ -55,12 +55,13 @@ internal static class Parser
     public static NetworkSpec ReadSpec(INamedTypeSymbol type, string[]? containingTypes = null)
     {
         (LossKind loss, int networkAttributeIndex, string? embeddedWeights, string? namePrefix, bool fromCaller, float huberBeta) = ReadNetworkAttribute(type);
+        List<LayerSpec> layers = ReadLayers(type);
         return new NetworkSpec(
             NamespaceOf(type),
             type.Name,
             new EquatableArray<string>(containingTypes ?? new string[0]),
-            loss,
-            new EquatableArray<LayerSpec>(ReadLayers(type).ToArray()),
+            HeadsLayer.ResolveLosses(loss, layers), // [Output]s without a loss take [Network]'s; without one there, the first head's makes the network train
+            new EquatableArray<LayerSpec>(layers.ToArray()),
             networkAttributeIndex,
             embeddedWeights,
             NamePrefix: namePrefix ?? "",
@@ -103,7 +104,7 @@ internal static class Parser
                     From = AttributeArguments.NamedString(attribute, "From"),
                 });
         }
-        return PackInputs(layers);
+        return HeadsLayer.Gather(PackInputs(layers)); // several [Output]s: one heads layer after the others
     }
 
     /// <summary>The name of the packed input that several named inputs become (not a name a layer can read).</summary>

@@ -59,6 +59,8 @@ internal static class NetworkEmitter
         if (IsTrainable(network)) WriteTraining(w, network);
         if (SeveralInputsEmitter.Applies(network))
             SeveralInputsEmitter.Write(w, network);
+        if (HeadsEmitter.Applies(network))
+            HeadsEmitter.Write(w, network);
         WriteWeightsIO(w, network);
         ExportEmitter.Write(w, network);
         if (spec.EmbeddedWeights is not null) WriteEmbeddedWeights(w, network);
@@ -115,7 +117,9 @@ internal static class NetworkEmitter
             w.Line($"//   {Pad(layer.Name, nameWidth)} {layer.Definition.KindText(layer),-13} {Pad(layer.Output.Text, shapeWidth)} {layer.Definition.ActivationText(layer),-11} {N(layer.ParameterCount),12}" +
                 (graph ? "  " + Reads(network, layer) : ""));
         w.Line($"//   {Pad("total", nameWidth)} {"",-13} {Pad("", shapeWidth)} {"",-11} {N(network.ParameterCount),12}");
-        w.Line($"//   loss: {network.Spec.Loss}");
+        w.Line(HeadsEmitter.Heads(network) is { } heads
+            ? "//   loss: " + string.Join(" + ", heads.Select(h => $"{Layers.LayerDefinition.Text(h.Spec.Weight)} × {h.Loss}({h.Name})"))
+            : $"//   loss: {network.Spec.Loss}");
         w.Line();
         w.Line("#nullable enable");
         w.Line();
@@ -175,6 +179,7 @@ internal static class NetworkEmitter
         w.Line($"/// <summary>The number of floats in one output sample, {network.Output.Text} (logits, before the loss's softmax or sigmoid).</summary>");
         w.Line($"public const int OutputSize = {network.OutputSize};");
         w.Line();
+        if (HeadsEmitter.Heads(network) is not null) HeadsEmitter.WriteSizes(w, network);
         w.Line("/// <summary>The number of trainable parameters, counted as PyTorch counts them.</summary>");
         w.Line($"public const int ParameterCount = {network.ParameterCount};");
         w.Line();
@@ -553,8 +558,9 @@ internal static class NetworkEmitter
         string className = network.Spec.ClassName;
         LossKind loss = network.Spec.Loss;
         ActivationShape output = network.Output;
-        bool hasLabels = loss == LossKind.SoftmaxCrossEntropy;
-        string lossText = loss switch
+        bool heads = HeadsEmitter.Heads(network) is not null; // several outputs: Σ weight·loss over the heads, float targets only
+        bool hasLabels = loss == LossKind.SoftmaxCrossEntropy && !heads;
+        string lossText = heads ? HeadsEmitter.LossText(network) : loss switch
         {
             LossKind.MeanSquaredError => "the mean squared error over every output of every sample",
             LossKind.BinaryCrossEntropy => "the binary cross-entropy of the sigmoid of the logits, averaged over every output of every sample",
@@ -592,8 +598,8 @@ internal static class NetworkEmitter
         w.Line($"if (!weights.IsEmpty) global::StaticNet.Kernels.Guard.SampleWeights(weights, count, \"{className}\"); // before anything changes");
         if (hasLabels)
             w.Line($"if (!labels.IsEmpty) global::StaticNet.Kernels.Guard.Labels(labels, {output.Channels}, \"{className}\"); // before anything changes");
-        string divisor = loss == LossKind.SoftmaxCrossEntropy ? (positions == 1 ? "count" : $"count * {positions}") : "count * OutputSize";
-        string over = loss == LossKind.SoftmaxCrossEntropy ? (positions == 1 ? "samples" : "samples and steps") : "every output";
+        string divisor = heads || loss == LossKind.SoftmaxCrossEntropy ? (positions == 1 ? "count" : $"count * {positions}") : "count * OutputSize";
+        string over = heads ? "samples (each head's loss weighted and divided by its own count)" : loss == LossKind.SoftmaxCrossEntropy ? (positions == 1 ? "samples" : "samples and steps") : "every output";
         w.Line($"float scale = 1f / ({divisor}); // the loss is a mean over {over}");
         bool statistics = HasStatistics(network);
         w.Open("if (computeGradients)");
@@ -640,6 +646,12 @@ internal static class NetworkEmitter
         string labelSlice = positions == 1 ? "labels.Slice(start, rows)" : $"labels.Slice(start * {positions}, rows * {positions})";
         void WriteLoss(string target)
         {
+            if (heads)
+            {
+                if (target != "sum +=") w.Line(target + " 0;");
+                HeadsEmitter.WriteLoss(w, network, target == "sum +=" ? "sum" : "loss");
+                return;
+            }
             if (hasLabels)
             {
                 w.Line($"{target} labels.IsEmpty");

@@ -40,6 +40,9 @@ internal static class SeveralInputsEmitter
         return parts;
     }
 
+    /// <summary>Each input's parameter name and size constant, in declaration order (for the heads' overloads, <see cref="HeadsEmitter"/>).</summary>
+    public static List<(string Parameter, string Size)> Parameters(ShapedNetwork network) => Parts(network).Select(p => (p.Parameter, p.Size)).ToList();
+
     public static void Write(CodeWriter w, ShapedNetwork network)
     {
         List<Part> parts = Parts(network);

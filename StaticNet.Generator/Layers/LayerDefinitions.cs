@@ -39,6 +39,7 @@ internal static class LayerDefinitions
         MergeLayer.Multiply,
         MergeLayer.Concatenate,
         InputSliceLayer.Instance,
+        HeadsLayer.Instance,
     };
 
     private static readonly Dictionary<string, LayerDefinition> s_byAttribute = ByAttribute();

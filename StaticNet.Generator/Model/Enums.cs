@@ -68,6 +68,8 @@ internal enum LayerKind
     Concatenate,
     /// <summary>One of several named vector <c>[Input]</c>s: its columns of the packed input (no attribute of its own; the parser makes it).</summary>
     InputSlice,
+    /// <summary>The network's outputs when <c>[Output(...)]</c> declares several heads: the heads' outputs packed one after the other (the parser makes it).</summary>
+    Heads,
 }
 
 /// <summary>Mirror of <c>StaticNet.PaddingMode</c>.</summary>

@@ -83,39 +83,33 @@ internal static class GeneratedMembers
             members["Backward"] = new[] { 1, 2 };
             members["ApplyGradients"] = new[] { 1 };
         }
-        AddSeveralInputs(network, members);
+        if (Emit.SeveralInputsEmitter.Applies(network))
+        {
+            // Several named inputs: the per-input constants and overloads (SeveralInputsEmitter).
+            int inputs = 0;
+            foreach (ShapedLayer slice in network.Layers)
+            {
+                if (slice.Kind != LayerKind.InputSlice) continue;
+                members[slice.Identifier + "InputOffset"] = null;
+                members[slice.Identifier + "InputSize"] = null;
+                inputs++;
+            }
+            AddCount(members, "Forward", inputs + 1);
+            AddCount(members, "ForwardBatch", inputs + 1);
+            members["PackInputs"] = new[] { inputs + 1 };
+            if (trainable && network.HasInputGradient)
+            {
+                AddCount(members, "ForwardTraining", inputs + 1);
+                AddCount(members, "Backward", inputs + 1);
+            }
+        }
+        Emit.HeadsEmitter.AddMembers(network, members); // several [Output]s
         return members;
     }
 
-    /// <summary>
-    /// Several named inputs (<see cref="Emit.SeveralInputsEmitter"/>): <c>{Name}InputSize</c> and <c>{Name}InputOffset</c> per
-    /// input, and the overloads with one span per input (n inputs: n + 1 parameters) next to the packed ones.
-    /// </summary>
-    private static void AddSeveralInputs(ShapedNetwork network, Dictionary<string, int[]?> members)
-    {
-        int inputs = 0;
-        foreach (ShapedLayer layer in network.Layers)
-        {
-            if (layer.Kind != LayerKind.InputSlice) continue;
-            inputs++;
-            members[layer.Identifier + "InputSize"] = null;
-            members[layer.Identifier + "InputOffset"] = null;
-        }
-        if (inputs == 0) return;
-        void Overload(string name)
-        {
-            int[] counts = members.TryGetValue(name, out int[]? existing) && existing is not null ? existing : new int[0];
-            members[name] = counts.Concat(new[] { inputs + 1 }).Distinct().ToArray();
-        }
-        Overload("Forward");
-        Overload("ForwardBatch");
-        Overload("PackInputs");
-        if (network.Spec.Loss != LossKind.None && network.HasInputGradient)
-        {
-            Overload("ForwardTraining");
-            Overload("Backward");
-        }
-    }
+    /// <summary>Adds a parameter count to a method's.</summary>
+    internal static void AddCount(Dictionary<string, int[]?> members, string name, int count) =>
+        members[name] = (members.TryGetValue(name, out int[]? counts) && counts is not null ? counts : new int[0]).Concat(new[] { count }).Distinct().ToArray();
 
     /// <summary>The members named after one layer's identifier: a constant per tensor and region, its methods (any parameter list).</summary>
     private static IEnumerable<KeyValuePair<string, int[]?>> LayerMembers(ShapedNetwork network, ShapedLayer layer)

@@ -53,6 +53,25 @@ internal static partial class ShapeInference
                 var list = new List<int>();
                 bool ok = true;
                 if (layer.Kind == LayerKind.InputSlice) { if (inputIndex >= 0) list.Add(inputIndex); else ok = false; } // one of several inputs: its columns of the packed input
+                else if (layer.Kind == LayerKind.Heads)
+                {
+                    // Each [Output] names its layer; an unknown name is reported on that [Output].
+                    foreach (Layers.HeadSpec head in Layers.HeadsLayer.Heads(layer))
+                    {
+                        bool found = Find(spec, localNames, inputIndex, l, head.Layer, "a head", errors, list, head.AttributeIndex, $"Output '{head.Layer}'");
+                        if (found && list[list.Count - 1] == inputIndex)
+                        {
+                            errors.Add(new ShapeError(DiagnosticIds.HeadWithoutLoss, head.AttributeIndex,
+                                $"Output '{head.Layer}' names the network's input; expected a layer's name (a head is a layer's output)"));
+                            found = false;
+                        }
+                        ok &= found;
+                    }
+                    operands[l] = ok ? list.ToArray() : null;
+                    broken |= !ok && inputIndex >= 0;
+                    previous = l;
+                    continue;
+                }
                 else if (layer.From is { } from) ok &= Find(spec, localNames, inputIndex, l, from, "From", errors, list);
                 else if (previous >= 0) list.Add(previous);
                 else ok = false; // no input: SNET001 is reported
@@ -65,10 +84,12 @@ internal static partial class ShapeInference
             return new Graph(localNames, operands, broken, inputIndex);
         }
 
-        private static bool Find(NetworkSpec spec, string[] localNames, int inputIndex, int l, string name, string role, List<ShapeError> errors, List<int> list)
+        private static bool Find(NetworkSpec spec, string[] localNames, int inputIndex, int l, string name, string role, List<ShapeError> errors, List<int> list,
+            int attributeIndex = -1, string? who = null)
         {
             LayerSpec layer = spec.Layers[l];
-            string self = $"{layer.Kind} '{spec.NamePrefix}{localNames[l]}'";
+            string self = who ?? $"{layer.Kind} '{spec.NamePrefix}{localNames[l]}'";
+            if (attributeIndex < 0) attributeIndex = layer.AttributeIndex;
             int later = -1;
             for (int j = 0; j < localNames.Length; j++)
             {
@@ -78,13 +99,13 @@ internal static partial class ShapeInference
             }
             if (later == l)
             {
-                errors.Add(new ShapeError(DiagnosticIds.GraphCycle, layer.AttributeIndex,
+                errors.Add(new ShapeError(DiagnosticIds.GraphCycle, attributeIndex,
                     $"{self} reads its own output ('{name}', {role}), a cycle; expected the name of a layer declared before it or of the input"));
                 return false;
             }
             if (later > l)
             {
-                errors.Add(new ShapeError(DiagnosticIds.GraphCycle, layer.AttributeIndex,
+                errors.Add(new ShapeError(DiagnosticIds.GraphCycle, attributeIndex,
                     $"{self} reads '{name}' ({role}), which is declared after it; a layer reads only outputs declared before it, so that the graph has no cycles. " +
                     $"Declare '{name}' earlier, or read another layer"));
                 return false;
@@ -97,9 +118,9 @@ internal static partial class ShapeInference
                 : "expected one of the names declared before it, such as " + string.Join(", ", names.Skip(names.Length - 12));
             // For the code fix (StaticNet.CodeFixes): the name, where it is written, and every name it could be instead.
             string candidates = string.Join("\n", Enumerable.Range(0, l).Where(j => spec.Layers[j].Kind != LayerKind.Input || j == inputIndex).Select(j => localNames[j]));
-            errors.Add(new ShapeError(DiagnosticIds.UnknownSource, layer.AttributeIndex,
+            errors.Add(new ShapeError(DiagnosticIds.UnknownSource, attributeIndex,
                 $"{self} reads '{name}' ({role}), but no layer or input has that name; {expected}",
-                Properties: new EquatableArray<string>(new[] { "Name", name, "Role", role == "From" ? "From" : "Operand", "Candidates", candidates })));
+                Properties: new EquatableArray<string>(new[] { "Name", name, "Role", role == "From" ? "From" : "Operand" /* an operand or a head: the attribute's positional names */, "Candidates", candidates })));
             return false;
         }
 
@@ -160,7 +181,8 @@ internal static partial class ShapeInference
         for (int i = 0; i < n - 1; i++)
             if (!read[i])
                 errors.Add(new ShapeError(DiagnosticIds.UnusedBranch, layers[i].AttributeIndex,
-                    $"{layers[i].Kind} '{layers[i].Name}' ({layers[i].Output.Text}) is not read by any layer and is not the network's output (the last layer), " +
+                    $"{layers[i].Kind} '{layers[i].Name}' ({layers[i].Output.Text}) is not read by any layer and is not " +
+                    (layers[n - 1].Kind == LayerKind.Heads ? "one of the network's outputs ([Output]), " : "the network's output (the last layer), ") +
                     "so its branch computes nothing that is used and is not trained; read it with From or a merge, or remove it", IsWarning: true));
         var readers = new int[n];
         for (int c = 0; c < n; c++)

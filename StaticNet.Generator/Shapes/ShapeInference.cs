@@ -66,8 +66,8 @@ internal static partial class ShapeInference
             string name = prefix + local;
             declared++;
             int[]? operands = graph.Operands[l];
-            if (!CheckName(layer, local, names, errors)) { broken = true; PassOn(l, operands); continue; }
-            if (input is not null && layer.AttributeIndex < input.AttributeIndex)
+            if (layer.Kind != LayerKind.Heads && !CheckName(layer, local, names, errors)) { broken = true; PassOn(l, operands); continue; }
+            if (input is not null && layer.Kind != LayerKind.Heads && layer.AttributeIndex < input.AttributeIndex) // [Output]s may be written anywhere
             {
                 errors.Add(new ShapeError(DiagnosticIds.LayerBeforeInput, layer.AttributeIndex,
                     $"{layer.Kind} '{name}' comes before [Input]; expected [Input] first, then the layers in order"));
@@ -135,7 +135,7 @@ internal static partial class ShapeInference
             errors.Add(new ShapeError(DiagnosticIds.NoLayers, input.AttributeIndex,
                 $"Network '{spec.ClassName}' has an input but no layers; expected at least one layer, e.g. [Dense(10)], after [Input]"));
 
-        if (layers.Count > 0 && !broken)
+        if (layers.Count > 0 && !broken && layers[layers.Count - 1].Kind != LayerKind.Heads) // heads: checked per head (HeadsLayer)
             CheckLoss(spec, layers[layers.Count - 1], errors);
 
         var diagnostics = new EquatableArray<ShapeError>(errors.ToArray());

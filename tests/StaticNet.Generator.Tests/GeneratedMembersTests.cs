@@ -12,6 +12,7 @@ public class GeneratedMembersTests
     [InlineData(SnapshotTests.DigitsNet, "Demo.DigitsNet")]
     [InlineData(SnapshotTests.ResidualGraph, "Demo.ResidualGraph")]
     [InlineData(SnapshotTests.TwoInputCritic, "Demo.TwoInputCritic")]
+    [InlineData(SnapshotTests.TwoHeadActorCritic, "Demo.TwoHeadActorCritic")]
     [InlineData(SnapshotTests.DeepRegressor, "Demo.Models.Zoo+DeepRegressor")]
     [InlineData(SnapshotTests.InferenceOnly, "TinyPolicy")]
     [InlineData(SnapshotTests.SampleCnn, "Demo.SampleCnn")]

@@ -50,6 +50,36 @@ public partial class GraphDiagnosticsTests
         AnalyzerHarness.Verify(Usings + "[Input(4)] [Dense(4, Name = \"a\")] [Dense(4, Name = \"side\")] [Add(\"a\")] [Dense(1)] partial class N { }");
     }
 
+    private const string TwoHeads = "[Input(4)] [Dense(8, Activation.ReLU, Name = \"t\")] [Dense(3, Name = \"p\")] [Dense(1, From = \"t\", Name = \"v\")] ";
+
+    [Fact]
+    public void SNET044_HeadWithoutLoss_AndOtherHeadMistakes()
+    {
+        // No loss on the head and none on [Network], while the other head trains.
+        AnalyzerHarness.Verify(Usings + TwoHeads + "[Output(\"p\", Loss = Loss.SoftmaxCrossEntropy)] [{|SNET044:Output(\"v\")|}] partial class N { }");
+        string message = AnalyzerHarness.Analyze(Usings + TwoHeads + "[Output(\"p\", Loss = Loss.SoftmaxCrossEntropy)] [Output(\"v\")] partial class N { }").Single().GetMessage();
+        Assert.Contains("Output 'v' has no loss", message);
+        // The network's loss serves a head without its own; no loss anywhere is an inference-only network.
+        AnalyzerHarness.Verify(Usings + "[Network(Loss = Loss.MeanSquaredError)] " + TwoHeads + "[Output(\"p\", Loss = Loss.SoftmaxCrossEntropy)] [Output(\"v\")] partial class N { }");
+        AnalyzerHarness.Verify(Usings + TwoHeads + "[Output(\"p\")] [Output(\"v\")] partial class N { }");
+        // [Output]s may come first, before [Input].
+        AnalyzerHarness.Verify(Usings + "[Network(Loss = Loss.MeanSquaredError)] [Output(\"p\")] [Output(\"v\")] " + TwoHeads + "partial class N { }");
+        // A repeated head, the input as a head, a negative weight, a head that is not a vector.
+        AnalyzerHarness.Verify(Usings + "[Network(Loss = Loss.MeanSquaredError)] " + TwoHeads + "[Output(\"p\")] [Output(\"v\")] [{|SNET044:Output(\"p\")|}] partial class N { }");
+        AnalyzerHarness.Verify(Usings + "[Network(Loss = Loss.MeanSquaredError)] " + TwoHeads + "[Output(\"p\")] [Output(\"v\")] [{|SNET044:Output(\"input\")|}] partial class N { }");
+        AnalyzerHarness.Verify(Usings + "[Network(Loss = Loss.MeanSquaredError)] " + TwoHeads + "[Output(\"p\")] [{|SNET044:Output(\"v\", Weight = -1f)|}] partial class N { }");
+        AnalyzerHarness.Verify(Usings + "[Network(Loss = Loss.MeanSquaredError)] [Input(1, 8, 8)] [Conv2D(4, 3, Name = \"map\")] [Flatten] [Dense(2, Name = \"v\")] [{|SNET044:Output(\"map\")|}] [Output(\"v\")] partial class N { }");
+    }
+
+    [Fact]
+    public void SNET040_AHeadNamingAnUnknownLayer_IsReportedOnItsOutput()
+    {
+        AnalyzerHarness.Verify(Usings + "[Network(Loss = Loss.MeanSquaredError)] " + TwoHeads + "[Output(\"p\")] [{|SNET040:Output(\"w\")|}] partial class N { }");
+        AnalyzerHarness.Verify(Usings + "[Network(Loss = Loss.SoftmaxCrossEntropy)] " + TwoHeads + "[Output(\"p\")] [{|SNET010:Output(\"v\")|}] partial class N { }");
+        // A layer that is neither a head nor read is an unused branch.
+        AnalyzerHarness.Verify(Usings + "[Network(Loss = Loss.MeanSquaredError)] " + TwoHeads + "[{|SNET043:Dense(2, From = \"t\", Name = \"extra\")|}] [Output(\"p\")] [Output(\"v\")] partial class N { }");
+    }
+
     [Fact]
     public void SNET045_ShortcutMismatch_SuggestsAStridedOneByOneConvolution()
     {
@@ -84,6 +114,7 @@ public partial class GraphDiagnosticsTests
     [InlineData("SNET041")]
     [InlineData("SNET042")]
     [InlineData("SNET043")]
+    [InlineData("SNET044")]
     [InlineData("SNET045")]
     public void HelpPageExamples_ReportTheirIdAndTheirFixesAreClean(string id)
     {

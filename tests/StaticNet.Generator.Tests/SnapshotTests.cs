@@ -242,6 +242,23 @@ public class SnapshotTests
         public partial class TwoInputCritic { }
         """;
 
+    /// <summary>Several inputs and several outputs (heads), each with its own loss and weight, on a shared trunk, with the caller's gradients.</summary>
+    public const string TwoHeadActorCritic = """
+        using StaticNet;
+
+        namespace Demo;
+
+        [Network(GradientsFromCaller = true)]
+        [Input(6, Name = "state")] [Input(2, Name = "goal")]
+        [Concatenate("goal", From = "state", Name = "cat")]
+        [Dense(16, Activation.Tanh, Name = "trunk")]
+        [Dense(3, Name = "policy")]
+        [Dense(1, From = "trunk", Name = "value")]
+        [Output("policy", Loss = Loss.SoftmaxCrossEntropy)]
+        [Output("value", Loss = Loss.MeanSquaredError, Weight = 0.5f)]
+        public partial class TwoHeadActorCritic { }
+        """;
+
     /// <summary>A graph: a residual block with a projected shortcut (From, [Add]), a concatenation, and the caller's gradients.</summary>
     public const string ResidualGraph = """
         using StaticNet;
@@ -293,6 +310,7 @@ public class SnapshotTests
     [Theory]
     [InlineData(nameof(ResidualGraph), ResidualGraph)]
     [InlineData(nameof(TwoInputCritic), TwoInputCritic)]
+    [InlineData(nameof(TwoHeadActorCritic), TwoHeadActorCritic)]
     [InlineData(nameof(Vae), Vae)]
     [InlineData(nameof(HuberRegressor), HuberRegressor)]
     [InlineData(nameof(FrozenTrunk), FrozenTrunk)]

@@ -45,6 +45,15 @@ public partial class Critic { }
 [Dense(1, Name = "q")]
 public partial class StateActionCritic { }
 
+[Network(GradientsFromCaller = true)]
+[Input(8)]
+[Dense(64, Activation.Tanh, Name = "trunk")]
+[Dense(4, Name = "policy")]
+[Dense(1, From = "trunk", Name = "value")]
+[Output("policy", Loss = Loss.SoftmaxCrossEntropy)]
+[Output("value", Loss = Loss.MeanSquaredError, Weight = 0.5f)]
+public partial class ActorCritic { }
+
 public sealed class GraphDocsTests
 {
     private static string ThisFile([CallerFilePath] string path = "") => path;
@@ -58,7 +67,7 @@ public sealed class GraphDocsTests
         string page = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(ThisFile())!, "..", "..", "..", "docs", "graphs.md"));
         string source = Normalize(File.ReadAllText(ThisFile()));
         MatchCollection blocks = Regex.Matches(File.ReadAllText(page), "```csharp\n(.*?)```", RegexOptions.Singleline);
-        Assert.Equal(5, blocks.Count);
+        Assert.Equal(7, blocks.Count);
         foreach (Match block in blocks)
             Assert.Contains(Normalize(block.Groups[1].Value), source);
     }
@@ -75,6 +84,25 @@ public sealed class GraphDocsTests
         stateAction.ForwardTraining(states, actions, values);
         stateAction.Backward(new float[] { 1, 1, 1, 1 }, dStates, dActions);
         Assert.Contains(dActions, v => v != 0);
+
+        var agent = new ActorCritic(seed: 1);
+        float[] observation = new float[ActorCritic.InputSize];
+        float[] logits = new float[ActorCritic.PolicyOutputSize], value = new float[ActorCritic.ValueOutputSize];
+        agent.Forward(observation, logits, value); // one span per head
+
+        float[] observations = new float[16 * ActorCritic.InputSize];
+        float[] actionProbabilities = new float[16 * 4], returns = new float[16], advantages = new float[16];
+        Array.Fill(actionProbabilities, 0.25f);
+        Array.Fill(advantages, 1f);
+        // 1 × cross-entropy(policy) + 0.5 × MSE(value), each sample's loss weighted (default: all 1)
+        agent.TrainStep(observations, actionProbabilities, returns, advantages, new Adam(1e-3f));
+        Assert.Equal((4, 0, 1, 4), (ActorCritic.PolicyOutputSize, ActorCritic.PolicyOutputOffset, ActorCritic.ValueOutputSize, ActorCritic.ValueOutputOffset));
+        float[] packed = new float[ActorCritic.OutputSize];
+        agent.Forward(observation, packed);
+        float[] before = logits.Concat(value).ToArray();
+        Assert.NotEqual(before, packed); // the step moved both heads' weights
+        agent.Forward(observation, logits, value);
+        Assert.Equal(packed, logits.Concat(value).ToArray());
 
         var critic = new Critic(seed: 1);
         float[] stateActions = new float[8 * Critic.InputSize]; // 8 samples of [state (3), action (1)]
