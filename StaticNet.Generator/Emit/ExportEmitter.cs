@@ -26,9 +26,10 @@ internal static class ExportEmitter
     private static void WriteOnnx(CodeWriter w, ShapedNetwork network)
     {
         string name = network.Spec.ClassName;
+        bool severalInputs = SeveralInputsEmitter.Applies(network);
         w.Line("/// <summary>");
         w.Line($"/// Writes the network as an ONNX model (opset {17}) to a file: the layers as ONNX operators in PyTorch's layouts, the");
-        w.Line("/// weights as initializers named as in safetensors, input <c>input</c> and output <c>output</c> with a symbolic batch");
+        w.Line($"/// weights as initializers named as in safetensors, {(severalInputs ? "inputs " + InputList(network, "<c>", "</c>") : "input <c>input</c>")} and output <c>output</c> with a symbolic batch");
         w.Line("/// dimension <c>N</c>. Written to a temporary file beside <paramref name=\"path\"/> and moved over it when complete, so that");
         w.Line("/// a failure leaves no half-written file (and an existing file as it was).");
         w.Line("/// </summary>");
@@ -47,21 +48,22 @@ internal static class ExportEmitter
         w.Line("EnterExclusive(nameof(SaveOnnx));");
         w.Line("try { global::StaticNet.IO.Onnx.OnnxExport.AddInitializers(onnx, s_parameterTensors, _parameters.Span); }");
         w.Line("finally { ExitExclusive(); }");
-        w.Line($"string x = onnx.Input(\"input\", {Dims(network.Input.Dims)});");
+        // Several inputs: each InputSlice declares its own graph input (InputSliceLayer.WriteOnnx), none reads the packed one.
+        w.Line(severalInputs ? "string x;" : $"string x = onnx.Input(\"input\", {Dims(network.Input.Dims)});");
         bool graph = network.IsGraph;
-        if (graph)
+        if (graph && !severalInputs)
         {
             // A graph: each layer's output value is kept in values[index], and each layer starts from its source's value.
             w.Line("string inputValue = x;");
-            w.Line($"var values = new string[{network.Layers.Count}];");
         }
+        if (graph) w.Line($"var values = new string[{network.Layers.Count}];");
         // Kept in values[]: the outputs a layer reads other than as the one before it (From, a merge's operands).
         var kept = new HashSet<int>(network.Layers.SelectMany(l => Enumerable.Range(0, l.OperandCount)
             .Where(k => k > 0 || l.Source(0) != l.Index - 1).Select(k => l.Source(k))).Where(source => source >= 0));
         foreach (ShapedLayer layer in network.Layers)
         {
             w.Line($"onnx.Scope({LayerDefinition.Quote(layer.Name)});");
-            if (graph && layer.Source(0) != layer.Index - 1 && !(layer.Index == 0 && layer.Source(0) < 0)) w.Line($"x = {OnnxValue(layer, 0)};");
+            if (graph && layer.Kind != LayerKind.InputSlice && layer.Source(0) != layer.Index - 1 && !(layer.Index == 0 && layer.Source(0) < 0)) w.Line($"x = {OnnxValue(layer, 0)};");
             layer.Definition.WriteOnnx(w, layer);
             if (graph && kept.Contains(layer.Index)) w.Line($"values[{layer.Index}] = x;");
         }
@@ -78,6 +80,10 @@ internal static class ExportEmitter
     /// </summary>
     public static string OnnxValue(ShapedLayer layer, int k) => layer.Source(k) is var source && source >= 0 ? $"values[{source}]" : "inputValue";
 
+    /// <summary>A network's several inputs as the docs list them: <c>state [N, 6], action [N, 2]</c>, each wrapped in <paramref name="open"/>…<paramref name="close"/>.</summary>
+    private static string InputList(ShapedNetwork network, string open, string close) =>
+        string.Join(", ", network.Layers.Where(l => l.Kind == LayerKind.InputSlice).Select(l => open + l.Name + " [N, " + InputSliceLayer.Size(l.Spec) + "]" + close));
+
     private static void WritePyTorch(CodeWriter w, ShapedNetwork network)
     {
         string source = PyTorchSource(network);
@@ -85,7 +91,10 @@ internal static class ExportEmitter
         w.Line("/// The equivalent PyTorch module as Python source: <c>class " + network.Spec.ClassName + "(nn.Module)</c>, whose <c>state_dict()</c> names");
         w.Line("/// and shapes are this network's safetensors names and shapes, so <c>load_state_dict(load_file(\"w.safetensors\"))</c> loads");
         w.Line("/// <c>SaveSafetensors</c>' file and <c>save_file(model.state_dict(), ...)</c> writes one <c>LoadSafetensors</c> reads. Its input");
-        w.Line("/// is <c>[N, " + string.Join(", ", network.Input.Dims) + "]</c> as <c>ForwardBatch</c>'s (token ids as floats), its output the logits.");
+        if (SeveralInputsEmitter.Applies(network))
+            w.Line("/// is one tensor per input, <c>forward(" + string.Join(", ", network.Layers.Where(l => l.Kind == LayerKind.InputSlice).Select(l => Identifiers.Doc(l.Name))) + ")</c>: " + InputList(network, "<c>", "</c>") + ", its output the logits.");
+        else
+            w.Line("/// is <c>[N, " + string.Join(", ", network.Input.Dims) + "]</c> as <c>ForwardBatch</c>'s (token ids as floats), its output the logits.");
         w.Line("/// </summary>");
         int split = source.IndexOf("\n\n\nclass ", System.StringComparison.Ordinal) + 1;
         w.Line("public const string PyTorchSource = @\"" + source.Substring(0, split).Replace("\"", "\"\"") + "\" + global::StaticNet.IO.Onnx.PyTorchHelpers.Source + @\"" +
@@ -112,8 +121,12 @@ internal static class ExportEmitter
         }
         var s = new StringBuilder();
         s.Append("# Generated by StaticNet from ").Append(network.Spec.FullName).Append(": the same layers as PyTorch modules, with the same\n");
-        s.Append("# state_dict names as its safetensors files. Input [N, ").Append(string.Join(", ", network.Input.Dims)).Append("], output [N, ")
-            .Append(string.Join(", ", network.Output.Dims)).Append("] (logits).\n");
+        if (SeveralInputsEmitter.Applies(network))
+            s.Append("# state_dict names as its safetensors files. Inputs ").Append(InputList(network, "", "")).Append(", output [N, ")
+                .Append(string.Join(", ", network.Output.Dims)).Append("] (logits).\n");
+        else
+            s.Append("# state_dict names as its safetensors files. Input [N, ").Append(string.Join(", ", network.Input.Dims)).Append("], output [N, ")
+                .Append(string.Join(", ", network.Output.Dims)).Append("] (logits).\n");
         s.Append("\n\nclass ").Append(network.Spec.ClassName).Append("(nn.Module):\n");
         s.Append("    def __init__(self):\n");
         s.Append("        super().__init__()\n");
@@ -158,9 +171,13 @@ internal static class ExportEmitter
         var values = new string[network.Layers.Count];
         foreach (ShapedLayer layer in network.Layers)
             values[layer.Index] = PythonIdentifier(layer.Name, used);
-        s.Append("\n    def forward(self, ").Append(input).Append("):\n");
+        // Several inputs: forward takes one tensor per input (its InputSlice's value), in declaration order.
+        List<ShapedLayer> slices = network.Layers.Where(l => l.Kind == LayerKind.InputSlice).ToList();
+        string arguments = slices.Count > 0 ? string.Join(", ", slices.Select(l => values[l.Index])) : input;
+        s.Append("\n    def forward(self, ").Append(arguments).Append("):\n");
         foreach (ShapedLayer layer in network.Layers)
         {
+            if (layer.Kind == LayerKind.InputSlice) continue;
             string operands = string.Join(", ", Enumerable.Range(0, layer.OperandCount).Select(k => layer.Source(k) is var source && source >= 0 ? values[source] : input));
             string expression = operands;
             foreach ((string name, _) in perLayer[layer.Index])

@@ -11,8 +11,8 @@ namespace StaticNet.Generator.Layers;
 /// the inputs into one input, each sample the inputs' values one after the other in declaration order, and puts one
 /// InputSlice per input where its <c>[Input]</c> was, named after it: it copies its columns of the packed input into a
 /// region of its own, so that layers read it by name (<c>From = "state"</c>) like any other output. Its shape is
-/// <c>[offset, size]</c> in <see cref="LayerSpec.Shape"/>. No parameters, no module: PyTorch's <c>forward</c> takes the
-/// inputs as separate arguments.
+/// <c>[offset, size]</c> in <see cref="LayerSpec.Shape"/>. No parameters, no module: the exports take the inputs
+/// separately, as ONNX graph inputs named after them (<c>[N, size]</c>) and as arguments of PyTorch's <c>forward</c>.
 /// </summary>
 internal sealed class InputSliceLayer : LayerDefinition
 {
@@ -49,7 +49,13 @@ internal sealed class InputSliceLayer : LayerDefinition
 
     public override string? WhyNoStep(ShapedLayer layer) => "a network with several inputs cannot run one time step at a time";
 
-    public override string WhyNoOnnx(ShapedLayer layer) => "a network with several inputs has no ONNX export yet";
+    /// <summary>A graph input of its own, named as declared, <c>[N, size]</c>: ONNX runs on the inputs unpacked.</summary>
+    public override void WriteOnnx(CodeWriter w, ShapedLayer layer) =>
+        w.Line($"x = onnx.Input({Quote(layer.Name)}, {Onnx}.Batch, {Size(layer.Spec)});");
+
+    /// <summary>No module: the input is an argument of the generated <c>forward</c>.</summary>
+    public override IEnumerable<(string Name, string Module)>? PyTorchModules(ShapedLayer layer) =>
+        System.Array.Empty<(string Name, string Module)>();
 
     public override string ForwardCall(Wiring wiring, ShapedLayer layer, bool training) =>
         $"{layer.Identifier}Forward({wiring.Input(layer)}, {wiring.Output(layer)}, rows);";

@@ -53,15 +53,21 @@ public sealed partial class OnnxGraphBuilder
     // ── Graph inputs, outputs and initializers ────────────────────────────────────────────────────────────────────
 
     /// <summary>Declares a float graph input; <see cref="Batch"/> in <paramref name="dims"/> is the symbolic <c>N</c>.</summary>
+    /// <exception cref="ArgumentException">Another input or an initializer already has the name.</exception>
     public string Input(string name, params long[] dims)
     {
+        if (_inputs.Exists(i => i.Name == name) || _byName.ContainsKey(name))
+            throw new ArgumentException($"The ONNX graph already has an input or initializer named '{name}'; each input needs a name of its own.", nameof(name));
         _inputs.Add((name, OnnxDataType.Float, (long[])dims.Clone()));
         return name;
     }
 
     /// <summary>Declares <paramref name="value"/> as the float graph output <paramref name="name"/> (through an Identity when the names differ).</summary>
+    /// <exception cref="NotSupportedException">An input has the name <paramref name="name"/>.</exception>
     public void Output(string value, string name, params long[] dims)
     {
+        if (_inputs.Exists(i => i.Name == name))
+            throw new NotSupportedException($"SaveOnnx cannot name the graph's output '{name}': an input has that name. Rename the input. Nothing was written.");
         if (value != name) AddNode("Identity", new[] { value }, new[] { name }, Array.Empty<OnnxAttribute>());
         _outputs.Add((name, OnnxDataType.Float, (long[])dims.Clone()));
     }
