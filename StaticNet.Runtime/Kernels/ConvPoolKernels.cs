@@ -185,6 +185,11 @@ internal static class ConvPoolSimd
     public static void Direct3x3MaxPool<V>(ref float x, in ConvGeometry g, ref float weight, ref float bias, ref float padded,
         in PoolTarget target, ref float y) where V : struct, ISimdVector<V>
     {
+        if (typeof(V) == typeof(V512) && target.ReLU && System.Runtime.Intrinsics.X86.Avx512F.IsSupported)
+        {
+            Direct3x3MaxPoolReLU512(ref x, g, ref weight, ref bias, ref padded, target, ref y);
+            return;
+        }
         nint n = V.Count, coutPad = g.OutChannelsPadded, pw = g.OutWidth + 2, hp = g.OutHeight / 2, wp = g.OutWidth / 2;
         ConvSimd.PadPlane3x3<V>(ref x, g, ref padded);
         bool relu = target.ReLU;
@@ -223,6 +228,82 @@ internal static class ConvPoolSimd
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// <see cref="Direct3x3MaxPool{V}"/> with ReLU on 512-bit vectors, the window's maximum and ReLU taken with the
+    /// processor's plain maximum (vmaxps: one instruction, where the IEEE <c>Vector512.Max</c> is four) and one NaN
+    /// fix-up per pooled vector. <c>max(max(max(a, b), c), d)</c> then <c>max(·, +0)</c> equals
+    /// <c>ReLU(IEEE max(a, b, c, d))</c> bit for bit whenever no operand is NaN (the two differ only in the sign of a
+    /// zero maximum, which ReLU's +0 erases); vmaxps drops a NaN first operand, so the lanes where one of the four is NaN
+    /// (two unordered compares) are set to NaN, as PyTorch's <c>MaxPool2d</c> and ReLU propagate it.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Direct3x3MaxPoolReLU512(ref float x, in ConvGeometry g, ref float weight, ref float bias, ref float padded,
+        in PoolTarget target, ref float y)
+    {
+        nint n = V512.Count, coutPad = g.OutChannelsPadded, pw = g.OutWidth + 2, hp = g.OutHeight / 2, wp = g.OutWidth / 2;
+        ConvSimd.PadPlane3x3<V512>(ref x, g, ref padded);
+        var nan = System.Runtime.Intrinsics.Vector512.Create(float.NaN);
+        for (nint v = 0; v < coutPad; v += n)
+        {
+            V512 b = V512.Load(ref Unsafe.Add(ref bias, v));
+            ref float wv = ref Unsafe.Add(ref weight, v);
+            V512 w0 = V512.Load(ref wv), w1 = V512.Load(ref Unsafe.Add(ref wv, coutPad)), w2 = V512.Load(ref Unsafe.Add(ref wv, 2 * coutPad));
+            V512 w3 = V512.Load(ref Unsafe.Add(ref wv, 3 * coutPad)), w4 = V512.Load(ref Unsafe.Add(ref wv, 4 * coutPad)), w5 = V512.Load(ref Unsafe.Add(ref wv, 5 * coutPad));
+            V512 w6 = V512.Load(ref Unsafe.Add(ref wv, 6 * coutPad)), w7 = V512.Load(ref Unsafe.Add(ref wv, 7 * coutPad)), w8 = V512.Load(ref Unsafe.Add(ref wv, 8 * coutPad));
+            for (nint ph = 0; ph < hp; ph++)
+            {
+                ref float p0 = ref Unsafe.Add(ref padded, 2 * ph * pw);
+                for (nint q = 0; q < wp; q += 4)
+                {
+                    if (q + 4 > wp) q = wp - 4;
+                    System.Runtime.Intrinsics.Vector512<float> m0 = default, m1 = default, m2 = default, m3 = default;
+                    System.Runtime.Intrinsics.Vector512<float> u0 = default, u1 = default, u2 = default, u3 = default;
+                    for (nint row = 0; row < 2; row++)
+                    {
+                        ref float top = ref Unsafe.Add(ref p0, row * pw + 2 * q);
+                        V512 a0 = b, a1 = b, a2 = b, a3 = b, a4 = b, a5 = b, a6 = b, a7 = b;
+                        ConvSimd.Row3<V512>(ref top, w0, w1, w2, ref a0, ref a1, ref a2, ref a3, ref a4, ref a5, ref a6, ref a7);
+                        ConvSimd.Row3<V512>(ref Unsafe.Add(ref top, pw), w3, w4, w5, ref a0, ref a1, ref a2, ref a3, ref a4, ref a5, ref a6, ref a7);
+                        ConvSimd.Row3<V512>(ref Unsafe.Add(ref top, 2 * pw), w6, w7, w8, ref a0, ref a1, ref a2, ref a3, ref a4, ref a5, ref a6, ref a7);
+                        if (row == 0)
+                        {
+                            m0 = Max(a0, a1); m1 = Max(a2, a3); m2 = Max(a4, a5); m3 = Max(a6, a7);
+                            u0 = Unordered(a0, a1); u1 = Unordered(a2, a3); u2 = Unordered(a4, a5); u3 = Unordered(a6, a7);
+                            continue;
+                        }
+                        nint p = ph * wp + q;
+                        Store(PoolReLU(m0, u0, a0, a1, nan), target, ref y, p, v);
+                        Store(PoolReLU(m1, u1, a2, a3, nan), target, ref y, p + 1, v);
+                        Store(PoolReLU(m2, u2, a4, a5, nan), target, ref y, p + 2, v);
+                        Store(PoolReLU(m3, u3, a6, a7, nan), target, ref y, p + 3, v);
+                    }
+                }
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static System.Runtime.Intrinsics.Vector512<float> Max(V512 a, V512 b) =>
+        System.Runtime.Intrinsics.X86.Avx512F.Max(Unsafe.BitCast<V512, System.Runtime.Intrinsics.Vector512<float>>(a),
+            Unsafe.BitCast<V512, System.Runtime.Intrinsics.Vector512<float>>(b));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static System.Runtime.Intrinsics.Vector512<float> Unordered(V512 a, V512 b) =>
+        System.Runtime.Intrinsics.X86.Avx512F.CompareUnordered(Unsafe.BitCast<V512, System.Runtime.Intrinsics.Vector512<float>>(a),
+            Unsafe.BitCast<V512, System.Runtime.Intrinsics.Vector512<float>>(b));
+
+    /// <summary>ReLU of the window's maximum: the top pair's maximum and NaN mask, the bottom pair, the NaN to write.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static V512 PoolReLU(System.Runtime.Intrinsics.Vector512<float> top, System.Runtime.Intrinsics.Vector512<float> topNaN,
+        V512 c, V512 d, System.Runtime.Intrinsics.Vector512<float> nan)
+    {
+        var m = System.Runtime.Intrinsics.X86.Avx512F.Max(System.Runtime.Intrinsics.X86.Avx512F.Max(top,
+            Unsafe.BitCast<V512, System.Runtime.Intrinsics.Vector512<float>>(c)), Unsafe.BitCast<V512, System.Runtime.Intrinsics.Vector512<float>>(d));
+        m = System.Runtime.Intrinsics.X86.Avx512F.Max(m, System.Runtime.Intrinsics.Vector512<float>.Zero); // NaN and ±0 give +0
+        m = System.Runtime.Intrinsics.Vector512.ConditionalSelect(topNaN | Unordered(c, d), nan, m);
+        return Unsafe.BitCast<System.Runtime.Intrinsics.Vector512<float>, V512>(m);
     }
 
     /// <summary>
