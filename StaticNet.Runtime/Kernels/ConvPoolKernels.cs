@@ -346,6 +346,23 @@ internal static class ConvPoolSimd
     }
 
     /// <summary>
+    /// (ReLU of) the IEEE maximum of a pooling window's four values in scan order, <c>Act(Max(Max(Max(a, b), c), d))</c>:
+    /// with ReLU on 512-bit vectors, five plain maxima (vmaxps, the last against +0) and one NaN fix-up (two unordered
+    /// compares), the same bits for every input but a NaN's payload (where <c>Vector512.Max</c> is four instructions).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static V MaxReLU4<V>(V a, V b, V c, V d, bool relu) where V : struct, ISimdVector<V>
+    {
+        if (typeof(V) == typeof(V512) && relu && System.Runtime.Intrinsics.X86.Avx512F.IsSupported)
+        {
+            V512 r = PoolReLU(Max(Unsafe.BitCast<V, V512>(a), Unsafe.BitCast<V, V512>(b)), Unordered(Unsafe.BitCast<V, V512>(a), Unsafe.BitCast<V, V512>(b)),
+                Unsafe.BitCast<V, V512>(c), Unsafe.BitCast<V, V512>(d), System.Runtime.Intrinsics.Vector512.Create(float.NaN));
+            return Unsafe.BitCast<V512, V>(r);
+        }
+        return Act(V.Max(V.Max(V.Max(a, b), c), d), relu);
+    }
+
+    /// <summary>
     /// ReLU when <paramref name="relu"/> (the same operation as <see cref="ActivationKernels.ReLU"/>'s). The fused
     /// kernels apply it once to a window's maximum rather than to its four values: ReLU is monotone and the maximum
     /// returns one of its operands, so the two give the same value (ReLU's multiply-free max is the costliest part of

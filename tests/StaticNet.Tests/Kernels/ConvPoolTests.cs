@@ -95,6 +95,8 @@ public class ConvPoolTests
     [InlineData(0, 128)]
     [InlineData(1, 512)]
     [InlineData(1, 256)]
+    [InlineData(3, 512)]
+    [InlineData(3, 256)]
     public void NaNPropagatesLikeTheUnfusedSequence(int caseIndex, int path)
     {
         ConvKernelTests.Case c = Cases[caseIndex];
