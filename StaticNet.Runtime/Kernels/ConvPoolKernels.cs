@@ -185,6 +185,11 @@ internal static class ConvPoolSimd
     public static void Direct3x3MaxPool<V>(ref float x, in ConvGeometry g, ref float weight, ref float bias, ref float padded,
         in PoolTarget target, ref float y) where V : struct, ISimdVector<V>
     {
+        if (typeof(V) == typeof(V512) && target.ReLU && System.Runtime.Intrinsics.X86.Avx512F.IsSupported)
+        {
+            Direct3x3MaxPoolReLU512(ref x, g, ref weight, ref bias, ref padded, target, ref y);
+            return;
+        }
         nint n = V.Count, coutPad = g.OutChannelsPadded, pw = g.OutWidth + 2, hp = g.OutHeight / 2, wp = g.OutWidth / 2;
         ConvSimd.PadPlane3x3<V>(ref x, g, ref padded);
         bool relu = target.ReLU;
@@ -223,6 +228,138 @@ internal static class ConvPoolSimd
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// <see cref="Direct3x3MaxPool{V}"/> with ReLU on 512-bit vectors, the window's maximum and ReLU taken with the
+    /// processor's plain maximum (vmaxps: one instruction, where the IEEE <c>Vector512.Max</c> is four) and one NaN
+    /// fix-up per pooled vector. <c>max(max(max(a, b), c), d)</c> then <c>max(·, +0)</c> equals
+    /// <c>ReLU(IEEE max(a, b, c, d))</c> bit for bit whenever no operand is NaN (the two differ only in the sign of a
+    /// zero maximum, which ReLU's +0 erases); vmaxps drops a NaN first operand, so the lanes where one of the four is NaN
+    /// (two unordered compares) are set to NaN, as PyTorch's <c>MaxPool2d</c> and ReLU propagate it.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Direct3x3MaxPoolReLU512(ref float x, in ConvGeometry g, ref float weight, ref float bias, ref float padded,
+        in PoolTarget target, ref float y)
+    {
+        nint n = V512.Count, coutPad = g.OutChannelsPadded, pw = g.OutWidth + 2, hp = g.OutHeight / 2, wp = g.OutWidth / 2;
+        ConvSimd.PadPlane3x3<V512>(ref x, g, ref padded);
+        var nan = System.Runtime.Intrinsics.Vector512.Create(float.NaN);
+        // No NaN, no infinity, no overflow anywhere in the multiply-add chains (|b| + 9·max|x|·max|w| well below the
+        // largest float): then no convolution output is NaN and the NaN fix-up is skipped (one scan of the plane, the
+        // weights and the bias, about 70 vector operations, against six per pooled vector).
+        double bound = MaxAbs(ref bias, coutPad) + 9.0 * MaxAbs(ref padded, (g.OutHeight + 2) * pw) * MaxAbs(ref weight, 9 * coutPad);
+        bool finite = bound < 1e38;
+        for (nint v = 0; v < coutPad; v += n)
+        {
+            V512 b = V512.Load(ref Unsafe.Add(ref bias, v));
+            ref float wv = ref Unsafe.Add(ref weight, v);
+            V512 w0 = V512.Load(ref wv), w1 = V512.Load(ref Unsafe.Add(ref wv, coutPad)), w2 = V512.Load(ref Unsafe.Add(ref wv, 2 * coutPad));
+            V512 w3 = V512.Load(ref Unsafe.Add(ref wv, 3 * coutPad)), w4 = V512.Load(ref Unsafe.Add(ref wv, 4 * coutPad)), w5 = V512.Load(ref Unsafe.Add(ref wv, 5 * coutPad));
+            V512 w6 = V512.Load(ref Unsafe.Add(ref wv, 6 * coutPad)), w7 = V512.Load(ref Unsafe.Add(ref wv, 7 * coutPad)), w8 = V512.Load(ref Unsafe.Add(ref wv, 8 * coutPad));
+            for (nint ph = 0; ph < hp; ph++)
+            {
+                ref float p0 = ref Unsafe.Add(ref padded, 2 * ph * pw);
+                for (nint q = 0; q < wp; q += 4)
+                {
+                    if (q + 4 > wp) q = wp - 4;
+                    System.Runtime.Intrinsics.Vector512<float> m0 = default, m1 = default, m2 = default, m3 = default;
+                    System.Runtime.Intrinsics.Vector512<float> u0 = default, u1 = default, u2 = default, u3 = default;
+                    for (nint row = 0; row < 2; row++)
+                    {
+                        ref float top = ref Unsafe.Add(ref p0, row * pw + 2 * q);
+                        V512 a0 = b, a1 = b, a2 = b, a3 = b, a4 = b, a5 = b, a6 = b, a7 = b;
+                        ConvSimd.Row3<V512>(ref top, w0, w1, w2, ref a0, ref a1, ref a2, ref a3, ref a4, ref a5, ref a6, ref a7);
+                        ConvSimd.Row3<V512>(ref Unsafe.Add(ref top, pw), w3, w4, w5, ref a0, ref a1, ref a2, ref a3, ref a4, ref a5, ref a6, ref a7);
+                        ConvSimd.Row3<V512>(ref Unsafe.Add(ref top, 2 * pw), w6, w7, w8, ref a0, ref a1, ref a2, ref a3, ref a4, ref a5, ref a6, ref a7);
+                        if (row == 0)
+                        {
+                            m0 = Max(a0, a1); m1 = Max(a2, a3); m2 = Max(a4, a5); m3 = Max(a6, a7);
+                            if (!finite)
+                            {
+                                u0 = Unordered(a0, a1); u1 = Unordered(a2, a3); u2 = Unordered(a4, a5); u3 = Unordered(a6, a7);
+                            }
+                            continue;
+                        }
+                        nint p = ph * wp + q;
+                        if (finite)
+                        {
+                            Store(PoolReLU(m0, a0, a1), target, ref y, p, v);
+                            Store(PoolReLU(m1, a2, a3), target, ref y, p + 1, v);
+                            Store(PoolReLU(m2, a4, a5), target, ref y, p + 2, v);
+                            Store(PoolReLU(m3, a6, a7), target, ref y, p + 3, v);
+                            continue;
+                        }
+                        Store(PoolReLU(m0, u0, a0, a1, nan), target, ref y, p, v);
+                        Store(PoolReLU(m1, u1, a2, a3, nan), target, ref y, p + 1, v);
+                        Store(PoolReLU(m2, u2, a4, a5, nan), target, ref y, p + 2, v);
+                        Store(PoolReLU(m3, u3, a6, a7, nan), target, ref y, p + 3, v);
+                    }
+                }
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static System.Runtime.Intrinsics.Vector512<float> Max(V512 a, V512 b) =>
+        System.Runtime.Intrinsics.X86.Avx512F.Max(Unsafe.BitCast<V512, System.Runtime.Intrinsics.Vector512<float>>(a),
+            Unsafe.BitCast<V512, System.Runtime.Intrinsics.Vector512<float>>(b));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static System.Runtime.Intrinsics.Vector512<float> Unordered(V512 a, V512 b) =>
+        System.Runtime.Intrinsics.X86.Avx512F.CompareUnordered(Unsafe.BitCast<V512, System.Runtime.Intrinsics.Vector512<float>>(a),
+            Unsafe.BitCast<V512, System.Runtime.Intrinsics.Vector512<float>>(b));
+
+    /// <summary>The largest magnitude of <paramref name="count"/> floats; NaN (bits above infinity's) when one is NaN.</summary>
+    private static float MaxAbs(ref float source, nint count)
+    {
+        var mask = System.Runtime.Intrinsics.Vector512.Create(0x7FFFFFFFu);
+        var acc = System.Runtime.Intrinsics.Vector512<uint>.Zero;
+        nint i = 0;
+        for (; i + 16 <= count; i += 16)
+            acc = System.Runtime.Intrinsics.Vector512.Max(acc, System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref Unsafe.As<float, uint>(ref source), (nuint)i) & mask);
+        uint max = 0;
+        for (int j = 0; j < 16; j++) max = System.Math.Max(max, System.Runtime.Intrinsics.Vector512.GetElement(acc, j));
+        for (; i < count; i++) max = System.Math.Max(max, Unsafe.As<float, uint>(ref Unsafe.Add(ref source, i)) & 0x7FFFFFFFu);
+        return BitConverter.Int32BitsToSingle((int)max);
+    }
+
+    /// <summary>ReLU of the window's maximum when no operand is NaN: the top pair's maximum, the bottom pair.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static V512 PoolReLU(System.Runtime.Intrinsics.Vector512<float> top, V512 c, V512 d)
+    {
+        var m = System.Runtime.Intrinsics.X86.Avx512F.Max(System.Runtime.Intrinsics.X86.Avx512F.Max(top,
+            Unsafe.BitCast<V512, System.Runtime.Intrinsics.Vector512<float>>(c)), Unsafe.BitCast<V512, System.Runtime.Intrinsics.Vector512<float>>(d));
+        return Unsafe.BitCast<System.Runtime.Intrinsics.Vector512<float>, V512>(System.Runtime.Intrinsics.X86.Avx512F.Max(m, System.Runtime.Intrinsics.Vector512<float>.Zero));
+    }
+
+    /// <summary>ReLU of the window's maximum: the top pair's maximum and NaN mask, the bottom pair, the NaN to write.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static V512 PoolReLU(System.Runtime.Intrinsics.Vector512<float> top, System.Runtime.Intrinsics.Vector512<float> topNaN,
+        V512 c, V512 d, System.Runtime.Intrinsics.Vector512<float> nan)
+    {
+        var m = System.Runtime.Intrinsics.X86.Avx512F.Max(System.Runtime.Intrinsics.X86.Avx512F.Max(top,
+            Unsafe.BitCast<V512, System.Runtime.Intrinsics.Vector512<float>>(c)), Unsafe.BitCast<V512, System.Runtime.Intrinsics.Vector512<float>>(d));
+        m = System.Runtime.Intrinsics.X86.Avx512F.Max(m, System.Runtime.Intrinsics.Vector512<float>.Zero); // NaN and ±0 give +0
+        m = System.Runtime.Intrinsics.Vector512.ConditionalSelect(topNaN | Unordered(c, d), nan, m);
+        return Unsafe.BitCast<System.Runtime.Intrinsics.Vector512<float>, V512>(m);
+    }
+
+    /// <summary>
+    /// (ReLU of) the IEEE maximum of a pooling window's four values in scan order, <c>Act(Max(Max(Max(a, b), c), d))</c>:
+    /// with ReLU on 512-bit vectors, five plain maxima (vmaxps, the last against +0) and one NaN fix-up (two unordered
+    /// compares), the same bits for every input but a NaN's payload (where <c>Vector512.Max</c> is four instructions).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static V MaxReLU4<V>(V a, V b, V c, V d, bool relu) where V : struct, ISimdVector<V>
+    {
+        if (typeof(V) == typeof(V512) && relu && System.Runtime.Intrinsics.X86.Avx512F.IsSupported)
+        {
+            V512 r = PoolReLU(Max(Unsafe.BitCast<V, V512>(a), Unsafe.BitCast<V, V512>(b)), Unordered(Unsafe.BitCast<V, V512>(a), Unsafe.BitCast<V, V512>(b)),
+                Unsafe.BitCast<V, V512>(c), Unsafe.BitCast<V, V512>(d), System.Runtime.Intrinsics.Vector512.Create(float.NaN));
+            return Unsafe.BitCast<V512, V>(r);
+        }
+        return Act(V.Max(V.Max(V.Max(a, b), c), d), relu);
     }
 
     /// <summary>

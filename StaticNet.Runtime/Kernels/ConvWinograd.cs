@@ -224,10 +224,9 @@ internal static class ConvWinograd
                     Rows<V>(ref mc, plane, 2, out s02, out s12);
                     Rows<V>(ref mc, plane, 3, out s03, out s13);
                     V b = V.Load(ref Unsafe.Add(ref bias, c));
-                    V top = V.Max(V.Add(V.Add(V.Add(s00, s01), s02), b), V.Add(V.Subtract(V.Subtract(s01, s02), s03), b));
-                    top = V.Max(top, V.Add(V.Add(V.Add(s10, s11), s12), b));
-                    top = V.Max(top, V.Add(V.Subtract(V.Subtract(s11, s12), s13), b));
-                    ConvPoolSimd.Store(ConvPoolSimd.Act(top, relu), target, ref y, (ty0 + ty) * wp + tx, c);
+                    V top = ConvPoolSimd.MaxReLU4(V.Add(V.Add(V.Add(s00, s01), s02), b), V.Add(V.Subtract(V.Subtract(s01, s02), s03), b),
+                        V.Add(V.Add(V.Add(s10, s11), s12), b), V.Add(V.Subtract(V.Subtract(s11, s12), s13), b), relu);
+                    ConvPoolSimd.Store(top, target, ref y, (ty0 + ty) * wp + tx, c);
                 }
             }
     }

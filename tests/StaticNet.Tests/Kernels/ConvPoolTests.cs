@@ -84,6 +84,63 @@ public class ConvPoolTests
         }
     }
 
+    /// <summary>
+    /// NaN and infinite inputs: a NaN in any of a window's four convolution outputs (each position of the window is
+    /// hit, a NaN input spoiling a 3×3 block of outputs) makes the pooled value NaN, as PyTorch's <c>MaxPool2d</c> and
+    /// ReLU propagate it; infinities and huge values that overflow give the unfused sequence's values bit for bit.
+    /// </summary>
+    [Theory]
+    [InlineData(0, 512)]
+    [InlineData(0, 256)]
+    [InlineData(0, 128)]
+    [InlineData(1, 512)]
+    [InlineData(1, 256)]
+    [InlineData(3, 512)]
+    [InlineData(3, 256)]
+    public void NaNPropagatesLikeTheUnfusedSequence(int caseIndex, int path)
+    {
+        ConvKernelTests.Case c = Cases[caseIndex];
+        ConvGeometry g = ConvKernelTests.Geometry(c);
+        int rows = c.Rows, cp = g.OutChannelsPadded, positions = (g.OutHeight / 2) * (g.OutWidth / 2), ySample = positions * cp;
+        float[] x = ConvKernelTests.Input(g, rows, 7);
+        int width = g.InWidth;
+        // NaNs at every parity of row and column, ±infinity, and two huge values whose products overflow.
+        (int Y, int X, float Value)[] specials =
+        {
+            (5, 5, float.NaN), (6, 2, float.NaN), (1, 8, float.NaN), (8, 9, float.NaN),
+            (2, 1, float.PositiveInfinity), (9, 2, float.NegativeInfinity), (10, 6, 3e38f), (10, 7, -3e38f),
+        };
+        foreach (var (py, px, value) in specials)
+            x[((py % g.InHeight) * width + px % width) * g.InputPositionStride] = value;
+        float[] w = PaddedWeight(g.Taps, c.Cout, cp, 8), b = Random(cp, 9);
+        for (int j = c.Cout; j < cp; j++) b[j] = 0f;
+        float[] fused = Filled(rows * ySample, 5f), unfused = Filled(rows * ySample, 5f);
+        float[] conv = new float[rows * g.OutputSampleLength], scratch = new float[ConvKernels.ScratchLength(g)];
+        WithPath(path, () =>
+        {
+            ConvPoolKernels.ForwardMaxPool(x, rows, g, w, b, scratch, true, conv, fused, ySample, cp, 1);
+            float[] full = new float[rows * g.OutputSampleLength];
+            ConvKernels.Forward(x, rows, g, w, b, scratch, full);
+            ActivationKernels.ReLU(full, rows * g.OutPositions, c.Cout, cp);
+            PoolKernels.MaxPool(full, rows, g.OutHeight, g.OutWidth, cp, 2, 2, 2, 2, unfused);
+        });
+        // The NaN positions of the double-precision reference (NaN inputs only: its sums do not overflow).
+        double[] expected = Reference(ConvKernelTests.ForwardDouble(ToDouble(x), ToDouble(w), ToDouble(b), g, rows), g, rows, true, ySample, cp, 1, cp);
+        int nans = 0;
+        for (int i = 0; i < fused.Length; i++)
+        {
+            string what = $"{c.Name} path {path} element {i}";
+            if (double.IsNaN(expected[i]))
+            {
+                nans++;
+                Assert.True(float.IsNaN(fused[i]), $"{what}: expected NaN, found {fused[i]}");
+            }
+            Assert.True(float.IsNaN(unfused[i]) ? float.IsNaN(fused[i]) : BitConverter.SingleToInt32Bits(unfused[i]) == BitConverter.SingleToInt32Bits(fused[i]),
+                $"{what}: fused {fused[i]} differs from unfused {unfused[i]}");
+        }
+        Assert.True(nans >= 8, $"expected the NaN inputs to spoil at least 8 pooled values, found {nans}");
+    }
+
     [Fact]
     public void FusedPathAllocatesNothing()
     {
