@@ -41,6 +41,28 @@ public class ResNetReadmeTests
     }
 
     [Fact]
+    public void PyTorchRowAndTotalAreItsLogs()
+    {
+        string readme = File.ReadAllText(Path.Combine(Directory, "README.md"));
+        string log = File.ReadAllText(Path.Combine(Directory, "pytorch-15-epochs.log"));
+        string[] logged = Regex.Matches(log, @"^epoch (\d+): .*test accuracy ([0-9.]+),", RegexOptions.Multiline)
+            .Select(m => (double.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture) * 100).ToString("F2", CultureInfo.InvariantCulture)).ToArray();
+        Assert.Equal(15, logged.Length);
+        Match row = Regex.Match(readme, @"^\| PyTorch 1\.13 \(%\) \|(.*)\|$", RegexOptions.Multiline);
+        Assert.True(row.Success, "Expected the README's row '| PyTorch 1.13 (%) | … |'; found none.");
+        Assert.Equal(logged, row.Groups[1].Value.Split('|').Select(c => c.Trim()).ToArray());
+        Match staticRow = Regex.Match(readme, @"^\| StaticNet \(%\) \|(.*)\|$", RegexOptions.Multiline);
+        string[] staticLogged = Regex.Matches(File.ReadAllText(Path.Combine(Directory, "run-15-epochs.log")), @"^ +(\d+) +([0-9.]+) %", RegexOptions.Multiline)
+            .Select(m => m.Groups[2].Value).ToArray();
+        Assert.Equal(staticLogged, staticRow.Groups[1].Value.Split('|').Select(c => c.Trim()).ToArray());
+        Match total = Regex.Match(log, @"15 epochs: test accuracy ([0-9.]+), ([0-9.]+) s");
+        Assert.True(total.Success, "Expected PyTorch's '15 epochs: test accuracy …, … s' line.");
+        string flat = Regex.Replace(readme, @"\s+", " ");
+        Assert.Contains($"ends at **{double.Parse(total.Groups[1].Value, CultureInfo.InvariantCulture) * 100:F2} %**", flat);
+        Assert.Contains($"Its {Math.Round(double.Parse(total.Groups[2].Value, CultureInfo.InvariantCulture)).ToString("N0", CultureInfo.InvariantCulture)} s of training", flat);
+    }
+
+    [Fact]
     public void SizesStatedAreTheOnesTheSamplePrinted()
     {
         string readme = File.ReadAllText(Path.Combine(Directory, "README.md"));
