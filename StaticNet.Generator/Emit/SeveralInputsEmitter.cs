@@ -89,9 +89,24 @@ internal static class SeveralInputsEmitter
         }
         const string outputsDoc = "/// <param name=\"outputs\">n × <see cref=\"OutputSize\"/> floats, overwritten with the logits.</param>";
         Batch($"public void ForwardBatch({list}, {Span} outputs)", "ForwardBatch", "ForwardBatch(new global::System.Span<float>(packed, 0, n * InputSize), outputs);", "", new[] { outputsDoc });
-        // No per-input ComputeLoss/ComputeGradients/TrainStep: with two inputs, TrainStep(state, action, targets, optimizer)
-        // would have the signature of the weighted TrainStep(inputs, targets, sampleWeights, optimizer). Training data is
-        // packed (a replay buffer's rows); the offsets say where each input is.
+        // Training with one span per input takes sampleWeights always (default: unweighted): with two inputs,
+        // TrainStep(state, action, targets, optimizer) would have the signature of the packed weighted
+        // TrainStep(inputs, targets, sampleWeights, optimizer). Networks with several [Output]s have their own (HeadsEmitter).
+        if (network.Spec.Loss != LossKind.None && !HeadsEmitter.Applies(network))
+        {
+            const string targetsDoc = "/// <param name=\"targets\">n × <see cref=\"OutputSize\"/> floats, the targets.</param>";
+            const string weightsDoc = "/// <param name=\"sampleWeights\">One finite, non-negative weight per sample, or <c>default</c> for the unweighted mean.</param>";
+            string packedInputs = "new global::System.ReadOnlySpan<float>(packed, 0, n * InputSize)";
+            Batch($"public float ComputeLoss({list}, {ReadOnlySpan} targets)", "ComputeLoss",
+                $"return ComputeLoss({packedInputs}, targets);", "The mean loss over the n samples.", new[] { targetsDoc });
+            Batch($"public float ComputeGradients({list}, {ReadOnlySpan} targets, {ReadOnlySpan} sampleWeights)", "ComputeGradients",
+                $"return sampleWeights.IsEmpty ? ComputeGradients({packedInputs}, targets) : ComputeGradients({packedInputs}, targets, sampleWeights);",
+                "The (weighted) mean loss.", new[] { targetsDoc, weightsDoc });
+            Batch($"public float TrainStep({list}, {ReadOnlySpan} targets, {ReadOnlySpan} sampleWeights, global::StaticNet.Optimizers.Optimizer optimizer)", "TrainStep",
+                $"return sampleWeights.IsEmpty ? TrainStep({packedInputs}, targets, optimizer) : TrainStep({packedInputs}, targets, sampleWeights, optimizer);",
+                "The (weighted) mean loss before the step.",
+                new[] { targetsDoc, weightsDoc, "/// <param name=\"optimizer\">The optimizer; it binds to the first network it steps.</param>" });
+        }
         if (network.HasInputGradient)
         {
             Batch($"public void ForwardTraining({list}, {Span} outputs)", "ForwardTraining", "ForwardTraining(new global::System.Span<float>(packed, 0, n * InputSize), outputs);", "", new[] { outputsDoc });

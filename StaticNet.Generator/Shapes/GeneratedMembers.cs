@@ -97,6 +97,12 @@ internal static class GeneratedMembers
             AddCount(members, "Forward", inputs + 1);
             AddCount(members, "ForwardBatch", inputs + 1);
             members["PackInputs"] = new[] { inputs + 1 };
+            if (trainable && !Emit.HeadsEmitter.Applies(network))
+            {
+                AddCount(members, "ComputeLoss", inputs + 1);
+                AddCount(members, "ComputeGradients", inputs + 2);
+                AddCount(members, "TrainStep", inputs + 3);
+            }
             if (trainable && network.HasInputGradient)
             {
                 AddCount(members, "ForwardTraining", inputs + 1);

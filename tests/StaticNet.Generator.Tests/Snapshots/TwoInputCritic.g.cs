@@ -650,6 +650,54 @@ namespace Demo
             finally { global::StaticNet.Kernels.InputPacking.Return(packed); }
         }
 
+        /// <summary>ComputeLoss with one span per input: packs n samples of <paramref name="state"/> and <paramref name="action"/> and calls the packed member. Allocates nothing once the shared pool holds a large enough buffer.</summary>
+        /// <param name="state">Input state: n samples of <see cref="StateInputSize"/> floats, one after another.</param>
+        /// <param name="action">Input action: n samples of <see cref="ActionInputSize"/> floats, one after another.</param>
+        /// <param name="targets">n × <see cref="OutputSize"/> floats, the targets.</param>
+        /// <returns>The mean loss over the n samples.</returns>
+        public float ComputeLoss(global::System.ReadOnlySpan<float> state, global::System.ReadOnlySpan<float> action, global::System.ReadOnlySpan<float> targets)
+        {
+            float[] packed = PackInputs(state, action, out int n);
+            try
+            {
+                return ComputeLoss(new global::System.ReadOnlySpan<float>(packed, 0, n * InputSize), targets);
+            }
+            finally { global::StaticNet.Kernels.InputPacking.Return(packed); }
+        }
+
+        /// <summary>ComputeGradients with one span per input: packs n samples of <paramref name="state"/> and <paramref name="action"/> and calls the packed member. Allocates nothing once the shared pool holds a large enough buffer.</summary>
+        /// <param name="state">Input state: n samples of <see cref="StateInputSize"/> floats, one after another.</param>
+        /// <param name="action">Input action: n samples of <see cref="ActionInputSize"/> floats, one after another.</param>
+        /// <param name="targets">n × <see cref="OutputSize"/> floats, the targets.</param>
+        /// <param name="sampleWeights">One finite, non-negative weight per sample, or <c>default</c> for the unweighted mean.</param>
+        /// <returns>The (weighted) mean loss.</returns>
+        public float ComputeGradients(global::System.ReadOnlySpan<float> state, global::System.ReadOnlySpan<float> action, global::System.ReadOnlySpan<float> targets, global::System.ReadOnlySpan<float> sampleWeights)
+        {
+            float[] packed = PackInputs(state, action, out int n);
+            try
+            {
+                return sampleWeights.IsEmpty ? ComputeGradients(new global::System.ReadOnlySpan<float>(packed, 0, n * InputSize), targets) : ComputeGradients(new global::System.ReadOnlySpan<float>(packed, 0, n * InputSize), targets, sampleWeights);
+            }
+            finally { global::StaticNet.Kernels.InputPacking.Return(packed); }
+        }
+
+        /// <summary>TrainStep with one span per input: packs n samples of <paramref name="state"/> and <paramref name="action"/> and calls the packed member. Allocates nothing once the shared pool holds a large enough buffer.</summary>
+        /// <param name="state">Input state: n samples of <see cref="StateInputSize"/> floats, one after another.</param>
+        /// <param name="action">Input action: n samples of <see cref="ActionInputSize"/> floats, one after another.</param>
+        /// <param name="targets">n × <see cref="OutputSize"/> floats, the targets.</param>
+        /// <param name="sampleWeights">One finite, non-negative weight per sample, or <c>default</c> for the unweighted mean.</param>
+        /// <param name="optimizer">The optimizer; it binds to the first network it steps.</param>
+        /// <returns>The (weighted) mean loss before the step.</returns>
+        public float TrainStep(global::System.ReadOnlySpan<float> state, global::System.ReadOnlySpan<float> action, global::System.ReadOnlySpan<float> targets, global::System.ReadOnlySpan<float> sampleWeights, global::StaticNet.Optimizers.Optimizer optimizer)
+        {
+            float[] packed = PackInputs(state, action, out int n);
+            try
+            {
+                return sampleWeights.IsEmpty ? TrainStep(new global::System.ReadOnlySpan<float>(packed, 0, n * InputSize), targets, optimizer) : TrainStep(new global::System.ReadOnlySpan<float>(packed, 0, n * InputSize), targets, sampleWeights, optimizer);
+            }
+            finally { global::StaticNet.Kernels.InputPacking.Return(packed); }
+        }
+
         /// <summary>ForwardTraining with one span per input: packs n samples of <paramref name="state"/> and <paramref name="action"/> and calls the packed member. Allocates nothing once the shared pool holds a large enough buffer.</summary>
         /// <param name="state">Input state: n samples of <see cref="StateInputSize"/> floats, one after another.</param>
         /// <param name="action">Input action: n samples of <see cref="ActionInputSize"/> floats, one after another.</param>

@@ -69,6 +69,34 @@ public class SeveralInputsTests
     }
 
     [Fact]
+    public void PerInputTraining_EqualsThePackedTraining_WeightedAndNot()
+    {
+        const int n = 70; // several chunks
+        float[] state = RandomVector(n * 6, 11), action = RandomVector(n * 2, 12), targets = RandomVector(n, 13);
+        float[] weights = RandomVector(n, 14).Select(MathF.Abs).ToArray();
+        float[] packed = Pack(state, action, n);
+        var a = new TwoInputCritic(5);
+        var b = new TwoInputCritic(5);
+        Assert.Equal(b.ComputeLoss(packed, targets), a.ComputeLoss(state, action, targets));
+        Assert.Equal(b.ComputeGradients(packed, targets), a.ComputeGradients(state, action, targets, default));
+        Assert.True(a.Gradients.SequenceEqual(b.Gradients));
+        Assert.Equal(b.ComputeGradients(packed, targets, weights), a.ComputeGradients(state, action, targets, weights));
+        Assert.True(a.Gradients.SequenceEqual(b.Gradients));
+        var optimizerA = new Adam(1e-2f);
+        var optimizerB = new Adam(1e-2f);
+        for (int step = 0; step < 3; step++)
+        {
+            Assert.Equal(b.TrainStep(packed, targets, optimizerB), a.TrainStep(state, action, targets, default, optimizerA));
+            Assert.Equal(b.TrainStep(packed, targets, weights, optimizerB), a.TrainStep(state, action, targets, weights, optimizerA));
+        }
+        Assert.True(a.Parameters.SequenceEqual(b.Parameters));
+        float[] before = a.Parameters.ToArray();
+        var e = Assert.Throws<ArgumentException>(() => a.TrainStep(state, action.AsSpan(0, 2 * (n - 1)), targets, default, optimizerA));
+        Assert.Contains("'action'", e.Message);
+        Assert.True(a.Parameters.SequenceEqual(before)); // a refused step changes nothing
+    }
+
+    [Fact]
     public void PerInputOverloads_RefuseMismatchedInputs_AndChangeNothing()
     {
         // Lengths the analyzers cannot see (SNET020-022 would reject them at build time): buffers sized at run time.
@@ -101,7 +129,8 @@ public class SeveralInputsTests
         {
             network.Forward(state.AsSpan(0, 6), action.AsSpan(0, 2), output);
             network.ForwardBatch(state, action, outputs);
-            network.TrainStep(packed, targets, optimizer); // training data is packed
+            network.TrainStep(packed, targets, optimizer);
+            network.TrainStep(state, action, targets, default, optimizer); // one span per input
             network.ForwardTraining(state, action, outputs);
             network.Backward(targets, dState, dAction);
         }));
