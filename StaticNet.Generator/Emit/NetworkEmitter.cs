@@ -51,6 +51,7 @@ internal static class NetworkEmitter
         w.Open($"partial class {spec.ClassIdentifier} : {interfaceName}");
         WriteSizes(w, network);
         if (inlineArrays) WriteBufferTypes(w, network);
+        if (inlineArrays && SeveralInputsEmitter.Applies(network)) SeveralInputsEmitter.WriteBufferTypes(w, network);
         WriteLayout(w, network);
         WriteFieldsAndConstructors(w, network);
         WriteInference(w, network);

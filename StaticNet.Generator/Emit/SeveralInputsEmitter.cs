@@ -43,6 +43,26 @@ internal static class SeveralInputsEmitter
     /// <summary>Each input's parameter name and size constant, in declaration order (for the heads' overloads, <see cref="HeadsEmitter"/>).</summary>
     public static List<(string Parameter, string Size)> Parameters(ShapedNetwork network) => Parts(network).Select(p => (p.Parameter, p.Size)).ToList();
 
+    /// <summary>
+    /// One <c>InputBuffer</c>-style value type per input (<c>{Name}InputBuffer</c>, <c>{Name}InputSize</c> floats), so that
+    /// <c>Forward(state, action, output)</c> can take stack values whose sizes the type system checks.
+    /// </summary>
+    public static void WriteBufferTypes(CodeWriter w, ShapedNetwork network)
+    {
+        foreach (Part p in Parts(network))
+        {
+            w.Line("/// <summary>");
+            w.Line($"/// One sample of input {Identifiers.Doc(p.Layer.Name)}, {p.Layer.Output.Size} floats, as a value (on the stack or inline in another type). It converts");
+            w.Line($"/// to <c>Span&lt;float&gt;</c> and <c>ReadOnlySpan&lt;float&gt;</c>, so <c>Forward</c>'s <c>{p.Parameter}</c> takes it, and its size is checked by the type system.");
+            w.Line("/// </summary>");
+            w.Line($"[global::System.Runtime.CompilerServices.InlineArray({p.Size})]");
+            w.Open($"public struct {p.Layer.Identifier}InputBuffer");
+            w.Line("private float _element0;");
+            w.Close();
+            w.Line();
+        }
+    }
+
     public static void Write(CodeWriter w, ShapedNetwork network)
     {
         List<Part> parts = Parts(network);

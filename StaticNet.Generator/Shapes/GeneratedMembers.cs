@@ -92,6 +92,7 @@ internal static class GeneratedMembers
                 if (slice.Kind != LayerKind.InputSlice) continue;
                 members[slice.Identifier + "InputOffset"] = null;
                 members[slice.Identifier + "InputSize"] = null;
+                members[slice.Identifier + "InputBuffer"] = null;
                 inputs++;
             }
             AddCount(members, "Forward", inputs + 1);

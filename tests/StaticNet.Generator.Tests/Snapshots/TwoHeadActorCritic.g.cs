@@ -96,6 +96,26 @@ namespace Demo
             private float _element0;
         }
 
+        /// <summary>
+        /// One sample of input state, 6 floats, as a value (on the stack or inline in another type). It converts
+        /// to <c>Span&lt;float&gt;</c> and <c>ReadOnlySpan&lt;float&gt;</c>, so <c>Forward</c>'s <c>state</c> takes it, and its size is checked by the type system.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.InlineArray(StateInputSize)]
+        public struct StateInputBuffer
+        {
+            private float _element0;
+        }
+
+        /// <summary>
+        /// One sample of input goal, 2 floats, as a value (on the stack or inline in another type). It converts
+        /// to <c>Span&lt;float&gt;</c> and <c>ReadOnlySpan&lt;float&gt;</c>, so <c>Forward</c>'s <c>goal</c> takes it, and its size is checked by the type system.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.InlineArray(GoalInputSize)]
+        public struct GoalInputBuffer
+        {
+            private float _element0;
+        }
+
         // Parameter buffer: every tensor in the layout its kernels read fastest (Dense weights transposed to [inputs, width],
         // convolution weights as [kernel taps × input channels, filters]); rows are padded to multiples of 16 floats and the
         // padding stays zero. LoadSafetensors and SaveSafetensors map each tensor to PyTorch's layout.

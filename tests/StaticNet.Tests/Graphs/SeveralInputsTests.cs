@@ -97,6 +97,25 @@ public class SeveralInputsTests
     }
 
     [Fact]
+    public void PerInputBufferTypes_HoldOneSampleOfTheirInput()
+    {
+        var state = new TwoInputCritic.StateInputBuffer();
+        var action = new TwoInputCritic.ActionInputBuffer();
+        var output = new TwoInputCritic.OutputBuffer();
+        Span<float> s = state;
+        Span<float> a = action;
+        Assert.Equal((TwoInputCritic.StateInputSize, TwoInputCritic.ActionInputSize), (s.Length, a.Length));
+        float[] sv = RandomVector(6, 21), av = RandomVector(2, 22);
+        sv.CopyTo(s);
+        av.CopyTo(a);
+        var network = new TwoInputCritic(5);
+        network.Forward(state, action, output);
+        var expected = new float[1];
+        network.Forward(sv, av, expected);
+        Assert.Equal(expected[0], ((ReadOnlySpan<float>)output)[0]);
+    }
+
+    [Fact]
     public void PerInputOverloads_RefuseMismatchedInputs_AndChangeNothing()
     {
         // Lengths the analyzers cannot see (SNET020-022 would reject them at build time): buffers sized at run time.
