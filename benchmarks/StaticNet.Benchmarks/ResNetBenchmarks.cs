@@ -157,16 +157,12 @@ public static class ResNetTiming
 
     private static string? FindScript(string relative)
     {
-        for (var dir = new DirectoryInfo(Directory.GetCurrentDirectory()); dir is not null; dir = dir.Parent)
-        {
-            string path = Path.Combine(dir.FullName, relative);
-            if (File.Exists(path)) return path;
-        }
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            string path = Path.Combine(dir.FullName, relative);
-            if (File.Exists(path)) return path;
-        }
+        foreach (string start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
+            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+            {
+                string path = Path.Combine(dir.FullName, relative);
+                if (File.Exists(path)) return path;
+            }
         return null;
     }
 }
