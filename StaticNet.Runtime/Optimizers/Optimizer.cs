@@ -15,7 +15,7 @@ namespace StaticNet.Optimizers;
 /// moments and <see cref="StepCount"/> as they were. An optimizer is not thread-safe; a step that overlaps another
 /// step of the same optimizer throws <see cref="InvalidOperationException"/>.
 /// </remarks>
-public abstract class Optimizer
+public abstract partial class Optimizer
 {
     private float _learningRate;
     private float _maxGradientNorm;
@@ -132,45 +132,19 @@ public abstract class Optimizer
 
     private void StepCore(Span<float> parameters, ReadOnlySpan<float> gradients, object? owner, ReadOnlySpan<Range> trainable, bool all)
     {
-        if (Interlocked.CompareExchange(ref _stepping, 1, 0) != 0)
-            throw new InvalidOperationException(
-                $"This {GetType().Name} is already taking a step on another thread. An optimizer is not thread-safe: use one optimizer per network, and train a network from one thread at a time.");
+        Enter();
         try
         {
             // Every check first; nothing changes until all have passed.
             if (parameters.Length != gradients.Length)
                 throw new ArgumentException($"Expected as many gradients as parameters ({parameters.Length}); found {gradients.Length}.", nameof(gradients));
-            if (ParameterCount != 0 && ParameterCount != parameters.Length)
-                throw new ArgumentException($"This optimizer's state was sized for {ParameterCount} parameters; found {parameters.Length}. Use one optimizer per network, or call Reset() to reuse it for another.", nameof(parameters));
-            if (owner is not null && _bound && !(_owner!.TryGetTarget(out object? bound) && ReferenceEquals(bound, owner)))
-                throw new InvalidOperationException(
-                    $"This {GetType().Name} is bound to another network (the first one it stepped, {StepCount} step(s) ago); its moments describe that network's parameters. " +
-                    $"Use one optimizer per network, or call Reset() to forget its state and bind it to the next network it steps.");
+            CheckLengthAndOwner(parameters.Length, owner);
 
             // One reduction pass over the gradient: the L2 norm, for clipping and to refuse a NaN or infinite gradient (as
             // clip_grad_norm_ with error_if_nonfinite=True), which would otherwise turn every weight into NaN. Then one
             // fused pass (Update) reads each parameter, gradient and moment once, the clipping scale applied as it goes.
             float norm = all ? GradientNorm.Norm(gradients) : RangesNorm(gradients, trainable);
-            if (!float.IsFinite(norm))
-                throw new TrainingDivergedException(
-                    $"Training diverged: the gradient's L2 norm is {norm} (a gradient is NaN or infinite, or too large for a float), although the loss may be finite. " +
-                    "The step was not applied; the weights and the optimizer's state are those from before it. Lower the learning rate, scale the inputs, or clip gradients.", norm);
-            float gradientScale = 1f;
-            float maxNorm = _maxGradientNorm;
-            if (maxNorm > 0f && norm > maxNorm) gradientScale = maxNorm / (norm + 1e-6f);
-
-            if (ParameterCount == 0)
-            {
-                InitializeState(parameters.Length);
-                ParameterCount = parameters.Length;
-            }
-            if (owner is not null && !_bound)
-            {
-                if (_owner is null) _owner = new WeakReference<object>(owner);
-                else _owner.SetTarget(owner);
-                _bound = true;
-            }
-            StepCount++;
+            float gradientScale = Commit(parameters.Length, owner, norm);
             if (all)
                 Update(parameters, gradients, gradientScale);
             else
@@ -183,8 +157,58 @@ public abstract class Optimizer
         }
         finally
         {
-            Volatile.Write(ref _stepping, 0);
+            Exit();
         }
+    }
+
+    /// <summary>Marks a step as running; throws if another thread's step is.</summary>
+    private void Enter()
+    {
+        if (Interlocked.CompareExchange(ref _stepping, 1, 0) != 0)
+            throw new InvalidOperationException(
+                $"This {GetType().Name} is already taking a step on another thread. An optimizer is not thread-safe: use one optimizer per network, and train a network from one thread at a time.");
+    }
+
+    private void Exit() => Volatile.Write(ref _stepping, 0);
+
+    /// <summary>The checks of a step that do not depend on the gradient's values: the state's length and the binding.</summary>
+    private void CheckLengthAndOwner(int parameterCount, object? owner)
+    {
+        if (ParameterCount != 0 && ParameterCount != parameterCount)
+            throw new ArgumentException($"This optimizer's state was sized for {ParameterCount} parameters; found {parameterCount}. Use one optimizer per network, or call Reset() to reuse it for another.", "parameters");
+        if (owner is not null && _bound && !(_owner!.TryGetTarget(out object? bound) && ReferenceEquals(bound, owner)))
+            throw new InvalidOperationException(
+                $"This {GetType().Name} is bound to another network (the first one it stepped, {StepCount} step(s) ago); its moments describe that network's parameters. " +
+                $"Use one optimizer per network, or call Reset() to forget its state and bind it to the next network it steps.");
+    }
+
+    /// <summary>
+    /// The last check (a finite <paramref name="norm"/>) and the step's bookkeeping: sizes the state on the first step,
+    /// binds the owner, counts the step. Returns the scale clipping applies to every gradient (1 without clipping).
+    /// </summary>
+    private float Commit(int parameterCount, object? owner, float norm)
+    {
+        if (!float.IsFinite(norm))
+            throw new TrainingDivergedException(
+                $"Training diverged: the gradient's L2 norm is {norm} (a gradient is NaN or infinite, or too large for a float), although the loss may be finite. " +
+                "The step was not applied; the weights and the optimizer's state are those from before it. Lower the learning rate, scale the inputs, or clip gradients.", norm);
+        float gradientScale = 1f;
+        float maxNorm = _maxGradientNorm;
+        if (maxNorm > 0f && norm > maxNorm) gradientScale = maxNorm / (norm + 1e-6f);
+
+        if (ParameterCount == 0)
+        {
+            InitializeState(parameterCount);
+            ParameterCount = parameterCount;
+        }
+        if (owner is not null && !_bound)
+        {
+            if (_owner is null) _owner = new WeakReference<object>(owner);
+            else _owner.SetTarget(owner);
+            _bound = true;
+        }
+        StepCount++;
+        return gradientScale;
     }
 
     /// <summary>The L2 norm of the gradients in <paramref name="ranges"/>, summed in double precision.</summary>
