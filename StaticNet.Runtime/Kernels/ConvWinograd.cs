@@ -14,10 +14,13 @@ namespace StaticNet.Kernels;
 /// </summary>
 internal static class ConvWinograd
 {
-    /// <summary>A 3×3 kernel, stride 1, dilation 1, channels-last input whose channel count is a multiple of the vector.</summary>
+    /// <summary>
+    /// A 3×3 kernel, stride 1, dilation 1, channels-last input (any channel count: the input transform takes the channels
+    /// in chunks of the vector, then of 8 and 4, then one at a time, see <see cref="InputTransform{V}"/>).
+    /// </summary>
     public static bool Applies<V>(in ConvGeometry g) where V : struct, ISimdVector<V> =>
         g.KernelHeight == 3 && g.KernelWidth == 3 && g.Stride == 1 && g.Dilation == 1 && g.InputChannelStride == 1 &&
-        g.InChannels % V.Count == 0 && g.InChannels >= V.Count && g.OutChannelsPadded % V.Count == 0 && g.OutHeight >= 2 && g.OutWidth >= 2;
+        g.OutChannelsPadded % V.Count == 0 && g.OutHeight >= 2 && g.OutWidth >= 2;
 
     /// <summary>The scratch floats for one row of tiles at a time: the transformed filter, a zero bias and one tile row's
     /// transformed inputs and products. More scratch lets <c>Forward</c> do several tile rows per GEMM.</summary>
@@ -107,7 +110,9 @@ internal static class ConvWinograd
     }
 
     /// <summary><c>V = Bᵀ d B</c> for each tile of <paramref name="count"/> tile rows from <paramref name="ty0"/>:
-    /// <c>u[e][t][ci]</c>, vectorised over ci; inputs outside the image are zero.</summary>
+    /// <c>u[e][t][ci]</c>, vectorised over ci (chunks of <typeparamref name="V"/>, then of 8 and 4 channels, then single
+    /// channels, so that a narrow layer, e.g. 8 channels on 512-bit vectors, takes this path too: the transform's
+    /// arithmetic is per channel, so the chunking changes no result); inputs outside the image are zero.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void InputTransform<V>(ref float x, in ConvGeometry g, nint ty0, nint count, nint tw, ref float u, nint tiles)
         where V : struct, ISimdVector<V>
@@ -121,31 +126,75 @@ internal static class ConvWinograd
                 nint iw0 = tx * 2 - g.PadLeft;
                 bool interior = ih0 >= 0 && ih0 + 3 < h && iw0 >= 0 && iw0 + 3 < w;
                 ref float o = ref Unsafe.Add(ref u, (ty * tw + tx) * cin);
-                for (nint c = 0; c < cin; c += n)
-                {
-                    // Rows of Bᵀ·d (over i), each a row of four columns j.
-                    V r00, r01, r02, r03, r10, r11, r12, r13, r20, r21, r22, r23, r30, r31, r32, r33;
-                    {
-                        V d00 = Load<V>(ref x, ih0, iw0, h, w, ps, c, interior), d01 = Load<V>(ref x, ih0, iw0 + 1, h, w, ps, c, interior);
-                        V d02 = Load<V>(ref x, ih0, iw0 + 2, h, w, ps, c, interior), d03 = Load<V>(ref x, ih0, iw0 + 3, h, w, ps, c, interior);
-                        V d10 = Load<V>(ref x, ih0 + 1, iw0, h, w, ps, c, interior), d11 = Load<V>(ref x, ih0 + 1, iw0 + 1, h, w, ps, c, interior);
-                        V d12 = Load<V>(ref x, ih0 + 1, iw0 + 2, h, w, ps, c, interior), d13 = Load<V>(ref x, ih0 + 1, iw0 + 3, h, w, ps, c, interior);
-                        V d20 = Load<V>(ref x, ih0 + 2, iw0, h, w, ps, c, interior), d21 = Load<V>(ref x, ih0 + 2, iw0 + 1, h, w, ps, c, interior);
-                        V d22 = Load<V>(ref x, ih0 + 2, iw0 + 2, h, w, ps, c, interior), d23 = Load<V>(ref x, ih0 + 2, iw0 + 3, h, w, ps, c, interior);
-                        V d30 = Load<V>(ref x, ih0 + 3, iw0, h, w, ps, c, interior), d31 = Load<V>(ref x, ih0 + 3, iw0 + 1, h, w, ps, c, interior);
-                        V d32 = Load<V>(ref x, ih0 + 3, iw0 + 2, h, w, ps, c, interior), d33 = Load<V>(ref x, ih0 + 3, iw0 + 3, h, w, ps, c, interior);
-                        r00 = V.Subtract(d00, d20); r01 = V.Subtract(d01, d21); r02 = V.Subtract(d02, d22); r03 = V.Subtract(d03, d23);
-                        r10 = V.Add(d10, d20); r11 = V.Add(d11, d21); r12 = V.Add(d12, d22); r13 = V.Add(d13, d23);
-                        r20 = V.Subtract(d20, d10); r21 = V.Subtract(d21, d11); r22 = V.Subtract(d22, d12); r23 = V.Subtract(d23, d13);
-                        r30 = V.Subtract(d10, d30); r31 = V.Subtract(d11, d31); r32 = V.Subtract(d12, d32); r33 = V.Subtract(d13, d33);
-                    }
-                    ref float oc = ref Unsafe.Add(ref o, c);
-                    InputRow<V>(r00, r01, r02, r03, ref oc, plane);
-                    InputRow<V>(r10, r11, r12, r13, ref Unsafe.Add(ref oc, 4 * plane), plane);
-                    InputRow<V>(r20, r21, r22, r23, ref Unsafe.Add(ref oc, 8 * plane), plane);
-                    InputRow<V>(r30, r31, r32, r33, ref Unsafe.Add(ref oc, 12 * plane), plane);
-                }
+                nint c = 0;
+                for (; c + n <= cin; c += n)
+                    InputTile<V>(ref x, ih0, iw0, h, w, ps, c, interior, ref o, plane);
+                if (n > 8)
+                    for (; c + 8 <= cin; c += 8)
+                        InputTile<V256>(ref x, ih0, iw0, h, w, ps, c, interior, ref o, plane);
+                if (n > 4)
+                    for (; c + 4 <= cin; c += 4)
+                        InputTile<V128>(ref x, ih0, iw0, h, w, ps, c, interior, ref o, plane);
+                for (; c < cin; c++)
+                    InputTileScalar(ref x, ih0, iw0, h, w, ps, c, ref o, plane);
             }
+        }
+    }
+
+    /// <summary>One tile's transform for the channels <c>c … c + Count − 1</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void InputTile<V>(ref float x, nint ih0, nint iw0, nint h, nint w, nint ps, nint c, bool interior, ref float o, nint plane)
+        where V : struct, ISimdVector<V>
+    {
+        // Rows of Bᵀ·d (over i), each a row of four columns j.
+        V r00, r01, r02, r03, r10, r11, r12, r13, r20, r21, r22, r23, r30, r31, r32, r33;
+        {
+            V d00 = Load<V>(ref x, ih0, iw0, h, w, ps, c, interior), d01 = Load<V>(ref x, ih0, iw0 + 1, h, w, ps, c, interior);
+            V d02 = Load<V>(ref x, ih0, iw0 + 2, h, w, ps, c, interior), d03 = Load<V>(ref x, ih0, iw0 + 3, h, w, ps, c, interior);
+            V d10 = Load<V>(ref x, ih0 + 1, iw0, h, w, ps, c, interior), d11 = Load<V>(ref x, ih0 + 1, iw0 + 1, h, w, ps, c, interior);
+            V d12 = Load<V>(ref x, ih0 + 1, iw0 + 2, h, w, ps, c, interior), d13 = Load<V>(ref x, ih0 + 1, iw0 + 3, h, w, ps, c, interior);
+            V d20 = Load<V>(ref x, ih0 + 2, iw0, h, w, ps, c, interior), d21 = Load<V>(ref x, ih0 + 2, iw0 + 1, h, w, ps, c, interior);
+            V d22 = Load<V>(ref x, ih0 + 2, iw0 + 2, h, w, ps, c, interior), d23 = Load<V>(ref x, ih0 + 2, iw0 + 3, h, w, ps, c, interior);
+            V d30 = Load<V>(ref x, ih0 + 3, iw0, h, w, ps, c, interior), d31 = Load<V>(ref x, ih0 + 3, iw0 + 1, h, w, ps, c, interior);
+            V d32 = Load<V>(ref x, ih0 + 3, iw0 + 2, h, w, ps, c, interior), d33 = Load<V>(ref x, ih0 + 3, iw0 + 3, h, w, ps, c, interior);
+            r00 = V.Subtract(d00, d20); r01 = V.Subtract(d01, d21); r02 = V.Subtract(d02, d22); r03 = V.Subtract(d03, d23);
+            r10 = V.Add(d10, d20); r11 = V.Add(d11, d21); r12 = V.Add(d12, d22); r13 = V.Add(d13, d23);
+            r20 = V.Subtract(d20, d10); r21 = V.Subtract(d21, d11); r22 = V.Subtract(d22, d12); r23 = V.Subtract(d23, d13);
+            r30 = V.Subtract(d10, d30); r31 = V.Subtract(d11, d31); r32 = V.Subtract(d12, d32); r33 = V.Subtract(d13, d33);
+        }
+        ref float oc = ref Unsafe.Add(ref o, c);
+        InputRow<V>(r00, r01, r02, r03, ref oc, plane);
+        InputRow<V>(r10, r11, r12, r13, ref Unsafe.Add(ref oc, 4 * plane), plane);
+        InputRow<V>(r20, r21, r22, r23, ref Unsafe.Add(ref oc, 8 * plane), plane);
+        InputRow<V>(r30, r31, r32, r33, ref Unsafe.Add(ref oc, 12 * plane), plane);
+    }
+
+    /// <summary><see cref="InputTile{V}"/> for the single channel <paramref name="c"/> (the same operations on floats).</summary>
+    private static void InputTileScalar(ref float x, nint ih0, nint iw0, nint h, nint w, nint ps, nint c, ref float o, nint plane)
+    {
+        System.Span<float> d = stackalloc float[16];
+        for (nint i = 0; i < 4; i++)
+            for (nint j = 0; j < 4; j++)
+            {
+                nint ih = ih0 + i, iw = iw0 + j;
+                d[(int)(4 * i + j)] = (nuint)ih < (nuint)h && (nuint)iw < (nuint)w ? Unsafe.Add(ref x, (ih * w + iw) * ps + c) : 0f;
+            }
+        ref float oc = ref Unsafe.Add(ref o, c);
+        for (nint j = 0; j < 4; j++)
+        {
+            // Column j of Bᵀ·d: the same four sums as InputTile's rows r0j … r3j.
+            int k = (int)j;
+            float r0 = d[k] - d[8 + k], r1 = d[4 + k] + d[8 + k], r2 = d[8 + k] - d[4 + k], r3 = d[4 + k] - d[12 + k];
+            d[k] = r0; d[4 + k] = r1; d[8 + k] = r2; d[12 + k] = r3;
+        }
+        for (nint i = 0; i < 4; i++)
+        {
+            int k = (int)(4 * i);
+            ref float oi = ref Unsafe.Add(ref oc, 4 * i * plane);
+            oi = d[k] - d[k + 2];
+            Unsafe.Add(ref oi, plane) = d[k + 1] + d[k + 2];
+            Unsafe.Add(ref oi, 2 * plane) = d[k + 2] - d[k + 1];
+            Unsafe.Add(ref oi, 3 * plane) = d[k + 1] - d[k + 3];
         }
     }
 

@@ -89,6 +89,11 @@ public static class Program
             ScalingModel.Run();
             return;
         }
+        if (args.Length == 1 && args[0] == "--small-cnn-parts")
+        {
+            SmallCnnParts.Run(); // the small imported CNN (cnn.onnx, 8 and 16 filters) taken apart
+            return;
+        }
         if (args.Length == 1 && args[0] == "--cnn-parts")
         {
             CnnParts.Run();
