@@ -173,7 +173,7 @@ public static class ConvKernels
                 ref float ys = ref Unsafe.Add(ref yr, (nint)r * outLength);
                 if (threeByThree)
                 {
-                    switch (KernelOptions.Path)
+                    switch (ConvSimd.Direct3x3Vector(g, KernelOptions.Path))
                     {
                         case 512: ConvSimd.Direct3x3Forward<V512>(ref xs, g, ref wr, ref br, ref sr, ref ys); break;
                         case 256: ConvSimd.Direct3x3Forward<V256>(ref xs, g, ref wr, ref br, ref sr, ref ys); break;

@@ -80,7 +80,7 @@ public static class ConvPoolKernels
                 {
                     ref float xs = ref Unsafe.Add(ref xr, (nint)r * g.InputSampleStride);
                     ref float ys = ref Unsafe.Add(ref yr, (nint)r * ySample);
-                    switch (KernelOptions.Path)
+                    switch (ConvSimd.Direct3x3Vector(g, KernelOptions.Path))
                     {
                         case 512: ConvPoolSimd.Direct3x3MaxPool<V512>(ref xs, g, ref wr, ref br, ref sr, target, ref ys); break;
                         case 256: ConvPoolSimd.Direct3x3MaxPool<V256>(ref xs, g, ref wr, ref br, ref sr, target, ref ys); break;
@@ -193,7 +193,9 @@ internal static class ConvPoolSimd
         nint n = V.Count, coutPad = g.OutChannelsPadded, pw = g.OutWidth + 2, hp = g.OutHeight / 2, wp = g.OutWidth / 2;
         ConvSimd.PadPlane3x3<V>(ref x, g, ref padded);
         bool relu = target.ReLU;
-        for (nint v = 0; v < coutPad; v += n)
+        nint end = ConvSimd.RealVectors3x3<V>(g);
+        ClearPadding(target, ref y, hp * wp, end, coutPad);
+        for (nint v = 0; v < end; v += n)
         {
             V b = V.Load(ref Unsafe.Add(ref bias, v));
             ref float wv = ref Unsafe.Add(ref weight, v);
@@ -298,6 +300,18 @@ internal static class ConvPoolSimd
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// Channels last, the padding channels <c>from … to − 1</c> of each of <paramref name="positions"/> pooled positions,
+    /// which the kernel does not compute (see <see cref="ConvSimd.RealVectors3x3{V}"/>), are written as zeros; in any
+    /// other layout only the real channels are written, so nothing is.
+    /// </summary>
+    internal static void ClearPadding(in PoolTarget target, ref float y, nint positions, nint from, nint to)
+    {
+        if (target.Channel != 1 || from >= to) return;
+        for (nint p = 0; p < positions; p++)
+            ConvSimd.Clear<V128>(ref Unsafe.Add(ref y, p * target.Position + from), to - from);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

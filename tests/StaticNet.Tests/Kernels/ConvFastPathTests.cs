@@ -23,6 +23,13 @@ public class ConvFastPathTests
         new("direct3x3 cin1 28x28 pad1", ConvKernelTests.Layout.ChannelsFirst, 1, 28, 28, 16, 3, 3, 1, 1, 1, 1, 28, 28, 2),
         new("direct3x3 cin1 13x11 pad1", ConvKernelTests.Layout.ChannelsFirst, 1, 13, 11, 20, 3, 3, 1, 1, 1, 1, 13, 11, 2),
         new("direct3x3 cin1 12x10 valid", ConvKernelTests.Layout.ChannelsFirst, 1, 12, 10, 16, 3, 3, 1, 1, 0, 0, 10, 8, 1),
+        // Narrow layers: Winograd's input transform in chunks of 8, 4 and single channels; 8 or fewer filters on half vectors.
+        new("winograd cin8 14x14 pad1 (the small CNN's conv2)", ConvKernelTests.Layout.ChannelsLast, 8, 14, 14, 16, 3, 3, 1, 1, 1, 1, 14, 14, 2),
+        new("winograd cin4 9x7 pad1 odd", ConvKernelTests.Layout.ChannelsLast, 4, 9, 7, 24, 3, 3, 1, 1, 1, 1, 9, 7, 2),
+        new("winograd cin29 8x10 valid", ConvKernelTests.Layout.ChannelsLast, 29, 8, 10, 16, 3, 3, 1, 1, 0, 0, 6, 8, 2),
+        new("winograd cin2 7x8 pad1", ConvKernelTests.Layout.ChannelsLast, 2, 7, 8, 8, 3, 3, 1, 1, 1, 1, 7, 8, 1),
+        new("direct3x3 cin1 28x28 pad1 8 filters (the small CNN's conv1)", ConvKernelTests.Layout.ChannelsFirst, 1, 28, 28, 8, 3, 3, 1, 1, 1, 1, 28, 28, 2),
+        new("direct3x3 cin1 11x10 valid 3 filters", ConvKernelTests.Layout.ChannelsFirst, 1, 11, 10, 3, 3, 3, 1, 1, 0, 0, 9, 8, 1),
     };
 
     public static TheoryData<int, int> CaseAndPath()
@@ -63,16 +70,42 @@ public class ConvFastPathTests
         }
     }
 
-    [Fact]
-    public void OneInputChannelDirectKernelsAgreeBitForBit()
+    [Theory]
+    [InlineData(3, 512)]
+    [InlineData(3, 256)]
+    [InlineData(3, 128)]
+    [InlineData(10, 512)] // 8 filters: 256-bit vectors on the 512-bit path, the padding channels written as zeros
+    [InlineData(10, 256)]
+    [InlineData(10, 128)]
+    [InlineData(11, 512)]
+    public void OneInputChannelDirectKernelsAgreeBitForBit(int caseIndex, int path)
     {
         // The 3×3 kernel keeps the general direct kernel's order of multiply-adds; forcing the general one needs a
         // scratch too small for the zero-bordered input.
-        ConvGeometry g = ConvKernelTests.Geometry(Cases[3]);
-        float[] x = ConvKernelTests.Input(g, 2, 5), w = PaddedWeight(g.Taps, 16, 16, 6), b = Random(16, 7);
-        float[] a = new float[2 * g.OutputSampleLength], c = new float[2 * g.OutputSampleLength];
-        ConvKernels.Forward(x, 2, g, w, b, new float[ConvKernels.ScratchLength(g)], a);
-        ConvKernels.Forward(x, 2, g, w, b, Span<float>.Empty, c);
+        ConvGeometry g = ConvKernelTests.Geometry(Cases[caseIndex]);
+        int cp = g.OutChannelsPadded;
+        float[] x = ConvKernelTests.Input(g, 2, 5), w = PaddedWeight(g.Taps, g.OutChannels, cp, 6), b = Random(cp, 7);
+        for (int j = g.OutChannels; j < cp; j++) b[j] = 0f;
+        float[] a = Filled(2 * g.OutputSampleLength, float.NaN), c = Filled(2 * g.OutputSampleLength, float.NaN);
+        WithPath(path, () =>
+        {
+            ConvKernels.Forward(x, 2, g, w, b, new float[ConvKernels.ScratchLength(g)], a);
+            ConvKernels.Forward(x, 2, g, w, b, Span<float>.Empty, c);
+        });
         Assert.Equal(c, a);
+    }
+
+    [Fact]
+    public void NarrowForwardPathsAllocateNothing()
+    {
+        foreach (int index in new[] { 6, 10 }) // Winograd on 8 input channels; 8 filters on half vectors
+        {
+            ConvGeometry g = ConvKernelTests.Geometry(Cases[index]);
+            int cp = g.OutChannelsPadded;
+            float[] x = ConvKernelTests.Input(g, 1, 1), w = PaddedWeight(g.Taps, g.OutChannels, cp, 2), b = Random(cp, 3);
+            float[] y = new float[g.OutputSampleLength], scratch = new float[ConvKernels.ScratchLength(g)];
+            foreach (int path in Paths)
+                AssertNoAllocation(200, path, "Forward " + Cases[index].Name, () => ConvKernels.Forward(x, 1, g, w, b, scratch, y));
+        }
     }
 }

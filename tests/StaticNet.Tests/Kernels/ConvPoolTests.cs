@@ -25,6 +25,13 @@ public class ConvPoolTests
         new("winograd cin32 10x12 valid", ConvKernelTests.Layout.ChannelsLast, 32, 10, 12, 16, 3, 3, 1, 1, 0, 0, 8, 10, 3),
         new("fallback cin3 9x9 stride2 pad1", ConvKernelTests.Layout.ChannelsFirst, 3, 9, 9, 8, 3, 3, 2, 1, 1, 1, 5, 5, 2),
         new("fallback cin5 8x8 5x5 pad2", ConvKernelTests.Layout.ChannelsLast, 5, 8, 8, 12, 5, 5, 1, 1, 2, 2, 8, 8, 2),
+        // Narrow layers (the small imported CNN, tests/reference/fixtures/onnx/cnn.onnx): 8 filters on half vectors,
+        // Winograd on 8 input channels and on channel counts that need every chunk width (13 = 8 + 4 + 1) or none (3).
+        new("direct3x3 cin1 28x28 pad1 8 filters (the small CNN's conv1)", ConvKernelTests.Layout.ChannelsFirst, 1, 28, 28, 8, 3, 3, 1, 1, 1, 1, 28, 28, 2),
+        new("direct3x3 cin1 13x11 pad1 5 filters", ConvKernelTests.Layout.ChannelsFirst, 1, 13, 11, 5, 3, 3, 1, 1, 1, 1, 13, 11, 2),
+        new("winograd cin8 14x14 pad1 (the small CNN's conv2)", ConvKernelTests.Layout.ChannelsLast, 8, 14, 14, 16, 3, 3, 1, 1, 1, 1, 14, 14, 2),
+        new("winograd cin13 11x9 pad1 odd", ConvKernelTests.Layout.ChannelsLast, 13, 11, 9, 20, 3, 3, 1, 1, 1, 1, 11, 9, 2),
+        new("winograd cin3 10x12 valid", ConvKernelTests.Layout.ChannelsLast, 3, 10, 12, 8, 3, 3, 1, 1, 0, 0, 8, 10, 2),
     };
 
     public static TheoryData<int, int, bool, bool> CaseData()
@@ -97,6 +104,12 @@ public class ConvPoolTests
     [InlineData(1, 256)]
     [InlineData(3, 512)]
     [InlineData(3, 256)]
+    [InlineData(8, 512)]
+    [InlineData(8, 256)]
+    [InlineData(8, 128)]
+    [InlineData(10, 512)]
+    [InlineData(10, 256)]
+    [InlineData(11, 512)]
     public void NaNPropagatesLikeTheUnfusedSequence(int caseIndex, int path)
     {
         ConvKernelTests.Case c = Cases[caseIndex];
@@ -149,6 +162,20 @@ public class ConvPoolTests
         float[] conv = new float[g.OutputSampleLength], scratch = new float[ConvKernels.ScratchLength(g)], y = new float[49 * 32];
         foreach (int path in Paths)
             AssertNoAllocation(200, path, "ForwardMaxPool", () => ConvPoolKernels.ForwardMaxPool(x, 1, g, w, b, scratch, true, conv, y, 1568, 1, 49));
+    }
+
+    [Fact]
+    public void NarrowFusedPathsAllocateNothing()
+    {
+        foreach (int index in new[] { 8, 10 }) // 8 filters on half vectors; Winograd on 8 input channels
+        {
+            ConvGeometry g = ConvKernelTests.Geometry(Cases[index]);
+            int cp = g.OutChannelsPadded, positions = (g.OutHeight / 2) * (g.OutWidth / 2);
+            float[] x = ConvKernelTests.Input(g, 1, 1), w = PaddedWeight(g.Taps, g.OutChannels, cp, 2), b = Random(cp, 3);
+            float[] conv = new float[g.OutputSampleLength], scratch = new float[ConvKernels.ScratchLength(g)], y = new float[positions * cp];
+            foreach (int path in Paths)
+                AssertNoAllocation(200, path, "ForwardMaxPool " + Cases[index].Name, () => ConvPoolKernels.ForwardMaxPool(x, 1, g, w, b, scratch, true, conv, y, positions * cp, cp, 1));
+        }
     }
 
     [Fact]
