@@ -15,12 +15,13 @@ namespace StaticNet.Kernels;
 internal static class ConvWinograd
 {
     /// <summary>
-    /// A 3×3 kernel, stride 1, dilation 1, channels-last input (any channel count: the input transform takes the channels
-    /// in chunks of the vector, then of 8 and 4, then one at a time, see <see cref="InputTransform{V}"/>).
+    /// A 3×3 kernel, stride 1, dilation 1, channels-last input of at least 2 channels (the input transform takes the
+    /// channels in chunks of the vector, then of 8 and 4, then one at a time, see <see cref="InputTransform{V}"/>; even 2
+    /// or 3 channels, transformed one at a time, beat im2col: <c>--small-cnn-parts</c>; one channel has its own kernel).
     /// </summary>
     public static bool Applies<V>(in ConvGeometry g) where V : struct, ISimdVector<V> =>
         g.KernelHeight == 3 && g.KernelWidth == 3 && g.Stride == 1 && g.Dilation == 1 && g.InputChannelStride == 1 &&
-        g.OutChannelsPadded % V.Count == 0 && g.OutHeight >= 2 && g.OutWidth >= 2;
+        g.InChannels >= 2 && g.OutChannelsPadded % V.Count == 0 && g.OutHeight >= 2 && g.OutWidth >= 2;
 
     /// <summary>The scratch floats for one row of tiles at a time: the transformed filter, a zero bias and one tile row's
     /// transformed inputs and products. More scratch lets <c>Forward</c> do several tile rows per GEMM.</summary>
@@ -136,7 +137,7 @@ internal static class ConvWinograd
                     for (; c + 4 <= cin; c += 4)
                         InputTile<V128>(ref x, ih0, iw0, h, w, ps, c, interior, ref o, plane);
                 for (; c < cin; c++)
-                    InputTileScalar(ref x, ih0, iw0, h, w, ps, c, ref o, plane);
+                    InputTileScalar(ref x, ih0, iw0, h, w, ps, c, interior, ref o, plane);
             }
         }
     }
@@ -170,32 +171,44 @@ internal static class ConvWinograd
     }
 
     /// <summary><see cref="InputTile{V}"/> for the single channel <paramref name="c"/> (the same operations on floats).</summary>
-    private static void InputTileScalar(ref float x, nint ih0, nint iw0, nint h, nint w, nint ps, nint c, ref float o, nint plane)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void InputTileScalar(ref float x, nint ih0, nint iw0, nint h, nint w, nint ps, nint c, bool interior, ref float o, nint plane)
     {
-        System.Span<float> d = stackalloc float[16];
-        for (nint i = 0; i < 4; i++)
-            for (nint j = 0; j < 4; j++)
-            {
-                nint ih = ih0 + i, iw = iw0 + j;
-                d[(int)(4 * i + j)] = (nuint)ih < (nuint)h && (nuint)iw < (nuint)w ? Unsafe.Add(ref x, (ih * w + iw) * ps + c) : 0f;
-            }
+        ref float xc = ref Unsafe.Add(ref x, c);
         ref float oc = ref Unsafe.Add(ref o, c);
-        for (nint j = 0; j < 4; j++)
-        {
-            // Column j of Bᵀ·d: the same four sums as InputTile's rows r0j … r3j.
-            int k = (int)j;
-            float r0 = d[k] - d[8 + k], r1 = d[4 + k] + d[8 + k], r2 = d[8 + k] - d[4 + k], r3 = d[4 + k] - d[12 + k];
-            d[k] = r0; d[4 + k] = r1; d[8 + k] = r2; d[12 + k] = r3;
-        }
-        for (nint i = 0; i < 4; i++)
-        {
-            int k = (int)(4 * i);
-            ref float oi = ref Unsafe.Add(ref oc, 4 * i * plane);
-            oi = d[k] - d[k + 2];
-            Unsafe.Add(ref oi, plane) = d[k + 1] + d[k + 2];
-            Unsafe.Add(ref oi, 2 * plane) = d[k + 2] - d[k + 1];
-            Unsafe.Add(ref oi, 3 * plane) = d[k + 1] - d[k + 3];
-        }
+        // Column j of Bᵀ·d (the four sums of InputTile's rows r0j … r3j), then each row i of (Bᵀ·d)·B.
+        Column(ref xc, ih0, iw0, h, w, ps, interior, out float r00, out float r10, out float r20, out float r30);
+        Column(ref xc, ih0, iw0 + 1, h, w, ps, interior, out float r01, out float r11, out float r21, out float r31);
+        Column(ref xc, ih0, iw0 + 2, h, w, ps, interior, out float r02, out float r12, out float r22, out float r32);
+        Column(ref xc, ih0, iw0 + 3, h, w, ps, interior, out float r03, out float r13, out float r23, out float r33);
+        InputRowScalar(r00, r01, r02, r03, ref oc, plane);
+        InputRowScalar(r10, r11, r12, r13, ref Unsafe.Add(ref oc, 4 * plane), plane);
+        InputRowScalar(r20, r21, r22, r23, ref Unsafe.Add(ref oc, 8 * plane), plane);
+        InputRowScalar(r30, r31, r32, r33, ref Unsafe.Add(ref oc, 12 * plane), plane);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Column(ref float x, nint ih0, nint iw, nint h, nint w, nint ps, bool interior, out float r0, out float r1, out float r2, out float r3)
+    {
+        float d0 = LoadScalar(ref x, ih0, iw, h, w, ps, interior), d1 = LoadScalar(ref x, ih0 + 1, iw, h, w, ps, interior);
+        float d2 = LoadScalar(ref x, ih0 + 2, iw, h, w, ps, interior), d3 = LoadScalar(ref x, ih0 + 3, iw, h, w, ps, interior);
+        r0 = d0 - d2;
+        r1 = d1 + d2;
+        r2 = d2 - d1;
+        r3 = d1 - d3;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float LoadScalar(ref float x, nint ih, nint iw, nint h, nint w, nint ps, bool interior) =>
+        interior || ((nuint)ih < (nuint)h && (nuint)iw < (nuint)w) ? Unsafe.Add(ref x, (ih * w + iw) * ps) : 0f;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void InputRowScalar(float a, float b, float c, float d, ref float o, nint plane)
+    {
+        o = a - c;
+        Unsafe.Add(ref o, plane) = b + c;
+        Unsafe.Add(ref o, 2 * plane) = c - b;
+        Unsafe.Add(ref o, 3 * plane) = b - d;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

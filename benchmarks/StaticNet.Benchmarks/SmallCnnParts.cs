@@ -29,6 +29,22 @@ public static class SmallCnnParts
         Row("dense 784→32 + ReLU", () => { DenseKernels.Forward(flat.Span, 1, 784, 784, w3.Span, b.Span, h.Span, 32); ActivationKernels.ReLU(h.Span, 1, 32, 32); }, 2000);
         Row("dense 32→10", () => DenseKernels.Forward(h.Span, 1, 32, 32, w4.Span, b.Span, o.Span, 16), 5000);
         Row("whole Forward (ImportedCnn)", () => net.Forward(input, output), 1000);
+        Console.WriteLine("channels-last 3×3 pad-1 convolutions, batch 1: Winograd (any channel count) against im2col:");
+        foreach (var (cin, size, cout) in new[] { (2, 14, 16), (3, 14, 16), (4, 14, 16), (5, 14, 16), (6, 14, 16), (8, 14, 16), (8, 28, 32), (13, 14, 16), (24, 14, 32) })
+        {
+            int cs = (cin + 15) / 16 * 16;
+            var g = new ConvGeometry(cin, size, size, size * size * cs, cs, 1, cout, 3, 3, 1, 1, 1, 1, size, size);
+            var xs = Buffer(size * size * cs, 8); var ws = Buffer(g.Taps * g.OutChannelsPadded, 9); var bs = Buffer(g.OutChannelsPadded, 10);
+            var ys = Buffer(g.OutputSampleLength, 0); var ss = Buffer(ConvKernels.ScratchLength(g), 0);
+            int calls = Math.Max(50, 2_000_000 / (size * size * cin * cout * 9));
+            Row($"  cin {cin,2} → {cout,2}, {size}×{size}, Winograd", () => ConvKernels.Forward(xs.Span, 1, g, ws.Span, bs.Span, ss.Span, ys.Span), calls);
+            Row($"  cin {cin,2} → {cout,2}, {size}×{size}, im2col", () =>
+            {
+                ConvKernels.WinogradDisabled = true;
+                ConvKernels.Forward(xs.Span, 1, g, ws.Span, bs.Span, ss.Span, ys.Span);
+                ConvKernels.WinogradDisabled = false;
+            }, calls);
+        }
     }
 
     internal static void Row(string name, Action body, int calls)

@@ -27,7 +27,8 @@ public class ConvFastPathTests
         new("winograd cin8 14x14 pad1 (the small CNN's conv2)", ConvKernelTests.Layout.ChannelsLast, 8, 14, 14, 16, 3, 3, 1, 1, 1, 1, 14, 14, 2),
         new("winograd cin4 9x7 pad1 odd", ConvKernelTests.Layout.ChannelsLast, 4, 9, 7, 24, 3, 3, 1, 1, 1, 1, 9, 7, 2),
         new("winograd cin29 8x10 valid", ConvKernelTests.Layout.ChannelsLast, 29, 8, 10, 16, 3, 3, 1, 1, 0, 0, 6, 8, 2),
-        new("winograd cin2 7x8 pad1", ConvKernelTests.Layout.ChannelsLast, 2, 7, 8, 8, 3, 3, 1, 1, 1, 1, 7, 8, 1),
+        new("winograd cin6 7x8 pad1 (4 + 2 single channels)", ConvKernelTests.Layout.ChannelsLast, 6, 7, 8, 8, 3, 3, 1, 1, 1, 1, 7, 8, 1),
+        new("winograd cin2 6x9 pad1", ConvKernelTests.Layout.ChannelsLast, 2, 6, 9, 4, 3, 3, 1, 1, 1, 1, 6, 9, 2),
         new("direct3x3 cin1 28x28 pad1 8 filters (the small CNN's conv1)", ConvKernelTests.Layout.ChannelsFirst, 1, 28, 28, 8, 3, 3, 1, 1, 1, 1, 28, 28, 2),
         new("direct3x3 cin1 11x10 valid 3 filters", ConvKernelTests.Layout.ChannelsFirst, 1, 11, 10, 3, 3, 3, 1, 1, 0, 0, 9, 8, 1),
     };
@@ -74,10 +75,10 @@ public class ConvFastPathTests
     [InlineData(3, 512)]
     [InlineData(3, 256)]
     [InlineData(3, 128)]
-    [InlineData(10, 512)] // 8 filters: 256-bit vectors on the 512-bit path, the padding channels written as zeros
-    [InlineData(10, 256)]
-    [InlineData(10, 128)]
-    [InlineData(11, 512)]
+    [InlineData(11, 512)] // 8 filters: 256-bit vectors on the 512-bit path, the padding channels written as zeros
+    [InlineData(11, 256)]
+    [InlineData(11, 128)]
+    [InlineData(12, 512)]
     public void OneInputChannelDirectKernelsAgreeBitForBit(int caseIndex, int path)
     {
         // The 3×3 kernel keeps the general direct kernel's order of multiply-adds; forcing the general one needs a
@@ -98,7 +99,7 @@ public class ConvFastPathTests
     [Fact]
     public void NarrowForwardPathsAllocateNothing()
     {
-        foreach (int index in new[] { 6, 10 }) // Winograd on 8 input channels; 8 filters on half vectors
+        foreach (int index in new[] { 6, 11 }) // Winograd on 8 input channels; 8 filters on half vectors
         {
             ConvGeometry g = ConvKernelTests.Geometry(Cases[index]);
             int cp = g.OutChannelsPadded;
