@@ -24,6 +24,8 @@ public static class SmallCnnParts
         var input = BenchmarkData.Random(784, 2); var output = new float[10];
         Console.WriteLine("small CNN, batch 1:");
         Row("conv1+ReLU+pool fused (1→8, 28×28)", () => ConvPoolKernels.ForwardMaxPool(x1.Span, 1, Conv1, w1.Span, b.Span, scratch1.Span, true, y1.Span, p1.Span, 3136, 16, 1), 2000);
+        var fashionConv1 = new ConvGeometry(1, 28, 28, 784, 1, 784, 16, 3, 3, 1, 1, 1, 1, 28, 28);
+        Row("(Fashion CNN's conv1+ReLU+pool fused, 1→16)", () => ConvPoolKernels.ForwardMaxPool(x1.Span, 1, fashionConv1, w1.Span, b.Span, scratch1.Span, true, y1.Span, p1.Span, 3136, 16, 1), 2000);
         Row("conv2+ReLU+pool+flatten fused (8→16, 14×14)", () => ConvPoolKernels.ForwardMaxPool(p1.Span, 1, Conv2, w2.Span, b.Span, scratch2.Span, true, y2.Span, flat.Span, 784, 1, 49), 1000);
         Row("  conv2 alone", () => ConvKernels.Forward(p1.Span, 1, Conv2, w2.Span, b.Span, scratch2.Span, y2.Span), 1000);
         Row("dense 784→32 + ReLU", () => { DenseKernels.Forward(flat.Span, 1, 784, 784, w3.Span, b.Span, h.Span, 32); ActivationKernels.ReLU(h.Span, 1, 32, 32); }, 2000);
