@@ -44,6 +44,9 @@ public sealed class FusedStep
     /// <summary>Whether the current call's optimizer step was taken by <see cref="TryBackwardWeights"/>.</summary>
     public bool Stepped { get; private set; }
 
+    /// <summary>How many steps were fused so far (for tests: that the fused path ran).</summary>
+    internal long FusedSteps { get; private set; }
+
     /// <summary>
     /// Arms the step for one training call: <paramref name="optimizer"/> (null: none, or not fusable) will step
     /// <paramref name="owner"/>'s first <paramref name="trainableLength"/> parameters in <paramref name="parameters"/>.
@@ -150,6 +153,7 @@ public sealed class FusedStep
             if (end < _length)
                 optimizer.UpdateSlice(parameters.Slice(end), gradients.Slice(end), gradientScale, end);
             Stepped = true;
+            FusedSteps++;
         }
         finally
         {
