@@ -44,6 +44,9 @@ public sealed class FusedStep
     /// <summary>Whether the current call's optimizer step was taken by <see cref="TryBackwardWeights"/>.</summary>
     public bool Stepped { get; private set; }
 
+    /// <summary>Turns fusion off (for benchmarks: the unfused step in the same run).</summary>
+    internal static bool Disabled { get; set; }
+
     /// <summary>How many steps were fused so far (for tests: that the fused path ran).</summary>
     internal long FusedSteps { get; private set; }
 
@@ -55,7 +58,7 @@ public sealed class FusedStep
     {
         Stepped = false;
 #if NET8_0_OR_GREATER
-        bool fusable = optimizer is Adam or AdamW && !optimizer.ClipsGradients && KernelOptions.Path is 512 or 256 or 128;
+        bool fusable = optimizer is Adam or AdamW && !optimizer.ClipsGradients && KernelOptions.Path is 512 or 256 or 128 && !Disabled;
 #else
         bool fusable = false;
 #endif
@@ -176,6 +179,9 @@ public sealed class FusedStep
         if (columns == 0) return true;
         ref float start = ref MemoryMarshal.GetReference(values);
         float finite = 0f; // Σ value · 0: zero unless a value is NaN or infinite
+#if NET8_0_OR_GREATER
+        Vector512<float> zero = Vector512<float>.Zero, max0 = zero, max1 = zero, finite0 = zero, finite1 = zero;
+#endif
         for (nint r = 0; r < rows; r++)
         {
             ref float row = ref Unsafe.Add(ref start, r * stride);
@@ -183,16 +189,14 @@ public sealed class FusedStep
 #if NET8_0_OR_GREATER
             if (Vector512.IsHardwareAccelerated)
             {
-                var zero = Vector512<float>.Zero;
-                var maxV = zero; var finiteV = zero;
-                for (; c + 16 <= columns; c += 16)
+                for (; c + 32 <= columns; c += 32)
                 {
-                    var value = Vector512.LoadUnsafe(ref row, (nuint)c);
-                    maxV = Vector512.Max(maxV, Vector512.Abs(value));
-                    finiteV += value * zero;
+                    Vector512<float> a = Vector512.LoadUnsafe(ref row, (nuint)c), b = Vector512.LoadUnsafe(ref row, (nuint)c + 16);
+                    max0 = Vector512.Max(max0, Vector512.Abs(a));
+                    max1 = Vector512.Max(max1, Vector512.Abs(b));
+                    finite0 += a * zero;
+                    finite1 += b * zero;
                 }
-                finite += Vector512.Sum(finiteV);
-                for (int lane = 0; lane < 16; lane++) max = MathF.Max(max, maxV.GetElement(lane));
             }
 #endif
             for (; c < columns; c++)
@@ -202,6 +206,11 @@ public sealed class FusedStep
                 max = MathF.Max(max, MathF.Abs(value));
             }
         }
+#if NET8_0_OR_GREATER
+        finite += Vector512.Sum(finite0 + finite1);
+        Vector512<float> maxV = Vector512.Max(max0, max1);
+        for (int lane = 0; lane < Vector512<float>.Count; lane++) max = MathF.Max(max, maxV.GetElement(lane));
+#endif
         return finite == 0f;
     }
 }

@@ -46,9 +46,22 @@ public static class TrainBound
                           $"(3 × forward: {loose / 1e6:F2} M, {2 * loose / peak / 1e3:F1} µs)");
 
         for (int i = 0; i < 200; i++) network.TrainStep(inputs, labels, adam);
-        double step = Median(() => network.TrainStep(inputs, labels, adam), 10, 41);
+        // TrainStep with the optimizer's update fused into fc1's weight gradient (FusedStep) and without (the update after the
+        // backward pass), in alternating rounds, and ComputeGradients.
+        var fusedTimes = new double[21]; var unfusedTimes = new double[21];
+        for (int round = 0; round < 21; round++)
+        {
+            FusedStep.Disabled = false;
+            fusedTimes[round] = Median(() => network.TrainStep(inputs, labels, adam), 10, 5);
+            FusedStep.Disabled = true;
+            unfusedTimes[round] = Median(() => network.TrainStep(inputs, labels, adam), 10, 5);
+        }
+        FusedStep.Disabled = false;
+        Array.Sort(fusedTimes); Array.Sort(unfusedTimes);
+        double step = fusedTimes[10], unfused = unfusedTimes[10];
         double gradients = Median(() => network.ComputeGradients(inputs, labels), 10, 41);
-        Console.WriteLine($"  TrainStep (Adam)         median {step,8:F1} µs  = {step / bound:F2}× the bound ({bound / step:P0}); against 3 × forward {2 * loose / peak / 1e3 / step:P0}");
+        Console.WriteLine($"  TrainStep (Adam), fused  median {step,8:F1} µs  = {step / bound:F2}× the bound ({bound / step:P0}); against 3 × forward {2 * loose / peak / 1e3 / step:P0}");
+        Console.WriteLine($"  TrainStep (Adam), update after the backward pass  median {unfused,8:F1} µs  = {unfused / bound:F2}× the bound");
         Console.WriteLine($"  ComputeGradients         median {gradients,8:F1} µs  = {gradients / bound:F2}× the bound");
 
         // The kernels alone, with the layer's sizes and 64-byte-aligned buffers.
@@ -76,6 +89,28 @@ public static class TrainBound
         float[] smallP = BenchmarkData.Random(4096, 15), smallG = BenchmarkData.Random(4096, 16);
         var smallAdam = new Adam(1e-3f);
         double small = Median(() => smallAdam.Step(smallP, smallG), 400, 41);
+        // fc1's weight gradient with the Adam update of its weights fused in (FusedStep, as TrainStep runs it for one chunk),
+        // and the same over the whole parameter buffer's layout: fc1's weights first, then the other 2,192 parameters.
+        var fusedAdam = new Adam(1e-3f);
+        var fusedStep = new FusedStep();
+        var fusedOwner = new object();
+        var fusedParameters = new AlignedBuffer(p);
+        BenchmarkData.Random(p, 17).AsSpan().CopyTo(fusedParameters.Span);
+        var fusedGradients = Buffer(p, 0);
+        Kernel("fc1 weight gradient, then Adam Step", Batch * 784.0 * 128, peak, () =>
+        {
+            fusedGradients.Span.Slice(0, 784 * 128 + 128).Clear();
+            DenseKernels.BackwardWeights(x.Span, Batch, 784, 784, dh.Span, 128, fusedGradients.Span.Slice(0, 784 * 128), fusedGradients.Span.Slice(784 * 128, 128));
+            fusedAdam.Step(fusedParameters.Span, fusedGradients.Span, fusedOwner);
+        }, 20);
+        Kernel("fc1 weight gradient + fused Adam step", Batch * 784.0 * 128, peak, () =>
+        {
+            fusedGradients.Span.Slice(0, 784 * 128 + 128).Clear(); // as the training call's cleared gradient
+            fusedStep.Arm(fusedAdam, fusedOwner, fusedParameters, p);
+            if (!fusedStep.TryBackwardWeights(x.Span, Batch, 784, 784, dh.Span, 128, fusedGradients.Span, 0, 784 * 128)) throw new InvalidOperationException("not fused");
+            fusedStep.Disarm();
+        }, 20);
+        DividerOverlap.Report();
         Console.WriteLine($"  Adam Step per parameter: {adamStep * 1e3 / p:F3} ns ({p:N0} parameters), {small * 1e3 / 4096:F3} ns (4,096, cache-resident)");
         double bytes = 4.0 * p * 7; // p, g, m, v read; p, m, v written
         Console.WriteLine($"  TensorPrimitives.Norm, {p:N0} floats (what Step used before) median {norm,8:F2} µs  ({4.0 * p / norm / 1e3:F0} GB/s)");
