@@ -726,18 +726,11 @@ internal static class NetworkEmitter
         w.Line("batch.SetLoss(chunk, loss);");
         w.Line(network.HasInputGradient
             ? "BackwardRows(parameters, gradients, x, activations, deltas, rows, _frozen, _firstTrainable, inputGradient: false);"
-            : FusedStepEmission.Applies(network)
-                ? "BackwardRows(parameters, gradients, x, activations, deltas, rows, _frozen, _firstTrainable, _fusedStep.For(batch, chunk, loss));"
-                : "BackwardRows(parameters, gradients, x, activations, deltas, rows, _frozen, _firstTrainable);");
+            : "BackwardRows(parameters, gradients, x, activations, deltas, rows, _frozen, _firstTrainable);");
         w.Close();
         w.Line();
         w.Line("private global::StaticNet.Kernels.ParallelBatch? _training; // the training calls' chunks and the workers' buffers, created by the first");
         w.Line();
-        if (FusedStepEmission.Applies(network))
-        {
-            w.Line($"private readonly global::StaticNet.Kernels.FusedStep _fusedStep = new(); // TrainStep's optimizer update, fused into {FusedStepEmission.Layer(network)!.Name}'s weight gradient");
-            w.Line();
-        }
         if (statistics)
         {
             w.Line("/// <summary>Folds one chunk's training statistics into the running ones in <paramref name=\"parameters\"/> and counts the chunk.</summary>");
@@ -779,18 +772,13 @@ internal static class NetworkEmitter
             w.Line("ulong random = _random; // dropout's generator");
         if (restores)
             w.Line("bool committed = false;");
-        bool fused = FusedStepEmission.Applies(network);
         w.Open("try");
-        if (fused)
-            w.Line($"_fusedStep.Arm(_trainableRanges is null ? optimizer : null, this, _parameters, TrainableLength); // {FusedStepEmission.Layer(network)!.Name}'s backward pass may take the step");
         w.Line("float loss = Evaluate(inputs, targets, labels, weights, computeGradients: true);");
         w.Line("if (!float.IsFinite(loss)) throw new global::StaticNet.TrainingDivergedException(loss);");
         string trained = network.TrainableLength == network.ParameterBufferLength ? "_parameters.Span" : "_parameters.Span.Slice(0, TrainableLength)";
-        if (fused)
-            w.Line("if (_fusedStep.Stepped) { } // the optimizer has stepped, fused into the backward pass");
-        w.Line((fused ? "else " : "") + (network.TrainableLength == network.ParameterBufferLength
+        w.Line(network.TrainableLength == network.ParameterBufferLength
             ? $"if (_trainableRanges is null) optimizer?.Step({trained}, _gradients.Span, this); // checks the gradient is finite before changing anything"
-            : $"if (_trainableRanges is null) optimizer?.Step({trained}, _gradients.Span, this); // running statistics are not trained"));
+            : $"if (_trainableRanges is null) optimizer?.Step({trained}, _gradients.Span, this); // running statistics are not trained");
         w.Line($"else optimizer?.Step({trained}, _gradients.Span, this, _trainableRanges); // frozen layers: their parameters and state stay");
         if (restores)
             w.Line("committed = true;");
@@ -804,7 +792,6 @@ internal static class NetworkEmitter
             if (random) w.Line("_random = random;");
             w.Close();
         }
-        if (fused) w.Line("_fusedStep.Disarm();");
         w.Line("ExitExclusive();");
         w.Close();
         w.Close();
@@ -1038,7 +1025,7 @@ internal static class NetworkEmitter
         w.Hot();
         w.Open("private static void BackwardRows(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, " +
             $"{x}, global::System.Span<float> activations, global::System.Span<float> deltas, int rows, global::System.ReadOnlySpan<bool> frozen, int first" +
-            (network.HasInputGradient ? ", bool inputGradient)" : FusedStepEmission.Applies(network) ? ", global::StaticNet.Kernels.FusedStep? step)" : ")"));
+            (network.HasInputGradient ? ", bool inputGradient)" : ")"));
         int firstTrainable = network.HasInputGradient ? 0 : network.FirstTrainableLayer; // Backward's input gradient needs every layer
         for (int i = network.Layers.Count - 1; i >= firstTrainable; i--) // no layer before the first trainable one ever needs a gradient
         {

@@ -134,8 +134,7 @@ internal sealed class DenseLayer : LayerDefinition
         arguments += ", " + wiring.OutputDelta(layer);
         if (wiring.InputDelta(layer) is { } dx)
             arguments += ", " + dx;
-        string step = Emit.FusedStepEmission.Takes(wiring.Network, layer) ? ", step" : "";
-        return $"{layer.Identifier}Backward({arguments}, rows{wiring.BackwardFlags(layer)}{step});";
+        return $"{layer.Identifier}Backward({arguments}, rows{wiring.BackwardFlags(layer)});";
     }
 
     public override void WriteMethods(CodeWriter w, Wiring wiring, ShapedLayer layer)
@@ -143,7 +142,7 @@ internal sealed class DenseLayer : LayerDefinition
         WriteBanner(w, layer, $"Dense {layer.Input.Channels} → {layer.Output.Channels}" + (layer.Output.Positions > 1 ? $" at each of {layer.Output.Positions} steps" : ""));
         WriteForward(w, layer);
         if (wiring.Trains)
-            WriteBackward(w, layer, Emit.FusedStepEmission.Takes(wiring.Network, layer));
+            WriteBackward(w, layer);
     }
 
     /// <summary>
@@ -203,7 +202,7 @@ internal sealed class DenseLayer : LayerDefinition
         w.Line();
     }
 
-    private static void WriteBackward(CodeWriter w, ShapedLayer layer, bool fusedStep)
+    private static void WriteBackward(CodeWriter w, ShapedLayer layer)
     {
         string id = layer.Identifier;
         int inputs = layer.Input.Channels, stride = layer.Input.PositionStride, units = layer.Output.Channels, width = layer.Output.PositionStride;
@@ -216,8 +215,7 @@ internal sealed class DenseLayer : LayerDefinition
         string saved = KeepsPreActivation(layer) ? $"{ReadOnlySpan} z, " : layer.Activation != ActivationKind.None ? $"{ReadOnlySpan} y, " : "";
         string dxParameter = layer.IsFirst ? "" : $"{Span} dx, ";
         w.Hot();
-        string stepParameter = fusedStep ? ", global::StaticNet.Kernels.FusedStep? step" : "";
-        w.Open($"private static void {id}Backward({parameters}{Span} gradients, {ReadOnlySpan} x, {saved}{Span} dy, {dxParameter}int rows{BackwardFlagParameters(layer)}{stepParameter})");
+        w.Open($"private static void {id}Backward({parameters}{Span} gradients, {ReadOnlySpan} x, {saved}{Span} dy, {dxParameter}int rows{BackwardFlagParameters(layer)})");
         if (KeepsPreActivation(layer))
             w.Line($"{Kernels}ActivationKernels.{PreActivationKernel(layer.Activation)}Backward(z, dy, {rows}, columns: {units}, stride: {width});");
         else if (layer.Activation != ActivationKind.None)
@@ -235,17 +233,7 @@ internal sealed class DenseLayer : LayerDefinition
         }
         else
         {
-            if (fusedStep)
-            {
-                // TrainStep's optimizer update, fused into the weight gradient when it can be (see FusedStepEmission).
-                w.Line("// One chunk with Adam or AdamW: the optimizer updates the weights tile by tile as their gradient is finished");
-                w.Line("// (FusedStep: the same bits; otherwise, or when the gradient's norm is not proven finite, it steps after the backward pass).");
-                w.Line($"if (weights && (step is null || !step.TryBackwardWeights(x, {rows}, inputs: {inputs}, xStride: {stride}, dy, width: {width}, gradients, " +
-                    $"{id}{Tensor(layer, "weight").ConstantSuffix}, {id}{Tensor(layer, "bias").ConstantSuffix})))");
-                w.Line($"    {Kernels}DenseKernels.BackwardWeights(x, {rows}, inputs: {inputs}, xStride: {stride}, dy, width: {width},");
-                w.Line($"        {Slices(layer, "gradients")});");
-            }
-            else if (layer.IsTrainable)
+            if (layer.IsTrainable)
             {
                 w.Line($"{weightsIf}{Kernels}DenseKernels.BackwardWeights(x, {rows}, inputs: {inputs}, xStride: {stride}, dy, width: {width},");
                 w.Line($"    {Slices(layer, "gradients")});");

@@ -47,8 +47,7 @@ internal static class GeneratedMembers
             members["TrainStep"] = new[] { 3, 4 };
             members["Evaluate"] = new[] { 5 };
             members["TrainingCall"] = new[] { 6 };
-            members["BackwardRows"] = new[] { network.HasInputGradient || Emit.FusedStepEmission.Applies(network) ? 9 : 8 };
-            if (Emit.FusedStepEmission.Applies(network)) members["_fusedStep"] = null;
+            members["BackwardRows"] = new[] { network.HasInputGradient ? 9 : 8 };
             foreach (string field in new[] { "s_layerParameters", "s_declaredFrozen", "s_declaredRanges", "_frozen", "_firstTrainable", "_trainableRanges" }) members[field] = null;
             members["Freeze"] = new[] { 1 };
             members["Unfreeze"] = new[] { 1 };

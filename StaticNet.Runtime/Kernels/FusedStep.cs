@@ -1,5 +1,4 @@
 using System;
-using System.ComponentModel;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using StaticNet.Optimizers;
@@ -10,7 +9,7 @@ using System.Runtime.Intrinsics;
 namespace StaticNet.Kernels;
 
 /// <summary>
-/// A <c>TrainStep</c>'s optimizer update fused into the weight gradient of the network's first dense layer: as each
+/// An optimizer update fused into the weight gradient of a network's first dense layer: as each
 /// register tile of dW is finished, the optimizer updates those weights at once, so that the update's square roots and
 /// divisions (Adam's, bound by the core's one divider) run under the multiply-adds of the next tile instead of in a pass
 /// of their own after the backward pass. The results are the same bits as the unfused step.
@@ -26,12 +25,14 @@ namespace StaticNet.Kernels;
 /// than <see cref="Adam"/> and <see cref="AdamW"/> are not fused; neither are batches of more than one chunk, frozen
 /// layers, nor calls without an optimizer. Otherwise the layer runs its usual kernel and the optimizer steps after the
 /// backward pass, as without fusion.</para>
-/// <para>Not for direct use: generated networks call it. One per network; a call arms it (<see cref="Arm"/>), the
-/// first dense layer's backward pass may take the step (<see cref="TryBackwardWeights"/>), and the call disarms it
-/// (<see cref="Disarm"/>).</para>
+/// <para>A training call would arm it (<see cref="Arm"/>), the first dense layer's backward pass take the step
+/// (<see cref="TryBackwardWeights"/>) when the batch is one chunk and its loss finite, and the call disarm it
+/// (<see cref="Disarm"/>). <b>Generated networks do not use it</b>: on Zen 4 the fused kernel takes as long as the weight
+/// gradient followed by the optimizer's pass (the update's arithmetic competes with the multiply-adds for the same FP
+/// pipes; see docs/performance.md, "Fusing the optimizer into the backward pass"), so it stays internal, tested and
+/// measured by <c>--train-bound</c>, for a core where it pays.</para>
 /// </remarks>
-[EditorBrowsable(EditorBrowsableState.Never)]
-public sealed class FusedStep
+internal sealed class FusedStep
 {
     /// <summary>The largest gradient magnitude the fused step accepts (see the remarks).</summary>
     internal const double Limit = 1e16;
@@ -42,10 +43,7 @@ public sealed class FusedStep
     private int _length;
 
     /// <summary>Whether the current call's optimizer step was taken by <see cref="TryBackwardWeights"/>.</summary>
-    public bool Stepped { get; private set; }
-
-    /// <summary>Turns fusion off (for benchmarks: the unfused step in the same run).</summary>
-    internal static bool Disabled { get; set; }
+    internal bool Stepped { get; private set; }
 
     /// <summary>How many steps were fused so far (for tests: that the fused path ran).</summary>
     internal long FusedSteps { get; private set; }
@@ -54,11 +52,11 @@ public sealed class FusedStep
     /// Arms the step for one training call: <paramref name="optimizer"/> (null: none, or not fusable) will step
     /// <paramref name="owner"/>'s first <paramref name="trainableLength"/> parameters in <paramref name="parameters"/>.
     /// </summary>
-    public void Arm(Optimizer? optimizer, object owner, AlignedBuffer parameters, int trainableLength)
+    internal void Arm(Optimizer? optimizer, object owner, AlignedBuffer parameters, int trainableLength)
     {
         Stepped = false;
 #if NET8_0_OR_GREATER
-        bool fusable = optimizer is Adam or AdamW && !optimizer.ClipsGradients && KernelOptions.Path is 512 or 256 or 128 && !Disabled;
+        bool fusable = optimizer is Adam or AdamW && !optimizer.ClipsGradients && KernelOptions.Path is 512 or 256 or 128;
 #else
         bool fusable = false;
 #endif
@@ -69,21 +67,13 @@ public sealed class FusedStep
     }
 
     /// <summary>Forgets the call's optimizer and network (in the call's <c>finally</c>).</summary>
-    public void Disarm()
+    internal void Disarm()
     {
         _optimizer = null;
         _owner = null;
         _parameters = null;
         Stepped = false;
     }
-
-    /// <summary>
-    /// This step, for chunk <paramref name="chunk"/>'s backward pass, when it is armed, the batch is that one chunk and its
-    /// mean loss (<paramref name="loss"/> × the batch's scale, as the training call computes it) is finite; otherwise null.
-    /// </summary>
-    public FusedStep? For(ParallelBatch batch, int chunk, double loss) =>
-        _optimizer is not null && chunk == 0 && batch.Count <= ParallelBatch.ChunkRows && float.IsFinite((float)(loss * batch.Scale))
-            ? this : null;
 
     /// <summary>
     /// The weight gradient of the first dense layer (as <see cref="DenseKernels.BackwardWeights"/>, into
@@ -102,7 +92,7 @@ public sealed class FusedStep
     /// <param name="biasOffset">Where its bias <c>[width]</c> starts.</param>
     /// <exception cref="ArgumentException">The sizes are inconsistent.</exception>
     /// <exception cref="InvalidOperationException">The optimizer is bound to another network, or another thread is stepping it; nothing changed.</exception>
-    public bool TryBackwardWeights(ReadOnlySpan<float> x, int rows, int inputs, int xStride, ReadOnlySpan<float> dy, int width,
+    internal bool TryBackwardWeights(ReadOnlySpan<float> x, int rows, int inputs, int xStride, ReadOnlySpan<float> dy, int width,
         Span<float> gradients, int weightOffset, int biasOffset)
     {
 #if NET8_0_OR_GREATER

@@ -425,12 +425,10 @@ namespace Demo.Models
                 global::System.ReadOnlySpan<float> weights = batch.Weights;
                 double loss = global::StaticNet.Kernels.LossKernels.MeanSquaredError(logits, targets.Slice(start * OutputSize, rows * OutputSize), rows, 4, stride: 16, dLogits, scale, global::StaticNet.Kernels.LossKernels.ChunkWeights(weights, start, rows));
                 batch.SetLoss(chunk, loss);
-                BackwardRows(parameters, gradients, x, activations, deltas, rows, _frozen, _firstTrainable, _fusedStep.For(batch, chunk, loss));
+                BackwardRows(parameters, gradients, x, activations, deltas, rows, _frozen, _firstTrainable);
             }
 
             private global::StaticNet.Kernels.ParallelBatch? _training; // the training calls' chunks and the workers' buffers, created by the first
-
-            private readonly global::StaticNet.Kernels.FusedStep _fusedStep = new(); // TrainStep's optimizer update, fused into 0's weight gradient
 
             /// <summary>
             /// The body of ComputeGradients (no optimizer) and TrainStep: refuses to overlap another training or loading call, and
@@ -443,17 +441,14 @@ namespace Demo.Models
                 EnterExclusive(operation);
                 try
                 {
-                    _fusedStep.Arm(_trainableRanges is null ? optimizer : null, this, _parameters, TrainableLength); // 0's backward pass may take the step
                     float loss = Evaluate(inputs, targets, labels, weights, computeGradients: true);
                     if (!float.IsFinite(loss)) throw new global::StaticNet.TrainingDivergedException(loss);
-                    if (_fusedStep.Stepped) { } // the optimizer has stepped, fused into the backward pass
-                    else if (_trainableRanges is null) optimizer?.Step(_parameters.Span, _gradients.Span, this); // checks the gradient is finite before changing anything
+                    if (_trainableRanges is null) optimizer?.Step(_parameters.Span, _gradients.Span, this); // checks the gradient is finite before changing anything
                     else optimizer?.Step(_parameters.Span, _gradients.Span, this, _trainableRanges); // frozen layers: their parameters and state stay
                     return loss;
                 }
                 finally
                 {
-                    _fusedStep.Disarm();
                     ExitExclusive();
                 }
             }
@@ -643,14 +638,14 @@ class DeepRegressor(nn.Module):
             /// are not computed (they stay zero), and nothing before layer <paramref name="first"/>, the first that trains, runs.
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-            private static void BackwardRows(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.Span<float> activations, global::System.Span<float> deltas, int rows, global::System.ReadOnlySpan<bool> frozen, int first, global::StaticNet.Kernels.FusedStep? step)
+            private static void BackwardRows(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.Span<float> activations, global::System.Span<float> deltas, int rows, global::System.ReadOnlySpan<bool> frozen, int first)
             {
                 if (first > 2) return;
                 Layer4Backward(parameters, gradients, activations.Slice(Layer2Output, rows * 64), activations.Slice(Layer4Output, rows * 16), deltas.Slice(Layer4Output, rows * 16), deltas.Slice(Layer2Output, rows * 64), rows, weights: !frozen[2], input: first < 2);
                 if (first > 1) return;
                 Layer2Backward(parameters, gradients, activations.Slice(Layer0Output, rows * 64), activations.Slice(Layer2Output, rows * 64), deltas.Slice(Layer2Output, rows * 64), deltas.Slice(Layer0Output, rows * 64), rows, weights: !frozen[1], input: first < 1);
                 if (first > 0) return;
-                Layer0Backward(gradients, x, activations.Slice(Layer0PreActivation, rows * 64), deltas.Slice(Layer0Output, rows * 64), rows, weights: !frozen[0], step);
+                Layer0Backward(gradients, x, activations.Slice(Layer0PreActivation, rows * 64), deltas.Slice(Layer0Output, rows * 64), rows, weights: !frozen[0]);
             }
 
             // ── 0: Dense 16 → 64, GELU ───────────────────────────────────────────────────────────────────────────────────────
@@ -666,14 +661,11 @@ class DeepRegressor(nn.Module):
 
             /// <summary>0 backward: dy [rows, 64] (the gradient of y; overwritten) → dW, db (accumulated, when weights); the network's input needs no gradient.</summary>
             [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-            private static void Layer0Backward(global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> z, global::System.Span<float> dy, int rows, bool weights, global::StaticNet.Kernels.FusedStep? step)
+            private static void Layer0Backward(global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> z, global::System.Span<float> dy, int rows, bool weights)
             {
                 global::StaticNet.Kernels.ActivationKernels.GeluBackward(z, dy, rows, columns: 64, stride: 64);
-                // One chunk with Adam or AdamW: the optimizer updates the weights tile by tile as their gradient is finished
-                // (FusedStep: the same bits; otherwise, or when the gradient's norm is not proven finite, it steps after the backward pass).
-                if (weights && (step is null || !step.TryBackwardWeights(x, rows, inputs: 16, xStride: 16, dy, width: 64, gradients, Layer0Weight, Layer0Bias)))
-                    global::StaticNet.Kernels.DenseKernels.BackwardWeights(x, rows, inputs: 16, xStride: 16, dy, width: 64,
-                        gradients.Slice(Layer0Weight, 16 * 64), gradients.Slice(Layer0Bias, 64));
+                if (weights) global::StaticNet.Kernels.DenseKernels.BackwardWeights(x, rows, inputs: 16, xStride: 16, dy, width: 64,
+                    gradients.Slice(Layer0Weight, 16 * 64), gradients.Slice(Layer0Bias, 64));
             }
 
             // ── 2: Dense 64 → 64, Tanh ───────────────────────────────────────────────────────────────────────────────────────

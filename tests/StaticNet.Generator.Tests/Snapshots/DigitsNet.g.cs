@@ -495,12 +495,10 @@ namespace Demo
                 ? global::StaticNet.Kernels.LossKernels.SoftmaxCrossEntropy(logits, targets.Slice(start * OutputSize, rows * OutputSize), rows, 10, stride: 16, dLogits, scale, global::StaticNet.Kernels.LossKernels.ChunkWeights(weights, start, rows))
                 : global::StaticNet.Kernels.LossKernels.SoftmaxCrossEntropy(logits, labels.Slice(start, rows), rows, 10, stride: 16, dLogits, scale, global::StaticNet.Kernels.LossKernels.ChunkWeights(weights, start, rows));
             batch.SetLoss(chunk, loss);
-            BackwardRows(parameters, gradients, x, activations, deltas, rows, _frozen, _firstTrainable, _fusedStep.For(batch, chunk, loss));
+            BackwardRows(parameters, gradients, x, activations, deltas, rows, _frozen, _firstTrainable);
         }
 
         private global::StaticNet.Kernels.ParallelBatch? _training; // the training calls' chunks and the workers' buffers, created by the first
-
-        private readonly global::StaticNet.Kernels.FusedStep _fusedStep = new(); // TrainStep's optimizer update, fused into fc1's weight gradient
 
         /// <summary>
         /// The body of ComputeGradients (no optimizer) and TrainStep: refuses to overlap another training or loading call, and
@@ -513,17 +511,14 @@ namespace Demo
             EnterExclusive(operation);
             try
             {
-                _fusedStep.Arm(_trainableRanges is null ? optimizer : null, this, _parameters, TrainableLength); // fc1's backward pass may take the step
                 float loss = Evaluate(inputs, targets, labels, weights, computeGradients: true);
                 if (!float.IsFinite(loss)) throw new global::StaticNet.TrainingDivergedException(loss);
-                if (_fusedStep.Stepped) { } // the optimizer has stepped, fused into the backward pass
-                else if (_trainableRanges is null) optimizer?.Step(_parameters.Span, _gradients.Span, this); // checks the gradient is finite before changing anything
+                if (_trainableRanges is null) optimizer?.Step(_parameters.Span, _gradients.Span, this); // checks the gradient is finite before changing anything
                 else optimizer?.Step(_parameters.Span, _gradients.Span, this, _trainableRanges); // frozen layers: their parameters and state stay
                 return loss;
             }
             finally
             {
-                _fusedStep.Disarm();
                 ExitExclusive();
             }
         }
@@ -705,12 +700,12 @@ class DigitsNet(nn.Module):
         /// are not computed (they stay zero), and nothing before layer <paramref name="first"/>, the first that trains, runs.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-        private static void BackwardRows(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.Span<float> activations, global::System.Span<float> deltas, int rows, global::System.ReadOnlySpan<bool> frozen, int first, global::StaticNet.Kernels.FusedStep? step)
+        private static void BackwardRows(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.Span<float> activations, global::System.Span<float> deltas, int rows, global::System.ReadOnlySpan<bool> frozen, int first)
         {
             if (first > 1) return;
             Fc2Backward(parameters, gradients, activations.Slice(Fc1Output, rows * 64), deltas.Slice(Fc2Output, rows * 16), deltas.Slice(Fc1Output, rows * 64), rows, weights: !frozen[1], input: first < 1);
             if (first > 0) return;
-            Fc1Backward(gradients, x, activations.Slice(Fc1Output, rows * 64), deltas.Slice(Fc1Output, rows * 64), rows, weights: !frozen[0], step);
+            Fc1Backward(gradients, x, activations.Slice(Fc1Output, rows * 64), deltas.Slice(Fc1Output, rows * 64), rows, weights: !frozen[0]);
         }
 
         // ── fc1: Dense 64 → 64, ReLU ─────────────────────────────────────────────────────────────────────────────────────
@@ -726,14 +721,11 @@ class DigitsNet(nn.Module):
 
         /// <summary>fc1 backward: dy [rows, 64] (the gradient of y; overwritten) → dW, db (accumulated, when weights); the network's input needs no gradient.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-        private static void Fc1Backward(global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> y, global::System.Span<float> dy, int rows, bool weights, global::StaticNet.Kernels.FusedStep? step)
+        private static void Fc1Backward(global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> y, global::System.Span<float> dy, int rows, bool weights)
         {
             global::StaticNet.Kernels.ActivationKernels.ReLUBackward(y, dy, rows, columns: 64, stride: 64);
-            // One chunk with Adam or AdamW: the optimizer updates the weights tile by tile as their gradient is finished
-            // (FusedStep: the same bits; otherwise, or when the gradient's norm is not proven finite, it steps after the backward pass).
-            if (weights && (step is null || !step.TryBackwardWeights(x, rows, inputs: 64, xStride: 64, dy, width: 64, gradients, Fc1Weight, Fc1Bias)))
-                global::StaticNet.Kernels.DenseKernels.BackwardWeights(x, rows, inputs: 64, xStride: 64, dy, width: 64,
-                    gradients.Slice(Fc1Weight, 64 * 64), gradients.Slice(Fc1Bias, 64));
+            if (weights) global::StaticNet.Kernels.DenseKernels.BackwardWeights(x, rows, inputs: 64, xStride: 64, dy, width: 64,
+                gradients.Slice(Fc1Weight, 64 * 64), gradients.Slice(Fc1Bias, 64));
         }
 
         // ── fc2: Dense 64 → 10 ───────────────────────────────────────────────────────────────────────────────────────────

@@ -449,12 +449,10 @@ namespace Demo
             double loss = global::StaticNet.Kernels.LossKernels.BinaryCrossEntropy(logits, targets.Slice(start * OutputSize, rows * OutputSize), rows, 784, stride: 784, dLogits, scale, global::StaticNet.Kernels.LossKernels.ChunkWeights(weights, start, rows));
             loss += ZPenalty(activations.Slice(Enc2Output, rows * 16), activations.Slice(ZKlGradient, rows * 16), rows, scale, global::StaticNet.Kernels.LossKernels.ChunkWeights(weights, start, rows));
             batch.SetLoss(chunk, loss);
-            BackwardRows(parameters, gradients, x, activations, deltas, rows, _frozen, _firstTrainable, _fusedStep.For(batch, chunk, loss));
+            BackwardRows(parameters, gradients, x, activations, deltas, rows, _frozen, _firstTrainable);
         }
 
         private global::StaticNet.Kernels.ParallelBatch? _training; // the training calls' chunks and the workers' buffers, created by the first
-
-        private readonly global::StaticNet.Kernels.FusedStep _fusedStep = new(); // TrainStep's optimizer update, fused into enc1's weight gradient
 
         /// <summary>
         /// The body of ComputeGradients (no optimizer) and TrainStep: refuses to overlap another training or loading call, and
@@ -469,11 +467,9 @@ namespace Demo
             bool committed = false;
             try
             {
-                _fusedStep.Arm(_trainableRanges is null ? optimizer : null, this, _parameters, TrainableLength); // enc1's backward pass may take the step
                 float loss = Evaluate(inputs, targets, labels, weights, computeGradients: true);
                 if (!float.IsFinite(loss)) throw new global::StaticNet.TrainingDivergedException(loss);
-                if (_fusedStep.Stepped) { } // the optimizer has stepped, fused into the backward pass
-                else if (_trainableRanges is null) optimizer?.Step(_parameters.Span, _gradients.Span, this); // checks the gradient is finite before changing anything
+                if (_trainableRanges is null) optimizer?.Step(_parameters.Span, _gradients.Span, this); // checks the gradient is finite before changing anything
                 else optimizer?.Step(_parameters.Span, _gradients.Span, this, _trainableRanges); // frozen layers: their parameters and state stay
                 committed = true;
                 return loss;
@@ -484,7 +480,6 @@ namespace Demo
                 {
                     _random = random;
                 }
-                _fusedStep.Disarm();
                 ExitExclusive();
             }
         }
@@ -694,7 +689,7 @@ class Vae(nn.Module):
         /// are not computed (they stay zero), and nothing before layer <paramref name="first"/>, the first that trains, runs.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-        private static void BackwardRows(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.Span<float> activations, global::System.Span<float> deltas, int rows, global::System.ReadOnlySpan<bool> frozen, int first, global::StaticNet.Kernels.FusedStep? step)
+        private static void BackwardRows(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.Span<float> activations, global::System.Span<float> deltas, int rows, global::System.ReadOnlySpan<bool> frozen, int first)
         {
             if (first > 4) return;
             Dec2Backward(parameters, gradients, activations.Slice(Dec1Output, rows * 64), deltas.Slice(Dec2Output, rows * 784), deltas.Slice(Dec1Output, rows * 64), rows, weights: !frozen[4], input: first < 4);
@@ -705,7 +700,7 @@ class Vae(nn.Module):
             if (first > 1) return;
             Enc2Backward(parameters, gradients, activations.Slice(Enc1Output, rows * 64), deltas.Slice(Enc2Output, rows * 16), deltas.Slice(Enc1Output, rows * 64), rows, weights: !frozen[1], input: first < 1);
             if (first > 0) return;
-            Enc1Backward(gradients, x, activations.Slice(Enc1Output, rows * 64), deltas.Slice(Enc1Output, rows * 64), rows, weights: !frozen[0], step);
+            Enc1Backward(gradients, x, activations.Slice(Enc1Output, rows * 64), deltas.Slice(Enc1Output, rows * 64), rows, weights: !frozen[0]);
         }
 
         // ── enc1: Dense 784 → 64, ReLU ───────────────────────────────────────────────────────────────────────────────────
@@ -721,14 +716,11 @@ class Vae(nn.Module):
 
         /// <summary>enc1 backward: dy [rows, 64] (the gradient of y; overwritten) → dW, db (accumulated, when weights); the network's input needs no gradient.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-        private static void Enc1Backward(global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> y, global::System.Span<float> dy, int rows, bool weights, global::StaticNet.Kernels.FusedStep? step)
+        private static void Enc1Backward(global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> y, global::System.Span<float> dy, int rows, bool weights)
         {
             global::StaticNet.Kernels.ActivationKernels.ReLUBackward(y, dy, rows, columns: 64, stride: 64);
-            // One chunk with Adam or AdamW: the optimizer updates the weights tile by tile as their gradient is finished
-            // (FusedStep: the same bits; otherwise, or when the gradient's norm is not proven finite, it steps after the backward pass).
-            if (weights && (step is null || !step.TryBackwardWeights(x, rows, inputs: 784, xStride: 784, dy, width: 64, gradients, Enc1Weight, Enc1Bias)))
-                global::StaticNet.Kernels.DenseKernels.BackwardWeights(x, rows, inputs: 784, xStride: 784, dy, width: 64,
-                    gradients.Slice(Enc1Weight, 784 * 64), gradients.Slice(Enc1Bias, 64));
+            if (weights) global::StaticNet.Kernels.DenseKernels.BackwardWeights(x, rows, inputs: 784, xStride: 784, dy, width: 64,
+                gradients.Slice(Enc1Weight, 784 * 64), gradients.Slice(Enc1Bias, 64));
         }
 
         // ── enc2: Dense 64 → 16 ──────────────────────────────────────────────────────────────────────────────────────────
