@@ -75,14 +75,4 @@ public sealed class Adam : Optimizer
     protected override void Update(Span<float> parameters, ReadOnlySpan<float> gradients, float gradientScale, int offset) =>
         _moments!.Update(parameters, gradients, gradientScale, StepCount, LearningRate, Beta1, Beta2, Epsilon,
             l2Decay: WeightDecay, decayFactor: 1f, offset: offset);
-
-#if NET8_0_OR_GREATER
-    /// <inheritdoc/>
-    internal override AdamMoments? SliceMoments(float gradientScale, out AdamMoments.Coefficients coefficients)
-    {
-        coefficients = AdamMoments.StepCoefficients(gradientScale, StepCount, LearningRate, Beta1, Beta2, Epsilon,
-            l2Decay: WeightDecay, decayFactor: 1f);
-        return _moments;
-    }
-#endif
 }

@@ -84,7 +84,6 @@ internal sealed class AdamMoments
         // The widest accelerated vector width takes the bulk; the scalar loop below finishes the tail.
         var c = new Coefficients(scale, l2Decay, beta1, oneMinusBeta1, beta2, oneMinusBeta2, inverseCorrection2Sqrt, epsilon,
             decayFactor, negativeStepSize);
-        // (StepCoefficients computes the same values for the update fused into a dense layer's backward pass.)
         i = (Kernels.KernelOptions.Path, flush) switch
         {
             (512, true) => UpdateVectors<Kernels.V512, Kernels.FlushSubnormals>(ref p, ref g, ref m, ref v, n, c),
@@ -116,35 +115,8 @@ internal sealed class AdamMoments
     }
 
 #if NET8_0_OR_GREATER
-    /// <summary>
-    /// The scalars of step <paramref name="step"/> exactly as <see cref="Update"/> computes them, for an update applied a
-    /// few vectors at a time (<see cref="UpdateVectors{V, F}"/>: the optimizer step fused into a dense layer's weight
-    /// gradient, <see cref="Kernels.FusedStep"/>).
-    /// </summary>
-    internal static Coefficients StepCoefficients(float scale, long step, float learningRate, float beta1, float beta2,
-        float epsilon, float l2Decay, float decayFactor)
-    {
-        double biasCorrection1 = 1.0 - Math.Pow(beta1, step);
-        double biasCorrection2 = 1.0 - Math.Pow(beta2, step);
-        float negativeStepSize = (float)(-learningRate / biasCorrection1);
-        float inverseCorrection2Sqrt = (float)(1.0 / Math.Sqrt(biasCorrection2));
-        float oneMinusBeta1 = (float)(1.0 - beta1);
-        float oneMinusBeta2 = (float)(1.0 - beta2);
-        return new Coefficients(scale, l2Decay, beta1, oneMinusBeta1, beta2, oneMinusBeta2, inverseCorrection2Sqrt, epsilon,
-            decayFactor, negativeStepSize);
-    }
-
-    /// <summary>m from <paramref name="offset"/> on, for the fused update (the caller keeps within the buffer).</summary>
-    internal ref float FirstAt(int offset) => ref Unsafe.Add(ref Compat.GetArrayDataReference(_first), offset);
-
-    /// <summary>v from <paramref name="offset"/> on, for the fused update (the caller keeps within the buffer).</summary>
-    internal ref float SecondAt(int offset) => ref Unsafe.Add(ref Compat.GetArrayDataReference(_second), offset);
-
-    /// <summary>The number of parameters the moments describe.</summary>
-    internal int Length => _first.Length;
-
     /// <summary>The step's scalars, broadcast once per call of <see cref="UpdateVectors{V, F}"/>.</summary>
-    internal readonly record struct Coefficients(float Scale, float L2Decay, float Beta1, float OneMinusBeta1, float Beta2,
+    private readonly record struct Coefficients(float Scale, float L2Decay, float Beta1, float OneMinusBeta1, float Beta2,
         float OneMinusBeta2, float InverseCorrection2Sqrt, float Epsilon, float DecayFactor, float NegativeStepSize);
 
     /// <summary>
@@ -173,40 +145,6 @@ internal sealed class AdamMoments
             V.Store(ref Unsafe.Add(ref p, i), V.Add(V.Multiply(pv, decayFactor), V.Divide(V.Multiply(mv, negativeStepSize), denominator)));
         }
         return i;
-    }
-
-    /// <summary>The step's scalars broadcast to vectors, once per fused kernel call.</summary>
-    internal readonly struct Broadcast<V> where V : struct, Kernels.ISimdVector<V>
-    {
-        public readonly V Scale, L2Decay, Beta1, OneMinusBeta1, Beta2, OneMinusBeta2, InverseCorrection2Sqrt, Epsilon, DecayFactor, NegativeStepSize;
-
-        public Broadcast(in Coefficients c)
-        {
-            Scale = V.Broadcast(c.Scale); L2Decay = V.Broadcast(c.L2Decay); Beta1 = V.Broadcast(c.Beta1);
-            OneMinusBeta1 = V.Broadcast(c.OneMinusBeta1); Beta2 = V.Broadcast(c.Beta2); OneMinusBeta2 = V.Broadcast(c.OneMinusBeta2);
-            InverseCorrection2Sqrt = V.Broadcast(c.InverseCorrection2Sqrt); Epsilon = V.Broadcast(c.Epsilon);
-            DecayFactor = V.Broadcast(c.DecayFactor); NegativeStepSize = V.Broadcast(c.NegativeStepSize);
-        }
-    }
-
-    /// <summary>
-    /// One vector of the update at <paramref name="i"/>: the body of <see cref="UpdateVectors{V, F}"/>'s loop, the same
-    /// operations in the same order (so the same bits), inlined into the kernel that fuses the update into a dense
-    /// layer's weight gradient (<see cref="Kernels.FusedStep"/>).
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static void UpdateVector<V, F>(ref float p, ref float g, ref float m, ref float v, nint i, in Broadcast<V> c)
-        where V : struct, Kernels.ISimdVector<V>
-        where F : struct, Kernels.IFlushPolicy
-    {
-        V pv = V.Load(ref Unsafe.Add(ref p, i));
-        V gv = V.Add(V.Multiply(V.Load(ref Unsafe.Add(ref g, i)), c.Scale), V.Multiply(pv, c.L2Decay));
-        V mv = F.Apply(V.Add(V.Multiply(V.Load(ref Unsafe.Add(ref m, i)), c.Beta1), V.Multiply(gv, c.OneMinusBeta1)));
-        V vv = F.Apply(V.Add(V.Multiply(V.Load(ref Unsafe.Add(ref v, i)), c.Beta2), V.Multiply(V.Multiply(gv, c.OneMinusBeta2), gv)));
-        V.Store(ref Unsafe.Add(ref m, i), mv);
-        V.Store(ref Unsafe.Add(ref v, i), vv);
-        V denominator = V.Add(V.Multiply(V.Sqrt(vv), c.InverseCorrection2Sqrt), c.Epsilon);
-        V.Store(ref Unsafe.Add(ref p, i), V.Add(V.Multiply(pv, c.DecayFactor), V.Divide(V.Multiply(mv, c.NegativeStepSize), denominator)));
     }
 #endif
 }

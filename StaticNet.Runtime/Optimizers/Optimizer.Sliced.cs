@@ -53,18 +53,4 @@ public abstract partial class Optimizer
 
     /// <summary>Ends a step begun by <see cref="BeginSlicedStep"/>.</summary>
     internal void EndSlicedStep() => Exit();
-
-#if NET8_0_OR_GREATER
-    /// <summary>
-    /// For Adam and AdamW, within a step begun by <see cref="BeginSlicedStep"/> (which counted it): their moments and the
-    /// step's scalars, which <see cref="AdamMoments.UpdateVector{V, F}"/> applies a vector at a time with the same bits as
-    /// <see cref="UpdateSlice"/> (the update fused into a dense layer's weight gradient, <see cref="Kernels.FusedStep"/>).
-    /// Null for other optimizers, which update only through <see cref="UpdateSlice"/>.
-    /// </summary>
-    internal virtual AdamMoments? SliceMoments(float gradientScale, out AdamMoments.Coefficients coefficients)
-    {
-        coefficients = default;
-        return null;
-    }
-#endif
 }

@@ -76,28 +76,6 @@ public static class TrainBound
         float[] smallP = BenchmarkData.Random(4096, 15), smallG = BenchmarkData.Random(4096, 16);
         var smallAdam = new Adam(1e-3f);
         double small = Median(() => smallAdam.Step(smallP, smallG), 400, 41);
-        // fc1's weight gradient followed by an Adam step of all 102,544 parameters, and the same with the update of fc1's weights
-        // fused into the kernel (FusedStep, the same bits; not used by TrainStep, as these two lines show), fc1's weights
-        // first in the buffer, then the other 2,192 parameters.
-        var fusedAdam = new Adam(1e-3f);
-        var fusedStep = new FusedStep();
-        var fusedOwner = new object();
-        var fusedParameters = new AlignedBuffer(p);
-        BenchmarkData.Random(p, 17).AsSpan().CopyTo(fusedParameters.Span);
-        var fusedGradients = Buffer(p, 0);
-        Kernel("fc1 weight gradient, then Adam Step", Batch * 784.0 * 128, peak, () =>
-        {
-            fusedGradients.Span.Slice(0, 784 * 128 + 128).Clear();
-            DenseKernels.BackwardWeights(x.Span, Batch, 784, 784, dh.Span, 128, fusedGradients.Span.Slice(0, 784 * 128), fusedGradients.Span.Slice(784 * 128, 128));
-            fusedAdam.Step(fusedParameters.Span, fusedGradients.Span, fusedOwner);
-        }, 20);
-        Kernel("fc1 weight gradient + fused Adam step", Batch * 784.0 * 128, peak, () =>
-        {
-            fusedGradients.Span.Slice(0, 784 * 128 + 128).Clear(); // as the training call's cleared gradient
-            fusedStep.Arm(fusedAdam, fusedOwner, fusedParameters, p);
-            if (!fusedStep.TryBackwardWeights(x.Span, Batch, 784, 784, dh.Span, 128, fusedGradients.Span, 0, 784 * 128)) throw new InvalidOperationException("not fused");
-            fusedStep.Disarm();
-        }, 20);
         DividerOverlap.Report();
         Console.WriteLine($"  Adam Step per parameter: {adamStep * 1e3 / p:F3} ns ({p:N0} parameters), {small * 1e3 / 4096:F3} ns (4,096, cache-resident)");
         double bytes = 4.0 * p * 7; // p, g, m, v read; p, m, v written
