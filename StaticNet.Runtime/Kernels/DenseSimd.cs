@@ -84,6 +84,8 @@ internal static partial class DenseSimd
             {
                 if (StreamPrefetches(k, w))
                     ForwardStreamPrefetch<V>(ref xr, k, ref weight, ref bias, ref yr, w);
+                else if (StreamInFours(w))
+                    ForwardStream4<V>(ref xr, k, ref weight, ref bias, ref yr, w);
                 else
                     ForwardStream<V>(ref xr, k, ref weight, ref bias, ref yr, w);
                 continue;

@@ -57,9 +57,9 @@ public class DenseStreamTests
             WithPath(path, () =>
             {
                 DenseKernels.Forward(x, 5, inputs, inputs, w, b, prefetched, width);
-                DenseSimd.StreamPrefetchDisabled = true;
+                DenseSimd.PlainStream = true;
                 try { DenseKernels.Forward(x, 5, inputs, inputs, w, b, streamed, width); }
-                finally { DenseSimd.StreamPrefetchDisabled = false; }
+                finally { DenseSimd.PlainStream = false; }
                 DenseSimd.StreamDisabled = true;
                 try { DenseKernels.Forward(x, 5, inputs, inputs, w, b, panels, width); }
                 finally { DenseSimd.StreamDisabled = false; }
@@ -82,5 +82,43 @@ public class DenseStreamTests
         const int inputs = 1030, width = 2048;
         float[] w = Random(inputs * width, 7), b = Random(width, 8), x = Random(inputs, 9), y = new float[width];
         AssertNoAllocation(4, path, "the prefetched stream", () => DenseKernels.Forward(x, 1, inputs, inputs, w, b, y, width));
+    }
+    /// <summary>
+    /// Rows of a multiple of 4 KB (below the prefetch threshold) stream in blocks of four inputs: the same bits as the
+    /// blocks of eight and the column panels, with inputs that are and are not multiples of four.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(PathData), MemberType = typeof(KernelTestSupport))]
+    public void StreamInFoursAgreesBitForBitWithBlocksOfEightAndColumnPanels(int path)
+    {
+        foreach ((int inputs, int width) in new[] { (300, 1024), (303, 1024), (130, 2048) })
+        {
+            Assert.True(DenseSimd.Streams(inputs, width) && DenseSimd.StreamInFours(width) && !DenseSimd.StreamPrefetches(inputs, width),
+                $"{inputs} x {width} should stream in blocks of four without prefetch");
+            float[] w = Random(inputs * width, 10), b = Random(width, 11), x = Random(5 * inputs, 12);
+            float[] fours = new float[5 * width], eights = new float[5 * width], panels = new float[5 * width];
+            WithPath(path, () =>
+            {
+                DenseKernels.Forward(x, 5, inputs, inputs, w, b, fours, width);
+                DenseSimd.PlainStream = true;
+                try { DenseKernels.Forward(x, 5, inputs, inputs, w, b, eights, width); }
+                finally { DenseSimd.PlainStream = false; }
+                DenseSimd.StreamDisabled = true;
+                try { DenseKernels.Forward(x, 5, inputs, inputs, w, b, panels, width); }
+                finally { DenseSimd.StreamDisabled = false; }
+            });
+            Assert.Equal(eights, fours);
+            Assert.Equal(panels, fours);
+        }
+        Assert.False(DenseSimd.StreamInFours(1280), "rows of 5 KB should stream in blocks of eight");
+    }
+
+    [Theory]
+    [MemberData(nameof(PathData), MemberType = typeof(KernelTestSupport))]
+    public void StreamInFoursDoesNotAllocate(int path)
+    {
+        const int inputs = 303, width = 1024;
+        float[] w = Random(inputs * width, 13), b = Random(width, 14), x = Random(inputs, 15), y = new float[width];
+        AssertNoAllocation(8, path, "the stream in blocks of four", () => DenseKernels.Forward(x, 1, inputs, inputs, w, b, y, width));
     }
 }
