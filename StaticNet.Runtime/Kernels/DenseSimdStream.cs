@@ -9,7 +9,7 @@ internal static partial class DenseSimd
     /// Whether a streamed row (<see cref="Streams"/>) also prefetches the weights ahead into L2
     /// (<see cref="ForwardStreamPrefetch{V}"/>): on x86, for matrices of 8 MB and more, which are read from memory
     /// or a far L3 rather than from a core's share of it (issue 20: batch-1 N → N at N = 2048, 16 MB per layer).
-    /// Below that the prefetches measured slower (they take load slots the L3-resident stream needs).
+    /// Below that the prefetches measured slower (they take load slots the L2- or L3-resident stream needs).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static bool StreamPrefetches(nint inputs, nint width) =>
@@ -25,7 +25,7 @@ internal static partial class DenseSimd
     /// <see cref="ForwardStream{V}"/> with software prefetch: while a block of eight inputs passes along the width, the
     /// eight rows about 256 KB further on (at least 8, at most 64 rows) are prefetched into L2, one prefetch per cache
     /// line, so each row starts in L2 when its block is reached instead of waiting for the hardware prefetchers to
-    /// train on it (each row is a page or more, where they stop). Loads, multiply-adds and their order are exactly
+    /// train on it (they stop at page boundaries; at N = 2048 each row is two pages). Loads, multiply-adds and their order are exactly
     /// <see cref="ForwardStream{V}"/>'s (each output is <c>bias + x₀w₀ + x₁w₁ + …</c>), so the result is bit-identical.
     /// The last rows, within the prefetch distance of the end, are not prefetched. x86 only (<see cref="StreamPrefetches"/>).
     /// </summary>
@@ -95,8 +95,8 @@ internal static partial class DenseSimd
     /// Whether a streamed row without prefetch (<see cref="Streams"/>, not <see cref="StreamPrefetches"/>) takes blocks
     /// of four inputs (<see cref="ForwardStream4{V}"/>) instead of eight: when a weight row is a multiple of 4 KB, the
     /// eight rows of a block map to the same set of a 32 KB 8-way L1 and, with <c>y</c>'s line and the prefetched
-    /// lines, evict each other (measured: a 1024 × 1024 matrix 11 % faster in blocks of four; 768, 1280 and 1536 wide,
-    /// 1–4 % slower).
+    /// lines, evict each other (measured: a 1024 × 1024 matrix 11 % faster in blocks of four; 512, 768 and 1536 wide,
+    /// 1–4 % slower, 1280 wide 1.5 % faster).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static bool StreamInFours(nint width) => (width * sizeof(float)) % 4096 == 0 && !PlainStream;
