@@ -1,3 +1,4 @@
+#if NET8_0_OR_GREATER // like DenseSimd.cs (removed from the netstandard2.1 build by the project file)
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics.X86;
 
@@ -142,3 +143,4 @@ internal static partial class DenseSimd
         }
     }
 }
+#endif
