@@ -82,7 +82,12 @@ internal static partial class DenseSimd
             ref float yr = ref Unsafe.Add(ref y, r * w);
             if (Streams(k, w))
             {
-                ForwardStream<V>(ref xr, k, ref weight, ref bias, ref yr, w);
+                if (StreamPrefetches(k, w))
+                    ForwardStreamPrefetch<V>(ref xr, k, ref weight, ref bias, ref yr, w);
+                else if (StreamInFours(w))
+                    ForwardStream4<V>(ref xr, k, ref weight, ref bias, ref yr, w);
+                else
+                    ForwardStream<V>(ref xr, k, ref weight, ref bias, ref yr, w);
                 continue;
             }
             nint v = 0;

@@ -1,4 +1,8 @@
 using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Globalization;
+using System.IO;
 using System.Numerics.Tensors;
 using BenchmarkDotNet.Attributes;
 using StaticNet.Kernels;
@@ -8,44 +12,83 @@ namespace StaticNet.Benchmarks;
 /// <summary>
 /// Issue 20: batch-1 N → N (ReLU) → N, the size sweep of RTNeural's benchmark, where from N = 512 on the weights
 /// (2 × 4N² bytes) stream from L2 or L3. StaticNet's kernel as the generated code calls it (weights <c>[in, out]</c>),
-/// once with the address-order stream for a lone row (the default for matrices of 1 MB and more) and once with the
-/// column panels it replaces (<c>DenseSimd.StreamDisabled</c>), against a naive loop and a TensorPrimitives
-/// <c>Dot</c> per output row (weights <c>[out, in]</c>, as RTNeural's and PyTorch's). RTNeural itself is not run here.
+/// once as it runs by default (for a lone row of a matrix of 1 MB or more, the address-order stream) and once with the
+/// column panels (<c>DenseSimd.StreamDisabled</c>), against a naive loop and a TensorPrimitives <c>Dot</c> per output
+/// row (weights <c>[out, in]</c>, as RTNeural's and PyTorch's). The weights are <see cref="SweepValue"/>'s, the same as
+/// RTNeural's harness (<c>benchmarks/rtneural/dense_sweep.cpp</c>), which <see cref="DenseSweepTiming"/> runs alongside.
 /// <c>dotnet run -c Release --project benchmarks/StaticNet.Benchmarks -- --filter '*DenseSweep*' --job short</c>
 /// </summary>
 [MemoryDiagnoser]
 public class DenseSweepBenchmarks
 {
-    [Params(256, 512, 1024, 2048)]
+    /// <summary>The sizes of the sweep, the same list as RTNeural's harness.</summary>
+    public static readonly int[] Sizes = { 64, 128, 256, 512, 1024, 2048 };
+
+    [Params(64, 128, 256, 512, 1024, 2048)]
     public int N;
 
     private AlignedBuffer _w1 = null!, _w2 = null!, _b1 = null!, _b2 = null!, _x = null!, _h = null!, _y = null!;
     private float[] _rw1 = null!, _rw2 = null!, _rb1 = null!, _rb2 = null!, _rx = null!, _rh = null!, _ry = null!;
 
+    /// <summary>
+    /// The sweep's values, shared bit for bit with <c>sweepValue</c> in <c>benchmarks/rtneural/dense_sweep.cpp</c>: an
+    /// integer hash of (seed, index) mapped to [-1, 1) in steps of 2⁻²³.
+    /// </summary>
+    public static float SweepValue(uint seed, uint index)
+    {
+        uint x = unchecked(index * 0x9E3779B9u + seed * 0x85EBCA6Bu + 1u);
+        x ^= x >> 16;
+        x = unchecked(x * 0x7FEB352Du);
+        x ^= x >> 15;
+        x = unchecked(x * 0x846CA68Bu);
+        x ^= x >> 16;
+        return ((int)(x >> 8) - (1 << 23)) / (float)(1 << 23);
+    }
+
     [GlobalSetup]
     public void Setup()
     {
-        _w1 = Buffer(N * N, 1); _w2 = Buffer(N * N, 2); _b1 = Buffer(N, 3); _b2 = Buffer(N, 4);
-        _x = Buffer(N, 5); _h = Buffer(N, 0); _y = Buffer(N, 0);
-        // Row-major [out, in] copies for the baselines.
-        _rw1 = Transposed(_w1.Span, N); _rw2 = Transposed(_w2.Span, N);
-        _rb1 = _b1.Span.ToArray(); _rb2 = _b2.Span.ToArray(); _rx = _x.Span.ToArray(); _rh = new float[N]; _ry = new float[N];
+        int n = N;
+        float scale = 1.0f / (float)Math.Sqrt(n);
+        _rw1 = new float[n * n]; _rw2 = new float[n * n]; _rb1 = new float[n]; _rb2 = new float[n]; _rx = new float[n];
+        for (int o = 0; o < n; o++)
+        {
+            for (int i = 0; i < n; i++)
+            {
+                _rw1[o * n + i] = SweepValue(1, (uint)(o * n + i)) * scale; // PyTorch's and RTNeural's [out, in]
+                _rw2[o * n + i] = SweepValue(3, (uint)(o * n + i)) * scale;
+            }
+            _rb1[o] = SweepValue(2, (uint)o) * 0.1f;
+            _rb2[o] = SweepValue(4, (uint)o) * 0.1f;
+        }
+        for (int i = 0; i < n; i++) _rx[i] = SweepValue(5, (uint)i);
+        _rh = new float[n]; _ry = new float[n];
+        _w1 = Transposed(_rw1, n); _w2 = Transposed(_rw2, n); // StaticNet's [in, out]
+        _b1 = Copy(_rb1); _b2 = Copy(_rb2); _x = Copy(_rx); _h = new AlignedBuffer(n); _y = new AlignedBuffer(n);
     }
 
-    private static AlignedBuffer Buffer(int length, int seed)
+    private static AlignedBuffer Copy(float[] values)
     {
-        var buffer = new AlignedBuffer(length);
-        if (seed != 0) BenchmarkData.Random(length, seed).CopyTo(buffer.Span);
-        for (int i = 0; i < length && seed != 0; i++) buffer.Span[i] *= 0.05f;
+        var buffer = new AlignedBuffer(values.Length);
+        values.CopyTo(buffer.Span);
         return buffer;
     }
 
-    private static float[] Transposed(ReadOnlySpan<float> w, int n)
+    private static AlignedBuffer Transposed(float[] w, int n)
     {
-        var t = new float[n * n];
-        for (int i = 0; i < n; i++)
-            for (int o = 0; o < n; o++) t[o * n + i] = w[i * n + o];
+        var t = new AlignedBuffer(n * n);
+        Span<float> span = t.Span;
+        for (int o = 0; o < n; o++)
+            for (int i = 0; i < n; i++) span[i * n + o] = w[o * n + i];
         return t;
+    }
+
+    /// <summary>The sum of the outputs of the last StaticNet call.</summary>
+    public double OutputSum()
+    {
+        double sum = 0;
+        foreach (float v in _y.Span) sum += v;
+        return sum;
     }
 
     [Benchmark]
@@ -74,7 +117,19 @@ public class DenseSweepBenchmarks
         for (int o = 0; o < n; o++) _ry[o] = _rb2[o] + TensorPrimitives.Dot(_rw2.AsSpan(o * n, n), _rh);
     }
 
-    [Benchmark(Baseline = true)]
+    /// <summary>
+    /// StaticNet's plain stream in blocks of eight inputs, the kernel before the software prefetch (matrices of 8 MB and
+    /// more) and the blocks of four (rows a multiple of 4 KB); the same as <see cref="StaticNetForward"/> for N ≤ 512.
+    /// </summary>
+    [Benchmark]
+    public void StaticNetPlainStream()
+    {
+        DenseSimd.PlainStream = true;
+        try { StaticNetLayers(); }
+        finally { DenseSimd.PlainStream = false; }
+    }
+
+    [Benchmark]
     public void StaticNetColumnPanels()
     {
         DenseSimd.StreamDisabled = true;
@@ -82,8 +137,9 @@ public class DenseSweepBenchmarks
         finally { DenseSimd.StreamDisabled = false; }
     }
 
-    [Benchmark]
-    public void StaticNetStream() => StaticNetLayers();
+    /// <summary>StaticNet as it runs by default (the stream for matrices of 1 MB and more).</summary>
+    [Benchmark(Baseline = true)]
+    public void StaticNetForward() => StaticNetLayers();
 
     private void StaticNetLayers()
     {
@@ -94,31 +150,135 @@ public class DenseSweepBenchmarks
 }
 
 /// <summary>
-/// <c>--dense-sweep</c>: <see cref="DenseSweepBenchmarks"/>'s StaticNet and TensorPrimitives rows interleaved (a round of
-/// each in turn, 41 rounds), printing each one's minimum per call and the ratios, the fairer comparison on a loaded machine.
+/// <c>--dense-sweep</c>: <see cref="DenseSweepBenchmarks"/>'s StaticNet, column-panel and TensorPrimitives rows and, when
+/// <c>benchmarks/rtneural/build/dense_sweep</c> has been built (<c>benchmarks/rtneural/build.sh</c>; or the path in
+/// <c>STATICNET_RTNEURAL</c>), RTNeural's <c>ModelT</c> and <c>Model</c> in a child process, all interleaved: in each
+/// of 41 rounds every row makes <c>max(2, 4·10⁶ / N²)</c> untimed calls (which bring back the weights the
+/// other rows evicted), then as many timed by its own thread's CPU time, each row in turn; the
+/// minimum and median per call are printed with the ratios. Both engines' outputs are checked to agree.
 /// </summary>
 public static class DenseSweepTiming
 {
+    private const int Rounds = 41;
+
     public static void Run()
     {
-        foreach (int n in new[] { 256, 512, 1024, 2048 })
+        using var rtneural = RtNeuralProcess.Start();
+        Console.WriteLine($"Batch-1 N -> N (ReLU) -> N, thread CPU time, {Rounds} interleaved rounds of max(2, 4e6/N²) calls (after as many untimed), µs per call: minimum (median)");
+        Console.WriteLine(rtneural is null
+            ? "RTNeural: not run (build it with benchmarks/rtneural/build.sh, or set STATICNET_RTNEURAL to its dense_sweep)"
+            : $"RTNeural: {rtneural.Path}");
+        var table = new List<string>();
+        foreach (int n in DenseSweepBenchmarks.Sizes)
         {
             var b = new DenseSweepBenchmarks { N = n };
             b.Setup();
             int calls = Math.Max(2, 4_000_000 / (n * n));
-            Action[] bodies = { b.StaticNetColumnPanels, b.StaticNetStream, b.TensorPrimitivesDot };
-            var times = new double[bodies.Length][];
-            for (int i = 0; i < bodies.Length; i++) { times[i] = new double[41]; for (int c = 0; c < calls; c++) bodies[i](); }
-            for (int round = 0; round < 41; round++)
+            b.StaticNetForward();
+            double staticSum = b.OutputSum();
+            if (rtneural is not null)
+            {
+                double rtSum = rtneural.Setup(n);
+                if (Math.Abs(rtSum - staticSum) > 1e-3 * (1 + Math.Abs(staticSum)))
+                    throw new InvalidOperationException($"N={n}: expected RTNeural's outputs to sum to StaticNet's {staticSum:G9}, found {rtSum:G9}.");
+            }
+            Action[] bodies = { b.StaticNetForward, b.StaticNetPlainStream, b.StaticNetColumnPanels, b.TensorPrimitivesDot };
+            var times = new double[bodies.Length + 2][];
+            for (int i = 0; i < times.Length; i++) times[i] = new double[Rounds];
+            foreach (Action body in bodies) for (int c = 0; c < calls; c++) body();
+            rtneural?.Round(n, calls);
+            for (int round = 0; round < Rounds; round++)
+            {
                 for (int i = 0; i < bodies.Length; i++)
                 {
-                    long t0 = System.Diagnostics.Stopwatch.GetTimestamp();
+                    for (int c = 0; c < calls; c++) bodies[i](); // not timed: brings back the weights the other rows evicted
+                    double t0 = TransformerBenchmarks.ThreadCpuMicroseconds();
                     for (int c = 0; c < calls; c++) bodies[i]();
-                    times[i][round] = (System.Diagnostics.Stopwatch.GetTimestamp() - t0) * 1e6 / System.Diagnostics.Stopwatch.Frequency / calls;
+                    times[i][round] = (TransformerBenchmarks.ThreadCpuMicroseconds() - t0) / calls;
                 }
+                if (rtneural is not null)
+                    (times[4][round], times[5][round]) = rtneural.Round(n, calls);
+            }
             foreach (double[] t in times) Array.Sort(t);
-            Console.WriteLine($"N={n,5}: column panels {times[0][0],9:F1} µs (median {times[0][20],9:F1})  stream {times[1][0],9:F1} µs (median {times[1][20],9:F1})  " +
-                              $"TensorPrimitives {times[2][0],9:F1} µs   panels/stream {times[0][0] / times[1][0]:F2}× (medians {times[0][20] / times[1][20]:F2}×)");
+            string Cell(int i) => $"{times[i][0],8:F2} ({times[i][Rounds / 2],8:F2})";
+            string Md(int i) => $"{times[i][0]:F2} ({times[i][Rounds / 2]:F2})";
+            string line = $"N={n,5}: StaticNet {Cell(0)}  plain stream {Cell(1)}  panels {Cell(2)}  TensorPrimitives {Cell(3)}";
+            if (rtneural is not null)
+            {
+                double ratioMin = times[4][0] / times[0][0], ratioMedian = times[4][Rounds / 2] / times[0][Rounds / 2];
+                line += $"  RTNeural ModelT {Cell(4)}  Model {Cell(5)}  ModelT/StaticNet {ratioMin:F2}× ({ratioMedian:F2}×)";
+                table.Add($"| {n:N0} | {Md(0)} | {Md(4)} | {Md(5)} | {ratioMin:F2}× ({ratioMedian:F2}×) | {Md(1)} | {Md(2)} |");
+            }
+            Console.WriteLine(line);
+        }
+        if (table.Count > 0)
+        {
+            Console.WriteLine();
+            Console.WriteLine("| N | StaticNet | RTNeural ModelT | RTNeural Model | ModelT / StaticNet | StaticNet, plain stream (before) | StaticNet, column panels |");
+            Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|");
+            foreach (string row in table) Console.WriteLine(row);
+        }
+    }
+
+    /// <summary>RTNeural's harness in <c>--serve</c> mode: one round per request, timed by its own thread CPU time.</summary>
+    private sealed class RtNeuralProcess : IDisposable
+    {
+        private readonly Process _process;
+        public string Path { get; }
+
+        private RtNeuralProcess(Process process, string path) { _process = process; Path = path; }
+
+        public static RtNeuralProcess? Start()
+        {
+            string? path = Environment.GetEnvironmentVariable("STATICNET_RTNEURAL");
+            if (string.IsNullOrEmpty(path)) path = Find("benchmarks/rtneural/build/dense_sweep");
+            if (path is null || !File.Exists(path)) return null;
+            var start = new ProcessStartInfo(path) { RedirectStandardInput = true, RedirectStandardOutput = true, UseShellExecute = false };
+            start.ArgumentList.Add("--serve");
+            return new RtNeuralProcess(Process.Start(start)!, path);
+        }
+
+        public double Setup(int n)
+        {
+            string reply = Ask($"setup {n}");
+            string[] parts = reply.Split(' ');
+            if (parts.Length != 3 || parts[0] != "ready")
+                throw new InvalidOperationException($"expected RTNeural's harness to answer \"ready {n} <sum>\", found \"{reply}\".");
+            return double.Parse(parts[2], CultureInfo.InvariantCulture);
+        }
+
+        public (double ModelT, double Model) Round(int n, int calls)
+        {
+            string reply = Ask($"round {n} {calls}");
+            string[] parts = reply.Split(' ');
+            if (parts.Length != 2)
+                throw new InvalidOperationException($"expected RTNeural's harness to answer \"<µs ModelT> <µs Model>\", found \"{reply}\".");
+            return (double.Parse(parts[0], CultureInfo.InvariantCulture), double.Parse(parts[1], CultureInfo.InvariantCulture));
+        }
+
+        private string Ask(string command)
+        {
+            _process.StandardInput.WriteLine(command);
+            _process.StandardInput.Flush();
+            return _process.StandardOutput.ReadLine() ?? throw new InvalidOperationException($"RTNeural's harness exited (after \"{command}\").");
+        }
+
+        public void Dispose()
+        {
+            try { _process.StandardInput.WriteLine("quit"); _process.StandardInput.Flush(); _process.WaitForExit(5000); }
+            catch (IOException) { }
+            _process.Dispose();
+        }
+
+        private static string? Find(string relative)
+        {
+            foreach (string start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
+                for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+                {
+                    string path = System.IO.Path.Combine(dir.FullName, relative);
+                    if (File.Exists(path)) return path;
+                }
+            return null;
         }
     }
 }
