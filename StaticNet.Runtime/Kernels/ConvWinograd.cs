@@ -48,12 +48,19 @@ internal static class ConvWinograd
         nint cin = g.InChannels, cp = g.OutChannelsPadded, ho = g.OutHeight, wo = g.OutWidth;
         nint th = (ho + 1) / 2, tw = (wo + 1) / 2;
         ref float wt = ref scratch;
-        FilterTransform<V>(ref weight, cin, cp, ref wt);
-        ref float zero = ref Unsafe.Add(ref wt, 16 * cin * cp);
+        nint filterScratch = 16 * cin * cp; // the cached filter (inference) leaves this scratch to the tiles
+        if (pool && !WinogradFilterCache.Disabled)
+        {
+            wt = ref CachedFilter<V>(ref weight, cin, cp);
+            filterScratch = 0;
+        }
+        else
+            FilterTransform<V>(ref weight, cin, cp, ref wt);
+        ref float zero = ref Unsafe.Add(ref scratch, filterScratch);
         ConvSimd.Clear<V>(ref zero, cp);
         ref float work = ref Unsafe.Add(ref zero, cp);
         nint perTileRow = 16 * tw * (cin + cp);
-        nint group = System.Math.Min(th, (scratchLength - 16 * cin * cp - cp) / perTileRow);
+        nint group = System.Math.Min(th, (scratchLength - filterScratch - cp) / perTileRow);
         for (int r = 0; r < rows; r++)
         {
             ref float xs = ref Unsafe.Add(ref x, (nint)r * g.InputSampleStride);
@@ -73,9 +80,13 @@ internal static class ConvWinograd
         }
     }
 
+    /// <summary>The inference path's transformed filter, kept between calls while the weights stay the same bits.</summary>
+    private static unsafe ref float CachedFilter<V>(ref float weight, nint cin, nint cp) where V : struct, ISimdVector<V> =>
+        ref WinogradFilterCache.Get(ref weight, (int)(9 * cin * cp), 2200 + V.Count, (int)(16 * cin * cp), &FilterTransform<V>, cin, cp);
+
     /// <summary><c>U = G g Gᵀ</c> for every (ci, co): <c>wt[e][ci][co]</c>, e = 4a + b, vectorised over co.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void FilterTransform<V>(ref float weight, nint cin, nint cp, ref float wt) where V : struct, ISimdVector<V>
+    internal static void FilterTransform<V>(ref float weight, nint cin, nint cp, ref float wt) where V : struct, ISimdVector<V>
     {
         nint n = V.Count, tap = cin * cp, plane = cin * cp;
         V half = V.Broadcast(0.5f);
@@ -109,7 +120,7 @@ internal static class ConvWinograd
     /// <summary><c>V = Bᵀ d B</c> for each tile of <paramref name="count"/> tile rows from <paramref name="ty0"/>:
     /// <c>u[e][t][ci]</c>, vectorised over ci; inputs outside the image are zero.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void InputTransform<V>(ref float x, in ConvGeometry g, nint ty0, nint count, nint tw, ref float u, nint tiles)
+    internal static void InputTransform<V>(ref float x, in ConvGeometry g, nint ty0, nint count, nint tw, ref float u, nint tiles)
         where V : struct, ISimdVector<V>
     {
         nint n = V.Count, cin = g.InChannels, ps = g.InputPositionStride, h = g.InHeight, w = g.InWidth, plane = tiles * cin;
@@ -206,7 +217,7 @@ internal static class ConvWinograd
     /// the pool's scan order, stored at the tile's pooled position; a last, partial tile row or column has no window.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void OutputMaxPool<V>(ref float m, nint tiles, in ConvGeometry g, nint ty0, nint count, nint tw, ref float bias,
+    internal static void OutputMaxPool<V>(ref float m, nint tiles, in ConvGeometry g, nint ty0, nint count, nint tw, ref float bias,
         in PoolTarget target, ref float y) where V : struct, ISimdVector<V>
     {
         nint n = V.Count, cp = g.OutChannelsPadded, hp = g.OutHeight / 2, wp = g.OutWidth / 2, plane = tiles * cp;
