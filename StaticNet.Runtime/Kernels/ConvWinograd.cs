@@ -86,7 +86,7 @@ internal static class ConvWinograd
 
     /// <summary><c>U = G g Gᵀ</c> for every (ci, co): <c>wt[e][ci][co]</c>, e = 4a + b, vectorised over co.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static void FilterTransform<V>(ref float weight, nint cin, nint cp, ref float wt) where V : struct, ISimdVector<V>
+    private static void FilterTransform<V>(ref float weight, nint cin, nint cp, ref float wt) where V : struct, ISimdVector<V>
     {
         nint n = V.Count, tap = cin * cp, plane = cin * cp;
         V half = V.Broadcast(0.5f);
@@ -120,7 +120,7 @@ internal static class ConvWinograd
     /// <summary><c>V = Bᵀ d B</c> for each tile of <paramref name="count"/> tile rows from <paramref name="ty0"/>:
     /// <c>u[e][t][ci]</c>, vectorised over ci; inputs outside the image are zero.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static void InputTransform<V>(ref float x, in ConvGeometry g, nint ty0, nint count, nint tw, ref float u, nint tiles)
+    private static void InputTransform<V>(ref float x, in ConvGeometry g, nint ty0, nint count, nint tw, ref float u, nint tiles)
         where V : struct, ISimdVector<V>
     {
         nint n = V.Count, cin = g.InChannels, ps = g.InputPositionStride, h = g.InHeight, w = g.InWidth, plane = tiles * cin;
@@ -217,7 +217,7 @@ internal static class ConvWinograd
     /// the pool's scan order, stored at the tile's pooled position; a last, partial tile row or column has no window.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static void OutputMaxPool<V>(ref float m, nint tiles, in ConvGeometry g, nint ty0, nint count, nint tw, ref float bias,
+    private static void OutputMaxPool<V>(ref float m, nint tiles, in ConvGeometry g, nint ty0, nint count, nint tw, ref float bias,
         in PoolTarget target, ref float y) where V : struct, ISimdVector<V>
     {
         nint n = V.Count, cp = g.OutChannelsPadded, hp = g.OutHeight / 2, wp = g.OutWidth / 2, plane = tiles * cp;
