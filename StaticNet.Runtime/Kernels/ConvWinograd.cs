@@ -49,7 +49,7 @@ internal static class ConvWinograd
         nint th = (ho + 1) / 2, tw = (wo + 1) / 2;
         ref float wt = ref scratch;
         nint filterScratch = 16 * cin * cp; // the cached filter (inference) leaves this scratch to the tiles
-        if (pool && !WinogradFilterCache.Disabled)
+        if (pool && !WinogradFilterCache.Disabled && 16 * cin * cp <= WinogradFilterCache.MaxTransformedLength)
         {
             wt = ref CachedFilter<V>(ref weight, cin, cp);
             filterScratch = 0;

@@ -12,11 +12,15 @@ namespace StaticNet.Kernels;
 /// computed from and is used only when the weights passed in are the same bits (one vectorised comparison of the
 /// 4,608 floats, about 0.1 µs), so a weight changed by training, loading or anything else is always noticed and the
 /// result is the same bits as transforming on every call. The first call on a thread (and a call after the weights
-/// change) allocates or refills an entry; a few entries per thread serve several layers or networks in turn.
+/// change) allocates or refills an entry; eight entries per thread serve several layers or networks in turn.
 /// </summary>
 internal static unsafe class WinogradFilterCache
 {
-    private const int Slots = 4;
+    private const int Slots = 8;
+
+    /// <summary>The largest transformed filter kept (1 MB): a larger one is transformed into the caller's scratch on every
+    /// call, as before, rather than held twice (weights and transform) per thread.</summary>
+    public const int MaxTransformedLength = 256 * 1024;
 
     [ThreadStatic] private static Entry?[]? entries;
     [ThreadStatic] private static int next;

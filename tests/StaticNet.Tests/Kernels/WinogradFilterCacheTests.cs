@@ -57,8 +57,8 @@ public class WinogradFilterCacheTests
     {
         ConvGeometry g = Conv2;
         float[] x = ConvKernelTests.Input(g, 1, 8), b = Random(32, 9);
-        float[][] weights = { PaddedWeight(g.Taps, 32, 32, 10), PaddedWeight(g.Taps, 32, 32, 11), PaddedWeight(g.Taps, 32, 32, 12),
-            PaddedWeight(g.Taps, 32, 32, 13), PaddedWeight(g.Taps, 32, 32, 14), PaddedWeight(g.Taps, 32, 32, 15) };
+        var weights = new float[10][]; // more than the cache's eight entries
+        for (int i = 0; i < weights.Length; i++) weights[i] = PaddedWeight(g.Taps, 32, 32, 10 + i);
         float[] conv = new float[g.OutputSampleLength], scratch = new float[ConvKernels.ScratchLength(g)];
         float[] Run(float[] w, bool cached)
         {
