@@ -52,12 +52,19 @@ internal static class ConvWinograd
         nint cin = g.InChannels, cp = g.OutChannelsPadded, ho = g.OutHeight, wo = g.OutWidth;
         nint th = (ho + 1) / 2, tw = (wo + 1) / 2;
         ref float wt = ref scratch;
-        FilterTransform<V>(ref weight, cin, cp, ref wt);
-        ref float zero = ref Unsafe.Add(ref wt, 16 * cin * cp);
+        nint filterScratch = 16 * cin * cp; // the cached filter (inference) leaves this scratch to the tiles
+        if (pool && !WinogradFilterCache.Disabled && 16 * cin * cp <= WinogradFilterCache.MaxTransformedLength)
+        {
+            wt = ref CachedFilter<V>(ref weight, cin, cp);
+            filterScratch = 0;
+        }
+        else
+            FilterTransform<V>(ref weight, cin, cp, ref wt);
+        ref float zero = ref Unsafe.Add(ref scratch, filterScratch);
         ConvSimd.Clear<V>(ref zero, cp);
         ref float work = ref Unsafe.Add(ref zero, cp);
         nint perTileRow = 16 * tw * (cin + cp);
-        nint group = System.Math.Min(th, (scratchLength - 16 * cin * cp - cp) / perTileRow);
+        nint group = System.Math.Min(th, (scratchLength - filterScratch - cp) / perTileRow);
         for (int r = 0; r < rows; r++)
         {
             ref float xs = ref Unsafe.Add(ref x, (nint)r * g.InputSampleStride);
@@ -76,6 +83,10 @@ internal static class ConvWinograd
             }
         }
     }
+
+    /// <summary>The inference path's transformed filter, kept between calls while the weights stay the same bits.</summary>
+    private static unsafe ref float CachedFilter<V>(ref float weight, nint cin, nint cp) where V : struct, ISimdVector<V> =>
+        ref WinogradFilterCache.Get(ref weight, (int)(9 * cin * cp), 2200 + V.Count, (int)(16 * cin * cp), &FilterTransform<V>, cin, cp);
 
     /// <summary><c>U = G g Gᵀ</c> for every (ci, co): <c>wt[e][ci][co]</c>, e = 4a + b, vectorised over co.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

@@ -10,7 +10,8 @@ namespace StaticNet.Benchmarks;
 /// <c>--cnn-parts</c>: the Fashion-MNIST CNN's batch-1 <c>Forward</c> taken apart, each kernel timed alone with the
 /// layer's sizes (this thread's CPU time, the minimum and median of 31 rounds of many calls), with its GFLOP/s and the fraction of
 /// this core's fp32 FMA peak, which <see cref="FmaPeak.Measure512"/> measures first (16 independent 512-bit FMA chains).
-/// Also the 1568 → 128 dense layer at batch 32 and both convolutions' backward passes at batch 32 (issue 20, item 3).
+/// The fused second convolution also with its Winograd filter transformed on every call (issue 21 keeps it between
+/// calls), and the dense layer's weights read alone (its bandwidth floor). Also the 1568 → 128 dense layer at batch 32 and both convolutions' backward passes at batch 32 (issue 20, item 3).
 /// </summary>
 public static class CnnParts
 {
@@ -56,9 +57,16 @@ public static class CnnParts
         var pooled1 = Buffer(3136, 0); var flat = Buffer(1568, 0);
         Row("conv1+ReLU+pool fused (ConvPoolKernels)", 2.0 * 784 * 16 * 9, () => ConvPoolKernels.ForwardMaxPool(x1.Span, 1, Conv1, w1.Span, b.Span, scratch.Span, true, y1.Span, pooled1.Span, 3136, 16, 1), 2000);
         Row("conv2+ReLU+pool+flatten fused, scratch 28224", 2.0 * 196 * 32 * 144, () => ConvPoolKernels.ForwardMaxPool(p1.Span, 1, Conv2, w2.Span, b.Span, scratch.Span.Slice(0, 28224), true, y2.Span, flat.Span, 1568, 1, 49), 1000);
+        Row("  the same, filter transformed on every call", 2.0 * 196 * 32 * 144, () =>
+        {
+            WinogradFilterCache.Disabled = true; // as before issue 21's cache of the transformed filter
+            ConvPoolKernels.ForwardMaxPool(p1.Span, 1, Conv2, w2.Span, b.Span, scratch.Span.Slice(0, 28224), true, y2.Span, flat.Span, 1568, 1, 49);
+            WinogradFilterCache.Disabled = false;
+        }, 1000);
         Row("conv2 alone, scratch 13600 (one tile row)", 2.0 * 196 * 32 * 144, () => ConvKernels.Forward(p1.Span, 1, Conv2, w2.Span, b.Span, scratch.Span.Slice(0, 13600), y2.Span), 1000);
         Row("conv2 alone, scratch 28224", 2.0 * 196 * 32 * 144, () => ConvKernels.Forward(p1.Span, 1, Conv2, w2.Span, b.Span, scratch.Span.Slice(0, 28224), y2.Span), 1000);
         Row("dense 1568→128", 2.0 * 1568 * 128, () => DenseKernels.Forward(f.Span, 1, 1568, 1568, w3.Span, b3.Span, h.Span, 128), 1000);
+        Row("  reading its 802 KB of weights, no arithmetic", 0, () => ReadAll(w3.Span), 1000);
         Row("dense 128→10", 2.0 * 128 * 16, () => DenseKernels.Forward(h.Span, 1, 128, 128, w4.Span, b.Span, o.Span, 16), 5000);
         Console.WriteLine("batch 32 (TrainStep's kernels):");
         Row("conv1 forward", 32 * 2.0 * 784 * 16 * 9, () => ConvKernels.Forward(x1.Span, B, Conv1, w1.Span, b.Span, scratch.Span, y1.Span), 50);
@@ -68,6 +76,22 @@ public static class CnnParts
         Row("dense 1568→128 forward", 32 * 2.0 * 1568 * 128, () => DenseKernels.Forward(f.Span, B, 1568, 1568, w3.Span, b3.Span, h.Span, 128), 50);
         Row("dense 1568→128 backward weights", 32 * 2.0 * 1568 * 128, () => DenseKernels.BackwardWeights(f.Span, B, 1568, 1568, dh.Span, 128, dW3.Span, b3.Span), 50);
         Row("dense 1568→128 backward input", 32 * 2.0 * 1568 * 128, () => DenseKernels.BackwardInput(dh.Span, B, 128, w3.Span, 1568, df.Span, 1568), 50);
+    }
+
+    /// <summary>Sums a buffer with eight 512-bit accumulators: the bandwidth floor of a kernel that streams it once.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static float ReadAll(ReadOnlySpan<float> data)
+    {
+        Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
+        ref float d = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(data);
+        for (nint i = 0; i + 128 <= data.Length; i += 128)
+        {
+            a0 += Vector512.LoadUnsafe(ref d, (nuint)i); a1 += Vector512.LoadUnsafe(ref d, (nuint)i + 16);
+            a2 += Vector512.LoadUnsafe(ref d, (nuint)i + 32); a3 += Vector512.LoadUnsafe(ref d, (nuint)i + 48);
+            a4 += Vector512.LoadUnsafe(ref d, (nuint)i + 64); a5 += Vector512.LoadUnsafe(ref d, (nuint)i + 80);
+            a6 += Vector512.LoadUnsafe(ref d, (nuint)i + 96); a7 += Vector512.LoadUnsafe(ref d, (nuint)i + 112);
+        }
+        return Vector512.Sum(((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7)));
     }
 
     private static AlignedBuffer Buffer(int length, int seed)
