@@ -173,7 +173,6 @@ public sealed unsafe partial class ParallelBatch
         int chunks = Chunks(count);
         int workers = Math.Max(1, Math.Min(maxWorkers, chunks));
         Prepare(chunks, workers, training: true);
-        gradients.Clear();
         fixed (TInput* pi = inputs)
         fixed (float* pt = targets)
         fixed (int* pl = labels)
@@ -355,9 +354,10 @@ public sealed unsafe partial class ParallelBatch
             if (chunk < chunks)
             {
                 Span<float> target = chunk == 0 ? gradient : _gradients[slot].Span;
-                // Shared: the others read this buffer in the last round but did not clear it, which would have moved its
-                // cache lines to their cores and back; its owner clears it here, in its own cache.
-                if (shared && chunk != 0) target.Clear();
+                // Chunk 0's is the network's gradient, cleared here rather than before the job, alongside the other
+                // workers' first chunks. Shared: the others read a worker's buffer in the last round but did not clear it
+                // (which would have moved its cache lines to their cores and back); its owner clears it, in its own cache.
+                if (chunk == 0 || shared) target.Clear();
                 RunChunk(chunk, slot, target);
             }
             int last = Math.Min(first + workers, chunks); // the round's chunks: first … last − 1
