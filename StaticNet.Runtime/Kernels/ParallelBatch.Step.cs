@@ -51,7 +51,11 @@ public sealed unsafe partial class ParallelBatch
         int workers = Math.Min(maxWorkers, _trainingWorkers);
         if (workers > 1 && optimizer.UpdatesSlices && parameters.Length == gradients.Length && Segment(parameters.Length, trainable))
         {
+#if NET8_0_OR_GREATER
             int path = KernelOptions.Path; // the caller's: the norm's bits depend on the vector width
+#else
+            const int path = 0; // no vector path: the norm has no blocks, and the optimizer steps on this thread
+#endif
             int blocks = 0;
             for (int s = 0; s < _segmentCount; s++) blocks += GradientNorm.BlockCount(_segments[2 * s + 1], path);
             workers = Math.Min(workers, blocks / MinimumBlocksPerWorker);

@@ -67,7 +67,8 @@ internal static class GradientNorm
     public static float BlockSum(ReadOnlySpan<float> gradients, int block, int path)
     {
         ref float g = ref MemoryMarshal.GetReference(gradients);
-        nuint start = (nuint)block * Block, end = Math.Min(start + Block, (nuint)VectorEnd(gradients.Length, path));
+        nuint start = (nuint)block * Block, vectorEnd = (nuint)VectorEnd(gradients.Length, path);
+        nuint end = start + Block < vectorEnd ? start + Block : vectorEnd;
 #if NET8_0_OR_GREATER
         switch (path)
         {
