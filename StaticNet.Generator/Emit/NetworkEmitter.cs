@@ -776,10 +776,11 @@ internal static class NetworkEmitter
         w.Line("float loss = Evaluate(inputs, targets, labels, weights, computeGradients: true);");
         w.Line("if (!float.IsFinite(loss)) throw new global::StaticNet.TrainingDivergedException(loss);");
         string trained = network.TrainableLength == network.ParameterBufferLength ? "_parameters.Span" : "_parameters.Span.Slice(0, TrainableLength)";
+        w.Line("// The optimizer's step (none for ComputeGradients) checks that the gradient is finite before changing anything, and leaves");
         w.Line(network.TrainableLength == network.ParameterBufferLength
-            ? $"if (_trainableRanges is null) optimizer?.Step({trained}, _gradients.Span, this); // checks the gradient is finite before changing anything"
-            : $"if (_trainableRanges is null) optimizer?.Step({trained}, _gradients.Span, this); // running statistics are not trained");
-        w.Line($"else optimizer?.Step({trained}, _gradients.Span, this, _trainableRanges); // frozen layers: their parameters and state stay");
+            ? "// frozen layers' parameters and state as they are; when the chunks ran on several threads, so do its norm and update."
+            : "// frozen layers (and the running statistics) as they are; when the chunks ran on several threads, so do its norm and update.");
+        w.Line($"if (optimizer is not null) _training!.Step(optimizer, {trained}, _gradients.Span, this, _trainableRanges, _maxDegreeOfParallelism);");
         if (restores)
             w.Line("committed = true;");
         w.Line("return loss;");

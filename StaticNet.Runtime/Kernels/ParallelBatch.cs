@@ -21,10 +21,11 @@ public delegate void ChunkBody(ParallelBatch batch, int chunk, int slot, Span<fl
 /// training and inference calls hand it one <see cref="ChunkBody"/> (created once, so nothing is allocated per call).
 /// </summary>
 /// <remarks>
-/// <para><b>Training</b> (<c>RunTraining</c>): in round <c>r</c> worker <c>j</c> runs chunk <c>r·W + j</c>
-/// into its own zeroed gradient buffer (chunk 0 straight into the network's gradient); after a barrier every worker
-/// adds, over its own range of the gradient, the round's chunk gradients in chunk order, and a second barrier frees the
-/// buffers. So every gradient element is <c>((g₀ + g₁) + g₂) + …</c>, the chunks' own gradients added in chunk order,
+/// <para><b>Training</b> (<c>RunTraining</c>): in round <c>r</c> worker <c>j</c> clears its own gradient buffer and
+/// runs chunk <c>r·W + j</c> into it (chunk 0 straight into the network's gradient); after a barrier every worker
+/// adds, over its own range of the gradient, the round's chunk gradients in chunk order, and a second barrier (none
+/// after the last round) frees the buffers. A worker reads the others' buffers but never writes them, so their cache
+/// lines stay with their owner. So every gradient element is <c>((g₀ + g₁) + g₂) + …</c>, the chunks' own gradients added in chunk order,
 /// whatever the number of workers <c>W</c>: one worker gives the same bits as any other number. A chunk's loss and its
 /// per-chunk state (BatchNorm's batch statistics) go to per-chunk slots that the caller reads in chunk order.</para>
 /// <para><b>Inference</b> (<see cref="TryRunInference"/>): worker <c>j</c> runs chunks <c>j, j + W, …</c>; the outputs
@@ -34,7 +35,7 @@ public delegate void ChunkBody(ParallelBatch batch, int chunk, int slot, Span<fl
 /// <para>Not for direct use: generated networks call it.</para>
 /// </remarks>
 [EditorBrowsable(EditorBrowsableState.Never)]
-public sealed unsafe class ParallelBatch
+public sealed unsafe partial class ParallelBatch
 {
     /// <summary>Rows per chunk, as the generated networks' <c>ChunkRows</c>.</summary>
     public const int ChunkRows = 32;
@@ -54,6 +55,8 @@ public sealed unsafe class ParallelBatch
     private int _weightsLength;
     private int _chunks, _workers;
     private bool _training;
+    private int _trainingWorkers = 1;  // the workers the last training call used (1: it ran on the calling thread)
+    private bool _bufferDirty;         // worker 0's gradient buffer may hold a chunk's gradient (after a shared job or a failure)
     private volatile bool _failed;
     private Exception? _error;
     private int _errorChunk;
@@ -170,7 +173,6 @@ public sealed unsafe class ParallelBatch
         int chunks = Chunks(count);
         int workers = Math.Max(1, Math.Min(maxWorkers, chunks));
         Prepare(chunks, workers, training: true);
-        gradients.Clear();
         fixed (TInput* pi = inputs)
         fixed (float* pt = targets)
         fixed (int* pl = labels)
@@ -196,7 +198,7 @@ public sealed unsafe class ParallelBatch
         Exception? error = _error;
         if (error is null) return;
         _error = null;
-        foreach (AlignedBuffer buffer in _gradients) buffer.Span.Clear(); // partial chunk gradients; the next call expects zeros
+        _bufferDirty = true; // a partial chunk gradient: cleared before the next call on one thread uses it
         ExceptionDispatchInfo.Capture(error).Throw();
     }
 
@@ -276,6 +278,7 @@ public sealed unsafe class ParallelBatch
         _chunks = chunks;
         _workers = workers;
         _training = training;
+        _stepping = false;
         _failed = false;
         _error = null;
     }
@@ -307,6 +310,8 @@ public sealed unsafe class ParallelBatch
             try
             {
                 Admit(chunks, workers, training: true);
+                _trainingWorkers = workers;
+                _bufferDirty = true; // the workers clear their buffers before a chunk, not after the reduction
                 WorkerPool.Shared.Run(this, workers);
             }
             finally
@@ -316,6 +321,12 @@ public sealed unsafe class ParallelBatch
             return;
         }
         Admit(chunks, 1, training: true); // one chunk, one worker, or the pool busy: the same rounds on this thread
+        _trainingWorkers = 1;
+        if (_bufferDirty && chunks > 1)
+        {
+            _gradients[0].Span.Clear(); // one thread clears its buffer as it adds it (AddAndClear)
+            _bufferDirty = false;
+        }
         Worker(0);
     }
 
@@ -323,6 +334,11 @@ public sealed unsafe class ParallelBatch
     internal void Worker(int slot)
     {
         int chunks = _chunks, workers = _workers;
+        if (_stepping)
+        {
+            StepWorker(slot);
+            return;
+        }
         if (!_training)
         {
             for (int chunk = slot; chunk < chunks && !_failed; chunk += workers)
@@ -330,15 +346,23 @@ public sealed unsafe class ParallelBatch
             return;
         }
         var gradient = new Span<float>(_gradient, _gradientLength);
+        bool shared = workers > 1;
         for (int first = 0; first < chunks; first += workers)
         {
             if (_failed) return; // read after a barrier: every worker sees the same value
             int chunk = first + slot;
             if (chunk < chunks)
-                RunChunk(chunk, slot, chunk == 0 ? gradient : _gradients[slot].Span);
+            {
+                Span<float> target = chunk == 0 ? gradient : _gradients[slot].Span;
+                // Chunk 0's is the network's gradient, cleared here rather than before the job, alongside the other
+                // workers' first chunks. Shared: the others read a worker's buffer in the last round but did not clear it
+                // (which would have moved its cache lines to their cores and back); its owner clears it, in its own cache.
+                if (chunk == 0 || shared) target.Clear();
+                RunChunk(chunk, slot, target);
+            }
             int last = Math.Min(first + workers, chunks); // the round's chunks: first … last − 1
             if (last - first == 1 && first == 0) continue; // chunk 0 alone: its gradient is the network's already
-            if (workers > 1) WorkerPool.Shared.Barrier();
+            if (shared) WorkerPool.Shared.Barrier();
             if (!_failed)
             {
                 // This worker's range of the gradient, whole vectors; the ranges cover it once.
@@ -346,11 +370,34 @@ public sealed unsafe class ParallelBatch
                 Span<float> g = gradient.Slice(start, end - start);
                 for (int c = Math.Max(first, 1); c < last; c++)
                 {
-                    AddAndClear(g, _gradients[c - first].Span.Slice(start, end - start));
+                    Span<float> own = _gradients[c - first].Span.Slice(start, end - start);
+                    if (shared) Add(g, own);
+                    else AddAndClear(g, own);
                 }
             }
-            if (workers > 1) WorkerPool.Shared.Barrier();
+            // The buffers are free once every worker has added its range; after the last round the job's end waits for that.
+            if (shared && last < chunks) WorkerPool.Shared.Barrier();
         }
+    }
+
+    /// <summary><c>g += other</c> (element-wise float additions: the same bits as <see cref="AddAndClear"/>'s).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Add(Span<float> g, ReadOnlySpan<float> other)
+    {
+        int i = 0, length = g.Length;
+        ref float gr = ref MemoryMarshal.GetReference(g);
+        ref float or = ref MemoryMarshal.GetReference(other);
+        if (Vector.IsHardwareAccelerated)
+        {
+            int n = Vector<float>.Count;
+            for (; i <= length - n; i += n)
+            {
+                ref byte gb = ref Unsafe.As<float, byte>(ref Unsafe.Add(ref gr, i));
+                ref byte ob = ref Unsafe.As<float, byte>(ref Unsafe.Add(ref or, i));
+                Unsafe.WriteUnaligned(ref gb, Unsafe.ReadUnaligned<Vector<float>>(ref gb) + Unsafe.ReadUnaligned<Vector<float>>(ref ob));
+            }
+        }
+        for (; i < length; i++) Unsafe.Add(ref gr, i) += Unsafe.Add(ref or, i);
     }
 
     /// <summary><c>g += own; own = 0</c> in one pass (element-wise float additions: the same bits at any vector width).</summary>

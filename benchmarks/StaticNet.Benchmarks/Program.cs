@@ -47,6 +47,11 @@ public static class Program
             StackedStreamingBenchmarks.QuickTiming();
             return;
         }
+        if (args.Length >= 1 && args[0] == "--parallel-cpu")
+        {
+            ParallelCpu.Run(args);
+            return;
+        }
         if (args.Length >= 1 && args[0] == "--parallel-timing")
         {
             ParallelTiming.Run(args);

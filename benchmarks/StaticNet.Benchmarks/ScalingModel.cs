@@ -9,13 +9,13 @@ namespace StaticNet.Benchmarks;
 /// predicts the step time and speed-up on more cores. A step of batch <c>B</c> on <c>W</c> workers runs
 /// <c>R = ⌈B / 32W⌉</c> rounds; in each, every worker computes one 32-row chunk (<c>t_chunk</c>), waits at a barrier,
 /// adds its 1/W slice of the round's W chunk gradients (P/W floats from each: P additions per worker, the same as one
-/// chunk's own reduction on one worker, <c>t_add</c>), and waits at a second barrier; then the calling thread runs the
-/// optimizer update alone (<c>t_update</c>). Measured here: <c>t_chunk</c> as <c>ComputeGradients</c> at batch 32 (one
+/// chunk's own reduction on one worker, <c>t_add</c>), and waits at a second barrier; then the workers compute the
+/// gradient's norm and the optimizer update, each over its 1/W of the parameters (<c>t_update / W</c>). Measured here: <c>t_chunk</c> as <c>ComputeGradients</c> at batch 32 (one
 /// chunk: no reduction, no barrier), <c>t_update</c> as <c>TrainStep</c> minus that, <c>t_add</c> as one add-and-clear
 /// pass over P floats, and the synchronisation and cross-core cost per round <c>t_sync</c> as the 2-worker
 /// <c>ComputeGradients</c> at batch 64 (one round) minus <c>t_chunk + t_add</c>. Minima of interleaved rounds (the
 /// machine is shared). One core at batch B costs <c>(B/32)·t_chunk + (B/32 − 1)·t_add + t_update</c>; W cores
-/// <c>R·(t_chunk + t_add + t_sync) + t_update</c>.
+/// <c>R·(t_chunk + t_add + t_sync) + t_update / W</c> (the split step's own two barriers counted in neither).
 /// </summary>
 public static class ScalingModel
 {
@@ -40,7 +40,7 @@ public static class ScalingModel
                 {
                     int batch = 32 * cores * rounds;
                     double serial = batch / 32 * (chunk + add) - add + update;
-                    double parallel = rounds * (chunk + add + sync) + update;
+                    double parallel = rounds * (chunk + add + sync) + update / cores;
                     Console.WriteLine($"  {cores,2} cores, batch {batch,5} ({rounds} round{(rounds > 1 ? "s" : "")}): 1 core {serial,8:F2} ms, {cores} cores {parallel,7:F3} ms, speed-up {serial / parallel,5:F1}× ({serial / parallel / cores,4:P0} of linear)");
                 }
         }

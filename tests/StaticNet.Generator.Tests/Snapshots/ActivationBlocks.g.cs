@@ -610,8 +610,9 @@ namespace Demo
             {
                 float loss = Evaluate(inputs, targets, labels, weights, computeGradients: true);
                 if (!float.IsFinite(loss)) throw new global::StaticNet.TrainingDivergedException(loss);
-                if (_trainableRanges is null) optimizer?.Step(_parameters.Span.Slice(0, TrainableLength), _gradients.Span, this); // running statistics are not trained
-                else optimizer?.Step(_parameters.Span.Slice(0, TrainableLength), _gradients.Span, this, _trainableRanges); // frozen layers: their parameters and state stay
+                // The optimizer's step (none for ComputeGradients) checks that the gradient is finite before changing anything, and leaves
+                // frozen layers (and the running statistics) as they are; when the chunks ran on several threads, so do its norm and update.
+                if (optimizer is not null) _training!.Step(optimizer, _parameters.Span.Slice(0, TrainableLength), _gradients.Span, this, _trainableRanges, _maxDegreeOfParallelism);
                 committed = true;
                 return loss;
             }
