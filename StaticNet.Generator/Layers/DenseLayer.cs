@@ -189,6 +189,15 @@ internal sealed class DenseLayer : LayerDefinition
             w.Line($"{Kernels}DenseKernels.ForwardDot(x, {rows}, inputs: {inputs}, xStride: {stride},");
             w.Line($"    {Slices(layer, "parameters")}, {denseOutput}, yStride: {width});");
         }
+        else if (layer.Activation == ActivationKind.ReLU)
+        {
+            // One call for both (issue 20: at batch 1 a second call's fixed cost shows); the same bits as the two.
+            w.Line($"{Kernels}DenseKernels.ForwardReLU(x, {rows}, inputs: {inputs}, xStride: {stride},");
+            w.Line($"    {Slices(layer, "parameters")}, y, width: {width}, columns: {units});");
+            w.Close();
+            w.Line();
+            return;
+        }
         else
         {
             w.Line($"{Kernels}DenseKernels.Forward(x, {rows}, inputs: {inputs}, xStride: {stride},");

@@ -83,7 +83,7 @@ internal static class ActivationSimd
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void UnaryRows<TOp, V>(ref float source, ref float destination, nint rows, nint columns, nint stride)
+    internal static void UnaryRows<TOp, V>(ref float source, ref float destination, nint rows, nint columns, nint stride)
         where TOp : IUnaryOp where V : struct, ISimdVector<V>
     {
         nint n = V.Count;
@@ -105,7 +105,7 @@ internal static class ActivationSimd
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void UnaryScalar<TOp>(ref float source, ref float destination, nint rows, nint columns, nint stride)
+    internal static void UnaryScalar<TOp>(ref float source, ref float destination, nint rows, nint columns, nint stride)
         where TOp : IUnaryOp
     {
         for (nint r = 0; r < rows; r++)

@@ -12,7 +12,7 @@ namespace StaticNet.Kernels;
 /// </summary>
 /// <remarks>Not for direct use: the generator guarantees the sizes, these methods only assert them.</remarks>
 [EditorBrowsable(EditorBrowsableState.Never)]
-public static class DenseKernels
+public static partial class DenseKernels
 {
     /// <summary>The multiple that every padded width is rounded up to.</summary>
     public const int WidthAlignment = LayoutArithmetic.WidthAlignment;

@@ -141,10 +141,19 @@ public class DenseSweepBenchmarks
     [Benchmark(Baseline = true)]
     public void StaticNetForward() => StaticNetLayers();
 
-    private void StaticNetLayers()
+    /// <summary>StaticNet before the fused <c>DenseKernels.ForwardReLU</c>: three calls (Dense, ReLU, Dense).</summary>
+    [Benchmark]
+    public void StaticNetThreeCalls()
     {
         DenseKernels.Forward(_x.Span, 1, N, N, _w1.Span, _b1.Span, _h.Span, N);
         ActivationKernels.ReLU(_h.Span, 1, N, N);
+        DenseKernels.Forward(_h.Span, 1, N, N, _w2.Span, _b2.Span, _y.Span, N);
+    }
+
+    /// <summary>The layers as the generated code calls them: Dense with its ReLU in one call, then Dense.</summary>
+    private void StaticNetLayers()
+    {
+        DenseKernels.ForwardReLU(_x.Span, 1, N, N, _w1.Span, _b1.Span, _h.Span, N, columns: N);
         DenseKernels.Forward(_h.Span, 1, N, N, _w2.Span, _b2.Span, _y.Span, N);
     }
 }
@@ -182,7 +191,7 @@ public static class DenseSweepTiming
                 if (Math.Abs(rtSum - staticSum) > 1e-3 * (1 + Math.Abs(staticSum)))
                     throw new InvalidOperationException($"N={n}: expected RTNeural's outputs to sum to StaticNet's {staticSum:G9}, found {rtSum:G9}.");
             }
-            Action[] bodies = { b.StaticNetForward, b.StaticNetPlainStream, b.StaticNetColumnPanels, b.TensorPrimitivesDot };
+            Action[] bodies = { b.StaticNetForward, b.StaticNetThreeCalls, b.StaticNetColumnPanels, b.TensorPrimitivesDot };
             var times = new double[bodies.Length + 2][];
             for (int i = 0; i < times.Length; i++) times[i] = new double[Rounds];
             foreach (Action body in bodies) for (int c = 0; c < calls; c++) body();
@@ -202,7 +211,7 @@ public static class DenseSweepTiming
             foreach (double[] t in times) Array.Sort(t);
             string Cell(int i) => $"{times[i][0],8:F2} ({times[i][Rounds / 2],8:F2})";
             string Md(int i) => $"{times[i][0]:F2} ({times[i][Rounds / 2]:F2})";
-            string line = $"N={n,5}: StaticNet {Cell(0)}  plain stream {Cell(1)}  panels {Cell(2)}  TensorPrimitives {Cell(3)}";
+            string line = $"N={n,5}: StaticNet {Cell(0)}  three calls (before) {Cell(1)}  panels {Cell(2)}  TensorPrimitives {Cell(3)}";
             if (rtneural is not null)
             {
                 double ratioMin = times[4][0] / times[0][0], ratioMedian = times[4][Rounds / 2] / times[0][Rounds / 2];
@@ -214,7 +223,7 @@ public static class DenseSweepTiming
         if (table.Count > 0)
         {
             Console.WriteLine();
-            Console.WriteLine("| N | StaticNet | RTNeural ModelT | RTNeural Model | ModelT / StaticNet | StaticNet, plain stream (before) | StaticNet, column panels |");
+            Console.WriteLine("| N | StaticNet | RTNeural ModelT | RTNeural Model | ModelT / StaticNet | StaticNet, three calls (before) | StaticNet, column panels |");
             Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|");
             foreach (string row in table) Console.WriteLine(row);
         }

@@ -715,9 +715,8 @@ class DigitsNet(nn.Module):
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         private static void Fc1Forward(global::System.ReadOnlySpan<float> parameters, global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int rows)
         {
-            global::StaticNet.Kernels.DenseKernels.Forward(x, rows, inputs: 64, xStride: 64,
-                parameters.Slice(Fc1Weight, 64 * 64), parameters.Slice(Fc1Bias, 64), y, width: 64);
-            global::StaticNet.Kernels.ActivationKernels.ReLU(y, rows, columns: 64, stride: 64);
+            global::StaticNet.Kernels.DenseKernels.ForwardReLU(x, rows, inputs: 64, xStride: 64,
+                parameters.Slice(Fc1Weight, 64 * 64), parameters.Slice(Fc1Bias, 64), y, width: 64, columns: 64);
         }
 
         /// <summary>fc1 backward: dy [rows, 64] (the gradient of y; overwritten) → dW, db (accumulated, when weights); the network's input needs no gradient.</summary>

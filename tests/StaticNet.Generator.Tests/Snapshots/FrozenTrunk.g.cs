@@ -862,9 +862,8 @@ class FrozenTrunk(nn.Module):
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         private static void Layer4Forward(global::System.ReadOnlySpan<float> parameters, global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int rows)
         {
-            global::StaticNet.Kernels.DenseKernels.Forward(x, rows, inputs: 200, xStride: 208,
-                parameters.Slice(Layer4Weight, 200 * 32), parameters.Slice(Layer4Bias, 32), y, width: 32);
-            global::StaticNet.Kernels.ActivationKernels.ReLU(y, rows, columns: 32, stride: 32);
+            global::StaticNet.Kernels.DenseKernels.ForwardReLU(x, rows, inputs: 200, xStride: 208,
+                parameters.Slice(Layer4Weight, 200 * 32), parameters.Slice(Layer4Bias, 32), y, width: 32, columns: 32);
         }
 
         /// <summary>4 backward: dy [rows, 32] (the gradient of y; overwritten) → no dW, db (Trainable = false), dx [rows, 208] (when input).</summary>

@@ -925,9 +925,8 @@ class SampleCnn(nn.Module):
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         private static void Layer7Forward(global::System.ReadOnlySpan<float> parameters, global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int rows)
         {
-            global::StaticNet.Kernels.DenseKernels.Forward(x, rows, inputs: 1568, xStride: 1568,
-                parameters.Slice(Layer7Weight, 1568 * 128), parameters.Slice(Layer7Bias, 128), y, width: 128);
-            global::StaticNet.Kernels.ActivationKernels.ReLU(y, rows, columns: 128, stride: 128);
+            global::StaticNet.Kernels.DenseKernels.ForwardReLU(x, rows, inputs: 1568, xStride: 1568,
+                parameters.Slice(Layer7Weight, 1568 * 128), parameters.Slice(Layer7Bias, 128), y, width: 128, columns: 128);
         }
 
         /// <summary>7 backward: dy [rows, 128] (the gradient of y; overwritten) → dW, db (accumulated, when weights), dx [rows, 1568] (when input).</summary>

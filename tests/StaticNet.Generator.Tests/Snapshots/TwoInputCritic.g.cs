@@ -1039,9 +1039,8 @@ class TwoInputCritic(nn.Module):
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         private static void FcForward(global::System.ReadOnlySpan<float> parameters, global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int rows)
         {
-            global::StaticNet.Kernels.DenseKernels.Forward(x, rows, inputs: 18, xStride: 32,
-                parameters.Slice(FcWeight, 18 * 16), parameters.Slice(FcBias, 16), y, width: 16);
-            global::StaticNet.Kernels.ActivationKernels.ReLU(y, rows, columns: 16, stride: 16);
+            global::StaticNet.Kernels.DenseKernels.ForwardReLU(x, rows, inputs: 18, xStride: 32,
+                parameters.Slice(FcWeight, 18 * 16), parameters.Slice(FcBias, 16), y, width: 16, columns: 16);
         }
 
         /// <summary>fc backward: dy [rows, 16] (the gradient of y; overwritten) → dW, db (accumulated, when weights), dx [rows, 32] (when input).</summary>

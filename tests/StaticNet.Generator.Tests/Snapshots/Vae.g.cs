@@ -710,9 +710,8 @@ class Vae(nn.Module):
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         private static void Enc1Forward(global::System.ReadOnlySpan<float> parameters, global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int rows)
         {
-            global::StaticNet.Kernels.DenseKernels.Forward(x, rows, inputs: 784, xStride: 784,
-                parameters.Slice(Enc1Weight, 784 * 64), parameters.Slice(Enc1Bias, 64), y, width: 64);
-            global::StaticNet.Kernels.ActivationKernels.ReLU(y, rows, columns: 64, stride: 64);
+            global::StaticNet.Kernels.DenseKernels.ForwardReLU(x, rows, inputs: 784, xStride: 784,
+                parameters.Slice(Enc1Weight, 784 * 64), parameters.Slice(Enc1Bias, 64), y, width: 64, columns: 64);
         }
 
         /// <summary>enc1 backward: dy [rows, 64] (the gradient of y; overwritten) → dW, db (accumulated, when weights); the network's input needs no gradient.</summary>
@@ -779,9 +778,8 @@ class Vae(nn.Module):
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         private static void Dec1Forward(global::System.ReadOnlySpan<float> parameters, global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int rows)
         {
-            global::StaticNet.Kernels.DenseKernels.Forward(x, rows, inputs: 8, xStride: 16,
-                parameters.Slice(Dec1Weight, 8 * 64), parameters.Slice(Dec1Bias, 64), y, width: 64);
-            global::StaticNet.Kernels.ActivationKernels.ReLU(y, rows, columns: 64, stride: 64);
+            global::StaticNet.Kernels.DenseKernels.ForwardReLU(x, rows, inputs: 8, xStride: 16,
+                parameters.Slice(Dec1Weight, 8 * 64), parameters.Slice(Dec1Bias, 64), y, width: 64, columns: 64);
         }
 
         /// <summary>dec1 backward: dy [rows, 64] (the gradient of y; overwritten) → dW, db (accumulated, when weights), dx [rows, 16] (when input).</summary>
