@@ -13,13 +13,8 @@ namespace StaticNet.Kernels;
 /// </summary>
 internal sealed class WorkerPool
 {
-    /// <summary>
-    /// How long a waiter spins (<see cref="SpinWait"/>, which yields every other spin, never sleeping) before it blocks:
-    /// 100 µs. A worker that has blocked at a barrier adds a wake-up latency to the round; the former 60 spins took
-    /// 22 µs on the 2-vCPU Zen 4 machine, which may be shorter than the spread between two chunks' ends (not measured:
-    /// the machine was shared). An idle pool still blocks after 100 µs.
-    /// </summary>
-    private static readonly long SpinTicks = System.Diagnostics.Stopwatch.Frequency / 10_000;
+    /// <summary>Spins of <see cref="SpinWait"/> (without sleeping) before a waiter blocks.</summary>
+    private const int SpinsBeforeBlocking = 60;
 
     public static readonly WorkerPool Shared = new();
 
@@ -103,7 +98,7 @@ internal sealed class WorkerPool
             return;
         }
         var spin = new SpinWait();
-        for (long start = System.Diagnostics.Stopwatch.GetTimestamp(); System.Diagnostics.Stopwatch.GetTimestamp() - start < SpinTicks;)
+        for (int i = 0; i < SpinsBeforeBlocking; i++)
         {
             if (Volatile.Read(ref _barrierPhase) != phase) return;
             Spin(ref spin);
@@ -119,7 +114,7 @@ internal sealed class WorkerPool
     private void WaitUntilDone()
     {
         var spin = new SpinWait();
-        for (long start = System.Diagnostics.Stopwatch.GetTimestamp(); System.Diagnostics.Stopwatch.GetTimestamp() - start < SpinTicks;)
+        for (int i = 0; i < SpinsBeforeBlocking; i++)
         {
             if (Volatile.Read(ref _pending) == 0) return;
             Spin(ref spin);
@@ -179,7 +174,7 @@ internal sealed class WorkerPool
     private int WaitForJob(int seen)
     {
         var spin = new SpinWait();
-        for (long start = System.Diagnostics.Stopwatch.GetTimestamp(); System.Diagnostics.Stopwatch.GetTimestamp() - start < SpinTicks;)
+        for (int i = 0; i < SpinsBeforeBlocking; i++)
         {
             int generation = Volatile.Read(ref _generation);
             if (generation != seen) return generation;
