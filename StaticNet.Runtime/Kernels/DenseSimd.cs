@@ -130,8 +130,7 @@ internal static partial class DenseSimd
         where V : struct, ISimdVector<V>
     {
         nint n = V.Count;
-        for (nint j = 0; j < width; j += n)
-            V.Store(ref Unsafe.Add(ref y, j), V.Load(ref Unsafe.Add(ref bias, j)));
+        StreamBias<V>(ref bias, ref y, width);
         nint k = 0;
         for (; k + 8 <= inputs; k += 8)
         {
@@ -141,48 +140,9 @@ internal static partial class DenseSimd
             V x6 = V.Broadcast(Unsafe.Add(ref x, k + 6)), x7 = V.Broadcast(Unsafe.Add(ref x, k + 7));
             ref float w0 = ref Unsafe.Add(ref weight, k * width);
             for (nint j = 0; j < width; j += n)
-            {
-                ref float yj = ref Unsafe.Add(ref y, j);
-                ref float wj = ref Unsafe.Add(ref w0, j);
-                V a = V.MultiplyAdd(V.Load(ref wj), x0, V.Load(ref yj));
-                a = V.MultiplyAdd(V.Load(ref Unsafe.Add(ref wj, width)), x1, a);
-                a = V.MultiplyAdd(V.Load(ref Unsafe.Add(ref wj, 2 * width)), x2, a);
-                a = V.MultiplyAdd(V.Load(ref Unsafe.Add(ref wj, 3 * width)), x3, a);
-                a = V.MultiplyAdd(V.Load(ref Unsafe.Add(ref wj, 4 * width)), x4, a);
-                a = V.MultiplyAdd(V.Load(ref Unsafe.Add(ref wj, 5 * width)), x5, a);
-                a = V.MultiplyAdd(V.Load(ref Unsafe.Add(ref wj, 6 * width)), x6, a);
-                a = V.MultiplyAdd(V.Load(ref Unsafe.Add(ref wj, 7 * width)), x7, a);
-                V.Store(ref yj, a);
-            }
+                Stream8<V>(ref Unsafe.Add(ref w0, j), width, ref Unsafe.Add(ref y, j), x0, x1, x2, x3, x4, x5, x6, x7);
         }
-        for (; k + 4 <= inputs; k += 4)
-        {
-            V x0 = V.Broadcast(Unsafe.Add(ref x, k)), x1 = V.Broadcast(Unsafe.Add(ref x, k + 1));
-            V x2 = V.Broadcast(Unsafe.Add(ref x, k + 2)), x3 = V.Broadcast(Unsafe.Add(ref x, k + 3));
-            ref float w0 = ref Unsafe.Add(ref weight, k * width);
-            ref float w1 = ref Unsafe.Add(ref w0, width);
-            ref float w2 = ref Unsafe.Add(ref w0, 2 * width);
-            ref float w3 = ref Unsafe.Add(ref w0, 3 * width);
-            for (nint j = 0; j < width; j += n)
-            {
-                ref float yj = ref Unsafe.Add(ref y, j);
-                V a = V.MultiplyAdd(V.Load(ref Unsafe.Add(ref w0, j)), x0, V.Load(ref yj));
-                a = V.MultiplyAdd(V.Load(ref Unsafe.Add(ref w1, j)), x1, a);
-                a = V.MultiplyAdd(V.Load(ref Unsafe.Add(ref w2, j)), x2, a);
-                a = V.MultiplyAdd(V.Load(ref Unsafe.Add(ref w3, j)), x3, a);
-                V.Store(ref yj, a);
-            }
-        }
-        for (; k < inputs; k++)
-        {
-            V x0 = V.Broadcast(Unsafe.Add(ref x, k));
-            ref float w0 = ref Unsafe.Add(ref weight, k * width);
-            for (nint j = 0; j < width; j += n)
-            {
-                ref float yj = ref Unsafe.Add(ref y, j);
-                V.Store(ref yj, V.MultiplyAdd(V.Load(ref Unsafe.Add(ref w0, j)), x0, V.Load(ref yj)));
-            }
-        }
+        StreamRest<V>(ref x, k, inputs, ref weight, ref y, width);
     }
 
     /// <summary>Forward with two interleaved accumulator sets per output, even and odd inputs (narrower layers).</summary>

@@ -37,8 +37,7 @@ internal static partial class DenseSimd
         nint n = V.Count;
         nint rowBytes = width * sizeof(float);
         nint ahead = System.Math.Clamp(256 * 1024 / rowBytes, 8, 64) & ~(nint)7;
-        for (nint j = 0; j < width; j += n)
-            V.Store(ref Unsafe.Add(ref y, j), V.Load(ref Unsafe.Add(ref bias, j)));
+        StreamBias<V>(ref bias, ref y, width);
         nint k = 0;
         for (; k + 8 <= inputs; k += 8)
         {
@@ -65,16 +64,7 @@ internal static partial class DenseSimd
                     Stream8<V>(ref Unsafe.Add(ref w0, j), width, ref Unsafe.Add(ref y, j), x0, x1, x2, x3, x4, x5, x6, x7);
             }
         }
-        for (; k < inputs; k++)
-        {
-            V x0 = V.Broadcast(Unsafe.Add(ref x, k));
-            ref float w0 = ref Unsafe.Add(ref weight, k * width);
-            for (nint j = 0; j < width; j += n)
-            {
-                ref float yj = ref Unsafe.Add(ref y, j);
-                V.Store(ref yj, V.MultiplyAdd(V.Load(ref Unsafe.Add(ref w0, j)), x0, V.Load(ref yj)));
-            }
-        }
+        StreamRest<V>(ref x, k, inputs, ref weight, ref y, width);
     }
 
     /// <summary><c>y += x₀w₀ + … + x₇w₇</c> for one vector of outputs, in that order; the eight rows are <c>width</c> apart.</summary>
@@ -111,10 +101,28 @@ internal static partial class DenseSimd
     private static void ForwardStream4<V>(ref float x, nint inputs, ref float weight, ref float bias, ref float y, nint width)
         where V : struct, ISimdVector<V>
     {
-        nint n = V.Count;
-        for (nint j = 0; j < width; j += n)
+        StreamBias<V>(ref bias, ref y, width);
+        StreamRest<V>(ref x, 0, inputs, ref weight, ref y, width);
+    }
+
+    /// <summary><c>y = bias</c>, where every stream starts.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StreamBias<V>(ref float bias, ref float y, nint width) where V : struct, ISimdVector<V>
+    {
+        for (nint j = 0; j < width; j += V.Count)
             V.Store(ref Unsafe.Add(ref y, j), V.Load(ref Unsafe.Add(ref bias, j)));
-        nint k = 0;
+    }
+
+    /// <summary>
+    /// <c>y += x_k w_k + x_{k+1} w_{k+1} + …</c> for the inputs from <paramref name="k"/> on, in that order: in blocks of
+    /// four (four rows in flight, four multiply-adds per <c>y</c> load and store), then one at a time. Every stream ends
+    /// with it, so each output stays the one chain <c>bias + x₀w₀ + x₁w₁ + …</c> however the inputs were blocked.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void StreamRest<V>(ref float x, nint k, nint inputs, ref float weight, ref float y, nint width)
+        where V : struct, ISimdVector<V>
+    {
+        nint n = V.Count;
         for (; k + 4 <= inputs; k += 4)
         {
             V x0 = V.Broadcast(Unsafe.Add(ref x, k)), x1 = V.Broadcast(Unsafe.Add(ref x, k + 1));
