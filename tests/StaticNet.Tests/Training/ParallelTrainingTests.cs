@@ -137,6 +137,28 @@ public sealed class ParallelTrainingTests
     }
 
     [Fact]
+    public void ReducingAfterEveryRoundGivesTheSameBitsAsReducingOnce()
+    {
+        // The small test networks fit the budget, so the tests above reduce once per call; here every round reduces.
+        Run one = Train(() => new ParallelCnn(5), 1, Inputs(2), (n, s) => OneHot(n / ParallelCnn.OutputSize, ParallelCnn.OutputSize, s), Labels(ParallelCnn.OutputSize));
+        Run mlpOne = Train(() => new ParallelMlp(3), 1, Inputs(1), (n, s) => OneHot(n / ParallelMlp.OutputSize, ParallelMlp.OutputSize, s), Labels(ParallelMlp.OutputSize));
+        long saved = ParallelBatch.OneReductionBudget;
+        ParallelBatch.OneReductionBudget = 0;
+        try
+        {
+            foreach (int workers in new[] { 2, 3 })
+            {
+                AssertSameBits(one, Train(() => new ParallelCnn(5), workers, Inputs(2), (n, s) => OneHot(n / ParallelCnn.OutputSize, ParallelCnn.OutputSize, s), Labels(ParallelCnn.OutputSize)), workers);
+                AssertSameBits(mlpOne, Train(() => new ParallelMlp(3), workers, Inputs(1), (n, s) => OneHot(n / ParallelMlp.OutputSize, ParallelMlp.OutputSize, s), Labels(ParallelMlp.OutputSize)), workers);
+            }
+        }
+        finally
+        {
+            ParallelBatch.OneReductionBudget = saved;
+        }
+    }
+
+    [Fact]
     public void AnLstmTrainsToTheSameBitsWithOneTwoAndThreeWorkers()
     {
         Run one = Train(() => new ParallelLstm(7), 1, Inputs(3), Targets, labels: null);
