@@ -184,19 +184,17 @@ internal sealed class DenseLayer : LayerDefinition
         w.Hot();
         w.Open($"private static void {id}Forward({ReadOnlySpan} parameters, {ReadOnlySpan} x, {pre}{Span} y, int rows)");
         string denseOutput = KeepsPreActivation(layer) ? "z" : "y";
+        // Dense + ReLU is one call (issue 20: at batch 1 a second call's fixed cost shows); the same bits as the two.
+        bool reluFused = !IsDot(layer) && layer.Activation == ActivationKind.ReLU;
         if (IsDot(layer))
         {
             w.Line($"{Kernels}DenseKernels.ForwardDot(x, {rows}, inputs: {inputs}, xStride: {stride},");
             w.Line($"    {Slices(layer, "parameters")}, {denseOutput}, yStride: {width});");
         }
-        else if (layer.Activation == ActivationKind.ReLU)
+        else if (reluFused)
         {
-            // One call for both (issue 20: at batch 1 a second call's fixed cost shows); the same bits as the two.
             w.Line($"{Kernels}DenseKernels.ForwardReLU(x, {rows}, inputs: {inputs}, xStride: {stride},");
             w.Line($"    {Slices(layer, "parameters")}, y, width: {width}, columns: {units});");
-            w.Close();
-            w.Line();
-            return;
         }
         else
         {
@@ -205,7 +203,7 @@ internal sealed class DenseLayer : LayerDefinition
         }
         if (KeepsPreActivation(layer))
             w.Line($"{Kernels}ActivationKernels.{PreActivationKernel(layer.Activation)}(z, y, {rows}, columns: {units}, stride: {width});");
-        else if (layer.Activation != ActivationKind.None)
+        else if (layer.Activation != ActivationKind.None && !reluFused)
             w.Line($"{Kernels}ActivationKernels.{layer.Activation}(y, {rows}, columns: {units}, stride: {width});");
         w.Close();
         w.Line();
