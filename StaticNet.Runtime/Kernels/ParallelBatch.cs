@@ -311,13 +311,16 @@ public sealed unsafe partial class ParallelBatch
                 _gradients[i] = new AlignedBuffer(_gradientLength);
             }
         }
-        if (OneReduction(chunks, workers) && _gradients.Length < chunks)
+        if (OneReduction(chunks, workers))
         {
-            int old = _gradients.Length;
-            Array.Resize(ref _gradients, chunks);
-            for (int i = old; i < chunks; i++) _gradients[i] = new AlignedBuffer(_gradientLength);
+            // A buffer for each chunk after worker 0's block (worker 0 adds its own chunks as it goes, in _gradients[0]).
+            if (_gradients.Length < chunks) Array.Resize(ref _gradients, chunks);
+            for (int i = BlockStart(1, chunks, workers); i < chunks; i++) _gradients[i] ??= new AlignedBuffer(_gradientLength);
         }
     }
+
+    /// <summary>The first chunk of worker <paramref name="slot"/>'s block in a call of one reduction (contiguous blocks).</summary>
+    private static int BlockStart(int slot, int chunks, int workers) => (int)((long)chunks * slot / workers);
 
     /// <summary>
     /// Whether a call of <paramref name="chunks"/> chunks on <paramref name="workers"/> workers keeps a gradient buffer per
@@ -327,7 +330,7 @@ public sealed unsafe partial class ParallelBatch
     /// chunk order, so the bits are the same.
     /// </summary>
     private bool OneReduction(int chunks, int workers) =>
-        workers > 1 && chunks > workers && (long)(chunks - 1) * _gradientLength <= OneReductionBudget;
+        workers > 1 && chunks > workers && (long)(chunks - BlockStart(1, chunks, workers)) * _gradientLength <= OneReductionBudget;
 
     private void Execute(int chunks, int workers)
     {
@@ -376,19 +379,41 @@ public sealed unsafe partial class ParallelBatch
         bool shared = workers > 1;
         if (shared && _oneReduction)
         {
-            // Every chunk into a buffer of its own (chunk 0's is the network's gradient), then one barrier, then each worker
-            // adds chunks 1, 2, … in order over its range: the order one thread adds them in.
-            for (int chunk = slot; chunk < chunks && !_failed; chunk += workers)
+            // Worker j runs a contiguous block of chunks. Worker 0 runs chunks 0 … b − 1 as one thread would: chunk 0 into
+            // the network's gradient, each later one into its own buffer, added (and cleared) at once, in its cache. Every
+            // other worker runs its chunks into buffers of their own; then one barrier, and each worker adds chunks b, b + 1,
+            // … in order over its range of the gradient. So the additions are the ones a single thread makes, in its order.
+            int firstChunk = BlockStart(slot, chunks, workers), endChunk = BlockStart(slot + 1, chunks, workers);
+            if (slot == 0)
             {
-                Span<float> target = chunk == 0 ? gradient : _gradients[chunk].Span;
-                target.Clear();
-                RunChunk(chunk, slot, target);
+                Span<float> own = _gradients[0].Span;
+                if (endChunk > 1) own.Clear(); // may hold a failed chunk's partial gradient; cleared once, then by AddAndClear
+                for (int chunk = 0; chunk < endChunk && !_failed; chunk++)
+                {
+                    if (chunk == 0)
+                    {
+                        gradient.Clear();
+                        RunChunk(0, 0, gradient);
+                        continue;
+                    }
+                    RunChunk(chunk, 0, own);
+                    if (!_failed) AddAndClear(gradient, own);
+                }
+            }
+            else
+            {
+                for (int chunk = firstChunk; chunk < endChunk && !_failed; chunk++)
+                {
+                    Span<float> target = _gradients[chunk].Span;
+                    target.Clear();
+                    RunChunk(chunk, slot, target);
+                }
             }
             WorkerPool.Shared.Barrier();
             if (_failed) return; // read after the barrier: every worker sees the same value
             int start = Range(slot, workers), end = Range(slot + 1, workers);
             Span<float> g = gradient.Slice(start, end - start);
-            for (int c = 1; c < chunks; c++)
+            for (int c = BlockStart(1, chunks, workers); c < chunks; c++)
                 Add(g, _gradients[c].Span.Slice(start, end - start));
             return;
         }

@@ -52,6 +52,11 @@ public static class Program
             ParallelCpu.Run(args);
             return;
         }
+        if (args.Length >= 1 && args[0] == "--parallel-diag")
+        {
+            ParallelDiag.Run(args); // the 2-core speed-up at batch 256 with the scheduler's view of the two threads
+            return;
+        }
         if (args.Length >= 1 && args[0] == "--parallel-timing")
         {
             ParallelTiming.Run(args);
