@@ -147,6 +147,7 @@ public sealed unsafe partial class ParallelBatch
         int workers = _workers, path = _path;
         int first = (int)((long)_blocks * slot / workers), last = (int)((long)_blocks * (slot + 1) / workers);
         var gradients = new ReadOnlySpan<float>(_stepGradients, _stepLength);
+        long time = ParallelProfile.Start();
         try
         {
             for (int s = 0, offset = 0; s < _segmentCount; s++)
@@ -163,9 +164,11 @@ public sealed unsafe partial class ParallelBatch
         {
             Fail(exception);
         }
+        ParallelProfile.Lap(slot, ParallelProfile.Norm, ref time);
         WorkerPool.Shared.Barrier();
         if (slot == 0 && !_failed) Begin(gradients, path);
         WorkerPool.Shared.Barrier();
+        ParallelProfile.Lap(slot, ParallelProfile.StepBarrier, ref time);
         if (_failed) return; // nothing was updated
         try
         {
@@ -198,6 +201,7 @@ public sealed unsafe partial class ParallelBatch
         {
             Fail(exception);
         }
+        ParallelProfile.Lap(slot, ParallelProfile.Update, ref time);
     }
 
     /// <summary>The norm from the blocks' sums in block order, then the optimizer's checks and bookkeeping (calling thread).</summary>

@@ -67,6 +67,13 @@ public sealed unsafe partial class ParallelBatch
     /// A larger network or batch reduces after every round, in the same order. Tests set it to 0 to run the rounds.
     /// </summary>
     internal static long OneReductionBudget = 1L << 20;
+
+    /// <summary>
+    /// For the benchmarks' A/B comparison only: the one reduction of before 2026-12-07 session 2, with the chunks dealt to
+    /// the workers in turn (chunk <c>j</c>, <c>j + W</c>, … on worker <c>j</c>), every chunk into a cleared buffer of its own
+    /// and all of them added at the end, instead of contiguous blocks. The same bits either way.
+    /// </summary>
+    internal static bool InterleavedOneReduction;
     private volatile bool _failed;
     private Exception? _error;
     private int _errorChunk;
@@ -315,7 +322,8 @@ public sealed unsafe partial class ParallelBatch
         {
             // A buffer for each chunk after worker 0's block (worker 0 adds its own chunks as it goes, in _gradients[0]).
             if (_gradients.Length < chunks) Array.Resize(ref _gradients, chunks);
-            for (int i = BlockStart(1, chunks, workers); i < chunks; i++) _gradients[i] ??= new AlignedBuffer(_gradientLength);
+            for (int i = InterleavedOneReduction ? 1 : BlockStart(1, chunks, workers); i < chunks; i++)
+                _gradients[i] ??= new AlignedBuffer(_gradientLength);
         }
     }
 
@@ -383,6 +391,26 @@ public sealed unsafe partial class ParallelBatch
             // the network's gradient, each later one into its own buffer, added (and cleared) at once, in its cache. Every
             // other worker runs its chunks into buffers of their own; then one barrier, and each worker adds chunks b, b + 1,
             // … in order over its range of the gradient. So the additions are the ones a single thread makes, in its order.
+            long time = ParallelProfile.Start();
+            if (InterleavedOneReduction)
+            {
+                for (int chunk = slot; chunk < chunks && !_failed; chunk += workers)
+                {
+                    Span<float> target = chunk == 0 ? gradient : _gradients[chunk].Span;
+                    target.Clear();
+                    ParallelProfile.Lap(slot, ParallelProfile.Clear, ref time);
+                    RunChunk(chunk, slot, target);
+                    ParallelProfile.Lap(slot, ParallelProfile.Compute, ref time);
+                }
+                WorkerPool.Shared.Barrier();
+                ParallelProfile.Lap(slot, ParallelProfile.Barrier, ref time);
+                if (_failed) return;
+                int from = Range(slot, workers), to = Range(slot + 1, workers);
+                for (int c = 1; c < chunks; c++)
+                    Add(gradient.Slice(from, to - from), _gradients[c].Span.Slice(from, to - from));
+                ParallelProfile.Lap(slot, ParallelProfile.Reduce, ref time);
+                return;
+            }
             int firstChunk = BlockStart(slot, chunks, workers), endChunk = BlockStart(slot + 1, chunks, workers);
             if (slot == 0)
             {
@@ -393,11 +421,15 @@ public sealed unsafe partial class ParallelBatch
                     if (chunk == 0)
                     {
                         gradient.Clear();
+                        ParallelProfile.Lap(slot, ParallelProfile.Clear, ref time);
                         RunChunk(0, 0, gradient);
+                        ParallelProfile.Lap(slot, ParallelProfile.Compute, ref time);
                         continue;
                     }
                     RunChunk(chunk, 0, own);
+                    ParallelProfile.Lap(slot, ParallelProfile.Compute, ref time);
                     if (!_failed) AddAndClear(gradient, own);
+                    ParallelProfile.Lap(slot, ParallelProfile.LocalAdd, ref time);
                 }
             }
             else
@@ -406,15 +438,19 @@ public sealed unsafe partial class ParallelBatch
                 {
                     Span<float> target = _gradients[chunk].Span;
                     target.Clear();
+                    ParallelProfile.Lap(slot, ParallelProfile.Clear, ref time);
                     RunChunk(chunk, slot, target);
+                    ParallelProfile.Lap(slot, ParallelProfile.Compute, ref time);
                 }
             }
             WorkerPool.Shared.Barrier();
+            ParallelProfile.Lap(slot, ParallelProfile.Barrier, ref time);
             if (_failed) return; // read after the barrier: every worker sees the same value
             int start = Range(slot, workers), end = Range(slot + 1, workers);
             Span<float> g = gradient.Slice(start, end - start);
             for (int c = BlockStart(1, chunks, workers); c < chunks; c++)
                 Add(g, _gradients[c].Span.Slice(start, end - start));
+            ParallelProfile.Lap(slot, ParallelProfile.Reduce, ref time);
             return;
         }
         for (int first = 0; first < chunks; first += workers)
@@ -427,12 +463,16 @@ public sealed unsafe partial class ParallelBatch
                 // Chunk 0's is the network's gradient, cleared here rather than before the job, alongside the other
                 // workers' first chunks. Shared: the others read a worker's buffer in the last round but did not clear it
                 // (which would have moved its cache lines to their cores and back); its owner clears it, in its own cache.
+                long time = ParallelProfile.Start();
                 if (chunk == 0 || shared) target.Clear();
+                ParallelProfile.Lap(slot, ParallelProfile.Clear, ref time);
                 RunChunk(chunk, slot, target);
+                ParallelProfile.Lap(slot, ParallelProfile.Compute, ref time);
             }
             int last = Math.Min(first + workers, chunks); // the round's chunks: first … last − 1
             if (last - first == 1 && first == 0) continue; // chunk 0 alone: its gradient is the network's already
             if (shared) WorkerPool.Shared.Barrier();
+            long reduceTime = ParallelProfile.Start();
             if (!_failed)
             {
                 // This worker's range of the gradient, whole vectors; the ranges cover it once.
@@ -445,6 +485,7 @@ public sealed unsafe partial class ParallelBatch
                     else AddAndClear(g, own);
                 }
             }
+            ParallelProfile.Lap(slot, shared ? ParallelProfile.Reduce : ParallelProfile.LocalAdd, ref reduceTime);
             // The buffers are free once every worker has added its range; after the last round the job's end waits for that.
             if (shared && last < chunks) WorkerPool.Shared.Barrier();
         }

@@ -80,6 +80,16 @@ internal static class ParallelDiag
         return 0;
     }
 
+    /// <summary>Adds the profile's counters of <paramref name="slots"/> workers to <paramref name="phases"/> from row <paramref name="row"/>, and resets them.</summary>
+    private static void Collect(double[,] phases, int row, int slots)
+    {
+        if (!StaticNet.Kernels.ParallelProfile.Enabled) return;
+        for (int slot = 0; slot < slots; slot++)
+            for (int k = 0; k < StaticNet.Kernels.ParallelProfile.Count; k++)
+                phases[row + slot, k] += StaticNet.Kernels.ParallelProfile.Microseconds(slot, k);
+        StaticNet.Kernels.ParallelProfile.Reset();
+    }
+
     /// <summary>The machine's steal time (the hypervisor running something else on a vCPU), in USER_HZ ticks.</summary>
     private static long Steal()
     {
@@ -111,7 +121,8 @@ internal static class ParallelDiag
     {
         int rounds = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 30;
         bool pin = args.Length > 2 && args[2] == "pin";
-        bool nudge = args.Length > 2 && args[2] == "nudge"; // experiment: move the worker off the caller's vCPU when they share one
+        bool nudge = args.Length > 2 && args[2] == "nudge";
+        bool ab = args.Length > 2 && args[2] == "ab"; // also 2 workers with the interleaved one reduction (before session 2), alternated // experiment: move the worker off the caller's vCPU when they share one
         const int batch = 256;
         int caller = GetTid();
         Console.WriteLine($"Processors: {Environment.ProcessorCount}; batch 256, Adam; {rounds} alternated rounds (MLP 10 steps, CNN 2); " +
@@ -151,6 +162,13 @@ internal static class ParallelDiag
                 }
             }
             for (int i = 0; i < 20; i++) { steps[0](); steps[1](); }
+            if (ab)
+            {
+                StaticNet.Kernels.ParallelBatch.InterleavedOneReduction = true;
+                for (int i = 0; i < 20; i++) steps[1]();
+                StaticNet.Kernels.ParallelBatch.InterleavedOneReduction = false;
+            }
+            StaticNet.Kernels.ParallelProfile.Reset();
             int worker = FindWorker();
             if (worker < 0) { Console.WriteLine("no worker thread found"); return; }
             if (pin)
@@ -162,8 +180,8 @@ internal static class ParallelDiag
             using SafeFileHandle workerStat = File.OpenHandle($"/proc/self/task/{worker}/stat");
             using SafeFileHandle callerSched = File.OpenHandle($"/proc/self/task/{caller}/schedstat");
             var fields = new long[40];
-            var wall = new double[2, rounds];
-            var cpu = new double[2, rounds];
+            var wall = new double[3, rounds];
+            var cpu = new double[3, rounds];
             var workerRun = new double[rounds];
             var workerWait = new double[rounds];
             var callerWait = new double[rounds];
@@ -172,18 +190,22 @@ internal static class ParallelDiag
             var gcs = new int[rounds];
             var steal = new double[rounds];
             var idle = new double[2, rounds];
+            var phases = new double[5, StaticNet.Kernels.ParallelProfile.Count]; // 1 worker; 2 workers: slot 0, slot 1 (µs, all rounds)
             for (int r = 0; r < rounds; r++)
             {
-                for (int w = 0; w < 2; w++)
+                for (int w = 0; w < (ab ? 3 : 2); w++)
                 {
-                    Func<float> body = steps[w];
-                    if (w == 0)
+                    Func<float> body = steps[Math.Min(w, 1)];
+                    if (w != 1)
                     {
+                        StaticNet.Kernels.ParallelBatch.InterleavedOneReduction = w == 2;
                         double p0 = Cpu(2);
                         long start = Stopwatch.GetTimestamp();
                         for (int i = 0; i < calls; i++) body();
-                        wall[0, r] = (Stopwatch.GetTimestamp() - start) * 1e3 / Stopwatch.Frequency / calls;
-                        cpu[0, r] = (Cpu(2) - p0) / calls;
+                        wall[w, r] = (Stopwatch.GetTimestamp() - start) * 1e3 / Stopwatch.Frequency / calls;
+                        cpu[w, r] = (Cpu(2) - p0) / calls;
+                        StaticNet.Kernels.ParallelBatch.InterleavedOneReduction = false;
+                        Collect(phases, w == 0 ? 0 : 3, w == 0 ? 1 : 2);
                         continue;
                     }
                     long nvcsw = StatusField(worker, "nonvoluntary_ctxt_switches:");
@@ -224,6 +246,7 @@ internal static class ParallelDiag
                     callerWait[r] = (fields[1] - cwait0) / 1e6 / calls;
                     switches[r] = StatusField(worker, "nonvoluntary_ctxt_switches:") - nvcsw;
                     gcs[r] = GC.CollectionCount(0) - gc;
+                    Collect(phases, 1, 2);
                     steal[r] = (Steal() - steal0) * 10.0; // USER_HZ ticks of 10 ms, over the round's steps
                     idle[0, r] = (Idle(0) - idle0) / 1e3 / calls;
                     idle[1, r] = (Idle(1) - idle1) / 1e3 / calls;
@@ -256,6 +279,23 @@ internal static class ParallelDiag
                 $"speed-up {Median(wall, 0) / Median(wall, 1):F2}× (medians), {Min(wall, 0) / Min(wall, 1):F2}× (minima); " +
                 $"mean CPU 2w/1w ×{Mean(cpu, 1) / Mean(cpu, 0):F3}; rounds with both threads on one vCPU: {packed}/{rounds}";
             summary.AppendLine(line);
+            if (ab)
+                summary.AppendLine($"  {network} A/B, same process, alternated: 2 workers, contiguous blocks {Median(wall, 1):F3} / {Min(wall, 1):F3} ms (CPU {Median(cpu, 1):F3}, mean {Mean(cpu, 1):F3}); " +
+                    $"interleaved (before) {Median(wall, 2):F3} / {Min(wall, 2):F3} ms (CPU {Median(cpu, 2):F3}, mean {Mean(cpu, 2):F3}); speed-ups {Median(wall, 0) / Median(wall, 1):F2}× against {Median(wall, 0) / Median(wall, 2):F2}×");
+            if (StaticNet.Kernels.ParallelProfile.Enabled)
+            {
+                string p = $"  {network} phases, µs per step (CPU time of each thread, all rounds):";
+                for (int k = 0; k < StaticNet.Kernels.ParallelProfile.Count; k++)
+                    p += $" {StaticNet.Kernels.ParallelProfile.Names[k]} {phases[0, k] / (rounds * calls):F1} | {phases[1, k] / (rounds * calls):F1} + {phases[2, k] / (rounds * calls):F1};";
+                summary.AppendLine(p + " (1 worker | 2 workers: caller + worker)");
+                if (ab)
+                {
+                    p = $"  {network} phases, interleaved (before):";
+                    for (int k = 0; k < StaticNet.Kernels.ParallelProfile.Count; k++)
+                        p += $" {StaticNet.Kernels.ParallelProfile.Names[k]} {phases[3, k] / (rounds * calls):F1} + {phases[4, k] / (rounds * calls):F1};";
+                    summary.AppendLine(p);
+                }
+            }
         }
         Console.Write(summary.ToString());
     }

@@ -137,6 +137,24 @@ public sealed class ParallelTrainingTests
     }
 
     [Fact]
+    public void TheInterleavedOneReductionOfTheBenchmarksGivesTheSameBits()
+    {
+        // The benchmarks' A/B switch (--parallel-diag ab): chunks dealt in turn, every one into its own buffer, rather than
+        // contiguous blocks with worker 0 adding its chunks as it goes. Both are the one-thread additions, in its order.
+        Run one = Train(() => new ParallelMlp(3), 1, Inputs(1), (n, s) => OneHot(n / ParallelMlp.OutputSize, ParallelMlp.OutputSize, s), Labels(ParallelMlp.OutputSize));
+        ParallelBatch.InterleavedOneReduction = true;
+        try
+        {
+            foreach (int workers in new[] { 2, 3 })
+                AssertSameBits(one, Train(() => new ParallelMlp(3), workers, Inputs(1), (n, s) => OneHot(n / ParallelMlp.OutputSize, ParallelMlp.OutputSize, s), Labels(ParallelMlp.OutputSize)), workers);
+        }
+        finally
+        {
+            ParallelBatch.InterleavedOneReduction = false;
+        }
+    }
+
+    [Fact]
     public void ReducingAfterEveryRoundGivesTheSameBitsAsReducingOnce()
     {
         // The small test networks fit the budget, so the tests above reduce once per call; here every round reduces.
