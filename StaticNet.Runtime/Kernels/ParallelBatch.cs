@@ -21,7 +21,11 @@ public delegate void ChunkBody(ParallelBatch batch, int chunk, int slot, Span<fl
 /// training and inference calls hand it one <see cref="ChunkBody"/> (created once, so nothing is allocated per call).
 /// </summary>
 /// <remarks>
-/// <para><b>Training</b> (<c>RunTraining</c>): in round <c>r</c> worker <c>j</c> clears its own gradient buffer and
+/// <para><b>Training, one reduction</b> (when the buffers fit <c>OneReductionBudget</c>): worker <c>j</c> runs a
+/// contiguous block of the chunks; worker 0 adds each of its chunks' gradients to the network's as soon as it is
+/// computed (as one thread does), the other workers keep theirs, and after one barrier every worker adds them, in chunk
+/// order, over its own range of the gradient.</para>
+/// <para><b>Training, by rounds</b> (<c>RunTraining</c>, otherwise): in round <c>r</c> worker <c>j</c> clears its own gradient buffer and
 /// runs chunk <c>r·W + j</c> into it (chunk 0 straight into the network's gradient); after a barrier every worker
 /// adds, over its own range of the gradient, the round's chunk gradients in chunk order, and a second barrier (none
 /// after the last round) frees the buffers. A worker reads the others' buffers but never writes them, so their cache
@@ -61,9 +65,8 @@ public sealed unsafe partial class ParallelBatch
 
     /// <summary>
     /// The most floats of chunk gradients a training call keeps to reduce them once per call rather than once per round:
-    /// 4 MB, which the MLP 784-128-10's seven extra chunk gradients at batch 256 fit (2.8 MB: its 2-worker step went from
-    /// 0.84–0.94 to 0.61–0.74 ms, medians of alternated quiet runs) and the Fashion-MNIST CNN's (5.8 MB) do not (its
-    /// chunks are 20 times longer, so the per-round reduction weighs little, and the extra buffers measured no better).
+    /// 4 MB. Worker 0 adds the chunks of its own block as it goes, so a call keeps a buffer only for each chunk after
+    /// worker 0's block: at batch 256 on 2 workers, four (the MLP 784-128-10's 1.6 MB, the Fashion-MNIST CNN's 3.3 MB).
     /// A larger network or batch reduces after every round, in the same order. Tests set it to 0 to run the rounds.
     /// </summary>
     internal static long OneReductionBudget = 1L << 20;
