@@ -77,6 +77,7 @@ public sealed unsafe partial class ParallelBatch
     /// and all of them added at the end, instead of contiguous blocks. The same bits either way.
     /// </summary>
     internal static bool InterleavedOneReduction;
+    private bool _interleaved;         // InterleavedOneReduction, read once per call (a test may set it while other tests run)
     private volatile bool _failed;
     private Exception? _error;
     private int _errorChunk;
@@ -192,6 +193,7 @@ public sealed unsafe partial class ParallelBatch
             throw new ArgumentException($"Expected a gradient of {_gradientLength} floats; got {gradients.Length}.", nameof(gradients));
         int chunks = Chunks(count);
         int workers = Math.Max(1, Math.Min(maxWorkers, chunks));
+        _interleaved = InterleavedOneReduction;
         Prepare(chunks, workers, training: true);
         fixed (TInput* pi = inputs)
         fixed (float* pt = targets)
@@ -325,7 +327,7 @@ public sealed unsafe partial class ParallelBatch
         {
             // A buffer for each chunk after worker 0's block (worker 0 adds its own chunks as it goes, in _gradients[0]).
             if (_gradients.Length < chunks) Array.Resize(ref _gradients, chunks);
-            for (int i = InterleavedOneReduction ? 1 : BlockStart(1, chunks, workers); i < chunks; i++)
+            for (int i = _interleaved ? 1 : BlockStart(1, chunks, workers); i < chunks; i++)
                 _gradients[i] ??= new AlignedBuffer(_gradientLength);
         }
     }
@@ -395,7 +397,7 @@ public sealed unsafe partial class ParallelBatch
             // other worker runs its chunks into buffers of their own; then one barrier, and each worker adds chunks b, b + 1,
             // … in order over its range of the gradient. So the additions are the ones a single thread makes, in its order.
             long time = ParallelProfile.Start();
-            if (InterleavedOneReduction)
+            if (_interleaved)
             {
                 for (int chunk = slot; chunk < chunks && !_failed; chunk += workers)
                 {
