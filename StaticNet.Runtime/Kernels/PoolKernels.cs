@@ -65,6 +65,26 @@ public static class PoolKernels
         int inLength = height * width * channels;
         if (dx.Length < rows * inLength)
             throw new ArgumentException($"Pool kernel called with dx of {dx.Length} floats; expected {rows * inLength}.", nameof(dx));
+#if NET8_0_OR_GREATER
+        // 2×2 windows at stride 2 tiling the input: every dx element is written once, no clearing pass (the same bits).
+        if (poolHeight == 2 && poolWidth == 2 && strideHeight == 2 && strideWidth == 2 && height % 2 == 0 && width % 2 == 0 &&
+            KernelOptions.Path >= 128 && channels % (KernelOptions.Path / 32) == 0)
+        {
+            for (int r = 0; r < rows; r++)
+            {
+                ref float xr = ref Unsafe.Add(ref MemoryMarshal.GetReference(x), r * inLength);
+                ref float dyr = ref Unsafe.Add(ref MemoryMarshal.GetReference(dy), r * outLength);
+                ref float dxr = ref Unsafe.Add(ref MemoryMarshal.GetReference(dx), r * inLength);
+                switch (KernelOptions.Path)
+                {
+                    case 512: PoolSimd.MaxBackward2x2<V512>(ref xr, ref dyr, ref dxr, height, width, channels); break;
+                    case 256: PoolSimd.MaxBackward2x2<V256>(ref xr, ref dyr, ref dxr, height, width, channels); break;
+                    default: PoolSimd.MaxBackward2x2<V128>(ref xr, ref dyr, ref dxr, height, width, channels); break;
+                }
+            }
+            return;
+        }
+#endif
         dx.Slice(0, rows * inLength).Clear();
         for (int r = 0; r < rows; r++)
         {
