@@ -77,8 +77,11 @@ internal static class PoolSimd
     /// the clear-then-add of <see cref="MaxBackward{V}"/> leaves, −0 included) and <paramref name="dx"/> need not be cleared
     /// first. The same maxima, comparisons and order, so the same bits.
     /// </summary>
+    /// <remarks>With <paramref name="relu"/>, <paramref name="x"/> is a ReLU's output and each stored gradient is also
+    /// passed through the ReLU's backward pass, <c>x &gt; 0 ? g : 0</c> (<see cref="ActivationKernels.ReLUBackward"/>'s
+    /// select), so that pass needs no second trip over memory.</remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void MaxBackward2x2<V>(ref float x, ref float dy, ref float dx, nint height, nint width, nint channels)
+    public static void MaxBackward2x2<V>(ref float x, ref float dy, ref float dx, nint height, nint width, nint channels, bool relu)
         where V : struct, ISimdVector<V>
     {
         nint n = V.Count, outHeight = height / 2, outWidth = width / 2, row = width * channels;
@@ -96,20 +99,24 @@ internal static class PoolSimd
                     V m = V.Max(V.Max(V.Max(V.Max(a, a), b), e), f);
                     V remaining = V.Load(ref Unsafe.Add(ref dyp, c));
                     V d = V.Subtract(a, m);
-                    V.Store(ref Unsafe.Add(ref g0, c), V.Add(V.Zero, V.SelectNonNegative(d, remaining, V.Zero)));
+                    V.Store(ref Unsafe.Add(ref g0, c), Routed(a, V.Add(V.Zero, V.SelectNonNegative(d, remaining, V.Zero)), relu));
                     remaining = V.SelectNonNegative(d, V.Zero, remaining);
                     d = V.Subtract(b, m);
-                    V.Store(ref Unsafe.Add(ref g0, c + channels), V.Add(V.Zero, V.SelectNonNegative(d, remaining, V.Zero)));
+                    V.Store(ref Unsafe.Add(ref g0, c + channels), Routed(b, V.Add(V.Zero, V.SelectNonNegative(d, remaining, V.Zero)), relu));
                     remaining = V.SelectNonNegative(d, V.Zero, remaining);
                     d = V.Subtract(e, m);
-                    V.Store(ref Unsafe.Add(ref g0, c + row), V.Add(V.Zero, V.SelectNonNegative(d, remaining, V.Zero)));
+                    V.Store(ref Unsafe.Add(ref g0, c + row), Routed(e, V.Add(V.Zero, V.SelectNonNegative(d, remaining, V.Zero)), relu));
                     remaining = V.SelectNonNegative(d, V.Zero, remaining);
                     d = V.Subtract(f, m);
-                    V.Store(ref Unsafe.Add(ref g0, c + row + channels), V.Add(V.Zero, V.SelectNonNegative(d, remaining, V.Zero)));
+                    V.Store(ref Unsafe.Add(ref g0, c + row + channels), Routed(f, V.Add(V.Zero, V.SelectNonNegative(d, remaining, V.Zero)), relu));
                 }
                 dyp = ref Unsafe.Add(ref dyp, channels);
             }
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static V Routed<V>(V x, V gradient, bool relu) where V : struct, ISimdVector<V> =>
+        relu ? ReLUBackwardOp.Apply(x, gradient) : gradient;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void AvgBackward<V>(ref float dy, ref float dx, nint height, nint width, nint channels,

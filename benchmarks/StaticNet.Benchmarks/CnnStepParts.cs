@@ -29,12 +29,13 @@ public static class CnnStepParts
         "conv1 forward (direct, batch 32)", "  conv1 ReLU", "  pool1 forward", "conv2 forward", "  conv2 ReLU", "  pool2 forward",
         "  flatten", "dense 1568→128 forward + ReLU", "  dropout forward", "dense 128→10 forward", "  loss and dLogits",
         "dense 128→10 dW + dx", "  dropout backward", "  dense1 ReLU backward", "dense 1568→128 dW", "dense 1568→128 dx",
-        "  flatten backward", "  pool2 backward", "  conv2 ReLU backward", "conv2 dW + dx", "  pool1 backward",
-        "  conv1 ReLU backward", "conv1 dW", "Adam step (norm + update, 207,696 parameters)",
-        "(experiment) conv1 dW again", "(experiment) conv1 dW, random dy", "(experiment) pool1 backward again",
+        "  flatten backward", "  pool2 backward (+ conv2 ReLU backward, fused)", "  conv2 ReLU backward (unfused)", "conv2 dW + dx",
+        "  pool1 backward (+ conv1 ReLU backward, fused)", "  conv1 ReLU backward (unfused)", "conv1 dW", "Adam step (norm + update, 207,696 parameters)",
     };
 
-    public static void Run()
+    /// <param name="unfused">Run each max pool's backward pass and its convolution's ReLU backward as two passes, as the
+    /// generated code did before <c>PoolKernels.MaxPoolReLUBackward</c> (<c>--cnn-step-parts unfused</c>).</param>
+    public static void Run(bool unfused = false)
     {
         double peak = FmaPeak.Measure512();
         var network = new FashionMnistCnn.FashionCnn(1) { MaxDegreeOfParallelism = 1 };
@@ -55,8 +56,6 @@ public static class CnnStepParts
         var adam = new Adam(1e-3f); var networkAdam = new Adam(1e-3f);
         var parts = new double[Names.Length];
         ulong random = 12345;
-        var spare = new AlignedBuffer(160);
-        var randomDy = new AlignedBuffer(B * 12544); BenchmarkData.Random(B * 12544, 10).CopyTo(randomDy.Span);
 
         void Sequence(bool timed)
         {
@@ -89,20 +88,30 @@ public static class CnnStepParts
             DenseKernels.BackwardWeights(a.Slice(L6, B * 1568), B, 1568, 1568, d.Slice(L7, B * 128), 128, g.Slice(W7, 200704), g.Slice(B7, 128)); Mark(ref t);
             DenseKernels.BackwardInput(d.Slice(L7, B * 128), B, 128, p.Slice(W7, 200704), 1568, d.Slice(L6, B * 1568), 1568); Mark(ref t);
             LayoutKernels.Reorder(d.Slice(L6, B * 1568), B, 49, 32, 1568, 1, 49, d.Slice(L5, B * 1568), 1568, 32, 1); Mark(ref t);
-            PoolKernels.MaxPoolBackward(a.Slice(L3, B * 6272), d.Slice(L5, B * 1568), B, 14, 14, 32, 2, 2, 2, 2, d.Slice(L3, B * 6272)); Mark(ref t);
-            ActivationKernels.ReLUBackward(a.Slice(L3, B * 6272), d.Slice(L3, B * 6272), B * 196, 32, 32); Mark(ref t);
+            if (unfused)
+            {
+                PoolKernels.MaxPoolBackward(a.Slice(L3, B * 6272), d.Slice(L5, B * 1568), B, 14, 14, 32, 2, 2, 2, 2, d.Slice(L3, B * 6272)); Mark(ref t);
+                ActivationKernels.ReLUBackward(a.Slice(L3, B * 6272), d.Slice(L3, B * 6272), B * 196, 32, 32); Mark(ref t);
+            }
+            else
+            {
+                PoolKernels.MaxPoolReLUBackward(a.Slice(L3, B * 6272), d.Slice(L5, B * 1568), B, 14, 14, 32, 32, 2, 2, 2, 2, d.Slice(L3, B * 6272)); Mark(ref t);
+                Mark(ref t);
+            }
             ConvKernels.Backward(a.Slice(L2, B * 3136), d.Slice(L3, B * 6272), B, Conv2, p.Slice(W3, 4608), d.Slice(C3, 28224),
                 g.Slice(W3, 4608), g.Slice(B3, 32), d.Slice(L2, B * 3136)); Mark(ref t);
-            PoolKernels.MaxPoolBackward(a.Slice(L0, B * 12544), d.Slice(L2, B * 3136), B, 28, 28, 16, 2, 2, 2, 2, d.Slice(L0, B * 12544)); Mark(ref t);
-            ActivationKernels.ReLUBackward(a.Slice(L0, B * 12544), d.Slice(L0, B * 12544), B * 784, 16, 16); Mark(ref t);
+            if (unfused)
+            {
+                PoolKernels.MaxPoolBackward(a.Slice(L0, B * 12544), d.Slice(L2, B * 3136), B, 28, 28, 16, 2, 2, 2, 2, d.Slice(L0, B * 12544)); Mark(ref t);
+                ActivationKernels.ReLUBackward(a.Slice(L0, B * 12544), d.Slice(L0, B * 12544), B * 784, 16, 16); Mark(ref t);
+            }
+            else
+            {
+                PoolKernels.MaxPoolReLUBackward(a.Slice(L0, B * 12544), d.Slice(L2, B * 3136), B, 28, 28, 16, 16, 2, 2, 2, 2, d.Slice(L0, B * 12544)); Mark(ref t);
+                Mark(ref t);
+            }
             ConvKernels.Backward(x.Span, d.Slice(L0, B * 12544), B, Conv1, p.Slice(W0, 144), d.Slice(C0, 7056), g.Slice(W0, 144), g.Slice(B0, 16), default); Mark(ref t);
             adam.Step(p, g); Mark(ref t);
-            if (Environment.GetEnvironmentVariable("CNN_STEP_EXPERIMENT") == "1")
-            {
-                ConvKernels.Backward(x.Span, d.Slice(L0, B * 12544), B, Conv1, p.Slice(W0, 144), d.Slice(C0, 7056), spare.Span.Slice(0, 144), spare.Span.Slice(144, 16), default); Mark(ref t);
-                ConvKernels.Backward(x.Span, randomDy.Span, B, Conv1, p.Slice(W0, 144), d.Slice(C0, 7056), spare.Span.Slice(0, 144), spare.Span.Slice(144, 16), default); Mark(ref t);
-                PoolKernels.MaxPoolBackward(a.Slice(L0, B * 12544), d.Slice(L2, B * 3136), B, 28, 28, 16, 2, 2, 2, 2, d.Slice(L0, B * 12544)); Mark(ref t);
-            }
         }
 
         for (int i = 0; i < 5; i++) { Sequence(false); network.TrainStep(inputs, labels, networkAdam); }

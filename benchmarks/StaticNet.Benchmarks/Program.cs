@@ -104,9 +104,9 @@ public static class Program
             CnnParts.Run();
             return;
         }
-        if (args.Length == 1 && args[0] == "--cnn-step-parts")
+        if (args.Length >= 1 && args[0] == "--cnn-step-parts")
         {
-            CnnStepParts.Run(); // issue 20, item 3: the CNN's batch-32 training step taken apart, each part timed inside the sequence
+            CnnStepParts.Run(unfused: args.Length > 1 && args[1] == "unfused"); // issue 20, item 3: the CNN's batch-32 training step taken apart, each part timed inside the sequence
             return;
         }
         if (args.Length == 1 && args[0] == "--train-bound")

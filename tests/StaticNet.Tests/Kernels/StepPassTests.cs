@@ -63,6 +63,45 @@ public class StepPassTests
         }
     }
 
+    /// <summary>The pool's backward pass with its convolution's ReLU backward inside gives the two passes' bits, on
+    /// every path, with and without padding channels (which keep the pool's values), for tiling and other windows.</summary>
+    [Theory]
+    [MemberData(nameof(PathData), MemberType = typeof(KernelTestSupport))]
+    public void MaxPoolReLUBackwardEqualsThePoolThenTheReLU(int path)
+    {
+        foreach (var (rows, h, w, c, cs, p, s) in new[] { (3, 28, 28, 16, 16, 2, 2), (2, 14, 14, 32, 32, 2, 2), (2, 10, 10, 8, 16, 2, 2), (1, 7, 7, 16, 16, 3, 2), (2, 5, 5, 16, 16, 2, 2) })
+        {
+            string what = $"path {path}, {rows}×{h}×{w}×{c} (padded to {cs}), window {p} stride {s}";
+            int ho = (h - p) / s + 1, wo = (w - p) / s + 1;
+            float[] x = Random(rows * h * w * cs, h * 13 + c, 2f);
+            for (int i = 0; i < x.Length; i++)
+            {
+                x[i] = Math.Max(x[i] - 1f, 0f); // a ReLU's output: about half zeros, so windows of ties
+                if (i % cs >= c) x[i] = 0f;
+            }
+            float[] dy = Random(rows * ho * wo * cs, h + c + 1, 1f);
+            for (int i = 0; i < dy.Length; i++) dy[i] -= 0.5f;
+            float[] expected = Filled(x.Length, float.NaN), fused = Filled(x.Length, float.NaN);
+            WithPath(path, () =>
+            {
+                PoolKernels.MaxPoolBackward(x, dy, rows, h, w, cs, p, p, s, s, expected);
+                ActivationKernels.ReLUBackward(x, expected, rows * h * w, c, cs);
+                PoolKernels.MaxPoolReLUBackward(x, dy, rows, h, w, cs, c, p, p, s, s, fused);
+            });
+            int zeroed = 0, passed = 0;
+            for (int i = 0; i < x.Length; i++)
+            {
+                Assert.True(BitConverter.SingleToInt32Bits(expected[i]) == BitConverter.SingleToInt32Bits(fused[i]),
+                    $"{what}: dx[{i}] = {fused[i]}, expected {expected[i]} (x = {x[i]})");
+                if (i % cs < c && x[i] == 0f) zeroed++;
+                if (fused[i] != 0f) passed++;
+            }
+            Assert.True(zeroed > 0 && passed > 0, $"{what}: the case must route some gradients and mask some ({passed}, {zeroed})");
+            long bytes = Allocations.Fewest(() => WithPath(path, () => PoolKernels.MaxPoolReLUBackward(x, dy, rows, h, w, cs, c, p, p, s, s, fused)), 20);
+            Assert.True(bytes == 0, $"{what}: {bytes} bytes allocated over 20 calls; expected none");
+        }
+    }
+
     [Fact]
     public void OddSizesStillClearTheUncoveredEdge()
     {
