@@ -102,6 +102,41 @@ public class StepPassTests
         }
     }
 
+    /// <summary>Dropout's masks drawn sixteen lanes at a time (the 512-bit path) are the scalar generator's, value for
+    /// value, with the same state after the call, for whole vectors and a tail; every path gives the same bits.</summary>
+    [Theory]
+    [InlineData(128, 128)]
+    [InlineData(37, 48)]
+    [InlineData(5, 16)]
+    public void DropoutMasksAreTheSameOnEveryPath(int channels, int stride)
+    {
+        const int rows = 3;
+        float[] x = Random(rows * stride, channels);
+        float[]? reference = null;
+        ulong referenceState = 0;
+        foreach (int path in Paths)
+        {
+            ulong state = 0x1234_5678_9ABC_DEF0UL;
+            float[] mask = Filled(rows * stride, float.NaN), y = Filled(rows * stride, float.NaN);
+            WithPath(path, () => DropoutKernels.Forward(x, rows, channels, stride, 0.25f, ref state, mask, y));
+            if (reference is null)
+            {
+                reference = mask;
+                referenceState = state;
+                int kept = 0;
+                foreach (float v in mask) if (v != 0f) kept++;
+                Assert.InRange(kept, rows * channels / 2, rows * channels); // about three quarters kept
+                continue;
+            }
+            Assert.Equal(referenceState, state);
+            for (int i = 0; i < mask.Length; i++)
+                Assert.True(BitConverter.SingleToInt32Bits(reference[i]) == BitConverter.SingleToInt32Bits(mask[i]),
+                    $"path {path}, {channels} of {stride} channels: mask[{i}] = {mask[i]}, expected {reference[i]}");
+            long bytes = Allocations.Fewest(() => WithPath(path, () => DropoutKernels.Forward(x, rows, channels, stride, 0.25f, ref state, mask, y)), 20);
+            Assert.True(bytes == 0, $"path {path}: {bytes} bytes allocated over 20 calls; expected none");
+        }
+    }
+
     [Fact]
     public void OddSizesStillClearTheUncoveredEdge()
     {
