@@ -29,8 +29,8 @@ public static class CnnStepParts
         "conv1 forward (direct, batch 32)", "  conv1 ReLU", "  pool1 forward", "conv2 forward", "  conv2 ReLU", "  pool2 forward",
         "  flatten", "dense 1568→128 forward + ReLU", "  dropout forward", "dense 128→10 forward", "  loss and dLogits",
         "dense 128→10 dW + dx", "  dropout backward", "  dense1 ReLU backward", "dense 1568→128 dW", "dense 1568→128 dx",
-        "  flatten backward", "  pool2 backward (+ conv2 ReLU backward, fused)", "  conv2 ReLU backward (unfused)", "conv2 dW + dx",
-        "  pool1 backward (+ conv1 ReLU backward, fused)", "  conv1 ReLU backward (unfused)", "conv1 dW", "Adam step (norm + update, 207,696 parameters)",
+        "  flatten backward", "  pool2 backward (+ conv2 ReLU backward unless unfused)", "  conv2 ReLU backward (when unfused)", "conv2 dW + dx",
+        "  pool1 backward (+ conv1 ReLU backward unless unfused)", "  conv1 ReLU backward (when unfused)", "conv1 dW", "Adam step (norm + update, 207,696 parameters)",
     };
 
     /// <param name="unfused">Run each max pool's backward pass and its convolution's ReLU backward as two passes, as the
