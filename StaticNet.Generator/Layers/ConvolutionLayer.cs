@@ -230,7 +230,7 @@ internal sealed class ConvolutionLayer : LayerDefinition
         WriteGeometry(w, layer, is2D);
         WriteForward(w, layer);
         if (wiring.Trains)
-            WriteBackward(w, layer);
+            WriteBackward(w, layer, Emit.TrainingFusion.ReLUBackwardInPool(wiring.Network, layer));
     }
 
     /// <summary>Stride, padding and dilation when they are not the defaults, e.g. <c>, stride 2, padding 1</c>.</summary>
@@ -300,7 +300,10 @@ internal sealed class ConvolutionLayer : LayerDefinition
         w.Line();
     }
 
-    private static void WriteBackward(CodeWriter w, ShapedLayer layer)
+    /// <param name="w">The writer.</param>
+    /// <param name="layer">The convolution.</param>
+    /// <param name="reluInPool">Whether the pool that reads it already ran its ReLU's backward pass (<see cref="Emit.TrainingFusion"/>).</param>
+    private static void WriteBackward(CodeWriter w, ShapedLayer layer, bool reluInPool)
     {
         string id = layer.Identifier;
         ActivationShape input = layer.Input, output = layer.Output;
@@ -308,14 +311,15 @@ internal sealed class ConvolutionLayer : LayerDefinition
         bool bias = layer.FindTensor("bias") is not null, gelu = DenseLayer.KeepsPreActivation(layer);
         string dxText = layer.IsFirst ? "; the network's input needs no gradient" : $", dx {InputText(input)} (when input)";
         string gradients = !layer.IsTrainable ? "no dW (Trainable = false)" : bias ? "dW, db (accumulated, when weights)" : "dW (accumulated, when weights)";
-        w.Line($"/// <summary>{Identifiers.Doc(layer.Name)} backward: dy [rows, {positions}, {width}] (the gradient of y; overwritten) → {gradients}{dxText}. im2col is recomputed into columns.</summary>");
+        string dyText = reluInPool ? "the gradient of the convolution before the ReLU, which the pool's backward pass applied" : "the gradient of y; overwritten";
+        w.Line($"/// <summary>{Identifiers.Doc(layer.Name)} backward: dy [rows, {positions}, {width}] ({dyText}) → {gradients}{dxText}. im2col is recomputed into columns.</summary>");
         string saved = gelu ? $"{ReadOnlySpan} z, " : layer.Activation != ActivationKind.None ? $"{ReadOnlySpan} y, " : "";
         string dxParameter = layer.IsFirst ? "" : $"{Span} dx, ";
         w.Hot();
         w.Open($"private static void {id}Backward({ReadOnlySpan} parameters, {Span} gradients, {ReadOnlySpan} x, {saved}{Span} dy, {Span} columns, {dxParameter}int rows{BackwardFlagParameters(layer)})");
         if (gelu)
             w.Line($"{Kernels}ActivationKernels.{DenseLayer.PreActivationKernel(layer.Activation)}Backward(z, dy, rows * {positions}, columns: {output.Channels}, stride: {width});");
-        else if (layer.Activation != ActivationKind.None)
+        else if (layer.Activation != ActivationKind.None && !reluInPool)
             w.Line($"{Kernels}ActivationKernels.{layer.Activation}Backward(y, dy, rows * {positions}, columns: {output.Channels}, stride: {width});");
         if (!bias && layer.IsTrainable)
         {

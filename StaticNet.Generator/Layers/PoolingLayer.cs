@@ -114,12 +114,18 @@ internal sealed class PoolingLayer : LayerDefinition
         w.Line();
         if (!wiring.Trains || layer.IsFirst) return;
 
+        // A convolution's ReLU whose output only this pool reads: its backward pass runs here, in the same trip (TrainingFusion).
+        bool relu = _max && Emit.TrainingFusion.PoolTakesReLU(wiring.Network, layer);
         string route = _max ? "each window's gradient to its first maximum in x" : "each window's gradient spread evenly over it";
+        if (relu) route += $", then through {Identifiers.Doc(wiring.Previous(layer)!.Name)}'s ReLU (dx = x > 0 ? dx : 0, x being its output)";
         w.Line($"/// <summary>{Identifiers.Doc(layer.Name)} backward: dy [rows, {output.Positions}, {channels}] → dx [rows, {input.Positions}, {channels}], {route}.</summary>");
         string x = _max ? $"{ReadOnlySpan} x, " : "";
         w.Hot();
         w.Open($"private static void {id}Backward({x}{ReadOnlySpan} dy, {Span} dx, int rows)");
-        w.Line(_max
+        w.Line(relu
+            ? $"{Kernels}PoolKernels.MaxPoolReLUBackward(x, dy, rows, height: {input.Height}, width: {input.Width}, channels: {channels}, columns: {input.Channels}, " +
+              $"poolHeight: {g.KernelHeight}, poolWidth: {g.KernelWidth}, strideHeight: {g.StrideHeight}, strideWidth: {g.StrideWidth}, dx);"
+            : _max
             ? $"{Kernels}PoolKernels.MaxPoolBackward(x, dy, {arguments}, dx);"
             : $"{Kernels}PoolKernels.AvgPoolBackward(dy, {arguments}, dx);");
         w.Close();

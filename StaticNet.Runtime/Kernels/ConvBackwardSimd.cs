@@ -62,6 +62,13 @@ internal static class ConvBackwardSimd
         ref float wr = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(weight);
         ref float sr = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch);
         ref float dxr = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(dx);
+        if (!WinogradInputDisabled && KernelOptions.Path >= 256 && WinogradInputApplies(g, scratch.Length, KernelOptions.Path / 32) &&
+            (KernelOptions.Path == 512 ? ConvWinograd.Applies<V512>(Transposed(g)) : ConvWinograd.Applies<V256>(Transposed(g))))
+        {
+            if (KernelOptions.Path == 512) WinogradInput<V512>(ref dyr, rows, g, ref wr, ref sr, scratch.Length, ref dxr);
+            else WinogradInput<V256>(ref dyr, rows, g, ref wr, ref sr, scratch.Length, ref dxr);
+            return true;
+        }
         switch (KernelOptions.Path)
         {
             case 512 when Input3x3Applies<V512>(g, scratch.Length): Input3x3<V512>(ref dyr, rows, g, ref wr, ref sr, ref dxr); return true;
@@ -69,6 +76,63 @@ internal static class ConvBackwardSimd
             case 128 when Input3x3Applies<V128>(g, scratch.Length): Input3x3<V128>(ref dyr, rows, g, ref wr, ref sr, ref dxr); return true;
             default: return false;
         }
+    }
+
+    /// <summary>Tests switch the Winograd input gradient off to compare it with <see cref="Input3x3{V}"/>.</summary>
+    [ThreadStatic] internal static bool WinogradInputDisabled;
+
+    /// <summary>
+    /// The geometry of the input gradient of a "same" 3×3 stride-1 convolution as a forward convolution: dy
+    /// (<c>OutChannels</c> real channels, positions <c>OutChannelsPadded</c> apart) convolved, padding 1, with the flipped and
+    /// transposed filter into dx (<c>InChannels</c> channels, unpadded).
+    /// </summary>
+    private static ConvGeometry Transposed(in ConvGeometry g) => new(
+        g.OutChannels, g.OutHeight, g.OutWidth, g.OutputSampleLength, g.OutChannelsPadded, 1,
+        g.InChannels, 3, 3, 1, 1, 1, 1, g.InHeight, g.InWidth);
+
+    /// <summary>
+    /// Whether <see cref="WinogradInput{V}"/> applies: a 3×3, stride-1, dilation-1 layer with padding 1 whose output has
+    /// the input's size, the input channels last with a whole number of <paramref name="lanes"/>-float vectors of channels
+    /// and no padding between positions or samples (dx is written whole), at least 2 output channels, scratch enough for
+    /// the flipped filter and the Winograd forward pass.
+    /// </summary>
+    public static bool WinogradInputApplies(in ConvGeometry g, int scratchLength, int lanes) =>
+        g.KernelHeight == 3 && g.KernelWidth == 3 && g.Stride == 1 && g.Dilation == 1 && g.PadTop == 1 && g.PadLeft == 1 &&
+        g.OutHeight == g.InHeight && g.OutWidth == g.InWidth && g.InHeight >= 2 && g.InWidth >= 2 &&
+        g.InputChannelStride == 1 && g.InChannels % lanes == 0 && g.InputPositionStride == g.InChannels &&
+        g.InputSampleStride == g.InHeight * g.InWidth * g.InChannels && g.OutChannels >= 2 &&
+        LayoutArithmetic.Padded(g.InChannels) == g.InChannels && // the transposed convolution's output positions are dx's
+        scratchLength >= 9 * g.OutChannels * g.InChannels + g.InChannels + ConvWinograd.ScratchNeeded(Transposed(g));
+
+    /// <summary>
+    /// The input gradient as the forward convolution of dy with the flipped, transposed filter
+    /// (<c>W'[(2 − ky)·3 + (2 − kx), co, ci] = W[(ky·3 + kx), ci, co]</c>, written once per call at the start of the scratch),
+    /// by <see cref="ConvWinograd"/>'s F(2×2, 3×3): 16 multiply-adds per 2×2 block and channel pair instead of 36, the
+    /// same algorithm and rounding as the forward pass that already runs on this layer. It sums in another order than
+    /// <see cref="Input3x3{V}"/> (the results agree to rounding; tests compare both with a double-precision reference).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void WinogradInput<V>(ref float dy, int rows, in ConvGeometry g, ref float weight, ref float scratch,
+        int scratchLength, ref float dx) where V : struct, ISimdVector<V>
+    {
+        nint cin = g.InChannels, cout = g.OutChannels, cp = g.OutChannelsPadded;
+        for (nint t = 0; t < 9; t++)
+        {
+            ref float source = ref Unsafe.Add(ref weight, t * cin * cp);
+            ref float target = ref Unsafe.Add(ref scratch, (8 - t) * cout * cin);
+            for (nint ci = 0; ci < cin; ci++)
+            {
+                ref float row = ref Unsafe.Add(ref source, ci * cp);
+                for (nint co = 0; co < cout; co++)
+                    Unsafe.Add(ref target, co * cin + ci) = Unsafe.Add(ref row, co);
+            }
+        }
+        nint filter = 9 * cout * cin; // then a zero bias of cin floats, then the Winograd pass's own scratch
+        ref float zero = ref Unsafe.Add(ref scratch, filter);
+        ConvSimd.Clear<V>(ref zero, cin);
+        ConvGeometry transposed = Transposed(g);
+        ConvWinograd.Forward<V>(ref dy, rows, transposed, ref scratch, ref zero, ref Unsafe.Add(ref zero, cin),
+            scratchLength - filter - cin, ref dx);
     }
 
     /// <summary>The zero-bordered input plane <see cref="Weights1x3x3{V}"/> needs: <c>(OutHeight + 2)·(OutWidth + 2)</c> floats.</summary>

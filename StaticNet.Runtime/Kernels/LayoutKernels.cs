@@ -33,6 +33,39 @@ public static class LayoutKernels
     {
         Check(x.Length, rows, positions, channels, xSample, xPosition, xChannel, nameof(x));
         Check(y.Length, rows, positions, channels, ySample, yPosition, yChannel, nameof(y));
+#if NET8_0_OR_GREATER
+        if (!(xChannel == 1 && yChannel == 1))
+        {
+            // A transposition (Flatten's, either way): the inner loop runs along the destination's unit stride if it has
+            // one, so that the writes are contiguous; the bounds were checked above. Only copies: the same values.
+            bool positionsInner = yPosition == 1 || (yChannel != 1 && xPosition == 1);
+            int inner = positionsInner ? positions : channels, outer = positionsInner ? channels : positions;
+            nint xInner = positionsInner ? xPosition : xChannel, yInner = positionsInner ? yPosition : yChannel;
+            nint xOuter = positionsInner ? xChannel : xPosition, yOuter = positionsInner ? yChannel : yPosition;
+            ref float xs = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(x);
+            ref float ys = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(y);
+            for (nint r = 0; r < rows; r++)
+            {
+                ref float xr = ref Unsafe.Add(ref xs, r * xSample);
+                ref float yr = ref Unsafe.Add(ref ys, r * ySample);
+                for (nint o = 0; o < outer; o++)
+                {
+                    ref float xo = ref Unsafe.Add(ref xr, o * xOuter);
+                    ref float yo = ref Unsafe.Add(ref yr, o * yOuter);
+                    nint i = 0;
+                    for (; i + 4 <= inner; i += 4)
+                    {
+                        float a = Unsafe.Add(ref xo, i * xInner), b = Unsafe.Add(ref xo, (i + 1) * xInner);
+                        float c = Unsafe.Add(ref xo, (i + 2) * xInner), d = Unsafe.Add(ref xo, (i + 3) * xInner);
+                        Unsafe.Add(ref yo, i * yInner) = a; Unsafe.Add(ref yo, (i + 1) * yInner) = b;
+                        Unsafe.Add(ref yo, (i + 2) * yInner) = c; Unsafe.Add(ref yo, (i + 3) * yInner) = d;
+                    }
+                    for (; i < inner; i++) Unsafe.Add(ref yo, i * yInner) = Unsafe.Add(ref xo, i * xInner);
+                }
+            }
+            return;
+        }
+#endif
         for (int r = 0; r < rows; r++)
         {
             ReadOnlySpan<float> source = x.Slice(r * xSample);

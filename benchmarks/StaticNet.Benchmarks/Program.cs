@@ -11,7 +11,7 @@ namespace StaticNet.Benchmarks;
 /// add <c>--job short</c> for a quick run, <c>--filter '*Mnist*'</c> for one network. <c>--check</c> instead trains
 /// each implementation for a few steps and prints the losses, to show that the baselines compute the same thing.
 /// <c>--drift [steps] [workload,…]</c> prints the training step time against the step number (issue 16: subnormal
-/// optimizer state), <c>--fusion-timing</c> a stand-alone [ReLU] against the fused Activation.ReLU, <c>--onnx-timing</c> StaticNet against ONNX Runtime in alternating rounds, <c>--onnx-import-timing</c> the imported ONNX models against ONNX Runtime likewise (OnnxImportTiming.cs), <c>--fma-peak</c> this core's fp32 FMA peak and the transformer layer's fraction of it (FmaPeak.cs), <c>--adam-cost</c> and <c>--flush-cost</c> time the optimizer update alone (see DriftBenchmarks.cs), <c>--train-bound</c> the batch-32 training steps and their kernels against the FMA bound (TrainBound.cs).
+/// optimizer state), <c>--fusion-timing</c> a stand-alone [ReLU] against the fused Activation.ReLU, <c>--onnx-timing</c> StaticNet against ONNX Runtime in alternating rounds, <c>--onnx-import-timing</c> the imported ONNX models against ONNX Runtime likewise (OnnxImportTiming.cs), <c>--fma-peak</c> this core's fp32 FMA peak and the transformer layer's fraction of it (FmaPeak.cs), <c>--adam-cost</c> and <c>--flush-cost</c> time the optimizer update alone (see DriftBenchmarks.cs), <c>--train-bound</c> the batch-32 training steps and their kernels against the FMA bound (TrainBound.cs), <c>--cnn-step-parts</c> the CNN's training step taken apart (CnnStepParts.cs).
 /// </summary>
 public static class Program
 {
@@ -107,6 +107,11 @@ public static class Program
         if (args.Length == 1 && args[0] == "--cnn-parts")
         {
             CnnParts.Run();
+            return;
+        }
+        if (args.Length >= 1 && args[0] == "--cnn-step-parts")
+        {
+            CnnStepParts.Run(unfused: args.Length > 1 && args[1] == "unfused"); // issue 20, item 3: the CNN's batch-32 training step taken apart, each part timed inside the sequence
             return;
         }
         if (args.Length == 1 && args[0] == "--train-bound")

@@ -813,11 +813,10 @@ class FrozenTrunk(nn.Module):
             global::StaticNet.Kernels.ActivationKernels.ReLU(y, rows * 100, columns: 8, stride: 16);
         }
 
-        /// <summary>0 backward: dy [rows, 100, 16] (the gradient of y; overwritten) → no dW (Trainable = false); the network's input needs no gradient. im2col is recomputed into columns.</summary>
+        /// <summary>0 backward: dy [rows, 100, 16] (the gradient of the convolution before the ReLU, which the pool's backward pass applied) → no dW (Trainable = false); the network's input needs no gradient. im2col is recomputed into columns.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         private static void Layer0Backward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> y, global::System.Span<float> dy, global::System.Span<float> columns, int rows)
         {
-            global::StaticNet.Kernels.ActivationKernels.ReLUBackward(y, dy, rows * 100, columns: 8, stride: 16);
             global::StaticNet.Kernels.ConvKernels.Backward(x, dy, rows, Layer0Geometry, parameters.Slice(Layer0Weight, 9 * 16), columns,
                 default, default, default);
         }
@@ -831,11 +830,11 @@ class FrozenTrunk(nn.Module):
             global::StaticNet.Kernels.PoolKernels.MaxPool(x, rows, height: 10, width: 10, channels: 16, poolHeight: 2, poolWidth: 2, strideHeight: 2, strideWidth: 2, y);
         }
 
-        /// <summary>2 backward: dy [rows, 25, 16] → dx [rows, 100, 16], each window's gradient to its first maximum in x.</summary>
+        /// <summary>2 backward: dy [rows, 25, 16] → dx [rows, 100, 16], each window's gradient to its first maximum in x, then through 0's ReLU (dx = x > 0 ? dx : 0, x being its output).</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         private static void Layer2Backward(global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> dy, global::System.Span<float> dx, int rows)
         {
-            global::StaticNet.Kernels.PoolKernels.MaxPoolBackward(x, dy, rows, height: 10, width: 10, channels: 16, poolHeight: 2, poolWidth: 2, strideHeight: 2, strideWidth: 2, dx);
+            global::StaticNet.Kernels.PoolKernels.MaxPoolReLUBackward(x, dy, rows, height: 10, width: 10, channels: 16, columns: 8, poolHeight: 2, poolWidth: 2, strideHeight: 2, strideWidth: 2, dx);
         }
 
         // ── 3: Flatten [8, 5, 5] → [200] ─────────────────────────────────────────────────────────────────────────────────

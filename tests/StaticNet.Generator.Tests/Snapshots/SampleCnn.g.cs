@@ -834,11 +834,10 @@ class SampleCnn(nn.Module):
             global::StaticNet.Kernels.ActivationKernels.ReLU(y, rows * 784, columns: 16, stride: 16);
         }
 
-        /// <summary>0 backward: dy [rows, 784, 16] (the gradient of y; overwritten) → dW, db (accumulated, when weights); the network's input needs no gradient. im2col is recomputed into columns.</summary>
+        /// <summary>0 backward: dy [rows, 784, 16] (the gradient of the convolution before the ReLU, which the pool's backward pass applied) → dW, db (accumulated, when weights); the network's input needs no gradient. im2col is recomputed into columns.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         private static void Layer0Backward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> y, global::System.Span<float> dy, global::System.Span<float> columns, int rows, bool weights)
         {
-            global::StaticNet.Kernels.ActivationKernels.ReLUBackward(y, dy, rows * 784, columns: 16, stride: 16);
             global::StaticNet.Kernels.ConvKernels.Backward(x, dy, rows, Layer0Geometry, parameters.Slice(Layer0Weight, 9 * 16), columns,
                 weights ? gradients.Slice(Layer0Weight, 9 * 16) : default, weights ? gradients.Slice(Layer0Bias, 16) : default, default);
         }
@@ -852,11 +851,11 @@ class SampleCnn(nn.Module):
             global::StaticNet.Kernels.PoolKernels.MaxPool(x, rows, height: 28, width: 28, channels: 16, poolHeight: 2, poolWidth: 2, strideHeight: 2, strideWidth: 2, y);
         }
 
-        /// <summary>2 backward: dy [rows, 196, 16] → dx [rows, 784, 16], each window's gradient to its first maximum in x.</summary>
+        /// <summary>2 backward: dy [rows, 196, 16] → dx [rows, 784, 16], each window's gradient to its first maximum in x, then through 0's ReLU (dx = x > 0 ? dx : 0, x being its output).</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         private static void Layer2Backward(global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> dy, global::System.Span<float> dx, int rows)
         {
-            global::StaticNet.Kernels.PoolKernels.MaxPoolBackward(x, dy, rows, height: 28, width: 28, channels: 16, poolHeight: 2, poolWidth: 2, strideHeight: 2, strideWidth: 2, dx);
+            global::StaticNet.Kernels.PoolKernels.MaxPoolReLUBackward(x, dy, rows, height: 28, width: 28, channels: 16, columns: 16, poolHeight: 2, poolWidth: 2, strideHeight: 2, strideWidth: 2, dx);
         }
 
         // ── 3: Conv2D [16, 14, 14] → [32, 14, 14], 3×3 kernel, padding 1, ReLU ───────────────────────────────────────────
@@ -876,11 +875,10 @@ class SampleCnn(nn.Module):
             global::StaticNet.Kernels.ActivationKernels.ReLU(y, rows * 196, columns: 32, stride: 32);
         }
 
-        /// <summary>3 backward: dy [rows, 196, 32] (the gradient of y; overwritten) → dW, db (accumulated, when weights), dx [rows, 196, 16] (when input). im2col is recomputed into columns.</summary>
+        /// <summary>3 backward: dy [rows, 196, 32] (the gradient of the convolution before the ReLU, which the pool's backward pass applied) → dW, db (accumulated, when weights), dx [rows, 196, 16] (when input). im2col is recomputed into columns.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         private static void Layer3Backward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> y, global::System.Span<float> dy, global::System.Span<float> columns, global::System.Span<float> dx, int rows, bool weights, bool input)
         {
-            global::StaticNet.Kernels.ActivationKernels.ReLUBackward(y, dy, rows * 196, columns: 32, stride: 32);
             global::StaticNet.Kernels.ConvKernels.Backward(x, dy, rows, Layer3Geometry, parameters.Slice(Layer3Weight, 144 * 32), columns,
                 weights ? gradients.Slice(Layer3Weight, 144 * 32) : default, weights ? gradients.Slice(Layer3Bias, 32) : default, input ? dx : default);
         }
@@ -894,11 +892,11 @@ class SampleCnn(nn.Module):
             global::StaticNet.Kernels.PoolKernels.MaxPool(x, rows, height: 14, width: 14, channels: 32, poolHeight: 2, poolWidth: 2, strideHeight: 2, strideWidth: 2, y);
         }
 
-        /// <summary>5 backward: dy [rows, 49, 32] → dx [rows, 196, 32], each window's gradient to its first maximum in x.</summary>
+        /// <summary>5 backward: dy [rows, 49, 32] → dx [rows, 196, 32], each window's gradient to its first maximum in x, then through 3's ReLU (dx = x > 0 ? dx : 0, x being its output).</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         private static void Layer5Backward(global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> dy, global::System.Span<float> dx, int rows)
         {
-            global::StaticNet.Kernels.PoolKernels.MaxPoolBackward(x, dy, rows, height: 14, width: 14, channels: 32, poolHeight: 2, poolWidth: 2, strideHeight: 2, strideWidth: 2, dx);
+            global::StaticNet.Kernels.PoolKernels.MaxPoolReLUBackward(x, dy, rows, height: 14, width: 14, channels: 32, columns: 32, poolHeight: 2, poolWidth: 2, strideHeight: 2, strideWidth: 2, dx);
         }
 
         // ── 6: Flatten [32, 7, 7] → [1568] ───────────────────────────────────────────────────────────────────────────────

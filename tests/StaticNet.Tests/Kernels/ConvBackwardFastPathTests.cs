@@ -24,6 +24,8 @@ public class ConvBackwardFastPathTests
         new("cin16 8x16 pad2 cout5", ConvKernelTests.Layout.ChannelsLast, 16, 8, 16, 5, 3, 3, 1, 1, 2, 2, 10, 18, 1),
         new("cin16 7x7 valid cout64 (scratch too small: im2col)", ConvKernelTests.Layout.ChannelsLast, 16, 7, 7, 64, 3, 3, 1, 1, 0, 0, 5, 5, 2),
         new("cin8 6x9 pad1 cout24 (positions padded to 16 channels: dx through im2col)", ConvKernelTests.Layout.ChannelsLast, 8, 6, 9, 24, 3, 3, 1, 1, 1, 1, 6, 9, 2),
+        new("cin32 12x10 pad1 cout20 (Winograd dx from 20 of 32 channels)", ConvKernelTests.Layout.ChannelsLast, 32, 12, 10, 20, 3, 3, 1, 1, 1, 1, 12, 10, 2),
+        new("cin16 5x3 pad1 cout40 (Winograd dx, odd sizes: partial tiles)", ConvKernelTests.Layout.ChannelsLast, 16, 5, 3, 40, 3, 3, 1, 1, 1, 1, 5, 3, 3),
         new("cin1 28x28 pad1 cout16 (the CNN's conv1)", ConvKernelTests.Layout.ChannelsFirst, 1, 28, 28, 16, 3, 3, 1, 1, 1, 1, 28, 28, 2),
         new("cin1 13x11 pad1 cout20", ConvKernelTests.Layout.ChannelsFirst, 1, 13, 11, 20, 3, 3, 1, 1, 1, 1, 13, 11, 2),
         new("cin1 12x10 valid cout16", ConvKernelTests.Layout.ChannelsFirst, 1, 12, 10, 16, 3, 3, 1, 1, 0, 0, 10, 8, 1),
@@ -82,13 +84,58 @@ public class ConvBackwardFastPathTests
     public void TheFastPathsAreTakenForTheSampleCnn()
     {
         // Guards the applicability tests themselves: a change that made them refuse the CNN's layers would still pass above.
-        ConvGeometry conv1 = ConvKernelTests.Geometry(Cases[6]), conv2 = ConvKernelTests.Geometry(Cases[0]);
+        ConvGeometry conv1 = ConvKernelTests.Geometry(Cases[8]), conv2 = ConvKernelTests.Geometry(Cases[0]);
         Assert.True(ConvBackwardSimd.Weights1x3x3Applies(conv1, ConvKernels.ScratchLength(conv1)));
         Assert.True(ConvBackwardSimd.Weights3x3Applies(conv2, ConvKernels.ScratchLength(conv2)));
         Assert.True(ConvBackwardSimd.Input3x3Applies<V512>(conv2, ConvKernels.ScratchLength(conv2)));
         Assert.True(ConvBackwardSimd.Input3x3Applies<V256>(conv2, ConvKernels.ScratchLength(conv2)));
         ConvGeometry tooSmall = ConvKernelTests.Geometry(Cases[4]);
         Assert.False(ConvBackwardSimd.Input3x3Applies<V512>(tooSmall, ConvKernels.ScratchLength(tooSmall)));
+        // The input gradient of conv2 runs as a Winograd forward convolution on the 512- and 256-bit paths; not where dx's
+        // positions are padded (8 channels in 16), nor for a "valid" convolution.
+        Assert.True(ConvBackwardSimd.WinogradInputApplies(conv2, ConvKernels.ScratchLength(conv2), 16));
+        Assert.True(ConvBackwardSimd.WinogradInputApplies(conv2, ConvKernels.ScratchLength(conv2), 8));
+        ConvGeometry padded = ConvKernelTests.Geometry(Cases[5]), valid = ConvKernelTests.Geometry(Cases[1]);
+        Assert.False(ConvBackwardSimd.WinogradInputApplies(padded, ConvKernels.ScratchLength(padded), 8));
+        Assert.False(ConvBackwardSimd.WinogradInputApplies(valid, ConvKernels.ScratchLength(valid), 16));
+    }
+
+    /// <summary>The Winograd input gradient against the direct transposed convolution (<see cref="ConvBackwardSimd.Input3x3{V}"/>)
+    /// it replaced, on the paths that take it: both within 1e-5 of the double-precision reference, and not the same bits
+    /// (so the Winograd path did run), and the weight gradients unchanged bit for bit.</summary>
+    [Theory]
+    [InlineData(512)]
+    [InlineData(256)]
+    public void WinogradInputGradientAgreesWithTheDirectOne(int path)
+    {
+        foreach (int caseIndex in new[] { 0, 6, 7 })
+        {
+            ConvKernelTests.Case c = Cases[caseIndex];
+            ConvGeometry g = ConvKernelTests.Geometry(c);
+            int rows = c.Rows, cp = g.OutChannelsPadded;
+            float[] x = ConvKernelTests.Input(g, rows, 51 + caseIndex);
+            float[] w = PaddedWeight(g.Taps, c.Cout, cp, 52 + caseIndex);
+            float[] dy = Random(rows * g.OutputSampleLength, 53 + caseIndex);
+            for (int p = 0; p < rows * g.OutPositions; p++)
+                for (int j = c.Cout; j < cp; j++) dy[p * cp + j] = 0f;
+            var expected = BackwardDouble(x, dy, w, new float[w.Length], new float[cp], g, rows);
+            float[] winograd = Filled(x.Length, float.NaN), direct = Filled(x.Length, float.NaN);
+            // What the generator gives, or (the small odd case, whose im2col scratch is too small for it) enough for Winograd.
+            float[] scratch = new float[Math.Max(ConvKernels.ScratchLength(g), 20_000)];
+            WithPath(path, () =>
+            {
+                ConvKernels.Backward(x, dy, rows, g, w, scratch, default, default, winograd);
+                ConvBackwardSimd.WinogradInputDisabled = true;
+                try { ConvKernels.Backward(x, dy, rows, g, w, scratch, default, default, direct); }
+                finally { ConvBackwardSimd.WinogradInputDisabled = false; }
+            });
+            string what = $"{c.Name} path {path}";
+            AssertClose(expected.dx, winograd, 1e-5, what + " Winograd dx");
+            AssertClose(expected.dx, direct, 1e-5, what + " direct dx");
+            Assert.False(winograd.AsSpan().SequenceEqual(direct), what + ": the Winograd path gave the direct kernel's bits; was it taken?");
+            long bytes = Allocations.Fewest(() => WithPath(path, () => ConvKernels.Backward(x, dy, rows, g, w, scratch, default, default, winograd)), 10);
+            Assert.True(bytes == 0, $"{what}: {bytes} bytes allocated over 10 calls; expected none");
+        }
     }
 
     /// <summary>dW = dW0 + Σ x·dy, dB = dB0 + Σ dy, dx = Σ dy·W, in double, from the definition.</summary>
