@@ -4,6 +4,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.IO;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 using BenchmarkDotNet.Attributes;
 using StaticNet.Kernels;
 
@@ -150,12 +151,62 @@ public class DenseSweepBenchmarks
         DenseKernels.Forward(_h.Span, 1, N, N, _w2.Span, _b2.Span, _y.Span, N);
     }
 
-    /// <summary>The layers as the generated code calls them: Dense with its ReLU in one call, then Dense.</summary>
+    /// <summary>
+    /// StaticNet's general path, before the batch-1 shortcut (<c>DenseKernels.ForwardReLURows</c>, then
+    /// <c>DenseKernels.ForwardRows</c>: the size checks, the path dispatch and the drivers on every call).
+    /// </summary>
+    [Benchmark]
+    public void StaticNetGeneralPath()
+    {
+        DenseKernels.ForwardReLURows(_x.Span, _rows, N, N, _w1.Span, _b1.Span, _h.Span, N, columns: N);
+        DenseKernels.ForwardRows(_h.Span, _rows, N, N, _w2.Span, _b2.Span, _y.Span, N);
+    }
+
+    private int _rows = 1; // a variable, as in the generated code (Forward passes rows: 1 down to its layers)
+
+    /// <summary>The layers as the generated code calls them; see <see cref="Layer1{TN}"/>.</summary>
     private void StaticNetLayers()
     {
-        DenseKernels.ForwardReLU(_x.Span, 1, N, N, _w1.Span, _b1.Span, _h.Span, N, columns: N);
-        DenseKernels.Forward(_h.Span, 1, N, N, _w2.Span, _b2.Span, _y.Span, N);
+        switch (N)
+        {
+            case 64: Layers<N64>(); break;
+            case 128: Layers<N128>(); break;
+            case 256: Layers<N256>(); break;
+            case 512: Layers<N512>(); break;
+            case 1024: Layers<N1024>(); break;
+            case 2048: Layers<N2048>(); break;
+            default: throw new InvalidOperationException($"expected one of the sweep's sizes, found N = {N}.");
+        }
     }
+
+    private void Layers<TN>() where TN : struct, ISweepSize
+    {
+        Layer1<TN>(_w1.Span, _b1.Span, _x.Span, _h.Span, _rows);
+        Layer2<TN>(_w2.Span, _b2.Span, _h.Span, _y.Span, _rows);
+    }
+
+    /// <summary>
+    /// As a generated layer method (e.g. <c>Fc1Forward</c>): the sizes are constants (here <c>TN.N</c>, which the JIT
+    /// folds for each struct <typeparamref name="TN"/>), so the kernels' inlined batch-1 checks fold with them.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Layer1<TN>(ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, ReadOnlySpan<float> x, Span<float> y, int rows)
+        where TN : struct, ISweepSize =>
+        DenseKernels.ForwardReLU(x, rows, inputs: TN.N, xStride: TN.N, weight.Slice(0, TN.N * TN.N), bias.Slice(0, TN.N), y, width: TN.N, columns: TN.N);
+
+    /// <summary>See <see cref="Layer1{TN}"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Layer2<TN>(ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, ReadOnlySpan<float> x, Span<float> y, int rows)
+        where TN : struct, ISweepSize =>
+        DenseKernels.Forward(x, rows, inputs: TN.N, xStride: TN.N, weight.Slice(0, TN.N * TN.N), bias.Slice(0, TN.N), y, width: TN.N);
+
+    private interface ISweepSize { static abstract int N { get; } }
+    private struct N64 : ISweepSize { public static int N => 64; }
+    private struct N128 : ISweepSize { public static int N => 128; }
+    private struct N256 : ISweepSize { public static int N => 256; }
+    private struct N512 : ISweepSize { public static int N => 512; }
+    private struct N1024 : ISweepSize { public static int N => 1024; }
+    private struct N2048 : ISweepSize { public static int N => 2048; }
 }
 
 /// <summary>
@@ -191,7 +242,7 @@ public static class DenseSweepTiming
                 if (Math.Abs(rtSum - staticSum) > 1e-3 * (1 + Math.Abs(staticSum)))
                     throw new InvalidOperationException($"N={n}: expected RTNeural's outputs to sum to StaticNet's {staticSum:G9}, found {rtSum:G9}.");
             }
-            Action[] bodies = { b.StaticNetForward, b.StaticNetThreeCalls, b.StaticNetColumnPanels, b.TensorPrimitivesDot };
+            Action[] bodies = { b.StaticNetForward, b.StaticNetGeneralPath, b.StaticNetColumnPanels, b.TensorPrimitivesDot };
             var times = new double[bodies.Length + 2][];
             for (int i = 0; i < times.Length; i++) times[i] = new double[Rounds];
             foreach (Action body in bodies) for (int c = 0; c < calls; c++) body();
