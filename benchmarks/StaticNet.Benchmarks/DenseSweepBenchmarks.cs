@@ -28,7 +28,14 @@ public class DenseSweepBenchmarks
     [Params(64, 128, 256, 512, 1024, 2048)]
     public int N;
 
-    private AlignedBuffer _w1 = null!, _w2 = null!, _b1 = null!, _b2 = null!, _x = null!, _h = null!, _y = null!;
+    // StaticNet's buffers laid out as the generated code's: the parameters in one buffer (fc1.weight [in, out], fc1.bias,
+    // fc2.weight, fc2.bias), the activations in another (h, then y), the input apart.
+    private Part _w1, _w2, _b1, _b2, _x, _h, _y;
+
+    private readonly struct Part(AlignedBuffer buffer, int start, int length)
+    {
+        public Span<float> Span => buffer.Span.Slice(start, length);
+    }
     private float[] _rw1 = null!, _rw2 = null!, _rb1 = null!, _rb2 = null!, _rx = null!, _rh = null!, _ry = null!;
 
     /// <summary>
@@ -64,8 +71,15 @@ public class DenseSweepBenchmarks
         }
         for (int i = 0; i < n; i++) _rx[i] = SweepValue(5, (uint)i);
         _rh = new float[n]; _ry = new float[n];
-        _w1 = Transposed(_rw1, n); _w2 = Transposed(_rw2, n); // StaticNet's [in, out]
-        _b1 = Copy(_rb1); _b2 = Copy(_rb2); _x = Copy(_rx); _h = new AlignedBuffer(n); _y = new AlignedBuffer(n);
+        var parameters = new AlignedBuffer(2 * n * n + 2 * n);
+        var activations = new AlignedBuffer(2 * n);
+        _w1 = new Part(parameters, 0, n * n); _b1 = new Part(parameters, n * n, n);
+        _w2 = new Part(parameters, n * n + n, n * n); _b2 = new Part(parameters, 2 * n * n + n, n);
+        _h = new Part(activations, 0, n); _y = new Part(activations, n, n);
+        _x = new Part(Copy(_rx), 0, n);
+        Transposed(_rw1, n).CopyTo(_w1.Span); Transposed(_rw2, n).CopyTo(_w2.Span); // StaticNet's [in, out]
+        _rb1.CopyTo(_b1.Span); _rb2.CopyTo(_b2.Span);
+        _layers = LayersOfSize();
     }
 
     private static AlignedBuffer Copy(float[] values)
@@ -75,12 +89,11 @@ public class DenseSweepBenchmarks
         return buffer;
     }
 
-    private static AlignedBuffer Transposed(float[] w, int n)
+    private static float[] Transposed(float[] w, int n)
     {
-        var t = new AlignedBuffer(n * n);
-        Span<float> span = t.Span;
+        var t = new float[n * n];
         for (int o = 0; o < n; o++)
-            for (int i = 0; i < n; i++) span[i * n + o] = w[o * n + i];
+            for (int i = 0; i < n; i++) t[i * n + o] = w[o * n + i];
         return t;
     }
 
@@ -165,20 +178,37 @@ public class DenseSweepBenchmarks
     private int _rows = 1; // a variable, as in the generated code (Forward passes rows: 1 down to its layers)
 
     /// <summary>The layers as the generated code calls them; see <see cref="Layer1{TN}"/>.</summary>
-    private void StaticNetLayers()
-    {
-        switch (N)
-        {
-            case 64: Layers<N64>(); break;
-            case 128: Layers<N128>(); break;
-            case 256: Layers<N256>(); break;
-            case 512: Layers<N512>(); break;
-            case 1024: Layers<N1024>(); break;
-            case 2048: Layers<N2048>(); break;
-            default: throw new InvalidOperationException($"expected one of the sweep's sizes, found N = {N}.");
-        }
-    }
+    private void StaticNetLayers() => _layers();
 
+    private Action _layers = null!; // GeneratedLayers, set by Setup
+
+    /// <summary>
+    /// A delegate bound to the two layers of size <see cref="N"/> as the generated code calls them (see
+    /// <see cref="Layer1{TN}"/>), which <c>--dense-sweep</c> times directly, as RTNeural's harness calls
+    /// <c>forward</c> directly.
+    /// </summary>
+    public Action GeneratedLayers() => _layers;
+
+    private Action LayersOfSize() => N switch
+    {
+        64 => Layers64,
+        128 => Layers128,
+        256 => Layers256,
+        512 => Layers512,
+        1024 => Layers1024,
+        2048 => Layers2048,
+        _ => throw new InvalidOperationException($"expected one of the sweep's sizes, found N = {N}."),
+    };
+
+    // Non-generic targets for the delegates (a delegate to a generic method instantiation measured 5-10 ns slower).
+    private void Layers64() => Layers<N64>();
+    private void Layers128() => Layers<N128>();
+    private void Layers256() => Layers<N256>();
+    private void Layers512() => Layers<N512>();
+    private void Layers1024() => Layers<N1024>();
+    private void Layers2048() => Layers<N2048>();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void Layers<TN>() where TN : struct, ISweepSize
     {
         Layer1<TN>(_w1.Span, _b1.Span, _x.Span, _h.Span, _rows);
@@ -210,7 +240,8 @@ public class DenseSweepBenchmarks
 }
 
 /// <summary>
-/// <c>--dense-sweep</c>: <see cref="DenseSweepBenchmarks"/>'s StaticNet, column-panel and TensorPrimitives rows and, when
+/// <c>--dense-sweep</c>: <see cref="DenseSweepBenchmarks"/>'s StaticNet (as the generated code calls it), general-path
+/// (before the batch-1 shortcut), column-panel and TensorPrimitives rows and, when
 /// <c>benchmarks/rtneural/build/dense_sweep</c> has been built (<c>benchmarks/rtneural/build.sh</c>; or the path in
 /// <c>STATICNET_RTNEURAL</c>), RTNeural's <c>ModelT</c> and <c>Model</c> in a child process, all interleaved: in each
 /// of 41 rounds every row makes <c>max(2, 4·10⁶ / N²)</c> untimed calls (which bring back the weights the
@@ -242,7 +273,7 @@ public static class DenseSweepTiming
                 if (Math.Abs(rtSum - staticSum) > 1e-3 * (1 + Math.Abs(staticSum)))
                     throw new InvalidOperationException($"N={n}: expected RTNeural's outputs to sum to StaticNet's {staticSum:G9}, found {rtSum:G9}.");
             }
-            Action[] bodies = { b.StaticNetForward, b.StaticNetGeneralPath, b.StaticNetColumnPanels, b.TensorPrimitivesDot };
+            Action[] bodies = { b.GeneratedLayers(), b.StaticNetGeneralPath, b.StaticNetColumnPanels, b.TensorPrimitivesDot };
             var times = new double[bodies.Length + 2][];
             for (int i = 0; i < times.Length; i++) times[i] = new double[Rounds];
             foreach (Action body in bodies) for (int c = 0; c < calls; c++) body();
@@ -262,7 +293,7 @@ public static class DenseSweepTiming
             foreach (double[] t in times) Array.Sort(t);
             string Cell(int i) => $"{times[i][0],8:F2} ({times[i][Rounds / 2],8:F2})";
             string Md(int i) => $"{times[i][0]:F2} ({times[i][Rounds / 2]:F2})";
-            string line = $"N={n,5}: StaticNet {Cell(0)}  three calls (before) {Cell(1)}  panels {Cell(2)}  TensorPrimitives {Cell(3)}";
+            string line = $"N={n,5}: StaticNet {Cell(0)}  general path (before) {Cell(1)}  panels {Cell(2)}  TensorPrimitives {Cell(3)}";
             if (rtneural is not null)
             {
                 double ratioMin = times[4][0] / times[0][0], ratioMedian = times[4][Rounds / 2] / times[0][Rounds / 2];
@@ -274,7 +305,7 @@ public static class DenseSweepTiming
         if (table.Count > 0)
         {
             Console.WriteLine();
-            Console.WriteLine("| N | StaticNet | RTNeural ModelT | RTNeural Model | ModelT / StaticNet | StaticNet, three calls (before) | StaticNet, column panels |");
+            Console.WriteLine("| N | StaticNet | RTNeural ModelT | RTNeural Model | ModelT / StaticNet | StaticNet, general path (before) | StaticNet, column panels |");
             Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|");
             foreach (string row in table) Console.WriteLine(row);
         }

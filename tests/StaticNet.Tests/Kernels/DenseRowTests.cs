@@ -91,6 +91,43 @@ public class DenseRowTests
         DenseKernels.Forward(h, rows, inputs: 64, xStride: 64, w2.Slice(0, 64 * 128), b2.Slice(0, 128), y, width: 128);
     }
 
+    /// <summary>
+    /// The shortcut takes the widest path only (on this machine, usually 512 bits); the narrower ones' 1-row tiles with
+    /// and without the ReLU are called directly here and compared with the general path forced to the same width.
+    /// </summary>
+    [Fact]
+    public void EveryVectorWidthsRowAgreesBitForBitWithTheGeneralPath()
+    {
+        Assert.True(System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated, "expected 128-bit vectors on the test machine");
+        if (System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) RowAgrees<V512>(512);
+        if (System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) RowAgrees<V256>(256);
+        RowAgrees<V128>(128);
+    }
+
+    private static void RowAgrees<V>(int path) where V : struct, ISimdVector<V>
+    {
+        foreach ((int inputs, int width) in Sizes)
+        {
+            if (!DenseSimd.RowInTiles(inputs, width)) continue;
+            float[] w = Random(inputs * width, 21), b = Random(width, 22), x = Random(inputs, 23);
+            b[1] = float.NaN;
+            b[2] = -0f;
+            float[] row = Filled(width, 9f), rowReLU = Filled(width, 9f), general = Filled(width, 9f), generalReLU = Filled(width, 9f);
+            DenseSimd.ForwardRow<V, NoActivation>(ref x[0], inputs, ref w[0], ref b[0], ref row[0], width);
+            DenseSimd.ForwardRow<V, ReLUOp>(ref x[0], inputs, ref w[0], ref b[0], ref rowReLU[0], width);
+            WithPath(path, () =>
+            {
+                DenseKernels.ForwardRows(x, 1, inputs, inputs, w, b, general, width);
+                DenseKernels.ForwardReLURows(x, 1, inputs, inputs, w, b, generalReLU, width, columns: width);
+            });
+            for (int j = 0; j < width; j++)
+            {
+                AssertSameBits(general[j], row[j], $"{inputs} -> {width}, {path} bits, y[{j}]");
+                AssertSameBits(generalReLU[j], rowReLU[j], $"{inputs} -> {width}, {path} bits, y[{j}] with ReLU");
+            }
+        }
+    }
+
     [Theory]
     [MemberData(nameof(PathData), MemberType = typeof(KernelTestSupport))]
     public void PaddingColumnsTakeTheGeneralPath(int path)
