@@ -50,8 +50,14 @@ for R, C, S in FORWARD:
     suffix = "" if S == 1 else f"S{S}"
     w(f"    /// <summary>Forward for {R} row(s) × {C} vector(s) of outputs, over all inputs" + (f" ({S} interleaved accumulator sets)" if S > 1 else "") + ".</summary>")
     w("    [MethodImpl(MethodImplOptions.AggressiveOptimization)]")
-    w(f"    private static void ForwardTile{R}x{C}{suffix}<V>(ref float x, nint xStride, nint inputs, ref float weight, nint width,")
-    w(f"        ref float bias, ref float y) where V : struct, ISimdVector<V>")
+    if R == 1:
+        # One row (batch 1): TOp is applied to each accumulator before its store (NoActivation, or ReLUOp for a fused
+        # Dense + ReLU at batch 1: the same vector operation on the same values as ActivationKernels.ReLU afterwards).
+        w(f"    private static void ForwardTile{R}x{C}{suffix}<V, TOp>(ref float x, nint xStride, nint inputs, ref float weight, nint width,")
+        w(f"        ref float bias, ref float y) where V : struct, ISimdVector<V> where TOp : IUnaryOp")
+    else:
+        w(f"    private static void ForwardTile{R}x{C}{suffix}<V>(ref float x, nint xStride, nint inputs, ref float weight, nint width,")
+        w(f"        ref float bias, ref float y) where V : struct, ISimdVector<V>")
     w("    {")
     w("        nint n = V.Count;")
     for c in range(C):
@@ -68,12 +74,14 @@ for R, C, S in FORWARD:
 
     def step(t, suffix, indent):
         if R == 1:
-            # One row: each weight vector is used once, so it is loaded inside its FMA (the JIT can fold the load into
-            # the instruction's memory operand): 8 accumulators + 1 broadcast fit in 16 registers.
+            # One row: each weight vector is used once, so it is loaded inside its FMA, through MultiplyAdd's ref
+            # overload, which the JIT folds into the instruction's memory operand (vfmadd231ps acc, s, [mem]; a
+            # separate Load costs a load, an FMA and a register move): 8 accumulators + 1 broadcast fit in 16 registers.
+            # s·w + a is the same value as w·s + a (one rounding of the exact product plus a).
             kk = "k" if t == 0 else f"k + {t}"
             w(f"{indent}V s0 = V.Broadcast(Unsafe.Add(ref x0, {kk}));")
             for c in range(C):
-                w(f"{indent}a0{c}{suffix} = V.MultiplyAdd(V.Load({at('wk', mul(t, 'width'), mul(c, 'n'))}), s0, a0{c}{suffix});")
+                w(f"{indent}a0{c}{suffix} = V.MultiplyAdd(s0, {at('wk', mul(t, 'width'), mul(c, 'n'))}, a0{c}{suffix});")
             return
         for c in range(C):
             w(f"{indent}V w{c} = V.Load({at('wk', mul(t, 'width'), mul(c, 'n'))});")
@@ -104,7 +112,8 @@ for R, C, S in FORWARD:
     w("        }")
     for r in range(R):
         for c in range(C):
-            w(f"        V.Store({at('y', mul(r, 'width'), mul(c, 'n'))}, a{r}{c});")
+            value = f"TOp.Apply(a{r}{c})" if R == 1 else f"a{r}{c}"
+            w(f"        V.Store({at('y', mul(r, 'width'), mul(c, 'n'))}, {value});")
     w("    }")
     w("")
 

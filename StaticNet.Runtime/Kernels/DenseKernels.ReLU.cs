@@ -21,8 +21,21 @@ public static partial class DenseKernels
     /// <param name="y">The output, <c>[rows, width]</c>, overwritten.</param>
     /// <param name="width">The padded output width, a multiple of <see cref="WidthAlignment"/>.</param>
     /// <param name="columns">The layer's output count (at most <paramref name="width"/>): the columns the ReLU applies to.</param>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void ForwardReLU(ReadOnlySpan<float> x, int rows, int inputs, int xStride,
+        ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, Span<float> y, int width, int columns)
+    {
+#if NET8_0_OR_GREATER
+        // Batch 1 without padding columns, matrix below 1 MB: the register tile applies the ReLU before its stores
+        // (DenseKernels.Row.cs).
+        if (rows == 1 && columns == width && TryForwardRow<ReLUOp>(x, inputs, xStride, weight, bias, y, width)) return;
+#endif
+        ForwardReLURows(x, rows, inputs, xStride, weight, bias, y, width, columns);
+    }
+
+    /// <summary><see cref="ForwardReLU"/> without its batch-1 shortcut: the size checks, the path dispatch and the drivers.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void ForwardReLURows(ReadOnlySpan<float> x, int rows, int inputs, int xStride,
         ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, Span<float> y, int width, int columns)
     {
         CheckSizes(x.Length, rows, inputs, xStride, weight.Length, width, y.Length);

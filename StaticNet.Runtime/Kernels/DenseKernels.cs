@@ -28,8 +28,20 @@ public static partial class DenseKernels
     /// <param name="bias">The bias, <c>[width]</c>.</param>
     /// <param name="y">The output, <c>[rows, width]</c>, overwritten.</param>
     /// <param name="width">The padded output width, a multiple of <see cref="WidthAlignment"/>.</param>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Forward(ReadOnlySpan<float> x, int rows, int inputs, int xStride,
+        ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, Span<float> y, int width)
+    {
+#if NET8_0_OR_GREATER
+        // Batch 1 of a layer whose matrix is below 1 MB: straight to its register tile (DenseKernels.Row.cs).
+        if (rows == 1 && TryForwardRow<NoActivation>(x, inputs, xStride, weight, bias, y, width)) return;
+#endif
+        ForwardRows(x, rows, inputs, xStride, weight, bias, y, width);
+    }
+
+    /// <summary><see cref="Forward"/> without its batch-1 shortcut: the size checks, the path dispatch and the drivers.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void ForwardRows(ReadOnlySpan<float> x, int rows, int inputs, int xStride,
         ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, Span<float> y, int width)
     {
         CheckSizes(x.Length, rows, inputs, xStride, weight.Length, width, y.Length);

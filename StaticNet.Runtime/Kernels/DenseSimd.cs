@@ -93,17 +93,17 @@ internal static partial class DenseSimd
             nint v = 0;
             {
                 for (; v + 8 <= vectors; v += 8)
-                    ForwardTile1x8<V>(ref xr, s, k, ref Unsafe.Add(ref weight, v * n), w, ref Unsafe.Add(ref bias, v * n), ref Unsafe.Add(ref yr, v * n));
+                    ForwardTile1x8<V, NoActivation>(ref xr, s, k, ref Unsafe.Add(ref weight, v * n), w, ref Unsafe.Add(ref bias, v * n), ref Unsafe.Add(ref yr, v * n));
             }
             for (; v + 4 <= vectors; v += 4)
-                ForwardTile1x4<V>(ref xr, s, k, ref Unsafe.Add(ref weight, v * n), w, ref Unsafe.Add(ref bias, v * n), ref Unsafe.Add(ref yr, v * n));
+                ForwardTile1x4<V, NoActivation>(ref xr, s, k, ref Unsafe.Add(ref weight, v * n), w, ref Unsafe.Add(ref bias, v * n), ref Unsafe.Add(ref yr, v * n));
             if (v + 2 <= vectors)
             {
-                ForwardTile1x2<V>(ref xr, s, k, ref Unsafe.Add(ref weight, v * n), w, ref Unsafe.Add(ref bias, v * n), ref Unsafe.Add(ref yr, v * n));
+                ForwardTile1x2<V, NoActivation>(ref xr, s, k, ref Unsafe.Add(ref weight, v * n), w, ref Unsafe.Add(ref bias, v * n), ref Unsafe.Add(ref yr, v * n));
                 v += 2;
             }
             if (v < vectors)
-                ForwardTile1x1<V>(ref xr, s, k, ref Unsafe.Add(ref weight, v * n), w, ref Unsafe.Add(ref bias, v * n), ref Unsafe.Add(ref yr, v * n));
+                ForwardTile1x1<V, NoActivation>(ref xr, s, k, ref Unsafe.Add(ref weight, v * n), w, ref Unsafe.Add(ref bias, v * n), ref Unsafe.Add(ref yr, v * n));
         }
     }
 
@@ -187,14 +187,14 @@ internal static partial class DenseSimd
             ref float yr = ref Unsafe.Add(ref y, r * w);
             nint v = 0;
             for (; v + 4 <= vectors; v += 4)
-                ForwardTile1x4S2<V>(ref xr, s, k, ref Unsafe.Add(ref weight, v * n), w, ref Unsafe.Add(ref bias, v * n), ref Unsafe.Add(ref yr, v * n));
+                ForwardTile1x4S2<V, NoActivation>(ref xr, s, k, ref Unsafe.Add(ref weight, v * n), w, ref Unsafe.Add(ref bias, v * n), ref Unsafe.Add(ref yr, v * n));
             if (v + 2 <= vectors)
             {
-                ForwardTile1x2S2<V>(ref xr, s, k, ref Unsafe.Add(ref weight, v * n), w, ref Unsafe.Add(ref bias, v * n), ref Unsafe.Add(ref yr, v * n));
+                ForwardTile1x2S2<V, NoActivation>(ref xr, s, k, ref Unsafe.Add(ref weight, v * n), w, ref Unsafe.Add(ref bias, v * n), ref Unsafe.Add(ref yr, v * n));
                 v += 2;
             }
             if (v < vectors)
-                ForwardTile1x1S2<V>(ref xr, s, k, ref Unsafe.Add(ref weight, v * n), w, ref Unsafe.Add(ref bias, v * n), ref Unsafe.Add(ref yr, v * n));
+                ForwardTile1x1S2<V, NoActivation>(ref xr, s, k, ref Unsafe.Add(ref weight, v * n), w, ref Unsafe.Add(ref bias, v * n), ref Unsafe.Add(ref yr, v * n));
         }
     }
 

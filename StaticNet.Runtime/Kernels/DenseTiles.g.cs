@@ -234,8 +234,8 @@ internal static partial class DenseSimd
 
     /// <summary>Forward for 1 row(s) × 8 vector(s) of outputs, over all inputs.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void ForwardTile1x8<V>(ref float x, nint xStride, nint inputs, ref float weight, nint width,
-        ref float bias, ref float y) where V : struct, ISimdVector<V>
+    private static void ForwardTile1x8<V, TOp>(ref float x, nint xStride, nint inputs, ref float weight, nint width,
+        ref float bias, ref float y) where V : struct, ISimdVector<V> where TOp : IUnaryOp
     {
         nint n = V.Count;
         V b0 = V.Load(ref bias);
@@ -253,30 +253,30 @@ internal static partial class DenseSimd
         for (; k < inputs; k++)
         {
             V s0 = V.Broadcast(Unsafe.Add(ref x0, k));
-            a00 = V.MultiplyAdd(V.Load(ref wk), s0, a00);
-            a01 = V.MultiplyAdd(V.Load(ref Unsafe.Add(ref wk, n)), s0, a01);
-            a02 = V.MultiplyAdd(V.Load(ref Unsafe.Add(ref wk, 2 * n)), s0, a02);
-            a03 = V.MultiplyAdd(V.Load(ref Unsafe.Add(ref wk, 3 * n)), s0, a03);
-            a04 = V.MultiplyAdd(V.Load(ref Unsafe.Add(ref wk, 4 * n)), s0, a04);
-            a05 = V.MultiplyAdd(V.Load(ref Unsafe.Add(ref wk, 5 * n)), s0, a05);
-            a06 = V.MultiplyAdd(V.Load(ref Unsafe.Add(ref wk, 6 * n)), s0, a06);
-            a07 = V.MultiplyAdd(V.Load(ref Unsafe.Add(ref wk, 7 * n)), s0, a07);
+            a00 = V.MultiplyAdd(s0, ref wk, a00);
+            a01 = V.MultiplyAdd(s0, ref Unsafe.Add(ref wk, n), a01);
+            a02 = V.MultiplyAdd(s0, ref Unsafe.Add(ref wk, 2 * n), a02);
+            a03 = V.MultiplyAdd(s0, ref Unsafe.Add(ref wk, 3 * n), a03);
+            a04 = V.MultiplyAdd(s0, ref Unsafe.Add(ref wk, 4 * n), a04);
+            a05 = V.MultiplyAdd(s0, ref Unsafe.Add(ref wk, 5 * n), a05);
+            a06 = V.MultiplyAdd(s0, ref Unsafe.Add(ref wk, 6 * n), a06);
+            a07 = V.MultiplyAdd(s0, ref Unsafe.Add(ref wk, 7 * n), a07);
             wk = ref Unsafe.Add(ref wk, width);
         }
-        V.Store(ref y, a00);
-        V.Store(ref Unsafe.Add(ref y, n), a01);
-        V.Store(ref Unsafe.Add(ref y, 2 * n), a02);
-        V.Store(ref Unsafe.Add(ref y, 3 * n), a03);
-        V.Store(ref Unsafe.Add(ref y, 4 * n), a04);
-        V.Store(ref Unsafe.Add(ref y, 5 * n), a05);
-        V.Store(ref Unsafe.Add(ref y, 6 * n), a06);
-        V.Store(ref Unsafe.Add(ref y, 7 * n), a07);
+        V.Store(ref y, TOp.Apply(a00));
+        V.Store(ref Unsafe.Add(ref y, n), TOp.Apply(a01));
+        V.Store(ref Unsafe.Add(ref y, 2 * n), TOp.Apply(a02));
+        V.Store(ref Unsafe.Add(ref y, 3 * n), TOp.Apply(a03));
+        V.Store(ref Unsafe.Add(ref y, 4 * n), TOp.Apply(a04));
+        V.Store(ref Unsafe.Add(ref y, 5 * n), TOp.Apply(a05));
+        V.Store(ref Unsafe.Add(ref y, 6 * n), TOp.Apply(a06));
+        V.Store(ref Unsafe.Add(ref y, 7 * n), TOp.Apply(a07));
     }
 
     /// <summary>Forward for 1 row(s) × 4 vector(s) of outputs, over all inputs.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void ForwardTile1x4<V>(ref float x, nint xStride, nint inputs, ref float weight, nint width,
-        ref float bias, ref float y) where V : struct, ISimdVector<V>
+    private static void ForwardTile1x4<V, TOp>(ref float x, nint xStride, nint inputs, ref float weight, nint width,
+        ref float bias, ref float y) where V : struct, ISimdVector<V> where TOp : IUnaryOp
     {
         nint n = V.Count;
         V b0 = V.Load(ref bias);
@@ -290,22 +290,22 @@ internal static partial class DenseSimd
         for (; k < inputs; k++)
         {
             V s0 = V.Broadcast(Unsafe.Add(ref x0, k));
-            a00 = V.MultiplyAdd(V.Load(ref wk), s0, a00);
-            a01 = V.MultiplyAdd(V.Load(ref Unsafe.Add(ref wk, n)), s0, a01);
-            a02 = V.MultiplyAdd(V.Load(ref Unsafe.Add(ref wk, 2 * n)), s0, a02);
-            a03 = V.MultiplyAdd(V.Load(ref Unsafe.Add(ref wk, 3 * n)), s0, a03);
+            a00 = V.MultiplyAdd(s0, ref wk, a00);
+            a01 = V.MultiplyAdd(s0, ref Unsafe.Add(ref wk, n), a01);
+            a02 = V.MultiplyAdd(s0, ref Unsafe.Add(ref wk, 2 * n), a02);
+            a03 = V.MultiplyAdd(s0, ref Unsafe.Add(ref wk, 3 * n), a03);
             wk = ref Unsafe.Add(ref wk, width);
         }
-        V.Store(ref y, a00);
-        V.Store(ref Unsafe.Add(ref y, n), a01);
-        V.Store(ref Unsafe.Add(ref y, 2 * n), a02);
-        V.Store(ref Unsafe.Add(ref y, 3 * n), a03);
+        V.Store(ref y, TOp.Apply(a00));
+        V.Store(ref Unsafe.Add(ref y, n), TOp.Apply(a01));
+        V.Store(ref Unsafe.Add(ref y, 2 * n), TOp.Apply(a02));
+        V.Store(ref Unsafe.Add(ref y, 3 * n), TOp.Apply(a03));
     }
 
     /// <summary>Forward for 1 row(s) × 2 vector(s) of outputs, over all inputs.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void ForwardTile1x2<V>(ref float x, nint xStride, nint inputs, ref float weight, nint width,
-        ref float bias, ref float y) where V : struct, ISimdVector<V>
+    private static void ForwardTile1x2<V, TOp>(ref float x, nint xStride, nint inputs, ref float weight, nint width,
+        ref float bias, ref float y) where V : struct, ISimdVector<V> where TOp : IUnaryOp
     {
         nint n = V.Count;
         V b0 = V.Load(ref bias);
@@ -317,18 +317,18 @@ internal static partial class DenseSimd
         for (; k < inputs; k++)
         {
             V s0 = V.Broadcast(Unsafe.Add(ref x0, k));
-            a00 = V.MultiplyAdd(V.Load(ref wk), s0, a00);
-            a01 = V.MultiplyAdd(V.Load(ref Unsafe.Add(ref wk, n)), s0, a01);
+            a00 = V.MultiplyAdd(s0, ref wk, a00);
+            a01 = V.MultiplyAdd(s0, ref Unsafe.Add(ref wk, n), a01);
             wk = ref Unsafe.Add(ref wk, width);
         }
-        V.Store(ref y, a00);
-        V.Store(ref Unsafe.Add(ref y, n), a01);
+        V.Store(ref y, TOp.Apply(a00));
+        V.Store(ref Unsafe.Add(ref y, n), TOp.Apply(a01));
     }
 
     /// <summary>Forward for 1 row(s) × 1 vector(s) of outputs, over all inputs.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void ForwardTile1x1<V>(ref float x, nint xStride, nint inputs, ref float weight, nint width,
-        ref float bias, ref float y) where V : struct, ISimdVector<V>
+    private static void ForwardTile1x1<V, TOp>(ref float x, nint xStride, nint inputs, ref float weight, nint width,
+        ref float bias, ref float y) where V : struct, ISimdVector<V> where TOp : IUnaryOp
     {
         nint n = V.Count;
         V b0 = V.Load(ref bias);
@@ -339,10 +339,10 @@ internal static partial class DenseSimd
         for (; k < inputs; k++)
         {
             V s0 = V.Broadcast(Unsafe.Add(ref x0, k));
-            a00 = V.MultiplyAdd(V.Load(ref wk), s0, a00);
+            a00 = V.MultiplyAdd(s0, ref wk, a00);
             wk = ref Unsafe.Add(ref wk, width);
         }
-        V.Store(ref y, a00);
+        V.Store(ref y, TOp.Apply(a00));
     }
 
     /// <summary>Forward for 4 row(s) × 2 vector(s) of outputs, over all inputs (2 interleaved accumulator sets).</summary>
@@ -675,8 +675,8 @@ internal static partial class DenseSimd
 
     /// <summary>Forward for 1 row(s) × 4 vector(s) of outputs, over all inputs (2 interleaved accumulator sets).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void ForwardTile1x4S2<V>(ref float x, nint xStride, nint inputs, ref float weight, nint width,
-        ref float bias, ref float y) where V : struct, ISimdVector<V>
+    private static void ForwardTile1x4S2<V, TOp>(ref float x, nint xStride, nint inputs, ref float weight, nint width,
+        ref float bias, ref float y) where V : struct, ISimdVector<V> where TOp : IUnaryOp
     {
         nint n = V.Count;
         V b0 = V.Load(ref bias);
@@ -692,17 +692,17 @@ internal static partial class DenseSimd
         {
             {
                 V s0 = V.Broadcast(Unsafe.Add(ref x0, k));
-                a00 = V.MultiplyAdd(V.Load(ref wk), s0, a00);
-                a01 = V.MultiplyAdd(V.Load(ref Unsafe.Add(ref wk, n)), s0, a01);
-                a02 = V.MultiplyAdd(V.Load(ref Unsafe.Add(ref wk, 2 * n)), s0, a02);
-                a03 = V.MultiplyAdd(V.Load(ref Unsafe.Add(ref wk, 3 * n)), s0, a03);
+                a00 = V.MultiplyAdd(s0, ref wk, a00);
+                a01 = V.MultiplyAdd(s0, ref Unsafe.Add(ref wk, n), a01);
+                a02 = V.MultiplyAdd(s0, ref Unsafe.Add(ref wk, 2 * n), a02);
+                a03 = V.MultiplyAdd(s0, ref Unsafe.Add(ref wk, 3 * n), a03);
             }
             {
                 V s0 = V.Broadcast(Unsafe.Add(ref x0, k + 1));
-                a00_1 = V.MultiplyAdd(V.Load(ref Unsafe.Add(ref wk, width)), s0, a00_1);
-                a01_1 = V.MultiplyAdd(V.Load(ref Unsafe.Add(ref wk, width + n)), s0, a01_1);
-                a02_1 = V.MultiplyAdd(V.Load(ref Unsafe.Add(ref wk, width + 2 * n)), s0, a02_1);
-                a03_1 = V.MultiplyAdd(V.Load(ref Unsafe.Add(ref wk, width + 3 * n)), s0, a03_1);
+                a00_1 = V.MultiplyAdd(s0, ref Unsafe.Add(ref wk, width), a00_1);
+                a01_1 = V.MultiplyAdd(s0, ref Unsafe.Add(ref wk, width + n), a01_1);
+                a02_1 = V.MultiplyAdd(s0, ref Unsafe.Add(ref wk, width + 2 * n), a02_1);
+                a03_1 = V.MultiplyAdd(s0, ref Unsafe.Add(ref wk, width + 3 * n), a03_1);
             }
             wk = ref Unsafe.Add(ref wk, 2 * width);
         }
@@ -713,22 +713,22 @@ internal static partial class DenseSimd
         for (; k < inputs; k++)
         {
             V s0 = V.Broadcast(Unsafe.Add(ref x0, k));
-            a00 = V.MultiplyAdd(V.Load(ref wk), s0, a00);
-            a01 = V.MultiplyAdd(V.Load(ref Unsafe.Add(ref wk, n)), s0, a01);
-            a02 = V.MultiplyAdd(V.Load(ref Unsafe.Add(ref wk, 2 * n)), s0, a02);
-            a03 = V.MultiplyAdd(V.Load(ref Unsafe.Add(ref wk, 3 * n)), s0, a03);
+            a00 = V.MultiplyAdd(s0, ref wk, a00);
+            a01 = V.MultiplyAdd(s0, ref Unsafe.Add(ref wk, n), a01);
+            a02 = V.MultiplyAdd(s0, ref Unsafe.Add(ref wk, 2 * n), a02);
+            a03 = V.MultiplyAdd(s0, ref Unsafe.Add(ref wk, 3 * n), a03);
             wk = ref Unsafe.Add(ref wk, width);
         }
-        V.Store(ref y, a00);
-        V.Store(ref Unsafe.Add(ref y, n), a01);
-        V.Store(ref Unsafe.Add(ref y, 2 * n), a02);
-        V.Store(ref Unsafe.Add(ref y, 3 * n), a03);
+        V.Store(ref y, TOp.Apply(a00));
+        V.Store(ref Unsafe.Add(ref y, n), TOp.Apply(a01));
+        V.Store(ref Unsafe.Add(ref y, 2 * n), TOp.Apply(a02));
+        V.Store(ref Unsafe.Add(ref y, 3 * n), TOp.Apply(a03));
     }
 
     /// <summary>Forward for 1 row(s) × 2 vector(s) of outputs, over all inputs (2 interleaved accumulator sets).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void ForwardTile1x2S2<V>(ref float x, nint xStride, nint inputs, ref float weight, nint width,
-        ref float bias, ref float y) where V : struct, ISimdVector<V>
+    private static void ForwardTile1x2S2<V, TOp>(ref float x, nint xStride, nint inputs, ref float weight, nint width,
+        ref float bias, ref float y) where V : struct, ISimdVector<V> where TOp : IUnaryOp
     {
         nint n = V.Count;
         V b0 = V.Load(ref bias);
@@ -742,13 +742,13 @@ internal static partial class DenseSimd
         {
             {
                 V s0 = V.Broadcast(Unsafe.Add(ref x0, k));
-                a00 = V.MultiplyAdd(V.Load(ref wk), s0, a00);
-                a01 = V.MultiplyAdd(V.Load(ref Unsafe.Add(ref wk, n)), s0, a01);
+                a00 = V.MultiplyAdd(s0, ref wk, a00);
+                a01 = V.MultiplyAdd(s0, ref Unsafe.Add(ref wk, n), a01);
             }
             {
                 V s0 = V.Broadcast(Unsafe.Add(ref x0, k + 1));
-                a00_1 = V.MultiplyAdd(V.Load(ref Unsafe.Add(ref wk, width)), s0, a00_1);
-                a01_1 = V.MultiplyAdd(V.Load(ref Unsafe.Add(ref wk, width + n)), s0, a01_1);
+                a00_1 = V.MultiplyAdd(s0, ref Unsafe.Add(ref wk, width), a00_1);
+                a01_1 = V.MultiplyAdd(s0, ref Unsafe.Add(ref wk, width + n), a01_1);
             }
             wk = ref Unsafe.Add(ref wk, 2 * width);
         }
@@ -757,18 +757,18 @@ internal static partial class DenseSimd
         for (; k < inputs; k++)
         {
             V s0 = V.Broadcast(Unsafe.Add(ref x0, k));
-            a00 = V.MultiplyAdd(V.Load(ref wk), s0, a00);
-            a01 = V.MultiplyAdd(V.Load(ref Unsafe.Add(ref wk, n)), s0, a01);
+            a00 = V.MultiplyAdd(s0, ref wk, a00);
+            a01 = V.MultiplyAdd(s0, ref Unsafe.Add(ref wk, n), a01);
             wk = ref Unsafe.Add(ref wk, width);
         }
-        V.Store(ref y, a00);
-        V.Store(ref Unsafe.Add(ref y, n), a01);
+        V.Store(ref y, TOp.Apply(a00));
+        V.Store(ref Unsafe.Add(ref y, n), TOp.Apply(a01));
     }
 
     /// <summary>Forward for 1 row(s) × 1 vector(s) of outputs, over all inputs (2 interleaved accumulator sets).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void ForwardTile1x1S2<V>(ref float x, nint xStride, nint inputs, ref float weight, nint width,
-        ref float bias, ref float y) where V : struct, ISimdVector<V>
+    private static void ForwardTile1x1S2<V, TOp>(ref float x, nint xStride, nint inputs, ref float weight, nint width,
+        ref float bias, ref float y) where V : struct, ISimdVector<V> where TOp : IUnaryOp
     {
         nint n = V.Count;
         V b0 = V.Load(ref bias);
@@ -781,11 +781,11 @@ internal static partial class DenseSimd
         {
             {
                 V s0 = V.Broadcast(Unsafe.Add(ref x0, k));
-                a00 = V.MultiplyAdd(V.Load(ref wk), s0, a00);
+                a00 = V.MultiplyAdd(s0, ref wk, a00);
             }
             {
                 V s0 = V.Broadcast(Unsafe.Add(ref x0, k + 1));
-                a00_1 = V.MultiplyAdd(V.Load(ref Unsafe.Add(ref wk, width)), s0, a00_1);
+                a00_1 = V.MultiplyAdd(s0, ref Unsafe.Add(ref wk, width), a00_1);
             }
             wk = ref Unsafe.Add(ref wk, 2 * width);
         }
@@ -793,10 +793,10 @@ internal static partial class DenseSimd
         for (; k < inputs; k++)
         {
             V s0 = V.Broadcast(Unsafe.Add(ref x0, k));
-            a00 = V.MultiplyAdd(V.Load(ref wk), s0, a00);
+            a00 = V.MultiplyAdd(s0, ref wk, a00);
             wk = ref Unsafe.Add(ref wk, width);
         }
-        V.Store(ref y, a00);
+        V.Store(ref y, TOp.Apply(a00));
     }
 
     /// <summary>dW += xᵀ·dy for 4 input(s) × 4 vector(s) of outputs, over all rows.</summary>

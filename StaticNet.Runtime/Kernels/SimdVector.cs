@@ -169,6 +169,17 @@ internal static class KernelOptions
         }
     }
 
+    /// <summary>
+    /// Whether any thread has ever narrowed its path (tests only): while false, <see cref="Path"/> is the widest
+    /// accelerated vector, a JIT-time constant, read without a thread-static (the batch-1 Dense shortcut,
+    /// <c>DenseKernels.TryForwardRow</c>).
+    /// </summary>
+    internal static bool Narrowed
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => s_narrowed;
+    }
+
     /// <summary>Forces (or stops forcing) the scalar reference path on the calling thread.</summary>
     internal static bool ForceScalar
     {

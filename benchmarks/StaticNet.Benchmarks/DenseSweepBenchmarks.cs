@@ -4,6 +4,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.IO;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 using BenchmarkDotNet.Attributes;
 using StaticNet.Kernels;
 
@@ -27,7 +28,17 @@ public class DenseSweepBenchmarks
     [Params(64, 128, 256, 512, 1024, 2048)]
     public int N;
 
-    private AlignedBuffer _w1 = null!, _w2 = null!, _b1 = null!, _b2 = null!, _x = null!, _h = null!, _y = null!;
+    // StaticNet's buffers, each in its own 64-byte-aligned allocation. (Laid out as the generated code's, the parameters
+    // in one buffer and h and y in another, N = 512 and 1,024 measured 5-30 % slower on 2026-12-07, in the general
+    // path as well: the address-order stream is sensitive to where y and the weight rows fall; not yet understood.)
+    private Part _w1, _w2, _b1, _b2, _x, _h, _y;
+
+    private static Part Own(int length) => new(new AlignedBuffer(length), 0, length);
+
+    private readonly struct Part(AlignedBuffer buffer, int start, int length)
+    {
+        public Span<float> Span => buffer.Span.Slice(start, length);
+    }
     private float[] _rw1 = null!, _rw2 = null!, _rb1 = null!, _rb2 = null!, _rx = null!, _rh = null!, _ry = null!;
 
     /// <summary>
@@ -63,23 +74,17 @@ public class DenseSweepBenchmarks
         }
         for (int i = 0; i < n; i++) _rx[i] = SweepValue(5, (uint)i);
         _rh = new float[n]; _ry = new float[n];
-        _w1 = Transposed(_rw1, n); _w2 = Transposed(_rw2, n); // StaticNet's [in, out]
-        _b1 = Copy(_rb1); _b2 = Copy(_rb2); _x = Copy(_rx); _h = new AlignedBuffer(n); _y = new AlignedBuffer(n);
+        _w1 = Own(n * n); _w2 = Own(n * n); _b1 = Own(n); _b2 = Own(n); _x = Own(n); _h = Own(n); _y = Own(n);
+        Transposed(_rw1, n).CopyTo(_w1.Span); Transposed(_rw2, n).CopyTo(_w2.Span); // StaticNet's [in, out]
+        _rb1.CopyTo(_b1.Span); _rb2.CopyTo(_b2.Span); _rx.CopyTo(_x.Span);
+        _layers = LayersOfSize();
     }
 
-    private static AlignedBuffer Copy(float[] values)
+    private static float[] Transposed(float[] w, int n)
     {
-        var buffer = new AlignedBuffer(values.Length);
-        values.CopyTo(buffer.Span);
-        return buffer;
-    }
-
-    private static AlignedBuffer Transposed(float[] w, int n)
-    {
-        var t = new AlignedBuffer(n * n);
-        Span<float> span = t.Span;
+        var t = new float[n * n];
         for (int o = 0; o < n; o++)
-            for (int i = 0; i < n; i++) span[i * n + o] = w[o * n + i];
+            for (int i = 0; i < n; i++) t[i * n + o] = w[o * n + i];
         return t;
     }
 
@@ -150,16 +155,84 @@ public class DenseSweepBenchmarks
         DenseKernels.Forward(_h.Span, 1, N, N, _w2.Span, _b2.Span, _y.Span, N);
     }
 
-    /// <summary>The layers as the generated code calls them: Dense with its ReLU in one call, then Dense.</summary>
-    private void StaticNetLayers()
+    /// <summary>
+    /// StaticNet's general path, before the batch-1 shortcut (<c>DenseKernels.ForwardReLURows</c>, then
+    /// <c>DenseKernels.ForwardRows</c>: the size checks, the path dispatch and the drivers on every call).
+    /// </summary>
+    [Benchmark]
+    public void StaticNetGeneralPath()
     {
-        DenseKernels.ForwardReLU(_x.Span, 1, N, N, _w1.Span, _b1.Span, _h.Span, N, columns: N);
-        DenseKernels.Forward(_h.Span, 1, N, N, _w2.Span, _b2.Span, _y.Span, N);
+        DenseKernels.ForwardReLURows(_x.Span, _rows, N, N, _w1.Span, _b1.Span, _h.Span, N, columns: N);
+        DenseKernels.ForwardRows(_h.Span, _rows, N, N, _w2.Span, _b2.Span, _y.Span, N);
     }
+
+    private int _rows = 1; // a variable, as in the generated code (Forward passes rows: 1 down to its layers)
+
+    /// <summary>The layers as the generated code calls them; see <see cref="Layer1{TN}"/>.</summary>
+    private void StaticNetLayers() => _layers();
+
+    private Action _layers = null!; // GeneratedLayers, set by Setup
+
+    /// <summary>
+    /// A delegate bound to the two layers of size <see cref="N"/> as the generated code calls them (see
+    /// <see cref="Layer1{TN}"/>), which <c>--dense-sweep</c> times directly, as RTNeural's harness calls
+    /// <c>forward</c> directly.
+    /// </summary>
+    public Action GeneratedLayers() => _layers;
+
+    private Action LayersOfSize() => N switch
+    {
+        64 => Layers64,
+        128 => Layers128,
+        256 => Layers256,
+        512 => Layers512,
+        1024 => Layers1024,
+        2048 => Layers2048,
+        _ => throw new InvalidOperationException($"expected one of the sweep's sizes, found N = {N}."),
+    };
+
+    // Non-generic targets for the delegates (a delegate to a generic method instantiation measured 5-10 ns slower).
+    private void Layers64() => Layers<N64>();
+    private void Layers128() => Layers<N128>();
+    private void Layers256() => Layers<N256>();
+    private void Layers512() => Layers<N512>();
+    private void Layers1024() => Layers<N1024>();
+    private void Layers2048() => Layers<N2048>();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void Layers<TN>() where TN : struct, ISweepSize
+    {
+        Layer1<TN>(_w1.Span, _b1.Span, _x.Span, _h.Span, _rows);
+        Layer2<TN>(_w2.Span, _b2.Span, _h.Span, _y.Span, _rows);
+    }
+
+    /// <summary>
+    /// As a generated layer method (e.g. <c>Fc1Forward</c>): the sizes are constants (here <c>TN.N</c>, which the JIT
+    /// folds for each struct <typeparamref name="TN"/>), so the kernels' inlined batch-1 checks fold with them.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Layer1<TN>(ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, ReadOnlySpan<float> x, Span<float> y, int rows)
+        where TN : struct, ISweepSize =>
+        DenseKernels.ForwardReLU(x, rows, inputs: TN.N, xStride: TN.N, weight.Slice(0, TN.N * TN.N), bias.Slice(0, TN.N), y, width: TN.N, columns: TN.N);
+
+    /// <summary>See <see cref="Layer1{TN}"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Layer2<TN>(ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, ReadOnlySpan<float> x, Span<float> y, int rows)
+        where TN : struct, ISweepSize =>
+        DenseKernels.Forward(x, rows, inputs: TN.N, xStride: TN.N, weight.Slice(0, TN.N * TN.N), bias.Slice(0, TN.N), y, width: TN.N);
+
+    private interface ISweepSize { static abstract int N { get; } }
+    private struct N64 : ISweepSize { public static int N => 64; }
+    private struct N128 : ISweepSize { public static int N => 128; }
+    private struct N256 : ISweepSize { public static int N => 256; }
+    private struct N512 : ISweepSize { public static int N => 512; }
+    private struct N1024 : ISweepSize { public static int N => 1024; }
+    private struct N2048 : ISweepSize { public static int N => 2048; }
 }
 
 /// <summary>
-/// <c>--dense-sweep</c>: <see cref="DenseSweepBenchmarks"/>'s StaticNet, column-panel and TensorPrimitives rows and, when
+/// <c>--dense-sweep</c>: <see cref="DenseSweepBenchmarks"/>'s StaticNet (as the generated code calls it), general-path
+/// (before the batch-1 shortcut), column-panel and TensorPrimitives rows and, when
 /// <c>benchmarks/rtneural/build/dense_sweep</c> has been built (<c>benchmarks/rtneural/build.sh</c>; or the path in
 /// <c>STATICNET_RTNEURAL</c>), RTNeural's <c>ModelT</c> and <c>Model</c> in a child process, all interleaved: in each
 /// of 41 rounds every row makes <c>max(2, 4·10⁶ / N²)</c> untimed calls (which bring back the weights the
@@ -191,7 +264,7 @@ public static class DenseSweepTiming
                 if (Math.Abs(rtSum - staticSum) > 1e-3 * (1 + Math.Abs(staticSum)))
                     throw new InvalidOperationException($"N={n}: expected RTNeural's outputs to sum to StaticNet's {staticSum:G9}, found {rtSum:G9}.");
             }
-            Action[] bodies = { b.StaticNetForward, b.StaticNetThreeCalls, b.StaticNetColumnPanels, b.TensorPrimitivesDot };
+            Action[] bodies = { b.GeneratedLayers(), b.StaticNetGeneralPath, b.StaticNetColumnPanels, b.TensorPrimitivesDot };
             var times = new double[bodies.Length + 2][];
             for (int i = 0; i < times.Length; i++) times[i] = new double[Rounds];
             foreach (Action body in bodies) for (int c = 0; c < calls; c++) body();
@@ -209,9 +282,10 @@ public static class DenseSweepTiming
                     (times[4][round], times[5][round]) = rtneural.Round(n, calls);
             }
             foreach (double[] t in times) Array.Sort(t);
-            string Cell(int i) => $"{times[i][0],8:F2} ({times[i][Rounds / 2],8:F2})";
-            string Md(int i) => $"{times[i][0]:F2} ({times[i][Rounds / 2]:F2})";
-            string line = $"N={n,5}: StaticNet {Cell(0)}  three calls (before) {Cell(1)}  panels {Cell(2)}  TensorPrimitives {Cell(3)}";
+            string f = n < 256 ? "F3" : "F2"; // the small sizes' calls take a fraction of a µs
+            string Cell(int i) => $"{times[i][0].ToString(f),8} ({times[i][Rounds / 2].ToString(f),8})";
+            string Md(int i) => $"{times[i][0].ToString(f)} ({times[i][Rounds / 2].ToString(f)})";
+            string line = $"N={n,5}: StaticNet {Cell(0)}  general path (before) {Cell(1)}  panels {Cell(2)}  TensorPrimitives {Cell(3)}";
             if (rtneural is not null)
             {
                 double ratioMin = times[4][0] / times[0][0], ratioMedian = times[4][Rounds / 2] / times[0][Rounds / 2];
@@ -223,7 +297,7 @@ public static class DenseSweepTiming
         if (table.Count > 0)
         {
             Console.WriteLine();
-            Console.WriteLine("| N | StaticNet | RTNeural ModelT | RTNeural Model | ModelT / StaticNet | StaticNet, three calls (before) | StaticNet, column panels |");
+            Console.WriteLine("| N | StaticNet | RTNeural ModelT | RTNeural Model | ModelT / StaticNet | StaticNet, general path (before) | StaticNet, column panels |");
             Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|");
             foreach (string row in table) Console.WriteLine(row);
         }
