@@ -209,7 +209,7 @@ internal static class ConvPoolSimd
                 {
                     if (q + 4 > wp)
                     {
-                        if (wp - q == 2) // two pooled outputs left: a tile of 4 outputs, not an overlapping one of 8
+                        if (wp - q == 2 && !TailDisabled) // two pooled outputs left: a tile of 4 outputs, not an overlapping one of 8
                         {
                             Tail2<V>(ref Unsafe.Add(ref p0, 2 * q), pw, ref wv, coutPad, b, out V t0, out V t1, out V t2, out V t3,
                                 out V c0, out V c1, out V c2, out V c3);
@@ -277,7 +277,7 @@ internal static class ConvPoolSimd
                 {
                     if (q + 4 > wp)
                     {
-                        if (wp - q == 2) // two pooled outputs left: a tile of 4 outputs, not an overlapping one of 8
+                        if (wp - q == 2 && !TailDisabled) // two pooled outputs left: a tile of 4 outputs, not an overlapping one of 8
                         {
                             Tail2<V512>(ref Unsafe.Add(ref p0, 2 * q), pw, ref wv, coutPad, b, out V512 t0, out V512 t1, out V512 t2, out V512 t3,
                                 out V512 c0, out V512 c1, out V512 c2, out V512 c3);
@@ -357,6 +357,9 @@ internal static class ConvPoolSimd
         ConvSimd.Row3x4<V>(ref Unsafe.Add(ref top, 3 * pw), w6, w7, w8, ref d0, ref d1, ref d2, ref d3);
         t0 = a0; t1 = a1; t2 = a2; t3 = a3; c0 = d0; c1 = d1; c2 = d2; c3 = d3;
     }
+
+    /// <summary>For benchmarks: the overlapping 8-wide last tile instead of <see cref="Tail2{V}"/> (as before issue 21's tail).</summary>
+    [ThreadStatic] internal static bool TailDisabled;
 
     /// <summary>
     /// Channels last, the padding channels <c>from … to − 1</c> of each of <paramref name="positions"/> pooled positions,
