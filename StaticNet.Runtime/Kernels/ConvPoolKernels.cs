@@ -207,18 +207,7 @@ internal static class ConvPoolSimd
                 ref float p0 = ref Unsafe.Add(ref padded, 2 * ph * pw);
                 for (nint q = 0; q < wp; q += 4)
                 {
-                    if (q + 4 > wp)
-                    {
-                        if (wp - q == 2 && !TailDisabled) // two pooled outputs left: a tile of 4 outputs, not an overlapping one of 8
-                        {
-                            Tail2<V>(ref Unsafe.Add(ref p0, 2 * q), pw, ref wv, coutPad, b, out V t0, out V t1, out V t2, out V t3,
-                                out V c0, out V c1, out V c2, out V c3);
-                            Store(Act(V.Max(V.Max(V.Max(t0, t1), c0), c1), relu), target, ref y, ph * wp + q, v);
-                            Store(Act(V.Max(V.Max(V.Max(t2, t3), c2), c3), relu), target, ref y, ph * wp + q + 1, v);
-                            break;
-                        }
-                        q = wp - 4;
-                    }
+                    if (q + 4 > wp) q = wp - 4;
                     V m0 = V.Zero, m1 = V.Zero, m2 = V.Zero, m3 = V.Zero;
                     for (nint row = 0; row < 2; row++)
                     {
@@ -275,27 +264,7 @@ internal static class ConvPoolSimd
                 ref float p0 = ref Unsafe.Add(ref padded, 2 * ph * pw);
                 for (nint q = 0; q < wp; q += 4)
                 {
-                    if (q + 4 > wp)
-                    {
-                        if (wp - q == 2 && !TailDisabled) // two pooled outputs left: a tile of 4 outputs, not an overlapping one of 8
-                        {
-                            Tail2<V512>(ref Unsafe.Add(ref p0, 2 * q), pw, ref wv, coutPad, b, out V512 t0, out V512 t1, out V512 t2, out V512 t3,
-                                out V512 c0, out V512 c1, out V512 c2, out V512 c3);
-                            nint at = ph * wp + q;
-                            if (finite)
-                            {
-                                Store(PoolReLU(Max(t0, t1), c0, c1), target, ref y, at, v);
-                                Store(PoolReLU(Max(t2, t3), c2, c3), target, ref y, at + 1, v);
-                            }
-                            else
-                            {
-                                Store(PoolReLU(Max(t0, t1), Unordered(t0, t1), c0, c1, nan), target, ref y, at, v);
-                                Store(PoolReLU(Max(t2, t3), Unordered(t2, t3), c2, c3, nan), target, ref y, at + 1, v);
-                            }
-                            break;
-                        }
-                        q = wp - 4;
-                    }
+                    if (q + 4 > wp) q = wp - 4;
                     System.Runtime.Intrinsics.Vector512<float> m0 = default, m1 = default, m2 = default, m3 = default;
                     System.Runtime.Intrinsics.Vector512<float> u0 = default, u1 = default, u2 = default, u3 = default;
                     for (nint row = 0; row < 2; row++)
@@ -332,34 +301,6 @@ internal static class ConvPoolSimd
             }
         }
     }
-
-    /// <summary>
-    /// The last two pooled outputs of a row pair when the pooled width leaves two after the 4-wide tiles (the CNNs' 14,
-    /// where the overlapping 8-wide tile computed a seventh of the outputs twice): the two output rows' 4 outputs from
-    /// padded row <paramref name="top"/> on (<paramref name="t0"/>… the upper row, <paramref name="c0"/>… the lower),
-    /// each output the same chain as in the 8-wide tile of <see cref="ConvSimd.Row3{V}"/> (bias, then taps 0 … 8 in
-    /// order), so the same bits. Not inlined: the kernels that call it stay small enough for the JIT to inline all
-    /// of their own vector operations (an inlined copy made the whole kernel ten times slower).
-    /// </summary>
-    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    private static void Tail2<V>(ref float top, nint pw, ref float wv, nint coutPad, V b,
-        out V t0, out V t1, out V t2, out V t3, out V c0, out V c1, out V c2, out V c3) where V : struct, ISimdVector<V>
-    {
-        V w0 = V.Load(ref wv), w1 = V.Load(ref Unsafe.Add(ref wv, coutPad)), w2 = V.Load(ref Unsafe.Add(ref wv, 2 * coutPad));
-        V w3 = V.Load(ref Unsafe.Add(ref wv, 3 * coutPad)), w4 = V.Load(ref Unsafe.Add(ref wv, 4 * coutPad)), w5 = V.Load(ref Unsafe.Add(ref wv, 5 * coutPad));
-        V w6 = V.Load(ref Unsafe.Add(ref wv, 6 * coutPad)), w7 = V.Load(ref Unsafe.Add(ref wv, 7 * coutPad)), w8 = V.Load(ref Unsafe.Add(ref wv, 8 * coutPad));
-        V a0 = b, a1 = b, a2 = b, a3 = b, d0 = b, d1 = b, d2 = b, d3 = b;
-        ConvSimd.Row3x4<V>(ref top, w0, w1, w2, ref a0, ref a1, ref a2, ref a3);
-        ConvSimd.Row3x4<V>(ref Unsafe.Add(ref top, pw), w0, w1, w2, ref d0, ref d1, ref d2, ref d3);
-        ConvSimd.Row3x4<V>(ref Unsafe.Add(ref top, pw), w3, w4, w5, ref a0, ref a1, ref a2, ref a3);
-        ConvSimd.Row3x4<V>(ref Unsafe.Add(ref top, 2 * pw), w3, w4, w5, ref d0, ref d1, ref d2, ref d3);
-        ConvSimd.Row3x4<V>(ref Unsafe.Add(ref top, 2 * pw), w6, w7, w8, ref a0, ref a1, ref a2, ref a3);
-        ConvSimd.Row3x4<V>(ref Unsafe.Add(ref top, 3 * pw), w6, w7, w8, ref d0, ref d1, ref d2, ref d3);
-        t0 = a0; t1 = a1; t2 = a2; t3 = a3; c0 = d0; c1 = d1; c2 = d2; c3 = d3;
-    }
-
-    /// <summary>For benchmarks: the overlapping 8-wide last tile instead of <see cref="Tail2{V}"/> (as before issue 21's tail).</summary>
-    [ThreadStatic] internal static bool TailDisabled;
 
     /// <summary>
     /// Channels last, the padding channels <c>from … to − 1</c> of each of <paramref name="positions"/> pooled positions,

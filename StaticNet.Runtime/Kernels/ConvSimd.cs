@@ -313,32 +313,6 @@ internal static class ConvSimd
         a7 = V.MultiplyAdd(w2, x9, a7);
     }
 
-    /// <summary>
-    /// <see cref="Row3{V}"/> for a tile of 4 outputs (six inputs): each output's three multiply-adds in the same order
-    /// (taps 0, 1, 2), so an output computed here is the same bits as in an 8-wide tile.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static void Row3x4<V>(ref float p, V w0, V w1, V w2, ref V a0, ref V a1, ref V a2, ref V a3)
-        where V : struct, ISimdVector<V>
-    {
-        V x0 = V.Broadcast(p), x1 = V.Broadcast(Unsafe.Add(ref p, 1)), x2 = V.Broadcast(Unsafe.Add(ref p, 2));
-        a0 = V.MultiplyAdd(w0, x0, a0);
-        a0 = V.MultiplyAdd(w1, x1, a0);
-        a1 = V.MultiplyAdd(w0, x1, a1);
-        V x3 = V.Broadcast(Unsafe.Add(ref p, 3));
-        a0 = V.MultiplyAdd(w2, x2, a0);
-        a1 = V.MultiplyAdd(w1, x2, a1);
-        a2 = V.MultiplyAdd(w0, x2, a2);
-        V x4 = V.Broadcast(Unsafe.Add(ref p, 4));
-        a1 = V.MultiplyAdd(w2, x3, a1);
-        a2 = V.MultiplyAdd(w1, x3, a2);
-        a3 = V.MultiplyAdd(w0, x3, a3);
-        V x5 = V.Broadcast(Unsafe.Add(ref p, 5));
-        a2 = V.MultiplyAdd(w2, x4, a2);
-        a3 = V.MultiplyAdd(w1, x4, a3);
-        a3 = V.MultiplyAdd(w2, x5, a3);
-    }
-
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static float Tap(ref float xRow, nint iw, nint width, nint ps, nint channelOffset) =>
         (nuint)iw < (nuint)width ? Unsafe.Add(ref xRow, iw * ps + channelOffset) : 0f;

@@ -33,7 +33,12 @@ public static class CnnParts
         p1.Span.Fill(0.5f);
         void Row(string name, double flop, Action body, int calls)
         {
-            for (int i = 0; i < calls; i++) body();
+            // Warm-up of at least 0.3 s, so that the tiered JIT's optimised code runs (on a loaded machine its background
+            // compiler can take a while, and the first rows measured the unoptimised code).
+            var warm = Stopwatch.StartNew();
+            do
+                for (int i = 0; i < calls; i++) body();
+            while (warm.Elapsed.TotalSeconds < 0.3);
             var times = new double[31];
             for (int round = 0; round < times.Length; round++)
             {
