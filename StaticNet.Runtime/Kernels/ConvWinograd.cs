@@ -46,9 +46,15 @@ internal static class ConvWinograd
         Forward<V>(ref x, rows, g, ref weight, ref bias, ref scratch, scratchLength, ref y, pool: true, target);
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [SkipLocalsInit] // the transposed store's buffer is written before it is read
     private static void Forward<V>(ref float x, int rows, in ConvGeometry g, ref float weight, ref float bias, ref float scratch,
         nint scratchLength, ref float y, bool pool, in PoolTarget target) where V : struct, ISimdVector<V>
     {
+        // PyTorch's flattened order on 512-bit vectors: channels last into a buffer, then a transposed store.
+        nint positions = (g.OutHeight / 2) * (g.OutWidth / 2);
+        bool transpose = pool && FlattenTranspose.Applies<V>(target, positions, g.OutChannelsPadded);
+        System.Span<float> buffer = transpose ? stackalloc float[FlattenTranspose.BufferLength] : default;
+        PoolTarget pooled = transpose ? new PoolTarget(target.ReLU, 0, g.OutChannelsPadded, 1, g.OutChannels) : target;
         nint cin = g.InChannels, cp = g.OutChannelsPadded, ho = g.OutHeight, wo = g.OutWidth;
         nint th = (ho + 1) / 2, tw = (wo + 1) / 2;
         ref float wt = ref scratch;
@@ -68,7 +74,8 @@ internal static class ConvWinograd
         for (int r = 0; r < rows; r++)
         {
             ref float xs = ref Unsafe.Add(ref x, (nint)r * g.InputSampleStride);
-            ref float ys = ref Unsafe.Add(ref y, r * (pool ? target.Sample : g.OutputSampleLength));
+            ref float yr = ref Unsafe.Add(ref y, r * (pool ? target.Sample : g.OutputSampleLength));
+            ref float ys = ref transpose ? ref System.Runtime.InteropServices.MemoryMarshal.GetReference(buffer) : ref yr;
             for (nint ty0 = 0; ty0 < th; ty0 += group)
             {
                 nint count = System.Math.Min(group, th - ty0), tiles = count * tw;
@@ -78,9 +85,10 @@ internal static class ConvWinograd
                 for (nint e = 0; e < 16; e++)
                     DenseSimd.Forward<V>(ref Unsafe.Add(ref u, e * tiles * cin), (int)tiles, (int)cin, (int)cin,
                         ref Unsafe.Add(ref wt, e * cin * cp), ref zero, ref Unsafe.Add(ref m, e * tiles * cp), (int)cp);
-                if (pool) OutputMaxPool<V>(ref m, tiles, g, ty0, count, tw, ref bias, target, ref ys);
+                if (pool) OutputMaxPool<V>(ref m, tiles, g, ty0, count, tw, ref bias, pooled, ref ys);
                 else OutputTransform<V>(ref m, tiles, g, ty0, count, tw, ref bias, ref ys);
             }
+            if (transpose) FlattenTranspose.Store(ref ys, positions, g.OutChannelsPadded, g.OutChannels, target.Channel, ref yr);
         }
     }
 

@@ -21,6 +21,49 @@ public static class OnnxImportTiming
         Pair("LSTM step", bench.StaticNetLstmStep, bench.OnnxRuntimeLstmStep);
     }
 
+    /// <summary>
+    /// <c>--cnn-forward-ab</c> (issue 21, session 2): the imported Fashion CNN's <c>Forward</c> as committed, the same with
+    /// the fused second convolution's flattened store done by scalar stores (as before), and ONNX Runtime, in
+    /// interleaved rounds of one process (31 rounds of 25 calls each, thread CPU time), repeated three times; ratios are
+    /// ONNX Runtime's time over StaticNet's. Run it with <c>DOTNET_TieredPGO=0</c> too: with dynamic PGO the variant
+    /// measured during the JIT's instrumentation can get better code than the other.
+    /// </summary>
+    public static void RunAb()
+    {
+        using var bench = new OnnxImportBenchmarks();
+        Action scalarStores = () =>
+        {
+            StaticNet.Kernels.FlattenTranspose.Disabled = true;
+            bench.StaticNetFashionCnn();
+            StaticNet.Kernels.FlattenTranspose.Disabled = false;
+        };
+        string[] names = { "now", "scalar flattened store (before)", "ONNX Runtime" };
+        Action[] actions = { bench.StaticNetFashionCnn, scalarStores, bench.OnnxRuntimeFashionCnn };
+        const int Rounds = 31, Calls = 25;
+        long warm = System.Diagnostics.Stopwatch.GetTimestamp();
+        while (System.Diagnostics.Stopwatch.GetElapsedTime(warm).TotalSeconds < 2)
+            foreach (Action a in actions) a();
+        Console.WriteLine("Fashion CNN batch-1 Forward, min / median µs per call (ratio: ONNX Runtime's minimum / this minimum)");
+        for (int repeat = 0; repeat < 3; repeat++)
+        {
+            var t = new double[actions.Length][];
+            for (int k = 0; k < actions.Length; k++) t[k] = new double[Rounds];
+            for (int r = 0; r < Rounds; r++)
+                for (int k = 0; k < actions.Length; k++)
+                {
+                    double s0 = TransformerBenchmarks.ThreadCpuMicroseconds();
+                    for (int i = 0; i < Calls; i++) actions[k]();
+                    t[k][r] = (TransformerBenchmarks.ThreadCpuMicroseconds() - s0) / Calls;
+                }
+            foreach (double[] a in t) Array.Sort(a);
+            double ort = t[actions.Length - 1][0];
+            var line = new System.Text.StringBuilder();
+            for (int k = 0; k < actions.Length; k++)
+                line.Append($"{names[k]} {t[k][0]:F2} / {t[k][Rounds / 2]:F2}" + (k < actions.Length - 1 ? $" ({ort / t[k][0]:F2}×)   " : ""));
+            Console.WriteLine(line);
+        }
+    }
+
     private static void Pair(string name, Action ours, Action ort)
     {
         const int Rounds = 31;

@@ -104,6 +104,20 @@ public static class Program
             SmallCnnParts.Run(); // the small imported CNN (cnn.onnx, 8 and 16 filters) taken apart
             return;
         }
+        if (args.Length == 1 && args[0] == "--cnn-forward-ab")
+        {
+            OnnxImportTiming.RunAb(); // issue 21, session 2: the Fashion CNN's Forward with and without this session's kernels
+            return;
+        }
+        if (args.Length == 1 && args[0] == "--cnn-forward-loop")
+        {
+            // For a profiler (perf record with DOTNET_PerfMapEnabled=1): the imported Fashion CNN's batch-1 Forward for 10 s.
+            using var bench = new OnnxImportBenchmarks();
+            var watch = System.Diagnostics.Stopwatch.StartNew();
+            while (watch.Elapsed.TotalSeconds < 10)
+                for (int i = 0; i < 1000; i++) bench.StaticNetFashionCnn();
+            return;
+        }
         if (args.Length == 1 && args[0] == "--cnn-parts")
         {
             CnnParts.Run();

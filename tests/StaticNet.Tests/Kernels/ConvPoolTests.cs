@@ -32,6 +32,9 @@ public class ConvPoolTests
         new("winograd cin8 14x14 pad1 (the small CNN's conv2)", ConvKernelTests.Layout.ChannelsLast, 8, 14, 14, 16, 3, 3, 1, 1, 1, 1, 14, 14, 2),
         new("winograd cin13 11x9 pad1 odd", ConvKernelTests.Layout.ChannelsLast, 13, 11, 9, 20, 3, 3, 1, 1, 1, 1, 11, 9, 2),
         new("winograd cin3 10x12 valid", ConvKernelTests.Layout.ChannelsLast, 3, 10, 12, 8, 3, 3, 1, 1, 0, 0, 8, 10, 2),
+        // A pooled width of 4k + 2 other than the CNNs' 14 (6, odd height): the one-channel kernel's overlapping last tile.
+        new("direct3x3 cin1 9x13 pad1 pooled width 6", ConvKernelTests.Layout.ChannelsFirst, 1, 9, 13, 16, 3, 3, 1, 1, 1, 1, 9, 13, 2),
+        new("direct3x3 cin1 9x13 pad1 pooled width 6, 7 filters", ConvKernelTests.Layout.ChannelsFirst, 1, 9, 13, 7, 3, 3, 1, 1, 1, 1, 9, 13, 1),
     };
 
     public static TheoryData<int, int, bool, bool> CaseData()
@@ -110,6 +113,10 @@ public class ConvPoolTests
     [InlineData(10, 512)]
     [InlineData(10, 256)]
     [InlineData(11, 512)]
+    [InlineData(13, 512)]
+    [InlineData(13, 256)]
+    [InlineData(13, 128)]
+    [InlineData(14, 512)]
     public void NaNPropagatesLikeTheUnfusedSequence(int caseIndex, int path)
     {
         ConvKernelTests.Case c = Cases[caseIndex];
