@@ -343,7 +343,8 @@ public sealed unsafe partial class ParallelBatch
     /// chunk order, so the bits are the same.
     /// </summary>
     private bool OneReduction(int chunks, int workers) =>
-        workers > 1 && chunks > workers && (long)(chunks - BlockStart(1, chunks, workers)) * _gradientLength <= OneReductionBudget;
+        workers > 1 && chunks > workers && // the buffers it needs: every chunk after worker 0's block, or after chunk 0 dealt in turn
+        (long)(_interleaved ? chunks - 1 : chunks - BlockStart(1, chunks, workers)) * _gradientLength <= OneReductionBudget;
 
     private void Execute(int chunks, int workers)
     {
