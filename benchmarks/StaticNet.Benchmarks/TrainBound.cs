@@ -125,9 +125,10 @@ public static class TrainBound
     }
 
     /// <summary>
-    /// Runs <paramref name="body"/> for at least a second of wall time, so that the tiered JIT has compiled its methods
-    /// fully optimised before they are timed (a few calls leave the generated methods in tier 0 or OSR code, which made
-    /// the CNN's `TrainStep` read up to 50 % slow in some runs and not in others).
+    /// Runs <paramref name="body"/> for at least a second of wall time before it is timed, so that the tiered JIT has
+    /// compiled the path's glue fully optimised and the process's first uses of its buffers are past (after 5 steps the
+    /// CNN's `TrainStep` read up to 50 % slow in some runs and not in others; the kernels and generated methods are
+    /// compiled optimised from their first call anyway).
     /// </summary>
     private static void WarmUp(Action body)
     {
