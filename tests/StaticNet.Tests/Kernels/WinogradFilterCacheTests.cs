@@ -21,7 +21,9 @@ public class WinogradFilterCacheTests
     public void ReusesTheTransformAndNoticesEveryChangeOfTheWeights(int path)
     {
         ConvGeometry g = Conv2;
-        float[] x = ConvKernelTests.Input(g, 2, 5), w = PaddedWeight(g.Taps, 32, 32, 6), b = Random(32, 7);
+        // The cache finds an entry by the weights' address, as the generated code's pinned buffers keep it; a movable
+        // array could be moved by a collection between two calls, and the reuse counted below would then be a miss.
+        float[] x = ConvKernelTests.Input(g, 2, 5), w = Pinned(PaddedWeight(g.Taps, 32, 32, 6)), b = Random(32, 7);
         float[] conv = new float[2 * g.OutputSampleLength], scratch = new float[ConvKernels.ScratchLength(g)];
         float[] Run(bool cached)
         {
@@ -50,6 +52,14 @@ public class WinogradFilterCacheTests
         // Scratch overwritten between calls (another layer's use of the same region) does not matter.
         Array.Fill(scratch, float.NaN);
         Assert.True(changed.AsSpan().SequenceEqual(Run(true)), "the cached result depends on the scratch's contents");
+    }
+
+    /// <summary>A copy of <paramref name="values"/> in a pinned array (the pinned object heap: never moved).</summary>
+    private static float[] Pinned(float[] values)
+    {
+        float[] copy = GC.AllocateUninitializedArray<float>(values.Length, pinned: true);
+        values.CopyTo(copy, 0);
+        return copy;
     }
 
     [Fact]
