@@ -499,31 +499,23 @@ public sealed unsafe partial class ParallelBatch
 
     /// <summary><c>g += other</c> (element-wise float additions: the same bits as <see cref="AddAndClear"/>'s).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Add(Span<float> g, ReadOnlySpan<float> other)
-    {
-        int i = 0, length = g.Length;
-        ref float gr = ref MemoryMarshal.GetReference(g);
-        ref float or = ref MemoryMarshal.GetReference(other);
-        if (Vector.IsHardwareAccelerated)
-        {
-            int n = Vector<float>.Count;
-            for (; i <= length - n; i += n)
-            {
-                ref byte gb = ref Unsafe.As<float, byte>(ref Unsafe.Add(ref gr, i));
-                ref byte ob = ref Unsafe.As<float, byte>(ref Unsafe.Add(ref or, i));
-                Unsafe.WriteUnaligned(ref gb, Unsafe.ReadUnaligned<Vector<float>>(ref gb) + Unsafe.ReadUnaligned<Vector<float>>(ref ob));
-            }
-        }
-        for (; i < length; i++) Unsafe.Add(ref gr, i) += Unsafe.Add(ref or, i);
-    }
+    private static void Add(Span<float> g, ReadOnlySpan<float> other) =>
+        AddCore(g, ref MemoryMarshal.GetReference(other), clear: false);
 
     /// <summary><c>g += own; own = 0</c> in one pass (element-wise float additions: the same bits at any vector width).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void AddAndClear(Span<float> g, Span<float> own)
+    private static void AddAndClear(Span<float> g, Span<float> own) =>
+        AddCore(g, ref MemoryMarshal.GetReference(own), clear: true);
+
+    /// <summary>
+    /// <see cref="Add"/>'s and <see cref="AddAndClear"/>'s loop: inlined into each with <paramref name="clear"/> a
+    /// constant, so each compiles to its own loop without the test.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AddCore(Span<float> g, ref float or, bool clear)
     {
         int i = 0, length = g.Length;
         ref float gr = ref MemoryMarshal.GetReference(g);
-        ref float or = ref MemoryMarshal.GetReference(own);
         if (Vector.IsHardwareAccelerated)
         {
             int n = Vector<float>.Count;
@@ -532,13 +524,13 @@ public sealed unsafe partial class ParallelBatch
                 ref byte gb = ref Unsafe.As<float, byte>(ref Unsafe.Add(ref gr, i));
                 ref byte ob = ref Unsafe.As<float, byte>(ref Unsafe.Add(ref or, i));
                 Unsafe.WriteUnaligned(ref gb, Unsafe.ReadUnaligned<Vector<float>>(ref gb) + Unsafe.ReadUnaligned<Vector<float>>(ref ob));
-                Unsafe.WriteUnaligned(ref ob, Vector<float>.Zero);
+                if (clear) Unsafe.WriteUnaligned(ref ob, Vector<float>.Zero);
             }
         }
         for (; i < length; i++)
         {
             Unsafe.Add(ref gr, i) += Unsafe.Add(ref or, i);
-            Unsafe.Add(ref or, i) = 0f;
+            if (clear) Unsafe.Add(ref or, i) = 0f;
         }
     }
 

@@ -27,7 +27,8 @@ internal static class ParallelCpu
     [DllImport("libc", EntryPoint = "clock_gettime")]
     private static extern int ClockGetTime(int clock, out TimeSpec time);
 
-    private static double Cpu(int clock) =>
+    /// <summary>Milliseconds of <c>clock_gettime(clock)</c> (2: the process's CPU time, 3: this thread's), NaN if it fails.</summary>
+    internal static double Cpu(int clock) =>
         ClockGetTime(clock, out TimeSpec time) == 0 ? time.Seconds * 1e3 + time.Nanoseconds / 1e6 : double.NaN;
 
     public static void Run(string[] args)

@@ -21,16 +21,6 @@ namespace StaticNet.Benchmarks;
 /// </summary>
 internal static class ParallelDiag
 {
-    [StructLayout(LayoutKind.Sequential)]
-    private struct TimeSpec
-    {
-        public long Seconds;
-        public long Nanoseconds;
-    }
-
-    [DllImport("libc", EntryPoint = "clock_gettime")]
-    private static extern int ClockGetTime(int clock, out TimeSpec time);
-
     [DllImport("libc", EntryPoint = "sched_getcpu")]
     private static extern int SchedGetCpu();
 
@@ -40,8 +30,7 @@ internal static class ParallelDiag
     [DllImport("libc", EntryPoint = "gettid")]
     private static extern int GetTid();
 
-    private static double Cpu(int clock) =>
-        ClockGetTime(clock, out TimeSpec time) == 0 ? time.Seconds * 1e3 + time.Nanoseconds / 1e6 : double.NaN;
+    private static double Cpu(int clock) => ParallelCpu.Cpu(clock);
 
     private static readonly byte[] Buffer = new byte[1024];
 
