@@ -55,6 +55,11 @@ internal static class ConvWinograd
         bool transpose = pool && FlattenTranspose.Applies<V>(target, positions, g.OutChannelsPadded);
         System.Span<float> buffer = transpose ? stackalloc float[FlattenTranspose.BufferLength] : default;
         PoolTarget pooled = transpose ? new PoolTarget(target.ReLU, 0, g.OutChannelsPadded, 1, g.OutChannels) : target;
+        if (ConvWinograd24.Applies<V>(g))
+        {
+            ConvWinograd24.Forward<V>(ref x, rows, g, ref weight, ref bias, ref y, pool, target, buffer, transpose);
+            return;
+        }
         nint cin = g.InChannels, cp = g.OutChannelsPadded, ho = g.OutHeight, wo = g.OutWidth;
         nint th = (ho + 1) / 2, tw = (wo + 1) / 2;
         ref float wt = ref scratch;

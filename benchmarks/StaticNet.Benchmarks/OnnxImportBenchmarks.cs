@@ -55,6 +55,37 @@ public class OnnxImportBenchmarks : IDisposable
         Check();
     }
 
+    /// <summary><c>--wino-accuracy</c> (issue 21): the imported Fashion CNN's logits against ONNX Runtime's with the second
+    /// convolution as Winograd F(2×4) (now) and F(2×2) (before), over 500 random images (uniform in [0, 1] and in ±3,
+    /// alternately); the largest and mean difference relative to max(1, |ONNX Runtime's|).</summary>
+    public void WinoAccuracy()
+    {
+        var expected = new float[10];
+        var rng = new Random(7);
+        double[] worst = new double[2], mean = new double[2];
+        int n = 0;
+        for (int t = 0; t < 500; t++)
+        {
+            for (int i = 0; i < 784; i++) _fashionX[i] = t % 2 == 0 ? (float)rng.NextDouble() : (float)(rng.NextDouble() * 2 - 1) * 3;
+            _ortFashionCnn.Run();
+            _fashionY.CopyTo(expected, 0);
+            for (int v = 0; v < 2; v++)
+            {
+                StaticNet.Kernels.ConvWinograd24.Disabled = v == 0;
+                _fashionCnn.Forward(_fashionX, _fashionY);
+                StaticNet.Kernels.ConvWinograd24.Disabled = false;
+                for (int k = 0; k < 10; k++)
+                {
+                    double d = Math.Abs(_fashionY[k] - expected[k]) / Math.Max(1, Math.Abs(expected[k]));
+                    worst[v] = Math.Max(worst[v], d);
+                    mean[v] += d;
+                }
+            }
+            n += 10;
+        }
+        Console.WriteLine($"vs ONNX Runtime, 500 images x 10 logits: F(2x2) max {worst[0]:E2} mean {mean[0] / n:E2}; F(2x4) max {worst[1]:E2} mean {mean[1] / n:E2}");
+    }
+
     /// <summary>Throws unless each imported network computes what ONNX Runtime computes on the benchmark inputs (1e-5, relative above 1).</summary>
     private void Check()
     {

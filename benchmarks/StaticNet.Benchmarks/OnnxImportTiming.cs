@@ -22,23 +22,23 @@ public static class OnnxImportTiming
     }
 
     /// <summary>
-    /// <c>--cnn-forward-ab</c> (issue 21, session 2): the imported Fashion CNN's <c>Forward</c> as committed, the same with
-    /// the fused second convolution's flattened store done by scalar stores (as before), and ONNX Runtime, in
-    /// interleaved rounds of one process (31 rounds of 25 calls each, thread CPU time), repeated three times; ratios are
-    /// ONNX Runtime's time over StaticNet's. Run it with <c>DOTNET_TieredPGO=0</c> too: with dynamic PGO the variant
+    /// <c>--cnn-forward-ab</c> (issue 21): the imported Fashion CNN's <c>Forward</c> as committed, the same with the second
+    /// convolution's Winograd F(2×2) instead of F(2×4) (<c>ConvWinograd24.Disabled</c>, the path before), and ONNX Runtime,
+    /// in interleaved rounds of one process (31 rounds of 25 calls each, thread CPU time), repeated three times; ratios
+    /// are ONNX Runtime's time over StaticNet's. Run it with <c>DOTNET_TieredPGO=0</c> too: with dynamic PGO the variant
     /// measured during the JIT's instrumentation can get better code than the other.
     /// </summary>
     public static void RunAb()
     {
         using var bench = new OnnxImportBenchmarks();
-        Action scalarStores = () =>
+        Action f2x2 = () =>
         {
-            StaticNet.Kernels.FlattenTranspose.Disabled = true;
+            StaticNet.Kernels.ConvWinograd24.Disabled = true;
             bench.StaticNetFashionCnn();
-            StaticNet.Kernels.FlattenTranspose.Disabled = false;
+            StaticNet.Kernels.ConvWinograd24.Disabled = false;
         };
-        string[] names = { "now", "scalar flattened store (before)", "ONNX Runtime" };
-        Action[] actions = { bench.StaticNetFashionCnn, scalarStores, bench.OnnxRuntimeFashionCnn };
+        string[] names = { "now", "F(2x2) (before)", "ONNX Runtime" };
+        Action[] actions = { bench.StaticNetFashionCnn, f2x2, bench.OnnxRuntimeFashionCnn };
         const int Rounds = 31, Calls = 25;
         long warm = System.Diagnostics.Stopwatch.GetTimestamp();
         while (System.Diagnostics.Stopwatch.GetElapsedTime(warm).TotalSeconds < 2)

@@ -104,9 +104,15 @@ public static class Program
             SmallCnnParts.Run(); // the small imported CNN (cnn.onnx, 8 and 16 filters) taken apart
             return;
         }
+        if (args.Length == 1 && args[0] == "--wino-accuracy")
+        {
+            using var b = new OnnxImportBenchmarks();
+            b.WinoAccuracy();
+            return;
+        }
         if (args.Length == 1 && args[0] == "--cnn-forward-ab")
         {
-            OnnxImportTiming.RunAb(); // issue 21, session 2: the Fashion CNN's Forward with and without this session's kernels
+            OnnxImportTiming.RunAb(); // issue 21: the Fashion CNN's Forward with Winograd F(2×4) and F(2×2), and ONNX Runtime
             return;
         }
         if (args.Length == 1 && args[0] == "--cnn-forward-loop")
