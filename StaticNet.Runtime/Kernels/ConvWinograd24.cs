@@ -1,6 +1,8 @@
 #if NET8_0_OR_GREATER
 using System;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace StaticNet.Kernels;
 
@@ -32,7 +34,7 @@ internal static unsafe class ConvWinograd24
     /// columns, at most 4,096 padded output channels; the rest of <see cref="ConvWinograd.Applies{V}"/> is checked by
     /// the caller.</summary>
     public static bool Applies<V>(in ConvGeometry g) where V : struct, ISimdVector<V> =>
-        typeof(V) == typeof(V512) && !Disabled && g.InChannels == Channels && g.OutWidth >= 4 && g.OutChannelsPadded <= 4096;
+        typeof(V) == typeof(V512) && Avx512F.IsSupported && !Disabled && g.InChannels == Channels && g.OutWidth >= 4 && g.OutChannelsPadded <= 4096;
 
     /// <summary>The input channels this path takes (see <see cref="Applies{V}"/>).</summary>
     internal const int Channels = 16;
@@ -107,32 +109,42 @@ internal static unsafe class ConvWinograd24
         0, 0, 1,
     };
 
-    private static readonly double[] G2 = { 1, 0, 0, 0.5, 0.5, 0.5, 0.5, -0.5, 0.5, 0, 0, 1 };
-
-    /// <summary><c>U = (G₂ ⊗ G₄) g</c> in double precision for every (ci, co): <c>wt[e][ci][co]</c>, e = 6a + b.</summary>
+    /// <summary><c>U = (G₂ ⊗ G₄) g</c> for every (ci, co): <c>wt[e][ci][co]</c>, e = 6a + b; in double precision, eight
+    /// output channels at a time (training transforms the changed weights on every call), each value rounded once.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void FilterTransform(ref float weight, nint cin, nint cp, ref float wt)
     {
         nint tap = cin * cp;
-        Span<double> k = stackalloc double[9];
-        for (nint i = 0; i < tap; i++)
+        Span<Vector512<double>> r = stackalloc Vector512<double>[18]; // (G₄ g) of each kernel row ky: r[6 ky + b]
+        Vector512<double> half = Vector512.Create(0.5);
+        for (nint i = 0; i < tap; i += 8)
         {
-            for (int t = 0; t < 9; t++) k[t] = Unsafe.Add(ref weight, t * tap + i);
-            for (int a = 0; a < 4; a++)
+            for (int ky = 0; ky < 3; ky++)
+            {
+                Vector512<double> k0 = Widen(ref Unsafe.Add(ref weight, (3 * ky) * tap + i));
+                Vector512<double> k1 = Widen(ref Unsafe.Add(ref weight, (3 * ky + 1) * tap + i));
+                Vector512<double> k2 = Widen(ref Unsafe.Add(ref weight, (3 * ky + 2) * tap + i));
                 for (int b = 0; b < 6; b++)
-                {
-                    double s = 0;
-                    for (int ky = 0; ky < 3; ky++)
-                    {
-                        double ga = G2[a * 3 + ky];
-                        if (ga == 0) continue;
-                        double row = 0;
-                        for (int kx = 0; kx < 3; kx++) row += G4[b * 3 + kx] * k[ky * 3 + kx];
-                        s += ga * row;
-                    }
-                    Unsafe.Add(ref wt, (a * 6 + b) * tap + i) = (float)s;
-                }
+                    r[6 * ky + b] = k0 * Vector512.Create(G4[3 * b]) + k1 * Vector512.Create(G4[3 * b + 1]) + k2 * Vector512.Create(G4[3 * b + 2]);
+            }
+            for (int b = 0; b < 6; b++)
+            {
+                Vector512<double> r0 = r[b], r1 = r[6 + b], r2 = r[12 + b];
+                Narrow(r0, ref Unsafe.Add(ref wt, b * tap + i));
+                Narrow((r0 + r1 + r2) * half, ref Unsafe.Add(ref wt, (6 + b) * tap + i));
+                Narrow((r0 - r1 + r2) * half, ref Unsafe.Add(ref wt, (12 + b) * tap + i));
+                Narrow(r2, ref Unsafe.Add(ref wt, (18 + b) * tap + i));
+            }
         }
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<double> Widen(ref float source) =>
+        Avx512F.ConvertToVector512Double(Vector256.LoadUnsafe(ref source));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Narrow(Vector512<double> value, ref float destination) =>
+        Avx512F.ConvertToVector256Single(value).StoreUnsafe(ref destination);
 
     /// <summary><c>V = (B₂ᵀ ⊗ B₄ᵀ) d</c> for each tile: <c>u[e][t][ci]</c>; inputs outside the image are zero.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
