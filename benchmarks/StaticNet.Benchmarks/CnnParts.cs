@@ -75,6 +75,12 @@ public static class CnnParts
             ConvPoolKernels.ForwardMaxPool(p1.Span, 1, Conv2, w2.Span, b.Span, scratch.Span.Slice(0, 28224), true, y2.Span, flat.Span, 1568, 1, 49);
             WinogradFilterCache.Disabled = false;
         }, 1000);
+        Row("  the same, Winograd F(2×2)", 2.0 * 196 * 32 * 144, () =>
+        {
+            ConvWinograd24.Disabled = true; // as before issue 21's F(2×4)
+            ConvPoolKernels.ForwardMaxPool(p1.Span, 1, Conv2, w2.Span, b.Span, scratch.Span.Slice(0, 28224), true, y2.Span, flat.Span, 1568, 1, 49);
+            ConvWinograd24.Disabled = false;
+        }, 1000);
         Row("conv2 alone, scratch 13600 (one tile row)", 2.0 * 196 * 32 * 144, () => ConvKernels.Forward(p1.Span, 1, Conv2, w2.Span, b.Span, scratch.Span.Slice(0, 13600), y2.Span), 1000);
         Row("conv2 alone, scratch 28224", 2.0 * 196 * 32 * 144, () => ConvKernels.Forward(p1.Span, 1, Conv2, w2.Span, b.Span, scratch.Span.Slice(0, 28224), y2.Span), 1000);
         Row("dense 1568→128", 2.0 * 1568 * 128, () => DenseKernels.Forward(f.Span, 1, 1568, 1568, w3.Span, b3.Span, h.Span, 128), 1000);
@@ -84,6 +90,18 @@ public static class CnnParts
         Row("conv1 forward", 32 * 2.0 * 784 * 16 * 9, () => ConvKernels.Forward(x1.Span, B, Conv1, w1.Span, b.Span, scratch.Span, y1.Span), 50);
         Row("conv1 backward (dW)", 32 * 2.0 * 784 * 16 * 9, () => ConvKernels.Backward(x1.Span, dy1.Span, B, Conv1, w1.Span, scratch.Span, dW1.Span, dB.Span, default), 50);
         Row("conv2 forward", 32 * 2.0 * 196 * 32 * 144, () => ConvKernels.Forward(p1.Span, B, Conv2, w2.Span, b.Span, scratch.Span, y2.Span), 20);
+        Row("  the same, Winograd F(2×2)", 32 * 2.0 * 196 * 32 * 144, () =>
+        {
+            ConvWinograd24.Disabled = true; // as before issue 21's F(2×4)
+            ConvKernels.Forward(p1.Span, B, Conv2, w2.Span, b.Span, scratch.Span, y2.Span);
+            ConvWinograd24.Disabled = false;
+        }, 20);
+        Row("  the same, filter transformed on every call", 32 * 2.0 * 196 * 32 * 144, () =>
+        {
+            WinogradFilterCache.Disabled = true; // as in training, where the weights change every step
+            ConvKernels.Forward(p1.Span, B, Conv2, w2.Span, b.Span, scratch.Span, y2.Span);
+            WinogradFilterCache.Disabled = false;
+        }, 20);
         Row("conv2 backward (dW + dx)", 32 * 4.0 * 196 * 32 * 144, () => ConvKernels.Backward(p1.Span, dy2.Span, B, Conv2, w2.Span, scratch.Span, dW2.Span, dB.Span, dx2.Span), 20);
         Row("dense 1568→128 forward", 32 * 2.0 * 1568 * 128, () => DenseKernels.Forward(f.Span, B, 1568, 1568, w3.Span, b3.Span, h.Span, 128), 50);
         Row("dense 1568→128 backward weights", 32 * 2.0 * 1568 * 128, () => DenseKernels.BackwardWeights(f.Span, B, 1568, 1568, dh.Span, 128, dW3.Span, b3.Span), 50);
