@@ -7,7 +7,8 @@ namespace StaticNet.Kernels;
 
 /// <summary>
 /// The transformed filters of the inference-only Winograd paths (<see cref="ConvWinograd"/>'s fused convolution + max
-/// pool), kept per thread between calls: a batch-1 <c>Forward</c> of the Fashion-MNIST CNN spent about 1 µs of its 22
+/// pool) and of <see cref="ConvWinograd24"/> on every path (in training its entry is refilled when the step has
+/// changed the weights), kept per thread between calls: a batch-1 <c>Forward</c> of the Fashion-MNIST CNN spent about 1 µs of its 22
 /// transforming the same 16 → 32 filter again on every call. Each entry holds a private copy of the weights it was
 /// computed from and is used only when the weights passed in are the same bits (one vectorised comparison of the
 /// 4,608 floats, about 0.1 µs), so a weight changed by training, loading or anything else is always noticed and the
