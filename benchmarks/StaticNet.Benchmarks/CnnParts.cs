@@ -61,6 +61,12 @@ public static class CnnParts
         Row("  flatten (reorder 49×32)", 0, () => LayoutKernels.Reorder(p2.Span, 1, 49, 32, 1568, 32, 1, f.Span, 1568, 1, 49), 2000);
         var pooled1 = Buffer(3136, 0); var flat = Buffer(1568, 0);
         Row("conv1+ReLU+pool fused (ConvPoolKernels)", 2.0 * 784 * 16 * 9, () => ConvPoolKernels.ForwardMaxPool(x1.Span, 1, Conv1, w1.Span, b.Span, scratch.Span, true, y1.Span, pooled1.Span, 3136, 16, 1), 2000);
+        Row("  the same, overlapping last tile (before)", 2.0 * 784 * 16 * 9, () =>
+        {
+            ConvPoolSimd.TailTilesDisabled = true; // as before issue 21's tail tiles
+            ConvPoolKernels.ForwardMaxPool(x1.Span, 1, Conv1, w1.Span, b.Span, scratch.Span, true, y1.Span, pooled1.Span, 3136, 16, 1);
+            ConvPoolSimd.TailTilesDisabled = false;
+        }, 2000);
         Row("conv2+ReLU+pool+flatten fused, scratch 28224", 2.0 * 196 * 32 * 144, () => ConvPoolKernels.ForwardMaxPool(p1.Span, 1, Conv2, w2.Span, b.Span, scratch.Span.Slice(0, 28224), true, y2.Span, flat.Span, 1568, 1, 49), 1000);
         Row("  the same, channels last (no flattened store)", 2.0 * 196 * 32 * 144, () => ConvPoolKernels.ForwardMaxPool(p1.Span, 1, Conv2, w2.Span, b.Span, scratch.Span.Slice(0, 28224), true, y2.Span, flat.Span, 1568, 32, 1), 1000);
         Row("  the same, flattened by scalar stores", 2.0 * 196 * 32 * 144, () =>
@@ -88,6 +94,47 @@ public static class CnnParts
         Row("dense 1568→128 forward", 32 * 2.0 * 1568 * 128, () => DenseKernels.Forward(f.Span, B, 1568, 1568, w3.Span, b3.Span, h.Span, 128), 50);
         Row("dense 1568→128 backward weights", 32 * 2.0 * 1568 * 128, () => DenseKernels.BackwardWeights(f.Span, B, 1568, 1568, dh.Span, 128, dW3.Span, b3.Span), 50);
         Row("dense 1568→128 backward input", 32 * 2.0 * 1568 * 128, () => DenseKernels.BackwardInput(dh.Span, B, 128, w3.Span, 1568, df.Span, 1568), 50);
+    }
+
+    /// <summary>
+    /// <c>--conv1-ab</c> (issue 21, session 3): the CNN's fused conv1 + ReLU + pool at batch 1 with the tail tiles (now)
+    /// and with the overlapping last tile (before), interleaved rounds of one process (thread CPU time, 31 rounds of 2,000
+    /// calls, three repeats), with the fraction of the FMA peak of the layer's 0.226 MFLOP.
+    /// </summary>
+    public static void RunConv1Ab()
+    {
+        double peak = StaticNet.Benchmarks.FmaPeak.Measure512();
+        var x1 = Buffer(784, 1); var w1 = Buffer(9 * 16, 2); var b = Buffer(16, 3); var y1 = Buffer(12544, 0);
+        var scratch = Buffer(1024, 0); var pooled = Buffer(3136, 0);
+        Action now = () => ConvPoolKernels.ForwardMaxPool(x1.Span, 1, Conv1, w1.Span, b.Span, scratch.Span, true, y1.Span, pooled.Span, 3136, 16, 1);
+        Action before = () =>
+        {
+            ConvPoolSimd.TailTilesDisabled = true;
+            now();
+            ConvPoolSimd.TailTilesDisabled = false;
+        };
+        Action[] actions = { now, before };
+        const int Calls = 2000, Rounds = 31;
+        var warm = Stopwatch.StartNew();
+        while (warm.Elapsed.TotalSeconds < 1)
+            foreach (Action a in actions) a();
+        double flop = 2.0 * 784 * 16 * 9;
+        Console.WriteLine($"fp32 FMA peak {peak:F1} GFLOP/s; conv1 1→16 28×28 + ReLU + pool, min / median µs (fraction of the peak at the minimum)");
+        for (int repeat = 0; repeat < 3; repeat++)
+        {
+            var t = new double[2][];
+            for (int k = 0; k < 2; k++) t[k] = new double[Rounds];
+            for (int r = 0; r < Rounds; r++)
+                for (int k = 0; k < 2; k++)
+                {
+                    double s0 = TransformerBenchmarks.ThreadCpuMicroseconds();
+                    for (int i = 0; i < Calls; i++) actions[k]();
+                    t[k][r] = (TransformerBenchmarks.ThreadCpuMicroseconds() - s0) / Calls;
+                }
+            foreach (double[] a in t) Array.Sort(a);
+            Console.WriteLine($"tail tiles (now) {t[0][0]:F2} / {t[0][Rounds / 2]:F2} ({flop / t[0][0] / 1e3 / peak:P0})   " +
+                              $"overlapping tile (before) {t[1][0]:F2} / {t[1][Rounds / 2]:F2} ({flop / t[1][0] / 1e3 / peak:P0})");
+        }
     }
 
     /// <summary>Sums a buffer with eight 512-bit accumulators: the bandwidth floor of a kernel that streams it once.</summary>
