@@ -531,17 +531,31 @@ internal static class ConvPoolSimd
         System.Runtime.Intrinsics.X86.Avx512F.CompareUnordered(Unsafe.BitCast<V512, System.Runtime.Intrinsics.Vector512<float>>(a),
             Unsafe.BitCast<V512, System.Runtime.Intrinsics.Vector512<float>>(b));
 
-    /// <summary>The largest magnitude of <paramref name="count"/> floats; NaN (bits above infinity's) when one is NaN.</summary>
+    /// <summary>
+    /// The largest magnitude of <paramref name="count"/> floats; NaN (bits above infinity's) when one is NaN. Compiled once
+    /// (not tiered); the last vector overlaps the one before when the count is not a multiple of 16 (a maximum does not
+    /// mind seeing a value twice), and the horizontal maximum folds halves.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static float MaxAbs(ref float source, nint count)
     {
-        var mask = System.Runtime.Intrinsics.Vector512.Create(0x7FFFFFFFu);
-        var acc = System.Runtime.Intrinsics.Vector512<uint>.Zero;
-        nint i = 0;
-        for (; i + 16 <= count; i += 16)
-            acc = System.Runtime.Intrinsics.Vector512.Max(acc, System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref Unsafe.As<float, uint>(ref source), (nuint)i) & mask);
+        ref uint bits = ref Unsafe.As<float, uint>(ref source);
         uint max = 0;
-        for (int j = 0; j < 16; j++) max = System.Math.Max(max, System.Runtime.Intrinsics.Vector512.GetElement(acc, j));
-        for (; i < count; i++) max = System.Math.Max(max, Unsafe.As<float, uint>(ref Unsafe.Add(ref source, i)) & 0x7FFFFFFFu);
+        nint i = 0;
+        if (count >= 16)
+        {
+            var mask = Vector512.Create(0x7FFFFFFFu);
+            var acc = Vector512<uint>.Zero;
+            for (; i + 16 <= count; i += 16)
+                acc = Vector512.Max(acc, Vector512.LoadUnsafe(ref bits, (nuint)i) & mask);
+            if (i < count)
+                acc = Vector512.Max(acc, Vector512.LoadUnsafe(ref bits, (nuint)(count - 16)) & mask);
+            var half = Vector256.Max(acc.GetLower(), acc.GetUpper());
+            var quarter = Vector128.Max(half.GetLower(), half.GetUpper());
+            max = System.Math.Max(System.Math.Max(quarter.GetElement(0), quarter.GetElement(1)), System.Math.Max(quarter.GetElement(2), quarter.GetElement(3)));
+            i = count;
+        }
+        for (; i < count; i++) max = System.Math.Max(max, Unsafe.Add(ref bits, i) & 0x7FFFFFFFu);
         return BitConverter.Int32BitsToSingle((int)max);
     }
 
