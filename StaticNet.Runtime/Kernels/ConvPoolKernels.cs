@@ -2,6 +2,10 @@ using System;
 using System.ComponentModel;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+#if NET8_0_OR_GREATER
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+#endif
 
 namespace StaticNet.Kernels;
 
@@ -246,60 +250,263 @@ internal static class ConvPoolSimd
     {
         nint n = V512.Count, coutPad = g.OutChannelsPadded, pw = g.OutWidth + 2, hp = g.OutHeight / 2, wp = g.OutWidth / 2;
         ConvSimd.PadPlane3x3<V512>(ref x, g, ref padded);
-        var nan = System.Runtime.Intrinsics.Vector512.Create(float.NaN);
         // No NaN, no infinity, no overflow anywhere in the multiply-add chains (|b| + 9·max|x|·max|w| well below the
         // largest float): then no convolution output is NaN and the NaN fix-up is skipped (one scan of the plane, the
         // weights and the bias, about 70 vector operations, against six per pooled vector).
         double bound = MaxAbs(ref bias, coutPad) + 9.0 * MaxAbs(ref padded, (g.OutHeight + 2) * pw) * MaxAbs(ref weight, 9 * coutPad);
-        bool finite = bound < 1e38;
+        bool finite = bound < 1e38, overlap = TailTilesDisabled, last = target.Channel == 1;
         for (nint v = 0; v < coutPad; v += n)
         {
-            V512 b = V512.Load(ref Unsafe.Add(ref bias, v));
+            ref float bv = ref Unsafe.Add(ref bias, v);
             ref float wv = ref Unsafe.Add(ref weight, v);
-            V512 w0 = V512.Load(ref wv), w1 = V512.Load(ref Unsafe.Add(ref wv, coutPad)), w2 = V512.Load(ref Unsafe.Add(ref wv, 2 * coutPad));
-            V512 w3 = V512.Load(ref Unsafe.Add(ref wv, 3 * coutPad)), w4 = V512.Load(ref Unsafe.Add(ref wv, 4 * coutPad)), w5 = V512.Load(ref Unsafe.Add(ref wv, 5 * coutPad));
-            V512 w6 = V512.Load(ref Unsafe.Add(ref wv, 6 * coutPad)), w7 = V512.Load(ref Unsafe.Add(ref wv, 7 * coutPad)), w8 = V512.Load(ref Unsafe.Add(ref wv, 8 * coutPad));
-            for (nint ph = 0; ph < hp; ph++)
+            if (finite)
             {
-                ref float p0 = ref Unsafe.Add(ref padded, 2 * ph * pw);
-                for (nint q = 0; q < wp; q += 4)
-                {
-                    if (q + 4 > wp) q = wp - 4;
-                    System.Runtime.Intrinsics.Vector512<float> m0 = default, m1 = default, m2 = default, m3 = default;
-                    System.Runtime.Intrinsics.Vector512<float> u0 = default, u1 = default, u2 = default, u3 = default;
-                    for (nint row = 0; row < 2; row++)
-                    {
-                        ref float top = ref Unsafe.Add(ref p0, row * pw + 2 * q);
-                        V512 a0 = b, a1 = b, a2 = b, a3 = b, a4 = b, a5 = b, a6 = b, a7 = b;
-                        ConvSimd.Row3<V512>(ref top, w0, w1, w2, ref a0, ref a1, ref a2, ref a3, ref a4, ref a5, ref a6, ref a7);
-                        ConvSimd.Row3<V512>(ref Unsafe.Add(ref top, pw), w3, w4, w5, ref a0, ref a1, ref a2, ref a3, ref a4, ref a5, ref a6, ref a7);
-                        ConvSimd.Row3<V512>(ref Unsafe.Add(ref top, 2 * pw), w6, w7, w8, ref a0, ref a1, ref a2, ref a3, ref a4, ref a5, ref a6, ref a7);
-                        if (row == 0)
-                        {
-                            m0 = Max(a0, a1); m1 = Max(a2, a3); m2 = Max(a4, a5); m3 = Max(a6, a7);
-                            if (!finite)
-                            {
-                                u0 = Unordered(a0, a1); u1 = Unordered(a2, a3); u2 = Unordered(a4, a5); u3 = Unordered(a6, a7);
-                            }
-                            continue;
-                        }
-                        nint p = ph * wp + q;
-                        if (finite)
-                        {
-                            Store(PoolReLU(m0, a0, a1), target, ref y, p, v);
-                            Store(PoolReLU(m1, a2, a3), target, ref y, p + 1, v);
-                            Store(PoolReLU(m2, a4, a5), target, ref y, p + 2, v);
-                            Store(PoolReLU(m3, a6, a7), target, ref y, p + 3, v);
-                            continue;
-                        }
-                        Store(PoolReLU(m0, u0, a0, a1, nan), target, ref y, p, v);
-                        Store(PoolReLU(m1, u1, a2, a3, nan), target, ref y, p + 1, v);
-                        Store(PoolReLU(m2, u2, a4, a5, nan), target, ref y, p + 2, v);
-                        Store(PoolReLU(m3, u3, a6, a7, nan), target, ref y, p + 3, v);
-                    }
-                }
+                if (last) Plane<Yes, Yes>(ref padded, pw, hp, wp, ref bv, ref wv, coutPad, overlap, target, ref y, v);
+                else Plane<Yes, No>(ref padded, pw, hp, wp, ref bv, ref wv, coutPad, overlap, target, ref y, v);
             }
+            else if (last) Plane<No, Yes>(ref padded, pw, hp, wp, ref bv, ref wv, coutPad, overlap, target, ref y, v);
+            else Plane<No, No>(ref padded, pw, hp, wp, ref bv, ref wv, coutPad, overlap, target, ref y, v);
         }
+    }
+
+    /// <summary>A flag known when the JIT compiles a generic method (a struct type argument): no test at run time.</summary>
+    private interface IFlag
+    {
+        static abstract bool Value { get; }
+    }
+
+    private struct Yes : IFlag
+    {
+        public static bool Value => true;
+    }
+
+    private struct No : IFlag
+    {
+        public static bool Value => false;
+    }
+
+    /// <summary>
+    /// One vector of 16 output channels of <see cref="Direct3x3MaxPoolReLU512"/> over the whole plane: per pooled row,
+    /// tiles of 4 pooled outputs, then (when the pooled width is not a multiple of 4) a tile of 2 and/or 1, so no output
+    /// is computed twice. Each tile width is its own inlined code with its own registers (raw intrinsics: no wrapper
+    /// operation to inline, so the JIT's inlining budget is not reached); whether the window can hold a NaN
+    /// (<typeparamref name="TFinite"/>) and whether the output is channels last (<typeparamref name="TLast"/>) are type
+    /// arguments, so each of the four variants is compiled without those tests, once (not tiered, no dynamic PGO).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static void Plane<TFinite, TLast>(ref float padded, nint pw, nint hp, nint wp, ref float bias, ref float weight, nint coutPad,
+        bool overlap, in PoolTarget target, ref float y, nint v) where TFinite : struct, IFlag where TLast : struct, IFlag
+    {
+        var b = Vector512.LoadUnsafe(ref bias);
+        Vector512<float> w0 = Vector512.LoadUnsafe(ref weight), w1 = Vector512.LoadUnsafe(ref weight, (nuint)coutPad), w2 = Vector512.LoadUnsafe(ref weight, (nuint)(2 * coutPad));
+        Vector512<float> w3 = Vector512.LoadUnsafe(ref weight, (nuint)(3 * coutPad)), w4 = Vector512.LoadUnsafe(ref weight, (nuint)(4 * coutPad)), w5 = Vector512.LoadUnsafe(ref weight, (nuint)(5 * coutPad));
+        Vector512<float> w6 = Vector512.LoadUnsafe(ref weight, (nuint)(6 * coutPad)), w7 = Vector512.LoadUnsafe(ref weight, (nuint)(7 * coutPad)), w8 = Vector512.LoadUnsafe(ref weight, (nuint)(8 * coutPad));
+        for (nint ph = 0; ph < hp; ph++)
+        {
+            ref float p0 = ref Unsafe.Add(ref padded, 2 * ph * pw);
+            nint q = 0;
+            for (; q + 4 <= wp; q += 4)
+                Tile8<TFinite, TLast>(ref p0, pw, q, b, w0, w1, w2, w3, w4, w5, w6, w7, w8, target, ref y, ph * wp + q, v);
+            if (q == wp) continue;
+            if (overlap)
+            {
+                // Before the tail tiles: the last 4 pooled outputs again, overlapping the tile before.
+                Tile8<TFinite, TLast>(ref p0, pw, wp - 4, b, w0, w1, w2, w3, w4, w5, w6, w7, w8, target, ref y, ph * wp + wp - 4, v);
+                continue;
+            }
+            if (q + 2 <= wp)
+            {
+                Tile4<TFinite, TLast>(ref p0, pw, q, b, w0, w1, w2, w3, w4, w5, w6, w7, w8, target, ref y, ph * wp + q, v);
+                q += 2;
+            }
+            if (q < wp)
+                Tile2<TFinite, TLast>(ref p0, pw, q, b, w0, w1, w2, w3, w4, w5, w6, w7, w8, target, ref y, ph * wp + q, v);
+        }
+    }
+
+    /// <summary>
+    /// For tests and benchmarks: the 512-bit ReLU kernel covers a pooled width that is not a multiple of 4 with a last
+    /// tile overlapping the one before (as before the tail tiles of 2 and 1 pooled outputs), instead of the tail tiles.
+    /// </summary>
+    [ThreadStatic] internal static bool TailTilesDisabled;
+
+    /// <summary>
+    /// Four pooled outputs (pooled row <c>ph</c>, columns <c>q … q + 3</c>) from the two convolution rows at
+    /// <paramref name="p0"/>, 8 outputs each: the chains of <see cref="ConvSimd.Row3{V}"/>, in raw intrinsics so that
+    /// the kernel's three tile widths inline without calls (each wrapper operation would be an inlinee of its own).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Tile8<TFinite, TLast>(ref float p0, nint pw, nint q, Vector512<float> b, Vector512<float> w0, Vector512<float> w1,
+        Vector512<float> w2, Vector512<float> w3, Vector512<float> w4, Vector512<float> w5, Vector512<float> w6, Vector512<float> w7,
+        Vector512<float> w8, in PoolTarget target, ref float y, nint p, nint v) where TFinite : struct, IFlag where TLast : struct, IFlag
+    {
+        Vector512<float> m0 = default, m1 = default, m2 = default, m3 = default;
+        Vector512<float> u0 = default, u1 = default, u2 = default, u3 = default;
+        for (nint row = 0; row < 2; row++)
+        {
+            ref float top = ref Unsafe.Add(ref p0, row * pw + 2 * q);
+            Vector512<float> a0 = b, a1 = b, a2 = b, a3 = b, a4 = b, a5 = b, a6 = b, a7 = b;
+            Row8(ref top, w0, w1, w2, ref a0, ref a1, ref a2, ref a3, ref a4, ref a5, ref a6, ref a7);
+            Row8(ref Unsafe.Add(ref top, pw), w3, w4, w5, ref a0, ref a1, ref a2, ref a3, ref a4, ref a5, ref a6, ref a7);
+            Row8(ref Unsafe.Add(ref top, 2 * pw), w6, w7, w8, ref a0, ref a1, ref a2, ref a3, ref a4, ref a5, ref a6, ref a7);
+            if (row == 0)
+            {
+                m0 = Avx512F.Max(a0, a1); m1 = Avx512F.Max(a2, a3); m2 = Avx512F.Max(a4, a5); m3 = Avx512F.Max(a6, a7);
+                if (!TFinite.Value)
+                {
+                    u0 = Avx512F.CompareUnordered(a0, a1); u1 = Avx512F.CompareUnordered(a2, a3);
+                    u2 = Avx512F.CompareUnordered(a4, a5); u3 = Avx512F.CompareUnordered(a6, a7);
+                }
+                continue;
+            }
+            StorePooled<TFinite, TLast>(m0, u0, a0, a1, target, ref y, p, v);
+            StorePooled<TFinite, TLast>(m1, u1, a2, a3, target, ref y, p + 1, v);
+            StorePooled<TFinite, TLast>(m2, u2, a4, a5, target, ref y, p + 2, v);
+            StorePooled<TFinite, TLast>(m3, u3, a6, a7, target, ref y, p + 3, v);
+        }
+    }
+
+    /// <summary><see cref="Tile8"/> for two pooled outputs (4 convolution outputs per row): the tail of a pooled width 4k + 2 or 4k + 3.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Tile4<TFinite, TLast>(ref float p0, nint pw, nint q, Vector512<float> b, Vector512<float> w0, Vector512<float> w1,
+        Vector512<float> w2, Vector512<float> w3, Vector512<float> w4, Vector512<float> w5, Vector512<float> w6, Vector512<float> w7,
+        Vector512<float> w8, in PoolTarget target, ref float y, nint p, nint v) where TFinite : struct, IFlag where TLast : struct, IFlag
+    {
+        Vector512<float> m0 = default, m1 = default, u0 = default, u1 = default;
+        for (nint row = 0; row < 2; row++)
+        {
+            ref float top = ref Unsafe.Add(ref p0, row * pw + 2 * q);
+            Vector512<float> a0 = b, a1 = b, a2 = b, a3 = b;
+            Row4(ref top, w0, w1, w2, ref a0, ref a1, ref a2, ref a3);
+            Row4(ref Unsafe.Add(ref top, pw), w3, w4, w5, ref a0, ref a1, ref a2, ref a3);
+            Row4(ref Unsafe.Add(ref top, 2 * pw), w6, w7, w8, ref a0, ref a1, ref a2, ref a3);
+            if (row == 0)
+            {
+                m0 = Avx512F.Max(a0, a1); m1 = Avx512F.Max(a2, a3);
+                if (!TFinite.Value)
+                {
+                    u0 = Avx512F.CompareUnordered(a0, a1); u1 = Avx512F.CompareUnordered(a2, a3);
+                }
+                continue;
+            }
+            StorePooled<TFinite, TLast>(m0, u0, a0, a1, target, ref y, p, v);
+            StorePooled<TFinite, TLast>(m1, u1, a2, a3, target, ref y, p + 1, v);
+        }
+    }
+
+    /// <summary><see cref="Tile8"/> for one pooled output (2 convolution outputs per row): the tail of a pooled width 4k + 1 or 4k + 3.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Tile2<TFinite, TLast>(ref float p0, nint pw, nint q, Vector512<float> b, Vector512<float> w0, Vector512<float> w1,
+        Vector512<float> w2, Vector512<float> w3, Vector512<float> w4, Vector512<float> w5, Vector512<float> w6, Vector512<float> w7,
+        Vector512<float> w8, in PoolTarget target, ref float y, nint p, nint v) where TFinite : struct, IFlag where TLast : struct, IFlag
+    {
+        Vector512<float> m0 = default, u0 = default;
+        for (nint row = 0; row < 2; row++)
+        {
+            ref float top = ref Unsafe.Add(ref p0, row * pw + 2 * q);
+            Vector512<float> a0 = b, a1 = b;
+            Row2(ref top, w0, w1, w2, ref a0, ref a1);
+            Row2(ref Unsafe.Add(ref top, pw), w3, w4, w5, ref a0, ref a1);
+            Row2(ref Unsafe.Add(ref top, 2 * pw), w6, w7, w8, ref a0, ref a1);
+            if (row == 0)
+            {
+                m0 = Avx512F.Max(a0, a1);
+                if (!TFinite.Value) u0 = Avx512F.CompareUnordered(a0, a1);
+                continue;
+            }
+            StorePooled<TFinite, TLast>(m0, u0, a0, a1, target, ref y, p, v);
+        }
+    }
+
+    /// <summary>ReLU of a window's maximum (the top pair's maximum and NaN mask, the bottom pair), stored at pooled position <paramref name="p"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StorePooled<TFinite, TLast>(Vector512<float> top, Vector512<float> topNaN, Vector512<float> c, Vector512<float> d,
+        in PoolTarget target, ref float y, nint p, nint v) where TFinite : struct, IFlag where TLast : struct, IFlag
+    {
+        var m = Avx512F.Max(Avx512F.Max(Avx512F.Max(top, c), d), Vector512<float>.Zero); // NaN and ±0 give +0
+        if (!TFinite.Value) m = Vector512.ConditionalSelect(topNaN | Avx512F.CompareUnordered(c, d), Vector512.Create(float.NaN), m);
+        if (TLast.Value)
+            Vector512.StoreUnsafe(m, ref Unsafe.Add(ref y, p * target.Position + v));
+        else
+            Store(Unsafe.BitCast<Vector512<float>, V512>(m), target, ref y, p, v);
+    }
+
+    /// <summary><see cref="ConvSimd.Row3{V}"/> in raw intrinsics: one kernel row of 8 outputs, ten inputs broadcast once.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Row8(ref float p, Vector512<float> w0, Vector512<float> w1, Vector512<float> w2, ref Vector512<float> a0,
+        ref Vector512<float> a1, ref Vector512<float> a2, ref Vector512<float> a3, ref Vector512<float> a4, ref Vector512<float> a5,
+        ref Vector512<float> a6, ref Vector512<float> a7)
+    {
+        var x0 = Vector512.Create(p); var x1 = Vector512.Create(Unsafe.Add(ref p, 1)); var x2 = Vector512.Create(Unsafe.Add(ref p, 2));
+        a0 = Avx512F.FusedMultiplyAdd(w0, x0, a0);
+        a0 = Avx512F.FusedMultiplyAdd(w1, x1, a0);
+        a1 = Avx512F.FusedMultiplyAdd(w0, x1, a1);
+        var x3 = Vector512.Create(Unsafe.Add(ref p, 3));
+        a0 = Avx512F.FusedMultiplyAdd(w2, x2, a0);
+        a1 = Avx512F.FusedMultiplyAdd(w1, x2, a1);
+        a2 = Avx512F.FusedMultiplyAdd(w0, x2, a2);
+        var x4 = Vector512.Create(Unsafe.Add(ref p, 4));
+        a1 = Avx512F.FusedMultiplyAdd(w2, x3, a1);
+        a2 = Avx512F.FusedMultiplyAdd(w1, x3, a2);
+        a3 = Avx512F.FusedMultiplyAdd(w0, x3, a3);
+        var x5 = Vector512.Create(Unsafe.Add(ref p, 5));
+        a2 = Avx512F.FusedMultiplyAdd(w2, x4, a2);
+        a3 = Avx512F.FusedMultiplyAdd(w1, x4, a3);
+        a4 = Avx512F.FusedMultiplyAdd(w0, x4, a4);
+        var x6 = Vector512.Create(Unsafe.Add(ref p, 6));
+        a3 = Avx512F.FusedMultiplyAdd(w2, x5, a3);
+        a4 = Avx512F.FusedMultiplyAdd(w1, x5, a4);
+        a5 = Avx512F.FusedMultiplyAdd(w0, x5, a5);
+        var x7 = Vector512.Create(Unsafe.Add(ref p, 7));
+        a4 = Avx512F.FusedMultiplyAdd(w2, x6, a4);
+        a5 = Avx512F.FusedMultiplyAdd(w1, x6, a5);
+        a6 = Avx512F.FusedMultiplyAdd(w0, x6, a6);
+        var x8 = Vector512.Create(Unsafe.Add(ref p, 8));
+        a5 = Avx512F.FusedMultiplyAdd(w2, x7, a5);
+        a6 = Avx512F.FusedMultiplyAdd(w1, x7, a6);
+        a7 = Avx512F.FusedMultiplyAdd(w0, x7, a7);
+        var x9 = Vector512.Create(Unsafe.Add(ref p, 9));
+        a6 = Avx512F.FusedMultiplyAdd(w2, x8, a6);
+        a7 = Avx512F.FusedMultiplyAdd(w1, x8, a7);
+        a7 = Avx512F.FusedMultiplyAdd(w2, x9, a7);
+    }
+
+    /// <summary><see cref="Row8"/> for 4 outputs: six inputs.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Row4(ref float p, Vector512<float> w0, Vector512<float> w1, Vector512<float> w2, ref Vector512<float> a0,
+        ref Vector512<float> a1, ref Vector512<float> a2, ref Vector512<float> a3)
+    {
+        var x0 = Vector512.Create(p); var x1 = Vector512.Create(Unsafe.Add(ref p, 1)); var x2 = Vector512.Create(Unsafe.Add(ref p, 2));
+        a0 = Avx512F.FusedMultiplyAdd(w0, x0, a0);
+        a0 = Avx512F.FusedMultiplyAdd(w1, x1, a0);
+        a1 = Avx512F.FusedMultiplyAdd(w0, x1, a1);
+        var x3 = Vector512.Create(Unsafe.Add(ref p, 3));
+        a0 = Avx512F.FusedMultiplyAdd(w2, x2, a0);
+        a1 = Avx512F.FusedMultiplyAdd(w1, x2, a1);
+        a2 = Avx512F.FusedMultiplyAdd(w0, x2, a2);
+        var x4 = Vector512.Create(Unsafe.Add(ref p, 4));
+        a1 = Avx512F.FusedMultiplyAdd(w2, x3, a1);
+        a2 = Avx512F.FusedMultiplyAdd(w1, x3, a2);
+        a3 = Avx512F.FusedMultiplyAdd(w0, x3, a3);
+        var x5 = Vector512.Create(Unsafe.Add(ref p, 5));
+        a2 = Avx512F.FusedMultiplyAdd(w2, x4, a2);
+        a3 = Avx512F.FusedMultiplyAdd(w1, x4, a3);
+        a3 = Avx512F.FusedMultiplyAdd(w2, x5, a3);
+    }
+
+    /// <summary><see cref="Row8"/> for 2 outputs: four inputs.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Row2(ref float p, Vector512<float> w0, Vector512<float> w1, Vector512<float> w2, ref Vector512<float> a0,
+        ref Vector512<float> a1)
+    {
+        var x0 = Vector512.Create(p); var x1 = Vector512.Create(Unsafe.Add(ref p, 1)); var x2 = Vector512.Create(Unsafe.Add(ref p, 2));
+        var x3 = Vector512.Create(Unsafe.Add(ref p, 3));
+        a0 = Avx512F.FusedMultiplyAdd(w0, x0, a0);
+        a1 = Avx512F.FusedMultiplyAdd(w0, x1, a1);
+        a0 = Avx512F.FusedMultiplyAdd(w1, x1, a0);
+        a1 = Avx512F.FusedMultiplyAdd(w1, x2, a1);
+        a0 = Avx512F.FusedMultiplyAdd(w2, x2, a0);
+        a1 = Avx512F.FusedMultiplyAdd(w2, x3, a1);
     }
 
     /// <summary>
@@ -324,17 +531,31 @@ internal static class ConvPoolSimd
         System.Runtime.Intrinsics.X86.Avx512F.CompareUnordered(Unsafe.BitCast<V512, System.Runtime.Intrinsics.Vector512<float>>(a),
             Unsafe.BitCast<V512, System.Runtime.Intrinsics.Vector512<float>>(b));
 
-    /// <summary>The largest magnitude of <paramref name="count"/> floats; NaN (bits above infinity's) when one is NaN.</summary>
+    /// <summary>
+    /// The largest magnitude of <paramref name="count"/> floats; NaN (bits above infinity's) when one is NaN. Compiled once
+    /// (not tiered); the last vector overlaps the one before when the count is not a multiple of 16 (a maximum does not
+    /// mind seeing a value twice), and the horizontal maximum folds halves.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static float MaxAbs(ref float source, nint count)
     {
-        var mask = System.Runtime.Intrinsics.Vector512.Create(0x7FFFFFFFu);
-        var acc = System.Runtime.Intrinsics.Vector512<uint>.Zero;
-        nint i = 0;
-        for (; i + 16 <= count; i += 16)
-            acc = System.Runtime.Intrinsics.Vector512.Max(acc, System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref Unsafe.As<float, uint>(ref source), (nuint)i) & mask);
+        ref uint bits = ref Unsafe.As<float, uint>(ref source);
         uint max = 0;
-        for (int j = 0; j < 16; j++) max = System.Math.Max(max, System.Runtime.Intrinsics.Vector512.GetElement(acc, j));
-        for (; i < count; i++) max = System.Math.Max(max, Unsafe.As<float, uint>(ref Unsafe.Add(ref source, i)) & 0x7FFFFFFFu);
+        nint i = 0;
+        if (count >= 16)
+        {
+            var mask = Vector512.Create(0x7FFFFFFFu);
+            var acc = Vector512<uint>.Zero;
+            for (; i + 16 <= count; i += 16)
+                acc = Vector512.Max(acc, Vector512.LoadUnsafe(ref bits, (nuint)i) & mask);
+            if (i < count)
+                acc = Vector512.Max(acc, Vector512.LoadUnsafe(ref bits, (nuint)(count - 16)) & mask);
+            var half = Vector256.Max(acc.GetLower(), acc.GetUpper());
+            var quarter = Vector128.Max(half.GetLower(), half.GetUpper());
+            max = System.Math.Max(System.Math.Max(quarter.GetElement(0), quarter.GetElement(1)), System.Math.Max(quarter.GetElement(2), quarter.GetElement(3)));
+            i = count;
+        }
+        for (; i < count; i++) max = System.Math.Max(max, Unsafe.Add(ref bits, i) & 0x7FFFFFFFu);
         return BitConverter.Int32BitsToSingle((int)max);
     }
 

@@ -61,6 +61,12 @@ public static class CnnParts
         Row("  flatten (reorder 49×32)", 0, () => LayoutKernels.Reorder(p2.Span, 1, 49, 32, 1568, 32, 1, f.Span, 1568, 1, 49), 2000);
         var pooled1 = Buffer(3136, 0); var flat = Buffer(1568, 0);
         Row("conv1+ReLU+pool fused (ConvPoolKernels)", 2.0 * 784 * 16 * 9, () => ConvPoolKernels.ForwardMaxPool(x1.Span, 1, Conv1, w1.Span, b.Span, scratch.Span, true, y1.Span, pooled1.Span, 3136, 16, 1), 2000);
+        Row("  the same, overlapping last tile (before)", 2.0 * 784 * 16 * 9, () =>
+        {
+            ConvPoolSimd.TailTilesDisabled = true; // as before issue 21's tail tiles
+            ConvPoolKernels.ForwardMaxPool(x1.Span, 1, Conv1, w1.Span, b.Span, scratch.Span, true, y1.Span, pooled1.Span, 3136, 16, 1);
+            ConvPoolSimd.TailTilesDisabled = false;
+        }, 2000);
         Row("conv2+ReLU+pool+flatten fused, scratch 28224", 2.0 * 196 * 32 * 144, () => ConvPoolKernels.ForwardMaxPool(p1.Span, 1, Conv2, w2.Span, b.Span, scratch.Span.Slice(0, 28224), true, y2.Span, flat.Span, 1568, 1, 49), 1000);
         Row("  the same, channels last (no flattened store)", 2.0 * 196 * 32 * 144, () => ConvPoolKernels.ForwardMaxPool(p1.Span, 1, Conv2, w2.Span, b.Span, scratch.Span.Slice(0, 28224), true, y2.Span, flat.Span, 1568, 32, 1), 1000);
         Row("  the same, flattened by scalar stores", 2.0 * 196 * 32 * 144, () =>
@@ -106,6 +112,105 @@ public static class CnnParts
         Row("dense 1568→128 forward", 32 * 2.0 * 1568 * 128, () => DenseKernels.Forward(f.Span, B, 1568, 1568, w3.Span, b3.Span, h.Span, 128), 50);
         Row("dense 1568→128 backward weights", 32 * 2.0 * 1568 * 128, () => DenseKernels.BackwardWeights(f.Span, B, 1568, 1568, dh.Span, 128, dW3.Span, b3.Span), 50);
         Row("dense 1568→128 backward input", 32 * 2.0 * 1568 * 128, () => DenseKernels.BackwardInput(dh.Span, B, 128, w3.Span, 1568, df.Span, 1568), 50);
+    }
+
+    /// <summary>
+    /// <c>--conv1-ab</c> (issue 21, session 3): the CNN's fused conv1 + ReLU + pool at batch 1 with the tail tiles (now)
+    /// and with the overlapping last tile (before), interleaved rounds of one process (thread CPU time, 31 rounds of 2,000
+    /// calls, three repeats), with the fraction of the FMA peak of the layer's 0.226 MFLOP.
+    /// </summary>
+    public static void RunConv1Ab()
+    {
+        double peak = StaticNet.Benchmarks.FmaPeak.Measure512();
+        var x1 = Buffer(784, 1); var w1 = Buffer(9 * 16, 2); var b = Buffer(16, 3); var y1 = Buffer(12544, 0);
+        var scratch = Buffer(1024, 0); var pooled = Buffer(3136, 0);
+        Action now = () => ConvPoolKernels.ForwardMaxPool(x1.Span, 1, Conv1, w1.Span, b.Span, scratch.Span, true, y1.Span, pooled.Span, 3136, 16, 1);
+        Action before = () =>
+        {
+            ConvPoolSimd.TailTilesDisabled = true;
+            now();
+            ConvPoolSimd.TailTilesDisabled = false;
+        };
+        Action[] actions = { now, before };
+        const int Calls = 2000, Rounds = 31;
+        var warm = Stopwatch.StartNew();
+        while (warm.Elapsed.TotalSeconds < 1)
+            foreach (Action a in actions) a();
+        double flop = 2.0 * 784 * 16 * 9;
+        Console.WriteLine($"fp32 FMA peak {peak:F1} GFLOP/s; conv1 1→16 28×28 + ReLU + pool, min / median µs (fraction of the peak at the minimum)");
+        for (int repeat = 0; repeat < 3; repeat++)
+        {
+            var t = new double[2][];
+            for (int k = 0; k < 2; k++) t[k] = new double[Rounds];
+            for (int r = 0; r < Rounds; r++)
+                for (int k = 0; k < 2; k++)
+                {
+                    double s0 = TransformerBenchmarks.ThreadCpuMicroseconds();
+                    for (int i = 0; i < Calls; i++) actions[k]();
+                    t[k][r] = (TransformerBenchmarks.ThreadCpuMicroseconds() - s0) / Calls;
+                }
+            foreach (double[] a in t) Array.Sort(a);
+            Console.WriteLine($"tail tiles (now) {t[0][0]:F2} / {t[0][Rounds / 2]:F2} ({flop / t[0][0] / 1e3 / peak:P0})   " +
+                              $"overlapping tile (before) {t[1][0]:F2} / {t[1][Rounds / 2]:F2} ({flop / t[1][0] / 1e3 / peak:P0})");
+        }
+    }
+
+    /// <summary>
+    /// <c>--cnn-dense-in-chain</c> (issue 21, session 3): the CNN's batch-1 kernels in the generated code's order (fused
+    /// conv1, fused conv2 with its cached filter, dense 1568 → 128 + ReLU, dense 128 → 10), the dense 1568 → 128 timed
+    /// alone inside the chain (monotonic clock around it, minimum and median of 20,000 calls), against the same dense
+    /// layer called in a loop by itself, and with 64–512 KB of other data read just before it: how much of its 802 KB
+    /// the rest of the call evicts from the 1 MB L2, and how much a smaller working set could save.
+    /// </summary>
+    public static void RunDenseInChain()
+    {
+        var x1 = Buffer(784, 1); var w1 = Buffer(9 * 16, 2); var b = Buffer(32, 3); var y1 = Buffer(12544, 0);
+        var p1 = Buffer(3136, 0); var w2 = Buffer(144 * 32, 4); var y2 = Buffer(6272, 0); var flat = Buffer(1568, 0);
+        var w3 = Buffer(1568 * 128, 6); var b3 = Buffer(128, 7); var h = Buffer(128, 0); var w4 = Buffer(128 * 16, 8); var o = Buffer(16, 0);
+        var scratch = Buffer(28224, 0); var other = Buffer(512 * 256, 9);
+        float sink = 0;
+        void Conv()
+        {
+            ConvPoolKernels.ForwardMaxPool(x1.Span, 1, Conv1, w1.Span, b.Span, scratch.Span, true, y1.Span, p1.Span, 3136, 16, 1);
+            ConvPoolKernels.ForwardMaxPool(p1.Span, 1, Conv2, w2.Span, b.Span, scratch.Span, true, y2.Span, flat.Span, 1568, 1, 49);
+        }
+        void Dense() => DenseKernels.ForwardReLU(flat.Span, 1, 1568, 1568, w3.Span, b3.Span, h.Span, 128, 128);
+        void Dense2() => DenseKernels.Forward(h.Span, 1, 128, 128, w4.Span, b.Span, o.Span, 16);
+        (double Min, double Median) Time(Action before, Action after)
+        {
+            const int N = 20_000;
+            var t = new double[N];
+            for (int i = -2000; i < N; i++)
+            {
+                before();
+                long t0 = Stopwatch.GetTimestamp();
+                Dense();
+                long t1 = Stopwatch.GetTimestamp();
+                after();
+                if (i >= 0) t[i] = (t1 - t0) * 1e6 / Stopwatch.Frequency;
+            }
+            Array.Sort(t);
+            return (t[0], t[N / 2]);
+        }
+        Action nothing = () => { };
+        Action Touch(int kb) => () => sink += ReadAll(other.Span.Slice(0, kb * 256));
+        var rows = new (string Name, Action Before, Action After)[]
+        {
+            ("dense alone, in a loop", nothing, nothing),
+            ("dense inside the chain (conv1, conv2 | dense | dense2)", Conv, Dense2),
+            ("dense alone, 64 KB read before it", Touch(64), nothing),
+            ("dense alone, 128 KB read before it", Touch(128), nothing),
+            ("dense alone, 256 KB read before it", Touch(256), nothing),
+            ("dense alone, 512 KB read before it", Touch(512), nothing),
+        };
+        Console.WriteLine("dense 1568→128 + ReLU at batch 1, monotonic clock around the call, µs (min / median of 20,000), two repeats");
+        for (int repeat = 0; repeat < 2; repeat++)
+            foreach (var (name, before, after) in rows)
+            {
+                var (min, median) = Time(before, after);
+                Console.WriteLine($"{name,-58} {min,6:F2} / {median,6:F2}");
+            }
+        GC.KeepAlive(sink);
     }
 
     /// <summary>Sums a buffer with eight 512-bit accumulators: the bandwidth floor of a kernel that streams it once.</summary>

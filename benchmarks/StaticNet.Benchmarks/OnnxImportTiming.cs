@@ -22,10 +22,12 @@ public static class OnnxImportTiming
     }
 
     /// <summary>
-    /// <c>--cnn-forward-ab</c> (issue 21): the imported Fashion CNN's <c>Forward</c> as committed, the same with the second
-    /// convolution's Winograd F(2×2) instead of F(2×4) (<c>ConvWinograd24.Disabled</c>, the path before), and ONNX Runtime,
-    /// in interleaved rounds of one process (31 rounds of 25 calls each, thread CPU time), repeated three times; ratios
-    /// are ONNX Runtime's time over StaticNet's. Run it with <c>DOTNET_TieredPGO=0</c> too: with dynamic PGO the variant
+    /// <c>--cnn-forward-ab</c> (issue 21): the imported Fashion CNN's <c>Forward</c> as committed; the same with the second
+    /// convolution's Winograd F(2×2) instead of F(2×4) (<c>ConvWinograd24.Disabled</c>); with the fused first
+    /// convolution's overlapping last tile instead of its tail tiles (<c>ConvPoolSimd.TailTilesDisabled</c>); with both
+    /// (the code before session 3); and ONNX Runtime, in interleaved rounds of one process (31 rounds of 25 calls each,
+    /// thread CPU time), repeated three times; ratios are ONNX Runtime's time over StaticNet's. Run it with
+    /// <c>DOTNET_TieredPGO=0</c> too: with dynamic PGO the variant
     /// measured during the JIT's instrumentation can get better code than the other.
     /// </summary>
     public static void RunAb()
@@ -37,8 +39,22 @@ public static class OnnxImportTiming
             bench.StaticNetFashionCnn();
             StaticNet.Kernels.ConvWinograd24.Disabled = false;
         };
-        string[] names = { "now", "F(2x2) (before)", "ONNX Runtime" };
-        Action[] actions = { bench.StaticNetFashionCnn, f2x2, bench.OnnxRuntimeFashionCnn };
+        Action overlapTile = () =>
+        {
+            StaticNet.Kernels.ConvPoolSimd.TailTilesDisabled = true; // conv1's overlapping last tile, as before
+            bench.StaticNetFashionCnn();
+            StaticNet.Kernels.ConvPoolSimd.TailTilesDisabled = false;
+        };
+        Action before = () =>
+        {
+            StaticNet.Kernels.ConvWinograd24.Disabled = true;
+            StaticNet.Kernels.ConvPoolSimd.TailTilesDisabled = true;
+            bench.StaticNetFashionCnn();
+            StaticNet.Kernels.ConvPoolSimd.TailTilesDisabled = false;
+            StaticNet.Kernels.ConvWinograd24.Disabled = false;
+        };
+        string[] names = { "now", "F(2x2) conv2", "conv1 overlapping tile", "both (before session 3)", "ONNX Runtime" };
+        Action[] actions = { bench.StaticNetFashionCnn, f2x2, overlapTile, before, bench.OnnxRuntimeFashionCnn };
         const int Rounds = 31, Calls = 25;
         long warm = System.Diagnostics.Stopwatch.GetTimestamp();
         while (System.Diagnostics.Stopwatch.GetElapsedTime(warm).TotalSeconds < 2)

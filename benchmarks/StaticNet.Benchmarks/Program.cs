@@ -124,6 +124,16 @@ public static class Program
                 for (int i = 0; i < 1000; i++) bench.StaticNetFashionCnn();
             return;
         }
+        if (args.Length == 1 && args[0] == "--cnn-dense-in-chain")
+        {
+            CnnParts.RunDenseInChain(); // issue 21, session 3: the dense layer's time inside the whole call's kernel chain
+            return;
+        }
+        if (args.Length == 1 && args[0] == "--conv1-ab")
+        {
+            CnnParts.RunConv1Ab(); // issue 21, session 3: conv1's tail tiles against the overlapping tile
+            return;
+        }
         if (args.Length == 1 && args[0] == "--cnn-parts")
         {
             CnnParts.Run();

@@ -35,6 +35,12 @@ public class ConvPoolTests
         // A pooled width of 4k + 2 other than the CNNs' 14 (6, odd height): the one-channel kernel's overlapping last tile.
         new("direct3x3 cin1 9x13 pad1 pooled width 6", ConvKernelTests.Layout.ChannelsFirst, 1, 9, 13, 16, 3, 3, 1, 1, 1, 1, 9, 13, 2),
         new("direct3x3 cin1 9x13 pad1 pooled width 6, 7 filters", ConvKernelTests.Layout.ChannelsFirst, 1, 9, 13, 7, 3, 3, 1, 1, 1, 1, 9, 13, 1),
+        // Issue 21, session 3: the 512-bit ReLU kernel's tail tiles of 2 and 1 pooled outputs after its tiles of 4, for
+        // every remainder of the pooled width (7 = 4 + 2 + 1, 9 = 8 + 1, 10 = 8 + 2), two channel vectors, valid padding.
+        new("direct3x3 cin1 6x15 pad1 pooled width 7 (tail tiles 2 + 1)", ConvKernelTests.Layout.ChannelsFirst, 1, 6, 15, 16, 3, 3, 1, 1, 1, 1, 6, 15, 2),
+        new("direct3x3 cin1 8x18 pad1 pooled width 9 (tail tile 1)", ConvKernelTests.Layout.ChannelsFirst, 1, 8, 18, 16, 3, 3, 1, 1, 1, 1, 8, 18, 1),
+        new("direct3x3 cin1 7x21 pad1 pooled width 10, 32 filters (tail tile 2, two vectors)", ConvKernelTests.Layout.ChannelsFirst, 1, 7, 21, 32, 3, 3, 1, 1, 1, 1, 7, 21, 2),
+        new("direct3x3 cin1 16x16 valid pooled width 7, 20 filters", ConvKernelTests.Layout.ChannelsFirst, 1, 16, 16, 20, 3, 3, 1, 1, 0, 0, 14, 14, 2),
     };
 
     public static TheoryData<int, int, bool, bool> CaseData()
@@ -117,6 +123,11 @@ public class ConvPoolTests
     [InlineData(13, 256)]
     [InlineData(13, 128)]
     [InlineData(14, 512)]
+    [InlineData(15, 512)]
+    [InlineData(16, 512)]
+    [InlineData(17, 512)]
+    [InlineData(18, 512)]
+    [InlineData(18, 256)]
     public void NaNPropagatesLikeTheUnfusedSequence(int caseIndex, int path)
     {
         ConvKernelTests.Case c = Cases[caseIndex];
@@ -169,6 +180,62 @@ public class ConvPoolTests
         float[] conv = new float[g.OutputSampleLength], scratch = new float[ConvKernels.ScratchLength(g)], y = new float[49 * 32];
         foreach (int path in Paths)
             AssertNoAllocation(200, path, "ForwardMaxPool", () => ConvPoolKernels.ForwardMaxPool(x, 1, g, w, b, scratch, true, conv, y, 1568, 1, 49));
+    }
+
+    [Fact]
+    public void OneChannelFusedPathsAllocateNothing()
+    {
+        foreach (int index in new[] { 0, 15 }) // the CNN's conv1; tail tiles of 2 and 1 pooled outputs
+        {
+            ConvGeometry g = ConvKernelTests.Geometry(Cases[index]);
+            int cp = g.OutChannelsPadded, positions = (g.OutHeight / 2) * (g.OutWidth / 2);
+            float[] x = ConvKernelTests.Input(g, 1, 1), w = PaddedWeight(g.Taps, g.OutChannels, cp, 2), b = Random(cp, 3);
+            float[] conv = new float[g.OutputSampleLength], scratch = new float[ConvKernels.ScratchLength(g)], y = new float[positions * cp];
+            foreach (int path in Paths)
+            {
+                AssertNoAllocation(200, path, "ForwardMaxPool " + Cases[index].Name, () => ConvPoolKernels.ForwardMaxPool(x, 1, g, w, b, scratch, true, conv, y, positions * cp, cp, 1));
+                AssertNoAllocation(200, path, "ForwardMaxPool flattened " + Cases[index].Name, () => ConvPoolKernels.ForwardMaxPool(x, 1, g, w, b, scratch, true, conv, y, positions * cp, 1, positions));
+            }
+        }
+    }
+
+    /// <summary>
+    /// The tail tiles and the overlapping last tile they replace (<c>ConvPoolSimd.TailTilesDisabled</c>, kept for the
+    /// benchmarks' A/B) give the same bits on the 512-bit path, NaN fix-up or not, channels last or flattened.
+    /// </summary>
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(15)]
+    [InlineData(16)]
+    [InlineData(17)]
+    [InlineData(18)]
+    public void TailTilesEqualTheOverlappingTile(int caseIndex)
+    {
+        ConvKernelTests.Case c = Cases[caseIndex];
+        ConvGeometry g = ConvKernelTests.Geometry(c);
+        int rows = c.Rows, cp = g.OutChannelsPadded, positions = (g.OutHeight / 2) * (g.OutWidth / 2);
+        float[] w = PaddedWeight(g.Taps, c.Cout, cp, 52), b = Random(cp, 53);
+        float[] conv = new float[rows * g.OutputSampleLength], scratch = new float[ConvKernels.ScratchLength(g)];
+        foreach (bool nan in new[] { false, true })
+            foreach (bool flattened in new[] { false, true })
+            {
+                float[] x = ConvKernelTests.Input(g, rows, 51);
+                if (nan) x[(g.InHeight / 2 * g.InWidth + g.InWidth - 2) * g.InputPositionStride] = float.NaN; // in the last pooled columns
+                int ySample = flattened ? positions * c.Cout : positions * cp, yPosition = flattened ? 1 : cp, yChannel = flattened ? positions : 1;
+                float[] tails = Filled(rows * ySample, 7f), overlap = Filled(rows * ySample, 7f);
+                WithPath(512, () =>
+                {
+                    ConvPoolKernels.ForwardMaxPool(x, rows, g, w, b, scratch, true, conv, tails, ySample, yPosition, yChannel);
+                    ConvPoolSimd.TailTilesDisabled = true;
+                    try { ConvPoolKernels.ForwardMaxPool(x, rows, g, w, b, scratch, true, conv, overlap, ySample, yPosition, yChannel); }
+                    finally { ConvPoolSimd.TailTilesDisabled = false; }
+                });
+                for (int i = 0; i < tails.Length; i++)
+                    Assert.True(BitConverter.SingleToInt32Bits(tails[i]) == BitConverter.SingleToInt32Bits(overlap[i]) || (float.IsNaN(tails[i]) && float.IsNaN(overlap[i])),
+                        $"{c.Name} nan {nan} flattened {flattened} element {i}: tail tiles {tails[i]}, overlapping tile {overlap[i]}");
+                if (nan) Assert.Contains(tails, float.IsNaN);
+            }
     }
 
     [Fact]
