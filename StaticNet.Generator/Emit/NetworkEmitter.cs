@@ -725,8 +725,8 @@ internal static class NetworkEmitter
         WritePenalties(w, network, "loss", gradient: true);
         w.Line("batch.SetLoss(chunk, loss);");
         w.Line(network.HasInputGradient
-            ? "BackwardRows(parameters, gradients, x, activations, deltas, rows, _frozen, _firstTrainable, inputGradient: false, overwrite: true); // the buffer was not cleared"
-            : "BackwardRows(parameters, gradients, x, activations, deltas, rows, _frozen, _firstTrainable, overwrite: true); // the buffer was not cleared");
+            ? "BackwardRows(parameters, gradients, x, activations, deltas, rows, _frozen, _firstTrainable, inputGradient: false, overwrite: batch.OverwritesGradients); // true: the buffer was not cleared"
+            : "BackwardRows(parameters, gradients, x, activations, deltas, rows, _frozen, _firstTrainable, overwrite: batch.OverwritesGradients); // true: the buffer was not cleared");
         w.Close();
         w.Line();
         w.Line("private global::StaticNet.Kernels.ParallelBatch? _training; // the training calls' chunks and the workers' buffers, created by the first");

@@ -47,7 +47,8 @@ public sealed unsafe partial class ParallelBatch
 
     private readonly ChunkBody _body;
     private readonly int _activationLength, _gradientLength, _chunkStateLength;
-    private readonly bool _overwrites;    // the body overwrites its gradient buffer: no buffer is cleared before a chunk
+    private readonly bool _overwrites;    // the body can overwrite its gradient buffer: no buffer is cleared before a chunk
+    private bool _overwrite;              // this call's: _overwrites, unless ClearedChunkBuffers (read once per call)
     private AlignedBuffer[] _activations, _deltas, _gradients;
     private double[] _losses = new double[1];
     private float[] _chunkState = Array.Empty<float>();
@@ -79,6 +80,12 @@ public sealed unsafe partial class ParallelBatch
     /// and all of them added at the end, instead of contiguous blocks. The same bits either way.
     /// </summary>
     internal static bool InterleavedOneReduction;
+
+    /// <summary>
+    /// For the benchmarks' A/B comparison only: each chunk's gradient buffer cleared before the chunk and accumulated
+    /// into, as before issue 20's overwriting chunks, for a body created with <c>overwrites</c> too. The same bits either way.
+    /// </summary>
+    internal static bool ClearedChunkBuffers;
     private bool _interleaved;         // InterleavedOneReduction, read once per call (a test may set it while other tests run)
     private volatile bool _failed;
     private Exception? _error;
@@ -122,6 +129,16 @@ public sealed unsafe partial class ParallelBatch
         _activations = new[] { activations ?? new AlignedBuffer(activationLength) };
         _deltas = new[] { deltas ?? new AlignedBuffer(activationLength) };
         _gradients = new[] { new AlignedBuffer(gradientLength) };
+    }
+
+    /// <summary>
+    /// Whether the current training call's chunks must overwrite their gradient buffer (not cleared; every float written)
+    /// rather than add to it: set for a scheduler created with <c>overwrites</c>. The chunk body passes it to its backward pass.
+    /// </summary>
+    public bool OverwritesGradients
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => _overwrite;
     }
 
     /// <summary>The number of samples of the current call.</summary>
@@ -216,6 +233,7 @@ public sealed unsafe partial class ParallelBatch
         int chunks = Chunks(count);
         int workers = Math.Max(1, Math.Min(maxWorkers, chunks));
         _interleaved = InterleavedOneReduction;
+        _overwrite = _overwrites && !ClearedChunkBuffers;
         Prepare(chunks, workers, training: true);
         fixed (TInput* pi = inputs)
         fixed (float* pt = targets)
@@ -388,11 +406,12 @@ public sealed unsafe partial class ParallelBatch
         }
         Admit(chunks, 1, training: true); // one chunk, one worker, or the pool busy: the same rounds on this thread
         _trainingWorkers = 1;
-        if (_bufferDirty && chunks > 1 && !_overwrites)
+        if (_bufferDirty && chunks > 1 && !_overwrite)
         {
             _gradients[0].Span.Clear(); // one thread clears its buffer as it adds it (AddAndClear)
             _bufferDirty = false;
         }
+        if (_overwrite && chunks > 1) _bufferDirty = true; // its buffer keeps the last chunk's gradient
         Worker(0);
     }
 
@@ -425,7 +444,7 @@ public sealed unsafe partial class ParallelBatch
                 for (int chunk = slot; chunk < chunks && !_failed; chunk += workers)
                 {
                     Span<float> target = chunk == 0 ? gradient : _gradients[chunk].Span;
-                    if (!_overwrites) target.Clear();
+                    if (!_overwrite) target.Clear();
                     ParallelProfile.Lap(slot, ParallelProfile.Clear, ref time);
                     RunChunk(chunk, slot, target);
                     ParallelProfile.Lap(slot, ParallelProfile.Compute, ref time);
@@ -443,12 +462,12 @@ public sealed unsafe partial class ParallelBatch
             if (slot == 0)
             {
                 Span<float> own = _gradients[0].Span;
-                if (endChunk > 1 && !_overwrites) own.Clear(); // may hold a failed chunk's partial gradient; cleared once, then by AddAndClear
+                if (endChunk > 1 && !_overwrite) own.Clear(); // may hold a failed chunk's partial gradient; cleared once, then by AddAndClear
                 for (int chunk = 0; chunk < endChunk && !_failed; chunk++)
                 {
                     if (chunk == 0)
                     {
-                        if (!_overwrites) gradient.Clear();
+                        if (!_overwrite) gradient.Clear();
                         ParallelProfile.Lap(slot, ParallelProfile.Clear, ref time);
                         RunChunk(0, 0, gradient);
                         ParallelProfile.Lap(slot, ParallelProfile.Compute, ref time);
@@ -457,7 +476,7 @@ public sealed unsafe partial class ParallelBatch
                     RunChunk(chunk, 0, own);
                     ParallelProfile.Lap(slot, ParallelProfile.Compute, ref time);
                     if (_failed) { }
-                    else if (_overwrites) Add(gradient, own); // the next chunk overwrites it
+                    else if (_overwrite) Add(gradient, own); // the next chunk overwrites it
                     else AddAndClear(gradient, own);
                     ParallelProfile.Lap(slot, ParallelProfile.LocalAdd, ref time);
                 }
@@ -467,7 +486,7 @@ public sealed unsafe partial class ParallelBatch
                 for (int chunk = firstChunk; chunk < endChunk && !_failed; chunk++)
                 {
                     Span<float> target = _gradients[chunk].Span;
-                    if (!_overwrites) target.Clear();
+                    if (!_overwrite) target.Clear();
                     ParallelProfile.Lap(slot, ParallelProfile.Clear, ref time);
                     RunChunk(chunk, slot, target);
                     ParallelProfile.Lap(slot, ParallelProfile.Compute, ref time);
@@ -494,7 +513,7 @@ public sealed unsafe partial class ParallelBatch
                 // workers' first chunks. Shared: the others read a worker's buffer in the last round but did not clear it
                 // (which would have moved its cache lines to their cores and back); its owner clears it, in its own cache.
                 long time = ParallelProfile.Start();
-                if ((chunk == 0 || shared) && !_overwrites) target.Clear();
+                if ((chunk == 0 || shared) && !_overwrite) target.Clear();
                 ParallelProfile.Lap(slot, ParallelProfile.Clear, ref time);
                 RunChunk(chunk, slot, target);
                 ParallelProfile.Lap(slot, ParallelProfile.Compute, ref time);
@@ -511,7 +530,7 @@ public sealed unsafe partial class ParallelBatch
                 for (int c = Math.Max(first, 1); c < last; c++)
                 {
                     Span<float> own = _gradients[c - first].Span.Slice(start, end - start);
-                    if (shared || _overwrites) Add(g, own); // overwritten by its next chunk
+                    if (shared || _overwrite) Add(g, own); // overwritten by its next chunk
                     else AddAndClear(g, own);
                 }
             }

@@ -662,7 +662,7 @@ namespace Demo
                 ? global::StaticNet.Kernels.LossKernels.SoftmaxCrossEntropy(logits, targets.Slice(start * OutputSize, rows * OutputSize), rows * 16, 40, stride: 48, dLogits, scale, global::StaticNet.Kernels.LossKernels.ChunkWeights(weights, start, rows), rowsPerWeight: 16)
                 : global::StaticNet.Kernels.LossKernels.SoftmaxCrossEntropy(logits, labels.Slice(start * 16, rows * 16), rows * 16, 40, stride: 48, dLogits, scale, global::StaticNet.Kernels.LossKernels.ChunkWeights(weights, start, rows), rowsPerWeight: 16);
             batch.SetLoss(chunk, loss);
-            BackwardRows(parameters, gradients, x, activations, deltas, rows, _frozen, _firstTrainable, overwrite: true); // the buffer was not cleared
+            BackwardRows(parameters, gradients, x, activations, deltas, rows, _frozen, _firstTrainable, overwrite: batch.OverwritesGradients); // true: the buffer was not cleared
         }
 
         private global::StaticNet.Kernels.ParallelBatch? _training; // the training calls' chunks and the workers' buffers, created by the first

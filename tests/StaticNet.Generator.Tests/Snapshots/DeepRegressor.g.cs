@@ -425,7 +425,7 @@ namespace Demo.Models
                 global::System.ReadOnlySpan<float> weights = batch.Weights;
                 double loss = global::StaticNet.Kernels.LossKernels.MeanSquaredError(logits, targets.Slice(start * OutputSize, rows * OutputSize), rows, 4, stride: 16, dLogits, scale, global::StaticNet.Kernels.LossKernels.ChunkWeights(weights, start, rows));
                 batch.SetLoss(chunk, loss);
-                BackwardRows(parameters, gradients, x, activations, deltas, rows, _frozen, _firstTrainable, overwrite: true); // the buffer was not cleared
+                BackwardRows(parameters, gradients, x, activations, deltas, rows, _frozen, _firstTrainable, overwrite: batch.OverwritesGradients); // true: the buffer was not cleared
             }
 
             private global::StaticNet.Kernels.ParallelBatch? _training; // the training calls' chunks and the workers' buffers, created by the first

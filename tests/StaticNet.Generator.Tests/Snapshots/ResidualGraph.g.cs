@@ -625,7 +625,7 @@ namespace Demo
                 ? global::StaticNet.Kernels.LossKernels.SoftmaxCrossEntropy(logits, targets.Slice(start * OutputSize, rows * OutputSize), rows, 10, stride: 16, dLogits, scale, global::StaticNet.Kernels.LossKernels.ChunkWeights(weights, start, rows))
                 : global::StaticNet.Kernels.LossKernels.SoftmaxCrossEntropy(logits, labels.Slice(start, rows), rows, 10, stride: 16, dLogits, scale, global::StaticNet.Kernels.LossKernels.ChunkWeights(weights, start, rows));
             batch.SetLoss(chunk, loss);
-            BackwardRows(parameters, gradients, x, activations, deltas, rows, _frozen, _firstTrainable, inputGradient: false, overwrite: true); // the buffer was not cleared
+            BackwardRows(parameters, gradients, x, activations, deltas, rows, _frozen, _firstTrainable, inputGradient: false, overwrite: batch.OverwritesGradients); // true: the buffer was not cleared
         }
 
         private global::StaticNet.Kernels.ParallelBatch? _training; // the training calls' chunks and the workers' buffers, created by the first

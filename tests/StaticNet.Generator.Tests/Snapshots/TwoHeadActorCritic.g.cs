@@ -505,7 +505,7 @@ namespace Demo
                 loss += (0.5f / 1) * global::StaticNet.Kernels.LossKernels.MeanSquaredError(logits.Slice(headRow * 16 + 3, 1), headTargets.Slice(3, 1), 1, 1, stride: 1, dLogits.IsEmpty ? default : dLogits.Slice(headRow * 16 + 3, 1), scale * (0.5f / 1), headWeights); // value: MeanSquaredError, weight 0.5
             }
             batch.SetLoss(chunk, loss);
-            BackwardRows(parameters, gradients, x, activations, deltas, rows, _frozen, _firstTrainable, inputGradient: false, overwrite: true); // the buffer was not cleared
+            BackwardRows(parameters, gradients, x, activations, deltas, rows, _frozen, _firstTrainable, inputGradient: false, overwrite: batch.OverwritesGradients); // true: the buffer was not cleared
         }
 
         private global::StaticNet.Kernels.ParallelBatch? _training; // the training calls' chunks and the workers' buffers, created by the first

@@ -449,7 +449,7 @@ namespace Demo
             double loss = global::StaticNet.Kernels.LossKernels.BinaryCrossEntropy(logits, targets.Slice(start * OutputSize, rows * OutputSize), rows, 784, stride: 784, dLogits, scale, global::StaticNet.Kernels.LossKernels.ChunkWeights(weights, start, rows));
             loss += ZPenalty(activations.Slice(Enc2Output, rows * 16), activations.Slice(ZKlGradient, rows * 16), rows, scale, global::StaticNet.Kernels.LossKernels.ChunkWeights(weights, start, rows));
             batch.SetLoss(chunk, loss);
-            BackwardRows(parameters, gradients, x, activations, deltas, rows, _frozen, _firstTrainable, overwrite: true); // the buffer was not cleared
+            BackwardRows(parameters, gradients, x, activations, deltas, rows, _frozen, _firstTrainable, overwrite: batch.OverwritesGradients); // true: the buffer was not cleared
         }
 
         private global::StaticNet.Kernels.ParallelBatch? _training; // the training calls' chunks and the workers' buffers, created by the first
