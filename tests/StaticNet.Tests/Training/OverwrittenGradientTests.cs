@@ -126,4 +126,31 @@ public sealed class OverwrittenGradientTests
         fresh.ComputeGradients(Random(130 * n, 3), Labels(130, 5, 4));
         AssertBits(fresh.Gradients.ToArray(), network.Gradients.ToArray(), $"frozen {last}, {workers} worker(s)");
     }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void ClearedChunkBuffersOfTheBenchmarksGiveTheSameBits(int workers)
+    {
+        // The benchmarks' A/B switch (--parallel-diag clears): every chunk's buffer cleared and accumulated into, as before.
+        float[] Train(bool cleared)
+        {
+            ParallelBatch.ClearedChunkBuffers = cleared;
+            try
+            {
+                var network = new ParallelCnn(5) { MaxDegreeOfParallelism = workers };
+                var adam = new StaticNet.Optimizers.Adam(0.01f);
+                int n = ParallelCnn.InputSize;
+                for (int step = 0; step < 3; step++)
+                    network.TrainStep(Random((100 + 30 * step) * n, 20 + step), Labels(100 + 30 * step, 3, 30 + step), adam);
+                return network.Parameters.ToArray().Concat(network.Gradients.ToArray()).ToArray();
+            }
+            finally
+            {
+                ParallelBatch.ClearedChunkBuffers = false;
+            }
+        }
+        AssertBits(Train(cleared: true), Train(cleared: false), $"overwriting against cleared chunk buffers, {workers} worker(s)");
+    }
 }
