@@ -119,14 +119,24 @@ for R, C, S in FORWARD:
 
 # BackwardWeights: K inputs x C vectors. x -> x[0, k0], dy -> dy[0, j0], dW -> dW[k0, j0].
 for K, C in BACKWARD_WEIGHTS:
-    w(f"    /// <summary>dW += xᵀ·dy for {K} input(s) × {C} vector(s) of outputs, over all rows.</summary>")
+    w(f"    /// <summary>dW += xᵀ·dy for {K} input(s) × {C} vector(s) of outputs, over all rows; <c>dW = 0 + xᵀ·dy</c> when <paramref name=\"fresh\"/>.</summary>")
     w("    [MethodImpl(MethodImplOptions.AggressiveOptimization)]")
     w(f"    private static void BackwardWeightsTile{K}x{C}<V>(ref float x, nint xStride, nint rows, ref float dy, nint width,")
-    w(f"        ref float dWeight) where V : struct, ISimdVector<V>")
+    w(f"        ref float dWeight, bool fresh) where V : struct, ISimdVector<V>")
     w("    {")
     w("        nint n = V.Count;")
+    w("        " + " ".join(f"V a{k}{c};" for k in range(K) for c in range(C)))
+    w("        if (fresh)")
+    w("        {")
+    w("            // The accumulators start at +0, as a cleared gradient's: the same additions, the same bits.")
     for k in range(K):
-        w("        " + " ".join(f"V a{k}{c} = V.Load({at('dWeight', mul(k, 'width'), mul(c, 'n'))});" for c in range(C)))
+        w("            " + " ".join(f"a{k}{c} = V.Zero;" for c in range(C)))
+    w("        }")
+    w("        else")
+    w("        {")
+    for k in range(K):
+        w("            " + " ".join(f"a{k}{c} = V.Load({at('dWeight', mul(k, 'width'), mul(c, 'n'))});" for c in range(C)))
+    w("        }")
     w("        ref float xr = ref x;")
     w("        ref float dyr = ref dy;")
     w("        for (nint r = 0; r < rows; r++)")

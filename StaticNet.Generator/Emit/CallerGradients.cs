@@ -118,7 +118,7 @@ internal static class CallerGradients
         w.Line("global::System.Span<float> activations = _callerActivations!.Span.Slice(chunk * ActivationBufferLength, ActivationBufferLength);");
         w.Line("global::System.ReadOnlySpan<float> x = new global::System.ReadOnlySpan<float>(_callerInputs, start * InputSize, rows * InputSize);");
         w.Line($"{kernels}MergeKernels.CopyChannels(outputGradients.Slice(start * OutputSize, rows * OutputSize), {output.Channels}, 0, deltas.Slice({region}, rows * {output.RowLength}), {output.PositionStride}, 0, {output.Channels}, {outputRows}); // the caller's ∂L/∂output");
-        w.Line("BackwardRows(parameters, gradients, x, activations, deltas, rows, _frozen, first, inputGradient);");
+        w.Line("BackwardRows(parameters, gradients, x, activations, deltas, rows, _frozen, first, inputGradient, overwrite: false);");
         w.Line("if (!inputGradient) continue;");
         w.Line("global::System.Span<float> dx = inputGradients.Slice(start * InputSize, rows * InputSize);");
         w.Line("dx.Clear();");

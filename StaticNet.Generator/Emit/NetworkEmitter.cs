@@ -607,7 +607,7 @@ internal static class NetworkEmitter
         w.Line("// The chunks on up to MaxDegreeOfParallelism threads; the gradient, the losses and the statistics are combined in chunk");
         w.Line("// order, so the result does not depend on the number of threads.");
         w.Line("global::StaticNet.Kernels.ParallelBatch batch = _training ??= new global::StaticNet.Kernels.ParallelBatch(TrainChunk, ActivationBufferLength, TrainableLength, " +
-            (statistics ? "ParameterBufferLength - TrainableLength" : "0") + ", _activations, _deltas);");
+            (statistics ? "ParameterBufferLength - TrainableLength" : "0") + ", _activations, _deltas, overwrites: true); // TrainChunk overwrites its buffer");
         w.Line("batch.Scale = scale;");
         if (network.UsesRandom)
         {
@@ -725,8 +725,8 @@ internal static class NetworkEmitter
         WritePenalties(w, network, "loss", gradient: true);
         w.Line("batch.SetLoss(chunk, loss);");
         w.Line(network.HasInputGradient
-            ? "BackwardRows(parameters, gradients, x, activations, deltas, rows, _frozen, _firstTrainable, inputGradient: false);"
-            : "BackwardRows(parameters, gradients, x, activations, deltas, rows, _frozen, _firstTrainable);");
+            ? "BackwardRows(parameters, gradients, x, activations, deltas, rows, _frozen, _firstTrainable, inputGradient: false, overwrite: batch.OverwritesGradients); // true: the buffer was not cleared"
+            : "BackwardRows(parameters, gradients, x, activations, deltas, rows, _frozen, _firstTrainable, overwrite: batch.OverwritesGradients); // true: the buffer was not cleared");
         w.Close();
         w.Line();
         w.Line("private global::StaticNet.Kernels.ParallelBatch? _training; // the training calls' chunks and the workers' buffers, created by the first");
@@ -1020,14 +1020,17 @@ internal static class NetworkEmitter
         }
         w.Line("/// <summary>");
         w.Line("/// Backpropagates the loss gradient that the loss wrote into the last layer's region of <paramref name=\"deltas\"/>,");
-        w.Line("/// from the last layer to the first, accumulating into <paramref name=\"gradients\"/>. Frozen layers' parameter gradients");
+        w.Line("/// from the last layer to the first, accumulating into <paramref name=\"gradients\"/>, or, with <paramref name=\"overwrite\"/>,");
+        w.Line("/// overwriting them (what they held is not read: the weight gradient kernels that can write theirs do, the rest is cleared");
+        w.Line("/// first, the same bits as accumulating into cleared gradients). Frozen layers' parameter gradients");
         w.Line("/// are not computed (they stay zero), and nothing before layer <paramref name=\"first\"/>, the first that trains, runs.");
         w.Line("/// </summary>");
         w.Hot();
         w.Open("private static void BackwardRows(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, " +
             $"{x}, global::System.Span<float> activations, global::System.Span<float> deltas, int rows, global::System.ReadOnlySpan<bool> frozen, int first" +
-            (network.HasInputGradient ? ", bool inputGradient)" : ")"));
+            (network.HasInputGradient ? ", bool inputGradient" : "") + ", bool overwrite)");
         int firstTrainable = network.HasInputGradient ? 0 : network.FirstTrainableLayer; // Backward's input gradient needs every layer
+        WriteOverwritePrelude(w, network, firstTrainable);
         for (int i = network.Layers.Count - 1; i >= firstTrainable; i--) // no layer before the first trainable one ever needs a gradient
         {
             ShapedLayer layer = network.Layers[i];
@@ -1055,6 +1058,41 @@ internal static class NetworkEmitter
         }
         w.Close();
         w.Line();
+    }
+
+    /// <summary>
+    /// <c>BackwardRows</c>' start when <c>overwrite</c> is set (a chunk's gradient buffer that was not cleared, issue 20): clears
+    /// every range of the gradient that a layer accumulates into, and the ranges of the layers that overwrite theirs
+    /// (<see cref="Layers.LayerDefinition.OverwrittenGradients"/>) when they will not run (frozen, or before <c>first</c>).
+    /// </summary>
+    private static void WriteOverwritePrelude(CodeWriter w, ShapedNetwork network, int firstTrainable)
+    {
+        var overwritten = new System.Collections.Generic.List<(int Start, int Length, int Layer)>();
+        for (int i = firstTrainable; i < network.Layers.Count; i++)
+        {
+            ShapedLayer layer = network.Layers[i];
+            if (!layer.IsLive) continue;
+            foreach ((int start, int length) in layer.Definition.OverwrittenGradients(layer))
+                if (length > 0) overwritten.Add((start, length, i));
+        }
+        overwritten.Sort((a, b) => a.Start.CompareTo(b.Start));
+        w.Open("if (overwrite)");
+        int at = 0;
+        foreach ((int start, int length, _) in overwritten)
+        {
+            if (start < at || start + length > network.TrainableLength)
+                throw new System.InvalidOperationException($"overlapping or out-of-range overwritten gradient range {start}+{length}");
+            if (start > at) w.Line($"gradients.Slice({at}, {start - at}).Clear(); // accumulated into");
+            at = start + length;
+        }
+        if (network.TrainableLength > at) w.Line($"gradients.Slice({at}, {network.TrainableLength - at}).Clear(); // accumulated into");
+        foreach (var group in overwritten.GroupBy(r => r.Layer))
+        {
+            ShapedLayer layer = network.Layers[group.Key];
+            string ranges = string.Join(" ", group.Select(r => $"gradients.Slice({r.Start}, {r.Length}).Clear();"));
+            w.Line($"if (frozen[{group.Key}] || first > {group.Key}) {{ {ranges} }} // {layer.Name} does not write its gradients");
+        }
+        w.Close();
     }
 
     /// <summary>The layer's extra gradient regions (<c>Gradient2</c>, …), one for each further layer that reads its output.</summary>

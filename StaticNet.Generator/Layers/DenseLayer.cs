@@ -134,8 +134,23 @@ internal sealed class DenseLayer : LayerDefinition
         arguments += ", " + wiring.OutputDelta(layer);
         if (wiring.InputDelta(layer) is { } dx)
             arguments += ", " + dx;
-        return $"{layer.Identifier}Backward({arguments}, rows{wiring.BackwardFlags(layer)});";
+        string fresh = Overwrites(layer) ? ", fresh: overwrite" : "";
+        return $"{layer.Identifier}Backward({arguments}, rows{wiring.BackwardFlags(layer)}{fresh});";
     }
+
+    /// <summary>
+    /// Whether its weight gradient kernel overwrites the gradients when <c>BackwardRows</c> asks (the matrix kernel, trainable,
+    /// the weight <c>[inputs, width]</c> and bias <c>[width]</c> exactly the floats the kernel writes).
+    /// </summary>
+    private static bool Overwrites(ShapedLayer layer) =>
+        !IsDot(layer) && layer.IsTrainable && layer.IsLive &&
+        layer.FindTensor("weight") is { } weight && layer.FindTensor("bias") is { } bias &&
+        weight.Length == layer.Input.Channels * layer.Output.PositionStride && bias.Length == layer.Output.PositionStride;
+
+    public override (int Start, int Length)[] OverwrittenGradients(ShapedLayer layer) =>
+        Overwrites(layer)
+            ? new[] { (layer.FindTensor("weight")!.Offset, layer.FindTensor("weight")!.Length), (layer.FindTensor("bias")!.Offset, layer.FindTensor("bias")!.Length) }
+            : System.Array.Empty<(int, int)>();
 
     public override void WriteMethods(CodeWriter w, Wiring wiring, ShapedLayer layer)
     {
@@ -217,12 +232,14 @@ internal sealed class DenseLayer : LayerDefinition
         string rowText = layer.Output.Positions == 1 ? "rows" : $"rows × {layer.Output.Positions}";
         string dx = layer.IsFirst ? "; the network's input needs no gradient" : $", dx [{rowText}, {stride}] (when input)";
         string dW = layer.IsTrainable ? "dW, db (accumulated, when weights)" : "no dW, db (Trainable = false)";
+        if (Overwrites(layer)) dW = "dW, db (when weights: accumulated, or overwritten when fresh)";
         w.Line($"/// <summary>{Identifiers.Doc(layer.Name)} backward: dy [{rowText}, {width}] (the gradient of y; overwritten) → {dW}{dx}.</summary>");
         string parameters = layer.IsFirst ? "" : $"{ReadOnlySpan} parameters, ";
         string saved = KeepsPreActivation(layer) ? $"{ReadOnlySpan} z, " : layer.Activation != ActivationKind.None ? $"{ReadOnlySpan} y, " : "";
         string dxParameter = layer.IsFirst ? "" : $"{Span} dx, ";
         w.Hot();
-        w.Open($"private static void {id}Backward({parameters}{Span} gradients, {ReadOnlySpan} x, {saved}{Span} dy, {dxParameter}int rows{BackwardFlagParameters(layer)})");
+        string freshParameter = Overwrites(layer) ? ", bool fresh" : "";
+        w.Open($"private static void {id}Backward({parameters}{Span} gradients, {ReadOnlySpan} x, {saved}{Span} dy, {dxParameter}int rows{BackwardFlagParameters(layer)}{freshParameter})");
         if (KeepsPreActivation(layer))
             w.Line($"{Kernels}ActivationKernels.{PreActivationKernel(layer.Activation)}Backward(z, dy, {rows}, columns: {units}, stride: {width});");
         else if (layer.Activation != ActivationKind.None)
@@ -243,7 +260,7 @@ internal sealed class DenseLayer : LayerDefinition
             if (layer.IsTrainable)
             {
                 w.Line($"{weightsIf}{Kernels}DenseKernels.BackwardWeights(x, {rows}, inputs: {inputs}, xStride: {stride}, dy, width: {width},");
-                w.Line($"    {Slices(layer, "gradients")});");
+                w.Line($"    {Slices(layer, "gradients")}{(Overwrites(layer) ? ", overwrite: fresh" : "")});");
             }
             if (!layer.IsFirst)
                 w.Line($"if (input) {Kernels}DenseKernels.BackwardInput(dy, {rows}, width: {width}, {MatrixSlice(layer, "weight", "parameters", width)}, inputs: {inputs}, dx, dxStride: {stride});");

@@ -294,6 +294,14 @@ internal abstract class LayerDefinition
     /// <summary>The statement that runs the layer backward, or null when it has nothing to do.</summary>
     public abstract string? BackwardCall(Wiring wiring, ShapedLayer layer);
 
+    /// <summary>
+    /// The ranges of the gradient buffer, <c>(start, length)</c>, that the layer's backward call writes rather than adds to
+    /// when <c>BackwardRows</c>' <c>overwrite</c> is set and the layer trains (not frozen, at or after <c>first</c>): its
+    /// <see cref="BackwardCall"/> then passes <c>overwrite</c> on, and <c>BackwardRows</c> clears every other range first,
+    /// so a chunk's gradient buffer needs no clearing pass (issue 20). None by default: the layer accumulates.
+    /// </summary>
+    public virtual (int Start, int Length)[] OverwrittenGradients(ShapedLayer layer) => System.Array.Empty<(int, int)>();
+
     /// <summary>Writes the layer's methods (forward, and backward when the network trains).</summary>
     public abstract void WriteMethods(CodeWriter w, Wiring wiring, ShapedLayer layer);
 

@@ -47,7 +47,7 @@ internal static class GeneratedMembers
             members["TrainStep"] = new[] { 3, 4 };
             members["Evaluate"] = new[] { 5 };
             members["TrainingCall"] = new[] { 6 };
-            members["BackwardRows"] = new[] { network.HasInputGradient ? 9 : 8 };
+            members["BackwardRows"] = new[] { network.HasInputGradient ? 10 : 9 };
             foreach (string field in new[] { "s_layerParameters", "s_declaredFrozen", "s_declaredRanges", "_frozen", "_firstTrainable", "_trainableRanges" }) members[field] = null;
             members["Freeze"] = new[] { 1 };
             members["Unfreeze"] = new[] { 1 };

@@ -216,7 +216,27 @@ public static partial class DenseKernels
     /// <param name="dBias">The bias gradient, <c>[width]</c>, accumulated into.</param>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void BackwardWeights(ReadOnlySpan<float> x, int rows, int inputs, int xStride,
-        ReadOnlySpan<float> dy, int width, Span<float> dWeight, Span<float> dBias)
+        ReadOnlySpan<float> dy, int width, Span<float> dWeight, Span<float> dBias) =>
+        BackwardWeights(x, rows, inputs, xStride, dy, width, dWeight, dBias, overwrite: false);
+
+    /// <summary>
+    /// As <see cref="BackwardWeights(ReadOnlySpan{float}, int, int, int, ReadOnlySpan{float}, int, Span{float}, Span{float})"/>,
+    /// or, when <paramref name="overwrite"/>, writes the gradients instead of adding to them: <c>dWeight[k, j] = 0 + Σᵣ …</c>
+    /// for every <c>k &lt; inputs</c>, <c>j &lt; width</c> and <c>dBias[j] = 0 + Σᵣ dy[r, j]</c> for every <c>j &lt; width</c>,
+    /// the same bits as accumulating into cleared gradients (the sums start at +0 either way), without the clear.
+    /// </summary>
+    /// <param name="x">The layer's input as in <see cref="Forward"/>.</param>
+    /// <param name="rows">The number of samples.</param>
+    /// <param name="inputs">The number of inputs per sample.</param>
+    /// <param name="xStride">The distance between two rows of <paramref name="x"/>.</param>
+    /// <param name="dy">The gradient of the loss with respect to the layer's pre-activation output, <c>[rows, width]</c>.</param>
+    /// <param name="width">The padded output width.</param>
+    /// <param name="dWeight">The weight gradient, <c>[inputs, width]</c>, accumulated into or overwritten.</param>
+    /// <param name="dBias">The bias gradient, <c>[width]</c>, accumulated into or overwritten.</param>
+    /// <param name="overwrite">Whether to overwrite the gradients (what they held is not read) rather than add to them.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void BackwardWeights(ReadOnlySpan<float> x, int rows, int inputs, int xStride,
+        ReadOnlySpan<float> dy, int width, Span<float> dWeight, Span<float> dBias, bool overwrite)
     {
         CheckSizes(x.Length, rows, inputs, xStride, dWeight.Length, width, dy.Length);
         if (dBias.Length < width)
@@ -228,14 +248,17 @@ public static partial class DenseKernels
         ref float dbr = ref MemoryMarshal.GetReference(dBias);
         switch (KernelOptions.Path)
         {
-            case 512: DenseSimd.BackwardWeights<V512>(ref xr, rows, inputs, xStride, ref dyr, width, ref dwr, ref dbr); break;
-            case 256: DenseSimd.BackwardWeights<V256>(ref xr, rows, inputs, xStride, ref dyr, width, ref dwr, ref dbr); break;
-            case 128: DenseSimd.BackwardWeights<V128>(ref xr, rows, inputs, xStride, ref dyr, width, ref dwr, ref dbr); break;
-            default: ReferenceKernels.DenseBackwardWeights(x, rows, inputs, xStride, dy, width, dWeight, dBias); break;
+            case 512: DenseSimd.BackwardWeights<V512>(ref xr, rows, inputs, xStride, ref dyr, width, ref dwr, ref dbr, overwrite); return;
+            case 256: DenseSimd.BackwardWeights<V256>(ref xr, rows, inputs, xStride, ref dyr, width, ref dwr, ref dbr, overwrite); return;
+            case 128: DenseSimd.BackwardWeights<V128>(ref xr, rows, inputs, xStride, ref dyr, width, ref dwr, ref dbr, overwrite); return;
         }
-#else
-        ReferenceKernels.DenseBackwardWeights(x, rows, inputs, xStride, dy, width, dWeight, dBias);
 #endif
+        if (overwrite)
+        {
+            dWeight.Slice(0, inputs * width).Clear();
+            dBias.Slice(0, width).Clear();
+        }
+        ReferenceKernels.DenseBackwardWeights(x, rows, inputs, xStride, dy, width, dWeight, dBias);
     }
 
     /// <summary>

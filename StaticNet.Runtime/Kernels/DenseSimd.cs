@@ -298,20 +298,20 @@ internal static partial class DenseSimd
         }
     }
 
-    /// <summary>See <see cref="DenseKernels.BackwardWeights"/>.</summary>
+    /// <summary>See <see cref="DenseKernels.BackwardWeights(System.ReadOnlySpan{float}, int, int, int, System.ReadOnlySpan{float}, int, System.Span{float}, System.Span{float}, bool)"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void BackwardWeights<V>(ref float x, int rows, int inputs, int xStride, ref float dy, int width,
-        ref float dWeight, ref float dBias) where V : struct, ISimdVector<V>
+        ref float dWeight, ref float dBias, bool fresh) where V : struct, ISimdVector<V>
     {
         nint n = V.Count, w = width, s = xStride, m = rows, inputCount = inputs;
         nint vectors = w / n;
 
-        // dBias += column sums of dy.
+        // dBias += column sums of dy (from +0 when fresh, as a cleared gradient's: the same bits).
         for (nint v = 0; v < vectors; v++)
         {
             ref float b = ref Unsafe.Add(ref dBias, v * n);
             ref float d = ref Unsafe.Add(ref dy, v * n);
-            V sum = V.Load(ref b);
+            V sum = fresh ? V.Zero : V.Load(ref b);
             for (nint r = 0; r < m; r++)
                 sum = V.Add(sum, V.Load(ref Unsafe.Add(ref d, r * w)));
             V.Store(ref b, sum);
@@ -330,32 +330,32 @@ internal static partial class DenseSimd
                 ref float dw = ref Unsafe.Add(ref dWeight, k * w + vb * n);
                 if (tileK == 4)
                 {
-                    if (tileV == 4) BackwardWeightsTile4x4<V>(ref xk, s, m, ref dyv, w, ref dw);
-                    else if (tileV == 2) BackwardWeightsTile4x2<V>(ref xk, s, m, ref dyv, w, ref dw);
-                    else BackwardWeightsTile4x1<V>(ref xk, s, m, ref dyv, w, ref dw);
+                    if (tileV == 4) BackwardWeightsTile4x4<V>(ref xk, s, m, ref dyv, w, ref dw, fresh);
+                    else if (tileV == 2) BackwardWeightsTile4x2<V>(ref xk, s, m, ref dyv, w, ref dw, fresh);
+                    else BackwardWeightsTile4x1<V>(ref xk, s, m, ref dyv, w, ref dw, fresh);
                 }
                 else
                 {
-                    if (tileV == 4) BackwardWeightsTile2x4<V>(ref xk, s, m, ref dyv, w, ref dw);
-                    else if (tileV == 2) BackwardWeightsTile2x2<V>(ref xk, s, m, ref dyv, w, ref dw);
-                    else BackwardWeightsTile2x1<V>(ref xk, s, m, ref dyv, w, ref dw);
+                    if (tileV == 4) BackwardWeightsTile2x4<V>(ref xk, s, m, ref dyv, w, ref dw, fresh);
+                    else if (tileV == 2) BackwardWeightsTile2x2<V>(ref xk, s, m, ref dyv, w, ref dw, fresh);
+                    else BackwardWeightsTile2x1<V>(ref xk, s, m, ref dyv, w, ref dw, fresh);
                 }
             }
             for (; k + 2 <= inputCount; k += 2)
             {
                 ref float xk = ref Unsafe.Add(ref x, k);
                 ref float dw = ref Unsafe.Add(ref dWeight, k * w + vb * n);
-                if (tileV == 4) BackwardWeightsTile2x4<V>(ref xk, s, m, ref dyv, w, ref dw);
-                else if (tileV == 2) BackwardWeightsTile2x2<V>(ref xk, s, m, ref dyv, w, ref dw);
-                else BackwardWeightsTile2x1<V>(ref xk, s, m, ref dyv, w, ref dw);
+                if (tileV == 4) BackwardWeightsTile2x4<V>(ref xk, s, m, ref dyv, w, ref dw, fresh);
+                else if (tileV == 2) BackwardWeightsTile2x2<V>(ref xk, s, m, ref dyv, w, ref dw, fresh);
+                else BackwardWeightsTile2x1<V>(ref xk, s, m, ref dyv, w, ref dw, fresh);
             }
             for (; k < inputCount; k++)
             {
                 ref float xk = ref Unsafe.Add(ref x, k);
                 ref float dw = ref Unsafe.Add(ref dWeight, k * w + vb * n);
-                if (tileV == 4) BackwardWeightsTile1x4<V>(ref xk, s, m, ref dyv, w, ref dw);
-                else if (tileV == 2) BackwardWeightsTile1x2<V>(ref xk, s, m, ref dyv, w, ref dw);
-                else BackwardWeightsTile1x1<V>(ref xk, s, m, ref dyv, w, ref dw);
+                if (tileV == 4) BackwardWeightsTile1x4<V>(ref xk, s, m, ref dyv, w, ref dw, fresh);
+                else if (tileV == 2) BackwardWeightsTile1x2<V>(ref xk, s, m, ref dyv, w, ref dw, fresh);
+                else BackwardWeightsTile1x1<V>(ref xk, s, m, ref dyv, w, ref dw, fresh);
             }
             vb += tileV;
         }

@@ -799,16 +799,28 @@ internal static partial class DenseSimd
         V.Store(ref y, TOp.Apply(a00));
     }
 
-    /// <summary>dW += xᵀ·dy for 4 input(s) × 4 vector(s) of outputs, over all rows.</summary>
+    /// <summary>dW += xᵀ·dy for 4 input(s) × 4 vector(s) of outputs, over all rows; <c>dW = 0 + xᵀ·dy</c> when <paramref name="fresh"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void BackwardWeightsTile4x4<V>(ref float x, nint xStride, nint rows, ref float dy, nint width,
-        ref float dWeight) where V : struct, ISimdVector<V>
+        ref float dWeight, bool fresh) where V : struct, ISimdVector<V>
     {
         nint n = V.Count;
-        V a00 = V.Load(ref dWeight); V a01 = V.Load(ref Unsafe.Add(ref dWeight, n)); V a02 = V.Load(ref Unsafe.Add(ref dWeight, 2 * n)); V a03 = V.Load(ref Unsafe.Add(ref dWeight, 3 * n));
-        V a10 = V.Load(ref Unsafe.Add(ref dWeight, width)); V a11 = V.Load(ref Unsafe.Add(ref dWeight, width + n)); V a12 = V.Load(ref Unsafe.Add(ref dWeight, width + 2 * n)); V a13 = V.Load(ref Unsafe.Add(ref dWeight, width + 3 * n));
-        V a20 = V.Load(ref Unsafe.Add(ref dWeight, 2 * width)); V a21 = V.Load(ref Unsafe.Add(ref dWeight, 2 * width + n)); V a22 = V.Load(ref Unsafe.Add(ref dWeight, 2 * width + 2 * n)); V a23 = V.Load(ref Unsafe.Add(ref dWeight, 2 * width + 3 * n));
-        V a30 = V.Load(ref Unsafe.Add(ref dWeight, 3 * width)); V a31 = V.Load(ref Unsafe.Add(ref dWeight, 3 * width + n)); V a32 = V.Load(ref Unsafe.Add(ref dWeight, 3 * width + 2 * n)); V a33 = V.Load(ref Unsafe.Add(ref dWeight, 3 * width + 3 * n));
+        V a00; V a01; V a02; V a03; V a10; V a11; V a12; V a13; V a20; V a21; V a22; V a23; V a30; V a31; V a32; V a33;
+        if (fresh)
+        {
+            // The accumulators start at +0, as a cleared gradient's: the same additions, the same bits.
+            a00 = V.Zero; a01 = V.Zero; a02 = V.Zero; a03 = V.Zero;
+            a10 = V.Zero; a11 = V.Zero; a12 = V.Zero; a13 = V.Zero;
+            a20 = V.Zero; a21 = V.Zero; a22 = V.Zero; a23 = V.Zero;
+            a30 = V.Zero; a31 = V.Zero; a32 = V.Zero; a33 = V.Zero;
+        }
+        else
+        {
+            a00 = V.Load(ref dWeight); a01 = V.Load(ref Unsafe.Add(ref dWeight, n)); a02 = V.Load(ref Unsafe.Add(ref dWeight, 2 * n)); a03 = V.Load(ref Unsafe.Add(ref dWeight, 3 * n));
+            a10 = V.Load(ref Unsafe.Add(ref dWeight, width)); a11 = V.Load(ref Unsafe.Add(ref dWeight, width + n)); a12 = V.Load(ref Unsafe.Add(ref dWeight, width + 2 * n)); a13 = V.Load(ref Unsafe.Add(ref dWeight, width + 3 * n));
+            a20 = V.Load(ref Unsafe.Add(ref dWeight, 2 * width)); a21 = V.Load(ref Unsafe.Add(ref dWeight, 2 * width + n)); a22 = V.Load(ref Unsafe.Add(ref dWeight, 2 * width + 2 * n)); a23 = V.Load(ref Unsafe.Add(ref dWeight, 2 * width + 3 * n));
+            a30 = V.Load(ref Unsafe.Add(ref dWeight, 3 * width)); a31 = V.Load(ref Unsafe.Add(ref dWeight, 3 * width + n)); a32 = V.Load(ref Unsafe.Add(ref dWeight, 3 * width + 2 * n)); a33 = V.Load(ref Unsafe.Add(ref dWeight, 3 * width + 3 * n));
+        }
         ref float xr = ref x;
         ref float dyr = ref dy;
         for (nint r = 0; r < rows; r++)
@@ -846,16 +858,28 @@ internal static partial class DenseSimd
         V.Store(ref Unsafe.Add(ref dWeight, 3 * width + 3 * n), a33);
     }
 
-    /// <summary>dW += xᵀ·dy for 4 input(s) × 2 vector(s) of outputs, over all rows.</summary>
+    /// <summary>dW += xᵀ·dy for 4 input(s) × 2 vector(s) of outputs, over all rows; <c>dW = 0 + xᵀ·dy</c> when <paramref name="fresh"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void BackwardWeightsTile4x2<V>(ref float x, nint xStride, nint rows, ref float dy, nint width,
-        ref float dWeight) where V : struct, ISimdVector<V>
+        ref float dWeight, bool fresh) where V : struct, ISimdVector<V>
     {
         nint n = V.Count;
-        V a00 = V.Load(ref dWeight); V a01 = V.Load(ref Unsafe.Add(ref dWeight, n));
-        V a10 = V.Load(ref Unsafe.Add(ref dWeight, width)); V a11 = V.Load(ref Unsafe.Add(ref dWeight, width + n));
-        V a20 = V.Load(ref Unsafe.Add(ref dWeight, 2 * width)); V a21 = V.Load(ref Unsafe.Add(ref dWeight, 2 * width + n));
-        V a30 = V.Load(ref Unsafe.Add(ref dWeight, 3 * width)); V a31 = V.Load(ref Unsafe.Add(ref dWeight, 3 * width + n));
+        V a00; V a01; V a10; V a11; V a20; V a21; V a30; V a31;
+        if (fresh)
+        {
+            // The accumulators start at +0, as a cleared gradient's: the same additions, the same bits.
+            a00 = V.Zero; a01 = V.Zero;
+            a10 = V.Zero; a11 = V.Zero;
+            a20 = V.Zero; a21 = V.Zero;
+            a30 = V.Zero; a31 = V.Zero;
+        }
+        else
+        {
+            a00 = V.Load(ref dWeight); a01 = V.Load(ref Unsafe.Add(ref dWeight, n));
+            a10 = V.Load(ref Unsafe.Add(ref dWeight, width)); a11 = V.Load(ref Unsafe.Add(ref dWeight, width + n));
+            a20 = V.Load(ref Unsafe.Add(ref dWeight, 2 * width)); a21 = V.Load(ref Unsafe.Add(ref dWeight, 2 * width + n));
+            a30 = V.Load(ref Unsafe.Add(ref dWeight, 3 * width)); a31 = V.Load(ref Unsafe.Add(ref dWeight, 3 * width + n));
+        }
         ref float xr = ref x;
         ref float dyr = ref dy;
         for (nint r = 0; r < rows; r++)
@@ -883,16 +907,28 @@ internal static partial class DenseSimd
         V.Store(ref Unsafe.Add(ref dWeight, 3 * width + n), a31);
     }
 
-    /// <summary>dW += xᵀ·dy for 4 input(s) × 1 vector(s) of outputs, over all rows.</summary>
+    /// <summary>dW += xᵀ·dy for 4 input(s) × 1 vector(s) of outputs, over all rows; <c>dW = 0 + xᵀ·dy</c> when <paramref name="fresh"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void BackwardWeightsTile4x1<V>(ref float x, nint xStride, nint rows, ref float dy, nint width,
-        ref float dWeight) where V : struct, ISimdVector<V>
+        ref float dWeight, bool fresh) where V : struct, ISimdVector<V>
     {
         nint n = V.Count;
-        V a00 = V.Load(ref dWeight);
-        V a10 = V.Load(ref Unsafe.Add(ref dWeight, width));
-        V a20 = V.Load(ref Unsafe.Add(ref dWeight, 2 * width));
-        V a30 = V.Load(ref Unsafe.Add(ref dWeight, 3 * width));
+        V a00; V a10; V a20; V a30;
+        if (fresh)
+        {
+            // The accumulators start at +0, as a cleared gradient's: the same additions, the same bits.
+            a00 = V.Zero;
+            a10 = V.Zero;
+            a20 = V.Zero;
+            a30 = V.Zero;
+        }
+        else
+        {
+            a00 = V.Load(ref dWeight);
+            a10 = V.Load(ref Unsafe.Add(ref dWeight, width));
+            a20 = V.Load(ref Unsafe.Add(ref dWeight, 2 * width));
+            a30 = V.Load(ref Unsafe.Add(ref dWeight, 3 * width));
+        }
         ref float xr = ref x;
         ref float dyr = ref dy;
         for (nint r = 0; r < rows; r++)
@@ -915,14 +951,24 @@ internal static partial class DenseSimd
         V.Store(ref Unsafe.Add(ref dWeight, 3 * width), a30);
     }
 
-    /// <summary>dW += xᵀ·dy for 2 input(s) × 4 vector(s) of outputs, over all rows.</summary>
+    /// <summary>dW += xᵀ·dy for 2 input(s) × 4 vector(s) of outputs, over all rows; <c>dW = 0 + xᵀ·dy</c> when <paramref name="fresh"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void BackwardWeightsTile2x4<V>(ref float x, nint xStride, nint rows, ref float dy, nint width,
-        ref float dWeight) where V : struct, ISimdVector<V>
+        ref float dWeight, bool fresh) where V : struct, ISimdVector<V>
     {
         nint n = V.Count;
-        V a00 = V.Load(ref dWeight); V a01 = V.Load(ref Unsafe.Add(ref dWeight, n)); V a02 = V.Load(ref Unsafe.Add(ref dWeight, 2 * n)); V a03 = V.Load(ref Unsafe.Add(ref dWeight, 3 * n));
-        V a10 = V.Load(ref Unsafe.Add(ref dWeight, width)); V a11 = V.Load(ref Unsafe.Add(ref dWeight, width + n)); V a12 = V.Load(ref Unsafe.Add(ref dWeight, width + 2 * n)); V a13 = V.Load(ref Unsafe.Add(ref dWeight, width + 3 * n));
+        V a00; V a01; V a02; V a03; V a10; V a11; V a12; V a13;
+        if (fresh)
+        {
+            // The accumulators start at +0, as a cleared gradient's: the same additions, the same bits.
+            a00 = V.Zero; a01 = V.Zero; a02 = V.Zero; a03 = V.Zero;
+            a10 = V.Zero; a11 = V.Zero; a12 = V.Zero; a13 = V.Zero;
+        }
+        else
+        {
+            a00 = V.Load(ref dWeight); a01 = V.Load(ref Unsafe.Add(ref dWeight, n)); a02 = V.Load(ref Unsafe.Add(ref dWeight, 2 * n)); a03 = V.Load(ref Unsafe.Add(ref dWeight, 3 * n));
+            a10 = V.Load(ref Unsafe.Add(ref dWeight, width)); a11 = V.Load(ref Unsafe.Add(ref dWeight, width + n)); a12 = V.Load(ref Unsafe.Add(ref dWeight, width + 2 * n)); a13 = V.Load(ref Unsafe.Add(ref dWeight, width + 3 * n));
+        }
         ref float xr = ref x;
         ref float dyr = ref dy;
         for (nint r = 0; r < rows; r++)
@@ -948,14 +994,24 @@ internal static partial class DenseSimd
         V.Store(ref Unsafe.Add(ref dWeight, width + 3 * n), a13);
     }
 
-    /// <summary>dW += xᵀ·dy for 2 input(s) × 2 vector(s) of outputs, over all rows.</summary>
+    /// <summary>dW += xᵀ·dy for 2 input(s) × 2 vector(s) of outputs, over all rows; <c>dW = 0 + xᵀ·dy</c> when <paramref name="fresh"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void BackwardWeightsTile2x2<V>(ref float x, nint xStride, nint rows, ref float dy, nint width,
-        ref float dWeight) where V : struct, ISimdVector<V>
+        ref float dWeight, bool fresh) where V : struct, ISimdVector<V>
     {
         nint n = V.Count;
-        V a00 = V.Load(ref dWeight); V a01 = V.Load(ref Unsafe.Add(ref dWeight, n));
-        V a10 = V.Load(ref Unsafe.Add(ref dWeight, width)); V a11 = V.Load(ref Unsafe.Add(ref dWeight, width + n));
+        V a00; V a01; V a10; V a11;
+        if (fresh)
+        {
+            // The accumulators start at +0, as a cleared gradient's: the same additions, the same bits.
+            a00 = V.Zero; a01 = V.Zero;
+            a10 = V.Zero; a11 = V.Zero;
+        }
+        else
+        {
+            a00 = V.Load(ref dWeight); a01 = V.Load(ref Unsafe.Add(ref dWeight, n));
+            a10 = V.Load(ref Unsafe.Add(ref dWeight, width)); a11 = V.Load(ref Unsafe.Add(ref dWeight, width + n));
+        }
         ref float xr = ref x;
         ref float dyr = ref dy;
         for (nint r = 0; r < rows; r++)
@@ -975,14 +1031,24 @@ internal static partial class DenseSimd
         V.Store(ref Unsafe.Add(ref dWeight, width + n), a11);
     }
 
-    /// <summary>dW += xᵀ·dy for 2 input(s) × 1 vector(s) of outputs, over all rows.</summary>
+    /// <summary>dW += xᵀ·dy for 2 input(s) × 1 vector(s) of outputs, over all rows; <c>dW = 0 + xᵀ·dy</c> when <paramref name="fresh"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void BackwardWeightsTile2x1<V>(ref float x, nint xStride, nint rows, ref float dy, nint width,
-        ref float dWeight) where V : struct, ISimdVector<V>
+        ref float dWeight, bool fresh) where V : struct, ISimdVector<V>
     {
         nint n = V.Count;
-        V a00 = V.Load(ref dWeight);
-        V a10 = V.Load(ref Unsafe.Add(ref dWeight, width));
+        V a00; V a10;
+        if (fresh)
+        {
+            // The accumulators start at +0, as a cleared gradient's: the same additions, the same bits.
+            a00 = V.Zero;
+            a10 = V.Zero;
+        }
+        else
+        {
+            a00 = V.Load(ref dWeight);
+            a10 = V.Load(ref Unsafe.Add(ref dWeight, width));
+        }
         ref float xr = ref x;
         ref float dyr = ref dy;
         for (nint r = 0; r < rows; r++)
@@ -999,13 +1065,22 @@ internal static partial class DenseSimd
         V.Store(ref Unsafe.Add(ref dWeight, width), a10);
     }
 
-    /// <summary>dW += xᵀ·dy for 1 input(s) × 4 vector(s) of outputs, over all rows.</summary>
+    /// <summary>dW += xᵀ·dy for 1 input(s) × 4 vector(s) of outputs, over all rows; <c>dW = 0 + xᵀ·dy</c> when <paramref name="fresh"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void BackwardWeightsTile1x4<V>(ref float x, nint xStride, nint rows, ref float dy, nint width,
-        ref float dWeight) where V : struct, ISimdVector<V>
+        ref float dWeight, bool fresh) where V : struct, ISimdVector<V>
     {
         nint n = V.Count;
-        V a00 = V.Load(ref dWeight); V a01 = V.Load(ref Unsafe.Add(ref dWeight, n)); V a02 = V.Load(ref Unsafe.Add(ref dWeight, 2 * n)); V a03 = V.Load(ref Unsafe.Add(ref dWeight, 3 * n));
+        V a00; V a01; V a02; V a03;
+        if (fresh)
+        {
+            // The accumulators start at +0, as a cleared gradient's: the same additions, the same bits.
+            a00 = V.Zero; a01 = V.Zero; a02 = V.Zero; a03 = V.Zero;
+        }
+        else
+        {
+            a00 = V.Load(ref dWeight); a01 = V.Load(ref Unsafe.Add(ref dWeight, n)); a02 = V.Load(ref Unsafe.Add(ref dWeight, 2 * n)); a03 = V.Load(ref Unsafe.Add(ref dWeight, 3 * n));
+        }
         ref float xr = ref x;
         ref float dyr = ref dy;
         for (nint r = 0; r < rows; r++)
@@ -1025,13 +1100,22 @@ internal static partial class DenseSimd
         V.Store(ref Unsafe.Add(ref dWeight, 3 * n), a03);
     }
 
-    /// <summary>dW += xᵀ·dy for 1 input(s) × 2 vector(s) of outputs, over all rows.</summary>
+    /// <summary>dW += xᵀ·dy for 1 input(s) × 2 vector(s) of outputs, over all rows; <c>dW = 0 + xᵀ·dy</c> when <paramref name="fresh"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void BackwardWeightsTile1x2<V>(ref float x, nint xStride, nint rows, ref float dy, nint width,
-        ref float dWeight) where V : struct, ISimdVector<V>
+        ref float dWeight, bool fresh) where V : struct, ISimdVector<V>
     {
         nint n = V.Count;
-        V a00 = V.Load(ref dWeight); V a01 = V.Load(ref Unsafe.Add(ref dWeight, n));
+        V a00; V a01;
+        if (fresh)
+        {
+            // The accumulators start at +0, as a cleared gradient's: the same additions, the same bits.
+            a00 = V.Zero; a01 = V.Zero;
+        }
+        else
+        {
+            a00 = V.Load(ref dWeight); a01 = V.Load(ref Unsafe.Add(ref dWeight, n));
+        }
         ref float xr = ref x;
         ref float dyr = ref dy;
         for (nint r = 0; r < rows; r++)
@@ -1047,13 +1131,22 @@ internal static partial class DenseSimd
         V.Store(ref Unsafe.Add(ref dWeight, n), a01);
     }
 
-    /// <summary>dW += xᵀ·dy for 1 input(s) × 1 vector(s) of outputs, over all rows.</summary>
+    /// <summary>dW += xᵀ·dy for 1 input(s) × 1 vector(s) of outputs, over all rows; <c>dW = 0 + xᵀ·dy</c> when <paramref name="fresh"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void BackwardWeightsTile1x1<V>(ref float x, nint xStride, nint rows, ref float dy, nint width,
-        ref float dWeight) where V : struct, ISimdVector<V>
+        ref float dWeight, bool fresh) where V : struct, ISimdVector<V>
     {
         nint n = V.Count;
-        V a00 = V.Load(ref dWeight);
+        V a00;
+        if (fresh)
+        {
+            // The accumulators start at +0, as a cleared gradient's: the same additions, the same bits.
+            a00 = V.Zero;
+        }
+        else
+        {
+            a00 = V.Load(ref dWeight);
+        }
         ref float xr = ref x;
         ref float dyr = ref dy;
         for (nint r = 0; r < rows; r++)

@@ -12,7 +12,8 @@ namespace StaticNet.Kernels;
 /// <param name="batch">The call's scheduler, for its inputs, targets, outputs and buffers.</param>
 /// <param name="chunk">The chunk's index in the batch (rows <c>chunk·32</c> onwards).</param>
 /// <param name="slot">The worker running it, 0 for the calling thread; selects <see cref="ParallelBatch.Activations"/> and <see cref="ParallelBatch.Deltas"/>.</param>
-/// <param name="gradients">Where this chunk's gradient accumulates (zeroed before the chunk); empty for inference.</param>
+/// <param name="gradients">Where this chunk's gradient goes: zeroed before the chunk, which accumulates into it, or, for a
+/// scheduler created with <c>overwrites</c>, not cleared (the chunk overwrites every float of it); empty for inference.</param>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public delegate void ChunkBody(ParallelBatch batch, int chunk, int slot, Span<float> gradients);
 
@@ -46,6 +47,8 @@ public sealed unsafe partial class ParallelBatch
 
     private readonly ChunkBody _body;
     private readonly int _activationLength, _gradientLength, _chunkStateLength;
+    private readonly bool _overwrites;    // the body can overwrite its gradient buffer: no buffer is cleared before a chunk
+    private bool _overwrite;              // this call's: _overwrites, unless ClearedChunkBuffers (read once per call)
     private AlignedBuffer[] _activations, _deltas, _gradients;
     private double[] _losses = new double[1];
     private float[] _chunkState = Array.Empty<float>();
@@ -77,6 +80,12 @@ public sealed unsafe partial class ParallelBatch
     /// and all of them added at the end, instead of contiguous blocks. The same bits either way.
     /// </summary>
     internal static bool InterleavedOneReduction;
+
+    /// <summary>
+    /// For the benchmarks' A/B comparison only: each chunk's gradient buffer cleared before the chunk and accumulated
+    /// into, as before issue 20's overwriting chunks, for a body created with <c>overwrites</c> too. The same bits either way.
+    /// </summary>
+    internal static bool ClearedChunkBuffers;
     private bool _interleaved;         // InterleavedOneReduction, read once per call (a test may set it while other tests run)
     private volatile bool _failed;
     private Exception? _error;
@@ -92,7 +101,27 @@ public sealed unsafe partial class ParallelBatch
     /// <param name="deltas">The calling thread's deltas (worker 0), or null.</param>
     public ParallelBatch(ChunkBody body, int activationLength, int gradientLength, int chunkStateLength,
         AlignedBuffer? activations, AlignedBuffer? deltas)
+        : this(body, activationLength, gradientLength, chunkStateLength, activations, deltas, overwrites: false)
     {
+    }
+
+    /// <summary>
+    /// Creates the scheduler of one network's training or inference calls whose chunk body, when
+    /// <paramref name="overwrites"/>, overwrites every float of the gradient buffer it is handed rather than adding to it:
+    /// then no buffer is cleared before a chunk, and a chunk's buffer is added to the gradient without being cleared after
+    /// (issue 20: one pass over the gradient less per chunk). The additions and their order are the same either way.
+    /// </summary>
+    /// <param name="body">The chunk's work.</param>
+    /// <param name="activationLength">Floats of activations (and of deltas) per worker; 0 for inference, which uses per-thread buffers.</param>
+    /// <param name="gradientLength">Floats of gradient; 0 for inference.</param>
+    /// <param name="chunkStateLength">Floats of per-chunk state (BatchNorm's batch statistics).</param>
+    /// <param name="activations">The calling thread's activations (worker 0), or null.</param>
+    /// <param name="deltas">The calling thread's deltas (worker 0), or null.</param>
+    /// <param name="overwrites">Whether <paramref name="body"/> overwrites its gradient buffer (see above).</param>
+    public ParallelBatch(ChunkBody body, int activationLength, int gradientLength, int chunkStateLength,
+        AlignedBuffer? activations, AlignedBuffer? deltas, bool overwrites)
+    {
+        _overwrites = overwrites;
         _body = body ?? throw new ArgumentNullException(nameof(body));
         _activationLength = activationLength;
         _gradientLength = gradientLength;
@@ -100,6 +129,16 @@ public sealed unsafe partial class ParallelBatch
         _activations = new[] { activations ?? new AlignedBuffer(activationLength) };
         _deltas = new[] { deltas ?? new AlignedBuffer(activationLength) };
         _gradients = new[] { new AlignedBuffer(gradientLength) };
+    }
+
+    /// <summary>
+    /// Whether the current training call's chunks must overwrite their gradient buffer (not cleared; every float written)
+    /// rather than add to it: set for a scheduler created with <c>overwrites</c>. The chunk body passes it to its backward pass.
+    /// </summary>
+    public bool OverwritesGradients
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => _overwrite;
     }
 
     /// <summary>The number of samples of the current call.</summary>
@@ -194,6 +233,7 @@ public sealed unsafe partial class ParallelBatch
         int chunks = Chunks(count);
         int workers = Math.Max(1, Math.Min(maxWorkers, chunks));
         _interleaved = InterleavedOneReduction;
+        _overwrite = _overwrites && !ClearedChunkBuffers;
         Prepare(chunks, workers, training: true);
         fixed (TInput* pi = inputs)
         fixed (float* pt = targets)
@@ -366,11 +406,12 @@ public sealed unsafe partial class ParallelBatch
         }
         Admit(chunks, 1, training: true); // one chunk, one worker, or the pool busy: the same rounds on this thread
         _trainingWorkers = 1;
-        if (_bufferDirty && chunks > 1)
+        if (_bufferDirty && chunks > 1 && !_overwrite)
         {
             _gradients[0].Span.Clear(); // one thread clears its buffer as it adds it (AddAndClear)
             _bufferDirty = false;
         }
+        if (_overwrite && chunks > 1) _bufferDirty = true; // its buffer keeps the last chunk's gradient
         Worker(0);
     }
 
@@ -403,7 +444,7 @@ public sealed unsafe partial class ParallelBatch
                 for (int chunk = slot; chunk < chunks && !_failed; chunk += workers)
                 {
                     Span<float> target = chunk == 0 ? gradient : _gradients[chunk].Span;
-                    target.Clear();
+                    if (!_overwrite) target.Clear();
                     ParallelProfile.Lap(slot, ParallelProfile.Clear, ref time);
                     RunChunk(chunk, slot, target);
                     ParallelProfile.Lap(slot, ParallelProfile.Compute, ref time);
@@ -421,12 +462,12 @@ public sealed unsafe partial class ParallelBatch
             if (slot == 0)
             {
                 Span<float> own = _gradients[0].Span;
-                if (endChunk > 1) own.Clear(); // may hold a failed chunk's partial gradient; cleared once, then by AddAndClear
+                if (endChunk > 1 && !_overwrite) own.Clear(); // may hold a failed chunk's partial gradient; cleared once, then by AddAndClear
                 for (int chunk = 0; chunk < endChunk && !_failed; chunk++)
                 {
                     if (chunk == 0)
                     {
-                        gradient.Clear();
+                        if (!_overwrite) gradient.Clear();
                         ParallelProfile.Lap(slot, ParallelProfile.Clear, ref time);
                         RunChunk(0, 0, gradient);
                         ParallelProfile.Lap(slot, ParallelProfile.Compute, ref time);
@@ -434,7 +475,9 @@ public sealed unsafe partial class ParallelBatch
                     }
                     RunChunk(chunk, 0, own);
                     ParallelProfile.Lap(slot, ParallelProfile.Compute, ref time);
-                    if (!_failed) AddAndClear(gradient, own);
+                    if (_failed) { }
+                    else if (_overwrite) Add(gradient, own); // the next chunk overwrites it
+                    else AddAndClear(gradient, own);
                     ParallelProfile.Lap(slot, ParallelProfile.LocalAdd, ref time);
                 }
             }
@@ -443,7 +486,7 @@ public sealed unsafe partial class ParallelBatch
                 for (int chunk = firstChunk; chunk < endChunk && !_failed; chunk++)
                 {
                     Span<float> target = _gradients[chunk].Span;
-                    target.Clear();
+                    if (!_overwrite) target.Clear();
                     ParallelProfile.Lap(slot, ParallelProfile.Clear, ref time);
                     RunChunk(chunk, slot, target);
                     ParallelProfile.Lap(slot, ParallelProfile.Compute, ref time);
@@ -470,7 +513,7 @@ public sealed unsafe partial class ParallelBatch
                 // workers' first chunks. Shared: the others read a worker's buffer in the last round but did not clear it
                 // (which would have moved its cache lines to their cores and back); its owner clears it, in its own cache.
                 long time = ParallelProfile.Start();
-                if (chunk == 0 || shared) target.Clear();
+                if ((chunk == 0 || shared) && !_overwrite) target.Clear();
                 ParallelProfile.Lap(slot, ParallelProfile.Clear, ref time);
                 RunChunk(chunk, slot, target);
                 ParallelProfile.Lap(slot, ParallelProfile.Compute, ref time);
@@ -487,7 +530,7 @@ public sealed unsafe partial class ParallelBatch
                 for (int c = Math.Max(first, 1); c < last; c++)
                 {
                     Span<float> own = _gradients[c - first].Span.Slice(start, end - start);
-                    if (shared) Add(g, own);
+                    if (shared || _overwrite) Add(g, own); // overwritten by its next chunk
                     else AddAndClear(g, own);
                 }
             }

@@ -111,7 +111,8 @@ internal static class ParallelDiag
         int rounds = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 30;
         bool pin = args.Length > 2 && args[2] == "pin";
         bool nudge = args.Length > 2 && args[2] == "nudge";
-        bool ab = args.Length > 2 && args[2] == "ab"; // also 2 workers with the interleaved one reduction (before session 2), alternated // experiment: move the worker off the caller's vCPU when they share one
+        bool clears = args.Length > 2 && args[2] == "clears"; // A/B of issue 20's overwriting chunks: also 2 and 1 workers with cleared chunk buffers
+        bool ab = clears || args.Length > 2 && args[2] == "ab"; // also 2 workers with the interleaved one reduction (before session 2), alternated // experiment: move the worker off the caller's vCPU when they share one
         const int batch = 256;
         int caller = GetTid();
         Console.WriteLine($"Processors: {Environment.ProcessorCount}; batch 256, Adam; {rounds} alternated rounds (MLP 10 steps, CNN 2); " +
@@ -153,9 +154,14 @@ internal static class ParallelDiag
             for (int i = 0; i < 20; i++) { steps[0](); steps[1](); }
             if (ab)
             {
-                StaticNet.Kernels.ParallelBatch.InterleavedOneReduction = true;
-                for (int i = 0; i < 20; i++) steps[1]();
-                StaticNet.Kernels.ParallelBatch.InterleavedOneReduction = false;
+                Variant(true);
+                for (int i = 0; i < 20; i++) { steps[1](); steps[0](); }
+                Variant(false);
+            }
+            void Variant(bool on)
+            {
+                if (clears) StaticNet.Kernels.ParallelBatch.ClearedChunkBuffers = on;
+                else StaticNet.Kernels.ParallelBatch.InterleavedOneReduction = on;
             }
             StaticNet.Kernels.ParallelProfile.Reset();
             int worker = FindWorker();
@@ -169,8 +175,8 @@ internal static class ParallelDiag
             using SafeFileHandle workerStat = File.OpenHandle($"/proc/self/task/{worker}/stat");
             using SafeFileHandle callerSched = File.OpenHandle($"/proc/self/task/{caller}/schedstat");
             var fields = new long[40];
-            var wall = new double[3, rounds];
-            var cpu = new double[3, rounds];
+            var wall = new double[4, rounds];
+            var cpu = new double[4, rounds];
             var workerRun = new double[rounds];
             var workerWait = new double[rounds];
             var callerWait = new double[rounds];
@@ -179,22 +185,22 @@ internal static class ParallelDiag
             var gcs = new int[rounds];
             var steal = new double[rounds];
             var idle = new double[2, rounds];
-            var phases = new double[5, StaticNet.Kernels.ParallelProfile.Count]; // 1 worker; 2 workers: slot 0, slot 1 (µs, all rounds)
+            var phases = new double[6, StaticNet.Kernels.ParallelProfile.Count]; // 1 worker; 2 workers: slot 0, slot 1 (µs, all rounds)
             for (int r = 0; r < rounds; r++)
             {
-                for (int w = 0; w < (ab ? 3 : 2); w++)
+                for (int w = 0; w < (clears ? 4 : ab ? 3 : 2); w++)
                 {
-                    Func<float> body = steps[Math.Min(w, 1)];
+                    Func<float> body = steps[w == 3 ? 0 : Math.Min(w, 1)];
                     if (w != 1)
                     {
-                        StaticNet.Kernels.ParallelBatch.InterleavedOneReduction = w == 2;
+                        Variant(w >= 2);
                         double p0 = Cpu(2);
                         long start = Stopwatch.GetTimestamp();
                         for (int i = 0; i < calls; i++) body();
                         wall[w, r] = (Stopwatch.GetTimestamp() - start) * 1e3 / Stopwatch.Frequency / calls;
                         cpu[w, r] = (Cpu(2) - p0) / calls;
-                        StaticNet.Kernels.ParallelBatch.InterleavedOneReduction = false;
-                        Collect(phases, w == 0 ? 0 : 3, w == 0 ? 1 : 2);
+                        Variant(false);
+                        Collect(phases, w == 0 ? 0 : w == 3 ? 5 : 3, w == 2 ? 2 : 1);
                         continue;
                     }
                     long nvcsw = StatusField(worker, "nonvoluntary_ctxt_switches:");
@@ -268,7 +274,12 @@ internal static class ParallelDiag
                 $"speed-up {Median(wall, 0) / Median(wall, 1):F2}× (medians), {Min(wall, 0) / Min(wall, 1):F2}× (minima); " +
                 $"mean CPU 2w/1w ×{Mean(cpu, 1) / Mean(cpu, 0):F3}; rounds with both threads on one vCPU: {packed}/{rounds}";
             summary.AppendLine(line);
-            if (ab)
+            if (clears)
+                summary.AppendLine($"  {network} A/B, same process, alternated: chunks overwrite their buffers: 1 worker {Median(wall, 0):F3} / {Min(wall, 0):F3} ms (CPU {Median(cpu, 0):F3}), " +
+                    $"2 workers {Median(wall, 1):F3} / {Min(wall, 1):F3} ms (CPU {Median(cpu, 1):F3}, mean {Mean(cpu, 1):F3}); cleared buffers (before): 1 worker {Median(wall, 3):F3} / {Min(wall, 3):F3} ms (CPU {Median(cpu, 3):F3}), " +
+                    $"2 workers {Median(wall, 2):F3} / {Min(wall, 2):F3} ms (CPU {Median(cpu, 2):F3}, mean {Mean(cpu, 2):F3}); speed-ups {Median(wall, 0) / Median(wall, 1):F2}× against {Median(wall, 3) / Median(wall, 2):F2}×; " +
+                    $"1-worker CPU {Median(cpu, 0) / Median(cpu, 3):F3}× before's");
+            else if (ab)
                 summary.AppendLine($"  {network} A/B, same process, alternated: 2 workers, contiguous blocks {Median(wall, 1):F3} / {Min(wall, 1):F3} ms (CPU {Median(cpu, 1):F3}, mean {Mean(cpu, 1):F3}); " +
                     $"interleaved (before) {Median(wall, 2):F3} / {Min(wall, 2):F3} ms (CPU {Median(cpu, 2):F3}, mean {Mean(cpu, 2):F3}); speed-ups {Median(wall, 0) / Median(wall, 1):F2}× against {Median(wall, 0) / Median(wall, 2):F2}×");
             if (StaticNet.Kernels.ParallelProfile.Enabled)
@@ -279,10 +290,10 @@ internal static class ParallelDiag
                 summary.AppendLine(p + " (1 worker | 2 workers: caller + worker)");
                 if (ab)
                 {
-                    p = $"  {network} phases, interleaved (before):";
+                    p = $"  {network} phases, {(clears ? "cleared buffers" : "interleaved")} (before):";
                     for (int k = 0; k < StaticNet.Kernels.ParallelProfile.Count; k++)
-                        p += $" {StaticNet.Kernels.ParallelProfile.Names[k]} {phases[3, k] / (rounds * calls):F1} + {phases[4, k] / (rounds * calls):F1};";
-                    summary.AppendLine(p);
+                        p += $" {StaticNet.Kernels.ParallelProfile.Names[k]} {(clears ? $"{phases[5, k] / (rounds * calls):F1} | " : "")}{phases[3, k] / (rounds * calls):F1} + {phases[4, k] / (rounds * calls):F1};";
+                    summary.AppendLine(p + (clears ? " (1 worker | 2 workers: caller + worker)" : ""));
                 }
             }
         }

@@ -504,7 +504,7 @@ namespace Demo
             {
                 // The chunks on up to MaxDegreeOfParallelism threads; the gradient, the losses and the statistics are combined in chunk
                 // order, so the result does not depend on the number of threads.
-                global::StaticNet.Kernels.ParallelBatch batch = _training ??= new global::StaticNet.Kernels.ParallelBatch(TrainChunk, ActivationBufferLength, TrainableLength, ParameterBufferLength - TrainableLength, _activations, _deltas);
+                global::StaticNet.Kernels.ParallelBatch batch = _training ??= new global::StaticNet.Kernels.ParallelBatch(TrainChunk, ActivationBufferLength, TrainableLength, ParameterBufferLength - TrainableLength, _activations, _deltas, overwrites: true); // TrainChunk overwrites its buffer
                 batch.Scale = scale;
                 batch.RunTraining(inputs, targets, labels, weights, count, _gradients.Span, _maxDegreeOfParallelism);
                 int chunks = global::StaticNet.Kernels.ParallelBatch.Chunks(count);
@@ -583,7 +583,7 @@ namespace Demo
                 ? global::StaticNet.Kernels.LossKernels.SoftmaxCrossEntropy(logits, targets.Slice(start * OutputSize, rows * OutputSize), rows, 3, stride: 16, dLogits, scale, global::StaticNet.Kernels.LossKernels.ChunkWeights(weights, start, rows))
                 : global::StaticNet.Kernels.LossKernels.SoftmaxCrossEntropy(logits, labels.Slice(start, rows), rows, 3, stride: 16, dLogits, scale, global::StaticNet.Kernels.LossKernels.ChunkWeights(weights, start, rows));
             batch.SetLoss(chunk, loss);
-            BackwardRows(parameters, gradients, x, activations, deltas, rows, _frozen, _firstTrainable);
+            BackwardRows(parameters, gradients, x, activations, deltas, rows, _frozen, _firstTrainable, overwrite: batch.OverwritesGradients); // true: the buffer was not cleared
         }
 
         private global::StaticNet.Kernels.ParallelBatch? _training; // the training calls' chunks and the workers' buffers, created by the first
@@ -860,20 +860,28 @@ class ActivationBlocks(nn.Module):
 
         /// <summary>
         /// Backpropagates the loss gradient that the loss wrote into the last layer's region of <paramref name="deltas"/>,
-        /// from the last layer to the first, accumulating into <paramref name="gradients"/>. Frozen layers' parameter gradients
+        /// from the last layer to the first, accumulating into <paramref name="gradients"/>, or, with <paramref name="overwrite"/>,
+        /// overwriting them (what they held is not read: the weight gradient kernels that can write theirs do, the rest is cleared
+        /// first, the same bits as accumulating into cleared gradients). Frozen layers' parameter gradients
         /// are not computed (they stay zero), and nothing before layer <paramref name="first"/>, the first that trains, runs.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-        private static void BackwardRows(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.Span<float> activations, global::System.Span<float> deltas, int rows, global::System.ReadOnlySpan<bool> frozen, int first)
+        private static void BackwardRows(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.Span<float> activations, global::System.Span<float> deltas, int rows, global::System.ReadOnlySpan<bool> frozen, int first, bool overwrite)
         {
+            if (overwrite)
+            {
+                gradients.Slice(0, 1536).Clear(); // accumulated into
+                if (frozen[8] || first > 8) { gradients.Slice(1536, 512).Clear(); gradients.Slice(2048, 16).Clear(); } // 9 does not write its gradients
+                if (frozen[11] || first > 11) { gradients.Slice(2064, 256).Clear(); gradients.Slice(2320, 16).Clear(); } // 12 does not write its gradients
+            }
             if (first > 11) return;
-            Layer12Backward(parameters, gradients, activations.Slice(Layer11Output, rows * 16), deltas.Slice(Layer12Output, rows * 16), deltas.Slice(Layer11Output, rows * 16), rows, weights: !frozen[11], input: first < 11);
+            Layer12Backward(parameters, gradients, activations.Slice(Layer11Output, rows * 16), deltas.Slice(Layer12Output, rows * 16), deltas.Slice(Layer11Output, rows * 16), rows, weights: !frozen[11], input: first < 11, fresh: overwrite);
             if (first > 10) return;
             Layer11Backward(activations.Slice(Layer10Output, rows * 16), deltas.Slice(Layer11Output, rows * 16), deltas.Slice(Layer10Output, rows * 16), rows);
             if (first > 9) return;
             Layer10Backward(activations.Slice(Layer10Output, rows * 16), deltas.Slice(Layer10Output, rows * 16), deltas.Slice(Layer9Output, rows * 16), rows);
             if (first > 8) return;
-            Layer9Backward(parameters, gradients, activations.Slice(Layer8Output, rows * 32), deltas.Slice(Layer9Output, rows * 16), deltas.Slice(Layer8Output, rows * 32), rows, weights: !frozen[8], input: first < 8);
+            Layer9Backward(parameters, gradients, activations.Slice(Layer8Output, rows * 32), deltas.Slice(Layer9Output, rows * 16), deltas.Slice(Layer8Output, rows * 32), rows, weights: !frozen[8], input: first < 8, fresh: overwrite);
             if (first > 7) return;
             Layer8Backward(deltas.Slice(Layer8Output, rows * 32), deltas.Slice(Layer7Output, rows * 64), rows);
             if (first > 6) return;
@@ -1083,12 +1091,12 @@ class ActivationBlocks(nn.Module):
                 parameters.Slice(Layer9Weight, 32 * 16), parameters.Slice(Layer9Bias, 16), y, width: 16);
         }
 
-        /// <summary>9 backward: dy [rows, 16] (the gradient of y; overwritten) → dW, db (accumulated, when weights), dx [rows, 32] (when input).</summary>
+        /// <summary>9 backward: dy [rows, 16] (the gradient of y; overwritten) → dW, db (when weights: accumulated, or overwritten when fresh), dx [rows, 32] (when input).</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-        private static void Layer9Backward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.Span<float> dy, global::System.Span<float> dx, int rows, bool weights, bool input)
+        private static void Layer9Backward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.Span<float> dy, global::System.Span<float> dx, int rows, bool weights, bool input, bool fresh)
         {
             if (weights) global::StaticNet.Kernels.DenseKernels.BackwardWeights(x, rows, inputs: 32, xStride: 32, dy, width: 16,
-                gradients.Slice(Layer9Weight, 32 * 16), gradients.Slice(Layer9Bias, 16));
+                gradients.Slice(Layer9Weight, 32 * 16), gradients.Slice(Layer9Bias, 16), overwrite: fresh);
             if (input) global::StaticNet.Kernels.DenseKernels.BackwardInput(dy, rows, width: 16, parameters.Slice(Layer9Weight, 32 * 16), inputs: 32, dx, dxStride: 32);
         }
 
@@ -1138,12 +1146,12 @@ class ActivationBlocks(nn.Module):
                 parameters.Slice(Layer12Weight, 16 * 16), parameters.Slice(Layer12Bias, 16), y, width: 16);
         }
 
-        /// <summary>12 backward: dy [rows, 16] (the gradient of y; overwritten) → dW, db (accumulated, when weights), dx [rows, 16] (when input).</summary>
+        /// <summary>12 backward: dy [rows, 16] (the gradient of y; overwritten) → dW, db (when weights: accumulated, or overwritten when fresh), dx [rows, 16] (when input).</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-        private static void Layer12Backward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.Span<float> dy, global::System.Span<float> dx, int rows, bool weights, bool input)
+        private static void Layer12Backward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.Span<float> dy, global::System.Span<float> dx, int rows, bool weights, bool input, bool fresh)
         {
             if (weights) global::StaticNet.Kernels.DenseKernels.BackwardWeights(x, rows, inputs: 16, xStride: 16, dy, width: 16,
-                gradients.Slice(Layer12Weight, 16 * 16), gradients.Slice(Layer12Bias, 16));
+                gradients.Slice(Layer12Weight, 16 * 16), gradients.Slice(Layer12Bias, 16), overwrite: fresh);
             if (input) global::StaticNet.Kernels.DenseKernels.BackwardInput(dy, rows, width: 16, parameters.Slice(Layer12Weight, 16 * 16), inputs: 16, dx, dxStride: 16);
         }
 

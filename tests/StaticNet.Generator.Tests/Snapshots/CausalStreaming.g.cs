@@ -582,7 +582,7 @@ namespace Demo
             {
                 // The chunks on up to MaxDegreeOfParallelism threads; the gradient, the losses and the statistics are combined in chunk
                 // order, so the result does not depend on the number of threads.
-                global::StaticNet.Kernels.ParallelBatch batch = _training ??= new global::StaticNet.Kernels.ParallelBatch(TrainChunk, ActivationBufferLength, TrainableLength, 0, _activations, _deltas);
+                global::StaticNet.Kernels.ParallelBatch batch = _training ??= new global::StaticNet.Kernels.ParallelBatch(TrainChunk, ActivationBufferLength, TrainableLength, 0, _activations, _deltas, overwrites: true); // TrainChunk overwrites its buffer
                 batch.Scale = scale;
                 batch.Seed = _random; // each chunk's dropout stream is a function of this and the chunk's index
                 _random = global::StaticNet.Kernels.DropoutKernels.NextCallState(_random);
@@ -662,7 +662,7 @@ namespace Demo
                 ? global::StaticNet.Kernels.LossKernels.SoftmaxCrossEntropy(logits, targets.Slice(start * OutputSize, rows * OutputSize), rows * 16, 40, stride: 48, dLogits, scale, global::StaticNet.Kernels.LossKernels.ChunkWeights(weights, start, rows), rowsPerWeight: 16)
                 : global::StaticNet.Kernels.LossKernels.SoftmaxCrossEntropy(logits, labels.Slice(start * 16, rows * 16), rows * 16, 40, stride: 48, dLogits, scale, global::StaticNet.Kernels.LossKernels.ChunkWeights(weights, start, rows), rowsPerWeight: 16);
             batch.SetLoss(chunk, loss);
-            BackwardRows(parameters, gradients, x, activations, deltas, rows, _frozen, _firstTrainable);
+            BackwardRows(parameters, gradients, x, activations, deltas, rows, _frozen, _firstTrainable, overwrite: batch.OverwritesGradients); // true: the buffer was not cleared
         }
 
         private global::StaticNet.Kernels.ParallelBatch? _training; // the training calls' chunks and the workers' buffers, created by the first
@@ -890,14 +890,21 @@ class CausalStreaming(nn.Module):
 
         /// <summary>
         /// Backpropagates the loss gradient that the loss wrote into the last layer's region of <paramref name="deltas"/>,
-        /// from the last layer to the first, accumulating into <paramref name="gradients"/>. Frozen layers' parameter gradients
+        /// from the last layer to the first, accumulating into <paramref name="gradients"/>, or, with <paramref name="overwrite"/>,
+        /// overwriting them (what they held is not read: the weight gradient kernels that can write theirs do, the rest is cleared
+        /// first, the same bits as accumulating into cleared gradients). Frozen layers' parameter gradients
         /// are not computed (they stay zero), and nothing before layer <paramref name="first"/>, the first that trains, runs.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-        private static void BackwardRows(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<int> x, global::System.Span<float> activations, global::System.Span<float> deltas, int rows, global::System.ReadOnlySpan<bool> frozen, int first)
+        private static void BackwardRows(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<int> x, global::System.Span<float> activations, global::System.Span<float> deltas, int rows, global::System.ReadOnlySpan<bool> frozen, int first, bool overwrite)
         {
+            if (overwrite)
+            {
+                gradients.Slice(0, 3952).Clear(); // accumulated into
+                if (frozen[3] || first > 3) { gradients.Slice(3952, 768).Clear(); gradients.Slice(4720, 48).Clear(); } // head does not write its gradients
+            }
             if (first > 3) return;
-            HeadBackward(parameters, gradients, activations.Slice(BlockOutput, rows * 256), deltas.Slice(HeadOutput, rows * 768), deltas.Slice(BlockOutput, rows * 256), rows, weights: !frozen[3], input: first < 3);
+            HeadBackward(parameters, gradients, activations.Slice(BlockOutput, rows * 256), deltas.Slice(HeadOutput, rows * 768), deltas.Slice(BlockOutput, rows * 256), rows, weights: !frozen[3], input: first < 3, fresh: overwrite);
             if (first > 2) return;
             BlockBackward(parameters, gradients, activations.Slice(AttnOutput, rows * 256), activations, deltas, deltas.Slice(AttnOutput, rows * 256), rows);
             if (frozen[2]) gradients.Slice(1728, 2224).Clear(); // block frozen
@@ -1024,12 +1031,12 @@ class CausalStreaming(nn.Module):
                 parameters.Slice(HeadWeight, 16 * 48), parameters.Slice(HeadBias, 48), y, width: 48);
         }
 
-        /// <summary>head backward: dy [rows × 16, 48] (the gradient of y; overwritten) → dW, db (accumulated, when weights), dx [rows × 16, 16] (when input).</summary>
+        /// <summary>head backward: dy [rows × 16, 48] (the gradient of y; overwritten) → dW, db (when weights: accumulated, or overwritten when fresh), dx [rows × 16, 16] (when input).</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-        private static void HeadBackward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.Span<float> dy, global::System.Span<float> dx, int rows, bool weights, bool input)
+        private static void HeadBackward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.Span<float> dy, global::System.Span<float> dx, int rows, bool weights, bool input, bool fresh)
         {
             if (weights) global::StaticNet.Kernels.DenseKernels.BackwardWeights(x, rows * 16, inputs: 16, xStride: 16, dy, width: 48,
-                gradients.Slice(HeadWeight, 16 * 48), gradients.Slice(HeadBias, 48));
+                gradients.Slice(HeadWeight, 16 * 48), gradients.Slice(HeadBias, 48), overwrite: fresh);
             if (input) global::StaticNet.Kernels.DenseKernels.BackwardInput(dy, rows * 16, width: 48, parameters.Slice(HeadWeight, 16 * 48), inputs: 16, dx, dxStride: 16);
         }
 

@@ -356,7 +356,7 @@ namespace Demo.Models
                 {
                     // The chunks on up to MaxDegreeOfParallelism threads; the gradient, the losses and the statistics are combined in chunk
                     // order, so the result does not depend on the number of threads.
-                    global::StaticNet.Kernels.ParallelBatch batch = _training ??= new global::StaticNet.Kernels.ParallelBatch(TrainChunk, ActivationBufferLength, TrainableLength, 0, _activations, _deltas);
+                    global::StaticNet.Kernels.ParallelBatch batch = _training ??= new global::StaticNet.Kernels.ParallelBatch(TrainChunk, ActivationBufferLength, TrainableLength, 0, _activations, _deltas, overwrites: true); // TrainChunk overwrites its buffer
                     batch.Scale = scale;
                     batch.RunTraining(inputs, targets, labels, weights, count, _gradients.Span, _maxDegreeOfParallelism);
                     int chunks = global::StaticNet.Kernels.ParallelBatch.Chunks(count);
@@ -425,7 +425,7 @@ namespace Demo.Models
                 global::System.ReadOnlySpan<float> weights = batch.Weights;
                 double loss = global::StaticNet.Kernels.LossKernels.MeanSquaredError(logits, targets.Slice(start * OutputSize, rows * OutputSize), rows, 4, stride: 16, dLogits, scale, global::StaticNet.Kernels.LossKernels.ChunkWeights(weights, start, rows));
                 batch.SetLoss(chunk, loss);
-                BackwardRows(parameters, gradients, x, activations, deltas, rows, _frozen, _firstTrainable);
+                BackwardRows(parameters, gradients, x, activations, deltas, rows, _frozen, _firstTrainable, overwrite: batch.OverwritesGradients); // true: the buffer was not cleared
             }
 
             private global::StaticNet.Kernels.ParallelBatch? _training; // the training calls' chunks and the workers' buffers, created by the first
@@ -635,18 +635,26 @@ class DeepRegressor(nn.Module):
 
             /// <summary>
             /// Backpropagates the loss gradient that the loss wrote into the last layer's region of <paramref name="deltas"/>,
-            /// from the last layer to the first, accumulating into <paramref name="gradients"/>. Frozen layers' parameter gradients
+            /// from the last layer to the first, accumulating into <paramref name="gradients"/>, or, with <paramref name="overwrite"/>,
+            /// overwriting them (what they held is not read: the weight gradient kernels that can write theirs do, the rest is cleared
+            /// first, the same bits as accumulating into cleared gradients). Frozen layers' parameter gradients
             /// are not computed (they stay zero), and nothing before layer <paramref name="first"/>, the first that trains, runs.
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-            private static void BackwardRows(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.Span<float> activations, global::System.Span<float> deltas, int rows, global::System.ReadOnlySpan<bool> frozen, int first)
+            private static void BackwardRows(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.Span<float> activations, global::System.Span<float> deltas, int rows, global::System.ReadOnlySpan<bool> frozen, int first, bool overwrite)
             {
+                if (overwrite)
+                {
+                    if (frozen[0] || first > 0) { gradients.Slice(0, 1024).Clear(); gradients.Slice(1024, 64).Clear(); } // 0 does not write its gradients
+                    if (frozen[1] || first > 1) { gradients.Slice(1088, 4096).Clear(); gradients.Slice(5184, 64).Clear(); } // 2 does not write its gradients
+                    if (frozen[2] || first > 2) { gradients.Slice(5248, 1024).Clear(); gradients.Slice(6272, 16).Clear(); } // 4 does not write its gradients
+                }
                 if (first > 2) return;
-                Layer4Backward(parameters, gradients, activations.Slice(Layer2Output, rows * 64), activations.Slice(Layer4Output, rows * 16), deltas.Slice(Layer4Output, rows * 16), deltas.Slice(Layer2Output, rows * 64), rows, weights: !frozen[2], input: first < 2);
+                Layer4Backward(parameters, gradients, activations.Slice(Layer2Output, rows * 64), activations.Slice(Layer4Output, rows * 16), deltas.Slice(Layer4Output, rows * 16), deltas.Slice(Layer2Output, rows * 64), rows, weights: !frozen[2], input: first < 2, fresh: overwrite);
                 if (first > 1) return;
-                Layer2Backward(parameters, gradients, activations.Slice(Layer0Output, rows * 64), activations.Slice(Layer2Output, rows * 64), deltas.Slice(Layer2Output, rows * 64), deltas.Slice(Layer0Output, rows * 64), rows, weights: !frozen[1], input: first < 1);
+                Layer2Backward(parameters, gradients, activations.Slice(Layer0Output, rows * 64), activations.Slice(Layer2Output, rows * 64), deltas.Slice(Layer2Output, rows * 64), deltas.Slice(Layer0Output, rows * 64), rows, weights: !frozen[1], input: first < 1, fresh: overwrite);
                 if (first > 0) return;
-                Layer0Backward(gradients, x, activations.Slice(Layer0PreActivation, rows * 64), deltas.Slice(Layer0Output, rows * 64), rows, weights: !frozen[0]);
+                Layer0Backward(gradients, x, activations.Slice(Layer0PreActivation, rows * 64), deltas.Slice(Layer0Output, rows * 64), rows, weights: !frozen[0], fresh: overwrite);
             }
 
             // ── 0: Dense 16 → 64, GELU ───────────────────────────────────────────────────────────────────────────────────────
@@ -660,13 +668,13 @@ class DeepRegressor(nn.Module):
                 global::StaticNet.Kernels.ActivationKernels.Gelu(z, y, rows, columns: 64, stride: 64);
             }
 
-            /// <summary>0 backward: dy [rows, 64] (the gradient of y; overwritten) → dW, db (accumulated, when weights); the network's input needs no gradient.</summary>
+            /// <summary>0 backward: dy [rows, 64] (the gradient of y; overwritten) → dW, db (when weights: accumulated, or overwritten when fresh); the network's input needs no gradient.</summary>
             [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-            private static void Layer0Backward(global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> z, global::System.Span<float> dy, int rows, bool weights)
+            private static void Layer0Backward(global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> z, global::System.Span<float> dy, int rows, bool weights, bool fresh)
             {
                 global::StaticNet.Kernels.ActivationKernels.GeluBackward(z, dy, rows, columns: 64, stride: 64);
                 if (weights) global::StaticNet.Kernels.DenseKernels.BackwardWeights(x, rows, inputs: 16, xStride: 16, dy, width: 64,
-                    gradients.Slice(Layer0Weight, 16 * 64), gradients.Slice(Layer0Bias, 64));
+                    gradients.Slice(Layer0Weight, 16 * 64), gradients.Slice(Layer0Bias, 64), overwrite: fresh);
             }
 
             // ── 2: Dense 64 → 64, Tanh ───────────────────────────────────────────────────────────────────────────────────────
@@ -680,13 +688,13 @@ class DeepRegressor(nn.Module):
                 global::StaticNet.Kernels.ActivationKernels.Tanh(y, rows, columns: 64, stride: 64);
             }
 
-            /// <summary>2 backward: dy [rows, 64] (the gradient of y; overwritten) → dW, db (accumulated, when weights), dx [rows, 64] (when input).</summary>
+            /// <summary>2 backward: dy [rows, 64] (the gradient of y; overwritten) → dW, db (when weights: accumulated, or overwritten when fresh), dx [rows, 64] (when input).</summary>
             [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-            private static void Layer2Backward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> y, global::System.Span<float> dy, global::System.Span<float> dx, int rows, bool weights, bool input)
+            private static void Layer2Backward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> y, global::System.Span<float> dy, global::System.Span<float> dx, int rows, bool weights, bool input, bool fresh)
             {
                 global::StaticNet.Kernels.ActivationKernels.TanhBackward(y, dy, rows, columns: 64, stride: 64);
                 if (weights) global::StaticNet.Kernels.DenseKernels.BackwardWeights(x, rows, inputs: 64, xStride: 64, dy, width: 64,
-                    gradients.Slice(Layer2Weight, 64 * 64), gradients.Slice(Layer2Bias, 64));
+                    gradients.Slice(Layer2Weight, 64 * 64), gradients.Slice(Layer2Bias, 64), overwrite: fresh);
                 if (input) global::StaticNet.Kernels.DenseKernels.BackwardInput(dy, rows, width: 64, parameters.Slice(Layer2Weight, 64 * 64), inputs: 64, dx, dxStride: 64);
             }
 
@@ -701,13 +709,13 @@ class DeepRegressor(nn.Module):
                 global::StaticNet.Kernels.ActivationKernels.Sigmoid(y, rows, columns: 4, stride: 16);
             }
 
-            /// <summary>4 backward: dy [rows, 16] (the gradient of y; overwritten) → dW, db (accumulated, when weights), dx [rows, 64] (when input).</summary>
+            /// <summary>4 backward: dy [rows, 16] (the gradient of y; overwritten) → dW, db (when weights: accumulated, or overwritten when fresh), dx [rows, 64] (when input).</summary>
             [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-            private static void Layer4Backward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> y, global::System.Span<float> dy, global::System.Span<float> dx, int rows, bool weights, bool input)
+            private static void Layer4Backward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> y, global::System.Span<float> dy, global::System.Span<float> dx, int rows, bool weights, bool input, bool fresh)
             {
                 global::StaticNet.Kernels.ActivationKernels.SigmoidBackward(y, dy, rows, columns: 4, stride: 16);
                 if (weights) global::StaticNet.Kernels.DenseKernels.BackwardWeights(x, rows, inputs: 64, xStride: 64, dy, width: 16,
-                    gradients.Slice(Layer4Weight, 64 * 16), gradients.Slice(Layer4Bias, 16));
+                    gradients.Slice(Layer4Weight, 64 * 16), gradients.Slice(Layer4Bias, 16), overwrite: fresh);
                 if (input) global::StaticNet.Kernels.DenseKernels.BackwardInput(dy, rows, width: 16, parameters.Slice(Layer4Weight, 64 * 16), inputs: 64, dx, dxStride: 64);
             }
 

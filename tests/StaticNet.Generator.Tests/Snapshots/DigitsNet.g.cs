@@ -418,7 +418,7 @@ namespace Demo
             {
                 // The chunks on up to MaxDegreeOfParallelism threads; the gradient, the losses and the statistics are combined in chunk
                 // order, so the result does not depend on the number of threads.
-                global::StaticNet.Kernels.ParallelBatch batch = _training ??= new global::StaticNet.Kernels.ParallelBatch(TrainChunk, ActivationBufferLength, TrainableLength, 0, _activations, _deltas);
+                global::StaticNet.Kernels.ParallelBatch batch = _training ??= new global::StaticNet.Kernels.ParallelBatch(TrainChunk, ActivationBufferLength, TrainableLength, 0, _activations, _deltas, overwrites: true); // TrainChunk overwrites its buffer
                 batch.Scale = scale;
                 batch.RunTraining(inputs, targets, labels, weights, count, _gradients.Span, _maxDegreeOfParallelism);
                 int chunks = global::StaticNet.Kernels.ParallelBatch.Chunks(count);
@@ -495,7 +495,7 @@ namespace Demo
                 ? global::StaticNet.Kernels.LossKernels.SoftmaxCrossEntropy(logits, targets.Slice(start * OutputSize, rows * OutputSize), rows, 10, stride: 16, dLogits, scale, global::StaticNet.Kernels.LossKernels.ChunkWeights(weights, start, rows))
                 : global::StaticNet.Kernels.LossKernels.SoftmaxCrossEntropy(logits, labels.Slice(start, rows), rows, 10, stride: 16, dLogits, scale, global::StaticNet.Kernels.LossKernels.ChunkWeights(weights, start, rows));
             batch.SetLoss(chunk, loss);
-            BackwardRows(parameters, gradients, x, activations, deltas, rows, _frozen, _firstTrainable);
+            BackwardRows(parameters, gradients, x, activations, deltas, rows, _frozen, _firstTrainable, overwrite: batch.OverwritesGradients); // true: the buffer was not cleared
         }
 
         private global::StaticNet.Kernels.ParallelBatch? _training; // the training calls' chunks and the workers' buffers, created by the first
@@ -697,16 +697,23 @@ class DigitsNet(nn.Module):
 
         /// <summary>
         /// Backpropagates the loss gradient that the loss wrote into the last layer's region of <paramref name="deltas"/>,
-        /// from the last layer to the first, accumulating into <paramref name="gradients"/>. Frozen layers' parameter gradients
+        /// from the last layer to the first, accumulating into <paramref name="gradients"/>, or, with <paramref name="overwrite"/>,
+        /// overwriting them (what they held is not read: the weight gradient kernels that can write theirs do, the rest is cleared
+        /// first, the same bits as accumulating into cleared gradients). Frozen layers' parameter gradients
         /// are not computed (they stay zero), and nothing before layer <paramref name="first"/>, the first that trains, runs.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-        private static void BackwardRows(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.Span<float> activations, global::System.Span<float> deltas, int rows, global::System.ReadOnlySpan<bool> frozen, int first)
+        private static void BackwardRows(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.Span<float> activations, global::System.Span<float> deltas, int rows, global::System.ReadOnlySpan<bool> frozen, int first, bool overwrite)
         {
+            if (overwrite)
+            {
+                if (frozen[0] || first > 0) { gradients.Slice(0, 4096).Clear(); gradients.Slice(4096, 64).Clear(); } // fc1 does not write its gradients
+                if (frozen[1] || first > 1) { gradients.Slice(4160, 1024).Clear(); gradients.Slice(5184, 16).Clear(); } // fc2 does not write its gradients
+            }
             if (first > 1) return;
-            Fc2Backward(parameters, gradients, activations.Slice(Fc1Output, rows * 64), deltas.Slice(Fc2Output, rows * 16), deltas.Slice(Fc1Output, rows * 64), rows, weights: !frozen[1], input: first < 1);
+            Fc2Backward(parameters, gradients, activations.Slice(Fc1Output, rows * 64), deltas.Slice(Fc2Output, rows * 16), deltas.Slice(Fc1Output, rows * 64), rows, weights: !frozen[1], input: first < 1, fresh: overwrite);
             if (first > 0) return;
-            Fc1Backward(gradients, x, activations.Slice(Fc1Output, rows * 64), deltas.Slice(Fc1Output, rows * 64), rows, weights: !frozen[0]);
+            Fc1Backward(gradients, x, activations.Slice(Fc1Output, rows * 64), deltas.Slice(Fc1Output, rows * 64), rows, weights: !frozen[0], fresh: overwrite);
         }
 
         // ── fc1: Dense 64 → 64, ReLU ─────────────────────────────────────────────────────────────────────────────────────
@@ -719,13 +726,13 @@ class DigitsNet(nn.Module):
                 parameters.Slice(Fc1Weight, 64 * 64), parameters.Slice(Fc1Bias, 64), y, width: 64, columns: 64);
         }
 
-        /// <summary>fc1 backward: dy [rows, 64] (the gradient of y; overwritten) → dW, db (accumulated, when weights); the network's input needs no gradient.</summary>
+        /// <summary>fc1 backward: dy [rows, 64] (the gradient of y; overwritten) → dW, db (when weights: accumulated, or overwritten when fresh); the network's input needs no gradient.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-        private static void Fc1Backward(global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> y, global::System.Span<float> dy, int rows, bool weights)
+        private static void Fc1Backward(global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> y, global::System.Span<float> dy, int rows, bool weights, bool fresh)
         {
             global::StaticNet.Kernels.ActivationKernels.ReLUBackward(y, dy, rows, columns: 64, stride: 64);
             if (weights) global::StaticNet.Kernels.DenseKernels.BackwardWeights(x, rows, inputs: 64, xStride: 64, dy, width: 64,
-                gradients.Slice(Fc1Weight, 64 * 64), gradients.Slice(Fc1Bias, 64));
+                gradients.Slice(Fc1Weight, 64 * 64), gradients.Slice(Fc1Bias, 64), overwrite: fresh);
         }
 
         // ── fc2: Dense 64 → 10 ───────────────────────────────────────────────────────────────────────────────────────────
@@ -738,12 +745,12 @@ class DigitsNet(nn.Module):
                 parameters.Slice(Fc2Weight, 64 * 16), parameters.Slice(Fc2Bias, 16), y, width: 16);
         }
 
-        /// <summary>fc2 backward: dy [rows, 16] (the gradient of y; overwritten) → dW, db (accumulated, when weights), dx [rows, 64] (when input).</summary>
+        /// <summary>fc2 backward: dy [rows, 16] (the gradient of y; overwritten) → dW, db (when weights: accumulated, or overwritten when fresh), dx [rows, 64] (when input).</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-        private static void Fc2Backward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.Span<float> dy, global::System.Span<float> dx, int rows, bool weights, bool input)
+        private static void Fc2Backward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.Span<float> dy, global::System.Span<float> dx, int rows, bool weights, bool input, bool fresh)
         {
             if (weights) global::StaticNet.Kernels.DenseKernels.BackwardWeights(x, rows, inputs: 64, xStride: 64, dy, width: 16,
-                gradients.Slice(Fc2Weight, 64 * 16), gradients.Slice(Fc2Bias, 16));
+                gradients.Slice(Fc2Weight, 64 * 16), gradients.Slice(Fc2Bias, 16), overwrite: fresh);
             if (input) global::StaticNet.Kernels.DenseKernels.BackwardInput(dy, rows, width: 16, parameters.Slice(Fc2Weight, 64 * 16), inputs: 64, dx, dxStride: 64);
         }
 

@@ -458,7 +458,7 @@ namespace Demo
             {
                 // The chunks on up to MaxDegreeOfParallelism threads; the gradient, the losses and the statistics are combined in chunk
                 // order, so the result does not depend on the number of threads.
-                global::StaticNet.Kernels.ParallelBatch batch = _training ??= new global::StaticNet.Kernels.ParallelBatch(TrainChunk, ActivationBufferLength, TrainableLength, ParameterBufferLength - TrainableLength, _activations, _deltas);
+                global::StaticNet.Kernels.ParallelBatch batch = _training ??= new global::StaticNet.Kernels.ParallelBatch(TrainChunk, ActivationBufferLength, TrainableLength, ParameterBufferLength - TrainableLength, _activations, _deltas, overwrites: true); // TrainChunk overwrites its buffer
                 batch.Scale = scale;
                 batch.RunTraining(inputs, targets, labels, weights, count, _gradients.Span, _maxDegreeOfParallelism);
                 int chunks = global::StaticNet.Kernels.ParallelBatch.Chunks(count);
@@ -537,7 +537,7 @@ namespace Demo
                 ? global::StaticNet.Kernels.LossKernels.SoftmaxCrossEntropy(logits, targets.Slice(start * OutputSize, rows * OutputSize), rows, 5, stride: 16, dLogits, scale, global::StaticNet.Kernels.LossKernels.ChunkWeights(weights, start, rows))
                 : global::StaticNet.Kernels.LossKernels.SoftmaxCrossEntropy(logits, labels.Slice(start, rows), rows, 5, stride: 16, dLogits, scale, global::StaticNet.Kernels.LossKernels.ChunkWeights(weights, start, rows));
             batch.SetLoss(chunk, loss);
-            BackwardRows(parameters, gradients, x, activations, deltas, rows, _frozen, _firstTrainable);
+            BackwardRows(parameters, gradients, x, activations, deltas, rows, _frozen, _firstTrainable, overwrite: batch.OverwritesGradients); // true: the buffer was not cleared
         }
 
         private global::StaticNet.Kernels.ParallelBatch? _training; // the training calls' chunks and the workers' buffers, created by the first
@@ -783,14 +783,21 @@ class FrozenTrunk(nn.Module):
 
         /// <summary>
         /// Backpropagates the loss gradient that the loss wrote into the last layer's region of <paramref name="deltas"/>,
-        /// from the last layer to the first, accumulating into <paramref name="gradients"/>. Frozen layers' parameter gradients
+        /// from the last layer to the first, accumulating into <paramref name="gradients"/>, or, with <paramref name="overwrite"/>,
+        /// overwriting them (what they held is not read: the weight gradient kernels that can write theirs do, the rest is cleared
+        /// first, the same bits as accumulating into cleared gradients). Frozen layers' parameter gradients
         /// are not computed (they stay zero), and nothing before layer <paramref name="first"/>, the first that trains, runs.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-        private static void BackwardRows(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.Span<float> activations, global::System.Span<float> deltas, int rows, global::System.ReadOnlySpan<bool> frozen, int first)
+        private static void BackwardRows(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.Span<float> activations, global::System.Span<float> deltas, int rows, global::System.ReadOnlySpan<bool> frozen, int first, bool overwrite)
         {
+            if (overwrite)
+            {
+                gradients.Slice(0, 6656).Clear(); // accumulated into
+                if (frozen[5] || first > 5) { gradients.Slice(6656, 512).Clear(); gradients.Slice(7168, 16).Clear(); } // head does not write its gradients
+            }
             if (first > 5) return;
-            HeadBackward(parameters, gradients, activations.Slice(Layer6Output, rows * 32), deltas.Slice(HeadOutput, rows * 16), deltas.Slice(Layer6Output, rows * 32), rows, weights: !frozen[5], input: first < 5);
+            HeadBackward(parameters, gradients, activations.Slice(Layer6Output, rows * 32), deltas.Slice(HeadOutput, rows * 16), deltas.Slice(Layer6Output, rows * 32), rows, weights: !frozen[5], input: first < 5, fresh: overwrite);
             if (first > 4) return;
             Layer6Backward(parameters, gradients, activations.Slice(Layer6Normalized, rows * 32), activations.Slice(Layer6InverseStd, 32), deltas.Slice(Layer6Output, rows * 32), deltas.Slice(Layer4Output, rows * 32), rows);
             if (frozen[4]) gradients.Slice(6592, 64).Clear(); // 6 frozen
@@ -920,12 +927,12 @@ class FrozenTrunk(nn.Module):
                 parameters.Slice(HeadWeight, 32 * 16), parameters.Slice(HeadBias, 16), y, width: 16);
         }
 
-        /// <summary>head backward: dy [rows, 16] (the gradient of y; overwritten) → dW, db (accumulated, when weights), dx [rows, 32] (when input).</summary>
+        /// <summary>head backward: dy [rows, 16] (the gradient of y; overwritten) → dW, db (when weights: accumulated, or overwritten when fresh), dx [rows, 32] (when input).</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-        private static void HeadBackward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.Span<float> dy, global::System.Span<float> dx, int rows, bool weights, bool input)
+        private static void HeadBackward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.Span<float> dy, global::System.Span<float> dx, int rows, bool weights, bool input, bool fresh)
         {
             if (weights) global::StaticNet.Kernels.DenseKernels.BackwardWeights(x, rows, inputs: 32, xStride: 32, dy, width: 16,
-                gradients.Slice(HeadWeight, 32 * 16), gradients.Slice(HeadBias, 16));
+                gradients.Slice(HeadWeight, 32 * 16), gradients.Slice(HeadBias, 16), overwrite: fresh);
             if (input) global::StaticNet.Kernels.DenseKernels.BackwardInput(dy, rows, width: 16, parameters.Slice(HeadWeight, 32 * 16), inputs: 32, dx, dxStride: 32);
         }
 

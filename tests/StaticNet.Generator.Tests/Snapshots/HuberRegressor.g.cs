@@ -343,7 +343,7 @@ namespace Demo
             {
                 // The chunks on up to MaxDegreeOfParallelism threads; the gradient, the losses and the statistics are combined in chunk
                 // order, so the result does not depend on the number of threads.
-                global::StaticNet.Kernels.ParallelBatch batch = _training ??= new global::StaticNet.Kernels.ParallelBatch(TrainChunk, ActivationBufferLength, TrainableLength, 0, _activations, _deltas);
+                global::StaticNet.Kernels.ParallelBatch batch = _training ??= new global::StaticNet.Kernels.ParallelBatch(TrainChunk, ActivationBufferLength, TrainableLength, 0, _activations, _deltas, overwrites: true); // TrainChunk overwrites its buffer
                 batch.Scale = scale;
                 batch.RunTraining(inputs, targets, labels, weights, count, _gradients.Span, _maxDegreeOfParallelism);
                 int chunks = global::StaticNet.Kernels.ParallelBatch.Chunks(count);
@@ -412,7 +412,7 @@ namespace Demo
             global::System.ReadOnlySpan<float> weights = batch.Weights;
             double loss = global::StaticNet.Kernels.LossKernels.Huber(logits, targets.Slice(start * OutputSize, rows * OutputSize), rows, 2, stride: 16, dLogits, scale, beta: 0.25f, global::StaticNet.Kernels.LossKernels.ChunkWeights(weights, start, rows));
             batch.SetLoss(chunk, loss);
-            BackwardRows(parameters, gradients, x, activations, deltas, rows, _frozen, _firstTrainable);
+            BackwardRows(parameters, gradients, x, activations, deltas, rows, _frozen, _firstTrainable, overwrite: batch.OverwritesGradients); // true: the buffer was not cleared
         }
 
         private global::StaticNet.Kernels.ParallelBatch? _training; // the training calls' chunks and the workers' buffers, created by the first
@@ -614,16 +614,23 @@ class HuberRegressor(nn.Module):
 
         /// <summary>
         /// Backpropagates the loss gradient that the loss wrote into the last layer's region of <paramref name="deltas"/>,
-        /// from the last layer to the first, accumulating into <paramref name="gradients"/>. Frozen layers' parameter gradients
+        /// from the last layer to the first, accumulating into <paramref name="gradients"/>, or, with <paramref name="overwrite"/>,
+        /// overwriting them (what they held is not read: the weight gradient kernels that can write theirs do, the rest is cleared
+        /// first, the same bits as accumulating into cleared gradients). Frozen layers' parameter gradients
         /// are not computed (they stay zero), and nothing before layer <paramref name="first"/>, the first that trains, runs.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-        private static void BackwardRows(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.Span<float> activations, global::System.Span<float> deltas, int rows, global::System.ReadOnlySpan<bool> frozen, int first)
+        private static void BackwardRows(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.Span<float> activations, global::System.Span<float> deltas, int rows, global::System.ReadOnlySpan<bool> frozen, int first, bool overwrite)
         {
+            if (overwrite)
+            {
+                if (frozen[0] || first > 0) { gradients.Slice(0, 96).Clear(); gradients.Slice(96, 16).Clear(); } // 0 does not write its gradients
+                if (frozen[1] || first > 1) { gradients.Slice(112, 128).Clear(); gradients.Slice(240, 16).Clear(); } // 2 does not write its gradients
+            }
             if (first > 1) return;
-            Layer2Backward(parameters, gradients, activations.Slice(Layer0Output, rows * 16), deltas.Slice(Layer2Output, rows * 16), deltas.Slice(Layer0Output, rows * 16), rows, weights: !frozen[1], input: first < 1);
+            Layer2Backward(parameters, gradients, activations.Slice(Layer0Output, rows * 16), deltas.Slice(Layer2Output, rows * 16), deltas.Slice(Layer0Output, rows * 16), rows, weights: !frozen[1], input: first < 1, fresh: overwrite);
             if (first > 0) return;
-            Layer0Backward(gradients, x, activations.Slice(Layer0Output, rows * 16), deltas.Slice(Layer0Output, rows * 16), rows, weights: !frozen[0]);
+            Layer0Backward(gradients, x, activations.Slice(Layer0Output, rows * 16), deltas.Slice(Layer0Output, rows * 16), rows, weights: !frozen[0], fresh: overwrite);
         }
 
         // ── 0: Dense 6 → 8, Tanh ─────────────────────────────────────────────────────────────────────────────────────────
@@ -637,13 +644,13 @@ class HuberRegressor(nn.Module):
             global::StaticNet.Kernels.ActivationKernels.Tanh(y, rows, columns: 8, stride: 16);
         }
 
-        /// <summary>0 backward: dy [rows, 16] (the gradient of y; overwritten) → dW, db (accumulated, when weights); the network's input needs no gradient.</summary>
+        /// <summary>0 backward: dy [rows, 16] (the gradient of y; overwritten) → dW, db (when weights: accumulated, or overwritten when fresh); the network's input needs no gradient.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-        private static void Layer0Backward(global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> y, global::System.Span<float> dy, int rows, bool weights)
+        private static void Layer0Backward(global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> y, global::System.Span<float> dy, int rows, bool weights, bool fresh)
         {
             global::StaticNet.Kernels.ActivationKernels.TanhBackward(y, dy, rows, columns: 8, stride: 16);
             if (weights) global::StaticNet.Kernels.DenseKernels.BackwardWeights(x, rows, inputs: 6, xStride: 6, dy, width: 16,
-                gradients.Slice(Layer0Weight, 6 * 16), gradients.Slice(Layer0Bias, 16));
+                gradients.Slice(Layer0Weight, 6 * 16), gradients.Slice(Layer0Bias, 16), overwrite: fresh);
         }
 
         // ── 2: Dense 8 → 2 ───────────────────────────────────────────────────────────────────────────────────────────────
@@ -656,12 +663,12 @@ class HuberRegressor(nn.Module):
                 parameters.Slice(Layer2Weight, 8 * 16), parameters.Slice(Layer2Bias, 16), y, width: 16);
         }
 
-        /// <summary>2 backward: dy [rows, 16] (the gradient of y; overwritten) → dW, db (accumulated, when weights), dx [rows, 16] (when input).</summary>
+        /// <summary>2 backward: dy [rows, 16] (the gradient of y; overwritten) → dW, db (when weights: accumulated, or overwritten when fresh), dx [rows, 16] (when input).</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-        private static void Layer2Backward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.Span<float> dy, global::System.Span<float> dx, int rows, bool weights, bool input)
+        private static void Layer2Backward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.Span<float> dy, global::System.Span<float> dx, int rows, bool weights, bool input, bool fresh)
         {
             if (weights) global::StaticNet.Kernels.DenseKernels.BackwardWeights(x, rows, inputs: 8, xStride: 16, dy, width: 16,
-                gradients.Slice(Layer2Weight, 8 * 16), gradients.Slice(Layer2Bias, 16));
+                gradients.Slice(Layer2Weight, 8 * 16), gradients.Slice(Layer2Bias, 16), overwrite: fresh);
             if (input) global::StaticNet.Kernels.DenseKernels.BackwardInput(dy, rows, width: 16, parameters.Slice(Layer2Weight, 8 * 16), inputs: 8, dx, dxStride: 16);
         }
 

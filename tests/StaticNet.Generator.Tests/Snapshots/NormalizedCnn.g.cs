@@ -389,7 +389,7 @@ namespace Demo
             {
                 // The chunks on up to MaxDegreeOfParallelism threads; the gradient, the losses and the statistics are combined in chunk
                 // order, so the result does not depend on the number of threads.
-                global::StaticNet.Kernels.ParallelBatch batch = _training ??= new global::StaticNet.Kernels.ParallelBatch(TrainChunk, ActivationBufferLength, TrainableLength, ParameterBufferLength - TrainableLength, _activations, _deltas);
+                global::StaticNet.Kernels.ParallelBatch batch = _training ??= new global::StaticNet.Kernels.ParallelBatch(TrainChunk, ActivationBufferLength, TrainableLength, ParameterBufferLength - TrainableLength, _activations, _deltas, overwrites: true); // TrainChunk overwrites its buffer
                 batch.Scale = scale;
                 batch.RunTraining(inputs, targets, labels, weights, count, _gradients.Span, _maxDegreeOfParallelism);
                 int chunks = global::StaticNet.Kernels.ParallelBatch.Chunks(count);
@@ -460,7 +460,7 @@ namespace Demo
             global::System.ReadOnlySpan<float> weights = batch.Weights;
             double loss = global::StaticNet.Kernels.LossKernels.MeanSquaredError(logits, targets.Slice(start * OutputSize, rows * OutputSize), rows, 4, stride: 16, dLogits, scale, global::StaticNet.Kernels.LossKernels.ChunkWeights(weights, start, rows));
             batch.SetLoss(chunk, loss);
-            BackwardRows(parameters, gradients, x, activations, deltas, rows, _frozen, _firstTrainable);
+            BackwardRows(parameters, gradients, x, activations, deltas, rows, _frozen, _firstTrainable, overwrite: batch.OverwritesGradients); // true: the buffer was not cleared
         }
 
         private global::StaticNet.Kernels.ParallelBatch? _training; // the training calls' chunks and the workers' buffers, created by the first
@@ -707,17 +707,25 @@ class NormalizedCnn(nn.Module):
 
         /// <summary>
         /// Backpropagates the loss gradient that the loss wrote into the last layer's region of <paramref name="deltas"/>,
-        /// from the last layer to the first, accumulating into <paramref name="gradients"/>. Frozen layers' parameter gradients
+        /// from the last layer to the first, accumulating into <paramref name="gradients"/>, or, with <paramref name="overwrite"/>,
+        /// overwriting them (what they held is not read: the weight gradient kernels that can write theirs do, the rest is cleared
+        /// first, the same bits as accumulating into cleared gradients). Frozen layers' parameter gradients
         /// are not computed (they stay zero), and nothing before layer <paramref name="first"/>, the first that trains, runs.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-        private static void BackwardRows(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.Span<float> activations, global::System.Span<float> deltas, int rows, global::System.ReadOnlySpan<bool> frozen, int first)
+        private static void BackwardRows(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.Span<float> activations, global::System.Span<float> deltas, int rows, global::System.ReadOnlySpan<bool> frozen, int first, bool overwrite)
         {
+            if (overwrite)
+            {
+                gradients.Slice(0, 272).Clear(); // accumulated into
+                gradients.Slice(416, 32).Clear(); // accumulated into
+                if (frozen[4] || first > 4) { gradients.Slice(272, 128).Clear(); gradients.Slice(400, 16).Clear(); } // 5 does not write its gradients
+            }
             if (first > 5) return;
             Layer6Backward(parameters, gradients, activations.Slice(Layer6Normalized, rows * 16), activations.Slice(Layer6InverseStd, 16), deltas.Slice(Layer6Output, rows * 16), deltas.Slice(Layer5Output, rows * 16), rows);
             if (frozen[5]) gradients.Slice(416, 32).Clear(); // 6 frozen
             if (first > 4) return;
-            Layer5Backward(parameters, gradients, activations.Slice(Layer4Output, rows * 16), deltas.Slice(Layer5Output, rows * 16), deltas.Slice(Layer4Output, rows * 16), rows, weights: !frozen[4], input: first < 4);
+            Layer5Backward(parameters, gradients, activations.Slice(Layer4Output, rows * 16), deltas.Slice(Layer5Output, rows * 16), deltas.Slice(Layer4Output, rows * 16), rows, weights: !frozen[4], input: first < 4, fresh: overwrite);
             if (first > 3) return;
             Layer4Backward(deltas.Slice(Layer4Output, rows * 16), deltas.Slice(Layer3Output, rows * 256), rows);
             if (first > 2) return;
@@ -837,12 +845,12 @@ class NormalizedCnn(nn.Module):
                 parameters.Slice(Layer5Weight, 8 * 16), parameters.Slice(Layer5Bias, 16), y, width: 16);
         }
 
-        /// <summary>5 backward: dy [rows, 16] (the gradient of y; overwritten) → dW, db (accumulated, when weights), dx [rows, 16] (when input).</summary>
+        /// <summary>5 backward: dy [rows, 16] (the gradient of y; overwritten) → dW, db (when weights: accumulated, or overwritten when fresh), dx [rows, 16] (when input).</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-        private static void Layer5Backward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.Span<float> dy, global::System.Span<float> dx, int rows, bool weights, bool input)
+        private static void Layer5Backward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.Span<float> dy, global::System.Span<float> dx, int rows, bool weights, bool input, bool fresh)
         {
             if (weights) global::StaticNet.Kernels.DenseKernels.BackwardWeights(x, rows, inputs: 8, xStride: 16, dy, width: 16,
-                gradients.Slice(Layer5Weight, 8 * 16), gradients.Slice(Layer5Bias, 16));
+                gradients.Slice(Layer5Weight, 8 * 16), gradients.Slice(Layer5Bias, 16), overwrite: fresh);
             if (input) global::StaticNet.Kernels.DenseKernels.BackwardInput(dy, rows, width: 16, parameters.Slice(Layer5Weight, 8 * 16), inputs: 8, dx, dxStride: 16);
         }
 

@@ -546,7 +546,7 @@ namespace Demo
             {
                 // The chunks on up to MaxDegreeOfParallelism threads; the gradient, the losses and the statistics are combined in chunk
                 // order, so the result does not depend on the number of threads.
-                global::StaticNet.Kernels.ParallelBatch batch = _training ??= new global::StaticNet.Kernels.ParallelBatch(TrainChunk, ActivationBufferLength, TrainableLength, ParameterBufferLength - TrainableLength, _activations, _deltas);
+                global::StaticNet.Kernels.ParallelBatch batch = _training ??= new global::StaticNet.Kernels.ParallelBatch(TrainChunk, ActivationBufferLength, TrainableLength, ParameterBufferLength - TrainableLength, _activations, _deltas, overwrites: true); // TrainChunk overwrites its buffer
                 batch.Scale = scale;
                 batch.RunTraining(inputs, targets, labels, weights, count, _gradients.Span, _maxDegreeOfParallelism);
                 int chunks = global::StaticNet.Kernels.ParallelBatch.Chunks(count);
@@ -625,7 +625,7 @@ namespace Demo
                 ? global::StaticNet.Kernels.LossKernels.SoftmaxCrossEntropy(logits, targets.Slice(start * OutputSize, rows * OutputSize), rows, 10, stride: 16, dLogits, scale, global::StaticNet.Kernels.LossKernels.ChunkWeights(weights, start, rows))
                 : global::StaticNet.Kernels.LossKernels.SoftmaxCrossEntropy(logits, labels.Slice(start, rows), rows, 10, stride: 16, dLogits, scale, global::StaticNet.Kernels.LossKernels.ChunkWeights(weights, start, rows));
             batch.SetLoss(chunk, loss);
-            BackwardRows(parameters, gradients, x, activations, deltas, rows, _frozen, _firstTrainable, inputGradient: false);
+            BackwardRows(parameters, gradients, x, activations, deltas, rows, _frozen, _firstTrainable, inputGradient: false, overwrite: batch.OverwritesGradients); // true: the buffer was not cleared
         }
 
         private global::StaticNet.Kernels.ParallelBatch? _training; // the training calls' chunks and the workers' buffers, created by the first
@@ -783,7 +783,7 @@ namespace Demo
                     global::System.Span<float> activations = _callerActivations!.Span.Slice(chunk * ActivationBufferLength, ActivationBufferLength);
                     global::System.ReadOnlySpan<float> x = new global::System.ReadOnlySpan<float>(_callerInputs, start * InputSize, rows * InputSize);
                     global::StaticNet.Kernels.MergeKernels.CopyChannels(outputGradients.Slice(start * OutputSize, rows * OutputSize), 10, 0, deltas.Slice(HeadOutput, rows * 16), 16, 0, 10, rows); // the caller's ∂L/∂output
-                    BackwardRows(parameters, gradients, x, activations, deltas, rows, _frozen, first, inputGradient);
+                    BackwardRows(parameters, gradients, x, activations, deltas, rows, _frozen, first, inputGradient, overwrite: false);
                     if (!inputGradient) continue;
                     global::System.Span<float> dx = inputGradients.Slice(start * InputSize, rows * InputSize);
                     dx.Clear();
@@ -1051,18 +1051,26 @@ class ResidualGraph(nn.Module):
 
         /// <summary>
         /// Backpropagates the loss gradient that the loss wrote into the last layer's region of <paramref name="deltas"/>,
-        /// from the last layer to the first, accumulating into <paramref name="gradients"/>. Frozen layers' parameter gradients
+        /// from the last layer to the first, accumulating into <paramref name="gradients"/>, or, with <paramref name="overwrite"/>,
+        /// overwriting them (what they held is not read: the weight gradient kernels that can write theirs do, the rest is cleared
+        /// first, the same bits as accumulating into cleared gradients). Frozen layers' parameter gradients
         /// are not computed (they stay zero), and nothing before layer <paramref name="first"/>, the first that trains, runs.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-        private static void BackwardRows(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.Span<float> activations, global::System.Span<float> deltas, int rows, global::System.ReadOnlySpan<bool> frozen, int first, bool inputGradient)
+        private static void BackwardRows(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.Span<float> activations, global::System.Span<float> deltas, int rows, global::System.ReadOnlySpan<bool> frozen, int first, bool inputGradient, bool overwrite)
         {
+            if (overwrite)
+            {
+                gradients.Slice(0, 3888).Clear(); // accumulated into
+                if (frozen[12] || first > 12) { gradients.Slice(3888, 256).Clear(); gradients.Slice(4144, 16).Clear(); } // fc does not write its gradients
+                if (frozen[14] || first > 14) { gradients.Slice(4160, 384).Clear(); gradients.Slice(4544, 16).Clear(); } // head does not write its gradients
+            }
             if (first > 14) return;
-            HeadBackward(parameters, gradients, activations.Slice(FeaturesOutput, rows * 32), deltas.Slice(HeadOutput, rows * 16), deltas.Slice(FeaturesOutput, rows * 32), rows, weights: !frozen[14], input: inputGradient || first < 14);
+            HeadBackward(parameters, gradients, activations.Slice(FeaturesOutput, rows * 32), deltas.Slice(HeadOutput, rows * 16), deltas.Slice(FeaturesOutput, rows * 32), rows, weights: !frozen[14], input: inputGradient || first < 14, fresh: overwrite);
             if (first > 13) return;
             FeaturesBackward(deltas.Slice(FeaturesOutput, rows * 32), deltas.Slice(FcOutput, rows * 16), deltas.Slice(PoolGradient2, rows * 16), rows);
             if (first > 12) return;
-            FcBackward(parameters, gradients, activations.Slice(PoolOutput, rows * 16), activations.Slice(FcOutput, rows * 16), deltas.Slice(FcOutput, rows * 16), deltas.Slice(PoolOutput, rows * 16), rows, weights: !frozen[12], input: inputGradient || first < 12);
+            FcBackward(parameters, gradients, activations.Slice(PoolOutput, rows * 16), activations.Slice(FcOutput, rows * 16), deltas.Slice(FcOutput, rows * 16), deltas.Slice(PoolOutput, rows * 16), rows, weights: !frozen[12], input: inputGradient || first < 12, fresh: overwrite);
             if (first > 11) return;
             global::StaticNet.Kernels.MergeKernels.Accumulate(deltas.Slice(PoolGradient2, rows * 16), deltas.Slice(PoolOutput, rows * 16), rows * 16); // pool is read by several layers: their gradients add up
             PoolBackward(deltas.Slice(PoolOutput, rows * 16), deltas.Slice(BlockReluOutput, rows * 256), rows);
@@ -1369,13 +1377,13 @@ class ResidualGraph(nn.Module):
                 parameters.Slice(FcWeight, 16 * 16), parameters.Slice(FcBias, 16), y, width: 16, columns: 8);
         }
 
-        /// <summary>fc backward: dy [rows, 16] (the gradient of y; overwritten) → dW, db (accumulated, when weights), dx [rows, 16] (when input).</summary>
+        /// <summary>fc backward: dy [rows, 16] (the gradient of y; overwritten) → dW, db (when weights: accumulated, or overwritten when fresh), dx [rows, 16] (when input).</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-        private static void FcBackward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> y, global::System.Span<float> dy, global::System.Span<float> dx, int rows, bool weights, bool input)
+        private static void FcBackward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> y, global::System.Span<float> dy, global::System.Span<float> dx, int rows, bool weights, bool input, bool fresh)
         {
             global::StaticNet.Kernels.ActivationKernels.ReLUBackward(y, dy, rows, columns: 8, stride: 16);
             if (weights) global::StaticNet.Kernels.DenseKernels.BackwardWeights(x, rows, inputs: 16, xStride: 16, dy, width: 16,
-                gradients.Slice(FcWeight, 16 * 16), gradients.Slice(FcBias, 16));
+                gradients.Slice(FcWeight, 16 * 16), gradients.Slice(FcBias, 16), overwrite: fresh);
             if (input) global::StaticNet.Kernels.DenseKernels.BackwardInput(dy, rows, width: 16, parameters.Slice(FcWeight, 16 * 16), inputs: 16, dx, dxStride: 16);
         }
 
@@ -1407,12 +1415,12 @@ class ResidualGraph(nn.Module):
                 parameters.Slice(HeadWeight, 24 * 16), parameters.Slice(HeadBias, 16), y, width: 16);
         }
 
-        /// <summary>head backward: dy [rows, 16] (the gradient of y; overwritten) → dW, db (accumulated, when weights), dx [rows, 32] (when input).</summary>
+        /// <summary>head backward: dy [rows, 16] (the gradient of y; overwritten) → dW, db (when weights: accumulated, or overwritten when fresh), dx [rows, 32] (when input).</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-        private static void HeadBackward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.Span<float> dy, global::System.Span<float> dx, int rows, bool weights, bool input)
+        private static void HeadBackward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.Span<float> dy, global::System.Span<float> dx, int rows, bool weights, bool input, bool fresh)
         {
             if (weights) global::StaticNet.Kernels.DenseKernels.BackwardWeights(x, rows, inputs: 24, xStride: 32, dy, width: 16,
-                gradients.Slice(HeadWeight, 24 * 16), gradients.Slice(HeadBias, 16));
+                gradients.Slice(HeadWeight, 24 * 16), gradients.Slice(HeadBias, 16), overwrite: fresh);
             if (input) global::StaticNet.Kernels.DenseKernels.BackwardInput(dy, rows, width: 16, parameters.Slice(HeadWeight, 24 * 16), inputs: 24, dx, dxStride: 32);
         }
 

@@ -462,7 +462,7 @@ namespace Demo
             {
                 // The chunks on up to MaxDegreeOfParallelism threads; the gradient, the losses and the statistics are combined in chunk
                 // order, so the result does not depend on the number of threads.
-                global::StaticNet.Kernels.ParallelBatch batch = _training ??= new global::StaticNet.Kernels.ParallelBatch(TrainChunk, ActivationBufferLength, TrainableLength, 0, _activations, _deltas);
+                global::StaticNet.Kernels.ParallelBatch batch = _training ??= new global::StaticNet.Kernels.ParallelBatch(TrainChunk, ActivationBufferLength, TrainableLength, 0, _activations, _deltas, overwrites: true); // TrainChunk overwrites its buffer
                 batch.Scale = scale;
                 batch.Seed = _random; // each chunk's dropout stream is a function of this and the chunk's index
                 _random = global::StaticNet.Kernels.DropoutKernels.NextCallState(_random);
@@ -542,7 +542,7 @@ namespace Demo
                 ? global::StaticNet.Kernels.LossKernels.SoftmaxCrossEntropy(logits, targets.Slice(start * OutputSize, rows * OutputSize), rows, 10, stride: 16, dLogits, scale, global::StaticNet.Kernels.LossKernels.ChunkWeights(weights, start, rows))
                 : global::StaticNet.Kernels.LossKernels.SoftmaxCrossEntropy(logits, labels.Slice(start, rows), rows, 10, stride: 16, dLogits, scale, global::StaticNet.Kernels.LossKernels.ChunkWeights(weights, start, rows));
             batch.SetLoss(chunk, loss);
-            BackwardRows(parameters, gradients, x, activations, deltas, rows, _frozen, _firstTrainable);
+            BackwardRows(parameters, gradients, x, activations, deltas, rows, _frozen, _firstTrainable, overwrite: batch.OverwritesGradients); // true: the buffer was not cleared
         }
 
         private global::StaticNet.Kernels.ParallelBatch? _training; // the training calls' chunks and the workers' buffers, created by the first
@@ -793,18 +793,26 @@ class SampleCnn(nn.Module):
 
         /// <summary>
         /// Backpropagates the loss gradient that the loss wrote into the last layer's region of <paramref name="deltas"/>,
-        /// from the last layer to the first, accumulating into <paramref name="gradients"/>. Frozen layers' parameter gradients
+        /// from the last layer to the first, accumulating into <paramref name="gradients"/>, or, with <paramref name="overwrite"/>,
+        /// overwriting them (what they held is not read: the weight gradient kernels that can write theirs do, the rest is cleared
+        /// first, the same bits as accumulating into cleared gradients). Frozen layers' parameter gradients
         /// are not computed (they stay zero), and nothing before layer <paramref name="first"/>, the first that trains, runs.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-        private static void BackwardRows(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.Span<float> activations, global::System.Span<float> deltas, int rows, global::System.ReadOnlySpan<bool> frozen, int first)
+        private static void BackwardRows(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.Span<float> activations, global::System.Span<float> deltas, int rows, global::System.ReadOnlySpan<bool> frozen, int first, bool overwrite)
         {
+            if (overwrite)
+            {
+                gradients.Slice(0, 4800).Clear(); // accumulated into
+                if (frozen[5] || first > 5) { gradients.Slice(4800, 200704).Clear(); gradients.Slice(205504, 128).Clear(); } // 7 does not write its gradients
+                if (frozen[7] || first > 7) { gradients.Slice(205632, 2048).Clear(); gradients.Slice(207680, 16).Clear(); } // 10 does not write its gradients
+            }
             if (first > 7) return;
-            Layer10Backward(parameters, gradients, activations.Slice(Layer9Output, rows * 128), deltas.Slice(Layer10Output, rows * 16), deltas.Slice(Layer9Output, rows * 128), rows, weights: !frozen[7], input: first < 7);
+            Layer10Backward(parameters, gradients, activations.Slice(Layer9Output, rows * 128), deltas.Slice(Layer10Output, rows * 16), deltas.Slice(Layer9Output, rows * 128), rows, weights: !frozen[7], input: first < 7, fresh: overwrite);
             if (first > 6) return;
             Layer9Backward(deltas.Slice(Layer9Output, rows * 128), activations.Slice(Layer9Mask, rows * 128), deltas.Slice(Layer7Output, rows * 128), rows);
             if (first > 5) return;
-            Layer7Backward(parameters, gradients, activations.Slice(Layer6Output, rows * 1568), activations.Slice(Layer7Output, rows * 128), deltas.Slice(Layer7Output, rows * 128), deltas.Slice(Layer6Output, rows * 1568), rows, weights: !frozen[5], input: first < 5);
+            Layer7Backward(parameters, gradients, activations.Slice(Layer6Output, rows * 1568), activations.Slice(Layer7Output, rows * 128), deltas.Slice(Layer7Output, rows * 128), deltas.Slice(Layer6Output, rows * 1568), rows, weights: !frozen[5], input: first < 5, fresh: overwrite);
             if (first > 4) return;
             Layer6Backward(deltas.Slice(Layer6Output, rows * 1568), deltas.Slice(Layer5Output, rows * 1568), rows);
             if (first > 3) return;
@@ -927,13 +935,13 @@ class SampleCnn(nn.Module):
                 parameters.Slice(Layer7Weight, 1568 * 128), parameters.Slice(Layer7Bias, 128), y, width: 128, columns: 128);
         }
 
-        /// <summary>7 backward: dy [rows, 128] (the gradient of y; overwritten) → dW, db (accumulated, when weights), dx [rows, 1568] (when input).</summary>
+        /// <summary>7 backward: dy [rows, 128] (the gradient of y; overwritten) → dW, db (when weights: accumulated, or overwritten when fresh), dx [rows, 1568] (when input).</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-        private static void Layer7Backward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> y, global::System.Span<float> dy, global::System.Span<float> dx, int rows, bool weights, bool input)
+        private static void Layer7Backward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> y, global::System.Span<float> dy, global::System.Span<float> dx, int rows, bool weights, bool input, bool fresh)
         {
             global::StaticNet.Kernels.ActivationKernels.ReLUBackward(y, dy, rows, columns: 128, stride: 128);
             if (weights) global::StaticNet.Kernels.DenseKernels.BackwardWeights(x, rows, inputs: 1568, xStride: 1568, dy, width: 128,
-                gradients.Slice(Layer7Weight, 1568 * 128), gradients.Slice(Layer7Bias, 128));
+                gradients.Slice(Layer7Weight, 1568 * 128), gradients.Slice(Layer7Bias, 128), overwrite: fresh);
             if (input) global::StaticNet.Kernels.DenseKernels.BackwardInput(dy, rows, width: 128, parameters.Slice(Layer7Weight, 1568 * 128), inputs: 1568, dx, dxStride: 1568);
         }
 
@@ -970,12 +978,12 @@ class SampleCnn(nn.Module):
                 parameters.Slice(Layer10Weight, 128 * 16), parameters.Slice(Layer10Bias, 16), y, width: 16);
         }
 
-        /// <summary>10 backward: dy [rows, 16] (the gradient of y; overwritten) → dW, db (accumulated, when weights), dx [rows, 128] (when input).</summary>
+        /// <summary>10 backward: dy [rows, 16] (the gradient of y; overwritten) → dW, db (when weights: accumulated, or overwritten when fresh), dx [rows, 128] (when input).</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-        private static void Layer10Backward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.Span<float> dy, global::System.Span<float> dx, int rows, bool weights, bool input)
+        private static void Layer10Backward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.Span<float> dy, global::System.Span<float> dx, int rows, bool weights, bool input, bool fresh)
         {
             if (weights) global::StaticNet.Kernels.DenseKernels.BackwardWeights(x, rows, inputs: 128, xStride: 128, dy, width: 16,
-                gradients.Slice(Layer10Weight, 128 * 16), gradients.Slice(Layer10Bias, 16));
+                gradients.Slice(Layer10Weight, 128 * 16), gradients.Slice(Layer10Bias, 16), overwrite: fresh);
             if (input) global::StaticNet.Kernels.DenseKernels.BackwardInput(dy, rows, width: 16, parameters.Slice(Layer10Weight, 128 * 16), inputs: 128, dx, dxStride: 128);
         }
 

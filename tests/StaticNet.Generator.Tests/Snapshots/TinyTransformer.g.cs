@@ -480,7 +480,7 @@ namespace Demo
             {
                 // The chunks on up to MaxDegreeOfParallelism threads; the gradient, the losses and the statistics are combined in chunk
                 // order, so the result does not depend on the number of threads.
-                global::StaticNet.Kernels.ParallelBatch batch = _training ??= new global::StaticNet.Kernels.ParallelBatch(TrainChunk, ActivationBufferLength, TrainableLength, 0, _activations, _deltas);
+                global::StaticNet.Kernels.ParallelBatch batch = _training ??= new global::StaticNet.Kernels.ParallelBatch(TrainChunk, ActivationBufferLength, TrainableLength, 0, _activations, _deltas, overwrites: true); // TrainChunk overwrites its buffer
                 batch.Scale = scale;
                 batch.Seed = _random; // each chunk's dropout stream is a function of this and the chunk's index
                 _random = global::StaticNet.Kernels.DropoutKernels.NextCallState(_random);
@@ -560,7 +560,7 @@ namespace Demo
                 ? global::StaticNet.Kernels.LossKernels.SoftmaxCrossEntropy(logits, targets.Slice(start * OutputSize, rows * OutputSize), rows, 3, stride: 16, dLogits, scale, global::StaticNet.Kernels.LossKernels.ChunkWeights(weights, start, rows))
                 : global::StaticNet.Kernels.LossKernels.SoftmaxCrossEntropy(logits, labels.Slice(start, rows), rows, 3, stride: 16, dLogits, scale, global::StaticNet.Kernels.LossKernels.ChunkWeights(weights, start, rows));
             batch.SetLoss(chunk, loss);
-            BackwardRows(parameters, gradients, x, activations, deltas, rows, _frozen, _firstTrainable);
+            BackwardRows(parameters, gradients, x, activations, deltas, rows, _frozen, _firstTrainable, overwrite: batch.OverwritesGradients); // true: the buffer was not cleared
         }
 
         private global::StaticNet.Kernels.ParallelBatch? _training; // the training calls' chunks and the workers' buffers, created by the first
@@ -812,14 +812,23 @@ class TinyTransformer(nn.Module):
 
         /// <summary>
         /// Backpropagates the loss gradient that the loss wrote into the last layer's region of <paramref name="deltas"/>,
-        /// from the last layer to the first, accumulating into <paramref name="gradients"/>. Frozen layers' parameter gradients
+        /// from the last layer to the first, accumulating into <paramref name="gradients"/>, or, with <paramref name="overwrite"/>,
+        /// overwriting them (what they held is not read: the weight gradient kernels that can write theirs do, the rest is cleared
+        /// first, the same bits as accumulating into cleared gradients). Frozen layers' parameter gradients
         /// are not computed (they stay zero), and nothing before layer <paramref name="first"/>, the first that trains, runs.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-        private static void BackwardRows(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.Span<float> activations, global::System.Span<float> deltas, int rows, global::System.ReadOnlySpan<bool> frozen, int first)
+        private static void BackwardRows(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.Span<float> activations, global::System.Span<float> deltas, int rows, global::System.ReadOnlySpan<bool> frozen, int first, bool overwrite)
         {
+            if (overwrite)
+            {
+                gradients.Slice(0, 32).Clear(); // accumulated into
+                gradients.Slice(256, 2592).Clear(); // accumulated into
+                if (frozen[1] || first > 1) { gradients.Slice(32, 192).Clear(); gradients.Slice(224, 32).Clear(); } // 1 does not write its gradients
+                if (frozen[7] || first > 7) { gradients.Slice(2848, 320).Clear(); gradients.Slice(3168, 16).Clear(); } // 8 does not write its gradients
+            }
             if (first > 7) return;
-            Layer8Backward(parameters, gradients, activations.Slice(Layer7Output, rows * 32), deltas.Slice(Layer8Output, rows * 16), deltas.Slice(Layer7Output, rows * 32), rows, weights: !frozen[7], input: first < 7);
+            Layer8Backward(parameters, gradients, activations.Slice(Layer7Output, rows * 32), deltas.Slice(Layer8Output, rows * 16), deltas.Slice(Layer7Output, rows * 32), rows, weights: !frozen[7], input: first < 7, fresh: overwrite);
             if (first > 6) return;
             Layer7Backward(deltas.Slice(Layer7Output, rows * 32), deltas.Slice(AttnOutput, rows * 384), rows);
             if (first > 5) return;
@@ -834,7 +843,7 @@ class TinyTransformer(nn.Module):
             if (first > 2) return;
             deltas.Slice(Layer3Output, rows * 384).CopyTo(deltas.Slice(Layer1Output, rows * 384)); // 3: the gradient passes through
             if (first > 1) return;
-            Layer1Backward(parameters, gradients, activations.Slice(NormInOutput, rows * 192), activations.Slice(Layer1PreActivation, rows * 384), deltas.Slice(Layer1Output, rows * 384), deltas.Slice(NormInOutput, rows * 192), rows, weights: !frozen[1], input: first < 1);
+            Layer1Backward(parameters, gradients, activations.Slice(NormInOutput, rows * 192), activations.Slice(Layer1PreActivation, rows * 384), deltas.Slice(Layer1Output, rows * 384), deltas.Slice(NormInOutput, rows * 192), rows, weights: !frozen[1], input: first < 1, fresh: overwrite);
             if (first > 0) return;
             NormInBackward(parameters, gradients, activations.Slice(NormInNormalized, rows * 192), activations.Slice(NormInInverseStd, rows * 16), deltas.Slice(NormInOutput, rows * 192), deltas.Slice(NormInOutput, rows * 192), rows);
             if (frozen[0]) gradients.Slice(0, 32).Clear(); // norm_in frozen
@@ -869,13 +878,13 @@ class TinyTransformer(nn.Module):
             global::StaticNet.Kernels.ActivationKernels.Gelu(z, y, rows * 12, columns: 20, stride: 32);
         }
 
-        /// <summary>1 backward: dy [rows × 12, 32] (the gradient of y; overwritten) → dW, db (accumulated, when weights), dx [rows × 12, 16] (when input).</summary>
+        /// <summary>1 backward: dy [rows × 12, 32] (the gradient of y; overwritten) → dW, db (when weights: accumulated, or overwritten when fresh), dx [rows × 12, 16] (when input).</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-        private static void Layer1Backward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> z, global::System.Span<float> dy, global::System.Span<float> dx, int rows, bool weights, bool input)
+        private static void Layer1Backward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> z, global::System.Span<float> dy, global::System.Span<float> dx, int rows, bool weights, bool input, bool fresh)
         {
             global::StaticNet.Kernels.ActivationKernels.GeluBackward(z, dy, rows * 12, columns: 20, stride: 32);
             if (weights) global::StaticNet.Kernels.DenseKernels.BackwardWeights(x, rows * 12, inputs: 6, xStride: 16, dy, width: 32,
-                gradients.Slice(Layer1Weight, 6 * 32), gradients.Slice(Layer1Bias, 32));
+                gradients.Slice(Layer1Weight, 6 * 32), gradients.Slice(Layer1Bias, 32), overwrite: fresh);
             if (input) global::StaticNet.Kernels.DenseKernels.BackwardInput(dy, rows * 12, width: 32, parameters.Slice(Layer1Weight, 6 * 32), inputs: 6, dx, dxStride: 16);
         }
 
@@ -990,12 +999,12 @@ class TinyTransformer(nn.Module):
                 parameters.Slice(Layer8Weight, 20 * 16), parameters.Slice(Layer8Bias, 16), y, width: 16);
         }
 
-        /// <summary>8 backward: dy [rows, 16] (the gradient of y; overwritten) → dW, db (accumulated, when weights), dx [rows, 32] (when input).</summary>
+        /// <summary>8 backward: dy [rows, 16] (the gradient of y; overwritten) → dW, db (when weights: accumulated, or overwritten when fresh), dx [rows, 32] (when input).</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-        private static void Layer8Backward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.Span<float> dy, global::System.Span<float> dx, int rows, bool weights, bool input)
+        private static void Layer8Backward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.Span<float> dy, global::System.Span<float> dx, int rows, bool weights, bool input, bool fresh)
         {
             if (weights) global::StaticNet.Kernels.DenseKernels.BackwardWeights(x, rows, inputs: 20, xStride: 32, dy, width: 16,
-                gradients.Slice(Layer8Weight, 20 * 16), gradients.Slice(Layer8Bias, 16));
+                gradients.Slice(Layer8Weight, 20 * 16), gradients.Slice(Layer8Bias, 16), overwrite: fresh);
             if (input) global::StaticNet.Kernels.DenseKernels.BackwardInput(dy, rows, width: 16, parameters.Slice(Layer8Weight, 20 * 16), inputs: 20, dx, dxStride: 32);
         }
 

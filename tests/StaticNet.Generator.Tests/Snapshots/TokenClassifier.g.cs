@@ -468,7 +468,7 @@ namespace Demo
             {
                 // The chunks on up to MaxDegreeOfParallelism threads; the gradient, the losses and the statistics are combined in chunk
                 // order, so the result does not depend on the number of threads.
-                global::StaticNet.Kernels.ParallelBatch batch = _training ??= new global::StaticNet.Kernels.ParallelBatch(TrainChunk, ActivationBufferLength, TrainableLength, 0, _activations, _deltas);
+                global::StaticNet.Kernels.ParallelBatch batch = _training ??= new global::StaticNet.Kernels.ParallelBatch(TrainChunk, ActivationBufferLength, TrainableLength, 0, _activations, _deltas, overwrites: true); // TrainChunk overwrites its buffer
                 batch.Scale = scale;
                 batch.RunTraining(inputs, targets, labels, weights, count, _gradients.Span, _maxDegreeOfParallelism);
                 int chunks = global::StaticNet.Kernels.ParallelBatch.Chunks(count);
@@ -545,7 +545,7 @@ namespace Demo
                 ? global::StaticNet.Kernels.LossKernels.SoftmaxCrossEntropy(logits, targets.Slice(start * OutputSize, rows * OutputSize), rows, 4, stride: 16, dLogits, scale, global::StaticNet.Kernels.LossKernels.ChunkWeights(weights, start, rows))
                 : global::StaticNet.Kernels.LossKernels.SoftmaxCrossEntropy(logits, labels.Slice(start, rows), rows, 4, stride: 16, dLogits, scale, global::StaticNet.Kernels.LossKernels.ChunkWeights(weights, start, rows));
             batch.SetLoss(chunk, loss);
-            BackwardRows(parameters, gradients, x, activations, deltas, rows, _frozen, _firstTrainable);
+            BackwardRows(parameters, gradients, x, activations, deltas, rows, _frozen, _firstTrainable, overwrite: batch.OverwritesGradients); // true: the buffer was not cleared
         }
 
         private global::StaticNet.Kernels.ParallelBatch? _training; // the training calls' chunks and the workers' buffers, created by the first
@@ -753,14 +753,21 @@ class TokenClassifier(nn.Module):
 
         /// <summary>
         /// Backpropagates the loss gradient that the loss wrote into the last layer's region of <paramref name="deltas"/>,
-        /// from the last layer to the first, accumulating into <paramref name="gradients"/>. Frozen layers' parameter gradients
+        /// from the last layer to the first, accumulating into <paramref name="gradients"/>, or, with <paramref name="overwrite"/>,
+        /// overwriting them (what they held is not read: the weight gradient kernels that can write theirs do, the rest is cleared
+        /// first, the same bits as accumulating into cleared gradients). Frozen layers' parameter gradients
         /// are not computed (they stay zero), and nothing before layer <paramref name="first"/>, the first that trains, runs.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-        private static void BackwardRows(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<int> x, global::System.Span<float> activations, global::System.Span<float> deltas, int rows, global::System.ReadOnlySpan<bool> frozen, int first)
+        private static void BackwardRows(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<int> x, global::System.Span<float> activations, global::System.Span<float> deltas, int rows, global::System.ReadOnlySpan<bool> frozen, int first, bool overwrite)
         {
+            if (overwrite)
+            {
+                gradients.Slice(0, 3392).Clear(); // accumulated into
+                if (frozen[3] || first > 3) { gradients.Slice(3392, 256).Clear(); gradients.Slice(3648, 16).Clear(); } // head does not write its gradients
+            }
             if (first > 3) return;
-            HeadBackward(parameters, gradients, activations.Slice(Rnn2Output, rows * 16), deltas.Slice(HeadOutput, rows * 16), deltas.Slice(Rnn2Output, rows * 16), rows, weights: !frozen[3], input: first < 3);
+            HeadBackward(parameters, gradients, activations.Slice(Rnn2Output, rows * 16), deltas.Slice(HeadOutput, rows * 16), deltas.Slice(Rnn2Output, rows * 16), rows, weights: !frozen[3], input: first < 3, fresh: overwrite);
             if (first > 2) return;
             Rnn2Backward(parameters, gradients, activations.Slice(Rnn1Output, rows * 192), activations.Slice(Rnn2Saved, rows * 240), deltas.Slice(Rnn2Output, rows * 16), deltas.Slice(Rnn1Output, rows * 192), rows);
             if (frozen[2]) gradients.Slice(2848, 544).Clear(); // rnn2 frozen
@@ -840,12 +847,12 @@ class TokenClassifier(nn.Module):
                 parameters.Slice(HeadWeight, 16 * 16), parameters.Slice(HeadBias, 16), y, width: 16);
         }
 
-        /// <summary>head backward: dy [rows, 16] (the gradient of y; overwritten) → dW, db (accumulated, when weights), dx [rows, 16] (when input).</summary>
+        /// <summary>head backward: dy [rows, 16] (the gradient of y; overwritten) → dW, db (when weights: accumulated, or overwritten when fresh), dx [rows, 16] (when input).</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-        private static void HeadBackward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.Span<float> dy, global::System.Span<float> dx, int rows, bool weights, bool input)
+        private static void HeadBackward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.Span<float> dy, global::System.Span<float> dx, int rows, bool weights, bool input, bool fresh)
         {
             if (weights) global::StaticNet.Kernels.DenseKernels.BackwardWeights(x, rows, inputs: 16, xStride: 16, dy, width: 16,
-                gradients.Slice(HeadWeight, 16 * 16), gradients.Slice(HeadBias, 16));
+                gradients.Slice(HeadWeight, 16 * 16), gradients.Slice(HeadBias, 16), overwrite: fresh);
             if (input) global::StaticNet.Kernels.DenseKernels.BackwardInput(dy, rows, width: 16, parameters.Slice(HeadWeight, 16 * 16), inputs: 16, dx, dxStride: 16);
         }
 

@@ -416,7 +416,7 @@ namespace Demo
             {
                 // The chunks on up to MaxDegreeOfParallelism threads; the gradient, the losses and the statistics are combined in chunk
                 // order, so the result does not depend on the number of threads.
-                global::StaticNet.Kernels.ParallelBatch batch = _training ??= new global::StaticNet.Kernels.ParallelBatch(TrainChunk, ActivationBufferLength, TrainableLength, 0, _activations, _deltas);
+                global::StaticNet.Kernels.ParallelBatch batch = _training ??= new global::StaticNet.Kernels.ParallelBatch(TrainChunk, ActivationBufferLength, TrainableLength, 0, _activations, _deltas, overwrites: true); // TrainChunk overwrites its buffer
                 batch.Scale = scale;
                 batch.RunTraining(inputs, targets, labels, weights, count, _gradients.Span, _maxDegreeOfParallelism);
                 int chunks = global::StaticNet.Kernels.ParallelBatch.Chunks(count);
@@ -505,7 +505,7 @@ namespace Demo
                 loss += (0.5f / 1) * global::StaticNet.Kernels.LossKernels.MeanSquaredError(logits.Slice(headRow * 16 + 3, 1), headTargets.Slice(3, 1), 1, 1, stride: 1, dLogits.IsEmpty ? default : dLogits.Slice(headRow * 16 + 3, 1), scale * (0.5f / 1), headWeights); // value: MeanSquaredError, weight 0.5
             }
             batch.SetLoss(chunk, loss);
-            BackwardRows(parameters, gradients, x, activations, deltas, rows, _frozen, _firstTrainable, inputGradient: false);
+            BackwardRows(parameters, gradients, x, activations, deltas, rows, _frozen, _firstTrainable, inputGradient: false, overwrite: batch.OverwritesGradients); // true: the buffer was not cleared
         }
 
         private global::StaticNet.Kernels.ParallelBatch? _training; // the training calls' chunks and the workers' buffers, created by the first
@@ -643,7 +643,7 @@ namespace Demo
                     global::System.Span<float> activations = _callerActivations!.Span.Slice(chunk * ActivationBufferLength, ActivationBufferLength);
                     global::System.ReadOnlySpan<float> x = new global::System.ReadOnlySpan<float>(_callerInputs, start * InputSize, rows * InputSize);
                     global::StaticNet.Kernels.MergeKernels.CopyChannels(outputGradients.Slice(start * OutputSize, rows * OutputSize), 4, 0, deltas.Slice(HeadsOutput, rows * 16), 16, 0, 4, rows); // the caller's ∂L/∂output
-                    BackwardRows(parameters, gradients, x, activations, deltas, rows, _frozen, first, inputGradient);
+                    BackwardRows(parameters, gradients, x, activations, deltas, rows, _frozen, first, inputGradient, overwrite: false);
                     if (!inputGradient) continue;
                     global::System.Span<float> dx = inputGradients.Slice(start * InputSize, rows * InputSize);
                     dx.Clear();
@@ -1036,21 +1036,29 @@ class TwoHeadActorCritic(nn.Module):
 
         /// <summary>
         /// Backpropagates the loss gradient that the loss wrote into the last layer's region of <paramref name="deltas"/>,
-        /// from the last layer to the first, accumulating into <paramref name="gradients"/>. Frozen layers' parameter gradients
+        /// from the last layer to the first, accumulating into <paramref name="gradients"/>, or, with <paramref name="overwrite"/>,
+        /// overwriting them (what they held is not read: the weight gradient kernels that can write theirs do, the rest is cleared
+        /// first, the same bits as accumulating into cleared gradients). Frozen layers' parameter gradients
         /// are not computed (they stay zero), and nothing before layer <paramref name="first"/>, the first that trains, runs.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-        private static void BackwardRows(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.Span<float> activations, global::System.Span<float> deltas, int rows, global::System.ReadOnlySpan<bool> frozen, int first, bool inputGradient)
+        private static void BackwardRows(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.Span<float> activations, global::System.Span<float> deltas, int rows, global::System.ReadOnlySpan<bool> frozen, int first, bool inputGradient, bool overwrite)
         {
+            if (overwrite)
+            {
+                gradients.Slice(416, 32).Clear(); // accumulated into
+                if (frozen[3] || first > 3) { gradients.Slice(0, 128).Clear(); gradients.Slice(128, 16).Clear(); } // trunk does not write its gradients
+                if (frozen[4] || first > 4) { gradients.Slice(144, 256).Clear(); gradients.Slice(400, 16).Clear(); } // policy does not write its gradients
+            }
             if (first > 6) return;
             HeadsBackward(deltas.Slice(HeadsOutput, rows * 16), deltas.Slice(PolicyOutput, rows * 16), deltas.Slice(ValueOutput, rows * 16), rows);
             if (first > 5) return;
             ValueBackward(parameters, gradients, activations.Slice(TrunkOutput, rows * 16), deltas.Slice(ValueOutput, rows * 16), deltas.Slice(TrunkGradient2, rows * 16), rows, weights: !frozen[5], input: inputGradient || first < 5);
             if (first > 4) return;
-            PolicyBackward(parameters, gradients, activations.Slice(TrunkOutput, rows * 16), deltas.Slice(PolicyOutput, rows * 16), deltas.Slice(TrunkOutput, rows * 16), rows, weights: !frozen[4], input: inputGradient || first < 4);
+            PolicyBackward(parameters, gradients, activations.Slice(TrunkOutput, rows * 16), deltas.Slice(PolicyOutput, rows * 16), deltas.Slice(TrunkOutput, rows * 16), rows, weights: !frozen[4], input: inputGradient || first < 4, fresh: overwrite);
             if (first > 3) return;
             global::StaticNet.Kernels.MergeKernels.Accumulate(deltas.Slice(TrunkGradient2, rows * 16), deltas.Slice(TrunkOutput, rows * 16), rows * 16); // trunk is read by several layers: their gradients add up
-            TrunkBackward(parameters, gradients, activations.Slice(CatOutput, rows * 16), activations.Slice(TrunkOutput, rows * 16), deltas.Slice(TrunkOutput, rows * 16), deltas.Slice(CatOutput, rows * 16), rows, weights: !frozen[3], input: inputGradient || first < 3);
+            TrunkBackward(parameters, gradients, activations.Slice(CatOutput, rows * 16), activations.Slice(TrunkOutput, rows * 16), deltas.Slice(TrunkOutput, rows * 16), deltas.Slice(CatOutput, rows * 16), rows, weights: !frozen[3], input: inputGradient || first < 3, fresh: overwrite);
             if (first > 2) return;
             CatBackward(deltas.Slice(CatOutput, rows * 16), deltas.Slice(StateOutput, rows * 16), deltas.Slice(GoalOutput, rows * 16), rows);
             if (first > 1) return;
@@ -1130,13 +1138,13 @@ class TwoHeadActorCritic(nn.Module):
             global::StaticNet.Kernels.ActivationKernels.Tanh(y, rows, columns: 16, stride: 16);
         }
 
-        /// <summary>trunk backward: dy [rows, 16] (the gradient of y; overwritten) → dW, db (accumulated, when weights), dx [rows, 16] (when input).</summary>
+        /// <summary>trunk backward: dy [rows, 16] (the gradient of y; overwritten) → dW, db (when weights: accumulated, or overwritten when fresh), dx [rows, 16] (when input).</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-        private static void TrunkBackward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> y, global::System.Span<float> dy, global::System.Span<float> dx, int rows, bool weights, bool input)
+        private static void TrunkBackward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> y, global::System.Span<float> dy, global::System.Span<float> dx, int rows, bool weights, bool input, bool fresh)
         {
             global::StaticNet.Kernels.ActivationKernels.TanhBackward(y, dy, rows, columns: 16, stride: 16);
             if (weights) global::StaticNet.Kernels.DenseKernels.BackwardWeights(x, rows, inputs: 8, xStride: 16, dy, width: 16,
-                gradients.Slice(TrunkWeight, 8 * 16), gradients.Slice(TrunkBias, 16));
+                gradients.Slice(TrunkWeight, 8 * 16), gradients.Slice(TrunkBias, 16), overwrite: fresh);
             if (input) global::StaticNet.Kernels.DenseKernels.BackwardInput(dy, rows, width: 16, parameters.Slice(TrunkWeight, 8 * 16), inputs: 8, dx, dxStride: 16);
         }
 
@@ -1150,12 +1158,12 @@ class TwoHeadActorCritic(nn.Module):
                 parameters.Slice(PolicyWeight, 16 * 16), parameters.Slice(PolicyBias, 16), y, width: 16);
         }
 
-        /// <summary>policy backward: dy [rows, 16] (the gradient of y; overwritten) → dW, db (accumulated, when weights), dx [rows, 16] (when input).</summary>
+        /// <summary>policy backward: dy [rows, 16] (the gradient of y; overwritten) → dW, db (when weights: accumulated, or overwritten when fresh), dx [rows, 16] (when input).</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-        private static void PolicyBackward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.Span<float> dy, global::System.Span<float> dx, int rows, bool weights, bool input)
+        private static void PolicyBackward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.Span<float> dy, global::System.Span<float> dx, int rows, bool weights, bool input, bool fresh)
         {
             if (weights) global::StaticNet.Kernels.DenseKernels.BackwardWeights(x, rows, inputs: 16, xStride: 16, dy, width: 16,
-                gradients.Slice(PolicyWeight, 16 * 16), gradients.Slice(PolicyBias, 16));
+                gradients.Slice(PolicyWeight, 16 * 16), gradients.Slice(PolicyBias, 16), overwrite: fresh);
             if (input) global::StaticNet.Kernels.DenseKernels.BackwardInput(dy, rows, width: 16, parameters.Slice(PolicyWeight, 16 * 16), inputs: 16, dx, dxStride: 16);
         }
 

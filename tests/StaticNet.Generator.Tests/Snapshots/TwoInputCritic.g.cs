@@ -399,7 +399,7 @@ namespace Demo
             {
                 // The chunks on up to MaxDegreeOfParallelism threads; the gradient, the losses and the statistics are combined in chunk
                 // order, so the result does not depend on the number of threads.
-                global::StaticNet.Kernels.ParallelBatch batch = _training ??= new global::StaticNet.Kernels.ParallelBatch(TrainChunk, ActivationBufferLength, TrainableLength, 0, _activations, _deltas);
+                global::StaticNet.Kernels.ParallelBatch batch = _training ??= new global::StaticNet.Kernels.ParallelBatch(TrainChunk, ActivationBufferLength, TrainableLength, 0, _activations, _deltas, overwrites: true); // TrainChunk overwrites its buffer
                 batch.Scale = scale;
                 batch.RunTraining(inputs, targets, labels, weights, count, _gradients.Span, _maxDegreeOfParallelism);
                 int chunks = global::StaticNet.Kernels.ParallelBatch.Chunks(count);
@@ -468,7 +468,7 @@ namespace Demo
             global::System.ReadOnlySpan<float> weights = batch.Weights;
             double loss = global::StaticNet.Kernels.LossKernels.MeanSquaredError(logits, targets.Slice(start * OutputSize, rows * OutputSize), rows, 1, stride: 16, dLogits, scale, global::StaticNet.Kernels.LossKernels.ChunkWeights(weights, start, rows));
             batch.SetLoss(chunk, loss);
-            BackwardRows(parameters, gradients, x, activations, deltas, rows, _frozen, _firstTrainable, inputGradient: false);
+            BackwardRows(parameters, gradients, x, activations, deltas, rows, _frozen, _firstTrainable, inputGradient: false, overwrite: batch.OverwritesGradients); // true: the buffer was not cleared
         }
 
         private global::StaticNet.Kernels.ParallelBatch? _training; // the training calls' chunks and the workers' buffers, created by the first
@@ -606,7 +606,7 @@ namespace Demo
                     global::System.Span<float> activations = _callerActivations!.Span.Slice(chunk * ActivationBufferLength, ActivationBufferLength);
                     global::System.ReadOnlySpan<float> x = new global::System.ReadOnlySpan<float>(_callerInputs, start * InputSize, rows * InputSize);
                     global::StaticNet.Kernels.MergeKernels.CopyChannels(outputGradients.Slice(start * OutputSize, rows * OutputSize), 1, 0, deltas.Slice(QOutput, rows * 16), 16, 0, 1, rows); // the caller's ∂L/∂output
-                    BackwardRows(parameters, gradients, x, activations, deltas, rows, _frozen, first, inputGradient);
+                    BackwardRows(parameters, gradients, x, activations, deltas, rows, _frozen, first, inputGradient, overwrite: false);
                     if (!inputGradient) continue;
                     global::System.Span<float> dx = inputGradients.Slice(start * InputSize, rows * InputSize);
                     dx.Clear();
@@ -932,20 +932,28 @@ class TwoInputCritic(nn.Module):
 
         /// <summary>
         /// Backpropagates the loss gradient that the loss wrote into the last layer's region of <paramref name="deltas"/>,
-        /// from the last layer to the first, accumulating into <paramref name="gradients"/>. Frozen layers' parameter gradients
+        /// from the last layer to the first, accumulating into <paramref name="gradients"/>, or, with <paramref name="overwrite"/>,
+        /// overwriting them (what they held is not read: the weight gradient kernels that can write theirs do, the rest is cleared
+        /// first, the same bits as accumulating into cleared gradients). Frozen layers' parameter gradients
         /// are not computed (they stay zero), and nothing before layer <paramref name="first"/>, the first that trains, runs.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-        private static void BackwardRows(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.Span<float> activations, global::System.Span<float> deltas, int rows, global::System.ReadOnlySpan<bool> frozen, int first, bool inputGradient)
+        private static void BackwardRows(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.Span<float> activations, global::System.Span<float> deltas, int rows, global::System.ReadOnlySpan<bool> frozen, int first, bool inputGradient, bool overwrite)
         {
+            if (overwrite)
+            {
+                gradients.Slice(416, 32).Clear(); // accumulated into
+                if (frozen[2] || first > 2) { gradients.Slice(0, 96).Clear(); gradients.Slice(96, 16).Clear(); } // trunk does not write its gradients
+                if (frozen[4] || first > 4) { gradients.Slice(112, 288).Clear(); gradients.Slice(400, 16).Clear(); } // fc does not write its gradients
+            }
             if (first > 5) return;
             QBackward(parameters, gradients, activations.Slice(FcOutput, rows * 16), deltas.Slice(QOutput, rows * 16), deltas.Slice(FcOutput, rows * 16), rows, weights: !frozen[5], input: inputGradient || first < 5);
             if (first > 4) return;
-            FcBackward(parameters, gradients, activations.Slice(CatOutput, rows * 32), activations.Slice(FcOutput, rows * 16), deltas.Slice(FcOutput, rows * 16), deltas.Slice(CatOutput, rows * 32), rows, weights: !frozen[4], input: inputGradient || first < 4);
+            FcBackward(parameters, gradients, activations.Slice(CatOutput, rows * 32), activations.Slice(FcOutput, rows * 16), deltas.Slice(FcOutput, rows * 16), deltas.Slice(CatOutput, rows * 32), rows, weights: !frozen[4], input: inputGradient || first < 4, fresh: overwrite);
             if (first > 3) return;
             CatBackward(deltas.Slice(CatOutput, rows * 32), deltas.Slice(TrunkOutput, rows * 16), deltas.Slice(ActionOutput, rows * 16), rows);
             if (first > 2) return;
-            TrunkBackward(parameters, gradients, activations.Slice(StateOutput, rows * 16), activations.Slice(TrunkOutput, rows * 16), deltas.Slice(TrunkOutput, rows * 16), deltas.Slice(StateOutput, rows * 16), rows, weights: !frozen[2], input: inputGradient || first < 2);
+            TrunkBackward(parameters, gradients, activations.Slice(StateOutput, rows * 16), activations.Slice(TrunkOutput, rows * 16), deltas.Slice(TrunkOutput, rows * 16), deltas.Slice(StateOutput, rows * 16), rows, weights: !frozen[2], input: inputGradient || first < 2, fresh: overwrite);
             if (first > 1) return;
             ActionBackward(deltas.Slice(ActionOutput, rows * 16), deltas.Slice(InputGradient2, rows * 8), rows);
             if (first > 0) return;
@@ -1005,13 +1013,13 @@ class TwoInputCritic(nn.Module):
             global::StaticNet.Kernels.ActivationKernels.Tanh(y, rows, columns: 16, stride: 16);
         }
 
-        /// <summary>trunk backward: dy [rows, 16] (the gradient of y; overwritten) → dW, db (accumulated, when weights), dx [rows, 16] (when input).</summary>
+        /// <summary>trunk backward: dy [rows, 16] (the gradient of y; overwritten) → dW, db (when weights: accumulated, or overwritten when fresh), dx [rows, 16] (when input).</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-        private static void TrunkBackward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> y, global::System.Span<float> dy, global::System.Span<float> dx, int rows, bool weights, bool input)
+        private static void TrunkBackward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> y, global::System.Span<float> dy, global::System.Span<float> dx, int rows, bool weights, bool input, bool fresh)
         {
             global::StaticNet.Kernels.ActivationKernels.TanhBackward(y, dy, rows, columns: 16, stride: 16);
             if (weights) global::StaticNet.Kernels.DenseKernels.BackwardWeights(x, rows, inputs: 6, xStride: 16, dy, width: 16,
-                gradients.Slice(TrunkWeight, 6 * 16), gradients.Slice(TrunkBias, 16));
+                gradients.Slice(TrunkWeight, 6 * 16), gradients.Slice(TrunkBias, 16), overwrite: fresh);
             if (input) global::StaticNet.Kernels.DenseKernels.BackwardInput(dy, rows, width: 16, parameters.Slice(TrunkWeight, 6 * 16), inputs: 6, dx, dxStride: 16);
         }
 
@@ -1043,13 +1051,13 @@ class TwoInputCritic(nn.Module):
                 parameters.Slice(FcWeight, 18 * 16), parameters.Slice(FcBias, 16), y, width: 16, columns: 16);
         }
 
-        /// <summary>fc backward: dy [rows, 16] (the gradient of y; overwritten) → dW, db (accumulated, when weights), dx [rows, 32] (when input).</summary>
+        /// <summary>fc backward: dy [rows, 16] (the gradient of y; overwritten) → dW, db (when weights: accumulated, or overwritten when fresh), dx [rows, 32] (when input).</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-        private static void FcBackward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> y, global::System.Span<float> dy, global::System.Span<float> dx, int rows, bool weights, bool input)
+        private static void FcBackward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> y, global::System.Span<float> dy, global::System.Span<float> dx, int rows, bool weights, bool input, bool fresh)
         {
             global::StaticNet.Kernels.ActivationKernels.ReLUBackward(y, dy, rows, columns: 16, stride: 16);
             if (weights) global::StaticNet.Kernels.DenseKernels.BackwardWeights(x, rows, inputs: 18, xStride: 32, dy, width: 16,
-                gradients.Slice(FcWeight, 18 * 16), gradients.Slice(FcBias, 16));
+                gradients.Slice(FcWeight, 18 * 16), gradients.Slice(FcBias, 16), overwrite: fresh);
             if (input) global::StaticNet.Kernels.DenseKernels.BackwardInput(dy, rows, width: 16, parameters.Slice(FcWeight, 18 * 16), inputs: 18, dx, dxStride: 32);
         }
 

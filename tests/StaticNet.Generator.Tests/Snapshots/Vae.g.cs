@@ -374,7 +374,7 @@ namespace Demo
             {
                 // The chunks on up to MaxDegreeOfParallelism threads; the gradient, the losses and the statistics are combined in chunk
                 // order, so the result does not depend on the number of threads.
-                global::StaticNet.Kernels.ParallelBatch batch = _training ??= new global::StaticNet.Kernels.ParallelBatch(TrainChunk, ActivationBufferLength, TrainableLength, 0, _activations, _deltas);
+                global::StaticNet.Kernels.ParallelBatch batch = _training ??= new global::StaticNet.Kernels.ParallelBatch(TrainChunk, ActivationBufferLength, TrainableLength, 0, _activations, _deltas, overwrites: true); // TrainChunk overwrites its buffer
                 batch.Scale = scale;
                 batch.Seed = _random; // each chunk's dropout stream is a function of this and the chunk's index
                 _random = global::StaticNet.Kernels.DropoutKernels.NextCallState(_random);
@@ -449,7 +449,7 @@ namespace Demo
             double loss = global::StaticNet.Kernels.LossKernels.BinaryCrossEntropy(logits, targets.Slice(start * OutputSize, rows * OutputSize), rows, 784, stride: 784, dLogits, scale, global::StaticNet.Kernels.LossKernels.ChunkWeights(weights, start, rows));
             loss += ZPenalty(activations.Slice(Enc2Output, rows * 16), activations.Slice(ZKlGradient, rows * 16), rows, scale, global::StaticNet.Kernels.LossKernels.ChunkWeights(weights, start, rows));
             batch.SetLoss(chunk, loss);
-            BackwardRows(parameters, gradients, x, activations, deltas, rows, _frozen, _firstTrainable);
+            BackwardRows(parameters, gradients, x, activations, deltas, rows, _frozen, _firstTrainable, overwrite: batch.OverwritesGradients); // true: the buffer was not cleared
         }
 
         private global::StaticNet.Kernels.ParallelBatch? _training; // the training calls' chunks and the workers' buffers, created by the first
@@ -686,22 +686,31 @@ class Vae(nn.Module):
 
         /// <summary>
         /// Backpropagates the loss gradient that the loss wrote into the last layer's region of <paramref name="deltas"/>,
-        /// from the last layer to the first, accumulating into <paramref name="gradients"/>. Frozen layers' parameter gradients
+        /// from the last layer to the first, accumulating into <paramref name="gradients"/>, or, with <paramref name="overwrite"/>,
+        /// overwriting them (what they held is not read: the weight gradient kernels that can write theirs do, the rest is cleared
+        /// first, the same bits as accumulating into cleared gradients). Frozen layers' parameter gradients
         /// are not computed (they stay zero), and nothing before layer <paramref name="first"/>, the first that trains, runs.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-        private static void BackwardRows(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.Span<float> activations, global::System.Span<float> deltas, int rows, global::System.ReadOnlySpan<bool> frozen, int first)
+        private static void BackwardRows(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.Span<float> activations, global::System.Span<float> deltas, int rows, global::System.ReadOnlySpan<bool> frozen, int first, bool overwrite)
         {
+            if (overwrite)
+            {
+                if (frozen[0] || first > 0) { gradients.Slice(0, 50176).Clear(); gradients.Slice(50176, 64).Clear(); } // enc1 does not write its gradients
+                if (frozen[1] || first > 1) { gradients.Slice(50240, 1024).Clear(); gradients.Slice(51264, 16).Clear(); } // enc2 does not write its gradients
+                if (frozen[3] || first > 3) { gradients.Slice(51280, 512).Clear(); gradients.Slice(51792, 64).Clear(); } // dec1 does not write its gradients
+                if (frozen[4] || first > 4) { gradients.Slice(51856, 50176).Clear(); gradients.Slice(102032, 784).Clear(); } // dec2 does not write its gradients
+            }
             if (first > 4) return;
-            Dec2Backward(parameters, gradients, activations.Slice(Dec1Output, rows * 64), deltas.Slice(Dec2Output, rows * 784), deltas.Slice(Dec1Output, rows * 64), rows, weights: !frozen[4], input: first < 4);
+            Dec2Backward(parameters, gradients, activations.Slice(Dec1Output, rows * 64), deltas.Slice(Dec2Output, rows * 784), deltas.Slice(Dec1Output, rows * 64), rows, weights: !frozen[4], input: first < 4, fresh: overwrite);
             if (first > 3) return;
-            Dec1Backward(parameters, gradients, activations.Slice(ZOutput, rows * 16), activations.Slice(Dec1Output, rows * 64), deltas.Slice(Dec1Output, rows * 64), deltas.Slice(ZOutput, rows * 16), rows, weights: !frozen[3], input: first < 3);
+            Dec1Backward(parameters, gradients, activations.Slice(ZOutput, rows * 16), activations.Slice(Dec1Output, rows * 64), deltas.Slice(Dec1Output, rows * 64), deltas.Slice(ZOutput, rows * 16), rows, weights: !frozen[3], input: first < 3, fresh: overwrite);
             if (first > 2) return;
             ZBackward(deltas.Slice(ZOutput, rows * 16), activations.Slice(ZNoise, rows * 8), activations.Slice(ZKlGradient, rows * 16), deltas.Slice(Enc2Output, rows * 16), rows);
             if (first > 1) return;
-            Enc2Backward(parameters, gradients, activations.Slice(Enc1Output, rows * 64), deltas.Slice(Enc2Output, rows * 16), deltas.Slice(Enc1Output, rows * 64), rows, weights: !frozen[1], input: first < 1);
+            Enc2Backward(parameters, gradients, activations.Slice(Enc1Output, rows * 64), deltas.Slice(Enc2Output, rows * 16), deltas.Slice(Enc1Output, rows * 64), rows, weights: !frozen[1], input: first < 1, fresh: overwrite);
             if (first > 0) return;
-            Enc1Backward(gradients, x, activations.Slice(Enc1Output, rows * 64), deltas.Slice(Enc1Output, rows * 64), rows, weights: !frozen[0]);
+            Enc1Backward(gradients, x, activations.Slice(Enc1Output, rows * 64), deltas.Slice(Enc1Output, rows * 64), rows, weights: !frozen[0], fresh: overwrite);
         }
 
         // ── enc1: Dense 784 → 64, ReLU ───────────────────────────────────────────────────────────────────────────────────
@@ -714,13 +723,13 @@ class Vae(nn.Module):
                 parameters.Slice(Enc1Weight, 784 * 64), parameters.Slice(Enc1Bias, 64), y, width: 64, columns: 64);
         }
 
-        /// <summary>enc1 backward: dy [rows, 64] (the gradient of y; overwritten) → dW, db (accumulated, when weights); the network's input needs no gradient.</summary>
+        /// <summary>enc1 backward: dy [rows, 64] (the gradient of y; overwritten) → dW, db (when weights: accumulated, or overwritten when fresh); the network's input needs no gradient.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-        private static void Enc1Backward(global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> y, global::System.Span<float> dy, int rows, bool weights)
+        private static void Enc1Backward(global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> y, global::System.Span<float> dy, int rows, bool weights, bool fresh)
         {
             global::StaticNet.Kernels.ActivationKernels.ReLUBackward(y, dy, rows, columns: 64, stride: 64);
             if (weights) global::StaticNet.Kernels.DenseKernels.BackwardWeights(x, rows, inputs: 784, xStride: 784, dy, width: 64,
-                gradients.Slice(Enc1Weight, 784 * 64), gradients.Slice(Enc1Bias, 64));
+                gradients.Slice(Enc1Weight, 784 * 64), gradients.Slice(Enc1Bias, 64), overwrite: fresh);
         }
 
         // ── enc2: Dense 64 → 16 ──────────────────────────────────────────────────────────────────────────────────────────
@@ -733,12 +742,12 @@ class Vae(nn.Module):
                 parameters.Slice(Enc2Weight, 64 * 16), parameters.Slice(Enc2Bias, 16), y, width: 16);
         }
 
-        /// <summary>enc2 backward: dy [rows, 16] (the gradient of y; overwritten) → dW, db (accumulated, when weights), dx [rows, 64] (when input).</summary>
+        /// <summary>enc2 backward: dy [rows, 16] (the gradient of y; overwritten) → dW, db (when weights: accumulated, or overwritten when fresh), dx [rows, 64] (when input).</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-        private static void Enc2Backward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.Span<float> dy, global::System.Span<float> dx, int rows, bool weights, bool input)
+        private static void Enc2Backward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.Span<float> dy, global::System.Span<float> dx, int rows, bool weights, bool input, bool fresh)
         {
             if (weights) global::StaticNet.Kernels.DenseKernels.BackwardWeights(x, rows, inputs: 64, xStride: 64, dy, width: 16,
-                gradients.Slice(Enc2Weight, 64 * 16), gradients.Slice(Enc2Bias, 16));
+                gradients.Slice(Enc2Weight, 64 * 16), gradients.Slice(Enc2Bias, 16), overwrite: fresh);
             if (input) global::StaticNet.Kernels.DenseKernels.BackwardInput(dy, rows, width: 16, parameters.Slice(Enc2Weight, 64 * 16), inputs: 64, dx, dxStride: 64);
         }
 
@@ -782,13 +791,13 @@ class Vae(nn.Module):
                 parameters.Slice(Dec1Weight, 8 * 64), parameters.Slice(Dec1Bias, 64), y, width: 64, columns: 64);
         }
 
-        /// <summary>dec1 backward: dy [rows, 64] (the gradient of y; overwritten) → dW, db (accumulated, when weights), dx [rows, 16] (when input).</summary>
+        /// <summary>dec1 backward: dy [rows, 64] (the gradient of y; overwritten) → dW, db (when weights: accumulated, or overwritten when fresh), dx [rows, 16] (when input).</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-        private static void Dec1Backward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> y, global::System.Span<float> dy, global::System.Span<float> dx, int rows, bool weights, bool input)
+        private static void Dec1Backward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> y, global::System.Span<float> dy, global::System.Span<float> dx, int rows, bool weights, bool input, bool fresh)
         {
             global::StaticNet.Kernels.ActivationKernels.ReLUBackward(y, dy, rows, columns: 64, stride: 64);
             if (weights) global::StaticNet.Kernels.DenseKernels.BackwardWeights(x, rows, inputs: 8, xStride: 16, dy, width: 64,
-                gradients.Slice(Dec1Weight, 8 * 64), gradients.Slice(Dec1Bias, 64));
+                gradients.Slice(Dec1Weight, 8 * 64), gradients.Slice(Dec1Bias, 64), overwrite: fresh);
             if (input) global::StaticNet.Kernels.DenseKernels.BackwardInput(dy, rows, width: 64, parameters.Slice(Dec1Weight, 8 * 64), inputs: 8, dx, dxStride: 16);
         }
 
@@ -802,12 +811,12 @@ class Vae(nn.Module):
                 parameters.Slice(Dec2Weight, 64 * 784), parameters.Slice(Dec2Bias, 784), y, width: 784);
         }
 
-        /// <summary>dec2 backward: dy [rows, 784] (the gradient of y; overwritten) → dW, db (accumulated, when weights), dx [rows, 64] (when input).</summary>
+        /// <summary>dec2 backward: dy [rows, 784] (the gradient of y; overwritten) → dW, db (when weights: accumulated, or overwritten when fresh), dx [rows, 64] (when input).</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-        private static void Dec2Backward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.Span<float> dy, global::System.Span<float> dx, int rows, bool weights, bool input)
+        private static void Dec2Backward(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.Span<float> dy, global::System.Span<float> dx, int rows, bool weights, bool input, bool fresh)
         {
             if (weights) global::StaticNet.Kernels.DenseKernels.BackwardWeights(x, rows, inputs: 64, xStride: 64, dy, width: 784,
-                gradients.Slice(Dec2Weight, 64 * 784), gradients.Slice(Dec2Bias, 784));
+                gradients.Slice(Dec2Weight, 64 * 784), gradients.Slice(Dec2Bias, 784), overwrite: fresh);
             if (input) global::StaticNet.Kernels.DenseKernels.BackwardInput(dy, rows, width: 784, parameters.Slice(Dec2Weight, 64 * 784), inputs: 64, dx, dxStride: 64);
         }
 
