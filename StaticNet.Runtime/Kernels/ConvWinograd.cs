@@ -59,7 +59,7 @@ internal static class ConvWinograd
         PoolTarget pooled = transpose ? new PoolTarget(target.ReLU, 0, g.OutChannelsPadded, 1, g.OutChannels) : target;
         if (ConvWinograd24.Applies<V>(g))
         {
-            ConvWinograd24.Forward<V>(ref x, rows, g, ref weight, ref bias, ref y, pool, target, buffer, transpose);
+            ConvWinograd24.Forward<V>(ref x, rows, g, ref weight, ref bias, ref y, pool, target, pooled, buffer, transpose, positions);
             return;
         }
         nint cin = g.InChannels, cp = g.OutChannelsPadded, ho = g.OutHeight, wo = g.OutWidth;

@@ -51,10 +51,14 @@ internal static unsafe class ConvWinograd24
         return ref b[offset];
     }
 
-    /// <summary>See <see cref="ConvWinograd"/>'s <c>Forward</c>: the same arguments (the caller's scratch is not used).</summary>
+    /// <summary>See <see cref="ConvWinograd"/>'s <c>Forward</c>: the same arguments (the caller's scratch is not used), and
+    /// the caller's choice of the transposed store: <paramref name="pooled"/> is the target the pooled vectors go to
+    /// (<paramref name="flatBuffer"/>, channels last, when <paramref name="transpose"/>; otherwise <paramref name="target"/>),
+    /// <paramref name="positions"/> the pooled positions of a sample.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Forward<V>(ref float x, int rows, in ConvGeometry g, ref float weight, ref float bias,
-        ref float y, bool pool, in PoolTarget target, Span<float> flatBuffer, bool transpose) where V : struct, ISimdVector<V>
+        ref float y, bool pool, in PoolTarget target, in PoolTarget pooled, Span<float> flatBuffer, bool transpose,
+        nint positions) where V : struct, ISimdVector<V>
     {
         nint cin = g.InChannels, cp = g.OutChannelsPadded, ho = g.OutHeight, wo = g.OutWidth;
         nint th = (ho + 1) / 2, tw = (wo + 3) / 4;
@@ -72,8 +76,6 @@ internal static unsafe class ConvWinograd24
         else
             FilterTransform(ref weight, cin, cp, ref wt);
         ConvSimd.Clear<V>(ref zero, cp);
-        nint positions = (ho / 2) * (wo / 2);
-        PoolTarget pooled = transpose ? new PoolTarget(target.ReLU, 0, cp, 1, g.OutChannels) : target;
         for (int r = 0; r < rows; r++)
         {
             ref float xs = ref Unsafe.Add(ref x, (nint)r * g.InputSampleStride);

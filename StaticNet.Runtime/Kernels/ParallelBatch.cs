@@ -475,9 +475,11 @@ public sealed unsafe partial class ParallelBatch
                     }
                     RunChunk(chunk, 0, own);
                     ParallelProfile.Lap(slot, ParallelProfile.Compute, ref time);
-                    if (_failed) { }
-                    else if (_overwrite) Add(gradient, own); // the next chunk overwrites it
-                    else AddAndClear(gradient, own);
+                    if (!_failed)
+                    {
+                        if (_overwrite) Add(gradient, own); // the next chunk overwrites it
+                        else AddAndClear(gradient, own);
+                    }
                     ParallelProfile.Lap(slot, ParallelProfile.LocalAdd, ref time);
                 }
             }
