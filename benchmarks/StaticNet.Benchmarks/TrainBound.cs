@@ -81,6 +81,7 @@ public static class TrainBound
         double bytes = 4.0 * p * 7; // p, g, m, v read; p, m, v written
         Console.WriteLine($"  TensorPrimitives.Norm, {p:N0} floats (what Step used before) median {norm,8:F2} µs  ({4.0 * p / norm / 1e3:F0} GB/s)");
         Console.WriteLine($"  Adam Step (norm + fused update)  median {adamStep,8:F2} µs  ({bytes / adamStep / 1e3:F0} GB/s of p, g, m, v traffic); with global-norm clipping {clipped:F2} µs");
+        UpdateFloor.Report(p, bound, step);
     }
 
     private static void Cnn(double peak)
