@@ -54,6 +54,13 @@ public class DenseSparseWeightGradientTests
             ran = DenseSimd.SparseWeightGradientRuns != before;
             AssertSameBits(dW, sW, $"{name} path {path} dW");
             AssertSameBits(dB, sB, $"{name} path {path} dB");
+            // The automatic choice.
+            foreach (int mode in new[] { 0 })
+            {
+                (float[] cW, float[] cB) = Run(mode, x, rows, inputs, xStride, dy, width);
+                AssertSameBits(dW, cW, $"{name} path {path} mode {mode} dW");
+                AssertSameBits(dB, cB, $"{name} path {path} mode {mode} dB");
+            }
         });
         return ran;
     }
@@ -78,6 +85,30 @@ public class DenseSparseWeightGradientTests
                     }
         // Every case with at least one whole vector of inputs takes the sparse path (a forced run, finite inputs).
         Assert.Equal(expected, ran);
+    }
+
+    [Theory]
+    [MemberData(nameof(VectorPaths))]
+    public void SameBitsWithDeadColumns(int path)
+    {
+        // Behind a ReLU whole units are often off for a batch: columns of dy all zero, the others dense or sparse.
+        int seed = 500, columnRuns = 0;
+        foreach (int rows in new[] { 1, 3, 32 })
+            foreach (int inputs in new[] { 1, 16, 17, 100 })
+                foreach (int width in new[] { 16, 32, 144 })
+                    foreach (double deadShare in new[] { 0, 0.3, 0.6, 1 })
+                    {
+                        var random = new Random(seed);
+                        float[] x = KernelTestSupport.Random(rows * inputs, seed++);
+                        float[] dy = SparseDeltas(rows, width, random.NextDouble() < 0.5 ? 1 : 0.6, seed++);
+                        for (int j = 0; j < width; j++)
+                            if (random.NextDouble() < deadShare)
+                                for (int r = 0; r < rows; r++) dy[r * width + j] = random.Next(2) == 0 ? 0f : -0f;
+                        int before = DenseSimd.SparseWeightGradientRuns;
+                        Compare(path, x, rows, inputs, inputs, dy, width, $"dead columns {deadShare}: rows {rows} inputs {inputs} width {width}");
+                        columnRuns += DenseSimd.SparseWeightGradientRuns - before;
+                    }
+        Assert.True(columnRuns > 0);
     }
 
     [Theory]
