@@ -8,7 +8,8 @@ namespace StaticNet.Benchmarks;
 /// <c>--sparse-dw</c> (issue 20, item 3): the weight gradient that skips exact-zero deltas (DenseSimdSparse.cs) against
 /// the dense tiles, in interleaved rounds of thread CPU time in one process: the MLP's first layer (784→128, 32 rows,
 /// gradient overwritten as the training code asks) at several fractions of nonzero <c>dy</c>, then the MLP's batch-32
-/// <c>ComputeGradients</c> and <c>TrainStep</c> with the sparse path off and on (automatic). Minimum and median of each.
+/// <c>ComputeGradients</c> and <c>TrainStep</c> with the sparse path off, automatic and forced, and the Fashion-MNIST
+/// CNN's <c>TrainStep</c> off and automatic. Minimum and median of each.
 /// </summary>
 public static class SparseWeightGradient
 {
@@ -67,6 +68,7 @@ public static class SparseWeightGradient
         }
         DenseSimd.SparseWeightGradientMode = 0;
         Mlp();
+        Cnn();
     }
 
     private static double Time(AlignedBuffer x, AlignedBuffer dy, AlignedBuffer dW, AlignedBuffer dB, int mode, int calls)
@@ -84,6 +86,36 @@ public static class SparseWeightGradient
         for (int r = 0; r < row.Length; r++) row[r] = times[d, r];
         Array.Sort(row);
         return (row[0], row[row.Length / 2]);
+    }
+
+    /// <summary>The Fashion-MNIST CNN's batch-32 step (its Dense 1568→128 behind a ReLU), the dense tiles against automatic.</summary>
+    private static void Cnn()
+    {
+        var network = new FashionMnistCnn.FashionCnn(1) { MaxDegreeOfParallelism = 1 };
+        float[] inputs = BenchmarkData.Random(32 * 784, 3);
+        int[] labels = BenchmarkData.Labels(32, 10, 4);
+        var adam = new Adam(1e-3f);
+        for (int i = 0; i < 20; i++)
+            foreach (int mode in new[] { 1, 0 })
+            {
+                DenseSimd.SparseWeightGradientMode = mode;
+                network.TrainStep(inputs, labels, adam);
+            }
+        const int rounds = 15;
+        var step = new double[2, rounds];
+        for (int r = 0; r < rounds; r++)
+            for (int m = 0; m < 2; m++)
+            {
+                DenseSimd.SparseWeightGradientMode = m == 0 ? 1 : 0;
+                double start = TransformerBenchmarks.ThreadCpuMicroseconds();
+                for (int i = 0; i < 2; i++) network.TrainStep(inputs, labels, adam);
+                step[m, r] = (TransformerBenchmarks.ThreadCpuMicroseconds() - start) / 2;
+            }
+        DenseSimd.SparseWeightGradientMode = 0;
+        (double d, double dm) = Stats(step, 0);
+        (double a, double am) = Stats(step, 1);
+        Console.WriteLine($"Fashion-MNIST CNN, batch 32, TrainStep (Adam; µs, min / median of {rounds} interleaved rounds of 2): " +
+                          $"dense tiles {d:F0} / {dm:F0}, automatic {a:F0} / {am:F0} ({am / dm:F3}); its Dense 1568→128 dy {(double)DenseSimd.LastNonZero / DenseSimd.LastEntries:P1} nonzero");
     }
 
     private static void Mlp()
