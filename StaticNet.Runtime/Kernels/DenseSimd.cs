@@ -317,6 +317,9 @@ internal static partial class DenseSimd
             V.Store(ref b, sum);
         }
 
+        // Mostly zero deltas (behind a ReLU): skip them, same bits (DenseSimdSparse.cs).
+        if (fresh && TryBackwardWeightsSparse<V>(ref x, m, inputCount, s, ref dy, w, ref dWeight)) return;
+
         nint tileK = ManyRegisters ? 4 : 2;
         nint vb = 0;
         while (vb < vectors)

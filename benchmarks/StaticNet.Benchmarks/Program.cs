@@ -144,6 +144,11 @@ public static class Program
             CnnStepParts.Run(unfused: args.Length > 1 && args[1] == "unfused"); // issue 20, item 3: the CNN's batch-32 training step taken apart, each part timed inside the sequence
             return;
         }
+        if (args.Length == 1 && args[0] == "--sparse-dw")
+        {
+            SparseWeightGradient.Run(); // issue 20, item 3: the weight gradient that skips zero deltas against the dense tiles
+            return;
+        }
         if (args.Length == 1 && args[0] == "--train-bound")
         {
             TrainBound.Run(); // issue 20, item 3: the batch-32 training steps and their kernels against the FMA bound

@@ -58,6 +58,12 @@ public static class TrainBound
         var dW2 = Buffer(128 * 16, 0); var dB2 = Buffer(16, 0); var dout = Buffer(Batch * 16, 12); var dx2 = Buffer(Batch * 128, 0);
         Kernel("fc1 forward 784→128", Batch * 784.0 * 128, peak, () => DenseKernels.Forward(x.Span, Batch, 784, 784, w1.Span, b1.Span, h.Span, 128), 20);
         Kernel("fc1 weight gradient 784→128", Batch * 784.0 * 128, peak, () => DenseKernels.BackwardWeights(x.Span, Batch, 784, 784, dh.Span, 128, dW1.Span, dB1.Span), 20);
+        // As the training code calls it (the gradient overwritten) with ReLU-like deltas, half of them exact zeros: the
+        // weight gradient that skips them (DenseSimdSparse.cs) takes over from the dense tiles.
+        var dhHalf = Buffer(Batch * 128, 11);
+        var zeros = new Random(17);
+        for (int i = 0; i < Batch * 128; i++) if (zeros.Next(2) == 0) dhHalf.Span[i] = 0f;
+        Kernel("fc1 weight gradient, 50 % zero dy", Batch * 784.0 * 128, peak, () => DenseKernels.BackwardWeights(x.Span, Batch, 784, 784, dhHalf.Span, 128, dW1.Span, dB1.Span, overwrite: true), 20);
         Kernel("fc1 input gradient (not run by the MLP)", Batch * 784.0 * 128, peak, () => DenseKernels.BackwardInput(dh.Span, Batch, 128, w1.Span, 784, x.Span, 784), 20);
         Kernel("fc2 forward 128→10 (width 16)", Batch * 128.0 * 10, peak, () => DenseKernels.Forward(h.Span, Batch, 128, 128, w2.Span, b2.Span, o.Span, 16), 200);
         Kernel("fc2 weight gradient", Batch * 128.0 * 10, peak, () => DenseKernels.BackwardWeights(h.Span, Batch, 128, 128, dout.Span, 16, dW2.Span, dB2.Span), 200);
