@@ -235,6 +235,7 @@ public sealed unsafe partial class ParallelBatch
         _interleaved = InterleavedOneReduction;
         _overwrite = _overwrites && !ClearedChunkBuffers;
         Prepare(chunks, workers, training: true);
+        PrepareDeferral<TInput>(chunks, count, inputs.Length);
         fixed (TInput* pi = inputs)
         fixed (float* pt = targets)
         fixed (int* pl = labels)
@@ -475,11 +476,7 @@ public sealed unsafe partial class ParallelBatch
                     }
                     RunChunk(chunk, 0, own);
                     ParallelProfile.Lap(slot, ParallelProfile.Compute, ref time);
-                    if (!_failed)
-                    {
-                        if (_overwrite) Add(gradient, own); // the next chunk overwrites it
-                        else AddAndClear(gradient, own);
-                    }
+                    if (!_failed) AddPart(gradient, own, 0, 1, clear: !_overwrite); // else the next chunk overwrites it
                     ParallelProfile.Lap(slot, ParallelProfile.LocalAdd, ref time);
                 }
             }
@@ -497,11 +494,10 @@ public sealed unsafe partial class ParallelBatch
             WorkerPool.Shared.Barrier();
             ParallelProfile.Lap(slot, ParallelProfile.Barrier, ref time);
             if (_failed) return; // read after the barrier: every worker sees the same value
-            int start = Range(slot, workers), end = Range(slot + 1, workers);
-            Span<float> g = gradient.Slice(start, end - start);
             for (int c = BlockStart(1, chunks, workers); c < chunks; c++)
-                Add(g, _gradients[c].Span.Slice(start, end - start));
+                AddPart(gradient, _gradients[c].Span, slot, workers, clear: false);
             ParallelProfile.Lap(slot, ParallelProfile.Reduce, ref time);
+            ComputeDeferred(slot, workers, gradient); // every chunk has run
             return;
         }
         for (int first = 0; first < chunks; first += workers)
@@ -527,16 +523,11 @@ public sealed unsafe partial class ParallelBatch
             if (!_failed)
             {
                 // This worker's range of the gradient, whole vectors; the ranges cover it once.
-                int start = Range(slot, workers), end = Range(slot + 1, workers);
-                Span<float> g = gradient.Slice(start, end - start);
                 for (int c = Math.Max(first, 1); c < last; c++)
-                {
-                    Span<float> own = _gradients[c - first].Span.Slice(start, end - start);
-                    if (shared || _overwrite) Add(g, own); // overwritten by its next chunk
-                    else AddAndClear(g, own);
-                }
+                    AddPart(gradient, _gradients[c - first].Span, slot, workers, clear: !(shared || _overwrite)); // else overwritten by its next chunk
             }
             ParallelProfile.Lap(slot, shared ? ParallelProfile.Reduce : ParallelProfile.LocalAdd, ref reduceTime);
+            if (last == chunks) ComputeDeferred(slot, workers, gradient); // every chunk has run
             // The buffers are free once every worker has added its range; after the last round the job's end waits for that.
             if (shared && last < chunks) WorkerPool.Shared.Barrier();
         }
