@@ -28,6 +28,9 @@ public sealed unsafe partial class ParallelBatch
     private bool _defer;            // this call defers the weight gradient
     private AlignedBuffer? _deferredDy; // the chunks' dy rows, [count, width]
 
+    /// <summary>The number of training calls that deferred a weight gradient, for tests (the pool runs one job at a time).</summary>
+    internal static long DeferredCallsRun { get; private set; }
+
     /// <summary>
     /// Asks the next training call (<c>RunTraining</c>) to defer a Dense layer's weight gradient (see the class's remarks):
     /// the layer reads the call's own float inputs, rows of <paramref name="xStride"/> floats, and its weight gradient is
@@ -78,6 +81,7 @@ public sealed unsafe partial class ParallelBatch
             return;
         }
         if (_deferredDy is null || _deferredDy.Length < length) _deferredDy = new AlignedBuffer((int)length);
+        DeferredCallsRun++;
     }
 
     /// <summary>
