@@ -33,6 +33,10 @@ public delegate void ChunkBody(ParallelBatch batch, int chunk, int slot, Span<fl
 /// lines stay with their owner. So every gradient element is <c>((g₀ + g₁) + g₂) + …</c>, the chunks' own gradients added in chunk order,
 /// whatever the number of workers <c>W</c>: one worker gives the same bits as any other number. A chunk's loss and its
 /// per-chunk state (BatchNorm's batch statistics) go to per-chunk slots that the caller reads in chunk order.</para>
+/// <para><b>A deferred weight gradient</b> (<see cref="DeferWeightGradient"/>, issue 20): a Dense layer reading the call's
+/// own inputs leaves its weight gradient out of the chunks; after the last chunk each worker computes its share of the
+/// layer's inputs straight into the gradient, each element the same <c>((g₀ + g₁) + g₂) + …</c> of the chunks' own
+/// gradients, and the additions above skip that region.</para>
 /// <para><b>Inference</b> (<see cref="TryRunInference"/>): worker <c>j</c> runs chunks <c>j, j + W, …</c>; the outputs
 /// are disjoint, so there is nothing to reduce.</para>
 /// <para>An exception in a chunk is kept (the lowest chunk index of the first round that failed), the remaining rounds
