@@ -47,6 +47,7 @@ public sealed class DenseChunkedKernelTests
             foreach ((int inputs, int width, int count, int stride) in new[]
             {
                 (1, 16, 33, 1), (7, 32, 64, 9), (50, 48, 100, 50), (37, 80, 70, 40), (784, 128, 256, 784), (20, 16, 32, 20), (16, 64, 97, 16),
+                (9, 128, 600, 9), (5, 2048, 70, 5), // several groups of chunks (256 KB of dy each)
             })
             {
                 float[] x = KernelTestSupport.Random((count - 1) * stride + inputs, inputs + count, 3f);
