@@ -46,11 +46,12 @@ public sealed class DeferredWeightGradientTests
 
     /// <summary>Several steps of every batch size, then ComputeGradients; the losses, parameters and gradient, in one array.</summary>
     private static float[] Train(bool deferral, int workers, bool perRound = false, bool frozen = false, bool weighted = false,
-        bool many = false)
+        bool many = false, bool cleared = false)
     {
         bool savedSwitch = ParallelBatch.DeferralDisabled;
         long savedBudget = ParallelBatch.OneReductionBudget;
         ParallelBatch.DeferralDisabled = !deferral;
+        ParallelBatch.ClearedChunkBuffers = cleared;
         if (perRound) ParallelBatch.OneReductionBudget = 0;
         try
         {
@@ -79,6 +80,7 @@ public sealed class DeferredWeightGradientTests
         {
             ParallelBatch.DeferralDisabled = savedSwitch;
             ParallelBatch.OneReductionBudget = savedBudget;
+            ParallelBatch.ClearedChunkBuffers = false;
         }
     }
 
@@ -104,6 +106,20 @@ public sealed class DeferredWeightGradientTests
     [InlineData(3)]
     public void DeferredTrainingGivesTheSameBitsOnOneTwoAndThreeWorkers(int workers) =>
         AssertBits(Train(deferral: true, 1, many: true), Train(deferral: true, workers, many: true), $"{workers} workers against one, deferred");
+
+    [Theory]
+    [InlineData(1, false)]
+    [InlineData(2, false)]
+    [InlineData(3, false)]
+    [InlineData(2, true)]
+    public void ChunksThatAccumulateIntoClearedBuffersGiveTheSameBits(int workers, bool perRound)
+    {
+        // A body that adds to its cleared buffer (not overwrites: the benchmarks' ClearedChunkBuffers, and the schedulers
+        // created without overwrites): the bias kernel then adds to the buffer's zeros.
+        float[] expected = Train(deferral: false, workers, perRound);
+        AssertBits(expected, Train(deferral: true, workers, perRound, cleared: true), $"{workers} worker(s), cleared buffers");
+        AssertBits(expected, Train(deferral: false, workers, perRound, cleared: true), $"{workers} worker(s), cleared buffers, not deferred");
+    }
 
     [Theory]
     [InlineData(1)]
