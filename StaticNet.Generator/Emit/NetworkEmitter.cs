@@ -609,6 +609,7 @@ internal static class NetworkEmitter
         w.Line("global::StaticNet.Kernels.ParallelBatch batch = _training ??= new global::StaticNet.Kernels.ParallelBatch(TrainChunk, ActivationBufferLength, TrainableLength, " +
             (statistics ? "ParameterBufferLength - TrainableLength" : "0") + ", _activations, _deltas, overwrites: true); // TrainChunk overwrites its buffer");
         w.Line("batch.Scale = scale;");
+        if (Layers.DenseLayer.DeferralRequest(network) is { } deferral) w.Line(deferral);
         if (network.UsesRandom)
         {
             w.Line("batch.Seed = _random; // each chunk's dropout stream is a function of this and the chunk's index");
@@ -724,9 +725,10 @@ internal static class NetworkEmitter
         WriteLoss("double loss =");
         WritePenalties(w, network, "loss", gradient: true);
         w.Line("batch.SetLoss(chunk, loss);");
+        string deferredRows = Layers.DenseLayer.DeferredLayer(network) is null ? "" : $", {Layers.DenseLayer.DeferredParameter}: batch.DeferredRows(chunk)";
         w.Line(network.HasInputGradient
-            ? "BackwardRows(parameters, gradients, x, activations, deltas, rows, _frozen, _firstTrainable, inputGradient: false, overwrite: batch.OverwritesGradients); // true: the buffer was not cleared"
-            : "BackwardRows(parameters, gradients, x, activations, deltas, rows, _frozen, _firstTrainable, overwrite: batch.OverwritesGradients); // true: the buffer was not cleared");
+            ? $"BackwardRows(parameters, gradients, x, activations, deltas, rows, _frozen, _firstTrainable, inputGradient: false, overwrite: batch.OverwritesGradients{deferredRows}); // true: the buffer was not cleared"
+            : $"BackwardRows(parameters, gradients, x, activations, deltas, rows, _frozen, _firstTrainable, overwrite: batch.OverwritesGradients{deferredRows}); // true: the buffer was not cleared");
         w.Close();
         w.Line();
         w.Line("private global::StaticNet.Kernels.ParallelBatch? _training; // the training calls' chunks and the workers' buffers, created by the first");
@@ -1024,11 +1026,18 @@ internal static class NetworkEmitter
         w.Line("/// overwriting them (what they held is not read: the weight gradient kernels that can write theirs do, the rest is cleared");
         w.Line("/// first, the same bits as accumulating into cleared gradients). Frozen layers' parameter gradients");
         w.Line("/// are not computed (they stay zero), and nothing before layer <paramref name=\"first\"/>, the first that trains, runs.");
+        ShapedLayer? deferred = Layers.DenseLayer.DeferredLayer(network);
+        if (deferred is not null)
+        {
+            w.Line($"/// When <paramref name=\"{Layers.DenseLayer.DeferredParameter}\"/> is not empty (a training call of several chunks), {Identifiers.Doc(deferred.Name)} copies its dy there");
+            w.Line("/// instead of computing its weight gradient, which ParallelBatch computes after the chunks, in chunk order (the same bits).");
+        }
         w.Line("/// </summary>");
         w.Hot();
         w.Open("private static void BackwardRows(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, " +
             $"{x}, global::System.Span<float> activations, global::System.Span<float> deltas, int rows, global::System.ReadOnlySpan<bool> frozen, int first" +
-            (network.HasInputGradient ? ", bool inputGradient" : "") + ", bool overwrite)");
+            (network.HasInputGradient ? ", bool inputGradient" : "") + ", bool overwrite" +
+            (deferred is null ? "" : $", global::System.Span<float> {Layers.DenseLayer.DeferredParameter} = default") + ")");
         int firstTrainable = network.HasInputGradient ? 0 : network.FirstTrainableLayer; // Backward's input gradient needs every layer
         WriteOverwritePrelude(w, network, firstTrainable);
         for (int i = network.Layers.Count - 1; i >= firstTrainable; i--) // no layer before the first trainable one ever needs a gradient

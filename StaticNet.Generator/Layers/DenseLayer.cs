@@ -11,7 +11,7 @@ namespace StaticNet.Generator.Layers;
 /// transposed, <c>[inputs, width]</c>, or, with one unit, as its PyTorch row <c>[inputs]</c> (the <c>…Dot</c> kernels).
 /// The main size and the activation are the spec's own; Dense has no other options.
 /// </summary>
-internal sealed class DenseLayer : LayerDefinition
+internal sealed partial class DenseLayer : LayerDefinition
 {
     public static readonly DenseLayer Instance = new();
 
@@ -134,7 +134,7 @@ internal sealed class DenseLayer : LayerDefinition
         arguments += ", " + wiring.OutputDelta(layer);
         if (wiring.InputDelta(layer) is { } dx)
             arguments += ", " + dx;
-        string fresh = Overwrites(layer) ? ", fresh: overwrite" : "";
+        string fresh = (Overwrites(layer) ? ", fresh: overwrite" : "") + (IsDeferred(wiring, layer) ? $", {DeferredParameter}" : "");
         return $"{layer.Identifier}Backward({arguments}, rows{wiring.BackwardFlags(layer)}{fresh});";
     }
 
@@ -157,7 +157,7 @@ internal sealed class DenseLayer : LayerDefinition
         WriteBanner(w, layer, $"Dense {layer.Input.Channels} → {layer.Output.Channels}" + (layer.Output.Positions > 1 ? $" at each of {layer.Output.Positions} steps" : ""));
         WriteForward(w, layer);
         if (wiring.Trains)
-            WriteBackward(w, layer);
+            WriteBackward(w, layer, IsDeferred(wiring, layer));
     }
 
     /// <summary>
@@ -224,7 +224,7 @@ internal sealed class DenseLayer : LayerDefinition
         w.Line();
     }
 
-    private static void WriteBackward(CodeWriter w, ShapedLayer layer)
+    private static void WriteBackward(CodeWriter w, ShapedLayer layer, bool deferred)
     {
         string id = layer.Identifier;
         int inputs = layer.Input.Channels, stride = layer.Input.PositionStride, units = layer.Output.Channels, width = layer.Output.PositionStride;
@@ -233,12 +233,13 @@ internal sealed class DenseLayer : LayerDefinition
         string dx = layer.IsFirst ? "; the network's input needs no gradient" : $", dx [{rowText}, {stride}] (when input)";
         string dW = layer.IsTrainable ? "dW, db (accumulated, when weights)" : "no dW, db (Trainable = false)";
         if (Overwrites(layer)) dW = "dW, db (when weights: accumulated, or overwritten when fresh)";
+        if (deferred) dW += $"; or, when {DeferredParameter} is not empty, db and a copy of dy in {DeferredParameter} (ParallelBatch computes dW after the chunks)";
         w.Line($"/// <summary>{Identifiers.Doc(layer.Name)} backward: dy [{rowText}, {width}] (the gradient of y; overwritten) → {dW}{dx}.</summary>");
         string parameters = layer.IsFirst ? "" : $"{ReadOnlySpan} parameters, ";
         string saved = KeepsPreActivation(layer) ? $"{ReadOnlySpan} z, " : layer.Activation != ActivationKind.None ? $"{ReadOnlySpan} y, " : "";
         string dxParameter = layer.IsFirst ? "" : $"{Span} dx, ";
         w.Hot();
-        string freshParameter = Overwrites(layer) ? ", bool fresh" : "";
+        string freshParameter = (Overwrites(layer) ? ", bool fresh" : "") + (deferred ? $", {Span} {DeferredParameter}" : "");
         w.Open($"private static void {id}Backward({parameters}{Span} gradients, {ReadOnlySpan} x, {saved}{Span} dy, {dxParameter}int rows{BackwardFlagParameters(layer)}{freshParameter})");
         if (KeepsPreActivation(layer))
             w.Line($"{Kernels}ActivationKernels.{PreActivationKernel(layer.Activation)}Backward(z, dy, {rows}, columns: {units}, stride: {width});");
@@ -257,6 +258,15 @@ internal sealed class DenseLayer : LayerDefinition
         }
         else
         {
+            if (deferred)
+            {
+                w.Open($"if (weights && !{DeferredParameter}.IsEmpty)");
+                w.Line("// A training call of several chunks: the weight gradient waits for every chunk (the same bits); the bias's is the chunk's.");
+                w.Line($"dy.Slice(0, {rows} * {width}).CopyTo({DeferredParameter});");
+                w.Line($"{Kernels}DenseKernels.BackwardBias(dy, {rows}, width: {width}, {TensorSlice(layer, "bias", "gradients")}, overwrite: fresh);");
+                w.Close();
+                weightsIf = "else if (weights) ";
+            }
             if (layer.IsTrainable)
             {
                 w.Line($"{weightsIf}{Kernels}DenseKernels.BackwardWeights(x, {rows}, inputs: {inputs}, xStride: {stride}, dy, width: {width},");

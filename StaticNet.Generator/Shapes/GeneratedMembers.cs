@@ -47,7 +47,7 @@ internal static class GeneratedMembers
             members["TrainStep"] = new[] { 3, 4 };
             members["Evaluate"] = new[] { 5 };
             members["TrainingCall"] = new[] { 6 };
-            members["BackwardRows"] = new[] { network.HasInputGradient ? 10 : 9 };
+            members["BackwardRows"] = new[] { (network.HasInputGradient ? 10 : 9) + (Layers.DenseLayer.DeferredLayer(network) is null ? 0 : 1) }; // + the deferred dy (issue 20)
             foreach (string field in new[] { "s_layerParameters", "s_declaredFrozen", "s_declaredRanges", "_frozen", "_firstTrainable", "_trainableRanges" }) members[field] = null;
             members["Freeze"] = new[] { 1 };
             members["Unfreeze"] = new[] { 1 };

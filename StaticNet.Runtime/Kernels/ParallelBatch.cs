@@ -33,6 +33,10 @@ public delegate void ChunkBody(ParallelBatch batch, int chunk, int slot, Span<fl
 /// lines stay with their owner. So every gradient element is <c>((g₀ + g₁) + g₂) + …</c>, the chunks' own gradients added in chunk order,
 /// whatever the number of workers <c>W</c>: one worker gives the same bits as any other number. A chunk's loss and its
 /// per-chunk state (BatchNorm's batch statistics) go to per-chunk slots that the caller reads in chunk order.</para>
+/// <para><b>A deferred weight gradient</b> (<see cref="DeferWeightGradient"/>, issue 20): a Dense layer reading the call's
+/// own inputs leaves its weight gradient out of the chunks; after the last chunk each worker computes its share of the
+/// layer's inputs straight into the gradient, each element the same <c>((g₀ + g₁) + g₂) + …</c> of the chunks' own
+/// gradients, and the additions above skip that region.</para>
 /// <para><b>Inference</b> (<see cref="TryRunInference"/>): worker <c>j</c> runs chunks <c>j, j + W, …</c>; the outputs
 /// are disjoint, so there is nothing to reduce.</para>
 /// <para>An exception in a chunk is kept (the lowest chunk index of the first round that failed), the remaining rounds
@@ -235,6 +239,7 @@ public sealed unsafe partial class ParallelBatch
         _interleaved = InterleavedOneReduction;
         _overwrite = _overwrites && !ClearedChunkBuffers;
         Prepare(chunks, workers, training: true);
+        PrepareDeferral<TInput>(chunks, count, inputs.Length);
         fixed (TInput* pi = inputs)
         fixed (float* pt = targets)
         fixed (int* pl = labels)
@@ -475,11 +480,7 @@ public sealed unsafe partial class ParallelBatch
                     }
                     RunChunk(chunk, 0, own);
                     ParallelProfile.Lap(slot, ParallelProfile.Compute, ref time);
-                    if (!_failed)
-                    {
-                        if (_overwrite) Add(gradient, own); // the next chunk overwrites it
-                        else AddAndClear(gradient, own);
-                    }
+                    if (!_failed) AddPart(gradient, own, 0, 1, clear: !_overwrite); // else the next chunk overwrites it
                     ParallelProfile.Lap(slot, ParallelProfile.LocalAdd, ref time);
                 }
             }
@@ -497,11 +498,10 @@ public sealed unsafe partial class ParallelBatch
             WorkerPool.Shared.Barrier();
             ParallelProfile.Lap(slot, ParallelProfile.Barrier, ref time);
             if (_failed) return; // read after the barrier: every worker sees the same value
-            int start = Range(slot, workers), end = Range(slot + 1, workers);
-            Span<float> g = gradient.Slice(start, end - start);
             for (int c = BlockStart(1, chunks, workers); c < chunks; c++)
-                Add(g, _gradients[c].Span.Slice(start, end - start));
+                AddPart(gradient, _gradients[c].Span, slot, workers, clear: false);
             ParallelProfile.Lap(slot, ParallelProfile.Reduce, ref time);
+            ComputeDeferred(slot, workers, gradient); // every chunk has run
             return;
         }
         for (int first = 0; first < chunks; first += workers)
@@ -527,16 +527,11 @@ public sealed unsafe partial class ParallelBatch
             if (!_failed)
             {
                 // This worker's range of the gradient, whole vectors; the ranges cover it once.
-                int start = Range(slot, workers), end = Range(slot + 1, workers);
-                Span<float> g = gradient.Slice(start, end - start);
                 for (int c = Math.Max(first, 1); c < last; c++)
-                {
-                    Span<float> own = _gradients[c - first].Span.Slice(start, end - start);
-                    if (shared || _overwrite) Add(g, own); // overwritten by its next chunk
-                    else AddAndClear(g, own);
-                }
+                    AddPart(gradient, _gradients[c - first].Span, slot, workers, clear: !(shared || _overwrite)); // else overwritten by its next chunk
             }
             ParallelProfile.Lap(slot, shared ? ParallelProfile.Reduce : ParallelProfile.LocalAdd, ref reduceTime);
+            if (last == chunks) ComputeDeferred(slot, workers, gradient); // every chunk has run
             // The buffers are free once every worker has added its range; after the last round the job's end waits for that.
             if (shared && last < chunks) WorkerPool.Shared.Barrier();
         }

@@ -17,10 +17,10 @@ internal static class ParallelProfile
     internal static readonly bool Enabled = Environment.GetEnvironmentVariable("STATICNET_PARALLEL_PROFILE") == "1";
 
     /// <summary>The phases.</summary>
-    internal const int Compute = 0, Clear = 1, LocalAdd = 2, Barrier = 3, Reduce = 4, Norm = 5, StepBarrier = 6, Update = 7, Count = 8;
+    internal const int Compute = 0, Clear = 1, LocalAdd = 2, Barrier = 3, Reduce = 4, Norm = 5, StepBarrier = 6, Update = 7, Deferred = 8, Count = 9;
 
     /// <summary>The phases' names, in order.</summary>
-    internal static readonly string[] Names = { "chunks", "clear", "local add", "barrier", "reduce", "norm", "step barriers", "update" };
+    internal static readonly string[] Names = { "chunks", "clear", "local add", "barrier", "reduce", "norm", "step barriers", "update", "deferred dW" };
 
     private const int Stride = 16; // longs per worker: its phases on their own cache lines
     private const int MaxSlots = 16;

@@ -111,7 +111,8 @@ internal static class ParallelDiag
         int rounds = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 30;
         bool pin = args.Length > 2 && args[2] == "pin";
         bool nudge = args.Length > 2 && args[2] == "nudge";
-        bool clears = args.Length > 2 && args[2] == "clears"; // A/B of issue 20's overwriting chunks: also 2 and 1 workers with cleared chunk buffers
+        bool defers = args.Length > 2 && args[2] == "defer"; // A/B of issue 20's deferred weight gradient: also 2 and 1 workers with it computed in the chunks
+        bool clears = defers || args.Length > 2 && args[2] == "clears"; // A/B of issue 20's overwriting chunks: also 2 and 1 workers with cleared chunk buffers
         bool ab = clears || args.Length > 2 && args[2] == "ab"; // also 2 workers with the interleaved one reduction (before session 2), alternated // experiment: move the worker off the caller's vCPU when they share one
         const int batch = 256;
         int caller = GetTid();
@@ -160,7 +161,8 @@ internal static class ParallelDiag
             }
             void Variant(bool on)
             {
-                if (clears) StaticNet.Kernels.ParallelBatch.ClearedChunkBuffers = on;
+                if (defers) StaticNet.Kernels.ParallelBatch.DeferralDisabled = on;
+                else if (clears) StaticNet.Kernels.ParallelBatch.ClearedChunkBuffers = on;
                 else StaticNet.Kernels.ParallelBatch.InterleavedOneReduction = on;
             }
             StaticNet.Kernels.ParallelProfile.Reset();
@@ -275,8 +277,8 @@ internal static class ParallelDiag
                 $"mean CPU 2w/1w ×{Mean(cpu, 1) / Mean(cpu, 0):F3}; rounds with both threads on one vCPU: {packed}/{rounds}";
             summary.AppendLine(line);
             if (clears)
-                summary.AppendLine($"  {network} A/B, same process, alternated: chunks overwrite their buffers: 1 worker {Median(wall, 0):F3} / {Min(wall, 0):F3} ms (CPU {Median(cpu, 0):F3}), " +
-                    $"2 workers {Median(wall, 1):F3} / {Min(wall, 1):F3} ms (CPU {Median(cpu, 1):F3}, mean {Mean(cpu, 1):F3}); cleared buffers (before): 1 worker {Median(wall, 3):F3} / {Min(wall, 3):F3} ms (CPU {Median(cpu, 3):F3}), " +
+                summary.AppendLine($"  {network} A/B, same process, alternated: {(defers ? "deferred weight gradient" : "chunks overwrite their buffers")}: 1 worker {Median(wall, 0):F3} / {Min(wall, 0):F3} ms (CPU {Median(cpu, 0):F3}), " +
+                    $"2 workers {Median(wall, 1):F3} / {Min(wall, 1):F3} ms (CPU {Median(cpu, 1):F3}, mean {Mean(cpu, 1):F3}); {(defers ? "in the chunks" : "cleared buffers")} (before): 1 worker {Median(wall, 3):F3} / {Min(wall, 3):F3} ms (CPU {Median(cpu, 3):F3}), " +
                     $"2 workers {Median(wall, 2):F3} / {Min(wall, 2):F3} ms (CPU {Median(cpu, 2):F3}, mean {Mean(cpu, 2):F3}); speed-ups {Median(wall, 0) / Median(wall, 1):F2}× against {Median(wall, 3) / Median(wall, 2):F2}×; " +
                     $"1-worker CPU {Median(cpu, 0) / Median(cpu, 3):F3}× before's");
             else if (ab)
@@ -290,7 +292,7 @@ internal static class ParallelDiag
                 summary.AppendLine(p + " (1 worker | 2 workers: caller + worker)");
                 if (ab)
                 {
-                    p = $"  {network} phases, {(clears ? "cleared buffers" : "interleaved")} (before):";
+                    p = $"  {network} phases, {(defers ? "weight gradient in the chunks" : clears ? "cleared buffers" : "interleaved")} (before):";
                     for (int k = 0; k < StaticNet.Kernels.ParallelProfile.Count; k++)
                         p += $" {StaticNet.Kernels.ParallelProfile.Names[k]} {(clears ? $"{phases[5, k] / (rounds * calls):F1} | " : "")}{phases[3, k] / (rounds * calls):F1} + {phases[4, k] / (rounds * calls):F1};";
                     summary.AppendLine(p + (clears ? " (1 worker | 2 workers: caller + worker)" : ""));

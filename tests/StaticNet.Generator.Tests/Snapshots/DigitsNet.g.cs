@@ -420,6 +420,7 @@ namespace Demo
                 // order, so the result does not depend on the number of threads.
                 global::StaticNet.Kernels.ParallelBatch batch = _training ??= new global::StaticNet.Kernels.ParallelBatch(TrainChunk, ActivationBufferLength, TrainableLength, 0, _activations, _deltas, overwrites: true); // TrainChunk overwrites its buffer
                 batch.Scale = scale;
+                batch.DeferWeightGradient(Fc1Weight, inputs: 64, width: 64, xStride: 64, trains: !_frozen[0]); // fc1's weight gradient: once after the chunks, in chunk order (see Fc1Backward)
                 batch.RunTraining(inputs, targets, labels, weights, count, _gradients.Span, _maxDegreeOfParallelism);
                 int chunks = global::StaticNet.Kernels.ParallelBatch.Chunks(count);
                 double total = 0;
@@ -495,7 +496,7 @@ namespace Demo
                 ? global::StaticNet.Kernels.LossKernels.SoftmaxCrossEntropy(logits, targets.Slice(start * OutputSize, rows * OutputSize), rows, 10, stride: 16, dLogits, scale, global::StaticNet.Kernels.LossKernels.ChunkWeights(weights, start, rows))
                 : global::StaticNet.Kernels.LossKernels.SoftmaxCrossEntropy(logits, labels.Slice(start, rows), rows, 10, stride: 16, dLogits, scale, global::StaticNet.Kernels.LossKernels.ChunkWeights(weights, start, rows));
             batch.SetLoss(chunk, loss);
-            BackwardRows(parameters, gradients, x, activations, deltas, rows, _frozen, _firstTrainable, overwrite: batch.OverwritesGradients); // true: the buffer was not cleared
+            BackwardRows(parameters, gradients, x, activations, deltas, rows, _frozen, _firstTrainable, overwrite: batch.OverwritesGradients, deferredDy: batch.DeferredRows(chunk)); // true: the buffer was not cleared
         }
 
         private global::StaticNet.Kernels.ParallelBatch? _training; // the training calls' chunks and the workers' buffers, created by the first
@@ -701,9 +702,11 @@ class DigitsNet(nn.Module):
         /// overwriting them (what they held is not read: the weight gradient kernels that can write theirs do, the rest is cleared
         /// first, the same bits as accumulating into cleared gradients). Frozen layers' parameter gradients
         /// are not computed (they stay zero), and nothing before layer <paramref name="first"/>, the first that trains, runs.
+        /// When <paramref name="deferredDy"/> is not empty (a training call of several chunks), fc1 copies its dy there
+        /// instead of computing its weight gradient, which ParallelBatch computes after the chunks, in chunk order (the same bits).
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-        private static void BackwardRows(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.Span<float> activations, global::System.Span<float> deltas, int rows, global::System.ReadOnlySpan<bool> frozen, int first, bool overwrite)
+        private static void BackwardRows(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.Span<float> activations, global::System.Span<float> deltas, int rows, global::System.ReadOnlySpan<bool> frozen, int first, bool overwrite, global::System.Span<float> deferredDy = default)
         {
             if (overwrite)
             {
@@ -713,7 +716,7 @@ class DigitsNet(nn.Module):
             if (first > 1) return;
             Fc2Backward(parameters, gradients, activations.Slice(Fc1Output, rows * 64), deltas.Slice(Fc2Output, rows * 16), deltas.Slice(Fc1Output, rows * 64), rows, weights: !frozen[1], input: first < 1, fresh: overwrite);
             if (first > 0) return;
-            Fc1Backward(gradients, x, activations.Slice(Fc1Output, rows * 64), deltas.Slice(Fc1Output, rows * 64), rows, weights: !frozen[0], fresh: overwrite);
+            Fc1Backward(gradients, x, activations.Slice(Fc1Output, rows * 64), deltas.Slice(Fc1Output, rows * 64), rows, weights: !frozen[0], fresh: overwrite, deferredDy);
         }
 
         // ── fc1: Dense 64 → 64, ReLU ─────────────────────────────────────────────────────────────────────────────────────
@@ -726,12 +729,18 @@ class DigitsNet(nn.Module):
                 parameters.Slice(Fc1Weight, 64 * 64), parameters.Slice(Fc1Bias, 64), y, width: 64, columns: 64);
         }
 
-        /// <summary>fc1 backward: dy [rows, 64] (the gradient of y; overwritten) → dW, db (when weights: accumulated, or overwritten when fresh); the network's input needs no gradient.</summary>
+        /// <summary>fc1 backward: dy [rows, 64] (the gradient of y; overwritten) → dW, db (when weights: accumulated, or overwritten when fresh); or, when deferredDy is not empty, db and a copy of dy in deferredDy (ParallelBatch computes dW after the chunks); the network's input needs no gradient.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-        private static void Fc1Backward(global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> y, global::System.Span<float> dy, int rows, bool weights, bool fresh)
+        private static void Fc1Backward(global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> y, global::System.Span<float> dy, int rows, bool weights, bool fresh, global::System.Span<float> deferredDy)
         {
             global::StaticNet.Kernels.ActivationKernels.ReLUBackward(y, dy, rows, columns: 64, stride: 64);
-            if (weights) global::StaticNet.Kernels.DenseKernels.BackwardWeights(x, rows, inputs: 64, xStride: 64, dy, width: 64,
+            if (weights && !deferredDy.IsEmpty)
+            {
+                // A training call of several chunks: the weight gradient waits for every chunk (the same bits); the bias's is the chunk's.
+                dy.Slice(0, rows * 64).CopyTo(deferredDy);
+                global::StaticNet.Kernels.DenseKernels.BackwardBias(dy, rows, width: 64, gradients.Slice(Fc1Bias, 64), overwrite: fresh);
+            }
+            else if (weights) global::StaticNet.Kernels.DenseKernels.BackwardWeights(x, rows, inputs: 64, xStride: 64, dy, width: 64,
                 gradients.Slice(Fc1Weight, 64 * 64), gradients.Slice(Fc1Bias, 64), overwrite: fresh);
         }
 

@@ -376,6 +376,7 @@ namespace Demo
                 // order, so the result does not depend on the number of threads.
                 global::StaticNet.Kernels.ParallelBatch batch = _training ??= new global::StaticNet.Kernels.ParallelBatch(TrainChunk, ActivationBufferLength, TrainableLength, 0, _activations, _deltas, overwrites: true); // TrainChunk overwrites its buffer
                 batch.Scale = scale;
+                batch.DeferWeightGradient(Enc1Weight, inputs: 784, width: 64, xStride: 784, trains: !_frozen[0]); // enc1's weight gradient: once after the chunks, in chunk order (see Enc1Backward)
                 batch.Seed = _random; // each chunk's dropout stream is a function of this and the chunk's index
                 _random = global::StaticNet.Kernels.DropoutKernels.NextCallState(_random);
                 batch.RunTraining(inputs, targets, labels, weights, count, _gradients.Span, _maxDegreeOfParallelism);
@@ -449,7 +450,7 @@ namespace Demo
             double loss = global::StaticNet.Kernels.LossKernels.BinaryCrossEntropy(logits, targets.Slice(start * OutputSize, rows * OutputSize), rows, 784, stride: 784, dLogits, scale, global::StaticNet.Kernels.LossKernels.ChunkWeights(weights, start, rows));
             loss += ZPenalty(activations.Slice(Enc2Output, rows * 16), activations.Slice(ZKlGradient, rows * 16), rows, scale, global::StaticNet.Kernels.LossKernels.ChunkWeights(weights, start, rows));
             batch.SetLoss(chunk, loss);
-            BackwardRows(parameters, gradients, x, activations, deltas, rows, _frozen, _firstTrainable, overwrite: batch.OverwritesGradients); // true: the buffer was not cleared
+            BackwardRows(parameters, gradients, x, activations, deltas, rows, _frozen, _firstTrainable, overwrite: batch.OverwritesGradients, deferredDy: batch.DeferredRows(chunk)); // true: the buffer was not cleared
         }
 
         private global::StaticNet.Kernels.ParallelBatch? _training; // the training calls' chunks and the workers' buffers, created by the first
@@ -690,9 +691,11 @@ class Vae(nn.Module):
         /// overwriting them (what they held is not read: the weight gradient kernels that can write theirs do, the rest is cleared
         /// first, the same bits as accumulating into cleared gradients). Frozen layers' parameter gradients
         /// are not computed (they stay zero), and nothing before layer <paramref name="first"/>, the first that trains, runs.
+        /// When <paramref name="deferredDy"/> is not empty (a training call of several chunks), enc1 copies its dy there
+        /// instead of computing its weight gradient, which ParallelBatch computes after the chunks, in chunk order (the same bits).
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-        private static void BackwardRows(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.Span<float> activations, global::System.Span<float> deltas, int rows, global::System.ReadOnlySpan<bool> frozen, int first, bool overwrite)
+        private static void BackwardRows(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.Span<float> activations, global::System.Span<float> deltas, int rows, global::System.ReadOnlySpan<bool> frozen, int first, bool overwrite, global::System.Span<float> deferredDy = default)
         {
             if (overwrite)
             {
@@ -710,7 +713,7 @@ class Vae(nn.Module):
             if (first > 1) return;
             Enc2Backward(parameters, gradients, activations.Slice(Enc1Output, rows * 64), deltas.Slice(Enc2Output, rows * 16), deltas.Slice(Enc1Output, rows * 64), rows, weights: !frozen[1], input: first < 1, fresh: overwrite);
             if (first > 0) return;
-            Enc1Backward(gradients, x, activations.Slice(Enc1Output, rows * 64), deltas.Slice(Enc1Output, rows * 64), rows, weights: !frozen[0], fresh: overwrite);
+            Enc1Backward(gradients, x, activations.Slice(Enc1Output, rows * 64), deltas.Slice(Enc1Output, rows * 64), rows, weights: !frozen[0], fresh: overwrite, deferredDy);
         }
 
         // ── enc1: Dense 784 → 64, ReLU ───────────────────────────────────────────────────────────────────────────────────
@@ -723,12 +726,18 @@ class Vae(nn.Module):
                 parameters.Slice(Enc1Weight, 784 * 64), parameters.Slice(Enc1Bias, 64), y, width: 64, columns: 64);
         }
 
-        /// <summary>enc1 backward: dy [rows, 64] (the gradient of y; overwritten) → dW, db (when weights: accumulated, or overwritten when fresh); the network's input needs no gradient.</summary>
+        /// <summary>enc1 backward: dy [rows, 64] (the gradient of y; overwritten) → dW, db (when weights: accumulated, or overwritten when fresh); or, when deferredDy is not empty, db and a copy of dy in deferredDy (ParallelBatch computes dW after the chunks); the network's input needs no gradient.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
-        private static void Enc1Backward(global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> y, global::System.Span<float> dy, int rows, bool weights, bool fresh)
+        private static void Enc1Backward(global::System.Span<float> gradients, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> y, global::System.Span<float> dy, int rows, bool weights, bool fresh, global::System.Span<float> deferredDy)
         {
             global::StaticNet.Kernels.ActivationKernels.ReLUBackward(y, dy, rows, columns: 64, stride: 64);
-            if (weights) global::StaticNet.Kernels.DenseKernels.BackwardWeights(x, rows, inputs: 784, xStride: 784, dy, width: 64,
+            if (weights && !deferredDy.IsEmpty)
+            {
+                // A training call of several chunks: the weight gradient waits for every chunk (the same bits); the bias's is the chunk's.
+                dy.Slice(0, rows * 64).CopyTo(deferredDy);
+                global::StaticNet.Kernels.DenseKernels.BackwardBias(dy, rows, width: 64, gradients.Slice(Enc1Bias, 64), overwrite: fresh);
+            }
+            else if (weights) global::StaticNet.Kernels.DenseKernels.BackwardWeights(x, rows, inputs: 784, xStride: 784, dy, width: 64,
                 gradients.Slice(Enc1Weight, 784 * 64), gradients.Slice(Enc1Bias, 64), overwrite: fresh);
         }
 
