@@ -1,21 +1,27 @@
 using System;
 using System.Diagnostics;
-using System.Numerics.Tensors;
 
 namespace StaticNet.Benchmarks;
 
 /// <summary>
-/// <c>--scaling-model</c> (issue 20, item 4): measures the parts of a data-parallel training step on this machine and
-/// predicts the step time and speed-up on more cores. A step of batch <c>B</c> on <c>W</c> workers runs
-/// <c>R = ⌈B / 32W⌉</c> rounds; in each, every worker computes one 32-row chunk (<c>t_chunk</c>), waits at a barrier,
-/// adds its 1/W slice of the round's W chunk gradients (P/W floats from each: P additions per worker, the same as one
-/// chunk's own reduction on one worker, <c>t_add</c>), and waits at a second barrier; then the workers compute the
-/// gradient's norm and the optimizer update, each over its 1/W of the parameters (<c>t_update / W</c>). Measured here: <c>t_chunk</c> as <c>ComputeGradients</c> at batch 32 (one
-/// chunk: no reduction, no barrier), <c>t_update</c> as <c>TrainStep</c> minus that, <c>t_add</c> as one add-and-clear
-/// pass over P floats, and the synchronisation and cross-core cost per round <c>t_sync</c> as the 2-worker
-/// <c>ComputeGradients</c> at batch 64 (one round) minus <c>t_chunk + t_add</c>. Minima of interleaved rounds (the
-/// machine is shared). One core at batch B costs <c>(B/32)·t_chunk + (B/32 − 1)·t_add + t_update</c>; W cores
-/// <c>R·(t_chunk + t_add + t_sync) + t_update / W</c> (the split step's own two barriers counted in neither).
+/// <c>--scaling-model</c> (issue 20, item 4): measures a data-parallel training step's parts on this machine, from whole
+/// calls only, and predicts the step on more cores. A call of batch <c>B</c> has <c>C = B / 32</c> chunks; on <c>W</c>
+/// workers each runs <c>C / W</c> of them and its share of the work done once per call (the MLP's deferred first-layer
+/// weight gradient, split by inputs; the reductions, split by range), so its time is <c>(C / W)·c_W + f_W</c>: a cost
+/// per chunk and worker and a fixed cost per call. Measured (minima of 25 interleaved rounds, Stopwatch):
+/// <list type="bullet">
+/// <item><c>c₁</c> and <c>f₁</c> from <c>ComputeGradients</c> on one worker at batch 64 and 256 (slope and intercept);</item>
+/// <item><c>c₂</c> and <c>f₂</c> likewise on two workers (1 and 4 chunks per worker): <c>c₂ / c₁</c> is what the second
+/// core costs the first in shared caches and memory, <c>h = f₂ − f₁</c> the hand-over and barriers of a parallel call;</item>
+/// <item>the update <c>U₁ = TrainStep − ComputeGradients</c> at batch 256 on one worker, and <c>U₂</c> on two (the split
+/// step: each worker updates half the parameters, after a hand-over and two barriers).</item>
+/// </list>
+/// Model: one core <c>C·c₁ + f₁ + U₁</c>; <c>W</c> cores <c>(C / W)·c₂ + f₁ + sync(W) + 2U₂ / W</c>: the per-chunk cost as
+/// measured with two cores busy, the split update scaled from its 2-worker time (as if memory bandwidth grew with the
+/// cores), and the synchronisation between two bounds this 2-core machine cannot narrow: <c>sync(W) = h</c> (the workers
+/// woken and gathered in parallel, as two are here) and <c>sync(W) = (W − 1)·h</c> (every extra worker costs a whole
+/// hand-over, one after the other). <c>f₁</c> and <c>h</c> are differences of minima, taken as 0 when noise makes them
+/// negative. The model needs <c>C ≥ W</c> (a call never has more workers than chunks).
 /// </summary>
 public static class ScalingModel
 {
@@ -23,25 +29,28 @@ public static class ScalingModel
     {
         foreach (string network in new[] { "MLP", "CNN" })
         {
-            int parameters = network == "MLP" ? 101_770 : 206_922;
             var one = new Net(network, 1);
             var two = new Net(network, 2);
-            // Interleaved minima: one chunk's gradient (batch 32: no reduction, no barrier), a whole step at batch 32,
-            // and the 2-worker gradient at batch 64 (one round: two chunks, the reduction, two barriers).
-            Func<float>[] bodies = { () => one.Gradients(32), () => one.Step(32), () => two.Gradients(64), () => one.Gradients(64) };
-            double[] best = Minima(bodies, network == "MLP" ? 40 : 4);
-            double chunk = best[0], update = best[1] - best[0], add = AddPass(parameters);
-            double sync = best[2] - chunk - add; // the second worker's chunk runs alongside the first
-            Console.WriteLine($"{network} ({parameters:N0} parameters), minima of 25 interleaved rounds:");
-            Console.WriteLine($"  gradient batch 32 (1 chunk) {best[0]:F3} ms; step batch 32 {best[1]:F3} ms; gradient batch 64 on 1 worker {best[3]:F3} ms, on 2 workers {best[2]:F3} ms (speed-up {best[3] / best[2]:F2}×)");
-            Console.WriteLine($"  t_chunk {chunk * 1e3:F0} µs   t_add {add * 1e3:F1} µs   t_update {update * 1e3:F0} µs   t_sync+cross-core per round (2 workers) {sync * 1e3:F0} µs");
+            Func<float>[] bodies =
+            {
+                () => one.Gradients(64), () => one.Gradients(256), () => two.Gradients(64), () => two.Gradients(256),
+                () => one.Step(256), () => two.Step(256),
+            };
+            double[] t = Minima(bodies, network == "MLP" ? 8 : 1); // ms
+            double c1 = (t[1] - t[0]) / 6, f1 = t[0] - 2 * c1;   // 2 and 8 chunks on one worker
+            double c2 = (t[3] - t[2]) / 3, f2 = t[2] - c2;       // 1 and 4 chunks per worker on two
+            double h = Math.Max(0, f2 - f1), fixedCost = Math.Max(0, f1), u1 = t[4] - t[1], u2 = t[5] - t[3];
+            Console.WriteLine($"{network}, minima of 25 interleaved rounds (ms): ComputeGradients 1 worker b64 {t[0]:F3}, b256 {t[1]:F3}; 2 workers b64 {t[2]:F3}, b256 {t[3]:F3}; TrainStep b256 1 worker {t[4]:F3}, 2 workers {t[5]:F3}");
+            Console.WriteLine($"  c1 {c1 * 1e3:F1} µs per chunk, f1 {f1 * 1e3:F1} µs per call (taken as {fixedCost * 1e3:F1}); c2 {c2 * 1e3:F1} µs per chunk and worker ({c2 / c1:F3}× c1), f2 {f2 * 1e3:F1} µs: h {h * 1e3:F1} µs (f2 − f1, at least 0); update U1 {u1 * 1e3:F1} µs, U2 {u2 * 1e3:F1} µs (split over 2)");
             foreach (int cores in new[] { 2, 8, 16, 64 })
-                foreach (int rounds in new[] { 1, 4 })
+                foreach (int chunksPerCore in new[] { 1, 4 })
                 {
-                    int batch = 32 * cores * rounds;
-                    double serial = batch / 32 * (chunk + add) - add + update;
-                    double parallel = rounds * (chunk + add + sync) + update / cores;
-                    Console.WriteLine($"  {cores,2} cores, batch {batch,5} ({rounds} round{(rounds > 1 ? "s" : "")}): 1 core {serial,8:F2} ms, {cores} cores {parallel,7:F3} ms, speed-up {serial / parallel,5:F1}× ({serial / parallel / cores,4:P0} of linear)");
+                    int chunks = cores * chunksPerCore, batch = 32 * chunks;
+                    double serial = chunks * c1 + fixedCost + u1;
+                    double best = chunksPerCore * c2 + fixedCost + h + 2 * u2 / cores;
+                    double worst = best + (cores - 2) * h;
+                    Console.WriteLine($"  {cores,2} cores, batch {batch,5} ({chunksPerCore} chunk{(chunksPerCore > 1 ? "s" : "")} each): 1 core {serial,8:F2} ms, {cores} cores {best,7:F3}–{worst,7:F3} ms, " +
+                                      $"speed-up {serial / worst,5:F1}–{serial / best,5:F1}× ({serial / worst / cores,4:P0}–{serial / best / cores,4:P0} of linear)");
                 }
         }
     }
@@ -51,8 +60,8 @@ public static class ScalingModel
         private readonly MnistMlp? _mlp;
         private readonly FashionMnistCnn.FashionCnn? _cnn;
         private readonly StaticNet.Optimizers.Adam _adam = new(1e-3f);
-        private readonly float[] _inputs = BenchmarkData.Random(64 * 784, 3);
-        private readonly int[] _labels = BenchmarkData.Labels(64, 10, 4);
+        private readonly float[] _inputs = BenchmarkData.Random(256 * 784, 3);
+        private readonly int[] _labels = BenchmarkData.Labels(256, 10, 4);
 
         public Net(string network, int workers)
         {
@@ -81,24 +90,6 @@ public static class ScalingModel
                 for (int i = 0; i < calls; i++) bodies[b]();
                 best[b] = Math.Min(best[b], (Stopwatch.GetTimestamp() - start) * 1e3 / Stopwatch.Frequency / calls);
             }
-        return best;
-    }
-
-    /// <summary>One <c>g += own; own = 0</c> pass over <paramref name="length"/> floats (ParallelBatch's reduction), ms.</summary>
-    private static double AddPass(int length)
-    {
-        float[] g = BenchmarkData.Random(length, 1), own = BenchmarkData.Random(length, 2);
-        double best = double.MaxValue;
-        for (int round = 0; round < 31; round++)
-        {
-            long start = Stopwatch.GetTimestamp();
-            for (int i = 0; i < 10; i++)
-            {
-                TensorPrimitives.Add(g, own, g);
-                Array.Clear(own);
-            }
-            best = Math.Min(best, (Stopwatch.GetTimestamp() - start) * 1e3 / Stopwatch.Frequency / 10);
-        }
         return best;
     }
 }
