@@ -82,12 +82,7 @@ internal static partial class DenseSimd
             ref float yr = ref Unsafe.Add(ref y, r * w);
             if (Streams(k, w))
             {
-                if (StreamPrefetches(k, w))
-                    ForwardStreamPrefetch<V>(ref xr, k, ref weight, ref bias, ref yr, w);
-                else if (StreamInFours(w))
-                    ForwardStream4<V>(ref xr, k, ref weight, ref bias, ref yr, w);
-                else
-                    ForwardStream<V>(ref xr, k, ref weight, ref bias, ref yr, w);
+                StreamRow<V>(ref xr, k, ref weight, ref bias, ref yr, w); // with its guard against 4K aliasing
                 continue;
             }
             nint v = 0;

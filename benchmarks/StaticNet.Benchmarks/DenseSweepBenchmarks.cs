@@ -28,9 +28,9 @@ public class DenseSweepBenchmarks
     [Params(64, 128, 256, 512, 1024, 2048)]
     public int N;
 
-    // StaticNet's buffers, each in its own 64-byte-aligned allocation. (Laid out as the generated code's, the parameters
-    // in one buffer and h and y in another, N = 512 and 1,024 measured 5-30 % slower on 2026-12-07, in the general
-    // path as well: the address-order stream is sensitive to where y and the weight rows fall; not yet understood.)
+    // StaticNet's buffers, each in its own 64-byte-aligned allocation. The generated networks' layout (the parameters in
+    // one buffer, h and y in another) is timed by --dense-sweep's "generated network" row (SweepNetworks.cs): before
+    // DenseSimd.StreamRow's guard against 4K aliasing it read N = 1,024 at 0.71-0.76x RTNeural against 1.09x here.
     private Part _w1, _w2, _b1, _b2, _x, _h, _y;
 
     private static Part Own(int length) => new(new AlignedBuffer(length), 0, length);
@@ -87,6 +87,9 @@ public class DenseSweepBenchmarks
             for (int i = 0; i < n; i++) t[i * n + o] = w[o * n + i];
         return t;
     }
+
+    /// <summary>The generated network of size <see cref="N"/> (<c>SweepNetworks.cs</c>) with these weights and input.</summary>
+    internal SweepNetwork CreateNetwork() => SweepNetwork.Create(N, _w1.Span, _b1.Span, _w2.Span, _b2.Span, _x.Span);
 
     /// <summary>The sum of the outputs of the last StaticNet call.</summary>
     public double OutputSum()
@@ -264,7 +267,12 @@ public static class DenseSweepTiming
                 if (Math.Abs(rtSum - staticSum) > 1e-3 * (1 + Math.Abs(staticSum)))
                     throw new InvalidOperationException($"N={n}: expected RTNeural's outputs to sum to StaticNet's {staticSum:G9}, found {rtSum:G9}.");
             }
-            Action[] bodies = { b.GeneratedLayers(), b.StaticNetGeneralPath, b.StaticNetColumnPanels, b.TensorPrimitivesDot };
+            SweepNetwork network = b.CreateNetwork();
+            network.Forward();
+            if (Math.Abs(network.OutputSum() - staticSum) > 1e-3 * (1 + Math.Abs(staticSum)))
+                throw new InvalidOperationException($"N={n}: expected the generated network's outputs to sum to the kernels' {staticSum:G9}, found {network.OutputSum():G9}.");
+            Action[] bodies = { b.GeneratedLayers(), b.StaticNetGeneralPath, b.StaticNetColumnPanels, b.TensorPrimitivesDot, network.Forward };
+            const int rt = 5; // RTNeural's ModelT and Model follow StaticNet's rows
             var times = new double[bodies.Length + 2][];
             for (int i = 0; i < times.Length; i++) times[i] = new double[Rounds];
             foreach (Action body in bodies) for (int c = 0; c < calls; c++) body();
@@ -279,26 +287,27 @@ public static class DenseSweepTiming
                     times[i][round] = (TransformerBenchmarks.ThreadCpuMicroseconds() - t0) / calls;
                 }
                 if (rtneural is not null)
-                    (times[4][round], times[5][round]) = rtneural.Round(n, calls);
+                    (times[rt][round], times[rt + 1][round]) = rtneural.Round(n, calls);
             }
             foreach (double[] t in times) Array.Sort(t);
             string f = n < 256 ? "F3" : "F2"; // the small sizes' calls take a fraction of a µs
             string Cell(int i) => $"{times[i][0].ToString(f),8} ({times[i][Rounds / 2].ToString(f),8})";
             string Md(int i) => $"{times[i][0].ToString(f)} ({times[i][Rounds / 2].ToString(f)})";
-            string line = $"N={n,5}: StaticNet {Cell(0)}  general path (before) {Cell(1)}  panels {Cell(2)}  TensorPrimitives {Cell(3)}";
+            string line = $"N={n,5}: StaticNet {Cell(0)}  generated network {Cell(4)}  general path (before) {Cell(1)}  panels {Cell(2)}  TensorPrimitives {Cell(3)}";
             if (rtneural is not null)
             {
-                double ratioMin = times[4][0] / times[0][0], ratioMedian = times[4][Rounds / 2] / times[0][Rounds / 2];
-                line += $"  RTNeural ModelT {Cell(4)}  Model {Cell(5)}  ModelT/StaticNet {ratioMin:F2}× ({ratioMedian:F2}×)";
-                table.Add($"| {n:N0} | {Md(0)} | {Md(4)} | {Md(5)} | {ratioMin:F2}× ({ratioMedian:F2}×) | {Md(1)} | {Md(2)} |");
+                double ratioMin = times[rt][0] / times[0][0], ratioMedian = times[rt][Rounds / 2] / times[0][Rounds / 2];
+                double netMin = times[rt][0] / times[4][0], netMedian = times[rt][Rounds / 2] / times[4][Rounds / 2];
+                line += $"  RTNeural ModelT {Cell(rt)}  Model {Cell(rt + 1)}  ModelT/StaticNet {ratioMin:F2}× ({ratioMedian:F2}×)  ModelT/network {netMin:F2}× ({netMedian:F2}×)";
+                table.Add($"| {n:N0} | {Md(0)} | {Md(rt)} | {Md(rt + 1)} | {ratioMin:F2}× ({ratioMedian:F2}×) | {Md(4)} | {netMin:F2}× ({netMedian:F2}×) | {Md(1)} | {Md(2)} |");
             }
             Console.WriteLine(line);
         }
         if (table.Count > 0)
         {
             Console.WriteLine();
-            Console.WriteLine("| N | StaticNet | RTNeural ModelT | RTNeural Model | ModelT / StaticNet | StaticNet, general path (before) | StaticNet, column panels |");
-            Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|");
+            Console.WriteLine("| N | StaticNet | RTNeural ModelT | RTNeural Model | ModelT / StaticNet | generated network (`Forward`) | ModelT / network | StaticNet, general path (before) | StaticNet, column panels |");
+            Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
             foreach (string row in table) Console.WriteLine(row);
         }
     }
