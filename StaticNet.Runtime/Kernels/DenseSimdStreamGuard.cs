@@ -11,8 +11,11 @@ internal static partial class DenseSimd
     /// </summary>
     internal const int StreamAliasWindow = 448;
 
-    /// <summary>The widest row <see cref="StreamRow{V}"/> moves to a scratch buffer on the stack (64 KB of outputs).</summary>
-    private const int StreamScratchMaxWidth = 16 * 1024;
+    /// <summary>
+    /// The widest row <see cref="StreamRow{V}"/> moves to a scratch buffer on the stack: 4,096 outputs, 20 KB of stack
+    /// with the half page it may skip (the call can run on a worker thread or a user's thread with a small stack).
+    /// </summary>
+    private const int StreamScratchMaxWidth = 4 * 1024;
 
     /// <summary>Tests and benchmarks switch <see cref="StreamRow{V}"/>'s scratch buffer off, to compare.</summary>
     [System.ThreadStatic] internal static bool StreamAliasGuardDisabled;
