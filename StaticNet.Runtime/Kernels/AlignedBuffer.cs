@@ -27,10 +27,16 @@ public sealed class AlignedBuffer
         _array = new float[length + AlignmentFloats];
         _handle = System.Runtime.InteropServices.GCHandle.Alloc(_array, System.Runtime.InteropServices.GCHandleType.Pinned);
 #endif
-        nuint address = (nuint)Unsafe.AsPointer(ref _array[0]);
-        _start = (int)((AlignmentFloats * sizeof(float) - (int)(address % (AlignmentFloats * sizeof(float)))) % (AlignmentFloats * sizeof(float)) / sizeof(float));
+        _start = FloatsToBoundary(ref _array[0]);
         Length = length;
     }
+
+    /// <summary>
+    /// How many floats from <paramref name="start"/> to the next 64-byte boundary (0 to 15): where a 64-byte-aligned
+    /// run starts in a pinned array or on the stack that has 16 floats to spare.
+    /// </summary>
+    internal static unsafe int FloatsToBoundary(ref float start) =>
+        (int)((AlignmentFloats * sizeof(float) - ((nuint)Unsafe.AsPointer(ref start) & (AlignmentFloats * sizeof(float) - 1))) & (AlignmentFloats * sizeof(float) - 1)) / sizeof(float);
 
 #if !NET8_0_OR_GREATER
     private System.Runtime.InteropServices.GCHandle _handle;

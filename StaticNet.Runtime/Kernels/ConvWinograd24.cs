@@ -47,8 +47,7 @@ internal static unsafe class ConvWinograd24
         float[]? b = buffer;
         if (b is null || b.Length < length + 16)
             buffer = b = GC.AllocateUninitializedArray<float>((int)length + 16, pinned: true);
-        nint offset = ((64 - ((nint)Unsafe.AsPointer(ref b[0]) & 63)) & 63) / sizeof(float);
-        return ref b[offset];
+        return ref b[AlignedBuffer.FloatsToBoundary(ref b[0])];
     }
 
     /// <summary>See <see cref="ConvWinograd"/>'s <c>Forward</c>: the same arguments (the caller's scratch is not used), and

@@ -1,5 +1,4 @@
 using System;
-using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
@@ -26,19 +25,15 @@ public static partial class DenseKernels
                 $"Dense bias gradient called with inconsistent sizes: rows {rows}, width {width}; buffers dy {dy.Length}, bias {dBias.Length}.");
         ref float d = ref MemoryMarshal.GetReference(dy);
         ref float b = ref MemoryMarshal.GetReference(dBias);
-        int j = 0;
-        if (Vector.IsHardwareAccelerated)
+#if NET8_0_OR_GREATER
+        switch (KernelOptions.Path) // BackwardWeights' own bias loop
         {
-            int n = Vector<float>.Count;
-            for (; j <= width - n; j += n)
-            {
-                Vector<float> sum = overwrite ? Vector<float>.Zero : Unsafe.ReadUnaligned<Vector<float>>(ref Unsafe.As<float, byte>(ref Unsafe.Add(ref b, j)));
-                for (int r = 0; r < rows; r++)
-                    sum += Unsafe.ReadUnaligned<Vector<float>>(ref Unsafe.As<float, byte>(ref Unsafe.Add(ref d, r * width + j)));
-                Unsafe.WriteUnaligned(ref Unsafe.As<float, byte>(ref Unsafe.Add(ref b, j)), sum);
-            }
+            case 512: DenseSimd.BackwardBias<V512>(ref d, rows, width, ref b, overwrite); return;
+            case 256: DenseSimd.BackwardBias<V256>(ref d, rows, width, ref b, overwrite); return;
+            case 128: DenseSimd.BackwardBias<V128>(ref d, rows, width, ref b, overwrite); return;
         }
-        for (; j < width; j++)
+#endif
+        for (int j = 0; j < width; j++)
         {
             float sum = overwrite ? 0f : Unsafe.Add(ref b, j);
             for (int r = 0; r < rows; r++) sum += Unsafe.Add(ref d, r * width + j);

@@ -293,16 +293,13 @@ internal static partial class DenseSimd
         }
     }
 
-    /// <summary>See <see cref="DenseKernels.BackwardWeights(System.ReadOnlySpan{float}, int, int, int, System.ReadOnlySpan{float}, int, System.Span{float}, System.Span{float}, bool)"/>.</summary>
+    /// <summary>See <see cref="DenseKernels.BackwardBias"/>; also the bias part of <see cref="BackwardWeights{V}"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void BackwardWeights<V>(ref float x, int rows, int inputs, int xStride, ref float dy, int width,
-        ref float dWeight, ref float dBias, bool fresh) where V : struct, ISimdVector<V>
+    public static void BackwardBias<V>(ref float dy, int rows, int width, ref float dBias, bool fresh) where V : struct, ISimdVector<V>
     {
-        nint n = V.Count, w = width, s = xStride, m = rows, inputCount = inputs;
-        nint vectors = w / n;
-
         // dBias += column sums of dy (from +0 when fresh, as a cleared gradient's: the same bits).
-        for (nint v = 0; v < vectors; v++)
+        nint n = V.Count, w = width, m = rows;
+        for (nint v = 0; v < w / n; v++)
         {
             ref float b = ref Unsafe.Add(ref dBias, v * n);
             ref float d = ref Unsafe.Add(ref dy, v * n);
@@ -311,6 +308,17 @@ internal static partial class DenseSimd
                 sum = V.Add(sum, V.Load(ref Unsafe.Add(ref d, r * w)));
             V.Store(ref b, sum);
         }
+    }
+
+    /// <summary>See <see cref="DenseKernels.BackwardWeights(System.ReadOnlySpan{float}, int, int, int, System.ReadOnlySpan{float}, int, System.Span{float}, System.Span{float}, bool)"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void BackwardWeights<V>(ref float x, int rows, int inputs, int xStride, ref float dy, int width,
+        ref float dWeight, ref float dBias, bool fresh) where V : struct, ISimdVector<V>
+    {
+        nint n = V.Count, w = width, s = xStride, m = rows, inputCount = inputs;
+        nint vectors = w / n;
+
+        BackwardBias<V>(ref dy, rows, width, ref dBias, fresh);
 
         // Mostly zero deltas (behind a ReLU): skip them, same bits (DenseSimdSparse.cs).
         if (fresh && TryBackwardWeightsSparse<V>(ref x, m, inputCount, s, ref dy, w, ref dWeight)) return;

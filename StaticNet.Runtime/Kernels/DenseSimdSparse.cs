@@ -84,13 +84,13 @@ internal static partial class DenseSimd
         // One block of K·n inputs, then one block of n outputs at a time: x's block (rows × K·n floats) stays in L1.
         // (Transposing one tile during the next one's chains measured slower: the shuffles compete with the FMAs.)
         Span<float> scratchSpace = stackalloc float[ScratchFloats + 16];
-        ref float scratch = ref Align64(scratchSpace);
+        ref float scratch = ref scratchSpace[AlignedBuffer.FloatsToBoundary(ref scratchSpace[0])];
         ref uint mr = ref masks[0];
         // The vectors of x are aligned (so none straddles two cache lines) when its rows keep their alignment (a row
         // stride of whole vectors): a load that straddles two lines costs two, and the loop is bound by its loads. The inputs before the first aligned
         // vector and after the last whole one take one unaligned vector each, overlapping their neighbours (the rows
         // of dW they share are written twice with the same bits).
-        nint head = xStride % n == 0 ? AlignmentHead(ref x) % n : 0;
+        nint head = xStride % n == 0 ? AlignedBuffer.FloatsToBoundary(ref x) % n : 0;
         if (inputs - head < n) head = 0;
         nint whole = head + (inputs - head) / n * n;
         if (head > 0)
@@ -134,20 +134,8 @@ internal static partial class DenseSimd
         }
     }
 
-    /// <summary>The number of floats from <paramref name="x"/> to the next 64-byte boundary (0 to 15).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe nint AlignmentHead(ref float x) => (nint)((64 - ((nuint)Unsafe.AsPointer(ref x) & 63)) & 63) / sizeof(float);
-
     /// <summary>How many times the sparse path ran on the calling thread (tests: that a case took it).</summary>
     [ThreadStatic] internal static int SparseWeightGradientRuns;
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe ref float Align64(Span<float> space)
-    {
-        ref float start = ref space[0];
-        nint misaligned = (nint)((nuint)Unsafe.AsPointer(ref start) & 63) / sizeof(float);
-        return ref Unsafe.Add(ref start, misaligned == 0 ? 0 : 16 - misaligned);
-    }
 
     /// <summary>
     /// For each output <c>j</c>, the bit mask of the rows whose <c>dy[r, j]</c> is not ±0 (NaN counts as nonzero); the

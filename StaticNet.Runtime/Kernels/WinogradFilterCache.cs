@@ -74,7 +74,7 @@ internal static unsafe class WinogradFilterCache
         if (entry.TransformedLength != transformedLength)
         {
             entry.Transformed = GC.AllocateUninitializedArray<float>(transformedLength + 16, pinned: true);
-            entry.Offset = (int)(((64 - ((nint)Unsafe.AsPointer(ref entry.Transformed[0]) & 63)) & 63) / sizeof(float));
+            entry.Offset = AlignedBuffer.FloatsToBoundary(ref entry.Transformed[0]);
             entry.TransformedLength = transformedLength;
         }
         entry.Kind = -1; // not valid while being refilled
